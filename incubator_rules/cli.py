@@ -1,0 +1,102 @@
+"""The ``incubator-rules`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Sequence
+
+from .carrier import load_carrier
+from .decision import Evaluation
+from .errors import IncubatorRulesError
+from .evaluation import evaluate
+from .ruleset import load_ruleset, shipped_rulesets
+
+EXIT_OK = 0
+EXIT_PROBLEMS = 1
+EXIT_BAD_INPUT = 2
+
+
+def _readings(pairs: Sequence[str]) -> dict[str, str]:
+    out = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name or not value:
+            raise IncubatorRulesError(f"expected NAME=VALUE, got {pair!r}", field="--reading")
+        out[name.strip()] = value.strip()
+    return out
+
+
+def format_table(ev: Evaluation) -> str:
+    """A plain-text report of an evaluation, for people."""
+    lines = [
+        f"{ev.carrier_name} ({ev.carrier_id}) as of {ev.as_of}",
+        f"ruleset {ev.ruleset_id} {ev.ruleset_version} sha256:{ev.ruleset_sha256[:12]}  engine {ev.engine}",
+        "",
+    ]
+    sections = (("Awarded", ev.awards), ("Pending", ev.pending), ("Not awarded", ev.not_awarded))
+    for title, decisions in sections:
+        lines.append(f"{title}:")
+        if not decisions:
+            lines.append("  (none)")
+        for d in decisions:
+            when = d.payable_on.isoformat() if d.payable_on else "-"
+            amount = f"{d.amount:>12,}" if d.status != "not_awarded" else f"{d.reason:>12}"
+            clause = d.citations[0].clause if d.citations else ""
+            lines.append(f"  {when:<10}  {amount}  {d.rule:<22} {clause}")
+            lines.append(f"      {d.explanation_en}")
+            lines.append(f"      {d.explanation_zh}")
+        lines.append("")
+    lines.append(f"Total awarded: {ev.total:,} yuan")
+    for rule, amount in ev.totals_by_rule.items():
+        lines.append(f"  {rule:<24} {amount:>12,}")
+    lines.append(f"Total pending: {ev.pending_total:,} yuan")
+    lines.append("Readings: " + ", ".join(f"{k}={v}" for k, v in sorted(ev.readings.items())))
+    return "\n".join(lines)
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    carrier = load_carrier(args.file)
+    ev = evaluate(carrier, ruleset=args.ruleset, as_of=args.as_of, readings=_readings(args.reading))
+    print(ev.to_json() if args.format == "json" else format_table(ev))
+    return EXIT_OK
+
+
+def _cmd_rulesets(args: argparse.Namespace) -> int:
+    for path in shipped_rulesets():
+        rs = load_ruleset(path)
+        print(f"{rs.id:<24} {rs.version:<8} {rs.title_en}")
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for every subcommand."""
+    parser = argparse.ArgumentParser(prog="incubator-rules", description="Evaluate incubation carriers against policy rulesets.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("evaluate", help="evaluate one carrier file (YAML or JSON)")
+    p.add_argument("file")
+    p.add_argument("--as-of", dest="as_of", default=None, help="evaluation date, YYYY-MM-DD (default: today)")
+    p.add_argument("--ruleset", default=None, help="shipped ruleset id or path (default: wanzhou-2023)")
+    p.add_argument("--reading", action="append", default=[], metavar="NAME=VALUE", help="choose a reading; repeatable")
+    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.set_defaults(func=_cmd_evaluate)
+
+    p = sub.add_parser("rulesets", help="list the shipped rulesets")
+    p.set_defaults(func=_cmd_rulesets)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code (0 ok, 2 bad input)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except IncubatorRulesError as exc:
+        print(f"incubator-rules: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

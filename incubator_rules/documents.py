@@ -1,0 +1,199 @@
+"""Reading YAML and JSON files as plain data, remembering where each value stood.
+
+Only plain data comes out: mappings, lists, strings, integers, Decimals (never
+floats), booleans, None and dates. Any YAML tag that would construct another
+type is refused, so reading a file never runs code from it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import attrs
+import yaml
+
+from .errors import DocumentError, IncubatorRulesError
+
+PathItem = str | int
+DataPath = tuple[PathItem, ...]
+
+_TAG = "tag:yaml.org,2002:"
+_SCALAR_TAGS = {f"{_TAG}{t}" for t in ("str", "int", "float", "bool", "null", "timestamp")}
+
+
+def field_name(path: Sequence[PathItem]) -> str:
+    """``("events", 2, "date")`` -> ``"events[2].date"``."""
+    out = ""
+    for item in path:
+        if isinstance(item, int):
+            out += f"[{item}]"
+        else:
+            out += f".{item}" if out else str(item)
+    return out
+
+
+@attrs.frozen
+class Source:
+    """Where a piece of data came from: a file (or none) and the line of each value."""
+
+    file: str | None = None
+    locations: Mapping[DataPath, tuple[int, int]] = attrs.field(factory=dict)
+
+    def locate(self, path: Sequence[PathItem]) -> tuple[int | None, int | None]:
+        """The (line, column) of the value at ``path``, or of its nearest parent."""
+        p = tuple(path)
+        while True:
+            if p in self.locations:
+                return self.locations[p]
+            if not p:
+                return None, None
+            p = p[:-1]
+
+    def error(
+        self, cls: type[IncubatorRulesError], path: Sequence[PathItem], message: str
+    ) -> IncubatorRulesError:
+        """An error of type ``cls`` naming the field at ``path`` and its place in the file."""
+        line, column = self.locate(path)
+        return cls(message, field=field_name(path) or None, file=self.file, line=line, column=column)
+
+
+@attrs.frozen
+class Document:
+    """Plain data read from a file, with its source."""
+
+    data: Any
+    source: Source
+
+
+class _Composer(yaml.SafeLoader):
+    """Builds nodes only; values are made by ``_build``, never by YAML constructors."""
+
+
+_SCALARS = yaml.SafeLoader("")
+
+
+def _scalar(node: yaml.ScalarNode, file: str | None) -> Any:
+    if node.tag == f"{_TAG}float":
+        text = node.value.replace("_", "").lower()
+        special = {".inf": "Infinity", "+.inf": "Infinity", "-.inf": "-Infinity", ".nan": "NaN"}
+        try:
+            return Decimal(special.get(text, text))
+        except InvalidOperation:
+            raise _node_error(node, file, f"unsupported number {node.value!r}") from None
+    return _SCALARS.construct_object(node, deep=True)
+
+
+def _node_error(node: yaml.Node, file: str | None, message: str) -> DocumentError:
+    mark = node.start_mark
+    return DocumentError(message, file=file, line=mark.line + 1, column=mark.column + 1)
+
+
+def _build(node: yaml.Node, path: DataPath, locations: dict[DataPath, tuple[int, int]], file: str | None) -> Any:
+    locations[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+    if isinstance(node, yaml.MappingNode):
+        if node.tag != f"{_TAG}map":
+            raise _node_error(node, file, f"YAML tag {node.tag!r} is not allowed in data files")
+        out: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise _node_error(key_node, file, "mapping keys must be plain scalars")
+            key = _build(key_node, path + ("<key>",), {}, file)
+            if not isinstance(key, (str, int)) or isinstance(key, bool):
+                key = str(key_node.value)
+            if key in out:
+                raise _node_error(key_node, file, f"duplicate key {key!r}")
+            out[key] = _build(value_node, path + (key,), locations, file)
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        if node.tag != f"{_TAG}seq":
+            raise _node_error(node, file, f"YAML tag {node.tag!r} is not allowed in data files")
+        return [_build(item, path + (i,), locations, file) for i, item in enumerate(node.value)]
+    if node.tag not in _SCALAR_TAGS:
+        raise _node_error(node, file, f"YAML tag {node.tag!r} is not allowed in data files")
+    return _scalar(node, file)
+
+
+def _compose_yaml(text: str, file: str | None) -> tuple[Any, dict[DataPath, tuple[int, int]]]:
+    locations: dict[DataPath, tuple[int, int]] = {}
+    loader = _Composer(text)
+    try:
+        node = loader.get_single_node()
+        data = None if node is None else _build(node, (), locations, file)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        line = mark.line + 1 if mark else None
+        column = mark.column + 1 if mark else None
+        raise DocumentError(f"not valid YAML: {exc.problem or exc}", file=file, line=line, column=column) from None
+    except yaml.YAMLError as exc:
+        raise DocumentError(f"not valid YAML: {exc}", file=file) from None
+    except RecursionError:
+        raise DocumentError("document is nested too deeply", file=file) from None
+    finally:
+        loader.dispose()
+    return data, locations
+
+
+def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"duplicate key {key!r}")
+        out[key] = value
+    return out
+
+
+def parse_json(text: str, file: str | None = None) -> Document:
+    """Parse JSON text; numbers with a fraction become Decimal."""
+    try:
+        data = json.loads(text, object_pairs_hook=_reject_duplicates, parse_float=Decimal, parse_constant=Decimal)
+    except json.JSONDecodeError as exc:
+        raise DocumentError(f"not valid JSON: {exc.msg}", file=file, line=exc.lineno, column=exc.colno) from None
+    except (ValueError, RecursionError) as exc:
+        raise DocumentError(f"not valid JSON: {exc}", file=file) from None
+    try:
+        _, locations = _compose_yaml(text, file)
+    except DocumentError:
+        locations = {}
+    return Document(data, Source(file, locations))
+
+
+def parse_yaml(text: str, file: str | None = None) -> Document:
+    """Parse YAML text safely; numbers with a fraction become Decimal."""
+    data, locations = _compose_yaml(text, file)
+    return Document(data, Source(file, locations))
+
+
+def read_document(path: str | Path) -> Document:
+    """Read a ``.json``, ``.yaml`` or ``.yml`` file."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DocumentError(f"cannot read file: {exc}", file=str(path)) from None
+    if p.suffix.lower() == ".json":
+        return parse_json(text, str(path))
+    return parse_yaml(text, str(path))
+
+
+def to_plain(value: Any) -> Any:
+    """Make a value JSON-ready: dates as ISO strings, Decimals as exact strings or ints."""
+    if isinstance(value, Mapping):
+        return {str(k): to_plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_plain(v) for v in value]
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        if value.is_finite() and value == value.to_integral_value():
+            return int(value)
+        return str(value)
+    return value
+
+
+def canonical_json(value: Any) -> str:
+    """Compact JSON with sorted keys: equal data gives equal text."""
+    return json.dumps(to_plain(value), sort_keys=True, ensure_ascii=False, separators=(",", ":"))

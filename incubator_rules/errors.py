@@ -1,0 +1,60 @@
+"""The library's error types: one small hierarchy rooted at IncubatorRulesError."""
+
+from __future__ import annotations
+
+
+class IncubatorRulesError(Exception):
+    """Base of every error the library raises on bad input or bad rulesets.
+
+    ``field`` names the offending field (a dotted path such as
+    ``events[2].date``), ``file``/``line``/``column`` locate it when the input
+    came from a file (lines and columns count from 1).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        file: str | None = None,
+        line: int | None = None,
+        column: int | None = None,
+    ) -> None:
+        self.message = message
+        self.field = field
+        self.file = file
+        self.line = line
+        self.column = column
+        super().__init__(self.__str__())
+
+    def __str__(self) -> str:
+        where = ""
+        if self.file is not None:
+            where = self.file
+            if self.line is not None:
+                where += f":{self.line}"
+                if self.column is not None:
+                    where += f":{self.column}"
+            where += ": "
+        field = f"{self.field}: " if self.field else ""
+        return f"{where}{field}{self.message}"
+
+
+class DocumentError(IncubatorRulesError):
+    """A file could not be read or parsed as YAML or JSON."""
+
+
+class CarrierError(IncubatorRulesError):
+    """A carrier description is malformed or inconsistent."""
+
+
+class RulesetError(IncubatorRulesError):
+    """A ruleset file is malformed or inconsistent."""
+
+
+class ReadingError(IncubatorRulesError):
+    """An unknown reading, or a value that is not one of its alternatives."""
+
+
+class EngineError(IncubatorRulesError):
+    """An evaluation engine failed or is not available."""
