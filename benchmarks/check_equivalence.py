@@ -1,0 +1,134 @@
+"""Check that two versions of the engine give identical evaluations on generated portfolios.
+
+Usage::
+
+    python benchmarks/check_equivalence.py --ref 38aca2f --carriers 3000
+
+The code at ``--ref`` (any git ref) is extracted to a temporary folder and
+both versions evaluate the same synthetic carriers (plus same-day and
+early-cut variants) under the default readings, each single alternative
+reading and random combinations of readings, at several as-of dates. Every
+evaluation's JSON is compared; the first difference is printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import hashlib
+import json
+import os
+import random
+import subprocess
+import sys
+import tarfile
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+AS_OF = ("2023-06-30", "2024-03-31", "2025-12-31", "2026-12-31")
+
+_WORKER = r"""
+import hashlib, json, sys
+from incubator_rules import Carrier, evaluate, load_ruleset
+rs = load_ruleset()
+combos = json.loads(open(sys.argv[2]).read())
+out = []
+with open(sys.argv[1], encoding="utf-8") as f:
+    for line in f:
+        c = Carrier.from_dict(json.loads(line))
+        for as_of, readings in combos:
+            text = evaluate(c, rs, as_of, readings).to_json(indent=None)
+            out.append(text if sys.argv[3] == "full" else hashlib.sha256(text.encode()).hexdigest())
+json.dump(out, sys.stdout)
+"""
+
+
+def variants(carriers: list, seed: int) -> list[dict]:
+    """The carriers as data, and variants with same-day events and shuffled input order."""
+    rng = random.Random(seed)
+    out = []
+    for c in carriers:
+        data = c.to_dict()
+        out.append(data)
+        events = [dict(e) for e in data["events"]]
+        if len(events) > 2:
+            a, b = rng.sample(range(len(events)), 2)
+            if events[b]["type"] in ("operation_started", "accredited", "filed", "payment_received", "delisted"):
+                events[b]["date"] = events[a]["date"]
+            rng.shuffle(events)
+            out.append({**data, "id": data["id"] + "-v", "events": events})
+    return out
+
+
+def combinations(readings: dict[str, list[str]], seed: int) -> list[tuple[str, dict[str, str]]]:
+    rng = random.Random(seed)
+    combos: list[dict[str, str]] = [{}]
+    for name, alts in readings.items():
+        combos += [{name: alt} for alt in alts]
+    for _ in range(6):
+        combos.append({name: rng.choice(alts) for name, alts in readings.items()})
+    return [(day, combo) for day in AS_OF for combo in combos]
+
+
+def run(tree: Path, carriers_file: Path, combos_file: Path, mode: str) -> list[str]:
+    env = dict(os.environ, PYTHONPATH=str(tree))
+    proc = subprocess.run([sys.executable, "-c", _WORKER, str(carriers_file), str(combos_file), mode],
+                          env=env, capture_output=True, text=True, cwd=tree)
+    if proc.returncode != 0:
+        sys.exit(f"evaluation failed in {tree}:\n{proc.stderr}")
+    return json.loads(proc.stdout)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--ref", default="38aca2f", help="git ref of the engine to compare with")
+    parser.add_argument("--carriers", type=int, default=2000)
+    parser.add_argument("--seed", type=int, default=11)
+    args = parser.parse_args()
+
+    from incubator_rules import load_ruleset
+    from incubator_rules.synthetic import generate_portfolio
+
+    rs = load_ruleset()
+    readings = {name: [a for a in r.alternatives if a != r.default] for name, r in rs.readings.items()}
+    with tempfile.TemporaryDirectory() as tmp:
+        old = Path(tmp, "old")
+        old.mkdir()
+        archive = subprocess.run(["git", "archive", args.ref, "incubator_rules", "rulesets"],
+                                 cwd=ROOT, capture_output=True, check=True).stdout
+        archive_path = Path(tmp, "old.tar")
+        archive_path.write_bytes(archive)
+        with tarfile.open(archive_path) as tar:
+            tar.extractall(old, filter="data")
+        carriers_file, combos_file = Path(tmp, "carriers.jsonl"), Path(tmp, "combos.json")
+        data = variants(generate_portfolio(args.carriers, args.seed), args.seed)
+        carriers_file.write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in data), encoding="utf-8")
+        combos = combinations(readings, args.seed)
+        combos_file.write_text(json.dumps(combos))
+        before, after = run(old, carriers_file, combos_file, "hash"), run(ROOT, carriers_file, combos_file, "hash")
+        print(f"{len(data)} carriers x {len(combos)} (as-of, readings) = {len(before)} evaluations compared")
+        differing = [i for i, (a, b) in enumerate(zip(before, after)) if a != b]
+        if len(before) != len(after) or differing:
+            print(f"DIFFERENT: {len(differing)} evaluations differ")
+            if differing:
+                i = differing[0]
+                carrier, combo = data[i // len(combos)], combos[i % len(combos)]
+                one = Path(tmp, "one.jsonl")
+                one.write_text(json.dumps(carrier, ensure_ascii=False) + "\n", encoding="utf-8")
+                Path(tmp, "combo.json").write_text(json.dumps([combo]))
+                a = run(old, one, Path(tmp, "combo.json"), "full")[0]
+                b = run(ROOT, one, Path(tmp, "combo.json"), "full")[0]
+                print("carrier:", json.dumps(carrier, ensure_ascii=False))
+                print("as of, readings:", combo)
+                print("before:", a)
+                print("after: ", b)
+            return 1
+        print("identical")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
