@@ -6,6 +6,7 @@ import datetime
 import enum
 import hashlib
 from decimal import Decimal
+from json.encoder import encode_basestring as _quote  # a JSON string as with ensure_ascii=False
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -37,7 +38,7 @@ class Level(str, enum.Enum):
     @property
     def rank(self) -> int:
         """0 for district, 1 for municipal, 2 for national."""
-        return list(Level).index(self)
+        return _LEVEL_RANK[self]
 
 
 class Grade(str, enum.Enum):
@@ -66,12 +67,16 @@ class EventType(str, enum.Enum):
     @property
     def rank(self) -> int:
         """Position among same-day events."""
-        return list(EventType).index(self)
+        return _EVENT_RANK[self]
 
     @property
     def is_accreditation(self) -> bool:
         """Accreditation (incubators) and filing (maker spaces) count alike."""
-        return self in (EventType.ACCREDITED, EventType.FILED)
+        return self is EventType.ACCREDITED or self is EventType.FILED
+
+
+_LEVEL_RANK = {level: i for i, level in enumerate(Level)}
+_EVENT_RANK = {etype: i for i, etype in enumerate(EventType)}
 
 
 # Which optional fields each event type requires (r) or allows (o).
@@ -115,16 +120,42 @@ class Event:
     @property
     def sort_key(self) -> tuple[datetime.date, int, str]:
         """Chronological order; same-day events by type, then by id."""
-        return (self.date, self.type.rank, self.id)
+        return (self.date, _EVENT_RANK[self.type], self.id)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data, omitting empty fields; the inverse of ``Carrier.from_dict``'s event reading."""
-        out: dict[str, Any] = {"id": self.id, "type": self.type.value, "date": self.date.isoformat()}
-        for name in ("level", "kind", "year", "grade", "amount", "document", "note"):
-            value = getattr(self, name)
-            if value is not None:
-                out[name] = value.value if isinstance(value, enum.Enum) else value
+        out: dict[str, Any] = {"id": self.id, "type": self.type._value_, "date": self.date.isoformat()}
+        if self.level is not None:
+            out["level"] = self.level._value_
+        if self.kind is not None:
+            out["kind"] = self.kind._value_
+        if self.year is not None:
+            out["year"] = self.year
+        if self.grade is not None:
+            out["grade"] = self.grade._value_
+        if self.amount is not None:
+            out["amount"] = self.amount
+        if self.document is not None:
+            out["document"] = self.document
+        if self.note is not None:
+            out["note"] = self.note
         return out
+
+    def canonical_json(self) -> str:
+        """``canonical_json(self.to_dict())``, written out directly: it is on every evaluation's path."""
+        return (
+            f'{{{"" if self.amount is None else f""""amount":{self.amount},"""}"date":"{self.date.isoformat()}",'
+            f'{"" if self.document is None else f""""document":{_quote(self.document)},"""}'
+            f'{"" if self.grade is None else f""""grade":"{self.grade._value_}","""}"id":{_quote(self.id)},'
+            f'{"" if self.kind is None else f""""kind":"{self.kind._value_}","""}'
+            f'{"" if self.level is None else f""""level":"{self.level._value_}","""}'
+            f'{"" if self.note is None else f""""note":{_quote(self.note)},"""}'
+            f'"type":"{self.type._value_}"{"" if self.year is None else f""","year":{self.year}"""}}}'
+        )
+
+
+def _event_order(event: Event) -> tuple[datetime.date, int, str]:
+    return (event.date, _EVENT_RANK[event.type], event.id)
 
 
 @attrs.frozen
@@ -140,11 +171,11 @@ class Carrier:
     @property
     def timeline(self) -> tuple[Event, ...]:
         """The events in chronological order, independent of input order."""
-        return tuple(sorted(self.events, key=lambda e: e.sort_key))
+        return tuple(sorted(self.events, key=_event_order))
 
     def events_until(self, as_of: datetime.date) -> tuple[Event, ...]:
         """The chronological events dated on or before ``as_of``."""
-        return tuple(e for e in self.timeline if e.date <= as_of)
+        return until(self.timeline, as_of)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data in the shape ``from_dict`` reads."""
@@ -163,14 +194,26 @@ class Carrier:
     @property
     def digest(self) -> str:
         """sha256 of the carrier's canonical form; input event order does not matter."""
-        data = self.to_dict()
-        data["events"] = [e.to_dict() for e in self.timeline]
-        return hashlib.sha256(canonical_json(data).encode("utf-8")).hexdigest()
+        return self.digest_of(self.timeline)
+
+    def digest_of(self, timeline: tuple[Event, ...]) -> str:
+        """``digest``, given this carrier's ``timeline`` already sorted."""
+        area = "" if self.area is None else f'"area":{_quote(self.area)},'
+        events = ",".join([e.canonical_json() for e in timeline])
+        text = f'{{{area}"events":[{events}],"id":{_quote(self.id)},"kind":"{self.kind._value_}","name":{_quote(self.name)}}}'
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
     @classmethod
     def from_dict(cls, data: Any, source: Source | None = None) -> "Carrier":
         """Read and validate a carrier from plain data (as loaded from YAML or JSON)."""
         return _CarrierReader(source or Source()).carrier(data)
+
+
+def until(timeline: tuple[Event, ...], as_of: datetime.date) -> tuple[Event, ...]:
+    """The events of a chronological ``timeline`` dated on or before ``as_of``."""
+    if not timeline or timeline[-1].date <= as_of:
+        return timeline
+    return tuple(e for e in timeline if e.date <= as_of)
 
 
 def load_carrier(path: str | Path) -> Carrier:

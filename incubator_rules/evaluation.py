@@ -6,9 +6,9 @@ import datetime
 from pathlib import Path
 from typing import Mapping
 
-from .carrier import Carrier, Event
+from .carrier import Carrier, Event, parse_date, until
 from .decision import AWARDED, PENDING, Decision, Evaluation
-from .errors import EngineError
+from .errors import EngineError, IncubatorRulesError
 from .rules import DECIDERS, MATCHES, Context
 from .ruleset import Ruleset, load_ruleset
 
@@ -28,11 +28,20 @@ def evaluate(
     Wanzhou 2023 ruleset); ``as_of`` defaults to today; ``readings`` overrides
     the ruleset's default readings by name. Events after ``as_of`` are ignored.
     """
-    from .carrier import parse_date
-    from .errors import IncubatorRulesError
-
     if not isinstance(carrier, Carrier):
         raise IncubatorRulesError(f"expected a Carrier, got {type(carrier).__name__}", field="carrier")
+    rs, day, chosen = prepare(ruleset, as_of, readings)
+    if engine != "native":
+        raise EngineError(f"unknown engine {engine!r}; available: {', '.join(ENGINES)}", field="engine")
+    return evaluate_prepared(carrier, rs, day, chosen)
+
+
+def prepare(
+    ruleset: Ruleset | str | Path | None = None,
+    as_of: datetime.date | str | None = None,
+    readings: Mapping[str, str] | None = None,
+) -> tuple[Ruleset, datetime.date, dict[str, str]]:
+    """The loaded ruleset, the as-of date and every reading's value, checked once for many evaluations."""
     rs = ruleset if isinstance(ruleset, Ruleset) else load_ruleset(ruleset)
     if as_of is None:
         day = datetime.date.today()
@@ -41,16 +50,31 @@ def evaluate(
             day = parse_date(as_of)
         except ValueError as exc:
             raise IncubatorRulesError(str(exc), field="as_of") from None
-    chosen = rs.resolve_readings(readings)
-    ctx = Context(carrier, carrier.events_until(day), day, rs, chosen)
-    if engine != "native":
-        raise EngineError(f"unknown engine {engine!r}; available: {', '.join(ENGINES)}", field="engine")
+    return rs, day, rs.resolve_readings(readings)
+
+
+def evaluate_prepared(
+    carrier: Carrier,
+    ruleset: Ruleset,
+    as_of: datetime.date,
+    readings: Mapping[str, str],
+    timeline: tuple[Event, ...] | None = None,
+    digest: str | None = None,
+) -> Evaluation:
+    """``evaluate`` on the native engine with arguments already checked by ``prepare``.
+
+    ``timeline`` (the carrier's whole sorted timeline) and ``digest`` may be
+    passed when already known, as when one carrier is evaluated under many
+    scenarios.
+    """
+    whole = carrier.timeline if timeline is None else timeline
+    ctx = Context(carrier, until(whole, as_of), as_of, ruleset, readings)
     decisions: list[Decision] = []
-    for rule in rs.rules:
+    for rule in ruleset.rules:
         decide = DECIDERS.get(rule.kind)
         if decide is not None:
             decisions.extend(decide(rule, ctx, match(rule.kind, ctx.timeline)))
-    return assemble(ctx, decisions, engine)
+    return assemble(ctx, decisions, "native", digest if digest is not None else carrier.digest_of(whole))
 
 
 def match(kind: str, timeline: tuple[Event, ...]) -> list[Event]:
@@ -59,28 +83,41 @@ def match(kind: str, timeline: tuple[Event, ...]) -> list[Event]:
     return [e for e in timeline if e.type in types]
 
 
-def assemble(ctx: Context, decisions: list[Decision], engine: str) -> Evaluation:
-    """Order decisions deterministically and wrap them in an Evaluation."""
+def assemble(ctx: Context, decisions: list[Decision], engine: str, digest: str | None = None) -> Evaluation:
+    """Order decisions deterministically and wrap them in an Evaluation.
+
+    ``digest`` is the carrier's digest when the caller already has it.
+    """
     position = {e.id: i for i, e in enumerate(ctx.timeline)}
-    rule_order = {r.id: i for i, r in enumerate(ctx.ruleset.rules)}
-
-    def key(d: Decision) -> tuple[object, ...]:
-        return (d.payable_on or datetime.date.max, position[d.events[0]], rule_order[d.rule])
-
-    def nkey(d: Decision) -> tuple[object, ...]:
-        return (position[d.events[0]], rule_order[d.rule])
-
+    rule_order = _rule_order(ctx.ruleset)
+    awards, pending, refused = [], [], []
+    for d in decisions:
+        (awards if d.status == AWARDED else pending if d.status == PENDING else refused).append(d)
+    if len(awards) > 1:
+        awards = _ordered(awards, [(d.payable_on or _LAST_DAY, position[d.events[0]], rule_order[d.rule]) for d in awards])
+    if len(pending) > 1:
+        pending = _ordered(pending, [(d.payable_on or _LAST_DAY, position[d.events[0]], rule_order[d.rule]) for d in pending])
+    if len(refused) > 1:
+        refused = _ordered(refused, [(position[d.events[0]], rule_order[d.rule]) for d in refused])
+    carrier, ruleset = ctx.carrier, ctx.ruleset
     return Evaluation(
-        carrier_id=ctx.carrier.id,
-        carrier_name=ctx.carrier.name,
-        input_digest=ctx.carrier.digest,
-        as_of=ctx.as_of,
-        ruleset_id=ctx.ruleset.id,
-        ruleset_version=ctx.ruleset.version,
-        ruleset_sha256=ctx.ruleset.sha256,
-        readings=dict(ctx.readings),
-        engine=engine,
-        awards=tuple(sorted((d for d in decisions if d.status == AWARDED), key=key)),
-        pending=tuple(sorted((d for d in decisions if d.status == PENDING), key=key)),
-        not_awarded=tuple(sorted((d for d in decisions if d.status not in (AWARDED, PENDING)), key=nkey)),
+        carrier.id, carrier.name, carrier.digest if digest is None else digest, ctx.as_of,
+        ruleset.id, ruleset.version, ruleset.sha256, dict(ctx.readings), engine,
+        tuple(awards), tuple(pending), tuple(refused),
     )
+
+
+def _ordered(decisions: list[Decision], keys: list[tuple[object, ...]]) -> list[Decision]:
+    """``decisions`` sorted by ``keys`` (stable: equal keys keep their order)."""
+    order = sorted(range(len(keys)), key=keys.__getitem__)
+    return [decisions[i] for i in order]
+
+
+_LAST_DAY = datetime.date.max
+
+
+def _rule_order(ruleset: Ruleset) -> dict[str, int]:
+    found = ruleset.memo.get("rule_order")
+    if found is None:
+        found = ruleset.memo["rule_order"] = {r.id: i for i, r in enumerate(ruleset.rules)}
+    return found

@@ -7,6 +7,7 @@ consults (and the alternatives it can apply), and the outcomes it explains.
 from __future__ import annotations
 
 import datetime
+import operator
 import re
 from decimal import Decimal
 from typing import Any, Callable, Iterable, Mapping, Sequence
@@ -111,6 +112,8 @@ GRADE_ZH = {Grade.EXCELLENT: "优秀", Grade.GOOD: "良好", Grade.PASS: "合格
 
 _INTERRUPTING = {EventType.SUSPENDED, EventType.RECTIFICATION_ORDERED, EventType.DELISTED}
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+_YUAN_PLACEHOLDERS = frozenset({"amount", "full_amount", "already_received"})
+_ACCREDITATION = (EventType.ACCREDITED, EventType.FILED)
 
 
 def format_yuan(amount: int) -> str:
@@ -121,6 +124,43 @@ def format_yuan(amount: int) -> str:
 def render(template: str, values: Mapping[str, str]) -> str:
     """Fill ``{name}`` placeholders; nothing else in the template is interpreted."""
     return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), ""), template)
+
+
+@attrs.frozen
+class Template:
+    """An explanation template split once into a format string and the placeholder names it uses."""
+
+    text: str
+    format: str
+    names: tuple[str, ...]
+
+    @classmethod
+    def parse(cls, text: str, slots: Mapping[str, int] | None = None) -> "Template":
+        """Compile ``text``; ``Template.parse(t).fill(v) == render(t, v)``.
+
+        With ``slots``, placeholder ``name`` becomes positional field ``slots[name]``.
+        """
+        pieces = _PLACEHOLDER.split(text)
+        names = tuple(pieces[1::2])
+        fields = [slots[n] for n in names] if slots is not None else list(range(len(names)))
+        fmt = "".join(
+            p.replace("{", "{{").replace("}", "}}") if i % 2 == 0 else "{%d}" % fields[i // 2]
+            for i, p in enumerate(pieces)
+        )
+        return cls(text, fmt, names)
+
+    def fill(self, values: Mapping[str, str]) -> str:
+        """The template with each placeholder replaced by its value ("" when missing)."""
+        return self.format.format(*[values.get(n, "") for n in self.names])
+
+
+def _memo(ruleset: Ruleset, key: tuple[Any, ...], owner: object, build: Callable[[], Any]) -> Any:
+    """A value derived from ``owner`` (a rule, or the ruleset), computed once per ruleset."""
+    memo = ruleset.memo
+    entry = memo.get(key)
+    if entry is None or entry[0] is not owner:
+        entry = memo[key] = (owner, build())
+    return entry[1]
 
 
 @attrs.frozen
@@ -139,11 +179,16 @@ class Context:
 
     def citations(self, clause_ids: Iterable[str]) -> tuple[Citation, ...]:
         """Citations for clause ids, without repeats, in the order given."""
-        seen: list[str] = []
-        for c in clause_ids:
-            if c not in seen:
-                seen.append(c)
-        return tuple(self.ruleset.citation(c) for c in seen)
+        key = clause_ids if isinstance(clause_ids, tuple) else tuple(clause_ids)
+        memo = self.ruleset.memo
+        found = memo.get(("citations", key))
+        if found is None:
+            seen: list[str] = []
+            for c in key:
+                if c not in seen:
+                    seen.append(c)
+            found = memo[("citations", key)] = tuple(self.ruleset.citation(c) for c in seen)
+        return found
 
 
 # --- operating duration -----------------------------------------------------
@@ -165,36 +210,34 @@ def _interrupting(rule: Rule, ctx: Context) -> frozenset[EventType]:
     return frozenset(_INTERRUPTING)
 
 
-def _operating_flags(rule: Rule, ctx: Context) -> Callable[[dict[str, bool], Event], None]:
-    counted = _interrupting(rule, ctx)
-
-    def update(flags: dict[str, bool], e: Event) -> None:
-        t = e.type
-        if t is EventType.SUSPENDED:
-            flags["suspended"] = True
-        elif t is EventType.RESUMED:
-            flags["suspended"] = False
-        elif t is EventType.RECTIFICATION_ORDERED and t in counted:
-            flags["rectifying"] = True
-        elif t is EventType.RECTIFICATION_COMPLETED and EventType.RECTIFICATION_ORDERED in counted:
-            flags["rectifying"] = False
-        elif t is EventType.DELISTED:
-            flags["delisted"] = True
-        elif t.is_accreditation:
-            flags["delisted"] = False
-
-    return update
+def _operating(states: list[bool], rectification_counts: bool, e: Event) -> None:
+    """Update [suspended, rectifying, delisted] with event ``e``."""
+    t = e.type
+    if t is EventType.SUSPENDED:
+        states[0] = True
+    elif t is EventType.RESUMED:
+        states[0] = False
+    elif t is EventType.RECTIFICATION_ORDERED:
+        if rectification_counts:
+            states[1] = True
+    elif t is EventType.RECTIFICATION_COMPLETED:
+        if rectification_counts:
+            states[1] = False
+    elif t is EventType.DELISTED:
+        states[2] = True
+    elif t is EventType.ACCREDITED or t is EventType.FILED:
+        states[2] = False
 
 
 def stretch_start(rule: Rule, ctx: Context, index: int) -> int:
     """Index of the event that began the stretch of normal operation containing event ``index``."""
-    update = _operating_flags(rule, ctx)
-    flags = {"suspended": False, "rectifying": False, "delisted": False}
+    rectification_counts = EventType.RECTIFICATION_ORDERED in _interrupting(rule, ctx)
+    states = [False, False, False]
     start: int | None = None
     operating = False
     for i, e in enumerate(ctx.timeline[: index + 1]):
-        update(flags, e)
-        now = not any(flags.values()) and (operating or e.type in _STARTING)
+        _operating(states, rectification_counts, e)
+        now = not (states[0] or states[1] or states[2]) and (operating or e.type in _STARTING)
         if now and not operating:
             start = i
         operating = now
@@ -207,17 +250,35 @@ _STARTING = {
 }
 
 
+def _adder(rule: Rule, ruleset: Ruleset) -> Callable[[datetime.date], datetime.date]:
+    """``date + duration`` (dateutil's calendar arithmetic), remembered per date."""
+
+    def build() -> Callable[[datetime.date], datetime.date]:
+        d = rule.params["duration"]
+        length = relativedelta(years=d.get("years", 0), months=d.get("months", 0), days=d.get("days", 0))
+        sums: dict[datetime.date, datetime.date] = {}
+
+        def add(day: datetime.date) -> datetime.date:
+            found = sums.get(day)
+            if found is None:
+                found = sums[day] = day + length
+            return found
+
+        return add
+
+    return _memo(ruleset, ("duration", rule.id), rule, build)  # type: ignore[no-any-return]
+
+
 def operating_duration(rule: Rule, ctx: Context, start: int, not_before: datetime.date) -> Outcome:
     """Whether, and when, the carrier completes the rule's duration of normal operation.
 
     The count starts at event ``start``; an interruption restarts it when it
     ends, a delisting ends it; it is met no earlier than ``not_before``.
     """
-    d = rule.params["duration"]
-    length = relativedelta(years=d.get("years", 0), months=d.get("months", 0), days=d.get("days", 0))
+    add = _adder(rule, ctx.ruleset)
     counted = _interrupting(rule, ctx)
-    update = _operating_flags(rule, ctx)
-    flags = {"suspended": False, "rectifying": False, "delisted": False}
+    rectification_counts = EventType.RECTIFICATION_ORDERED in counted
+    states = [False, False, False]
     counted_from: datetime.date | None = None
     due: datetime.date | None = None
     interrupted_on: datetime.date | None = None
@@ -225,15 +286,15 @@ def operating_duration(rule: Rule, ctx: Context, start: int, not_before: datetim
     for i, e in enumerate(ctx.timeline):
         if i > start and due is not None and e.date >= due:
             break
-        update(flags, e)
+        _operating(states, rectification_counts, e)
         if i < start:
             if e.type in counted:
                 interrupted_on = e.date
             continue
-        operating = not any(flags.values())
+        operating = not (states[0] or states[1] or states[2])
         if i == start:
             if operating:
-                counted_from, due = e.date, max(e.date + length, not_before)
+                counted_from, due = e.date, max(add(e.date), not_before)
             continue
         if e.type in counted:
             touched.append(e.id)
@@ -242,7 +303,7 @@ def operating_duration(rule: Rule, ctx: Context, start: int, not_before: datetim
             counted_from, due, interrupted_on = None, None, e.date
         elif counted_from is None and operating:
             touched.append(e.id)
-            counted_from, due = e.date, max(e.date + length, not_before)
+            counted_from, due = e.date, max(add(e.date), not_before)
     if due is None:
         return Outcome("interrupted", None, interrupted_on, tuple(touched))
     return Outcome("met" if due <= ctx.as_of else "pending", counted_from, due, tuple(touched))
@@ -251,49 +312,180 @@ def operating_duration(rule: Rule, ctx: Context, start: int, not_before: datetim
 # --- accreditation subsidy and upgrade differential -------------------------
 
 
+def _event_value(name: str, ctx: Context, event: Event) -> str:
+    """The placeholder ``name`` as the event fills it ("" when the event says nothing of it)."""
+    get = _EVENT_VALUES.get(name)
+    return "" if get is None else get(event, event.kind or ctx.carrier.kind)
+
+
+def _act(event: Event, zh: bool) -> str:
+    if event.type is EventType.FILED:
+        return "备案" if zh else "filing"
+    if event.type is EventType.ACCREDITED:
+        return "认定" if zh else "accreditation"
+    return ""
+
+
+# How an event fills each placeholder, given the event and the carrier kind it is for.
+_EVENT_VALUES: dict[str, Callable[[Event, CarrierKind], str]] = {
+    "date": lambda e, k: e.date.isoformat(),
+    "kind": lambda e, k: KIND_EN[k],
+    "kind_zh": lambda e, k: KIND_ZH[k],
+    "level": lambda e, k: "" if e.level is None else e.level._value_,
+    "level_zh": lambda e, k: "" if e.level is None else LEVEL_ZH[e.level],
+    "year": lambda e, k: "" if e.year is None else str(e.year),
+    "grade": lambda e, k: "" if e.grade is None else e.grade._value_,
+    "grade_zh": lambda e, k: "" if e.grade is None else GRADE_ZH[e.grade],
+    "document": lambda e, k: e.document or "",
+    "act": lambda e, k: _act(e, False),
+    "act_zh": lambda e, k: _act(e, True),
+}
+
+
+def _amount_wan(amount: int) -> str:
+    return format(Decimal(amount) / 10000, "f").rstrip("0").rstrip(".") or "0"
+
+
+def _given_text(name: str, value: Any) -> str:
+    """A value passed to a decision, as its placeholder shows it."""
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, int) and name in _YUAN_PLACEHOLDERS:
+        return format_yuan(value)
+    return str(value)
+
+
+def _fill(names: Iterable[str], ctx: Context, event: Event | None, given: Mapping[str, Any]) -> dict[str, str]:
+    """The values of the placeholders ``names``: from ``given`` where not None, else from the event."""
+    kind = None if event is None else event.kind or ctx.carrier.kind
+    return {name: _placeholder(name, event, kind, given) for name in names}
+
+
+def _placeholder(name: str, event: Event | None, kind: CarrierKind | None, given: Mapping[str, Any]) -> str:
+    value = given.get(name)
+    if value is not None:
+        return _given_text(name, value)
+    if name == "amount_wan":
+        amount = given.get("amount")
+        return _amount_wan(amount) if isinstance(amount, int) and not isinstance(amount, datetime.date) else ""
+    get = _EVENT_VALUES.get(name)
+    return "" if event is None or get is None or kind is None else get(event, kind)
+
+
 def _values(ctx: Context, event: Event | None = None, **extra: Any) -> dict[str, str]:
-    out = {k: "" for k in PLACEHOLDERS}
-    if event is not None:
-        kind = event.kind or ctx.carrier.kind
-        out.update(date=event.date.isoformat(), kind=KIND_EN[kind], kind_zh=KIND_ZH[kind], document=event.document or "")
-        if event.type.is_accreditation:
-            filed = event.type is EventType.FILED
-            out.update(act="filing" if filed else "accreditation", act_zh="备案" if filed else "认定")
-        if event.level is not None:
-            out.update(level=event.level.value, level_zh=LEVEL_ZH[event.level])
-        if event.year is not None:
-            out["year"] = str(event.year)
-        if event.grade is not None:
-            out.update(grade=event.grade.value, grade_zh=GRADE_ZH[event.grade])
-    for key, value in extra.items():
-        if value is None:
-            continue
-        if isinstance(value, datetime.date):
-            out[key] = value.isoformat()
-        elif isinstance(value, int) and key in ("amount", "full_amount", "already_received"):
-            out[key] = format_yuan(value)
-            if key == "amount":
-                out["amount_wan"] = format(Decimal(value) / 10000, "f").rstrip("0").rstrip(".") or "0"
-        else:
-            out[key] = str(value)
-    return out
+    """Every placeholder's value for a decision on ``event``."""
+    return _fill(sorted(PLACEHOLDERS), ctx, event, extra)
+
+
+# The event fields each placeholder reads (the inputs of its text).
+_EVENT_FIELDS = {
+    "date": "date", "level": "level", "level_zh": "level", "year": "year", "grade": "grade",
+    "grade_zh": "grade", "document": "document", "act": "type", "act_zh": "type",
+}
+
+
+class _Explainer:
+    """Both explanations of one outcome, filled from one list of placeholder values.
+
+    Texts are remembered by their inputs (the event fields and values they
+    show), since many decisions in a district read alike.
+    """
+
+    _LIMIT = 50_000
+
+    def __init__(self, zh: str, en: str) -> None:
+        self.names = tuple(dict.fromkeys(_PLACEHOLDER.findall(zh) + _PLACEHOLDER.findall(en)))
+        slots = {n: i for i, n in enumerate(self.names)}
+        self.zh = Template.parse(zh, slots).format
+        self.en = Template.parse(en, slots).format
+        fields = sorted({_EVENT_FIELDS[n] for n in self.names if n in _EVENT_FIELDS})
+        self.inputs = operator.attrgetter(*fields) if fields else (lambda e: None)
+        self.texts: dict[tuple[Any, ...], tuple[str, str]] = {}
+
+    def __call__(
+        self, event: Event, kind: CarrierKind, given: tuple[Any, ...], more: Mapping[str, Any] | None = None
+    ) -> tuple[str, str]:
+        """The texts for a decision on ``event``; ``given`` holds the values of ``GIVEN``, ``more`` others."""
+        try:
+            key = (self.inputs(event), kind, given, tuple(more.items()) if more else None)
+            found = self.texts.get(key)
+        except TypeError:  # an unhashable value given: no remembering
+            key, found = None, None
+        if found is not None:
+            return found
+        found = self.fill(event, kind, given, more or {})
+        if key is not None:
+            if len(self.texts) >= self._LIMIT:
+                self.texts.clear()
+            self.texts[key] = found
+        return found
+
+    def fill(self, event: Event, kind: CarrierKind, given: tuple[Any, ...], more: Mapping[str, Any]) -> tuple[str, str]:
+        """The two texts, computed."""
+        values = dict(zip(GIVEN, given))
+        values.update(more)
+        texts = [_placeholder(name, event, kind, values) for name in self.names]
+        return self.zh.format(*texts), self.en.format(*texts)
+
+
+class _RulePrep:
+    """What deciding with one rule of one ruleset needs, looked up once."""
+
+    def __init__(self, ruleset: Ruleset, rule: Rule) -> None:
+        self.rule = rule
+        self.ruleset = ruleset
+        self.explain = {code: _Explainer(zh, en) for code, (zh, en) in rule.explanations.items()}
+        self.cites: dict[tuple[str, ...], tuple[Citation, ...]] = {}
+
+    def citations(self, ctx: Context, clauses: Sequence[str]) -> tuple[Citation, ...]:
+        key = clauses if isinstance(clauses, tuple) else tuple(clauses)
+        found = self.cites.get(key)
+        if found is None:
+            found = self.cites[key] = ctx.citations(key)
+        return found
+
+
+def _prep(ruleset: Ruleset, rule: Rule) -> _RulePrep:
+    return _memo(ruleset, ("prep", rule.id), rule, lambda: _RulePrep(ruleset, rule))  # type: ignore[no-any-return]
+
+
+_STATUS = {"awarded": AWARDED, "pending": PENDING}
+
+
+# Values a decision passes to its explanation, besides its event's fields.
+GIVEN = ("amount", "payable_on", "full_amount", "already_received", "window_start", "window_end", "ended_on", "interrupted_on")
+
+
+def _make(
+    prep: _RulePrep, ctx: Context, code: str, event: Event, clauses: tuple[str, ...], amount: int = 0,
+    payable_on: datetime.date | None = None, events: Sequence[str] | None = None,
+    full_amount: int | None = None, already_received: int | None = None,
+    amount_in_force_from: datetime.date | None = None, condition: Condition | None = None,
+    window_start: datetime.date | None = None, window_end: datetime.date | None = None,
+    ended_on: datetime.date | None = None, interrupted_on: datetime.date | None = None, **more: Any,
+) -> Decision:
+    status = _STATUS.get(code, NOT_AWARDED)
+    given = (
+        amount if status is not NOT_AWARDED else None, payable_on, full_amount, already_received,
+        window_start, window_end, ended_on, interrupted_on,
+    )
+    kind = event.kind or ctx.carrier.kind
+    zh, en = prep.explain[code](event, kind, given, {k: v for k, v in more.items() if k in PLACEHOLDERS} if more else None)
+    cites = prep.cites.get(clauses)
+    if cites is None:
+        cites = prep.citations(ctx, clauses)
+    return Decision(
+        prep.rule.id, status, code, amount, payable_on, (event.id,) if events is None else tuple(events),
+        cites, zh, en, event.level, kind, full_amount, already_received, amount_in_force_from, condition,
+    )
 
 
 def _decision(
     ctx: Context, rule: Rule, code: str, event: Event, citations: Sequence[str], *, amount: int = 0,
     payable_on: datetime.date | None = None, events: Sequence[str] | None = None, **extra: Any,
 ) -> Decision:
-    status = AWARDED if code == "awarded" else PENDING if code == "pending" else NOT_AWARDED
-    values = _values(ctx, event, amount=amount if status != NOT_AWARDED else None, payable_on=payable_on,
-                     **{k: v for k, v in extra.items() if k in PLACEHOLDERS})
-    zh, en = rule.explanations[code]
-    fields = {k: v for k, v in extra.items() if k in ("full_amount", "already_received", "amount_in_force_from", "condition")}
-    return Decision(
-        rule=rule.id, status=status, reason=code, amount=amount, payable_on=payable_on,
-        events=tuple(events if events is not None else (event.id,)), citations=ctx.citations(citations),
-        explanation_zh=render(zh, values), explanation_en=render(en, values),
-        level=event.level, kind=event.kind or ctx.carrier.kind, **fields,
-    )
+    """The decision of ``rule`` on ``event`` with outcome ``code``, explained from the ruleset's templates."""
+    return _make(_prep(ctx.ruleset, rule), ctx, code, event, tuple(citations), amount, payable_on, events, **extra)
 
 
 def level_covered(ctx: Context, rule: Rule, column: str, level: Level) -> bool:
@@ -313,43 +505,57 @@ class _Candidate:
     condition: Condition
 
 
+def _subsidy_rules(ruleset: Ruleset, rule: Rule) -> tuple[Rule, Rule | None]:
+    """The operating-duration rule and the upgrade-differential rule (if any) of a subsidy rule."""
+
+    def build() -> tuple[Rule, Rule | None]:
+        cond_rule = ruleset.rule(rule.params["condition"])
+        diffs = ruleset.rules_of_kind("upgrade_differential")
+        return cond_rule, next((r for r in diffs if r.params["applies_to"] == rule.id), None)
+
+    return _memo(ruleset, ("subsidy", rule.id), rule, build)  # type: ignore[no-any-return]
+
+
 def accreditation_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) -> list[Decision]:
     """Decide each accreditation or filing: subsidy, upgrade differential, or why not."""
+    decisions: list[Decision] = []
+    if not matched:
+        return decisions
     ruleset = ctx.ruleset
+    prep = _prep(ruleset, rule)
     table = ruleset.tables[rule.params["table"]]
-    cond_rule = ruleset.rule(rule.params["condition"])
-    diff_rule = next((r for r in ruleset.rules_of_kind("upgrade_differential") if r.params["applies_to"] == rule.id), None)
+    cond_rule, diff_rule = _subsidy_rules(ruleset, rule)
     period = ruleset.plan_period
     window_start = period.issued if ctx.reading(rule, "window") == "issue_date" and period.issued else period.start
     index = {e.id: i for i, e in enumerate(ctx.timeline)}
-    decisions: list[Decision] = []
     candidates: list[_Candidate] = []
     for event in matched:
         kind = event.kind or ctx.carrier.kind
         column = ruleset.column_for(kind)
         assert event.level is not None
         if column is None:
-            decisions.append(_decision(ctx, rule, "kind_not_covered", event, rule.clauses))
+            decisions.append(_make(prep, ctx, "kind_not_covered", event, rule.clauses))
             continue
         value = table.value(column, event.level, event.date)
         if value is None or not level_covered(ctx, rule, column, event.level):
-            decisions.append(_decision(ctx, rule, "level_not_covered", event, rule.clauses + ruleset.readings[rule.readings["district_maker_space"]].clauses))
+            decisions.append(_make(prep, ctx, "level_not_covered", event, rule.clauses + ruleset.readings[rule.readings["district_maker_space"]].clauses))
             continue
         if not window_start <= event.date <= period.end:
             clauses = (value.clause,) + ((period.clause,) if period.clause else ())
-            decisions.append(_decision(ctx, rule, "outside_window", event, clauses, window_start=window_start, window_end=period.end))
+            decisions.append(_make(prep, ctx, "outside_window", event, clauses, window_start=window_start, window_end=period.end))
             continue
         start = _count_start(rule, cond_rule, ctx, index[event.id], column)
         outcome = operating_duration(cond_rule, ctx, start, event.date)
         cond_clauses = (value.clause,) if value.clause in cond_rule.clauses else cond_rule.clauses
-        condition = Condition(cond_rule.id, outcome.status, outcome.counted_from, outcome.date, outcome.events, ctx.citations(cond_clauses))
+        condition = Condition(cond_rule.id, outcome.status, outcome.counted_from, outcome.date, outcome.events, prep.citations(ctx, cond_clauses))
         if outcome.status == "ended":
-            decisions.append(_decision(ctx, rule, "delisted_before_year", event, (value.clause,), events=(event.id,) + outcome.events, ended_on=outcome.date, condition=condition))
+            decisions.append(_make(prep, ctx, "delisted_before_year", event, (value.clause,), events=(event.id,) + outcome.events, ended_on=outcome.date, condition=condition))
         elif outcome.status == "interrupted":
-            decisions.append(_decision(ctx, rule, "interrupted", event, (value.clause,), events=(event.id,) + outcome.events, interrupted_on=outcome.date, condition=condition))
+            decisions.append(_make(prep, ctx, "interrupted", event, (value.clause,), events=(event.id,) + outcome.events, interrupted_on=outcome.date, condition=condition))
         else:
             candidates.append(_Candidate(event, column, value, outcome, condition))
-    decisions.extend(_amounts(rule, diff_rule, ctx, candidates, index))
+    if candidates:
+        decisions.extend(_amounts(rule, diff_rule, ctx, candidates, index))
     return decisions
 
 
@@ -360,7 +566,7 @@ def _count_start(rule: Rule, cond_rule: Rule, ctx: Context, i: int, column: str)
         for j, e in enumerate(ctx.timeline[:i]):
             if e.type is EventType.DELISTED:
                 first = None
-            elif first is None and e.type.is_accreditation and ctx.ruleset.column_for(e.kind or ctx.carrier.kind) == column:
+            elif first is None and e.type in _ACCREDITATION and ctx.ruleset.column_for(e.kind or ctx.carrier.kind) == column:
                 first = j
         if first is not None:
             i = first
@@ -371,6 +577,8 @@ def _count_start(rule: Rule, cond_rule: Rule, ctx: Context, i: int, column: str)
 
 def _amounts(rule: Rule, diff_rule: Rule | None, ctx: Context, candidates: list[_Candidate], index: Mapping[str, int]) -> list[Decision]:
     """Subsidy amounts, in payable order, less what was already received on the same ladder."""
+    prep = _prep(ctx.ruleset, rule)
+    diff_prep = None if diff_rule is None else _prep(ctx.ruleset, diff_rule)
     shared = diff_rule is not None and ctx.reading(diff_rule, "ladders") == "shared"
     subtract_payments = diff_rule is not None and ctx.reading(diff_rule, "base") == "all_received"
     ladder = (lambda column: "*") if shared else (lambda column: column)
@@ -383,7 +591,8 @@ def _amounts(rule: Rule, diff_rule: Rule | None, ctx: Context, candidates: list[
                     payments.append((e, ladder(column), column))
     received: list[tuple[str, str, Level | None, int]] = []  # (ladder, column, level, amount) decided so far
     out = []
-    for c in sorted(candidates, key=lambda c: (c.outcome.date, index[c.event.id])):
+    ordered = candidates if len(candidates) == 1 else sorted(candidates, key=lambda c: (c.outcome.date, index[c.event.id]))
+    for c in ordered:
         key = ladder(c.column)
         assert c.outcome.date is not None and c.event.level is not None
         paid = [(col, p.level, p.amount or 0) for p, lad, col in payments if lad == key and p.date <= c.outcome.date]
@@ -394,18 +603,18 @@ def _amounts(rule: Rule, diff_rule: Rule | None, ctx: Context, candidates: list[
         common = dict(payable_on=c.outcome.date, events=(c.event.id,) + c.outcome.events,
                       full_amount=full, already_received=already, amount_in_force_from=c.value.start,
                       condition=c.condition)
-        if already == 0 or diff_rule is None:
-            out.append(_decision(ctx, rule, code, c.event, (c.value.clause,), amount=full, **common))
+        if already == 0 or diff_prep is None:
+            out.append(_make(prep, ctx, code, c.event, (c.value.clause,), amount=full, **common))
             received.append((key, c.column, c.event.level, full))
             continue
-        clauses = (c.value.clause,) + diff_rule.clauses
+        clauses = (c.value.clause,) + diff_prep.rule.clauses
         if full <= already:
             same = any(col == c.column and lvl == c.event.level and amt > 0 for col, lvl, amt in paid)
             reason = "level_already_paid" if same else "no_difference"
             common["payable_on"] = None
-            out.append(_decision(ctx, diff_rule, reason, c.event, clauses, **common))
+            out.append(_make(diff_prep, ctx, reason, c.event, clauses, **common))
             continue
-        out.append(_decision(ctx, diff_rule, code, c.event, clauses, amount=full - already, **common))
+        out.append(_make(diff_prep, ctx, code, c.event, clauses, amount=full - already, **common))
         received.append((key, c.column, c.event.level, full - already))
     return out
 
@@ -415,45 +624,52 @@ def _amounts(rule: Rule, diff_rule: Rule | None, ctx: Context, candidates: list[
 
 def excellence_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) -> list[Decision]:
     """Decide each performance evaluation: an award when graded excellent, or why not."""
+    out: list[Decision] = []
+    wanted = {e.id for e in matched}
+    if not wanted:
+        return out
     ruleset = ctx.ruleset
+    prep = _prep(ruleset, rule)
     table = ruleset.tables[rule.params["table"]]
     period = ruleset.plan_period
     per_year = ctx.reading(rule, "per") == "per_year"
-    wanted = set(matched)
+    grades = rule.params["grades"]
     delisted_on: datetime.date | None = None
     seen: set[tuple[Any, ...]] = set()
-    out = []
+    columns: dict[CarrierKind, str | None] = {}
     for event in ctx.timeline:
-        if event.type is EventType.DELISTED:
+        t = event.type
+        if t is EventType.DELISTED:
             delisted_on = event.date
-        elif event.type.is_accreditation:
+        elif t is EventType.ACCREDITED or t is EventType.FILED:
             delisted_on = None
-        if event not in wanted:
+        if event.id not in wanted:
             continue
         assert event.level is not None and event.grade is not None
-        column = ruleset.column_for(event.kind or ctx.carrier.kind)
+        kind = event.kind or ctx.carrier.kind
+        column = columns[kind] if kind in columns else columns.setdefault(kind, ruleset.column_for(kind))
         if column is None:
-            out.append(_decision(ctx, rule, "kind_not_covered", event, rule.clauses))
+            out.append(_make(prep, ctx, "kind_not_covered", event, rule.clauses))
             continue
         value = table.value(column, event.level, event.date)
         if value is None or not level_covered(ctx, rule, column, event.level):
-            out.append(_decision(ctx, rule, "level_not_covered", event, rule.clauses + ruleset.readings[rule.readings["district_maker_space"]].clauses))
+            out.append(_make(prep, ctx, "level_not_covered", event, rule.clauses + ruleset.readings[rule.readings["district_maker_space"]].clauses))
             continue
         clauses = (value.clause,)
         if not period.start <= event.date <= period.end:
-            out.append(_decision(ctx, rule, "outside_window", event, clauses, window_start=period.start, window_end=period.end))
+            out.append(_make(prep, ctx, "outside_window", event, clauses, window_start=period.start, window_end=period.end))
         elif delisted_on is not None:
-            out.append(_decision(ctx, rule, "delisted", event, clauses, ended_on=delisted_on))
-        elif event.grade not in rule.params["grades"]:
-            out.append(_decision(ctx, rule, "not_excellent", event, clauses))
+            out.append(_make(prep, ctx, "delisted", event, clauses, ended_on=delisted_on))
+        elif event.grade not in grades:
+            out.append(_make(prep, ctx, "not_excellent", event, clauses))
         else:
             key = (event.year,) if per_year else (event.year, event.level)
             if key in seen:
-                out.append(_decision(ctx, rule, "already_awarded", event, clauses + ruleset.readings[rule.readings["per"]].clauses))
+                out.append(_make(prep, ctx, "already_awarded", event, clauses + ruleset.readings[rule.readings["per"]].clauses))
                 continue
             seen.add(key)
-            out.append(_decision(ctx, rule, "awarded", event, clauses, amount=value.amount, payable_on=event.date,
-                                 full_amount=value.amount, amount_in_force_from=value.start))
+            out.append(_make(prep, ctx, "awarded", event, clauses, value.amount, event.date,
+                             full_amount=value.amount, amount_in_force_from=value.start))
     return out
 
 

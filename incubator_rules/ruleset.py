@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import re
+import weakref
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -156,27 +157,34 @@ class Ruleset:
 
     def rule(self, rule_id: str) -> Rule:
         """The rule with this id."""
-        for rule in self.rules:
-            if rule.id == rule_id:
-                return rule
-        raise KeyError(rule_id)
+        return _lookups(self).rules[rule_id]
 
     def rules_of_kind(self, kind: str) -> tuple[Rule, ...]:
         """The rules of one kind, in file order."""
-        return tuple(r for r in self.rules if r.kind == kind)
+        return _lookups(self).kinds.get(kind, ())
 
     def column_for(self, kind: CarrierKind) -> str | None:
         """The table column a carrier kind is paid from, or None when no rule covers it."""
-        for column, kinds in self.columns.items():
-            if kind in kinds:
-                return column
-        return None
+        return _lookups(self).column_of.get(kind)
 
     def citation(self, clause_id: str) -> Citation:
-        """The citation for a clause id."""
-        clause = self.clauses[clause_id]
-        doc = self.documents[clause.document]
-        return Citation(clause.id, doc.id, doc.title_zh, doc.number, clause.section, clause.text)
+        """The citation for a clause id (one shared, immutable object per clause)."""
+        found = _lookups(self).citations.get(clause_id)
+        if found is None:
+            clause = self.clauses[clause_id]
+            doc = self.documents[clause.document]
+            found = Citation(clause.id, doc.id, doc.title_zh, doc.number, clause.section, clause.text)
+            _lookups(self).citations[clause_id] = found
+        return found
+
+    @property
+    def memo(self) -> dict[Any, Any]:
+        """A cache for values derived from this ruleset, kept as long as the ruleset lives.
+
+        A Ruleset is treated as immutable: derived lookups are computed once,
+        on first use, instead of on every evaluation.
+        """
+        return _lookups(self).memo
 
     def resolve_readings(self, overrides: Mapping[str, str] | None = None) -> dict[str, str]:
         """Every reading's value: the default unless overridden; unknown names or values raise ReadingError."""
@@ -195,6 +203,47 @@ class Ruleset:
     def reading_value(self, rule: Rule, role: str, readings: Mapping[str, str]) -> str:
         """The value, under ``readings``, of the reading that fills ``role`` in ``rule``."""
         return readings[rule.readings[role]]
+
+
+@attrs.define
+class _Lookups:
+    """Indexes of one ruleset, built on first use."""
+
+    rules: dict[str, Rule]
+    kinds: dict[str, tuple[Rule, ...]]
+    column_of: dict[CarrierKind, str]
+    citations: dict[str, Citation] = attrs.field(factory=dict)
+    memo: dict[Any, Any] = attrs.field(factory=dict)
+
+
+_LOOKUPS: dict[int, tuple["weakref.ref[Ruleset]", _Lookups]] = {}
+_LAST: tuple["weakref.ref[Ruleset]", _Lookups] | None = None  # the ruleset used last, found fastest
+
+
+def _lookups(rs: Ruleset) -> _Lookups:
+    global _LAST
+    last = _LAST
+    if last is not None and last[0]() is rs:
+        return last[1]
+    key = id(rs)
+    entry = _LOOKUPS.get(key)
+    if entry is not None and entry[0]() is rs:
+        _LAST = entry
+        return entry[1]
+    kinds: dict[str, list[Rule]] = {}
+    for rule in rs.rules:
+        kinds.setdefault(rule.kind, []).append(rule)
+    column_of: dict[CarrierKind, str] = {}
+    for column, members in rs.columns.items():
+        for kind in members:
+            column_of.setdefault(kind, column)
+    found = _Lookups(
+        rules={r.id: r for r in reversed(rs.rules)},
+        kinds={k: tuple(v) for k, v in kinds.items()},
+        column_of=column_of,
+    )
+    _LOOKUPS[key] = _LAST = (weakref.ref(rs, lambda _: _LOOKUPS.pop(key, None)), found)
+    return found
 
 
 def shipped_rulesets() -> list[Path]:
