@@ -196,3 +196,14 @@ class Evaluation:
     def from_json(cls, text: str) -> "Evaluation":
         """Inverse of ``to_json``."""
         return cls.from_dict(json.loads(text))
+
+    def to_frame(self) -> Any:
+        """A pandas DataFrame, one row per decision (needs the ``notebook`` extra)."""
+        from .notebook import evaluation_frame
+
+        return evaluation_frame(self)
+
+    def _repr_html_(self) -> str:
+        from .notebook import evaluation_html
+
+        return evaluation_html(self)

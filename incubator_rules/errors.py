@@ -58,3 +58,7 @@ class ReadingError(IncubatorRulesError):
 
 class EngineError(IncubatorRulesError):
     """An evaluation engine failed or is not available."""
+
+
+class ScenarioError(IncubatorRulesError):
+    """A scenario is malformed, or cannot be applied to a ruleset or a carrier."""

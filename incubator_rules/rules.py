@@ -278,7 +278,7 @@ def operating_duration(rule: Rule, ctx: Context, start: int, not_before: datetim
     add = _adder(rule, ctx.ruleset)
     counted = _interrupting(rule, ctx)
     rectification_counts = EventType.RECTIFICATION_ORDERED in counted
-    states = [False, False, False]
+    suspended = rectifying = delisted = False
     counted_from: datetime.date | None = None
     due: datetime.date | None = None
     interrupted_on: datetime.date | None = None
@@ -286,19 +286,33 @@ def operating_duration(rule: Rule, ctx: Context, start: int, not_before: datetim
     for i, e in enumerate(ctx.timeline):
         if i > start and due is not None and e.date >= due:
             break
-        _operating(states, rectification_counts, e)
+        t = e.type
+        if t is EventType.SUSPENDED:
+            suspended = True
+        elif t is EventType.RESUMED:
+            suspended = False
+        elif t is EventType.RECTIFICATION_ORDERED:
+            if rectification_counts:
+                rectifying = True
+        elif t is EventType.RECTIFICATION_COMPLETED:
+            if rectification_counts:
+                rectifying = False
+        elif t is EventType.DELISTED:
+            delisted = True
+        elif t is EventType.ACCREDITED or t is EventType.FILED:
+            delisted = False
         if i < start:
-            if e.type in counted:
+            if t in counted:
                 interrupted_on = e.date
             continue
-        operating = not (states[0] or states[1] or states[2])
+        operating = not (suspended or rectifying or delisted)
         if i == start:
             if operating:
                 counted_from, due = e.date, max(add(e.date), not_before)
             continue
-        if e.type in counted:
+        if t in counted:
             touched.append(e.id)
-            if e.type is EventType.DELISTED:
+            if t is EventType.DELISTED:
                 return Outcome("ended", counted_from, e.date, tuple(touched))
             counted_from, due, interrupted_on = None, None, e.date
         elif counted_from is None and operating:
@@ -527,7 +541,7 @@ def accreditation_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) 
     cond_rule, diff_rule = _subsidy_rules(ruleset, rule)
     period = ruleset.plan_period
     window_start = period.issued if ctx.reading(rule, "window") == "issue_date" and period.issued else period.start
-    index = {e.id: i for i, e in enumerate(ctx.timeline)}
+    index: dict[str, int] = {}
     candidates: list[_Candidate] = []
     for event in matched:
         kind = event.kind or ctx.carrier.kind
@@ -544,6 +558,8 @@ def accreditation_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) 
             clauses = (value.clause,) + ((period.clause,) if period.clause else ())
             decisions.append(_make(prep, ctx, "outside_window", event, clauses, window_start=window_start, window_end=period.end))
             continue
+        if not index:
+            index = {e.id: i for i, e in enumerate(ctx.timeline)}
         start = _count_start(rule, cond_rule, ctx, index[event.id], column)
         outcome = operating_duration(cond_rule, ctx, start, event.date)
         cond_clauses = (value.clause,) if value.clause in cond_rule.clauses else cond_rule.clauses

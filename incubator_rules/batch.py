@@ -1,0 +1,391 @@
+"""Evaluating many carriers: in-process or over any ``concurrent.futures`` executor, held or streamed."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import gc
+import os
+import pickle
+from collections import deque
+from concurrent.futures import Executor, Future
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence, TypeVar
+
+import yaml
+
+from .carrier import Carrier, CarrierKind, Event, EventType, Grade, Level
+from .decision import Condition, Decision, Evaluation
+from .documents import read_document
+from .errors import CarrierError, EngineError, IncubatorRulesError
+from .evaluation import ENGINES, evaluate, evaluate_prepared, prepare
+from .progress import Progress
+from .ruleset import Citation, Ruleset
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+IN_PROCESS_CHUNK = 500
+
+
+class Evaluations(list):  # type: ignore[type-arg]
+    """The evaluations of a portfolio, in input order: a list with totals, an HTML view and a DataFrame."""
+
+    @property
+    def total(self) -> int:
+        """Total awarded (payable on or before each evaluation's as-of date), in yuan."""
+        return sum(ev.total for ev in self)
+
+    @property
+    def pending_total(self) -> int:
+        """Total that becomes payable later if operation stays normal, in yuan."""
+        return sum(ev.pending_total for ev in self)
+
+    def to_frame(self) -> Any:
+        """A pandas DataFrame, one row per carrier (needs the ``notebook`` extra)."""
+        from .notebook import evaluations_frame
+
+        return evaluations_frame(self)
+
+    def decisions_frame(self) -> Any:
+        """A pandas DataFrame, one row per decision of every carrier (needs the ``notebook`` extra)."""
+        from .notebook import decisions_frame
+
+        return decisions_frame(self)
+
+    def _repr_html_(self) -> str:
+        from .notebook import evaluations_html
+
+        return evaluations_html(self)
+
+
+def evaluate_many(
+    carriers: Iterable[Carrier],
+    ruleset: Ruleset | str | Path | None = None,
+    as_of: datetime.date | str | None = None,
+    readings: Mapping[str, str] | None = None,
+    executor: Executor | None = None,
+    *,
+    stream: bool = False,
+    progress: bool | None = None,
+    chunk_size: int | None = None,
+    engine: str = "native",
+) -> Evaluations | Iterator[Evaluation]:
+    """Evaluate every carrier against one ruleset, as of one date, under one set of readings.
+
+    Results come in input order. With no ``executor`` the work runs in this
+    process; with any ``concurrent.futures.Executor`` (a process pool, a Dask
+    or Ray executor) carriers are sent in chunks, the ruleset once per chunk.
+    ``stream=True`` returns an iterator that yields evaluations as they are
+    ready, so memory does not grow with the number of carriers (``carriers``
+    may then be a generator too). ``progress`` shows a progress bar: True,
+    False, or None for "on long runs in a terminal or notebook".
+    Bad arguments raise before any work starts.
+    """
+    rs, day, chosen = prepare(ruleset, as_of, readings)
+    if engine not in ENGINES:
+        raise EngineError(f"unknown engine {engine!r}; available: {', '.join(ENGINES)}", field="engine")
+    total = len(carriers) if isinstance(carriers, Sequence) else None
+    size = chunk_size or _chunk_size(total, executor)
+    if size < 1:
+        raise IncubatorRulesError(f"chunk_size must be at least 1, got {size}", field="chunk_size")
+
+    def results() -> Iterator[Evaluation]:
+        with Progress(total, enabled=progress) as bar:
+            if executor is None:
+                for chunk in _chunks(_checked(carriers), size):
+                    with _gc_paused():
+                        done = [
+                            evaluate_prepared(c, rs, day, chosen) if engine == "native"
+                            else evaluate(c, rs, day, chosen, engine)
+                            for c in chunk
+                        ]
+                    bar.update(len(chunk))
+                    yield from done
+                return
+            job = _RulesetJob.of(rs, day, chosen, engine)
+            for chunk, packed in run_chunks(
+                executor, _evaluate_chunk, _chunks(_checked(carriers), size),
+                lambda chunk: (job, [pack_carrier(c) for c in chunk]),
+            ):
+                bar.update(len(chunk))
+                yield from unpack_evaluations(packed, rs, day, chosen, engine)
+
+    if stream:
+        return results()
+    return Evaluations(results())
+
+
+def _chunk_size(total: int | None, executor: Executor | None) -> int:
+    if executor is None:
+        return IN_PROCESS_CHUNK
+    if total is None:
+        return 1000
+    workers = _workers(executor)
+    return max(50, min(2000, -(-total // (workers * 8))))
+
+
+def _workers(executor: Executor) -> int:
+    return int(getattr(executor, "_max_workers", 0) or os.cpu_count() or 2)
+
+
+def _checked(carriers: Iterable[Any]) -> Iterator[Carrier]:
+    for i, c in enumerate(carriers):
+        if not isinstance(c, Carrier):
+            raise IncubatorRulesError(f"expected a Carrier, got {type(c).__name__}", field=f"carriers[{i}]")
+        yield c
+
+
+def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    chunk: list[T] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cycle collector while a chunk is evaluated: evaluations make no cycles,
+    and scanning the many objects they create would cost more than the evaluation."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def run_chunks(
+    executor: Executor,
+    func: Callable[..., R],
+    chunks: Iterable[list[T]],
+    args: Callable[[list[T]], tuple[Any, ...]],
+) -> Iterator[tuple[list[T], R]]:
+    """``func(*args(chunk))`` for each chunk on ``executor``, yielded in input order.
+
+    At most a few chunks per worker are in flight, so a long input is never
+    all in memory at once.
+    """
+    window = 2 * _workers(executor) + 1
+    flight: deque[tuple[list[T], Future[R]]] = deque()
+    try:
+        for chunk in chunks:
+            flight.append((chunk, executor.submit(func, *args(chunk))))
+            while len(flight) >= window:
+                done, future = flight.popleft()
+                yield done, future.result()
+        while flight:
+            done, future = flight.popleft()
+            yield done, future.result()
+    finally:
+        for _, future in flight:
+            future.cancel()
+
+
+# --- what crosses to a worker and back ---------------------------------------
+#
+# Pickling Carrier and Evaluation objects field by field is slow (each attrs
+# object and enum is rebuilt through Python), so chunks travel as plain tuples
+# and the ruleset as bytes pickled once, unpickled once per worker process.
+
+_KIND = {k.value: k for k in CarrierKind}
+_TYPE = {t.value: t for t in EventType}
+_LEVEL = {lv.value: lv for lv in Level}
+_GRADE = {g.value: g for g in Grade}
+
+
+def _value(member: Any) -> Any:
+    return None if member is None else member._value_
+
+
+def _ord(day: datetime.date | None) -> int | None:
+    return None if day is None else day.toordinal()
+
+
+_fromordinal = datetime.date.fromordinal
+
+
+def pack_carrier(c: Carrier) -> tuple[Any, ...]:
+    """A carrier as plain tuples (cheap to pickle); ``unpack_carrier`` reverses it."""
+    return (
+        c.id, c.name, c.kind._value_, c.area,
+        tuple(
+            (e.id, e.type._value_, e.date.toordinal(), _value(e.level), _value(e.kind), e.year, _value(e.grade),
+             e.amount, e.document, e.note)
+            for e in c.events
+        ),
+    )
+
+
+def unpack_carrier(t: tuple[Any, ...]) -> Carrier:
+    """The carrier ``pack_carrier`` packed."""
+    cid, name, kind, area, events = t
+    return Carrier(
+        cid, name, _KIND[kind],
+        tuple(
+            Event(eid, _TYPE[etype], _fromordinal(day), _LEVEL.get(level), _KIND.get(ekind), year, _GRADE.get(grade),
+                  amount, doc, note)
+            for eid, etype, day, level, ekind, year, grade, amount, doc, note in events
+        ),
+        area,
+    )
+
+
+def _pack_decision(d: Decision) -> tuple[Any, ...]:
+    c = d.condition
+    condition = None if c is None else (
+        c.rule, c.status, _ord(c.counted_from), _ord(c.date), c.events, tuple([x.clause for x in c.citations])
+    )
+    return (
+        d.rule, d.status, d.reason, d.amount, _ord(d.payable_on), d.events, tuple([x.clause for x in d.citations]),
+        d.explanation_zh, d.explanation_en, _value(d.level), _value(d.kind), d.full_amount, d.already_received,
+        _ord(d.amount_in_force_from), condition,
+    )
+
+
+def pack_evaluation(ev: Evaluation) -> tuple[Any, ...]:
+    """The parts of an evaluation that differ from carrier to carrier, as plain tuples."""
+    return (
+        ev.carrier_id, ev.carrier_name, ev.input_digest,
+        [_pack_decision(d) for d in ev.awards], [_pack_decision(d) for d in ev.pending],
+        [_pack_decision(d) for d in ev.not_awarded],
+    )
+
+
+def unpack_evaluations(
+    packed: list[tuple[Any, ...]], ruleset: Ruleset, as_of: datetime.date, readings: Mapping[str, str], engine: str
+) -> list[Evaluation]:
+    """Evaluations from ``pack_evaluation``'s tuples, with the run's common fields filled in."""
+    cites: dict[tuple[str, ...], tuple[Citation, ...]] = {}
+    days: dict[int, datetime.date] = {}
+
+    def citations(clauses: tuple[str, ...]) -> tuple[Citation, ...]:
+        found = cites.get(clauses)
+        if found is None:
+            found = cites[clauses] = tuple(ruleset.citation(c) for c in clauses)
+        return found
+
+    def day(n: int | None) -> datetime.date | None:
+        if n is None:
+            return None
+        found = days.get(n)
+        if found is None:
+            found = days[n] = _fromordinal(n)
+        return found
+
+    def decision(t: tuple[Any, ...]) -> Decision:
+        rule, status, reason, amount, payable_on, events, clauses, zh, en, level, kind, full, already, since, cond = t
+        condition = None if cond is None else Condition(
+            cond[0], cond[1], day(cond[2]), day(cond[3]), cond[4], citations(cond[5])
+        )
+        return Decision(rule, status, reason, amount, day(payable_on), events, citations(clauses), zh, en,
+                        _LEVEL.get(level), _KIND.get(kind), full, already, day(since), condition)
+
+    rid, version, sha = ruleset.id, ruleset.version, ruleset.sha256
+    return [
+        Evaluation(cid, name, digest, as_of, rid, version, sha, dict(readings), engine,
+                   tuple(map(decision, awards)), tuple(map(decision, pending)), tuple(map(decision, refused)))
+        for cid, name, digest, awards, pending, refused in packed
+    ]
+
+
+class _RulesetJob:
+    """A ruleset, date, readings and engine as sent to workers: the ruleset pickled once, by content hash."""
+
+    def __init__(self, sha256: str, ruleset: bytes, as_of: datetime.date, readings: dict[str, str], engine: str) -> None:
+        self.sha256 = sha256
+        self.ruleset = ruleset
+        self.as_of = as_of
+        self.readings = readings
+        self.engine = engine
+
+    @classmethod
+    def of(cls, rs: Ruleset, as_of: datetime.date, readings: Mapping[str, str], engine: str = "native") -> "_RulesetJob":
+        return cls(rs.sha256, pickle.dumps(rs, protocol=pickle.HIGHEST_PROTOCOL), as_of, dict(readings), engine)
+
+    def loaded(self) -> Ruleset:
+        """The ruleset, unpickled at most once per worker process."""
+        found = _WORKER_RULESETS.get(self.sha256)
+        if found is None:
+            if len(_WORKER_RULESETS) >= 16:
+                _WORKER_RULESETS.clear()
+            found = _WORKER_RULESETS[self.sha256] = pickle.loads(self.ruleset)
+        return found
+
+    def evaluate(self, carrier: Carrier) -> Evaluation:
+        rs = self.loaded()
+        if self.engine == "native":
+            return evaluate_prepared(carrier, rs, self.as_of, self.readings)
+        return evaluate(carrier, rs, self.as_of, self.readings, self.engine)
+
+
+_WORKER_RULESETS: dict[str, Ruleset] = {}
+
+
+def _evaluate_chunk(job: _RulesetJob, packed: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """Worker side of ``evaluate_many``: evaluate a chunk of packed carriers, return packed evaluations."""
+    with _gc_paused():
+        return [pack_evaluation(job.evaluate(unpack_carrier(p))) for p in packed]
+
+
+# --- portfolio files -----------------------------------------------------------
+
+
+def load_carriers(path: str | Path) -> list[Carrier]:
+    """The carriers of a portfolio file (YAML or JSON): a list of carriers, or a mapping with a ``carriers`` list.
+
+    Other top-level fields of a portfolio file (its name, statistics...) are
+    not carriers and are left to the code that reads them.
+    """
+    doc = read_document(path)
+    data = doc.data
+    prefix: tuple[Any, ...] = ()
+    if isinstance(data, Mapping):
+        if "carriers" not in data:
+            raise doc.source.error(CarrierError, (), "expected a list of carriers or a mapping with 'carriers'")
+        data, prefix = data["carriers"], ("carriers",)
+    if not isinstance(data, list):
+        raise doc.source.error(CarrierError, prefix, "expected a list of carriers")
+    out, seen = [], {}
+    for i, raw in enumerate(data):
+        carrier = Carrier.from_dict(raw, _Shifted(doc.source, prefix + (i,)))
+        if carrier.id in seen:
+            raise doc.source.error(CarrierError, prefix + (i, "id"), f"duplicate carrier id {carrier.id!r} (also at index {seen[carrier.id]})")
+        seen[carrier.id] = i
+        out.append(carrier)
+    return out
+
+
+class _Shifted:
+    """A Source whose paths start below ``prefix`` (one carrier of a portfolio file)."""
+
+    def __init__(self, source: Any, prefix: tuple[Any, ...]) -> None:
+        self.source = source
+        self.prefix = prefix
+
+    @property
+    def file(self) -> str | None:
+        return self.source.file  # type: ignore[no-any-return]
+
+    def locate(self, path: Sequence[Any]) -> tuple[int | None, int | None]:
+        return self.source.locate(self.prefix + tuple(path))  # type: ignore[no-any-return]
+
+    def error(self, cls: type[IncubatorRulesError], path: Sequence[Any], message: str) -> IncubatorRulesError:
+        return self.source.error(cls, self.prefix + tuple(path), message)  # type: ignore[no-any-return]
+
+
+def save_carriers(path: str | Path, carriers: Iterable[Carrier], *, name: str | None = None, comment: str | None = None) -> None:
+    """Write carriers as a portfolio YAML file that ``load_carriers`` reads back identically."""
+    data: dict[str, Any] = {}
+    if name is not None:
+        data["name"] = name
+    data["carriers"] = [c.to_dict() for c in carriers]
+    text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=120)
+    if comment:
+        text = "".join(f"# {line}\n" if line else "#\n" for line in comment.splitlines()) + text
+    Path(path).write_text(text, encoding="utf-8")
