@@ -385,7 +385,7 @@ def save_carriers(path: str | Path, carriers: Iterable[Carrier], *, name: str | 
     if name is not None:
         data["name"] = name
     data["carriers"] = [c.to_dict() for c in carriers]
-    text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=120)
+    text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=200, default_flow_style=None)
     if comment:
         text = "".join(f"# {line}\n" if line else "#\n" for line in comment.splitlines()) + text
     Path(path).write_text(text, encoding="utf-8")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import importlib
+import textwrap
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from .errors import IncubatorRulesError
@@ -277,18 +278,23 @@ def budget_chart(budgets: Sequence["Budget"], by: str = "rule", ax: Any = None, 
                 ax.bar(xs, heights, width, bottom=bottom, color=colour[g], label=g if i == 0 else None,
                        edgecolor="white", linewidth=0.5)
                 bottom = [a + h for a, h in zip(bottom, heights)]
-            if n > 1:
-                for x, top in zip(xs, bottom):
-                    if top:
-                        ax.annotate(b.name, (x, top), ha="center", va="bottom", rotation=90, fontsize=7,
-                                    xytext=(0, 2), textcoords="offset points")
-    ax.set_xticks(positions)
-    ax.set_xticklabels([str(y) for y in years])
+    if by != "scenario" and n > 1:
+        # one letter under each bar, the years below them, and a key to the letters
+        letters = [chr(ord("A") + i) if i < 26 else str(i + 1) for i in range(n)]
+        ticks = [x - 0.4 + width * (i + 0.5) for x in positions for i in range(n)]
+        ax.set_xticks(ticks)
+        ax.set_xticklabels(letters * len(positions), fontsize=8)
+        for x, y in zip(positions, years):
+            ax.text(x, -0.1, str(y), transform=ax.get_xaxis_transform(), ha="center", va="top")
+        key = "   ".join(f"{letter}: {b.name}" for letter, b in zip(letters, budgets))
+        ax.text(0, -0.2, "\n".join(textwrap.wrap(key, 110)), transform=ax.transAxes, va="top", fontsize=8)
+    else:
+        ax.set_xticks(positions)
+        ax.set_xticklabels([str(y) for y in years])
     ax.set_ylabel("yuan payable")
     ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
     ax.legend(title=by, fontsize=8)
-    names = ", ".join(b.name for b in budgets)
-    ax.set_title(title or f"Payable per year by {by} ({names})")
+    ax.set_title(title or f"Payable per year by {by}" + (f" ({budgets[0].name})" if n == 1 else ""))
     ax.margins(y=0.12)
     return ax
 
