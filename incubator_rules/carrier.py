@@ -143,6 +143,13 @@ class Event:
 
     def canonical_json(self) -> str:
         """``canonical_json(self.to_dict())``, written out directly: it is on every evaluation's path."""
+        if self.amount is None and self.document is None and self.kind is None and self.note is None:
+            # the two commonest shapes: an evaluation, and an event with no details
+            if self.grade is not None and self.level is not None and self.year is not None:
+                return (f'{{"date":"{self.date.isoformat()}","grade":"{self.grade._value_}","id":{_quote(self.id)},'
+                        f'"level":"{self.level._value_}","type":"{self.type._value_}","year":{self.year}}}')
+            if self.grade is None and self.level is None and self.year is None:
+                return f'{{"date":"{self.date.isoformat()}","id":{_quote(self.id)},"type":"{self.type._value_}"}}'
         return (
             f'{{{"" if self.amount is None else f""""amount":{self.amount},"""}"date":"{self.date.isoformat()}",'
             f'{"" if self.document is None else f""""document":{_quote(self.document)},"""}'

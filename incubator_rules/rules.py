@@ -7,8 +7,10 @@ consults (and the alternatives it can apply), and the outcomes it explains.
 from __future__ import annotations
 
 import datetime
+import functools
 import operator
 import re
+import weakref
 from decimal import Decimal
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
@@ -204,10 +206,14 @@ class Outcome:
     events: tuple[str, ...]
 
 
+_SUSPENSION_OR_DELISTING = frozenset({EventType.SUSPENDED, EventType.DELISTED})
+_ANY_INTERRUPTION = frozenset(_INTERRUPTING)
+
+
 def _interrupting(rule: Rule, ctx: Context) -> frozenset[EventType]:
     if ctx.reading(rule, "interruptions") == "no_suspension_or_delisting":
-        return frozenset({EventType.SUSPENDED, EventType.DELISTED})
-    return frozenset(_INTERRUPTING)
+        return _SUSPENSION_OR_DELISTING
+    return _ANY_INTERRUPTION
 
 
 def _operating(states: list[bool], rectification_counts: bool, e: Event) -> None:
@@ -250,23 +256,19 @@ _STARTING = {
 }
 
 
-def _adder(rule: Rule, ruleset: Ruleset) -> Callable[[datetime.date], datetime.date]:
+def _adder(rule: Rule) -> Callable[[datetime.date], datetime.date]:
     """``date + duration`` (dateutil's calendar arithmetic), remembered per date."""
+    d = rule.params["duration"]
+    length = relativedelta(years=d.get("years", 0), months=d.get("months", 0), days=d.get("days", 0))
+    sums: dict[datetime.date, datetime.date] = {}
 
-    def build() -> Callable[[datetime.date], datetime.date]:
-        d = rule.params["duration"]
-        length = relativedelta(years=d.get("years", 0), months=d.get("months", 0), days=d.get("days", 0))
-        sums: dict[datetime.date, datetime.date] = {}
+    def add(day: datetime.date) -> datetime.date:
+        found = sums.get(day)
+        if found is None:
+            found = sums[day] = day + length
+        return found
 
-        def add(day: datetime.date) -> datetime.date:
-            found = sums.get(day)
-            if found is None:
-                found = sums[day] = day + length
-            return found
-
-        return add
-
-    return _memo(ruleset, ("duration", rule.id), rule, build)  # type: ignore[no-any-return]
+    return add
 
 
 def operating_duration(rule: Rule, ctx: Context, start: int, not_before: datetime.date) -> Outcome:
@@ -275,7 +277,7 @@ def operating_duration(rule: Rule, ctx: Context, start: int, not_before: datetim
     The count starts at event ``start``; an interruption restarts it when it
     ends, a delisting ends it; it is met no earlier than ``not_before``.
     """
-    add = _adder(rule, ctx.ruleset)
+    add = _prep(ctx.ruleset, rule).add
     counted = _interrupting(rule, ctx)
     rectification_counts = EventType.RECTIFICATION_ORDERED in counted
     suspended = rectifying = delisted = False
@@ -450,6 +452,8 @@ class _RulePrep:
         self.ruleset = ruleset
         self.explain = {code: _Explainer(zh, en) for code, (zh, en) in rule.explanations.items()}
         self.cites: dict[tuple[str, ...], tuple[Citation, ...]] = {}
+        self.columns: dict[CarrierKind, str | None] = {kind: ruleset.column_for(kind) for kind in CarrierKind}
+        self._add: Callable[[datetime.date], datetime.date] | None = None
 
     def citations(self, ctx: Context, clauses: Sequence[str]) -> tuple[Citation, ...]:
         key = clauses if isinstance(clauses, tuple) else tuple(clauses)
@@ -458,9 +462,35 @@ class _RulePrep:
             found = self.cites[key] = ctx.citations(key)
         return found
 
+    @functools.cached_property
+    def subsidy_rules(self) -> tuple[Rule, Rule | None]:
+        """For a subsidy rule: its operating-duration rule and its upgrade-differential rule (if any)."""
+        cond_rule = self.ruleset.rule(self.rule.params["condition"])
+        diffs = self.ruleset.rules_of_kind("upgrade_differential")
+        return cond_rule, next((r for r in diffs if r.params["applies_to"] == self.rule.id), None)
+
+    def add(self, day: datetime.date) -> datetime.date:
+        """For an operating-duration rule: ``day`` plus the duration (dateutil's calendar arithmetic)."""
+        if self._add is None:
+            self._add = _adder(self.rule)
+        return self._add(day)
+
+
+_RECENT: tuple["weakref.ref[Ruleset]", dict[str, tuple[Rule, _RulePrep]]] | None = None
+
 
 def _prep(ruleset: Ruleset, rule: Rule) -> _RulePrep:
-    return _memo(ruleset, ("prep", rule.id), rule, lambda: _RulePrep(ruleset, rule))  # type: ignore[no-any-return]
+    global _RECENT
+    recent = _RECENT
+    if recent is not None and recent[0]() is ruleset:
+        preps = recent[1]
+    else:
+        preps = _memo(ruleset, ("preps",), ruleset, dict)
+        _RECENT = (weakref.ref(ruleset), preps)
+    entry = preps.get(rule.id)
+    if entry is None or entry[0] is not rule:
+        entry = preps[rule.id] = (rule, _RulePrep(ruleset, rule))
+    return entry[1]
 
 
 _STATUS = {"awarded": AWARDED, "pending": PENDING}
@@ -519,17 +549,6 @@ class _Candidate:
     condition: Condition
 
 
-def _subsidy_rules(ruleset: Ruleset, rule: Rule) -> tuple[Rule, Rule | None]:
-    """The operating-duration rule and the upgrade-differential rule (if any) of a subsidy rule."""
-
-    def build() -> tuple[Rule, Rule | None]:
-        cond_rule = ruleset.rule(rule.params["condition"])
-        diffs = ruleset.rules_of_kind("upgrade_differential")
-        return cond_rule, next((r for r in diffs if r.params["applies_to"] == rule.id), None)
-
-    return _memo(ruleset, ("subsidy", rule.id), rule, build)  # type: ignore[no-any-return]
-
-
 def accreditation_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) -> list[Decision]:
     """Decide each accreditation or filing: subsidy, upgrade differential, or why not."""
     decisions: list[Decision] = []
@@ -538,14 +557,13 @@ def accreditation_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) 
     ruleset = ctx.ruleset
     prep = _prep(ruleset, rule)
     table = ruleset.tables[rule.params["table"]]
-    cond_rule, diff_rule = _subsidy_rules(ruleset, rule)
+    cond_rule, diff_rule = prep.subsidy_rules
     period = ruleset.plan_period
     window_start = period.issued if ctx.reading(rule, "window") == "issue_date" and period.issued else period.start
     index: dict[str, int] = {}
     candidates: list[_Candidate] = []
     for event in matched:
-        kind = event.kind or ctx.carrier.kind
-        column = ruleset.column_for(kind)
+        column = prep.columns[event.kind or ctx.carrier.kind]
         assert event.level is not None
         if column is None:
             decisions.append(_make(prep, ctx, "kind_not_covered", event, rule.clauses))
@@ -582,7 +600,7 @@ def _count_start(rule: Rule, cond_rule: Rule, ctx: Context, i: int, column: str)
         for j, e in enumerate(ctx.timeline[:i]):
             if e.type is EventType.DELISTED:
                 first = None
-            elif first is None and e.type in _ACCREDITATION and ctx.ruleset.column_for(e.kind or ctx.carrier.kind) == column:
+            elif first is None and e.type in _ACCREDITATION and _prep(ctx.ruleset, rule).columns[e.kind or ctx.carrier.kind] == column:
                 first = j
         if first is not None:
             i = first
@@ -602,7 +620,7 @@ def _amounts(rule: Rule, diff_rule: Rule | None, ctx: Context, candidates: list[
     if subtract_payments:
         for e in ctx.timeline:
             if e.type is EventType.PAYMENT_RECEIVED:
-                column = ctx.ruleset.column_for(e.kind or ctx.carrier.kind)
+                column = prep.columns[e.kind or ctx.carrier.kind]
                 if column is not None:
                     payments.append((e, ladder(column), column))
     received: list[tuple[str, str, Level | None, int]] = []  # (ladder, column, level, amount) decided so far
@@ -652,7 +670,9 @@ def excellence_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) -> 
     grades = rule.params["grades"]
     delisted_on: datetime.date | None = None
     seen: set[tuple[Any, ...]] = set()
-    columns: dict[CarrierKind, str | None] = {}
+    own = kind = ctx.carrier.kind
+    column = prep.columns[kind]
+    start, end = period.start, period.end
     for event in ctx.timeline:
         t = event.type
         if t is EventType.DELISTED:
@@ -662,18 +682,19 @@ def excellence_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) -> 
         if event.id not in wanted:
             continue
         assert event.level is not None and event.grade is not None
-        kind = event.kind or ctx.carrier.kind
-        column = columns[kind] if kind in columns else columns.setdefault(kind, ruleset.column_for(kind))
+        if (event.kind or own) is not kind:
+            kind = event.kind or own
+            column = prep.columns[kind]
         if column is None:
             out.append(_make(prep, ctx, "kind_not_covered", event, rule.clauses))
             continue
         value = table.value(column, event.level, event.date)
-        if value is None or not level_covered(ctx, rule, column, event.level):
+        if value is None or (event.level is Level.DISTRICT and not level_covered(ctx, rule, column, event.level)):
             out.append(_make(prep, ctx, "level_not_covered", event, rule.clauses + ruleset.readings[rule.readings["district_maker_space"]].clauses))
             continue
         clauses = (value.clause,)
-        if not period.start <= event.date <= period.end:
-            out.append(_make(prep, ctx, "outside_window", event, clauses, window_start=period.start, window_end=period.end))
+        if not start <= event.date <= end:
+            out.append(_make(prep, ctx, "outside_window", event, clauses, window_start=start, window_end=end))
         elif delisted_on is not None:
             out.append(_make(prep, ctx, "delisted", event, clauses, ended_on=delisted_on))
         elif event.grade not in grades:
