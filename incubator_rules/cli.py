@@ -71,6 +71,97 @@ def _cmd_rulesets(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_check(args: argparse.Namespace) -> int:
+    from .check import check_paths
+
+    results = check_paths(args.paths, lock=args.lock)
+    if not results:
+        raise IncubatorRulesError("no YAML or JSON files found", field="PATH")
+    worst = EXIT_OK
+    for result in results:
+        for problem in result.problems:
+            print(_located(problem, result.path))
+        if not result.readable:
+            worst = EXIT_BAD_INPUT
+        elif result.problems and worst == EXIT_OK:
+            worst = EXIT_PROBLEMS
+    bad = sum(1 for r in results if not r.ok)
+    count = sum(len(r.problems) for r in results)
+    summary = f"{len(results)} file{'s' if len(results) != 1 else ''} checked"
+    summary += f", {count} problem{'s' if count != 1 else ''} in {bad}" if bad else ", no problems"
+    print(summary, file=sys.stderr)
+    return worst
+
+
+def _located(problem: IncubatorRulesError, path: str) -> str:
+    """``file:line:column: field: message``, with the file named even when the error had none."""
+    if problem.file is None:
+        return f"{path}: {problem}"
+    return str(problem)
+
+
+def _cmd_test(args: argparse.Namespace) -> int:
+    from .cases import format_result, load_cases, run_case
+    from .check import expand
+
+    files = expand(args.paths)
+    if not files:
+        raise IncubatorRulesError("no case files found", field="PATH")
+    passed = failed = broken = 0
+    for path in files:
+        try:
+            cases = load_cases(path)
+        except IncubatorRulesError as exc:
+            print(f"ERROR {_located(exc, str(path))}")
+            broken += 1
+            continue
+        for case in cases:
+            result = run_case(case)
+            if result.passed:
+                passed += 1
+                if not args.quiet:
+                    print(format_result(result))
+            else:
+                failed += 1
+                print(format_result(result))
+    print(f"{passed} passed, {failed} failed" + (f", {broken} file{'s' if broken != 1 else ''} unreadable" if broken else ""))
+    if broken:
+        return EXIT_BAD_INPUT
+    return EXIT_PROBLEMS if failed else EXIT_OK
+
+
+def _cmd_diff(args: argparse.Namespace) -> int:
+    from .carrier import parse_date
+    from .diff import diff_rulesets, format_diff, load_portfolio
+
+    old, new = load_ruleset(args.old), load_ruleset(args.new)
+    as_of = None
+    if args.as_of is not None:
+        try:
+            as_of = parse_date(args.as_of)
+        except ValueError as exc:
+            raise IncubatorRulesError(str(exc), field="--as-of") from None
+    portfolio = load_portfolio(args.portfolio) if args.portfolio else None
+    result = diff_rulesets(old, new, portfolio, as_of, _readings(args.reading))
+    print(result.to_json() if args.format == "json" else format_diff(result))
+    return EXIT_OK
+
+
+def _cmd_lock(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .versions import LOCK_NAME, record_release
+
+    for path in args.rulesets:
+        rs = load_ruleset(path)
+        lock = args.lock or Path(rs.path or ".").parent / LOCK_NAME
+        if record_release(rs.id, rs.version, rs.sha256, lock):
+            print(f"recorded {rs.id} {rs.version} sha256:{rs.sha256[:12]} in {lock}")
+        else:
+            print(f"{rs.id} {rs.version} is already recorded in {lock}")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
     parser = argparse.ArgumentParser(prog="incubator-rules", description="Evaluate incubation carriers against policy rulesets.")
@@ -86,11 +177,35 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("rulesets", help="list the shipped rulesets")
     p.set_defaults(func=_cmd_rulesets)
+
+    p = sub.add_parser("check", help="check ruleset, carrier and case files; list every problem")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="files, or directories to search for YAML and JSON files")
+    p.add_argument("--lock", default=None, help="lock file of released versions (default: versions.lock beside each ruleset, else the shipped one)")
+    p.set_defaults(func=_cmd_check)
+
+    p = sub.add_parser("test", help="run case files: expected decisions against actual ones")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="case files, or directories of case files")
+    p.add_argument("-q", "--quiet", action="store_true", help="print only failures and the summary")
+    p.set_defaults(func=_cmd_test)
+
+    p = sub.add_parser("diff", help="compare two rulesets, and their effect on a portfolio of carriers")
+    p.add_argument("old", help="shipped ruleset id or path")
+    p.add_argument("new", help="shipped ruleset id or path")
+    p.add_argument("--portfolio", default=None, metavar="FILE", help="a YAML/JSON list of carriers, or a directory of carrier files")
+    p.add_argument("--as-of", dest="as_of", default=None, help="evaluation date for the portfolio, YYYY-MM-DD (default: today)")
+    p.add_argument("--reading", action="append", default=[], metavar="NAME=VALUE", help="choose a reading for both; repeatable")
+    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.set_defaults(func=_cmd_diff)
+
+    p = sub.add_parser("lock", help="record released ruleset versions and their content hash in versions.lock")
+    p.add_argument("rulesets", nargs="+", metavar="RULESET", help="shipped ruleset id or path")
+    p.add_argument("--lock", default=None, help="lock file (default: versions.lock beside the ruleset)")
+    p.set_defaults(func=_cmd_lock)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code (0 ok, 2 bad input)."""
+    """Run the command line; returns the exit code (0 ok, 1 problems or failures found, 2 bad input)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -58,3 +58,7 @@ class ReadingError(IncubatorRulesError):
 
 class EngineError(IncubatorRulesError):
     """An evaluation engine failed or is not available."""
+
+
+class CaseError(IncubatorRulesError):
+    """A test-case file is malformed, or names something its ruleset or carrier lacks."""

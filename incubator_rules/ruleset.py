@@ -238,6 +238,12 @@ def parse_ruleset(text: str, file: str | None = None) -> Ruleset:
     return ruleset_from_document(parse_yaml(text, file))
 
 
+def content_sha256(data: Mapping[str, Any]) -> str:
+    """sha256 of a ruleset's canonical content: comments, layout and ``$schema`` do not count."""
+    hashed = {k: v for k, v in data.items() if k != "$schema"}
+    return hashlib.sha256(canonical_json(hashed).encode("utf-8")).hexdigest()
+
+
 def validate_ruleset(doc: Document) -> tuple[Ruleset | None, tuple[RulesetError, ...]]:
     """Read a parsed ruleset document, collecting every problem instead of stopping at the first.
 
@@ -437,8 +443,7 @@ class _RulesetReader:
         self.tables_cover_levels(tables, rules, period)
         if self.problems:
             return None
-        hashed = {k: v for k, v in data.items() if k != "$schema"}
-        digest = hashlib.sha256(canonical_json(hashed).encode("utf-8")).hexdigest()
+        digest = content_sha256(data)
         return Ruleset(
             id=rid, version=version, title_zh=title[0], title_en=title[1],  # type: ignore[arg-type]
             jurisdiction_zh=jurisdiction[0], jurisdiction_en=jurisdiction[1],  # type: ignore[arg-type]

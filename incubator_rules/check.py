@@ -1,0 +1,153 @@
+"""Checking ruleset, carrier and case files: every problem, each with its file, line and column."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+import attrs
+
+from .cases import carrier_problems, in_file_order, prefixed, sub_source, validate_cases
+from .documents import Document, parse_json, parse_yaml
+from .errors import DocumentError, IncubatorRulesError, RulesetError
+from .ruleset import content_sha256, validate_ruleset
+from .versions import lock_path_for, version_conflict
+
+RULESET, CARRIER, CASE, PORTFOLIO = "ruleset", "carrier", "case", "portfolio"
+FILE_TYPES = (RULESET, CARRIER, CASE, PORTFOLIO)
+SUFFIXES = (".yaml", ".yml", ".json")
+_MODELINE = re.compile(r"^#\s*yaml-language-server:\s*\$schema=(\S+)", re.MULTILINE)
+
+
+@attrs.frozen
+class CheckResult:
+    """What checking one file found. ``readable`` is False when the file could not be read or recognised."""
+
+    path: str
+    file_type: str | None
+    problems: tuple[IncubatorRulesError, ...]
+    readable: bool = True
+
+    @property
+    def ok(self) -> bool:
+        """True when the file is readable and has no problems."""
+        return self.readable and not self.problems
+
+
+def detect_type(data: Any, text: str = "") -> str | None:
+    """ruleset, carrier, case or portfolio, from a ``$schema`` reference or else from the keys; None if unsure."""
+    schema = data.get("$schema") if isinstance(data, Mapping) else None
+    if not isinstance(schema, str):
+        found = _MODELINE.search(text[:2000])
+        schema = found.group(1) if found else None
+    if isinstance(schema, str):
+        name = schema.rsplit("/", 1)[-1]
+        for file_type in FILE_TYPES:
+            if name.startswith(file_type):
+                return file_type
+    if isinstance(data, list):
+        return PORTFOLIO
+    if not isinstance(data, Mapping):
+        return None
+    if "cases" in data:
+        return CASE
+    if "rules" in data or "tables" in data:
+        return RULESET
+    if "carriers" in data:
+        return PORTFOLIO
+    if "events" in data or "kind" in data:
+        return CARRIER
+    return None
+
+
+def read_for_check(path: str | Path) -> tuple[Document, str]:
+    """Parse a file as YAML or JSON (by suffix), also returning its text."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DocumentError(f"cannot read file: {exc}", file=str(path)) from None
+    doc = parse_json(text, str(path)) if p.suffix.lower() == ".json" else parse_yaml(text, str(path))
+    return doc, text
+
+
+def check_file(path: str | Path, file_type: str | None = None, lock: str | Path | None = None) -> CheckResult:
+    """Check one file; the type is detected unless given."""
+    name = str(path)
+    try:
+        doc, text = read_for_check(path)
+    except DocumentError as exc:
+        return CheckResult(name, None, (exc,), readable=False)
+    file_type = file_type or detect_type(doc.data, text)
+    if file_type is None:
+        message = (
+            "cannot tell whether this is a ruleset, carrier or case file: "
+            "add a `# yaml-language-server: $schema=...` line naming its schema"
+        )
+        return CheckResult(name, None, (DocumentError(message, file=name, line=1, column=1),), readable=False)
+    return CheckResult(name, file_type, tuple(in_file_order(check_document(doc, file_type, lock))))
+
+
+def check_document(doc: Document, file_type: str, lock: str | Path | None = None) -> list[IncubatorRulesError]:
+    """Every problem of a parsed document of a known type."""
+    if file_type == RULESET:
+        return check_ruleset(doc, lock)
+    if file_type == CARRIER:
+        return carrier_problems(doc.data, doc.source)[1]
+    if file_type == CASE:
+        return validate_cases(doc)[1]
+    return check_portfolio(doc)
+
+
+def check_ruleset(doc: Document, lock: str | Path | None = None) -> list[IncubatorRulesError]:
+    """A ruleset's problems, including a released version reused for different content."""
+    problems: list[IncubatorRulesError] = list(validate_ruleset(doc)[1])
+    data = doc.data
+    if isinstance(data, Mapping) and isinstance(data.get("id"), str) and isinstance(data.get("version"), str):
+        lock_file = Path(lock) if lock is not None else lock_path_for(doc.source.file)
+        try:
+            release = version_conflict(data["id"], data["version"], content_sha256(data), lock_file)
+        except DocumentError as exc:
+            problems.append(exc)
+        else:
+            if release is not None:
+                problems.append(doc.source.error(
+                    RulesetError, ("version",),
+                    f"version {data['version']} of {data['id']} was released with other content "
+                    f"(sha256 {release.sha256[:12]}..., {lock_file}:{release.line}); "
+                    f"declare a new version for the changed ruleset",
+                ))
+    return problems
+
+
+def check_portfolio(doc: Document) -> list[IncubatorRulesError]:
+    """Problems of every carrier in a portfolio (a list of carriers, or a mapping with ``carriers``)."""
+    data, prefix = doc.data, ()
+    if isinstance(data, Mapping):
+        data, prefix = data.get("carriers"), ("carriers",)
+    if not isinstance(data, list):
+        return [doc.source.error(DocumentError, prefix, "expected a list of carriers")]
+    problems: list[IncubatorRulesError] = []
+    for i, raw in enumerate(data):
+        path = prefix + (i,)
+        found = carrier_problems(raw, sub_source(doc.source, path))[1]
+        problems.extend(prefixed(p, path) for p in found)
+    return problems
+
+
+def expand(paths: Iterable[str | Path]) -> list[Path]:
+    """Files named directly, and the YAML and JSON files inside named directories (sorted)."""
+    out: list[Path] = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            out.extend(sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUFFIXES))
+        else:
+            out.append(p)
+    return out
+
+
+def check_paths(paths: Iterable[str | Path], lock: str | Path | None = None) -> list[CheckResult]:
+    """Check files and directories of files."""
+    return [check_file(p, lock=lock) for p in expand(paths)]
