@@ -231,6 +231,9 @@ class _CaseReader:
                 self.text(data[key], (key,))
         shared = {key: (data[key], (key,)) for key in ("ruleset", "carrier", "as_of", "readings") if data.get(key) is not None}
         raw_cases = data.get("cases")
+        if raw_cases is None:
+            self.problem(("cases",), "required field is missing: a non-empty list of cases")
+            return []
         if not isinstance(raw_cases, list) or not raw_cases:
             self.problem(("cases",), f"expected a non-empty list of cases, got {describe(raw_cases)}")
             return []

@@ -50,7 +50,7 @@ def detect_type(data: Any, text: str = "") -> str | None:
         return PORTFOLIO
     if not isinstance(data, Mapping):
         return None
-    if "cases" in data:
+    if "cases" in data or "expected" in data or ("carrier" in data and "as_of" in data):
         return CASE
     if "rules" in data or "tables" in data:
         return RULESET

@@ -89,7 +89,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
     count = sum(len(r.problems) for r in results)
     summary = f"{len(results)} file{'s' if len(results) != 1 else ''} checked"
     summary += f", {count} problem{'s' if count != 1 else ''} in {bad}" if bad else ", no problems"
-    print(summary, file=sys.stderr)
+    print(summary)
     return worst
 
 

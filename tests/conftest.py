@@ -20,3 +20,7 @@ ENGINES = ["native"]
 def engine(request):
     """Every policy test runs on each engine that must agree."""
     return request.param
+
+
+# Case files under tests/cases/ run as tests (see docs/maintainers.md).
+pytest_plugins = ["incubator_rules.pytest_plugin"]
