@@ -241,13 +241,14 @@ class _CaseReader:
         out = []
         names: dict[str, int] = {}
         for i, raw in enumerate(raw_cases):
+            name = raw.get("name") if isinstance(raw, Mapping) else None
+            if isinstance(name, str) and name in names:
+                self.problem(("cases", i, "name"), f"two cases are named {name!r} (also cases[{names[name]}])")
+            if isinstance(name, str):
+                names.setdefault(name, i)
             case = self.case(raw, ("cases", i), shared, carriers)
-            if case is None:
-                continue
-            if case.name in names:
-                self.problem(("cases", i, "name"), f"two cases are named {case.name!r} (also cases[{names[case.name]}])")
-            names.setdefault(case.name, i)
-            out.append(case)
+            if case is not None:
+                out.append(case)
         return out
 
     def case(

@@ -611,7 +611,7 @@ class _RulesetReader:
                 continue
             for col, values in table.columns.items():
                 for level, dated in values.items():
-                    first = dated[0].start if dated else None
+                    first = min((d.start for d in dated if d.start is not None), default=None)
                     if first is not None and first > period.start:
                         self.problem(
                             ("tables", table_id, "columns", col, "values", level.value, 0, "from"),
