@@ -213,6 +213,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except IncubatorRulesError as exc:
         print(f"incubator-rules: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except BrokenPipeError:  # output piped into `head` or a closed pager: stop quietly
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
 
 
 if __name__ == "__main__":  # pragma: no cover

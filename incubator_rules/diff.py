@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 import json
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 import attrs
 
@@ -159,8 +159,8 @@ def _normalised(data: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _dated(value: Any, clause: Any) -> str:
-    """``500,000`` or ``500,000 from 2023-01-01 (clause); 800,000 from 2025-01-01 (clause)``."""
+def _dated(value: Any, clause: Any) -> str | tuple[str, ...]:
+    """``500,000``, or one ``500,000 from 2023-01-01 (clause)`` per dated value."""
     if not isinstance(value, list):
         return f"{value:,}" if isinstance(value, int) else str(value)
     parts = []
@@ -168,7 +168,7 @@ def _dated(value: Any, clause: Any) -> str:
         amount = item.get("amount")
         shown = f"{amount:,}" if isinstance(amount, int) else str(amount)
         parts.append(f"{shown} from {to_plain(item.get('from'))} ({item.get('clause') or clause})")
-    return "; ".join(parts)
+    return tuple(parts)
 
 
 def _leaves(value: Any, path: tuple[Any, ...], out: dict[tuple[Any, ...], Any]) -> None:
@@ -179,21 +179,42 @@ def _leaves(value: Any, path: tuple[Any, ...], out: dict[tuple[Any, ...], Any]) 
         out[path] = value
 
 
+ENTITIES = ("documents", "clauses", "columns", "tables", "readings", "rules")
+
+
 def ruleset_changes(old: Ruleset, new: Ruleset) -> list[Change]:
-    """Every value that differs between two rulesets, by section (parameters, readings, rules, citations...)."""
-    a: dict[tuple[Any, ...], Any] = {}
-    b: dict[tuple[Any, ...], Any] = {}
-    _leaves(_normalised(old.data), (), a)
-    _leaves(_normalised(new.data), (), b)
-    keys = list(a) + [k for k in b if k not in a]
+    """Every value that differs between two rulesets, by section (parameters, readings, rules, citations...).
+
+    A document, clause, table, reading or rule present on one side only is one change.
+    """
+    a, b = _normalised(old.data), _normalised(new.data)
     out = []
-    for key in keys:
-        va, vb = a.get(key), b.get(key)
-        if to_plain(va) != to_plain(vb):
-            section = SECTIONS.get(str(key[0]), "metadata")
-            out.append(Change(section, field_name(key), _shown(va), _shown(vb)))
+    for top in list(a) + [k for k in b if k not in a]:
+        if top in ENTITIES and isinstance(a.get(top, {}), Mapping) and isinstance(b.get(top, {}), Mapping):
+            ea, eb = a.get(top) or {}, b.get(top) or {}
+            for key in list(ea) + [k for k in eb if k not in ea]:
+                if key not in ea or key not in eb:
+                    out.append(Change(SECTIONS[top], field_name((top, key)), ea.get(key), eb.get(key)))
+                else:
+                    out.extend(_leaf_changes(ea[key], eb[key], (top, key)))
+        else:
+            out.extend(_leaf_changes(a.get(top), b.get(top), (top,)))
     order = list(dict.fromkeys(list(SECTIONS.values()) + ["metadata"]))
-    return sorted(out, key=lambda c: order.index(c.section) if c.section in order else len(order))
+    return sorted(out, key=lambda c: order.index(c.section))
+
+
+def _leaf_changes(old: Any, new: Any, path: tuple[Any, ...]) -> list[Change]:
+    la: dict[tuple[Any, ...], Any] = {}
+    lb: dict[tuple[Any, ...], Any] = {}
+    _leaves(old, path, la)
+    _leaves(new, path, lb)
+    section = SECTIONS.get(str(path[0]), "metadata")
+    out = []
+    for key in list(la) + [k for k in lb if k not in la]:
+        va, vb = la.get(key), lb.get(key)
+        if to_plain(va) != to_plain(vb):
+            out.append(Change(section, field_name(key), _shown(va), _shown(vb)))
+    return out
 
 
 def _shown(value: Any) -> Any:
@@ -296,11 +317,17 @@ def diff_rulesets(
 # --- a table for people ----------------------------------------------------------
 
 
-def _cell(value: Any) -> str:
+def _cell(value: Any, width: int = 100) -> str:
     if value is None:
         return "-"
-    text = str(to_plain(value)) if not isinstance(value, int) or isinstance(value, bool) else f"{value:,}"
-    return text if len(text) <= 70 else text[:67] + "..."
+    if isinstance(value, Mapping):
+        text = "; ".join(f"{k}: {_cell(v, width)}" for k, v in value.items())
+    elif isinstance(value, int) and not isinstance(value, bool):
+        text = f"{value:,}"
+    else:
+        text = str(to_plain(value))
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 3] + "..."
 
 
 def _decision_cell(d: Decision | None) -> str:
@@ -327,10 +354,11 @@ def format_diff(diff: RulesetDiff) -> str:
             section = c.section
             lines.append(f"{section.capitalize()}:")
         lines.append(f"  {c.change:<8} {c.key}")
-        if c.old is not None:
-            lines.append(f"           - {_cell(c.old)}")
-        if c.new is not None:
-            lines.append(f"           + {_cell(c.new)}")
+        for sign, value in (("-", c.old), ("+", c.new)):
+            if value is None:
+                continue
+            for item in value if isinstance(value, tuple) else (value,):
+                lines.append(f"           {sign} {_cell(item)}")
     if diff.as_of is None:
         return "\n".join(lines)
     lines += ["", f"Portfolio as of {diff.as_of}: {len(diff.carriers)} of {diff.carriers_compared} carriers' decisions change."]
@@ -349,7 +377,3 @@ def format_diff(diff: RulesetDiff) -> str:
     lines.append(f"  {'total':<6}{total_old:>14,}{total_new:>14,}{total_new - total_old:>+14,}")
     return "\n".join(lines)
 
-
-def changed_sections(changes: Iterable[Change]) -> list[str]:
-    """The sections that changed, in report order."""
-    return list(dict.fromkeys(c.section for c in changes))

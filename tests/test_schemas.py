@@ -10,7 +10,7 @@ import pytest
 from referencing import Registry, Resource
 
 from incubator_rules.carrier import _EVENT_FIELDS, CarrierKind, EventType, Grade, Level
-from incubator_rules.check import CARRIER, CASE, RULESET, check_file, detect_type, read_for_check
+from incubator_rules.check import CARRIER, CASE, PORTFOLIO, RULESET, check_file, detect_type, read_for_check
 from incubator_rules.documents import read_document
 from incubator_rules.rules import KINDS
 
@@ -57,7 +57,7 @@ def shipped_files():
     files = [(p, RULESET) for p in sorted((ROOT / "rulesets").glob("*.yaml"))]
     files += [(p, CARRIER) for p in sorted((ROOT / "examples").glob("*")) if p.suffix in (".yaml", ".yml", ".json")]
     files += [(p, CASE) for p in sorted((ROOT / "tests" / "cases").rglob("*.yaml"))]
-    files += [(BROKEN / "base-ruleset.yaml", RULESET)]
+    files += [(BROKEN / "base-ruleset.yaml", RULESET), (ROOT / "docs" / "walkthrough" / "portfolio.yaml", PORTFOLIO)]
     return files
 
 
@@ -70,7 +70,7 @@ def ident(item):
     return str(path.relative_to(ROOT))
 
 
-@pytest.mark.parametrize("file_type", [RULESET, CARRIER, CASE])
+@pytest.mark.parametrize("file_type", [RULESET, CARRIER, CASE, PORTFOLIO])
 def test_schemas_are_valid_draft_7(file_type):
     jsonschema.Draft7Validator.check_schema(schema(file_type))
 
