@@ -209,13 +209,20 @@ def parse_enum(enum_type: type[enum.Enum], value: Any) -> Any:
 def whole_yuan(value: Any) -> int:
     """An exact whole number of yuan; raises ValueError for fractions, floats and non-numbers."""
     if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
-        raise ValueError(f"expected a whole number of yuan, got {value!r}")
+        shown = repr(value) if isinstance(value, (str, float, type(None))) else type(value).__name__
+        raise ValueError(f"expected a whole number of yuan, got {shown[:60]}")
     if isinstance(value, Decimal):
         if not value.is_finite() or value != value.to_integral_value():
             raise ValueError(f"expected a whole number of yuan, got {value}")
+        if value < 0:
+            raise ValueError(f"an amount cannot be negative, got {value}")
+        if value.adjusted() >= 15:  # checked before int(): 1e999999999 would exhaust memory
+            raise ValueError(f"an amount of {value} yuan is implausibly large")
         value = int(value)
     if value < 0:
-        raise ValueError(f"an amount cannot be negative, got {value}")
+        raise ValueError("an amount cannot be negative, got " + (str(value) if value > -10**15 else "a huge negative number"))
+    if value >= 10**15:
+        raise ValueError(f"an amount of about {value.bit_length() * 3 // 10} digits is implausibly large")
     return value
 
 

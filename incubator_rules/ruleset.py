@@ -360,15 +360,13 @@ class _RulesetReader:
     def amount(self, value: Any, path: Path_) -> int | None:
         try:
             return whole_yuan(value)
-        except ValueError:
-            if isinstance(value, Decimal) and value.is_finite() and value >= 0:
-                message = f"an amount must be a whole number of yuan, got {describe(value)}"
-            elif isinstance(value, str):
+        except ValueError as exc:
+            if isinstance(value, str):
                 message = f"expected a whole number of yuan written as digits (e.g. 200000), got {describe(value)}"
-            elif isinstance(value, (int, Decimal)) and not isinstance(value, bool):
-                message = f"an amount cannot be negative, got {describe(value)}"
+            elif isinstance(value, Decimal) and value.is_finite() and value != value.to_integral_value():
+                message = f"an amount must be a whole number of yuan, got {describe(value)}"
             else:
-                message = f"expected a whole number of yuan, got {describe(value)}"
+                message = str(exc)
             self.problem(path, message)
             return None
 
@@ -417,6 +415,7 @@ class _RulesetReader:
         data = self.mapping(data, (), _TOP_KEYS + ("$schema",))
         if data is None:
             return None
+        self.text(data, "$schema", (), required=False)
         rid = self.text(data, "id", ())
         version = self.get(data, "version", ())
         if version is not None and (not isinstance(version, str) or not version.strip()):
