@@ -436,10 +436,14 @@ class _CaseReader:
 # --- running and comparing ----------------------------------------------------
 
 
-def run_case(case: Case, engine: str = "native") -> CaseResult:
-    """Evaluate a case and compare the evaluation with what it expects."""
+def run_case(case: Case, engine: str = "native", ruleset: Ruleset | str | Path | None = None) -> CaseResult:
+    """Evaluate a case and compare the evaluation with what it expects.
+
+    ``ruleset`` replaces the default ruleset for cases that do not name their own.
+    """
+    chosen = case.ruleset if case.ruleset is not None else ruleset
     try:
-        ev = evaluate(case.carrier, ruleset=case.ruleset, as_of=case.as_of, readings=case.readings, engine=engine)
+        ev = evaluate(case.carrier, ruleset=chosen, as_of=case.as_of, readings=case.readings, engine=engine)
     except IncubatorRulesError as exc:
         return CaseResult(case, (f"evaluation failed: {exc}",), None, exc)
     return CaseResult(case, tuple(compare(case.expected, ev)), ev)

@@ -35,6 +35,15 @@ class CheckResult:
         return self.readable and not self.problems
 
 
+def display_path(path: str | Path) -> str:
+    """A path relative to the current directory when it lies inside it, else as given."""
+    p = Path(path)
+    try:
+        return str(p.resolve().relative_to(Path.cwd().resolve()))
+    except (ValueError, OSError):
+        return str(path)
+
+
 def detect_type(data: Any, text: str = "") -> str | None:
     """ruleset, carrier, case or portfolio, from a ``$schema`` reference or else from the keys; None if unsure."""
     schema = data.get("$schema") if isinstance(data, Mapping) else None
@@ -115,7 +124,7 @@ def check_ruleset(doc: Document, lock: str | Path | None = None) -> list[Incubat
                 problems.append(doc.source.error(
                     RulesetError, ("version",),
                     f"version {data['version']} of {data['id']} was released with other content "
-                    f"(sha256 {release.sha256[:12]}..., {lock_file}:{release.line}); "
+                    f"(sha256 {release.sha256[:12]}..., {display_path(lock_file)}:{release.line}); "
                     f"declare a new version for the changed ruleset",
                 ))
     return problems

@@ -116,7 +116,7 @@ def _cmd_test(args: argparse.Namespace) -> int:
             broken += 1
             continue
         for case in cases:
-            result = run_case(case)
+            result = run_case(case, args.engine, args.ruleset)
             if result.passed:
                 passed += 1
                 if not args.quiet:
@@ -150,15 +150,16 @@ def _cmd_diff(args: argparse.Namespace) -> int:
 def _cmd_lock(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from .check import display_path
     from .versions import LOCK_NAME, record_release
 
     for path in args.rulesets:
         rs = load_ruleset(path)
         lock = args.lock or Path(rs.path or ".").parent / LOCK_NAME
         if record_release(rs.id, rs.version, rs.sha256, lock):
-            print(f"recorded {rs.id} {rs.version} sha256:{rs.sha256[:12]} in {lock}")
+            print(f"recorded {rs.id} {rs.version} sha256:{rs.sha256[:12]} in {display_path(lock)}")
         else:
-            print(f"{rs.id} {rs.version} is already recorded in {lock}")
+            print(f"{rs.id} {rs.version} is already recorded in {display_path(lock)}")
     return EXIT_OK
 
 
@@ -186,6 +187,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("test", help="run case files: expected decisions against actual ones")
     p.add_argument("paths", nargs="+", metavar="PATH", help="case files, or directories of case files")
     p.add_argument("-q", "--quiet", action="store_true", help="print only failures and the summary")
+    p.add_argument("--ruleset", default=None, help="ruleset for the cases that do not name one (default: wanzhou-2023)")
+    p.add_argument("--engine", default="native", help="evaluation engine (default: native)")
     p.set_defaults(func=_cmd_test)
 
     p = sub.add_parser("diff", help="compare two rulesets, and their effect on a portfolio of carriers")

@@ -10,7 +10,7 @@ from typing import Any, Mapping, Sequence
 import attrs
 
 from .carrier import Carrier, load_carrier
-from .check import SUFFIXES
+from .check import SUFFIXES, display_path
 from .decision import Decision, Evaluation
 from .documents import field_name, read_document, to_plain
 from .errors import CarrierError, IncubatorRulesError
@@ -167,7 +167,8 @@ def _dated(value: Any, clause: Any) -> str | tuple[str, ...]:
     for item in value:
         amount = item.get("amount")
         shown = f"{amount:,}" if isinstance(amount, int) else str(amount)
-        parts.append(f"{shown} from {to_plain(item.get('from'))} ({item.get('clause') or clause})")
+        since = "from the start" if item.get("from") is None else f"from {to_plain(item.get('from'))}"
+        parts.append(f"{shown} {since} ({item.get('clause') or clause})")
     return tuple(parts)
 
 
@@ -342,8 +343,8 @@ def format_diff(diff: RulesetDiff) -> str:
     """The comparison as plain text: changes by section, then carriers and budget when a portfolio was given."""
     o, n = diff.old, diff.new
     lines = [
-        f"old: {o.id} {o.version} sha256:{o.sha256[:12]}  {o.path or ''}".rstrip(),
-        f"new: {n.id} {n.version} sha256:{n.sha256[:12]}  {n.path or ''}".rstrip(),
+        f"old: {o.id} {o.version} sha256:{o.sha256[:12]}  {display_path(o.path) if o.path else ''}".rstrip(),
+        f"new: {n.id} {n.version} sha256:{n.sha256[:12]}  {display_path(n.path) if n.path else ''}".rstrip(),
         "",
     ]
     if not diff.changes:

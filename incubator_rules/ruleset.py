@@ -579,7 +579,7 @@ class _RulesetReader:
             item = self.mapping(item, ip, ("from", "amount", "clause"))
             if item is None:
                 continue
-            start = self.date(item, "from", ip)
+            start = self.date(item, "from", ip, required=i > 0)  # the first may apply from the start
             raw_amount = self.get(item, "amount", ip)
             amount = None if raw_amount is None else self.amount(raw_amount, ip + ("amount",))
             own = self.text(item, "clause", ip, False)
@@ -597,7 +597,7 @@ class _RulesetReader:
                     self.problem(ip + ("from",), f"takes effect on {start}, after the plan period ends ({period.end}): no decision can use it")
                 since.setdefault(start, i)
                 previous = start if previous is None else max(previous, start)
-            if start is not None and amount is not None:
+            if (start is not None or i == 0) and amount is not None:
                 out.append(DatedValue(start, amount, own or clause))  # type: ignore[arg-type]
         return tuple(out)
 
@@ -610,8 +610,10 @@ class _RulesetReader:
                 continue
             for col, values in table.columns.items():
                 for level, dated in values.items():
-                    first = min((d.start for d in dated if d.start is not None), default=None)
-                    if first is not None and first > period.start:
+                    if not dated or any(d.start is None for d in dated):
+                        continue  # applies from the start
+                    first = min(d.start for d in dated if d.start is not None)
+                    if first > period.start:
                         self.problem(
                             ("tables", table_id, "columns", col, "values", level.value, 0, "from"),
                             f"missing amount for level {level.value!r} from {period.start} (plan period start) "

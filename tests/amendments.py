@@ -23,7 +23,7 @@ OLD_VALUES = "values: {national: 1000000, municipal: 500000, district: 200000}"
 NEW_VALUES = """values:
           national: 1000000
           municipal:
-            - {from: 2023-01-01, amount: 500000}
+            - {amount: 500000}
             - {from: 2025-01-01, amount: 800000, clause: notice-2025-municipal-incubator}
           district: 200000"""
 
@@ -33,8 +33,8 @@ def amended_text(version: str = "1.1.0") -> str:
     text = SHIPPED.read_text(encoding="utf-8")
     for old, new in (
         ('version: "1.0.0"', f'version: "{version}"'),
-        ("\nplan_period:", "\n" + NOTICE.rstrip("\n") + "\n\nplan_period:"),
-        ("\n# Which carrier kinds", "\n" + CLAUSE.rstrip("\n") + "\n\n# Which carrier kinds"),
+        ("\n\nplan_period:", "\n" + NOTICE + "\nplan_period:"),
+        ("\n\n# Which carrier kinds", "\n" + CLAUSE + "\n# Which carrier kinds"),
         (OLD_VALUES, NEW_VALUES),
     ):
         assert text.count(old) == 1, old

@@ -100,6 +100,8 @@ def test_one_mistake_gives_one_problem_not_a_cascade():
     (INCUBATOR_VALUES, "values: {national: 1000000, municipal: 50万, district: 200000}",
      "tables.construction_subsidy.columns.incubator.values.municipal", "written as digits", []),
     # dated values that leave a gap or can never apply
+    (INCUBATOR_VALUES, "values: {national: 1000000, municipal: [{amount: 500000}, {amount: 800000}], district: 200000}",
+     "tables.construction_subsidy.columns.incubator.values.municipal[1].from", "required field is missing", []),
     (INCUBATOR_VALUES, "values: {national: 1000000, municipal: [{from: 2024-01-01, amount: 500000}], district: 200000}",
      "tables.construction_subsidy.columns.incubator.values.municipal[0].from",
      "missing amount for level 'municipal' from 2023-01-01 (plan period start) to 2023-12-31", []),

@@ -17,25 +17,33 @@ AMENDED = parse_ruleset(amended_text(), file="wanzhou-2023-amended.yaml")
 
 def test_table_value_picks_the_amount_in_force_on_a_date():
     table = AMENDED.tables["construction_subsidy"]
+    found = [table.value("incubator", Level.MUNICIPAL, D(day)) for day in ("1990-01-01", "2024-12-31", "2025-01-01", "2030-01-01")]
+    assert [(v.amount, v.start, v.clause) for v in found] == [
+        (500_000, None, "q6-incubator-accreditation"),  # the first value has no `from`: it applies from the start
+        (500_000, None, "q6-incubator-accreditation"),
+        (800_000, D("2025-01-01"), "notice-2025-municipal-incubator"),
+        (800_000, D("2025-01-01"), "notice-2025-municipal-incubator"),
+    ]
+
+
+def test_a_first_value_with_a_date_leaves_earlier_dates_without_an_amount():
+    rs = parse_ruleset(amended_text().replace("- {amount: 500000}", "- {from: 2023-01-01, amount: 500000}"))
+    table = rs.tables["construction_subsidy"]
     assert table.value("incubator", Level.MUNICIPAL, D("2022-12-31")) is None
-    assert [(table.value("incubator", Level.MUNICIPAL, D(day)).amount, table.value("incubator", Level.MUNICIPAL, D(day)).start)
-            for day in ("2023-01-01", "2024-12-31", "2025-01-01", "2030-01-01")] == [
-        (500_000, D("2023-01-01")), (500_000, D("2023-01-01")), (800_000, D("2025-01-01")), (800_000, D("2025-01-01"))]
-    undated = table.value("incubator", Level.NATIONAL, D("1990-01-01"))
-    assert (undated.amount, undated.start, undated.clause) == (1_000_000, None, "q6-incubator-accreditation")
+    assert table.value("incubator", Level.MUNICIPAL, D("2023-01-01")).start == D("2023-01-01")
 
 
 @pytest.mark.parametrize("accredited_on, amount, in_force_from, clause", [
-    ("2024-12-31", 500_000, "2023-01-01", "q6-incubator-accreditation"),
+    ("2024-12-31", 500_000, None, "q6-incubator-accreditation"),
     ("2025-01-01", 800_000, "2025-01-01", "notice-2025-municipal-incubator"),
 ])
 def test_the_accreditation_date_decides_which_amount_applies(accredited_on, amount, in_force_from, clause):
     c = carrier("incubator", accredited(accredited_on, "municipal"))
     ev = evaluate(c, AMENDED, as_of="2026-12-31")
     [award] = ev.awards
-    assert (award.amount, award.amount_in_force_from, [x.clause for x in award.citations]) == (amount, D(in_force_from), [clause])
+    in_force_from = in_force_from and D(in_force_from)
+    assert (award.amount, award.amount_in_force_from, [x.clause for x in award.citations]) == (amount, in_force_from, [clause])
     assert award.full_amount == amount
-    assert award.to_dict()["amount_in_force_from"] == in_force_from
     if clause.startswith("notice"):
         assert award.citations[0].document == "notice-2025"
         assert "80万元" in award.citations[0].text
@@ -87,12 +95,11 @@ cases:
     as_of: 2026-06-30
     expected:
       awards:
-        - {{amount: 500000, amount_in_force_from: 2023-01-01, clause: q6-incubator-accreditation}}
+        - {{amount: 500000, clause: q6-incubator-accreditation}}
 """, encoding="utf-8")
     assert main(["test", str(case)]) == 1
     out = capsys.readouterr().out
     assert "PASS" in out and "the 2025 notice's amount" in out
     assert "amount: expected 500,000, actual 800,000" in out
-    assert "amount_in_force_from: expected 2023-01-01, actual 2025-01-01" in out
     assert "clause: expected q6-incubator-accreditation, actual [notice-2025-municipal-incubator]" in out
     assert out.rstrip().endswith("1 passed, 1 failed")

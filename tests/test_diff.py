@@ -34,7 +34,7 @@ def test_changes_are_listed_by_section():
     ]
     amount = ruleset_changes(SHIPPED, AMENDED)[0]
     assert (amount.old, amount.new) == ("500,000", (
-        "500,000 from 2023-01-01 (q6-incubator-accreditation)", "800,000 from 2025-01-01 (notice-2025-municipal-incubator)"))
+        "500,000 from the start (q6-incubator-accreditation)", "800,000 from 2025-01-01 (notice-2025-municipal-incubator)"))
     back = [(c.change, c.key) for c in ruleset_changes(AMENDED, SHIPPED)]
     assert ("removed", "documents.notice-2025") in back
 
