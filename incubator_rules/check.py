@@ -132,7 +132,8 @@ def check_ruleset(doc: Document, lock: str | Path | None = None) -> list[Incubat
 
 def check_portfolio(doc: Document) -> list[IncubatorRulesError]:
     """Problems of every carrier in a portfolio (a list of carriers, or a mapping with ``carriers``)."""
-    data, prefix = doc.data, ()
+    data: Any = doc.data
+    prefix: tuple[str, ...] = ()
     if isinstance(data, Mapping):
         data, prefix = data.get("carriers"), ("carriers",)
     if not isinstance(data, list):

@@ -234,7 +234,8 @@ def load_portfolio(path: str | Path) -> list[Carrier]:
         files = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUFFIXES)
         return [load_carrier(f) for f in files]
     doc = read_document(p)
-    data, prefix = doc.data, ()
+    data: Any = doc.data
+    prefix: tuple[str, ...] = ()
     if isinstance(data, Mapping) and "carriers" in data:
         data, prefix = data["carriers"], ("carriers",)
     if isinstance(data, Mapping):

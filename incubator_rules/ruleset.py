@@ -603,7 +603,7 @@ class _RulesetReader:
 
     def tables_cover_levels(self, tables: Mapping[str, Table], rules: tuple[Rule, ...], period: PlanPeriod | None) -> None:
         """Each amount of a table that a rule pays from is in force from the start of the plan period."""
-        used = {rule.params.get("table"): rule.id for rule in reversed(rules) if rule.params.get("table")}
+        used: dict[str, str] = {rule.params["table"]: rule.id for rule in reversed(rules) if rule.params.get("table")}
         for table_id, rule_id in used.items():
             table = tables.get(table_id)
             if table is None or period is None:
@@ -696,7 +696,7 @@ class _RulesetReader:
         return tuple(r for _, r in out)
 
     def roles(
-        self, raw: Mapping[Any, Any], p: Path_, spec: Any, kind_name: str, rid: str | None,
+        self, raw: Mapping[Any, Any], p: Path_, spec: Any, kind_name: str | None, rid: str | None,
         readings: Mapping[str, Reading], reading_ids: set[Any] | None,
     ) -> dict[str, str]:
         roles = raw.get("readings") or {}
@@ -767,7 +767,9 @@ class _RulesetReader:
             return None
         return value
 
-    def explanations(self, raw: Mapping[Any, Any], codes: tuple[str, ...], p: Path_, allowed: frozenset[str]) -> dict[str, tuple[str, str]]:
+    def explanations(
+        self, raw: Mapping[Any, Any], codes: tuple[str, ...], p: Path_, allowed: frozenset[str]
+    ) -> dict[str, tuple[str | None, str | None]]:
         if not codes:
             if raw.get("explanations") is not None:
                 self.problem(p + ("explanations",), "this rule kind has no outcomes to explain")
