@@ -9,7 +9,7 @@ from typing import Sequence
 from .carrier import load_carrier
 from .decision import Evaluation
 from .errors import IncubatorRulesError
-from .evaluation import evaluate
+from .evaluation import ENGINES, evaluate
 from .ruleset import load_ruleset, shipped_rulesets
 
 EXIT_OK = 0
@@ -57,7 +57,7 @@ def format_table(ev: Evaluation) -> str:
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     carrier = load_carrier(args.file)
-    ev = evaluate(carrier, ruleset=args.ruleset, as_of=args.as_of, readings=_readings(args.reading))
+    ev = evaluate(carrier, ruleset=args.ruleset, as_of=args.as_of, readings=_readings(args.reading), engine=args.engine)
     print(ev.to_json() if args.format == "json" else format_table(ev))
     return EXIT_OK
 
@@ -66,6 +66,13 @@ def _cmd_rulesets(args: argparse.Namespace) -> int:
     for path in shipped_rulesets():
         rs = load_ruleset(path)
         print(f"{rs.id:<24} {rs.version:<8} {rs.title_en}")
+    return EXIT_OK
+
+
+def _cmd_compile(args: argparse.Namespace) -> int:
+    from .durable import compile_ruleset
+
+    print(compile_ruleset(load_ruleset(args.ruleset)).to_json())
     return EXIT_OK
 
 
@@ -80,7 +87,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ruleset", default=None, help="shipped ruleset id or path (default: wanzhou-2023)")
     p.add_argument("--reading", action="append", default=[], metavar="NAME=VALUE", help="choose a reading; repeatable")
     p.add_argument("--format", choices=("table", "json"), default="table")
+    p.add_argument("--engine", choices=ENGINES, default="native", help="evaluation engine (default: native)")
     p.set_defaults(func=_cmd_evaluate)
+
+    p = sub.add_parser("compile", help="print a ruleset compiled for an engine (durable-rules JSON)")
+    p.add_argument("ruleset", help="shipped ruleset id or path")
+    p.add_argument("--engine", choices=("durable",), default="durable", help="the engine to compile for")
+    p.set_defaults(func=_cmd_compile)
 
     p = sub.add_parser("rulesets", help="list the shipped rulesets")
     p.set_defaults(func=_cmd_rulesets)
