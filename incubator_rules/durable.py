@@ -39,7 +39,6 @@ EVENT = "event"
 COLUMN = "column"
 SESSION = "session"  # one per session; its rule always fires (see _Session)
 NEVER = "never"  # no fact has it: the sink rules' second pattern never matches
-SESSION_IDS = ("session", "session-end")
 
 # durable-rules holds global C state and its calls never release the GIL: one
 # lock serialises every host, so at most one session is live in the process.
@@ -60,8 +59,9 @@ class CompiledRuleset:
 
     name: str
     rules: Mapping[str, Any]
+    columns: tuple[str, ...]  # the ruleset's table columns; column facts name them by position
     column_facts: tuple[Mapping[str, Any], ...]
-    deciding: tuple[int, ...]  # indexes (in ruleset.rules) of the rules that have a decider
+    deciding: tuple[int, ...]  # positions (in ruleset.rules) of the rules that have a decider
 
     @property
     def definition(self) -> dict[str, Any]:
@@ -74,6 +74,7 @@ class CompiledRuleset:
             "engine": f"durable-rules {DURABLE_VERSION}",
             "name": self.name,
             "definition": self.definition,
+            "columns": list(self.columns),
             "column_facts": [dict(f) for f in self.column_facts],
         }
 
@@ -106,13 +107,13 @@ def compile_ruleset(ruleset: Ruleset) -> CompiledRuleset:
             rules[f"{name}/no-column"] = {"all": [copy.deepcopy(event), {"column$not": join}], "run": f"no_column:{index}"}
     for family in (EVENT, COLUMN):
         rules[f"sink/{family}"] = {"all": [{"fact": {"f": family}}, {"never": {"f": NEVER}}], "run": "sink"}
-    columns = tuple(
-        {"f": COLUMN, "kind": kind.value, "column": column}
-        for column, kinds in ruleset.columns.items()
+    facts = tuple(
+        {"f": COLUMN, "kind": kind.value, "column": i}
+        for i, kinds in enumerate(ruleset.columns.values())
         for kind in kinds
     )
-    digest = hashlib.sha256(json.dumps([rules, columns], sort_keys=True).encode("utf-8")).hexdigest()
-    return CompiledRuleset(f"incubator-rules-{digest[:16]}", rules, columns, tuple(deciding))
+    digest = hashlib.sha256(json.dumps([rules, facts], sort_keys=True).encode("utf-8")).hexdigest()
+    return CompiledRuleset(f"incubator-rules-{digest[:16]}", rules, tuple(ruleset.columns), facts, tuple(deciding))
 
 
 def _slug(text: str) -> str:
@@ -141,8 +142,9 @@ def event_facts(ctx: Context) -> list[dict[str, Any]]:
 # --- identities ------------------------------------------------------------------
 #
 # durable-rules identifies sessions, facts and field names by a 32-bit FNV-1a
-# hash. The engine names facts itself ("e<n>", "c<i>") and picks session ids
-# whose state-fact id ("sid-<sid>") collides with none of them.
+# hash. The engine numbers each session's facts itself ("0", "1", ...: the
+# first collision is at 797,186 facts) and picks session ids whose state-fact
+# id ("sid-<sid>") collides with none of the session's fact ids.
 
 
 def fnv1a32(text: str) -> int:
@@ -153,19 +155,22 @@ def fnv1a32(text: str) -> int:
     return h
 
 
-_EVENT_ID_HASHES: list[int] = []
+_IDS: list[str] = []  # the k-th fact of every session has id _IDS[k]
+_ID_POSITION: dict[int, int] = {}  # hash of a fact id -> its position
+_first_collision = 2**63
 
 
-def _fact_ids(columns: int, events: int) -> tuple[list[str], set[int]]:
-    """Ids for the column facts then the event facts, and the hashes of every fact id a session uses."""
-    while len(_EVENT_ID_HASHES) < events:
-        _EVENT_ID_HASHES.append(fnv1a32(f"e{len(_EVENT_ID_HASHES)}"))
-    ids = [f"c{i}" for i in range(columns)] + [f"e{n}" for n in range(events)]
-    hashes = {fnv1a32(f"c{i}") for i in range(columns)} | set(_EVENT_ID_HASHES[:events])
-    hashes |= {fnv1a32(i) for i in SESSION_IDS}
-    if len(hashes) != len(ids) + len(SESSION_IDS):
-        raise EngineError(f"too many events for durable-rules' 32-bit fact ids ({events})", field="events")
-    return ids, hashes
+def _fact_ids(count: int) -> list[str]:
+    """Ids for a session's first ``count`` facts, all with distinct hashes."""
+    global _first_collision
+    while len(_IDS) < count:
+        k = len(_IDS)
+        _IDS.append(str(k))
+        if _ID_POSITION.setdefault(fnv1a32(_IDS[k]), k) != k:
+            _first_collision = min(_first_collision, k)
+    if count > _first_collision:
+        raise EngineError(f"too many facts for durable-rules' 32-bit fact ids ({count})", field="events")
+    return _IDS[:count]
 
 
 # --- the host ------------------------------------------------------------------------
@@ -197,7 +202,7 @@ def load_durable() -> ModuleType:
 
 @attrs.define
 class _Session:
-    """What one carrier's session collected: (rule index, event position, column) per firing.
+    """What one carrier's session collected: (rule position, event position, column position) per firing.
 
     ``started`` counts firings of the session rule. durable-rules 2.0.28 frees
     two uninitialised pointers when it deletes a session in which no action
@@ -206,7 +211,8 @@ class _Session:
     """
 
     sid: str
-    fired: list[tuple[int, int, str | None]] = attrs.Factory(list)
+    spare_id: str  # for a second session fact, should the first batch fail
+    fired: list[tuple[int, int, int | None]] = attrs.Factory(list)
     problems: list[str] = attrs.Factory(list)
     started: int = 0
 
@@ -298,14 +304,13 @@ class DurableEngine:
     def match(self, ctx: Context) -> dict[int, list[Event]]:
         """For each deciding rule (by index in the ruleset), the events it matched, in timeline order."""
         compiled = self.compiled(ctx.ruleset)
-        facts = [dict(f) for f in compiled.column_facts] + event_facts(ctx)
-        ids, hashes = _fact_ids(len(compiled.column_facts), len(ctx.timeline))
+        facts = [{"f": SESSION}] + [dict(f) for f in compiled.column_facts] + event_facts(ctx)
         with _LOCK:
-            sid = self._next_sid(hashes)
+            ids = _fact_ids(len(facts) + 1)  # one more for _close
+            sid = self._next_sid(len(ids))
             for fact, fid in zip(facts, ids):
                 fact["sid"], fact["id"] = sid, fid
-            facts.insert(0, {"f": SESSION, "sid": sid, "id": SESSION_IDS[0]})
-            session = self._host.session = _Session(sid)
+            session = self._host.session = _Session(sid, ids[-1])
             try:
                 try:
                     self._call(self._host.assert_facts, compiled.name, facts)
@@ -334,11 +339,13 @@ class DurableEngine:
             out.extend(DECIDERS[rule.kind](rule, ctx, matched[index]))
         return out
 
-    def _collect(self, ctx: Context, compiled: CompiledRuleset, fired: Sequence[tuple[int, int, str | None]]) -> dict[int, list[Event]]:
+    def _collect(self, ctx: Context, compiled: CompiledRuleset, fired: Sequence[tuple[int, int, int | None]]) -> dict[int, list[Event]]:
+        """The matched events per rule, checked: each once, of a type the rule considers, joined with its own column."""
         positions: dict[int, set[int]] = {i: set() for i in compiled.deciding}
-        for index, n, column in fired:
+        for index, n, found in fired:
             event = ctx.timeline[n]
             rule = ctx.ruleset.rules[index]
+            column = None if found is None else compiled.columns[found]
             expected = ctx.ruleset.column_for(event.kind or ctx.carrier.kind)
             if n in positions[index] or column != expected or event.type not in MATCHES[rule.kind]:
                 raise EngineError(
@@ -349,18 +356,18 @@ class DurableEngine:
             positions[index].add(n)
         return {i: [ctx.timeline[n] for n in sorted(ns)] for i, ns in positions.items()}
 
-    def _next_sid(self, hashes: set[int]) -> str:
+    def _next_sid(self, facts: int) -> str:
         while True:
             self._count += 1
             sid = f"s{self._count}"
-            if fnv1a32(f"sid-{sid}") not in hashes:
+            if _ID_POSITION.get(fnv1a32(f"sid-{sid}"), facts) >= facts:
                 return sid
 
     def _close(self, name: str, session: _Session) -> bool:
         """Delete the session once an action has run in it; False if it had to be left."""
         try:
             if not session.started:  # the batch failed before any action ran
-                self._host.assert_fact(name, {"f": SESSION, "sid": session.sid, "id": SESSION_IDS[1]})
+                self._host.assert_fact(name, {"f": SESSION, "sid": session.sid, "id": session.spare_id})
             if session.started:
                 self._host.delete_state(name, session.sid)
                 return True

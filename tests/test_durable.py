@@ -6,6 +6,7 @@ import copy
 import datetime
 import json
 import random
+import re
 import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -112,7 +113,8 @@ def test_one_rule_per_deciding_rule_and_event_type():
         "03-evaluation-excellence/evaluated", "03-evaluation-excellence/evaluated/no-column",
     ] == matching
     assert (1, 3) == compiled.deciding
-    assert {("star_innovation_space", "maker_space"), ("maker_space", "maker_space"), ("incubator", "incubator")} == {
+    assert ("incubator", "maker_space") == compiled.columns
+    assert {("incubator", 0), ("maker_space", 1), ("star_innovation_space", 1)} == {
         (f["kind"], f["column"]) for f in compiled.column_facts
     }
 
@@ -166,8 +168,23 @@ def test_carrier_text_never_reaches_the_engine():
     facts = durable.event_facts(ctx)
     assert all(set(f) <= {"f", "n", "t", "kind", "level", "date"} for f in facts)
     assert "$s" not in json.dumps(facts)
+    assert "$s" not in json.dumps(durable.compile_ruleset(variant(WANZHOU, id="$s")).to_dict()["definition"])
     award, = same(WANZHOU, c).awards  # municipal filing; the year restarts when the suspension ends
     assert (200_000, datetime.date(2025, 2, 1)) == (award.amount, award.payable_on)
+
+
+def test_ruleset_text_never_reaches_the_engine():
+    data = copy.deepcopy(dict(WANZHOU.data))
+    data["id"] = "$s"
+    data["rules"][3]["id"] = "绩效$评估 {sid}"
+    data["columns"] = {"$s": data["columns"]["incubator"], "maker_space": data["columns"]["maker_space"]}
+    for table in data["tables"].values():
+        table["columns"]["$s"] = table["columns"].pop("incubator")
+    ruleset = ir.ruleset_from_dict(data)
+    compiled = durable.compile_ruleset(ruleset)
+    assert all(re.fullmatch(r"[0-9A-Za-z_/-]+", name) for name in compiled.rules), list(compiled.rules)
+    assert "$s" not in json.dumps([compiled.definition, compiled.column_facts])
+    assert 600_000 == same(ruleset, STAR).total
 
 
 def test_colliding_carrier_ids_get_separate_sessions():
