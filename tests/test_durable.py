@@ -255,6 +255,7 @@ def test_registering_again_is_harmless():
     first = engine.compiled(WANZHOU)
     again = engine.compiled(ir.ruleset_from_dict(copy.deepcopy(dict(WANZHOU.data))))
     assert first == again and {first.name} == engine.registered
+    assert all("run" in rule for rule in first.rules.values())  # registration mutates only a copy
     for _ in range(3):  # as when a notebook cell runs again
         same(WANZHOU, STAR, durable.DurableEngine())
         same(WANZHOU, STAR)

@@ -11,10 +11,11 @@ import difflib
 
 import attrs
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 import incubator_rules as ir
+import strategies
 from incubator_rules.carrier import CarrierKind, EventType, Grade, Level
 
 pytest.importorskip("durable.engine", reason="the durable engine needs durable-rules (pip install -e '.[durable]')")
@@ -51,13 +52,14 @@ def _dates(lo: datetime.date, hi: datetime.date) -> st.SearchStrategy[datetime.d
 
 
 @st.composite
-def histories(draw: st.DrawFn) -> ir.Carrier:
-    """A valid carrier drawing on every event type.
+def crowded_histories(draw: st.DrawFn) -> ir.Carrier:
+    """A valid carrier drawing on every event type, with more collisions than ``strategies.histories``.
 
     Dates come from a small pool, so same-day events are common; the ladder
-    goes up and down, across kinds; suspensions and rectifications come in
-    episodes that may never end; delistings, re-accreditations, evaluations
-    and prior payments are mixed in, and the input order is shuffled.
+    goes up and down, across kinds (events with their own ``kind``);
+    suspensions and rectifications come in episodes that may never end;
+    several delistings, re-accreditations, evaluations and prior payments
+    (for either kind, zero included) are mixed in; the input order is shuffled.
     """
     kind = draw(st.sampled_from(PAID * 3 + list(CarrierKind)))
     pool = draw(st.lists(_dates(datetime.date(2019, 1, 1), datetime.date(2028, 12, 31)), min_size=1, max_size=6))
@@ -105,10 +107,13 @@ def rulesets_and_readings(draw: st.DrawFn) -> tuple[ir.Ruleset, dict[str, str]]:
 
 
 @settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(carrier=histories(), chosen=rulesets_and_readings(), as_of=_dates(datetime.date(2022, 1, 1), datetime.date(2030, 12, 31)))
+@given(carrier=st.one_of(strategies.carriers(), crowded_histories()), chosen=rulesets_and_readings(),
+       as_of=_dates(datetime.date(2022, 1, 1), datetime.date(2030, 12, 31)))
 def test_engines_agree_on_generated_histories(carrier, chosen, as_of):
     ruleset, readings = chosen
-    assert_engines_agree(carrier, ruleset, as_of, readings)
+    ev = assert_engines_agree(carrier, ruleset, as_of, readings)
+    for d in ev.awards + ev.pending + ev.not_awarded:
+        event(f"{d.rule}: {d.reason}")  # shown by pytest --hypothesis-show-statistics
 
 
 # --- every reading, on histories that exercise them ---------------------------------
