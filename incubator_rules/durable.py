@@ -117,7 +117,7 @@ def compile_ruleset(ruleset: Ruleset) -> CompiledRuleset:
 
 
 def _slug(text: str) -> str:
-    """A rule id reduced to letters, digits and dashes, for readable rule names."""
+    """A rule id for a readable rule name: ASCII letters, digits and dashes kept, anything else ``_``."""
     return "".join(ch if ch.isascii() and (ch.isalnum() or ch == "-") else "_" for ch in text)
 
 
