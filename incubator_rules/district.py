@@ -18,7 +18,7 @@ import attrs
 
 from .assessment import Assessment, TargetResult, _fmt, assess, percent
 from .management import ManagementDecision, ManagementRules, load_management, manage
-from .portfolio import Portfolio
+from .portfolio import METRICS, Portfolio
 from .readiness import MISSED, NOT_READY, READY, CriteriaSet, Readiness, format_fraction, load_criteria, readiness
 from .targets import UNITS, TargetRuleset, load_targets
 
@@ -228,10 +228,10 @@ def format_report(report: DistrictReport) -> str:
         for r in report.ready:
             name = p.carrier(r.carrier_id).name
             lines.append(f"  {r.carrier_id} {name}: meets every criterion of {r.title_en} ({r.title_zh})")
-        close = [r for r in report.readiness if r.status == NOT_READY and len(r.missed) <= 2]
+        close = [r for r in report.readiness if r.status == NOT_READY and len(r.missed) <= 2 and not r.not_assessed]
         if close:
             lines.append("")
-            lines.append("Close to a higher level (at most two criteria missed)")
+            lines.append("Close to a higher level (every criterion assessed, at most two missed)")
             for r in close:
                 name = p.carrier(r.carrier_id).name
                 misses = "; ".join(_miss(c) for c in r.missed)
@@ -247,7 +247,14 @@ def _miss(c: Any) -> str:
         return f"{c.id} ({c.status})"
     if c.members:
         return f"{c.id} (" + " or ".join(_miss(m) for m in c.members) + ")"
-    return f"{c.id} {format_fraction(c.actual)} < {format_fraction(c.required)}, needs {format_fraction(c.needed)} more"
+    if c.per == 100:
+        shown = f"{format_fraction(c.actual * 100)}% < {format_fraction(c.required * 100, 0)}%"
+    elif c.per != 1:
+        shown = f"{format_fraction(c.actual * c.per)} < {format_fraction(c.required * c.per)} per {c.per:,}"
+    else:
+        shown = f"{format_fraction(c.actual)} < {format_fraction(c.required)}"
+    what = METRICS[c.needed_of].label_en if c.needed_of in METRICS else (c.needed_of or "")
+    return f"{c.id} {shown}, needs {format_fraction(c.needed)} more {what}".rstrip()
 
 
 def format_management(decisions: Any) -> str:

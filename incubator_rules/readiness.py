@@ -123,6 +123,8 @@ class CriterionResult:
     unit: str
     reason: str | None
     members: tuple["CriterionResult", ...] = ()
+    per: int = 1
+    needed_of: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data; exact values as ``"n/d"`` fractions."""
@@ -135,6 +137,8 @@ class CriterionResult:
             "shortfall": _frac(self.shortfall),
             "needed": _frac(self.needed),
             "unit": self.unit,
+            "per": self.per,
+            "needed_of": self.needed_of,
             "reason": self.reason,
             "members": [m.to_dict() for m in self.members],
         }
@@ -282,7 +286,8 @@ def check(
         return _operating(c, carrier, as_of)
     if c.statistics_years is not None:
         run = _consecutive_years([s for s in snapshots if s.date <= as_of])
-        return _compare(c, Fraction(c.statistics_years), Fraction(run), "years", whole=True)
+        result = _compare(c, Fraction(c.statistics_years), Fraction(run), "years", whole=True)
+        return attrs.evolve(result, needed_of="years" if result.status == MISSED else None)
     required = c.threshold(variant)
     assert required is not None
     if snap is None:
@@ -291,7 +296,8 @@ def check(
         value = snap.get(c.metric)
         if value is None:
             return _unknown(c, required, f"the snapshot of {snap.date} does not report {c.metric}")
-        return _compare(c, required, Fraction(value), METRICS[c.metric].unit, whole=METRICS[c.metric].whole)
+        result = _compare(c, required, Fraction(value), METRICS[c.metric].unit, whole=METRICS[c.metric].whole)
+        return attrs.evolve(result, needed_of=c.metric if result.status == MISSED else None)
     assert c.ratio is not None
     num_name, den_name = c.ratio
     num, den = snap.get(num_name), snap.get(den_name)
@@ -302,12 +308,12 @@ def check(
     if den == 0:
         return _unknown(c, required, f"{den_name} is zero in the snapshot of {snap.date}")
     actual = Fraction(num) / Fraction(den)
-    result = _compare(c, required, actual, f"{num_name} per {den_name}", whole=False)
+    result = attrs.evolve(_compare(c, required, actual, f"{num_name} per {den_name}", whole=False), per=c.per)
     if result.status == MISSED:
         more = required * Fraction(den) - Fraction(num)
         if METRICS[num_name].whole:
             more = Fraction(math.ceil(more))
-        result = attrs.evolve(result, needed=more, unit=f"{num_name} per {den_name}")
+        result = attrs.evolve(result, needed=more, needed_of=num_name)
     return result
 
 
@@ -324,7 +330,7 @@ def _operating(c: Criterion, carrier: Carrier, as_of: datetime.date) -> Criterio
             return CriterionResult(c.id, c.title_zh, c.title_en, MET, months, held, None, None, "months", None)
         return CriterionResult(
             c.id, c.title_zh, c.title_en, MISSED, months, held, months - held, months - held, "months",
-            f"operating since {started}; the period is complete on {started + length}",
+            f"operating since {started}; the period is complete on {started + length}", needed_of="months",
         )
     first = next((e.date for e in events if e.type.is_accreditation), None)
     if first is not None and first + length <= as_of:
@@ -513,7 +519,8 @@ def format_fraction(value: Fraction | None, places: int = 2) -> str:
         return f"{value.numerator:,}"
     scaled = round(value * 10**places)
     whole, frac = divmod(abs(scaled), 10**places)
-    return f"{'-' if scaled < 0 else ''}{whole:,}.{frac:0{places}d}"
+    sign = "-" if scaled < 0 else ""
+    return f"{sign}{whole:,}.{frac:0{places}d}" if places else f"{sign}{whole:,}"
 
 
 __all__ = [
