@@ -253,32 +253,67 @@ def assess(
     rs = ruleset if isinstance(ruleset, TargetRuleset) else load_targets(ruleset)
     day = _day(as_of)
     chosen = rs.header.resolve_readings(readings)
-    results = tuple(assess_target(t, portfolio, rs, day, chosen) for t in rs.targets)
+    views = _Views(portfolio, chosen)
+    results = tuple(assess_target(t, portfolio, rs, day, chosen, views) for t in rs.targets)
     areas = set(rs.areas)
     unassigned: tuple[str, ...] = ()
     if areas:
-        unassigned = tuple(
-            c.id for c in portfolio.carriers if _counts(c, portfolio, day, chosen) is not None and c.area not in areas
-        )
+        unassigned = tuple(row.carrier.id for row in views.on(day) if row.carrier.area not in areas)
     return Assessment(
         portfolio.id, portfolio.name, day, rs.id, rs.version, rs.sha256, chosen, results,
         consistency_checks(rs), unassigned, dict(rs.groups),
     )
 
 
+@attrs.frozen
+class Row:
+    """A carrier as it counts on one date: its standing, latest snapshot and designations."""
+
+    carrier: Carrier
+    standing: Standing
+    snapshot: Snapshot | None
+    tags: frozenset[str]
+
+
+@attrs.define
+class _Views:
+    """The carriers that count on each date asked for, computed once per date."""
+
+    portfolio: Portfolio
+    readings: Mapping[str, str]
+    cache: dict[datetime.date, tuple[Row, ...]] = attrs.field(factory=dict)
+
+    def on(self, day: datetime.date) -> tuple[Row, ...]:
+        if day not in self.cache:
+            self.cache[day] = rows_on(self.portfolio, day, self.readings)
+        return self.cache[day]
+
+
+def rows_on(portfolio: Portfolio, day: datetime.date, readings: Mapping[str, str]) -> tuple[Row, ...]:
+    """The carriers that count on ``day``: known by then, and not delisted unless the reading includes them."""
+    out = []
+    for carrier in portfolio.carriers:
+        st = _counts(carrier, portfolio, day, readings)
+        if st is not None:
+            out.append(Row(carrier, st, portfolio.latest(carrier.id, day), portfolio.tags(carrier.id, day)))
+    return tuple(out)
+
+
 def assess_target(
-    target: Target, portfolio: Portfolio, ruleset: TargetRuleset, as_of: datetime.date, readings: Mapping[str, str]
+    target: Target, portfolio: Portfolio, ruleset: TargetRuleset, as_of: datetime.date, readings: Mapping[str, str],
+    views: _Views | None = None,
 ) -> TargetResult:
-    """One target on one date, under the given readings."""
+    """One target on one date, under the given readings (all of them, as ``resolve_readings`` returns)."""
+    views = views or _Views(portfolio, readings)
     citations = ruleset.header.citations(target.clauses)
     if target.measure.kind == NOT_QUANTIFIED or target.required is None:
         return TargetResult(target, as_of, None, None, None, NOT_ASSESSED, None, None, None, (), (), citations)
-    now = measure(target, portfolio, ruleset, as_of, readings)
+    now = measure(target, views.on(as_of), ruleset, as_of, readings)
     required = target.required
     actual = now.value
     gap = required - actual if actual < required else _zero(required)
     attainment = Fraction(actual) / Fraction(required)
-    start, source = _start(target, portfolio, ruleset, readings)
+    start, source = _start(target, views, ruleset, readings)
     expected = None
     if start is not None:
         expected = line(Fraction(start), Fraction(required), ruleset.header.plan_period.start, target.milestone.due, as_of)  # type: ignore[union-attr]
@@ -305,7 +340,7 @@ def line(start: Fraction, required: Fraction, begin: datetime.date, due: datetim
 
 
 def _start(
-    target: Target, portfolio: Portfolio, ruleset: TargetRuleset, readings: Mapping[str, str]
+    target: Target, views: _Views, ruleset: TargetRuleset, readings: Mapping[str, str]
 ) -> tuple[Number | None, str | None]:
     if target.start is not None:
         return target.start, "ruleset"
@@ -313,27 +348,23 @@ def _start(
         return None, None
     period = ruleset.header.plan_period
     assert period is not None
-    then = measure(target, portfolio, ruleset, period.start, readings)
+    then = measure(target, views.on(period.start), ruleset, period.start, readings)
     if not then.has_data:
         return None, None
     return then.value, f"measured on {period.start.isoformat()}"
 
 
 def measure(
-    target: Target, portfolio: Portfolio, ruleset: TargetRuleset, day: datetime.date, readings: Mapping[str, str]
+    target: Target, rows: tuple[Row, ...], ruleset: TargetRuleset, day: datetime.date, readings: Mapping[str, str]
 ) -> Measured:
-    """A target's measure on ``day``: its value, contributions and missing data."""
+    """A target's measure over the carriers that count on ``day``: its value, contributions and missing data."""
     m = target.measure
     contributions: list[Contribution] = []
     missing: list[Missing] = []
     has_data = False
     total: Number = 0
-    for carrier in portfolio.carriers:
-        st = _counts(carrier, portfolio, day, readings)
-        if st is None:
-            continue
-        snap = portfolio.latest(carrier.id, day)
-        tags = portfolio.tags(carrier.id, day)
+    for row in rows:
+        carrier, st, snap, tags = row.carrier, row.standing, row.snapshot, row.tags
         if m.kind == SUM:
             ok, lacking = matches(m.where, carrier, st, snap, tags, readings) if m.where else (True, ())
             if not ok:

@@ -57,10 +57,10 @@ def file_type(path: str | Path) -> str:
 
 def wrong_type(found: str, wanted: str, source: Source) -> RulesetError:
     """The error for a file of one type handed to the loader of another."""
+    declared = f"type: {found}" + (", the default when none is given" if found == "reward" else "")
     return source.error(  # type: ignore[return-value]
         RulesetError, ("type",),
-        f"this is a {FILE_TYPES[found]} file (type: {found}), not a {FILE_TYPES[wanted]} file; "
-        f"load it with {_LOADERS[found]}",
+        f"this is a {FILE_TYPES[found]} file ({declared}), not a {FILE_TYPES[wanted]} file; load it with {_LOADERS[found]}",
     )
 
 
@@ -180,8 +180,6 @@ class PolicyReader(_RulesetReader):
         if found != kind:
             raise wrong_type(found, kind, self.source)
         data = self.mapping(doc.data, (), _HEADER_KEYS + body_keys)
-        if "type" not in data:
-            raise self.fail(("type",), f"required field is missing (type: {kind})")
         rid = self.text(data, "id", ())
         version = self.get(data, "version", ())
         if not isinstance(version, str):

@@ -10,6 +10,7 @@ per carrier and date, as a spreadsheet would export them.
 
 from __future__ import annotations
 
+import bisect
 import csv
 import datetime
 import io
@@ -184,6 +185,7 @@ class Portfolio:
     designations: tuple[Designation, ...] = ()
     _by_id: Mapping[str, Carrier] = attrs.field(init=False, repr=False, eq=False)
     _snaps: Mapping[str, tuple[Snapshot, ...]] = attrs.field(init=False, repr=False, eq=False)
+    _tags: Mapping[str, tuple[Designation, ...]] = attrs.field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
         by_id: dict[str, Carrier] = {}
@@ -203,11 +205,16 @@ class Portfolio:
                 if a.date == b.date:
                     raise PortfolioError(f"two snapshots of carrier {cid!r} dated {a.date}", field="snapshots")
             ordered[cid] = tuple(items)
+        tags: dict[str, list[Designation]] = {}
         for d in self.designations:
             if d.carrier_id not in by_id:
                 raise PortfolioError(f"designation for unknown carrier {d.carrier_id!r}", field="designations")
+            if d.tag not in DESIGNATIONS:
+                raise PortfolioError(f"unknown designation {d.tag!r}; expected one of: {', '.join(DESIGNATIONS)}", field="designations")
+            tags.setdefault(d.carrier_id, []).append(d)
         object.__setattr__(self, "_by_id", by_id)
         object.__setattr__(self, "_snaps", ordered)
+        object.__setattr__(self, "_tags", {k: tuple(v) for k, v in tags.items()})
 
     def carrier(self, carrier_id: str) -> Carrier:
         """The carrier with this id (KeyError when there is none)."""
@@ -219,16 +226,13 @@ class Portfolio:
 
     def latest(self, carrier_id: str, as_of: datetime.date) -> Snapshot | None:
         """The carrier's latest snapshot dated on or before ``as_of``, or None."""
-        found = None
-        for s in self.snapshots_of(carrier_id):
-            if s.date > as_of:
-                break
-            found = s
-        return found
+        snaps = self.snapshots_of(carrier_id)
+        i = bisect.bisect_right(snaps, as_of, key=lambda s: s.date)
+        return snaps[i - 1] if i else None
 
     def tags(self, carrier_id: str, day: datetime.date) -> frozenset[str]:
         """The designations a carrier holds on ``day``."""
-        return frozenset(d.tag for d in self.designations if d.carrier_id == carrier_id and d.holds_on(day))
+        return frozenset(d.tag for d in self._tags.get(carrier_id, ()) if d.holds_on(day))
 
     def known_on(self, carrier_id: str, day: datetime.date) -> bool:
         """True when the carrier has an event or a snapshot dated on or before ``day``."""
@@ -254,7 +258,7 @@ class Portfolio:
         rows = []
         for c in self.carriers:
             row = c.to_dict()
-            tags = [d.to_dict() for d in self.designations if d.carrier_id == c.id]
+            tags = [d.to_dict() for d in self._tags.get(c.id, ())]
             if tags:
                 row["designations"] = tags
             snaps = [s.to_dict() for s in self.snapshots_of(c.id)]
