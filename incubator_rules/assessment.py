@@ -23,7 +23,7 @@ from typing import Any, Mapping
 
 import attrs
 
-from .carrier import Carrier, parse_date
+from .carrier import Carrier, Event, parse_date
 from .documents import to_plain
 from .errors import IncubatorRulesError
 from .portfolio import Number, Portfolio, Snapshot, Standing, first_titles, standing
@@ -273,6 +273,7 @@ class Row:
     standing: Standing
     snapshot: Snapshot | None
     tags: frozenset[str]
+    events: tuple[Event, ...]
 
 
 @attrs.define
@@ -293,9 +294,10 @@ def rows_on(portfolio: Portfolio, day: datetime.date, readings: Mapping[str, str
     """The carriers that count on ``day``: known by then, and not delisted unless the reading includes them."""
     out = []
     for carrier in portfolio.carriers:
-        st = _counts(carrier, portfolio, day, readings)
+        events = carrier.events_until(day)
+        st = _counts(carrier, portfolio, day, readings, events)
         if st is not None:
-            out.append(Row(carrier, st, portfolio.latest(carrier.id, day), portfolio.tags(carrier.id, day)))
+            out.append(Row(carrier, st, portfolio.latest(carrier.id, day), portfolio.tags(carrier.id, day), events))
     return tuple(out)
 
 
@@ -397,7 +399,7 @@ def measure(
             has_data = True
             if m.where is not None and not matches(m.where, carrier, st, snap, tags, readings)[0]:
                 continue
-            found = _new_title(carrier, m.level, ruleset, day, readings)  # type: ignore[arg-type]
+            found = _new_title(row, m.level, ruleset, readings)  # type: ignore[arg-type]
             if found is not None:
                 total += 1
                 contributions.append(Contribution(carrier.id, 1, found[0], found[1]))
@@ -406,20 +408,22 @@ def measure(
     return Measured(total, tuple(contributions), tuple(missing), has_data)
 
 
-def _counts(carrier: Carrier, portfolio: Portfolio, day: datetime.date, readings: Mapping[str, str]) -> Standing | None:
+def _counts(
+    carrier: Carrier, portfolio: Portfolio, day: datetime.date, readings: Mapping[str, str], events: tuple[Event, ...]
+) -> Standing | None:
     """The carrier's standing when it counts on ``day``, else None (unknown yet, or delisted and excluded)."""
-    if not portfolio.known_on(carrier.id, day):
+    if not events and portfolio.latest(carrier.id, day) is None:
         return None
-    st = standing(carrier, day)
+    st = standing(carrier, day, events)
     if st.delisted and readings["delisted_carriers"] == "exclude":
         return None
     return st
 
 
-def _new_title(carrier: Carrier, level: Any, ruleset: TargetRuleset, day: datetime.date, readings: Mapping[str, str]) -> tuple[datetime.date, str] | None:
+def _new_title(row: Row, level: Any, ruleset: TargetRuleset, readings: Mapping[str, str]) -> tuple[datetime.date, str] | None:
     period = ruleset.header.plan_period
     assert period is not None
-    firsts = first_titles(carrier, day)
+    firsts = first_titles(row.carrier, row.events[-1].date if row.events else period.start, row.events)
     new = {lvl: when for lvl, when in firsts.items() if period.start <= when[0] <= period.end}
     if level not in new:
         return None

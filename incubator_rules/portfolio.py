@@ -21,7 +21,7 @@ from typing import Any, Iterable, Mapping
 
 import attrs
 
-from .carrier import Carrier, CarrierKind, EventType, Level, parse_date
+from .carrier import Carrier, CarrierKind, Event, EventType, Level, parse_date
 from .documents import DataPath, Source, read_document
 from .errors import CarrierError, PortfolioError
 
@@ -142,15 +142,16 @@ class Standing:
         return max(self.titles.items(), key=lambda kv: (kv[1].rank, kv[0].value))
 
 
-def standing(carrier: Carrier, day: datetime.date) -> Standing:
+def standing(carrier: Carrier, day: datetime.date, events: tuple[Event, ...] | None = None) -> Standing:
     """A carrier's titles and delisting on ``day``, from its history.
 
     A title is the highest level accredited or filed per carrier kind; a
     delisting withdraws every title, a later accreditation grants a new one.
+    ``events``, when given, is ``carrier.events_until(day)`` already computed.
     """
     titles: dict[CarrierKind, Level] = {}
     delisted_on: datetime.date | None = None
-    events = carrier.events_until(day)
+    events = carrier.events_until(day) if events is None else events
     for e in events:
         if e.type is EventType.DELISTED:
             titles, delisted_on = {}, e.date
@@ -164,10 +165,12 @@ def standing(carrier: Carrier, day: datetime.date) -> Standing:
     return Standing(bool(events), titles, delisted_on)
 
 
-def first_titles(carrier: Carrier, until: datetime.date) -> dict[Level, tuple[datetime.date, str]]:
+def first_titles(
+    carrier: Carrier, until: datetime.date, events: tuple[Event, ...] | None = None
+) -> dict[Level, tuple[datetime.date, str]]:
     """For each level, the date and event id of the carrier's first accreditation or filing at it."""
     out: dict[Level, tuple[datetime.date, str]] = {}
-    for e in carrier.events_until(until):
+    for e in carrier.events_until(until) if events is None else events:
         if e.type.is_accreditation and e.level is not None and e.level not in out:
             out[e.level] = (e.date, e.id)
     return out

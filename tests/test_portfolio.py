@@ -7,7 +7,6 @@ import pytest
 
 from incubator_rules.errors import PortfolioError
 from incubator_rules.portfolio import (
-    Carrier,
     Designation,
     Portfolio,
     Snapshot,
@@ -16,8 +15,7 @@ from incubator_rules.portfolio import (
     portfolio_from_dict,
     standing,
 )
-from incubator_rules.carrier import CarrierKind, Level
-from incubator_rules.documents import parse_yaml
+from incubator_rules.carrier import Carrier, CarrierKind, Level
 
 D = datetime.date
 
