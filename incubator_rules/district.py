@@ -154,8 +154,8 @@ def _target_line(r: TargetResult) -> list[str]:
     written = ""
     if t.written is not None and t.unit is not None and t.unit != t.base_unit:
         written = f" [{format(t.written.normalize(), 'f')} {UNITS[t.unit][2]}]"
-    lines = [head, f"      {t.title_zh} / {t.title_en} ({unit}){written}: “{t.quote}” ({t.clauses[0]})"]
-    return lines
+    unit_note = f" ({unit})" if unit else ""
+    return [head.rstrip(), f"      {t.title_zh} / {t.title_en}{unit_note}{written}: “{t.quote}” ({t.clauses[0]})"]
 
 
 def format_report(report: DistrictReport) -> str:
@@ -197,7 +197,7 @@ def format_report(report: DistrictReport) -> str:
                     f"{percent(r.attainment):>7}% {STATUS_LABEL[r.status]:<11}"
                 )
             number = results[0].target.id.split("-")[1]
-            lines.append(f"  {number} {pad(area, 12)}" + " | ".join(cells))
+            lines.append((f"  {number} {pad(area, 12)}" + " | ".join(cells)).rstrip())
         headers = [r.target.title_en.split(": ", 1)[-1] for r in next(iter(by_area.values()))]
         lines.append("     columns: " + " | ".join(headers))
         if a.unassigned:

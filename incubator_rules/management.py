@@ -242,8 +242,7 @@ class _Run:
                     self.bar = (e.date, (e.id,), "delisting")
                 delisted = True
             elif e.type.is_accreditation:
-                if delisted:
-                    self.open.clear()
+                if delisted:  # the delisting already closed the fails before it
                     delisted = False
                     self.lift(e)
             elif e.type is EventType.EVALUATED:

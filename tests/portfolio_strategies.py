@@ -70,3 +70,21 @@ def portfolios(draw, max_carriers=5):
         snapshots=tuple(s for _, snaps, _ in parts for s in snaps),
         designations=tuple(d for _, _, ds in parts for d in ds),
     )
+
+
+@st.composite
+def managed_histories(draw):
+    """A carrier history rich in what dynamic management reads: titles, graded evaluations, delistings."""
+    kind = draw(st.sampled_from(("maker_space", "incubator", "star_innovation_space")))
+    out = [{"type": "operation_started", "date": draw(dates)}]
+    for _ in range(draw(st.integers(1, 3))):
+        out.append({"type": draw(st.sampled_from(("accredited", "filed"))), "date": draw(dates),
+                    "level": draw(st.sampled_from(list(Level))).value})
+    for _ in range(draw(st.integers(0, 5))):
+        year = draw(st.integers(2019, 2025))
+        when = datetime.date(year + 1, 1, 1) + datetime.timedelta(days=draw(st.integers(0, 300)))
+        out.append({"type": "evaluated", "date": when, "year": year, "level": draw(st.sampled_from(list(Level))).value,
+                    "grade": draw(st.sampled_from(("excellent", "good", "pass", "fail", "fail")))})
+    for _ in range(draw(st.integers(0, 2))):
+        out.append({"type": "delisted", "date": draw(dates)})
+    return Carrier.from_dict({"id": "h", "name": "h", "kind": kind, "events": out})
