@@ -216,7 +216,7 @@ def whole_yuan(value: Any) -> int:
         value = int(value)
     if value < 0:
         raise ValueError(f"an amount cannot be negative, got {value}")
-    return value
+    return int(value)
 
 
 @attrs.frozen
@@ -261,8 +261,8 @@ class _CarrierReader:
         raw_events = data.get("events", [])
         if not isinstance(raw_events, list):
             raise self.fail(("events",), "expected a list of events")
-        events = [self.event(raw, ("events", i)) for i, raw in enumerate(raw_events)]
-        events = _assign_ids(events)
+        fields = [self.event(raw, ("events", i)) for i, raw in enumerate(raw_events)]
+        events = _assign_ids(fields)
         self.check_history(events)
         return Carrier(id=cid, name=name, kind=kind, events=tuple(e for e, _ in events), area=area)
 

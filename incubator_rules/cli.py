@@ -40,10 +40,11 @@ def format_table(ev: Evaluation) -> str:
         if not decisions:
             lines.append("  (none)")
         for d in decisions:
-            when = d.payable_on.isoformat() if d.payable_on else "-"
-            amount = f"{d.amount:>12,}" if d.status != "not_awarded" else f"{d.reason:>12}"
             clause = d.citations[0].clause if d.citations else ""
-            lines.append(f"  {when:<10}  {amount}  {d.rule:<22} {clause}")
+            if d.status == "not_awarded":
+                lines.append(f"  {d.reason:<24}  {d.rule:<24} {clause}")
+            else:
+                lines.append(f"  {d.payable_on}  {d.amount:>12,}  {d.rule:<24} {clause}")
             lines.append(f"      {d.explanation_en}")
             lines.append(f"      {d.explanation_zh}")
         lines.append("")
@@ -51,7 +52,8 @@ def format_table(ev: Evaluation) -> str:
     for rule, amount in ev.totals_by_rule.items():
         lines.append(f"  {rule:<24} {amount:>12,}")
     lines.append(f"Total pending: {ev.pending_total:,} yuan")
-    lines.append("Readings: " + ", ".join(f"{k}={v}" for k, v in sorted(ev.readings.items())))
+    lines.append("Readings:")
+    lines.extend(f"  {k} = {v}" for k, v in sorted(ev.readings.items()))
     return "\n".join(lines)
 
 

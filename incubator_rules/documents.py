@@ -73,7 +73,7 @@ class _Composer(yaml.SafeLoader):
     """Builds nodes only; values are made by ``_build``, never by YAML constructors."""
 
 
-_SCALARS = yaml.SafeLoader("")
+_SCALARS = yaml.SafeLoader("")  # used only for its stateless scalar constructors
 
 
 def _scalar(node: yaml.ScalarNode, file: str | None) -> Any:
@@ -84,7 +84,12 @@ def _scalar(node: yaml.ScalarNode, file: str | None) -> Any:
             return Decimal(special.get(text, text))
         except InvalidOperation:
             raise _node_error(node, file, f"unsupported number {node.value!r}") from None
-    return _SCALARS.construct_object(node, deep=True)
+    try:
+        return _SCALARS.yaml_constructors[node.tag](_SCALARS, node)
+    except (ValueError, OverflowError, yaml.YAMLError):
+        if node.tag == f"{_TAG}timestamp":
+            return node.value  # an impossible date: the field's own check names it
+        raise _node_error(node, file, f"cannot read value {node.value!r}") from None
 
 
 def _node_error(node: yaml.Node, file: str | None, message: str) -> DocumentError:
@@ -112,7 +117,7 @@ def _build(node: yaml.Node, path: DataPath, locations: dict[DataPath, tuple[int,
         if node.tag != f"{_TAG}seq":
             raise _node_error(node, file, f"YAML tag {node.tag!r} is not allowed in data files")
         return [_build(item, path + (i,), locations, file) for i, item in enumerate(node.value)]
-    if node.tag not in _SCALAR_TAGS:
+    if not isinstance(node, yaml.ScalarNode) or node.tag not in _SCALAR_TAGS:
         raise _node_error(node, file, f"YAML tag {node.tag!r} is not allowed in data files")
     return _scalar(node, file)
 

@@ -424,6 +424,9 @@ class _RulesetReader:
                     except ValueError as exc:
                         raise self.fail(vp, str(exc)) from None
                     values[level] = self.dated_values(vraw, vp, clause, clauses)
+                for level in Level:
+                    if level not in values:
+                        raise self.fail(cp + ("values",), f"missing amount for level {level.value!r}")
                 cols[col] = values
             out[key] = Table(key, label[0], label[1], cols)
         return out

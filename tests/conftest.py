@@ -11,3 +11,12 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture(autouse=True)
 def _at_repo_root(monkeypatch):
     monkeypatch.chdir(ROOT)
+
+
+ENGINES = ["native"]
+
+
+@pytest.fixture(params=ENGINES)
+def engine(request):
+    """Every policy test runs on each engine that must agree."""
+    return request.param
