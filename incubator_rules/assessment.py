@@ -399,7 +399,7 @@ def measure(
             has_data = True
             if m.where is not None and not matches(m.where, carrier, st, snap, tags, readings)[0]:
                 continue
-            found = _new_title(row, m.level, ruleset, readings)  # type: ignore[arg-type]
+            found = _new_title(row, m.level, ruleset, readings)
             if found is not None:
                 total += 1
                 contributions.append(Contribution(carrier.id, 1, found[0], found[1]))

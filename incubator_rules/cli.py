@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Sequence
+from pathlib import Path
+from typing import Any, Callable, Sequence
 
 from .carrier import load_carrier
 from .decision import Evaluation
 from .errors import IncubatorRulesError
 from .evaluation import evaluate
-from .ruleset import load_ruleset, shipped_rulesets
+from .ruleset import load_ruleset
 
 EXIT_OK = 0
 EXIT_PROBLEMS = 1
@@ -103,7 +104,9 @@ def _cmd_rulesets(args: argparse.Namespace) -> int:
     from .readiness import load_criteria
     from .targets import load_targets
 
-    loaders = {"reward": load_ruleset, "targets": load_targets, "management": load_management, "criteria": load_criteria}
+    loaders: dict[str, Callable[[Path], Any]] = {
+        "reward": load_ruleset, "targets": load_targets, "management": load_management, "criteria": load_criteria,
+    }
     for kind, path in shipped_files():
         item = loaders[kind](path)
         title = item.title_en if kind == "reward" else item.header.title_en

@@ -143,7 +143,7 @@ def _target_line(r: TargetResult) -> list[str]:
     else:
         head = (
             f"  {t.id:<34} {_quantity(t.required, unit):>10} {_quantity(r.actual, unit):>10} "
-            f"{_quantity(r.gap, unit):>10} {percent(r.attainment) + '%':>8}  {STATUS_LABEL[r.status]:<12}"
+            f"{_quantity(r.gap, unit):>10} {(percent(r.attainment) or '') + '%':>8}  {STATUS_LABEL[r.status]:<12}"
         )
         if r.status != "met" and r.as_of >= t.milestone.due:
             head += " due date passed"
@@ -161,87 +161,97 @@ def _target_line(r: TargetResult) -> list[str]:
 def format_report(report: DistrictReport) -> str:
     """The district report as plain text."""
     a = report.assessment
-    p = report.portfolio
     lines = [
         f"{a.portfolio_name} ({a.portfolio_id}) as of {a.as_of}",
         f"targets {a.ruleset_id} {a.ruleset_version} sha256:{a.ruleset_sha256[:12]}; "
-        f"{len(p.carriers)} carriers, {len(p.snapshots)} snapshots",
+        f"{len(report.portfolio.carriers)} carriers, {len(report.portfolio.snapshots)} snapshots",
         "readings: " + ", ".join(f"{k}={v}" for k, v in sorted(a.readings.items())),
         "",
         f"  {'target':<34} {'required':>10} {'actual':>10} {'gap':>10} {'attained':>8}  status",
     ]
-    area_ids = {r.target.id for r in a.results if r.target.area is not None}
+    lines += _targets_section(a) + _areas_section(a) + _checks_section(a)
+    if report.management_id is not None:
+        lines += _risk_section(report)
+    if report.criteria_id is not None:
+        lines += _readiness_section(report)
+    return "\n".join(lines)
+
+
+def _targets_section(a: Assessment) -> list[str]:
+    lines: list[str] = []
     for group, results in a.by_group().items():
-        shown = [r for r in results if r.target.id not in area_ids]
-        if not shown:
-            continue
+        shown = [r for r in results if r.target.area is None]
         zh, en = a.groups.get(group, (group, group))
         by_due: dict[datetime.date, list[TargetResult]] = {}
         for r in shown:
             by_due.setdefault(r.target.milestone.due, []).append(r)
         for due, items in sorted(by_due.items()):
-            label = items[0].target.milestone
-            lines.append("")
-            lines.append(f"{en} ({zh}), due {label.label_en} ({due})")
+            lines += ["", f"{en} ({zh}), due {items[0].target.milestone.label_en} ({due})"]
             for r in items:
-                lines.extend(_target_line(r))
+                lines += _target_line(r)
+    return lines
+
+
+def _areas_section(a: Assessment) -> list[str]:
     by_area = a.by_area()
-    if by_area:
-        lines.append("")
-        lines.append("Per-area targets (actual / required, attained, status)")
-        for area, results in by_area.items():
-            cells = []
-            for r in results:
-                cells.append(
-                    f"{_quantity(r.actual, None):>7} / {_quantity(r.target.required, None):<7} "
-                    f"{percent(r.attainment):>7}% {STATUS_LABEL[r.status]:<11}"
-                )
-            number = results[0].target.id.split("-")[1]
-            lines.append((f"  {number} {pad(area, 12)}" + " | ".join(cells)).rstrip())
-        headers = [r.target.title_en.split(": ", 1)[-1] for r in next(iter(by_area.values()))]
-        lines.append("     columns: " + " | ".join(headers))
-        if a.unassigned:
-            lines.append("  carriers outside the table's areas (counted district-wide only): " + ", ".join(a.unassigned))
-    if a.checks:
-        lines.append("")
-        lines.append("Consistency of the source's own figures")
-        for c in a.checks:
-            lines.append(f"  {c.status:<8} {c.explanation_en}")
-    if report.management_id is not None:
-        lines.append("")
-        lines.append(f"Carriers at risk ({report.management_id})")
-        if not report.at_risk:
-            lines.append("  (none)")
-        for m in report.at_risk:
-            for d in m.at_risk:
-                lines.append(f"  {m.carrier_id} {m.name} [{m.area or '-'}]: {d.rule}/{d.outcome}")
-                lines.append(f"      {d.explanation_en}")
-                lines.append(f"      {d.explanation_zh}")
-        barred = [(m, d) for m in report.management for d in m.decisions if d.kind == "award_bar"]
-        if barred:
-            lines.append("  delisted (no award after the delisting): " + ", ".join(
-                f"{m.carrier_id} since {d.date}" + (f" until {d.until}" if d.until else "") for m, d in barred
-            ))
-    if report.criteria_id is not None:
-        lines.append("")
-        lines.append(f"Ready to climb ({report.criteria_id})")
-        if not report.ready:
-            lines.append("  (none)")
-        for r in report.ready:
-            name = p.carrier(r.carrier_id).name
-            lines.append(f"  {r.carrier_id} {name}: meets every criterion of {r.title_en} ({r.title_zh})")
-        close = [r for r in report.readiness if r.status == NOT_READY and len(r.missed) <= 2 and not r.not_assessed]
-        if close:
-            lines.append("")
-            lines.append("Close to a higher level (every criterion assessed, at most two missed)")
-            for r in close:
-                name = p.carrier(r.carrier_id).name
-                misses = "; ".join(_miss(c) for c in r.missed)
-                lines.append(f"  {r.carrier_id} {name} -> {r.title_en}: {misses}")
-        unknown = sum(1 for r in report.readiness if r.status == "not_assessed")
-        if unknown:
-            lines.append(f"  {unknown} carrier-level pairs not assessed (thresholds not given, or figures not reported)")
-    return "\n".join(lines)
+    if not by_area:
+        return []
+    lines = ["", "Per-area targets (actual / required, attained, status)"]
+    for area, results in by_area.items():
+        cells = [
+            f"{_quantity(r.actual, None):>7} / {_quantity(r.target.required, None):<7} "
+            f"{percent(r.attainment):>7}% {STATUS_LABEL[r.status]:<11}"
+            for r in results
+        ]
+        number = results[0].target.id.split("-")[1]
+        lines.append((f"  {number} {pad(area, 12)}" + " | ".join(cells)).rstrip())
+    headers = [r.target.title_en.split(": ", 1)[-1] for r in next(iter(by_area.values()))]
+    lines.append("     columns: " + " | ".join(headers))
+    if a.unassigned:
+        lines.append("  carriers outside the table's areas (counted district-wide only): " + ", ".join(a.unassigned))
+    return lines
+
+
+def _checks_section(a: Assessment) -> list[str]:
+    if not a.checks:
+        return []
+    return ["", "Consistency of the source's own figures"] + [f"  {c.status:<8} {c.explanation_en}" for c in a.checks]
+
+
+def _risk_section(report: DistrictReport) -> list[str]:
+    lines = ["", f"Carriers at risk ({report.management_id})"]
+    if not report.at_risk:
+        lines.append("  (none)")
+    for m in report.at_risk:
+        for d in m.at_risk:
+            lines.append(f"  {m.carrier_id} {m.name} [{m.area or '-'}]: {d.rule}/{d.outcome}")
+            lines.append(f"      {d.explanation_en}")
+            lines.append(f"      {d.explanation_zh}")
+    barred = [(m, d) for m in report.management for d in m.decisions if d.kind == "award_bar"]
+    if barred:
+        lines.append("  delisted (no award after the delisting): " + ", ".join(
+            f"{m.carrier_id} since {d.date}" + (f" until {d.until}" if d.until else "") for m, d in barred
+        ))
+    return lines
+
+
+def _readiness_section(report: DistrictReport) -> list[str]:
+    names = {c.id: c.name for c in report.portfolio.carriers}
+    lines = ["", f"Ready to climb ({report.criteria_id})"]
+    if not report.ready:
+        lines.append("  (none)")
+    for r in report.ready:
+        lines.append(f"  {r.carrier_id} {names[r.carrier_id]}: meets every criterion of {r.title_en} ({r.title_zh})")
+    close = [r for r in report.readiness if r.status == NOT_READY and len(r.missed) <= 2 and not r.not_assessed]
+    if close:
+        lines += ["", "Close to a higher level (every criterion assessed, at most two missed)"]
+        for r in close:
+            misses = "; ".join(_miss(c) for c in r.missed)
+            lines.append(f"  {r.carrier_id} {names[r.carrier_id]} -> {r.title_en}: {misses}")
+    unknown = sum(1 for r in report.readiness if r.status == "not_assessed")
+    if unknown:
+        lines.append(f"  {unknown} carrier-level pairs not assessed (thresholds not given, or figures not reported)")
+    return lines
 
 
 def _miss(c: Any) -> str:

@@ -131,7 +131,6 @@ class ManagementDecision:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data with a stable key order."""
-        iso = lambda d: None if d is None else d.isoformat()  # noqa: E731
         return {
             "carrier": self.carrier_id,
             "rule": self.rule,
@@ -139,8 +138,8 @@ class ManagementDecision:
             "outcome": self.outcome,
             "at_risk": self.at_risk,
             "date": self.date.isoformat(),
-            "due": iso(self.due),
-            "until": iso(self.until),
+            "due": _iso(self.due),
+            "until": _iso(self.until),
             "level": None if self.level is None else self.level.value,
             "events": list(self.events),
             "explanation": {"zh": self.explanation_zh, "en": self.explanation_en},
@@ -150,14 +149,27 @@ class ManagementDecision:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "ManagementDecision":
         """Inverse of ``to_dict``."""
-        day = lambda v: None if v is None else parse_date(v)  # noqa: E731
         return cls(
             carrier_id=data["carrier"], rule=data["rule"], kind=data["kind"], outcome=data["outcome"],
-            at_risk=data["at_risk"], date=parse_date(data["date"]), due=day(data["due"]), until=day(data["until"]),
+            at_risk=data["at_risk"], date=parse_date(data["date"]), due=_day_or_none(data["due"]),
+            until=_day_or_none(data["until"]),
             level=None if data["level"] is None else Level(data["level"]), events=tuple(data["events"]),
             citations=tuple(Citation(**c) for c in data["citations"]),
             explanation_zh=data["explanation"]["zh"], explanation_en=data["explanation"]["en"],
         )
+
+
+def _iso(value: datetime.date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _day_or_none(value: Any) -> datetime.date | None:
+    return None if value is None else parse_date(value)
+
+
+def period(spec: Mapping[str, int]) -> relativedelta:
+    """A ``{years, months, days}`` mapping as a calendar period."""
+    return relativedelta(years=spec.get("years", 0), months=spec.get("months", 0), days=spec.get("days", 0))
 
 
 def load_management(id_or_path: str | Path = DEFAULT_MANAGEMENT) -> ManagementRules:
@@ -285,7 +297,7 @@ class _Run:
         if rect is not None:
             rule, scope = rect
             assert rule.reassess_within is not None
-            due = e.date + relativedelta(**rule.reassess_within)
+            due = e.date + period(rule.reassess_within)
             self.open[e.level] = _Open(e, rule, RECTIFICATION, scope, kind, due)
         elif cancel is not None:
             rule, scope = cancel

@@ -230,14 +230,14 @@ class PolicyReader(_RulesetReader):
 
     def clause_ref(self, raw: Mapping[str, Any], key: str, p: tuple[Any, ...], header: Header, required: bool = True) -> str | None:
         """A clause id that must exist in the header."""
-        value = self.text(raw, key, p, required)
+        value: str | None = self.text(raw, key, p, required)
         if value is not None and value not in header.clauses:
             raise self.fail(p + (key,), f"unknown clause {value!r}")
         return value
 
     def quote(self, raw: Mapping[str, Any], p: tuple[Any, ...], header: Header, clause: str) -> str:
         """The quoted words, which must stand verbatim in the clause's text."""
-        quote = self.text(raw, "quote", p)
+        quote: str = self.text(raw, "quote", p)
         if quote not in header.clauses[clause].text:
             raise self.fail(p + ("quote",), f"the quote {quote!r} is not in the text of clause {clause!r}")
         return quote

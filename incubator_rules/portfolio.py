@@ -15,7 +15,7 @@ import csv
 import datetime
 import io
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
@@ -375,16 +375,17 @@ def metric_value(value: Any, metric: Metric) -> Number:
     """A validated metric value: a non-negative int, or a Decimal for fractional metrics."""
     if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
         raise ValueError(f"expected a number for {metric.name}, got {value!r}")
+    out: Number = value
     if isinstance(value, Decimal):
         if not value.is_finite():
             raise ValueError(f"expected a finite number for {metric.name}, got {value}")
         if value == value.to_integral_value():
-            value = int(value)
+            out = int(value)
         elif metric.whole:
             raise ValueError(f"{metric.name} must be a whole number, got {value}")
-    if value < 0:
+    if out < 0:
         raise ValueError(f"{metric.name} cannot be negative, got {value}")
-    return value
+    return out
 
 
 def _reroot(source: Source, prefix: DataPath) -> Source:

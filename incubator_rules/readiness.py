@@ -24,7 +24,8 @@ from .carrier import Carrier, CarrierKind, EventType, Level, parse_date, parse_e
 from .documents import Document, parse_yaml, read_document
 from .errors import IncubatorRulesError
 from .policyfile import Header, PolicyReader, resolve_path
-from .portfolio import METRICS, Number, Portfolio, Snapshot, standing
+from .management import period
+from .portfolio import METRICS, Portfolio, Snapshot, standing
 from .ruleset import Citation
 
 DEFAULT_CRITERIA = "upgrade-criteria"
@@ -319,7 +320,7 @@ def check(
 
 def _operating(c: Criterion, carrier: Carrier, as_of: datetime.date) -> CriterionResult:
     assert c.operating is not None
-    length = relativedelta(**c.operating)
+    length = period(c.operating)
     months = Fraction(c.operating.get("years", 0) * 12 + c.operating.get("months", 0))
     events = carrier.events_until(as_of)
     started = next((e.date for e in events if e.type is EventType.OPERATION_STARTED), None)

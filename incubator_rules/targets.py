@@ -226,7 +226,7 @@ def targets_from_dict(data: Mapping[str, Any]) -> TargetRuleset:
 
 def targets_from_document(doc: Document) -> TargetRuleset:
     """Validate a parsed targets document and build the TargetRuleset."""
-    return _TargetsReader(doc.source).ruleset(doc)
+    return _TargetsReader(doc.source).read(doc)
 
 
 _BODY = ("milestones", "groups", "selectors", "targets", "area_tables")
@@ -241,7 +241,7 @@ _TARGET_KEYS = (
 
 @attrs.frozen
 class _TargetsReader(PolicyReader):
-    def ruleset(self, doc: Document) -> TargetRuleset:
+    def read(self, doc: Document) -> TargetRuleset:
         header = self.header(doc, "targets", _BODY, needs_period=True)
         data = doc.data
         for name in ("delisted_carriers", "baseline"):
@@ -317,10 +317,10 @@ class _TargetsReader(PolicyReader):
     def number(self, value: Any, p: tuple[Any, ...]) -> Decimal:
         if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
             raise self.fail(p, f"expected a number, got {value!r}")
-        value = Decimal(value)
-        if not value.is_finite() or value < 0:
-            raise self.fail(p, f"expected a finite non-negative number, got {value}")
-        return value
+        number = Decimal(value)
+        if not number.is_finite() or number < 0:
+            raise self.fail(p, f"expected a finite non-negative number, got {number}")
+        return number
 
     def in_unit(self, written: Decimal, unit: str, p: tuple[Any, ...]) -> Number:
         base, factor, _ = UNITS[unit]
@@ -401,7 +401,7 @@ class _TargetsReader(PolicyReader):
         clause = self.clause_ref(raw, "clause", p, header)
         assert clause is not None
         quote = self.quote(raw, p, header, clause)
-        also = ()
+        also: tuple[str, ...] = ()
         if raw.get("also") is not None:
             also = self.id_list(raw["also"], p + ("also",), header.clauses, "clause")
         where = self.selector(raw["where"], p + ("where",), header, selectors) if raw.get("where") is not None else None
@@ -479,7 +479,7 @@ class _TargetsReader(PolicyReader):
                 raise self.fail(cp + ("district_target",), f"unknown target {district!r}")
             columns.append(AreaColumn(metric, unit, head, district))
         names = self.mapping(raw.get("area_names") or {}, p + ("area_names",))
-        rows = []
+        rows: list[AreaRow] = []
         raw_rows = self.get(raw, "rows", p)
         if not isinstance(raw_rows, list) or not raw_rows:
             raise self.fail(p + ("rows",), "expected a non-empty list of rows")

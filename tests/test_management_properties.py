@@ -1,7 +1,5 @@
 """Properties of dynamic management over generated histories."""
 
-import datetime
-
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
