@@ -3,7 +3,8 @@
 For every target: the value required, the actual value on ``as_of``, the gap,
 the attainment ratio (an exact fraction), a status, the carriers that
 contribute and the citation. A target is *met* when the actual value reaches
-the required one; before its due date it is *on track* when the actual value
+the required one (after its due date: when the value on the due date did);
+before its due date it is *on track* when the actual value
 reaches a straight line drawn from the start value at the plan's start to the
 required value at the due date, and *behind* otherwise; a target still open
 with no start value has *no baseline*; a target the source does not quantify
@@ -96,6 +97,7 @@ class TargetResult:
     contributions: tuple[Contribution, ...]
     missing: tuple[Missing, ...]
     citations: tuple[Citation, ...]
+    at_due: Number | None = None  # the actual value on the due date, when as_of is after it
 
     @property
     def required(self) -> Number | None:
@@ -124,6 +126,7 @@ class TargetResult:
             "start": to_plain(self.start),
             "start_source": self.start_source,
             "expected": rounded(self.expected),
+            "at_due": to_plain(self.at_due),
             "contributions": [c.to_dict() for c in self.contributions],
             "missing": [m.to_dict() for m in self.missing],
             "quote": t.quote,
@@ -222,7 +225,7 @@ class Assessment:
         w = csv.writer(out, lineterminator="\n")
         w.writerow([
             "target", "group", "milestone", "due", "area", "title_zh", "title_en", "unit", "required", "actual",
-            "gap", "attainment", "attainment_percent", "status", "start", "expected", "contributors",
+            "gap", "attainment", "attainment_percent", "status", "start", "expected", "at_due", "contributors",
             "missing_data", "clause", "quote",
         ])
         for r in self.results:
@@ -231,7 +234,7 @@ class Assessment:
                 t.id, t.group, t.milestone.id, t.milestone.due.isoformat(), t.area or "", t.title_zh, t.title_en,
                 t.base_unit or "", _cell(t.required), _cell(r.actual), _cell(r.gap),
                 "" if r.attainment is None else _fraction(r.attainment), percent(r.attainment) or "",
-                r.status, _cell(r.start), rounded(r.expected) or "", len(r.contributions), len(r.missing),
+                r.status, _cell(r.start), rounded(r.expected) or "", _cell(r.at_due), len(r.contributions), len(r.missing),
                 t.clauses[0], t.quote,
             ])
         return out.getvalue()
@@ -319,16 +322,20 @@ def assess_target(
     expected = None
     if start is not None:
         expected = line(Fraction(start), Fraction(required), ruleset.header.plan_period.start, target.milestone.due, as_of)  # type: ignore[union-attr]
-    if actual >= required:
+    at_due = None
+    if as_of > target.milestone.due:
+        at_due = measure(target, views.on(target.milestone.due), ruleset, target.milestone.due, readings).value
+    if as_of >= target.milestone.due:  # a milestone is judged on the value it had on its due date
+        status = MET if (actual if at_due is None else at_due) >= required else BEHIND
+    elif actual >= required:
         status = MET
-    elif as_of >= target.milestone.due:
-        status = BEHIND
     elif expected is None:
         status = NO_BASELINE
     else:
         status = ON_TRACK if actual >= expected else BEHIND
     return TargetResult(
-        target, as_of, actual, gap, attainment, status, start, source, expected, now.contributions, now.missing, citations,
+        target, as_of, actual, gap, attainment, status, start, source, expected, now.contributions, now.missing,
+        citations, at_due,
     )
 
 

@@ -145,7 +145,9 @@ def _target_line(r: TargetResult) -> list[str]:
             f"  {t.id:<34} {_quantity(t.required, unit):>10} {_quantity(r.actual, unit):>10} "
             f"{_quantity(r.gap, unit):>10} {(percent(r.attainment) or '') + '%':>8}  {STATUS_LABEL[r.status]:<12}"
         )
-        if r.status != "met" and r.as_of >= t.milestone.due:
+        if r.at_due is not None:
+            head += f" {_quantity(r.at_due, unit)} on the due date"
+        elif r.status != "met" and r.as_of >= t.milestone.due:
             head += " due date passed"
         elif r.expected is not None and r.status != "met":
             head += f" line {_fmt(round(r.expected))}"

@@ -326,3 +326,17 @@ def test_the_example_report_is_what_the_command_prints(capsys):
     assert 0 == main(["assess", "examples/wanzhou-portfolio.yaml", "--ruleset", "wanzhou-2023-targets", "--as-of", "2024-12-31"])
     with open("examples/wanzhou-portfolio-report.txt", encoding="utf-8") as f:
         assert f.read() == capsys.readouterr().out
+
+
+def test_a_past_milestone_is_judged_on_its_due_date():
+    # At mid-2025 the end-2023 milestones are past: J1's 50万 m2 community counted by then, the featured
+    # designation of J1 (2023-06-01) and J6 (2022) too; a featured carrier designated in 2024 counts now, not then.
+    later = dict(JIANGBEI, carriers=JIANGBEI["carriers"] + [
+        {"id": "J8", "name": "featured late", "kind": "maker_space", "events": [ev("operation_started", "2024-01-01")],
+         "designations": [{"tag": "featured", "date": "2024-03-01"}]},
+    ])
+    a = assess(portfolio_from_dict(later), "jiangbei-2022-targets", D(2025, 6, 30))
+    r = a.result("featured-2023")
+    assert (3, 2, "behind") == (r.actual, r.at_due, r.status)  # met now, missed on 2023-12-31
+    assert a.result("featured-2025").at_due is None
+    assert (1, "met") == (a.result("large-carriers-2023").at_due, a.result("large-carriers-2023").status)
