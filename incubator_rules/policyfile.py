@@ -20,7 +20,7 @@ from typing import Any, Mapping
 import attrs
 
 from .documents import Document, Source, canonical_json, read_document
-from .errors import DocumentError, ReadingError, RulesetError
+from .errors import ReadingError, RulesetError
 from .ruleset import RULESETS_DIR, Citation, PlanPeriod, Reading, _RulesetReader
 
 FILE_TYPES: dict[str, str] = {
@@ -68,10 +68,7 @@ def shipped_files(kind: str | None = None) -> list[tuple[str, Path]]:
     """The shipped policy files as (type, path), sorted by name; only one type when ``kind`` is given."""
     out = []
     for path in sorted(RULESETS_DIR.glob("*.yaml")):
-        try:
-            found = file_type(path)
-        except (DocumentError, RulesetError):
-            continue
+        found = file_type(path)
         if kind is None or found == kind:
             out.append((found, path))
     return out
