@@ -58,3 +58,7 @@ class ReadingError(IncubatorRulesError):
 
 class EngineError(IncubatorRulesError):
     """An evaluation engine failed or is not available."""
+
+
+class PortfolioError(IncubatorRulesError):
+    """A district portfolio (carriers, snapshots, designations) is malformed or inconsistent."""

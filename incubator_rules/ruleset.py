@@ -198,8 +198,25 @@ class Ruleset:
 
 
 def shipped_rulesets() -> list[Path]:
-    """The ruleset files shipped with the package, sorted by name."""
-    return sorted(RULESETS_DIR.glob("*.yaml"))
+    """The reward ruleset files shipped with the package, sorted by name.
+
+    Other policy files in the same folder (plan targets, dynamic management,
+    upgrade criteria) declare another top-level ``type`` and are left out; see
+    ``incubator_rules.policyfile.shipped_files`` for all of them.
+    """
+    return [p for p in sorted(RULESETS_DIR.glob("*.yaml")) if _declared_type(p) in (None, "reward")]
+
+
+def _declared_type(path: Path) -> str | None:
+    """The top-level ``type:`` a YAML file declares, read from its text without parsing it."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    for line in text.splitlines():
+        if line.startswith("type:"):
+            return line[5:].split("#")[0].strip().strip("'\"") or None
+    return None
 
 
 def load_ruleset(id_or_path: str | Path | None = None) -> Ruleset:
@@ -244,7 +261,7 @@ def ruleset_from_document(doc: Document) -> Ruleset:
 
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 _TOP_KEYS = (
-    "id", "version", "title", "jurisdiction", "documents", "plan_period", "clauses",
+    "type", "id", "version", "title", "jurisdiction", "documents", "plan_period", "clauses",
     "columns", "tables", "readings", "rules",
 )
 
@@ -300,6 +317,10 @@ class _RulesetReader:
         return tuple(value)
 
     def ruleset(self, data: Any) -> Ruleset:
+        if isinstance(data, Mapping) and data.get("type", "reward") != "reward":
+            from .policyfile import document_type, wrong_type
+
+            raise wrong_type(document_type(data, self.source), "reward", self.source)
         data = self.mapping(data, (), _TOP_KEYS)
         rid = self.text(data, "id", ())
         version = self.get(data, "version", ())
