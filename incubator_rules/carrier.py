@@ -223,7 +223,7 @@ def whole_yuan(value: Any) -> int:
         raise ValueError("an amount cannot be negative, got " + (str(value) if value > -10**15 else "a huge negative number"))
     if value >= 10**15:
         raise ValueError(f"an amount of about {value.bit_length() * 3 // 10} digits is implausibly large")
-    return value
+    return int(value)
 
 
 @attrs.frozen
@@ -268,8 +268,8 @@ class _CarrierReader:
         raw_events = data.get("events", [])
         if not isinstance(raw_events, list):
             raise self.fail(("events",), "expected a list of events")
-        events = [self.event(raw, ("events", i)) for i, raw in enumerate(raw_events)]
-        events = _assign_ids(events)
+        fields = [self.event(raw, ("events", i)) for i, raw in enumerate(raw_events)]
+        events = _assign_ids(fields)
         self.check_history(events)
         return Carrier(id=cid, name=name, kind=kind, events=tuple(e for e, _ in events), area=area)
 

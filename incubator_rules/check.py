@@ -1,21 +1,29 @@
-"""Checking ruleset, carrier and case files: every problem, each with its file, line and column."""
+"""Checking ruleset, carrier, case and other policy files: every problem, each with its file, line and column."""
 
 from __future__ import annotations
 
+import importlib
 import re
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 import attrs
 
 from .cases import carrier_problems, in_file_order, prefixed, sub_source, validate_cases
 from .documents import Document, parse_json, parse_yaml
 from .errors import DocumentError, IncubatorRulesError, RulesetError
-from .ruleset import content_sha256, validate_ruleset
+from .ruleset import RULESETS_DIR, content_sha256, validate_ruleset
 from .versions import lock_path_for, version_conflict
 
 RULESET, CARRIER, CASE, PORTFOLIO = "ruleset", "carrier", "case", "portfolio"
-FILE_TYPES = (RULESET, CARRIER, CASE, PORTFOLIO)
+# Policy files of the other types declare ``type:`` (see incubator_rules.policyfile); their loaders stop at the first problem.
+POLICY_LOADERS = {
+    "targets": "incubator_rules.targets:load_targets",
+    "management": "incubator_rules.management:load_management",
+    "criteria": "incubator_rules.readiness:load_criteria",
+}
+FILE_TYPES = (RULESET, CARRIER, CASE, PORTFOLIO, *POLICY_LOADERS)
+VERSIONED = (RULESET, *POLICY_LOADERS)
 SUFFIXES = (".yaml", ".yml", ".json")
 _MODELINE = re.compile(r"^#\s*yaml-language-server:\s*\$schema=(\S+)", re.MULTILINE)
 
@@ -45,14 +53,16 @@ def display_path(path: str | Path) -> str:
 
 
 def detect_type(data: Any, text: str = "") -> str | None:
-    """ruleset, carrier, case or portfolio, from a ``$schema`` reference or else from the keys; None if unsure."""
+    """The file's type, from its ``type:``, a ``$schema`` reference or else its keys; None if unsure."""
+    if isinstance(data, Mapping) and data.get("type") in ("reward", *POLICY_LOADERS):
+        return RULESET if data["type"] == "reward" else str(data["type"])
     schema = data.get("$schema") if isinstance(data, Mapping) else None
     if not isinstance(schema, str):
         found = _MODELINE.search(text[:2000])
         schema = found.group(1) if found else None
     if isinstance(schema, str):
         name = schema.rsplit("/", 1)[-1]
-        for file_type in FILE_TYPES:
+        for file_type in (RULESET, CARRIER, CASE, PORTFOLIO):
             if name.startswith(file_type):
                 return file_type
     if isinstance(data, list):
@@ -99,51 +109,96 @@ def check_file(path: str | Path, file_type: str | None = None, lock: str | Path 
 
 
 def check_document(doc: Document, file_type: str, lock: str | Path | None = None) -> list[IncubatorRulesError]:
-    """Every problem of a parsed document of a known type."""
+    """Every problem of a parsed document of a known type, including a released version reused."""
+    problems = validate_document(doc, file_type)
+    if file_type in VERSIONED:
+        problems += version_problems(doc, lock)
+    return problems
+
+
+def validate_document(doc: Document, file_type: str) -> list[IncubatorRulesError]:
+    """The document's own problems (the lock of released versions aside)."""
     if file_type == RULESET:
-        return check_ruleset(doc, lock)
+        return list(validate_ruleset(doc)[1])
     if file_type == CARRIER:
         return carrier_problems(doc.data, doc.source)[1]
     if file_type == CASE:
         return validate_cases(doc)[1]
-    return check_portfolio(doc)
+    if file_type == PORTFOLIO:
+        return check_portfolio(doc)
+    return _first_problem(lambda: policy_loader(file_type)(doc.source.file), doc)
 
 
-def check_ruleset(doc: Document, lock: str | Path | None = None) -> list[IncubatorRulesError]:
-    """A ruleset's problems, including a released version reused for different content."""
-    problems: list[IncubatorRulesError] = list(validate_ruleset(doc)[1])
+def policy_loader(file_type: str) -> Callable[[Any], Any]:
+    """The loader of a policy file type other than reward rulesets."""
+    module, name = POLICY_LOADERS[file_type].split(":")
+    return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
+
+
+def _first_problem(load: Callable[[], Any], doc: Document) -> list[IncubatorRulesError]:
+    if doc.source.file is None:
+        return [DocumentError("this kind of file can only be checked from a file")]
+    try:
+        load()
+    except IncubatorRulesError as exc:
+        return [exc]
+    return []
+
+
+def version_problems(doc: Document, lock: str | Path | None = None) -> list[IncubatorRulesError]:
+    """A problem when the file's declared version was released with other content (see versions.lock)."""
     data = doc.data
-    if isinstance(data, Mapping) and isinstance(data.get("id"), str) and isinstance(data.get("version"), str):
-        lock_file = Path(lock) if lock is not None else lock_path_for(doc.source.file)
-        try:
-            release = version_conflict(data["id"], data["version"], content_sha256(data), lock_file)
-        except DocumentError as exc:
-            problems.append(exc)
-        else:
-            if release is not None:
-                problems.append(doc.source.error(
-                    RulesetError, ("version",),
-                    f"version {data['version']} of {data['id']} was released with other content "
-                    f"(sha256 {release.sha256[:12]}..., {display_path(lock_file)}:{release.line}); "
-                    f"declare a new version for the changed ruleset",
-                ))
-    return problems
+    if not (isinstance(data, Mapping) and isinstance(data.get("id"), str) and isinstance(data.get("version"), str)):
+        return []
+    lock_file = Path(lock) if lock is not None else lock_path_for(doc.source.file)
+    try:
+        release = version_conflict(data["id"], data["version"], content_sha256(data), lock_file)
+    except DocumentError as exc:
+        return [exc]
+    if release is None:
+        return []
+    return [doc.source.error(
+        RulesetError, ("version",),
+        f"version {data['version']} of {data['id']} was released with other content "
+        f"(sha256 {release.sha256[:12]}..., {display_path(lock_file)}:{release.line}); "
+        f"declare a new version for the changed ruleset",
+    )]
 
 
 def check_portfolio(doc: Document) -> list[IncubatorRulesError]:
-    """Problems of every carrier in a portfolio (a list of carriers, or a mapping with ``carriers``)."""
-    data: Any = doc.data
-    prefix: tuple[str, ...] = ()
-    if isinstance(data, Mapping):
-        data, prefix = data.get("carriers"), ("carriers",)
+    """Problems of a portfolio: every carrier of a list, or a district portfolio (a mapping with ``carriers``)."""
+    data = doc.data
+    if isinstance(data, Mapping) and "carriers" in data:
+        from .portfolio import portfolio_from_dict
+
+        base = Path(doc.source.file).parent if doc.source.file else None
+        return _first_problem(lambda: portfolio_from_dict(data, doc.source, base_dir=base), doc)
     if not isinstance(data, list):
-        return [doc.source.error(DocumentError, prefix, "expected a list of carriers")]
+        return [doc.source.error(DocumentError, (), "expected a list of carriers")]
     problems: list[IncubatorRulesError] = []
     for i, raw in enumerate(data):
-        path = prefix + (i,)
-        found = carrier_problems(raw, sub_source(doc.source, path))[1]
-        problems.extend(prefixed(p, path) for p in found)
+        found = carrier_problems(raw, sub_source(doc.source, (i,)))[1]
+        problems.extend(prefixed(p, (i,)) for p in found)
     return problems
+
+
+def release_identity(id_or_path: str | Path) -> tuple[str, str, str, Path]:
+    """(id, version, sha256, path) of a valid ruleset or other policy file, given its path or shipped id.
+
+    Raises the file's first problem when it is not valid.
+    """
+    path = Path(id_or_path)
+    if not path.suffix and not path.exists():
+        path = RULESETS_DIR / f"{id_or_path}.yaml"
+    doc, text = read_for_check(path)
+    file_type = detect_type(doc.data, text)
+    if file_type not in VERSIONED:
+        raise RulesetError(f"not a ruleset or policy file (found: {file_type or 'unknown'})", file=str(path))
+    problems = validate_document(doc, file_type)
+    if problems:
+        raise problems[0]
+    data = doc.data
+    return data["id"], data["version"], content_sha256(data), path
 
 
 def expand(paths: Iterable[str | Path]) -> list[Path]:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Sequence
+from pathlib import Path
+from typing import Any, Callable, Sequence
 
 from .carrier import load_carrier
 from .decision import Evaluation
 from .errors import IncubatorRulesError
-from .evaluation import evaluate
-from .ruleset import load_ruleset, shipped_rulesets
+from .evaluation import ENGINES, evaluate
+from .ruleset import load_ruleset
 
 EXIT_OK = 0
 EXIT_PROBLEMS = 1
@@ -59,15 +60,64 @@ def format_table(ev: Evaluation) -> str:
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     carrier = load_carrier(args.file)
-    ev = evaluate(carrier, ruleset=args.ruleset, as_of=args.as_of, readings=_readings(args.reading))
-    print(ev.to_json() if args.format == "json" else format_table(ev))
+    ev = evaluate(carrier, ruleset=args.ruleset, as_of=args.as_of, readings=_readings(args.reading), engine=args.engine)
+    if args.management:
+        from .management import with_management
+
+        ev = with_management(ev, carrier, args.management)
+    text = ev.to_json() if args.format == "json" else format_table(ev)
+    if args.format != "json" and ev.management:
+        from .district import format_management
+
+        text += "\n" + format_management(ev.management)
+    print(text)
+    return EXIT_OK
+
+
+def _cmd_assess(args: argparse.Namespace) -> int:
+    from .district import district_report
+    from .management import load_management
+    from .portfolio import load_portfolio
+
+    portfolio = load_portfolio(args.portfolio, snapshots_csv=args.snapshots)
+    management = None if args.management == "none" else load_management(args.management)
+    readings = _readings(args.reading)
+    own = set(management.header.readings) if management is not None else set()
+    report = district_report(
+        portfolio, args.ruleset, as_of=args.as_of,
+        readings={k: v for k, v in readings.items() if k not in own},
+        management=management, management_readings={k: v for k, v in readings.items() if k in own},
+        criteria=None if args.criteria == "none" else args.criteria,
+    )
+    if args.format == "json":
+        print(report.to_json())
+    elif args.format == "csv":
+        print(report.to_csv(), end="")
+    else:
+        print(report.to_table())
     return EXIT_OK
 
 
 def _cmd_rulesets(args: argparse.Namespace) -> int:
-    for path in shipped_rulesets():
-        rs = load_ruleset(path)
-        print(f"{rs.id:<24} {rs.version:<8} {rs.title_en}")
+    from .policyfile import shipped_files
+    from .management import load_management
+    from .readiness import load_criteria
+    from .targets import load_targets
+
+    loaders: dict[str, Callable[[Path], Any]] = {
+        "reward": load_ruleset, "targets": load_targets, "management": load_management, "criteria": load_criteria,
+    }
+    for kind, path in shipped_files():
+        item = loaders[kind](path)
+        title = item.title_en if kind == "reward" else item.header.title_en
+        print(f"{item.id:<30} {item.version:<8} {kind:<10} {title}")
+    return EXIT_OK
+
+
+def _cmd_compile(args: argparse.Namespace) -> int:
+    from .durable import compile_ruleset
+
+    print(compile_ruleset(load_ruleset(args.ruleset)).to_json())
     return EXIT_OK
 
 
@@ -150,16 +200,16 @@ def _cmd_diff(args: argparse.Namespace) -> int:
 def _cmd_lock(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from .check import display_path
+    from .check import display_path, release_identity
     from .versions import LOCK_NAME, record_release
 
-    for path in args.rulesets:
-        rs = load_ruleset(path)
-        lock = args.lock or Path(rs.path or ".").parent / LOCK_NAME
-        if record_release(rs.id, rs.version, rs.sha256, lock):
-            print(f"recorded {rs.id} {rs.version} sha256:{rs.sha256[:12]} in {display_path(lock)}")
+    for target in args.rulesets:
+        rid, version, sha256, path = release_identity(target)
+        lock = args.lock or path.parent / LOCK_NAME
+        if record_release(rid, version, sha256, lock):
+            print(f"recorded {rid} {version} sha256:{sha256[:12]} in {display_path(lock)}")
         else:
-            print(f"{rs.id} {rs.version} is already recorded in {display_path(lock)}")
+            print(f"{rid} {version} is already recorded in {display_path(lock)}")
     return EXIT_OK
 
 
@@ -174,9 +224,31 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ruleset", default=None, help="shipped ruleset id or path (default: wanzhou-2023)")
     p.add_argument("--reading", action="append", default=[], metavar="NAME=VALUE", help="choose a reading; repeatable")
     p.add_argument("--format", choices=("table", "json"), default="table")
+    p.add_argument("--engine", choices=ENGINES, default="native", help="evaluation engine (default: native)")
+    p.add_argument("--management", nargs="?", const="chongqing-dynamic-management", default=None, metavar="ID",
+                   help="attach dynamic-management decisions (default rules: chongqing-dynamic-management)")
     p.set_defaults(func=_cmd_evaluate)
 
-    p = sub.add_parser("rulesets", help="list the shipped rulesets")
+    p = sub.add_parser("assess", help="assess a district portfolio against plan targets")
+    p.add_argument("portfolio", help="portfolio file (YAML or JSON)")
+    p.add_argument("--ruleset", required=True, help="targets ruleset id or path (wanzhou-2023-targets, jiangbei-2022-targets)")
+    p.add_argument("--as-of", dest="as_of", default=None, help="assessment date, YYYY-MM-DD (default: today)")
+    p.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    p.add_argument("--snapshots", default=None, metavar="CSV", help="a further CSV file of snapshots")
+    p.add_argument("--reading", action="append", default=[], metavar="NAME=VALUE",
+                   help="choose a reading of the targets or management rules; repeatable")
+    p.add_argument("--management", default="chongqing-dynamic-management", metavar="ID",
+                   help="dynamic-management rules for 'carriers at risk' (none to skip)")
+    p.add_argument("--criteria", default="upgrade-criteria", metavar="ID",
+                   help="upgrade criteria for 'ready to climb' (none to skip)")
+    p.set_defaults(func=_cmd_assess)
+
+    p = sub.add_parser("compile", help="print a reward ruleset compiled for an engine (durable-rules JSON)")
+    p.add_argument("ruleset", help="shipped ruleset id or path")
+    p.add_argument("--engine", choices=("durable",), default="durable", help="the engine to compile for")
+    p.set_defaults(func=_cmd_compile)
+
+    p = sub.add_parser("rulesets", help="list the shipped policy files: reward rulesets, targets, management, criteria")
     p.set_defaults(func=_cmd_rulesets)
 
     p = sub.add_parser("check", help="check ruleset, carrier and case files; list every problem")
@@ -201,7 +273,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_diff)
 
     p = sub.add_parser("lock", help="record released ruleset versions and their content hash in versions.lock")
-    p.add_argument("rulesets", nargs="+", metavar="RULESET", help="shipped ruleset id or path")
+    p.add_argument("rulesets", nargs="+", metavar="RULESET", help="shipped ruleset id or path (reward rulesets and the other policy files)")
     p.add_argument("--lock", default=None, help="lock file (default: versions.lock beside the ruleset)")
     p.set_defaults(func=_cmd_lock)
     return parser

@@ -10,9 +10,9 @@ from typing import Any, Mapping, Sequence
 import attrs
 
 from .carrier import Carrier, load_carrier
-from .check import SUFFIXES, display_path
+from .check import CARRIER, PORTFOLIO, SUFFIXES, detect_type, display_path, read_for_check
 from .decision import Decision, Evaluation
-from .documents import field_name, read_document, to_plain
+from .documents import field_name, to_plain
 from .errors import CarrierError, IncubatorRulesError
 from .evaluation import evaluate
 from .ruleset import Ruleset
@@ -228,32 +228,40 @@ def _shown(value: Any) -> Any:
 
 
 def load_portfolio(path: str | Path) -> list[Carrier]:
-    """Carriers from a YAML/JSON list of carriers (or a mapping with ``carriers``), or a directory of carrier files."""
+    """The carriers of a portfolio: a YAML/JSON list of carriers, a district portfolio (a mapping with
+    ``carriers``, see ``incubator_rules.portfolio``), one carrier file, or a directory of such files."""
     p = Path(path)
-    if p.is_dir():
-        files = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUFFIXES)
-        return [load_carrier(f) for f in files]
-    doc = read_document(p)
-    data: Any = doc.data
-    prefix: tuple[str, ...] = ()
-    if isinstance(data, Mapping) and "carriers" in data:
-        data, prefix = data["carriers"], ("carriers",)
-    if isinstance(data, Mapping):
-        return [Carrier.from_dict(data, doc.source)]
-    if not isinstance(data, list):
-        raise doc.source.error(CarrierError, prefix, "expected a list of carriers or a directory of carrier files")
-    from .cases import prefixed, sub_source
-
-    out = []
-    for i, raw in enumerate(data):
-        try:
-            out.append(Carrier.from_dict(raw, sub_source(doc.source, prefix + (i,))))
-        except IncubatorRulesError as exc:
-            raise prefixed(exc, prefix + (i,)) from None
+    files = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUFFIXES) if p.is_dir() else [p]
+    out: list[Carrier] = []
+    for f in files:
+        out.extend(_carriers_in(f))
     ids = [c.id for c in out]
     dupes = sorted({i for i in ids if ids.count(i) > 1})
     if dupes:
         raise CarrierError(f"carrier ids must be unique in a portfolio; repeated: {', '.join(dupes)}", file=str(p))
+    return out
+
+
+def _carriers_in(path: Path) -> list[Carrier]:
+    doc, text = read_for_check(path)
+    file_type = detect_type(doc.data, text)
+    if file_type == CARRIER:
+        return [Carrier.from_dict(doc.data, doc.source)]
+    if file_type == PORTFOLIO and isinstance(doc.data, Mapping):
+        from .portfolio import portfolio_from_dict
+
+        return list(portfolio_from_dict(doc.data, doc.source, base_dir=path.parent).carriers)
+    if file_type != PORTFOLIO or not isinstance(doc.data, list):
+        found = f"a {file_type} file" if file_type else "not recognised"
+        raise CarrierError(f"expected carriers (a carrier file, a list of carriers or a district portfolio); {found}", file=str(path))
+    from .cases import prefixed, sub_source
+
+    out = []
+    for i, raw in enumerate(doc.data):
+        try:
+            out.append(Carrier.from_dict(raw, sub_source(doc.source, (i,))))
+        except IncubatorRulesError as exc:
+            raise prefixed(exc, (i,)) from None
     return out
 
 

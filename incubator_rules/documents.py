@@ -141,7 +141,7 @@ def _build(
         if node.tag != f"{_TAG}seq":
             raise _node_error(node, file, f"YAML tag {node.tag!r} is not allowed in data files")
         return [_build(item, path + (i,), locations, file, expansions) for i, item in enumerate(node.value)]
-    if node.tag not in _SCALAR_TAGS:
+    if not isinstance(node, yaml.ScalarNode) or node.tag not in _SCALAR_TAGS:
         raise _node_error(node, file, f"YAML tag {node.tag!r} is not allowed in data files")
     return _scalar(node, file)
 

@@ -62,3 +62,7 @@ class EngineError(IncubatorRulesError):
 
 class CaseError(IncubatorRulesError):
     """A test-case file is malformed, or names something its ruleset or carrier lacks."""
+
+
+class PortfolioError(IncubatorRulesError):
+    """A district portfolio (carriers, snapshots, designations) is malformed or inconsistent."""

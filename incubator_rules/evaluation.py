@@ -12,7 +12,7 @@ from .errors import EngineError
 from .rules import DECIDERS, MATCHES, Context
 from .ruleset import Ruleset, load_ruleset
 
-ENGINES = ("native",)
+ENGINES = ("native", "durable")
 
 
 def evaluate(
@@ -43,6 +43,10 @@ def evaluate(
             raise IncubatorRulesError(str(exc), field="as_of") from None
     chosen = rs.resolve_readings(readings)
     ctx = Context(carrier, carrier.events_until(day), day, rs, chosen)
+    if engine == "durable":
+        from .durable import durable_decisions
+
+        return assemble(ctx, durable_decisions(ctx), engine)
     if engine != "native":
         raise EngineError(f"unknown engine {engine!r}; available: {', '.join(ENGINES)}", field="engine")
     decisions: list[Decision] = []

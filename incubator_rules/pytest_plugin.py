@@ -30,6 +30,20 @@ def _engines(config: pytest.Config) -> list[str]:
     return list(config.getini("case_engines")) or list(ENGINES)
 
 
+def _unavailable(engine: str) -> str | None:
+    """Why an engine cannot run here (its library is not installed), or None."""
+    if engine != "durable":
+        return None
+    from .durable import load_durable
+    from .errors import EngineError
+
+    try:
+        load_durable()
+    except EngineError as exc:
+        return exc.message
+    return None
+
+
 def pytest_collect_file(parent: pytest.Collector, file_path: Path) -> pytest.Collector | None:
     """Collect ``*.yaml`` and ``*.yml`` files inside a directory named ``cases``."""
     if file_path.suffix in (".yaml", ".yml") and CASES_DIR in file_path.parent.parts:
@@ -50,10 +64,14 @@ class CaseFile(pytest.File):
 
     def collect(self) -> Iterator[pytest.Item]:
         engines = _engines(self.config)
+        missing = {engine: _unavailable(engine) for engine in engines}
         for case in load_cases(self.path):
             for engine in engines:
                 name = case.name if len(engines) == 1 else f"{case.name} [{engine}]"
-                yield CaseItem.from_parent(self, name=name, case=case, engine=engine)
+                item = CaseItem.from_parent(self, name=name, case=case, engine=engine)
+                if missing[engine]:
+                    item.add_marker(pytest.mark.skip(reason=f"engine {engine}: {missing[engine]}"))
+                yield item
 
 
 class CaseItem(pytest.Item):

@@ -391,7 +391,7 @@ def _amounts(rule: Rule, diff_rule: Rule | None, ctx: Context, candidates: list[
         already = sum(amt for _, _, amt in paid)
         full = c.value.amount
         code = "awarded" if c.outcome.status == "met" else "pending"
-        common = dict(payable_on=c.outcome.date, events=(c.event.id,) + c.outcome.events,
+        common: dict[str, Any] = dict(payable_on=c.outcome.date, events=(c.event.id,) + c.outcome.events,
                       full_amount=full, already_received=already, amount_in_force_from=c.value.start,
                       condition=c.condition)
         if already == 0 or diff_rule is None:

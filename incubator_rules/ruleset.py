@@ -199,8 +199,25 @@ class Ruleset:
 
 
 def shipped_rulesets() -> list[Path]:
-    """The ruleset files shipped with the package, sorted by name."""
-    return sorted(RULESETS_DIR.glob("*.yaml"))
+    """The reward ruleset files shipped with the package, sorted by name.
+
+    Other policy files in the same folder (plan targets, dynamic management,
+    upgrade criteria) declare another top-level ``type`` and are left out; see
+    ``incubator_rules.policyfile.shipped_files`` for all of them.
+    """
+    return [p for p in sorted(RULESETS_DIR.glob("*.yaml")) if _declared_type(p) in (None, "reward")]
+
+
+def _declared_type(path: Path) -> str | None:
+    """The top-level ``type:`` a YAML file declares, read from its text without parsing it."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    for line in text.splitlines():
+        if line.startswith("type:"):
+            return line[5:].split("#")[0].strip().strip("'\"") or None
+    return None
 
 
 def load_ruleset(id_or_path: str | Path | None = None) -> Ruleset:
@@ -249,8 +266,11 @@ def validate_ruleset(doc: Document) -> tuple[Ruleset | None, tuple[RulesetError,
 
     Returns the ruleset (None when anything is wrong) and the problems, in file order.
     """
-    reader = _RulesetReader(doc.source)
-    ruleset = reader.ruleset(doc.data)
+    reader = _RulesetReader(doc.source, collect=True)
+    try:
+        ruleset = reader.ruleset(doc.data)
+    except RulesetError as exc:  # a policy file of another type
+        return None, (exc,)
     problems = reader.sorted_problems()
     return (None if problems else ruleset), problems
 
@@ -271,7 +291,7 @@ def ruleset_from_document(doc: Document) -> Ruleset:
 
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 _TOP_KEYS = (
-    "id", "version", "title", "jurisdiction", "documents", "plan_period", "clauses",
+    "type", "id", "version", "title", "jurisdiction", "documents", "plan_period", "clauses",
     "columns", "tables", "readings", "rules",
 )
 Path_ = tuple[Any, ...]
@@ -301,15 +321,28 @@ def _missing(ids: set[Any] | None, item: Any) -> bool:
     return ids is not None and item not in ids
 
 
-@attrs.define
+@attrs.frozen
 class _RulesetReader:
-    """Reads a ruleset document, recording each problem and reading on where it safely can."""
+    """Reads a ruleset document.
+
+    With ``collect``, each problem is recorded and reading goes on where it
+    safely can; without, the first problem raises (as the other policy-file
+    readers, which build on this one, expect).
+    """
 
     source: Source
-    problems: list[RulesetError] = attrs.Factory(list)
+    collect: bool = False
+    problems: list[RulesetError] = attrs.field(factory=list)
+
+    def fail(self, path: Path_, message: str) -> RulesetError:
+        """The error for a problem at ``path``."""
+        return self.source.error(RulesetError, path, message)  # type: ignore[return-value]
 
     def problem(self, path: Path_, message: str) -> None:
-        self.problems.append(self.source.error(RulesetError, path, message))  # type: ignore[arg-type]
+        error = self.fail(path, message)
+        if not self.collect:
+            raise error
+        self.problems.append(error)
 
     def sorted_problems(self) -> tuple[RulesetError, ...]:
         seen: set[str] = set()
@@ -412,6 +445,10 @@ class _RulesetReader:
     # --- the ruleset, section by section ----------------------------------
 
     def ruleset(self, data: Any) -> Ruleset | None:
+        if isinstance(data, Mapping) and data.get("type", "reward") != "reward":
+            from .policyfile import document_type, wrong_type
+
+            raise wrong_type(document_type(data, self.source), "reward", self.source)
         data = self.mapping(data, (), _TOP_KEYS + ("$schema",))
         if data is None:
             return None

@@ -13,7 +13,19 @@ def _at_repo_root(monkeypatch):
     monkeypatch.chdir(ROOT)
 
 
-ENGINES = ["native"]
+def _durable_importable() -> bool:
+    try:
+        import durable.engine  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+ENGINES = [
+    "native",
+    pytest.param("durable", marks=pytest.mark.skipif(
+        not _durable_importable(), reason="durable-rules is not installed (pip install -e '.[test,durable]')")),
+]
 
 
 @pytest.fixture(params=ENGINES)

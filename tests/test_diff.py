@@ -2,6 +2,7 @@
 
 import datetime
 import json
+import shutil
 
 import pytest
 
@@ -77,12 +78,20 @@ def test_pending_amounts_count_in_the_budget_of_the_year_they_fall_due():
     assert result.budget[2026] == (1_000_000, 1_600_000)
 
 
-def test_a_portfolio_can_be_a_directory_of_carrier_files_or_a_mapping(tmp_path):
-    assert [c.id for c in load_portfolio("examples")] == [
-        "wz-ms-delisted", "wz-inc-excellent", "wz-inc-ladder", "wz-ms-a", "wz-star-longju"]
-    wrapped = tmp_path / "wrapped.yaml"
-    wrapped.write_text("carriers:\n  - {id: a, name: A, kind: incubator}\n  - {id: b, name: B, kind: maker_space}\n", encoding="utf-8")
-    assert [c.id for c in load_portfolio(wrapped)] == ["a", "b"]
+def test_a_portfolio_can_be_a_directory_of_carrier_files_or_a_district_portfolio(tmp_path):
+    for name in ("q6-maker-space.yaml", "star-space-rectified.json"):
+        shutil.copy(f"examples/{name}", tmp_path / name)
+    (tmp_path / "more.yaml").write_text("- {id: a, name: A, kind: incubator}\n", encoding="utf-8")
+    assert [c.id for c in load_portfolio(tmp_path)] == ["a", "wz-ms-a", "wz-star-longju"]
+    district = tmp_path / "district.yaml"
+    district.write_text("id: d\nname: a district\ncarriers:\n  - {id: b, name: B, kind: maker_space,"
+                        " snapshots: [{date: 2024-12-31, floor_area_m2: 600}]}\n", encoding="utf-8")
+    assert [c.id for c in load_portfolio(district)] == ["b"]
+    assert [c.id for c in load_portfolio("examples")][:2] == ["wz-ms-delisted", "wz-inc-excellent"]
+    case = tmp_path / "case.yaml"
+    shutil.copy("tests/cases/q6-worked-example.yaml", case)
+    with pytest.raises(CarrierError, match="a case file"):
+        load_portfolio(case)
 
 
 def test_portfolio_errors_name_the_carrier_and_line(tmp_path):
