@@ -136,12 +136,15 @@ def policy_loader(file_type: str) -> Callable[[Any], Any]:
 
 
 def _first_problem(load: Callable[[], Any], doc: Document) -> list[IncubatorRulesError]:
+    """The first problem another type's loader finds (those loaders stop at the first)."""
     if doc.source.file is None:
         return [DocumentError("this kind of file can only be checked from a file")]
     try:
         load()
     except IncubatorRulesError as exc:
         return [exc]
+    except Exception as exc:  # a loader bug must not take the whole check down with it
+        return [DocumentError(f"the loader failed ({type(exc).__name__}: {exc}); please report this", file=doc.source.file)]
     return []
 
 

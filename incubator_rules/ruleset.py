@@ -448,6 +448,8 @@ class _RulesetReader:
         if isinstance(data, Mapping) and data.get("type", "reward") != "reward":
             from .policyfile import document_type, wrong_type
 
+            if not isinstance(data["type"], str):
+                raise self.fail(("type",), f"expected the file type as text (reward, targets...), got {describe(data['type'])}")
             raise wrong_type(document_type(data, self.source), "reward", self.source)
         data = self.mapping(data, (), _TOP_KEYS + ("$schema",))
         if data is None:

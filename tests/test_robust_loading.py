@@ -7,6 +7,7 @@ import tempfile
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -15,7 +16,7 @@ from incubator_rules import Carrier, IncubatorRulesError
 from incubator_rules.cases import validate_cases
 from incubator_rules.check import check_document, check_file, detect_type
 from incubator_rules.documents import Document, Source, parse_json, parse_yaml, read_document
-from incubator_rules.ruleset import validate_ruleset
+from incubator_rules.ruleset import ruleset_from_dict, validate_ruleset
 from incubator_rules.versions import read_lock
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,9 +50,11 @@ def paths(data, prefix=()):
             yield from paths(v, prefix + (i,))
 
 
-def mutate(data, path, action, value):
+def mutate(data, path, action, value, extra_key="unexpected_key"):
     """A copy of ``data`` with the node at ``path`` replaced, removed, given an extra key or wrapped."""
     if not path:
+        if action == "extra" and isinstance(data, dict):
+            return dict(data, **{extra_key: value})
         return value if action == "replace" else [data]
     copy = json.loads(json.dumps(data, default=str))  # dates become text, which loaders must also handle
     parent = copy
@@ -65,7 +68,7 @@ def mutate(data, path, action, value):
     elif action == "remove":
         parent.pop(key)
     elif action == "extra" and isinstance(parent[key], dict):
-        parent[key]["unexpected_key"] = value
+        parent[key][extra_key] = value
     else:
         parent[key] = [parent[key], value]
     return copy
@@ -109,7 +112,8 @@ def test_mutated_documents_load_or_raise_our_error(base, data):
     if action == "remove" and not path:
         action = "replace"
     value = data.draw(st.one_of(values, st.builds(deeply_nested, st.integers(1, 400))))
-    every_loader(mutate(base, path, action, value))
+    key = data.draw(st.sampled_from(["unexpected_key", "type", "$schema", "cases", "carriers", "rules", "events"]))
+    every_loader(mutate(base, path, action, value, key))
 
 
 DANGEROUS = [
@@ -194,3 +198,12 @@ def test_alias_bombs_and_huge_numbers_are_refused_quickly():
         else:
             raise AssertionError("accepted")
     assert datetime.datetime.now() - started < datetime.timedelta(seconds=5)
+
+
+@pytest.mark.parametrize("value", [{"a": 1}, [1], 3, None, "banana", "targets"])
+def test_an_odd_file_type_is_refused_with_our_error(value):
+    data = dict(RULESET, type=value)
+    every_loader(data)
+    with pytest.raises(IncubatorRulesError) as err:
+        ruleset_from_dict(data)
+    assert err.value.field == "type"
