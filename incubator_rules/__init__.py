@@ -2,9 +2,13 @@
 
 from .assessment import Assessment, TargetResult, assess
 from .carrier import Carrier, CarrierKind, Event, EventType, Grade, Level, load_carrier
+from .cases import Case, CaseResult, load_cases, run_case
+from .check import CheckResult, check_file
 from .decision import Condition, Decision, Evaluation
+from .diff import RulesetDiff, diff_rulesets
 from .errors import (
     CarrierError,
+    CaseError,
     DocumentError,
     EngineError,
     IncubatorRulesError,
@@ -17,7 +21,15 @@ from .evaluation import evaluate
 from .management import ManagementDecision, load_management, manage, with_management
 from .portfolio import Portfolio, Snapshot, load_portfolio
 from .readiness import Readiness, load_criteria, readiness
-from .ruleset import Citation, Ruleset, load_ruleset, parse_ruleset, ruleset_from_dict, shipped_rulesets
+from .ruleset import (
+    Citation,
+    Ruleset,
+    load_ruleset,
+    parse_ruleset,
+    ruleset_from_dict,
+    shipped_rulesets,
+    validate_ruleset,
+)
 from .targets import TargetRuleset, load_targets
 
 __version__ = "0.1.0"
@@ -27,6 +39,10 @@ __all__ = [
     "Carrier",
     "CarrierError",
     "CarrierKind",
+    "Case",
+    "CaseError",
+    "CaseResult",
+    "CheckResult",
     "Citation",
     "Condition",
     "Decision",
@@ -45,14 +61,18 @@ __all__ = [
     "Readiness",
     "ReadingError",
     "Ruleset",
+    "RulesetDiff",
     "RulesetError",
     "Snapshot",
     "TargetResult",
     "TargetRuleset",
     "assess",
+    "check_file",
+    "diff_rulesets",
     "district_report",
     "evaluate",
     "load_carrier",
+    "load_cases",
     "load_criteria",
     "load_management",
     "load_portfolio",
@@ -62,6 +82,8 @@ __all__ = [
     "parse_ruleset",
     "readiness",
     "ruleset_from_dict",
+    "run_case",
     "shipped_rulesets",
+    "validate_ruleset",
     "with_management",
 ]

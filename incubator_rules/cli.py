@@ -182,7 +182,7 @@ def _cmd_test(args: argparse.Namespace) -> int:
 
 def _cmd_diff(args: argparse.Namespace) -> int:
     from .carrier import parse_date
-    from .diff import diff_rulesets, format_diff, load_portfolio
+    from .diff import diff_rulesets, format_diff, portfolio_carriers
 
     old, new = load_ruleset(args.old), load_ruleset(args.new)
     as_of = None
@@ -191,7 +191,7 @@ def _cmd_diff(args: argparse.Namespace) -> int:
             as_of = parse_date(args.as_of)
         except ValueError as exc:
             raise IncubatorRulesError(str(exc), field="--as-of") from None
-    portfolio = load_portfolio(args.portfolio) if args.portfolio else None
+    portfolio = portfolio_carriers(args.portfolio) if args.portfolio else None
     result = diff_rulesets(old, new, portfolio, as_of, _readings(args.reading))
     print(result.to_json() if args.format == "json" else format_diff(result))
     return EXIT_OK

@@ -227,7 +227,7 @@ def _shown(value: Any) -> Any:
 # --- what it changes for carriers ----------------------------------------------
 
 
-def load_portfolio(path: str | Path) -> list[Carrier]:
+def portfolio_carriers(path: str | Path) -> list[Carrier]:
     """The carriers of a portfolio: a YAML/JSON list of carriers, a district portfolio (a mapping with
     ``carriers``, see ``incubator_rules.portfolio``), one carrier file, or a directory of such files."""
     p = Path(path)

@@ -9,7 +9,7 @@ import pytest
 from incubator_rules import CarrierError, load_ruleset, parse_ruleset
 from incubator_rules.check import check_file
 from incubator_rules.cli import main
-from incubator_rules.diff import diff_rulesets, load_portfolio, ruleset_changes
+from incubator_rules.diff import diff_rulesets, portfolio_carriers, ruleset_changes
 
 from amendments import amended_text, write_amended
 
@@ -20,7 +20,7 @@ AMENDED = parse_ruleset(amended_text(), file="wanzhou-2023-amended.yaml")
 
 def test_a_ruleset_compared_with_itself_has_no_changes():
     assert ruleset_changes(SHIPPED, SHIPPED) == []
-    result = diff_rulesets(SHIPPED, SHIPPED, load_portfolio(PORTFOLIO), datetime.date(2026, 12, 31))
+    result = diff_rulesets(SHIPPED, SHIPPED, portfolio_carriers(PORTFOLIO), datetime.date(2026, 12, 31))
     assert result.carriers == () and result.carriers_compared == 5
     assert all(old == new for old, new in result.budget.values())
 
@@ -57,7 +57,7 @@ def test_portfolio_shows_which_carriers_change_by_how_much_and_the_budget_per_ye
     # Hand-computed from the portfolio: the 2025 municipal incubator gets 800,000 instead of 500,000,
     # the incubator climbing from district (200,000) to municipal in 2025 gets 600,000 instead of 300,000;
     # everything else (a 2024 accreditation, a maker space, an evaluation award) is unchanged.
-    result = diff_rulesets(SHIPPED, AMENDED, load_portfolio(PORTFOLIO), datetime.date(2026, 12, 31))
+    result = diff_rulesets(SHIPPED, AMENDED, portfolio_carriers(PORTFOLIO), datetime.date(2026, 12, 31))
     assert [(c.carrier_id, c.old_awarded, c.new_awarded, c.difference) for c in result.carriers] == [
         ("wt-inc-2025", 500_000, 800_000, 300_000),
         ("wt-inc-climb", 500_000, 800_000, 300_000),
@@ -72,7 +72,7 @@ def test_portfolio_shows_which_carriers_change_by_how_much_and_the_budget_per_ye
 
 
 def test_pending_amounts_count_in_the_budget_of_the_year_they_fall_due():
-    result = diff_rulesets(SHIPPED, AMENDED, load_portfolio(PORTFOLIO), datetime.date(2025, 12, 31))
+    result = diff_rulesets(SHIPPED, AMENDED, portfolio_carriers(PORTFOLIO), datetime.date(2025, 12, 31))
     [inc] = [c for c in result.carriers if c.carrier_id == "wt-inc-2025"]
     assert (inc.old_awarded, inc.old_pending, inc.new_pending) == (0, 500_000, 800_000)
     assert result.budget[2026] == (1_000_000, 1_600_000)
@@ -82,29 +82,29 @@ def test_a_portfolio_can_be_a_directory_of_carrier_files_or_a_district_portfolio
     for name in ("q6-maker-space.yaml", "star-space-rectified.json"):
         shutil.copy(f"examples/{name}", tmp_path / name)
     (tmp_path / "more.yaml").write_text("- {id: a, name: A, kind: incubator}\n", encoding="utf-8")
-    assert [c.id for c in load_portfolio(tmp_path)] == ["a", "wz-ms-a", "wz-star-longju"]
+    assert [c.id for c in portfolio_carriers(tmp_path)] == ["a", "wz-ms-a", "wz-star-longju"]
     district = tmp_path / "district.yaml"
     district.write_text("id: d\nname: a district\ncarriers:\n  - {id: b, name: B, kind: maker_space,"
                         " snapshots: [{date: 2024-12-31, floor_area_m2: 600}]}\n", encoding="utf-8")
-    assert [c.id for c in load_portfolio(district)] == ["b"]
-    assert [c.id for c in load_portfolio("examples")][:2] == ["wz-ms-delisted", "wz-inc-excellent"]
+    assert [c.id for c in portfolio_carriers(district)] == ["b"]
+    assert [c.id for c in portfolio_carriers("examples")][:2] == ["wz-ms-delisted", "wz-inc-excellent"]
     case = tmp_path / "case.yaml"
     shutil.copy("tests/cases/q6-worked-example.yaml", case)
     with pytest.raises(CarrierError, match="a case file"):
-        load_portfolio(case)
+        portfolio_carriers(case)
 
 
 def test_portfolio_errors_name_the_carrier_and_line(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("- {id: a, name: A, kind: incubator}\n- {id: b, name: B, kind: bakery}\n", encoding="utf-8")
     with pytest.raises(CarrierError) as err:
-        load_portfolio(bad)
+        portfolio_carriers(bad)
     assert (err.value.field, err.value.line) == ("[1].kind", 2)
     assert [(p.field, p.line) for p in check_file(bad).problems] == [("[1].kind", 2)]
     twice = tmp_path / "twice.yaml"
     twice.write_text("- {id: a, name: A, kind: incubator}\n- {id: a, name: B, kind: incubator}\n", encoding="utf-8")
     with pytest.raises(CarrierError, match="repeated: a"):
-        load_portfolio(twice)
+        portfolio_carriers(twice)
 
 
 def test_diff_command_table_and_json(tmp_path, capsys):
