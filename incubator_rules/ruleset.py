@@ -7,7 +7,7 @@ import hashlib
 import re
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Collection, Mapping, TypeVar
 
 import attrs
 
@@ -266,7 +266,7 @@ def validate_ruleset(doc: Document) -> tuple[Ruleset | None, tuple[RulesetError,
 
     Returns the ruleset (None when anything is wrong) and the problems, in file order.
     """
-    reader = _RulesetReader(doc.source, collect=True)
+    reader = _ProblemReader(doc.source, collect=True)
     try:
         ruleset = reader.ruleset(doc.data)
     except RulesetError as exc:  # a policy file of another type
@@ -316,18 +316,18 @@ def describe(value: Any) -> str:
     return type(value).__name__
 
 
-def _missing(ids: set[Any] | None, item: Any) -> bool:
+def _missing(ids: Collection[Any] | None, item: Any) -> bool:
     """True when ``item`` is not among known ids; unknown when the id list itself was unreadable."""
     return ids is not None and item not in ids
 
 
 @attrs.frozen
-class _RulesetReader:
+class _ProblemReader:
     """Reads a ruleset document.
 
     With ``collect``, each problem is recorded and reading goes on where it
-    safely can; without, the first problem raises (as the other policy-file
-    readers, which build on this one, expect).
+    safely can (a reader then returns None for what it could not read);
+    without, the first problem raises.
     """
 
     source: Source
@@ -390,7 +390,7 @@ class _RulesetReader:
             self.problem(path + (key,), f"expected a date as YYYY-MM-DD, got {describe(value)}")
             return None
 
-    def amount(self, value: Any, path: Path_) -> int | None:
+    def yuan(self, value: Any, path: Path_) -> int | None:
         try:
             return whole_yuan(value)
         except ValueError as exc:
@@ -420,7 +420,7 @@ class _RulesetReader:
             return None, None
         return self.text(value, "zh", path + (key,)), self.text(value, "en", path + (key,))
 
-    def id_list(self, value: Any, path: Path_, known: set[Any] | None, what: str) -> tuple[str, ...]:
+    def id_list(self, value: Any, path: Path_, known: Collection[Any] | None, what: str) -> tuple[str, ...]:
         if not isinstance(value, list) or not value:
             self.problem(path, f"expected a non-empty list of {what} ids, got {describe(value)}")
             return ()
@@ -505,7 +505,7 @@ class _RulesetReader:
             )
         return out
 
-    def clauses(self, data: Mapping[Any, Any], doc_ids: set[Any] | None) -> dict[str, Clause]:
+    def clauses(self, data: Mapping[Any, Any], doc_ids: Collection[Any] | None) -> dict[str, Clause]:
         out = {}
         for key, raw in data.items():
             p = ("clauses", key)
@@ -519,7 +519,7 @@ class _RulesetReader:
             out[key] = Clause(key, doc, self.text(raw, "section", p), self.text(raw, "text", p))  # type: ignore[arg-type]
         return out
 
-    def period(self, data: Mapping[Any, Any], clause_ids: set[Any] | None) -> PlanPeriod | None:
+    def period(self, data: Mapping[Any, Any], clause_ids: Collection[Any] | None) -> PlanPeriod | None:
         p = ("plan_period",)
         raw = self.get(data, "plan_period", ())
         if raw is None:
@@ -605,7 +605,7 @@ class _RulesetReader:
         self, raw: Any, p: Path_, clause: str | None, clause_ids: set[Any] | None, period: PlanPeriod | None
     ) -> tuple[DatedValue, ...]:
         if not isinstance(raw, list):
-            amount = self.amount(raw, p)
+            amount = self.yuan(raw, p)
             return () if amount is None else (DatedValue(None, amount, clause),)  # type: ignore[arg-type]
         if not raw:
             self.problem(p, "expected an amount or a list of dated amounts, got an empty list")
@@ -620,7 +620,7 @@ class _RulesetReader:
                 continue
             start = self.date(item, "from", ip, required=i > 0)  # the first may apply from the start
             raw_amount = self.get(item, "amount", ip)
-            amount = None if raw_amount is None else self.amount(raw_amount, ip + ("amount",))
+            amount = None if raw_amount is None else self.yuan(raw_amount, ip + ("amount",))
             own = self.text(item, "clause", ip, False)
             if own is not None and _missing(clause_ids, own):
                 self.problem(ip + ("clause",), f"unknown clause {own!r}")
@@ -659,7 +659,7 @@ class _RulesetReader:
                             f"to {first - datetime.timedelta(days=1)}: rule {rule_id} pays from this table",
                         )
 
-    def readings(self, data: Mapping[Any, Any], clause_ids: set[Any] | None) -> dict[str, Reading]:
+    def readings(self, data: Mapping[Any, Any], clause_ids: Collection[Any] | None) -> dict[str, Reading]:
         out = {}
         for name, raw in data.items():
             p = ("readings", name)
@@ -808,7 +808,7 @@ class _RulesetReader:
 
     def explanations(
         self, raw: Mapping[Any, Any], codes: tuple[str, ...], p: Path_, allowed: frozenset[str]
-    ) -> dict[str, tuple[str | None, str | None]]:
+    ) -> Mapping[str, tuple[str | None, str | None]]:
         if not codes:
             if raw.get("explanations") is not None:
                 self.problem(p + ("explanations",), "this rule kind has no outcomes to explain")
@@ -830,3 +830,45 @@ class _RulesetReader:
                         self.problem(cp + (lang,), f"unknown placeholder {{{name}}}; known: {', '.join(sorted(allowed))}")
             out[code] = (zh, en)
         return out
+
+
+_T = TypeVar("_T")
+
+
+def _read(value: _T | None) -> _T:
+    """What a strict reader read: it raises on any problem, so None cannot come back here."""
+    if value is None:  # pragma: no cover - unreachable without collect
+        raise RulesetError("internal error: a strict reader returned nothing")
+    return value
+
+
+@attrs.frozen
+class _RulesetReader(_ProblemReader):
+    """The strict reader: the first problem raises, so readers return values, never None.
+
+    The readers of the other policy files (``incubator_rules.policyfile``) build on it.
+    """
+
+    def mapping(self, value: Any, path: Path_, allowed: tuple[str, ...] | None = None) -> Mapping[Any, Any]:
+        return _read(super().mapping(value, path, allowed))
+
+    def get(self, data: Mapping[Any, Any], key: str, path: Path_) -> Any:
+        return super().get(data, key, path)
+
+    def text(self, data: Mapping[Any, Any], key: str, path: Path_, required: bool = True) -> Any:
+        return super().text(data, key, path, required)
+
+    def date(self, data: Mapping[Any, Any], key: str, path: Path_, required: bool = True) -> Any:
+        return super().date(data, key, path, required)
+
+    def bilingual(self, data: Mapping[Any, Any], key: str, path: Path_) -> tuple[str, str]:
+        zh, en = super().bilingual(data, key, path)
+        return _read(zh), _read(en)
+
+    def period(self, data: Mapping[Any, Any], clause_ids: Collection[Any] | None) -> PlanPeriod:
+        return _read(super().period(data, clause_ids))
+
+    def explanations(
+        self, raw: Mapping[Any, Any], codes: tuple[str, ...], p: Path_, allowed: frozenset[str]
+    ) -> dict[str, tuple[str, str]]:
+        return {code: (_read(zh), _read(en)) for code, (zh, en) in super().explanations(raw, codes, p, allowed).items()}
