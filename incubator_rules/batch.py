@@ -16,8 +16,7 @@ import yaml
 
 from .carrier import Carrier, CarrierKind, Event, EventType, Grade, Level
 from .decision import Condition, Decision, Evaluation
-from .documents import read_document
-from .errors import CarrierError, EngineError, IncubatorRulesError
+from .errors import EngineError, IncubatorRulesError
 from .evaluation import ENGINES, evaluate, evaluate_prepared, prepare
 from .progress import Progress
 from .ruleset import Citation, Ruleset
@@ -337,53 +336,21 @@ def _evaluate_chunk(job: _RulesetJob, packed: list[tuple[Any, ...]]) -> list[tup
 
 
 def load_carriers(path: str | Path) -> list[Carrier]:
-    """The carriers of a portfolio file (YAML or JSON): a list of carriers, or a mapping with a ``carriers`` list.
+    """The carriers of a portfolio: a YAML/JSON list of carriers, a district portfolio (a mapping with
+    ``id``, ``name`` and ``carriers``, checked whole), one carrier file, or a directory of such files."""
+    from .diff import portfolio_carriers
 
-    Other top-level fields of a portfolio file (its name, statistics...) are
-    not carriers and are left to the code that reads them.
-    """
-    doc = read_document(path)
-    data = doc.data
-    prefix: tuple[Any, ...] = ()
-    if isinstance(data, Mapping):
-        if "carriers" not in data:
-            raise doc.source.error(CarrierError, (), "expected a list of carriers or a mapping with 'carriers'")
-        data, prefix = data["carriers"], ("carriers",)
-    if not isinstance(data, list):
-        raise doc.source.error(CarrierError, prefix, "expected a list of carriers")
-    out, seen = [], {}
-    for i, raw in enumerate(data):
-        carrier = Carrier.from_dict(raw, _Shifted(doc.source, prefix + (i,)))
-        if carrier.id in seen:
-            raise doc.source.error(CarrierError, prefix + (i, "id"), f"duplicate carrier id {carrier.id!r} (also at index {seen[carrier.id]})")
-        seen[carrier.id] = i
-        out.append(carrier)
-    return out
+    return portfolio_carriers(path)
 
 
-class _Shifted:
-    """A Source whose paths start below ``prefix`` (one carrier of a portfolio file)."""
-
-    def __init__(self, source: Any, prefix: tuple[Any, ...]) -> None:
-        self.source = source
-        self.prefix = prefix
-
-    @property
-    def file(self) -> str | None:
-        return self.source.file  # type: ignore[no-any-return]
-
-    def locate(self, path: Sequence[Any]) -> tuple[int | None, int | None]:
-        return self.source.locate(self.prefix + tuple(path))  # type: ignore[no-any-return]
-
-    def error(self, cls: type[IncubatorRulesError], path: Sequence[Any], message: str) -> IncubatorRulesError:
-        return self.source.error(cls, self.prefix + tuple(path), message)  # type: ignore[no-any-return]
-
-
-def save_carriers(path: str | Path, carriers: Iterable[Carrier], *, name: str | None = None, comment: str | None = None) -> None:
-    """Write carriers as a portfolio YAML file that ``load_carriers`` reads back identically."""
-    data: dict[str, Any] = {}
-    if name is not None:
-        data["name"] = name
+def save_carriers(
+    path: str | Path, carriers: Iterable[Carrier], *, id: str, name: str, district: str | None = None,
+    comment: str | None = None,
+) -> None:
+    """Write carriers as a district portfolio file (``id``, ``name``, ``carriers``) that ``load_carriers`` reads back identically."""
+    data: dict[str, Any] = {"id": id, "name": name}
+    if district is not None:
+        data["district"] = district
     data["carriers"] = [c.to_dict() for c in carriers]
     text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=200, default_flow_style=None)
     if comment:

@@ -259,14 +259,21 @@ def parse_enum(enum_type: type[enum.Enum], value: Any) -> Any:
 def whole_yuan(value: Any) -> int:
     """An exact whole number of yuan; raises ValueError for fractions, floats and non-numbers."""
     if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
-        raise ValueError(f"expected a whole number of yuan, got {value!r}")
+        shown = repr(value) if isinstance(value, (str, float, type(None))) else type(value).__name__
+        raise ValueError(f"expected a whole number of yuan, got {shown[:60]}")
     if isinstance(value, Decimal):
         if not value.is_finite() or value != value.to_integral_value():
             raise ValueError(f"expected a whole number of yuan, got {value}")
+        if value < 0:
+            raise ValueError(f"an amount cannot be negative, got {value}")
+        if value.adjusted() >= 15:  # checked before int(): 1e999999999 would exhaust memory
+            raise ValueError(f"an amount of {value} yuan is implausibly large")
         value = int(value)
     if value < 0:
-        raise ValueError(f"an amount cannot be negative, got {value}")
-    return value
+        raise ValueError("an amount cannot be negative, got " + (str(value) if value > -10**15 else "a huge negative number"))
+    if value >= 10**15:
+        raise ValueError(f"an amount of about {value.bit_length() * 3 // 10} digits is implausibly large")
+    return int(value)
 
 
 @attrs.frozen
@@ -311,8 +318,8 @@ class _CarrierReader:
         raw_events = data.get("events", [])
         if not isinstance(raw_events, list):
             raise self.fail(("events",), "expected a list of events")
-        events = [self.event(raw, ("events", i)) for i, raw in enumerate(raw_events)]
-        events = _assign_ids(events)
+        fields = [self.event(raw, ("events", i)) for i, raw in enumerate(raw_events)]
+        events = _assign_ids(fields)
         self.check_history(events)
         return Carrier(id=cid, name=name, kind=kind, events=tuple(e for e, _ in events), area=area)
 

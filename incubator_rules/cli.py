@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TYPE_CHECKING, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from .carrier import load_carrier
 from .decision import Evaluation
 from .errors import IncubatorRulesError
-from .evaluation import evaluate
-from .ruleset import load_ruleset, shipped_rulesets
+from .evaluation import ENGINES, evaluate
+from .ruleset import load_ruleset
 
 if TYPE_CHECKING:
     from .scenario import Comparison
@@ -43,10 +44,11 @@ def format_table(ev: Evaluation) -> str:
         if not decisions:
             lines.append("  (none)")
         for d in decisions:
-            when = d.payable_on.isoformat() if d.payable_on else "-"
-            amount = f"{d.amount:>12,}" if d.status != "not_awarded" else f"{d.reason:>12}"
             clause = d.citations[0].clause if d.citations else ""
-            lines.append(f"  {when:<10}  {amount}  {d.rule:<22} {clause}")
+            if d.status == "not_awarded":
+                lines.append(f"  {d.reason:<24}  {d.rule:<24} {clause}")
+            else:
+                lines.append(f"  {d.payable_on}  {d.amount:>12,}  {d.rule:<24} {clause}")
             lines.append(f"      {d.explanation_en}")
             lines.append(f"      {d.explanation_zh}")
         lines.append("")
@@ -54,21 +56,163 @@ def format_table(ev: Evaluation) -> str:
     for rule, amount in ev.totals_by_rule.items():
         lines.append(f"  {rule:<24} {amount:>12,}")
     lines.append(f"Total pending: {ev.pending_total:,} yuan")
-    lines.append("Readings: " + ", ".join(f"{k}={v}" for k, v in sorted(ev.readings.items())))
+    lines.append("Readings:")
+    lines.extend(f"  {k} = {v}" for k, v in sorted(ev.readings.items()))
     return "\n".join(lines)
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     carrier = load_carrier(args.file)
-    ev = evaluate(carrier, ruleset=args.ruleset, as_of=args.as_of, readings=_readings(args.reading))
-    print(ev.to_json() if args.format == "json" else format_table(ev))
+    ev = evaluate(carrier, ruleset=args.ruleset, as_of=args.as_of, readings=_readings(args.reading), engine=args.engine)
+    if args.management:
+        from .management import with_management
+
+        ev = with_management(ev, carrier, args.management)
+    text = ev.to_json() if args.format == "json" else format_table(ev)
+    if args.format != "json" and ev.management:
+        from .district import format_management
+
+        text += "\n" + format_management(ev.management)
+    print(text)
+    return EXIT_OK
+
+
+def _cmd_assess(args: argparse.Namespace) -> int:
+    from .district import district_report
+    from .management import load_management
+    from .portfolio import load_portfolio
+
+    portfolio = load_portfolio(args.portfolio, snapshots_csv=args.snapshots)
+    management = None if args.management == "none" else load_management(args.management)
+    readings = _readings(args.reading)
+    own = set(management.header.readings) if management is not None else set()
+    report = district_report(
+        portfolio, args.ruleset, as_of=args.as_of,
+        readings={k: v for k, v in readings.items() if k not in own},
+        management=management, management_readings={k: v for k, v in readings.items() if k in own},
+        criteria=None if args.criteria == "none" else args.criteria,
+    )
+    if args.format == "json":
+        print(report.to_json())
+    elif args.format == "csv":
+        print(report.to_csv(), end="")
+    else:
+        print(report.to_table())
     return EXIT_OK
 
 
 def _cmd_rulesets(args: argparse.Namespace) -> int:
-    for path in shipped_rulesets():
-        rs = load_ruleset(path)
-        print(f"{rs.id:<24} {rs.version:<8} {rs.title_en}")
+    from .policyfile import shipped_files
+    from .management import load_management
+    from .readiness import load_criteria
+    from .targets import load_targets
+
+    loaders: dict[str, Callable[[Path], Any]] = {
+        "reward": load_ruleset, "targets": load_targets, "management": load_management, "criteria": load_criteria,
+    }
+    for kind, path in shipped_files():
+        item = loaders[kind](path)
+        title = item.title_en if kind == "reward" else item.header.title_en
+        print(f"{item.id:<30} {item.version:<8} {kind:<10} {title}")
+    return EXIT_OK
+
+
+def _cmd_compile(args: argparse.Namespace) -> int:
+    from .durable import compile_ruleset
+
+    print(compile_ruleset(load_ruleset(args.ruleset)).to_json())
+    return EXIT_OK
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from .check import check_paths
+
+    results = check_paths(args.paths, lock=args.lock)
+    if not results:
+        raise IncubatorRulesError("no YAML or JSON files found", field="PATH")
+    worst = EXIT_OK
+    for result in results:
+        for problem in result.problems:
+            print(_located(problem, result.path))
+        if not result.readable:
+            worst = EXIT_BAD_INPUT
+        elif result.problems and worst == EXIT_OK:
+            worst = EXIT_PROBLEMS
+    bad = sum(1 for r in results if not r.ok)
+    count = sum(len(r.problems) for r in results)
+    summary = f"{len(results)} file{'s' if len(results) != 1 else ''} checked"
+    summary += f", {count} problem{'s' if count != 1 else ''} in {bad}" if bad else ", no problems"
+    print(summary)
+    return worst
+
+
+def _located(problem: IncubatorRulesError, path: str) -> str:
+    """``file:line:column: field: message``, with the file named even when the error had none."""
+    if problem.file is None:
+        return f"{path}: {problem}"
+    return str(problem)
+
+
+def _cmd_test(args: argparse.Namespace) -> int:
+    from .cases import format_result, load_cases, run_case
+    from .check import expand
+
+    files = expand(args.paths)
+    if not files:
+        raise IncubatorRulesError("no case files found", field="PATH")
+    passed = failed = broken = 0
+    for path in files:
+        try:
+            cases = load_cases(path)
+        except IncubatorRulesError as exc:
+            print(f"ERROR {_located(exc, str(path))}")
+            broken += 1
+            continue
+        for case in cases:
+            result = run_case(case, args.engine, args.ruleset)
+            if result.passed:
+                passed += 1
+                if not args.quiet:
+                    print(format_result(result))
+            else:
+                failed += 1
+                print(format_result(result))
+    print(f"{passed} passed, {failed} failed" + (f", {broken} file{'s' if broken != 1 else ''} unreadable" if broken else ""))
+    if broken:
+        return EXIT_BAD_INPUT
+    return EXIT_PROBLEMS if failed else EXIT_OK
+
+
+def _cmd_diff(args: argparse.Namespace) -> int:
+    from .carrier import parse_date
+    from .diff import diff_rulesets, format_diff, portfolio_carriers
+
+    old, new = load_ruleset(args.old), load_ruleset(args.new)
+    as_of = None
+    if args.as_of is not None:
+        try:
+            as_of = parse_date(args.as_of)
+        except ValueError as exc:
+            raise IncubatorRulesError(str(exc), field="--as-of") from None
+    portfolio = portfolio_carriers(args.portfolio) if args.portfolio else None
+    result = diff_rulesets(old, new, portfolio, as_of, _readings(args.reading))
+    print(result.to_json() if args.format == "json" else format_diff(result))
+    return EXIT_OK
+
+
+def _cmd_lock(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .check import display_path, release_identity
+    from .versions import LOCK_NAME, record_release
+
+    for target in args.rulesets:
+        rid, version, sha256, path = release_identity(target)
+        lock = args.lock or path.parent / LOCK_NAME
+        if record_release(rid, version, sha256, lock):
+            print(f"recorded {rid} {version} sha256:{sha256[:12]} in {display_path(lock)}")
+        else:
+            print(f"{rid} {version} is already recorded in {display_path(lock)}")
     return EXIT_OK
 
 
@@ -82,8 +226,12 @@ def _cmd_synthetic(args: argparse.Namespace) -> int:
     comment = (
         f"A synthetic district of {args.carriers} carriers, not real data: generated by\n"
         f"  incubator-rules synthetic {args.carriers} --seed {args.seed} --prefix {args.prefix} -o {args.output}"
+        + "".join(f" --{k} {v!r}" for k, v in (("id", args.id), ("name", args.name), ("district", args.district)) if v)
     )
-    save_carriers(args.output, carriers, name=args.name or f"synthetic district (seed {args.seed})", comment=comment)
+    save_carriers(
+        args.output, carriers, id=args.id or f"synthetic-{args.seed}",
+        name=args.name or f"synthetic district (seed {args.seed})", district=args.district, comment=comment,
+    )
     print(f"wrote {len(carriers)} carriers to {args.output}")
     return EXIT_OK
 
@@ -148,10 +296,58 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ruleset", default=None, help="shipped ruleset id or path (default: wanzhou-2023)")
     p.add_argument("--reading", action="append", default=[], metavar="NAME=VALUE", help="choose a reading; repeatable")
     p.add_argument("--format", choices=("table", "json"), default="table")
+    p.add_argument("--engine", choices=ENGINES, default="native", help="evaluation engine (default: native)")
+    p.add_argument("--management", nargs="?", const="chongqing-dynamic-management", default=None, metavar="ID",
+                   help="attach dynamic-management decisions (default rules: chongqing-dynamic-management)")
     p.set_defaults(func=_cmd_evaluate)
 
-    p = sub.add_parser("rulesets", help="list the shipped rulesets")
+    p = sub.add_parser("assess", help="assess a district portfolio against plan targets")
+    p.add_argument("portfolio", help="portfolio file (YAML or JSON)")
+    p.add_argument("--ruleset", required=True, help="targets ruleset id or path (wanzhou-2023-targets, jiangbei-2022-targets)")
+    p.add_argument("--as-of", dest="as_of", default=None, help="assessment date, YYYY-MM-DD (default: today)")
+    p.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    p.add_argument("--snapshots", default=None, metavar="CSV", help="a further CSV file of snapshots")
+    p.add_argument("--reading", action="append", default=[], metavar="NAME=VALUE",
+                   help="choose a reading of the targets or management rules; repeatable")
+    p.add_argument("--management", default="chongqing-dynamic-management", metavar="ID",
+                   help="dynamic-management rules for 'carriers at risk' (none to skip)")
+    p.add_argument("--criteria", default="upgrade-criteria", metavar="ID",
+                   help="upgrade criteria for 'ready to climb' (none to skip)")
+    p.set_defaults(func=_cmd_assess)
+
+    p = sub.add_parser("compile", help="print a reward ruleset compiled for an engine (durable-rules JSON)")
+    p.add_argument("ruleset", help="shipped ruleset id or path")
+    p.add_argument("--engine", choices=("durable",), default="durable", help="the engine to compile for")
+    p.set_defaults(func=_cmd_compile)
+
+    p = sub.add_parser("rulesets", help="list the shipped policy files: reward rulesets, targets, management, criteria")
     p.set_defaults(func=_cmd_rulesets)
+
+    p = sub.add_parser("check", help="check ruleset, carrier and case files; list every problem")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="files, or directories to search for YAML and JSON files")
+    p.add_argument("--lock", default=None, help="lock file of released versions (default: versions.lock beside each ruleset, else the shipped one)")
+    p.set_defaults(func=_cmd_check)
+
+    p = sub.add_parser("test", help="run case files: expected decisions against actual ones")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="case files, or directories of case files")
+    p.add_argument("-q", "--quiet", action="store_true", help="print only failures and the summary")
+    p.add_argument("--ruleset", default=None, help="ruleset for the cases that do not name one (default: wanzhou-2023)")
+    p.add_argument("--engine", default="native", help="evaluation engine (default: native)")
+    p.set_defaults(func=_cmd_test)
+
+    p = sub.add_parser("diff", help="compare two rulesets, and their effect on a portfolio of carriers")
+    p.add_argument("old", help="shipped ruleset id or path")
+    p.add_argument("new", help="shipped ruleset id or path")
+    p.add_argument("--portfolio", default=None, metavar="FILE", help="a YAML/JSON list of carriers, or a directory of carrier files")
+    p.add_argument("--as-of", dest="as_of", default=None, help="evaluation date for the portfolio, YYYY-MM-DD (default: today)")
+    p.add_argument("--reading", action="append", default=[], metavar="NAME=VALUE", help="choose a reading for both; repeatable")
+    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.set_defaults(func=_cmd_diff)
+
+    p = sub.add_parser("lock", help="record released ruleset versions and their content hash in versions.lock")
+    p.add_argument("rulesets", nargs="+", metavar="RULESET", help="shipped ruleset id or path (reward rulesets and the other policy files)")
+    p.add_argument("--lock", default=None, help="lock file (default: versions.lock beside the ruleset)")
+    p.set_defaults(func=_cmd_lock)
 
     for name, func, text in (
         ("compare", _cmd_compare, "compare what-if scenarios over a portfolio: totals and amounts per year"),
@@ -172,13 +368,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, help="portfolio file to write (YAML)")
     p.add_argument("--seed", default="0", help="seed: the same seed gives the same district")
     p.add_argument("--prefix", default="wz", help="carrier id prefix")
+    p.add_argument("--id", default=None, help="portfolio id (default: synthetic-SEED)")
     p.add_argument("--name", default=None, help="portfolio name")
+    p.add_argument("--district", default=None, help="the district the portfolio belongs to")
     p.set_defaults(func=_cmd_synthetic)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code (0 ok, 2 bad input)."""
+    """Run the command line; returns the exit code (0 ok, 1 problems or failures found, 2 bad input)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -186,6 +384,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except IncubatorRulesError as exc:
         print(f"incubator-rules: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except BrokenPipeError:  # output piped into `head` or a closed pager: stop quietly
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import datetime
 import json
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 import attrs
 
 from .carrier import CarrierKind, Level, parse_date
 from .ruleset import Citation
+
+if TYPE_CHECKING:
+    from .management import ManagementDecision
 
 AWARDED = "awarded"
 PENDING = "pending"
@@ -134,6 +137,8 @@ class Evaluation:
     awards: tuple[Decision, ...] = ()
     pending: tuple[Decision, ...] = ()
     not_awarded: tuple[Decision, ...] = ()
+    # Dynamic-management decisions (no money), attached by management.with_management.
+    management: tuple["ManagementDecision", ...] = ()
 
     @property
     def total(self) -> int:
@@ -158,7 +163,7 @@ class Evaluation:
         pending_by_rule: dict[str, int] = {}
         for d in self.pending:
             pending_by_rule[d.rule] = pending_by_rule.get(d.rule, 0) + d.amount
-        return {
+        out: dict[str, Any] = {
             "carrier": {"id": self.carrier_id, "name": self.carrier_name, "digest": self.input_digest},
             "as_of": self.as_of.isoformat(),
             "ruleset": {"id": self.ruleset_id, "version": self.ruleset_version, "sha256": self.ruleset_sha256},
@@ -174,6 +179,9 @@ class Evaluation:
             "pending": [d.to_dict() for d in self.pending],
             "not_awarded": [d.to_dict() for d in self.not_awarded],
         }
+        if self.management:  # only when attached, so evaluations without it keep their shape
+            out["management"] = [m.to_dict() for m in self.management]
+        return out
 
     def to_json(self, indent: int | None = 2) -> str:
         """JSON with a stable key order: two runs on the same input give the same text."""
@@ -190,6 +198,7 @@ class Evaluation:
             awards=tuple(Decision.from_dict(d) for d in data["awards"]),
             pending=tuple(Decision.from_dict(d) for d in data["pending"]),
             not_awarded=tuple(Decision.from_dict(d) for d in data["not_awarded"]),
+            management=_management_from(data.get("management") or ()),
         )
 
     @classmethod
@@ -207,3 +216,9 @@ class Evaluation:
         from .notebook import evaluation_html
 
         return evaluation_html(self)
+
+
+def _management_from(items: Any) -> tuple["ManagementDecision", ...]:
+    from .management import ManagementDecision
+
+    return tuple(ManagementDecision.from_dict(m) for m in items)

@@ -73,7 +73,7 @@ class _Composer(yaml.SafeLoader):
     """Builds nodes only; values are made by ``_build``, never by YAML constructors."""
 
 
-_SCALARS = yaml.SafeLoader("")
+_SCALARS = yaml.SafeLoader("")  # used only for its stateless scalar constructors
 
 
 def _scalar(node: yaml.ScalarNode, file: str | None) -> Any:
@@ -84,7 +84,12 @@ def _scalar(node: yaml.ScalarNode, file: str | None) -> Any:
             return Decimal(special.get(text, text))
         except InvalidOperation:
             raise _node_error(node, file, f"unsupported number {node.value!r}") from None
-    return _SCALARS.construct_object(node, deep=True)
+    try:
+        return _SCALARS.yaml_constructors[node.tag](_SCALARS, node)
+    except (ValueError, OverflowError, yaml.YAMLError):
+        if node.tag == f"{_TAG}timestamp":
+            return node.value  # an impossible date: the field's own check names it
+        raise _node_error(node, file, f"cannot read value {node.value!r}") from None
 
 
 def _node_error(node: yaml.Node, file: str | None, message: str) -> DocumentError:
@@ -92,7 +97,31 @@ def _node_error(node: yaml.Node, file: str | None, message: str) -> DocumentErro
     return DocumentError(message, file=file, line=mark.line + 1, column=mark.column + 1)
 
 
-def _build(node: yaml.Node, path: DataPath, locations: dict[DataPath, tuple[int, int]], file: str | None) -> Any:
+MAX_ALIAS_EXPANSIONS = 10_000
+
+
+@attrs.define
+class _Expansions:
+    """Counts values built again through YAML aliases, so that a few lines cannot expand to billions."""
+
+    seen: set[int] = attrs.Factory(set)
+    repeats: int = 0
+
+    def visit(self, node: yaml.Node, file: str | None) -> None:
+        if id(node) in self.seen:
+            self.repeats += 1
+            if self.repeats > MAX_ALIAS_EXPANSIONS:
+                raise _node_error(node, file, f"YAML aliases expand to more than {MAX_ALIAS_EXPANSIONS:,} values")
+        else:
+            self.seen.add(id(node))
+
+
+def _build(
+    node: yaml.Node, path: DataPath, locations: dict[DataPath, tuple[int, int]], file: str | None,
+    expansions: _Expansions | None = None,
+) -> Any:
+    expansions = expansions if expansions is not None else _Expansions()
+    expansions.visit(node, file)
     locations[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
     if isinstance(node, yaml.MappingNode):
         if node.tag != f"{_TAG}map":
@@ -101,25 +130,28 @@ def _build(node: yaml.Node, path: DataPath, locations: dict[DataPath, tuple[int,
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
                 raise _node_error(key_node, file, "mapping keys must be plain scalars")
-            key = _build(key_node, path + ("<key>",), {}, file)
+            key = _build(key_node, path + ("<key>",), {}, file, expansions)
             if not isinstance(key, (str, int)) or isinstance(key, bool):
                 key = str(key_node.value)
             if key in out:
                 raise _node_error(key_node, file, f"duplicate key {key!r}")
-            out[key] = _build(value_node, path + (key,), locations, file)
+            out[key] = _build(value_node, path + (key,), locations, file, expansions)
         return out
     if isinstance(node, yaml.SequenceNode):
         if node.tag != f"{_TAG}seq":
             raise _node_error(node, file, f"YAML tag {node.tag!r} is not allowed in data files")
-        return [_build(item, path + (i,), locations, file) for i, item in enumerate(node.value)]
-    if node.tag not in _SCALAR_TAGS:
+        return [_build(item, path + (i,), locations, file, expansions) for i, item in enumerate(node.value)]
+    if not isinstance(node, yaml.ScalarNode) or node.tag not in _SCALAR_TAGS:
         raise _node_error(node, file, f"YAML tag {node.tag!r} is not allowed in data files")
     return _scalar(node, file)
 
 
 def _compose_yaml(text: str, file: str | None) -> tuple[Any, dict[DataPath, tuple[int, int]]]:
     locations: dict[DataPath, tuple[int, int]] = {}
-    loader = _Composer(text)
+    try:
+        loader = _Composer(text)
+    except yaml.YAMLError as exc:  # the reader refuses control characters before parsing starts
+        raise DocumentError(f"not valid YAML: {exc}", file=file) from None
     try:
         node = loader.get_single_node()
         data = None if node is None else _build(node, (), locations, file)
@@ -188,7 +220,7 @@ def to_plain(value: Any) -> Any:
     if isinstance(value, datetime.date):
         return value.isoformat()
     if isinstance(value, Decimal):
-        if value.is_finite() and value == value.to_integral_value():
+        if value.is_finite() and value == value.to_integral_value() and value.adjusted() < 100:
             return int(value)
         return str(value)
     return value

@@ -60,5 +60,13 @@ class EngineError(IncubatorRulesError):
     """An evaluation engine failed or is not available."""
 
 
+class CaseError(IncubatorRulesError):
+    """A test-case file is malformed, or names something its ruleset or carrier lacks."""
+
+
+class PortfolioError(IncubatorRulesError):
+    """A district portfolio (carriers, snapshots, designations) is malformed or inconsistent."""
+
+
 class ScenarioError(IncubatorRulesError):
     """A scenario is malformed, or cannot be applied to a ruleset or a carrier."""

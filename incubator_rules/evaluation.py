@@ -12,7 +12,7 @@ from .errors import EngineError, IncubatorRulesError
 from .rules import DECIDERS, MATCHES, Context
 from .ruleset import Ruleset, load_ruleset
 
-ENGINES = ("native",)
+ENGINES = ("native", "durable")
 
 
 def evaluate(
@@ -31,6 +31,11 @@ def evaluate(
     if not isinstance(carrier, Carrier):
         raise IncubatorRulesError(f"expected a Carrier, got {type(carrier).__name__}", field="carrier")
     rs, day, chosen = prepare(ruleset, as_of, readings)
+    if engine == "durable":
+        from .durable import durable_decisions
+
+        ctx = Context(carrier, carrier.events_until(day), day, rs, chosen)
+        return assemble(ctx, durable_decisions(ctx), engine)
     if engine != "native":
         raise EngineError(f"unknown engine {engine!r}; available: {', '.join(ENGINES)}", field="engine")
     return evaluate_prepared(carrier, rs, day, chosen)

@@ -634,7 +634,7 @@ def _amounts(rule: Rule, diff_rule: Rule | None, ctx: Context, candidates: list[
         already = sum(amt for _, _, amt in paid)
         full = c.value.amount
         code = "awarded" if c.outcome.status == "met" else "pending"
-        common = dict(payable_on=c.outcome.date, events=(c.event.id,) + c.outcome.events,
+        common: dict[str, Any] = dict(payable_on=c.outcome.date, events=(c.event.id,) + c.outcome.events,
                       full_amount=full, already_received=already, amount_in_force_from=c.value.start,
                       condition=c.condition)
         if already == 0 or diff_prep is None:
@@ -669,7 +669,7 @@ def excellence_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) -> 
     per_year = ctx.reading(rule, "per") == "per_year"
     grades = rule.params["grades"]
     delisted_on: datetime.date | None = None
-    seen: set[tuple[Any, ...]] = set()
+    seen: dict[tuple[Any, ...], int] = {}  # award key -> highest amount awarded so far
     own = kind = ctx.carrier.kind
     column = prep.columns[kind]
     start, end = period.start, period.end
@@ -701,12 +701,14 @@ def excellence_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) -> 
             out.append(_make(prep, ctx, "not_excellent", event, clauses))
         else:
             key = (event.year,) if per_year else (event.year, event.level)
-            if key in seen:
-                out.append(_make(prep, ctx, "already_awarded", event, clauses + ruleset.readings[rule.readings["per"]].clauses))
+            already = seen.get(key, 0)
+            if value.amount <= already:
+                out.append(_make(prep, ctx, "already_awarded", event, clauses + ruleset.readings[rule.readings["per"]].clauses,
+                                 full_amount=value.amount, already_received=already))
                 continue
-            seen.add(key)
-            out.append(_make(prep, ctx, "awarded", event, clauses, value.amount, event.date,
-                             full_amount=value.amount, amount_in_force_from=value.start))
+            seen[key] = value.amount
+            out.append(_make(prep, ctx, "awarded", event, clauses, value.amount - already, event.date,
+                             full_amount=value.amount, already_received=already, amount_in_force_from=value.start))
     return out
 
 

@@ -23,7 +23,7 @@ from .batch import (
 )
 from .budget import Budget, Tally
 from .carrier import Carrier, parse_date
-from .documents import Source, read_document, to_plain
+from .documents import Document, Source, read_document, to_plain
 from .errors import IncubatorRulesError, ScenarioError
 from .evaluation import evaluate_prepared, prepare
 from .progress import Progress
@@ -356,7 +356,11 @@ def _dump(data: Any) -> str:
 
 def load_scenarios(path: str | Path) -> list[Scenario]:
     """Scenarios from a YAML or JSON file: one scenario, a list, or a mapping with ``scenarios``."""
-    doc = read_document(path)
+    return scenarios_from_document(read_document(path))
+
+
+def scenarios_from_document(doc: Document) -> list[Scenario]:
+    """Scenarios from a parsed scenario file; errors name the file, line and field."""
     data, at = doc.data, ()
     if isinstance(data, Mapping) and "scenarios" in data:
         if set(data) != {"scenarios"}:
@@ -475,7 +479,7 @@ class Comparison:
         return comparison_html(self)
 
 
-def portfolio_carriers(portfolio: Any) -> list[Carrier]:
+def _carriers_of(portfolio: Any) -> list[Carrier]:
     """The carriers of a portfolio: a list of carriers, a portfolio file, or an object with ``carriers``."""
     if isinstance(portfolio, (str, Path)):
         return load_carriers(portfolio)
@@ -543,7 +547,7 @@ def compare(
     for i, s in enumerate(every):
         if not isinstance(s, Scenario):
             raise IncubatorRulesError(f"expected a Scenario, got {type(s).__name__}", field=f"scenarios[{i}]")
-    carriers = portfolio_carriers(portfolio)
+    carriers = _carriers_of(portfolio)
     names = _names(every)
     base_rs, default_day, _ = prepare(ruleset, as_of, None)
     plans = [_plan(s, n, base_rs, default_day) for s, n in zip(every, names)]

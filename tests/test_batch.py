@@ -88,29 +88,34 @@ def test_progress_on_auto_stays_quiet_on_short_runs():
 
 def test_a_portfolio_file_round_trips(tmp_path):
     path = tmp_path / "district.yaml"
-    ir.save_carriers(path, DISTRICT[:30], name="test district", comment="made by a test")
+    ir.save_carriers(path, DISTRICT[:30], id="test", name="test district", comment="made by a test")
     assert ir.load_carriers(path) == DISTRICT[:30]
 
 
 def test_a_bad_carrier_in_a_portfolio_file_is_located(tmp_path):
     path = tmp_path / "bad.yaml"
     path.write_text(
-        "carriers:\n"
-        "  - {id: a, name: A, kind: maker_space, events: []}\n"
-        "  - id: b\n"
-        "    name: B\n"
-        "    kind: tea_house\n",
+        "- {id: a, name: A, kind: maker_space, events: []}\n"
+        "- id: b\n"
+        "  name: B\n"
+        "  kind: tea_house\n",
         encoding="utf-8",
     )
     with pytest.raises(ir.CarrierError) as info:
         ir.load_carriers(path)
-    assert info.value.field == "carriers[1].kind" and info.value.line == 5
+    assert info.value.field == "[1].kind" and info.value.line == 4
+
+
+def test_a_district_portfolio_file_gives_its_carriers():
+    assert [c.id for c in ir.load_carriers("examples/wanzhou-portfolio.yaml")] == [
+        c.id for c in ir.load_portfolio("examples/wanzhou-portfolio.yaml").carriers
+    ]
 
 
 def test_duplicate_carrier_ids_are_refused(tmp_path):
     path = tmp_path / "dup.yaml"
-    ir.save_carriers(path, [DISTRICT[0], DISTRICT[0]])
-    with pytest.raises(ir.CarrierError, match="duplicate carrier id"):
+    ir.save_carriers(path, [DISTRICT[0], DISTRICT[0]], id="dup", name="dup")
+    with pytest.raises(ir.IncubatorRulesError, match="duplicate carrier id"):
         ir.load_carriers(path)
 
 

@@ -1,0 +1,228 @@
+"""Checking ruleset, carrier, case and other policy files: every problem, each with its file, line and column."""
+
+from __future__ import annotations
+
+import importlib
+import re
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping
+
+import attrs
+
+from .cases import carrier_problems, in_file_order, prefixed, sub_source, validate_cases
+from .documents import Document, parse_json, parse_yaml
+from .errors import DocumentError, IncubatorRulesError, RulesetError
+from .ruleset import RULESETS_DIR, content_sha256, validate_ruleset
+from .versions import lock_path_for, version_conflict
+
+RULESET, CARRIER, CASE, PORTFOLIO = "ruleset", "carrier", "case", "portfolio"
+SCENARIO = "scenario"  # what-if scenarios (incubator_rules.scenario)
+# Policy files of the other types declare ``type:`` (see incubator_rules.policyfile); their loaders stop at the first problem.
+POLICY_LOADERS = {
+    "targets": "incubator_rules.targets:load_targets",
+    "management": "incubator_rules.management:load_management",
+    "criteria": "incubator_rules.readiness:load_criteria",
+}
+FILE_TYPES = (RULESET, CARRIER, CASE, PORTFOLIO, SCENARIO, *POLICY_LOADERS)
+VERSIONED = (RULESET, *POLICY_LOADERS)
+SUFFIXES = (".yaml", ".yml", ".json")
+_MODELINE = re.compile(r"^#\s*yaml-language-server:\s*\$schema=(\S+)", re.MULTILINE)
+
+
+@attrs.frozen
+class CheckResult:
+    """What checking one file found. ``readable`` is False when the file could not be read or recognised."""
+
+    path: str
+    file_type: str | None
+    problems: tuple[IncubatorRulesError, ...]
+    readable: bool = True
+
+    @property
+    def ok(self) -> bool:
+        """True when the file is readable and has no problems."""
+        return self.readable and not self.problems
+
+
+def display_path(path: str | Path) -> str:
+    """A path relative to the current directory when it lies inside it, else as given."""
+    p = Path(path)
+    try:
+        return str(p.resolve().relative_to(Path.cwd().resolve()))
+    except (ValueError, OSError):
+        return str(path)
+
+
+def detect_type(data: Any, text: str = "") -> str | None:
+    """The file's type, from its ``type:``, a ``$schema`` reference or else its keys; None if unsure."""
+    if isinstance(data, Mapping) and data.get("type") in ("reward", *POLICY_LOADERS):
+        return RULESET if data["type"] == "reward" else str(data["type"])
+    schema = data.get("$schema") if isinstance(data, Mapping) else None
+    if not isinstance(schema, str):
+        found = _MODELINE.search(text[:2000])
+        schema = found.group(1) if found else None
+    if isinstance(schema, str):
+        name = schema.rsplit("/", 1)[-1]
+        for file_type in (RULESET, CARRIER, CASE, PORTFOLIO):
+            if name.startswith(file_type):
+                return file_type
+    if isinstance(data, list):
+        return PORTFOLIO
+    if not isinstance(data, Mapping):
+        return None
+    if "cases" in data or "expected" in data or ("carrier" in data and "as_of" in data):
+        return CASE
+    if "rules" in data or "tables" in data:
+        return RULESET
+    if "scenarios" in data:
+        return SCENARIO
+    if "carriers" in data:
+        return PORTFOLIO
+    if "events" in data or "kind" in data:
+        return CARRIER
+    return None
+
+
+def read_for_check(path: str | Path) -> tuple[Document, str]:
+    """Parse a file as YAML or JSON (by suffix), also returning its text."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DocumentError(f"cannot read file: {exc}", file=str(path)) from None
+    doc = parse_json(text, str(path)) if p.suffix.lower() == ".json" else parse_yaml(text, str(path))
+    return doc, text
+
+
+def check_file(path: str | Path, file_type: str | None = None, lock: str | Path | None = None) -> CheckResult:
+    """Check one file; the type is detected unless given."""
+    name = str(path)
+    try:
+        doc, text = read_for_check(path)
+    except DocumentError as exc:
+        return CheckResult(name, None, (exc,), readable=False)
+    file_type = file_type or detect_type(doc.data, text)
+    if file_type is None:
+        message = (
+            "cannot tell whether this is a ruleset, carrier or case file: "
+            "add a `# yaml-language-server: $schema=...` line naming its schema"
+        )
+        return CheckResult(name, None, (DocumentError(message, file=name, line=1, column=1),), readable=False)
+    return CheckResult(name, file_type, tuple(in_file_order(check_document(doc, file_type, lock))))
+
+
+def check_document(doc: Document, file_type: str, lock: str | Path | None = None) -> list[IncubatorRulesError]:
+    """Every problem of a parsed document of a known type, including a released version reused."""
+    problems = validate_document(doc, file_type)
+    if file_type in VERSIONED:
+        problems += version_problems(doc, lock)
+    return problems
+
+
+def validate_document(doc: Document, file_type: str) -> list[IncubatorRulesError]:
+    """The document's own problems (the lock of released versions aside)."""
+    if file_type == RULESET:
+        return list(validate_ruleset(doc)[1])
+    if file_type == CARRIER:
+        return carrier_problems(doc.data, doc.source)[1]
+    if file_type == CASE:
+        return validate_cases(doc)[1]
+    if file_type == PORTFOLIO:
+        return check_portfolio(doc)
+    if file_type == SCENARIO:
+        from .scenario import scenarios_from_document
+
+        return _first_problem(lambda: scenarios_from_document(doc), doc)
+    return _first_problem(lambda: policy_loader(file_type)(doc.source.file), doc)
+
+
+def policy_loader(file_type: str) -> Callable[[Any], Any]:
+    """The loader of a policy file type other than reward rulesets."""
+    module, name = POLICY_LOADERS[file_type].split(":")
+    return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
+
+
+def _first_problem(load: Callable[[], Any], doc: Document) -> list[IncubatorRulesError]:
+    """The first problem another type's loader finds (those loaders stop at the first)."""
+    if doc.source.file is None:
+        return [DocumentError("this kind of file can only be checked from a file")]
+    try:
+        load()
+    except IncubatorRulesError as exc:
+        return [exc]
+    except Exception as exc:  # a loader bug must not take the whole check down with it
+        return [DocumentError(f"the loader failed ({type(exc).__name__}: {exc}); please report this", file=doc.source.file)]
+    return []
+
+
+def version_problems(doc: Document, lock: str | Path | None = None) -> list[IncubatorRulesError]:
+    """A problem when the file's declared version was released with other content (see versions.lock)."""
+    data = doc.data
+    if not (isinstance(data, Mapping) and isinstance(data.get("id"), str) and isinstance(data.get("version"), str)):
+        return []
+    lock_file = Path(lock) if lock is not None else lock_path_for(doc.source.file)
+    try:
+        release = version_conflict(data["id"], data["version"], content_sha256(data), lock_file)
+    except DocumentError as exc:
+        return [exc]
+    if release is None:
+        return []
+    return [doc.source.error(
+        RulesetError, ("version",),
+        f"version {data['version']} of {data['id']} was released with other content "
+        f"(sha256 {release.sha256[:12]}..., {display_path(lock_file)}:{release.line}); "
+        f"declare a new version for the changed ruleset",
+    )]
+
+
+def check_portfolio(doc: Document) -> list[IncubatorRulesError]:
+    """Problems of a portfolio: every carrier of a list, or a district portfolio (a mapping with ``carriers``)."""
+    data = doc.data
+    if isinstance(data, Mapping) and "carriers" in data:
+        from .portfolio import portfolio_from_dict
+
+        base = Path(doc.source.file).parent if doc.source.file else None
+        return _first_problem(lambda: portfolio_from_dict(data, doc.source, base_dir=base), doc)
+    if not isinstance(data, list):
+        return [doc.source.error(DocumentError, (), "expected a list of carriers")]
+    problems: list[IncubatorRulesError] = []
+    for i, raw in enumerate(data):
+        found = carrier_problems(raw, sub_source(doc.source, (i,)))[1]
+        problems.extend(prefixed(p, (i,)) for p in found)
+    return problems
+
+
+def release_identity(id_or_path: str | Path) -> tuple[str, str, str, Path]:
+    """(id, version, sha256, path) of a valid ruleset or other policy file, given its path or shipped id.
+
+    Raises the file's first problem when it is not valid.
+    """
+    path = Path(id_or_path)
+    if not path.suffix and not path.exists():
+        path = RULESETS_DIR / f"{id_or_path}.yaml"
+    doc, text = read_for_check(path)
+    file_type = detect_type(doc.data, text)
+    if file_type not in VERSIONED:
+        raise RulesetError(f"not a ruleset or policy file (found: {file_type or 'unknown'})", file=str(path))
+    problems = validate_document(doc, file_type)
+    if problems:
+        raise problems[0]
+    data = doc.data
+    return data["id"], data["version"], content_sha256(data), path
+
+
+def expand(paths: Iterable[str | Path]) -> list[Path]:
+    """Files named directly, and the YAML and JSON files inside named directories (sorted)."""
+    out: list[Path] = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            out.extend(sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUFFIXES))
+        else:
+            out.append(p)
+    return out
+
+
+def check_paths(paths: Iterable[str | Path], lock: str | Path | None = None) -> list[CheckResult]:
+    """Check files and directories of files."""
+    return [check_file(p, lock=lock) for p in expand(paths)]

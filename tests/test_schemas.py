@@ -1,0 +1,158 @@
+"""The JSON Schemas and the loaders agree: shipped files pass both, broken files fail both."""
+
+import datetime
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import jsonschema
+import pytest
+from referencing import Registry, Resource
+
+from incubator_rules.carrier import _EVENT_FIELDS, CarrierKind, EventType, Grade, Level
+from incubator_rules.check import CARRIER, CASE, PORTFOLIO, RULESET, check_file, detect_type, read_for_check
+from incubator_rules.documents import read_document
+from incubator_rules.rules import KINDS
+
+ROOT = Path(__file__).resolve().parent.parent
+SCHEMAS = ROOT / "schemas"
+BROKEN = ROOT / "tests" / "broken"
+
+
+def _registry():
+    registry = Registry()
+    for path in SCHEMAS.glob("*.schema.json"):
+        registry = registry.with_resource(path.name, Resource.from_contents(json.loads(path.read_text(encoding="utf-8"))))
+    return registry
+
+
+REGISTRY = _registry()
+
+
+def schema(file_type):
+    return json.loads((SCHEMAS / f"{file_type}.schema.json").read_text(encoding="utf-8"))
+
+
+def as_editor_sees_it(value):
+    """Data as a YAML editor reads it: dates are text, numbers stay numbers."""
+    if isinstance(value, dict):
+        return {k: as_editor_sees_it(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [as_editor_sees_it(v) for v in value]
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
+        return int(value)
+    return value
+
+
+def schema_errors(path, file_type):
+    """What a YAML-aware editor would flag: the file's data against the schema."""
+    validator = jsonschema.Draft7Validator(schema(file_type), registry=REGISTRY, format_checker=jsonschema.FormatChecker())
+    data = as_editor_sees_it(read_document(path).data)
+    return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(data)]
+
+
+def shipped_files():
+    """Every shipped data file with a schema, with its type (other policy files have none yet)."""
+    candidates = sorted((ROOT / "rulesets").glob("*.yaml")) + sorted(
+        p for p in (ROOT / "examples").glob("*") if p.suffix in (".yaml", ".yml", ".json"))
+    candidates += sorted((ROOT / "tests" / "cases").rglob("*.yaml"))
+    candidates += [BROKEN / "base-ruleset.yaml", ROOT / "docs" / "walkthrough" / "portfolio.yaml"]
+    out = []
+    for path in candidates:
+        doc, text = read_for_check(path)
+        file_type = detect_type(doc.data, text)
+        if file_type in (RULESET, CARRIER, CASE, PORTFOLIO):
+            out.append((path, file_type))
+    return out
+
+
+def test_every_shipped_file_is_recognised_and_checks_clean():
+    for path in sorted((ROOT / "rulesets").glob("*.yaml")) + sorted((ROOT / "examples").glob("*.yaml")):
+        result = check_file(path)
+        assert (result.file_type is not None, [str(p) for p in result.problems]) == (True, []), path
+
+
+def broken_files():
+    return [(p, p.parent.name) for p in sorted(BROKEN.glob("*/*.yaml"))]
+
+
+def ident(item):
+    path, _ = item
+    return str(path.relative_to(ROOT))
+
+
+@pytest.mark.parametrize("file_type", [RULESET, CARRIER, CASE, PORTFOLIO])
+def test_schemas_are_valid_draft_7(file_type):
+    jsonschema.Draft7Validator.check_schema(schema(file_type))
+
+
+@pytest.mark.parametrize("item", shipped_files(), ids=ident)
+def test_shipped_file_passes_loader_and_schema(item):
+    path, file_type = item
+    result = check_file(path)
+    assert (result.file_type, [str(p) for p in result.problems]) == (file_type, [])
+    assert schema_errors(path, file_type) == []
+
+
+@pytest.mark.parametrize("item", [i for i in shipped_files() if i[1] != PORTFOLIO or i[0].parent.name == "walkthrough"], ids=ident)
+def test_shipped_yaml_names_its_schema_for_editors(item):
+    path, file_type = item
+    doc, text = read_for_check(path)
+    if path.suffix == ".json":
+        reference = doc.data["$schema"]
+    else:
+        first = text.splitlines()[0]
+        assert first.startswith("# yaml-language-server: $schema="), first
+        reference = first.split("=", 1)[1]
+    assert (path.parent / reference).resolve() == SCHEMAS / f"{file_type}.schema.json"
+    assert detect_type(doc.data, text) == file_type
+
+
+@pytest.mark.parametrize("item", broken_files(), ids=ident)
+def test_broken_file_is_rejected_by_loader_and_schema(item):
+    path, file_type = item
+    expect = path.read_text(encoding="utf-8").splitlines()[1].removeprefix("# expect: ")
+    result = check_file(path, file_type=file_type)
+    assert result.problems, "the loader accepted it"
+    assert any(expect in p.message for p in result.problems), [str(p) for p in result.problems]
+    assert schema_errors(path, file_type), "the schema accepted it"
+
+
+def test_the_corpus_covers_each_file_type():
+    kinds = [t for _, t in broken_files()]
+    assert {t: kinds.count(t) >= 10 for t in (RULESET, CARRIER, CASE)} == {RULESET: True, CARRIER: True, CASE: True}
+
+
+# The schemas restate what the code knows; these tests say where they must change together.
+
+
+def test_ruleset_schema_knows_every_rule_kind_its_parameters_roles_and_outcomes():
+    rule = schema(RULESET)["definitions"]["rule"]
+    assert rule["properties"]["kind"]["enum"] == list(KINDS)
+    by_kind = {branch["if"]["properties"]["kind"]["const"]: branch["then"] for branch in rule["allOf"]}
+    for name, spec in KINDS.items():
+        then = by_kind[name]
+        assert set(spec.params) <= set(then["required"]), name
+        assert set(then["properties"]["readings"]["required"]) == set(spec.roles), name
+        codes = then["properties"].get("explanations", {}).get("required", [])
+        assert list(codes) == list(spec.codes), name
+
+
+def test_schemas_know_every_level_kind_grade_and_event_type():
+    rs, carrier = schema(RULESET), schema(CARRIER)
+    values = rs["definitions"]["table"]["properties"]["columns"]["additionalProperties"]["properties"]["values"]
+    assert values["required"] == [lv.value for lv in Level]
+    assert rs["properties"]["columns"]["additionalProperties"]["items"]["enum"] == [k.value for k in CarrierKind]
+    assert carrier["properties"]["kind"]["enum"] == [k.value for k in CarrierKind]
+    event = carrier["definitions"]["event"]
+    assert event["properties"]["type"]["enum"] == [t.value for t in EventType]
+    for branch in event["allOf"]:
+        etype = EventType(branch["if"]["properties"]["type"]["const"])
+        fields = _EVENT_FIELDS[etype]
+        assert set(branch["then"]["properties"]) == {"id", "type", "date", "document", "note", *fields}
+        assert set(branch["then"]["required"]) == {"type", "date", *(f for f, need in fields.items() if need == "r")}
+    assert carrier["properties"]["events"]["items"] == {"$ref": "#/definitions/event"}
+    grades = rs["definitions"]["rule"]["allOf"][list(KINDS).index("evaluation_excellence")]["then"]["properties"]["grades"]
+    assert grades["items"]["enum"] == [g.value for g in Grade]
