@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/check_equivalence.py --ref 38aca2f --carriers 3000
+    python benchmarks/check_equivalence.py --ref fefbf65 --carriers 3000
 
 The code at ``--ref`` (any git ref) is extracted to a temporary folder and
 both versions evaluate the same synthetic carriers (plus same-day and
@@ -84,7 +84,7 @@ def run(tree: Path, carriers_file: Path, combos_file: Path, mode: str) -> list[s
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--ref", default="38aca2f", help="git ref of the engine to compare with")
+    parser.add_argument("--ref", default="main", help="git ref of the engine to compare with")
     parser.add_argument("--carriers", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=11)
     args = parser.parse_args()
