@@ -112,7 +112,8 @@ def evaluate_many(
 
     if stream:
         return results()
-    return Evaluations(results())
+    with _gc_paused():  # held results make no cycles; scanning them again and again would dominate
+        return Evaluations(results())
 
 
 def _chunk_size(total: int | None, executor: Executor | None) -> int:

@@ -407,7 +407,7 @@ class _Explainer:
     show), since many decisions in a district read alike.
     """
 
-    _LIMIT = 50_000
+    _LIMIT = 4096  # texts remembered per outcome: enough for a district, bounded for a stream
 
     def __init__(self, zh: str, en: str) -> None:
         self.names = tuple(dict.fromkeys(_PLACEHOLDER.findall(zh) + _PLACEHOLDER.findall(en)))
