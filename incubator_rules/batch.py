@@ -214,12 +214,25 @@ def pack_carrier(c: Carrier) -> tuple[Any, ...]:
     """A carrier as plain tuples (cheap to pickle); ``unpack_carrier`` reverses it."""
     return (
         c.id, c.name, c.kind._value_, c.area,
-        tuple(
-            (e.id, e.type._value_, e.date.toordinal(), _value(e.level), _value(e.kind), e.year, _value(e.grade),
+        tuple([
+            (e.id, e.type._value_, e.date.toordinal(), None if e.level is None else e.level._value_,
+             None if e.kind is None else e.kind._value_, e.year, None if e.grade is None else e.grade._value_,
              e.amount, e.document, e.note)
             for e in c.events
-        ),
+        ]),
     )
+
+
+_DAYS: dict[int, datetime.date] = {}
+
+
+def _day(n: int) -> datetime.date:
+    found = _DAYS.get(n)
+    if found is None:
+        if len(_DAYS) >= 100_000:
+            _DAYS.clear()
+        found = _DAYS[n] = _fromordinal(n)
+    return found
 
 
 def unpack_carrier(t: tuple[Any, ...]) -> Carrier:
@@ -227,11 +240,11 @@ def unpack_carrier(t: tuple[Any, ...]) -> Carrier:
     cid, name, kind, area, events = t
     return Carrier(
         cid, name, _KIND[kind],
-        tuple(
-            Event(eid, _TYPE[etype], _fromordinal(day), _LEVEL.get(level), _KIND.get(ekind), year, _GRADE.get(grade),
+        tuple([
+            Event(eid, _TYPE[etype], _day(day), _LEVEL.get(level), _KIND.get(ekind), year, _GRADE.get(grade),
                   amount, doc, note)
             for eid, etype, day, level, ekind, year, grade, amount, doc, note in events
-        ),
+        ]),
         area,
     )
 
