@@ -93,14 +93,17 @@ def evaluate_many(
         with Progress(total, enabled=progress) as bar:
             if executor is None:
                 for chunk in _chunks(_checked(carriers), size):
-                    with _gc_paused():
-                        done = [
-                            evaluate_prepared(c, rs, day, chosen) if engine == "native"
-                            else evaluate(c, rs, day, chosen, engine)
-                            for c in chunk
-                        ]
+                    for c in chunk:
+                        # no cycle scans inside an evaluation; between two, its objects are gone or handed over
+                        paused = gc.isenabled()
+                        gc.disable()
+                        try:
+                            ev = evaluate_prepared(c, rs, day, chosen) if engine == "native" else evaluate(c, rs, day, chosen, engine)
+                        finally:
+                            if paused:
+                                gc.enable()
+                        yield ev
                     bar.update(len(chunk))
-                    yield from done
                 return
             job = _RulesetJob.of(rs, day, chosen, engine)
             for chunk, packed in run_chunks(
