@@ -172,6 +172,14 @@ def period(spec: Mapping[str, int]) -> relativedelta:
     return relativedelta(years=spec.get("years", 0), months=spec.get("months", 0), days=spec.get("days", 0))
 
 
+def after(day: datetime.date, spec: Mapping[str, int]) -> datetime.date | None:
+    """``day`` plus a ``{years, months, days}`` period; None when that falls beyond the calendar (after 9999-12-31)."""
+    try:
+        return day + period(spec)
+    except (ValueError, OverflowError):
+        return None
+
+
 def load_management(id_or_path: str | Path = DEFAULT_MANAGEMENT) -> ManagementRules:
     """Load a shipped management file by id or any file by path."""
     path = resolve_path(id_or_path, "management")
@@ -303,7 +311,7 @@ class _Run:
         if rect is not None:
             rule, scope = rect
             assert rule.reassess_within is not None
-            due = e.date + period(rule.reassess_within)
+            due = after(e.date, rule.reassess_within) or datetime.date.max  # due by the calendar's end at the latest
             self.open[e.level] = _Open(e, rule, RECTIFICATION, scope, kind, due)
         elif cancel is not None:
             rule, scope = cancel

@@ -24,7 +24,7 @@ from .carrier import Carrier, CarrierKind, EventType, Level, parse_date
 from .documents import Document, parse_yaml, read_document
 from .errors import IncubatorRulesError, RulesetError
 from .policyfile import MAX_NESTING, Header, PolicyReader, load_or_raise, resolve_path, validate_policy
-from .management import period
+from .management import after
 from .portfolio import METRICS, Portfolio, Snapshot, standing
 from .ruleset import Citation, describe
 
@@ -326,21 +326,23 @@ def check(
 
 def _operating(c: Criterion, carrier: Carrier, as_of: datetime.date) -> CriterionResult:
     assert c.operating is not None
-    length = period(c.operating)
+    operating = c.operating
     months = Fraction(c.operating.get("years", 0) * 12 + c.operating.get("months", 0))
     events = carrier.events_until(as_of)
     started = next((e.date for e in events if e.type is EventType.OPERATION_STARTED), None)
     if started is not None:
-        done = started + length <= as_of
+        complete = after(started, operating)
+        done = complete is not None and complete <= as_of
         held = Fraction(_months_between(started, as_of))
         if done:
             return CriterionResult(c.id, c.title_zh, c.title_en, MET, months, held, None, None, "months", None)
         return CriterionResult(
             c.id, c.title_zh, c.title_en, MISSED, months, held, months - held, months - held, "months",
-            f"operating since {started}; the period is complete on {started + length}", needed_of="months",
+            f"operating since {started}; the period is complete on {complete or 'a date after 9999-12-31'}", needed_of="months",
         )
     first = next((e.date for e in events if e.type.is_accreditation), None)
-    if first is not None and first + length <= as_of:
+    since_first = None if first is None else after(first, operating)
+    if first is not None and since_first is not None and since_first <= as_of:
         return CriterionResult(
             c.id, c.title_zh, c.title_en, MET, months, Fraction(_months_between(first, as_of)), None, None, "months",
             f"no operation start recorded; operating at least since its accreditation on {first}",
