@@ -10,7 +10,7 @@ from typing import Any, Callable, Iterable, Mapping
 import attrs
 
 from .cases import carrier_problems, in_file_order, prefixed, sub_source, validate_cases
-from .documents import Document, parse_json, parse_yaml
+from .documents import Document, parse_json, parse_yaml, read_text
 from .errors import DocumentError, IncubatorRulesError, RulesetError
 from .ruleset import RULESETS_DIR, content_sha256, validate_ruleset
 from .versions import lock_path_for, version_conflict
@@ -83,10 +83,7 @@ def detect_type(data: Any, text: str = "") -> str | None:
 def read_for_check(path: str | Path) -> tuple[Document, str]:
     """Parse a file as YAML or JSON (by suffix), also returning its text."""
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DocumentError(f"cannot read file: {exc}", file=str(path)) from None
+    text = read_text(p)
     doc = parse_json(text, str(path)) if p.suffix.lower() == ".json" else parse_yaml(text, str(path))
     return doc, text
 

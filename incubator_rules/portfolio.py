@@ -24,6 +24,7 @@ import attrs
 from .carrier import Carrier, CarrierKind, Event, EventType, Level, parse_date
 from .documents import DataPath, Source, read_document
 from .errors import CarrierError, PortfolioError
+from .ruleset import describe
 
 Number = int | Decimal
 
@@ -346,9 +347,9 @@ def _parse_csv(text: str, file: str | None) -> list[tuple[Snapshot, int]]:
         key = _ID_COLUMNS.get(name) or _HEADERS.get(name)
         if key is None:
             allowed = ", ".join(["carrier_id", "date", *METRICS])
-            raise PortfolioError(f"unknown column {name!r}; expected one of: {allowed}", file=file, line=1, column=i + 1)
+            raise PortfolioError(f"unknown column {describe(name)}; expected one of: {allowed}", file=file, line=1, column=i + 1)
         if key in columns:
-            raise PortfolioError(f"column {name!r} appears twice", file=file, line=1, column=i + 1)
+            raise PortfolioError(f"column {describe(name)} appears twice", file=file, line=1, column=i + 1)
         columns.append(key)
     for needed in ("carrier_id", "date"):
         if needed not in columns:
@@ -398,7 +399,7 @@ def _csv_number(text: str, metric: Metric) -> Number:
 def metric_value(value: Any, metric: Metric) -> Number:
     """A validated metric value: a non-negative int, or a Decimal for fractional metrics."""
     if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
-        raise ValueError(f"expected a number for {metric.name}, got {value!r}")
+        raise ValueError(f"expected a number for {metric.name}, got {describe(value)}")
     out: Number = value
     if isinstance(value, Decimal):
         if not value.is_finite():
@@ -434,7 +435,7 @@ class _PortfolioReader:
 
     def mapping(self, value: Any, path: tuple[Any, ...], allowed: tuple[str, ...] | None = None) -> Mapping[str, Any]:
         if not isinstance(value, Mapping):
-            raise self.fail(path, f"expected a mapping, got {type(value).__name__}")
+            raise self.fail(path, f"expected a mapping, got {describe(value)}")
         for key in value:
             if allowed is not None and key not in allowed and key != "$schema":
                 raise self.fail(path + (key,), f"unknown field; expected one of: {', '.join(allowed)}")
@@ -442,7 +443,7 @@ class _PortfolioReader:
 
     def text(self, value: Any, path: tuple[Any, ...]) -> str:
         if not isinstance(value, str) or not value.strip():
-            raise self.fail(path, f"expected a non-empty string, got {value!r}")
+            raise self.fail(path, f"expected a non-empty string, got {describe(value)}")
         return value
 
     def date(self, value: Any, path: tuple[Any, ...]) -> datetime.date:
@@ -528,7 +529,7 @@ class _PortfolioReader:
                 raise self.fail(p + (key,), "required field is missing")
         tag = self.text(raw["tag"], p + ("tag",))
         if tag not in DESIGNATIONS:
-            raise self.fail(p + ("tag",), f"unknown designation {tag!r}; expected one of: {', '.join(DESIGNATIONS)}")
+            raise self.fail(p + ("tag",), f"unknown designation {describe(tag)}; expected one of: {', '.join(DESIGNATIONS)}")
         day = self.date(raw["date"], p + ("date",))
         until = None if raw.get("until") is None else self.date(raw["until"], p + ("until",))
         if until is not None and until <= day:
@@ -541,14 +542,14 @@ class _PortfolioReader:
         for s, file, line in snapshots:
             if s.carrier_id not in carriers:
                 raise PortfolioError(
-                    f"snapshot for unknown carrier {s.carrier_id!r} (dated {s.date}); "
+                    f"snapshot for unknown carrier {describe(s.carrier_id)} (dated {s.date}); "
                     "every carrier must be described in the portfolio file",
                     field="carrier_id", file=file, line=line,
                 )
             key = (s.carrier_id, s.date)
             if key in seen:
                 raise PortfolioError(
-                    f"two snapshots of carrier {s.carrier_id!r} dated {s.date} (also at {seen[key]})",
+                    f"two snapshots of carrier {describe(s.carrier_id)} dated {s.date} (also at {seen[key]})",
                     field="date", file=file, line=line,
                 )
             seen[key] = f"{file or '<data>'}:{line}"

@@ -391,3 +391,23 @@ def test_an_odd_file_type_is_refused_with_our_error(value):
     with pytest.raises(IncubatorRulesError) as err:
         ruleset_from_dict(data)
     assert err.value.field == "type"
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_a_pipe_or_a_directory_named_as_a_data_file_is_refused_not_read(tmp_path):
+    from incubator_rules.targets import load_targets
+
+    pipe = tmp_path / "pipe.yaml"
+    os.mkfifo(pipe)  # reading it would wait forever for a writer
+    for path in (pipe, tmp_path):
+        with pytest.raises(IncubatorRulesError, match="not a regular file"):
+            read_document(path)
+        with pytest.raises(IncubatorRulesError, match="not a regular file"):
+            load_targets(path)
+        assert not check_file(path).readable
+        with pytest.raises(IncubatorRulesError, match="no such file"):
+            read_snapshots_csv(path)
+    (tmp_path / "p.yaml").write_text(MINI_PORTFOLIO.replace("snaps.csv", "pipe.yaml"), encoding="utf-8")
+    with pytest.raises(IncubatorRulesError, match="snapshots file") as err:
+        load_portfolio(tmp_path / "p.yaml")
+    assert (err.value.field, err.value.line) == ("snapshots_csv", 3)
