@@ -13,9 +13,8 @@ into every citation of them.
 from __future__ import annotations
 
 import datetime
-import hashlib
-from pathlib import Path
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, Callable, Collection, Mapping, TypeVar
 
 import attrs
