@@ -21,9 +21,9 @@ from .errors import (
 )
 from .district import DistrictReport, district_report
 from .evaluation import evaluate
-from .management import ManagementDecision, load_management, manage, with_management
+from .management import ManagementDecision, load_management, manage, validate_management, with_management
 from .portfolio import Portfolio, Snapshot, load_portfolio
-from .readiness import Readiness, load_criteria, readiness
+from .readiness import Readiness, load_criteria, readiness, validate_criteria
 from .ruleset import (
     Citation,
     Ruleset,
@@ -34,7 +34,7 @@ from .ruleset import (
     validate_ruleset,
 )
 from .scenario import Comparison, Edit, Override, Scenario, compare, load_scenarios, save_scenarios
-from .targets import TargetRuleset, load_targets
+from .targets import TargetRuleset, load_targets, validate_targets
 
 __version__ = "0.1.0"
 
@@ -103,6 +103,9 @@ __all__ = [
     "save_carriers",
     "save_scenarios",
     "shipped_rulesets",
+    "validate_criteria",
+    "validate_management",
     "validate_ruleset",
+    "validate_targets",
     "with_management",
 ]

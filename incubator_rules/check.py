@@ -10,21 +10,21 @@ from typing import Any, Callable, Iterable, Mapping
 import attrs
 
 from .cases import carrier_problems, in_file_order, prefixed, sub_source, validate_cases
-from .documents import Document, parse_json, parse_yaml
+from .documents import Document, parse_json, parse_yaml, read_text
 from .errors import DocumentError, IncubatorRulesError, RulesetError
 from .ruleset import RULESETS_DIR, content_sha256, validate_ruleset
 from .versions import lock_path_for, version_conflict
 
 RULESET, CARRIER, CASE, PORTFOLIO = "ruleset", "carrier", "case", "portfolio"
 SCENARIO = "scenario"  # what-if scenarios (incubator_rules.scenario)
-# Policy files of the other types declare ``type:`` (see incubator_rules.policyfile); their loaders stop at the first problem.
-POLICY_LOADERS = {
-    "targets": "incubator_rules.targets:load_targets",
-    "management": "incubator_rules.management:load_management",
-    "criteria": "incubator_rules.readiness:load_criteria",
+# Policy files of the other types declare ``type:`` (see incubator_rules.policyfile); each has a collecting validator.
+POLICY_VALIDATORS = {
+    "targets": "incubator_rules.targets:validate_targets",
+    "management": "incubator_rules.management:validate_management",
+    "criteria": "incubator_rules.readiness:validate_criteria",
 }
-FILE_TYPES = (RULESET, CARRIER, CASE, PORTFOLIO, SCENARIO, *POLICY_LOADERS)
-VERSIONED = (RULESET, *POLICY_LOADERS)
+FILE_TYPES = (RULESET, CARRIER, CASE, PORTFOLIO, SCENARIO, *POLICY_VALIDATORS)
+VERSIONED = (RULESET, *POLICY_VALIDATORS)
 SUFFIXES = (".yaml", ".yml", ".json")
 _MODELINE = re.compile(r"^#\s*yaml-language-server:\s*\$schema=(\S+)", re.MULTILINE)
 
@@ -55,7 +55,7 @@ def display_path(path: str | Path) -> str:
 
 def detect_type(data: Any, text: str = "") -> str | None:
     """The file's type, from its ``type:``, a ``$schema`` reference or else its keys; None if unsure."""
-    if isinstance(data, Mapping) and data.get("type") in ("reward", *POLICY_LOADERS):
+    if isinstance(data, Mapping) and data.get("type") in ("reward", *POLICY_VALIDATORS):
         return RULESET if data["type"] == "reward" else str(data["type"])
     schema = data.get("$schema") if isinstance(data, Mapping) else None
     if not isinstance(schema, str):
@@ -63,7 +63,7 @@ def detect_type(data: Any, text: str = "") -> str | None:
         schema = found.group(1) if found else None
     if isinstance(schema, str):
         name = schema.rsplit("/", 1)[-1]
-        for file_type in (RULESET, CARRIER, CASE, PORTFOLIO):
+        for file_type in (RULESET, CARRIER, CASE, PORTFOLIO, SCENARIO, *POLICY_VALIDATORS):
             if name.startswith(file_type):
                 return file_type
     if isinstance(data, list):
@@ -86,10 +86,7 @@ def detect_type(data: Any, text: str = "") -> str | None:
 def read_for_check(path: str | Path) -> tuple[Document, str]:
     """Parse a file as YAML or JSON (by suffix), also returning its text."""
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DocumentError(f"cannot read file: {exc}", file=str(path)) from None
+    text = read_text(p)
     doc = parse_json(text, str(path)) if p.suffix.lower() == ".json" else parse_yaml(text, str(path))
     return doc, text
 
@@ -133,19 +130,17 @@ def validate_document(doc: Document, file_type: str) -> list[IncubatorRulesError
         from .scenario import scenarios_from_document
 
         return _first_problem(lambda: scenarios_from_document(doc), doc)
-    return _first_problem(lambda: policy_loader(file_type)(doc.source.file), doc)
+    return list(policy_validator(file_type)(doc)[1])
 
 
-def policy_loader(file_type: str) -> Callable[[Any], Any]:
-    """The loader of a policy file type other than reward rulesets."""
-    module, name = POLICY_LOADERS[file_type].split(":")
+def policy_validator(file_type: str) -> Callable[[Document], tuple[Any, tuple[IncubatorRulesError, ...]]]:
+    """The collecting validator of a policy file type other than reward rulesets."""
+    module, name = POLICY_VALIDATORS[file_type].split(":")
     return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
 
 
 def _first_problem(load: Callable[[], Any], doc: Document) -> list[IncubatorRulesError]:
-    """The first problem another type's loader finds (those loaders stop at the first)."""
-    if doc.source.file is None:
-        return [DocumentError("this kind of file can only be checked from a file")]
+    """The first problem a loader that stops at the first finds (the portfolio loader)."""
     try:
         load()
     except IncubatorRulesError as exc:

@@ -202,13 +202,26 @@ def parse_yaml(text: str, file: str | None = None) -> Document:
 def read_document(path: str | Path) -> Document:
     """Read a ``.json``, ``.yaml`` or ``.yml`` file."""
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DocumentError(f"cannot read file: {exc}", file=str(path)) from None
+    text = read_text(p)
     if p.suffix.lower() == ".json":
         return parse_json(text, str(path))
     return parse_yaml(text, str(path))
+
+
+MAX_FILE_BYTES = 64 * 1024 * 1024
+
+
+def read_text(path: str | Path) -> str:
+    """The UTF-8 text of a regular file of reasonable size; anything else raises DocumentError."""
+    p = Path(path)
+    try:
+        if not p.is_file():
+            raise DocumentError("cannot read file: no such file (or not a regular file)", file=str(path))
+        if p.stat().st_size > MAX_FILE_BYTES:
+            raise DocumentError(f"cannot read file: larger than {MAX_FILE_BYTES // (1024 * 1024)} MB", file=str(path))
+        return p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DocumentError(f"cannot read file: {exc}", file=str(path)) from None
 
 
 def to_plain(value: Any) -> Any:

@@ -18,13 +18,13 @@ from typing import Any, Mapping, Sequence
 import attrs
 from dateutil.relativedelta import relativedelta
 
-from .carrier import Carrier, CarrierKind, Event, EventType, Grade, Level, parse_date, parse_enum
+from .carrier import Carrier, CarrierKind, Event, EventType, Grade, Level, parse_date
 from .decision import Decision, Evaluation
 from .documents import Document, parse_yaml, read_document
-from .errors import IncubatorRulesError
-from .policyfile import Header, PolicyReader, resolve_path
+from .errors import IncubatorRulesError, RulesetError
+from .policyfile import Header, PolicyReader, load_or_raise, resolve_path, validate_policy
 from .portfolio import standing
-from .ruleset import Citation
+from .ruleset import Citation, describe
 
 DEFAULT_MANAGEMENT = "chongqing-dynamic-management"
 
@@ -172,6 +172,14 @@ def period(spec: Mapping[str, int]) -> relativedelta:
     return relativedelta(years=spec.get("years", 0), months=spec.get("months", 0), days=spec.get("days", 0))
 
 
+def after(day: datetime.date, spec: Mapping[str, int]) -> datetime.date | None:
+    """``day`` plus a ``{years, months, days}`` period; None when that falls beyond the calendar (after 9999-12-31)."""
+    try:
+        return day + period(spec)
+    except (ValueError, OverflowError):
+        return None
+
+
 def load_management(id_or_path: str | Path = DEFAULT_MANAGEMENT) -> ManagementRules:
     """Load a shipped management file by id or any file by path."""
     path = resolve_path(id_or_path, "management")
@@ -184,8 +192,14 @@ def parse_management(text: str, file: str | None = None) -> ManagementRules:
 
 
 def management_from_document(doc: Document) -> ManagementRules:
-    """Validate a parsed management document."""
-    return _ManagementReader(doc.source).read(doc)
+    """Validate a parsed management document and build the rules; raises RulesetError on the first problem."""
+    return load_or_raise(validate_management(doc))
+
+
+def validate_management(doc: Document) -> tuple[ManagementRules | None, tuple[RulesetError, ...]]:
+    """Read a parsed management document, collecting every problem; the rules are None when there is any."""
+    reader = _ManagementReader(doc.source)
+    return validate_policy(reader, lambda: reader.read(doc))
 
 
 _CACHE: dict[str, ManagementRules] = {}
@@ -297,7 +311,7 @@ class _Run:
         if rect is not None:
             rule, scope = rect
             assert rule.reassess_within is not None
-            due = e.date + period(rule.reassess_within)
+            due = after(e.date, rule.reassess_within) or datetime.date.max  # due by the calendar's end at the latest
             self.open[e.level] = _Open(e, rule, RECTIFICATION, scope, kind, due)
         elif cancel is not None:
             rule, scope = cancel
@@ -443,75 +457,85 @@ _RULE_KEYS = ("id", "kind", "title", "grades", "reassess_within", "applies_to", 
 
 @attrs.frozen
 class _ManagementReader(PolicyReader):
-    def read(self, doc: Document) -> ManagementRules:
+    def read(self, doc: Document) -> ManagementRules | None:
         header = self.header(doc, "management", ("rules",))
         for name, allowed in READINGS.items():
             self.need_reading(header, name, allowed, ("readings",))
-        raw_rules = self.get(doc.data, "rules", ())
-        if not isinstance(raw_rules, list) or not raw_rules:
-            raise self.fail(("rules",), "expected a non-empty list of rules")
-        rules: list[ManagementRule] = []
+        raw_rules = self.entries(doc.data, "rules")
+        rules = [self.rule(raw, ("rules", i), header) for i, raw in enumerate(raw_rules)]
+        ids: dict[str, int] = {}
+        kinds: dict[str, int] = {}
         for i, raw in enumerate(raw_rules):
-            rule = self.rule(raw, ("rules", i), header)
-            if any(r.id == rule.id for r in rules):
-                raise self.fail(("rules", i, "id"), f"duplicate rule id {rule.id!r}")
-            if any(r.kind == rule.kind for r in rules):
-                raise self.fail(("rules", i, "kind"), f"a second {rule.kind} rule; each kind appears once")
-            rules.append(rule)
-        return ManagementRules(header, tuple(rules))
+            if not isinstance(raw, Mapping):
+                continue
+            rid, kind = raw.get("id"), raw.get("kind")
+            if isinstance(rid, str):
+                if rid in ids:
+                    self.problem(("rules", i, "id"), f"duplicate rule id {rid!r} (also rules[{ids[rid]}])")
+                ids.setdefault(rid, i)
+            if isinstance(kind, str) and kind in OUTCOMES:
+                if kind in kinds:
+                    self.problem(("rules", i, "kind"), f"a second {kind} rule (also rules[{kinds[kind]}]); each kind appears once")
+                kinds.setdefault(kind, i)
+        if self.problems:
+            return None
+        return ManagementRules(self.finish(header, doc), tuple(r for r in rules if r is not None))
 
-    def rule(self, raw: Any, p: tuple[Any, ...], header: Header) -> ManagementRule:
+    def rule(self, raw: Any, p: tuple[Any, ...], header: Header) -> ManagementRule | None:
         raw = self.mapping(raw, p, _RULE_KEYS)
+        if raw is None:
+            return None
+        before = self.count()
         rid = self.text(raw, "id", p)
-        kind = self.text(raw, "kind", p)
-        if kind not in OUTCOMES:
-            raise self.fail(p + ("kind",), f"unknown rule kind {kind!r}; expected one of: {', '.join(OUTCOMES)}")
+        value = self.get(raw, "kind", p)
+        kind = None if value is None else self.choice(value, p + ("kind",), OUTCOMES, "rule kind")
         zh, en = self.bilingual(raw, "title", p)
         if kind in (RECTIFICATION, CANCELLATION):
             grades = self.get(raw, "grades", p)
-            if grades != [Grade.FAIL.value]:
-                raise self.fail(p + ("grades",), "the dynamic-management rules act on the fail grade: write grades: [fail]")
+            if grades is not None and grades != [Grade.FAIL.value]:
+                self.problem(p + ("grades",), "the dynamic-management rules act on the fail grade: write grades: [fail]")
+        elif kind is not None and raw.get("grades") is not None:
+            self.problem(p + ("grades",), f"a {kind} rule has no grades")
         within = None
         if kind == RECTIFICATION:
-            value = self.mapping(self.get(raw, "reassess_within", p), p + ("reassess_within",), ("years", "months", "days"))
-            for k, v in value.items():
-                if isinstance(v, bool) or not isinstance(v, int) or v < 0:
-                    raise self.fail(p + ("reassess_within", k), f"expected a whole non-negative number, got {v!r}")
-            if not any(value.values()):
-                raise self.fail(p + ("reassess_within",), "a period must be longer than zero")
-            within = dict(value)
-        elif raw.get("reassess_within") is not None:
-            raise self.fail(p + ("reassess_within",), f"a {kind} rule has no reassess_within")
+            value = self.get(raw, "reassess_within", p)
+            within = None if value is None else self.period_spec(value, p + ("reassess_within",), ("years", "months", "days"))
+        elif kind is not None and raw.get("reassess_within") is not None:
+            self.problem(p + ("reassess_within",), f"a {kind} rule has no reassess_within")
         scopes: list[Scope] = []
         clauses: tuple[str, ...] = ()
         if kind == AWARD_BAR:
-            clauses = self.id_list(self.get(raw, "clauses", p), p + ("clauses",), header.clauses, "clause")
-        else:
+            value = self.get(raw, "clauses", p)
+            clauses = () if value is None else self.id_list(value, p + ("clauses",), self.known.get("clauses"), "clause")
+            if raw.get("applies_to") is not None:
+                self.problem(p + ("applies_to",), "an award_bar rule applies to every carrier: it has no applies_to")
+        elif kind is not None:
             entries = self.get(raw, "applies_to", p)
-            if not isinstance(entries, list) or not entries:
-                raise self.fail(p + ("applies_to",), "expected a non-empty list of scopes")
-            for j, entry in enumerate(entries):
-                sp = p + ("applies_to", j)
-                entry = self.mapping(entry, sp, ("levels", "kinds", "clauses"))
-                levels = self.enums(self.get(entry, "levels", sp), sp + ("levels",), Level)
-                kinds = self.enums(self.get(entry, "kinds", sp), sp + ("kinds",), CarrierKind)
-                cl = self.id_list(self.get(entry, "clauses", sp), sp + ("clauses",), header.clauses, "clause")
-                scopes.append(Scope(levels, kinds, cl))
+            if entries is not None and (not isinstance(entries, list) or not entries):
+                self.problem(p + ("applies_to",), f"expected a non-empty list of scopes, got {describe(entries)}")
+            for j, entry in enumerate(entries if isinstance(entries, list) else []):
+                scope = self.scope(entry, p + ("applies_to", j))
+                if scope is not None:
+                    scopes.append(scope)
+            if raw.get("clauses") is not None:
+                self.problem(p + ("clauses",), f"a {kind} rule cites its clauses in each scope (applies_to[].clauses)")
             clauses = tuple(dict.fromkeys(c for s in scopes for c in s.clauses))
-        explanations = self.wording(raw, p, OUTCOMES[kind])
-        return ManagementRule(rid, kind, zh, en, tuple(scopes), clauses, explanations, within)
+        explanations = {} if kind is None else self.explanations(raw, OUTCOMES[kind], p, PLACEHOLDERS)
+        if kind is None or self.count() != before:
+            return None
+        return ManagementRule(rid, kind, zh, en, tuple(scopes), clauses, explanations, within)  # type: ignore[arg-type]
 
-    def enums(self, value: Any, p: tuple[Any, ...], enum_type: Any) -> frozenset[Any]:
-        if not isinstance(value, list) or not value:
-            raise self.fail(p, f"expected a non-empty list of {enum_type.__name__} values")
-        out = set()
-        for i, item in enumerate(value):
-            try:
-                out.add(parse_enum(enum_type, item))
-            except ValueError as exc:
-                raise self.fail(p + (i,), str(exc)) from None
-        return frozenset(out)
-
-    def wording(self, raw: Mapping[str, Any], p: tuple[Any, ...], codes: tuple[str, ...]) -> dict[str, tuple[str, str]]:
-        return self.explanations(raw, codes, p, PLACEHOLDERS)
-
+    def scope(self, raw: Any, p: tuple[Any, ...]) -> Scope | None:
+        raw = self.mapping(raw, p, ("levels", "kinds", "clauses"))
+        if raw is None:
+            return None
+        before = self.count()
+        value = self.get(raw, "levels", p)
+        levels = None if value is None else self.enums(value, p + ("levels",), Level)
+        value = self.get(raw, "kinds", p)
+        kinds = None if value is None else self.enums(value, p + ("kinds",), CarrierKind)
+        value = self.get(raw, "clauses", p)
+        clauses = () if value is None else self.id_list(value, p + ("clauses",), self.known.get("clauses"), "clause")
+        if self.count() != before:
+            return None
+        return Scope(levels, kinds, clauses)  # type: ignore[arg-type]

@@ -17,13 +17,14 @@ import io
 import re
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 import attrs
 
 from .carrier import Carrier, CarrierKind, Event, EventType, Level, parse_date
 from .documents import DataPath, Source, read_document
 from .errors import CarrierError, PortfolioError
+from .ruleset import describe
 
 Number = int | Decimal
 
@@ -299,11 +300,32 @@ def read_snapshots_csv(path: str | Path) -> tuple[Snapshot, ...]:
     Headers are metric names or their Chinese labels (``载体面积(平方米)``);
     an empty cell means not reported. Numbers may use thousands separators.
     """
-    try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PortfolioError(f"cannot read file: {exc}", file=str(path)) from None
+    text = read_csv_text(path, lambda message: PortfolioError(message, file=str(path)))
     return parse_snapshots_csv(text, str(path))
+
+
+MAX_CSV_BYTES = 64 * 1024 * 1024
+
+
+def read_csv_text(path: str | Path, error: Callable[[str], PortfolioError]) -> str:
+    """The text of a CSV file saved as UTF-8 (with or without a byte-order mark); ``error`` builds the error to raise."""
+    p = Path(path)
+    try:
+        if not p.is_file():
+            raise error(f"cannot read {str(path)!r}: no such file")
+        if p.stat().st_size > MAX_CSV_BYTES:
+            raise error(f"{str(path)!r} is larger than {MAX_CSV_BYTES // (1024 * 1024)} MB")
+        data = p.read_bytes()
+    except OSError as exc:
+        raise error(f"cannot read {str(path)!r}: {exc.strerror or exc}") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        hint = " (it looks like UTF-16)" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else ""
+        raise error(
+            f"{str(path)!r} is not UTF-8 text{hint}: byte {exc.start} cannot be read; "
+            "save the spreadsheet as \"CSV UTF-8\""
+        ) from None
 
 
 def parse_snapshots_csv(text: str, file: str | None = None) -> tuple[Snapshot, ...]:
@@ -325,9 +347,9 @@ def _parse_csv(text: str, file: str | None) -> list[tuple[Snapshot, int]]:
         key = _ID_COLUMNS.get(name) or _HEADERS.get(name)
         if key is None:
             allowed = ", ".join(["carrier_id", "date", *METRICS])
-            raise PortfolioError(f"unknown column {name!r}; expected one of: {allowed}", file=file, line=1, column=i + 1)
+            raise PortfolioError(f"unknown column {describe(name)}; expected one of: {allowed}", file=file, line=1, column=i + 1)
         if key in columns:
-            raise PortfolioError(f"column {name!r} appears twice", file=file, line=1, column=i + 1)
+            raise PortfolioError(f"column {describe(name)} appears twice", file=file, line=1, column=i + 1)
         columns.append(key)
     for needed in ("carrier_id", "date"):
         if needed not in columns:
@@ -363,28 +385,38 @@ def _parse_csv(text: str, file: str | None) -> list[tuple[Snapshot, int]]:
 
 
 _CSV_NUMBER = re.compile(r"^(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$")
+# No statistic a carrier reports comes near this; a larger figure is a typing slip.
+MAX_METRIC = 10**15
 
 
 def _csv_number(text: str, metric: Metric) -> Number:
-    if not _CSV_NUMBER.match(text):
-        raise ValueError(f"expected a non-negative number such as 1200 or 1,200.5, got {text!r}")
+    if len(text) > 40 or not _CSV_NUMBER.match(text):
+        shown = repr(text) if len(text) <= 40 else f"{text[:20]!r}... ({len(text)} characters)"
+        raise ValueError(f"expected a non-negative number such as 1200 or 1,200.5, got {shown}")
     return metric_value(Decimal(text.replace(",", "")), metric)
 
 
 def metric_value(value: Any, metric: Metric) -> Number:
     """A validated metric value: a non-negative int, or a Decimal for fractional metrics."""
     if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
-        raise ValueError(f"expected a number for {metric.name}, got {value!r}")
+        raise ValueError(f"expected a number for {metric.name}, got {describe(value)}")
     out: Number = value
     if isinstance(value, Decimal):
         if not value.is_finite():
             raise ValueError(f"expected a finite number for {metric.name}, got {value}")
+        if value.adjusted() >= 15:  # checked before int(): 1e999999999 would exhaust memory
+            raise ValueError(f"{metric.name} of {value:.3e} is implausibly large")
+        exponent = value.as_tuple().exponent
+        if isinstance(exponent, int) and exponent < -12 and value != value.to_integral_value():
+            raise ValueError(f"{metric.name} has more than 12 decimals: {value:.3e}")
         if value == value.to_integral_value():
             out = int(value)
         elif metric.whole:
             raise ValueError(f"{metric.name} must be a whole number, got {value}")
     if out < 0:
-        raise ValueError(f"{metric.name} cannot be negative, got {value}")
+        raise ValueError(f"{metric.name} cannot be negative, got " + (str(value) if value > -MAX_METRIC else "a huge negative number"))
+    if out >= MAX_METRIC:
+        raise ValueError(f"{metric.name} of about {int(out).bit_length() * 3 // 10} digits is implausibly large")
     return out
 
 
@@ -403,7 +435,7 @@ class _PortfolioReader:
 
     def mapping(self, value: Any, path: tuple[Any, ...], allowed: tuple[str, ...] | None = None) -> Mapping[str, Any]:
         if not isinstance(value, Mapping):
-            raise self.fail(path, f"expected a mapping, got {type(value).__name__}")
+            raise self.fail(path, f"expected a mapping, got {describe(value)}")
         for key in value:
             if allowed is not None and key not in allowed and key != "$schema":
                 raise self.fail(path + (key,), f"unknown field; expected one of: {', '.join(allowed)}")
@@ -411,7 +443,7 @@ class _PortfolioReader:
 
     def text(self, value: Any, path: tuple[Any, ...]) -> str:
         if not isinstance(value, str) or not value.strip():
-            raise self.fail(path, f"expected a non-empty string, got {value!r}")
+            raise self.fail(path, f"expected a non-empty string, got {describe(value)}")
         return value
 
     def date(self, value: Any, path: tuple[Any, ...]) -> datetime.date:
@@ -453,10 +485,7 @@ class _PortfolioReader:
         if extra_csv is not None:
             files.append(Path(extra_csv))
         for csv_path in files:
-            try:
-                text = csv_path.read_text(encoding="utf-8-sig")
-            except (OSError, UnicodeDecodeError) as exc:
-                raise self.fail(("snapshots_csv",), f"cannot read snapshots file {str(csv_path)!r}: {exc}") from None
+            text = read_csv_text(csv_path, lambda message: self.fail(("snapshots_csv",), f"snapshots file: {message}"))
             for s, line in _parse_csv(text, str(csv_path)):
                 snapshots.append((s, str(csv_path), line))
         self.check_snapshots(snapshots, seen)
@@ -500,7 +529,7 @@ class _PortfolioReader:
                 raise self.fail(p + (key,), "required field is missing")
         tag = self.text(raw["tag"], p + ("tag",))
         if tag not in DESIGNATIONS:
-            raise self.fail(p + ("tag",), f"unknown designation {tag!r}; expected one of: {', '.join(DESIGNATIONS)}")
+            raise self.fail(p + ("tag",), f"unknown designation {describe(tag)}; expected one of: {', '.join(DESIGNATIONS)}")
         day = self.date(raw["date"], p + ("date",))
         until = None if raw.get("until") is None else self.date(raw["until"], p + ("until",))
         if until is not None and until <= day:
@@ -513,14 +542,14 @@ class _PortfolioReader:
         for s, file, line in snapshots:
             if s.carrier_id not in carriers:
                 raise PortfolioError(
-                    f"snapshot for unknown carrier {s.carrier_id!r} (dated {s.date}); "
+                    f"snapshot for unknown carrier {describe(s.carrier_id)} (dated {s.date}); "
                     "every carrier must be described in the portfolio file",
                     field="carrier_id", file=file, line=line,
                 )
             key = (s.carrier_id, s.date)
             if key in seen:
                 raise PortfolioError(
-                    f"two snapshots of carrier {s.carrier_id!r} dated {s.date} (also at {seen[key]})",
+                    f"two snapshots of carrier {describe(s.carrier_id)} dated {s.date} (also at {seen[key]})",
                     field="date", file=file, line=line,
                 )
             seen[key] = f"{file or '<data>'}:{line}"

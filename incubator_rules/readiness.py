@@ -20,13 +20,13 @@ from typing import Any, Mapping
 import attrs
 from dateutil.relativedelta import relativedelta
 
-from .carrier import Carrier, CarrierKind, EventType, Level, parse_date, parse_enum
+from .carrier import Carrier, CarrierKind, EventType, Level, parse_date
 from .documents import Document, parse_yaml, read_document
-from .errors import IncubatorRulesError
-from .policyfile import Header, PolicyReader, resolve_path
-from .management import period
+from .errors import IncubatorRulesError, RulesetError
+from .policyfile import MAX_NESTING, Header, PolicyReader, load_or_raise, resolve_path, validate_policy
+from .management import after
 from .portfolio import METRICS, Portfolio, Snapshot, standing
-from .ruleset import Citation
+from .ruleset import Citation, describe
 
 DEFAULT_CRITERIA = "upgrade-criteria"
 
@@ -198,8 +198,14 @@ def parse_criteria(text: str, file: str | None = None) -> CriteriaSet:
 
 
 def criteria_from_document(doc: Document) -> CriteriaSet:
-    """Validate a parsed criteria document."""
-    return _CriteriaReader(doc.source).read(doc)
+    """Validate a parsed criteria document and build the CriteriaSet; raises RulesetError on the first problem."""
+    return load_or_raise(validate_criteria(doc))
+
+
+def validate_criteria(doc: Document) -> tuple[CriteriaSet | None, tuple[RulesetError, ...]]:
+    """Read a parsed criteria document, collecting every problem; the set is None when there is any."""
+    reader = _CriteriaReader(doc.source)
+    return validate_policy(reader, lambda: reader.read(doc))
 
 
 _CACHE: dict[str, CriteriaSet] = {}
@@ -320,21 +326,23 @@ def check(
 
 def _operating(c: Criterion, carrier: Carrier, as_of: datetime.date) -> CriterionResult:
     assert c.operating is not None
-    length = period(c.operating)
+    operating = c.operating
     months = Fraction(c.operating.get("years", 0) * 12 + c.operating.get("months", 0))
     events = carrier.events_until(as_of)
     started = next((e.date for e in events if e.type is EventType.OPERATION_STARTED), None)
     if started is not None:
-        done = started + length <= as_of
+        complete = after(started, operating)
+        done = complete is not None and complete <= as_of
         held = Fraction(_months_between(started, as_of))
         if done:
             return CriterionResult(c.id, c.title_zh, c.title_en, MET, months, held, None, None, "months", None)
         return CriterionResult(
             c.id, c.title_zh, c.title_en, MISSED, months, held, months - held, months - held, "months",
-            f"operating since {started}; the period is complete on {started + length}", needed_of="months",
+            f"operating since {started}; the period is complete on {complete or 'a date after 9999-12-31'}", needed_of="months",
         )
     first = next((e.date for e in events if e.type.is_accreditation), None)
-    if first is not None and first + length <= as_of:
+    since_first = None if first is None else after(first, operating)
+    if first is not None and since_first is not None and since_first <= as_of:
         return CriterionResult(
             c.id, c.title_zh, c.title_en, MET, months, Fraction(_months_between(first, as_of)), None, None, "months",
             f"no operation start recorded; operating at least since its accreditation on {first}",
@@ -394,122 +402,122 @@ _CRITERION_KEYS = (
 )
 
 
+_FORMS = ("metric", "ratio", "operating", "statistics_years", "any_of")
+
+
 @attrs.frozen
 class _CriteriaReader(PolicyReader):
-    def read(self, doc: Document) -> CriteriaSet:
+    def read(self, doc: Document) -> CriteriaSet | None:
         header = self.header(doc, "criteria", ("levels",))
-        raw_levels = self.get(doc.data, "levels", ())
-        if not isinstance(raw_levels, list) or not raw_levels:
-            raise self.fail(("levels",), "expected a non-empty list of levels")
-        levels: list[LevelCriteria] = []
-        for i, raw in enumerate(raw_levels):
-            lv = self.level_entry(raw, ("levels", i), header)
-            if any(x.id == lv.id for x in levels):
-                raise self.fail(("levels", i, "id"), f"duplicate level id {lv.id!r}")
-            levels.append(lv)
-        return CriteriaSet(header, tuple(levels))
+        raw_levels = self.entries(doc.data, "levels")
+        levels = [self.level_entry(raw, ("levels", i), header) for i, raw in enumerate(raw_levels)]
+        self.unique(raw_levels, ("levels",), "level")
+        if self.problems:
+            return None
+        return CriteriaSet(self.finish(header, doc), tuple(lv for lv in levels if lv is not None))
 
-    def level_entry(self, raw: Any, p: tuple[Any, ...], header: Header) -> LevelCriteria:
+    def unique(self, items: list[Any], p: tuple[Any, ...], what: str) -> None:
+        seen: dict[str, int] = {}
+        for i, raw in enumerate(items):
+            rid = raw.get("id") if isinstance(raw, Mapping) else None
+            if not isinstance(rid, str):
+                continue
+            if rid in seen:
+                self.problem(p + (i, "id"), f"duplicate {what} id {rid!r} (also {p[-1]}[{seen[rid]}])")
+            else:
+                seen[rid] = i
+
+    def level_entry(self, raw: Any, p: tuple[Any, ...], header: Header) -> LevelCriteria | None:
         raw = self.mapping(raw, p, _LEVEL_KEYS)
+        if raw is None:
+            return None
+        before = self.count()
         lid = self.text(raw, "id", p)
         zh, en = self.bilingual(raw, "title", p)
-        try:
-            level = parse_enum(Level, self.get(raw, "level", p))
-        except ValueError as exc:
-            raise self.fail(p + ("level",), str(exc)) from None
-        kinds_raw = self.get(raw, "kinds", p)
-        if not isinstance(kinds_raw, list) or not kinds_raw:
-            raise self.fail(p + ("kinds",), "expected a non-empty list of carrier kinds")
-        kinds = set()
-        for j, k in enumerate(kinds_raw):
-            try:
-                kinds.add(parse_enum(CarrierKind, k))
-            except ValueError as exc:
-                raise self.fail(p + ("kinds", j), str(exc)) from None
-        clause = self.clause_ref(raw, "clause", p, header)
-        special = self.clause_ref(raw, "specialised_clause", p, header, required=False)
+        value = self.get(raw, "level", p)
+        level = None if value is None else self.enum(Level, value, p + ("level",))
+        value = self.get(raw, "kinds", p)
+        kinds = None if value is None else self.enums(value, p + ("kinds",), CarrierKind)
+        clause = self.clause_ref(raw, "clause", p)
+        special = self.clause_ref(raw, "specialised_clause", p, required=False)
         thresholds = raw.get("thresholds", "given")
         if thresholds not in ("given", "not_given"):
-            raise self.fail(p + ("thresholds",), f"expected given or not_given, got {thresholds!r}")
-        criteria: tuple[Criterion, ...] = ()
+            self.problem(p + ("thresholds",), f"expected given or not_given, got {describe(thresholds)}")
+        criteria: list[Criterion | None] = []
         if thresholds == "not_given":
             if raw.get("criteria"):
-                raise self.fail(p + ("criteria",), "a level whose thresholds are not given lists no criteria")
-        else:
+                self.problem(p + ("criteria",), "a level whose thresholds are not given lists no criteria")
+        elif thresholds == "given":
             items = self.get(raw, "criteria", p)
-            if not isinstance(items, list) or not items:
-                raise self.fail(p + ("criteria",), "expected a non-empty list of criteria")
-            criteria = tuple(self.criterion(c, p + ("criteria", j), special is not None) for j, c in enumerate(items))
-            ids = [c.id for c in criteria]
-            if len(set(ids)) != len(ids):
-                raise self.fail(p + ("criteria",), "criterion ids must be unique within a level")
-        return LevelCriteria(lid, zh, en, level, frozenset(kinds), clause, special, criteria, thresholds == "given")  # type: ignore[arg-type]
+            if items is not None and (not isinstance(items, list) or not items):
+                self.problem(p + ("criteria",), f"expected a non-empty list of criteria, got {describe(items)}")
+            elif items:
+                allowed = raw.get("specialised_clause") is not None
+                criteria = [self.criterion(c, p + ("criteria", j), allowed) for j, c in enumerate(items)]
+                self.unique(items, p + ("criteria",), "criterion")
+        if self.count() != before:
+            return None
+        return LevelCriteria(
+            lid, zh, en, level, kinds, clause, special, tuple(criteria), thresholds == "given",  # type: ignore[arg-type]
+        )
 
-    def criterion(self, raw: Any, p: tuple[Any, ...], specialised_allowed: bool) -> Criterion:
+    def criterion(self, raw: Any, p: tuple[Any, ...], specialised_allowed: bool, depth: int = 0) -> Criterion | None:
         raw = self.mapping(raw, p, _CRITERION_KEYS)
+        if raw is None:
+            return None
+        before = self.count()
         cid = self.text(raw, "id", p)
         zh, en = self.bilingual(raw, "title", p)
-        forms = [k for k in ("metric", "ratio", "operating", "statistics_years", "any_of") if raw.get(k) is not None]
+        forms = [k for k in _FORMS if raw.get(k) is not None]
         if len(forms) != 1:
-            raise self.fail(p, "a criterion has exactly one of: metric, ratio, operating, statistics_years, any_of")
+            self.problem(p, f"a criterion has exactly one of: {', '.join(_FORMS)}")
+            return None
         form = forms[0]
         fields: dict[str, Any] = {}
         if form == "any_of":
             items = raw["any_of"]
             if not isinstance(items, list) or len(items) < 2:
-                raise self.fail(p + ("any_of",), "expected a list of at least two alternatives")
-            fields["any_of"] = tuple(self.criterion(m, p + ("any_of", j), specialised_allowed) for j, m in enumerate(items))
+                got = f"{len(items)}" if isinstance(items, list) else describe(items)
+                self.problem(p + ("any_of",), f"expected a list of at least two alternatives, got {got}")
+            elif depth >= MAX_NESTING:
+                self.problem(p + ("any_of",), f"alternatives may be nested at most {MAX_NESTING} deep")
+            else:
+                fields["any_of"] = tuple(
+                    self.criterion(m, p + ("any_of", j), specialised_allowed, depth + 1) for j, m in enumerate(items)
+                )
+                self.unique(items, p + ("any_of",), "criterion")
         elif form == "operating":
-            value = self.mapping(raw["operating"], p + ("operating",), ("years", "months"))
-            for k, v in value.items():
-                if isinstance(v, bool) or not isinstance(v, int) or v < 0:
-                    raise self.fail(p + ("operating", k), f"expected a whole non-negative number, got {v!r}")
-            if not any(value.values()):
-                raise self.fail(p + ("operating",), "a period must be longer than zero")
-            fields["operating"] = dict(value)
+            fields["operating"] = self.period_spec(raw["operating"], p + ("operating",), ("years", "months"))
         elif form == "statistics_years":
-            n = raw["statistics_years"]
-            if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-                raise self.fail(p + ("statistics_years",), f"expected a whole number of years, got {n!r}")
-            fields["statistics_years"] = n
+            fields["statistics_years"] = self.whole(raw["statistics_years"], p + ("statistics_years",), least=1)
         else:
             if form == "metric":
-                names = [raw["metric"]]
-                fields["metric"] = raw["metric"]
+                fields["metric"] = self.choice(raw["metric"], p + ("metric",), METRICS, "metric")
+            elif not isinstance(raw["ratio"], list) or len(raw["ratio"]) != 2:
+                got = f"{len(raw['ratio'])} metrics" if isinstance(raw["ratio"], list) else describe(raw["ratio"])
+                self.problem(p + ("ratio",), f"expected [numerator metric, denominator metric], got {got}")
             else:
-                names = raw["ratio"]
-                if not isinstance(names, list) or len(names) != 2:
-                    raise self.fail(p + ("ratio",), "expected [numerator metric, denominator metric]")
-                fields["ratio"] = (names[0], names[1])
-            for j, name in enumerate(names):
-                if name not in METRICS:
-                    where = p + (form,) + ((j,) if form == "ratio" else ())
-                    raise self.fail(where, f"unknown metric {name!r}; expected one of: {', '.join(METRICS)}")
+                fields["ratio"] = tuple(self.choice(m, p + ("ratio", j), METRICS, "metric") for j, m in enumerate(raw["ratio"]))
             fields["at_least"] = self.amount(raw, "at_least", p, required=True)
             fields["specialised"] = self.amount(raw, "specialised", p, required=False)
             if fields["specialised"] is not None and not specialised_allowed:
-                raise self.fail(p + ("specialised",), "this level has no specialised_clause to cite for a specialised threshold")
+                self.problem(p + ("specialised",), "this level has no specialised_clause to cite for a specialised threshold")
             per = raw.get("per", 1)
-            if isinstance(per, bool) or not isinstance(per, int) or per < 1:
-                raise self.fail(p + ("per",), f"expected a whole number such as 10, 100 or 1000, got {per!r}")
-            if form == "metric" and per != 1:
-                raise self.fail(p + ("per",), "per applies to ratios only")
+            if isinstance(per, bool) or not isinstance(per, int) or not 1 <= per <= 1_000_000:
+                self.problem(p + ("per",), f"expected a whole number such as 10, 100 or 1000, got {describe(per)}")
+            elif form == "metric" and per != 1:
+                self.problem(p + ("per",), "per applies to ratios only")
             fields["per"] = per
         for key in ("at_least", "specialised", "per"):
             if form in ("any_of", "operating", "statistics_years") and raw.get(key) is not None:
-                raise self.fail(p + (key,), f"a criterion of form {form} takes no {key}")
-        return Criterion(cid, zh, en, **fields)
+                self.problem(p + (key,), f"a criterion of form {form} takes no {key}")
+        if self.count() != before:
+            return None
+        return Criterion(cid, zh, en, **fields)  # type: ignore[arg-type]
 
     def amount(self, raw: Mapping[str, Any], key: str, p: tuple[Any, ...], required: bool) -> Decimal | None:
         value = self.get(raw, key, p) if required else raw.get(key)
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
-            raise self.fail(p + (key,), f"expected a number, got {value!r}")
-        value = Decimal(value)
-        if not value.is_finite() or value < 0:
-            raise self.fail(p + (key,), f"expected a finite non-negative number, got {value}")
-        return value
+        return None if value is None else self.number(value, p + (key,))
 
 
 def format_fraction(value: Fraction | None, places: int = 2) -> str:
@@ -536,4 +544,5 @@ __all__ = [
     "load_criteria",
     "parse_criteria",
     "readiness",
+    "validate_criteria",
 ]

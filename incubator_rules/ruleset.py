@@ -8,7 +8,7 @@ import re
 import weakref
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Collection, Mapping, TypeVar
+from typing import Any, Collection, Mapping
 
 import attrs
 
@@ -328,14 +328,19 @@ def ruleset_from_document(doc: Document) -> Ruleset:
     """Validate a parsed ruleset document and build the Ruleset; raises RulesetError on the first problem."""
     ruleset, problems = validate_ruleset(doc)
     if problems:
-        first = problems[0]
-        message = first.message
-        if len(problems) > 1:
-            more = len(problems) - 1
-            message += f" (and {more} more problem{'s' if more > 1 else ''}: `incubator-rules check` lists them all)"
-        raise RulesetError(message, field=first.field, file=first.file, line=first.line, column=first.column)
+        raise first_problem(problems)
     assert ruleset is not None
     return ruleset
+
+
+def first_problem(problems: tuple[RulesetError, ...]) -> RulesetError:
+    """The first of a file's problems, saying how many more ``incubator-rules check`` would list."""
+    first = problems[0]
+    message = first.message
+    if len(problems) > 1:
+        more = len(problems) - 1
+        message += f" (and {more} more problem{'s' if more > 1 else ''}: `incubator-rules check` lists them all)"
+    return type(first)(message, field=first.field, file=first.file, line=first.line, column=first.column)
 
 
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
@@ -879,45 +884,3 @@ class _ProblemReader:
                         self.problem(cp + (lang,), f"unknown placeholder {{{name}}}; known: {', '.join(sorted(allowed))}")
             out[code] = (zh, en)
         return out
-
-
-_T = TypeVar("_T")
-
-
-def _read(value: _T | None) -> _T:
-    """What a strict reader read: it raises on any problem, so None cannot come back here."""
-    if value is None:  # pragma: no cover - unreachable without collect
-        raise RulesetError("internal error: a strict reader returned nothing")
-    return value
-
-
-@attrs.frozen
-class _RulesetReader(_ProblemReader):
-    """The strict reader: the first problem raises, so readers return values, never None.
-
-    The readers of the other policy files (``incubator_rules.policyfile``) build on it.
-    """
-
-    def mapping(self, value: Any, path: Path_, allowed: tuple[str, ...] | None = None) -> Mapping[Any, Any]:
-        return _read(super().mapping(value, path, allowed))
-
-    def get(self, data: Mapping[Any, Any], key: str, path: Path_) -> Any:
-        return super().get(data, key, path)
-
-    def text(self, data: Mapping[Any, Any], key: str, path: Path_, required: bool = True) -> Any:
-        return super().text(data, key, path, required)
-
-    def date(self, data: Mapping[Any, Any], key: str, path: Path_, required: bool = True) -> Any:
-        return super().date(data, key, path, required)
-
-    def bilingual(self, data: Mapping[Any, Any], key: str, path: Path_) -> tuple[str, str]:
-        zh, en = super().bilingual(data, key, path)
-        return _read(zh), _read(en)
-
-    def period(self, data: Mapping[Any, Any], clause_ids: Collection[Any] | None) -> PlanPeriod:
-        return _read(super().period(data, clause_ids))
-
-    def explanations(
-        self, raw: Mapping[Any, Any], codes: tuple[str, ...], p: Path_, allowed: frozenset[str]
-    ) -> dict[str, tuple[str, str]]:
-        return {code: (_read(zh), _read(en)) for code, (zh, en) in super().explanations(raw, codes, p, allowed).items()}

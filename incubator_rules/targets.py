@@ -16,9 +16,11 @@ from typing import Any, Mapping
 
 import attrs
 
-from .carrier import CarrierKind, Level, parse_enum
+from .carrier import CarrierKind, Level
 from .documents import Document, Source, parse_yaml, read_document
-from .policyfile import Header, PolicyReader, resolve_path
+from .errors import RulesetError
+from .policyfile import MAX_NESTING, Header, PolicyReader, load_or_raise, resolve_path, validate_policy
+from .ruleset import describe
 from .portfolio import DESIGNATIONS, METRICS, Number
 
 SUM = "sum"
@@ -225,8 +227,14 @@ def targets_from_dict(data: Mapping[str, Any]) -> TargetRuleset:
 
 
 def targets_from_document(doc: Document) -> TargetRuleset:
-    """Validate a parsed targets document and build the TargetRuleset."""
-    return _TargetsReader(doc.source).read(doc)
+    """Validate a parsed targets document and build the TargetRuleset; raises RulesetError on the first problem."""
+    return load_or_raise(validate_targets(doc))
+
+
+def validate_targets(doc: Document) -> tuple[TargetRuleset | None, tuple[RulesetError, ...]]:
+    """Read a parsed targets document, collecting every problem; the ruleset is None when there is any."""
+    reader = _TargetsReader(doc.source)
+    return validate_policy(reader, lambda: reader.read(doc))
 
 
 _BODY = ("milestones", "groups", "selectors", "targets", "area_tables")
@@ -237,277 +245,359 @@ _TARGET_KEYS = (
     "id", "group", "milestone", "title", "measure", "metrics", "where", "level", "required", "unit",
     "clause", "quote", "also", "start",
 )
+_TABLE_KEYS = ("group", "milestone", "clause", "columns", "rows", "total", "area_names")
+_COLUMN_KEYS = ("metric", "unit", "header", "district_target")
+# The fields each measure takes besides the common ones.
+_MEASURE_FIELDS = {SUM: ("metrics",), COUNT: ("where",), NEW_TITLES: ("level",), NOT_QUANTIFIED: ()}
 
 
 @attrs.frozen
 class _TargetsReader(PolicyReader):
-    def read(self, doc: Document) -> TargetRuleset:
+    def read(self, doc: Document) -> TargetRuleset | None:
         header = self.header(doc, "targets", _BODY, needs_period=True)
         data = doc.data
         for name in ("delisted_carriers", "baseline"):
             self.need_reading(header, name, READINGS[name], ("readings",))
-        milestones = self.milestones(self.mapping(self.get(data, "milestones", ()), ("milestones",)), header)
-        groups = {}
-        for key, raw in self.mapping(self.get(data, "groups", ()), ("groups",)).items():
-            zh_en = self.mapping(raw, ("groups", key), ("zh", "en"))
-            groups[key] = (self.text(zh_en, "zh", ("groups", key)), self.text(zh_en, "en", ("groups", key)))
-        selectors: dict[str, Selector] = {}
-        for key, raw in self.mapping(data.get("selectors") or {}, ("selectors",)).items():
-            selectors[key] = self.selector(raw, ("selectors", key), header, selectors, name=key)
-        targets: list[Target] = []
-        raw_targets = self.get(data, "targets", ())
-        if not isinstance(raw_targets, list) or not raw_targets:
-            raise self.fail(("targets",), "expected a non-empty list of targets")
-        for i, raw in enumerate(raw_targets):
-            targets.append(self.target(raw, ("targets", i), header, milestones, groups, selectors))
-        ids = {t.id for t in targets}
-        if len(ids) != len(targets):
-            seen: set[str] = set()
-            for i, t in enumerate(targets):
-                if t.id in seen:
-                    raise self.fail(("targets", i, "id"), f"duplicate target id {t.id!r}")
-                seen.add(t.id)
+        milestones = self.milestones(data)
+        groups = self.groups(data)
+        selectors = self.selectors(data, header)
+        raw_targets = self.entries(data, "targets")
+        targets = [self.target(raw, ("targets", i), header, milestones, selectors) for i, raw in enumerate(raw_targets)]
+        ids = self.unique_ids(raw_targets)
         tables = []
-        for i, raw in enumerate(data.get("area_tables") or []):
-            table = self.area_table(raw, ("area_tables", i), header, milestones, groups, ids)
+        for i, raw in enumerate(self.entries(data, "area_tables", required=False)):
+            table = self.area_table(raw, ("area_tables", i), header, milestones, ids)
+            if table is None:
+                continue
             tables.append(table)
             for cell_target in _cell_targets(table):
                 if cell_target.id in ids:
-                    raise self.fail(("area_tables", i), f"target id {cell_target.id!r} of this table is already taken")
+                    self.problem(("area_tables", i), f"target id {cell_target.id!r} of this table is already taken")
                 ids.add(cell_target.id)
                 targets.append(cell_target)
-        self.check_readings(header, targets)
-        return TargetRuleset(header, milestones, groups, selectors, tuple(targets), tuple(tables))
+        found = [t for t in targets if t is not None]
+        self.check_readings(header, found)
+        if self.problems:
+            return None
+        return TargetRuleset(self.finish(header, doc), milestones, groups, selectors, tuple(found), tuple(tables))
 
-    def milestones(self, data: Mapping[str, Any], header: Header) -> dict[str, Milestone]:
+    def unique_ids(self, raw_targets: list[Any]) -> set[str]:
+        seen: dict[str, int] = {}
+        for i, raw in enumerate(raw_targets):
+            tid = raw.get("id") if isinstance(raw, Mapping) else None
+            if not isinstance(tid, str):
+                continue
+            if tid in seen:
+                self.problem(("targets", i, "id"), f"duplicate target id {tid!r} (also targets[{seen[tid]}])")
+            else:
+                seen[tid] = i
+        return set(seen)
+
+    def milestones(self, data: Mapping[str, Any]) -> dict[str, Milestone]:
+        raw_all = self.section(data, "milestones")
+        self.known["milestones"] = None if raw_all is None else set(raw_all)
+        if raw_all is not None and not raw_all:
+            self.problem(("milestones",), "expected at least one milestone")
         out = {}
-        for key, raw in data.items():
+        for key, raw in (raw_all or {}).items():
             p = ("milestones", key)
             raw = self.mapping(raw, p, ("due", "label", "clause"))
+            if raw is None:
+                continue
+            before = self.count()
             zh, en = self.bilingual(raw, "label", p)
-            clause = self.clause_ref(raw, "clause", p, header)
-            out[key] = Milestone(key, self.date(raw, "due", p), zh, en, clause)  # type: ignore[arg-type]
-        if not out:
-            raise self.fail(("milestones",), "expected at least one milestone")
+            clause = self.clause_ref(raw, "clause", p)
+            due = self.date(raw, "due", p)
+            if self.count() == before:
+                out[key] = Milestone(key, due, zh, en, clause)  # type: ignore[arg-type]
         return out
 
-    def ref(self, raw: Mapping[str, Any], key: str, p: tuple[Any, ...], known: Mapping[str, Any], what: str) -> Any:
-        value = self.text(raw, key, p)
-        if value not in known:
-            raise self.fail(p + (key,), f"unknown {what} {value!r}; declared: {', '.join(known)}")
-        return known[value]
+    def groups(self, data: Mapping[str, Any]) -> dict[str, tuple[str, str]]:
+        raw_all = self.section(data, "groups")
+        self.known["groups"] = None if raw_all is None else set(raw_all)
+        out = {}
+        for key in raw_all or {}:
+            zh, en = self.bilingual(raw_all, key, ("groups",))  # type: ignore[arg-type]
+            if zh is not None and en is not None:
+                out[key] = (zh, en)
+        return out
 
-    def kinds(self, value: Any, p: tuple[Any, ...]) -> frozenset[CarrierKind]:
-        if not isinstance(value, list) or not value:
-            raise self.fail(p, "expected a non-empty list of carrier kinds")
-        out = set()
-        for i, item in enumerate(value):
-            try:
-                out.add(parse_enum(CarrierKind, item))
-            except ValueError as exc:
-                raise self.fail(p + (i,), str(exc)) from None
-        return frozenset(out)
+    def selectors(self, data: Mapping[str, Any], header: Header) -> dict[str, Selector]:
+        """Named selectors; each may name only those declared before it."""
+        raw_all = self.section(data, "selectors", required=False)
+        out: dict[str, Selector] = {}
+        declared: set[Any] = set()
+        for key, raw in (raw_all or {}).items():
+            self.known["selectors"] = set(declared)
+            selector = self.selector(raw, ("selectors", key), header, out, name=key)
+            declared.add(key)
+            if selector is not None:
+                out[key] = selector
+        self.known["selectors"] = None if data.get("selectors") is not None and raw_all is None else declared
+        return out
 
-    def level(self, value: Any, p: tuple[Any, ...]) -> Level:
-        try:
-            return parse_enum(Level, value)  # type: ignore[no-any-return]
-        except ValueError as exc:
-            raise self.fail(p, str(exc)) from None
+    def unit(self, raw: Mapping[str, Any], p: tuple[Any, ...]) -> str | None:
+        value = self.get(raw, "unit", p)
+        return None if value is None else self.choice(value, p + ("unit",), UNITS, "unit")
 
-    def number(self, value: Any, p: tuple[Any, ...]) -> Decimal:
-        if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
-            raise self.fail(p, f"expected a number, got {value!r}")
-        number = Decimal(value)
-        if not number.is_finite() or number < 0:
-            raise self.fail(p, f"expected a finite non-negative number, got {number}")
-        return number
-
-    def in_unit(self, written: Decimal, unit: str, p: tuple[Any, ...]) -> Number:
+    def in_unit(self, written: Decimal, unit: str, p: tuple[Any, ...]) -> Number | None:
         base, factor, _ = UNITS[unit]
         value = written * factor
         if value == value.to_integral_value():
             return int(value)
         if base != "m2":
-            raise self.fail(p, f"a {base} must be a whole number, got {written} {unit}")
+            self.problem(p, f"a {base} must be a whole number, got {written} {unit}")
+            return None
         return value
 
-    def unit(self, raw: Mapping[str, Any], p: tuple[Any, ...]) -> str:
-        unit = self.text(raw, "unit", p)
-        if unit not in UNITS:
-            raise self.fail(p + ("unit",), f"unknown unit {unit!r}; expected one of: {', '.join(UNITS)}")
-        return unit  # type: ignore[no-any-return]
+    def same_unit(self, metric: str | None, unit: str | None, p: tuple[Any, ...]) -> None:
+        if metric is not None and unit is not None and UNITS[unit][0] != _metric_base(metric):
+            self.problem(p, f"{metric} is measured in {_metric_base(metric)}, not {unit}")
+
+    def kinds(self, raw: Mapping[str, Any], key: str, p: tuple[Any, ...]) -> frozenset[CarrierKind] | None:
+        return None if raw.get(key) is None else self.enums(raw[key], p + (key,), CarrierKind)
 
     def selector(
-        self, raw: Any, p: tuple[Any, ...], header: Header, named: Mapping[str, Selector], name: str | None = None
-    ) -> Selector:
+        self, raw: Any, p: tuple[Any, ...], header: Header, named: Mapping[str, Selector],
+        name: str | None = None, depth: int = 0,
+    ) -> Selector | None:
         if isinstance(raw, str):
-            if raw not in named:
-                raise self.fail(p, f"unknown selector {raw!r}; declared: {', '.join(named) or 'none'}")
-            return named[raw]
+            known = self.known.get("selectors")
+            if known is not None and raw not in known:
+                self.problem(p, f"unknown selector {describe(raw)}; declared: {', '.join(sorted(map(str, known))) or 'none'}")
+            return named.get(raw)
         raw = self.mapping(raw, p, _SELECTOR_KEYS)
+        if raw is None:
+            return None
         if not raw:
-            raise self.fail(p, "a selector needs at least one condition")
+            self.problem(p, "a selector needs at least one condition")
+            return None
+        before = self.count()
         label = self.bilingual(raw, "label", p) if raw.get("label") is not None else (None, None)
-        clauses: tuple[str, ...] = ()
-        if raw.get("clause") is not None:
-            clause = self.clause_ref(raw, "clause", p, header)
-            assert clause is not None
-            clauses = (clause,)
-            if raw.get("quote") is not None:
-                self.quote(raw, p, header, clause)
-        kinds = self.kinds(raw["kinds"], p + ("kinds",)) if raw.get("kinds") is not None else None
-        title_kinds = self.kinds(raw["title_kinds"], p + ("title_kinds",)) if raw.get("title_kinds") is not None else None
-        title_level = self.level(raw["title_level"], p + ("title_level",)) if raw.get("title_level") is not None else None
-        if title_kinds is not None and title_level is None:
-            raise self.fail(p + ("title_kinds",), "title_kinds needs a title_level")
+        clause = self.clause_ref(raw, "clause", p, required=False)
+        if raw.get("quote") is not None:
+            if raw.get("clause") is None:
+                self.problem(p + ("quote",), "a quote needs the clause it stands in (clause)")
+            self.quote(raw, p, header, clause)
+        kinds, title_kinds = self.kinds(raw, "kinds", p), self.kinds(raw, "title_kinds", p)
+        title_level = None if raw.get("title_level") is None else self.enum(Level, raw["title_level"], p + ("title_level",))
+        if raw.get("title_kinds") is not None and raw.get("title_level") is None:
+            self.problem(p + ("title_kinds",), "title_kinds needs a title_level")
         designation = self.text(raw, "designation", p, False)
         if designation is not None and designation not in DESIGNATIONS:
-            raise self.fail(p + ("designation",), f"unknown designation {designation!r}; expected one of: {', '.join(DESIGNATIONS)}")
-        thresholds = []
-        for metric, spec in self.mapping(raw.get("at_least") or {}, p + ("at_least",)).items():
-            tp = p + ("at_least", metric)
-            if metric not in METRICS:
-                raise self.fail(tp, f"unknown metric {metric!r}; expected one of: {', '.join(METRICS)}")
-            spec = self.mapping(spec, tp, ("value", "unit"))
-            unit = self.unit(spec, tp)
-            if UNITS[unit][0] != _metric_base(metric):
-                raise self.fail(tp + ("unit",), f"{metric} is measured in {_metric_base(metric)}, not {unit}")
-            written = self.number(self.get(spec, "value", tp), tp + ("value",))
-            thresholds.append(Threshold(metric, self.in_unit(written, unit, tp + ("value",)), written, unit))
-        members = []
+            self.problem(p + ("designation",), f"unknown designation {describe(designation)}; expected one of: {', '.join(DESIGNATIONS)}")
+        area = self.text(raw, "area", p, False)
+        thresholds = self.thresholds(raw, p)
+        members: list[Selector | None] = []
         if raw.get("any_of") is not None:
-            if not isinstance(raw["any_of"], list) or not raw["any_of"]:
-                raise self.fail(p + ("any_of",), "expected a non-empty list of selectors")
-            members = [self.selector(m, p + ("any_of", i), header, named) for i, m in enumerate(raw["any_of"])]
+            items = raw["any_of"]
+            if not isinstance(items, list) or not items:
+                self.problem(p + ("any_of",), f"expected a non-empty list of selectors, got {describe(items)}")
+            elif depth >= MAX_NESTING:
+                self.problem(p + ("any_of",), f"selectors may be nested at most {MAX_NESTING} deep")
+            else:
+                members = [self.selector(m, p + ("any_of", i), header, named, depth=depth + 1) for i, m in enumerate(items)]
+        if self.count() != before or None in members:
+            return None
         return Selector(
-            name, label[0], label[1], kinds, title_level, title_kinds, designation,
-            self.text(raw, "area", p, False), tuple(thresholds), tuple(members), clauses,
+            name, label[0], label[1], kinds, title_level, title_kinds, designation, area,
+            tuple(thresholds), tuple(members), () if clause is None else (clause,),  # type: ignore[arg-type]
         )
+
+    def thresholds(self, raw: Mapping[str, Any], p: tuple[Any, ...]) -> list[Threshold]:
+        if raw.get("at_least") is None:
+            return []
+        out = []
+        for key, spec in (self.mapping(raw["at_least"], p + ("at_least",)) or {}).items():
+            tp = p + ("at_least", key)
+            metric = self.choice(key, tp, METRICS, "metric")
+            spec = self.mapping(spec, tp, ("value", "unit"))
+            if spec is None:
+                continue
+            unit = self.unit(spec, tp)
+            self.same_unit(metric, unit, tp + ("unit",))
+            value = self.get(spec, "value", tp)
+            written = None if value is None else self.number(value, tp + ("value",))
+            if metric is not None and unit is not None and written is not None:
+                base_value = self.in_unit(written, unit, tp + ("value",))
+                if base_value is not None:
+                    out.append(Threshold(metric, base_value, written, unit))
+        return out
+
+    def metrics(self, value: Any, p: tuple[Any, ...], unit: str | None) -> tuple[str, ...]:
+        if not isinstance(value, list) or not value:
+            self.problem(p, f"expected a non-empty list of metrics, got {describe(value)}")
+            return ()
+        out = []
+        for i, item in enumerate(value):
+            metric = self.choice(item, p + (i,), METRICS, "metric")
+            if metric is None:
+                continue
+            if unit is not None and _metric_base(metric) != UNITS[unit][0]:
+                self.problem(p + (i,), f"{metric} is measured in {_metric_base(metric)}, but the target is in {unit}")
+            out.append(metric)
+        return tuple(out)
 
     def target(
         self, raw: Any, p: tuple[Any, ...], header: Header, milestones: Mapping[str, Milestone],
-        groups: Mapping[str, Any], selectors: Mapping[str, Selector],
-    ) -> Target:
+        selectors: Mapping[str, Selector],
+    ) -> Target | None:
         raw = self.mapping(raw, p, _TARGET_KEYS)
+        if raw is None:
+            return None
+        before = self.count()
         tid = self.text(raw, "id", p)
-        group = self.text(raw, "group", p)
-        if group not in groups:
-            raise self.fail(p + ("group",), f"unknown group {group!r}; declared: {', '.join(groups)}")
-        milestone = self.ref(raw, "milestone", p, milestones, "milestone")
+        group = self.ref(raw, "group", p, "groups")
+        milestone = self.ref(raw, "milestone", p, "milestones")
         zh, en = self.bilingual(raw, "title", p)
-        kind = self.text(raw, "measure", p)
-        if kind not in MEASURES:
-            raise self.fail(p + ("measure",), f"unknown measure {kind!r}; expected one of: {', '.join(MEASURES)}")
-        clause = self.clause_ref(raw, "clause", p, header)
-        assert clause is not None
+        measure = self.get(raw, "measure", p)
+        kind = None if measure is None else self.choice(measure, p + ("measure",), MEASURES, "measure")
+        clause = self.clause_ref(raw, "clause", p)
         quote = self.quote(raw, p, header, clause)
         also: tuple[str, ...] = ()
         if raw.get("also") is not None:
-            also = self.id_list(raw["also"], p + ("also",), header.clauses, "clause")
-        where = self.selector(raw["where"], p + ("where",), header, selectors) if raw.get("where") is not None else None
-        allowed = {SUM: ("metrics",), COUNT: ("where",), NEW_TITLES: ("level",), NOT_QUANTIFIED: ()}[kind]
-        for key in ("metrics", "level"):
-            if raw.get(key) is not None and key not in allowed:
-                raise self.fail(p + (key,), f"a {kind} target has no {key}")
-        if kind == COUNT and where is None:
-            raise self.fail(p + ("where",), "a count target needs a selector (where)")
+            also = self.id_list(raw["also"], p + ("also",), self.known.get("clauses"), "clause")
+        where = None
+        if raw.get("where") is not None:
+            where = self.selector(raw["where"], p + ("where",), header, selectors)
+        unit: str | None = None
+        metrics: tuple[str, ...] = ()
+        level, written, required, start = None, None, None, None
+        if kind is not None:
+            for key in ("metrics", "level"):
+                if raw.get(key) is not None and key not in _MEASURE_FIELDS[kind]:
+                    self.problem(p + (key,), f"a {kind} target has no {key}")
+            if kind == COUNT and raw.get("where") is None:
+                self.problem(p + ("where",), "a count target needs a selector (where)")
         if kind == NOT_QUANTIFIED:
             for key in ("required", "unit", "where", "start"):
                 if raw.get(key) is not None:
-                    raise self.fail(p + (key,), "a target the source does not quantify has no " + key)
-            return Target(tid, group, milestone, zh, en, Measure(kind), None, None, None, (clause,) + also, quote)
-        metrics: tuple[str, ...] = ()
-        level = None
-        unit = self.unit(raw, p)
-        base = UNITS[unit][0]
-        if kind == SUM:
-            value = self.get(raw, "metrics", p)
-            if not isinstance(value, list) or not value:
-                raise self.fail(p + ("metrics",), "expected a non-empty list of metrics")
-            for i, m in enumerate(value):
-                if m not in METRICS:
-                    raise self.fail(p + ("metrics", i), f"unknown metric {m!r}; expected one of: {', '.join(METRICS)}")
-                if _metric_base(m) != base:
-                    raise self.fail(p + ("metrics", i), f"{m} is measured in {_metric_base(m)}, but the target is in {unit}")
-            metrics = tuple(value)
-        else:
-            if base != "count":
-                raise self.fail(p + ("unit",), f"a {kind} target counts carriers: its unit is count, not {unit}")
+                    self.problem(p + (key,), "a target the source does not quantify has no " + key)
+        elif kind is not None:
+            unit = self.unit(raw, p)
+            base = None if unit is None else UNITS[unit][0]
+            if kind == SUM:
+                value = self.get(raw, "metrics", p)
+                metrics = () if value is None else self.metrics(value, p + ("metrics",), unit)
+            elif base is not None and base != "count":
+                self.problem(p + ("unit",), f"a {kind} target counts carriers: its unit is count, not {unit}")
             if kind == NEW_TITLES:
-                level = self.level(self.get(raw, "level", p), p + ("level",))
-        written = self.number(self.get(raw, "required", p), p + ("required",))
-        required = self.in_unit(written, unit, p + ("required",))
-        if required == 0:
-            raise self.fail(p + ("required",), "a target must require more than zero")
-        start = None
-        if raw.get("start") is not None:
-            start = self.in_unit(self.number(raw["start"], p + ("start",)), unit, p + ("start",))
-        measure = Measure(kind, metrics, where, level)
+                value = self.get(raw, "level", p)
+                level = None if value is None else self.enum(Level, value, p + ("level",))
+            value = self.get(raw, "required", p)
+            written = None if value is None else self.number(value, p + ("required",))
+            if written is not None and unit is not None:
+                required = self.in_unit(written, unit, p + ("required",))
+                if required == 0:
+                    self.problem(p + ("required",), "a target must require more than zero")
+            if raw.get("start") is not None:
+                first = self.number(raw["start"], p + ("start",))
+                if first is not None and unit is not None:
+                    start = self.in_unit(first, unit, p + ("start",))
+        due = milestones.get(milestone) if milestone is not None else None
+        if kind is None or due is None or self.count() != before or (raw.get("where") is not None and where is None):
+            return None
         clauses = (clause,) + also + (where.all_clauses() if where is not None else ())
-        return Target(tid, group, milestone, zh, en, measure, required, written, unit, clauses, quote, start=start)
+        return Target(
+            tid, group, due, zh, en, Measure(kind, metrics, where, level),  # type: ignore[arg-type]
+            required, written, unit, clauses, quote, start=start,  # type: ignore[arg-type]
+        )
 
     def area_table(
-        self, raw: Any, p: tuple[Any, ...], header: Header, milestones: Mapping[str, Milestone],
-        groups: Mapping[str, Any], target_ids: set[str],
-    ) -> AreaTable:
-        raw = self.mapping(raw, p, ("group", "milestone", "clause", "columns", "rows", "total", "area_names"))
-        group = self.text(raw, "group", p)
-        if group not in groups:
-            raise self.fail(p + ("group",), f"unknown group {group!r}; declared: {', '.join(groups)}")
-        milestone = self.ref(raw, "milestone", p, milestones, "milestone")
-        clause = self.clause_ref(raw, "clause", p, header)
-        assert clause is not None
-        text = header.clauses[clause].text
-        columns = []
+        self, raw: Any, p: tuple[Any, ...], header: Header, milestones: Mapping[str, Milestone], target_ids: set[str],
+    ) -> AreaTable | None:
+        raw = self.mapping(raw, p, _TABLE_KEYS)
+        if raw is None:
+            return None
+        before = self.count()
+        group = self.ref(raw, "group", p, "groups")
+        milestone = self.ref(raw, "milestone", p, "milestones")
+        clause = self.clause_ref(raw, "clause", p)
+        passage = header.clauses.get(clause) if clause is not None else None
+        text = None if passage is None else passage.text
         raw_columns = self.get(raw, "columns", p)
-        if not isinstance(raw_columns, list) or not raw_columns:
-            raise self.fail(p + ("columns",), "expected a non-empty list of columns")
-        for i, c in enumerate(raw_columns):
-            cp = p + ("columns", i)
-            c = self.mapping(c, cp, ("metric", "unit", "header", "district_target"))
-            metric = self.text(c, "metric", cp)
-            if metric not in METRICS:
-                raise self.fail(cp + ("metric",), f"unknown metric {metric!r}")
-            unit = self.unit(c, cp)
-            if UNITS[unit][0] != _metric_base(metric):
-                raise self.fail(cp + ("unit",), f"{metric} is measured in {_metric_base(metric)}, not {unit}")
-            head = self.text(c, "header", cp)
-            if head not in text:
-                raise self.fail(cp + ("header",), f"the header {head!r} is not in the text of clause {clause!r}")
-            district = self.text(c, "district_target", cp, False)
-            if district is not None and district not in target_ids:
-                raise self.fail(cp + ("district_target",), f"unknown target {district!r}")
-            columns.append(AreaColumn(metric, unit, head, district))
-        names = self.mapping(raw.get("area_names") or {}, p + ("area_names",))
+        if raw_columns is not None and (not isinstance(raw_columns, list) or not raw_columns):
+            self.problem(p + ("columns",), f"expected a non-empty list of columns, got {describe(raw_columns)}")
+        width = len(raw_columns) if isinstance(raw_columns, list) and raw_columns else None
+        columns = [
+            self.column(c, p + ("columns", i), clause, text, target_ids) for i, c in enumerate(raw_columns if width else [])
+        ]
+        names = self.mapping(raw["area_names"], p + ("area_names",)) if raw.get("area_names") is not None else {}
+        for area, name in (names or {}).items():
+            if not isinstance(name, str) or not name.strip():
+                self.problem(p + ("area_names", area), f"expected the area's name in English, got {describe(name)}")
         rows: list[AreaRow] = []
         raw_rows = self.get(raw, "rows", p)
-        if not isinstance(raw_rows, list) or not raw_rows:
-            raise self.fail(p + ("rows",), "expected a non-empty list of rows")
-        for i, r in enumerate(raw_rows):
-            rp = p + ("rows", i)
-            if not isinstance(r, list) or len(r) != 2 + len(columns):
-                raise self.fail(rp, f"expected a row [number, area, {len(columns)} cells] as printed in the source")
-            number, area = r[0], r[1]
-            if isinstance(number, bool) or not isinstance(number, int):
-                raise self.fail(rp + (0,), f"expected the row number, got {number!r}")
-            if not isinstance(area, str) or not area.strip():
-                raise self.fail(rp + (1,), f"expected the area name, got {area!r}")
-            if area in (row.area for row in rows):
-                raise self.fail(rp + (1,), f"area {area!r} appears twice")
-            cells = tuple(self.number(v, rp + (2 + j,)) for j, v in enumerate(r[2:]))
-            quote = " ".join([str(number), area, *(_plain(c) for c in cells)])
-            if quote not in text:
-                raise self.fail(rp, f"the row {quote!r} is not in the text of clause {clause!r}")
-            en = names.get(area)
-            rows.append(AreaRow(number, area, en if isinstance(en, str) else None, cells, quote))
+        if raw_rows is not None and (not isinstance(raw_rows, list) or not raw_rows):
+            self.problem(p + ("rows",), f"expected a non-empty list of rows, got {describe(raw_rows)}")
+        for i, r in enumerate(raw_rows if isinstance(raw_rows, list) else []):
+            row = self.row(r, p + ("rows", i), width, clause, text, names or {}, rows)
+            if row is not None:
+                rows.append(row)
         total = self.get(raw, "total", p)
-        if not isinstance(total, list) or len(total) != 1 + len(columns) or not isinstance(total[0], str):
-            raise self.fail(p + ("total",), f"expected the total row [label, {len(columns)} cells] as printed in the source")
-        cells = tuple(self.number(v, p + ("total", 1 + j)) for j, v in enumerate(total[1:]))
-        quote = " ".join([total[0], *(_plain(c) for c in cells)])
-        if quote not in text:
-            raise self.fail(p + ("total",), f"the row {quote!r} is not in the text of clause {clause!r}")
-        return AreaTable(group, milestone, clause, tuple(columns), tuple(rows), cells, total[0])
+        cells: tuple[Decimal | None, ...] = ()
+        if total is not None:
+            if not isinstance(total, list) or len(total) != 1 + (width or 0) or not isinstance(total[0], str):
+                self.problem(p + ("total",), f"expected the total row [label, {width or 'the'} cells] as printed in the source")
+            else:
+                cells = tuple(self.number(v, p + ("total", 1 + j)) for j, v in enumerate(total[1:]))
+                if text is not None and None not in cells:
+                    quote = " ".join([total[0], *(_plain(c) for c in cells if c is not None)])
+                    if quote not in text:
+                        self.problem(p + ("total",), f"the row {describe(quote)} is not in the text of clause {clause!r}")
+        due = milestones.get(milestone) if milestone is not None else None
+        if self.count() != before or due is None:
+            return None
+        return AreaTable(
+            group, due, clause, tuple(columns), tuple(rows), cells, total[0],  # type: ignore[arg-type]
+        )
+
+    def column(
+        self, raw: Any, p: tuple[Any, ...], clause: str | None, text: str | None, target_ids: set[str],
+    ) -> AreaColumn | None:
+        raw = self.mapping(raw, p, _COLUMN_KEYS)
+        if raw is None:
+            return None
+        before = self.count()
+        value = self.get(raw, "metric", p)
+        metric = None if value is None else self.choice(value, p + ("metric",), METRICS, "metric")
+        unit = self.unit(raw, p)
+        self.same_unit(metric, unit, p + ("unit",))
+        head = self.text(raw, "header", p)
+        if head is not None and text is not None and head not in text:
+            self.problem(p + ("header",), f"the header {describe(head)} is not in the text of clause {clause!r}")
+        district = self.text(raw, "district_target", p, False)
+        if district is not None and district not in target_ids:
+            self.problem(p + ("district_target",), f"unknown target {describe(district)}")
+        if self.count() != before:
+            return None
+        return AreaColumn(metric, unit, head, district)  # type: ignore[arg-type]
+
+    def row(
+        self, raw: Any, p: tuple[Any, ...], width: int | None, clause: str | None, text: str | None,
+        names: Mapping[Any, Any], rows: list[AreaRow],
+    ) -> AreaRow | None:
+        shape = f"[number, area, {width} cell{'s' if width != 1 else ''}]" if width else "[number, area, cells...]"
+        if not isinstance(raw, list) or len(raw) < 3 or (width is not None and len(raw) != 2 + width):
+            got = f"{len(raw)} items" if isinstance(raw, list) else describe(raw)
+            self.problem(p, f"expected a row {shape} as printed in the source, got {got}")
+            return None
+        before = self.count()
+        number = self.whole(raw[0], p + (0,), least=1)
+        area = raw[1]
+        if not isinstance(area, str) or not area.strip():
+            self.problem(p + (1,), f"expected the area name, got {describe(area)}")
+        elif any(row.area == area for row in rows):
+            self.problem(p + (1,), f"area {area!r} appears twice")
+        cells = tuple(self.number(v, p + (2 + j,)) for j, v in enumerate(raw[2:]))
+        if self.count() != before:
+            return None
+        quote = " ".join([str(number), area, *(_plain(c) for c in cells if c is not None)])
+        if text is not None and quote not in text:
+            self.problem(p, f"the row {describe(quote)} is not in the text of clause {clause!r}")
+            return None
+        english = names.get(area)
+        return AreaRow(number, area, english if isinstance(english, str) else None, cells, quote)  # type: ignore[arg-type]
 
     def check_readings(self, header: Header, targets: list[Target]) -> None:
         def uses_titles(s: Selector | None) -> bool:

@@ -253,3 +253,58 @@ def test_check_command_exit_codes_and_output(tmp_path, capsys):
     out = capsys.readouterr().out
     assert f"{unreadable}:2:1: not valid YAML" in out or f"{unreadable}:1:" in out
     assert f"{unknown}:1:1: cannot tell whether this is a ruleset, carrier or case file" in out
+
+
+def _policy_file(tmp_path, kind, *replacements):
+    text = Path(f"tests/broken/base-{kind}.yaml").read_text(encoding="utf-8")
+    for old, new in replacements:
+        assert old in text, old
+        text = text.replace(old, new, 1)
+    path = tmp_path / f"{kind}.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path, text
+
+
+def test_targets_files_report_every_problem_and_the_loader_the_first(tmp_path):
+    from incubator_rules.targets import load_targets
+
+    path, text = _policy_file(
+        tmp_path, "targets",
+        ("    metrics: [floor_area_m2]\n", "    metrics: [floor_area]\n"),
+        ("    required: 300\n", "    required: 0\n    colour: red\n"),
+        ("    level: municipal\n", "    level: provincial\n"),
+        ("      - [2, 乙街道, 2.5]\n", "      - [2, 乙街道, 3.5]\n"),
+    )
+    result = check_file(path)
+    assert result.file_type == "targets"
+    assert [(p.line, p.field, p.message.split(";")[0]) for p in result.problems] == [
+        (line_of(text, "[floor_area]"), "targets[0].metrics[0]", "unknown metric 'floor_area'"),
+        (line_of(text, "required: 0"), "targets[2].required", "a target must require more than zero"),
+        (line_of(text, "colour: red"), "targets[2].colour", "unknown field"),
+        (line_of(text, "level: provincial"), "targets[3].level", "unknown Level 'provincial'"),
+        (line_of(text, "[2, 乙街道, 3.5]"), "area_tables[0].rows[1]", "the row '2 乙街道 3.5' is not in the text of clause 'table'"),
+    ]
+    with pytest.raises(RulesetError) as err:
+        load_targets(path)
+    assert (err.value.field, err.value.line) == ("targets[0].metrics[0]", result.problems[0].line)
+    assert "(and 4 more problems: `incubator-rules check` lists them all)" in err.value.message
+
+
+def test_management_files_report_every_problem(tmp_path):
+    path, text = _policy_file(
+        tmp_path, "management",
+        ("reassess_within: {months: 6}", "reassess_within: {months: 0}"),
+        ("kinds: [incubator, maker_space], clauses: [dynamic]}\n    explanations:\n      first_fail",
+         "kinds: [incubators, maker_space], clauses: [dynamic]}\n    explanations:\n      first_fail"),
+        ("    clauses: [dynamic]\n    explanations:\n      in_force", "    clauses: [dynamics]\n    explanations:\n      in_force"),
+    )
+    assert [(p.line, p.field) for p in check_file(path).problems] == [
+        (line_of(text, "{months: 0}"), "rules[0].reassess_within"),
+        (line_of(text, "kinds: [incubators"), "rules[1].applies_to[0].kinds[0]"),
+        (line_of(text, "[dynamics]"), "rules[2].clauses[0]"),
+    ]
+
+
+def test_a_broken_clause_is_reported_once_not_by_everything_citing_it(tmp_path):
+    path, text = _policy_file(tmp_path, "criteria", ("  conditions: {document: measures,", "  conditions: {document: measure,"))
+    assert [(p.line, p.field) for p in check_file(path).problems] == [(line_of(text, "document: measure,"), "clauses.conditions.document")]

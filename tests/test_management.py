@@ -211,3 +211,9 @@ def test_the_shipped_file_loads():
     rules = load_management()
     assert ["rectification", "cancellation", "award_bar"] == [r.kind for r in rules.rules]
     assert {"months": 6} == rules.of_kind("rectification").reassess_within
+
+
+def test_a_fail_at_the_end_of_the_calendar_is_due_on_its_last_day():
+    c = carrier("maker_space", filed("9999-01-01"), graded("9999-12-01", "fail", year=9998))
+    [rect] = manage(c, D(9999, 12, 31))
+    assert (rect.rule, rect.outcome, rect.due) == ("rectification", "open", D.max)

@@ -233,3 +233,8 @@ def test_the_shipped_criteria_load():
     cs = load_criteria()
     assert 14 == len(cs.level("national-incubator").criteria)
     assert not cs.level("chongqing-incubator").thresholds_given
+
+
+def test_operation_started_at_the_end_of_the_calendar_is_not_complete():
+    r, _ = level_result("national-incubator", INCUBATOR, [{"type": "operation_started", "date": "9999-06-01"}], as_of=D(9999, 12, 31))
+    assert (criterion(r, "operating-years").status, "complete on a date after 9999-12-31" in criterion(r, "operating-years").reason) == (MISSED, True)

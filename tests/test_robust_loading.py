@@ -1,7 +1,13 @@
-"""Malformed and random documents: every loader either loads or raises IncubatorRulesError, and never runs code."""
+"""Malformed and random documents: every loader either loads or raises IncubatorRulesError, and never runs code.
+
+The loaders: reward rulesets, carriers, case files, the other policy files
+(targets, dynamic management, upgrade criteria), district portfolios and the
+CSV snapshots a bureau exports from its spreadsheet.
+"""
 
 import datetime
 import json
+from copy import deepcopy
 import os
 import tempfile
 from decimal import Decimal
@@ -12,11 +18,15 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from incubator_rules import Carrier, IncubatorRulesError
+from incubator_rules import Carrier, IncubatorRulesError, load_portfolio
 from incubator_rules.cases import validate_cases
-from incubator_rules.check import check_document, check_file, detect_type
+from incubator_rules.check import FILE_TYPES, check_document, check_file, detect_type
 from incubator_rules.documents import Document, Source, parse_json, parse_yaml, read_document
+from incubator_rules.management import management_from_document, validate_management
+from incubator_rules.portfolio import METRICS, portfolio_from_dict, read_snapshots_csv
+from incubator_rules.readiness import criteria_from_document, validate_criteria
 from incubator_rules.ruleset import ruleset_from_dict, validate_ruleset
+from incubator_rules.targets import targets_from_document, validate_targets
 from incubator_rules.versions import read_lock
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,6 +34,12 @@ RULESET = read_document(ROOT / "rulesets" / "wanzhou-2023.yaml").data
 CARRIER = read_document(ROOT / "examples" / "q6-maker-space.yaml").data
 CASES = read_document(ROOT / "tests" / "cases" / "reading-6-ladders.yaml").data
 RULESET_TEXT = (ROOT / "rulesets" / "wanzhou-2023.yaml").read_text(encoding="utf-8")
+POLICY_FILES = ["wanzhou-2023-targets", "jiangbei-2022-targets", "chongqing-dynamic-management", "upgrade-criteria"]
+POLICY = {name: read_document(ROOT / "rulesets" / f"{name}.yaml").data for name in POLICY_FILES}
+# The example portfolio with its CSV snapshots inline: carriers, snapshots and designations in one document.
+PORTFOLIO = load_portfolio(ROOT / "examples" / "wanzhou-portfolio.yaml").to_dict()
+TEXTS = {name: (ROOT / "rulesets" / f"{name}.yaml").read_text(encoding="utf-8") for name in ["wanzhou-2023", *POLICY_FILES]}
+TEXTS["portfolio"] = (ROOT / "examples" / "wanzhou-portfolio.yaml").read_text(encoding="utf-8")
 MARKERS = Path(tempfile.mkdtemp(prefix="incubator-rules-robust-"))
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -88,14 +104,38 @@ def loads_or_raises_our_error(load):
         pass
 
 
-def every_loader(data):
-    doc = Document(data, Source("random.yaml"))
+VALIDATORS = {
+    "targets": (validate_targets, targets_from_document),
+    "management": (validate_management, management_from_document),
+    "criteria": (validate_criteria, criteria_from_document),
+}
+
+
+def collects_what_the_loader_raises(validate, load, doc):
+    """The collecting reader never raises; the loader raises exactly when it found problems, and the first of them."""
+    result, problems = validate(doc)
+    assert (result is None) == bool(problems)
+    assert all(isinstance(p, IncubatorRulesError) and p.file == doc.source.file for p in problems)
+    try:
+        loaded = load(doc)
+    except IncubatorRulesError as exc:
+        assert problems and exc.message.startswith(problems[0].message) and exc.field == problems[0].field
+    else:
+        assert not problems and loaded == result
+    return problems
+
+
+def every_loader(data, file="random.yaml"):
+    doc = Document(data, Source(file))
     loads_or_raises_our_error(lambda: Carrier.from_dict(data))
-    for file_type in ("ruleset", "carrier", "case", "portfolio"):
+    for file_type in FILE_TYPES:
         check_document(doc, file_type)  # collects problems: never raises
     validate_ruleset(doc)
     validate_cases(doc)
     detect_type(data)
+    for validate, load in VALIDATORS.values():
+        collects_what_the_loader_raises(validate, load, doc)
+    loads_or_raises_our_error(lambda: portfolio_from_dict(data, doc.source, base_dir=MARKERS))
 
 
 @SETTINGS
@@ -114,6 +154,159 @@ def test_mutated_documents_load_or_raise_our_error(base, data):
     value = data.draw(st.one_of(values, st.builds(deeply_nested, st.integers(1, 400))))
     key = data.draw(st.sampled_from(["unexpected_key", "type", "$schema", "cases", "carriers", "rules", "events"]))
     every_loader(mutate(base, path, action, value, key))
+
+
+def mutations(base, data, count):
+    """``base`` with ``count`` random mutations applied one after another."""
+    doc = base
+    for _ in range(count):
+        path = data.draw(st.sampled_from(list(paths(doc))))
+        action = data.draw(st.sampled_from(["replace", "remove", "extra", "wrap"]))
+        if action == "remove" and not path:
+            action = "replace"
+        value = data.draw(st.one_of(values, st.builds(deeply_nested, st.integers(1, 400))))
+        key = data.draw(st.sampled_from(["unexpected_key", "type", "$schema", "targets", "rules", "levels", "any_of", "carriers"]))
+        doc = mutate(doc, path, action, value, key)
+    return doc
+
+
+@settings(SETTINGS, max_examples=300)
+@given(st.sampled_from([*POLICY_FILES, "portfolio"]), st.integers(1, 3), st.data())
+def test_mutated_policy_files_and_portfolios_load_or_raise_our_error(name, count, data):
+    base = PORTFOLIO if name == "portfolio" else POLICY[name]
+    every_loader(mutations(base, data, count))
+
+
+def test_separate_problems_are_reported_together():
+    data = deepcopy(POLICY["upgrade-criteria"])
+    data["levels"][0]["criteria"][2]["at_least"] = "ten thousand"
+    data["levels"][1]["kinds"] = ["makerspace"]
+    data["levels"][2]["criteria"][0]["operating"] = {"months": 0}
+    data["levels"][3]["colour"] = "red"
+    del data["levels"][4]["clause"]
+    _, problems = validate_criteria(Document(data, Source("c.yaml")))
+    assert [p.field for p in problems] == [
+        "levels[0].criteria[2].at_least", "levels[1].kinds[0]", "levels[2].criteria[0].operating",
+        "levels[3].colour", "levels[4].clause",
+    ]
+
+
+def replaced(data, path, value):
+    """A deep copy of ``data`` with the value at ``path`` replaced (numbers stay numbers)."""
+    copy = deepcopy(data)
+    parent = copy
+    for key in path[:-1]:
+        parent = parent[key]
+    parent[path[-1]] = value
+    return copy
+
+
+@pytest.mark.parametrize("validate, base, path, value, field", [
+    (validate_targets, "wanzhou-2023-targets", ("targets", 0, "required"), Decimal("1e999999999"), "targets[0].required"),
+    (validate_targets, "wanzhou-2023-targets", ("targets", 7, "required"), 10**400, "targets[7].required"),
+    (validate_targets, "wanzhou-2023-targets", ("area_tables", 0, "rows", 0, 2), Decimal("-1e999999"), "area_tables[0].rows[0][2]"),
+    (validate_targets, "jiangbei-2022-targets", ("selectors", "large-carrier", "any_of", 0, "at_least", "floor_area_m2", "value"),
+     Decimal("1e-999999999"), "selectors.large-carrier.any_of[0].at_least.floor_area_m2.value"),
+    (validate_criteria, "upgrade-criteria", ("levels", 0, "criteria", 2, "at_least"), Decimal("9e999999"), "levels[0].criteria[2].at_least"),
+    (validate_criteria, "upgrade-criteria", ("levels", 0, "criteria", 1, "statistics_years"), 10**100, "levels[0].criteria[1].statistics_years"),
+    (validate_management, "chongqing-dynamic-management", ("rules", 0, "reassess_within", "months"), 10**100, "rules[0].reassess_within.months"),
+])
+def test_huge_and_tiny_numbers_in_policy_files_are_refused_quickly(validate, base, path, value, field):
+    started = datetime.datetime.now()
+    _, problems = validate(Document(replaced(POLICY[base], path, value), Source("x.yaml")))
+    assert datetime.datetime.now() - started < datetime.timedelta(seconds=2)
+    assert [p.field for p in problems] == [field]
+
+
+def test_deeply_nested_alternatives_are_refused():
+    data = deepcopy(POLICY["jiangbei-2022-targets"])
+    selector = {"kinds": ["incubator"]}
+    for _ in range(2000):
+        selector = {"any_of": [selector]}
+    data["selectors"]["large-carrier"] = selector
+    result, problems = validate_targets(Document(data, Source("x.yaml")))
+    assert result is None and "nested at most" in problems[0].message
+
+
+# CSV snapshots, as spreadsheets export them: any text, any encoding, any size of number.
+
+METRIC_HEADERS = [*METRICS, *(m.label_zh for m in METRICS.values())]
+plain_numbers = st.one_of(st.integers(0, 10**7).map(str), st.decimals(0, 10**6, places=2).map(str), st.just(""))
+odd_numbers = st.one_of(
+    st.sampled_from(["1,200", "1,200.5", "12,00", "-5", "1e5", "NaN", "Infinity", " ", "１２３", "٣", "9" * 5000, "9" * 40,
+                     "1" + "0" * 15, "999,999,999,999,999", "0." + "0" * 30 + "1", "\x00", '"', "a\nb", "\ufeff"]),
+    st.integers(-(10**20), 10**20).map(str),
+    st.decimals(allow_nan=True, allow_infinity=True).map(str),
+    st.text(max_size=8),
+)
+numbers = st.one_of(*[plain_numbers] * 8, odd_numbers)
+ids = st.sampled_from(["wz-01", "wz-02"] * 6 + ["nobody", "", " wz-01 "])
+dates = st.one_of(*[st.sampled_from(["2023-12-31", "2024-12-31"])] * 6, st.dates().map(str),
+                  st.sampled_from(["2023-02-30", "31/12/2023", "", "2024-12-31T00:00", "2024-1-1"]))
+
+
+@st.composite
+def csv_texts(draw):
+    """Mostly well-formed exports (so that cells are read), with odd headers, cells, rows and marks."""
+    header = ["carrier_id", "date", *draw(st.lists(st.sampled_from(METRIC_HEADERS), unique=True, max_size=6))]
+    if draw(st.integers(0, 5)) == 0:  # now and then a header a bureau might really type
+        header.insert(draw(st.integers(0, len(header))), draw(st.sampled_from(["载体编号", "日期", "unknown", "", "date", *METRICS])))
+    rows = []
+    for _ in range(draw(st.integers(0, 5))):
+        row = [draw(ids), draw(dates), *(draw(numbers) for _ in header[2:])]
+        if draw(st.integers(0, 6)) == 0:
+            row = row[:-1] if draw(st.booleans()) else row + [draw(numbers)]
+        rows.append(row)
+    quote = lambda c: '"' + c.replace('"', '""') + '"' if any(ch in c for ch in ',"\n\r') else c
+    text = "\n".join(",".join(quote(c) for c in row) for row in [header, *rows])
+    return draw(st.sampled_from(["", "", "", "\ufeff", "\ufeff\ufeff"])) + text + draw(st.sampled_from(["", "\n", "\r\n", "\n\n"]))
+
+
+ENCODINGS = ["utf-8"] * 6 + ["utf-8-sig"] * 3 + ["utf-16", "utf-16-le", "gbk", "gb18030", "big5", "latin-1", "cp1252"]
+junk = st.one_of(st.just(b""), st.just(b""), st.just(b""), st.binary(max_size=8))
+MINI_PORTFOLIO = """id: p
+name: P
+snapshots_csv: snaps.csv
+carriers:
+  - {id: wz-01, name: A, kind: incubator, events: [{type: accredited, date: 2020-01-01, level: district}]}
+  - {id: wz-02, name: B, kind: maker_space}
+"""
+
+
+@settings(SETTINGS, max_examples=300)
+@given(st.one_of(csv_texts(), csv_texts(), st.text(max_size=200)), st.sampled_from(ENCODINGS), junk)
+def test_random_csv_snapshots_load_or_raise_our_error(text, encoding, junk):
+    folder = Path(tempfile.mkdtemp(dir=MARKERS))
+    csv_path = folder / "snaps.csv"
+    csv_path.write_bytes(text.encode(encoding, errors="replace") + junk)
+    (folder / "p.yaml").write_text(MINI_PORTFOLIO, encoding="utf-8")
+    for load in (lambda: read_snapshots_csv(csv_path), lambda: load_portfolio(folder / "p.yaml")):
+        try:
+            load()
+        except IncubatorRulesError as exc:
+            assert exc.file is not None and exc.line is not None or "snaps.csv" in str(exc)
+    for f in (csv_path, folder / "p.yaml"):
+        f.unlink()
+    folder.rmdir()
+
+
+def test_odd_csv_files_get_a_clear_error(tmp_path):
+    text = "carrier_id,date,载体面积(平方米)\nwz-01,2024-12-31,1200\n"
+    for encoding, words in [("gbk", "not UTF-8 text"), ("utf-16", "looks like UTF-16")]:
+        path = tmp_path / f"{encoding}.csv"
+        path.write_bytes(text.encode(encoding))
+        with pytest.raises(IncubatorRulesError, match=words):
+            read_snapshots_csv(path)
+    with pytest.raises(IncubatorRulesError, match="no such file"):
+        read_snapshots_csv(tmp_path)  # a directory
+    path = tmp_path / "huge.csv"
+    path.write_text("carrier_id,date,floor_area_m2\nwz-01,2024-12-31," + "9" * 5000 + "\n", encoding="utf-8-sig")
+    with pytest.raises(IncubatorRulesError, match="expected a non-negative number") as err:
+        read_snapshots_csv(path)
+    assert (err.value.line, err.value.field, len(str(err.value)) < 300) == (2, "floor_area_m2", True)
+    path.write_text('carrier_id,date,floor_area_m2\nwz-01,2024-12-31,"9' + ',999' * 6 + '"\n', encoding="utf-8-sig")
+    with pytest.raises(IncubatorRulesError, match="implausibly large"):
+        read_snapshots_csv(path)
 
 
 DANGEROUS = [
@@ -146,11 +339,12 @@ DANGEROUS = [
 
 
 @SETTINGS
-@given(st.integers(0, RULESET_TEXT.count("\n")), st.sampled_from(DANGEROUS), st.sampled_from(["key", "value", "line"]))
-def test_yaml_tags_and_tricks_never_run_code(line_no, snippet, where):
-    marker = MARKERS / f"ran-{line_no}-{abs(hash(snippet))}"
+@given(st.sampled_from(sorted(TEXTS)), st.data(), st.sampled_from(DANGEROUS), st.sampled_from(["key", "value", "line"]))
+def test_yaml_tags_and_tricks_never_run_code(name, data, snippet, where):
+    lines = TEXTS[name].split("\n")
+    line_no = data.draw(st.integers(0, len(lines) - 1))
+    marker = MARKERS / f"ran-{name}-{line_no}-{abs(hash(snippet))}"
     snippet = snippet.format(marker=marker)
-    lines = RULESET_TEXT.split("\n")
     line = lines[line_no]
     if where == "value" and ": " in line:
         lines[line_no] = line.split(": ", 1)[0] + ": " + snippet
@@ -165,6 +359,8 @@ def test_yaml_tags_and_tricks_never_run_code(line_no, snippet, where):
         pass
     else:
         every_loader(doc.data)
+        for validate, _ in VALIDATORS.values():  # parsed from text, every problem has its line
+            assert all(p.line is not None for p in validate(doc)[1])
     assert not marker.exists(), f"{snippet!r} ran code"
 
 
@@ -207,3 +403,23 @@ def test_an_odd_file_type_is_refused_with_our_error(value):
     with pytest.raises(IncubatorRulesError) as err:
         ruleset_from_dict(data)
     assert err.value.field == "type"
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_a_pipe_or_a_directory_named_as_a_data_file_is_refused_not_read(tmp_path):
+    from incubator_rules.targets import load_targets
+
+    pipe = tmp_path / "pipe.yaml"
+    os.mkfifo(pipe)  # reading it would wait forever for a writer
+    for path in (pipe, tmp_path):
+        with pytest.raises(IncubatorRulesError, match="not a regular file"):
+            read_document(path)
+        with pytest.raises(IncubatorRulesError, match="not a regular file"):
+            load_targets(path)
+        assert not check_file(path).readable
+        with pytest.raises(IncubatorRulesError, match="no such file"):
+            read_snapshots_csv(path)
+    (tmp_path / "p.yaml").write_text(MINI_PORTFOLIO.replace("snaps.csv", "pipe.yaml"), encoding="utf-8")
+    with pytest.raises(IncubatorRulesError, match="snapshots file") as err:
+        load_portfolio(tmp_path / "p.yaml")
+    assert (err.value.field, err.value.line) == ("snapshots_csv", 3)

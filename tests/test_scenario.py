@@ -210,3 +210,24 @@ def test_scenario_files_are_checked_with_line_numbers(tmp_path):
     path.write_text("- description: no name\n", encoding="utf-8")
     with pytest.raises(ir.ScenarioError, match="needs a name"):
         ir.load_scenarios(path)
+
+
+def test_saved_scenarios_match_the_schema_editors_use(tmp_path):
+    jsonschema = pytest.importorskip("jsonschema")
+    import json
+    from pathlib import Path
+
+    schema = json.loads((Path(__file__).parent.parent / "schemas" / "scenario.schema.json").read_text(encoding="utf-8"))
+    everything = ir.Scenario(
+        "all parts", description="d", as_of="2026-06-30", readings={"ladders": "shared"},
+        overrides=[ir.Override.amount("construction_subsidy", "incubator", "municipal", 800_000)],
+        edits=[ir.Edit.shift("c", "e1", to="2025-01-01"), ir.Edit.shift("c", "e2", months=-2), ir.Edit.remove("c", "e3"),
+               ir.Edit.add("c", type="evaluated", date="2025-04-10", level="national", year=2024, grade="excellent")],
+    )
+    path = tmp_path / "s.yaml"
+    ir.save_scenarios(path, [RAISED, FROM_START, everything])
+    from incubator_rules.documents import read_document, to_plain
+
+    jsonschema.validate(to_plain(read_document(path).data), schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"scenarios": [{"name": "x", "edits": [{"action": "add", "carrier": "c", "event": "e1"}]}]}, schema)

@@ -10,13 +10,19 @@ import pytest
 from referencing import Registry, Resource
 
 from incubator_rules.carrier import _EVENT_FIELDS, CarrierKind, EventType, Grade, Level
-from incubator_rules.check import CARRIER, CASE, PORTFOLIO, RULESET, check_file, detect_type, read_for_check
+from incubator_rules.check import CARRIER, CASE, FILE_TYPES, PORTFOLIO, RULESET, check_file, detect_type, read_for_check
 from incubator_rules.documents import read_document
+from incubator_rules.management import OUTCOMES
+from incubator_rules.management import READINGS as MANAGEMENT_READINGS
+from incubator_rules.portfolio import DESIGNATIONS, METRICS
 from incubator_rules.rules import KINDS
+from incubator_rules.targets import MEASURES, UNITS
+from incubator_rules.targets import READINGS as TARGET_READINGS
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMAS = ROOT / "schemas"
 BROKEN = ROOT / "tests" / "broken"
+TARGETS, MANAGEMENT, CRITERIA = "targets", "management", "criteria"
 
 
 def _registry():
@@ -54,16 +60,16 @@ def schema_errors(path, file_type):
 
 
 def shipped_files():
-    """Every shipped data file with a schema, with its type (other policy files have none yet)."""
+    """Every shipped data file with a schema, with its type."""
     candidates = sorted((ROOT / "rulesets").glob("*.yaml")) + sorted(
         p for p in (ROOT / "examples").glob("*") if p.suffix in (".yaml", ".yml", ".json"))
     candidates += sorted((ROOT / "tests" / "cases").rglob("*.yaml"))
-    candidates += [BROKEN / "base-ruleset.yaml", ROOT / "docs" / "walkthrough" / "portfolio.yaml"]
+    candidates += sorted(BROKEN.glob("base-*.yaml")) + [ROOT / "docs" / "walkthrough" / "portfolio.yaml"]
     out = []
     for path in candidates:
         doc, text = read_for_check(path)
         file_type = detect_type(doc.data, text)
-        if file_type in (RULESET, CARRIER, CASE, PORTFOLIO):
+        if file_type in FILE_TYPES:
             out.append((path, file_type))
     return out
 
@@ -83,9 +89,14 @@ def ident(item):
     return str(path.relative_to(ROOT))
 
 
-@pytest.mark.parametrize("file_type", [RULESET, CARRIER, CASE, PORTFOLIO])
+@pytest.mark.parametrize("file_type", [*FILE_TYPES, "policy"])
 def test_schemas_are_valid_draft_7(file_type):
     jsonschema.Draft7Validator.check_schema(schema(file_type))
+
+
+def test_every_file_type_has_a_schema_and_every_policy_file_names_one():
+    assert {p.name for p in SCHEMAS.glob("*.schema.json")} == {f"{t}.schema.json" for t in (*FILE_TYPES, "policy")}
+    assert {t for _, t in shipped_files() if _.parent.name == "rulesets"} == {RULESET, TARGETS, MANAGEMENT, CRITERIA}
 
 
 @pytest.mark.parametrize("item", shipped_files(), ids=ident)
@@ -123,6 +134,7 @@ def test_broken_file_is_rejected_by_loader_and_schema(item):
 def test_the_corpus_covers_each_file_type():
     kinds = [t for _, t in broken_files()]
     assert {t: kinds.count(t) >= 10 for t in (RULESET, CARRIER, CASE)} == {RULESET: True, CARRIER: True, CASE: True}
+    assert {t: kinds.count(t) >= 8 for t in (TARGETS, MANAGEMENT, CRITERIA)} == {TARGETS: True, MANAGEMENT: True, CRITERIA: True}
 
 
 # The schemas restate what the code knows; these tests say where they must change together.
@@ -156,3 +168,26 @@ def test_schemas_know_every_level_kind_grade_and_event_type():
     assert carrier["properties"]["events"]["items"] == {"$ref": "#/definitions/event"}
     grades = rs["definitions"]["rule"]["allOf"][list(KINDS).index("evaluation_excellence")]["then"]["properties"]["grades"]
     assert grades["items"]["enum"] == [g.value for g in Grade]
+
+
+def test_policy_schemas_know_every_metric_unit_measure_outcome_and_reading():
+    targets, management, criteria = schema(TARGETS), schema(MANAGEMENT), schema(CRITERIA)
+    target = targets["definitions"]["target"]["properties"]
+    assert (target["measure"]["enum"], target["unit"]["enum"]) == (list(MEASURES), list(UNITS))
+    assert target["metrics"]["items"]["enum"] == list(METRICS)
+    selector = targets["definitions"]["selector"]["properties"]
+    assert selector["designation"]["anyOf"][0]["enum"] == list(DESIGNATIONS)
+    assert selector["at_least"]["anyOf"][0]["propertyNames"]["enum"] == list(METRICS)
+    readings = targets["properties"]["readings"]["properties"]
+    assert {name: set(r["allOf"][1]["properties"]["default"]["enum"]) for name, r in readings.items()} == TARGET_READINGS
+    rule = management["definitions"]["rule"]
+    assert rule["properties"]["kind"]["enum"] == list(OUTCOMES)
+    by_kind = {b["if"]["properties"]["kind"]["const"]: b["then"] for b in rule["allOf"]}
+    assert {k: v["properties"]["explanations"]["required"] for k, v in by_kind.items()} == {k: list(v) for k, v in OUTCOMES.items()}
+    readings = management["properties"]["readings"]["properties"]
+    assert {name: set(r["allOf"][1]["properties"]["default"]["enum"]) for name, r in readings.items()} == MANAGEMENT_READINGS
+    scope = management["definitions"]["scope"]["properties"]
+    assert (scope["levels"]["items"]["enum"], scope["kinds"]["items"]["enum"]) == ([lv.value for lv in Level], [k.value for k in CarrierKind])
+    criterion = criteria["definitions"]["criterion"]["properties"]
+    assert criterion["metric"]["enum"] == criterion["ratio"]["items"]["enum"] == list(METRICS)
+    assert criteria["definitions"]["level"]["properties"]["level"]["enum"] == [lv.value for lv in Level]
