@@ -328,12 +328,6 @@ def operating_duration(rule: Rule, ctx: Context, start: int, not_before: datetim
 # --- accreditation subsidy and upgrade differential -------------------------
 
 
-def _event_value(name: str, ctx: Context, event: Event) -> str:
-    """The placeholder ``name`` as the event fills it ("" when the event says nothing of it)."""
-    get = _EVENT_VALUES.get(name)
-    return "" if get is None else get(event, event.kind or ctx.carrier.kind)
-
-
 def _act(event: Event, zh: bool) -> str:
     if event.type is EventType.FILED:
         return "备案" if zh else "filing"
@@ -371,12 +365,6 @@ def _given_text(name: str, value: Any) -> str:
     return str(value)
 
 
-def _fill(names: Iterable[str], ctx: Context, event: Event | None, given: Mapping[str, Any]) -> dict[str, str]:
-    """The values of the placeholders ``names``: from ``given`` where not None, else from the event."""
-    kind = None if event is None else event.kind or ctx.carrier.kind
-    return {name: _placeholder(name, event, kind, given) for name in names}
-
-
 def _placeholder(name: str, event: Event | None, kind: CarrierKind | None, given: Mapping[str, Any]) -> str:
     value = given.get(name)
     if value is not None:
@@ -386,11 +374,6 @@ def _placeholder(name: str, event: Event | None, kind: CarrierKind | None, given
         return _amount_wan(amount) if isinstance(amount, int) and not isinstance(amount, datetime.date) else ""
     get = _EVENT_VALUES.get(name)
     return "" if event is None or get is None or kind is None else get(event, kind)
-
-
-def _values(ctx: Context, event: Event | None = None, **extra: Any) -> dict[str, str]:
-    """Every placeholder's value for a decision on ``event``."""
-    return _fill(sorted(PLACEHOLDERS), ctx, event, extra)
 
 
 # The event fields each placeholder reads (the inputs of its text).
