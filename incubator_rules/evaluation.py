@@ -95,7 +95,9 @@ def assemble(ctx: Context, decisions: list[Decision], engine: str, digest: str |
     """
     position = {e.id: i for i, e in enumerate(ctx.timeline)}
     rule_order = _rule_order(ctx.ruleset)
-    awards, pending, refused = [], [], []
+    awards: list[Decision] = []
+    pending: list[Decision] = []
+    refused: list[Decision] = []
     for d in decisions:
         (awards if d.status == AWARDED else pending if d.status == PENDING else refused).append(d)
     if len(awards) > 1:

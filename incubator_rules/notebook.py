@@ -96,7 +96,7 @@ def budget_html(b: "Budget") -> str:
     rules = sorted({line.rule for line in b.lines})
     per = b.by("year", "rule")
     years = list(b.by_year())
-    rows = [(y, *[per.get((y, r), 0) for r in rules], b.by_year()[y]) for y in years]
+    rows: list[tuple[Any, ...]] = [(y, *[per.get((y, r), 0) for r in rules], b.by_year()[y]) for y in years]
     rows.append(("total", *[sum(per.get((y, r), 0) for y in years) for r in rules], b.total))
     head = (f"<p>Budget <strong>{html.escape(b.name)}</strong> as of {b.as_of} "
             f"(ruleset {html.escape(b.ruleset_id)} {html.escape(b.ruleset_version)}): "
@@ -261,9 +261,9 @@ def budget_chart(budgets: Sequence["Budget"], by: str = "rule", ax: Any = None, 
     positions = list(range(len(years)))
     if by == "scenario":
         for i, b in enumerate(budgets):
-            per = b.by_year()
+            yearly = b.by_year()
             xs = [x - 0.4 + width * (i + 0.5) for x in positions]
-            ax.bar(xs, [per.get(y, 0) for y in years], width, label=b.name, color=palette[i % len(palette)])
+            ax.bar(xs, [yearly.get(y, 0) for y in years], width, label=b.name, color=palette[i % len(palette)])
     else:
         groups = sorted({_label(k) for b in budgets for k in b.by(by)})
         colour = {g: palette[i % len(palette)] for i, g in enumerate(groups)}

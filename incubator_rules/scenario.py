@@ -12,7 +12,7 @@ import datetime
 import re
 from concurrent.futures import Executor
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence, cast
 
 import attrs
 import yaml
@@ -103,16 +103,21 @@ def _list_index(node: list[Any], part: str, where: tuple[str, ...]) -> int:
     raise _fail(f"no item {part!r} in this list; items: {', '.join(str(i) for i in ids) or len(node)}", ".".join(where))
 
 
-def _day(field: str) -> Any:
-    def convert(value: Any) -> datetime.date | None:
-        if value is None:
-            return None
-        try:
-            return parse_date(value)
-        except ValueError as exc:
-            raise _fail(str(exc), field) from None
+def _optional_date(value: Any, field: str) -> datetime.date | None:
+    if value is None:
+        return None
+    try:
+        return parse_date(value)
+    except ValueError as exc:
+        raise _fail(str(exc), field) from None
 
-    return convert
+
+def _to(value: Any) -> datetime.date | None:
+    return _optional_date(value, "to")
+
+
+def _as_of(value: Any) -> datetime.date | None:
+    return _optional_date(value, "as_of")
 
 
 def _event_data(value: Any) -> Any:
@@ -133,7 +138,7 @@ class Edit:
     years: int = 0
     months: int = 0
     days: int = 0
-    to: datetime.date | None = attrs.field(default=None, converter=_day("to"))
+    to: datetime.date | None = attrs.field(default=None, converter=_to)
 
     def __attrs_post_init__(self) -> None:
         if self.action not in ACTIONS:
@@ -213,18 +218,18 @@ class Scenario:
     description: str | None = None
     overrides: tuple[Override, ...] = attrs.field(default=(), converter=tuple)
     readings: Mapping[str, str] = attrs.field(factory=dict, converter=dict)
-    as_of: datetime.date | None = attrs.field(default=None, converter=_day("as_of"))
+    as_of: datetime.date | None = attrs.field(default=None, converter=_as_of)
     edits: tuple[Edit, ...] = attrs.field(default=(), converter=tuple)
 
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name.strip():
             raise _fail(f"a scenario needs a name, got {self.name!r}", "name")
-        for i, item in enumerate(self.overrides):
-            if not isinstance(item, Override):
-                raise _fail(f"expected an Override, got {type(item).__name__}", f"overrides[{i}]")
-        for i, item in enumerate(self.edits):
-            if not isinstance(item, Edit):
-                raise _fail(f"expected an Edit, got {type(item).__name__}", f"edits[{i}]")
+        for i, override in enumerate(self.overrides):
+            if not isinstance(override, Override):
+                raise _fail(f"expected an Override, got {type(override).__name__}", f"overrides[{i}]")
+        for i, edit in enumerate(self.edits):
+            if not isinstance(edit, Edit):
+                raise _fail(f"expected an Edit, got {type(edit).__name__}", f"edits[{i}]")
         for key, value in self.readings.items():
             if not isinstance(key, str) or not isinstance(value, str):
                 raise _fail(f"expected reading names and values as text, got {key!r}: {value!r}", "readings")
@@ -315,7 +320,7 @@ class Scenario:
         if not isinstance(readings, Mapping):
             raise fail(("readings",), "expected a mapping of reading names to values")
         return _made(
-            lambda: cls(data.get("name"), data.get("description"), overrides, readings, data.get("as_of"), edits),
+            lambda: cls(data.get("name"), data.get("description"), overrides, readings, data.get("as_of"), edits),  # type: ignore[arg-type]
             fail, (),
         )
 
@@ -361,7 +366,7 @@ def load_scenarios(path: str | Path) -> list[Scenario]:
 
 def scenarios_from_document(doc: Document) -> list[Scenario]:
     """Scenarios from a parsed scenario file; errors name the file, line and field."""
-    data, at = doc.data, ()
+    data, at = doc.data, cast("tuple[Any, ...]", ())
     if isinstance(data, Mapping) and "scenarios" in data:
         if set(data) != {"scenarios"}:
             extra = next(k for k in data if k != "scenarios")
