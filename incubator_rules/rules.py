@@ -19,7 +19,7 @@ from dateutil.relativedelta import relativedelta
 
 from .carrier import Carrier, CarrierKind, Event, EventType, Grade, Level
 from .decision import AWARDED, NOT_AWARDED, PENDING, Condition, Decision
-from .ruleset import Citation, DatedValue, Rule, Ruleset
+from .ruleset import Citation, DatedValue, Rule, Ruleset, Table
 
 
 @attrs.frozen
@@ -265,7 +265,11 @@ def _adder(rule: Rule) -> Callable[[datetime.date], datetime.date]:
     def add(day: datetime.date) -> datetime.date:
         found = sums.get(day)
         if found is None:
-            found = sums[day] = day + length
+            try:
+                found = day + length
+            except (OverflowError, ValueError):
+                found = datetime.date.max  # ends past the calendar: never complete
+            sums[day] = found
         return found
 
     return add
@@ -322,7 +326,8 @@ def operating_duration(rule: Rule, ctx: Context, start: int, not_before: datetim
             counted_from, due = e.date, max(add(e.date), not_before)
     if due is None:
         return Outcome("interrupted", None, interrupted_on, tuple(touched))
-    return Outcome("met" if due <= ctx.as_of else "pending", counted_from, due, tuple(touched))
+    met = due <= ctx.as_of and due != datetime.date.max  # date.max: the period ends past the calendar
+    return Outcome("met" if met else "pending", counted_from, due, tuple(touched))
 
 
 # --- accreditation subsidy and upgrade differential -------------------------
@@ -532,6 +537,11 @@ class _Candidate:
     condition: Condition
 
 
+def _clause_of(table: Table, column: str, level: Level, value: DatedValue | None) -> str:
+    """The clause a decision about this table cell cites: the value in force, else the cell's first value."""
+    return value.clause if value is not None else table.columns[column][level][0].clause
+
+
 def accreditation_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) -> list[Decision]:
     """Decide each accreditation or filing: subsidy, upgrade differential, or why not."""
     decisions: list[Decision] = []
@@ -551,13 +561,16 @@ def accreditation_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) 
         if column is None:
             decisions.append(_make(prep, ctx, "kind_not_covered", event, rule.clauses))
             continue
-        value = table.value(column, event.level, event.date)
-        if value is None or not level_covered(ctx, rule, column, event.level):
+        if not level_covered(ctx, rule, column, event.level):
             decisions.append(_make(prep, ctx, "level_not_covered", event, rule.clauses + ruleset.readings[rule.readings["district_maker_space"]].clauses))
             continue
+        value = table.value(column, event.level, event.date)
         if not window_start <= event.date <= period.end:
-            clauses = (value.clause,) + ((period.clause,) if period.clause else ())
+            clauses = (_clause_of(table, column, event.level, value),) + ((period.clause,) if period.clause else ())
             decisions.append(_make(prep, ctx, "outside_window", event, clauses, window_start=window_start, window_end=period.end))
+            continue
+        if value is None:
+            decisions.append(_make(prep, ctx, "level_not_covered", event, rule.clauses))
             continue
         if not index:
             index = {e.id: i for i, e in enumerate(ctx.timeline)}
@@ -671,14 +684,19 @@ def excellence_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) -> 
         if column is None:
             out.append(_make(prep, ctx, "kind_not_covered", event, rule.clauses))
             continue
-        value = table.value(column, event.level, event.date)
-        if value is None or (event.level is Level.DISTRICT and not level_covered(ctx, rule, column, event.level)):
+        if event.level is Level.DISTRICT and not level_covered(ctx, rule, column, event.level):
             out.append(_make(prep, ctx, "level_not_covered", event, rule.clauses + ruleset.readings[rule.readings["district_maker_space"]].clauses))
             continue
-        clauses = (value.clause,)
+        value = table.value(column, event.level, event.date)
         if not start <= event.date <= end:
+            clauses = (_clause_of(table, column, event.level, value),)
             out.append(_make(prep, ctx, "outside_window", event, clauses, window_start=start, window_end=end))
-        elif delisted_on is not None:
+            continue
+        if value is None:
+            out.append(_make(prep, ctx, "level_not_covered", event, rule.clauses))
+            continue
+        clauses = (value.clause,)
+        if delisted_on is not None:
             out.append(_make(prep, ctx, "delisted", event, clauses, ended_on=delisted_on))
         elif event.grade not in grades:
             out.append(_make(prep, ctx, "not_excellent", event, clauses))

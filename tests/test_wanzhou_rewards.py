@@ -245,3 +245,26 @@ def test_evaluation_records_what_it_ran_on(engine):
     assert (ev.ruleset_id, ev.ruleset_version) == ("wanzhou-2023", "1.0.0")
     assert len(ev.ruleset_sha256) == 64 and ev.input_digest == Q6.digest
     assert ev.readings["year_counted_from"] == "accreditation_date"
+
+
+def test_before_a_dated_first_amount_the_reason_is_the_window_not_the_level(engine):
+    from pathlib import Path
+
+    from incubator_rules import parse_ruleset
+
+    text = Path("rulesets/wanzhou-2023.yaml").read_text(encoding="utf-8").replace(
+        "values: {national: 1000000, municipal: 500000, district: 200000}",
+        "values: {national: [{from: 2023-01-01, amount: 1000000}], municipal: 500000, district: 200000}", 1)
+    rs = parse_ruleset(text)
+    c = carrier("incubator", accredited("2022-06-01", "national"), evaluated("2023-03-01", 2022, "national", "excellent"))
+    ev = evaluate(c, ruleset=rs, as_of=D("2024-06-01"), engine=engine)
+    assert reasons(ev) == [("accreditation-subsidy", "outside_window")]
+    assert ev.not_awarded[0].citations[0].clause == "q6-incubator-accreditation"
+
+
+def test_a_year_that_would_end_past_the_calendar_never_completes(engine):
+    c = carrier("incubator", accredited("2025-06-01", "municipal"), event("suspended", "2025-07-01"),
+                event("resumed", "9999-06-01"))
+    ev = evaluate(c, as_of=D("9999-12-31"), engine=engine)
+    assert ev.awards == ()
+    assert [(d.rule, d.payable_on) for d in ev.pending] == [("accreditation-subsidy", datetime.date.max)]
