@@ -24,7 +24,7 @@ from typing import Any, Mapping
 
 import attrs
 
-from .carrier import Carrier, Event, parse_date
+from .carrier import Carrier, Event, as_of_date
 from .documents import to_plain
 from .errors import IncubatorRulesError
 from .portfolio import Number, Portfolio, Snapshot, Standing, first_titles, standing
@@ -254,7 +254,7 @@ def assess(
     if not isinstance(portfolio, Portfolio):
         raise IncubatorRulesError(f"expected a Portfolio, got {type(portfolio).__name__}", field="portfolio")
     rs = ruleset if isinstance(ruleset, TargetRuleset) else load_targets(ruleset)
-    day = _day(as_of)
+    day = as_of_date(as_of)
     chosen = rs.header.resolve_readings(readings)
     views = _Views(portfolio, chosen)
     results = tuple(assess_target(t, portfolio, rs, day, chosen, views) for t in rs.targets)
@@ -531,13 +531,6 @@ def quantity(value: Decimal | Number, unit: str | None) -> str:
     return {"m2": f"{number} m2", "people": f"{number} people"}.get(unit or "", number)
 
 
-def _day(value: datetime.date | str | None) -> datetime.date:
-    if value is None:
-        return datetime.date.today()
-    try:
-        return parse_date(value)
-    except ValueError as exc:
-        raise IncubatorRulesError(str(exc), field="as_of") from None
 
 
 def _zero(like: Number) -> Number:

@@ -13,7 +13,7 @@ from typing import Any, Mapping
 import attrs
 
 from .documents import Source, canonical_json, read_document
-from .errors import CarrierError
+from .errors import CarrierError, IncubatorRulesError
 
 
 class CarrierKind(str, enum.Enum):
@@ -243,6 +243,16 @@ def parse_date(value: Any) -> datetime.date:
             pass
         raise ValueError(f"expected a date as YYYY-MM-DD, got {value!r}")
     raise ValueError(f"expected a date as YYYY-MM-DD, got {type(value).__name__} {value!r}")
+
+
+def as_of_date(value: datetime.date | str | None) -> datetime.date:
+    """The as-of date of an evaluation or assessment: today when None; bad values raise naming ``as_of``."""
+    if value is None:
+        return datetime.date.today()
+    try:
+        return parse_date(value)
+    except ValueError as exc:
+        raise IncubatorRulesError(str(exc), field="as_of") from None
 
 
 def parse_enum(enum_type: type[enum.Enum], value: Any) -> Any:

@@ -201,7 +201,6 @@ def _cmd_diff(args: argparse.Namespace) -> int:
 
 
 def _cmd_lock(args: argparse.Namespace) -> int:
-    from pathlib import Path
 
     from .check import display_path, release_identity
     from .versions import LOCK_NAME, record_release

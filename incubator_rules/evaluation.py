@@ -6,7 +6,7 @@ import datetime
 from pathlib import Path
 from typing import Mapping
 
-from .carrier import Carrier, Event, parse_date, until
+from .carrier import Carrier, Event, as_of_date, until
 from .decision import AWARDED, PENDING, Decision, Evaluation
 from .errors import EngineError, IncubatorRulesError
 from .rules import DECIDERS, MATCHES, Context
@@ -48,14 +48,7 @@ def prepare(
 ) -> tuple[Ruleset, datetime.date, dict[str, str]]:
     """The loaded ruleset, the as-of date and every reading's value, checked once for many evaluations."""
     rs = ruleset if isinstance(ruleset, Ruleset) else load_ruleset(ruleset)
-    if as_of is None:
-        day = datetime.date.today()
-    else:
-        try:
-            day = parse_date(as_of)
-        except ValueError as exc:
-            raise IncubatorRulesError(str(exc), field="as_of") from None
-    return rs, day, rs.resolve_readings(readings)
+    return rs, as_of_date(as_of), rs.resolve_readings(readings)
 
 
 def evaluate_prepared(

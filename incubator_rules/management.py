@@ -18,7 +18,7 @@ from typing import Any, Mapping, Sequence
 import attrs
 from dateutil.relativedelta import relativedelta
 
-from .carrier import Carrier, CarrierKind, Event, EventType, Grade, Level, parse_date
+from .carrier import Carrier, CarrierKind, Event, EventType, Grade, Level, as_of_date, parse_date
 from .decision import Decision, Evaluation
 from .documents import Document, parse_yaml, read_document
 from .errors import IncubatorRulesError, RulesetError
@@ -238,7 +238,7 @@ def manage(
     if not isinstance(carrier, Carrier):
         raise IncubatorRulesError(f"expected a Carrier, got {type(carrier).__name__}", field="carrier")
     rs = _default_rules() if rules is None else rules if isinstance(rules, ManagementRules) else load_management(rules)
-    day = _day(as_of)
+    day = as_of_date(as_of)
     chosen = rs.header.resolve_readings(readings)
     return _Run(carrier, day, rs, chosen).decide()
 
@@ -443,13 +443,6 @@ def with_management(
     return attrs.evolve(evaluation, management=manage(carrier, evaluation.as_of, rules, readings))
 
 
-def _day(value: datetime.date | str | None) -> datetime.date:
-    if value is None:
-        return datetime.date.today()
-    try:
-        return parse_date(value)
-    except ValueError as exc:
-        raise IncubatorRulesError(str(exc), field="as_of") from None
 
 
 _RULE_KEYS = ("id", "kind", "title", "grades", "reassess_within", "applies_to", "clauses", "explanations")

@@ -20,7 +20,7 @@ from typing import Any, Mapping
 import attrs
 from dateutil.relativedelta import relativedelta
 
-from .carrier import Carrier, CarrierKind, EventType, Level, parse_date
+from .carrier import Carrier, CarrierKind, EventType, Level, as_of_date
 from .documents import Document, parse_yaml, read_document
 from .errors import IncubatorRulesError, RulesetError
 from .policyfile import MAX_NESTING, Header, PolicyReader, load_or_raise, resolve_path, validate_policy
@@ -229,7 +229,7 @@ def readiness(
     A delisted carrier has no title to climb from and gets no result.
     """
     cs = _default() if criteria is None else criteria if isinstance(criteria, CriteriaSet) else load_criteria(criteria)
-    day = _day(as_of)
+    day = as_of_date(as_of)
     try:
         carrier = portfolio.carrier(carrier_id)
     except KeyError:
@@ -387,13 +387,6 @@ def _frac(value: Fraction | None) -> str | int | None:
     return value.numerator if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
 
 
-def _day(value: datetime.date | str | None) -> datetime.date:
-    if value is None:
-        return datetime.date.today()
-    try:
-        return parse_date(value)
-    except ValueError as exc:
-        raise IncubatorRulesError(str(exc), field="as_of") from None
 
 
 _LEVEL_KEYS = ("id", "title", "level", "kinds", "clause", "specialised_clause", "criteria", "thresholds")

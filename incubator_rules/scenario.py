@@ -178,7 +178,7 @@ class Edit:
         to: datetime.date | str | None = None,
     ) -> "Edit":
         """Move the event with id ``event`` of ``carrier`` to a date, or by years, months and days."""
-        return cls("shift", carrier, event, years, months, days, to)  # type: ignore[arg-type]
+        return cls("shift", carrier, event, years, months, days, to)  # type: ignore[arg-type,unused-ignore]
 
     def apply(self, events: list[dict[str, Any]]) -> None:
         """Apply the edit to a carrier's events as plain data (changed in place)."""
@@ -319,10 +319,11 @@ class Scenario:
         readings = data.get("readings") or {}
         if not isinstance(readings, Mapping):
             raise fail(("readings",), "expected a mapping of reading names to values")
-        return _made(
+        scenario: Scenario = _made(
             lambda: cls(data.get("name"), data.get("description"), overrides, readings, data.get("as_of"), edits),  # type: ignore[arg-type]
             fail, (),
         )
+        return scenario
 
     def to_yaml(self) -> str:
         """YAML text that ``load_scenarios`` reads back to an equal Scenario."""

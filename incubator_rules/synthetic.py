@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime
 import random
-from typing import Iterator
+from typing import Any, Iterator, Mapping
 
 from .carrier import Carrier, CarrierKind, Event, EventType, Grade, Level
 
@@ -64,7 +64,7 @@ _LAST_START = datetime.date(2024, 6, 30)
 DEFAULT_UNTIL = datetime.date(2026, 6, 30)
 
 
-def _pick(rng: random.Random, weights: dict) -> object:
+def _pick(rng: random.Random, weights: "Mapping[Any, int]") -> Any:
     return rng.choices(list(weights), weights=list(weights.values()))[0]
 
 
@@ -97,15 +97,15 @@ def generate_carrier(
 ) -> Carrier:
     """Carrier number ``index`` of the synthetic district ``seed``; events are dated up to ``until``."""
     rng = random.Random(f"{seed}:{index}")
-    kind: CarrierKind = _pick(rng, KIND_WEIGHTS)  # type: ignore[assignment]
-    area: str = _pick(rng, WANZHOU_AREAS)  # type: ignore[assignment]
+    kind: CarrierKind = _pick(rng, KIND_WEIGHTS)
+    area: str = _pick(rng, WANZHOU_AREAS)
     column = "incubator" if kind is CarrierKind.INCUBATOR else "maker_space"
     h = _History(until)
     started = _day(rng, _FIRST_START, min(_LAST_START, until))
     h.add(EventType.OPERATION_STARTED, started)
 
     day = started + _months(rng, 6, 30)
-    level: Level = _pick(rng, FIRST_LEVEL_WEIGHTS)  # type: ignore[assignment]
+    level: Level = _pick(rng, FIRST_LEVEL_WEIGHTS)
     act = EventType.ACCREDITED if column == "incubator" else EventType.FILED
     accredited_kind: CarrierKind | None = None
     if not h.add(act, day, level=level, document=f"万州科局发〔{day.year}〕{rng.randint(1, 199)}号"):
@@ -136,7 +136,7 @@ def generate_carrier(
                 suspended_until = stop + _months(rng, 1, 8)
                 h.add(EventType.RESUMED, suspended_until)
         if rng.random() < 0.9:
-            grade: Grade = _pick(rng, GRADE_WEIGHTS)  # type: ignore[assignment]
+            grade: Grade = _pick(rng, GRADE_WEIGHTS)
             h.add(EventType.EVALUATED, evaluated, level=level, year=year, grade=grade)
             if grade is Grade.FAIL:
                 fails += 1
