@@ -12,17 +12,33 @@ The rules, their citations and wording live in a ``type: management`` file.
 from __future__ import annotations
 
 import datetime
+import functools
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 import attrs
 from dateutil.relativedelta import relativedelta
 
-from .carrier import Carrier, CarrierKind, Event, EventType, Grade, Level, as_of_date, parse_date
+from .carrier import (
+    Carrier,
+    CarrierKind,
+    Event,
+    EventType,
+    Grade,
+    Level,
+    as_of_date,
+    parse_date,
+)
 from .decision import Decision, Evaluation
 from .documents import Document, parse_yaml, read_document
 from .errors import IncubatorRulesError, RulesetError
-from .policyfile import Header, PolicyReader, load_or_raise, resolve_path, validate_policy
+from .policyfile import (
+    Header,
+    PolicyReader,
+    load_or_raise,
+    resolve_path,
+    validate_policy,
+)
 from .portfolio import standing
 from .ruleset import Citation, describe
 
@@ -202,13 +218,10 @@ def validate_management(doc: Document) -> tuple[ManagementRules | None, tuple[Ru
     return validate_policy(reader, lambda: reader.read(doc))
 
 
-_CACHE: dict[str, ManagementRules] = {}
-
-
+@functools.cache
 def _default_rules() -> ManagementRules:
-    if DEFAULT_MANAGEMENT not in _CACHE:
-        _CACHE[DEFAULT_MANAGEMENT] = load_management(DEFAULT_MANAGEMENT)
-    return _CACHE[DEFAULT_MANAGEMENT]
+    """The shipped default, loaded once."""
+    return load_management(DEFAULT_MANAGEMENT)
 
 
 @attrs.frozen

@@ -11,6 +11,7 @@ when one is missed, and *not assessed* otherwise; nothing is guessed.
 from __future__ import annotations
 
 import datetime
+import functools
 import math
 from decimal import Decimal
 from fractions import Fraction
@@ -23,8 +24,15 @@ from dateutil.relativedelta import relativedelta
 from .carrier import Carrier, CarrierKind, EventType, Level, as_of_date
 from .documents import Document, parse_yaml, read_document
 from .errors import IncubatorRulesError, RulesetError
-from .policyfile import MAX_NESTING, Header, PolicyReader, load_or_raise, resolve_path, validate_policy
 from .management import after
+from .policyfile import (
+    MAX_NESTING,
+    Header,
+    PolicyReader,
+    load_or_raise,
+    resolve_path,
+    validate_policy,
+)
 from .portfolio import METRICS, Portfolio, Snapshot, standing
 from .ruleset import Citation, describe
 
@@ -208,13 +216,10 @@ def validate_criteria(doc: Document) -> tuple[CriteriaSet | None, tuple[RulesetE
     return validate_policy(reader, lambda: reader.read(doc))
 
 
-_CACHE: dict[str, CriteriaSet] = {}
-
-
+@functools.cache
 def _default() -> CriteriaSet:
-    if DEFAULT_CRITERIA not in _CACHE:
-        _CACHE[DEFAULT_CRITERIA] = load_criteria(DEFAULT_CRITERIA)
-    return _CACHE[DEFAULT_CRITERIA]
+    """The shipped default, loaded once."""
+    return load_criteria(DEFAULT_CRITERIA)
 
 
 def readiness(
