@@ -8,6 +8,7 @@ from .cases import Case, CaseResult, load_cases, run_case
 from .check import CheckResult, check_file
 from .decision import Condition, Decision, Evaluation
 from .diff import RulesetDiff, diff_rulesets
+from .district import DistrictReport, district_report
 from .errors import (
     CarrierError,
     CaseError,
@@ -19,9 +20,14 @@ from .errors import (
     RulesetError,
     ScenarioError,
 )
-from .district import DistrictReport, district_report
 from .evaluation import evaluate
-from .management import ManagementDecision, load_management, manage, validate_management, with_management
+from .management import (
+    ManagementDecision,
+    load_management,
+    manage,
+    validate_management,
+    with_management,
+)
 from .portfolio import Portfolio, Snapshot, load_portfolio
 from .readiness import Readiness, load_criteria, readiness, validate_criteria
 from .ruleset import (
@@ -33,7 +39,15 @@ from .ruleset import (
     shipped_rulesets,
     validate_ruleset,
 )
-from .scenario import Comparison, Edit, Override, Scenario, compare, load_scenarios, save_scenarios
+from .scenario import (
+    Comparison,
+    Edit,
+    Override,
+    Scenario,
+    compare,
+    load_scenarios,
+    save_scenarios,
+)
 from .targets import TargetRuleset, load_targets, validate_targets
 
 __version__ = "0.1.0"

@@ -29,7 +29,17 @@ from .documents import to_plain
 from .errors import IncubatorRulesError
 from .portfolio import Number, Portfolio, Snapshot, Standing, first_titles, standing
 from .ruleset import Citation
-from .targets import COUNT, NEW_TITLES, NOT_QUANTIFIED, SUM, UNITS, Selector, Target, TargetRuleset, load_targets
+from .targets import (
+    COUNT,
+    NEW_TITLES,
+    NOT_QUANTIFIED,
+    SUM,
+    UNITS,
+    Selector,
+    Target,
+    TargetRuleset,
+    load_targets,
+)
 
 MET = "met"
 ON_TRACK = "on_track"

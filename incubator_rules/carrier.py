@@ -6,7 +6,9 @@ import datetime
 import enum
 import hashlib
 from decimal import Decimal
-from json.encoder import encode_basestring as _quote  # a JSON string as with ensure_ascii=False
+from json.encoder import (
+    encode_basestring as _quote,  # a JSON string as with ensure_ascii=False
+)
 from pathlib import Path
 from typing import Any, Mapping
 

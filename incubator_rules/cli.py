@@ -102,8 +102,8 @@ def _cmd_assess(args: argparse.Namespace) -> int:
 
 
 def _cmd_rulesets(args: argparse.Namespace) -> int:
-    from .policyfile import shipped_files
     from .management import load_management
+    from .policyfile import shipped_files
     from .readiness import load_criteria
     from .targets import load_targets
 

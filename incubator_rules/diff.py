@@ -10,7 +10,15 @@ from typing import Any, Mapping, Sequence
 import attrs
 
 from .carrier import Carrier
-from .check import CARRIER, PORTFOLIO, SCENARIO, SUFFIXES, detect_type, display_path, read_for_check
+from .check import (
+    CARRIER,
+    PORTFOLIO,
+    SCENARIO,
+    SUFFIXES,
+    detect_type,
+    display_path,
+    read_for_check,
+)
 from .decision import Decision, Evaluation
 from .documents import field_name, to_plain
 from .errors import CarrierError, IncubatorRulesError

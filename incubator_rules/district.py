@@ -19,7 +19,16 @@ import attrs
 from .assessment import Assessment, TargetResult, _fmt, assess, percent
 from .management import ManagementDecision, ManagementRules, load_management, manage
 from .portfolio import METRICS, Portfolio
-from .readiness import MISSED, NOT_READY, READY, CriteriaSet, Readiness, format_fraction, load_criteria, readiness
+from .readiness import (
+    MISSED,
+    NOT_READY,
+    READY,
+    CriteriaSet,
+    Readiness,
+    format_fraction,
+    load_criteria,
+    readiness,
+)
 from .targets import UNITS, TargetRuleset, load_targets
 
 STATUS_LABEL = {

@@ -33,6 +33,7 @@ from .decision import Decision, Evaluation
 from .documents import Document, parse_yaml, read_document
 from .errors import IncubatorRulesError, RulesetError
 from .policyfile import (
+    HasHeader,
     Header,
     PolicyReader,
     load_or_raise,
@@ -101,21 +102,11 @@ class ManagementRule:
 
 
 @attrs.frozen
-class ManagementRules:
+class ManagementRules(HasHeader):
     """A loaded ``type: management`` file."""
 
     header: Header
     rules: tuple[ManagementRule, ...]
-
-    @property
-    def id(self) -> str:
-        """The file's id."""
-        return self.header.id
-
-    @property
-    def version(self) -> str:
-        """The file's version."""
-        return self.header.version
 
     def of_kind(self, kind: str) -> ManagementRule | None:
         """The rule of a kind, or None when the file has none."""

@@ -21,7 +21,16 @@ import attrs
 
 from .documents import Document, Source, read_document
 from .errors import ReadingError, RulesetError
-from .ruleset import RULESETS_DIR, Citation, PlanPeriod, Reading, _ProblemReader, content_sha256, describe, first_problem
+from .ruleset import (
+    RULESETS_DIR,
+    Citation,
+    PlanPeriod,
+    Reading,
+    _ProblemReader,
+    content_sha256,
+    describe,
+    first_problem,
+)
 
 FILE_TYPES: dict[str, str] = {
     "reward": "reward ruleset",
@@ -164,6 +173,27 @@ class Header:
                 raise ReadingError(f"{value!r} is not an alternative; expected one of: {allowed}", field=name)
             chosen[name] = value
         return chosen
+
+
+class HasHeader:
+    """The identity of a loaded policy file, read from its header."""
+
+    header: Header
+
+    @property
+    def id(self) -> str:
+        """The file's id."""
+        return self.header.id
+
+    @property
+    def version(self) -> str:
+        """The file's version."""
+        return self.header.version
+
+    @property
+    def sha256(self) -> str:
+        """sha256 of the file's canonical content."""
+        return self.header.sha256
 
 
 _HEADER_KEYS = ("$schema", "type", "id", "version", "title", "jurisdiction", "documents", "clauses", "readings", "plan_period")

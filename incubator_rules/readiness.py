@@ -27,6 +27,7 @@ from .errors import IncubatorRulesError, RulesetError
 from .management import after
 from .policyfile import (
     MAX_NESTING,
+    HasHeader,
     Header,
     PolicyReader,
     load_or_raise,
@@ -88,21 +89,11 @@ class LevelCriteria:
 
 
 @attrs.frozen
-class CriteriaSet:
+class CriteriaSet(HasHeader):
     """A loaded ``type: criteria`` file."""
 
     header: Header
     levels: tuple[LevelCriteria, ...]
-
-    @property
-    def id(self) -> str:
-        """The file's id."""
-        return self.header.id
-
-    @property
-    def version(self) -> str:
-        """The file's version."""
-        return self.header.version
 
     def level(self, level_id: str) -> LevelCriteria:
         """The level with this id (KeyError when there is none)."""

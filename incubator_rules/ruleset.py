@@ -16,6 +16,7 @@ from .carrier import CarrierKind, Level, parse_date, parse_enum, whole_yuan
 from .documents import Document, Source, canonical_json, parse_yaml, read_document
 from .errors import ReadingError, RulesetError
 
+
 def _rulesets_dir() -> Path:
     """Inside an installed wheel the rulesets sit in the package; in a checkout, beside it."""
     inside = Path(__file__).parent / "rulesets"

@@ -19,7 +19,13 @@ import yaml
 from dateutil.relativedelta import relativedelta
 
 from .batch import (
-    _chunks, _gc_paused, _RulesetJob, load_carriers, pack_carrier, run_chunks, unpack_carrier,
+    _chunks,
+    _gc_paused,
+    _RulesetJob,
+    load_carriers,
+    pack_carrier,
+    run_chunks,
+    unpack_carrier,
 )
 from .budget import Budget, Tally
 from .carrier import Carrier, parse_date

@@ -19,9 +19,17 @@ import attrs
 from .carrier import CarrierKind, Level
 from .documents import Document, Source, parse_yaml, read_document
 from .errors import RulesetError
-from .policyfile import MAX_NESTING, Header, PolicyReader, load_or_raise, resolve_path, validate_policy
-from .ruleset import describe
+from .policyfile import (
+    MAX_NESTING,
+    HasHeader,
+    Header,
+    PolicyReader,
+    load_or_raise,
+    resolve_path,
+    validate_policy,
+)
 from .portfolio import DESIGNATIONS, METRICS, Number
+from .ruleset import describe
 
 SUM = "sum"
 COUNT = "count"
@@ -169,7 +177,7 @@ class AreaTable:
 
 
 @attrs.frozen
-class TargetRuleset:
+class TargetRuleset(HasHeader):
     """A loaded, validated targets file: header, milestones, groups, selectors, targets and area tables."""
 
     header: Header
@@ -178,21 +186,6 @@ class TargetRuleset:
     selectors: Mapping[str, Selector]
     targets: tuple[Target, ...]
     area_tables: tuple[AreaTable, ...]
-
-    @property
-    def id(self) -> str:
-        """The ruleset id."""
-        return self.header.id
-
-    @property
-    def version(self) -> str:
-        """The ruleset version."""
-        return self.header.version
-
-    @property
-    def sha256(self) -> str:
-        """sha256 of the file's canonical content."""
-        return self.header.sha256
 
     def target(self, target_id: str) -> Target:
         """The target with this id (KeyError when there is none)."""
