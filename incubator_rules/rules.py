@@ -512,14 +512,6 @@ def _make(
     )
 
 
-def _decision(
-    ctx: Context, rule: Rule, code: str, event: Event, citations: Sequence[str], *, amount: int = 0,
-    payable_on: datetime.date | None = None, events: Sequence[str] | None = None, **extra: Any,
-) -> Decision:
-    """The decision of ``rule`` on ``event`` with outcome ``code``, explained from the ruleset's templates."""
-    return _make(_prep(ctx.ruleset, rule), ctx, code, event, tuple(citations), amount, payable_on, events, **extra)
-
-
 def level_covered(ctx: Context, rule: Rule, column: str, level: Level) -> bool:
     """False when the district-maker-space reading drops the district row for maker spaces."""
     if level is not Level.DISTRICT or ctx.reading(rule, "district_maker_space") == "pay_q6_row":

@@ -17,7 +17,7 @@ from typing import Any, Mapping
 import attrs
 
 from .carrier import CarrierKind, Level
-from .documents import Document, Source, parse_yaml, read_document
+from .documents import Document, parse_yaml, read_document
 from .errors import RulesetError
 from .policyfile import (
     MAX_NESTING,
@@ -212,11 +212,6 @@ def load_targets(id_or_path: str | Path) -> TargetRuleset:
 def parse_targets(text: str, file: str | None = None) -> TargetRuleset:
     """Build a targets ruleset from YAML text."""
     return targets_from_document(parse_yaml(text, file))
-
-
-def targets_from_dict(data: Mapping[str, Any]) -> TargetRuleset:
-    """Build a targets ruleset from plain data."""
-    return targets_from_document(Document(data, Source()))
 
 
 def targets_from_document(doc: Document) -> TargetRuleset:
