@@ -145,15 +145,16 @@ class Event:
 
     def canonical_json(self) -> str:
         """``canonical_json(self.to_dict())``, written out directly: it is on every evaluation's path."""
+        day = _ISO.get(self.date) or iso_date(self.date)
         if self.amount is None and self.document is None and self.kind is None and self.note is None:
             # the two commonest shapes: an evaluation, and an event with no details
             if self.grade is not None and self.level is not None and self.year is not None:
-                return (f'{{"date":"{self.date.isoformat()}","grade":"{self.grade._value_}","id":{_quote(self.id)},'
+                return (f'{{"date":"{day}","grade":"{self.grade._value_}","id":{_quote(self.id)},'
                         f'"level":"{self.level._value_}","type":"{self.type._value_}","year":{self.year}}}')
             if self.grade is None and self.level is None and self.year is None:
-                return f'{{"date":"{self.date.isoformat()}","id":{_quote(self.id)},"type":"{self.type._value_}"}}'
+                return f'{{"date":"{day}","id":{_quote(self.id)},"type":"{self.type._value_}"}}'
         return (
-            f'{{{"" if self.amount is None else f""""amount":{self.amount},"""}"date":"{self.date.isoformat()}",'
+            f'{{{"" if self.amount is None else f""""amount":{self.amount},"""}"date":"{day}",'
             f'{"" if self.document is None else f""""document":{_quote(self.document)},"""}'
             f'{"" if self.grade is None else f""""grade":"{self.grade._value_}","""}"id":{_quote(self.id)},'
             f'{"" if self.kind is None else f""""kind":"{self.kind._value_}","""}'
@@ -161,6 +162,19 @@ class Event:
             f'{"" if self.note is None else f""""note":{_quote(self.note)},"""}'
             f'"type":"{self.type._value_}"{"" if self.year is None else f""","year":{self.year}"""}}}'
         )
+
+
+_ISO: dict[datetime.date, str] = {}
+
+
+def iso_date(day: datetime.date) -> str:
+    """``day.isoformat()``, remembered (bounded): the same dates recur across a district's histories."""
+    found = _ISO.get(day)
+    if found is None:
+        if len(_ISO) >= 50_000:
+            _ISO.clear()
+        found = _ISO[day] = day.isoformat()
+    return found
 
 
 def _event_order(event: Event) -> tuple[datetime.date, int, str]:

@@ -17,7 +17,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 import attrs
 from dateutil.relativedelta import relativedelta
 
-from .carrier import Carrier, CarrierKind, Event, EventType, Grade, Level
+from .carrier import Carrier, CarrierKind, Event, EventType, Grade, Level, iso_date
 from .decision import AWARDED, NOT_AWARDED, PENDING, Condition, Decision
 from .ruleset import Citation, DatedValue, Rule, Ruleset, Table
 
@@ -343,7 +343,7 @@ def _act(event: Event, zh: bool) -> str:
 
 # How an event fills each placeholder, given the event and the carrier kind it is for.
 _EVENT_VALUES: dict[str, Callable[[Event, CarrierKind], str]] = {
-    "date": lambda e, k: e.date.isoformat(),
+    "date": lambda e, k: iso_date(e.date),
     "kind": lambda e, k: KIND_EN[k],
     "kind_zh": lambda e, k: KIND_ZH[k],
     "level": lambda e, k: "" if e.level is None else e.level._value_,
@@ -361,24 +361,45 @@ def _amount_wan(amount: int) -> str:
     return format(Decimal(amount) / 10000, "f").rstrip("0").rstrip(".") or "0"
 
 
-def _given_text(name: str, value: Any) -> str:
-    """A value passed to a decision, as its placeholder shows it."""
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    if isinstance(value, int) and name in _YUAN_PLACEHOLDERS:
-        return format_yuan(value)
-    return str(value)
+# Values a decision passes to its explanation, besides its event's fields.
+GIVEN = ("amount", "payable_on", "full_amount", "already_received", "window_start", "window_end", "ended_on", "interrupted_on")
+
+# One placeholder's text from (event, carrier kind, values of GIVEN).
+_Getter = Callable[[Event, CarrierKind, tuple[Any, ...]], str]
 
 
-def _placeholder(name: str, event: Event | None, kind: CarrierKind | None, given: Mapping[str, Any]) -> str:
-    value = given.get(name)
-    if value is not None:
-        return _given_text(name, value)
+def _given_getter(name: str) -> _Getter:
+    i = GIVEN.index(name)
+    yuan = name in _YUAN_PLACEHOLDERS
+
+    def get(e: Event, k: CarrierKind, given: tuple[Any, ...]) -> str:
+        value = given[i]
+        if value is None:
+            return ""
+        if isinstance(value, datetime.date):
+            return iso_date(value)
+        if yuan and isinstance(value, int):
+            return format_yuan(value)
+        return str(value)
+
+    return get
+
+
+def _amount_wan_getter(e: Event, k: CarrierKind, given: tuple[Any, ...]) -> str:
+    amount = given[0]
+    return _amount_wan(amount) if isinstance(amount, int) else ""
+
+
+def _getter(name: str) -> _Getter:
+    """How placeholder ``name`` is filled: from a given value, else from the event, else empty."""
+    if name in GIVEN:
+        return _given_getter(name)
     if name == "amount_wan":
-        amount = given.get("amount")
-        return _amount_wan(amount) if isinstance(amount, int) and not isinstance(amount, datetime.date) else ""
+        return _amount_wan_getter
     get = _EVENT_VALUES.get(name)
-    return "" if event is None or get is None or kind is None else get(event, kind)
+    if get is None:
+        return lambda e, k, given: ""
+    return lambda e, k, given: get(e, k)
 
 
 # The event fields each placeholder reads (the inputs of its text).
@@ -402,33 +423,28 @@ class _Explainer:
         slots = {n: i for i, n in enumerate(self.names)}
         self.zh = Template.parse(zh, slots).format
         self.en = Template.parse(en, slots).format
+        self.getters = tuple(_getter(n) for n in self.names)
         fields = sorted({_EVENT_FIELDS[n] for n in self.names if n in _EVENT_FIELDS})
         self.inputs = operator.attrgetter(*fields) if fields else (lambda e: None)
         self.texts: dict[tuple[Any, ...], tuple[str, str]] = {}
 
-    def __call__(
-        self, event: Event, kind: CarrierKind, given: tuple[Any, ...], more: Mapping[str, Any] | None = None
-    ) -> tuple[str, str]:
-        """The texts for a decision on ``event``; ``given`` holds the values of ``GIVEN``, ``more`` others."""
+    def __call__(self, event: Event, kind: CarrierKind, given: tuple[Any, ...]) -> tuple[str, str]:
+        """The texts for a decision on ``event``; ``given`` holds the values of ``GIVEN``."""
         try:
-            key = (self.inputs(event), kind, given, tuple(more.items()) if more else None)
+            key = (self.inputs(event), kind, given)
             found = self.texts.get(key)
         except TypeError:  # an unhashable value given: no remembering
-            key, found = None, None
-        if found is not None:
-            return found
-        found = self.fill(event, kind, given, more or {})
-        if key is not None:
+            return self.fill(event, kind, given)
+        if found is None:
+            found = self.fill(event, kind, given)
             if len(self.texts) >= self._LIMIT:
                 self.texts.clear()
             self.texts[key] = found
         return found
 
-    def fill(self, event: Event, kind: CarrierKind, given: tuple[Any, ...], more: Mapping[str, Any]) -> tuple[str, str]:
+    def fill(self, event: Event, kind: CarrierKind, given: tuple[Any, ...]) -> tuple[str, str]:
         """The two texts, computed."""
-        values = dict(zip(GIVEN, given))
-        values.update(more)
-        texts = [_placeholder(name, event, kind, values) for name in self.names]
+        texts = [get(event, kind, given) for get in self.getters]
         return self.zh.format(*texts), self.en.format(*texts)
 
 
@@ -484,17 +500,13 @@ def _prep(ruleset: Ruleset, rule: Rule) -> _RulePrep:
 _STATUS = {"awarded": AWARDED, "pending": PENDING}
 
 
-# Values a decision passes to its explanation, besides its event's fields.
-GIVEN = ("amount", "payable_on", "full_amount", "already_received", "window_start", "window_end", "ended_on", "interrupted_on")
-
-
 def _make(
     prep: _RulePrep, ctx: Context, code: str, event: Event, clauses: tuple[str, ...], amount: int = 0,
     payable_on: datetime.date | None = None, events: Sequence[str] | None = None,
     full_amount: int | None = None, already_received: int | None = None,
     amount_in_force_from: datetime.date | None = None, condition: Condition | None = None,
     window_start: datetime.date | None = None, window_end: datetime.date | None = None,
-    ended_on: datetime.date | None = None, interrupted_on: datetime.date | None = None, **more: Any,
+    ended_on: datetime.date | None = None, interrupted_on: datetime.date | None = None,
 ) -> Decision:
     status = _STATUS.get(code, NOT_AWARDED)
     given = (
@@ -502,7 +514,7 @@ def _make(
         window_start, window_end, ended_on, interrupted_on,
     )
     kind = event.kind or ctx.carrier.kind
-    zh, en = prep.explain[code](event, kind, given, {k: v for k, v in more.items() if k in PLACEHOLDERS} if more else None)
+    zh, en = prep.explain[code](event, kind, given)
     cites = prep.cites.get(clauses)
     if cites is None:
         cites = prep.citations(ctx, clauses)
