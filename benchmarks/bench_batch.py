@@ -139,6 +139,11 @@ def floor_total(carrier: ir.Carrier, as_of: datetime.date) -> int:
 # --- measuring ------------------------------------------------------------------
 
 
+def _json(ev: ir.Evaluation) -> str:
+    """An evaluation with its full audit detail, as the JSON an auditor would store."""
+    return ev.to_json(indent=None)
+
+
 def best(repeat: int, run) -> tuple[float, object]:
     """The shortest wall time of ``repeat`` runs of ``run()``, and its last result."""
     fastest, result = float("inf"), None
@@ -211,13 +216,27 @@ def main() -> int:
 
     budget_s, base = best(args.repeat, lambda: ir.budget(carriers, ruleset=rs, as_of=AS_OF, progress=False))
     print(f"one process, budget:                         {rate(budget_s)}")
-    with ProcessPoolExecutor(args.workers) as pool:
+    json_s, texts = best(args.repeat, lambda: ir.map_evaluations(_json, carriers, rs, AS_OF, progress=False))
+    print(f"one process, each evaluation as JSON:        {rate(json_s)}")
+
+    w = args.workers
+    print(f"pool of {w} (workers={w}: forked, the carriers inherited, not sent):")
+    fork_budget_s, pooled = best(args.repeat, lambda: ir.budget(carriers, ruleset=rs, as_of=AS_OF, workers=w, progress=False))
+    assert pooled == base
+    print(f"  budget reduced in the workers:             {rate(fork_budget_s)}; {budget_s / fork_budget_s:.2f}x one process")
+    fork_json_s, pooled_texts = best(args.repeat, lambda: ir.map_evaluations(_json, carriers, rs, AS_OF, workers=w, progress=False))
+    assert pooled_texts == texts
+    print(f"  each evaluation as JSON, sent back:        {rate(fork_json_s)}; {json_s / fork_json_s:.2f}x one process")
+    fork_s, _ = best(args.repeat, lambda: sum(1 for _ in ir.evaluate_many(carriers, rs, AS_OF, workers=w, stream=True, progress=False)))
+    print(f"  Evaluation objects sent back:              {rate(fork_s)}; {stream_s / fork_s:.2f}x one process")
+    with ProcessPoolExecutor(w) as pool:
+        print(f"pool of {w} (a ProcessPoolExecutor given as executor: the carriers sent):")
         ir.evaluate_many(warm, rs, AS_OF, executor=pool)
-        pool_s, _ = best(args.repeat, lambda: sum(1 for _ in ir.evaluate_many(carriers, rs, AS_OF, executor=pool, stream=True, progress=False)))
-        print(f"pool of {args.workers}, full evaluations sent back:   {rate(pool_s)}; {stream_s / pool_s:.2f}x one process")
         pbudget_s, pooled = best(args.repeat, lambda: ir.budget(carriers, ruleset=rs, as_of=AS_OF, executor=pool, progress=False))
         assert pooled == base
-        print(f"pool of {args.workers}, budget reduced in workers:    {rate(pbudget_s)}; {budget_s / pbudget_s:.2f}x one process")
+        print(f"  budget reduced in the workers:             {rate(pbudget_s)}; {budget_s / pbudget_s:.2f}x one process")
+        pool_s, _ = best(args.repeat, lambda: sum(1 for _ in ir.evaluate_many(carriers, rs, AS_OF, executor=pool, stream=True, progress=False)))
+        print(f"  Evaluation objects sent back:              {rate(pool_s)}; {stream_s / pool_s:.2f}x one process")
 
     small = max(n // 10, 1)
     print(f"peak memory, streamed: {child_memory('stream', small) / 1024:.0f} MiB for {small:,} carriers, "

@@ -1,7 +1,13 @@
 """incubator-rules: incubator support policy as declarative rulesets, evaluated with an audit trail."""
 
 from .assessment import Assessment, TargetResult, assess
-from .batch import Evaluations, evaluate_many, load_carriers, save_carriers
+from .batch import (
+    Evaluations,
+    evaluate_many,
+    load_carriers,
+    map_evaluations,
+    save_carriers,
+)
 from .budget import Budget, BudgetLine, budget
 from .carrier import Carrier, CarrierKind, Event, EventType, Grade, Level, load_carrier
 from .cases import Case, CaseResult, load_cases, run_case
@@ -100,6 +106,7 @@ __all__ = [
     "district_report",
     "evaluate",
     "evaluate_many",
+    "map_evaluations",
     "load_carrier",
     "load_carriers",
     "load_cases",

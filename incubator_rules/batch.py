@@ -5,10 +5,13 @@ from __future__ import annotations
 import contextlib
 import datetime
 import gc
+import itertools
+import multiprocessing
 import os
 import pickle
+import sys
 from collections import deque
-from concurrent.futures import Executor, Future
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence, TypeVar
 
@@ -65,6 +68,7 @@ def evaluate_many(
     readings: Mapping[str, str] | None = None,
     executor: Executor | None = None,
     *,
+    workers: int | None = None,
     stream: bool = False,
     progress: bool | None = None,
     chunk_size: int | None = None,
@@ -75,61 +79,204 @@ def evaluate_many(
     Results come in input order. With no ``executor`` the work runs in this
     process; with any ``concurrent.futures.Executor`` (a process pool, a Dask
     or Ray executor) carriers are sent in chunks, the ruleset once per chunk.
+    ``workers=N`` runs a process pool of N for this call only; where
+    processes can be forked (Linux), its workers start with the carriers and
+    ruleset already in memory, so nothing is sent to them but index ranges.
     ``stream=True`` returns an iterator that yields evaluations as they are
     ready, so memory does not grow with the number of carriers (``carriers``
     may then be a generator too). ``progress`` shows a progress bar: True,
     False, or None for "on long runs in a terminal or notebook".
     Bad arguments raise before any work starts.
     """
-    rs, day, chosen = prepare(ruleset, as_of, readings)
-    if engine not in ENGINES:
-        raise EngineError(f"unknown engine {engine!r}; available: {', '.join(ENGINES)}", field="engine")
-    total = len(carriers) if isinstance(carriers, Sequence) else None
-    size = chunk_size or _chunk_size(total, executor)
-    if size < 1:
-        raise IncubatorRulesError(f"chunk_size must be at least 1, got {size}", field="chunk_size")
-
-    def results() -> Iterator[Evaluation]:
-        with Progress(total, enabled=progress) as bar:
-            if executor is None:
-                for chunk in _chunks(_checked(carriers), size):
-                    for c in chunk:
-                        # no cycle scans inside an evaluation; between two, its objects are gone or handed over
-                        paused = gc.isenabled()
-                        gc.disable()
-                        try:
-                            ev = evaluate_prepared(c, rs, day, chosen) if engine == "native" else evaluate(c, rs, day, chosen, engine)
-                        finally:
-                            if paused:
-                                gc.enable()
-                        yield ev
-                    bar.update(len(chunk))
-                return
-            job = _RulesetJob.of(rs, day, chosen, engine)
-            for chunk, packed in run_chunks(
-                executor, _evaluate_chunk, _chunks(_checked(carriers), size),
-                lambda chunk: (job, [pack_carrier(c) for c in chunk]),
-            ):
-                bar.update(len(chunk))
-                yield from unpack_evaluations(packed, rs, day, chosen, engine)
-
+    results = _Run(carriers, ruleset, as_of, readings, executor, workers, progress, chunk_size, engine, None).results()
     if stream:
-        return results()
+        return results
     with _gc_paused():  # held results make no cycles; scanning them again and again would dominate
-        return Evaluations(results())
+        return Evaluations(results)
 
 
-def _chunk_size(total: int | None, executor: Executor | None) -> int:
+def map_evaluations(
+    func: Callable[[Evaluation], R],
+    carriers: Iterable[Carrier],
+    ruleset: Ruleset | str | Path | None = None,
+    as_of: datetime.date | str | None = None,
+    readings: Mapping[str, str] | None = None,
+    executor: Executor | None = None,
+    *,
+    workers: int | None = None,
+    stream: bool = False,
+    progress: bool | None = None,
+    chunk_size: int | None = None,
+    engine: str = "native",
+) -> list[R] | Iterator[R]:
+    """``func(evaluation)`` for every carrier, in input order, computed where the evaluation is made.
+
+    Arguments as for ``evaluate_many``. With a pool, only what ``func``
+    returns comes back: a total, a row, the evaluation's JSON written to a
+    file. With an ``executor`` ``func`` must be picklable (a module-level
+    function); with ``workers`` on a system that forks, any callable will do.
+    """
+    if not callable(func):
+        raise IncubatorRulesError(f"expected a function of an evaluation, got {type(func).__name__}", field="func")
+    results = _Run(carriers, ruleset, as_of, readings, executor, workers, progress, chunk_size, engine, func).results()
+    return results if stream else list(results)
+
+
+class _Run:
+    """One call of ``evaluate_many`` or ``map_evaluations``: arguments checked, then results produced on demand."""
+
+    def __init__(
+        self, carriers: Iterable[Carrier], ruleset: Ruleset | str | Path | None, as_of: datetime.date | str | None,
+        readings: Mapping[str, str] | None, executor: Executor | None, workers: int | None, progress: bool | None,
+        chunk_size: int | None, engine: str, func: Callable[[Evaluation], Any] | None,
+    ) -> None:
+        self.rs, self.day, self.chosen = prepare(ruleset, as_of, readings)
+        if engine not in ENGINES:
+            raise EngineError(f"unknown engine {engine!r}; available: {', '.join(ENGINES)}", field="engine")
+        check_workers(workers, executor)
+        self.pooled = executor is not None or (workers is not None and workers > 1)
+        if self.pooled and isinstance(carriers, Sequence):
+            carriers = list(_checked(carriers))  # checked here, before any process starts
+        self.carriers = carriers
+        self.total = len(carriers) if isinstance(carriers, Sequence) else None
+        self.size = chunk_size or _chunk_size(self.total, executor or (workers if self.pooled else None))
+        if self.size < 1:
+            raise IncubatorRulesError(f"chunk_size must be at least 1, got {self.size}", field="chunk_size")
+        self.executor, self.workers, self.progress, self.engine, self.func = executor, workers, progress, engine, func
+
+    def results(self) -> Iterator[Any]:
+        with Progress(self.total, enabled=self.progress) as bar:
+            if self.executor is not None:
+                yield from self.shipped(bar, self.executor)
+            elif not self.pooled:
+                yield from self.in_process(bar)
+            else:
+                assert self.workers is not None
+                shared = (self.carriers, self.rs, self.day, self.chosen, self.func) if self.total is not None else None
+                with local_pool(self.workers, shared, self.engine) as (pool, token):
+                    if token is None:
+                        yield from self.shipped(bar, pool)
+                        return
+                    for chunk, out in run_chunks(pool, _evaluate_shared, _chunks(range(self.total or 0), self.size),
+                                                 lambda span: (token, span[0], span[-1] + 1)):
+                        bar.update(len(chunk))
+                        yield from self.received(out)
+
+    def in_process(self, bar: Progress) -> Iterator[Any]:
+        rs, day, chosen, engine, func = self.rs, self.day, self.chosen, self.engine, self.func
+        for chunk in _chunks(_checked(self.carriers), self.size):
+            for c in chunk:
+                # no cycle scans inside an evaluation; between two, its objects are gone or handed over
+                paused = gc.isenabled()
+                gc.disable()
+                try:
+                    ev = evaluate_prepared(c, rs, day, chosen) if engine == "native" else evaluate(c, rs, day, chosen, engine)
+                    result = ev if func is None else func(ev)
+                finally:
+                    if paused:
+                        gc.enable()
+                yield result
+            bar.update(len(chunk))
+
+    def shipped(self, bar: Progress, pool: Executor) -> Iterator[Any]:
+        job = _RulesetJob.of(self.rs, self.day, self.chosen, self.engine, self.func)
+        for chunk, out in run_chunks(
+            pool, _evaluate_chunk, _chunks(_checked(self.carriers), self.size),
+            lambda chunk: (job, [pack_carrier(c) for c in chunk]),
+        ):
+            bar.update(len(chunk))
+            yield from self.received(out)
+
+    def received(self, out: list[Any]) -> list[Any]:
+        """What a worker sent back: ``func``'s results as they are, or evaluations rebuilt."""
+        if self.func is not None:
+            return out
+        with _gc_paused():  # rebuilding makes no cycles; a collection here would rescan the caller's data
+            return unpack_evaluations(out, self.rs, self.day, self.chosen, self.engine)
+
+
+def check_workers(workers: int | None, executor: Executor | None) -> None:
+    """Raise unless ``workers`` is None or a positive int, and not given with an executor."""
+    if workers is None:
+        return
+    if executor is not None:
+        raise IncubatorRulesError("give an executor or a number of workers, not both", field="workers")
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise IncubatorRulesError(f"workers must be a whole number of at least 1, got {workers!r}", field="workers")
+
+
+def _chunk_size(total: int | None, executor: Executor | int | None) -> int:
     if executor is None:
         return IN_PROCESS_CHUNK
     if total is None:
         return 1000
-    workers = _workers(executor)
+    workers = executor if isinstance(executor, int) else _workers(executor)
     return max(50, min(2000, -(-total // (workers * 8))))
 
 
 def _workers(executor: Executor) -> int:
     return int(getattr(executor, "_max_workers", 0) or os.cpu_count() or 2)
+
+
+# --- a process pool for one call, its input inherited rather than sent -------
+#
+# A forked worker starts with a copy of its parent's memory. Registering the
+# input under a token before the pool forks lets each task name a range of it.
+
+_SHARED: dict[int, Any] = {}
+_TOKENS = itertools.count(1)
+
+
+def can_fork() -> bool:
+    """Whether ``workers=N`` pools start by forking (Linux and other POSIX systems but macOS)."""
+    return "fork" in multiprocessing.get_all_start_methods() and sys.platform != "darwin"
+
+
+@contextlib.contextmanager
+def local_pool(workers: int, shared: Any, engine: str = "native") -> Iterator[tuple[Executor, int | None]]:
+    """A process pool of ``workers`` for one call, and the token under which its workers find ``shared``.
+
+    The token is None, and the input must be sent, when there is nothing to
+    share, when processes cannot be forked, or for the durable engine (its
+    library keeps threads that a fork would not carry over).
+    """
+    token: int | None = None
+    context = None
+    frozen = False
+    if shared is not None and engine == "native" and can_fork():
+        token = next(_TOKENS)
+        _SHARED[token] = shared
+        context = multiprocessing.get_context("fork")
+        # Objects that exist now are left out of cycle collections while the pool runs: the parent's
+        # collections then skip the input, and the workers' never write to (and so copy) its pages.
+        frozen = gc.get_freeze_count() == 0
+        if frozen:
+            gc.freeze()
+    pool = ProcessPoolExecutor(workers, mp_context=context)
+    try:
+        yield pool, token
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        if token is not None:
+            _SHARED.pop(token, None)
+        if frozen:
+            gc.unfreeze()
+
+
+def shared_input(token: int) -> Any:
+    """In a worker of ``local_pool``: the input its parent registered under ``token``."""
+    try:
+        return _SHARED[token]
+    except KeyError:
+        raise EngineError("this worker was not forked from the process that holds the input", field="workers") from None
+
+
+def _evaluate_shared(token: int, start: int, stop: int) -> list[Any]:
+    """Worker side of ``evaluate_many(workers=N)``: evaluate carriers ``start:stop`` of the shared input."""
+    carriers, rs, day, chosen, func = shared_input(token)
+    send = pack_evaluation if func is None else func
+    with _gc_paused():
+        return [send(evaluate_prepared(c, rs, day, chosen)) for c in carriers[start:stop]]
 
 
 def _checked(carriers: Iterable[Any]) -> Iterator[Carrier]:
@@ -313,16 +460,23 @@ def unpack_evaluations(
 class _RulesetJob:
     """A ruleset, date, readings and engine as sent to workers: the ruleset pickled once, by content hash."""
 
-    def __init__(self, sha256: str, ruleset: bytes, as_of: datetime.date, readings: dict[str, str], engine: str) -> None:
+    def __init__(
+        self, sha256: str, ruleset: bytes, as_of: datetime.date, readings: dict[str, str], engine: str,
+        func: Callable[[Evaluation], Any] | None = None,
+    ) -> None:
         self.sha256 = sha256
         self.ruleset = ruleset
         self.as_of = as_of
         self.readings = readings
         self.engine = engine
+        self.func = func
 
     @classmethod
-    def of(cls, rs: Ruleset, as_of: datetime.date, readings: Mapping[str, str], engine: str = "native") -> "_RulesetJob":
-        return cls(rs.sha256, pickle.dumps(rs, protocol=pickle.HIGHEST_PROTOCOL), as_of, dict(readings), engine)
+    def of(
+        cls, rs: Ruleset, as_of: datetime.date, readings: Mapping[str, str], engine: str = "native",
+        func: Callable[[Evaluation], Any] | None = None,
+    ) -> "_RulesetJob":
+        return cls(rs.sha256, pickle.dumps(rs, protocol=pickle.HIGHEST_PROTOCOL), as_of, dict(readings), engine, func)
 
     def loaded(self) -> Ruleset:
         """The ruleset, unpickled at most once per worker process."""
@@ -343,10 +497,12 @@ class _RulesetJob:
 _WORKER_RULESETS: dict[str, Ruleset] = {}
 
 
-def _evaluate_chunk(job: _RulesetJob, packed: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-    """Worker side of ``evaluate_many``: evaluate a chunk of packed carriers, return packed evaluations."""
+def _evaluate_chunk(job: _RulesetJob, packed: list[tuple[Any, ...]]) -> list[Any]:
+    """Worker side of ``evaluate_many``: evaluate a chunk of packed carriers, return packed evaluations
+    (or what the job's function makes of them)."""
+    send = pack_evaluation if job.func is None else job.func
     with _gc_paused():
-        return [pack_evaluation(job.evaluate(unpack_carrier(p))) for p in packed]
+        return [send(job.evaluate(unpack_carrier(p))) for p in packed]
 
 
 # --- portfolio files -----------------------------------------------------------

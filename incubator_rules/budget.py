@@ -193,16 +193,20 @@ def budget(
     as_of: datetime.date | str | None = None,
     executor: "Executor | None" = None,
     progress: bool | None = None,
+    workers: int | None = None,
 ) -> Budget:
     """The budget of a portfolio (carriers, a portfolio file, or an object with ``carriers``) under one scenario.
 
     Without a scenario, the ruleset's defaults apply. With an executor the
-    evaluations run there and only budget lines come back.
+    evaluations run there and only budget lines come back; ``workers=N``
+    runs a process pool for this call (see ``evaluate_many``).
     """
     from .scenario import Scenario, compare
 
     chosen = scenario if scenario is not None else Scenario("base")
-    return compare(portfolio, chosen, ruleset=ruleset, as_of=as_of, executor=executor, progress=progress).budgets[0]
+    return compare(
+        portfolio, chosen, ruleset=ruleset, as_of=as_of, executor=executor, progress=progress, workers=workers
+    ).budgets[0]
 
 
 def carriers_areas(carriers: Iterable["Carrier"]) -> dict[str, str | None]:

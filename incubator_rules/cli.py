@@ -241,7 +241,7 @@ def _comparison(args: argparse.Namespace) -> "Comparison":
     scenarios = load_scenarios(args.scenarios) if args.scenarios else []
     if not scenarios or args.with_base:
         scenarios = [Scenario("base")] + scenarios
-    return compare(args.portfolio, *scenarios, ruleset=args.ruleset, as_of=args.as_of, progress=False)
+    return compare(args.portfolio, *scenarios, ruleset=args.ruleset, as_of=args.as_of, progress=False, workers=args.workers)
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
@@ -358,6 +358,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--as-of", dest="as_of", default=None, help="evaluation date, YYYY-MM-DD (default: today)")
         p.add_argument("--ruleset", default=None, help="shipped ruleset id or path (default: wanzhou-2023)")
         p.add_argument("--with-base", action="store_true", help="compare against an unchanged base first")
+        p.add_argument("--workers", type=int, default=None, help="evaluate on a process pool of this many workers")
         if name == "compare":
             p.add_argument("--format", choices=("table", "json"), default="table")
         p.set_defaults(func=func)

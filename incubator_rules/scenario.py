@@ -19,12 +19,16 @@ import yaml
 from dateutil.relativedelta import relativedelta
 
 from .batch import (
+    _chunk_size,
     _chunks,
     _gc_paused,
     _RulesetJob,
+    check_workers,
     load_carriers,
+    local_pool,
     pack_carrier,
     run_chunks,
+    shared_input,
     unpack_carrier,
 )
 from .budget import Budget, Tally
@@ -545,6 +549,7 @@ def compare(
     executor: Executor | None = None,
     progress: bool | None = None,
     chunk_size: int | None = None,
+    workers: int | None = None,
 ) -> Comparison:
     """Evaluate a portfolio under a base scenario and other scenarios, and compare what each pays.
 
@@ -552,13 +557,15 @@ def compare(
     ``carriers``; ``base`` defaults to ``Scenario("base")`` (no changes).
     Each scenario applies to ``ruleset`` on its own (they do not stack);
     ``as_of`` is used by scenarios that set none (default: today). With an
-    executor the evaluations run there and only per-carrier totals and
-    budget lines come back.
+    executor, or ``workers=N`` (a process pool for this call, as in
+    ``evaluate_many``), the evaluations run there and only per-carrier
+    totals and budget lines come back.
     """
     every = (base if base is not None else Scenario("base"),) + scenarios
     for i, s in enumerate(every):
         if not isinstance(s, Scenario):
             raise IncubatorRulesError(f"expected a Scenario, got {type(s).__name__}", field=f"scenarios[{i}]")
+    check_workers(workers, executor)
     carriers = _carriers_of(portfolio)
     names = _names(every)
     base_rs, default_day, _ = prepare(ruleset, as_of, None)
@@ -573,27 +580,43 @@ def compare(
 
     tallies = [Tally() for _ in plans]
     rows: list[CarrierComparison] = []
+
+    def gather(chunk: list[Carrier], totals: list[tuple[tuple[int, ...], tuple[int, ...]]], lines: list[dict[Any, list[int]]]) -> None:
+        for c, (awarded, pending) in zip(chunk, totals):
+            rows.append(CarrierComparison(c.id, c.name, c.kind.value, c.area, awarded, pending))
+        for tally, part in zip(tallies, lines):
+            tally.merge(part)
+        bar.update(len(chunk) * len(plans))
+
+    def shipped(pool: Executor) -> None:
+        jobs = [_RulesetJob.of(p.ruleset, p.as_of, p.readings) for p in plans]
+        size = chunk_size or _chunk_size(len(carriers), pool)
+
+        def args(chunk: list[Carrier]) -> tuple[Any, ...]:
+            changed = [{c.id: pack_carrier(e[c.id]) for c in chunk if c.id in e} for e in edited]
+            return jobs, [pack_carrier(c) for c in chunk], changed
+
+        for chunk, (totals, lines) in run_chunks(pool, _compare_chunk, _chunks(carriers, size), args):
+            gather(chunk, totals, lines)
+
     with Progress(len(carriers) * len(plans), enabled=progress, unit="evaluations") as bar:
-        if executor is None:
+        if executor is not None:
+            shipped(executor)
+        elif workers is None or workers == 1:
             for chunk in _chunks(carriers, chunk_size or 500):
                 with _gc_paused():
                     for c in chunk:
                         rows.append(_compare_one(c, plans, edited, tallies))
                 bar.update(len(chunk) * len(plans))
         else:
-            jobs = [_RulesetJob.of(p.ruleset, p.as_of, p.readings) for p in plans]
-            size = chunk_size or max(50, min(2000, -(-len(carriers) // 16)))
-
-            def args(chunk: list[Carrier]) -> tuple[Any, ...]:
-                changed = [{c.id: pack_carrier(e[c.id]) for c in chunk if c.id in e} for e in edited]
-                return jobs, [pack_carrier(c) for c in chunk], changed
-
-            for chunk, (totals, lines) in run_chunks(executor, _compare_chunk, _chunks(carriers, size), args):
-                for c, (awarded, pending) in zip(chunk, totals):
-                    rows.append(CarrierComparison(c.id, c.name, c.kind.value, c.area, awarded, pending))
-                for tally, part in zip(tallies, lines):
-                    tally.merge(part)
-                bar.update(len(chunk) * len(plans))
+            with _gc_paused(), local_pool(workers, (carriers, plans, edited)) as (pool, token):
+                if token is None:
+                    shipped(pool)
+                else:
+                    size = chunk_size or _chunk_size(len(carriers), workers)
+                    for span, (totals, lines) in run_chunks(pool, _compare_shared, _chunks(range(len(carriers)), size),
+                                                            lambda span: (token, span[0], span[-1] + 1)):
+                        gather(carriers[span[0]:span[-1] + 1], totals, lines)
     budgets = tuple(t.budget(p.name, p.as_of, p.ruleset.id, p.ruleset.version) for t, p in zip(tallies, plans))
     return Comparison(every, names, budgets, tuple(rows))
 
@@ -620,7 +643,21 @@ def _compare_chunk(
     """Worker side of ``compare``: per-carrier totals and budget lines for a chunk, under every scenario."""
     plans = [_Plan(str(i), job.loaded(), job.as_of, job.readings) for i, job in enumerate(jobs)]
     edited = [{cid: unpack_carrier(t) for cid, t in part.items()} for part in changed]
+    return _compare_all([unpack_carrier(t) for t in packed], plans, edited)
+
+
+def _compare_all(
+    carriers: Iterable[Carrier], plans: Sequence[_Plan], edited: Sequence[Mapping[str, Carrier]]
+) -> tuple[list[tuple[tuple[int, ...], tuple[int, ...]]], list[dict[Any, list[int]]]]:
     tallies = [Tally() for _ in plans]
     with _gc_paused():
-        rows = [_compare_one(unpack_carrier(t), plans, edited, tallies) for t in packed]
+        rows = [_compare_one(c, plans, edited, tallies) for c in carriers]
     return [(r.awarded, r.pending) for r in rows], [dict(t.lines) for t in tallies]
+
+
+def _compare_shared(
+    token: int, start: int, stop: int
+) -> tuple[list[tuple[tuple[int, ...], tuple[int, ...]]], list[dict[Any, list[int]]]]:
+    """Worker side of ``compare(workers=N)``: carriers ``start:stop`` of the shared input, under every scenario."""
+    carriers, plans, edited = shared_input(token)
+    return _compare_all(carriers[start:stop], plans, edited)

@@ -7,7 +7,8 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 import pytest
 
 import incubator_rules as ir
-from incubator_rules.batch import pack_carrier, unpack_carrier
+from incubator_rules import batch
+from incubator_rules.batch import can_fork, pack_carrier, unpack_carrier
 from incubator_rules.progress import Progress
 from incubator_rules.synthetic import generate_portfolio, iter_portfolio
 
@@ -45,6 +46,79 @@ def test_process_pool_equals_in_process(one_by_one):
         assert ir.evaluate_many(DISTRICT, as_of=AS_OF, executor=pool, chunk_size=37) == one_by_one
         streamed = ir.evaluate_many(iter(DISTRICT), as_of=AS_OF, executor=pool, stream=True, chunk_size=50)
         assert list(streamed) == one_by_one
+
+
+def test_a_pool_of_workers_equals_in_process(one_by_one):
+    assert ir.evaluate_many(DISTRICT, as_of=AS_OF, workers=2, chunk_size=37) == one_by_one
+    streamed = ir.evaluate_many(DISTRICT, as_of=AS_OF, workers=2, stream=True, chunk_size=50)
+    assert list(streamed) == one_by_one
+
+
+@pytest.mark.skipif(not can_fork(), reason="workers start by forking only where the system allows it")
+def test_forked_workers_are_sent_ranges_not_carriers(one_by_one, monkeypatch):
+    def refuse(*args):
+        raise AssertionError("a carrier was packed to be sent")
+
+    monkeypatch.setattr(batch, "pack_carrier", refuse)
+    assert ir.evaluate_many(DISTRICT, as_of=AS_OF, workers=2, chunk_size=64) == one_by_one
+    assert not batch._SHARED  # the input is let go when the pool is done
+
+
+def test_workers_send_carriers_where_they_cannot_fork(one_by_one, monkeypatch):
+    monkeypatch.setattr(batch, "can_fork", lambda: False)
+    assert ir.evaluate_many(DISTRICT[:60], as_of=AS_OF, workers=2, chunk_size=16) == one_by_one[:60]
+    generator = ir.evaluate_many(iter(DISTRICT[:60]), as_of=AS_OF, workers=2, stream=True, chunk_size=16)
+    assert list(generator) == one_by_one[:60]
+
+
+def test_the_durable_engine_on_workers_is_sent_its_carriers(monkeypatch):
+    pytest.importorskip("durable")
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("durable-rules must not be forked")
+
+    monkeypatch.setattr(batch, "_evaluate_shared", refuse)
+    evs = ir.evaluate_many(DISTRICT[:8], as_of=AS_OF, workers=2, engine="durable")
+    assert [e.engine for e in evs] == ["durable"] * 8
+    assert [e.total for e in evs] == [ir.evaluate(c, as_of=AS_OF).total for c in DISTRICT[:8]]
+
+
+def total_of(ev):
+    return (ev.carrier_id, ev.total, ev.pending_total)
+
+
+@pytest.mark.parametrize("where", ["in_process", "workers", "executor"])
+def test_map_evaluations_returns_what_the_function_makes_in_input_order(one_by_one, where):
+    expected = [total_of(ev) for ev in one_by_one]
+    if where == "executor":
+        with ProcessPoolExecutor(2) as pool:
+            assert ir.map_evaluations(total_of, DISTRICT, as_of=AS_OF, executor=pool, chunk_size=33) == expected
+    else:
+        got = ir.map_evaluations(total_of, DISTRICT, as_of=AS_OF, workers=2 if where == "workers" else None, stream=True)
+        assert list(got) == expected
+
+
+@pytest.mark.skipif(not can_fork(), reason="only forked workers can run a function that cannot be pickled")
+def test_forked_workers_run_a_lambda():
+    lengths = ir.map_evaluations(lambda ev: len(ev.to_json()), DISTRICT[:40], as_of=AS_OF, workers=2)
+    assert lengths == [len(ir.evaluate(c, as_of=AS_OF).to_json()) for c in DISTRICT[:40]]
+
+
+def test_workers_are_checked_before_any_work():
+    for bad in (0, -1, 1.5, True, "2"):
+        with pytest.raises(ir.IncubatorRulesError, match="workers"):
+            ir.evaluate_many(DISTRICT, as_of=AS_OF, workers=bad)
+    with ThreadPoolExecutor(2) as pool, pytest.raises(ir.IncubatorRulesError, match="not both"):
+        ir.evaluate_many(DISTRICT, as_of=AS_OF, workers=2, executor=pool)
+    with pytest.raises(ir.IncubatorRulesError, match="func"):
+        ir.map_evaluations("total", DISTRICT, as_of=AS_OF)
+    with pytest.raises(ir.IncubatorRulesError, match=r"carriers\[1\]"):
+        ir.evaluate_many([DISTRICT[0], "carrier"], as_of=AS_OF, workers=2, stream=True)
+
+
+def test_one_worker_means_in_process(one_by_one, monkeypatch):
+    monkeypatch.setattr(batch, "local_pool", None)  # would fail if a pool were started
+    assert ir.evaluate_many(DISTRICT, as_of=AS_OF, workers=1) == one_by_one
 
 
 def test_thread_pool_keeps_input_order(one_by_one):

@@ -52,6 +52,7 @@ def test_budget_of_a_portfolio_equals_the_budget_of_its_evaluations():
     assert ir.budget(DISTRICT, as_of=AS_OF) == BUDGET
     with ProcessPoolExecutor(2) as pool:
         assert ir.budget(DISTRICT, as_of=AS_OF, executor=pool) == BUDGET
+    assert ir.budget(DISTRICT, as_of=AS_OF, workers=2) == BUDGET
 
 
 def test_a_budget_adds_up_one_ruleset_as_of_one_date():

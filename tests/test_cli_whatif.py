@@ -36,6 +36,13 @@ def test_budget_prints_each_year(capsys):
     text = capsys.readouterr().out
     total = ir.budget(PORTFOLIO, as_of="2026-12-31").total
     assert f"base: {total:,} yuan" in text
+    assert main(["budget", PORTFOLIO, "--as-of", "2026-12-31", "--workers", "2"]) == 0
+    assert capsys.readouterr().out == text
+
+
+def test_a_bad_number_of_workers_exits_2(capsys):
+    assert main(["budget", PORTFOLIO, "--as-of", "2026-12-31", "--workers", "0"]) == 2
+    assert "workers" in capsys.readouterr().err
 
 
 def test_a_bad_scenario_file_exits_2(tmp_path, capsys):

@@ -2,6 +2,7 @@
 
 import copy
 import datetime
+from concurrent.futures import ProcessPoolExecutor
 
 import pytest
 
@@ -118,6 +119,19 @@ def test_compare_totals_are_the_sum_of_the_evaluations():
         assert budget.total == sum(e.total + e.pending_total for e in evs)
         assert [c.awarded[result.budgets.index(budget)] for c in result.carriers] == [e.total for e in evs]
     assert result.difference(RAISED.name) > 0
+
+
+@pytest.mark.parametrize("pool", ["workers", "executor"])
+def test_compare_on_a_pool_equals_in_process(pool):
+    edited = ir.Scenario("edited", edits=[ir.Edit.shift("maker-space-c", "filing", months=-3)], readings=FROM_START.readings)
+    here = ir.compare(DISTRICT, None, RAISED, edited, as_of=AS_OF)
+    if pool == "workers":
+        there = ir.compare(DISTRICT, None, RAISED, edited, as_of=AS_OF, workers=2, chunk_size=2)
+    else:
+        with ProcessPoolExecutor(2) as executor:
+            there = ir.compare(DISTRICT, None, RAISED, edited, as_of=AS_OF, executor=executor, chunk_size=2)
+    assert there.carriers == here.carriers
+    assert there.budgets == here.budgets
 
 
 def test_a_scenario_date_overrides_the_comparison_date():
