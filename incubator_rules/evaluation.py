@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from pathlib import Path
-from typing import Mapping
+from typing import Any, Mapping
 
 from .carrier import Carrier, Event, as_of_date, until
 from .decision import AWARDED, PENDING, Decision, Evaluation
@@ -84,21 +84,27 @@ def match(kind: str, timeline: tuple[Event, ...]) -> list[Event]:
 def assemble(ctx: Context, decisions: list[Decision], engine: str, digest: str | None = None) -> Evaluation:
     """Order decisions deterministically and wrap them in an Evaluation.
 
-    ``digest`` is the carrier's digest when the caller already has it.
+    Awards and pending decisions go by payable date, then by the position of
+    their first event in the timeline, then by rule; the others by event,
+    then rule. ``digest`` is the carrier's digest when the caller already has it.
     """
-    position = {e.id: i for i, e in enumerate(ctx.timeline)}
-    rule_order = _rule_order(ctx.ruleset)
     awards: list[Decision] = []
     pending: list[Decision] = []
     refused: list[Decision] = []
     for d in decisions:
-        (awards if d.status == AWARDED else pending if d.status == PENDING else refused).append(d)
-    if len(awards) > 1:
-        awards = _ordered(awards, [(d.payable_on or _LAST_DAY, position[d.events[0]], rule_order[d.rule]) for d in awards])
-    if len(pending) > 1:
-        pending = _ordered(pending, [(d.payable_on or _LAST_DAY, position[d.events[0]], rule_order[d.rule]) for d in pending])
-    if len(refused) > 1:
-        refused = _ordered(refused, [(position[d.events[0]], rule_order[d.rule]) for d in refused])
+        status = d.status
+        (awards if status == AWARDED else pending if status == PENDING else refused).append(d)
+    if len(awards) > 1 or len(pending) > 1 or len(refused) > 1:
+        position = {e.id: i for i, e in enumerate(ctx.timeline)}
+        rule_order = _rule_order(ctx.ruleset)
+        if len(awards) > 1:
+            awards = _ordered(awards, [(d.payable_on or _LAST_DAY, position[d.events[0]], rule_order[d.rule], i)
+                                       for i, d in enumerate(awards)])
+        if len(pending) > 1:
+            pending = _ordered(pending, [(d.payable_on or _LAST_DAY, position[d.events[0]], rule_order[d.rule], i)
+                                         for i, d in enumerate(pending)])
+        if len(refused) > 1:
+            refused = _ordered(refused, [(position[d.events[0]], rule_order[d.rule], i) for i, d in enumerate(refused)])
     carrier, ruleset = ctx.carrier, ctx.ruleset
     return Evaluation(
         carrier.id, carrier.name, carrier.digest if digest is None else digest, ctx.as_of,
@@ -107,10 +113,10 @@ def assemble(ctx: Context, decisions: list[Decision], engine: str, digest: str |
     )
 
 
-def _ordered(decisions: list[Decision], keys: list[tuple[object, ...]]) -> list[Decision]:
-    """``decisions`` sorted by ``keys`` (stable: equal keys keep their order)."""
-    order = sorted(range(len(keys)), key=keys.__getitem__)
-    return [decisions[i] for i in order]
+def _ordered(decisions: list[Decision], keys: list[tuple[Any, ...]]) -> list[Decision]:
+    """``decisions`` in the order of ``keys``, whose last item is each decision's index (so equal keys keep their order)."""
+    keys.sort()
+    return [decisions[k[-1]] for k in keys]
 
 
 _LAST_DAY = datetime.date.max

@@ -341,19 +341,19 @@ def _act(event: Event, zh: bool) -> str:
     return ""
 
 
-# How an event fills each placeholder, given the event and the carrier kind it is for.
-_EVENT_VALUES: dict[str, Callable[[Event, CarrierKind], str]] = {
-    "date": lambda e, k: iso_date(e.date),
-    "kind": lambda e, k: KIND_EN[k],
-    "kind_zh": lambda e, k: KIND_ZH[k],
-    "level": lambda e, k: "" if e.level is None else e.level._value_,
-    "level_zh": lambda e, k: "" if e.level is None else LEVEL_ZH[e.level],
-    "year": lambda e, k: "" if e.year is None else str(e.year),
-    "grade": lambda e, k: "" if e.grade is None else e.grade._value_,
-    "grade_zh": lambda e, k: "" if e.grade is None else GRADE_ZH[e.grade],
-    "document": lambda e, k: e.document or "",
-    "act": lambda e, k: _act(e, False),
-    "act_zh": lambda e, k: _act(e, True),
+# How an event fills each placeholder, given the event, the carrier kind it is for and the values of GIVEN.
+_EVENT_VALUES: dict[str, Callable[[Event, CarrierKind, tuple[Any, ...]], str]] = {
+    "date": lambda e, k, g: iso_date(e.date),
+    "kind": lambda e, k, g: KIND_EN[k],
+    "kind_zh": lambda e, k, g: KIND_ZH[k],
+    "level": lambda e, k, g: "" if e.level is None else e.level._value_,
+    "level_zh": lambda e, k, g: "" if e.level is None else LEVEL_ZH[e.level],
+    "year": lambda e, k, g: "" if e.year is None else str(e.year),
+    "grade": lambda e, k, g: "" if e.grade is None else e.grade._value_,
+    "grade_zh": lambda e, k, g: "" if e.grade is None else GRADE_ZH[e.grade],
+    "document": lambda e, k, g: e.document or "",
+    "act": lambda e, k, g: _act(e, False),
+    "act_zh": lambda e, k, g: _act(e, True),
 }
 
 
@@ -396,10 +396,11 @@ def _getter(name: str) -> _Getter:
         return _given_getter(name)
     if name == "amount_wan":
         return _amount_wan_getter
-    get = _EVENT_VALUES.get(name)
-    if get is None:
-        return lambda e, k, given: ""
-    return lambda e, k, given: get(e, k)
+    return _EVENT_VALUES.get(name, _empty)
+
+
+def _empty(e: Event, k: CarrierKind, given: tuple[Any, ...]) -> str:
+    return ""
 
 
 # The event fields each placeholder reads (the inputs of its text).

@@ -93,8 +93,12 @@ class Table:
 
     def value(self, column: str, level: Level, on: datetime.date) -> DatedValue | None:
         """The value in force on ``on`` for a column and level, or None when there is none."""
+        cells = self.columns.get(column)
+        values = None if cells is None else cells.get(level)
+        if not values:
+            return None
         found = None
-        for dated in self.columns.get(column, {}).get(level, ()):
+        for dated in values:
             if dated.start is None or dated.start <= on:
                 found = dated
         return found
