@@ -52,8 +52,20 @@ _EXCELLENCE = {
     "incubator": {Level.NATIONAL: 200_000, Level.MUNICIPAL: 100_000, Level.DISTRICT: 50_000},
     "maker_space": {Level.NATIONAL: 100_000, Level.MUNICIPAL: 50_000, Level.DISTRICT: 30_000},
 }
+# Enum members as globals, as the engine reads them (an Enum class attribute is slow to read in Python 3.11).
+_ACCREDITED = EventType.ACCREDITED
+_DELISTED = EventType.DELISTED
+_EVALUATED = EventType.EVALUATED
+_FILED = EventType.FILED
+_OPERATION_STARTED = EventType.OPERATION_STARTED
+_PAYMENT_RECEIVED = EventType.PAYMENT_RECEIVED
+_RECTIFICATION_COMPLETED = EventType.RECTIFICATION_COMPLETED
+_RECTIFICATION_ORDERED = EventType.RECTIFICATION_ORDERED
+_RESUMED = EventType.RESUMED
+_SUSPENDED = EventType.SUSPENDED
+_EXCELLENT = Grade.EXCELLENT
 _RANK = {t: i for i, t in enumerate(EventType)}
-_STOPS = (EventType.SUSPENDED, EventType.RECTIFICATION_ORDERED, EventType.DELISTED)
+_STOPS = (_SUSPENDED, _RECTIFICATION_ORDERED, _DELISTED)
 
 
 def _plus_year(day: datetime.date) -> datetime.date:
@@ -71,20 +83,20 @@ def floor_total(carrier: ir.Carrier, as_of: datetime.date) -> int:
     # performance evaluations graded excellent: one award per year and level
     delisted, seen = False, set()
     for e in events:
-        if e.type is EventType.DELISTED:
+        if e.type is _DELISTED:
             delisted = True
-        elif e.type is EventType.ACCREDITED or e.type is EventType.FILED:
+        elif e.type is _ACCREDITED or e.type is _FILED:
             delisted = False
-        elif e.type is EventType.EVALUATED:
+        elif e.type is _EVALUATED:
             column = _COLUMN.get(own)
-            if column and _START <= e.date <= _END and not delisted and e.grade is Grade.EXCELLENT:
+            if column and _START <= e.date <= _END and not delisted and e.grade is _EXCELLENT:
                 if (e.year, e.level) not in seen:
                     seen.add((e.year, e.level))
                     total += _EXCELLENCE[column][e.level]
     # accreditation subsidies: a year of normal operation from the accreditation
     due_list = []
     for i, e in enumerate(events):
-        if not (e.type is EventType.ACCREDITED or e.type is EventType.FILED):
+        if not (e.type is _ACCREDITED or e.type is _FILED):
             continue
         column = _COLUMN.get((e.kind or carrier.kind).value)
         if column is None or not _START <= e.date <= _END:
@@ -95,17 +107,17 @@ def floor_total(carrier: ir.Carrier, as_of: datetime.date) -> int:
             if j > i and due is not None and x.date >= due:
                 break
             t = x.type
-            if t is EventType.SUSPENDED:
+            if t is _SUSPENDED:
                 suspended = True
-            elif t is EventType.RESUMED:
+            elif t is _RESUMED:
                 suspended = False
-            elif t is EventType.RECTIFICATION_ORDERED:
+            elif t is _RECTIFICATION_ORDERED:
                 rectifying = True
-            elif t is EventType.RECTIFICATION_COMPLETED:
+            elif t is _RECTIFICATION_COMPLETED:
                 rectifying = False
-            elif t is EventType.DELISTED:
+            elif t is _DELISTED:
                 gone = True
-            elif t is EventType.ACCREDITED or t is EventType.FILED:
+            elif t is _ACCREDITED or t is _FILED:
                 gone = False
             if j < i:
                 continue
@@ -115,7 +127,7 @@ def floor_total(carrier: ir.Carrier, as_of: datetime.date) -> int:
                 counting = ok
                 continue
             if t in _STOPS:
-                if t is EventType.DELISTED:
+                if t is _DELISTED:
                     due = None
                     break
                 due, counting = None, False
@@ -125,7 +137,7 @@ def floor_total(carrier: ir.Carrier, as_of: datetime.date) -> int:
             due_list.append((due, i, column, _SUBSIDY[column][e.level]))
     received: dict[str, int] = {}
     payments = [(e.date, _COLUMN.get((e.kind or carrier.kind).value), e.amount) for e in events
-                if e.type is EventType.PAYMENT_RECEIVED]
+                if e.type is _PAYMENT_RECEIVED]
     for due, _, column, full in sorted(due_list):
         already = received.get(column, 0) + sum(a for d, c, a in payments if c == column and d <= due)
         amount = full if already == 0 else full - already if full > already else 0

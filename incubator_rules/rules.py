@@ -22,6 +22,21 @@ from .decision import AWARDED, NOT_AWARDED, PENDING, Condition, Decision
 from .ruleset import Citation, DatedValue, Rule, Ruleset, Table
 
 
+# Enum members read in the loops below, as module names: reading an attribute of an Enum class
+# goes through EnumType.__getattr__ (Python 3.11), several times slower than reading a global.
+ACCREDITED = EventType.ACCREDITED
+DELISTED = EventType.DELISTED
+EVALUATED = EventType.EVALUATED
+FILED = EventType.FILED
+OPERATION_STARTED = EventType.OPERATION_STARTED
+PAYMENT_RECEIVED = EventType.PAYMENT_RECEIVED
+RECTIFICATION_COMPLETED = EventType.RECTIFICATION_COMPLETED
+RECTIFICATION_ORDERED = EventType.RECTIFICATION_ORDERED
+RESUMED = EventType.RESUMED
+SUSPENDED = EventType.SUSPENDED
+DISTRICT = Level.DISTRICT
+
+
 @attrs.frozen
 class KindSpec:
     """What a rule kind reads from its ruleset entry."""
@@ -78,9 +93,9 @@ KINDS: dict[str, KindSpec] = {
 # Which event types each rule kind considers (the matching step of an engine).
 MATCHES: dict[str, frozenset[EventType]] = {
     "operating_duration": frozenset(),
-    "accreditation_subsidy": frozenset({EventType.ACCREDITED, EventType.FILED}),
+    "accreditation_subsidy": frozenset({ACCREDITED, FILED}),
     "upgrade_differential": frozenset(),
-    "evaluation_excellence": frozenset({EventType.EVALUATED}),
+    "evaluation_excellence": frozenset({EVALUATED}),
 }
 
 PLACEHOLDERS = frozenset(
@@ -91,7 +106,7 @@ PLACEHOLDERS = frozenset(
     }
 )
 
-LEVEL_ZH = {Level.NATIONAL: "国家级", Level.MUNICIPAL: "市级", Level.DISTRICT: "区级"}
+LEVEL_ZH = {Level.NATIONAL: "国家级", Level.MUNICIPAL: "市级", DISTRICT: "区级"}
 KIND_ZH = {
     CarrierKind.MAKER_SPACE: "众创空间",
     CarrierKind.STAR_INNOVATION_SPACE: "星创天地",
@@ -112,10 +127,10 @@ KIND_EN = {
 }
 GRADE_ZH = {Grade.EXCELLENT: "优秀", Grade.GOOD: "良好", Grade.PASS: "合格", Grade.FAIL: "不合格"}
 
-_INTERRUPTING = {EventType.SUSPENDED, EventType.RECTIFICATION_ORDERED, EventType.DELISTED}
+_INTERRUPTING = {SUSPENDED, RECTIFICATION_ORDERED, DELISTED}
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 _YUAN_PLACEHOLDERS = frozenset({"amount", "full_amount", "already_received"})
-_ACCREDITATION = (EventType.ACCREDITED, EventType.FILED)
+_ACCREDITATION = (ACCREDITED, FILED)
 
 
 def format_yuan(amount: int) -> str:
@@ -206,7 +221,7 @@ class Outcome:
     events: tuple[str, ...]
 
 
-_SUSPENSION_OR_DELISTING = frozenset({EventType.SUSPENDED, EventType.DELISTED})
+_SUSPENSION_OR_DELISTING = frozenset({SUSPENDED, DELISTED})
 _ANY_INTERRUPTION = frozenset(_INTERRUPTING)
 
 
@@ -219,25 +234,25 @@ def _interrupting(rule: Rule, ctx: Context) -> frozenset[EventType]:
 def _operating(states: list[bool], rectification_counts: bool, e: Event) -> None:
     """Update [suspended, rectifying, delisted] with event ``e``."""
     t = e.type
-    if t is EventType.SUSPENDED:
+    if t is SUSPENDED:
         states[0] = True
-    elif t is EventType.RESUMED:
+    elif t is RESUMED:
         states[0] = False
-    elif t is EventType.RECTIFICATION_ORDERED:
+    elif t is RECTIFICATION_ORDERED:
         if rectification_counts:
             states[1] = True
-    elif t is EventType.RECTIFICATION_COMPLETED:
+    elif t is RECTIFICATION_COMPLETED:
         if rectification_counts:
             states[1] = False
-    elif t is EventType.DELISTED:
+    elif t is DELISTED:
         states[2] = True
-    elif t is EventType.ACCREDITED or t is EventType.FILED:
+    elif t is ACCREDITED or t is FILED:
         states[2] = False
 
 
 def stretch_start(rule: Rule, ctx: Context, index: int) -> int:
     """Index of the event that began the stretch of normal operation containing event ``index``."""
-    rectification_counts = EventType.RECTIFICATION_ORDERED in _interrupting(rule, ctx)
+    rectification_counts = RECTIFICATION_ORDERED in _interrupting(rule, ctx)
     states = [False, False, False]
     start: int | None = None
     operating = False
@@ -251,8 +266,8 @@ def stretch_start(rule: Rule, ctx: Context, index: int) -> int:
 
 
 _STARTING = {
-    EventType.OPERATION_STARTED, EventType.ACCREDITED, EventType.FILED,
-    EventType.RESUMED, EventType.RECTIFICATION_COMPLETED,
+    OPERATION_STARTED, ACCREDITED, FILED,
+    RESUMED, RECTIFICATION_COMPLETED,
 }
 
 
@@ -283,7 +298,7 @@ def operating_duration(rule: Rule, ctx: Context, start: int, not_before: datetim
     """
     add = _prep(ctx.ruleset, rule).add
     counted = _interrupting(rule, ctx)
-    rectification_counts = EventType.RECTIFICATION_ORDERED in counted
+    rectification_counts = RECTIFICATION_ORDERED in counted
     suspended = rectifying = delisted = False
     counted_from: datetime.date | None = None
     due: datetime.date | None = None
@@ -293,19 +308,19 @@ def operating_duration(rule: Rule, ctx: Context, start: int, not_before: datetim
         if i > start and due is not None and e.date >= due:
             break
         t = e.type
-        if t is EventType.SUSPENDED:
+        if t is SUSPENDED:
             suspended = True
-        elif t is EventType.RESUMED:
+        elif t is RESUMED:
             suspended = False
-        elif t is EventType.RECTIFICATION_ORDERED:
+        elif t is RECTIFICATION_ORDERED:
             if rectification_counts:
                 rectifying = True
-        elif t is EventType.RECTIFICATION_COMPLETED:
+        elif t is RECTIFICATION_COMPLETED:
             if rectification_counts:
                 rectifying = False
-        elif t is EventType.DELISTED:
+        elif t is DELISTED:
             delisted = True
-        elif t is EventType.ACCREDITED or t is EventType.FILED:
+        elif t is ACCREDITED or t is FILED:
             delisted = False
         if i < start:
             if t in counted:
@@ -318,7 +333,7 @@ def operating_duration(rule: Rule, ctx: Context, start: int, not_before: datetim
             continue
         if t in counted:
             touched.append(e.id)
-            if t is EventType.DELISTED:
+            if t is DELISTED:
                 return Outcome("ended", counted_from, e.date, tuple(touched))
             counted_from, due, interrupted_on = None, None, e.date
         elif counted_from is None and operating:
@@ -334,9 +349,9 @@ def operating_duration(rule: Rule, ctx: Context, start: int, not_before: datetim
 
 
 def _act(event: Event, zh: bool) -> str:
-    if event.type is EventType.FILED:
+    if event.type is FILED:
         return "备案" if zh else "filing"
-    if event.type is EventType.ACCREDITED:
+    if event.type is ACCREDITED:
         return "认定" if zh else "accreditation"
     return ""
 
@@ -527,7 +542,7 @@ def _make(
 
 def level_covered(ctx: Context, rule: Rule, column: str, level: Level) -> bool:
     """False when the district-maker-space reading drops the district row for maker spaces."""
-    if level is not Level.DISTRICT or ctx.reading(rule, "district_maker_space") == "pay_q6_row":
+    if level is not DISTRICT or ctx.reading(rule, "district_maker_space") == "pay_q6_row":
         return True
     kinds = ctx.ruleset.columns[column]
     return CarrierKind.MAKER_SPACE not in kinds and CarrierKind.STAR_INNOVATION_SPACE not in kinds
@@ -599,7 +614,7 @@ def _count_start(rule: Rule, cond_rule: Rule, ctx: Context, i: int, column: str)
     if ctx.reading(rule, "upgrade_condition") == "once":
         first: int | None = None
         for j, e in enumerate(ctx.timeline[:i]):
-            if e.type is EventType.DELISTED:
+            if e.type is DELISTED:
                 first = None
             elif first is None and e.type in _ACCREDITATION and _prep(ctx.ruleset, rule).columns[e.kind or ctx.carrier.kind] == column:
                 first = j
@@ -620,7 +635,7 @@ def _amounts(rule: Rule, diff_rule: Rule | None, ctx: Context, candidates: list[
     payments = []
     if subtract_payments:
         for e in ctx.timeline:
-            if e.type is EventType.PAYMENT_RECEIVED:
+            if e.type is PAYMENT_RECEIVED:
                 column = prep.columns[e.kind or ctx.carrier.kind]
                 if column is not None:
                     payments.append((e, ladder(column), column))
@@ -676,9 +691,9 @@ def excellence_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) -> 
     start, end = period.start, period.end
     for event in ctx.timeline:
         t = event.type
-        if t is EventType.DELISTED:
+        if t is DELISTED:
             delisted_on = event.date
-        elif t is EventType.ACCREDITED or t is EventType.FILED:
+        elif t is ACCREDITED or t is FILED:
             delisted_on = None
         if event.id not in wanted:
             continue
@@ -689,7 +704,7 @@ def excellence_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) -> 
         if column is None:
             out.append(_make(prep, ctx, "kind_not_covered", event, rule.clauses))
             continue
-        if event.level is Level.DISTRICT and not level_covered(ctx, rule, column, event.level):
+        if event.level is DISTRICT and not level_covered(ctx, rule, column, event.level):
             out.append(_make(prep, ctx, "level_not_covered", event, rule.clauses + ruleset.readings[rule.readings["district_maker_space"]].clauses))
             continue
         value = table.value(column, event.level, event.date)

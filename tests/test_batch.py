@@ -1,6 +1,7 @@
 """evaluate_many: the same evaluations as evaluate, in input order, in-process, streamed or on a pool."""
 
 import datetime
+import gc
 import io
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
@@ -62,6 +63,23 @@ def test_forked_workers_are_sent_ranges_not_carriers(one_by_one, monkeypatch):
     monkeypatch.setattr(batch, "pack_carrier", refuse)
     assert ir.evaluate_many(DISTRICT, as_of=AS_OF, workers=2, chunk_size=64) == one_by_one
     assert not batch._SHARED  # the input is let go when the pool is done
+
+
+@pytest.mark.skipif(not can_fork(), reason="workers start by forking only where the system allows it")
+def test_workers_leave_the_cycle_collector_as_they_found_it(one_by_one):
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    stream = ir.evaluate_many(DISTRICT, as_of=AS_OF, workers=2, stream=True, chunk_size=50)
+    first = next(stream)
+    assert gc.get_freeze_count() > 0  # the input is out of collections while the pool runs
+    assert [first, *stream] == one_by_one
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    gc.freeze()  # someone else's freeze is theirs to undo
+    try:
+        frozen = gc.get_freeze_count()
+        ir.budget(DISTRICT, as_of=AS_OF, workers=2)
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()
 
 
 def test_workers_send_carriers_where_they_cannot_fork(one_by_one, monkeypatch):
