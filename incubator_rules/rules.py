@@ -540,6 +540,26 @@ def _make(
     )
 
 
+_NOTHING_GIVEN: tuple[Any, ...] = (None,) * len(GIVEN)
+
+
+def _refuse(
+    prep: _RulePrep, ctx: Context, code: str, event: Event, kind: CarrierKind, clauses: tuple[str, ...],
+    given: tuple[Any, ...] = _NOTHING_GIVEN,
+) -> Decision:
+    """``_make`` for a refusal that rests on its event alone (the commonest decision): no amount, no condition."""
+    zh, en = prep.explain[code](event, kind, given)
+    cites = prep.cites.get(clauses)
+    if cites is None:
+        cites = prep.citations(ctx, clauses)
+    return Decision(prep.rule.id, NOT_AWARDED, code, 0, None, (event.id,), cites, zh, en, event.level, kind)
+
+
+def _window(start: datetime.date, end: datetime.date) -> tuple[Any, ...]:
+    """The values of ``GIVEN`` for an outside-window refusal."""
+    return (None, None, None, None, start, end, None, None)
+
+
 def level_covered(ctx: Context, rule: Rule, column: str, level: Level) -> bool:
     """False when the district-maker-space reading drops the district row for maker spaces."""
     if level is not DISTRICT or ctx.reading(rule, "district_maker_space") == "pay_q6_row":
@@ -575,22 +595,24 @@ def accreditation_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) 
     window_start = period.issued if ctx.reading(rule, "window") == "issue_date" and period.issued else period.start
     index: dict[str, int] = {}
     candidates: list[_Candidate] = []
+    window = _window(window_start, period.end)
     for event in matched:
-        column = prep.columns[event.kind or ctx.carrier.kind]
+        kind = event.kind or ctx.carrier.kind
+        column = prep.columns[kind]
         assert event.level is not None
         if column is None:
-            decisions.append(_make(prep, ctx, "kind_not_covered", event, rule.clauses))
+            decisions.append(_refuse(prep, ctx, "kind_not_covered", event, kind, rule.clauses))
             continue
         if not level_covered(ctx, rule, column, event.level):
-            decisions.append(_make(prep, ctx, "level_not_covered", event, rule.clauses + ruleset.readings[rule.readings["district_maker_space"]].clauses))
+            decisions.append(_refuse(prep, ctx, "level_not_covered", event, kind, rule.clauses + ruleset.readings[rule.readings["district_maker_space"]].clauses))
             continue
         value = table.value(column, event.level, event.date)
         if not window_start <= event.date <= period.end:
             clauses = (_clause_of(table, column, event.level, value),) + ((period.clause,) if period.clause else ())
-            decisions.append(_make(prep, ctx, "outside_window", event, clauses, window_start=window_start, window_end=period.end))
+            decisions.append(_refuse(prep, ctx, "outside_window", event, kind, clauses, window))
             continue
         if value is None:
-            decisions.append(_make(prep, ctx, "level_not_covered", event, rule.clauses))
+            decisions.append(_refuse(prep, ctx, "level_not_covered", event, kind, rule.clauses))
             continue
         if not index:
             index = {e.id: i for i, e in enumerate(ctx.timeline)}
@@ -689,6 +711,8 @@ def excellence_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) -> 
     own = kind = ctx.carrier.kind
     column = prep.columns[kind]
     start, end = period.start, period.end
+    window = _window(start, end)
+    district_covered: dict[str, bool] = {}
     for event in ctx.timeline:
         t = event.type
         if t is DELISTED:
@@ -702,24 +726,27 @@ def excellence_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) -> 
             kind = event.kind or own
             column = prep.columns[kind]
         if column is None:
-            out.append(_make(prep, ctx, "kind_not_covered", event, rule.clauses))
+            out.append(_refuse(prep, ctx, "kind_not_covered", event, kind, rule.clauses))
             continue
-        if event.level is DISTRICT and not level_covered(ctx, rule, column, event.level):
-            out.append(_make(prep, ctx, "level_not_covered", event, rule.clauses + ruleset.readings[rule.readings["district_maker_space"]].clauses))
-            continue
+        if event.level is DISTRICT:
+            covered = district_covered.get(column)
+            if covered is None:
+                covered = district_covered[column] = level_covered(ctx, rule, column, DISTRICT)
+            if not covered:
+                out.append(_refuse(prep, ctx, "level_not_covered", event, kind, rule.clauses + ruleset.readings[rule.readings["district_maker_space"]].clauses))
+                continue
         value = table.value(column, event.level, event.date)
         if not start <= event.date <= end:
-            clauses = (_clause_of(table, column, event.level, value),)
-            out.append(_make(prep, ctx, "outside_window", event, clauses, window_start=start, window_end=end))
+            out.append(_refuse(prep, ctx, "outside_window", event, kind, (_clause_of(table, column, event.level, value),), window))
             continue
         if value is None:
-            out.append(_make(prep, ctx, "level_not_covered", event, rule.clauses))
+            out.append(_refuse(prep, ctx, "level_not_covered", event, kind, rule.clauses))
             continue
         clauses = (value.clause,)
         if delisted_on is not None:
-            out.append(_make(prep, ctx, "delisted", event, clauses, ended_on=delisted_on))
+            out.append(_refuse(prep, ctx, "delisted", event, kind, clauses, (None, None, None, None, None, None, delisted_on, None)))
         elif event.grade not in grades:
-            out.append(_make(prep, ctx, "not_excellent", event, clauses))
+            out.append(_refuse(prep, ctx, "not_excellent", event, kind, clauses))
         else:
             key = (event.year,) if per_year else (event.year, event.level)
             already = seen.get(key, 0)
