@@ -116,6 +116,24 @@ def test_map_evaluations_returns_what_the_function_makes_in_input_order(one_by_o
         assert list(got) == expected
 
 
+def refuse_carrier_7(ev):
+    if ev.carrier_id == DISTRICT[7].id:
+        raise ir.CarrierError("refused on purpose", field="events[3].date", file="district.yaml", line=12)
+    return ev.total
+
+
+@pytest.mark.parametrize("where", ["workers", "executor"])
+def test_an_error_in_a_worker_reaches_the_caller_typed_and_located(where):
+    with pytest.raises(ir.CarrierError) as caught:
+        if where == "workers":
+            ir.map_evaluations(refuse_carrier_7, DISTRICT[:20], as_of=AS_OF, workers=2, chunk_size=4)
+        else:
+            with ProcessPoolExecutor(2) as pool:
+                ir.map_evaluations(refuse_carrier_7, DISTRICT[:20], as_of=AS_OF, executor=pool, chunk_size=4)
+    assert (caught.value.field, caught.value.file, caught.value.line) == ("events[3].date", "district.yaml", 12)
+    assert not batch._SHARED
+
+
 @pytest.mark.skipif(not can_fork(), reason="only forked workers can run a function that cannot be pickled")
 def test_forked_workers_run_a_lambda():
     lengths = ir.map_evaluations(lambda ev: len(ev.to_json()), DISTRICT[:40], as_of=AS_OF, workers=2)
