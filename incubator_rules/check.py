@@ -174,10 +174,7 @@ def check_portfolio(doc: Document) -> list[IncubatorRulesError]:
     """Problems of a portfolio: every carrier of a list, or a district portfolio (a mapping with ``carriers``)."""
     data = doc.data
     if isinstance(data, Mapping) and "carriers" in data:
-        from .portfolio import portfolio_from_dict
-
-        base = Path(doc.source.file).parent if doc.source.file else None
-        return _first_problem(lambda: portfolio_from_dict(data, doc.source, base_dir=base), doc)
+        return _district_portfolio_problems(doc, data)
     if not isinstance(data, list):
         return [doc.source.error(DocumentError, (), "expected a list of carriers")]
     problems: list[IncubatorRulesError] = []
@@ -185,6 +182,43 @@ def check_portfolio(doc: Document) -> list[IncubatorRulesError]:
         found = carrier_problems(raw, sub_source(doc.source, (i,)))[1]
         problems.extend(prefixed(p, (i,)) for p in found)
     return problems
+
+
+def _district_portfolio_problems(doc: Document, data: Mapping[str, Any]) -> list[IncubatorRulesError]:
+    """Every carrier's problems, then the first problem of the rest (header, snapshots, designations, duplicate ids).
+
+    The rest is read with each faulty carrier replaced by a stand-in that
+    keeps its position, id, snapshots and designations, so its problems are
+    not reported twice and every other location stays where it was.
+    """
+    from .portfolio import portfolio_from_dict
+
+    base = Path(doc.source.file).parent if doc.source.file else None
+    raw = data.get("carriers")
+    problems: list[IncubatorRulesError] = []
+    entries: list[Any] = []
+    for i, entry in enumerate(raw if isinstance(raw, list) else ()):
+        plain = {k: v for k, v in entry.items() if k not in _PORTFOLIO_ONLY} if isinstance(entry, Mapping) else entry
+        found = carrier_problems(plain, sub_source(doc.source, ("carriers", i)))[1]
+        problems.extend(prefixed(p, ("carriers", i)) for p in found)
+        entries.append(_stand_in(entry, i) if found else entry)
+    rest = dict(data, carriers=entries) if isinstance(raw, list) else data
+    return problems + _first_problem(lambda: portfolio_from_dict(rest, doc.source, base_dir=base), doc)
+
+
+_PORTFOLIO_ONLY = ("snapshots", "designations")
+
+
+def _stand_in(entry: Any, i: int) -> dict[str, Any]:
+    """A valid carrier in place of a faulty one: same id when it has one, no events, its portfolio-only fields kept."""
+    if not isinstance(entry, Mapping):
+        return {"id": f"carriers[{i}]\x00", "name": "stand-in", "kind": "maker_space"}
+    cid = entry.get("id")
+    out: dict[str, Any] = {
+        "id": cid if isinstance(cid, str) and cid.strip() else f"carriers[{i}]\x00", "name": "stand-in", "kind": "maker_space",
+    }
+    out.update({k: entry[k] for k in _PORTFOLIO_ONLY if k in entry})
+    return out
 
 
 def release_identity(id_or_path: str | Path) -> tuple[str, str, str, Path]:

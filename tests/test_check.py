@@ -170,6 +170,58 @@ def test_carrier_files_report_every_problem(tmp_path):
         (3, "kind"), (5, "events[0].date"), (6, "events[1].level"), (8, "events[3].grade")]
 
 
+DISTRICT_PORTFOLIO = """\
+id: test-district
+name: A district
+carriers:
+  - id: a
+    name: A
+    kind: maker_space
+    events:
+      - {type: filed, date: 2024-13-01, level: district}
+  - id: b
+    name: B
+    kind: spaceship
+  - id: c
+    name: C
+    kind: incubator
+    events:
+      - {type: accredited, date: 2024-01-01}
+  - id: a
+    name: A again
+    kind: incubator
+"""
+
+
+def test_district_portfolio_files_report_every_carriers_problems_then_the_rest(tmp_path):
+    path = tmp_path / "district.yaml"
+    path.write_text(DISTRICT_PORTFOLIO, encoding="utf-8")
+    result = check_file(path)
+    assert result.file_type == PORTFOLIO
+    assert [(p.line, p.field) for p in result.problems] == [
+        (8, "carriers[0].events[0].date"), (11, "carriers[1].kind"), (16, "carriers[2].events[0].level"),
+        (17, "carriers[3].id")]
+    assert "duplicate carrier id 'a'" in result.problems[-1].message
+
+
+def test_a_district_portfolio_with_good_carriers_reports_its_own_first_problem(tmp_path):
+    path = tmp_path / "district.yaml"
+    path.write_text(DISTRICT_PORTFOLIO.replace("name: A district\n", "").replace("kind: spaceship", "kind: incubator")
+                    .replace("2024-13-01", "2024-12-01").replace("{type: accredited, date: 2024-01-01}",
+                    "{type: accredited, date: 2024-01-01, level: district}").replace("id: a\n    name: A again", "id: d\n    name: D"),
+                    encoding="utf-8")
+    assert [(p.line, p.field, p.message) for p in check_file(path).problems] == [(1, "name", "required field is missing")]
+
+
+def test_a_faulty_carriers_designations_are_still_checked(tmp_path):
+    path = tmp_path / "district.yaml"
+    path.write_text(DISTRICT_PORTFOLIO.replace("kind: spaceship", "kind: spaceship\n    designations:\n      - {tag: featured, date: 2024-02-30}"),
+                    encoding="utf-8")
+    found = [(p.line, p.field) for p in check_file(path).problems]
+    assert found == [(8, "carriers[0].events[0].date"), (11, "carriers[1].kind"), (13, "carriers[1].designations[0].date"),
+                     (18, "carriers[2].events[0].level")]
+
+
 def test_history_problems_show_once_the_events_read_cleanly(tmp_path):
     path = tmp_path / "carrier.yaml"
     path.write_text("id: c1\nname: A\nkind: incubator\nevents:\n  - {id: x, type: accredited, date: 2023-01-01, level: district}\n"
