@@ -9,6 +9,7 @@ import datetime
 import json
 from copy import deepcopy
 import os
+import shutil
 import tempfile
 from decimal import Decimal
 from pathlib import Path
@@ -41,6 +42,13 @@ PORTFOLIO = load_portfolio(ROOT / "examples" / "wanzhou-portfolio.yaml").to_dict
 TEXTS = {name: (ROOT / "rulesets" / f"{name}.yaml").read_text(encoding="utf-8") for name in ["wanzhou-2023", *POLICY_FILES]}
 TEXTS["portfolio"] = (ROOT / "examples" / "wanzhou-portfolio.yaml").read_text(encoding="utf-8")
 MARKERS = Path(tempfile.mkdtemp(prefix="incubator-rules-robust-"))
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _remove_markers():
+    yield
+    shutil.rmtree(MARKERS, ignore_errors=True)
+
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 leaves = st.one_of(
