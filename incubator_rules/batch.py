@@ -135,13 +135,13 @@ class _Run:
             raise EngineError(f"unknown engine {engine!r}; available: {', '.join(ENGINES)}", field="engine")
         check_workers(workers, executor)
         self.pooled = executor is not None or (workers is not None and workers > 1)
+        if func is not None and ships_input(executor, workers, isinstance(carriers, Sequence), engine):
+            check_picklable(func)
         if self.pooled and isinstance(carriers, Sequence):
             carriers = list(_checked(carriers))  # checked here, before any process starts
         self.carriers = carriers
         self.total = len(carriers) if isinstance(carriers, Sequence) else None
-        self.size = chunk_size or _chunk_size(self.total, executor or (workers if self.pooled else None))
-        if self.size < 1:
-            raise IncubatorRulesError(f"chunk_size must be at least 1, got {self.size}", field="chunk_size")
+        self.size = check_chunk_size(chunk_size) or _chunk_size(self.total, executor or (workers if self.pooled else None))
         self.executor, self.workers, self.progress, self.engine, self.func = executor, workers, progress, engine, func
 
     def results(self) -> Iterator[Any]:
@@ -205,6 +205,13 @@ def check_workers(workers: int | None, executor: Executor | None) -> None:
         raise IncubatorRulesError(f"workers must be a whole number of at least 1, got {workers!r}", field="workers")
 
 
+def check_chunk_size(chunk_size: int | None) -> int | None:
+    """``chunk_size`` when it is None or a whole number of at least 1; raise otherwise."""
+    if chunk_size is not None and (isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1):
+        raise IncubatorRulesError(f"chunk_size must be a whole number of at least 1, got {chunk_size!r}", field="chunk_size")
+    return chunk_size
+
+
 def _chunk_size(total: int | None, executor: Executor | int | None) -> int:
     if executor is None:
         return IN_PROCESS_CHUNK
@@ -236,31 +243,47 @@ def can_fork() -> bool:
 def local_pool(workers: int, shared: Any, engine: str = "native") -> Iterator[tuple[Executor, int | None]]:
     """A process pool of ``workers`` for one call, and the token under which its workers find ``shared``.
 
-    The token is None, and the input must be sent, when there is nothing to
-    share, when processes cannot be forked, or for the durable engine (its
-    library keeps threads that a fork would not carry over).
+    The workers fork where the system allows it and the engine is native;
+    the token is then set unless there is nothing to share. The durable
+    engine's workers are spawned: a fork would copy the lock that guards
+    durable-rules in whatever state another thread left it.
     """
+    forked = engine == "native" and can_fork()
+    context = multiprocessing.get_context("fork" if forked else "spawn")
+    try:
+        pool = ProcessPoolExecutor(workers, mp_context=context)
+    except OSError as exc:  # e.g. no shared memory for the pool's queues, as on some serverless hosts
+        raise EngineError(f"cannot start a pool of {workers} worker processes: {exc}", field="workers") from exc
     token: int | None = None
-    context = None
-    frozen = False
-    if shared is not None and engine == "native" and can_fork():
+    if forked and shared is not None:
         token = next(_TOKENS)
-        _SHARED[token] = shared
-        context = multiprocessing.get_context("fork")
-        # Objects that exist now are left out of cycle collections while the pool runs: the parent's
-        # collections then skip the input, and the workers' never write to (and so copy) its pages.
-        frozen = gc.get_freeze_count() == 0
-        if frozen:
-            gc.freeze()
-    pool = ProcessPoolExecutor(workers, mp_context=context)
+        _SHARED[token] = shared  # before the first task, which is when the workers fork
     try:
         yield pool, token
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
         if token is not None:
             _SHARED.pop(token, None)
-        if frozen:
-            gc.unfreeze()
+
+
+def ships_input(executor: Executor | None, workers: int | None, sequence: bool, engine: str) -> bool:
+    """Whether the carriers (and a function to apply) must be pickled to reach the workers."""
+    if executor is not None:
+        return True
+    if workers is None or workers == 1:
+        return False
+    return not (sequence and engine == "native" and can_fork())
+
+
+def check_picklable(func: Callable[..., Any]) -> None:
+    """Raise, before any work starts, when ``func`` cannot be sent to a worker."""
+    try:
+        pickle.dumps(func, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception as exc:
+        raise IncubatorRulesError(
+            f"the function cannot be sent to the workers ({type(exc).__name__}: {exc}); define it at module level, "
+            "or pass the carriers as a list with workers= on a system that forks", field="func",
+        ) from None
 
 
 def shared_input(token: int) -> Any:

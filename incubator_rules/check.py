@@ -212,11 +212,10 @@ _PORTFOLIO_ONLY = ("snapshots", "designations")
 def _stand_in(entry: Any, i: int) -> dict[str, Any]:
     """A valid carrier in place of a faulty one: same id when it has one, no events, its portfolio-only fields kept."""
     if not isinstance(entry, Mapping):
-        return {"id": f"carriers[{i}]\x00", "name": "stand-in", "kind": "maker_space"}
+        return {"id": f"carriers[{i}]", "name": "stand-in", "kind": "maker_space"}
     cid = entry.get("id")
-    out: dict[str, Any] = {
-        "id": cid if isinstance(cid, str) and cid.strip() else f"carriers[{i}]\x00", "name": "stand-in", "kind": "maker_space",
-    }
+    shown = cid if isinstance(cid, str) and cid.strip() else f"carriers[{i}]" if cid is None else str(cid)
+    out: dict[str, Any] = {"id": shown, "name": "stand-in", "kind": "maker_space"}
     out.update({k: entry[k] for k in _PORTFOLIO_ONLY if k in entry})
     return out
 

@@ -23,6 +23,7 @@ from .batch import (
     _chunks,
     _gc_paused,
     _RulesetJob,
+    check_chunk_size,
     check_workers,
     load_carriers,
     local_pool,
@@ -566,6 +567,7 @@ def compare(
         if not isinstance(s, Scenario):
             raise IncubatorRulesError(f"expected a Scenario, got {type(s).__name__}", field=f"scenarios[{i}]")
     check_workers(workers, executor)
+    check_chunk_size(chunk_size)
     carriers = _carriers_of(portfolio)
     names = _names(every)
     base_rs, default_day, _ = prepare(ruleset, as_of, None)

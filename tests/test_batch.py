@@ -3,7 +3,12 @@
 import datetime
 import gc
 import io
+import os
+import signal
+import subprocess
+import sys
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 
@@ -65,21 +70,98 @@ def test_forked_workers_are_sent_ranges_not_carriers(one_by_one, monkeypatch):
     assert not batch._SHARED  # the input is let go when the pool is done
 
 
-@pytest.mark.skipif(not can_fork(), reason="workers start by forking only where the system allows it")
 def test_workers_leave_the_cycle_collector_as_they_found_it(one_by_one):
     assert gc.isenabled() and gc.get_freeze_count() == 0
     stream = ir.evaluate_many(DISTRICT, as_of=AS_OF, workers=2, stream=True, chunk_size=50)
-    first = next(stream)
-    assert gc.get_freeze_count() > 0  # the input is out of collections while the pool runs
-    assert [first, *stream] == one_by_one
-    assert gc.isenabled() and gc.get_freeze_count() == 0
-    gc.freeze()  # someone else's freeze is theirs to undo
+    assert [next(stream), *stream] == one_by_one
+    assert gc.isenabled() and gc.get_freeze_count() == 0 and not batch._SHARED
+
+
+@pytest.mark.skipif(not can_fork(), reason="the input is shared only with forked workers")
+def test_an_abandoned_stream_in_a_reference_cycle_is_cleaned_up_by_a_collection():
+    class Holder:
+        pass
+
+    holder = Holder()
+    holder.me = holder  # a cycle, as a notebook object or a stored traceback makes
+    holder.stream = ir.evaluate_many(DISTRICT, as_of=AS_OF, workers=2, stream=True, chunk_size=10)
+    next(holder.stream)
+    assert batch._SHARED
+    del holder
+    gc.collect()
+    assert not batch._SHARED and gc.get_freeze_count() == 0
+
+
+def test_a_pool_that_cannot_start_raises_a_typed_error_and_leaves_nothing_behind(monkeypatch):
+    def no_shared_memory(*args, **kwargs):
+        raise OSError(38, "Function not implemented")  # what multiprocessing raises without /dev/shm
+
+    monkeypatch.setattr(batch, "ProcessPoolExecutor", no_shared_memory)
+    with pytest.raises(ir.EngineError, match="cannot start a pool of 2 worker processes"):
+        ir.evaluate_many(DISTRICT, as_of=AS_OF, workers=2)
+    assert not batch._SHARED
+
+
+@pytest.mark.parametrize("call", ["evaluate_many", "map_evaluations", "compare"])
+@pytest.mark.parametrize("bad", [0, -3, 2.5])
+def test_a_bad_chunk_size_is_refused_not_replaced(call, bad):
+    with pytest.raises(ir.IncubatorRulesError, match="chunk_size"):
+        if call == "evaluate_many":
+            ir.evaluate_many(DISTRICT[:5], as_of=AS_OF, chunk_size=bad)
+        elif call == "map_evaluations":
+            ir.map_evaluations(total_of, DISTRICT[:5], as_of=AS_OF, workers=2, chunk_size=bad)
+        else:
+            ir.compare(DISTRICT[:5], as_of=AS_OF, workers=2, chunk_size=bad)
+
+
+@pytest.mark.parametrize("where", ["generator", "durable", "executor"])
+def test_a_function_that_must_travel_but_cannot_be_pickled_is_refused_before_any_work(where, monkeypatch):
+    started = []
+    monkeypatch.setattr(batch, "local_pool", lambda *a, **k: started.append(a))
+    with pytest.raises(ir.IncubatorRulesError, match="func") as caught:
+        if where == "generator":
+            ir.map_evaluations(lambda ev: ev.total, iter(DISTRICT[:10]), as_of=AS_OF, workers=2, stream=True)
+        elif where == "durable":
+            ir.map_evaluations(lambda ev: ev.total, DISTRICT[:4], as_of=AS_OF, workers=2, engine="durable", stream=True)
+        else:
+            with ThreadPoolExecutor(1) as pool:
+                ir.map_evaluations(lambda ev: ev.total, DISTRICT[:4], as_of=AS_OF, executor=pool, stream=True)
+    assert "module level" in str(caught.value)
+    assert not started
+
+
+HELD_LOCK = """
+import datetime, threading, time
+import incubator_rules as ir
+from incubator_rules import durable
+from incubator_rules.synthetic import generate_portfolio
+carriers = generate_portfolio(8, seed=5)
+def busy():
+    with durable._LOCK:  # another thread in the middle of a durable evaluation
+        time.sleep(1.0)
+if __name__ == "__main__":
+    threading.Thread(target=busy).start()
+    time.sleep(0.1)
+    evs = ir.evaluate_many(carriers, as_of=datetime.date(2026, 12, 31), workers=2, engine="durable")
+    print(len(evs))
+"""
+
+
+def test_durable_workers_do_not_inherit_another_threads_lock(tmp_path):
+    pytest.importorskip("durable")
+    script = tmp_path / "held_lock.py"
+    script.write_text(HELD_LOCK, encoding="utf-8")
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]))
+    proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=env, start_new_session=True)
     try:
-        frozen = gc.get_freeze_count()
-        ir.budget(DISTRICT, as_of=AS_OF, workers=2)
-        assert gc.get_freeze_count() == frozen
-    finally:
-        gc.unfreeze()
+        out, err = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        pytest.fail("evaluate_many(workers=2, engine='durable') hung on a lock copied into forked workers")
+    assert proc.returncode == 0, err
+    assert out.strip() == "8"
 
 
 def test_workers_send_carriers_where_they_cannot_fork(one_by_one, monkeypatch):

@@ -213,6 +213,15 @@ def test_a_district_portfolio_with_good_carriers_reports_its_own_first_problem(t
     assert [(p.line, p.field, p.message) for p in check_file(path).problems] == [(1, "name", "required field is missing")]
 
 
+def test_a_faulty_carrier_is_named_by_its_id_as_written(tmp_path):
+    path = tmp_path / "district.yaml"
+    path.write_text("id: d\nname: D\ncarriers:\n  - id: 5\n    name: A\n    kind: maker_space\n    snapshots:\n"
+                    "      - {date: 2024-01-01}\n      - {date: 2024-01-01}\n", encoding="utf-8")
+    problems = check_file(path).problems
+    assert [(p.line, p.field) for p in problems] == [(4, "carriers[0].id"), (9, "date")]
+    assert "'5'" in problems[1].message and "\x00" not in problems[1].message
+
+
 def test_a_faulty_carriers_designations_are_still_checked(tmp_path):
     path = tmp_path / "district.yaml"
     path.write_text(DISTRICT_PORTFOLIO.replace("kind: spaceship", "kind: spaceship\n    designations:\n      - {tag: featured, date: 2024-02-30}"),
