@@ -373,11 +373,16 @@ _EVENT_VALUES: dict[str, Callable[[Event, CarrierKind, tuple[Any, ...]], str]] =
 
 
 def _amount_wan(amount: int) -> str:
-    return format(Decimal(amount) / 10000, "f").rstrip("0").rstrip(".") or "0"
+    """Yuan as 万 (ten thousands), exactly: ``200000`` -> ``"20"``, ``12500`` -> ``"1.25"``."""
+    text = format(Decimal(amount) / 10000, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 # Values a decision passes to its explanation, besides its event's fields.
-GIVEN = ("amount", "payable_on", "full_amount", "already_received", "window_start", "window_end", "ended_on", "interrupted_on")
+GIVEN = (
+    "amount", "payable_on", "full_amount", "already_received", "window_start", "window_end", "ended_on",
+    "interrupted_on", "counted_from",
+)
 
 # One placeholder's text from (event, carrier kind, values of GIVEN).
 _Getter = Callable[[Event, CarrierKind, tuple[Any, ...]], str]
@@ -527,7 +532,7 @@ def _make(
     status = _STATUS.get(code, NOT_AWARDED)
     given = (
         amount if status is not NOT_AWARDED else None, payable_on, full_amount, already_received,
-        window_start, window_end, ended_on, interrupted_on,
+        window_start, window_end, ended_on, interrupted_on, None if condition is None else condition.counted_from,
     )
     kind = event.kind or ctx.carrier.kind
     zh, en = prep.explain[code](event, kind, given)
@@ -557,7 +562,7 @@ def _refuse(
 
 def _window(start: datetime.date, end: datetime.date) -> tuple[Any, ...]:
     """The values of ``GIVEN`` for an outside-window refusal."""
-    return (None, None, None, None, start, end, None, None)
+    return (None, None, None, None, start, end, None, None, None)
 
 
 def level_covered(ctx: Context, rule: Rule, column: str, level: Level) -> bool:
@@ -744,7 +749,7 @@ def excellence_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) -> 
             continue
         clauses = (value.clause,)
         if delisted_on is not None:
-            out.append(_refuse(prep, ctx, "delisted", event, kind, clauses, (None, None, None, None, None, None, delisted_on, None)))
+            out.append(_refuse(prep, ctx, "delisted", event, kind, clauses, (None, None, None, None, None, None, delisted_on, None, None)))
         elif event.grade not in grades:
             out.append(_refuse(prep, ctx, "not_excellent", event, kind, clauses))
         else:

@@ -51,3 +51,26 @@ def test_the_timeline_orders_by_date_then_type_then_id():
         {"id": "y", "type": "operation_started", "date": "2023-01-01"},
     ]})
     assert [e.id for e in carrier.timeline] == ["y", "s", "a", "b", "z"]
+
+
+def test_every_placeholder_an_explanation_may_use_is_filled_where_it_applies():
+    text = open("rulesets/wanzhou-2023.yaml", encoding="utf-8").read()
+    old = 'en: "{level} {kind} {act} on {date}, one year of normal operation completed on {payable_on}: {amount} yuan"'
+    assert old in text
+    ruleset = ir.parse_ruleset(text.replace(old, 'en: "counted from {counted_from}, payable {payable_on}, {amount_wan} wan"'))
+    carrier = ir.Carrier.from_dict({
+        "id": "c", "name": "C", "kind": "maker_space", "events": [
+            {"type": "operation_started", "date": "2022-05-01"},
+            {"type": "filed", "date": "2023-10-10", "level": "municipal"},
+        ]})
+    late = ir.evaluate(carrier, ruleset, "2026-06-30")
+    assert late.awards[0].explanation_en == "counted from 2023-10-10, payable 2024-10-10, 20 wan"
+    early = ir.evaluate(carrier, ruleset, "2026-06-30", readings={"year_counted_from": "operation_start"})
+    assert early.awards[0].explanation_en == "counted from 2022-05-01, payable 2023-10-10, 20 wan"
+
+
+def test_amounts_in_wan_are_exact():
+    from incubator_rules.rules import _amount_wan
+
+    assert [_amount_wan(a) for a in (0, 100, 12_500, 100_000, 200_000, 1_000_000, 1_234_567)] == [
+        "0", "0.01", "1.25", "10", "20", "100", "123.4567"]
