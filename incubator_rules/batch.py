@@ -10,6 +10,7 @@ import multiprocessing
 import os
 import pickle
 import sys
+import threading
 from collections import deque
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from pathlib import Path
@@ -167,14 +168,9 @@ class _Run:
         for chunk in _chunks(_checked(self.carriers), self.size):
             for c in chunk:
                 # no cycle scans inside an evaluation; between two, its objects are gone or handed over
-                paused = gc.isenabled()
-                gc.disable()
-                try:
+                with _PAUSE:
                     ev = evaluate_prepared(c, rs, day, chosen) if engine == "native" else evaluate(c, rs, day, chosen, engine)
                     result = ev if func is None else func(ev)
-                finally:
-                    if paused:
-                        gc.enable()
                 yield result
             bar.update(len(chunk))
 
@@ -320,17 +316,49 @@ def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
         yield chunk
 
 
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cycle collector while a chunk is evaluated: evaluations make no cycles,
-    and scanning the many objects they create would cost more than the evaluation."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
+class _CollectorPause:
+    """Pauses the cycle collector while any thread is inside; the last to leave restores what the first found.
+
+    Evaluations make no reference cycles, and scanning the many objects they
+    create (or the caller's data, again and again) would cost more than the
+    evaluation. Counting the threads inside keeps two overlapping batches
+    from leaving the collector off.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.inside = 0
+        self.resume = False
+
+    def __enter__(self) -> None:
+        with self.lock:
+            if self.inside == 0:
+                self.resume = gc.isenabled()
+                gc.disable()
+            self.inside += 1
+
+    def __exit__(self, *exc: object) -> None:
+        with self.lock:
+            self.inside -= 1
+            if self.inside == 0 and self.resume:
+                gc.enable()
+
+    def forked(self) -> None:
+        """In a forked child: no thread of the child is inside, whatever the parent's were doing."""
+        if self.inside and self.resume:
             gc.enable()
+        self.lock = threading.Lock()
+        self.inside = 0
+
+
+_PAUSE = _CollectorPause()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_PAUSE.forked)
+
+
+def _gc_paused() -> _CollectorPause:
+    """The cycle collector's pause, as a context manager (see ``_CollectorPause``)."""
+    return _PAUSE
 
 
 def run_chunks(

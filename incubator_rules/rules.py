@@ -21,7 +21,6 @@ from .carrier import Carrier, CarrierKind, Event, EventType, Grade, Level, iso_d
 from .decision import AWARDED, NOT_AWARDED, PENDING, Condition, Decision
 from .ruleset import Citation, DatedValue, Rule, Ruleset, Table
 
-
 # Enum members read in the loops below, as module names: reading an attribute of an Enum class
 # goes through EnumType.__getattr__ (Python 3.11), several times slower than reading a global.
 ACCREDITED = EventType.ACCREDITED

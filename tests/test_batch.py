@@ -314,3 +314,57 @@ def test_duplicate_carrier_ids_are_refused(tmp_path):
 def test_streaming_a_generator_does_not_need_a_list():
     evs = ir.evaluate_many(iter_portfolio(60, seed=9), as_of=AS_OF, stream=True, chunk_size=10)
     assert [e.carrier_id for e in evs] == [c.id for c in generate_portfolio(60, seed=9)]
+
+
+def test_the_collector_pause_nests_and_restores_what_it_found():
+    pause = batch._CollectorPause()
+    assert gc.isenabled()
+    with pause:
+        with pause:
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # an outer pause is still on
+    assert gc.isenabled()
+    gc.disable()  # a caller who turned it off keeps it off
+    try:
+        with pause:
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_overlapping_pauses_in_two_threads_leave_the_collector_on():
+    import threading
+
+    pause = batch._CollectorPause()
+    a_in, b_in, a_out = threading.Event(), threading.Event(), threading.Event()
+    seen = []
+
+    def a():
+        with pause:
+            a_in.set()
+            b_in.wait()
+        a_out.set()
+
+    def b():
+        a_in.wait()
+        with pause:  # entered while a's pause is on: it must not take "off" for the state to restore
+            b_in.set()
+            a_out.wait()
+            seen.append(gc.isenabled())  # a has left, b is still inside
+
+    threads = [threading.Thread(target=a), threading.Thread(target=b)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert seen == [False]
+    assert gc.isenabled()
+
+
+def test_batches_from_several_threads_give_the_same_results_and_leave_the_collector_on(one_by_one):
+    with ThreadPoolExecutor(4) as pool:
+        runs = list(pool.map(lambda _: ir.evaluate_many(DISTRICT, as_of=AS_OF, stream=True), range(4)))
+        results = list(pool.map(list, runs))
+    assert all(r == one_by_one for r in results)
+    assert gc.isenabled()
