@@ -331,17 +331,21 @@ class _CollectorPause:
         self.resume = False
 
     def __enter__(self) -> None:
-        with self.lock:
-            if self.inside == 0:
-                self.resume = gc.isenabled()
-                gc.disable()
-            self.inside += 1
+        lock = self.lock
+        lock.acquire()
+        if self.inside == 0:
+            self.resume = gc.isenabled()
+            gc.disable()
+        self.inside += 1
+        lock.release()
 
     def __exit__(self, *exc: object) -> None:
-        with self.lock:
-            self.inside -= 1
-            if self.inside == 0 and self.resume:
-                gc.enable()
+        lock = self.lock
+        lock.acquire()
+        self.inside -= 1
+        if self.inside == 0 and self.resume:
+            gc.enable()
+        lock.release()
 
     def forked(self) -> None:
         """In a forked child: no thread of the child is inside, whatever the parent's were doing."""
