@@ -114,8 +114,10 @@ def map_evaluations(
 
     Arguments as for ``evaluate_many``. With a pool, only what ``func``
     returns comes back: a total, a row, the evaluation's JSON written to a
-    file. With an ``executor`` ``func`` must be picklable (a module-level
-    function); with ``workers`` on a system that forks, any callable will do.
+    file. When the carriers are sent to the workers, ``func`` is sent too
+    and must be picklable (a module-level function), which is checked
+    before any work starts; with ``workers``, a list of carriers, the native
+    engine and a system that forks, any callable will do.
     """
     if not callable(func):
         raise IncubatorRulesError(f"expected a function of an evaluation, got {type(func).__name__}", field="func")
