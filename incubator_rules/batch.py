@@ -138,7 +138,8 @@ class _Run:
             raise EngineError(f"unknown engine {engine!r}; available: {', '.join(ENGINES)}", field="engine")
         check_workers(workers, executor)
         self.pooled = executor is not None or (workers is not None and workers > 1)
-        if func is not None and ships_input(executor, workers, isinstance(carriers, Sequence), engine):
+        self.ships = ships_input(executor, workers, isinstance(carriers, Sequence), engine)
+        if func is not None and self.ships:
             check_picklable(func)
         if self.pooled and isinstance(carriers, Sequence):
             carriers = list(_checked(carriers))  # checked here, before any process starts
@@ -155,7 +156,7 @@ class _Run:
                 yield from self.in_process(bar)
             else:
                 assert self.workers is not None
-                shared = (self.carriers, self.rs, self.day, self.chosen, self.func) if self.total is not None else None
+                shared = None if self.ships else (self.carriers, self.rs, self.day, self.chosen, self.func)
                 with local_pool(self.workers, shared, self.engine) as (pool, token):
                     if token is None:
                         yield from self.shipped(bar, pool)
