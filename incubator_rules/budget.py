@@ -201,12 +201,10 @@ def budget(
     evaluations run there and only budget lines come back; ``workers=N``
     runs a process pool for this call (see ``evaluate_many``).
     """
-    from .scenario import Scenario, compare
+    from .scenario import Scenario, compare_scenarios
 
     chosen = scenario if scenario is not None else Scenario("base")
-    return compare(
-        portfolio, chosen, ruleset=ruleset, as_of=as_of, executor=executor, progress=progress, workers=workers
-    ).budgets[0]
+    return compare_scenarios(portfolio, (chosen,), ruleset, as_of, executor, progress, None, workers, per_carrier=False).budgets[0]
 
 
 def carriers_areas(carriers: Iterable["Carrier"]) -> dict[str, str | None]:

@@ -563,6 +563,22 @@ def compare(
     totals and budget lines come back.
     """
     every = (base if base is not None else Scenario("base"),) + scenarios
+    return compare_scenarios(portfolio, every, ruleset, as_of, executor, progress, chunk_size, workers, per_carrier=True)
+
+
+def compare_scenarios(
+    portfolio: Any,
+    every: Sequence[Scenario],
+    ruleset: Ruleset | str | Path | None,
+    as_of: datetime.date | str | None,
+    executor: Executor | None,
+    progress: bool | None,
+    chunk_size: int | None,
+    workers: int | None,
+    per_carrier: bool,
+) -> Comparison:
+    """``compare`` of ``every`` scenario (base first); without ``per_carrier``, only the budgets are kept (no rows)."""
+    every = tuple(every)
     for i, s in enumerate(every):
         if not isinstance(s, Scenario):
             raise IncubatorRulesError(f"expected a Scenario, got {type(s).__name__}", field=f"scenarios[{i}]")
@@ -584,8 +600,9 @@ def compare(
     rows: list[CarrierComparison] = []
 
     def gather(chunk: list[Carrier], totals: list[tuple[tuple[int, ...], tuple[int, ...]]], lines: list[dict[Any, list[int]]]) -> None:
-        for c, (awarded, pending) in zip(chunk, totals):
-            rows.append(CarrierComparison(c.id, c.name, c.kind.value, c.area, awarded, pending))
+        if per_carrier:
+            for c, (awarded, pending) in zip(chunk, totals):
+                rows.append(CarrierComparison(c.id, c.name, c.kind._value_, c.area, awarded, pending))
         for tally, part in zip(tallies, lines):
             tally.merge(part)
         bar.update(len(chunk) * len(plans))
@@ -608,7 +625,9 @@ def compare(
             for chunk in _chunks(carriers, chunk_size or 500):
                 with _gc_paused():
                     for c in chunk:
-                        rows.append(_compare_one(c, plans, edited, tallies))
+                        row = _compare_one(c, plans, edited, tallies)
+                        if per_carrier:
+                            rows.append(row)
                 bar.update(len(chunk) * len(plans))
         else:
             with _gc_paused(), local_pool(workers, (carriers, plans, edited)) as (pool, token):
