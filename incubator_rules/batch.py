@@ -27,6 +27,7 @@ from .ruleset import Citation, Ruleset
 
 T = TypeVar("T")
 R = TypeVar("R")
+C = TypeVar("C")  # a chunk: a list of carriers, or a range of their positions
 
 IN_PROCESS_CHUNK = 500
 
@@ -145,7 +146,8 @@ class _Run:
             carriers = list(_checked(carriers))  # checked here, before any process starts
         self.carriers = carriers
         self.total = len(carriers) if isinstance(carriers, Sequence) else None
-        self.size = check_chunk_size(chunk_size) or _chunk_size(self.total, executor or (workers if self.pooled else None))
+        self.fixed = check_chunk_size(chunk_size) is not None
+        self.size = chunk_size or _chunk_size(self.total, executor or (workers if self.pooled else None))
         self.executor, self.workers, self.progress, self.engine, self.func = executor, workers, progress, engine, func
 
     def results(self) -> Iterator[Any]:
@@ -161,7 +163,8 @@ class _Run:
                     if token is None:
                         yield from self.shipped(bar, pool)
                         return
-                    for chunk, out in run_chunks(pool, _evaluate_shared, _chunks(range(self.total or 0), self.size),
+                    ranges = spans(self.total or 0, self.workers, self.size, fixed=self.fixed)
+                    for chunk, out in run_chunks(pool, _evaluate_shared, ranges,
                                                  lambda span: (token, span[0], span[-1] + 1)):
                         bar.update(len(chunk))
                         yield from self.received(out)
@@ -218,6 +221,20 @@ def _chunk_size(total: int | None, executor: Executor | int | None) -> int:
         return 1000
     workers = executor if isinstance(executor, int) else _workers(executor)
     return max(50, min(2000, -(-total // (workers * 8))))
+
+
+def spans(total: int, workers: int, size: int, fixed: bool = False) -> Iterator[range]:
+    """Consecutive ranges covering ``range(total)``, for a pool of ``workers``.
+
+    Ranges are ``size`` long; unless ``fixed``, they shrink towards the end
+    (to a quarter of what remains per worker, at least 50), so that a worker
+    that runs slower holds up the last one for less time.
+    """
+    start = 0
+    while start < total:
+        step = size if fixed else max(min(size, -(-(total - start) // (4 * workers))), min(size, 50))
+        yield range(start, min(start + step, total))
+        start += step
 
 
 def _workers(executor: Executor) -> int:
@@ -371,16 +388,16 @@ def _gc_paused() -> _CollectorPause:
 def run_chunks(
     executor: Executor,
     func: Callable[..., R],
-    chunks: Iterable[list[T]],
-    args: Callable[[list[T]], tuple[Any, ...]],
-) -> Iterator[tuple[list[T], R]]:
+    chunks: Iterable[C],
+    args: Callable[[C], tuple[Any, ...]],
+) -> Iterator[tuple[C, R]]:
     """``func(*args(chunk))`` for each chunk on ``executor``, yielded in input order.
 
     At most a few chunks per worker are in flight, so a long input is never
     all in memory at once.
     """
     window = 2 * _workers(executor) + 1
-    flight: deque[tuple[list[T], Future[R]]] = deque()
+    flight: deque[tuple[C, Future[R]]] = deque()
     try:
         for chunk in chunks:
             flight.append((chunk, executor.submit(func, *args(chunk))))

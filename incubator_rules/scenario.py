@@ -30,6 +30,7 @@ from .batch import (
     pack_carrier,
     run_chunks,
     shared_input,
+    spans,
     unpack_carrier,
 )
 from .budget import Budget, Tally
@@ -634,8 +635,8 @@ def compare_scenarios(
                 if token is None:
                     shipped(pool)
                 else:
-                    size = chunk_size or _chunk_size(len(carriers), workers)
-                    for span, (totals, lines) in run_chunks(pool, _compare_shared, _chunks(range(len(carriers)), size),
+                    ranges = spans(len(carriers), workers, chunk_size or _chunk_size(len(carriers), workers), chunk_size is not None)
+                    for span, (totals, lines) in run_chunks(pool, _compare_shared, ranges,
                                                             lambda span: (token, span[0], span[-1] + 1)):
                         gather(carriers[span[0]:span[-1] + 1], totals, lines)
     budgets = tuple(t.budget(p.name, p.as_of, p.ruleset.id, p.ruleset.version) for t, p in zip(tallies, plans))

@@ -11,6 +11,8 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import incubator_rules as ir
 from incubator_rules import batch
@@ -368,3 +370,28 @@ def test_batches_from_several_threads_give_the_same_results_and_leave_the_collec
         results = list(pool.map(list, runs))
     assert all(r == one_by_one for r in results)
     assert gc.isenabled()
+
+
+@given(total=st.integers(0, 20_000), workers=st.integers(1, 8), size=st.integers(1, 2_000), fixed=st.booleans())
+@settings(max_examples=300, deadline=None)
+def test_spans_cover_every_position_once_in_order(total, workers, size, fixed):
+    ranges = list(batch.spans(total, workers, size, fixed))
+    assert [i for r in ranges for i in r] == list(range(total))
+    assert all(0 < len(r) <= size for r in ranges)
+    if fixed:
+        assert all(len(r) == size for r in ranges[:-1])
+    else:  # they only shrink, and never below 50 (or size) but for the remainder
+        assert all(len(a) >= len(b) for a, b in zip(ranges, ranges[1:-1]))
+        assert all(len(r) >= min(size, 50) for r in ranges[:-1])
+
+
+def test_pool_ranges_shrink_towards_the_end_unless_a_chunk_size_is_given():
+    guided = [len(r) for r in batch.spans(100_000, 2, 2_000)]
+    assert guided[0] == 2_000 and guided[-1] <= 50
+    assert [len(r) for r in batch.spans(100_000, 2, 2_000, fixed=True)] == [2_000] * 50
+
+
+def test_workers_without_a_chunk_size_equal_in_process(one_by_one):
+    assert ir.evaluate_many(DISTRICT, as_of=AS_OF, workers=2) == one_by_one
+    assert ir.budget(DISTRICT, as_of=AS_OF, workers=2) == ir.budget(DISTRICT, as_of=AS_OF)
+    assert ir.compare(DISTRICT, as_of=AS_OF, workers=2) == ir.compare(DISTRICT, as_of=AS_OF)
