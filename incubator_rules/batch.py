@@ -88,7 +88,9 @@ def evaluate_many(
     ready, so memory does not grow with the number of carriers (``carriers``
     may then be a generator too). ``progress`` shows a progress bar: True,
     False, or None for "on long runs in a terminal or notebook".
-    Bad arguments raise before any work starts.
+    ``chunk_size`` is how many carriers make one task; by default it follows
+    the input's length and the number of workers, and a pool's tasks shrink
+    towards the end of the input. Bad arguments raise before any work starts.
     """
     results = _Run(carriers, ruleset, as_of, readings, executor, workers, progress, chunk_size, engine, None).results()
     if stream:
