@@ -184,10 +184,11 @@ class _Run:
 
     def shipped(self, bar: Progress, pool: Executor) -> Iterator[Any]:
         job = _RulesetJob.of(self.rs, self.day, self.chosen, self.engine, self.func)
-        for chunk, out in run_chunks(
-            pool, _evaluate_chunk, _chunks(_checked(self.carriers), self.size),
-            lambda chunk: (job, [pack_carrier(c) for c in chunk]),
-        ):
+        if isinstance(self.carriers, list):  # checked, and its length known
+            chunks = cut(self.carriers, spans(len(self.carriers), _workers(pool), self.size, self.fixed))
+        else:
+            chunks = _chunks(_checked(self.carriers), self.size)
+        for chunk, out in run_chunks(pool, _evaluate_chunk, chunks, lambda chunk: (job, [pack_carrier(c) for c in chunk])):
             bar.update(len(chunk))
             yield from self.received(out)
 
@@ -237,6 +238,11 @@ def spans(total: int, workers: int, size: int, fixed: bool = False) -> Iterator[
         step = size if fixed else max(min(size, -(-(total - start) // (4 * workers))), min(size, 50))
         yield range(start, min(start + step, total))
         start += step
+
+
+def cut(items: Sequence[T], ranges: Iterable[range]) -> Iterator[list[T]]:
+    """The slices of ``items`` at ``ranges``."""
+    return (list(items[r.start:r.stop]) for r in ranges)
 
 
 def _workers(executor: Executor) -> int:

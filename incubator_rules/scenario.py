@@ -23,8 +23,10 @@ from .batch import (
     _chunks,
     _gc_paused,
     _RulesetJob,
+    _workers,
     check_chunk_size,
     check_workers,
+    cut,
     load_carriers,
     local_pool,
     pack_carrier,
@@ -616,7 +618,8 @@ def compare_scenarios(
             changed = [{c.id: pack_carrier(e[c.id]) for c in chunk if c.id in e} for e in edited]
             return jobs, [pack_carrier(c) for c in chunk], changed
 
-        for chunk, (totals, lines) in run_chunks(pool, _compare_chunk, _chunks(carriers, size), args):
+        chunks = cut(carriers, spans(len(carriers), _workers(pool), size, chunk_size is not None))
+        for chunk, (totals, lines) in run_chunks(pool, _compare_chunk, chunks, args):
             gather(chunk, totals, lines)
 
     with Progress(len(carriers) * len(plans), enabled=progress, unit="evaluations") as bar:

@@ -395,3 +395,18 @@ def test_workers_without_a_chunk_size_equal_in_process(one_by_one):
     assert ir.evaluate_many(DISTRICT, as_of=AS_OF, workers=2) == one_by_one
     assert ir.budget(DISTRICT, as_of=AS_OF, workers=2) == ir.budget(DISTRICT, as_of=AS_OF)
     assert ir.compare(DISTRICT, as_of=AS_OF, workers=2) == ir.compare(DISTRICT, as_of=AS_OF)
+
+
+def test_an_executor_is_sent_chunks_that_shrink_towards_the_end(monkeypatch):
+    district = generate_portfolio(2_000, seed=6)
+    sent = []
+    real = batch._evaluate_chunk
+
+    def recording(job, packed):
+        sent.append(len(packed))
+        return real(job, packed)
+
+    monkeypatch.setattr(batch, "_evaluate_chunk", recording)
+    with ThreadPoolExecutor(2) as pool:
+        assert ir.evaluate_many(district, as_of=AS_OF, executor=pool) == ir.evaluate_many(district, as_of=AS_OF)
+    assert sum(sent) == 2_000 and sent[0] > sent[-1] and sent == sorted(sent, reverse=True)
