@@ -77,6 +77,45 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def evaluation_line(ev: Evaluation) -> tuple[str, int, int]:
+    """One line of ``evaluate-many`` output (the evaluation's JSON), with its awarded and pending totals."""
+    return ev.to_json(indent=None), ev.total, ev.pending_total
+
+
+def _cmd_evaluate_many(args: argparse.Namespace) -> int:
+    import contextlib
+    import os
+
+    from .batch import load_carriers, map_evaluations
+
+    carriers = load_carriers(args.portfolio)
+    lines = map_evaluations(
+        evaluation_line, carriers, ruleset=args.ruleset, as_of=args.as_of, readings=_readings(args.reading),
+        workers=args.workers, stream=True, engine=args.engine,
+    )
+    target = Path(args.output) if args.output else None
+    partial = None if target is None else target.with_name(f".{target.name}.partial")
+    count = awarded = pending = 0
+    try:
+        with (open(partial, "w", encoding="utf-8") if partial is not None else contextlib.nullcontext(sys.stdout)) as out:
+            for text, total, later in lines:
+                out.write(text + "\n")
+                count, awarded, pending = count + 1, awarded + total, pending + later
+            out.flush()
+        if partial is not None and target is not None:
+            os.replace(partial, target)  # the file appears whole, or not at all
+    except OSError as exc:
+        if isinstance(exc, BrokenPipeError):
+            raise
+        raise IncubatorRulesError(f"cannot write {target or 'standard output'}: {exc.strerror or exc}", field="--output") from None
+    finally:
+        getattr(lines, "close", lambda: None)()  # a pool still running stops here
+        if partial is not None and partial.exists():
+            partial.unlink()
+    print(f"{count} carriers evaluated: {awarded:,} yuan awarded, {pending:,} yuan pending", file=sys.stderr)
+    return EXIT_OK
+
+
 def _cmd_assess(args: argparse.Namespace) -> int:
     from .district import district_report
     from .management import load_management
@@ -299,6 +338,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--management", nargs="?", const="chongqing-dynamic-management", default=None, metavar="ID",
                    help="attach dynamic-management decisions (default rules: chongqing-dynamic-management)")
     p.set_defaults(func=_cmd_evaluate)
+
+    p = sub.add_parser("evaluate-many", help="evaluate every carrier of a portfolio: one JSON line per carrier, in input order")
+    p.add_argument("portfolio", help="portfolio file (YAML or JSON), carrier file, or directory of carrier files")
+    p.add_argument("--as-of", dest="as_of", default=None, help="evaluation date, YYYY-MM-DD (default: today)")
+    p.add_argument("--ruleset", default=None, help="shipped ruleset id or path (default: wanzhou-2023)")
+    p.add_argument("--reading", action="append", default=[], metavar="NAME=VALUE", help="choose a reading; repeatable")
+    p.add_argument("--engine", choices=ENGINES, default="native", help="evaluation engine (default: native)")
+    p.add_argument("--workers", type=int, default=None, help="evaluate on a process pool of this many workers")
+    p.add_argument("-o", "--output", default=None,
+                   help="JSON Lines file to write, whole or not at all (default: standard output)")
+    p.set_defaults(func=_cmd_evaluate_many)
 
     p = sub.add_parser("assess", help="assess a district portfolio against plan targets")
     p.add_argument("portfolio", help="portfolio file (YAML or JSON)")

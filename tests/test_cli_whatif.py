@@ -50,3 +50,50 @@ def test_a_bad_scenario_file_exits_2(tmp_path, capsys):
     bad.write_text("- name: x\n  readings: {year_counted_from: never}\n", encoding="utf-8")
     assert main(["compare", PORTFOLIO, str(bad), "--as-of", "2026-12-31"]) == 2
     assert "scenario 'x'" in capsys.readouterr().err
+
+
+def _expected_lines(path, as_of="2026-12-31"):
+    return [ir.evaluate(c, as_of=as_of).to_json(indent=None) for c in ir.load_carriers(path)]
+
+
+def test_evaluate_many_prints_one_json_line_per_carrier_in_input_order(capsys):
+    assert main(["evaluate-many", PORTFOLIO, "--as-of", "2026-12-31"]) == 0
+    out, err = capsys.readouterr()
+    expected = _expected_lines(PORTFOLIO)
+    assert out.splitlines() == expected
+    awarded = sum(json.loads(line)["totals"]["awarded"] for line in expected)
+    pending = sum(json.loads(line)["totals"]["pending"] for line in expected)
+    assert err.strip() == f"{len(expected)} carriers evaluated: {awarded:,} yuan awarded, {pending:,} yuan pending"
+
+
+def test_evaluate_many_on_workers_writes_the_same_file(tmp_path, capsys):
+    out = tmp_path / "evaluations.jsonl"
+    assert main(["evaluate-many", PORTFOLIO, "--as-of", "2026-12-31", "--workers", "2", "-o", str(out)]) == 0
+    assert out.read_text(encoding="utf-8").splitlines() == _expected_lines(PORTFOLIO)
+    assert capsys.readouterr().out == ""
+    assert [p.name for p in tmp_path.iterdir()] == ["evaluations.jsonl"]
+
+
+def test_evaluate_many_writes_the_whole_file_or_none(tmp_path, capsys, monkeypatch):
+    from incubator_rules import cli
+
+    real, seen = cli.evaluation_line, []
+
+    def failing(ev):
+        seen.append(ev.carrier_id)
+        if len(seen) == 5:
+            raise ir.IncubatorRulesError("the fifth carrier fails", field="carriers[4]")
+        return real(ev)
+
+    monkeypatch.setattr(cli, "evaluation_line", failing)
+    out = tmp_path / "evaluations.jsonl"
+    out.write_text("an earlier run\n", encoding="utf-8")
+    assert main(["evaluate-many", PORTFOLIO, "--as-of", "2026-12-31", "-o", str(out)]) == 2
+    assert "the fifth carrier fails" in capsys.readouterr().err
+    assert out.read_text(encoding="utf-8") == "an earlier run\n"  # not replaced by a partial result
+    assert [p.name for p in tmp_path.iterdir()] == ["evaluations.jsonl"]
+
+
+def test_evaluate_many_names_an_output_it_cannot_write(tmp_path, capsys):
+    assert main(["evaluate-many", PORTFOLIO, "-o", str(tmp_path / "missing" / "x.jsonl")]) == 2
+    assert "--output: cannot write" in capsys.readouterr().err
