@@ -229,10 +229,13 @@ def _chunk_size(total: int | None, executor: Executor | int | None) -> int:
 def spans(total: int, workers: int, size: int, fixed: bool = False) -> Iterator[range]:
     """Consecutive ranges covering ``range(total)``, for a pool of ``workers``.
 
-    Ranges are ``size`` long; unless ``fixed``, they shrink towards the end
-    (to a quarter of what remains per worker, at least 50), so that a worker
-    that runs slower holds up the last one for less time.
+    Ranges are ``size`` long (the last one may be shorter); unless ``fixed``,
+    those of more than 50 shrink towards the end, to a quarter of what
+    remains per worker but not below 50, so that a worker that runs slower
+    holds up the last one for less time.
     """
+    if size < 1 or workers < 1:
+        raise ValueError(f"spans need a size and a number of workers of at least 1, got {size} and {workers}")
     start = 0
     while start < total:
         step = size if fixed else max(min(size, -(-(total - start) // (4 * workers))), min(size, 50))

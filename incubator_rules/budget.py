@@ -201,10 +201,11 @@ def budget(
     evaluations run there and only budget lines come back; ``workers=N``
     runs a process pool for this call (see ``evaluate_many``).
     """
-    from .scenario import Scenario, compare_scenarios
+    from .scenario import Scenario, run_scenarios
 
     chosen = scenario if scenario is not None else Scenario("base")
-    return compare_scenarios(portfolio, (chosen,), ruleset, as_of, executor, progress, None, workers, per_carrier=False).budgets[0]
+    _, budgets, _ = run_scenarios(portfolio, (chosen,), ruleset, as_of, executor, progress, None, workers, per_carrier=False)
+    return budgets[0]
 
 
 def carriers_areas(carriers: Iterable["Carrier"]) -> dict[str, str | None]:

@@ -566,12 +566,13 @@ def compare(
     totals and budget lines come back.
     """
     every = (base if base is not None else Scenario("base"),) + scenarios
-    return compare_scenarios(portfolio, every, ruleset, as_of, executor, progress, chunk_size, workers, per_carrier=True)
+    names, budgets, rows = run_scenarios(portfolio, every, ruleset, as_of, executor, progress, chunk_size, workers, per_carrier=True)
+    return Comparison(every, names, budgets, rows)
 
 
-def compare_scenarios(
+def run_scenarios(
     portfolio: Any,
-    every: Sequence[Scenario],
+    every: tuple[Scenario, ...],
     ruleset: Ruleset | str | Path | None,
     as_of: datetime.date | str | None,
     executor: Executor | None,
@@ -579,9 +580,9 @@ def compare_scenarios(
     chunk_size: int | None,
     workers: int | None,
     per_carrier: bool,
-) -> Comparison:
-    """``compare`` of ``every`` scenario (base first); without ``per_carrier``, only the budgets are kept (no rows)."""
-    every = tuple(every)
+) -> tuple[tuple[str, ...], tuple[Budget, ...], tuple[CarrierComparison, ...]]:
+    """What ``compare`` finds for ``every`` scenario (base first): their names, budgets and, if
+    ``per_carrier``, each carrier's totals (else none are built)."""
     for i, s in enumerate(every):
         if not isinstance(s, Scenario):
             raise IncubatorRulesError(f"expected a Scenario, got {type(s).__name__}", field=f"scenarios[{i}]")
@@ -628,11 +629,7 @@ def compare_scenarios(
         elif workers is None or workers == 1:
             for chunk in _chunks(carriers, chunk_size or 500):
                 with _gc_paused():
-                    for c in chunk:
-                        row = _compare_one(c, plans, edited, tallies)
-                        if per_carrier:
-                            rows.append(row)
-                bar.update(len(chunk) * len(plans))
+                    gather(chunk, [_compare_one(c, plans, edited, tallies) for c in chunk], [])
         else:
             with _gc_paused(), local_pool(workers, (carriers, plans, edited)) as (pool, token):
                 if token is None:
@@ -643,10 +640,13 @@ def compare_scenarios(
                                                             lambda span: (token, span[0], span[-1] + 1)):
                         gather(carriers[span[0]:span[-1] + 1], totals, lines)
     budgets = tuple(t.budget(p.name, p.as_of, p.ruleset.id, p.ruleset.version) for t, p in zip(tallies, plans))
-    return Comparison(every, names, budgets, tuple(rows))
+    return names, budgets, tuple(rows)
 
 
-def _compare_one(c: Carrier, plans: Sequence[_Plan], edited: Sequence[Mapping[str, Carrier]], tallies: Sequence[Tally]) -> CarrierComparison:
+def _compare_one(
+    c: Carrier, plans: Sequence[_Plan], edited: Sequence[Mapping[str, Carrier]], tallies: Sequence[Tally]
+) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """Carrier ``c`` evaluated under every plan and added to its tally: its awarded and pending totals per plan."""
     timeline = c.timeline
     digest = c.digest_of(timeline)
     awarded, pending = [], []
@@ -659,7 +659,7 @@ def _compare_one(c: Carrier, plans: Sequence[_Plan], edited: Sequence[Mapping[st
         a, p = tally.add(ev, c.area)
         awarded.append(a)
         pending.append(p)
-    return CarrierComparison(c.id, c.name, c.kind.value, c.area, tuple(awarded), tuple(pending))
+    return tuple(awarded), tuple(pending)
 
 
 def _compare_chunk(
@@ -676,8 +676,8 @@ def _compare_all(
 ) -> tuple[list[tuple[tuple[int, ...], tuple[int, ...]]], list[dict[Any, list[int]]]]:
     tallies = [Tally() for _ in plans]
     with _gc_paused():
-        rows = [_compare_one(c, plans, edited, tallies) for c in carriers]
-    return [(r.awarded, r.pending) for r in rows], [dict(t.lines) for t in tallies]
+        totals = [_compare_one(c, plans, edited, tallies) for c in carriers]
+    return totals, [dict(t.lines) for t in tallies]
 
 
 def _compare_shared(

@@ -410,3 +410,28 @@ def test_an_executor_is_sent_chunks_that_shrink_towards_the_end(monkeypatch):
     with ThreadPoolExecutor(2) as pool:
         assert ir.evaluate_many(district, as_of=AS_OF, executor=pool) == ir.evaluate_many(district, as_of=AS_OF)
     assert sum(sent) == 2_000 and sent[0] > sent[-1] and sent == sorted(sent, reverse=True)
+
+
+def test_spans_refuse_a_size_or_pool_that_would_never_end():
+    for size, workers in ((0, 2), (10, 0)):
+        with pytest.raises(ValueError):
+            list(batch.spans(10, workers, size))
+
+
+def test_pools_that_send_their_carriers_also_hand_out_shrinking_ranges(monkeypatch):
+    monkeypatch.setattr(batch, "can_fork", lambda: False)
+    sizes = []
+    real = batch.run_chunks
+
+    def watched(pool, func, chunks, args):
+        def each():
+            for chunk in chunks:
+                sizes.append(len(chunk))
+                yield chunk
+
+        return real(pool, func, each(), args)
+
+    monkeypatch.setattr(batch, "run_chunks", watched)
+    carriers = DISTRICT * 3  # 1,200 carriers: 75 a range by default, enough to shrink
+    assert len(ir.evaluate_many(carriers, as_of=AS_OF, workers=2, progress=False)) == 1_200
+    assert sizes == [len(r) for r in batch.spans(1_200, 2, batch._chunk_size(1_200, 2))]

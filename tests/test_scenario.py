@@ -7,6 +7,7 @@ from concurrent.futures import ProcessPoolExecutor
 import pytest
 
 import incubator_rules as ir
+from incubator_rules import scenario as scenario_module
 from incubator_rules.documents import canonical_json
 from incubator_rules.synthetic import generate_portfolio
 
@@ -245,3 +246,18 @@ def test_saved_scenarios_match_the_schema_editors_use(tmp_path):
     jsonschema.validate(to_plain(read_document(path).data), schema)
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate({"scenarios": [{"name": "x", "edits": [{"action": "add", "carrier": "c", "event": "e1"}]}]}, schema)
+
+
+def test_a_budget_builds_no_per_carrier_rows_in_one_process_or_on_workers(monkeypatch):
+    built = []
+    real = scenario_module.CarrierComparison
+
+    def counted(*args):
+        built.append(args[0])
+        return real(*args)
+
+    monkeypatch.setattr(scenario_module, "CarrierComparison", counted)
+    ir.budget(DISTRICT[:50], as_of=AS_OF)
+    ir.budget(DISTRICT[:50], as_of=AS_OF, workers=2)
+    assert built == []
+    assert len(ir.compare(DISTRICT[:50], as_of=AS_OF).carriers) == 50
