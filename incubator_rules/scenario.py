@@ -629,7 +629,7 @@ def run_scenarios(
         elif workers is None or workers == 1:
             for chunk in _chunks(carriers, chunk_size or 500):
                 with _gc_paused():
-                    gather(chunk, [_compare_one(c, plans, edited, tallies) for c in chunk], [])
+                    gather(chunk, [_compare_one(c, plans, edited, tallies) for c in chunk], [])  # tallied as they go
         else:
             with _gc_paused(), local_pool(workers, (carriers, plans, edited)) as (pool, token):
                 if token is None:
