@@ -243,6 +243,13 @@ def spans(total: int, workers: int, size: int, fixed: bool = False) -> Iterator[
         start += step
 
 
+def pool_spans(total: int, pool: Executor | int, chunk_size: int | None) -> Iterator[range]:
+    """``spans`` for ``total`` carriers on ``pool`` (an executor or a number of workers): of ``chunk_size``
+    when given, else of the default size, shrinking towards the end."""
+    workers = pool if isinstance(pool, int) else _workers(pool)
+    return spans(total, workers, chunk_size or _chunk_size(total, workers), chunk_size is not None)
+
+
 def cut(items: Sequence[T], ranges: Iterable[range]) -> Iterator[list[T]]:
     """The slices of ``items`` at ``ranges``."""
     return (list(items[r.start:r.stop]) for r in ranges)

@@ -19,20 +19,18 @@ import yaml
 from dateutil.relativedelta import relativedelta
 
 from .batch import (
-    _chunk_size,
     _chunks,
     _gc_paused,
     _RulesetJob,
-    _workers,
     check_chunk_size,
     check_workers,
     cut,
     load_carriers,
     local_pool,
     pack_carrier,
+    pool_spans,
     run_chunks,
     shared_input,
-    spans,
     unpack_carrier,
 )
 from .budget import Budget, Tally
@@ -613,14 +611,12 @@ def run_scenarios(
 
     def shipped(pool: Executor) -> None:
         jobs = [_RulesetJob.of(p.ruleset, p.as_of, p.readings) for p in plans]
-        size = chunk_size or _chunk_size(len(carriers), pool)
 
         def args(chunk: list[Carrier]) -> tuple[Any, ...]:
             changed = [{c.id: pack_carrier(e[c.id]) for c in chunk if c.id in e} for e in edited]
             return jobs, [pack_carrier(c) for c in chunk], changed
 
-        chunks = cut(carriers, spans(len(carriers), _workers(pool), size, chunk_size is not None))
-        for chunk, (totals, lines) in run_chunks(pool, _compare_chunk, chunks, args):
+        for chunk, (totals, lines) in run_chunks(pool, _compare_chunk, cut(carriers, pool_spans(len(carriers), pool, chunk_size)), args):
             gather(chunk, totals, lines)
 
     with Progress(len(carriers) * len(plans), enabled=progress, unit="evaluations") as bar:
@@ -635,8 +631,7 @@ def run_scenarios(
                 if token is None:
                     shipped(pool)
                 else:
-                    ranges = spans(len(carriers), workers, chunk_size or _chunk_size(len(carriers), workers), chunk_size is not None)
-                    for span, (totals, lines) in run_chunks(pool, _compare_shared, ranges,
+                    for span, (totals, lines) in run_chunks(pool, _compare_shared, pool_spans(len(carriers), workers, chunk_size),
                                                             lambda span: (token, span[0], span[-1] + 1)):
                         gather(carriers[span[0]:span[-1] + 1], totals, lines)
     budgets = tuple(t.budget(p.name, p.as_of, p.ruleset.id, p.ruleset.version) for t, p in zip(tallies, plans))
