@@ -24,12 +24,9 @@ from typing import Any, Mapping
 
 import attrs
 
-from .carrier import Carrier, Event, as_of_date
-from .documents import to_plain
-from .errors import IncubatorRulesError
-from .portfolio import Number, Portfolio, Snapshot, Standing, first_titles, standing
-from .ruleset import Citation
-from .targets import (
+from ..documents import to_plain
+from ..errors import IncubatorRulesError
+from ..files.targets import (
     COUNT,
     NEW_TITLES,
     NOT_QUANTIFIED,
@@ -40,6 +37,9 @@ from .targets import (
     TargetRuleset,
     load_targets,
 )
+from ..model.carrier import Carrier, Event, as_of_date
+from ..model.portfolio import Number, Portfolio, Snapshot, Standing, first_titles, standing
+from ..model.ruleset import Citation
 
 MET = "met"
 ON_TRACK = "on_track"

@@ -19,29 +19,14 @@ from typing import Any, Mapping, Sequence
 import attrs
 from dateutil.relativedelta import relativedelta
 
-from .carrier import (
-    Carrier,
-    CarrierKind,
-    Event,
-    EventType,
-    Grade,
-    Level,
-    as_of_date,
-    parse_date,
-)
-from .decision import Decision, Evaluation
-from .documents import Document, parse_yaml, read_document
-from .errors import IncubatorRulesError, RulesetError
-from .policyfile import (
-    HasHeader,
-    Header,
-    PolicyReader,
-    load_or_raise,
-    resolve_path,
-    validate_policy,
-)
-from .portfolio import standing
-from .ruleset import Citation, describe
+from ..documents import Document, parse_yaml, read_document
+from ..errors import IncubatorRulesError, RulesetError, describe
+from ..files.policyfile import HasHeader, Header, PolicyReader, load_or_raise, validate_policy
+from ..files.types import resolve_path
+from ..kinds.rules import GRADE_ZH, KIND_EN, KIND_ZH, LEVEL_ZH, render
+from ..model.carrier import Carrier, CarrierKind, Event, EventType, Grade, Level, as_of_date
+from ..model.decision import Decision, Evaluation, ManagementDecision
+from ..model.portfolio import standing
 
 DEFAULT_MANAGEMENT = "chongqing-dynamic-management"
 
@@ -111,67 +96,6 @@ class ManagementRules(HasHeader):
     def of_kind(self, kind: str) -> ManagementRule | None:
         """The rule of a kind, or None when the file has none."""
         return next((r for r in self.rules if r.kind == kind), None)
-
-
-@attrs.frozen
-class ManagementDecision:
-    """A decision about a carrier's title (no money): what happened, what is due, and why.
-
-    ``outcome`` is one of the rule kind's outcomes (``open``, ``overdue``,
-    ``due``, ``in_force`` ...); ``at_risk`` is true when the carrier may lose
-    its title; ``due`` is when a re-assessment is due; ``until`` ends an award bar.
-    """
-
-    carrier_id: str
-    rule: str
-    kind: str
-    outcome: str
-    at_risk: bool
-    date: datetime.date
-    due: datetime.date | None
-    until: datetime.date | None
-    level: Level | None
-    events: tuple[str, ...]
-    citations: tuple[Citation, ...]
-    explanation_zh: str
-    explanation_en: str
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain data with a stable key order."""
-        return {
-            "carrier": self.carrier_id,
-            "rule": self.rule,
-            "kind": self.kind,
-            "outcome": self.outcome,
-            "at_risk": self.at_risk,
-            "date": self.date.isoformat(),
-            "due": _iso(self.due),
-            "until": _iso(self.until),
-            "level": None if self.level is None else self.level.value,
-            "events": list(self.events),
-            "explanation": {"zh": self.explanation_zh, "en": self.explanation_en},
-            "citations": [c.to_dict() for c in self.citations],
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "ManagementDecision":
-        """Inverse of ``to_dict``."""
-        return cls(
-            carrier_id=data["carrier"], rule=data["rule"], kind=data["kind"], outcome=data["outcome"],
-            at_risk=data["at_risk"], date=parse_date(data["date"]), due=_day_or_none(data["due"]),
-            until=_day_or_none(data["until"]),
-            level=None if data["level"] is None else Level(data["level"]), events=tuple(data["events"]),
-            citations=tuple(Citation(**c) for c in data["citations"]),
-            explanation_zh=data["explanation"]["zh"], explanation_en=data["explanation"]["en"],
-        )
-
-
-def _iso(value: datetime.date | None) -> str | None:
-    return None if value is None else value.isoformat()
-
-
-def _day_or_none(value: Any) -> datetime.date | None:
-    return None if value is None else parse_date(value)
 
 
 def period(spec: Mapping[str, int]) -> relativedelta:
@@ -377,8 +301,6 @@ class _Run:
         due: datetime.date | None = None, again: Event | None = None, ended_on: datetime.date | None = None,
         first_date: datetime.date | None = None, carrier_kind: CarrierKind | None = None,
     ) -> None:
-        from .rules import GRADE_ZH, KIND_EN, KIND_ZH, LEVEL_ZH
-
         kind = carrier_kind or self.carrier.kind
         assert e.level is not None
         values = self.values(
@@ -408,8 +330,6 @@ _KIND_ORDER = {RECTIFICATION: 0, CANCELLATION: 1, AWARD_BAR: 2}
 
 
 def _render(template: str, values: Mapping[str, str]) -> str:
-    from .rules import render
-
     return render(template, values)
 
 

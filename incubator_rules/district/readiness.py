@@ -21,21 +21,14 @@ from typing import Any, Mapping
 import attrs
 from dateutil.relativedelta import relativedelta
 
-from .carrier import Carrier, CarrierKind, EventType, Level, as_of_date
-from .documents import Document, parse_yaml, read_document
-from .errors import IncubatorRulesError, RulesetError
+from ..documents import Document, parse_yaml, read_document
+from ..errors import IncubatorRulesError, RulesetError, describe
+from ..files.policyfile import MAX_NESTING, HasHeader, Header, PolicyReader, load_or_raise, validate_policy
+from ..files.types import resolve_path
+from ..model.carrier import Carrier, CarrierKind, EventType, Level, as_of_date
+from ..model.portfolio import METRICS, Portfolio, Snapshot, standing
+from ..model.ruleset import Citation
 from .management import after
-from .policyfile import (
-    MAX_NESTING,
-    HasHeader,
-    Header,
-    PolicyReader,
-    load_or_raise,
-    resolve_path,
-    validate_policy,
-)
-from .portfolio import METRICS, Portfolio, Snapshot, standing
-from .ruleset import Citation, describe
 
 DEFAULT_CRITERIA = "upgrade-criteria"
 

@@ -16,9 +16,11 @@ from typing import Any, Mapping
 
 import attrs
 
+from ..files.targets import UNITS, TargetRuleset, load_targets
+from ..model.decision import ManagementDecision
+from ..model.portfolio import METRICS, Portfolio
 from .assessment import Assessment, TargetResult, _fmt, assess, percent
-from .management import ManagementDecision, ManagementRules, load_management, manage
-from .portfolio import METRICS, Portfolio
+from .management import ManagementRules, load_management, manage
 from .readiness import (
     MISSED,
     NOT_READY,
@@ -29,7 +31,6 @@ from .readiness import (
     load_criteria,
     readiness,
 )
-from .targets import UNITS, TargetRuleset, load_targets
 
 STATUS_LABEL = {
     "met": "met",

@@ -18,12 +18,14 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence, TypeVar
 
 import yaml
 
-from .carrier import Carrier, CarrierKind, Event, EventType, Grade, Level
-from .decision import Condition, Decision, Evaluation
-from .errors import EngineError, IncubatorRulesError
+from ..errors import EngineError, IncubatorRulesError
+from ..files.carriers import portfolio_carriers
+from ..model.carrier import Carrier, CarrierKind, Event, EventType, Grade, Level
+from ..model.decision import Condition, Decision, Evaluation
+from ..model.display import renderer
+from ..model.ruleset import Citation, Ruleset
 from .evaluation import ENGINES, evaluate, evaluate_prepared, prepare
 from .progress import Progress
-from .ruleset import Citation, Ruleset
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -47,20 +49,14 @@ class Evaluations(list):  # type: ignore[type-arg]
 
     def to_frame(self) -> Any:
         """A pandas DataFrame, one row per carrier (needs the ``notebook`` extra)."""
-        from .notebook import evaluations_frame
-
-        return evaluations_frame(self)
+        return renderer("evaluations_frame")(self)
 
     def decisions_frame(self) -> Any:
         """A pandas DataFrame, one row per decision of every carrier (needs the ``notebook`` extra)."""
-        from .notebook import decisions_frame
-
-        return decisions_frame(self)
+        return renderer("decisions_frame")(self)
 
     def _repr_html_(self) -> str:
-        from .notebook import evaluations_html
-
-        return evaluations_html(self)
+        return renderer("evaluations_html")(self)
 
 
 def evaluate_many(
@@ -95,7 +91,7 @@ def evaluate_many(
     results = _Run(carriers, ruleset, as_of, readings, executor, workers, progress, chunk_size, engine, None).results()
     if stream:
         return results
-    with _gc_paused():  # held results make no cycles; scanning them again and again would dominate
+    with gc_paused():  # held results make no cycles; scanning them again and again would dominate
         return Evaluations(results)
 
 
@@ -173,7 +169,7 @@ class _Run:
 
     def in_process(self, bar: Progress) -> Iterator[Any]:
         rs, day, chosen, engine, func = self.rs, self.day, self.chosen, self.engine, self.func
-        for chunk in _chunks(_checked(self.carriers), self.size):
+        for chunk in in_chunks(_checked(self.carriers), self.size):
             for c in chunk:
                 # no cycle scans inside an evaluation; between two, its objects are gone or handed over
                 with _PAUSE:
@@ -183,11 +179,11 @@ class _Run:
             bar.update(len(chunk))
 
     def shipped(self, bar: Progress, pool: Executor) -> Iterator[Any]:
-        job = _RulesetJob.of(self.rs, self.day, self.chosen, self.engine, self.func)
+        job = RulesetJob.of(self.rs, self.day, self.chosen, self.engine, self.func)
         if isinstance(self.carriers, list):  # checked, and its length known
             chunks = cut(self.carriers, spans(len(self.carriers), _workers(pool), self.size, self.fixed))
         else:
-            chunks = _chunks(_checked(self.carriers), self.size)
+            chunks = in_chunks(_checked(self.carriers), self.size)
         for chunk, out in run_chunks(pool, _evaluate_chunk, chunks, lambda chunk: (job, [pack_carrier(c) for c in chunk])):
             bar.update(len(chunk))
             yield from self.received(out)
@@ -196,7 +192,7 @@ class _Run:
         """What a worker sent back: ``func``'s results as they are, or evaluations rebuilt."""
         if self.func is not None:
             return out
-        with _gc_paused():  # rebuilding makes no cycles; a collection here would rescan the caller's data
+        with gc_paused():  # rebuilding makes no cycles; a collection here would rescan the caller's data
             return unpack_evaluations(out, self.rs, self.day, self.chosen, self.engine)
 
 
@@ -332,7 +328,7 @@ def _evaluate_shared(token: int, start: int, stop: int) -> list[Any]:
     """Worker side of ``evaluate_many(workers=N)``: evaluate carriers ``start:stop`` of the shared input."""
     carriers, rs, day, chosen, func = shared_input(token)
     send = pack_evaluation if func is None else func
-    with _gc_paused():
+    with gc_paused():
         return [send(evaluate_prepared(c, rs, day, chosen)) for c in carriers[start:stop]]
 
 
@@ -343,7 +339,8 @@ def _checked(carriers: Iterable[Any]) -> Iterator[Carrier]:
         yield c
 
 
-def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
+def in_chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """``items`` in lists of ``size`` (the last one shorter)."""
     chunk: list[T] = []
     for item in items:
         chunk.append(item)
@@ -398,7 +395,7 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_PAUSE.forked)
 
 
-def _gc_paused() -> _CollectorPause:
+def gc_paused() -> _CollectorPause:
     """The cycle collector's pause, as a context manager (see ``_CollectorPause``)."""
     return _PAUSE
 
@@ -550,7 +547,7 @@ def unpack_evaluations(
     ]
 
 
-class _RulesetJob:
+class RulesetJob:
     """A ruleset, date, readings and engine as sent to workers: the ruleset pickled once, by content hash."""
 
     def __init__(
@@ -568,7 +565,7 @@ class _RulesetJob:
     def of(
         cls, rs: Ruleset, as_of: datetime.date, readings: Mapping[str, str], engine: str = "native",
         func: Callable[[Evaluation], Any] | None = None,
-    ) -> "_RulesetJob":
+    ) -> "RulesetJob":
         return cls(rs.sha256, pickle.dumps(rs, protocol=pickle.HIGHEST_PROTOCOL), as_of, dict(readings), engine, func)
 
     def loaded(self) -> Ruleset:
@@ -590,11 +587,11 @@ class _RulesetJob:
 _WORKER_RULESETS: dict[str, Ruleset] = {}
 
 
-def _evaluate_chunk(job: _RulesetJob, packed: list[tuple[Any, ...]]) -> list[Any]:
+def _evaluate_chunk(job: RulesetJob, packed: list[tuple[Any, ...]]) -> list[Any]:
     """Worker side of ``evaluate_many``: evaluate a chunk of packed carriers, return packed evaluations
     (or what the job's function makes of them)."""
     send = pack_evaluation if job.func is None else job.func
-    with _gc_paused():
+    with gc_paused():
         return [send(job.evaluate(unpack_carrier(p))) for p in packed]
 
 
@@ -604,8 +601,6 @@ def _evaluate_chunk(job: _RulesetJob, packed: list[tuple[Any, ...]]) -> list[Any
 def load_carriers(path: str | Path) -> list[Carrier]:
     """The carriers of a portfolio: a YAML/JSON list of carriers, a district portfolio (a mapping with
     ``id``, ``name`` and ``carriers``, checked whole), one carrier file, or a directory of such files."""
-    from .diff import portfolio_carriers
-
     return portfolio_carriers(path)
 
 

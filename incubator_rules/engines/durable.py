@@ -22,11 +22,11 @@ from typing import Any, Callable, Mapping, Sequence
 
 import attrs
 
-from .carrier import Event
-from .decision import Decision
-from .errors import EngineError
-from .rules import DECIDERS, MATCHES, Context
-from .ruleset import Ruleset
+from ..errors import EngineError
+from ..kinds.rules import DECIDERS, MATCHES, Context
+from ..model.carrier import Event
+from ..model.decision import Decision
+from ..model.ruleset import Ruleset
 
 DURABLE_VERSION = "2.0.28"
 BUILD_313 = (

@@ -6,11 +6,13 @@ import datetime
 from pathlib import Path
 from typing import Any, Mapping
 
-from .carrier import Carrier, Event, as_of_date, until
-from .decision import AWARDED, PENDING, Decision, Evaluation
-from .errors import EngineError, IncubatorRulesError
-from .rules import DECIDERS, MATCHES, Context
-from .ruleset import Ruleset, load_ruleset
+from ..errors import EngineError, IncubatorRulesError
+from ..files.ruleset import load_ruleset
+from ..kinds.rules import DECIDERS, MATCHES, Context
+from ..model.carrier import Carrier, Event, as_of_date, until
+from ..model.decision import AWARDED, PENDING, Decision, Evaluation
+from ..model.ruleset import Ruleset
+from .durable import durable_decisions
 
 ENGINES = ("native", "durable")
 
@@ -32,8 +34,6 @@ def evaluate(
         raise IncubatorRulesError(f"expected a Carrier, got {type(carrier).__name__}", field="carrier")
     rs, day, chosen = prepare(ruleset, as_of, readings)
     if engine == "durable":
-        from .durable import durable_decisions
-
         ctx = Context(carrier, carrier.events_until(day), day, rs, chosen)
         return assemble(ctx, durable_decisions(ctx), engine)
     if engine != "native":

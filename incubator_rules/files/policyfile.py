@@ -14,88 +14,15 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Any, Callable, Collection, Mapping, TypeVar
 
 import attrs
 
-from .documents import Document, Source, read_document
-from .errors import ReadingError, RulesetError
-from .ruleset import (
-    RULESETS_DIR,
-    Citation,
-    PlanPeriod,
-    Reading,
-    _ProblemReader,
-    content_sha256,
-    describe,
-    first_problem,
-)
-
-FILE_TYPES: dict[str, str] = {
-    "reward": "reward ruleset",
-    "targets": "plan targets",
-    "management": "dynamic-management rules",
-    "criteria": "upgrade criteria",
-}
-
-_LOADERS = {
-    "reward": "incubator_rules.load_ruleset",
-    "targets": "incubator_rules.targets.load_targets",
-    "management": "incubator_rules.management.load_management",
-    "criteria": "incubator_rules.readiness.load_criteria",
-}
-
-
-def document_type(data: Any, source: Source | None = None) -> str:
-    """The ``type`` of a parsed policy file: ``reward`` when it has none."""
-    if not isinstance(data, Mapping):
-        return "reward"
-    kind = data.get("type", "reward")
-    src = source or Source()
-    if not isinstance(kind, str):
-        raise src.error(RulesetError, ("type",), f"expected the file type as text ({', '.join(FILE_TYPES)}), got {describe(kind)}")
-    if kind not in FILE_TYPES:
-        raise src.error(RulesetError, ("type",), f"unknown file type {describe(kind)}; expected one of: {', '.join(FILE_TYPES)}")
-    return kind
-
-
-def file_type(path: str | Path) -> str:
-    """The ``type`` of a policy file on disk."""
-    doc = read_document(path)
-    return document_type(doc.data, doc.source)
-
-
-def wrong_type(found: str, wanted: str, source: Source) -> RulesetError:
-    """The error for a file of one type handed to the loader of another."""
-    declared = f"type: {found}" + (", the default when none is given" if found == "reward" else "")
-    return source.error(  # type: ignore[return-value]
-        RulesetError, ("type",),
-        f"this is a {FILE_TYPES[found]} file ({declared}), not a {FILE_TYPES[wanted]} file; load it with {_LOADERS[found]}",
-    )
-
-
-def shipped_files(kind: str | None = None) -> list[tuple[str, Path]]:
-    """The shipped policy files as (type, path), sorted by name; only one type when ``kind`` is given."""
-    out = []
-    for path in sorted(RULESETS_DIR.glob("*.yaml")):
-        found = file_type(path)
-        if kind is None or found == kind:
-            out.append((found, path))
-    return out
-
-
-def resolve_path(id_or_path: str | Path, kind: str) -> Path:
-    """A shipped file by id, or any path; raises RulesetError naming the shipped ids of that type."""
-    candidate = Path(id_or_path)
-    if candidate.suffix or candidate.exists():
-        return candidate
-    shipped = RULESETS_DIR / f"{id_or_path}.yaml"
-    if not shipped.exists():
-        known = ", ".join(p.stem for _, p in shipped_files(kind)) or "none"
-        raise RulesetError(f"no shipped {FILE_TYPES[kind]} file {str(id_or_path)!r}; shipped: {known}", field="ruleset")
-    return shipped
-
+from ..documents import Document
+from ..errors import ReadingError, RulesetError, describe
+from ..model.ruleset import Citation, PlanPeriod, Reading
+from .ruleset import _ProblemReader, content_sha256, first_problem
+from .types import document_type, wrong_type
 
 @attrs.frozen
 class PolicySource:

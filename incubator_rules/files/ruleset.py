@@ -1,255 +1,24 @@
-"""Declarative rulesets: loading, validating and looking up the policy as data."""
+"""Reward ruleset files: finding, loading and validating them, every problem with its location."""
 
 from __future__ import annotations
 
 import datetime
 import hashlib
 import re
-import weakref
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Collection, Mapping
 
 import attrs
 
-from .carrier import CarrierKind, Level, parse_date, parse_enum, whole_yuan
-from .documents import Document, Source, canonical_json, parse_yaml, read_document
-from .errors import ReadingError, RulesetError
+from ..documents import Document, Source, canonical_json, parse_yaml, read_document
+from ..errors import RulesetError, describe
+from ..kinds.rules import KINDS, PLACEHOLDERS
+from ..model.carrier import CarrierKind, Grade, Level, parse_date, parse_enum, whole_yuan
+from ..model.ruleset import Clause, DatedValue, PlanPeriod, Reading, Rule, Ruleset, SourceDocument, Table
+from .types import RULESETS_DIR, document_type, wrong_type
 
-
-def _rulesets_dir() -> Path:
-    """Inside an installed wheel the rulesets sit in the package; in a checkout, beside it."""
-    inside = Path(__file__).parent / "rulesets"
-    return inside if inside.is_dir() else Path(__file__).parent.parent / "rulesets"
-
-
-RULESETS_DIR = _rulesets_dir()
 DEFAULT_RULESET = "wanzhou-2023"
-
-
-@attrs.frozen
-class SourceDocument:
-    """A policy document that clauses cite."""
-
-    id: str
-    title_zh: str
-    title_en: str
-    issuer: str | None
-    number: str | None
-    issued: datetime.date | None
-    file: str | None
-
-
-@attrs.frozen
-class Clause:
-    """A citable sentence of a source document."""
-
-    id: str
-    document: str
-    section: str
-    text: str
-
-
-@attrs.frozen
-class Citation:
-    """A clause together with the document it belongs to, as shown in decisions."""
-
-    clause: str
-    document: str
-    document_title: str
-    document_number: str | None
-    section: str
-    text: str
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain data with a stable key order."""
-        return {
-            "clause": self.clause,
-            "document": self.document,
-            "document_title": self.document_title,
-            "document_number": self.document_number,
-            "section": self.section,
-            "text": self.text,
-        }
-
-
-@attrs.frozen
-class DatedValue:
-    """An amount in force from ``start`` (None: from the beginning), with its citation."""
-
-    start: datetime.date | None
-    amount: int
-    clause: str
-
-
-@attrs.frozen
-class Table:
-    """An amount table: per column (a group of carrier kinds) and level, dated amounts."""
-
-    id: str
-    label_zh: str
-    label_en: str
-    columns: Mapping[str, Mapping[Level, tuple[DatedValue, ...]]]
-
-    def value(self, column: str, level: Level, on: datetime.date) -> DatedValue | None:
-        """The value in force on ``on`` for a column and level, or None when there is none."""
-        cells = self.columns.get(column)
-        values = None if cells is None else cells.get(level)
-        if not values:
-            return None
-        found = None
-        for dated in values:
-            if dated.start is None or dated.start <= on:
-                found = dated
-        return found
-
-
-@attrs.frozen
-class Reading:
-    """A documented choice where the policy text is silent or contradicts itself."""
-
-    name: str
-    number: int | None
-    question: str
-    default: str
-    alternatives: Mapping[str, str]
-    clauses: tuple[str, ...]
-
-
-@attrs.frozen
-class Rule:
-    """One rule of a ruleset: its kind (semantics in ``rules.py``) and its data."""
-
-    id: str
-    kind: str
-    title_zh: str
-    title_en: str
-    clauses: tuple[str, ...]
-    params: Mapping[str, Any]
-    readings: Mapping[str, str]
-    explanations: Mapping[str, tuple[str, str]]
-
-
-@attrs.frozen
-class PlanPeriod:
-    """The period a plan covers and the date it was issued."""
-
-    start: datetime.date
-    end: datetime.date
-    issued: datetime.date | None
-    clause: str | None
-
-
-@attrs.frozen
-class Ruleset:
-    """A loaded, validated ruleset. ``sha256`` hashes its canonical content."""
-
-    id: str
-    version: str
-    title_zh: str
-    title_en: str
-    jurisdiction_zh: str
-    jurisdiction_en: str
-    documents: Mapping[str, SourceDocument]
-    plan_period: PlanPeriod
-    clauses: Mapping[str, Clause]
-    columns: Mapping[str, tuple[CarrierKind, ...]]
-    tables: Mapping[str, Table]
-    readings: Mapping[str, Reading]
-    rules: tuple[Rule, ...]
-    sha256: str
-    path: str | None = None
-    data: Mapping[str, Any] = attrs.field(factory=dict, repr=False, eq=False)
-
-    def rule(self, rule_id: str) -> Rule:
-        """The rule with this id."""
-        return _lookups(self).rules[rule_id]
-
-    def rules_of_kind(self, kind: str) -> tuple[Rule, ...]:
-        """The rules of one kind, in file order."""
-        return _lookups(self).kinds.get(kind, ())
-
-    def column_for(self, kind: CarrierKind) -> str | None:
-        """The table column a carrier kind is paid from, or None when no rule covers it."""
-        return _lookups(self).column_of.get(kind)
-
-    def citation(self, clause_id: str) -> Citation:
-        """The citation for a clause id (one shared, immutable object per clause)."""
-        found = _lookups(self).citations.get(clause_id)
-        if found is None:
-            clause = self.clauses[clause_id]
-            doc = self.documents[clause.document]
-            found = Citation(clause.id, doc.id, doc.title_zh, doc.number, clause.section, clause.text)
-            _lookups(self).citations[clause_id] = found
-        return found
-
-    @property
-    def memo(self) -> dict[Any, Any]:
-        """A cache for values derived from this ruleset, kept as long as the ruleset lives.
-
-        A Ruleset is treated as immutable: derived lookups are computed once,
-        on first use, instead of on every evaluation.
-        """
-        return _lookups(self).memo
-
-    def resolve_readings(self, overrides: Mapping[str, str] | None = None) -> dict[str, str]:
-        """Every reading's value: the default unless overridden; unknown names or values raise ReadingError."""
-        chosen = {name: r.default for name, r in self.readings.items()}
-        for name, value in (overrides or {}).items():
-            if name not in self.readings:
-                known = ", ".join(self.readings) or "none"
-                raise ReadingError(f"unknown reading in ruleset {self.id}; known readings: {known}", field=name)
-            reading = self.readings[name]
-            if value not in reading.alternatives:
-                allowed = ", ".join(reading.alternatives)
-                raise ReadingError(f"{value!r} is not an alternative; expected one of: {allowed}", field=name)
-            chosen[name] = value
-        return chosen
-
-    def reading_value(self, rule: Rule, role: str, readings: Mapping[str, str]) -> str:
-        """The value, under ``readings``, of the reading that fills ``role`` in ``rule``."""
-        return readings[rule.readings[role]]
-
-
-@attrs.define
-class _Lookups:
-    """Indexes of one ruleset, built on first use."""
-
-    rules: dict[str, Rule]
-    kinds: dict[str, tuple[Rule, ...]]
-    column_of: dict[CarrierKind, str]
-    citations: dict[str, Citation] = attrs.field(factory=dict)
-    memo: dict[Any, Any] = attrs.field(factory=dict)
-
-
-_LOOKUPS: dict[int, tuple["weakref.ref[Ruleset]", _Lookups]] = {}
-_LAST: tuple["weakref.ref[Ruleset]", _Lookups] | None = None  # the ruleset used last, found fastest
-
-
-def _lookups(rs: Ruleset) -> _Lookups:
-    global _LAST
-    last = _LAST
-    if last is not None and last[0]() is rs:
-        return last[1]
-    key = id(rs)
-    entry = _LOOKUPS.get(key)
-    if entry is not None and entry[0]() is rs:
-        _LAST = entry
-        return entry[1]
-    kinds: dict[str, list[Rule]] = {}
-    for rule in rs.rules:
-        kinds.setdefault(rule.kind, []).append(rule)
-    column_of: dict[CarrierKind, str] = {}
-    for column, members in rs.columns.items():
-        for kind in members:
-            column_of.setdefault(kind, column)
-    found = _Lookups(
-        rules={r.id: r for r in reversed(rs.rules)},
-        kinds={k: tuple(v) for k, v in kinds.items()},
-        column_of=column_of,
-    )
-    _LOOKUPS[key] = _LAST = (weakref.ref(rs, lambda _: _LOOKUPS.pop(key, None)), found)
-    return found
 
 
 def shipped_rulesets() -> list[Path]:
@@ -257,7 +26,7 @@ def shipped_rulesets() -> list[Path]:
 
     Other policy files in the same folder (plan targets, dynamic management,
     upgrade criteria) declare another top-level ``type`` and are left out; see
-    ``incubator_rules.policyfile.shipped_files`` for all of them.
+    ``incubator_rules.files.types.shipped_files`` for all of them.
     """
     return [p for p in sorted(RULESETS_DIR.glob("*.yaml")) if _declared_type(p) in (None, "reward")]
 
@@ -356,23 +125,6 @@ _TOP_KEYS = (
 Path_ = tuple[Any, ...]
 
 
-def describe(value: Any) -> str:
-    """A short, safe description of a value for error messages (never a huge or nested repr)."""
-    if isinstance(value, Mapping):
-        return "a mapping"
-    if isinstance(value, (list, tuple)):
-        return "a list"
-    if isinstance(value, str):
-        return repr(value if len(value) <= 60 else value[:57] + "...")
-    if isinstance(value, bool) or value is None:
-        return repr(value)
-    if isinstance(value, int):
-        text = str(value) if value.bit_length() < 200 else "a very large integer"
-        return text
-    if isinstance(value, (Decimal, datetime.date)):
-        text = str(value)
-        return text if len(text) <= 60 else f"a {type(value).__name__}"
-    return type(value).__name__
 
 
 def _missing(ids: Collection[Any] | None, item: Any) -> bool:
@@ -505,8 +257,6 @@ class _ProblemReader:
 
     def ruleset(self, data: Any) -> Ruleset | None:
         if isinstance(data, Mapping) and data.get("type", "reward") != "reward":
-            from .policyfile import document_type, wrong_type
-
             if not isinstance(data["type"], str):
                 raise self.fail(("type",), f"expected the file type as text (reward, targets...), got {describe(data['type'])}")
             raise wrong_type(document_type(data, self.source), "reward", self.source)
@@ -748,8 +498,6 @@ class _ProblemReader:
         self, data: Any, clause_ids: set[Any] | None, table_ids: set[Any] | None,
         readings: Mapping[str, Reading], reading_ids: set[Any] | None,
     ) -> tuple[Rule, ...]:
-        from .rules import KINDS, PLACEHOLDERS
-
         if not isinstance(data, list) or not data:
             self.problem(("rules",), f"expected a non-empty list of rules, got {describe(data)}")
             return ()
@@ -853,8 +601,6 @@ class _ProblemReader:
                 self.problem(pp, "a duration must be longer than zero")
             return {k: v for k, v in value.items() if k in ("years", "months", "days")}
         if check == "grades":
-            from .carrier import Grade
-
             if not isinstance(value, list) or not value:
                 self.problem(pp, f"expected a non-empty list of grades, got {describe(value)}")
                 return ()

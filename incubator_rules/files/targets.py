@@ -16,20 +16,12 @@ from typing import Any, Mapping
 
 import attrs
 
-from .carrier import CarrierKind, Level
-from .documents import Document, parse_yaml, read_document
-from .errors import RulesetError
-from .policyfile import (
-    MAX_NESTING,
-    HasHeader,
-    Header,
-    PolicyReader,
-    load_or_raise,
-    resolve_path,
-    validate_policy,
-)
-from .portfolio import DESIGNATIONS, METRICS, Number
-from .ruleset import describe
+from ..documents import Document, parse_yaml, read_document
+from ..errors import RulesetError, describe
+from ..model.carrier import CarrierKind, Level
+from ..model.portfolio import DESIGNATIONS, METRICS, Number
+from .policyfile import MAX_NESTING, HasHeader, Header, PolicyReader, load_or_raise, validate_policy
+from .types import resolve_path
 
 SUM = "sum"
 COUNT = "count"

@@ -17,9 +17,9 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 import attrs
 from dateutil.relativedelta import relativedelta
 
-from .carrier import Carrier, CarrierKind, Event, EventType, Grade, Level, iso_date
-from .decision import AWARDED, NOT_AWARDED, PENDING, Condition, Decision
-from .ruleset import Citation, DatedValue, Rule, Ruleset, Table
+from ..model.carrier import Carrier, CarrierKind, Event, EventType, Grade, Level, iso_date
+from ..model.decision import AWARDED, NOT_AWARDED, PENDING, Condition, Decision
+from ..model.ruleset import Citation, DatedValue, Rule, Ruleset, Table
 
 # Enum members read in the loops below, as module names: reading an attribute of an Enum class
 # goes through EnumType.__getattr__ (Python 3.11), several times slower than reading a global.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import enum
 import hashlib
+import json
 from decimal import Decimal
 from json.encoder import (
     encode_basestring as _quote,  # a JSON string as with ensure_ascii=False
@@ -14,8 +15,8 @@ from typing import Any, Mapping
 
 import attrs
 
-from .documents import Source, canonical_json, read_document
-from .errors import CarrierError, IncubatorRulesError
+from ..documents import Source, canonical_json, field_name, read_document
+from ..errors import CarrierError, IncubatorRulesError
 
 
 class CarrierKind(str, enum.Enum):
@@ -210,8 +211,6 @@ class Carrier:
 
     def to_json(self, indent: int | None = 2) -> str:
         """JSON with a stable key order."""
-        import json
-
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
 
     @property
@@ -410,8 +409,6 @@ class _CarrierReader:
 
 
 def _name(path: tuple[Any, ...]) -> str:
-    from .documents import field_name
-
     return field_name(path)
 
 

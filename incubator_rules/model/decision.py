@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import datetime
 import json
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import Any, Mapping
 
 import attrs
 
 from .carrier import CarrierKind, Level, parse_date
+from .display import renderer
 from .ruleset import Citation
-
-if TYPE_CHECKING:
-    from .management import ManagementDecision
 
 AWARDED = "awarded"
 PENDING = "pending"
@@ -208,17 +206,64 @@ class Evaluation:
 
     def to_frame(self) -> Any:
         """A pandas DataFrame, one row per decision (needs the ``notebook`` extra)."""
-        from .notebook import evaluation_frame
-
-        return evaluation_frame(self)
+        return renderer("evaluation_frame")(self)
 
     def _repr_html_(self) -> str:
-        from .notebook import evaluation_html
-
-        return evaluation_html(self)
+        return renderer("evaluation_html")(self)
 
 
 def _management_from(items: Any) -> tuple["ManagementDecision", ...]:
-    from .management import ManagementDecision
-
     return tuple(ManagementDecision.from_dict(m) for m in items)
+
+
+@attrs.frozen
+class ManagementDecision:
+    """A decision about a carrier's title (no money): what happened, what is due, and why.
+
+    ``outcome`` is one of the rule kind's outcomes (``open``, ``overdue``,
+    ``due``, ``in_force`` ...); ``at_risk`` is true when the carrier may lose
+    its title; ``due`` is when a re-assessment is due; ``until`` ends an award bar.
+    """
+
+    carrier_id: str
+    rule: str
+    kind: str
+    outcome: str
+    at_risk: bool
+    date: datetime.date
+    due: datetime.date | None
+    until: datetime.date | None
+    level: Level | None
+    events: tuple[str, ...]
+    citations: tuple[Citation, ...]
+    explanation_zh: str
+    explanation_en: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data with a stable key order."""
+        return {
+            "carrier": self.carrier_id,
+            "rule": self.rule,
+            "kind": self.kind,
+            "outcome": self.outcome,
+            "at_risk": self.at_risk,
+            "date": self.date.isoformat(),
+            "due": _iso(self.due),
+            "until": _iso(self.until),
+            "level": None if self.level is None else self.level.value,
+            "events": list(self.events),
+            "explanation": {"zh": self.explanation_zh, "en": self.explanation_en},
+            "citations": [c.to_dict() for c in self.citations],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "ManagementDecision":
+        """Inverse of ``to_dict``."""
+        return cls(
+            carrier_id=data["carrier"], rule=data["rule"], kind=data["kind"], outcome=data["outcome"],
+            at_risk=data["at_risk"], date=parse_date(data["date"]), due=_date_or_none(data["due"]),
+            until=_date_or_none(data["until"]),
+            level=None if data["level"] is None else Level(data["level"]), events=tuple(data["events"]),
+            citations=tuple(Citation(**c) for c in data["citations"]),
+            explanation_zh=data["explanation"]["zh"], explanation_en=data["explanation"]["en"],
+        )

@@ -21,10 +21,9 @@ from typing import Any, Callable, Iterable, Mapping
 
 import attrs
 
+from ..documents import DataPath, Source, read_document
+from ..errors import CarrierError, PortfolioError, describe
 from .carrier import Carrier, CarrierKind, Event, EventType, Level, parse_date
-from .documents import DataPath, Source, read_document
-from .errors import CarrierError, PortfolioError
-from .ruleset import describe
 
 Number = int | Decimal
 

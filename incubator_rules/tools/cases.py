@@ -13,12 +13,15 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import attrs
 
-from .carrier import Carrier, Level, parse_date, parse_enum
-from .decision import Decision, Evaluation
-from .documents import DataPath, Document, Source, field_name, read_document
-from .errors import CaseError, IncubatorRulesError
-from .evaluation import evaluate
-from .ruleset import Ruleset, describe, load_ruleset
+from ..documents import DataPath, Document, Source, read_document
+from ..engines.evaluation import evaluate
+from ..errors import CaseError, IncubatorRulesError, describe
+from ..files.carriers import prefixed, sub_source
+from ..files.ruleset import load_ruleset
+from ..kinds.rules import KINDS
+from ..model.carrier import Carrier, Level, parse_date, parse_enum
+from ..model.decision import Decision, Evaluation
+from ..model.ruleset import Ruleset
 
 FILE_KEYS = ("$schema", "title", "description", "ruleset", "carrier", "as_of", "readings", "cases")
 CASE_KEYS = ("name", "description", "ruleset", "carrier", "as_of", "readings", "expected")
@@ -136,20 +139,6 @@ def in_file_order(problems: Iterable[IncubatorRulesError]) -> list[IncubatorRule
     for p in problems:
         seen.setdefault(str(p), p)
     return sorted(seen.values(), key=lambda p: (p.file or "", p.line is None, p.line or 0, p.column or 0))
-
-
-def sub_source(source: Source, prefix: DataPath) -> Source:
-    """The part of a source below ``prefix``, with paths relative to it."""
-    n = len(prefix)
-    return Source(source.file, {p[n:]: loc for p, loc in source.locations.items() if p[:n] == prefix})
-
-
-def prefixed(error: IncubatorRulesError, prefix: DataPath) -> IncubatorRulesError:
-    """The same error with its field named from the root of the enclosing document."""
-    outer = field_name(prefix)
-    inner = error.field or ""
-    field = outer + (inner if inner.startswith("[") or not inner else "." + inner)
-    return type(error)(error.message, field=field or None, file=error.file, line=error.line, column=error.column)
 
 
 def carrier_problems(data: Any, source: Source) -> tuple[Carrier | None, list[IncubatorRulesError]]:
@@ -413,8 +402,6 @@ class _CaseReader:
     def references(self, fields: Mapping[str, Any], path: DataPath, ruleset: Ruleset | None, carrier: Carrier | None) -> None:
         """Rule ids, reasons, clauses and event ids must exist, so a typo cannot make a case pass or fail for nothing."""
         if ruleset is not None:
-            from .rules import KINDS
-
             rule_ids = [r.id for r in ruleset.rules]
             rule = fields.get("rule")
             if rule is not None and rule not in rule_ids:

@@ -2,31 +2,42 @@
 
 from __future__ import annotations
 
-import importlib
-import re
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
 import attrs
 
-from .cases import carrier_problems, in_file_order, prefixed, sub_source, validate_cases
-from .documents import Document, parse_json, parse_yaml, read_text
-from .errors import DocumentError, IncubatorRulesError, RulesetError
-from .ruleset import RULESETS_DIR, content_sha256, validate_ruleset
+from ..district.management import validate_management
+from ..district.readiness import validate_criteria
+from ..documents import Document
+from ..errors import DocumentError, IncubatorRulesError, RulesetError
+from ..files.carriers import prefixed, sub_source
+from ..files.ruleset import content_sha256, validate_ruleset
+from ..files.targets import validate_targets
+from ..files.types import (
+    CARRIER,
+    CASE,
+    PORTFOLIO,
+    RULESET,
+    RULESETS_DIR,
+    SCENARIO,
+    SUFFIXES,
+    VERSIONED,
+    detect_type,
+    display_path,
+    read_for_check,
+)
+from ..model.portfolio import portfolio_from_dict
+from ..whatif.scenario import scenarios_from_document
+from .cases import carrier_problems, in_file_order, validate_cases
 from .versions import lock_path_for, version_conflict
 
-RULESET, CARRIER, CASE, PORTFOLIO = "ruleset", "carrier", "case", "portfolio"
-SCENARIO = "scenario"  # what-if scenarios (incubator_rules.scenario)
-# Policy files of the other types declare ``type:`` (see incubator_rules.policyfile); each has a collecting validator.
-POLICY_VALIDATORS = {
-    "targets": "incubator_rules.targets:validate_targets",
-    "management": "incubator_rules.management:validate_management",
-    "criteria": "incubator_rules.readiness:validate_criteria",
+# Each policy file type other than reward rulesets, with its collecting validator.
+POLICY_VALIDATORS: dict[str, Callable[[Document], tuple[Any, tuple[IncubatorRulesError, ...]]]] = {
+    "targets": validate_targets,
+    "management": validate_management,
+    "criteria": validate_criteria,
 }
-FILE_TYPES = (RULESET, CARRIER, CASE, PORTFOLIO, SCENARIO, *POLICY_VALIDATORS)
-VERSIONED = (RULESET, *POLICY_VALIDATORS)
-SUFFIXES = (".yaml", ".yml", ".json")
-_MODELINE = re.compile(r"^#\s*yaml-language-server:\s*\$schema=(\S+)", re.MULTILINE)
 
 
 @attrs.frozen
@@ -42,53 +53,6 @@ class CheckResult:
     def ok(self) -> bool:
         """True when the file is readable and has no problems."""
         return self.readable and not self.problems
-
-
-def display_path(path: str | Path) -> str:
-    """A path relative to the current directory when it lies inside it, else as given."""
-    p = Path(path)
-    try:
-        return str(p.resolve().relative_to(Path.cwd().resolve()))
-    except (ValueError, OSError):
-        return str(path)
-
-
-def detect_type(data: Any, text: str = "") -> str | None:
-    """The file's type, from its ``type:``, a ``$schema`` reference or else its keys; None if unsure."""
-    if isinstance(data, Mapping) and data.get("type") in ("reward", *POLICY_VALIDATORS):
-        return RULESET if data["type"] == "reward" else str(data["type"])
-    schema = data.get("$schema") if isinstance(data, Mapping) else None
-    if not isinstance(schema, str):
-        found = _MODELINE.search(text[:2000])
-        schema = found.group(1) if found else None
-    if isinstance(schema, str):
-        name = schema.rsplit("/", 1)[-1]
-        for file_type in (RULESET, CARRIER, CASE, PORTFOLIO, SCENARIO, *POLICY_VALIDATORS):
-            if name.startswith(file_type):
-                return file_type
-    if isinstance(data, list):
-        return PORTFOLIO
-    if not isinstance(data, Mapping):
-        return None
-    if "cases" in data or "expected" in data or ("carrier" in data and "as_of" in data):
-        return CASE
-    if "rules" in data or "tables" in data:
-        return RULESET
-    if "scenarios" in data:
-        return SCENARIO
-    if "carriers" in data:
-        return PORTFOLIO
-    if "events" in data or "kind" in data:
-        return CARRIER
-    return None
-
-
-def read_for_check(path: str | Path) -> tuple[Document, str]:
-    """Parse a file as YAML or JSON (by suffix), also returning its text."""
-    p = Path(path)
-    text = read_text(p)
-    doc = parse_json(text, str(path)) if p.suffix.lower() == ".json" else parse_yaml(text, str(path))
-    return doc, text
 
 
 def check_file(path: str | Path, file_type: str | None = None, lock: str | Path | None = None) -> CheckResult:
@@ -127,16 +91,13 @@ def validate_document(doc: Document, file_type: str) -> list[IncubatorRulesError
     if file_type == PORTFOLIO:
         return check_portfolio(doc)
     if file_type == SCENARIO:
-        from .scenario import scenarios_from_document
-
         return _first_problem(lambda: scenarios_from_document(doc), doc)
     return list(policy_validator(file_type)(doc)[1])
 
 
 def policy_validator(file_type: str) -> Callable[[Document], tuple[Any, tuple[IncubatorRulesError, ...]]]:
     """The collecting validator of a policy file type other than reward rulesets."""
-    module, name = POLICY_VALIDATORS[file_type].split(":")
-    return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
+    return POLICY_VALIDATORS[file_type]
 
 
 def _first_problem(load: Callable[[], Any], doc: Document) -> list[IncubatorRulesError]:
@@ -191,8 +152,6 @@ def _district_portfolio_problems(doc: Document, data: Mapping[str, Any]) -> list
     keeps its position, id, snapshots and designations, so its problems are
     not reported twice and every other location stays where it was.
     """
-    from .portfolio import portfolio_from_dict
-
     base = Path(doc.source.file).parent if doc.source.file else None
     raw = data.get("carriers")
     problems: list[IncubatorRulesError] = []

@@ -4,26 +4,16 @@ from __future__ import annotations
 
 import datetime
 import json
-from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 import attrs
 
-from .carrier import Carrier
-from .check import (
-    CARRIER,
-    PORTFOLIO,
-    SCENARIO,
-    SUFFIXES,
-    detect_type,
-    display_path,
-    read_for_check,
-)
-from .decision import Decision, Evaluation
-from .documents import field_name, to_plain
-from .errors import CarrierError, IncubatorRulesError
-from .evaluation import evaluate
-from .ruleset import Ruleset
+from ..documents import field_name, to_plain
+from ..engines.evaluation import evaluate
+from ..files.types import display_path
+from ..model.carrier import Carrier
+from ..model.decision import Decision, Evaluation
+from ..model.ruleset import Ruleset
 
 # Sections of a ruleset file, as a policy officer names them.
 SECTIONS = {
@@ -233,54 +223,6 @@ def _shown(value: Any) -> Any:
 
 
 # --- what it changes for carriers ----------------------------------------------
-
-
-def portfolio_carriers(path: str | Path) -> list[Carrier]:
-    """The carriers of a portfolio: a YAML/JSON list of carriers, a district portfolio (a mapping with
-    ``carriers``, see ``incubator_rules.portfolio``), one carrier file, or a directory of such files."""
-    p = Path(path)
-    files = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUFFIXES) if p.is_dir() else [p]
-    out: list[Carrier] = []
-    for f in files:
-        if p.is_dir() and _is_scenario_file(f):
-            continue  # what-if scenarios kept beside the carriers they edit
-        out.extend(_carriers_in(f))
-    ids = [c.id for c in out]
-    dupes = sorted({i for i in ids if ids.count(i) > 1})
-    if dupes:
-        raise CarrierError(f"carrier ids must be unique in a portfolio; repeated: {', '.join(dupes)}", file=str(p))
-    return out
-
-
-def _is_scenario_file(path: Path) -> bool:
-    try:
-        doc, text = read_for_check(path)
-    except IncubatorRulesError:
-        return False
-    return detect_type(doc.data, text) == SCENARIO
-
-
-def _carriers_in(path: Path) -> list[Carrier]:
-    doc, text = read_for_check(path)
-    file_type = detect_type(doc.data, text)
-    if file_type == CARRIER:
-        return [Carrier.from_dict(doc.data, doc.source)]
-    if file_type == PORTFOLIO and isinstance(doc.data, Mapping):
-        from .portfolio import portfolio_from_dict
-
-        return list(portfolio_from_dict(doc.data, doc.source, base_dir=path.parent).carriers)
-    if file_type != PORTFOLIO or not isinstance(doc.data, list):
-        found = f"a {file_type} file" if file_type else "not recognised"
-        raise CarrierError(f"expected carriers (a carrier file, a list of carriers or a district portfolio); {found}", file=str(path))
-    from .cases import prefixed, sub_source
-
-    out = []
-    for i, raw in enumerate(doc.data):
-        try:
-            out.append(Carrier.from_dict(raw, sub_source(doc.source, (i,))))
-        except IncubatorRulesError as exc:
-            raise prefixed(exc, (i,)) from None
-    return out
 
 
 def _by_event_and_rule(ev: Evaluation) -> dict[tuple[str, str], Decision]:

@@ -11,6 +11,9 @@ from typing import Any, Iterator
 
 import pytest
 
+from ..engines.durable import load_durable
+from ..engines.evaluation import ENGINES
+from ..errors import EngineError
 from .cases import Case, CaseResult, load_cases, run_case
 
 CASES_DIR = "cases"
@@ -19,14 +22,12 @@ CASES_DIR = "cases"
 def pytest_addoption(parser: pytest.Parser) -> None:
     """``case_engines``: the engines every case runs on."""
     parser.addini(
-        "case_engines", "engines that run each case (default: every engine in incubator_rules.evaluation.ENGINES)",
+        "case_engines", "engines that run each case (default: every engine in incubator_rules.engines.ENGINES)",
         type="linelist", default=[],
     )
 
 
 def _engines(config: pytest.Config) -> list[str]:
-    from .evaluation import ENGINES
-
     return list(config.getini("case_engines")) or list(ENGINES)
 
 
@@ -34,9 +35,6 @@ def _unavailable(engine: str) -> str | None:
     """Why an engine cannot run here (its library is not installed), or None."""
     if engine != "durable":
         return None
-    from .durable import load_durable
-    from .errors import EngineError
-
     try:
         load_durable()
     except EngineError as exc:

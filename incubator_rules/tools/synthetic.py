@@ -13,7 +13,7 @@ import datetime
 import random
 from typing import Any, Iterator, Mapping
 
-from .carrier import Carrier, CarrierKind, Event, EventType, Grade, Level
+from ..model.carrier import Carrier, CarrierKind, Event, EventType, Grade, Level
 
 # The nine areas of the Wanzhou plan's table (section 二), weighted by the
 # carrier area each is to build (万平方米).

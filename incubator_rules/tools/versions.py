@@ -12,8 +12,8 @@ from pathlib import Path
 
 import attrs
 
-from .errors import DocumentError, RulesetError
-from .ruleset import RULESETS_DIR
+from ..errors import DocumentError, RulesetError
+from ..files.types import RULESETS_DIR
 
 LOCK_NAME = "versions.lock"
 _HEX = re.compile(r"^[0-9a-f]{64}$")

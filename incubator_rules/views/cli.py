@@ -3,18 +3,36 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import json
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
-from .carrier import load_carrier
-from .decision import Evaluation
-from .errors import IncubatorRulesError
-from .evaluation import ENGINES, evaluate
-from .ruleset import load_ruleset
+from ..district.management import load_management, with_management
+from ..district.readiness import load_criteria
+from ..district.report import district_report, format_management
+from ..engines.batch import load_carriers, map_evaluations, save_carriers
+from ..engines.durable import compile_ruleset
+from ..engines.evaluation import ENGINES, evaluate
+from ..errors import IncubatorRulesError
+from ..files.carriers import portfolio_carriers
+from ..files.ruleset import load_ruleset
+from ..files.targets import load_targets
+from ..files.types import display_path, shipped_files
+from ..model.carrier import load_carrier, parse_date
+from ..model.decision import Evaluation
+from ..model.portfolio import load_portfolio
+from ..tools.cases import format_result, load_cases, run_case
+from ..tools.check import check_paths, expand, release_identity
+from ..tools.diff import diff_rulesets, format_diff
+from ..tools.synthetic import generate_portfolio
+from ..tools.versions import LOCK_NAME, record_release
+from ..whatif.scenario import Scenario, compare, load_scenarios
 
 if TYPE_CHECKING:
-    from .scenario import Comparison
+    from ..whatif.scenario import Comparison
 
 EXIT_OK = 0
 EXIT_PROBLEMS = 1
@@ -65,13 +83,9 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     carrier = load_carrier(args.file)
     ev = evaluate(carrier, ruleset=args.ruleset, as_of=args.as_of, readings=_readings(args.reading), engine=args.engine)
     if args.management:
-        from .management import with_management
-
         ev = with_management(ev, carrier, args.management)
     text = ev.to_json() if args.format == "json" else format_table(ev)
     if args.format != "json" and ev.management:
-        from .district import format_management
-
         text += "\n" + format_management(ev.management)
     print(text)
     return EXIT_OK
@@ -83,11 +97,6 @@ def evaluation_line(ev: Evaluation) -> tuple[str, int, int]:
 
 
 def _cmd_evaluate_many(args: argparse.Namespace) -> int:
-    import contextlib
-    import os
-
-    from .batch import load_carriers, map_evaluations
-
     carriers = load_carriers(args.portfolio)
     lines = map_evaluations(
         evaluation_line, carriers, ruleset=args.ruleset, as_of=args.as_of, readings=_readings(args.reading),
@@ -117,10 +126,6 @@ def _cmd_evaluate_many(args: argparse.Namespace) -> int:
 
 
 def _cmd_assess(args: argparse.Namespace) -> int:
-    from .district import district_report
-    from .management import load_management
-    from .portfolio import load_portfolio
-
     portfolio = load_portfolio(args.portfolio, snapshots_csv=args.snapshots)
     management = None if args.management == "none" else load_management(args.management)
     readings = _readings(args.reading)
@@ -141,11 +146,6 @@ def _cmd_assess(args: argparse.Namespace) -> int:
 
 
 def _cmd_rulesets(args: argparse.Namespace) -> int:
-    from .management import load_management
-    from .policyfile import shipped_files
-    from .readiness import load_criteria
-    from .targets import load_targets
-
     loaders: dict[str, Callable[[Path], Any]] = {
         "reward": load_ruleset, "targets": load_targets, "management": load_management, "criteria": load_criteria,
     }
@@ -157,15 +157,11 @@ def _cmd_rulesets(args: argparse.Namespace) -> int:
 
 
 def _cmd_compile(args: argparse.Namespace) -> int:
-    from .durable import compile_ruleset
-
     print(compile_ruleset(load_ruleset(args.ruleset)).to_json())
     return EXIT_OK
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    from .check import check_paths
-
     results = check_paths(args.paths, lock=args.lock)
     if not results:
         raise IncubatorRulesError("no YAML or JSON files found", field="PATH")
@@ -193,9 +189,6 @@ def _located(problem: IncubatorRulesError, path: str) -> str:
 
 
 def _cmd_test(args: argparse.Namespace) -> int:
-    from .cases import format_result, load_cases, run_case
-    from .check import expand
-
     files = expand(args.paths)
     if not files:
         raise IncubatorRulesError("no case files found", field="PATH")
@@ -223,9 +216,6 @@ def _cmd_test(args: argparse.Namespace) -> int:
 
 
 def _cmd_diff(args: argparse.Namespace) -> int:
-    from .carrier import parse_date
-    from .diff import diff_rulesets, format_diff, portfolio_carriers
-
     old, new = load_ruleset(args.old), load_ruleset(args.new)
     as_of = None
     if args.as_of is not None:
@@ -241,9 +231,6 @@ def _cmd_diff(args: argparse.Namespace) -> int:
 
 def _cmd_lock(args: argparse.Namespace) -> int:
 
-    from .check import display_path, release_identity
-    from .versions import LOCK_NAME, record_release
-
     for target in args.rulesets:
         rid, version, sha256, path = release_identity(target)
         lock = args.lock or path.parent / LOCK_NAME
@@ -255,9 +242,6 @@ def _cmd_lock(args: argparse.Namespace) -> int:
 
 
 def _cmd_synthetic(args: argparse.Namespace) -> int:
-    from .batch import save_carriers
-    from .synthetic import generate_portfolio
-
     if args.carriers < 1:
         raise IncubatorRulesError(f"expected at least one carrier, got {args.carriers}", field="carriers")
     carriers = generate_portfolio(args.carriers, args.seed, prefix=args.prefix)
@@ -275,8 +259,6 @@ def _cmd_synthetic(args: argparse.Namespace) -> int:
 
 
 def _comparison(args: argparse.Namespace) -> "Comparison":
-    from .scenario import Scenario, compare, load_scenarios
-
     scenarios = load_scenarios(args.scenarios) if args.scenarios else []
     if not scenarios or args.with_base:
         scenarios = [Scenario("base")] + scenarios
@@ -284,8 +266,6 @@ def _comparison(args: argparse.Namespace) -> "Comparison":
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
-    import json
-
     result = _comparison(args)
     if args.format == "json":
         data = {
@@ -435,8 +415,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"incubator-rules: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except BrokenPipeError:  # output piped into `head` or a closed pager: stop quietly
-        import os
-
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
 

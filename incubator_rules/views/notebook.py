@@ -7,13 +7,14 @@ import importlib
 import textwrap
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
-from .errors import IncubatorRulesError
+from ..errors import IncubatorRulesError
+from ..whatif.budget import FIELDS
 
 if TYPE_CHECKING:
-    from .batch import Evaluations
-    from .budget import Budget
-    from .decision import Decision, Evaluation
-    from .scenario import Comparison, Scenario
+    from ..engines.batch import Evaluations
+    from ..whatif.budget import Budget
+    from ..model.decision import Decision, Evaluation
+    from ..whatif.scenario import Comparison, Scenario
 
 EXTRA = "notebook"
 ROWS_SHOWN = 20
@@ -197,8 +198,6 @@ def budget_frame(b: "Budget") -> Any:
 
 def budget_pivot(b: "Budget", rows: str, columns: str) -> Any:
     """Amounts with ``rows`` down and ``columns`` across, with totals."""
-    from .budget import FIELDS
-
     pd = _pandas("Budget.pivot()")
     for name in (rows, columns):
         if name not in FIELDS:
@@ -245,8 +244,6 @@ def comparison_by_frame(c: "Comparison", field: str) -> Any:
 
 def budget_chart(budgets: Sequence["Budget"], by: str = "rule", ax: Any = None, title: str | None = None) -> Any:
     """Bars of the amount payable per year: one bar per budget, stacked by ``by`` (``scenario``: not stacked)."""
-    from .budget import FIELDS
-
     if by != "scenario" and (by not in FIELDS or by == "year"):
         allowed = ", ".join(["scenario"] + [f for f in FIELDS if f != "year"])
         raise IncubatorRulesError(f"cannot stack by {by!r}; expected one of: {allowed}", field="by")

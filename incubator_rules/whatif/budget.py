@@ -4,20 +4,16 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 import attrs
 
-from .decision import Evaluation
-from .errors import IncubatorRulesError
+from ..errors import IncubatorRulesError
+from ..model.decision import Evaluation
+from ..model.display import renderer
 
 if TYPE_CHECKING:
-    from concurrent.futures import Executor
-
-    from .carrier import Carrier
-    from .ruleset import Ruleset
-    from .scenario import Scenario
+    from ..model.carrier import Carrier
 
 # The fields a budget line can be grouped by.
 FIELDS = ("year", "rule", "area", "kind", "level", "status")
@@ -163,49 +159,18 @@ class Budget:
 
     def to_frame(self) -> Any:
         """A pandas DataFrame of the budget lines (needs the ``notebook`` extra)."""
-        from .notebook import budget_frame
-
-        return budget_frame(self)
+        return renderer("budget_frame")(self)
 
     def pivot(self, rows: str = "year", columns: str = "rule") -> Any:
         """A pandas table of amounts, ``rows`` by ``columns``, with totals (needs the ``notebook`` extra)."""
-        from .notebook import budget_pivot
-
-        return budget_pivot(self, rows, columns)
+        return renderer("budget_pivot")(self, rows, columns)
 
     def chart(self, by: str = "rule", ax: Any = None, title: str | None = None) -> Any:
         """A matplotlib bar chart of the amount payable per year, stacked by ``by`` (needs the ``notebook`` extra)."""
-        from .notebook import budget_chart
-
-        return budget_chart([self], by=by, ax=ax, title=title)
+        return renderer("budget_chart")([self], by=by, ax=ax, title=title)
 
     def _repr_html_(self) -> str:
-        from .notebook import budget_html
-
-        return budget_html(self)
-
-
-def budget(
-    portfolio: Any,
-    scenario: "Scenario | None" = None,
-    *,
-    ruleset: "Ruleset | str | Path | None" = None,
-    as_of: datetime.date | str | None = None,
-    executor: "Executor | None" = None,
-    progress: bool | None = None,
-    workers: int | None = None,
-) -> Budget:
-    """The budget of a portfolio (carriers, a portfolio file, or an object with ``carriers``) under one scenario.
-
-    Without a scenario, the ruleset's defaults apply. With an executor the
-    evaluations run there and only budget lines come back; ``workers=N``
-    runs a process pool for this call (see ``evaluate_many``).
-    """
-    from .scenario import Scenario, run_scenarios
-
-    chosen = scenario if scenario is not None else Scenario("base")
-    _, budgets, _ = run_scenarios(portfolio, (chosen,), ruleset, as_of, executor, progress, None, workers, per_carrier=False)
-    return budgets[0]
+        return renderer("budget_html")(self)
 
 
 def carriers_areas(carriers: Iterable["Carrier"]) -> dict[str, str | None]:

@@ -18,13 +18,14 @@ import attrs
 import yaml
 from dateutil.relativedelta import relativedelta
 
-from .batch import (
-    _chunks,
-    _gc_paused,
-    _RulesetJob,
+from ..documents import Document, Source, read_document, to_plain
+from ..engines.batch import (
+    RulesetJob,
     check_chunk_size,
     check_workers,
     cut,
+    gc_paused,
+    in_chunks,
     load_carriers,
     local_pool,
     pack_carrier,
@@ -33,13 +34,14 @@ from .batch import (
     shared_input,
     unpack_carrier,
 )
+from ..engines.evaluation import evaluate_prepared, prepare
+from ..engines.progress import Progress
+from ..errors import IncubatorRulesError, ScenarioError
+from ..files.ruleset import ruleset_from_dict
+from ..model.carrier import Carrier, parse_date
+from ..model.display import renderer
+from ..model.ruleset import Ruleset
 from .budget import Budget, Tally
-from .carrier import Carrier, parse_date
-from .documents import Document, Source, read_document, to_plain
-from .errors import IncubatorRulesError, ScenarioError
-from .evaluation import evaluate_prepared, prepare
-from .progress import Progress
-from .ruleset import Ruleset, ruleset_from_dict
 
 ACTIONS = ("add", "remove", "shift")
 
@@ -342,9 +344,7 @@ class Scenario:
         return _dump({"scenarios": [self.to_dict()]})
 
     def _repr_html_(self) -> str:
-        from .notebook import scenario_html
-
-        return scenario_html(self)
+        return renderer("scenario_html")(self)
 
 
 def _slug(name: str) -> str:
@@ -469,32 +469,22 @@ class Comparison:
 
     def to_frame(self) -> Any:
         """A pandas DataFrame, one row per carrier: its total under each scenario and the differences."""
-        from .notebook import comparison_frame
-
-        return comparison_frame(self)
+        return renderer("comparison_frame")(self)
 
     def totals_frame(self) -> Any:
         """A pandas DataFrame of ``totals()``, one row per scenario."""
-        from .notebook import comparison_totals_frame
-
-        return comparison_totals_frame(self)
+        return renderer("comparison_totals_frame")(self)
 
     def by_frame(self, field: str = "year") -> Any:
         """A pandas DataFrame of amounts by ``field`` (rows) and scenario (columns)."""
-        from .notebook import comparison_by_frame
-
-        return comparison_by_frame(self, field)
+        return renderer("comparison_by_frame")(self, field)
 
     def chart(self, by: str = "scenario", ax: Any = None, title: str | None = None) -> Any:
         """Bars of the amount payable per year, one per scenario, stacked by ``by`` (``scenario``: unstacked)."""
-        from .notebook import budget_chart
-
-        return budget_chart(list(self.budgets), by=by, ax=ax, title=title)
+        return renderer("budget_chart")(list(self.budgets), by=by, ax=ax, title=title)
 
     def _repr_html_(self) -> str:
-        from .notebook import comparison_html
-
-        return comparison_html(self)
+        return renderer("comparison_html")(self)
 
 
 def _carriers_of(portfolio: Any) -> list[Carrier]:
@@ -610,7 +600,7 @@ def run_scenarios(
         bar.update(len(chunk) * len(plans))
 
     def shipped(pool: Executor) -> None:
-        jobs = [_RulesetJob.of(p.ruleset, p.as_of, p.readings) for p in plans]
+        jobs = [RulesetJob.of(p.ruleset, p.as_of, p.readings) for p in plans]
 
         def args(chunk: list[Carrier]) -> tuple[Any, ...]:
             changed = [{c.id: pack_carrier(e[c.id]) for c in chunk if c.id in e} for e in edited]
@@ -623,11 +613,11 @@ def run_scenarios(
         if executor is not None:
             shipped(executor)
         elif workers is None or workers == 1:
-            for chunk in _chunks(carriers, chunk_size or 500):
-                with _gc_paused():
+            for chunk in in_chunks(carriers, chunk_size or 500):
+                with gc_paused():
                     gather(chunk, [_compare_one(c, plans, edited, tallies) for c in chunk], [])  # tallied as they go
         else:
-            with _gc_paused(), local_pool(workers, (carriers, plans, edited)) as (pool, token):
+            with gc_paused(), local_pool(workers, (carriers, plans, edited)) as (pool, token):
                 if token is None:
                     shipped(pool)
                 else:
@@ -658,7 +648,7 @@ def _compare_one(
 
 
 def _compare_chunk(
-    jobs: list[_RulesetJob], packed: list[tuple[Any, ...]], changed: list[dict[str, tuple[Any, ...]]]
+    jobs: list[RulesetJob], packed: list[tuple[Any, ...]], changed: list[dict[str, tuple[Any, ...]]]
 ) -> tuple[list[tuple[tuple[int, ...], tuple[int, ...]]], list[dict[Any, list[int]]]]:
     """Worker side of ``compare``: per-carrier totals and budget lines for a chunk, under every scenario."""
     plans = [_Plan(str(i), job.loaded(), job.as_of, job.readings) for i, job in enumerate(jobs)]
@@ -670,7 +660,7 @@ def _compare_all(
     carriers: Iterable[Carrier], plans: Sequence[_Plan], edited: Sequence[Mapping[str, Carrier]]
 ) -> tuple[list[tuple[tuple[int, ...], tuple[int, ...]]], list[dict[Any, list[int]]]]:
     tallies = [Tally() for _ in plans]
-    with _gc_paused():
+    with gc_paused():
         totals = [_compare_one(c, plans, edited, tallies) for c in carriers]
     return totals, [dict(t.lines) for t in tallies]
 
@@ -681,3 +671,24 @@ def _compare_shared(
     """Worker side of ``compare(workers=N)``: carriers ``start:stop`` of the shared input, under every scenario."""
     carriers, plans, edited = shared_input(token)
     return _compare_all(carriers[start:stop], plans, edited)
+
+
+def budget(
+    portfolio: Any,
+    scenario: "Scenario | None" = None,
+    *,
+    ruleset: "Ruleset | str | Path | None" = None,
+    as_of: datetime.date | str | None = None,
+    executor: "Executor | None" = None,
+    progress: bool | None = None,
+    workers: int | None = None,
+) -> Budget:
+    """The budget of a portfolio (carriers, a portfolio file, or an object with ``carriers``) under one scenario.
+
+    Without a scenario, the ruleset's defaults apply. With an executor the
+    evaluations run there and only budget lines come back; ``workers=N``
+    runs a process pool for this call (see ``evaluate_many``).
+    """
+    chosen = scenario if scenario is not None else Scenario("base")
+    _, budgets, _ = run_scenarios(portfolio, (chosen,), ruleset, as_of, executor, progress, None, workers, per_carrier=False)
+    return budgets[0]
