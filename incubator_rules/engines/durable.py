@@ -4,7 +4,7 @@ The compiler turns each deciding rule of a ruleset into durable-rules rules
 that match event facts by type (a literal test) and join them with the
 ruleset's column facts by carrier kind (an equality join, or ``$not`` of it).
 Actions record which events each rule matched; the shared deciders of
-``rules.DECIDERS`` then decide in Python, as in the native engine. Only the
+``kinds.DECIDERS`` then decide in Python, as in the native engine. Only the
 rule shapes and the host configuration that docs/engines.md lists as safe are
 used.
 """
@@ -23,7 +23,7 @@ from typing import Any, Callable, Mapping, Sequence
 import attrs
 
 from ..errors import EngineError
-from ..kinds.rules import DECIDERS, MATCHES, Context
+from ..kinds import DECIDERS, MATCHES, Context
 from ..model.carrier import Event
 from ..model.decision import Decision
 from ..model.ruleset import Ruleset

@@ -13,8 +13,9 @@ import attrs
 
 from ..documents import Document, Source, canonical_json, parse_yaml, read_document
 from ..errors import RulesetError, describe
-from ..kinds.rules import KINDS, PLACEHOLDERS
+from ..kinds import KINDS, RULE_PLACEHOLDERS
 from ..model.carrier import CarrierKind, Grade, Level, parse_date, parse_enum, whole_yuan
+from ..model.durations import UNITS
 from ..model.ruleset import Clause, DatedValue, PlanPeriod, Reading, Rule, Ruleset, SourceDocument, Table
 from .types import RULESETS_DIR, document_type, wrong_type
 
@@ -252,6 +253,23 @@ class _ProblemReader:
                 self.problem((key,), "required field is missing")
             return None
         return self.mapping(value, (key,))
+
+    def duration(self, value: Any, path: Path_, units: tuple[str, ...], noun: str) -> dict[str, int] | None:
+        """A calendar period such as ``{years: 1}`` or ``{months: 6}``: whole numbers up to 1,000, longer than zero."""
+        value = self.mapping(value, path, units)
+        if value is None:
+            return None
+        ok = True
+        for k, v in value.items():
+            if k in units and (isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= 1000):
+                self.problem(path + (k,), f"expected a whole number from 0 to 1000, got {describe(v)}")
+                ok = False
+        if not ok:
+            return None
+        if not any(v for k, v in value.items() if k in units):
+            self.problem(path, f"a {noun} must be longer than zero")
+            return None
+        return {k: v for k, v in value.items() if k in units}
 
     # --- the ruleset, section by section ----------------------------------
 
@@ -528,15 +546,14 @@ class _ProblemReader:
                 continue
             params = {name: self.param(raw, name, check, p, table_ids) for name, check in spec.params.items()}
             roles = self.roles(raw, p, spec, kind_name, rid, readings, reading_ids)
-            explanations = self.explanations(raw, spec.codes, p, PLACEHOLDERS)
+            explanations = self.explanations(raw, spec.codes, p, RULE_PLACEHOLDERS)
             out.append((i, Rule(rid, kind_name, title[0], title[1], cl or (), params, roles, explanations)))  # type: ignore[arg-type]
         by_id = {r.id: r for _, r in out}
         for i, rule in out:
-            for name in ("condition", "applies_to"):
+            for name, want in KINDS[rule.kind].references.items():
                 target = rule.params.get(name)
                 if target is None:
                     continue
-                want = KINDS[rule.kind].params[name]
                 if target not in by_id or by_id[target].kind != want:
                     self.problem(("rules", i, name), f"expected the id of a {want} rule, got {describe(target)}")
         return tuple(r for _, r in out)
@@ -589,17 +606,7 @@ class _ProblemReader:
                 self.problem(pp, f"unknown table {value!r}")
             return value
         if check == "duration":
-            value = self.mapping(value, pp, ("years", "months", "days"))
-            if value is None:
-                return None
-            ok = True
-            for k, v in value.items():
-                if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= 1000:
-                    self.problem(pp + (k,), f"expected a whole number from 0 to 1000, got {describe(v)}")
-                    ok = False
-            if ok and not any(value.values()):
-                self.problem(pp, "a duration must be longer than zero")
-            return {k: v for k, v in value.items() if k in ("years", "months", "days")}
+            return self.duration(value, pp, UNITS, "duration")
         if check == "grades":
             if not isinstance(value, list) or not value:
                 self.problem(pp, f"expected a non-empty list of grades, got {describe(value)}")

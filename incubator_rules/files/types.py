@@ -10,14 +10,15 @@ from ..documents import Document, Source, parse_json, parse_yaml, read_document,
 from ..errors import RulesetError, describe
 
 
-def _rulesets_dir() -> Path:
-    """Inside an installed wheel the rulesets sit in the package; in a checkout, beside it."""
+def _shipped_dir(name: str) -> Path:
+    """Inside an installed wheel the shipped files sit in the package; in a checkout, beside it."""
     package = Path(__file__).parent.parent
-    inside = package / "rulesets"
-    return inside if inside.is_dir() else package.parent / "rulesets"
+    inside = package / name
+    return inside if inside.is_dir() else package.parent / name
 
 
-RULESETS_DIR = _rulesets_dir()
+RULESETS_DIR = _shipped_dir("rulesets")
+SCHEMAS_DIR = _shipped_dir("schemas")
 
 # The policy file types, by the ``type:`` they declare (reward when none), with what they are called.
 POLICY_FILE_TYPES: dict[str, str] = {
