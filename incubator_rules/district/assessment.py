@@ -536,8 +536,8 @@ def consistency_checks(ruleset: TargetRuleset) -> tuple[ConsistencyCheck, ...]:
 def quantity(value: Decimal | Number, unit: str | None) -> str:
     """A value in a target unit, for people: ``7.5万 m2 (75,000 m2)``, ``1,200``, ``200 people``."""
     if unit == "wan_m2":
-        return f"{_decimal_text(Decimal(value))}万 m2 ({_fmt(_num(Decimal(value) * 10_000))} m2)"
-    number = _fmt(_num(Decimal(value)))
+        return f"{_decimal_text(Decimal(value))}万 m2 ({format_number(_num(Decimal(value) * 10_000))} m2)"
+    number = format_number(_num(Decimal(value)))
     return {"m2": f"{number} m2", "people": f"{number} people"}.get(unit or "", number)
 
 
@@ -555,7 +555,8 @@ def _decimal_text(value: Decimal) -> str:
     return format(value.normalize(), "f") if value != 0 else "0"
 
 
-def _fmt(value: Number | None) -> str:
+def format_number(value: Number | None) -> str:
+    """A number with thousands separators, as written (no exponent); empty for None."""
     if value is None:
         return ""
     if isinstance(value, int):

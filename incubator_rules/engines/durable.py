@@ -14,7 +14,6 @@ from __future__ import annotations
 import copy
 import hashlib
 import importlib
-import importlib.metadata
 import json
 import threading
 from types import ModuleType
@@ -187,9 +186,11 @@ def load_durable() -> ModuleType:
             f"on Python 3.13 build it with: {BUILD_313}",
             field="engine",
         ) from None
+    from importlib import metadata  # only once durable-rules is loaded: it costs the package's import 20 ms
+
     try:
-        version = importlib.metadata.version("durable-rules")
-    except importlib.metadata.PackageNotFoundError:
+        version = metadata.version("durable-rules")
+    except metadata.PackageNotFoundError:
         version = "unknown"
     if version != DURABLE_VERSION:
         raise EngineError(

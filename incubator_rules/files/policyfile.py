@@ -29,7 +29,7 @@ from ..model.ruleset import (
     citation_of,
     resolve_readings,
 )
-from .ruleset import _ProblemReader, content_sha256, first_problem
+from .ruleset import ProblemReader, content_sha256, first_problem
 from .types import document_type, resolve_path, wrong_type
 
 @attrs.frozen
@@ -151,7 +151,7 @@ class PolicyFile(Generic[_R]):
 
 
 @attrs.frozen
-class PolicyReader(_ProblemReader):
+class PolicyReader(ProblemReader):
     """Reads the header every policy file shares, and checks its body readers share.
 
     It collects: each problem is recorded and reading goes on where it safely

@@ -90,7 +90,7 @@ def validate_ruleset(doc: Document) -> tuple[Ruleset | None, tuple[RulesetError,
 
     Returns the ruleset (None when anything is wrong) and the problems, in file order.
     """
-    reader = _ProblemReader(doc.source, collect=True)
+    reader = ProblemReader(doc.source, collect=True)
     try:
         ruleset = reader.ruleset(doc.data)
     except RulesetError as exc:  # a policy file of another type
@@ -134,8 +134,8 @@ def _missing(ids: Collection[Any] | None, item: Any) -> bool:
 
 
 @attrs.frozen
-class _ProblemReader:
-    """Reads a ruleset document.
+class ProblemReader:
+    """Reads a reward ruleset document; the base of every policy file's reader (``policyfile.PolicyReader``).
 
     With ``collect``, each problem is recorded and reading goes on where it
     safely can (a reader then returns None for what it could not read);
