@@ -185,9 +185,9 @@ class PolicyReader(ProblemReader):
         title = self.bilingual(data, "title", ())
         jurisdiction = self.bilingual(data, "jurisdiction", ()) if data.get("jurisdiction") is not None else (None, None)
         raw_docs = self.section(data, "documents")
-        documents = self.sources(raw_docs or {})
+        documents = self.documents(raw_docs or {}, marks=True)
         raw_clauses = self.section(data, "clauses")
-        clauses = self.passages(raw_clauses or {}, None if raw_docs is None else set(raw_docs))
+        clauses = self.clauses(raw_clauses or {}, None if raw_docs is None else set(raw_docs), marks=True)
         self.known["clauses"] = None if raw_clauses is None else set(raw_clauses)
         period = None
         if needs_period or data.get("plan_period") is not None:
@@ -203,43 +203,6 @@ class PolicyReader(ProblemReader):
     def finish(self, header: Header, doc: Document) -> Header:
         """The header with the hash of the file's content, once the whole file has read cleanly."""
         return attrs.evolve(header, sha256=content_sha256(doc.data))
-
-    def sources(self, data: Mapping[Any, Any]) -> dict[str, SourceDocument]:
-        out = {}
-        for key, raw in data.items():
-            p = ("documents", key)
-            raw = self.mapping(raw, p, ("title_zh", "title_en", "issuer", "number", "issued", "file", "url", "reprint"))
-            if raw is None:
-                continue
-            reprint = self.text(raw, "reprint", p, False)
-            if reprint not in (None, "secondary"):
-                self.problem(p + ("reprint",), f"expected 'secondary' (or no reprint field), got {describe(reprint)}")
-            out[key] = SourceDocument(
-                id=key, title_zh=self.text(raw, "title_zh", p), title_en=self.text(raw, "title_en", p),  # type: ignore[arg-type]
-                issuer=self.text(raw, "issuer", p, False), number=self.text(raw, "number", p, False),
-                issued=self.date(raw, "issued", p, False), file=self.text(raw, "file", p, False),
-                url=self.text(raw, "url", p, False), reprint=reprint,
-            )
-        return out
-
-    def passages(self, data: Mapping[Any, Any], doc_ids: Collection[Any] | None) -> dict[str, Clause]:
-        out = {}
-        for key, raw in data.items():
-            p = ("clauses", key)
-            raw = self.mapping(raw, p, ("document", "section", "text", "paraphrase"))
-            if raw is None:
-                continue
-            before = self.count()
-            doc = self.text(raw, "document", p)
-            if doc is not None and doc_ids is not None and doc not in doc_ids:
-                self.problem(p + ("document",), f"unknown document {describe(doc)}")
-            paraphrase = raw.get("paraphrase", False)
-            if not isinstance(paraphrase, bool):
-                self.problem(p + ("paraphrase",), f"expected true or false, got {describe(paraphrase)}")
-            section, text = self.text(raw, "section", p), self.text(raw, "text", p)
-            if self.count() == before:
-                out[key] = Clause(key, doc, section, text, paraphrase)  # type: ignore[arg-type]
-        return out
 
     def ref(self, raw: Mapping[Any, Any], key: str, p: Path_, kind: str, required: bool = True) -> str | None:
         """An id that must be declared in section ``kind`` (checked only when that section was readable)."""

@@ -317,33 +317,46 @@ class ProblemReader:
             path=self.source.file, data=data,
         )
 
-    def documents(self, data: Mapping[Any, Any]) -> dict[str, SourceDocument]:
+    def documents(self, data: Mapping[Any, Any], marks: bool = False) -> dict[str, SourceDocument]:
+        """The documents clauses cite; with ``marks``, one may say it was read only in a secondary ``reprint``."""
+        keys = ("title_zh", "title_en", "issuer", "number", "issued", "file", "url") + (("reprint",) if marks else ())
         out = {}
         for key, raw in data.items():
             p = ("documents", key)
-            raw = self.mapping(raw, p, ("title_zh", "title_en", "issuer", "number", "issued", "file", "url"))
+            raw = self.mapping(raw, p, keys)
             if raw is None:
                 continue
-            self.text(raw, "url", p, False)
+            reprint = self.text(raw, "reprint", p, False) if marks else None
+            if reprint not in (None, "secondary"):
+                self.problem(p + ("reprint",), f"expected 'secondary' (or no reprint field), got {describe(reprint)}")
             out[key] = SourceDocument(
                 id=key, title_zh=self.text(raw, "title_zh", p), title_en=self.text(raw, "title_en", p),  # type: ignore[arg-type]
                 issuer=self.text(raw, "issuer", p, False), number=self.text(raw, "number", p, False),
                 issued=self.date(raw, "issued", p, False), file=self.text(raw, "file", p, False),
+                url=self.text(raw, "url", p, False), reprint=reprint,
             )
         return out
 
-    def clauses(self, data: Mapping[Any, Any], doc_ids: Collection[Any] | None) -> dict[str, Clause]:
+    def clauses(self, data: Mapping[Any, Any], doc_ids: Collection[Any] | None, marks: bool = False) -> dict[str, Clause]:
+        """The citable clauses (each read cleanly); with ``marks``, one may say it is a ``paraphrase``."""
+        keys = ("document", "section", "text") + (("paraphrase",) if marks else ())
         out = {}
         for key, raw in data.items():
             p = ("clauses", key)
-            raw = self.mapping(raw, p, ("document", "section", "text"))
+            raw = self.mapping(raw, p, keys)
             if raw is None:
                 continue
+            before = len(self.problems)
             doc = self.text(raw, "document", p)
             if doc is not None and _missing(doc_ids, doc):
                 known = ", ".join(str(d) for d in sorted(doc_ids or (), key=str)) or "none"
-                self.problem(p + ("document",), f"unknown document {doc!r}; documents: {known}")
-            out[key] = Clause(key, doc, self.text(raw, "section", p), self.text(raw, "text", p))  # type: ignore[arg-type]
+                self.problem(p + ("document",), f"unknown document {describe(doc)}; documents: {known}")
+            paraphrase = raw.get("paraphrase", False) if marks else False
+            if not isinstance(paraphrase, bool):
+                self.problem(p + ("paraphrase",), f"expected true or false, got {describe(paraphrase)}")
+            section, text = self.text(raw, "section", p), self.text(raw, "text", p)
+            if len(self.problems) == before:
+                out[key] = Clause(key, doc, section, text, paraphrase)  # type: ignore[arg-type]
         return out
 
     def period(self, data: Mapping[Any, Any], clause_ids: Collection[Any] | None) -> PlanPeriod | None:
