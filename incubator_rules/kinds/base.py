@@ -19,7 +19,6 @@ import attrs
 
 from ..model.carrier import Carrier, CarrierKind, Event, EventType, Level, iso_date
 from ..model.decision import AWARDED, NOT_AWARDED, PENDING, Condition, Decision
-from ..model.durations import period
 from ..model.labels import GRADE_ZH, KIND_EN, KIND_ZH, LEVEL_ZH
 from ..model.ruleset import Citation, DatedValue, Rule, Ruleset, Table
 
@@ -160,24 +159,6 @@ class Context:
         return found
 
 
-def _adder(rule: Rule) -> Callable[[datetime.date], datetime.date]:
-    """``date + duration`` (dateutil's calendar arithmetic), remembered per date."""
-    length = period(rule.params["duration"])
-    sums: dict[datetime.date, datetime.date] = {}
-
-    def add(day: datetime.date) -> datetime.date:
-        found = sums.get(day)
-        if found is None:
-            try:
-                found = day + length
-            except (OverflowError, ValueError):
-                found = datetime.date.max  # ends past the calendar: never complete
-            sums[day] = found
-        return found
-
-    return add
-
-
 def _act(event: Event, zh: bool) -> str:
     if event.type is FILED:
         return "备案" if zh else "filing"
@@ -308,7 +289,6 @@ class RulePrep:
         self.explain = {code: _Explainer(zh, en) for code, (zh, en) in rule.explanations.items()}
         self.cites: dict[tuple[str, ...], tuple[Citation, ...]] = {}
         self.columns: dict[CarrierKind, str | None] = {kind: ruleset.column_for(kind) for kind in CarrierKind}
-        self._add: Callable[[datetime.date], datetime.date] | None = None
         self.memo: dict[str, Any] = {}
 
     def citations(self, ctx: Context, clauses: Sequence[str]) -> tuple[Citation, ...]:
@@ -324,12 +304,6 @@ class RulePrep:
         if found is None:
             found = self.memo[name] = build(self)
         return found
-
-    def add(self, day: datetime.date) -> datetime.date:
-        """For an operating-duration rule: ``day`` plus the duration (dateutil's calendar arithmetic)."""
-        if self._add is None:
-            self._add = _adder(self.rule)
-        return self._add(day)
 
 
 _RECENT: tuple["weakref.ref[Ruleset]", dict[str, tuple[Rule, RulePrep]]] | None = None

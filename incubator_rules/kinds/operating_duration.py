@@ -9,12 +9,14 @@ restore normal operation, is the event types' registry (``EVENT_TYPES``).
 from __future__ import annotations
 
 import datetime
+from typing import Callable
 
 import attrs
 
 from ..model.carrier import EVENT_TYPES, RECTIFYING_STATE, EventType
+from ..model.durations import period
 from ..model.ruleset import Rule
-from .base import Context, RuleKind, prep_of
+from .base import Context, RuleKind, RulePrep, prep_of
 
 __all__ = ["KIND", "Outcome", "operating_duration", "stretch_start"]
 
@@ -56,6 +58,24 @@ _SUSPENSION_OR_DELISTING = frozenset(t for t, effect in _EFFECTS[False].items() 
 _STARTING = frozenset(t for t, spec in EVENT_TYPES.items() if spec.starts)
 
 
+def _adder(prep: RulePrep) -> Callable[[datetime.date], datetime.date]:
+    """``date + duration`` (dateutil's calendar arithmetic), remembered per date."""
+    length = period(prep.rule.params["duration"])
+    sums: dict[datetime.date, datetime.date] = {}
+
+    def add(day: datetime.date) -> datetime.date:
+        found = sums.get(day)
+        if found is None:
+            try:
+                found = day + length
+            except (OverflowError, ValueError):
+                found = datetime.date.max  # ends past the calendar: never complete
+            sums[day] = found
+        return found
+
+    return add
+
+
 def _interrupting(rule: Rule, ctx: Context) -> frozenset[EventType]:
     if ctx.reading(rule, "interruptions") == "no_suspension_or_delisting":
         return _SUSPENSION_OR_DELISTING
@@ -85,7 +105,7 @@ def operating_duration(rule: Rule, ctx: Context, start: int, not_before: datetim
     The count starts at event ``start``; an interruption restarts it when it
     ends, a delisting ends it; it is met no earlier than ``not_before``.
     """
-    add = prep_of(ctx.ruleset, rule).add
+    add = prep_of(ctx.ruleset, rule).derived("add", _adder)
     counted = _interrupting(rule, ctx)
     effects = _EFFECTS[RECTIFICATION_ORDERED in counted]
     states = [False, False, False]  # OPERATION_STATES
