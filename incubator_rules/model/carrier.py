@@ -85,12 +85,15 @@ class EventSpec:
     ``fields`` names the optional event fields the type requires (``r``) or
     allows (``o``); ``operation`` is its effect on one of the
     ``OPERATION_STATES`` (the state, and whether the carrier is now in it),
-    or None; ``starts`` is true when normal operation can begin with it.
+    or None; ``starts`` is true when normal operation can begin with it;
+    ``unmatched``, for a type that ends a state, is the error when the
+    history never entered that state (``{date}`` is the event's date).
     """
 
     fields: Mapping[str, str] = attrs.field(factory=dict)
     operation: tuple[int, bool] | None = None
     starts: bool = False
+    unmatched: str | None = None
 
 
 # The states that take a carrier out of normal operation.
@@ -106,8 +109,13 @@ EVENT_TYPES: dict[EventType, EventSpec] = {
     EventType.EVALUATED: EventSpec({"level": "r", "year": "r", "grade": "r"}),
     EventType.SUSPENDED: EventSpec(operation=(SUSPENDED_STATE, True)),
     EventType.RECTIFICATION_ORDERED: EventSpec(operation=(RECTIFYING_STATE, True)),
-    EventType.RESUMED: EventSpec(operation=(SUSPENDED_STATE, False), starts=True),
-    EventType.RECTIFICATION_COMPLETED: EventSpec(operation=(RECTIFYING_STATE, False), starts=True),
+    EventType.RESUMED: EventSpec(
+        operation=(SUSPENDED_STATE, False), starts=True, unmatched="resumption on {date} with no suspension before it",
+    ),
+    EventType.RECTIFICATION_COMPLETED: EventSpec(
+        operation=(RECTIFYING_STATE, False), starts=True,
+        unmatched="rectification completed on {date} with none ordered before it",
+    ),
     EventType.DELISTED: EventSpec(operation=(DELISTED_STATE, True)),
 }
 _COMMON_FIELDS = ("id", "type", "date", "document", "note")
@@ -408,22 +416,15 @@ class _CarrierReader:
             if event.id in seen:
                 raise self.fail(path + ("id",), f"duplicate event id {event.id!r} (also at {_name(seen[event.id])})")
             seen[event.id] = path
-        suspended = rectifying = False
+        states = [False] * len(OPERATION_STATES)
         for event, path in sorted(events, key=lambda ep: ep[0].sort_key):
-            if event.type is EventType.SUSPENDED:
-                suspended = True
-            elif event.type is EventType.RESUMED:
-                if not suspended:
-                    raise self.fail(path + ("type",), f"resumption on {event.date} with no suspension before it")
-                suspended = False
-            elif event.type is EventType.RECTIFICATION_ORDERED:
-                rectifying = True
-            elif event.type is EventType.RECTIFICATION_COMPLETED:
-                if not rectifying:
-                    raise self.fail(
-                        path + ("type",), f"rectification completed on {event.date} with none ordered before it"
-                    )
-                rectifying = False
+            spec = EVENT_TYPES[event.type]
+            if spec.operation is None:
+                continue
+            state, entered = spec.operation
+            if not entered and not states[state] and spec.unmatched is not None:
+                raise self.fail(path + ("type",), spec.unmatched.format(date=event.date))
+            states[state] = entered
 
 
 def _name(path: tuple[Any, ...]) -> str:
