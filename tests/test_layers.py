@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 
 import incubator_rules as ir
+from incubator_rules.errors import IncubatorRulesError
+from incubator_rules.model import display
 
 PACKAGE = Path(ir.__file__).parent
 NAME = "incubator_rules"
@@ -199,3 +201,10 @@ def test_importing_the_package_loads_the_core_only():
     assert f"{NAME}.views.cli" not in loaded
     assert out[1] == "False"  # the pytest plugin is not loaded with the package
     assert out[2] == "True"  # a tool's name loads the tools on first use
+
+
+def test_data_classes_find_their_views_through_the_hook():
+    ev = ir.evaluate(ir.load_carrier("examples/q6-maker-space.yaml"), as_of="2026-12-31")
+    assert ev._repr_html_().startswith("<")  # registered by incubator_rules.views when the package loads
+    with pytest.raises(IncubatorRulesError, match="no view 'no_such_view'"):
+        display.renderer("no_such_view")
