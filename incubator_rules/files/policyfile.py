@@ -177,27 +177,13 @@ class PolicyReader(ProblemReader):
         if found != kind:
             raise wrong_type(found, kind, self.source)
         data = self.mapping(doc.data, (), _HEADER_KEYS + body_keys) or {}
-        self.text(data, "$schema", (), False)
-        rid = self.text(data, "id", ())
-        version = self.get(data, "version", ())
-        if version is not None and (not isinstance(version, str) or not version.strip()):
-            self.problem(("version",), f"expected the version as a quoted string such as \"1.0.0\", got {describe(version)}")
-        title = self.bilingual(data, "title", ())
-        jurisdiction = self.bilingual(data, "jurisdiction", ()) if data.get("jurisdiction") is not None else (None, None)
-        raw_docs = self.section(data, "documents")
-        documents = self.documents(raw_docs or {}, marks=True)
-        raw_clauses = self.section(data, "clauses")
-        clauses = self.clauses(raw_clauses or {}, None if raw_docs is None else set(raw_docs), marks=True)
-        self.known["clauses"] = None if raw_clauses is None else set(raw_clauses)
-        period = None
-        if needs_period or data.get("plan_period") is not None:
-            period = self.period(data, self.known["clauses"])
-        raw_readings = self.section(data, "readings", required=False)
-        readings = self.readings(raw_readings or {}, self.known["clauses"])
+        head = self.header_fields(data, marks=True, jurisdiction=False, period=needs_period)
+        self.known["clauses"] = head.clause_ids
+        raw_readings = head.raw_readings
         self.known["readings"] = None if data.get("readings") is not None and raw_readings is None else set(raw_readings or {})
         return Header(
-            kind, rid, version, title[0], title[1], jurisdiction[0], jurisdiction[1],  # type: ignore[arg-type]
-            documents, clauses, readings, period, "", self.source.file,
+            kind, head.id, head.version, head.title[0], head.title[1], head.jurisdiction[0], head.jurisdiction[1],  # type: ignore[arg-type]
+            head.documents, head.clauses, head.readings, head.period, "", self.source.file,
         )
 
     def finish(self, header: Header, doc: Document) -> Header:

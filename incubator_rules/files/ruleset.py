@@ -134,6 +134,22 @@ def _missing(ids: Collection[Any] | None, item: Any) -> bool:
 
 
 @attrs.frozen
+class HeaderFields:
+    """The header of a policy file as read, with what the rest of the file is checked against."""
+
+    id: str | None
+    version: Any
+    title: tuple[str | None, str | None]
+    jurisdiction: tuple[str | None, str | None]
+    documents: dict[str, SourceDocument]
+    clauses: dict[str, Clause]
+    clause_ids: set[Any] | None  # None when the clauses section itself is unreadable
+    period: PlanPeriod | None
+    raw_readings: Mapping[Any, Any] | None
+    readings: dict[str, Reading]
+
+
+@attrs.frozen
 class ProblemReader:
     """Reads a reward ruleset document; the base of every policy file's reader (``policyfile.PolicyReader``).
 
@@ -281,41 +297,48 @@ class ProblemReader:
         data = self.mapping(data, (), _TOP_KEYS + ("$schema",))
         if data is None:
             return None
-        self.text(data, "$schema", (), required=False)
-        rid = self.text(data, "id", ())
-        version = self.get(data, "version", ())
-        if version is not None and (not isinstance(version, str) or not version.strip()):
-            self.problem(("version",), f"expected the version as a quoted string such as \"1.0.0\", got {describe(version)}")
-        title = self.bilingual(data, "title", ())
-        jurisdiction = self.bilingual(data, "jurisdiction", ())
-        raw_docs = self.section(data, "documents")
-        documents = self.documents(raw_docs or {})
-        doc_ids = None if raw_docs is None else set(raw_docs)
-        raw_clauses = self.section(data, "clauses")
-        clauses = self.clauses(raw_clauses or {}, doc_ids)
-        clause_ids = None if raw_clauses is None else set(raw_clauses)
-        period = self.period(data, clause_ids)
+        head = self.header_fields(data, marks=False, jurisdiction=True, period=True)
+        clause_ids, period, readings = head.clause_ids, head.period, head.readings
         raw_columns = self.section(data, "columns")
         columns = self.columns(raw_columns or {})
         column_ids = None if raw_columns is None else set(raw_columns)
         raw_tables = self.section(data, "tables")
         tables = self.tables(raw_tables or {}, column_ids, clause_ids, period)
         table_ids = None if raw_tables is None else set(raw_tables)
-        raw_readings = self.section(data, "readings", required=False)
-        readings = self.readings(raw_readings or {}, clause_ids)
-        reading_ids = None if data.get("readings") is not None and raw_readings is None else set(readings)
+        reading_ids = None if data.get("readings") is not None and head.raw_readings is None else set(readings)
         rules = self.rules(data.get("rules"), clause_ids, table_ids, readings, reading_ids)
         self.tables_cover_levels(tables, rules, period)
         if self.problems:
             return None
         digest = content_sha256(data)
         return Ruleset(
-            id=rid, version=version, title_zh=title[0], title_en=title[1],  # type: ignore[arg-type]
-            jurisdiction_zh=jurisdiction[0], jurisdiction_en=jurisdiction[1],  # type: ignore[arg-type]
-            documents=documents, plan_period=period, clauses=clauses, columns=columns,  # type: ignore[arg-type]
+            id=head.id, version=head.version, title_zh=head.title[0], title_en=head.title[1],  # type: ignore[arg-type]
+            jurisdiction_zh=head.jurisdiction[0], jurisdiction_en=head.jurisdiction[1],  # type: ignore[arg-type]
+            documents=head.documents, plan_period=period, clauses=head.clauses, columns=columns,  # type: ignore[arg-type]
             tables=tables, readings=readings, rules=rules, sha256=digest,
             path=self.source.file, data=data,
         )
+
+    def header_fields(self, data: Mapping[Any, Any], *, marks: bool, jurisdiction: bool, period: bool) -> HeaderFields:
+        """The header every policy file declares, reward rulesets included: identity, documents, clauses,
+        plan period and readings. ``marks`` allows reprint and paraphrase marks; ``jurisdiction`` and
+        ``period`` make those sections required (else they are read when present)."""
+        self.text(data, "$schema", (), required=False)
+        rid = self.text(data, "id", ())
+        version = self.get(data, "version", ())
+        if version is not None and (not isinstance(version, str) or not version.strip()):
+            self.problem(("version",), f"expected the version as a quoted string such as \"1.0.0\", got {describe(version)}")
+        title = self.bilingual(data, "title", ())
+        where = self.bilingual(data, "jurisdiction", ()) if jurisdiction or data.get("jurisdiction") is not None else (None, None)
+        raw_docs = self.section(data, "documents")
+        documents = self.documents(raw_docs or {}, marks)
+        raw_clauses = self.section(data, "clauses")
+        clauses = self.clauses(raw_clauses or {}, None if raw_docs is None else set(raw_docs), marks)
+        clause_ids = None if raw_clauses is None else set(raw_clauses)
+        plan = self.period(data, clause_ids) if period or data.get("plan_period") is not None else None
+        raw_readings = self.section(data, "readings", required=False)
+        readings = self.readings(raw_readings or {}, clause_ids)
+        return HeaderFields(rid, version, title, where, documents, clauses, clause_ids, plan, raw_readings, readings)
 
     def documents(self, data: Mapping[Any, Any], marks: bool = False) -> dict[str, SourceDocument]:
         """The documents clauses cite; with ``marks``, one may say it was read only in a secondary ``reprint``."""
