@@ -33,7 +33,7 @@ def with_event(**event):
 
 @pytest.mark.parametrize("data, field, message", [
     (base(kind="bakery"), "kind", "unknown CarrierKind 'bakery'"),
-    (with_event(level="provincial"), "events[0].level", "unknown Level 'provincial'"),
+    (with_event(level="regional"), "events[0].level", "unknown Level 'regional'"),
     (with_event(type="evaluated", year=2023, level="municipal", grade="superb", date="2024-03-01"),
      "events[0].grade", "unknown Grade 'superb'"),
     (with_event(type="celebrated"), "events[0].type", "unknown EventType 'celebrated'"),
@@ -94,8 +94,8 @@ def test_missing_file_is_a_document_error(tmp_path):
 
 
 @pytest.mark.parametrize("old, new, field, message", [
-    ("{national: 1000000, municipal: 500000, district: 200000}", "{national: 1000000, municipal: 500000}",
-     "tables.construction_subsidy.columns.incubator.values", "missing amount for level 'district'"),
+    ("{national: 1000000, municipal: 500000, district: 200000}", "{national: 1000000, municipal: 500000, regional: 1}",
+     "tables.construction_subsidy.columns.incubator.values.regional", "unknown Level 'regional'"),
     ("{national: 1000000, municipal: 500000, district: 200000}", "{national: 1000000.5, municipal: 500000, district: 200000}",
      "tables.construction_subsidy.columns.incubator.values.national", "whole number of yuan"),
     ("      count_from: year_counted_from", "      count_from: year_counted_from_typo",

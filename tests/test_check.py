@@ -48,7 +48,6 @@ def test_every_problem_is_reported_in_file_order():
     found = problems(text)
     assert [(field, message.split(";")[0].split(":")[0]) for _, field, message in found] == [
         ("clauses.q2-maker-space-levels.document", "unknown document 'nowhere'"),
-        ("tables.construction_subsidy.columns.incubator.values", "missing amount for level 'district'"),
         ("tables.construction_subsidy.columns.incubator.values.national", "an amount must be a whole number of yuan, got 1000000.5"),
         ("readings.year_counted_from.default", "default 'first_sunrise' is not one of the alternatives"),
         ("rules[3].kind", "unknown rule kind 'evaluation_brilliance'"),
@@ -80,9 +79,9 @@ def test_one_mistake_gives_one_problem_not_a_cascade():
     ("values: {national: 500000, municipal: 200000, district: 100000}",
      "values: {national: 500000, municipal: 200000, county: 100000}",
      "tables.construction_subsidy.columns.maker_space.values.county", "unknown Level 'county'",
-     ["tables.construction_subsidy.columns.maker_space.values"]),  # ... so district has no amount
-    (INCUBATOR_VALUES, "values: {national: 1000000, municipal: 500000}",
-     "tables.construction_subsidy.columns.incubator.values", "missing amount for level 'district'", []),
+     []),  # a level a table leaves out has no amount (the rule refuses it, level_not_covered)
+    (INCUBATOR_VALUES, "values: {}",
+     "tables.construction_subsidy.columns.incubator.values", "give an amount for at least one level", []),
     ("      accreditation_date: From the accreditation", "      filing_date: From the accreditation",
      "readings.year_counted_from.default", "default 'accreditation_date' is not one of the alternatives",
      ["readings.year_counted_from.alternatives.filing_date"]),  # ... which the rule cannot apply
@@ -334,7 +333,7 @@ def test_targets_files_report_every_problem_and_the_loader_the_first(tmp_path):
         tmp_path, "targets",
         ("    metrics: [floor_area_m2]\n", "    metrics: [floor_area]\n"),
         ("    required: 300\n", "    required: 0\n    colour: red\n"),
-        ("    level: municipal\n", "    level: provincial\n"),
+        ("    level: municipal\n", "    level: regional\n"),
         ("      - [2, 乙街道, 2.5]\n", "      - [2, 乙街道, 3.5]\n"),
     )
     result = check_file(path)
@@ -343,7 +342,7 @@ def test_targets_files_report_every_problem_and_the_loader_the_first(tmp_path):
         (line_of(text, "[floor_area]"), "targets[0].metrics[0]", "unknown metric 'floor_area'"),
         (line_of(text, "required: 0"), "targets[2].required", "a target must require more than zero"),
         (line_of(text, "colour: red"), "targets[2].colour", "unknown field"),
-        (line_of(text, "level: provincial"), "targets[3].level", "unknown Level 'provincial'"),
+        (line_of(text, "level: regional"), "targets[3].level", "unknown Level 'regional'"),
         (line_of(text, "[2, 乙街道, 3.5]"), "area_tables[0].rows[1]", "the row '2 乙街道 3.5' is not in the text of clause 'table'"),
     ]
     with pytest.raises(RulesetError) as err:

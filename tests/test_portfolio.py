@@ -107,7 +107,7 @@ def test_two_snapshots_of_one_carrier_on_one_date_are_refused(tmp_path):
 
 
 def test_a_carrier_error_inside_a_portfolio_names_the_carrier_and_the_line(tmp_path):
-    body = BASE.replace("level: municipal", "level: provincial").replace("snapshots_csv: snaps.csv\n", "")
+    body = BASE.replace("level: municipal", "level: regional").replace("snapshots_csv: snaps.csv\n", "")
     path = _portfolio_file(tmp_path, body)
     with pytest.raises(PortfolioError) as err:
         load_portfolio(path)

@@ -158,10 +158,13 @@ def test_the_targets_loader_refuses_a_reward_ruleset():
 
 
 def test_shipped_rulesets_still_lists_only_reward_rulesets():
-    assert ["wanzhou-2023"] == [p.stem for p in ir.shipped_rulesets()]
+    assert ["wanzhou-2023", "wuhan-jiangan-2020", "wuhan-wuchang-2020", "xian-municipal-maker-space"] == [p.stem for p in ir.shipped_rulesets()]
     kinds = {p.stem: kind for kind, p in shipped_files()}
     assert {
         "wanzhou-2023": "reward",
+        "wuhan-jiangan-2020": "reward",
+        "wuhan-wuchang-2020": "reward",
+        "xian-municipal-maker-space": "reward",
         "wanzhou-2023-targets": "targets",
         "jiangbei-2022-targets": "targets",
         "chongqing-dynamic-management": "management",

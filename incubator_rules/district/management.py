@@ -21,6 +21,7 @@ import attrs
 from ..documents import Document
 from ..errors import IncubatorRulesError, RulesetError, describe
 from ..files.policyfile import HasHeader, Header, PolicyFile, PolicyReader
+from ..files.types import DEFAULTS
 from ..kinds import render
 from ..model.carrier import Carrier, CarrierKind, Event, EventType, Grade, Level, as_of_date
 from ..model.decision import Decision, Evaluation, ManagementDecision
@@ -28,7 +29,7 @@ from ..model.durations import UNITS, after
 from ..model.labels import GRADE_ZH, KIND_EN, KIND_ZH, LEVEL_ZH
 from ..model.portfolio import standing
 
-DEFAULT_MANAGEMENT = "chongqing-dynamic-management"
+DEFAULT_MANAGEMENT: str = DEFAULTS["management"]
 
 RECTIFICATION = "rectification"
 CANCELLATION = "cancellation"
@@ -51,7 +52,7 @@ MANAGEMENT_PLACEHOLDERS = frozenset(
     }
 )
 READINGS: dict[str, frozenset[str]] = {
-    "district_level": frozenset({"follow_chongqing_rule", "not_covered"}),
+    "district_level": frozenset({"follow_municipal_rule", "not_covered"}),
     "bar_from": frozenset({"delisting", "cancellation_due"}),
 }
 

@@ -20,7 +20,7 @@ from ..files.targets import UNITS, TargetRuleset, load_targets
 from ..model.decision import ManagementDecision
 from ..model.portfolio import METRICS, Portfolio
 from .assessment import Assessment, TargetResult, assess, format_number, percent
-from .management import ManagementRules, load_management, manage
+from .management import DEFAULT_MANAGEMENT, ManagementRules, load_management, manage
 from .readiness import (
     MISSED,
     NOT_READY,
@@ -106,7 +106,7 @@ def district_report(
     targets: TargetRuleset | str | Path,
     as_of: datetime.date | str | None = None,
     readings: Mapping[str, str] | None = None,
-    management: ManagementRules | str | Path | None = "chongqing-dynamic-management",
+    management: ManagementRules | str | Path | None = DEFAULT_MANAGEMENT,
     management_readings: Mapping[str, str] | None = None,
     criteria: CriteriaSet | str | Path | None = "upgrade-criteria",
 ) -> DistrictReport:

@@ -22,7 +22,7 @@ from typing import Any, Callable, Mapping, Sequence
 import attrs
 
 from ..errors import EngineError
-from ..kinds import DECIDERS, MATCHES, Context
+from ..kinds import DECIDERS, MATCHES, Context, scope_types
 from ..model.carrier import Event
 from ..model.decision import Decision
 from ..model.ruleset import Ruleset
@@ -98,7 +98,7 @@ def compile_ruleset(ruleset: Ruleset) -> CompiledRuleset:
         if rule.kind not in DECIDERS:
             continue
         deciding.append(index)
-        for etype in sorted(t.value for t in MATCHES[rule.kind]):
+        for etype in sorted(t.value for t in (scope_types(rule) or MATCHES[rule.kind])):
             event = {"event": {"$and": [{"f": EVENT}, {"t": etype}]}}
             join = {"$and": [{"f": COLUMN}, {"kind": {"event": "kind"}}]}
             name = f"{index:02d}-{_slug(rule.id)}/{etype}"
@@ -348,7 +348,7 @@ class DurableEngine:
             rule = ctx.ruleset.rules[index]
             column = None if found is None else compiled.columns[found]
             expected = ctx.ruleset.column_for(event.kind or ctx.carrier.kind)
-            if n in positions[index] or column != expected or event.type not in MATCHES[rule.kind]:
+            if n in positions[index] or column != expected or event.type not in (scope_types(rule) or MATCHES[rule.kind]):
                 raise EngineError(
                     f"durable-rules matched event {event.id} for rule {rule.id} wrongly "
                     f"(column {column!r}, expected {expected!r})",

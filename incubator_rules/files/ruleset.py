@@ -13,13 +13,28 @@ import attrs
 
 from ..documents import Document, Source, canonical_json, parse_yaml, read_document
 from ..errors import RulesetError, describe
-from ..kinds import KINDS, RULE_PLACEHOLDERS
+from ..kinds import KINDS, RULE_PLACEHOLDERS, default_explanation
 from ..model.carrier import CarrierKind, Grade, Level, parse_date, parse_enum, whole_yuan
+from ..model.labels import LEVEL_ZH
 from ..model.durations import UNITS
 from ..model.ruleset import Clause, DatedValue, PlanPeriod, Reading, Rule, Ruleset, SourceDocument, Table
-from .types import RULESETS_DIR, document_type, wrong_type
+from .types import DEFAULTS, RULESETS_DIR, document_type, wrong_type
 
-DEFAULT_RULESET = "wanzhou-2023"
+DEFAULT_RULESET: str = DEFAULTS["ruleset"]
+
+# The parameter checks this reader knows; a kind may give its own check (a callable) instead.
+_PARAM_CHECKS = frozenset({"table", "duration", "grades", "rule"})
+
+
+@attrs.frozen
+class ParamContext:
+    """What a rule kind's own parameter check may consult: the ids declared elsewhere in the file."""
+
+    table_ids: set[Any] | None
+    clause_ids: set[Any] | None
+    readings: Mapping[str, Reading]
+    reading_ids: set[Any] | None
+    levels: Mapping[Level, Any]
 
 
 def shipped_rulesets() -> list[Path]:
@@ -121,7 +136,7 @@ def first_problem(problems: tuple[RulesetError, ...]) -> RulesetError:
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 _TOP_KEYS = (
     "type", "id", "version", "title", "jurisdiction", "documents", "plan_period", "clauses",
-    "columns", "tables", "readings", "rules",
+    "levels", "columns", "tables", "readings", "rules", "out_of_scope",
 )
 Path_ = tuple[Any, ...]
 
@@ -270,8 +285,11 @@ class ProblemReader:
             return None
         return self.mapping(value, (key,))
 
-    def duration(self, value: Any, path: Path_, units: tuple[str, ...], noun: str) -> dict[str, int] | None:
-        """A calendar period such as ``{years: 1}`` or ``{months: 6}``: whole numbers up to 1,000, longer than zero."""
+    def duration(
+        self, value: Any, path: Path_, units: tuple[str, ...], noun: str, zero: bool = False,
+    ) -> dict[str, int] | None:
+        """A calendar period such as ``{years: 1}`` or ``{months: 6}``: whole numbers up to 1,000, longer than zero
+        unless ``zero`` allows ``{days: 0}`` (no wait)."""
         value = self.mapping(value, path, units)
         if value is None:
             return None
@@ -282,7 +300,7 @@ class ProblemReader:
                 ok = False
         if not ok:
             return None
-        if not any(v for k, v in value.items() if k in units):
+        if not any(v for k, v in value.items() if k in units) and not (zero and value):
             self.problem(path, f"a {noun} must be longer than zero")
             return None
         return {k: v for k, v in value.items() if k in units}
@@ -297,16 +315,18 @@ class ProblemReader:
         data = self.mapping(data, (), _TOP_KEYS + ("$schema",))
         if data is None:
             return None
-        head = self.header_fields(data, marks=False, jurisdiction=True, period=True)
+        head = self.header_fields(data, marks=True, jurisdiction=True, period=True)
         clause_ids, period, readings = head.clause_ids, head.period, head.readings
+        levels = self.levels(data.get("levels"))
         raw_columns = self.section(data, "columns")
         columns = self.columns(raw_columns or {})
         column_ids = None if raw_columns is None else set(raw_columns)
         raw_tables = self.section(data, "tables")
-        tables = self.tables(raw_tables or {}, column_ids, clause_ids, period)
+        tables = self.tables(raw_tables or {}, column_ids, clause_ids, period, levels)
         table_ids = None if raw_tables is None else set(raw_tables)
         reading_ids = None if data.get("readings") is not None and head.raw_readings is None else set(readings)
-        rules = self.rules(data.get("rules"), clause_ids, table_ids, readings, reading_ids)
+        rules = self.rules(data.get("rules"), clause_ids, table_ids, readings, reading_ids, levels)
+        out_of_scope = self.out_of_scope(data.get("out_of_scope"), clause_ids, rules)
         self.tables_cover_levels(tables, rules, period)
         if self.problems:
             return None
@@ -316,8 +336,55 @@ class ProblemReader:
             jurisdiction_zh=head.jurisdiction[0], jurisdiction_en=head.jurisdiction[1],  # type: ignore[arg-type]
             documents=head.documents, plan_period=period, clauses=head.clauses, columns=columns,  # type: ignore[arg-type]
             tables=tables, readings=readings, rules=rules, sha256=digest,
-            path=self.source.file, data=data,
+            path=self.source.file, data=data, levels=levels, out_of_scope=out_of_scope,
         )
+
+    def out_of_scope(self, raw: Any, clause_ids: set[Any] | None, rules: tuple[Rule, ...]) -> dict[str, str]:
+        """Clauses deliberately not encoded, each with the reason (a discretionary amount, a portfolio-wide quota...)."""
+        if raw is None:
+            return {}
+        p = ("out_of_scope",)
+        raw = self.mapping(raw, p)
+        if raw is None:
+            return {}
+        cited = {c for rule in rules for c in rule.clauses}
+        out = {}
+        for clause, reason in raw.items():
+            if _missing(clause_ids, clause):
+                self.problem(p + (clause,), f"unknown clause {clause!r}")
+            elif clause in cited:
+                self.problem(p + (clause,), f"clause {clause!r} is cited by a rule, so it is not out of scope")
+            if not isinstance(reason, str) or not reason.strip():
+                self.problem(p + (clause,), "give the reason the clause is not encoded, in a sentence")
+                continue
+            out[str(clause)] = reason
+        return out
+
+    def levels(self, raw: Any) -> dict[Level, tuple[str, str]]:
+        """The levels the ruleset pays at, lowest first, with their Chinese and English names.
+
+        Without a ``levels`` section every level the library knows is allowed, named as in ``model.labels``.
+        """
+        if raw is None:
+            return {level: (LEVEL_ZH[level], level.value) for level in Level}
+        p = ("levels",)
+        raw = self.mapping(raw, p)
+        if raw is None:
+            return {}
+        out: dict[Level, tuple[str, str]] = {}
+        for key, names in raw.items():
+            level = self.enum(Level, key, p + (key,))
+            zh, en = (None, None)
+            names = self.mapping(names, p + (key,), ("zh", "en"))
+            if names is not None:
+                zh, en = self.text(names, "zh", p + (key,)), self.text(names, "en", p + (key,))
+            if level is not None:
+                if out and level.rank < max(lv.rank for lv in out):
+                    self.problem(p + (key,), "list the levels lowest first (district, municipal, provincial, national)")
+                out[level] = (zh or LEVEL_ZH[level], en or level.value)
+        if not out and not self.problems:
+            self.problem(p, "declare at least one level")
+        return out
 
     def header_fields(self, data: Mapping[Any, Any], *, marks: bool, jurisdiction: bool, period: bool) -> HeaderFields:
         """The header every policy file declares, reward rulesets included: identity, documents, clauses,
@@ -421,7 +488,8 @@ class ProblemReader:
         return out
 
     def tables(
-        self, data: Mapping[Any, Any], column_ids: set[Any] | None, clause_ids: set[Any] | None, period: PlanPeriod | None
+        self, data: Mapping[Any, Any], column_ids: set[Any] | None, clause_ids: set[Any] | None, period: PlanPeriod | None,
+        levels: Mapping[Level, Any],
     ) -> dict[str, Table]:
         out = {}
         for key, raw in data.items():
@@ -454,12 +522,12 @@ class ProblemReader:
                     vp = cp + ("values", lvl)
                     level = self.enum(Level, lvl, vp)
                     dated = self.dated_values(vraw, vp, clause, clause_ids, period)
-                    if level is not None:
+                    if level is not None and level not in levels:
+                        self.problem(vp, f"level {level.value!r} is not among the ruleset's levels: {', '.join(lv.value for lv in levels)}")
+                    elif level is not None:
                         values[level] = dated
-                if raw_values is not None:
-                    for level in Level:
-                        if level not in values and level.value not in raw_values:
-                            self.problem(cp + ("values",), f"missing amount for level {level.value!r}")
+                if raw_values is not None and not raw_values:
+                    self.problem(cp + ("values",), "give an amount for at least one level")
                 cols[col] = values
             out[key] = Table(key, label[0], label[1], cols)  # type: ignore[arg-type]
         return out
@@ -550,7 +618,7 @@ class ProblemReader:
 
     def rules(
         self, data: Any, clause_ids: set[Any] | None, table_ids: set[Any] | None,
-        readings: Mapping[str, Reading], reading_ids: set[Any] | None,
+        readings: Mapping[str, Reading], reading_ids: set[Any] | None, levels: Mapping[Level, Any] | None = None,
     ) -> tuple[Rule, ...]:
         if not isinstance(data, list) or not data:
             self.problem(("rules",), f"expected a non-empty list of rules, got {describe(data)}")
@@ -580,10 +648,15 @@ class ProblemReader:
             cl = self.id_list(self.get(raw, "clauses", p), p + ("clauses",), clause_ids, "clause") if raw.get("clauses") is not None else self.get(raw, "clauses", p)
             if spec is None:
                 continue
-            params = {name: self.param(raw, name, check, p, table_ids) for name, check in spec.params.items()}
-            roles = self.roles(raw, p, spec, kind_name, rid, readings, reading_ids)
-            explanations = self.explanations(raw, spec.codes, p, RULE_PLACEHOLDERS)
-            out.append((i, Rule(rid, kind_name, title[0], title[1], cl or (), params, roles, explanations)))  # type: ignore[arg-type]
+            params = {name: self.param(raw, name, check, p, table_ids) for name, check in spec.params.items()
+                      if check in _PARAM_CHECKS}
+            context = ParamContext(table_ids, clause_ids, readings, reading_ids, levels or {})
+            for name, check in spec.params.items():
+                if check not in _PARAM_CHECKS:
+                    params[name] = check(self, raw.get(name), p + (name,), context) if callable(check) else None
+            roles, fixed = self.roles(raw, p, spec, kind_name, rid, readings, reading_ids)
+            explanations = self.explanations(raw, spec.codes, p, RULE_PLACEHOLDERS | spec.placeholders, title)
+            out.append((i, Rule(rid, kind_name, title[0], title[1], cl or (), params, roles, explanations, fixed)))  # type: ignore[arg-type]
         by_id = {r.id: r for _, r in out}
         for i, rule in out:
             for name, want in KINDS[rule.kind].references.items():
@@ -597,16 +670,21 @@ class ProblemReader:
     def roles(
         self, raw: Mapping[Any, Any], p: Path_, spec: Any, kind_name: str | None, rid: str | None,
         readings: Mapping[str, Reading], reading_ids: set[Any] | None,
-    ) -> dict[str, str]:
+    ) -> tuple[dict[str, str], dict[str, str]]:
+        """The readings a rule's roles are bound to, and the kind's default value for each role left unbound."""
         roles = raw.get("readings") or {}
         roles = self.mapping(roles, p + ("readings",))
         if roles is None:
-            return {}
+            return {}, {}
         out = {}
+        fixed = {}
         for role, allowed in spec.roles.items():
             rp = p + ("readings", role)
             if role not in roles:
-                self.problem(p + ("readings",), f"rule kind {kind_name} needs a reading for {role!r}")
+                if role in spec.defaults:
+                    fixed[role] = spec.defaults[role]
+                else:
+                    self.problem(p + ("readings",), f"rule kind {kind_name} needs a reading for {role!r}")
                 continue
             name = roles[role]
             if not isinstance(name, str):
@@ -627,7 +705,7 @@ class ProblemReader:
             if role not in spec.roles:
                 known = ", ".join(spec.roles) or "none"
                 self.problem(p + ("readings", role), f"rule kind {kind_name} has no reading role {role!r}; roles: {known}")
-        return out
+        return out, fixed
 
     def param(self, raw: Mapping[Any, Any], name: str, check: str, p: Path_, table_ids: set[Any] | None) -> Any:
         value = self.get(raw, name, p)
@@ -642,7 +720,7 @@ class ProblemReader:
                 self.problem(pp, f"unknown table {value!r}")
             return value
         if check == "duration":
-            return self.duration(value, pp, UNITS, "duration")
+            return self.duration(value, pp, UNITS, "duration", zero=True)
         if check == "grades":
             if not isinstance(value, list) or not value:
                 self.problem(pp, f"expected a non-empty list of grades, got {describe(value)}")
@@ -655,21 +733,23 @@ class ProblemReader:
         return value
 
     def explanations(
-        self, raw: Mapping[Any, Any], codes: tuple[str, ...], p: Path_, allowed: frozenset[str]
+        self, raw: Mapping[Any, Any], codes: tuple[str, ...], p: Path_, allowed: frozenset[str],
+        title: tuple[str | None, str | None] = (None, None),
     ) -> Mapping[str, tuple[str | None, str | None]]:
+        """Each outcome's explanation: as written in the file, else the default built from the rule's title and outcome."""
         if not codes:
             if raw.get("explanations") is not None:
                 self.problem(p + ("explanations",), "this rule kind has no outcomes to explain")
             return {}
-        data = self.get(raw, "explanations", p)
-        data = None if data is None else self.mapping(data, p + ("explanations",), codes)
+        data = raw.get("explanations") or {}
+        data = self.mapping(data, p + ("explanations",), codes)
         if data is None:
             return {}
         out = {}
         for code in codes:
             cp = p + ("explanations", code)
             if code not in data:
-                self.problem(p + ("explanations",), f"missing explanation for outcome {code!r}")
+                out[code] = default_explanation(code, title[0] or "", title[1] or "")
                 continue
             zh, en = self.bilingual(data, code, p + ("explanations",))
             for lang, template in (("zh", zh), ("en", en)):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import tomllib
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -21,6 +22,10 @@ def _shipped_dir(name: str) -> Path:
 
 RULESETS_DIR = _shipped_dir("rulesets")
 SCHEMAS_DIR = _shipped_dir("schemas")
+
+# What the library uses when a caller names no file (``rulesets/defaults.toml``): the default ruleset and
+# management rules and the synthetic district. The code names no jurisdiction; this data file does.
+DEFAULTS: Mapping[str, Any] = tomllib.loads((RULESETS_DIR / "defaults.toml").read_text(encoding="utf-8"))
 
 @attrs.frozen
 class FileType:

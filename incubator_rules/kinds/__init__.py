@@ -9,8 +9,19 @@ from __future__ import annotations
 from typing import Mapping
 
 from ..model.carrier import EventType
-from . import accreditation_subsidy, evaluation_excellence, operating_duration, upgrade_differential
-from .base import RULE_PLACEHOLDERS, Context, Decider, RuleKind, Template, format_yuan, render
+from . import (
+    accreditation_subsidy,
+    clawback,
+    count_award,
+    evaluation_excellence,
+    event_award,
+    operating_duration,
+    periodic_subsidy,
+    top_up,
+    upgrade_differential,
+)
+from .generic import scope_types
+from .base import RULE_PLACEHOLDERS, Context, Decider, RuleKind, Template, default_explanation, format_yuan, render
 
 __all__ = [
     "DECIDERS",
@@ -21,8 +32,10 @@ __all__ = [
     "Decider",
     "RuleKind",
     "Template",
+    "default_explanation",
     "format_yuan",
     "render",
+    "scope_types",
 ]
 
 # The registry: every rule kind, in the order they are listed to users.
@@ -33,6 +46,11 @@ KINDS: Mapping[str, RuleKind] = {
         accreditation_subsidy.KIND,
         upgrade_differential.KIND,
         evaluation_excellence.KIND,
+        event_award.KIND,
+        count_award.KIND,
+        periodic_subsidy.KIND,
+        top_up.KIND,
+        clawback.KIND,
     )
 }
 

@@ -74,7 +74,7 @@ def accreditation_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) 
             decisions.append(refusal(prep, ctx, "kind_not_covered", event, kind, rule.clauses))
             continue
         if not level_covered(ctx, rule, column, event.level):
-            decisions.append(refusal(prep, ctx, "level_not_covered", event, kind, rule.clauses + ruleset.readings[rule.readings["district_maker_space"]].clauses))
+            decisions.append(refusal(prep, ctx, "level_not_covered", event, kind, rule.clauses + (ruleset.readings[rule.readings["district_maker_space"]].clauses if "district_maker_space" in rule.readings else ())))
             continue
         value = table.value(column, event.level, event.date)
         if not window_start <= event.date <= period.end:
@@ -174,6 +174,7 @@ KIND = RuleKind(
         "awarded", "pending", "outside_window", "kind_not_covered", "level_not_covered",
         "delisted_before_year", "interrupted",
     ),
+    defaults={"window": "plan_period", "upgrade_condition": "again", "district_maker_space": "pay_q6_row"},
     matches=frozenset({ACCREDITED, FILED}),
     decider=accreditation_decisions,
 )

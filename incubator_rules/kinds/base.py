@@ -20,7 +20,7 @@ import attrs
 from ..model.carrier import Carrier, CarrierKind, Event, EventType, Level, iso_date
 from ..model.decision import AWARDED, NOT_AWARDED, PENDING, Condition, Decision
 from ..model.labels import GRADE_ZH, KIND_EN, KIND_ZH, LEVEL_ZH
-from ..model.ruleset import Citation, DatedValue, Rule, Ruleset, Table
+from ..model.ruleset import Citation, DatedValue, ReadingBound, Rule, Ruleset, Table
 
 __all__ = [
     "GIVEN",
@@ -31,6 +31,7 @@ __all__ = [
     "RulePrep",
     "Template",
     "clause_of",
+    "default_explanation",
     "format_yuan",
     "level_covered",
     "make_decision",
@@ -70,6 +71,10 @@ class RuleKind:
     matches: frozenset[EventType] = frozenset()
     references: Mapping[str, str] = attrs.field(factory=dict)
     decider: Decider | None = None
+    defaults: Mapping[str, str] = attrs.field(factory=dict)  # the value of a role a rule leaves unbound
+    placeholders: frozenset[str] = frozenset()  # explanation placeholders beyond RULE_PLACEHOLDERS
+    optional: frozenset[str] = frozenset()  # parameters a rule may leave out
+    schemas: Mapping[str, Mapping[str, Any]] = attrs.field(factory=dict)  # JSON Schema of each parameter a kind checks itself
 
 
 RULE_PLACEHOLDERS = frozenset(
@@ -142,8 +147,16 @@ class Context:
     readings: Mapping[str, str]
 
     def reading(self, rule: Rule, role: str) -> str:
-        """The reading value that fills ``role`` for ``rule``."""
-        return self.readings[rule.readings[role]]
+        """The reading value that fills ``role`` for ``rule`` (the kind's default when the rule binds none)."""
+        try:
+            return self.readings[rule.readings[role]]
+        except KeyError:
+            return rule.fixed[role]
+
+    def param(self, rule: Rule, name: str) -> Any:
+        """A rule parameter's value, under the readings in force when it is bound to one."""
+        value = rule.params.get(name)
+        return value.value(self.readings) if isinstance(value, ReadingBound) else value
 
     def citations(self, clause_ids: Iterable[str]) -> tuple[Citation, ...]:
         """Citations for clause ids, without repeats, in the order given."""
@@ -379,5 +392,36 @@ def level_covered(ctx: Context, rule: Rule, column: str, level: Level) -> bool:
 
 
 def clause_of(table: Table, column: str, level: Level, value: DatedValue | None) -> str:
-    """The clause a decision about this table cell cites: the value in force, else the cell's first value."""
-    return value.clause if value is not None else table.columns[column][level][0].clause
+    """The clause a decision about this table cell cites: the value in force, else the cell's first value
+    (else the column's first value, for a level the table leaves empty)."""
+    if value is not None:
+        return value.clause
+    cells = table.columns[column]
+    found = cells.get(level) or next(v for v in cells.values() if v)
+    return found[0].clause
+
+
+# Default explanations, for an outcome a ruleset does not word itself: ``{title}`` is the rule's title.
+_DEFAULT_TEXTS: dict[str, tuple[str, str]] = {
+    "awarded": ("{title}:{date}{level_zh}{act_zh},{amount}元,{payable_on}起可付", "{title}: {amount} yuan for the {level} {act} of {date}, payable on {payable_on}"),
+    "pending": ("{title}:{date}{level_zh}{act_zh},条件满足后于{payable_on}可得{amount}元", "{title}: {amount} yuan for the {level} {act} of {date}, payable on {payable_on} if the condition holds"),
+    "recovered": ("{title}:收回{amount}元", "{title}: {amount} yuan recovered"),
+}
+_DEFAULT_REFUSAL = ("{title}:{date}的事项不予支持({reason_zh})", "{title}: nothing for the event of {date} ({reason})")
+_REASONS_ZH = {
+    "outside_window": "不在期限内", "kind_not_covered": "载体类型不在支持范围", "level_not_covered": "该级别无支持标准",
+    "not_matched": "不符合条件", "condition_not_met": "条件未满足", "below_band": "未达最低档次",
+    "already_awarded": "已获支持", "nothing_to_top_up": "无差额可补", "excluded_year": "该年度不予支持",
+    "capped": "已达上限", "not_excellent": "评估未达优秀",
+}
+
+
+def default_explanation(code: str, title_zh: str, title_en: str) -> tuple[str, str]:
+    """The explanation of an outcome a ruleset leaves unworded, built from the rule's title and the outcome."""
+    zh, en = _DEFAULT_TEXTS.get(code, _DEFAULT_REFUSAL)
+    reason_en = code.replace("_", " ")
+    reason_zh = _REASONS_ZH.get(code, reason_en)
+    fill = {"title": (title_zh, title_en), "reason": (reason_en, reason_en), "reason_zh": (reason_zh, reason_zh)}
+    zh = _PLACEHOLDER.sub(lambda m: fill[m.group(1)][0] if m.group(1) in fill else m.group(0), zh)
+    en = _PLACEHOLDER.sub(lambda m: fill[m.group(1)][1] if m.group(1) in fill else m.group(0), en)
+    return zh, en

@@ -58,7 +58,7 @@ def excellence_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) -> 
             if covered is None:
                 covered = district_covered[column] = level_covered(ctx, rule, column, DISTRICT)
             if not covered:
-                out.append(refusal(prep, ctx, "level_not_covered", event, kind, rule.clauses + ruleset.readings[rule.readings["district_maker_space"]].clauses))
+                out.append(refusal(prep, ctx, "level_not_covered", event, kind, rule.clauses + (ruleset.readings[rule.readings["district_maker_space"]].clauses if "district_maker_space" in rule.readings else ())))
                 continue
         value = table.value(column, event.level, event.date)
         if not start <= event.date <= end:
@@ -76,7 +76,7 @@ def excellence_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) -> 
             key = (event.year,) if per_year else (event.year, event.level)
             already = seen.get(key, 0)
             if value.amount <= already:
-                out.append(make_decision(prep, ctx, "already_awarded", event, clauses + ruleset.readings[rule.readings["per"]].clauses,
+                out.append(make_decision(prep, ctx, "already_awarded", event, clauses + (ruleset.readings[rule.readings["per"]].clauses if "per" in rule.readings else ()),
                                  full_amount=value.amount, already_received=already))
                 continue
             seen[key] = value.amount
@@ -92,6 +92,7 @@ KIND = RuleKind(
         "per": frozenset({"per_year_and_level", "per_year"}),
         "district_maker_space": frozenset({"pay_q6_row", "no_district_level"}),
     },
+    defaults={"per": "per_year_and_level", "district_maker_space": "pay_q6_row"},
     codes=(
         "awarded", "not_excellent", "outside_window", "kind_not_covered", "level_not_covered",
         "delisted", "already_awarded",

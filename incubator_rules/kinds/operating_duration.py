@@ -31,6 +31,7 @@ KIND = RuleKind(
         "interruptions": frozenset({"no_suspension_rectification_or_delisting", "no_suspension_or_delisting"}),
     },
     codes=(),
+    defaults={"count_from": "accreditation_date", "interruptions": "no_suspension_rectification_or_delisting"},
 )
 
 

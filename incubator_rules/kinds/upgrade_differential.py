@@ -19,4 +19,5 @@ KIND = RuleKind(
         "ladders": frozenset({"separate", "shared"}),
     },
     codes=("awarded", "pending", "level_already_paid", "no_difference"),
+    defaults={"base": "all_received", "ladders": "separate"},
 )

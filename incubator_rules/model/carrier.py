@@ -17,6 +17,7 @@ import attrs
 
 from ..documents import Source, canonical_json, field_name, read_document
 from ..errors import CarrierError, IncubatorRulesError
+from .facts import CARRIER_FACTS, EVENT_FACTS, FactSpec, did_you_mean, fact_json
 
 
 class CarrierKind(str, enum.Enum):
@@ -36,11 +37,12 @@ class Level(str, enum.Enum):
 
     DISTRICT = "district"
     MUNICIPAL = "municipal"
+    PROVINCIAL = "provincial"
     NATIONAL = "national"
 
     @property
     def rank(self) -> int:
-        """0 for district, 1 for municipal, 2 for national."""
+        """The level's place, lowest first: district, municipal, provincial, national."""
         return _LEVEL_RANK[self]
 
 
@@ -61,6 +63,14 @@ class EventType(str, enum.Enum):
     FILED = "filed"
     PAYMENT_RECEIVED = "payment_received"
     EVALUATED = "evaluated"
+    TITLE_AWARDED = "title_awarded"
+    DESIGNATED = "designated"
+    FIRM_INTRODUCED = "firm_introduced"
+    FIRM_CERTIFIED = "firm_certified"
+    TENANCY = "tenancy"
+    SPENDING = "spending"
+    INVESTMENT = "investment"
+    TASK_RESULT = "task_result"
     SUSPENDED = "suspended"
     RECTIFICATION_ORDERED = "rectification_ordered"
     RESUMED = "resumed"
@@ -107,6 +117,15 @@ EVENT_TYPES: dict[EventType, EventSpec] = {
     EventType.FILED: EventSpec({"level": "r", "kind": "o"}, (DELISTED_STATE, False), starts=True),
     EventType.PAYMENT_RECEIVED: EventSpec({"level": "r", "amount": "r", "kind": "o"}),
     EventType.EVALUATED: EventSpec({"level": "r", "year": "r", "grade": "r"}),
+    # fact events: what they carry beyond these fields is declared in ``model.facts.EVENT_FACTS``
+    EventType.TITLE_AWARDED: EventSpec({"level": "o"}),
+    EventType.DESIGNATED: EventSpec({"level": "o"}),
+    EventType.FIRM_INTRODUCED: EventSpec(),
+    EventType.FIRM_CERTIFIED: EventSpec({"level": "o"}),
+    EventType.TENANCY: EventSpec(),
+    EventType.SPENDING: EventSpec({"amount": "r", "year": "o"}),
+    EventType.INVESTMENT: EventSpec({"amount": "r"}),
+    EventType.TASK_RESULT: EventSpec({"level": "o", "grade": "o"}),
     EventType.SUSPENDED: EventSpec(operation=(SUSPENDED_STATE, True)),
     EventType.RECTIFICATION_ORDERED: EventSpec(operation=(RECTIFYING_STATE, True)),
     EventType.RESUMED: EventSpec(
@@ -145,6 +164,14 @@ class Event:
     amount: int | None = None
     document: str | None = None
     note: str | None = None
+    facts: tuple[tuple[str, Any], ...] = ()
+
+    def fact(self, name: str, default: Any = None) -> Any:
+        """The value of one of the event's facts (``model.facts.EVENT_FACTS``), or ``default``."""
+        for key, value in self.facts:
+            if key == name:
+                return value
+        return default
 
     @property
     def sort_key(self) -> tuple[datetime.date, int, str]:
@@ -168,10 +195,14 @@ class Event:
             out["document"] = self.document
         if self.note is not None:
             out["note"] = self.note
+        for key, value in self.facts:
+            out[key] = fact_json(value)
         return out
 
     def canonical_json(self) -> str:
         """``canonical_json(self.to_dict())``, written out directly: it is on every evaluation's path."""
+        if self.facts:
+            return canonical_json(self.to_dict())
         day = _ISO.get(self.date) or iso_date(self.date)
         if self.amount is None and self.document is None and self.kind is None and self.note is None:
             # the two commonest shapes: an evaluation, and an event with no details
@@ -217,6 +248,14 @@ class Carrier:
     kind: CarrierKind
     events: tuple[Event, ...] = ()
     area: str | None = None
+    facts: tuple[tuple[str, Any], ...] = ()
+
+    def fact(self, name: str, default: Any = None) -> Any:
+        """The value of one of the carrier's static facts (``model.facts.CARRIER_FACTS``), or ``default``."""
+        for key, value in self.facts:
+            if key == name:
+                return value
+        return default
 
     @property
     def timeline(self) -> tuple[Event, ...]:
@@ -232,6 +271,8 @@ class Carrier:
         out: dict[str, Any] = {"id": self.id, "name": self.name, "kind": self.kind.value}
         if self.area is not None:
             out["area"] = self.area
+        if self.facts:
+            out["facts"] = {k: fact_json(v) for k, v in self.facts}
         out["events"] = [e.to_dict() for e in self.events]
         return out
 
@@ -247,6 +288,8 @@ class Carrier:
     def digest_of(self, timeline: tuple[Event, ...]) -> str:
         """``digest``, given this carrier's ``timeline`` already sorted."""
         area = "" if self.area is None else f'"area":{_quote(self.area)},'
+        if self.facts:
+            area += canonical_json({"facts": {k: fact_json(v) for k, v in self.facts}})[1:-1] + ","
         events = ",".join([e.canonical_json() for e in timeline])
         text = f'{{{area}"events":[{events}],"id":{_quote(self.id)},"kind":"{self.kind._value_}","name":{_quote(self.name)}}}'
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -307,6 +350,32 @@ def parse_enum(enum_type: type[enum.Enum], value: Any) -> Any:
         raise ValueError(f"unknown {enum_type.__name__} {value!r}; expected one of: {allowed}") from None
 
 
+def parse_fact(spec: FactSpec, value: Any) -> Any:
+    """A fact's value checked against its declared type; raises ValueError saying what was expected."""
+    kind = spec.type
+    if kind == "text":
+        if not isinstance(value, str) or not value.strip():
+            raise ValueError(f"expected a non-empty string, got {value!r}"[:120])
+        return value
+    if kind == "bool":
+        if not isinstance(value, bool):
+            raise ValueError(f"expected true or false, got {value!r}"[:120])
+        return value
+    if kind == "date":
+        return parse_date(value)
+    if kind == "yuan":
+        return whole_yuan(value)
+    if kind == "level":
+        return parse_enum(Level, value)
+    if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
+        raise ValueError(f"expected a number, got {value!r}"[:120])
+    if isinstance(value, Decimal) and not value.is_finite():
+        raise ValueError(f"expected a finite number, got {value}")
+    if not 0 <= value < 10**12:
+        raise ValueError(f"expected a number from 0 to 10^12, got {value}")
+    return value
+
+
 def whole_yuan(value: Any) -> int:
     """An exact whole number of yuan; raises ValueError for fractions, floats and non-numbers."""
     if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
@@ -359,27 +428,52 @@ class _CarrierReader:
             raise self.fail(path, str(exc)) from None
 
     def carrier(self, data: Any) -> Carrier:
-        data = self.mapping(data, (), ("id", "name", "kind", "area", "events"))
+        data = self.mapping(data, (), ("id", "name", "kind", "area", "facts", "events"))
         cid = self.text(self.required(data, "id", ()), ("id",))
         name = self.text(self.required(data, "name", ()), ("name",))
         kind = self.convert(parse_enum, self.required(data, "kind", ()), ("kind",), CarrierKind)
         area = data.get("area")
         if area is not None:
             area = self.text(area, ("area",))
+        facts: tuple[tuple[str, Any], ...] = ()
+        if data.get("facts") is not None:
+            raw_facts = data["facts"]
+            if not isinstance(raw_facts, Mapping):
+                raise self.fail(("facts",), f"expected a mapping of facts, got {type(raw_facts).__name__}")
+            facts = self.facts(raw_facts, CARRIER_FACTS, ("facts",), "carrier fact")
         raw_events = data.get("events", [])
         if not isinstance(raw_events, list):
             raise self.fail(("events",), "expected a list of events")
         fields = [self.event(raw, ("events", i)) for i, raw in enumerate(raw_events)]
         events = _assign_ids(fields)
         self.check_history(events)
-        return Carrier(id=cid, name=name, kind=kind, events=tuple(e for e, _ in events), area=area)
+        return Carrier(id=cid, name=name, kind=kind, events=tuple(e for e, _ in events), area=area, facts=facts)
+
+    def facts(
+        self, raw: Mapping[str, Any], specs: Mapping[str, FactSpec], path: tuple[Any, ...], what: str,
+    ) -> tuple[tuple[str, Any], ...]:
+        """Facts checked against their declared types, sorted by name."""
+        out = []
+        for name, value in raw.items():
+            spec = specs.get(name)
+            if spec is None:
+                known = ", ".join(sorted(specs)) or "none"
+                raise self.fail(path + (name,), f"unknown {what} {name!r}{did_you_mean(name, specs)}; known: {known}")
+            if value is None:
+                continue
+            out.append((name, self.convert(parse_fact, value, path + (name,), spec)))
+        for name, spec in specs.items():
+            if spec.required and raw.get(name) is None:
+                raise self.fail(path + (name,), "required field is missing")
+        return tuple(sorted(out))
 
     def event(self, raw: Any, path: tuple[Any, ...]) -> tuple[dict[str, Any], tuple[Any, ...]]:
         if not isinstance(raw, Mapping):
             raise self.fail(path, f"expected a mapping, got {type(raw).__name__}")
         etype = self.convert(parse_enum, self.required(raw, "type", path), path + ("type",), EventType)
         spec = EVENT_TYPES[etype].fields
-        self.mapping(raw, path, _COMMON_FIELDS + tuple(spec))
+        extra = EVENT_FACTS.get(etype._value_, {})
+        self.mapping(raw, path, _COMMON_FIELDS + tuple(spec) + tuple(extra))
         fields: dict[str, Any] = {"type": etype}
         fields["date"] = self.convert(parse_date, self.required(raw, "date", path), path + ("date",))
         for name, need in spec.items():
@@ -403,11 +497,15 @@ class _CarrierReader:
             if isinstance(year, bool) or not isinstance(year, int) or not 1900 <= year <= 9999:
                 raise self.fail(path + ("year",), f"expected a year such as 2024, got {year!r}")
             fields["year"] = year
-            if fields["date"].year <= year:
+            if etype is EventType.EVALUATED and fields["date"].year <= year:
                 raise self.fail(
                     path + ("date",),
                     f"an evaluation of {year} cannot be dated {fields['date']}, before the end of {year}",
                 )
+        if extra:
+            found = self.facts({k: raw[k] for k in extra if k in raw}, extra, path, f"{etype._value_} field")
+            if found:
+                fields["facts"] = found
         return fields, path
 
     def check_history(self, events: list[tuple[Event, tuple[Any, ...]]]) -> None:

@@ -6,7 +6,7 @@ from .carrier import CarrierKind, Grade, Level
 
 __all__ = ["GRADE_ZH", "KIND_EN", "KIND_ZH", "LEVEL_ZH"]
 
-LEVEL_ZH = {Level.NATIONAL: "国家级", Level.MUNICIPAL: "市级", Level.DISTRICT: "区级"}
+LEVEL_ZH = {Level.NATIONAL: "国家级", Level.PROVINCIAL: "省级", Level.MUNICIPAL: "市级", Level.DISTRICT: "区级"}
 KIND_ZH = {
     CarrierKind.MAKER_SPACE: "众创空间",
     CarrierKind.STAR_INNOVATION_SPACE: "星创天地",

@@ -17,6 +17,7 @@ __all__ = [
     "DatedValue",
     "PlanPeriod",
     "Reading",
+    "ReadingBound",
     "Rule",
     "Ruleset",
     "SourceDocument",
@@ -156,6 +157,24 @@ class Rule:
     params: Mapping[str, Any]
     readings: Mapping[str, str]
     explanations: Mapping[str, tuple[str, str]]
+    fixed: Mapping[str, str] = attrs.field(factory=dict)  # the kind's default value for each role no reading fills
+
+    def param_reading(self, name: str) -> str | None:
+        """The reading a parameter is bound to (``{reading: ..., values: ...}``), or None."""
+        value = self.params.get(name)
+        return value.reading if isinstance(value, ReadingBound) else None
+
+
+@attrs.frozen
+class ReadingBound:
+    """A rule parameter whose value depends on a reading: one value per alternative."""
+
+    reading: str
+    values: Mapping[str, Any]
+
+    def value(self, readings: Mapping[str, str]) -> Any:
+        """The value under the readings in force."""
+        return self.values[readings[self.reading]]
 
 
 @attrs.frozen
@@ -188,6 +207,8 @@ class Ruleset:
     sha256: str
     path: str | None = None
     data: Mapping[str, Any] = attrs.field(factory=dict, repr=False, eq=False)
+    levels: Mapping[Level, tuple[str, str]] = attrs.field(factory=dict)  # lowest first, with zh and en names
+    out_of_scope: Mapping[str, str] = attrs.field(factory=dict)  # clause id -> why it is not encoded
 
     def rule(self, rule_id: str) -> Rule:
         """The rule with this id."""
@@ -224,8 +245,9 @@ class Ruleset:
         return resolve_readings(self.readings, overrides, f"ruleset {self.id}")
 
     def reading_value(self, rule: Rule, role: str, readings: Mapping[str, str]) -> str:
-        """The value, under ``readings``, of the reading that fills ``role`` in ``rule``."""
-        return readings[rule.readings[role]]
+        """The value, under ``readings``, of the reading that fills ``role`` in ``rule`` (the kind's default if none does)."""
+        name = rule.readings.get(role)
+        return rule.fixed[role] if name is None else readings[name]
 
 
 @attrs.define

@@ -362,8 +362,9 @@ class _CaseReader:
                 totals[key] = self.amount(raw[key], path + (key,))
         return Expectation(lists.get("awards"), lists.get("pending"), lists.get("not_awarded"), **totals)
 
-    def amount(self, value: Any, path: DataPath) -> int | None:
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+    def amount(self, value: Any, path: DataPath, signed: bool = False) -> int | None:
+        """Whole yuan; a decision's amount may be negative (a recovery), a total may not."""
+        if isinstance(value, bool) or not isinstance(value, int) or (value < 0 and not signed):
             self.problem(path, f"expected a whole, non-negative number of yuan, got {describe(value)}")
             return None
         return value
@@ -382,7 +383,7 @@ class _CaseReader:
                 continue
             fp = path + (name,)
             if name == "amount":
-                fields[name] = self.amount(value, fp)
+                fields[name] = self.amount(value, fp, signed=name == "amount")
             elif name in ("payable_on", "amount_in_force_from"):
                 fields[name] = self.date(value, fp)
             elif name == "level":

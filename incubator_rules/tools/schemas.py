@@ -24,6 +24,7 @@ from ..files.types import SCHEMAS_DIR
 from ..kinds import KINDS, RuleKind
 from ..model.carrier import EVENT_TYPES, CarrierKind, EventType, Grade, Level
 from ..model.durations import UNITS as DURATION_UNITS
+from ..model.facts import CARRIER_FACTS, EVENT_FACTS, FactSpec
 from ..model.portfolio import DESIGNATIONS, METRICS
 
 __all__ = ["generate", "render", "stale", "write"]
@@ -66,7 +67,6 @@ _LISTED: tuple[tuple[str, tuple[Any, ...], str], ...] = (
     ("management", ("definitions", "scope", "properties", "levels", "items", "enum"), "levels"),
     ("management", ("definitions", "scope", "properties", "kinds", "items", "enum"), "carrier_kinds"),
     ("ruleset", ("properties", "columns", "additionalProperties", "items", "enum"), "carrier_kinds"),
-    ("ruleset", ("definitions", "table", "properties", "columns", "additionalProperties", "properties", "values", "required"), "levels"),
     ("targets", ("definitions", "selector", "properties", "kinds", "anyOf", 0, "items", "enum"), "carrier_kinds"),
     ("targets", ("definitions", "selector", "properties", "title_level", "anyOf", 0, "enum"), "levels"),
     ("targets", ("definitions", "selector", "properties", "title_kinds", "anyOf", 0, "items", "enum"), "carrier_kinds"),
@@ -100,6 +100,23 @@ def _event_field(name: str) -> Schema:
     raise KeyError(f"no schema for the event field {name!r}; add it to tools/schemas.py")
 
 
+_FACT_SCHEMAS: dict[str, Schema] = {
+    "text": {"$ref": "#/definitions/text"},
+    "bool": {"type": "boolean"},
+    "date": {"$ref": "#/definitions/date"},
+    "yuan": {"$ref": "#/definitions/amount"},
+    "number": {"type": "number", "minimum": 0},
+    "level": {"enum": _values(Level)},
+}
+
+
+def fact_schema(spec: FactSpec) -> Schema:
+    """The schema of one fact of ``model.facts``, with its unit and label as description."""
+    out = dict(copy.deepcopy(_FACT_SCHEMAS[spec.type]))
+    out["description"] = f"{spec.en} ({spec.zh})" + (f", in {spec.unit}" if spec.unit else "")
+    return out
+
+
 def _event_branch(etype: EventType) -> Schema:
     fields = EVENT_TYPES[etype].fields
     optional_text = {"anyOf": [_TEXT, _NULL]}
@@ -109,11 +126,15 @@ def _event_branch(etype: EventType) -> Schema:
     }
     for name, need in fields.items():
         properties[name] = _event_field(name) if need == "r" else {"anyOf": [_event_field(name), _NULL]}
+    facts = EVENT_FACTS.get(etype.value, {})
+    for name, spec in facts.items():
+        properties[name] = fact_schema(spec) if spec.required else {"anyOf": [fact_schema(spec), _NULL]}
     return {
         "if": {"properties": {"type": {"const": etype.value}}, "required": ["type"]},
         "then": {
             "properties": properties,
-            "required": ["type", "date", *(name for name, need in fields.items() if need == "r")],
+            "required": ["type", "date", *(name for name, need in fields.items() if need == "r"),
+                         *(name for name, spec in facts.items() if spec.required)],
             "additionalProperties": False,
         },
     }
@@ -142,10 +163,10 @@ def _param(kind: RuleKind, name: str, check: str) -> Schema:
 def _rule_branch(kind: RuleKind) -> Schema:
     properties: Schema = {"id": True, "kind": True, "title": True, "clauses": True}
     for name, check in kind.params.items():
-        properties[name] = _param(kind, name, check)
+        properties[name] = kind.schemas[name] if name in kind.schemas else _param(kind, name, check)
     properties["readings"] = {
         "type": "object", "description": "which reading fills each of this kind's roles", "additionalProperties": False,
-        "required": sorted(kind.roles),
+        "required": sorted(role for role in kind.roles if role not in kind.defaults),
         "properties": {
             role: {
                 "$ref": "#/definitions/text",
@@ -154,14 +175,15 @@ def _rule_branch(kind: RuleKind) -> Schema:
             for role, allowed in kind.roles.items()
         },
     }
-    required = [*kind.params, "readings"]
+    required = [name for name in kind.params if name not in kind.optional]
+    if any(role not in kind.defaults for role in kind.roles):
+        required.append("readings")
     if kind.codes:
         properties["explanations"] = {
             "type": "object", "description": "the sentence shown for each outcome; {placeholders} are filled in",
-            "additionalProperties": False, "required": list(kind.codes),
+            "additionalProperties": False,
             "properties": {code: _BILINGUAL for code in kind.codes},
         }
-        required.append("explanations")
     return {
         "if": {"properties": {"kind": {"const": kind.name}}, "required": ["kind"]},
         "then": {"properties": properties, "required": required, "additionalProperties": False},
@@ -190,6 +212,11 @@ def generate(written: Mapping[str, Schema]) -> dict[str, Schema]:
     event = out["carrier"]["definitions"]["event"]
     event["properties"]["type"]["enum"] = _values(EventType)
     event["allOf"] = [_event_branch(etype) for etype in EVENT_TYPES]
+    out["carrier"]["properties"]["facts"] = {
+        "type": "object", "description": "static facts about the carrier (model.facts.CARRIER_FACTS)",
+        "additionalProperties": False,
+        "properties": {name: {"anyOf": [fact_schema(spec), _NULL]} for name, spec in CARRIER_FACTS.items()},
+    }
     rule = out["ruleset"]["definitions"]["rule"]
     rule["properties"]["kind"]["enum"] = list(KINDS)
     rule["allOf"] = [_rule_branch(kind) for kind in KINDS.values()]

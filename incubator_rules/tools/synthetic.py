@@ -13,21 +13,14 @@ import datetime
 import random
 from typing import Any, Iterator, Mapping
 
+from ..files.types import DEFAULTS
 from ..model.carrier import Carrier, CarrierKind, Event, EventType, Grade, Level
 
-# The nine areas of the Wanzhou plan's table (section 二), weighted by the
-# carrier area each is to build (万平方米).
-WANZHOU_AREAS: dict[str, int] = {
-    "万州经开区": 26,
-    "渝东新区": 15,
-    "百安坝街道": 13,
-    "牌楼街道": 4,
-    "龙都街道": 4,
-    "双河口街道": 3,
-    "高笋塘街道": 2,
-    "九池街道": 3,
-    "龙驹镇": 5,
-}
+# The synthetic district's areas, weighted by the carrier area each is to build, its carrier ids'
+# prefix and its documents' number pattern: data, in rulesets/defaults.toml.
+AREAS: dict[str, int] = dict(DEFAULTS["synthetic"]["areas"])
+PREFIX: str = DEFAULTS["synthetic"]["prefix"]
+_DOCUMENT_NUMBER: str = DEFAULTS["synthetic"]["document_number"]
 
 KIND_WEIGHTS: dict[CarrierKind, int] = {
     CarrierKind.MAKER_SPACE: 44,
@@ -42,6 +35,8 @@ KIND_WEIGHTS: dict[CarrierKind, int] = {
 # Roughly the 2020 national round: 20% excellent (A).
 GRADE_WEIGHTS: dict[Grade, int] = {Grade.EXCELLENT: 20, Grade.GOOD: 40, Grade.PASS: 30, Grade.FAIL: 10}
 
+# The levels a generated carrier climbs, lowest first.
+_LADDER = (Level.DISTRICT, Level.MUNICIPAL, Level.NATIONAL)
 FIRST_LEVEL_WEIGHTS: dict[Level, int] = {Level.DISTRICT: 50, Level.MUNICIPAL: 40, Level.NATIONAL: 10}
 
 # What carriers received under earlier plans, recorded as payments (yuan).
@@ -93,12 +88,12 @@ class _History:
 
 
 def generate_carrier(
-    seed: int | str, index: int, *, until: datetime.date = DEFAULT_UNTIL, prefix: str = "wz"
+    seed: int | str, index: int, *, until: datetime.date = DEFAULT_UNTIL, prefix: str = PREFIX
 ) -> Carrier:
     """Carrier number ``index`` of the synthetic district ``seed``; events are dated up to ``until``."""
     rng = random.Random(f"{seed}:{index}")
     kind: CarrierKind = _pick(rng, KIND_WEIGHTS)
-    area: str = _pick(rng, WANZHOU_AREAS)
+    area: str = _pick(rng, AREAS)
     column = "incubator" if kind is CarrierKind.INCUBATOR else "maker_space"
     h = _History(until)
     started = _day(rng, _FIRST_START, min(_LAST_START, until))
@@ -108,7 +103,7 @@ def generate_carrier(
     level: Level = _pick(rng, FIRST_LEVEL_WEIGHTS)
     act = EventType.ACCREDITED if column == "incubator" else EventType.FILED
     accredited_kind: CarrierKind | None = None
-    if not h.add(act, day, level=level, document=f"万州科局发〔{day.year}〕{rng.randint(1, 199)}号"):
+    if not h.add(act, day, level=level, document=_DOCUMENT_NUMBER.format(year=day.year, n=rng.randint(1, 199))):
         return _carrier(prefix, index, kind, area, h)
     if day.year < 2023 and rng.random() < 0.6:
         h.add(EventType.PAYMENT_RECEIVED, day + _months(rng, 3, 12), level=level,
@@ -124,7 +119,7 @@ def generate_carrier(
         if evaluated > until:
             break
         if next_upgrade is not None and next_upgrade <= evaluated and level is not Level.NATIONAL:
-            level = list(Level)[level.rank + 1]
+            level = _LADDER[_LADDER.index(level) + 1]
             if column == "maker_space" and rng.random() < 0.08:
                 accredited_kind, column, act = CarrierKind.INCUBATOR, "incubator", EventType.ACCREDITED
             extra = {"kind": accredited_kind} if accredited_kind is not None else {}
@@ -161,7 +156,7 @@ def _carrier(prefix: str, index: int, kind: CarrierKind, area: str, h: _History)
 
 
 def iter_portfolio(
-    n: int, seed: int | str = 0, *, until: datetime.date = DEFAULT_UNTIL, prefix: str = "wz"
+    n: int, seed: int | str = 0, *, until: datetime.date = DEFAULT_UNTIL, prefix: str = PREFIX
 ) -> Iterator[Carrier]:
     """``n`` synthetic carriers, generated one at a time (memory does not grow with ``n``)."""
     for i in range(n):
@@ -169,7 +164,7 @@ def iter_portfolio(
 
 
 def generate_portfolio(
-    n: int, seed: int | str = 0, *, until: datetime.date = DEFAULT_UNTIL, prefix: str = "wz"
+    n: int, seed: int | str = 0, *, until: datetime.date = DEFAULT_UNTIL, prefix: str = PREFIX
 ) -> list[Carrier]:
     """A synthetic district of ``n`` carriers."""
     return list(iter_portfolio(n, seed, until=until, prefix=prefix))

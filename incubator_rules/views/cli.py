@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
-from ..district.management import load_management, with_management
+from ..district.management import DEFAULT_MANAGEMENT, load_management, with_management
 from ..district.readiness import load_criteria
 from ..district.report import district_report, format_management
 from ..engines.batch import load_carriers, map_evaluations, save_carriers
@@ -18,7 +18,7 @@ from ..engines.durable import compile_ruleset
 from ..engines.evaluation import ENGINES, evaluate
 from ..errors import IncubatorRulesError
 from ..files.carriers import portfolio_carriers
-from ..files.ruleset import load_ruleset
+from ..files.ruleset import DEFAULT_RULESET, load_ruleset
 from ..files.targets import load_targets
 from ..files.types import SCHEMAS_DIR, display_path, shipped_files
 from ..model.carrier import load_carrier, parse_date
@@ -324,18 +324,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("evaluate", help="evaluate one carrier file (YAML or JSON)")
     p.add_argument("file")
     p.add_argument("--as-of", dest="as_of", default=None, help="evaluation date, YYYY-MM-DD (default: today)")
-    p.add_argument("--ruleset", default=None, help="shipped ruleset id or path (default: wanzhou-2023)")
+    p.add_argument("--ruleset", default=None, help=f"shipped ruleset id or path (default: {DEFAULT_RULESET})")
     p.add_argument("--reading", action="append", default=[], metavar="NAME=VALUE", help="choose a reading; repeatable")
     p.add_argument("--format", choices=("table", "json"), default="table")
     p.add_argument("--engine", choices=ENGINES, default="native", help="evaluation engine (default: native)")
-    p.add_argument("--management", nargs="?", const="chongqing-dynamic-management", default=None, metavar="ID",
-                   help="attach dynamic-management decisions (default rules: chongqing-dynamic-management)")
+    p.add_argument("--management", nargs="?", const=DEFAULT_MANAGEMENT, default=None, metavar="ID",
+                   help=f"attach dynamic-management decisions (default rules: {DEFAULT_MANAGEMENT})")
     p.set_defaults(func=_cmd_evaluate)
 
     p = sub.add_parser("evaluate-many", help="evaluate every carrier of a portfolio: one JSON line per carrier, in input order")
     p.add_argument("portfolio", help="portfolio file (YAML or JSON), carrier file, or directory of carrier files")
     p.add_argument("--as-of", dest="as_of", default=None, help="evaluation date, YYYY-MM-DD (default: today)")
-    p.add_argument("--ruleset", default=None, help="shipped ruleset id or path (default: wanzhou-2023)")
+    p.add_argument("--ruleset", default=None, help=f"shipped ruleset id or path (default: {DEFAULT_RULESET})")
     p.add_argument("--reading", action="append", default=[], metavar="NAME=VALUE", help="choose a reading; repeatable")
     p.add_argument("--engine", choices=ENGINES, default="native", help="evaluation engine (default: native)")
     p.add_argument("--workers", type=int, default=None, help="evaluate on a process pool of this many workers")
@@ -345,13 +345,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("assess", help="assess a district portfolio against plan targets")
     p.add_argument("portfolio", help="portfolio file (YAML or JSON)")
-    p.add_argument("--ruleset", required=True, help="targets ruleset id or path (wanzhou-2023-targets, jiangbei-2022-targets)")
+    p.add_argument("--ruleset", required=True, help="targets ruleset id or path (`incubator-rules rulesets` lists the shipped ones)")
     p.add_argument("--as-of", dest="as_of", default=None, help="assessment date, YYYY-MM-DD (default: today)")
     p.add_argument("--format", choices=("table", "json", "csv"), default="table")
     p.add_argument("--snapshots", default=None, metavar="CSV", help="a further CSV file of snapshots")
     p.add_argument("--reading", action="append", default=[], metavar="NAME=VALUE",
                    help="choose a reading of the targets or management rules; repeatable")
-    p.add_argument("--management", default="chongqing-dynamic-management", metavar="ID",
+    p.add_argument("--management", default=DEFAULT_MANAGEMENT, metavar="ID",
                    help="dynamic-management rules for 'carriers at risk' (none to skip)")
     p.add_argument("--criteria", default="upgrade-criteria", metavar="ID",
                    help="upgrade criteria for 'ready to climb' (none to skip)")
@@ -373,7 +373,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("test", help="run case files: expected decisions against actual ones")
     p.add_argument("paths", nargs="+", metavar="PATH", help="case files, or directories of case files")
     p.add_argument("-q", "--quiet", action="store_true", help="print only failures and the summary")
-    p.add_argument("--ruleset", default=None, help="ruleset for the cases that do not name one (default: wanzhou-2023)")
+    p.add_argument("--ruleset", default=None, help=f"ruleset for the cases that do not name one (default: {DEFAULT_RULESET})")
     p.add_argument("--engine", default="native", help="evaluation engine (default: native)")
     p.set_defaults(func=_cmd_test)
 
@@ -399,7 +399,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("portfolio", help="portfolio file (YAML or JSON) with a list of carriers")
         p.add_argument("scenarios", nargs="?", help="scenario file (YAML or JSON); without it, the base only")
         p.add_argument("--as-of", dest="as_of", default=None, help="evaluation date, YYYY-MM-DD (default: today)")
-        p.add_argument("--ruleset", default=None, help="shipped ruleset id or path (default: wanzhou-2023)")
+        p.add_argument("--ruleset", default=None, help=f"shipped ruleset id or path (default: {DEFAULT_RULESET})")
         p.add_argument("--with-base", action="store_true", help="compare against an unchanged base first")
         p.add_argument("--workers", type=int, default=None, help="evaluate on a process pool of this many workers")
         if name == "compare":

@@ -1,0 +1,104 @@
+"""``count_award``: an amount per counted thing (a firm introduced, a firm certified), by band of one of its facts.
+
+Each thing is counted once (by its ``firm`` when it has one); the highest band
+it reaches pays; below the lowest band nothing is paid.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from ..model.carrier import Event, EventType
+from ..model.decision import Decision
+from ..model.facts import all_fact_names, did_you_mean
+from ..model.ruleset import Rule
+from .base import Context, RuleKind
+from .generic import GENERIC_PLACEHOLDERS, decide, read_bound, read_filters
+
+__all__ = ["KIND", "count_award_decisions"]
+
+COMPARISONS = ("at_least", "above")
+
+
+def _read_field(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> str | None:
+    if not isinstance(raw, str) or raw not in all_fact_names():
+        reader.problem(path, f"unknown fact {raw!r}{did_you_mean(raw, all_fact_names())}")
+        return None
+    return raw
+
+
+def _read_bands(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> tuple[tuple[int, int], ...]:
+    """``[{from: 20000000, amount: 20000}, ...]``, in increasing order of ``from``."""
+    if not isinstance(raw, list) or not raw:
+        reader.problem(path, f"expected a non-empty list of bands {{from, amount}}, got {raw!r}"[:200])
+        return ()
+    out: list[tuple[int, int]] = []
+    for i, item in enumerate(raw):
+        item = reader.mapping(item, path + (i,), ("from", "amount"))
+        if item is None:
+            continue
+        low = reader.yuan(item.get("from"), path + (i, "from"))
+        amount = reader.yuan(item.get("amount"), path + (i, "amount"))
+        if low is None or amount is None:
+            continue
+        if out and low <= out[-1][0]:
+            reader.problem(path + (i, "from"), "list the bands in increasing order")
+        out.append((low, amount))
+    return tuple(out)
+
+
+def _read_comparison(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> Any:
+    def one(value: Any, p: tuple[Any, ...]) -> Any:
+        if value not in COMPARISONS:
+            reader.problem(p, f"expected one of: {', '.join(COMPARISONS)}, got {value!r}")
+        return value
+    return "at_least" if raw is None else read_bound(reader, raw, path, context, one)
+
+
+def count_award_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) -> list[Decision]:
+    """One decision per counted thing: the amount of the highest band its fact reaches, or why not."""
+    out: list[Decision] = []
+    field = rule.params["by"]
+    bands = rule.params["bands"]
+    strict = ctx.param(rule, "comparison") == "above"
+    counted: set[Any] = set()
+    for event in matched:
+        kind = event.kind or ctx.carrier.kind
+        filters = rule.params["on"]
+        if not any(f.in_scope(event, kind) for f in filters):
+            continue
+        if not any(f.in_scope(event, kind) and f.holds(event) for f in filters):
+            out.append(decide(rule, ctx, "not_matched", event, kind, rule.clauses))
+            continue
+        key = event.fact("firm") or event.id
+        if key in counted:
+            out.append(decide(rule, ctx, "already_awarded", event, kind, rule.clauses))
+            continue
+        value = event.fact(field)
+        reached = [amt for low, amt in bands if value is not None and (value > low if strict else value >= low)]
+        if not reached:
+            out.append(decide(rule, ctx, "below_band", event, kind, rule.clauses, band=value))
+            continue
+        counted.add(key)
+        out.append(decide(rule, ctx, "awarded", event, kind, rule.clauses, amount=reached[-1],
+                          payable_on=event.date, band=value))
+    return out
+
+
+KIND = RuleKind(
+    name="count_award",
+    params={"on": read_filters, "by": _read_field, "bands": _read_bands, "comparison": _read_comparison},
+    roles={},
+    codes=("awarded", "not_matched", "below_band", "already_awarded"),
+    matches=frozenset(EventType),
+    decider=count_award_decisions,
+    placeholders=GENERIC_PLACEHOLDERS,
+    optional=frozenset({"comparison"}),
+    schemas={
+        "on": {"description": "the events counted, e.g. {type: firm_introduced}"},
+        "by": {"type": "string", "description": "the fact whose value selects the band, e.g. annual_sales_yuan"},
+        "bands": {"type": "array", "items": {"type": "object", "properties": {"from": {"type": "integer"}, "amount": {"type": "integer"}},
+                  "required": ["from", "amount"], "additionalProperties": False}, "description": "bands, lowest first"},
+        "comparison": {"description": "at_least (default: the band's figure counts) or above; or {reading, values}"},
+    },
+)
