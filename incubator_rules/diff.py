@@ -20,7 +20,7 @@ from .check import (
     read_for_check,
 )
 from .decision import Decision, Evaluation
-from .documents import field_name, to_plain
+from .documents import Document, field_name, to_plain
 from .errors import CarrierError, IncubatorRulesError
 from .evaluation import evaluate
 from .ruleset import Ruleset
@@ -262,16 +262,26 @@ def _is_scenario_file(path: Path) -> bool:
 
 def _carriers_in(path: Path) -> list[Carrier]:
     doc, text = read_for_check(path)
+    return carriers_from_document(doc, text, base_dir=path.parent)
+
+
+def carriers_from_document(doc: Document, text: str = "", base_dir: str | Path | None = None) -> list[Carrier]:
+    """The carriers of a parsed portfolio: one carrier, a list of carriers or a district portfolio.
+
+    ``text`` is the document's text (its modeline may name its type);
+    ``base_dir`` is where a district portfolio's ``snapshots_csv`` is found.
+    """
     file_type = detect_type(doc.data, text)
     if file_type == CARRIER:
         return [Carrier.from_dict(doc.data, doc.source)]
     if file_type == PORTFOLIO and isinstance(doc.data, Mapping):
         from .portfolio import portfolio_from_dict
 
-        return list(portfolio_from_dict(doc.data, doc.source, base_dir=path.parent).carriers)
+        return list(portfolio_from_dict(doc.data, doc.source, base_dir=base_dir).carriers)
     if file_type != PORTFOLIO or not isinstance(doc.data, list):
         found = f"a {file_type} file" if file_type else "not recognised"
-        raise CarrierError(f"expected carriers (a carrier file, a list of carriers or a district portfolio); {found}", file=str(path))
+        raise CarrierError(f"expected carriers (a carrier file, a list of carriers or a district portfolio); {found}",
+                           file=doc.source.file)
     from .cases import prefixed, sub_source
 
     out = []
