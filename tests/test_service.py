@@ -500,6 +500,31 @@ def test_an_unexpected_failure_is_a_500_problem_without_traceback(monkeypatch):
     assert "secret" not in r.text and body["decision_id"] in body["detail"]
 
 
+def test_a_stream_past_the_time_limit_ends_with_the_problem(monkeypatch):
+    import asyncio
+
+    from incubator_rules.service import app as service_app
+
+    def slow(ev):
+        time.sleep(0.01)
+        return evaluation_line(ev)
+
+    monkeypatch.setattr(service_app, "evaluation_line", slow)
+    app = service_app.create_app(service_app.ServiceConfig(time_limit=0.5))
+    body = "\n".join(c.to_json(indent=None) for c in generate_portfolio(200, "cut"))
+
+    async def call():
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+            return await c.post("/evaluate-many", content=body, headers={"content-type": "application/x-ndjson"})
+
+    r = asyncio.run(call())
+    lines = [json.loads(x) for x in r.text.splitlines()]
+    assert 0 < len(lines) < 200
+    assert all("carrier" in x for x in lines[:-1])
+    assert lines[-1]["error"] == "TimeLimitError" and lines[-1]["decision_id"] == r.headers["decision-id"]
+
+
 def test_the_decision_log_appends_whole_lines_from_many_threads(tmp_path):
     from incubator_rules.service.decisionlog import DecisionLog
 

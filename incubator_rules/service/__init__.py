@@ -20,7 +20,8 @@ def serve(host: str = "127.0.0.1", port: int = 8000, config: ServiceConfig | Non
     """Run the service until interrupted; port 0 takes a free port. The address served is printed first."""
     app = create_app(config)  # a policy file that does not load stops the start here, before any port is taken
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # IPPROTO_TCP named, or asyncio leaves Nagle on for the accepted connections (40 ms per keep-alive response)
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
     bound = sock.getsockname()[1]

@@ -7,6 +7,7 @@ import datetime
 import hashlib
 import logging
 import os
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
@@ -166,7 +167,7 @@ class Service:
     async def run(self, func: Callable[[], T], deadline: float | None = None) -> T:
         """``func()`` on a worker thread, so the event loop keeps serving; TimeLimitError past the limit."""
         loop = asyncio.get_running_loop()
-        limit = self.config.time_limit if deadline is None else deadline - loop.time()
+        limit = self.config.time_limit if deadline is None else deadline - time.monotonic()
         try:
             return await asyncio.wait_for(loop.run_in_executor(self.pool, func), max(limit, 0.0))
         except asyncio.TimeoutError:
@@ -372,8 +373,7 @@ def create_app(config: ServiceConfig | None = None) -> ASGIApp:
         engine: Engine = Query("native"),
     ) -> Response:
         did = decision_id_of(request)
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + service.config.time_limit
+        deadline = time.monotonic() + service.config.time_limit
         text = await service.body(request)
         media = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
         if media not in JSON_LINES and media != "application/json":
@@ -383,7 +383,11 @@ def create_app(config: ServiceConfig | None = None) -> ASGIApp:
         def start() -> tuple[Iterator[tuple[str, int, int]], Any, Any, dict[str, str], int]:
             rs = service.catalog.get(ruleset, "reward", "ruleset") if ruleset else service.catalog.default("reward")
             if media in JSON_LINES:
-                carriers = [carrier_of(line) for _, line in json_lines(text)]
+                carriers = []
+                for number, line in json_lines(text):
+                    if number % 256 == 0 and time.monotonic() > deadline:  # a timed-out request stops reading too
+                        raise TimeLimitError(f"the request took longer than the limit of {service.config.time_limit:g} s")
+                    carriers.append(carrier_of(line))
             else:
                 body = Body(text)
                 _no_files(body.data, body, ())
@@ -413,7 +417,7 @@ def create_app(config: ServiceConfig | None = None) -> ASGIApp:
                 yield problem(exc, did).body + b"\n"
                 raise
             finally:
-                getattr(lines, "close", lambda: None)()
+                _close(lines)
 
         return StreamingResponse(stream(), media_type="application/x-ndjson")
 
@@ -488,6 +492,14 @@ def create_app(config: ServiceConfig | None = None) -> ASGIApp:
 
     app.openapi = openapi  # type: ignore[method-assign]
     return DecisionIds(app)
+
+
+def _close(lines: Iterator[Any]) -> None:
+    """Stop a stream of evaluations; one a timed-out worker thread is still inside stops when that thread leaves it."""
+    try:
+        getattr(lines, "close", lambda: None)()
+    except ValueError:  # "generator already executing"
+        pass
 
 
 def _query_readings(pairs: list[str]) -> dict[str, str]:
