@@ -275,6 +275,15 @@ def test_bad_request_fields(client, change, field, error):
     assert body["line"] == where(text, f'"{key}"')[0]
 
 
+def test_a_byte_order_mark_is_not_an_error(client):
+    text = json.dumps({"carrier": carrier_data("q6-maker-space.yaml"), "as_of": AS_OF})
+    r = client.post("/evaluate", content="\ufeff".encode() + text.encode(), headers={"content-type": "application/json"})
+    assert r.status_code == 200, r.text
+    body = problem_of(client.post("/evaluate", content=b"\xff\xfe{}", headers={"content-type": "application/json"}), 400,
+                      "DocumentError")
+    assert "UTF-8" in body["message"]
+
+
 def test_a_missing_carrier(client):
     body = problem_of(client.post("/evaluate", json={"as_of": AS_OF}), 422, "RequestError")
     assert body["field"] == "carrier" and "missing" in body["message"]
@@ -365,7 +374,7 @@ def test_the_openapi_document_validates(openapi):
     from openapi_spec_validator import validate
 
     validate(openapi)
-    for path in ("/evaluate", "/evaluate-many", "/assess", "/compare", "/rulesets", "/rulesets/{rid}", "/health"):
+    for path in ("/evaluate", "/evaluate-many", "/assess", "/compare", "/rulesets", "/rulesets/{id}", "/health"):
         assert path in openapi["paths"]
 
 
@@ -405,6 +414,21 @@ def test_what_the_service_accepts_the_schema_accepts(openapi):
     carriers = [to_plain(c.to_dict()) for c in ir.load_carriers(EXAMPLES / "wanzhou-synthetic-portfolio.yaml")]
     _validator(openapi, "CompareRequest").validate({"portfolio": carriers, "scenarios": scenarios})
     _validator(openapi, "CompareRequest").validate({"portfolio": portfolio, "scenarios": {"scenarios": scenarios}})
+
+
+ENVELOPES = [
+    {}, {"engine": "durable"}, {"engine": "rete"}, {"ruleset": "wanzhou-2023"}, {"ruleset": "../wanzhou-2023"},
+    {"ruleset": 2023}, {"ruleset": None}, {"as_of": "2026-06-30"}, {"as_of": "30/06/2026"}, {"as_of": 20260630},
+    {"readings": {"ladders": "separate"}}, {"readings": {"ladders": 1}}, {"readings": ["ladders"]}, {"colour": "red"},
+    {"management": "chongqing-dynamic-management"}, {"management": "/etc/passwd"}, {"carrier": None},
+]
+
+
+@pytest.mark.parametrize("change", ENVELOPES, ids=lambda c: json.dumps(c))
+def test_the_schema_and_the_service_agree_on_the_request(client, openapi, change):
+    data = {"carrier": carrier_data("q6-maker-space.yaml"), "as_of": AS_OF, **change}
+    accepted = client.post("/evaluate", json=data).status_code == 200
+    assert _validator(openapi, "EvaluateRequest").is_valid(data) == accepted
 
 
 # --- the decision log -----------------------------------------------------------------------

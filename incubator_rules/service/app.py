@@ -14,7 +14,7 @@ from contextlib import asynccontextmanager
 from typing import Any, AsyncIterator, Callable, Iterator, TypeVar
 
 import attrs
-from fastapi import FastAPI, Query, Request
+from fastapi import FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, Response, StreamingResponse
@@ -321,9 +321,9 @@ def create_app(config: ServiceConfig | None = None) -> ASGIApp:
     async def rulesets() -> list[dict[str, Any]]:
         return [describe_entry(e) for e in service.catalog.entries.values()]
 
-    @app.get("/rulesets/{rid}", summary="One policy file: version, content hash, readings with their alternatives, clauses",
+    @app.get("/rulesets/{id}", summary="One policy file: version, content hash, readings with their alternatives, clauses",
              responses=problems)
-    async def ruleset(rid: str, request: Request) -> Response:
+    async def ruleset(request: Request, rid: str = Path(alias="id", description="a policy file id")) -> Response:
         did = decision_id_of(request)
         try:
             entry = service.catalog.entry(check_id(rid, "id"))

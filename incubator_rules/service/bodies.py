@@ -45,7 +45,7 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 def decode(raw: bytes) -> str:
     """The body as text; DocumentError when it is not UTF-8."""
     try:
-        return raw.decode("utf-8")
+        return raw.decode("utf-8").removeprefix("\ufeff")  # the byte-order mark some Windows tools write
     except UnicodeDecodeError as exc:
         raise DocumentError(f"the request body is not UTF-8 text (byte {exc.start + 1})", field=None) from None
 
