@@ -26,7 +26,7 @@ import httpx
 
 import incubator_rules as ir
 from incubator_rules.documents import to_plain
-from incubator_rules.synthetic import generate_portfolio
+from incubator_rules.tools.synthetic import generate_portfolio
 
 AS_OF = "2026-12-31"
 ROOT = Path(__file__).resolve().parent.parent

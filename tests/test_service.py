@@ -20,9 +20,9 @@ httpx = pytest.importorskip("httpx")
 pytest.importorskip("fastapi")
 
 import incubator_rules as ir  # noqa: E402
-from incubator_rules.cli import evaluation_line  # noqa: E402
+from incubator_rules.views.cli import evaluation_line  # noqa: E402
 from incubator_rules.documents import to_plain  # noqa: E402
-from incubator_rules.synthetic import generate_portfolio  # noqa: E402
+from incubator_rules.tools.synthetic import generate_portfolio  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -506,7 +506,7 @@ def test_a_bad_rulesets_folder_stops_the_start(tmp_path):
 def test_an_unexpected_failure_is_a_500_problem_without_traceback(monkeypatch):
     import asyncio
 
-    from incubator_rules.service import app as service_app
+    from incubator_rules.views.service import app as service_app
 
     def broken(*args, **kwargs):
         raise RuntimeError("secret internals /srv/app.py line 12")
@@ -527,7 +527,7 @@ def test_an_unexpected_failure_is_a_500_problem_without_traceback(monkeypatch):
 def test_a_stream_past_the_time_limit_ends_with_the_problem(monkeypatch):
     import asyncio
 
-    from incubator_rules.service import app as service_app
+    from incubator_rules.views.service import app as service_app
 
     def slow(ev):
         time.sleep(0.01)
@@ -550,7 +550,7 @@ def test_a_stream_past_the_time_limit_ends_with_the_problem(monkeypatch):
 
 
 def test_the_decision_log_appends_whole_lines_from_many_threads(tmp_path):
-    from incubator_rules.service.decisionlog import DecisionLog
+    from incubator_rules.views.service.decisionlog import DecisionLog
 
     log = DecisionLog(tmp_path / "d.jsonl")
     record = {"text": "万" * 5000}
@@ -569,7 +569,7 @@ def test_serve_without_the_extra_says_which_to_install(tmp_path):
     code = ("import sys, builtins\nreal = builtins.__import__\n"
             "def fake(name, *a, **k):\n    if name.split('.')[0] in ('fastapi', 'uvicorn'):\n        raise ImportError(name)\n"
             "    return real(name, *a, **k)\nbuiltins.__import__ = fake\n"
-            "from incubator_rules.cli import main\nsys.exit(main(['serve']))\n")
+            "from incubator_rules.views.cli import main\nsys.exit(main(['serve']))\n")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=ROOT,
                        env={**os.environ})
     assert r.returncode == 2 and "incubator-rules[server]" in r.stderr

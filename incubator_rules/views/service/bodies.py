@@ -1,0 +1,136 @@
+"""Request bodies: JSON or JSON Lines read as plain data, errors placed at their line and column in the body."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any, Callable, Iterator, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from ...documents import DataPath, Document, Source, field_name, parse_json
+from ...errors import DocumentError, IncubatorRulesError
+from ...files.carriers import prefixed, sub_source
+from ...model.carrier import Carrier
+
+T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
+
+
+class RequestError(IncubatorRulesError):
+    """A request is malformed: a field of the request itself (not of a carrier or portfolio) is wrong."""
+
+
+class BodyTooLargeError(IncubatorRulesError):
+    """A request body is larger than the service accepts."""
+
+
+class TimeLimitError(IncubatorRulesError):
+    """A request took longer than the service allows."""
+
+
+class UnsupportedMediaTypeError(IncubatorRulesError):
+    """A request body is of a content type the endpoint does not read."""
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"duplicate key {key!r}")
+        out[key] = value
+    return out
+
+
+def decode(raw: bytes) -> str:
+    """The body as text; DocumentError when it is not UTF-8."""
+    try:
+        return raw.decode("utf-8").removeprefix("\ufeff")  # the byte-order mark some Windows tools write
+    except UnicodeDecodeError as exc:
+        raise DocumentError(f"the request body is not UTF-8 text (byte {exc.start + 1})", field=None) from None
+
+
+def loads(text: str, line_offset: int = 0) -> Any:
+    """JSON text as plain data (fractions as Decimal, duplicate keys refused); errors give line and column."""
+    try:
+        return json.loads(text, object_pairs_hook=_no_duplicates, parse_float=Decimal, parse_constant=_no_constant)
+    except json.JSONDecodeError as exc:
+        raise DocumentError(f"not valid JSON: {exc.msg}", line=exc.lineno + line_offset, column=exc.colno) from None
+    except (ValueError, RecursionError) as exc:
+        raise DocumentError(f"not valid JSON: {exc}", line=line_offset + 1 if line_offset else None) from None
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+class Body:
+    """A request's JSON body: its data, and (computed only when an error needs them) where each value stands."""
+
+    def __init__(self, text: str, line_offset: int = 0) -> None:
+        self.text = text
+        self.line_offset = line_offset
+        self.data = loads(text, line_offset)
+        self._source: Source | None = None
+
+    def source(self) -> Source:
+        """Line and column of every value, counted in the whole request body."""
+        if self._source is None:
+            located = parse_json(self.text).source.locations
+            self._source = Source(None, {p: (line + self.line_offset, col) for p, (line, col) in located.items()})
+        return self._source
+
+    def located(self, path: DataPath, exc: IncubatorRulesError) -> IncubatorRulesError:
+        """``exc`` as the error of the value at ``path`` (its field named from the body's root)."""
+        line, column = self.source().locate(path)
+        return type(exc)(exc.message, field=field_name(path) or None, line=line, column=column)
+
+    def read(self, path: DataPath, build: Callable[[Document], T]) -> T:
+        """``build`` applied to the value at ``path`` (a top-level key or the whole body).
+
+        It runs first without locations (fast); if it fails, it runs again
+        with them so that the error names the line and column in the body.
+        """
+        value = self.data if not path else self.data[path[0]]
+        try:
+            return build(Document(value, Source()))
+        except IncubatorRulesError:
+            pass
+        try:
+            return build(Document(value, sub_source(self.source(), path)))
+        except IncubatorRulesError as exc:
+            raise prefixed(exc, path) if path else exc from None
+
+    def envelope(self, model: type[M]) -> M:
+        """The request's own fields, checked by ``model``; the first problem raises RequestError."""
+        try:
+            return model.model_validate(self.data)
+        except ValidationError as exc:
+            problems = exc.errors(include_url=False)
+            first = problems[0]
+            loc = tuple(first["loc"])
+            line, column = self.source().locate(loc)
+            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+            raise RequestError(_message(first) + more, field=field_name(loc) or None, line=line, column=column) from None
+
+
+def _message(problem: Any) -> str:
+    if problem["type"] == "extra_forbidden":
+        return "unknown field"
+    if problem["type"] == "missing":
+        return "required field is missing"
+    return str(problem["msg"])
+
+
+def json_lines(text: str) -> Iterator[tuple[int, Body]]:
+    """Each non-blank line of a JSON Lines body as (line number, Body)."""
+    for number, line in enumerate(text.splitlines(), 1):
+        if line.strip():
+            yield number, Body(line, number - 1)
+
+
+def carrier_of(body: Body) -> Carrier:
+    """The carrier a JSON Lines line holds."""
+    if not isinstance(body.data, dict):
+        raise body.located((), RequestError("expected a carrier (a JSON object) on each line"))
+    return body.read((), lambda doc: Carrier.from_dict(doc.data, doc.source))
