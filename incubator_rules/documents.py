@@ -178,14 +178,19 @@ def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def parse_json(text: str, file: str | None = None) -> Document:
-    """Parse JSON text; numbers with a fraction become Decimal."""
+def load_json(text: str, file: str | None = None) -> Any:
+    """JSON text as plain data, without locations: numbers with a fraction become Decimal, duplicate keys raise."""
     try:
-        data = json.loads(text, object_pairs_hook=_reject_duplicates, parse_float=Decimal, parse_constant=Decimal)
+        return json.loads(text, object_pairs_hook=_reject_duplicates, parse_float=Decimal, parse_constant=Decimal)
     except json.JSONDecodeError as exc:
         raise DocumentError(f"not valid JSON: {exc.msg}", file=file, line=exc.lineno, column=exc.colno) from None
     except (ValueError, RecursionError) as exc:
         raise DocumentError(f"not valid JSON: {exc}", file=file) from None
+
+
+def parse_json(text: str, file: str | None = None) -> Document:
+    """Parse JSON text; numbers with a fraction become Decimal."""
+    data = load_json(text, file)
     try:
         _, locations = _compose_yaml(text, file)
     except DocumentError:

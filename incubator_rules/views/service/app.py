@@ -19,6 +19,7 @@ from fastapi import FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, Response, StreamingResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -49,6 +50,7 @@ from .models import AssessRequest, CompareRequest, EvaluateRequest, Engine, comp
 
 log = logging.getLogger("incubator_rules.service")
 T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
 
 DECISION_HEADER = "Decision-Id"
 try:
@@ -186,6 +188,16 @@ class Service:
             return self.catalog.get(rid, kind, key)
         except IncubatorRulesError as exc:
             raise body.located((key,), exc) from None
+
+    async def answer(self, request: Request, model: type[M], work: Callable[[Body, M], T]) -> tuple[str, str, T]:
+        """The request's decision id, its body, and ``work(body, fields)`` done on a worker thread."""
+        text = await self.body(request)
+
+        def job() -> T:
+            body = Body(text)
+            return work(body, body.envelope(model))
+
+        return decision_id_of(request), text, await self.run(job)
 
     def record(self, decision_id: str, endpoint: str, text: str, **fields: Any) -> None:
         """Append the decision to the decision log, if there is one."""
@@ -340,12 +352,7 @@ def create_app(config: ServiceConfig | None = None) -> ASGIApp:
     @app.post("/evaluate", summary="Evaluate one carrier: the same JSON as Evaluation.to_json()",
               openapi_extra=body_of("EvaluateRequest", "a carrier, the ruleset id, as-of date, readings and engine"))
     async def evaluate_one(request: Request) -> Response:
-        did = decision_id_of(request)
-        text = await service.body(request)
-
-        def work() -> Evaluation:
-            body = Body(text)
-            req = body.envelope(EvaluateRequest)
+        def work(body: Body, req: EvaluateRequest) -> Evaluation:
             rs = service.policy(body, "ruleset", "reward", req.ruleset)
             rules = service.policy(body, "management", "management", req.management)
             carrier = body.read(("carrier",), lambda doc: Carrier.from_dict(doc.data, doc.source))
@@ -354,7 +361,7 @@ def create_app(config: ServiceConfig | None = None) -> ASGIApp:
                 ev = with_management(ev, carrier, rules)
             return ev
 
-        ev = await service.run(work)
+        did, text, ev = await service.answer(request, EvaluateRequest, work)
         service.record(did, "/evaluate", text, **_evaluation_fields(ev))
         return Response(ev.to_json(), media_type="application/json")
 
@@ -428,12 +435,7 @@ def create_app(config: ServiceConfig | None = None) -> ASGIApp:
     @app.post("/assess", summary="Assess a district portfolio against plan targets (as `assess --format json`)",
               openapi_extra=body_of("AssessRequest", "a district portfolio, the targets id, as-of date and readings"))
     async def assess(request: Request) -> Response:
-        did = decision_id_of(request)
-        text = await service.body(request)
-
-        def work() -> Any:
-            body = Body(text)
-            req = body.envelope(AssessRequest)
+        def work(body: Body, req: AssessRequest) -> Any:
             targets = service.policy(body, "targets", "targets", req.targets)
             management = service.policy(body, "management", "management", req.management)
             criteria = service.policy(body, "criteria", "criteria", req.criteria)
@@ -446,7 +448,7 @@ def create_app(config: ServiceConfig | None = None) -> ASGIApp:
                 criteria=criteria), body)
             return report, targets, management, criteria
 
-        report, targets, management, criteria = await service.run(work)
+        did, text, (report, targets, management, criteria) = await service.answer(request, AssessRequest, work)
         a = report.assessment
         statuses: dict[str, int] = {}
         for r in a.results:
@@ -463,12 +465,7 @@ def create_app(config: ServiceConfig | None = None) -> ASGIApp:
     @app.post("/compare", summary="Compare what-if scenarios over a portfolio (as `compare --format json`)",
               openapi_extra=body_of("CompareRequest", "carriers, scenarios, the ruleset id and as-of date"))
     async def compare_scenarios(request: Request) -> Response:
-        did = decision_id_of(request)
-        text = await service.body(request)
-
-        def work() -> Any:
-            body = Body(text)
-            req = body.envelope(CompareRequest)
+        def work(body: Body, req: CompareRequest) -> Any:
             rs = service.policy(body, "ruleset", "reward", req.ruleset)
             _no_files(req.portfolio, body, ("portfolio",))
             carriers = body.read(("portfolio",), carriers_from_document)
@@ -478,7 +475,7 @@ def create_app(config: ServiceConfig | None = None) -> ASGIApp:
             result = _prepared(lambda: compare(carriers, *scenarios, ruleset=rs, as_of=req.as_of, progress=False), body)
             return result, rs, len(carriers)
 
-        result, rs, count = await service.run(work)
+        did, text, (result, rs, count) = await service.answer(request, CompareRequest, work)
         data = result.to_dict()
         service.record(did, "/compare", text, ruleset=_policy(rs),
                        as_of=sorted({b.as_of.isoformat() for b in result.budgets}),

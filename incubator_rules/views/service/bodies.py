@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
-from decimal import Decimal
 from typing import Any, Callable, Iterator, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from ...documents import DataPath, Document, Source, field_name, parse_json
+from ...documents import DataPath, Document, Source, field_name, load_json, parse_json
 from ...errors import DocumentError, IncubatorRulesError
 from ...files.carriers import prefixed, sub_source
 from ...model.carrier import Carrier
@@ -33,15 +31,6 @@ class UnsupportedMediaTypeError(IncubatorRulesError):
     """A request body is of a content type the endpoint does not read."""
 
 
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise ValueError(f"duplicate key {key!r}")
-        out[key] = value
-    return out
-
-
 def decode(raw: bytes) -> str:
     """The body as text; DocumentError when it is not UTF-8."""
     try:
@@ -51,17 +40,12 @@ def decode(raw: bytes) -> str:
 
 
 def loads(text: str, line_offset: int = 0) -> Any:
-    """JSON text as plain data (fractions as Decimal, duplicate keys refused); errors give line and column."""
+    """JSON text as plain data (as ``documents.load_json``), its error's line counted in the whole body."""
     try:
-        return json.loads(text, object_pairs_hook=_no_duplicates, parse_float=Decimal, parse_constant=_no_constant)
-    except json.JSONDecodeError as exc:
-        raise DocumentError(f"not valid JSON: {exc.msg}", line=exc.lineno + line_offset, column=exc.colno) from None
-    except (ValueError, RecursionError) as exc:
-        raise DocumentError(f"not valid JSON: {exc}", line=line_offset + 1 if line_offset else None) from None
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a number JSON allows")
+        return load_json(text)
+    except DocumentError as exc:
+        line = None if exc.line is None and not line_offset else (exc.line or 1) + line_offset
+        raise DocumentError(exc.message, line=line, column=exc.column) from None
 
 
 class Body:
