@@ -148,6 +148,24 @@ def test_evaluate_on_the_durable_engine(client):
     assert r.text == ir.evaluate(carrier, as_of=AS_OF, engine="durable").to_json()
 
 
+def test_concurrent_durable_evaluations_do_not_mix(server):
+    pytest.importorskip("durable")
+    carriers = generate_portfolio(12, "durable-threads")
+    expected = {c.id: ir.evaluate(c, as_of="2026-12-31").to_json() for c in carriers}
+
+    def post(c):
+        with httpx.Client(base_url=server.url, timeout=60) as client:
+            r = client.post("/evaluate", json={"carrier": to_plain(c.to_dict()), "as_of": "2026-12-31", "engine": "durable"})
+            assert r.status_code == 200, r.text
+            return c.id, r.json()
+
+    with concurrent.futures.ThreadPoolExecutor(6) as pool:
+        for cid, data in pool.map(post, carriers * 2):
+            native = json.loads(expected[cid])
+            assert data["engine"] == "durable"
+            assert {**data, "engine": "native"} == native
+
+
 def expected_lines(carriers, **kwargs):
     return [evaluation_line(ir.evaluate(c, **kwargs))[0] for c in carriers]
 

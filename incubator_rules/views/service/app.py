@@ -27,7 +27,7 @@ from ...district.management import with_management
 from ...district.report import district_report
 from ...engines.batch import map_evaluations
 from ...engines.evaluation import evaluate, prepare
-from ...errors import DocumentError, EngineError, IncubatorRulesError
+from ...errors import DocumentError, EngineError, IncubatorRulesError, ReadingError
 from ...files.carriers import carriers_from_document
 from ...model.carrier import Carrier
 from ...model.decision import Evaluation
@@ -240,24 +240,17 @@ def _take(lines: Iterator[T], n: int) -> list[T]:
     return out
 
 
-def _at(exc: IncubatorRulesError, body: Body, *path: str | int) -> IncubatorRulesError:
-    """A library error about a request field (a reading, the as-of date) placed at that field in the body."""
-    if exc.line is not None or not isinstance(body.data, dict):
-        return exc
-    return body.located(path + ((exc.field,) if path and exc.field and path[-1] == "readings" else ()), exc)
-
-
 def _prepared(call: Callable[[], T], body: Body) -> T:
-    """``call()``, with errors about readings or the as-of date placed in the body."""
+    """``call()``, with the library's errors about the as-of date or a reading placed at that field in the body."""
     try:
         return call()
     except IncubatorRulesError as exc:
-        if exc.line is not None:
+        if exc.line is not None or not isinstance(body.data, dict):
             raise
         if exc.field == "as_of":
-            raise _at(exc, body, "as_of") from None
-        if type(exc).__name__ == "ReadingError":
-            raise _at(exc, body, "readings") from None
+            raise body.located(("as_of",), exc) from None
+        if isinstance(exc, ReadingError) and exc.field:
+            raise body.located(("readings", exc.field), exc) from None
         raise
 
 
