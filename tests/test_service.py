@@ -583,6 +583,18 @@ def test_the_decision_log_appends_whole_lines_from_many_threads(tmp_path):
     assert sorted(json.loads(x)["i"] for x in lines) == list(range(500))
 
 
+def test_a_torn_last_line_does_not_swallow_the_next_decision(tmp_path):
+    from incubator_rules.views.service.decisionlog import DecisionLog
+
+    path = tmp_path / "d.jsonl"
+    path.write_bytes(b'{"decision_id": "a"}\n{"decision_id": "b", "ti')
+    log = DecisionLog(path)
+    log.append({"decision_id": "c"})
+    log.close()
+    lines = path.read_text().splitlines()
+    assert lines[0] == '{"decision_id": "a"}' and json.loads(lines[-1]) == {"decision_id": "c"} and len(lines) == 3
+
+
 def test_serve_without_the_extra_says_which_to_install(tmp_path):
     code = ("import sys, builtins\nreal = builtins.__import__\n"
             "def fake(name, *a, **k):\n    if name.split('.')[0] in ('fastapi', 'uvicorn'):\n        raise ImportError(name)\n"

@@ -32,6 +32,8 @@ class DecisionLog:
         except OSError as exc:
             raise DecisionLogError(f"cannot open the decision log: {exc.strerror or exc}", file=str(path),
                                    field="--decision-log") from None
+        if not _ends_a_line(self.path):  # a line torn by a power failure or another writer: ours start afresh
+            os.write(self._fd, b"\n")
 
     def append(self, record: Mapping[str, Any]) -> None:
         """Write ``record`` as one line; DecisionLogError if the line could not be written whole."""
@@ -50,3 +52,12 @@ class DecisionLog:
             if self._fd >= 0:
                 os.close(self._fd)
                 self._fd = -1
+
+
+def _ends_a_line(path: Path) -> bool:
+    """Whether the file is empty or its last byte ends a line."""
+    with open(path, "rb") as f:
+        if f.seek(0, os.SEEK_END) == 0:
+            return True
+        f.seek(-1, os.SEEK_END)
+        return f.read(1) == b"\n"
