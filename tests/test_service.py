@@ -302,6 +302,24 @@ def test_a_byte_order_mark_is_not_an_error(client):
     assert "UTF-8" in body["message"]
 
 
+def test_a_lone_surrogate_is_refused_not_a_500(client):
+    text = '{"as_of": "2026-06-30",\n "carrier": {"id": "x", "name": "bad \\ud800", "kind": "maker_space"}}'
+    body = problem_of(client.post("/evaluate", content=text, headers={"content-type": "application/json"}), 400,
+                      "DocumentError")
+    assert body["field"] == "carrier.name" and body["line"] == 2
+    ok = '{"carrier": {"id": "x", "name": "\\ud83d\\ude00", "kind": "maker_space"}, "as_of": "2026-06-30"}'
+    r = client.post("/evaluate", content=ok, headers={"content-type": "application/json"})
+    assert r.status_code == 200 and r.json()["carrier"]["name"] == "\U0001F600"
+    lines = f'{{"id": "y", "name": "n", "kind": "maker_space"}}\n{{"id": "\\udfff", "name": "n", "kind": "maker_space"}}'
+    body = problem_of(client.post("/evaluate-many", content=lines, headers={"content-type": "application/x-ndjson"}), 400)
+    assert body["line"] == 2 and body["field"] == "id"
+
+
+def test_a_body_that_is_not_an_object(client):
+    body = problem_of(client.post("/evaluate", json=[1, 2]), 422, "RequestError")
+    assert body["message"] == "expected a JSON object" and (body["line"], body["column"]) == (1, 1)
+
+
 def test_a_missing_carrier(client):
     body = problem_of(client.post("/evaluate", json={"as_of": AS_OF}), 422, "RequestError")
     assert body["field"] == "carrier" and "missing" in body["message"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Callable, Iterator, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -39,13 +40,50 @@ def decode(raw: bytes) -> str:
         raise DocumentError(f"the request body is not UTF-8 text (byte {exc.start + 1})", field=None) from None
 
 
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
 def loads(text: str, line_offset: int = 0) -> Any:
-    """JSON text as plain data (as ``documents.load_json``), its error's line counted in the whole body."""
+    """JSON text as plain data (as ``documents.load_json``), its error's line counted in the whole body.
+
+    A string with a lone UTF-16 surrogate (``"\\ud800"``, valid JSON but not
+    text) is refused here, before it reaches anything that encodes it.
+    """
     try:
-        return load_json(text)
+        data = load_json(text)
     except DocumentError as exc:
         line = None if exc.line is None and not line_offset else (exc.line or 1) + line_offset
         raise DocumentError(exc.message, line=line, column=exc.column) from None
+    if _SURROGATE_ESCAPE.search(text):  # rare: only then is every string looked at
+        path = _not_text(data, ())
+        if path is not None:
+            line, column = parse_json(text).source.locate(path)
+            raise DocumentError("a string holds a lone UTF-16 surrogate escape (\\ud800 to \\udfff), which is not text",
+                                field=field_name(path) or None,
+                                line=None if line is None else line + line_offset, column=column)
+    return data
+
+
+def _not_text(value: Any, path: DataPath) -> DataPath | None:
+    """The path of the first string (or key) that cannot be encoded as UTF-8, or None."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return path
+        return None
+    if isinstance(value, dict):
+        for k, v in value.items():
+            found = _not_text(k, path + (k,)) if isinstance(k, str) else None
+            found = found or _not_text(v, path + (k,))
+            if found is not None:
+                return found
+    if isinstance(value, list):
+        for i, v in enumerate(value):
+            found = _not_text(v, path + (i,))
+            if found is not None:
+                return found
+    return None
 
 
 class Body:
@@ -99,6 +137,8 @@ class Body:
 
 
 def _message(problem: Any) -> str:
+    if problem["type"] == "model_type":
+        return "expected a JSON object"
     if problem["type"] == "extra_forbidden":
         return "unknown field"
     if problem["type"] == "missing":
