@@ -412,6 +412,12 @@ def test_the_openapi_document_validates(openapi):
     validate(openapi)
     for path in ("/evaluate", "/evaluate-many", "/assess", "/compare", "/rulesets", "/rulesets/{id}", "/health"):
         assert path in openapi["paths"]
+    problem = {"$ref": "#/components/schemas/Problem"}
+    for path, operations in openapi["paths"].items():
+        for operation in operations.values():
+            for status, response in operation["responses"].items():
+                if status[0] in "45":  # every error is documented as what the service sends
+                    assert response["content"] == {"application/problem+json": {"schema": problem}}, (path, status)
 
 
 def test_the_interactive_docs_are_served(client):

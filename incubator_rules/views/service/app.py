@@ -480,7 +480,17 @@ def create_app(config: ServiceConfig | None = None) -> ASGIApp:
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
-            schema.setdefault("components", {}).setdefault("schemas", {}).update(components())
+            schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+            schemas.update(components())
+            for name in ("HTTPValidationError", "ValidationError"):  # FastAPI's own 422, which this service never sends
+                schemas.pop(name, None)
+            for path in schema["paths"].values():
+                for operation in path.values():
+                    responses = operation.get("responses", {})
+                    if "422" in responses:
+                        responses["422"] = {**problems["4XX"], "description": "bad query parameter"}
+            many = schema["paths"]["/evaluate-many"]["post"]["responses"]["200"]["content"]
+            many.pop("application/json", None)
             app.openapi_schema = schema
         return app.openapi_schema
 
