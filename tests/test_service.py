@@ -320,6 +320,15 @@ def test_a_body_that_is_not_an_object(client):
     assert body["message"] == "expected a JSON object" and (body["line"], body["column"]) == (1, 1)
 
 
+def test_bad_query_parameters_are_problems(client):
+    body = problem_of(client.post("/evaluate-many", params={"engine": "rete"}, json=[]), 422, "RequestError")
+    assert body["field"] == "engine"
+    body = problem_of(client.post("/evaluate-many", params={"reading": "ladders"}, json=[]), 422, "RequestError")
+    assert body["field"] == "reading"
+    body = problem_of(client.post("/evaluate-many", params={"reading": "ladders=sideways"}, json=[]), 422, "ReadingError")
+    problem_of(client.post("/evaluate-many", params={"as_of": "tomorrow"}, json=[]), 422)
+
+
 def test_a_missing_carrier(client):
     body = problem_of(client.post("/evaluate", json={"as_of": AS_OF}), 422, "RequestError")
     assert body["field"] == "carrier" and "missing" in body["message"]
