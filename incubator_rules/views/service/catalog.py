@@ -15,6 +15,7 @@ from ...files.ruleset import load_ruleset
 from ...files.targets import load_targets
 from ...files.types import POLICY_FILE_TYPES, RULESETS_DIR, SUFFIXES, detect_type, document_type, read_for_check
 from ...model.ruleset import Ruleset
+from ...tools.check import version_problems
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)*$"
 _ID = re.compile(ID_PATTERN)
@@ -115,12 +116,21 @@ class Catalog:
 
 
 def _policy_type(path: Path) -> str | None:
-    """The policy type of a file, or None for files of other kinds (carriers, cases, scenarios)."""
+    """The policy type of a file, or None for files of other kinds (carriers, cases, scenarios).
+
+    A released version whose content has changed since (``versions.lock``)
+    raises: a service must not answer under a version number that names
+    other content.
+    """
     doc, text = read_for_check(path)
     kind = detect_type(doc.data, text)
     if kind == "ruleset":
-        return document_type(doc.data, doc.source)
-    return kind if kind in LOADERS else None
+        kind = document_type(doc.data, doc.source)
+    if kind not in LOADERS:
+        return None
+    for problem in version_problems(doc):
+        raise problem
+    return kind
 
 
 def describe_entry(entry: Entry) -> dict[str, Any]:
