@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Iterator, Mapping, Sequence
 
 import attrs
 import yaml
@@ -59,6 +60,14 @@ class Source:
         """An error of type ``cls`` naming the field at ``path`` and its place in the file."""
         line, column = self.locate(path)
         return cls(message, field=field_name(path) or None, file=self.file, line=line, column=column)
+
+    def below(self, prefix: Sequence[PathItem]) -> "Source":
+        """The part of this source below ``prefix``, with paths relative to it."""
+        pre = tuple(prefix)
+        if isinstance(self.locations, JsonLocations):
+            return Source(self.file, self.locations.below(pre))
+        n = len(pre)
+        return Source(self.file, {p[n:]: loc for p, loc in self.locations.items() if p[:n] == pre})
 
 
 @attrs.frozen
@@ -178,6 +187,90 @@ def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
+_JSON = json.JSONDecoder()
+_WHITESPACE = re.compile(r"[ \t\n\r]*")
+
+
+class JsonLocations(Mapping[DataPath, tuple[int, int]]):
+    """The (line, column) of each value of a JSON text, found when asked for.
+
+    A lookup walks the text from its start down the path, stepping over the
+    values before it at the JSON decoder's speed, so a large document costs
+    nothing until a problem needs a location. The text must be valid JSON.
+    ``line_offset`` counts the lines before the text (a line of JSON Lines).
+    """
+
+    def __init__(self, text: str, prefix: DataPath = (), line_offset: int = 0) -> None:
+        self.text, self.prefix, self.line_offset = text, prefix, line_offset
+
+    def below(self, prefix: DataPath) -> "JsonLocations":
+        """The same text, paths relative to ``prefix``."""
+        return JsonLocations(self.text, self.prefix + prefix, self.line_offset)
+
+    def _index(self, path: DataPath) -> int | None:
+        """Where the value at ``path`` starts in the text, or None when there is none."""
+        text = self.text
+        i = _WHITESPACE.match(text, 0).end()  # type: ignore[union-attr]
+        for item in path:
+            if i >= len(text):
+                return None
+            if text[i] == "{" and isinstance(item, str):
+                i = _WHITESPACE.match(text, i + 1).end()  # type: ignore[union-attr]
+                while text[i] == '"':
+                    key, i = json.decoder.scanstring(text, i + 1)  # type: ignore[attr-defined]
+                    i = _WHITESPACE.match(text, _WHITESPACE.match(text, i).end() + 1).end()  # type: ignore[union-attr]
+                    if key == item:
+                        break
+                    i = self._after(i)
+                else:
+                    return None
+            elif text[i] == "[" and isinstance(item, int) and not isinstance(item, bool) and item >= 0:
+                i = _WHITESPACE.match(text, i + 1).end()  # type: ignore[union-attr]
+                for _ in range(item):
+                    if text[i] == "]":
+                        return None
+                    i = self._after(i)
+                if text[i] == "]":
+                    return None
+            else:
+                return None
+        return i
+
+    def _after(self, i: int) -> int:
+        """Past the value at ``i``, its comma and the whitespace around them."""
+        _, end = _JSON.raw_decode(self.text, i)
+        end = _WHITESPACE.match(self.text, end).end()  # type: ignore[union-attr]
+        if self.text[end] == ",":
+            end = _WHITESPACE.match(self.text, end + 1).end()  # type: ignore[union-attr]
+        return end
+
+    def __getitem__(self, path: DataPath) -> tuple[int, int]:
+        i = self._index(self.prefix + tuple(path))
+        if i is None:
+            raise KeyError(path)
+        start = self.text.rfind("\n", 0, i) + 1
+        return self.text.count("\n", 0, i) + 1 + self.line_offset, i - start + 1
+
+    def __contains__(self, path: object) -> bool:
+        return isinstance(path, tuple) and self._index(self.prefix + path) is not None
+
+    def __iter__(self) -> Iterator[DataPath]:
+        data = _JSON.decode(self.text)
+        for p in _paths(data, ()):
+            if p[: len(self.prefix)] == self.prefix:
+                yield p[len(self.prefix):]
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+def _paths(value: Any, path: DataPath) -> Iterator[DataPath]:
+    yield path
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, child in items:
+        yield from _paths(child, path + (key,))
+
+
 def load_json(text: str, file: str | None = None) -> Any:
     """JSON text as plain data, without locations: numbers with a fraction become Decimal, duplicate keys raise."""
     try:
@@ -189,13 +282,8 @@ def load_json(text: str, file: str | None = None) -> Any:
 
 
 def parse_json(text: str, file: str | None = None) -> Document:
-    """Parse JSON text; numbers with a fraction become Decimal."""
-    data = load_json(text, file)
-    try:
-        _, locations = _compose_yaml(text, file)
-    except DocumentError:
-        locations = {}
-    return Document(data, Source(file, locations))
+    """Parse JSON text; numbers with a fraction become Decimal. Locations are found when asked for."""
+    return Document(load_json(text, file), Source(file, JsonLocations(text)))
 
 
 def parse_yaml(text: str, file: str | None = None) -> Document:

@@ -14,8 +14,7 @@ from .types import CARRIER, PORTFOLIO, SCENARIO, SUFFIXES, detect_type, read_for
 
 def sub_source(source: Source, prefix: DataPath) -> Source:
     """The part of a source below ``prefix``, with paths relative to it."""
-    n = len(prefix)
-    return Source(source.file, {p[n:]: loc for p, loc in source.locations.items() if p[:n] == prefix})
+    return source.below(prefix)
 
 
 def prefixed(error: IncubatorRulesError, prefix: DataPath) -> IncubatorRulesError:

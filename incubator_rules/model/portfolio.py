@@ -420,8 +420,7 @@ def metric_value(value: Any, metric: Metric) -> Number:
 
 
 def _reroot(source: Source, prefix: DataPath) -> Source:
-    n = len(prefix)
-    return Source(source.file, {p[n:]: loc for p, loc in source.locations.items() if p[:n] == prefix})
+    return source.below(prefix)
 
 
 @attrs.frozen

@@ -7,9 +7,9 @@ from typing import Any, Callable, Iterator, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from ...documents import DataPath, Document, Source, field_name, load_json, parse_json
+from ...documents import DataPath, Document, JsonLocations, Source, field_name, load_json
 from ...errors import DocumentError, IncubatorRulesError
-from ...files.carriers import prefixed, sub_source
+from ...files.carriers import prefixed
 from ...model.carrier import Carrier
 
 T = TypeVar("T")
@@ -57,10 +57,10 @@ def loads(text: str, line_offset: int = 0) -> Any:
     if _SURROGATE_ESCAPE.search(text):  # rare: only then is every string looked at
         path = _not_text(data, ())
         if path is not None:
-            line, column = parse_json(text).source.locate(path)
+            line, column = Source(None, JsonLocations(text, line_offset=line_offset)).locate(path)
             raise DocumentError("a string holds a lone UTF-16 surrogate escape (\\ud800 to \\udfff), which is not text",
                                 field=field_name(path) or None,
-                                line=None if line is None else line + line_offset, column=column)
+                                line=line, column=column)
     return data
 
 
@@ -87,20 +87,16 @@ def _not_text(value: Any, path: DataPath) -> DataPath | None:
 
 
 class Body:
-    """A request's JSON body: its data, and (computed only when an error needs them) where each value stands."""
+    """A request's JSON body: its data, and where each value stands (found only when an error needs it)."""
 
     def __init__(self, text: str, line_offset: int = 0) -> None:
         self.text = text
         self.line_offset = line_offset
         self.data = loads(text, line_offset)
-        self._source: Source | None = None
 
     def source(self) -> Source:
-        """Line and column of every value, counted in the whole request body."""
-        if self._source is None:
-            located = parse_json(self.text).source.locations
-            self._source = Source(None, {p: (line + self.line_offset, col) for p, (line, col) in located.items()})
-        return self._source
+        """Line and column of every value, counted in the whole request body (found only when asked for)."""
+        return Source(None, JsonLocations(self.text, line_offset=self.line_offset))
 
     def located(self, path: DataPath, exc: IncubatorRulesError) -> IncubatorRulesError:
         """``exc`` as the error of the value at ``path`` (its field named from the body's root)."""
@@ -108,18 +104,10 @@ class Body:
         return type(exc)(exc.message, field=field_name(path) or None, line=line, column=column)
 
     def read(self, path: DataPath, build: Callable[[Document], T]) -> T:
-        """``build`` applied to the value at ``path`` (a top-level key or the whole body).
-
-        It runs first without locations (fast); if it fails, it runs again
-        with them so that the error names the line and column in the body.
-        """
+        """``build`` applied to the value at ``path`` (a top-level key or the whole body); errors are located in the body."""
         value = self.data if not path else self.data[path[0]]
         try:
-            return build(Document(value, Source()))
-        except IncubatorRulesError:
-            pass
-        try:
-            return build(Document(value, sub_source(self.source(), path)))
+            return build(Document(value, self.source().below(path)))
         except IncubatorRulesError as exc:
             raise prefixed(exc, path) if path else exc from None
 
