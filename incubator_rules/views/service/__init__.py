@@ -10,10 +10,10 @@ import sys
 
 import uvicorn
 
-from .app import ServiceConfig, create_app, served
+from .app import ServiceConfig, create_app
 from .catalog import Catalog
 
-__all__ = ["Catalog", "ServiceConfig", "create_app", "serve", "served"]
+__all__ = ["Catalog", "ServiceConfig", "create_app", "serve"]
 
 
 def serve(host: str = "127.0.0.1", port: int = 8000, config: ServiceConfig | None = None, log_level: str = "info") -> None:

@@ -33,7 +33,7 @@ from ...model.carrier import Carrier
 from ...model.decision import Evaluation
 from ...model.portfolio import portfolio_from_dict
 from ...whatif.scenario import Scenario, compare, scenarios_from_document
-from ..cli import evaluation_line
+from ..cli import evaluation_line, parse_readings
 from .bodies import (
     Body,
     BodyTooLargeError,
@@ -382,7 +382,7 @@ def create_app(config: ServiceConfig | None = None) -> ASGIApp:
         media = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
         if media not in JSON_LINES and media != "application/json":
             raise UnsupportedMediaTypeError(f"expected JSON Lines ({JSON_LINES[0]}) or application/json, got {media!r}")
-        readings = _query_readings(reading)
+        readings = parse_readings(reading, field="reading")
 
         def start() -> tuple[Iterator[tuple[str, int, int]], Any, Any, dict[str, str], int]:
             rs = service.catalog.get(ruleset, "reward", "ruleset") if ruleset else service.catalog.default("reward")
@@ -504,20 +504,4 @@ def _close(lines: Iterator[Any]) -> None:
         getattr(lines, "close", lambda: None)()
     except ValueError:  # "generator already executing"
         pass
-
-
-def _query_readings(pairs: list[str]) -> dict[str, str]:
-    out = {}
-    for pair in pairs:
-        name, sep, value = pair.partition("=")
-        if not sep or not name.strip() or not value.strip():
-            raise RequestError(f"expected NAME=VALUE, got {pair!r}", field="reading")
-        out[name.strip()] = value.strip()
-    return out
-
-
-def served(app: ASGIApp) -> Service:
-    """The Service behind an application made by ``create_app``."""
-    inner: Any = app.app if isinstance(app, DecisionIds) else app
-    return inner.state.service
 
