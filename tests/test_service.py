@@ -550,8 +550,8 @@ def test_a_bad_rulesets_folder_stops_the_start(tmp_path):
                        capture_output=True, text=True, timeout=60, cwd=ROOT)
     assert r.returncode == 2 and "broken.yaml" in r.stderr and "Traceback" not in r.stderr
     r = subprocess.run([sys.executable, "-m", "incubator_rules", "serve", "--port", "0", "--rulesets",
-                        str(ROOT / "rulesets")], capture_output=True, text=True, timeout=60, cwd=ROOT)
-    assert r.returncode == 2 and "unique" in r.stderr
+                        str(ROOT / "examples"), str(ROOT / "rulesets")], capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert r.returncode == 2 and "unique" in r.stderr and "rulesets" in r.stderr
 
 
 def test_a_released_version_with_other_content_stops_the_start(tmp_path):

@@ -407,8 +407,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="serve evaluations over HTTP (needs the server extra; see docs/service.md)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000, help="port to listen on; 0 takes a free one (default: 8000)")
-    p.add_argument("--rulesets", action="append", default=[], metavar="DIR",
-                   help="a further folder of policy files to serve by id; repeatable")
+    p.add_argument("--rulesets", action="extend", nargs="+", default=[], metavar="DIR",
+                   help="further folders of policy files to serve by id")
     p.add_argument("--decision-log", dest="decision_log", default=None, metavar="FILE",
                    help="append every decision to this JSON Lines file")
     p.add_argument("--max-body-mb", dest="max_body_mb", type=float, default=16, help="largest request body, MB (default: 16)")
