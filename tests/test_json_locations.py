@@ -37,6 +37,8 @@ def test_each_location_points_at_its_value(data, layout, blank_lines):
         line, column = locations[path]
         assert decoder.raw_decode(text, index_of(text, line, column))[0] == value
     assert sorted(map(repr, locations)) == sorted(repr(p) for p, _ in paths(data))
+    every = dict(locations.items())  # one pass over the text, then the same answers as one walk per path
+    assert every == {p: JsonLocations(text)[p] for p, _ in paths(data)} == {p: locations[p] for p in every}
 
 
 @given(values)
