@@ -557,7 +557,7 @@ def test_a_bad_rulesets_folder_stops_the_start(tmp_path):
 def test_a_released_version_with_other_content_stops_the_start(tmp_path):
     text = (ROOT / "rulesets" / "wanzhou-2023.yaml").read_text(encoding="utf-8")
     (tmp_path / "mine.yaml").write_text(text.replace("id: wanzhou-2023\n", "id: mine\n", 1), encoding="utf-8")
-    (tmp_path / "versions.lock").write_text("mine 1.0.0 " + "0" * 64 + "\n")
+    (tmp_path / "versions.lock").write_text(f"mine {ir.load_ruleset().version} " + "0" * 64 + "\n")
     r = subprocess.run([sys.executable, "-m", "incubator_rules", "serve", "--port", "0", "--rulesets", str(tmp_path)],
                        capture_output=True, text=True, timeout=60, cwd=ROOT)
     assert r.returncode == 2 and "released with other content" in r.stderr and "mine.yaml" in r.stderr
