@@ -323,7 +323,7 @@ def test_a_body_that_is_not_an_object(client):
 def test_bad_query_parameters_are_problems(client):
     body = problem_of(client.post("/evaluate-many", params={"engine": "rete"}, json=[]), 422, "RequestError")
     assert body["field"] == "engine"
-    body = problem_of(client.post("/evaluate-many", params={"reading": "ladders"}, json=[]), 422)
+    body = problem_of(client.post("/evaluate-many", params={"reading": "ladders"}, json=[]), 422, "RequestError")
     assert body["field"] == "reading"
     body = problem_of(client.post("/evaluate-many", params={"reading": "ladders=sideways"}, json=[]), 422, "ReadingError")
     problem_of(client.post("/evaluate-many", params={"as_of": "tomorrow"}, json=[]), 422)

@@ -40,13 +40,12 @@ EXIT_PROBLEMS = 1
 EXIT_BAD_INPUT = 2
 
 
-def parse_readings(pairs: Sequence[str], field: str = "--reading") -> dict[str, str]:
-    """Reading choices given as ``NAME=VALUE`` (on the command line, or in the service's query)."""
+def _readings(pairs: Sequence[str]) -> dict[str, str]:
     out = {}
     for pair in pairs:
         name, sep, value = pair.partition("=")
         if not sep or not name or not value:
-            raise IncubatorRulesError(f"expected NAME=VALUE, got {pair!r}", field=field)
+            raise IncubatorRulesError(f"expected NAME=VALUE, got {pair!r}", field="--reading")
         out[name.strip()] = value.strip()
     return out
 
@@ -83,7 +82,7 @@ def format_table(ev: Evaluation) -> str:
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     carrier = load_carrier(args.file)
-    ev = evaluate(carrier, ruleset=args.ruleset, as_of=args.as_of, readings=parse_readings(args.reading), engine=args.engine)
+    ev = evaluate(carrier, ruleset=args.ruleset, as_of=args.as_of, readings=_readings(args.reading), engine=args.engine)
     if args.management:
         ev = with_management(ev, carrier, args.management)
     text = ev.to_json() if args.format == "json" else format_table(ev)
@@ -101,7 +100,7 @@ def evaluation_line(ev: Evaluation) -> tuple[str, int, int]:
 def _cmd_evaluate_many(args: argparse.Namespace) -> int:
     carriers = load_carriers(args.portfolio)
     lines = map_evaluations(
-        evaluation_line, carriers, ruleset=args.ruleset, as_of=args.as_of, readings=parse_readings(args.reading),
+        evaluation_line, carriers, ruleset=args.ruleset, as_of=args.as_of, readings=_readings(args.reading),
         workers=args.workers, stream=True, engine=args.engine,
     )
     target = Path(args.output) if args.output else None
@@ -130,7 +129,7 @@ def _cmd_evaluate_many(args: argparse.Namespace) -> int:
 def _cmd_assess(args: argparse.Namespace) -> int:
     portfolio = load_portfolio(args.portfolio, snapshots_csv=args.snapshots)
     management = None if args.management == "none" else load_management(args.management)
-    readings = parse_readings(args.reading)
+    readings = _readings(args.reading)
     own = set(management.header.readings) if management is not None else set()
     report = district_report(
         portfolio, args.ruleset, as_of=args.as_of,
@@ -226,7 +225,7 @@ def _cmd_diff(args: argparse.Namespace) -> int:
         except ValueError as exc:
             raise IncubatorRulesError(str(exc), field="--as-of") from None
     portfolio = portfolio_carriers(args.portfolio) if args.portfolio else None
-    result = diff_rulesets(old, new, portfolio, as_of, parse_readings(args.reading))
+    result = diff_rulesets(old, new, portfolio, as_of, _readings(args.reading))
     print(result.to_json() if args.format == "json" else format_diff(result))
     return EXIT_OK
 

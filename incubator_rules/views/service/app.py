@@ -33,7 +33,7 @@ from ...model.carrier import Carrier
 from ...model.decision import Evaluation
 from ...model.portfolio import portfolio_from_dict
 from ...whatif.scenario import Scenario, compare, scenarios_from_document
-from ..cli import evaluation_line, parse_readings
+from ..cli import evaluation_line
 from .bodies import (
     Body,
     BodyTooLargeError,
@@ -382,7 +382,7 @@ def create_app(config: ServiceConfig | None = None) -> ASGIApp:
         media = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
         if media not in JSON_LINES and media != "application/json":
             raise UnsupportedMediaTypeError(f"expected JSON Lines ({JSON_LINES[0]}) or application/json, got {media!r}")
-        readings = parse_readings(reading, field="reading")
+        readings = _query_readings(reading)
 
         def start() -> tuple[Iterator[tuple[str, int, int]], Any, Any, dict[str, str], int]:
             rs = service.catalog.get(ruleset, "reward", "ruleset") if ruleset else service.catalog.default("reward")
@@ -505,3 +505,13 @@ def _close(lines: Iterator[Any]) -> None:
     except ValueError:  # "generator already executing"
         pass
 
+
+def _query_readings(pairs: list[str]) -> dict[str, str]:
+    """``reading=NAME=VALUE`` query parameters as reading choices."""
+    out = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip() or not value.strip():
+            raise RequestError(f"expected NAME=VALUE, got {pair!r}", field="reading")
+        out[name.strip()] = value.strip()
+    return out
