@@ -470,11 +470,12 @@ def create_app(config: ServiceConfig | None = None) -> ASGIApp:
 
         did, text, (result, rs, count) = await service.answer(request, CompareRequest, work)
         data = result.to_dict()
-        service.record(did, "/compare", text, ruleset=_policy(rs),
-                       as_of=sorted({b.as_of.isoformat() for b in result.budgets}),
-                       readings={n: dict(s.readings) for n, s in zip(result.names, result.scenarios)},
-                       engine="native", carriers=count, scenarios=list(result.names), totals=data["totals"])
-        data["decision_id"] = did
+        scenarios = [{"name": n, "as_of": b.as_of.isoformat(), "readings": rs.resolve_readings(s.readings),
+                      "overrides": len(s.overrides), "edits": len(s.edits)}
+                     for n, s, b in zip(result.names, result.scenarios, result.budgets)]
+        service.record(did, "/compare", text, ruleset=_policy(rs), as_of=scenarios[0]["as_of"],
+                       readings=scenarios[0]["readings"], engine="native", carriers=count, scenarios=scenarios,
+                       totals=data["totals"])
         return JSONResponse(data)
 
     def openapi() -> dict[str, Any]:
