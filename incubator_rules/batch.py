@@ -18,7 +18,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence, TypeVar
 
 import yaml
 
-from .carrier import Carrier, CarrierKind, Event, EventType, Grade, Level
+from .carrier import AwardKind, Carrier, CarrierKind, Event, EventType, Grade, Level
 from .decision import Condition, Decision, Evaluation
 from .errors import EngineError, IncubatorRulesError
 from .evaluation import ENGINES, evaluate, evaluate_prepared, prepare
@@ -440,6 +440,7 @@ _KIND = {k.value: k for k in CarrierKind}
 _TYPE = {t.value: t for t in EventType}
 _LEVEL = {lv.value: lv for lv in Level}
 _GRADE = {g.value: g for g in Grade}
+_AWARD = {a.value: a for a in AwardKind}
 
 
 def _value(member: Any) -> Any:
@@ -460,7 +461,9 @@ def pack_carrier(c: Carrier) -> tuple[Any, ...]:
         tuple([
             (e.id, e.type._value_, e.date.toordinal(), None if e.level is None else e.level._value_,
              None if e.kind is None else e.kind._value_, e.year, None if e.grade is None else e.grade._value_,
-             e.amount, e.document, e.note)
+             e.amount, e.document, e.note,
+             None if e.award is None and e.plan is None and e.payer is None and e.settles is None and e.voucher is None
+             else (None if e.award is None else e.award._value_, e.plan, e.payer, e.settles, e.voucher))
             for e in c.events
         ]),
     )
@@ -486,7 +489,10 @@ def unpack_carrier(t: tuple[Any, ...]) -> Carrier:
         tuple([
             Event(eid, _TYPE[etype], _day(day), _LEVEL.get(level), _KIND.get(ekind), year, _GRADE.get(grade),
                   amount, doc, note)
-            for eid, etype, day, level, ekind, year, grade, amount, doc, note in events
+            if paid is None else
+            Event(eid, _TYPE[etype], _day(day), _LEVEL.get(level), _KIND.get(ekind), year, _GRADE.get(grade),
+                  amount, doc, note, _AWARD.get(paid[0]), *paid[1:])
+            for eid, etype, day, level, ekind, year, grade, amount, doc, note, paid in events
         ]),
         area,
     )

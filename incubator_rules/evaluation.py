@@ -9,7 +9,7 @@ from typing import Any, Mapping
 from .carrier import Carrier, Event, as_of_date, until
 from .decision import AWARDED, PENDING, Decision, Evaluation
 from .errors import EngineError, IncubatorRulesError
-from .rules import DECIDERS, MATCHES, Context
+from .rules import DECIDERS, MATCHES, Context, arrange
 from .ruleset import Ruleset, load_ruleset
 
 ENGINES = ("native", "durable")
@@ -34,7 +34,7 @@ def evaluate(
     if engine == "durable":
         from .durable import durable_decisions
 
-        ctx = Context(carrier, carrier.events_until(day), day, rs, chosen)
+        ctx = Context(carrier, arrange(rs, chosen, carrier.events_until(day)), day, rs, chosen)
         return assemble(ctx, durable_decisions(ctx), engine)
     if engine != "native":
         raise EngineError(f"unknown engine {engine!r}; available: {', '.join(ENGINES)}", field="engine")
@@ -66,7 +66,7 @@ def evaluate_prepared(
     scenarios.
     """
     whole = carrier.timeline if timeline is None else timeline
-    ctx = Context(carrier, until(whole, as_of), as_of, ruleset, readings)
+    ctx = Context(carrier, arrange(ruleset, readings, until(whole, as_of)), as_of, ruleset, readings)
     decisions: list[Decision] = []
     for rule in ruleset.rules:
         decide = DECIDERS.get(rule.kind)

@@ -42,6 +42,7 @@ from .policyfile import (
 )
 from .portfolio import standing
 from .ruleset import Citation, describe
+from .rules import delistings_first
 
 DEFAULT_MANAGEMENT = "chongqing-dynamic-management"
 
@@ -260,7 +261,8 @@ class _Run:
 
     def decide(self) -> tuple[ManagementDecision, ...]:
         delisted = False
-        for e in self.carrier.events_until(self.as_of):
+        # a delisting on the day of a new accreditation ends the title held before it (reward reading 11's default)
+        for e in delistings_first(self.carrier.events_until(self.as_of)):
             if e.type is EventType.DELISTED:
                 for o in self.open.values():
                     self.close(o, "ended" if o.kind == RECTIFICATION else "first_fail_ended", ended_on=e.date)

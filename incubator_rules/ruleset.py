@@ -141,6 +141,34 @@ class PlanPeriod:
 
 
 @attrs.frozen
+class PlanArea:
+    """Where a plan applies (its 适用对象): carriers whose recorded area it covers.
+
+    An area is covered when it is one of ``names``, starts with one of
+    ``prefixes`` (the district's own name, as in 万州区龙驹镇), or ends with
+    one of ``suffixes`` (街道, 镇, 乡: a street, town or township named
+    without a district is read as one of the district's own).
+    """
+
+    clause: str
+    names: tuple[str, ...]
+    prefixes: tuple[str, ...] = ()
+    suffixes: tuple[str, ...] = ()
+
+    def covers(self, area: str) -> bool:
+        """True when a carrier recorded in ``area`` is inside the plan's area."""
+        text = area.strip()
+        if text in self.names or any(text.startswith(p) for p in self.prefixes):
+            return True
+        return any(text.endswith(s) and len(text) > len(s) and not _names_a_county(text[: -len(s)]) for s in self.suffixes)
+
+
+def _names_a_county(stem: str) -> bool:
+    """True when the stem of a street or town name contains a county-level unit (江北区观音桥街道)."""
+    return any(mark in stem for mark in ("区", "县", "市"))
+
+
+@attrs.frozen
 class Ruleset:
     """A loaded, validated ruleset. ``sha256`` hashes its canonical content."""
 
@@ -159,6 +187,7 @@ class Ruleset:
     rules: tuple[Rule, ...]
     sha256: str
     path: str | None = None
+    area: PlanArea | None = None
     data: Mapping[str, Any] = attrs.field(factory=dict, repr=False, eq=False)
 
     def rule(self, rule_id: str) -> Rule:
@@ -350,7 +379,7 @@ def first_problem(problems: tuple[RulesetError, ...]) -> RulesetError:
 
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 _TOP_KEYS = (
-    "type", "id", "version", "title", "jurisdiction", "documents", "plan_period", "clauses",
+    "type", "id", "version", "title", "jurisdiction", "documents", "plan_period", "area", "clauses",
     "columns", "tables", "readings", "rules",
 )
 Path_ = tuple[Any, ...]
@@ -527,6 +556,7 @@ class _ProblemReader:
         clauses = self.clauses(raw_clauses or {}, doc_ids)
         clause_ids = None if raw_clauses is None else set(raw_clauses)
         period = self.period(data, clause_ids)
+        area = self.area(data, clause_ids)
         raw_columns = self.section(data, "columns")
         columns = self.columns(raw_columns or {})
         column_ids = None if raw_columns is None else set(raw_columns)
@@ -546,7 +576,7 @@ class _ProblemReader:
             jurisdiction_zh=jurisdiction[0], jurisdiction_en=jurisdiction[1],  # type: ignore[arg-type]
             documents=documents, plan_period=period, clauses=clauses, columns=columns,  # type: ignore[arg-type]
             tables=tables, readings=readings, rules=rules, sha256=digest,
-            path=self.source.file, data=data,
+            path=self.source.file, area=area, data=data,
         )
 
     def documents(self, data: Mapping[Any, Any]) -> dict[str, SourceDocument]:
@@ -595,6 +625,30 @@ class _ProblemReader:
         if start is None or end is None:
             return None
         return PlanPeriod(start, end, self.date(raw, "issued", p, False), clause)
+
+    def area(self, data: Mapping[Any, Any], clause_ids: Collection[Any] | None) -> PlanArea | None:
+        p = ("area",)
+        raw = data.get("area")
+        if raw is None:
+            return None
+        raw = self.mapping(raw, p, ("clause", "names", "prefixes", "suffixes"))
+        if raw is None:
+            return None
+        clause = self.text(raw, "clause", p)
+        if clause is not None and _missing(clause_ids, clause):
+            self.problem(p + ("clause",), f"unknown clause {clause!r}")
+        lists = {}
+        for key in ("names", "prefixes", "suffixes"):
+            value = raw.get(key, [])
+            if key == "names" and not value:
+                self.problem(p + (key,), "expected a non-empty list of area names")
+            if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+                self.problem(p + (key,), f"expected a list of non-empty texts, got {describe(value)}")
+                value = []
+            lists[key] = tuple(v.strip() for v in value)
+        if clause is None:
+            return None
+        return PlanArea(clause, lists["names"], lists["prefixes"], lists["suffixes"])
 
     def columns(self, data: Mapping[Any, Any]) -> dict[str, tuple[CarrierKind, ...]]:
         out: dict[str, tuple[CarrierKind, ...]] = {}
