@@ -601,25 +601,33 @@ def level_covered(ctx: Context, rule: Rule, column: str, level: Level) -> bool:
     return CarrierKind.MAKER_SPACE not in kinds and CarrierKind.STAR_INNOVATION_SPACE not in kinds
 
 
-def column_clauses(ruleset: Ruleset, clauses: Iterable[str], column: str) -> tuple[str, ...]:
-    """``clauses`` without those that grant another column's amounts (an incubator is not cited a maker-space clause)."""
-    def build() -> dict[str, frozenset[str]]:
-        owners: dict[str, set[str]] = {}
-        for table in ruleset.tables.values():
-            for col, cells in table.columns.items():
+def column_clauses(ruleset: Ruleset, clauses: Iterable[str], column: str, table: str | None = None) -> tuple[str, ...]:
+    """``clauses`` without those that grant another column's amounts (or, given ``table``, another table's).
+
+    An incubator's refusal is not cited a maker-space clause, nor an
+    accreditation's refusal the evaluation clause of the same column.
+    """
+    def build() -> dict[str, frozenset[tuple[str, str]]]:
+        owners: dict[str, set[tuple[str, str]]] = {}
+        for table_id, t in ruleset.tables.items():
+            for col, cells in t.columns.items():
                 for values in cells.values():
                     for v in values:
-                        owners.setdefault(v.clause, set()).add(col)
+                        owners.setdefault(v.clause, set()).add((table_id, col))
         return {c: frozenset(cols) for c, cols in owners.items()}
 
     owners = _memo(ruleset, ("clause_owners",), ruleset, build)
-    kept = tuple(c for c in clauses if column in owners.get(c, (column,)))
-    return kept or tuple(clauses)
+    kept = []
+    for c in clauses:
+        found = owners.get(c)
+        if found is None or any(col == column and (table is None or t == table) for t, col in found):
+            kept.append(c)
+    return tuple(kept) or tuple(clauses)
 
 
 def reading_clauses(ctx: Context, rule: Rule, role: str, column: str) -> tuple[str, ...]:
-    """The clauses of the reading that fills ``role``, as cited for a carrier paid from ``column``."""
-    return column_clauses(ctx.ruleset, ctx.ruleset.readings[rule.readings[role]].clauses, column)
+    """The clauses of the reading that fills ``role``, as cited for a carrier paid from ``column`` by ``rule``."""
+    return column_clauses(ctx.ruleset, ctx.ruleset.readings[rule.readings[role]].clauses, column, rule.params.get("table"))
 
 
 def area_refused(ctx: Context, rule: Rule) -> bool:
