@@ -39,7 +39,7 @@ def test_accreditation_subsidies_add_up_to_at_most_the_highest_level_reached(c, 
     considered = {d.events[0] for d in ev.awards + ev.pending + ev.not_awarded if d.rule in SUBSIDY_RULES}
     eligible = [
         e for e in c.timeline
-        if e.id in considered and not any(d.events[0] == e.id and d.reason in ("outside_window", "level_not_covered", "lower_level")
+        if e.id in considered and not any(d.events[0] == e.id and d.reason in ("outside_window", "level_not_covered", "lower_level", "outside_area", "not_new", "payable_after_period")
                                           for d in ev.not_awarded)
     ]
     highest = max((table.value(column, e.level, e.date).amount for e in eligible), default=0)
