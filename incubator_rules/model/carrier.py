@@ -277,6 +277,18 @@ def until(timeline: tuple[Event, ...], as_of: datetime.date) -> tuple[Event, ...
     return tuple(e for e in timeline if e.date <= as_of)
 
 
+def payment_from_dict(data: Any, source: Source, path: tuple[Any, ...], event_id: str) -> Event:
+    """One payment read from plain data as a ``payment_received`` event (``type`` and ``id`` supplied here).
+
+    Checked as a carrier file's payment is; errors name ``path`` in ``source``.
+    """
+    reader = _CarrierReader(source)
+    if not isinstance(data, Mapping):
+        raise reader.fail(path, f"expected a mapping, got {type(data).__name__}")
+    fields, _ = reader.event({**data, "type": EventType.PAYMENT_RECEIVED.value, "id": event_id}, path)
+    return Event(**fields)
+
+
 def load_carrier(path: str | Path) -> Carrier:
     """Load a carrier from a YAML or JSON file; errors name the file, line and field."""
     doc = read_document(path)
