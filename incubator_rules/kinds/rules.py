@@ -1017,8 +1017,8 @@ def _amounts(rule: Rule, diff_rule: Rule | None, ctx: Context, candidates: list[
             received.append((key, c.column, c.event.level, full))
             continue
         clauses = (c.value.clause,) + diff_prep.rule.clauses
-        if full <= already:
-            at_level = sum(amt for col, lvl, amt in paid if col == c.column and lvl == c.event.level)
+        at_level = sum(amt for col, lvl, amt in paid if col == c.column and lvl == c.event.level)
+        if full <= already or at_level > 0:  # a level already paid gives nothing, whatever the ladder received
             reason = "level_already_paid" if at_level > 0 else "no_difference"
             common["payable_on"] = None
             out.append(_make(diff_prep, ctx, reason, c.event, clauses, level_received=at_level, **common))
