@@ -93,7 +93,7 @@ def test_the_same_input_gives_the_same_digest(data, rnd):
 @settings(max_examples=50)
 @given(histories())
 def test_ids_derived_for_events_without_one_do_not_depend_on_order(data):
-    bare = [{k: v for k, v in e.items() if k != "id"} for e in data["events"]]
+    bare = [{k: v for k, v in e.items() if k not in ("id", "settles")} for e in data["events"]]
     a = Carrier.from_dict(dict(data, events=bare))
     b = Carrier.from_dict(dict(data, events=list(reversed(bare))))
     assert a.digest == b.digest
