@@ -556,7 +556,7 @@ def _make(
     given = (
         amount if status is not NOT_AWARDED else None, payable_on, full_amount, already_received,
         window_start, window_end, ended_on, interrupted_on, None if condition is None else condition.counted_from,
-    ) + tuple(more.get(n) for n in GIVEN[9:])
+    ) + (tuple([more.get(n) for n in _MORE_GIVEN]) if more else _NO_MORE)
     kind = kind or event.kind or ctx.carrier.kind
     zh, en = prep.explain[code](event, kind, given)
     cites = prep.cites.get(clauses)
@@ -569,11 +569,17 @@ def _make(
 
 
 _NOTHING_GIVEN: tuple[Any, ...] = (None,) * len(GIVEN)
+_MORE_GIVEN = GIVEN[9:]
+_NO_MORE: tuple[Any, ...] = (None,) * len(_MORE_GIVEN)
+_GIVEN_AT = {n: i for i, n in enumerate(GIVEN)}
 
 
 def _given(**values: Any) -> tuple[Any, ...]:
     """The values of ``GIVEN`` by name (the others None)."""
-    return tuple(values.get(n) for n in GIVEN)
+    out = list(_NOTHING_GIVEN)
+    for name, value in values.items():
+        out[_GIVEN_AT[name]] = value
+    return tuple(out)
 
 
 def _refuse(
@@ -588,9 +594,17 @@ def _refuse(
     return Decision(prep.rule.id, NOT_AWARDED, code, 0, None, (event.id,), cites, zh, en, event.level, kind)
 
 
+_WINDOWS: dict[tuple[datetime.date, datetime.date], tuple[Any, ...]] = {}
+
+
 def _window(start: datetime.date, end: datetime.date) -> tuple[Any, ...]:
     """The values of ``GIVEN`` for an outside-window refusal."""
-    return _given(window_start=start, window_end=end)
+    found = _WINDOWS.get((start, end))
+    if found is None:
+        if len(_WINDOWS) > 256:
+            _WINDOWS.clear()
+        found = _WINDOWS[(start, end)] = _given(window_start=start, window_end=end)
+    return found
 
 
 def level_covered(ctx: Context, rule: Rule, column: str, level: Level) -> bool:
@@ -632,11 +646,11 @@ def reading_clauses(ctx: Context, rule: Rule, role: str, column: str) -> tuple[s
 
 def area_refused(ctx: Context, rule: Rule) -> bool:
     """True when the area reading refuses this carrier: recorded outside the plan's area (or not recorded, if required)."""
-    how = ctx.reading(rule, "area")
-    if how == "not_checked":
-        return False
     area = ctx.ruleset.area
     if area is None:
+        return False
+    how = ctx.readings[rule.readings["area"]]
+    if how == "not_checked":
         return False
     if ctx.carrier.area is None:
         return how == "require_area"
@@ -663,16 +677,30 @@ def arrange(ruleset: Ruleset, readings: Mapping[str, str], timeline: tuple[Event
     rectification ordered and completed) on one day interrupt nothing and
     are left out.
     """
+    if len(timeline) < 2:
+        return timeline
+    delisting = accreditation = zero_possible = False
+    for e in timeline:
+        t = e.type
+        if t is DELISTED:
+            delisting = True
+        elif t is ACCREDITED or t is FILED:
+            accreditation = True
+        elif t is RESUMED or t is RECTIFICATION_COMPLETED:
+            zero_possible = True
+    same_day_possible = delisting and accreditation
+    if not (same_day_possible or zero_possible):
+        return timeline
     rules = ruleset.rules_of_kind("operating_duration")
-    if not rules or len(timeline) < 2:
+    if not rules:
         return timeline
     rule = rules[0]
     same_day = readings[rule.readings["same_day"]] if "same_day" in rule.readings else "accreditation_first"
     zero = readings[rule.readings["zero_length"]] if "zero_length" in rule.readings else "restarts"
     out = timeline
-    if zero == "ignored":
+    if zero == "ignored" and zero_possible:
         out = _drop_zero_length(out)
-    if same_day == "delisting_first":
+    if same_day == "delisting_first" and same_day_possible:
         out = delistings_first(out)
     return out
 
@@ -681,6 +709,9 @@ _PAIRS = ((SUSPENDED, RESUMED), (RECTIFICATION_ORDERED, RECTIFICATION_COMPLETED)
 
 
 def _drop_zero_length(timeline: tuple[Event, ...]) -> tuple[Event, ...]:
+    ends = {e.date for e in timeline if e.type is RESUMED or e.type is RECTIFICATION_COMPLETED}
+    if not ends or not any((e.type is SUSPENDED or e.type is RECTIFICATION_ORDERED) and e.date in ends for e in timeline):
+        return timeline
     dropped: set[int] = set()
     for stop, restart in _PAIRS:
         active = False
@@ -720,6 +751,8 @@ def title_kinds(ctx: Context) -> tuple[CarrierKind, ...]:
     title of any level), else the carrier's kind.
     """
     own = ctx.carrier.kind
+    if all(e.kind is None for e in ctx.timeline):  # the commonest history: everything is of the carrier's kind
+        return (own,) * len(ctx.timeline)
     rules = ctx.ruleset.rules_of_kind("evaluation_excellence")
     by_title = bool(rules) and "kind" in rules[0].readings and ctx.reading(rules[0], "kind") == "title"
     out: list[CarrierKind] = []
@@ -1059,17 +1092,19 @@ def excellence_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) -> 
     district_covered: dict[str, bool] = {}
     kinds = title_kinds(ctx)
     own = ctx.carrier.kind
+    track = title_needed != "not_required"
     held: dict[tuple[str | None, Level], Event] = {}  # titles held since the last delisting
     for i, event in enumerate(ctx.timeline):
         t = event.type
         if t is DELISTED:
             delisted_on = event.date
-            held.clear()
+            if track:
+                held.clear()
         elif t is ACCREDITED or t is FILED:
             delisted_on = None
-            assert event.level is not None
-            held[(prep.columns[event.kind or own], event.level)] = event
-        if event.id not in wanted:
+            if track:
+                held[(prep.columns[event.kind or own], event.level)] = event  # type: ignore[index]
+        if t is not EVALUATED or event.id not in wanted:
             continue
         assert event.level is not None and event.grade is not None and event.year is not None
         kind = kinds[i]
