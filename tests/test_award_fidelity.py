@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 
-from incubator_rules import CarrierError, evaluate
+from incubator_rules import CarrierError, evaluate, reconcile
 
 from histories import accredited, carrier, evaluated, filed, paid
 
@@ -166,3 +166,12 @@ def test_the_explanation_says_from_when_the_year_was_counted_again():
     award = evaluate(c, as_of=D("2025-12-31")).awards[0]
     assert award.payable_on == D("2024-09-15")
     assert "counted from 2023-09-15" in award.explanation_en and "自2023-09-15起正常运行" in award.explanation_zh
+
+
+def test_a_payment_settling_a_title_from_before_the_plan_is_earlier_money():
+    c = carrier("maker_space", filed("2021-03-01", "municipal"), paid("2022-03-20", "municipal", 200_000, settles="e0"),
+                filed("2023-06-01", "national"))
+    ev = evaluate(c, as_of=D("2025-12-31"))
+    assert amounts(ev) == [("upgrade-differential", 300_000, "2024-06-01")]
+    r = reconcile(c, "2025-12-31")
+    assert [(x.status, x.paid) for x in r.lines] == [("unpaid", 0), ("outside_plan", 200_000)]

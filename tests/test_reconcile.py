@@ -209,3 +209,12 @@ def test_the_example_ledger_reconciles_with_its_findings(capsys):
     assert code == 1
     assert data["counts"]["unpaid"] == 2 and data["counts"]["unmatched"] == 1
     assert data["totals"]["outstanding"] == 400_000
+
+
+def test_both_engines_reconcile_alike():
+    pytest.importorskip("durable.engine")
+    c = carrier("maker_space", filed("2023-03-01", "municipal"), paid("2024-03-20", "municipal", 150_000),
+                evaluated("2024-03-01", 2023, "municipal", "excellent"), filed("2024-06-01", "national"),
+                paid("2025-01-10", "national", 300_000, plan="wanzhou-2023"))
+    native, durable = ir.reconcile(c, "2025-12-31"), ir.reconcile(c, "2025-12-31", engine="durable")
+    assert native.to_dict() == durable.to_dict() and not native.settled

@@ -18,7 +18,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import attrs
 
-from ..engines.evaluation import evaluate_prepared, prepare
+from ..engines.evaluation import evaluate, evaluate_prepared, prepare
 from ..errors import IncubatorRulesError
 from ..files.carriers import portfolio_carriers
 from ..files.ledger import LedgerPayment, load_ledger
@@ -274,6 +274,7 @@ def reconcile(
     payments: Sequence[LedgerPayment] | str | Path | None = None,
     ruleset: Ruleset | str | Path | None = None,
     readings: Mapping[str, str] | None = None,
+    engine: str = "native",
 ) -> Reconciliation:
     """Reconcile payments with the entitlements ``ruleset`` decides as of ``as_of``.
 
@@ -281,7 +282,8 @@ def reconcile(
     a portfolio file. ``payments`` is None (the ``payment_received`` events
     of each history), a ledger file (CSV or YAML: carrier, date, amount,
     purpose, voucher, ...) or LedgerPayments. Payments dated after ``as_of``
-    are left out, as events after it are.
+    are left out, as events after it are. ``engine`` decides the
+    entitlements (both engines decide alike).
     """
     carriers = _carriers(carrier_or_portfolio)
     rs, day, chosen = prepare(ruleset, as_of, readings)
@@ -299,7 +301,7 @@ def reconcile(
                 raise IncubatorRulesError(f"expected LedgerPayments, got {type(p).__name__}", field="payments")
             ledger.setdefault(p.carrier, []).append(p)
     known = {c.id for c in carriers}
-    out = [_reconcile_one(c, rs, day, chosen, None if ledger is None else ledger.get(c.id, [])) for c in carriers]
+    out = [_reconcile_one(c, rs, day, chosen, None if ledger is None else ledger.get(c.id, []), engine) for c in carriers]
     if ledger is not None:
         for cid in sorted(set(ledger) - known):
             lines = [_unmatched(cid, p.payment, p.line, "no carrier with this id") for p in _ordered(ledger[cid]) if p.payment.date <= day]
@@ -327,8 +329,9 @@ def _ordered(payments: Iterable[LedgerPayment]) -> list[LedgerPayment]:
 
 def _reconcile_one(
     carrier: Carrier, rs: Ruleset, day: datetime.date, chosen: Mapping[str, str], ledger: list[LedgerPayment] | None,
+    engine: str,
 ) -> CarrierReconciliation:
-    ev = evaluate_prepared(carrier, rs, day, chosen)
+    ev = evaluate_prepared(carrier, rs, day, chosen) if engine == "native" else evaluate(carrier, rs, day, chosen, engine)
     ctx = Context(carrier, arrange(rs, chosen, carrier.events_until(day)), day, rs, chosen)
     lines_of: dict[int, int] = {}
     if ledger is None:
@@ -361,8 +364,9 @@ def _reconcile_one(
         target = settled.get(e.id)
         decision = None if target is None else by_event.get((target, e.purpose))
         if decision is None:
-            if ledger is None and e.plan is None and e.date < start:
-                loose.append(_loose(carrier.id, e, line_no, OUTSIDE_PLAN, "recorded before the plan period; counted towards the differential"))
+            if ledger is None and e.plan is None and (e.date < start or e.settles is not None):
+                loose.append(_loose(carrier.id, e, line_no, OUTSIDE_PLAN,
+                                    "earlier money (before the plan period, or for a title the plan does not pay); counted towards the differential"))
             else:
                 loose.append(_unmatched(carrier.id, e, line_no, "settles no decision of this plan"))
             continue

@@ -794,6 +794,13 @@ def _excellence_in_window(ctx: Context, e: Event) -> bool:
     return period.start <= e.date <= period.end
 
 
+def _is_new(ctx: Context, e: Event, start: datetime.date, end: datetime.date) -> bool:
+    """True when this plan considers event ``e`` its own: an accreditation in the window, an evaluation in the period."""
+    if e.type is EVALUATED:
+        return _excellence_in_window(ctx, e)
+    return start <= e.date <= end
+
+
 def settlements(ctx: Context, payments: Sequence[Event] | None = None) -> dict[str, str | None]:
     """For each payment (default: those of the timeline), the id of the event whose award it pays, or None.
 
@@ -820,13 +827,15 @@ def settlements(ctx: Context, payments: Sequence[Event] | None = None) -> dict[s
         out[p.id] = None
         if p.plan is not None and p.plan != ruleset.id:
             continue
+        own = p.plan == ruleset.id
         if p.settles is not None:
-            out[p.id] = p.settles if p.settles in ids else None
-            continue
+            target = ids.get(p.settles)
+            if target is not None and (own or _is_new(ctx, target, start, end)):
+                out[p.id] = p.settles
+            continue  # an unattributed payment for a title this plan does not consider new is earlier money
         purpose = p.purpose
         if purpose is AwardKind.OTHER:
             continue
-        own = p.plan == ruleset.id
         column = None if p.kind is None else ruleset.column_for(p.kind)
         found: str | None = None
         for i, e in enumerate(timeline):

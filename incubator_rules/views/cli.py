@@ -150,7 +150,7 @@ def _cmd_reconcile(args: argparse.Namespace) -> int:
     if args.as_of is None:
         raise IncubatorRulesError("give the date to reconcile as of, YYYY-MM-DD", field="--as-of")
     result = reconcile(args.portfolio, args.as_of, payments=args.payments, ruleset=args.ruleset,
-                       readings=_readings(args.reading))
+                       readings=_readings(args.reading), engine=args.engine)
     if args.format == "json":
         print(result.to_json())
     elif args.format == "csv":
@@ -367,6 +367,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ruleset", default=None, help="shipped ruleset id or path (default: wanzhou-2023)")
     p.add_argument("--reading", action="append", default=[], metavar="NAME=VALUE", help="choose a reading; repeatable")
     p.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    p.add_argument("--engine", choices=ENGINES, default="native")
     p.set_defaults(func=_cmd_reconcile)
 
     p = sub.add_parser("compile", help="print a reward ruleset compiled for an engine (durable-rules JSON)")
