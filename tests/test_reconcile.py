@@ -218,3 +218,11 @@ def test_both_engines_reconcile_alike():
                 paid("2025-01-10", "national", 300_000, plan="wanzhou-2023"))
     native, durable = ir.reconcile(c, "2025-12-31"), ir.reconcile(c, "2025-12-31", engine="durable")
     assert native.to_dict() == durable.to_dict() and not native.settled
+
+
+def test_a_ledger_line_reads_back_from_its_plain_data(tmp_path):
+    payments = ir.load_ledger(ledger(tmp_path, LEDGER))
+    again = ir.files.ledger.ledger_from_data([p.to_dict() for p in payments])
+    assert [(p.carrier, p.payment.to_dict()) for p in again] == [(p.carrier, p.payment.to_dict()) for p in payments]
+    assert payments[1].to_dict() == {"carrier": "c1", "date": "2025-06-10", "level": "national", "amount": 300000,
+                                     "voucher": "V-2", "settles": "e1", "purpose": "construction_subsidy"}

@@ -35,19 +35,8 @@ class LedgerPayment:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data: the ledger's columns (``purpose`` for the payment's award kind), empty ones left out."""
-        p = self.payment
-        out: dict[str, Any] = {"carrier": self.carrier, "date": p.date.isoformat(), "amount": p.amount,
-                               "purpose": p.purpose.value}
-        for name in ("voucher", "settles", "plan", "payer", "note"):
-            if getattr(p, name) is not None:
-                out[name] = getattr(p, name)
-        if p.level is not None:
-            out["level"] = p.level.value
-        if p.kind is not None:
-            out["kind"] = p.kind.value
-        if p.year is not None:
-            out["year"] = p.year
-        return out
+        fields = {k: v for k, v in self.payment.to_dict().items() if k not in ("id", "type", "award")}
+        return {"carrier": self.carrier, **fields, "purpose": self.payment.purpose.value}
 
 
 def load_ledger(path: str | Path) -> tuple[LedgerPayment, ...]:
