@@ -226,3 +226,10 @@ def test_a_ledger_line_reads_back_from_its_plain_data(tmp_path):
     assert [(p.carrier, p.payment.to_dict()) for p in again] == [(p.carrier, p.payment.to_dict()) for p in payments]
     assert payments[1].to_dict() == {"carrier": "c1", "date": "2025-06-10", "level": "national", "amount": 300000,
                                      "voucher": "V-2", "settles": "e1", "purpose": "construction_subsidy"}
+
+
+@pytest.mark.parametrize("text", ['carrier,date,amount,purpose\nc1,"2024-01-01\x00,1,other\n', 'carrier,date\n"c1,2024\n'])
+def test_a_ledger_that_is_not_csv_is_refused_with_its_line(tmp_path, text):
+    with pytest.raises(ir.LedgerError, match="not readable as CSV") as err:
+        ir.load_ledger(ledger(tmp_path, text))
+    assert err.value.line is not None

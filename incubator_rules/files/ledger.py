@@ -55,8 +55,11 @@ def load_ledger(path: str | Path) -> tuple[LedgerPayment, ...]:
 
 def parse_ledger_csv(text: str, file: str | None = None) -> tuple[LedgerPayment, ...]:
     """A ledger from CSV text; amounts are whole yuan written as digits."""
-    reader = csv.reader(io.StringIO(text))
-    rows = list(reader)
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        rows = list(reader)
+    except csv.Error as exc:
+        raise LedgerError(f"not readable as CSV: {exc}", file=file, line=reader.line_num or None) from None
     if not rows:
         raise LedgerError("the ledger is empty; expected a header row: " + ",".join(COLUMNS), file=file, line=1)
     header = [h.strip() for h in rows[0]]
