@@ -962,8 +962,7 @@ def accreditation_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) 
 
 
 def _held_given(title: Event) -> tuple[Any, ...]:
-    assert title.level is not None
-    return _given(held_level=title.level._value_, held_level_zh=LEVEL_ZH[title.level], held_on=iso_date(title.date))
+    return _given(**_held_kw(title))
 
 
 def _held_before(prep: _RulePrep, ctx: Context, i: int, key: str, ladder: Callable[[str], str]) -> list[Event]:
