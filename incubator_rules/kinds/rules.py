@@ -679,16 +679,9 @@ def arrange(ruleset: Ruleset, readings: Mapping[str, str], timeline: tuple[Event
     """
     if len(timeline) < 2:
         return timeline
-    delisting = accreditation = zero_possible = False
-    for e in timeline:
-        t = e.type
-        if t is DELISTED:
-            delisting = True
-        elif t is ACCREDITED or t is FILED:
-            accreditation = True
-        elif t is RESUMED or t is RECTIFICATION_COMPLETED:
-            zero_possible = True
-    same_day_possible = delisting and accreditation
+    types = set(map(_TYPE_OF, timeline))
+    same_day_possible = DELISTED in types and (ACCREDITED in types or FILED in types)
+    zero_possible = RESUMED in types or RECTIFICATION_COMPLETED in types
     if not (same_day_possible or zero_possible):
         return timeline
     rules = ruleset.rules_of_kind("operating_duration")
@@ -705,6 +698,7 @@ def arrange(ruleset: Ruleset, readings: Mapping[str, str], timeline: tuple[Event
     return out
 
 
+_TYPE_OF = operator.attrgetter("type")
 _PAIRS = ((SUSPENDED, RESUMED), (RECTIFICATION_ORDERED, RECTIFICATION_COMPLETED))
 
 
@@ -741,6 +735,9 @@ def delistings_first(timeline: tuple[Event, ...]) -> tuple[Event, ...]:
 # --- titles and the kind of an evaluated title -----------------------------------
 
 
+_KIND_OF = operator.attrgetter("kind")
+
+
 def title_kinds(ctx: Context) -> tuple[CarrierKind, ...]:
     """For each event of the timeline, the carrier kind it is decided as.
 
@@ -751,7 +748,7 @@ def title_kinds(ctx: Context) -> tuple[CarrierKind, ...]:
     title of any level), else the carrier's kind.
     """
     own = ctx.carrier.kind
-    if all(e.kind is None for e in ctx.timeline):  # the commonest history: everything is of the carrier's kind
+    if not any(map(_KIND_OF, ctx.timeline)):  # the commonest history: everything is of the carrier's kind
         return (own,) * len(ctx.timeline)
     rules = ctx.ruleset.rules_of_kind("evaluation_excellence")
     by_title = bool(rules) and "kind" in rules[0].readings and ctx.reading(rules[0], "kind") == "title"
@@ -905,7 +902,7 @@ def accreditation_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) 
     ladder = _ladder_of(diff_rule, ctx)
     first_at_level = ctx.reading(rule, "new") == "first_at_level"
     payable_in_period = ctx.reading(rule, "period_bound") == "payable_date"
-    for event in matched:
+    for position, event in enumerate(matched):
         kind = event.kind or ctx.carrier.kind
         column = prep.columns[kind]
         assert event.level is not None
@@ -929,7 +926,7 @@ def accreditation_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) 
             continue
         if not index:
             index = {e.id: i for i, e in enumerate(ctx.timeline)}
-        held = _held_before(prep, ctx, index[event.id], ladder(column), ladder)
+        held = _held_before(prep, ctx, matched[:position], ladder(column), ladder) if position else []
         higher = max((e for e in held if e.level.rank > event.level.rank), key=lambda e: e.level.rank, default=None)  # type: ignore[union-attr]
         if higher is not None:
             clauses = (value.clause,) + (() if diff_rule is None else diff_rule.clauses)
@@ -965,11 +962,11 @@ def _held_given(title: Event) -> tuple[Any, ...]:
     return _given(**_held_kw(title))
 
 
-def _held_before(prep: _RulePrep, ctx: Context, i: int, key: str, ladder: Callable[[str], str]) -> list[Event]:
-    """The accreditations and filings on ladder ``key`` before timeline position ``i``, whenever dated, in order."""
+def _held_before(prep: _RulePrep, ctx: Context, earlier: Sequence[Event], key: str, ladder: Callable[[str], str]) -> list[Event]:
+    """Of the accreditations and filings ``earlier`` (in timeline order, whenever dated), those on ladder ``key``."""
     out = []
     own = ctx.carrier.kind
-    for e in ctx.timeline[:i]:
+    for e in earlier:
         if e.type is ACCREDITED or e.type is FILED:
             column = prep.columns[e.kind or own]
             if column is not None and ladder(column) == key:
@@ -1030,7 +1027,8 @@ def _amounts(rule: Rule, diff_rule: Rule | None, ctx: Context, candidates: list[
                       full_amount=full, amount_in_force_from=c.value.start, condition=c.condition)
         if by_level:
             assert diff_prep is not None
-            held = _held_before(prep, ctx, index[c.event.id], key, ladder)
+            at = index[c.event.id]
+            held = _held_before(prep, ctx, [e for e in ctx.timeline[:at] if e.type is ACCREDITED or e.type is FILED], key, ladder)
             top = max(held, key=lambda e: (e.level.rank, index[e.id]), default=None)  # type: ignore[union-attr]
             base = 0
             if top is not None:
@@ -1102,6 +1100,7 @@ def excellence_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) -> 
     own = ctx.carrier.kind
     track = title_needed != "not_required"
     held: dict[tuple[str | None, Level], Event] = {}  # titles held since the last delisting
+    kind, column = own, prep.columns[own]
     for i, event in enumerate(ctx.timeline):
         t = event.type
         if t is DELISTED:
@@ -1115,8 +1114,9 @@ def excellence_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) -> 
         if t is not EVALUATED or event.id not in wanted:
             continue
         assert event.level is not None and event.grade is not None and event.year is not None
-        kind = kinds[i]
-        column = prep.columns[kind]
+        if kinds[i] is not kind:
+            kind = kinds[i]
+            column = prep.columns[kind]
         if column is None or (no_star and kind is CarrierKind.STAR_INNOVATION_SPACE):
             clauses = rule.clauses if column is None else tuple(dict.fromkeys(
                 column_clauses(ruleset, rule.clauses, column) + ruleset.readings[rule.readings["star_spaces"]].clauses))
