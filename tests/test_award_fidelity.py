@@ -63,7 +63,8 @@ def test_a_differential_cites_the_definition_of_its_base():
     c = carrier("maker_space", filed("2023-03-01", "municipal"), filed("2024-06-01", "national"))
     ev = evaluate(c, as_of=D("2025-12-31"))
     assert ev.awards[1].rule == "upgrade-differential"
-    assert "q6-example" in [x.clause for x in ev.awards[1].citations]
+    assert [x.clause for x in ev.awards[1].citations] == ["q6-maker-space-filing", "q6-example", "differential-base"]
+    assert ev.awards[1].citations[2].section == "差价的定义 (The differential base)"
 
 
 # --- 3. a lower accreditation after a higher title is not paid ----------------------------
