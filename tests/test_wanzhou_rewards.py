@@ -48,7 +48,7 @@ def test_q6_national_filing_then_pays_the_300000_differential(engine):
     ]
     diff = ev.awards[1]
     assert (diff.full_amount, diff.already_received) == (500_000, 200_000)
-    assert [c.clause for c in diff.citations] == ["q6-maker-space-filing", "q6-example"]
+    assert [c.clause for c in diff.citations] == ["q6-maker-space-filing", "q6-example", "differential-base"]
     assert ev.total == 500_000
     assert ev.totals_by_rule == {"accreditation-subsidy": 200_000, "upgrade-differential": 300_000}
 
