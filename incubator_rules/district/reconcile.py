@@ -1,6 +1,6 @@
 """Reconciliation: the money paid against the entitlements a ruleset decides (docs/reconcile.md).
 
-Each payment is matched to the decision it settles (``kinds.rules.settlements``,
+Each payment is matched to the decision it settles (``kinds.base.settlements``,
 the same matching the differential uses), and every decision with money on
 either side gets one line: paid as due, due and unpaid, overpaid, paid early
 or not yet due; payments that settle nothing are unmatched; payments of
@@ -22,7 +22,8 @@ from ..engines.evaluation import evaluate, evaluate_prepared, prepare
 from ..errors import IncubatorRulesError
 from ..files.carriers import portfolio_carriers
 from ..files.ledger import LedgerPayment, load_ledger
-from ..kinds.rules import Context, arrange, settlements
+from ..kinds import Context
+from ..kinds.base import arrange, settlements
 from ..model.carrier import AwardKind, Carrier, Event, EventType
 from ..model.decision import AWARDED, NOT_AWARDED, PENDING, Decision
 from ..model.display import renderer
