@@ -16,6 +16,7 @@ from ..model.labels import LEVEL_ZH
 from ..model.decision import Condition, Decision
 from ..model.ruleset import DatedValue, Rule
 from .base import (
+    AREA_ROLE,
     Context,
     RuleKind,
     RulePrep,
@@ -263,7 +264,7 @@ KIND = RuleKind(
         "district_maker_space": frozenset({"pay_q6_row", "no_district_level"}),
         "new": frozenset({"in_window", "first_at_level"}),
         "period_bound": frozenset({"accreditation_date", "payable_date"}),
-        "area": frozenset({"refuse_outside", "require_area", "not_checked"}),
+        "area": AREA_ROLE,
     },
     codes=(
         "awarded", "pending", "outside_window", "kind_not_covered", "level_not_covered",

@@ -23,6 +23,7 @@ from ..model.labels import GRADE_ZH, KIND_EN, KIND_ZH, LEVEL_ZH
 from ..model.ruleset import Citation, DatedValue, Rule, Ruleset, Table
 
 __all__ = [
+    "AREA_ROLE",
     "GIVEN",
     "RULE_PLACEHOLDERS",
     "Context",
@@ -454,6 +455,10 @@ def column_clauses(ruleset: Ruleset, clauses: Iterable[str], column: str, table:
 def reading_clauses(ctx: Context, rule: Rule, role: str, column: str) -> tuple[str, ...]:
     """The clauses of the reading that fills ``role``, as cited for a carrier paid from ``column`` by ``rule``."""
     return column_clauses(ctx.ruleset, ctx.ruleset.readings[rule.readings[role]].clauses, column, rule.params.get("table"))
+
+
+# The alternatives of the plan-area role, shared by every deciding kind.
+AREA_ROLE = frozenset({"refuse_outside", "require_area", "not_checked"})
 
 
 def area_refused(ctx: Context, rule: Rule) -> bool:

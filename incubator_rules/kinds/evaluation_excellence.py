@@ -9,6 +9,7 @@ from ..model.carrier import CarrierKind, Event, EventType, Level
 from ..model.decision import Decision
 from ..model.ruleset import Rule
 from .base import (
+    AREA_ROLE,
     Context,
     RuleKind,
     area_refusal,
@@ -142,7 +143,7 @@ KIND = RuleKind(
         "kind": frozenset({"title", "carrier"}),
         "period_bound": frozenset({"evaluation_date", "evaluated_year"}),
         "star_spaces": frozenset({"maker_space_row", "not_covered"}),
-        "area": frozenset({"refuse_outside", "require_area", "not_checked"}),
+        "area": AREA_ROLE,
     },
     codes=(
         "awarded", "not_excellent", "outside_window", "kind_not_covered", "level_not_covered",
