@@ -230,6 +230,34 @@ def test_compare_is_the_librarys_comparison(client):
     assert data == json.loads(json.dumps(expected))
 
 
+def test_reconcile_is_the_librarys_reconciliation(client):
+    from incubator_rules.documents import parse_json
+    from incubator_rules.files.ledger import ledger_from_data
+
+    portfolio = ir.load_portfolio(EXAMPLES / "wanzhou-portfolio.yaml")
+    ledger = [to_plain(p.to_dict()) for p in ir.load_ledger(EXAMPLES / "wanzhou-payments.csv")]
+    text = json.dumps({"portfolio": to_plain(portfolio.to_dict()), "payments": ledger, "as_of": "2026-06-30"},
+                      ensure_ascii=False, indent=1)
+    r = client.post("/reconcile", content=text.encode(), headers={"content-type": "application/json"})
+    assert r.status_code == 200, r.text
+    doc = parse_json(text)
+    payments = ledger_from_data(doc.data["payments"], doc.source.below(("payments",)))
+    assert r.text == ir.reconcile(portfolio, "2026-06-30", payments).to_json()
+    r = client.post("/reconcile", json={"portfolio": [carrier_data("star-space-rectified.json")], "as_of": "2026-06-30"})
+    expected = ir.reconcile([ir.load_carrier(EXAMPLES / "star-space-rectified.json")], "2026-06-30")
+    assert r.status_code == 200 and r.text == expected.to_json()
+
+
+def test_a_bad_ledger_line_is_placed_in_the_body(client):
+    ledger = [to_plain(p.to_dict()) for p in ir.load_ledger(EXAMPLES / "wanzhou-payments.csv")]
+    ledger[1]["amount"] = "lots"
+    text = json.dumps({"portfolio": [carrier_data("q6-maker-space.yaml")], "payments": ledger, "as_of": "2026-06-30"},
+                      indent=1)
+    body = problem_of(client.post("/reconcile", content=text, headers={"content-type": "application/json"}), 422)
+    assert body["field"].startswith("payments[1]") and body["line"] == where(text, '"lots"')[0]
+    problem_of(client.post("/reconcile", json={"portfolio": []}), 422, "RequestError")
+
+
 def test_rulesets_lists_the_shipped_and_local_files(client):
     r = client.get("/rulesets")
     listed = {e["id"]: e for e in r.json()}
@@ -418,7 +446,7 @@ def test_the_openapi_document_validates(openapi):
     from openapi_spec_validator import validate
 
     validate(openapi)
-    for path in ("/evaluate", "/evaluate-many", "/assess", "/compare", "/rulesets", "/rulesets/{id}", "/health"):
+    for path in ("/evaluate", "/evaluate-many", "/assess", "/compare", "/reconcile", "/rulesets", "/rulesets/{id}", "/health"):
         assert path in openapi["paths"]
     problem = {"$ref": "#/components/schemas/Problem"}
     for path, operations in openapi["paths"].items():

@@ -24,11 +24,13 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ...district.management import with_management
+from ...district.reconcile import reconcile
 from ...district.report import district_report
 from ...engines.batch import map_evaluations
 from ...engines.evaluation import evaluate, prepare
 from ...errors import DocumentError, EngineError, IncubatorRulesError, ReadingError
 from ...files.carriers import carriers_from_document
+from ...files.ledger import ledger_from_data
 from ...model.carrier import Carrier
 from ...model.decision import Evaluation
 from ...model.portfolio import portfolio_from_dict
@@ -46,7 +48,7 @@ from .bodies import (
 )
 from .catalog import Catalog, PathLikeIdError, UnknownPolicyError, check_id, describe_entry, detail
 from .decisionlog import DecisionLog, DecisionLogError
-from .models import AssessRequest, CompareRequest, EvaluateRequest, Engine, components
+from .models import AssessRequest, CompareRequest, Engine, EvaluateRequest, ReconcileRequest, components
 
 log = logging.getLogger("incubator_rules.service")
 T = TypeVar("T")
@@ -477,6 +479,24 @@ def create_app(config: ServiceConfig | None = None) -> ASGIApp:
                        readings=scenarios[0]["readings"], engine="native", carriers=count, scenarios=scenarios,
                        totals=data["totals"])
         return JSONResponse(data)
+
+    @app.post("/reconcile", summary="Reconcile payments with entitlements (as `reconcile --format json`)",
+              openapi_extra=body_of("ReconcileRequest", "carriers, a payments ledger (or none), the ruleset id, as-of date and readings"))
+    async def reconcile_payments(request: Request) -> Response:
+        def work(body: Body, req: ReconcileRequest) -> Any:
+            rs = service.policy(body, "ruleset", "reward", req.ruleset)
+            _no_files(req.portfolio, body, ("portfolio",))
+            carriers = body.read(("portfolio",), carriers_from_document)
+            payments = None if req.payments is None else body.read(
+                ("payments",), lambda doc: ledger_from_data(doc.data, doc.source))
+            result = _prepared(lambda: reconcile(carriers, req.as_of, payments, ruleset=rs, readings=req.readings), body)
+            return result, rs, len(carriers)
+
+        did, text, (result, rs, count) = await service.answer(request, ReconcileRequest, work)
+        service.record(did, "/reconcile", text, ruleset=_policy(rs), as_of=result.as_of.isoformat(),
+                       readings=dict(result.readings), engine="native", carriers=count, payments_from=result.payments_from,
+                       totals={**result.totals, "settled": result.settled})
+        return Response(result.to_json(), media_type="application/json")
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

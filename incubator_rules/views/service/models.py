@@ -88,6 +88,23 @@ class CompareRequest(_Request):
     with_base: bool = Field(False, description="compare against an unchanged base first (always, when no scenario is given)")
 
 
+class ReconcileRequest(_Request):
+    """Payments reconciled with what a reward ruleset says is due."""
+
+    portfolio: Annotated[Any, _ref("Portfolio")]
+    as_of: Annotated[str, WithJsonSchema({"type": "string", "format": "date", "pattern": _DATE,
+                                          "description": "the reconciliation date, YYYY-MM-DD"})]
+    payments: Annotated[Any, WithJsonSchema({
+        "anyOf": [{"type": "array", "items": {"type": "object"}},
+                  {"type": "object", "required": ["payments"], "properties": {"payments": {"type": "array"}}},
+                  {"type": "null"}],
+        "description": "a payments ledger (carrier, date, amount, purpose, voucher, ... as in docs/reconcile.md); "
+                       "null for the histories' own payment_received events",
+    })] = None
+    ruleset: RewardId | None = Field(None, description="reward ruleset id (default: wanzhou-2023)")
+    readings: Readings = {}
+
+
 class Problem(BaseModel):
     """An error, as application/problem+json (RFC 9457) with the library's typed error."""
 
@@ -103,7 +120,7 @@ class Problem(BaseModel):
     decision_id: str
 
 
-REQUEST_MODELS: tuple[type[BaseModel], ...] = (EvaluateRequest, AssessRequest, CompareRequest, Problem)
+REQUEST_MODELS: tuple[type[BaseModel], ...] = (EvaluateRequest, AssessRequest, CompareRequest, ReconcileRequest, Problem)
 
 
 def project_schema(file_name: str) -> dict[str, Any]:
