@@ -6,11 +6,14 @@ import datetime
 from pathlib import Path
 from typing import Any, Mapping
 
+import attrs
+
 from ..errors import EngineError, IncubatorRulesError
 from ..files.ruleset import load_ruleset
 from ..kinds import DECIDERS, MATCHES, Context
+from ..kinds.base import arrange
 from ..model.carrier import Carrier, Event, as_of_date, until
-from ..model.decision import AWARDED, PENDING, Decision, Evaluation
+from ..model.decision import AWARDED, NOT_AWARDED, PENDING, Decision, Evaluation
 from ..model.ruleset import Ruleset
 from .durable import durable_decisions
 
@@ -34,7 +37,7 @@ def evaluate(
         raise IncubatorRulesError(f"expected a Carrier, got {type(carrier).__name__}", field="carrier")
     rs, day, chosen = prepare(ruleset, as_of, readings)
     if engine == "durable":
-        ctx = Context(carrier, carrier.events_until(day), day, rs, chosen)
+        ctx = Context(carrier, arrange(rs, chosen, carrier.events_until(day)), day, rs, chosen)
         return assemble(ctx, durable_decisions(ctx), engine)
     if engine != "native":
         raise EngineError(f"unknown engine {engine!r}; available: {', '.join(ENGINES)}", field="engine")
@@ -66,7 +69,7 @@ def evaluate_prepared(
     scenarios.
     """
     whole = carrier.timeline if timeline is None else timeline
-    ctx = Context(carrier, until(whole, as_of), as_of, ruleset, readings)
+    ctx = Context(carrier, arrange(ruleset, readings, until(whole, as_of)), as_of, ruleset, readings)
     decisions: list[Decision] = []
     for rule in ruleset.rules:
         decide = DECIDERS.get(rule.kind)
@@ -88,6 +91,8 @@ def assemble(ctx: Context, decisions: list[Decision], engine: str, digest: str |
     their first event in the timeline, then by rule; the others by event,
     then rule. ``digest`` is the carrier's digest when the caller already has it.
     """
+    if ctx.ruleset.caps:
+        decisions = apply_caps(ctx, decisions)
     awards: list[Decision] = []
     pending: list[Decision] = []
     refused: list[Decision] = []
@@ -111,6 +116,36 @@ def assemble(ctx: Context, decisions: list[Decision], engine: str, digest: str |
         ruleset.id, ruleset.version, ruleset.sha256, dict(ctx.readings), engine,
         tuple(awards), tuple(pending), tuple(refused),
     )
+
+
+def apply_caps(ctx: Context, decisions: list[Decision]) -> list[Decision]:
+    """The decisions with each cap of the ruleset applied, in payable order: an amount beyond what the cap
+    leaves is cut (its ``full_amount`` kept), one the cap leaves nothing for is refused as ``capped``."""
+    rule_order = _rule_order(ctx.ruleset)
+    out = list(decisions)
+    for cap in ctx.ruleset.caps:
+        used: dict[Any, int] = {}
+        members = [i for i, d in enumerate(out) if d.rule in cap.rules and d.status != NOT_AWARDED and d.amount > 0]
+        members.sort(key=lambda i: (out[i].payable_on or _LAST_DAY, rule_order[out[i].rule], i))
+        citation = ctx.ruleset.citation(cap.clause)
+        for i in members:
+            d = out[i]
+            key = None if cap.per == "carrier" else (d.payable_on or _LAST_DAY).year
+            left = cap.max - used.get(key, 0)
+            if d.amount <= left:
+                used[key] = used.get(key, 0) + d.amount
+                continue
+            note_zh = f"(受{cap.id}上限{cap.max:,}元限制)"
+            note_en = f" (capped by {cap.id}: at most {cap.max:,} yuan)"
+            if left <= 0:
+                out[i] = attrs.evolve(d, status=NOT_AWARDED, reason="capped", amount=0, payable_on=None,
+                                      full_amount=d.amount, citations=d.citations + (citation,),
+                                      explanation_zh=d.explanation_zh + note_zh, explanation_en=d.explanation_en + note_en)
+            else:
+                used[key] = cap.max
+                out[i] = attrs.evolve(d, amount=left, full_amount=d.amount, citations=d.citations + (citation,),
+                                      explanation_zh=d.explanation_zh + note_zh, explanation_en=d.explanation_en + note_en)
+    return out
 
 
 def _ordered(decisions: list[Decision], keys: list[tuple[Any, ...]]) -> list[Decision]:

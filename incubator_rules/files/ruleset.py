@@ -17,7 +17,7 @@ from ..kinds import KINDS, RULE_PLACEHOLDERS, default_explanation
 from ..model.carrier import CarrierKind, Grade, Level, parse_date, parse_enum, whole_yuan
 from ..model.labels import LEVEL_ZH
 from ..model.durations import UNITS
-from ..model.ruleset import Clause, DatedValue, PlanPeriod, Reading, Rule, Ruleset, SourceDocument, Table
+from ..model.ruleset import Cap, Clause, DatedValue, PlanArea, PlanPeriod, Reading, Rule, Ruleset, SourceDocument, Table
 from .types import DEFAULTS, RULESETS_DIR, document_type, wrong_type
 
 DEFAULT_RULESET: str = DEFAULTS["ruleset"]
@@ -135,8 +135,8 @@ def first_problem(problems: tuple[RulesetError, ...]) -> RulesetError:
 
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 _TOP_KEYS = (
-    "type", "id", "version", "title", "jurisdiction", "documents", "plan_period", "clauses",
-    "levels", "columns", "tables", "readings", "rules", "out_of_scope",
+    "type", "id", "version", "title", "jurisdiction", "documents", "plan_period", "area", "clauses",
+    "levels", "columns", "tables", "readings", "rules", "out_of_scope", "caps",
 )
 Path_ = tuple[Any, ...]
 
@@ -318,6 +318,7 @@ class ProblemReader:
         head = self.header_fields(data, marks=True, jurisdiction=True, period=True)
         clause_ids, period, readings = head.clause_ids, head.period, head.readings
         levels = self.levels(data.get("levels"))
+        area = self.area(data, clause_ids)
         raw_columns = self.section(data, "columns")
         columns = self.columns(raw_columns or {})
         column_ids = None if raw_columns is None else set(raw_columns)
@@ -327,6 +328,7 @@ class ProblemReader:
         reading_ids = None if data.get("readings") is not None and head.raw_readings is None else set(readings)
         rules = self.rules(data.get("rules"), clause_ids, table_ids, readings, reading_ids, levels)
         out_of_scope = self.out_of_scope(data.get("out_of_scope"), clause_ids, rules)
+        caps = self.caps(data.get("caps"), clause_ids, rules)
         self.tables_cover_levels(tables, rules, period)
         if self.problems:
             return None
@@ -336,8 +338,32 @@ class ProblemReader:
             jurisdiction_zh=head.jurisdiction[0], jurisdiction_en=head.jurisdiction[1],  # type: ignore[arg-type]
             documents=head.documents, plan_period=period, clauses=head.clauses, columns=columns,  # type: ignore[arg-type]
             tables=tables, readings=readings, rules=rules, sha256=digest,
-            path=self.source.file, data=data, levels=levels, out_of_scope=out_of_scope,
+            path=self.source.file, area=area, data=data, levels=levels, out_of_scope=out_of_scope, caps=caps,
         )
+
+    def caps(self, raw: Any, clause_ids: set[Any] | None, rules: tuple[Rule, ...]) -> tuple[Cap, ...]:
+        """Ceilings on groups of rules: ``{id: {rules: [...], per: carrier | year, max: 500000, clause: ...}}``."""
+        if raw is None:
+            return ()
+        raw = self.mapping(raw, ("caps",))
+        out = []
+        rule_ids = {r.id for r in rules}
+        for key, item in (raw or {}).items():
+            p = ("caps", key)
+            item = self.mapping(item, p, ("rules", "per", "max", "clause"))
+            if item is None:
+                continue
+            ids = self.id_list(item.get("rules"), p + ("rules",), rule_ids, "rule")
+            per = item.get("per", "carrier")
+            if per not in ("carrier", "year"):
+                self.problem(p + ("per",), f"expected carrier or year, got {describe(per)}")
+            cap = self.yuan(item.get("max"), p + ("max",))
+            clause = self.text(item, "clause", p)
+            if clause is not None and _missing(clause_ids, clause):
+                self.problem(p + ("clause",), f"unknown clause {clause!r}")
+            if cap is not None and clause is not None:
+                out.append(Cap(str(key), ids, per, cap, clause))
+        return tuple(out)
 
     def out_of_scope(self, raw: Any, clause_ids: set[Any] | None, rules: tuple[Rule, ...]) -> dict[str, str]:
         """Clauses deliberately not encoded, each with the reason (a discretionary amount, a portfolio-wide quota...)."""
@@ -466,6 +492,30 @@ class ProblemReader:
         if start is None or end is None:
             return None
         return PlanPeriod(start, end, self.date(raw, "issued", p, False), clause)
+
+    def area(self, data: Mapping[Any, Any], clause_ids: Collection[Any] | None) -> PlanArea | None:
+        p = ("area",)
+        raw = data.get("area")
+        if raw is None:
+            return None
+        raw = self.mapping(raw, p, ("clause", "names", "prefixes", "suffixes"))
+        if raw is None:
+            return None
+        clause = self.text(raw, "clause", p)
+        if clause is not None and _missing(clause_ids, clause):
+            self.problem(p + ("clause",), f"unknown clause {clause!r}")
+        lists = {}
+        for key in ("names", "prefixes", "suffixes"):
+            value = raw.get(key, [])
+            if key == "names" and not value:
+                self.problem(p + (key,), "expected a non-empty list of area names")
+            if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+                self.problem(p + (key,), f"expected a list of non-empty texts, got {describe(value)}")
+                value = []
+            lists[key] = tuple(v.strip() for v in value)
+        if clause is None:
+            return None
+        return PlanArea(clause, lists["names"], lists["prefixes"], lists["suffixes"])
 
     def columns(self, data: Mapping[Any, Any]) -> dict[str, tuple[CarrierKind, ...]]:
         out: dict[str, tuple[CarrierKind, ...]] = {}
@@ -649,7 +699,7 @@ class ProblemReader:
             if spec is None:
                 continue
             params = {name: self.param(raw, name, check, p, table_ids) for name, check in spec.params.items()
-                      if check in _PARAM_CHECKS}
+                      if check in _PARAM_CHECKS and not (name in spec.optional and raw.get(name) is None)}
             context = ParamContext(table_ids, clause_ids, readings, reading_ids, levels or {})
             for name, check in spec.params.items():
                 if check not in _PARAM_CHECKS:

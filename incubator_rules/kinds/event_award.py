@@ -2,7 +2,11 @@
 
 Conditions: a date ``window``; ``within`` a duration after an anchor event;
 ``exclude_year_of`` (nothing for the year of an anchor event, e.g. the
-accreditation year); ``once_per`` carrier (first time only) or year.
+accreditation year); ``holding`` a title (an event matching a filter before
+it, with no delisting since); ``occurrence`` (only the N-th matching event);
+``condition``, an ``operating_duration`` rule (a period of normal operation
+from the event, after which the award is payable; pending until then);
+``once_per`` carrier (first time only) or year.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import datetime
 from typing import Any, Sequence
 
 from ..model.carrier import Event, EventType
+from .operating_duration import operating_duration
 from ..model.decision import Decision
 from ..model.ruleset import Rule
 from .base import Context, RuleKind
@@ -71,6 +76,28 @@ def anchor_before(ctx: Context, event: Event, filters: Sequence[Any]) -> Event |
     return found
 
 
+def _read_occurrence(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> int | None:
+    if raw is None:
+        return None
+    if isinstance(raw, bool) or not isinstance(raw, int) or not 1 <= raw <= 100:
+        reader.problem(path, f"expected a whole number from 1 to 100, got {raw!r}"[:120])
+        return None
+    return raw
+
+
+def holds_title(ctx: Context, event: Event, filters: Sequence[Any]) -> Event | None:
+    """The latest event before ``event`` matching ``filters`` with no delisting after it, or None."""
+    found = None
+    for e in ctx.timeline:
+        if e is event:
+            break
+        if e.type is EventType.DELISTED:
+            found = None
+        elif any(f.in_scope(e, e.kind or ctx.carrier.kind) and f.holds(e) for f in filters):
+            found = e
+    return found
+
+
 def event_award_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) -> list[Decision]:
     """Decide each event in the rule's scope: awarded, or why not."""
     out: list[Decision] = []
@@ -81,12 +108,23 @@ def event_award_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) ->
     once = ctx.param(rule, "once_per") or "event"
     amount = ctx.param(rule, "amount")
     paid: set[Any] = set()
+    holding = rule.params.get("holding")
+    occurrence = rule.params.get("occurrence")
+    condition = rule.params.get("condition")
+    seen = 0
     for event in matched:
         kind = event.kind or ctx.carrier.kind
         if not any(f.in_scope(event, kind) for f in filters):
             continue
         if not any(f.in_scope(event, kind) and f.holds(event) for f in filters):
             out.append(decide(rule, ctx, "not_matched", event, kind, rule.clauses))
+            continue
+        seen += 1
+        if occurrence is not None and seen != occurrence:
+            out.append(decide(rule, ctx, "not_this_occurrence", event, kind, rule.clauses))
+            continue
+        if holding is not None and holds_title(ctx, event, holding) is None:
+            out.append(decide(rule, ctx, "no_title", event, kind, rule.clauses))
             continue
         if window is not None and ((window[0] and event.date < window[0]) or (window[1] and event.date > window[1])):
             out.append(decide(rule, ctx, "outside_window", event, kind, rule.clauses,
@@ -116,8 +154,18 @@ def event_award_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) ->
             continue
         paid.add(key)
         events = (event.id,) if anchor is None else (anchor.id, event.id)
-        out.append(decide(rule, ctx, "awarded", event, kind, (clause,) if clause else rule.clauses,
-                          amount=value, payable_on=event.date, events=events))
+        clauses = (clause,) if clause else rule.clauses
+        payable, code = event.date, "awarded"
+        if condition is not None:
+            cond_rule = ctx.ruleset.rule(condition)
+            outcome = operating_duration(cond_rule, ctx, ctx.timeline.index(event), event.date)
+            events += outcome.events
+            if outcome.status in ("ended", "interrupted"):
+                paid.discard(key)
+                out.append(decide(rule, ctx, "condition_not_met", event, kind, clauses + cond_rule.clauses, events=events))
+                continue
+            payable, code = outcome.date, "awarded" if outcome.status == "met" else "pending"
+        out.append(decide(rule, ctx, code, event, kind, clauses, amount=value, payable_on=payable, events=events))
     return out
 
 
@@ -126,13 +174,18 @@ KIND = RuleKind(
     params={
         "on": read_filters, "amount": _read_amount, "window": read_window, "within": read_within,
         "exclude_year_of": _read_optional_filters, "once_per": _read_once,
+        "holding": _read_optional_filters, "occurrence": _read_occurrence, "condition": "rule",
     },
     roles={},
-    codes=("awarded", "not_matched", "outside_window", "excluded_year", "no_amount", "already_awarded"),
+    codes=(
+        "awarded", "pending", "not_matched", "outside_window", "excluded_year", "no_amount", "already_awarded",
+        "not_this_occurrence", "no_title", "condition_not_met",
+    ),
     matches=frozenset(EventType),
     decider=event_award_decisions,
+    references={"condition": "operating_duration"},
     placeholders=GENERIC_PLACEHOLDERS,
-    optional=frozenset({"window", "within", "exclude_year_of", "once_per"}),
+    optional=frozenset({"window", "within", "exclude_year_of", "once_per", "holding", "occurrence", "condition"}),
     schemas={
         "on": {"description": "an event filter {type, level, kind, grade, fields}, or a list of alternatives"},
         "amount": {"description": "an amount form: a number, {fixed}, {table}, {by, values}, {percent, of}, with max/min/rounding; or {reading, values}"},
@@ -140,5 +193,7 @@ KIND = RuleKind(
         "within": {"type": "object", "description": "{duration, of}: within the duration after the latest event matching `of`"},
         "exclude_year_of": {"description": "nothing for an event of the same year as an event matching this filter"},
         "once_per": {"description": "event (default), carrier (first time only) or year; or {reading, values}"},
+        "holding": {"description": "a title the carrier must hold: an earlier event matching this filter, not delisted since"},
+        "occurrence": {"type": "integer", "minimum": 1, "description": "only the N-th matching event (1: the first time)"},
     },
 )

@@ -9,12 +9,13 @@ an amount the same way.
 from __future__ import annotations
 
 import datetime
+import enum
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Callable, Mapping, Sequence
 
 import attrs
 
-from ..model.carrier import CarrierKind, Event, EventType, Grade, Level, iso_date
+from ..model.carrier import EVENT_TYPES, CarrierKind, Event, EventType, Grade, Level, iso_date
 from ..model.decision import AWARDED, NOT_AWARDED, PENDING, Decision
 from ..model.durations import after
 from ..model.facts import EVENT_FACTS, all_fact_names, did_you_mean
@@ -60,17 +61,27 @@ class Filter:
         if self.grades is not None and event.grade not in self.grades:
             return False
         for name, want in self.fields.items():
-            got = event.fact(name)
+            got = _field(event, name)
             if isinstance(want, list):
                 if got not in want:
                     return False
             elif got != want:
                 return False
         for name, low in self.at_least.items():
-            got = event.fact(name)
+            got = _field(event, name)
             if got is None or got < low:
                 return False
         return True
+
+
+def _field(event: Event, name: str) -> Any:
+    """An event's fact, else its own field of that name (a payment's ``payer``)."""
+    found = event.fact(name)
+    if found is None and name in EVENT_TYPES[event.type].fields:
+        found = getattr(event, name, None)
+        if isinstance(found, enum.Enum):
+            found = found.value
+    return found
 
 
 def _one_or_many(value: Any) -> list[Any]:
@@ -105,6 +116,7 @@ def read_filter(reader: Any, raw: Any, path: tuple[Any, ...]) -> Filter | None:
     allowed: set[str] = set()
     for t in types:
         allowed.update(EVENT_FACTS.get(t.value, {}))
+        allowed.update(n for n in EVENT_TYPES[t].fields if n not in ("level", "grade", "kind"))
 
     def facts(key: str) -> dict[str, Any]:
         found: dict[str, Any] = {}

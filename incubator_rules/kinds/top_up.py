@@ -55,7 +55,7 @@ def paid_by(ctx: Context, rule_ids: Sequence[str], payers: Sequence[str], until:
     """What the named rules awarded, and the named payers paid, payable on or before ``until``."""
     total = sum(d.amount for d in awards_of(ctx, rule_ids) if d.payable_on is not None and d.payable_on <= until)
     for e in ctx.timeline:
-        if e.type is EventType.PAYMENT_RECEIVED and e.fact("payer") in payers and e.date <= until:
+        if e.type is EventType.PAYMENT_RECEIVED and e.payer in payers and e.date <= until:
             total += e.amount or 0
     return total
 

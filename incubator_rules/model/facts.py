@@ -71,10 +71,6 @@ _TENANT = {
 
 # Fields an event type (by its value) carries beyond id, type, date, level, kind, year, grade, amount, document, note.
 EVENT_FACTS: Mapping[str, Mapping[str, FactSpec]] = {
-    "payment_received": {
-        "payer": _f("text", None, "付款方", "payer"),
-        "purpose": _f("text", None, "用途", "purpose"),
-    },
     "title_awarded": {"title": _f("text", None, "称号", "title", True)},
     "designated": {"designation": _f("text", None, "认定类别", "designation", True)},
     "firm_introduced": {

@@ -12,6 +12,7 @@ from ..errors import ReadingError
 from .carrier import CarrierKind, Level
 
 __all__ = [
+    "Cap",
     "Citation",
     "Clause",
     "DatedValue",
@@ -178,6 +179,17 @@ class ReadingBound:
 
 
 @attrs.frozen
+class Cap:
+    """A ceiling on what a group of rules pays one carrier: in all (``per`` carrier) or per payable year."""
+
+    id: str
+    rules: tuple[str, ...]
+    per: str
+    max: int
+    clause: str
+
+
+@attrs.frozen
 class PlanPeriod:
     """The period a plan covers and the date it was issued."""
 
@@ -185,6 +197,34 @@ class PlanPeriod:
     end: datetime.date
     issued: datetime.date | None
     clause: str | None
+
+
+@attrs.frozen
+class PlanArea:
+    """Where a plan applies (its 适用对象): carriers whose recorded area it covers.
+
+    An area is covered when it is one of ``names``, starts with one of
+    ``prefixes`` (the district's own name, as in 万州区龙驹镇), or ends with
+    one of ``suffixes`` (街道, 镇, 乡: a street, town or township named
+    without a district is read as one of the district's own).
+    """
+
+    clause: str
+    names: tuple[str, ...]
+    prefixes: tuple[str, ...] = ()
+    suffixes: tuple[str, ...] = ()
+
+    def covers(self, area: str) -> bool:
+        """True when a carrier recorded in ``area`` is inside the plan's area."""
+        text = area.strip()
+        if text in self.names or any(text.startswith(p) for p in self.prefixes):
+            return True
+        return any(text.endswith(s) and len(text) > len(s) and not _names_a_county(text[: -len(s)]) for s in self.suffixes)
+
+
+def _names_a_county(stem: str) -> bool:
+    """True when the stem of a street or town name contains a county-level unit (江北区观音桥街道)."""
+    return any(mark in stem for mark in ("区", "县", "市"))
 
 
 @attrs.frozen
@@ -206,9 +246,11 @@ class Ruleset:
     rules: tuple[Rule, ...]
     sha256: str
     path: str | None = None
+    area: PlanArea | None = None
     data: Mapping[str, Any] = attrs.field(factory=dict, repr=False, eq=False)
     levels: Mapping[Level, tuple[str, str]] = attrs.field(factory=dict)  # lowest first, with zh and en names
     out_of_scope: Mapping[str, str] = attrs.field(factory=dict)  # clause id -> why it is not encoded
+    caps: tuple[Cap, ...] = ()
 
     def rule(self, rule_id: str) -> Rule:
         """The rule with this id."""
