@@ -27,6 +27,7 @@ from .errors import (
     ScenarioError,
 )
 from .evaluation import evaluate
+from .excel import WorkbookError, read_portfolio_workbook, write_excel, write_portfolio_workbook
 from .management import (
     ManagementDecision,
     load_management,
@@ -78,6 +79,7 @@ __all__ = [
     "Edit",
     "EngineError",
     "Evaluation",
+    "WorkbookError",
     "Evaluations",
     "Event",
     "EventType",
@@ -129,4 +131,7 @@ __all__ = [
     "validate_ruleset",
     "validate_targets",
     "with_management",
+    "read_portfolio_workbook",
+    "write_excel",
+    "write_portfolio_workbook",
 ]

@@ -17,6 +17,7 @@ import csv
 import datetime
 import io
 import json
+import warnings
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -250,6 +251,26 @@ class Assessment:
         return out.getvalue()
 
 
+class DistrictMismatchWarning(UserWarning):
+    """A portfolio is assessed against the targets of another district."""
+
+
+def district_mismatch(portfolio: Portfolio, ruleset: TargetRuleset) -> str | None:
+    """Why the portfolio's ``district`` is not the targets' jurisdiction, or None when it is (or either is unnamed).
+
+    The names agree when one contains the other (万州区 and 重庆市万州区), in Chinese or English.
+    """
+    district = (portfolio.district or "").strip()
+    names = [n for n in (ruleset.header.jurisdiction_zh, ruleset.header.jurisdiction_en) if n]
+    if not district or not names:
+        return None
+    d = district.lower()
+    if any(d in n.lower() or n.lower() in d for n in names):
+        return None
+    return (f"portfolio {portfolio.id!r} is of {district}, but the targets {ruleset.id} are those of "
+            f"{names[0]}" + (f" ({names[1]})" if len(names) > 1 else ""))
+
+
 def assess(
     portfolio: Portfolio,
     ruleset: TargetRuleset | str | Path,
@@ -264,6 +285,9 @@ def assess(
     if not isinstance(portfolio, Portfolio):
         raise IncubatorRulesError(f"expected a Portfolio, got {type(portfolio).__name__}", field="portfolio")
     rs = ruleset if isinstance(ruleset, TargetRuleset) else load_targets(ruleset)
+    mismatch = district_mismatch(portfolio, rs)
+    if mismatch:
+        warnings.warn(mismatch, DistrictMismatchWarning, stacklevel=2)
     day = as_of_date(as_of)
     chosen = rs.header.resolve_readings(readings)
     views = _Views(portfolio, chosen)

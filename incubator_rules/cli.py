@@ -7,11 +7,14 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
+from . import __version__
 from .carrier import load_carrier
+from .check import PORTFOLIO, detect_type, read_for_check
 from .decision import Evaluation
 from .errors import IncubatorRulesError
 from .evaluation import ENGINES, evaluate
-from .ruleset import load_ruleset
+from .ruleset import DEFAULT_RULESET, load_ruleset
+from .tables import to_csv
 
 if TYPE_CHECKING:
     from .scenario import Comparison
@@ -61,19 +64,72 @@ def format_table(ev: Evaluation) -> str:
     return "\n".join(lines)
 
 
+def _refuse_portfolio(path: str) -> None:
+    """A portfolio given where one carrier is expected: say which command evaluates it."""
+    suffix = Path(path).suffix.lower()
+    found = suffix in (".xlsx", ".xlsm")
+    if not found:
+        try:
+            doc, text = read_for_check(path)
+        except IncubatorRulesError:
+            return  # load_carrier names the problem
+        found = detect_type(doc.data, text) == PORTFOLIO
+    if found:
+        raise IncubatorRulesError(
+            "this is a portfolio of carriers, not one carrier; evaluate every carrier with: "
+            f"incubator-rules evaluate-many {path} (or assess it against plan targets: incubator-rules assess)", file=path)
+
+
+def _write(args: argparse.Namespace, text: str) -> None:
+    """Text to ``--output`` (whole or not at all) or standard output."""
+    target = getattr(args, "output", None)
+    if not target:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        return
+    import os
+    import tempfile
+
+    path = Path(target)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+            out.write(text)
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise IncubatorRulesError(f"cannot write {target}: {exc.strerror or exc}", field="--output") from None
+
+
+def _tables_out(args: argparse.Namespace, result: Any) -> bool:
+    """Write ``result`` as CSV (with a byte-order mark) or xlsx when asked; False for the other formats."""
+    if args.format not in ("csv", "xlsx"):
+        return False
+    from .excel import tables_of, write_tables
+
+    if args.format == "xlsx":
+        if not args.output:
+            raise IncubatorRulesError("--format xlsx writes a file: name it with -o FILE.xlsx", field="--output")
+        write_tables(args.output, tables_of(result))
+    else:
+        _write(args, to_csv(tables_of(result)))
+    return True
+
+
 def _cmd_evaluate(args: argparse.Namespace) -> int:
+    _refuse_portfolio(args.file)
     carrier = load_carrier(args.file)
     ev = evaluate(carrier, ruleset=args.ruleset, as_of=args.as_of, readings=_readings(args.reading), engine=args.engine)
     if args.management:
         from .management import with_management
 
         ev = with_management(ev, carrier, args.management)
+    if _tables_out(args, ev):
+        return EXIT_OK
     text = ev.to_json() if args.format == "json" else format_table(ev)
     if args.format != "json" and ev.management:
         from .district import format_management
 
         text += "\n" + format_management(ev.management)
-    print(text)
+    _write(args, text)
     return EXIT_OK
 
 
@@ -121,22 +177,29 @@ def _cmd_assess(args: argparse.Namespace) -> int:
     from .management import load_management
     from .portfolio import load_portfolio
 
+    from .assessment import district_mismatch
+    from .targets import load_targets
+
     portfolio = load_portfolio(args.portfolio, snapshots_csv=args.snapshots)
+    targets = load_targets(args.ruleset)
+    mismatch = district_mismatch(portfolio, targets)
+    if mismatch and not args.other_district:
+        raise IncubatorRulesError(mismatch + "; pass --other-district to assess it all the same", field="district",
+                                  file=args.portfolio)
+    if mismatch:
+        print(f"incubator-rules: warning: {mismatch}", file=sys.stderr)
     management = None if args.management == "none" else load_management(args.management)
     readings = _readings(args.reading)
     own = set(management.header.readings) if management is not None else set()
     report = district_report(
-        portfolio, args.ruleset, as_of=args.as_of,
+        portfolio, targets, as_of=args.as_of,
         readings={k: v for k, v in readings.items() if k not in own},
         management=management, management_readings={k: v for k, v in readings.items() if k in own},
         criteria=None if args.criteria == "none" else args.criteria,
     )
-    if args.format == "json":
-        print(report.to_json())
-    elif args.format == "csv":
-        print(report.to_csv(), end="")
-    else:
-        print(report.to_table())
+    if _tables_out(args, report):
+        return EXIT_OK
+    _write(args, report.to_json() if args.format == "json" else report.to_table())
     return EXIT_OK
 
 
@@ -193,30 +256,49 @@ def _located(problem: IncubatorRulesError, path: str) -> str:
 
 
 def _cmd_test(args: argparse.Namespace) -> int:
-    from .cases import format_result, load_cases, run_case
+    from .caserun import clause_coverage, format_coverage, results_json, results_junit, select
+    from .cases import CaseResult, format_result, load_cases, run_case
     from .check import expand
 
     files = expand(args.paths)
     if not files:
         raise IncubatorRulesError("no case files found", field="PATH")
-    passed = failed = broken = 0
+    table = args.format == "table"
+    results: list[CaseResult] = []
+    unreadable: list[str] = []
+    deselected = 0
     for path in files:
         try:
             cases = load_cases(path)
         except IncubatorRulesError as exc:
-            print(f"ERROR {_located(exc, str(path))}")
-            broken += 1
+            unreadable.append(_located(exc, str(path)))
+            if table:
+                print(f"ERROR {unreadable[-1]}")
             continue
-        for case in cases:
+        chosen = select(cases, args.keyword)
+        deselected += len(cases) - len(chosen)
+        for case in chosen:
             result = run_case(case, args.engine, args.ruleset)
-            if result.passed:
-                passed += 1
-                if not args.quiet:
-                    print(format_result(result))
-            else:
-                failed += 1
+            results.append(result)
+            if table and (not result.passed or not args.quiet):
                 print(format_result(result))
-    print(f"{passed} passed, {failed} failed" + (f", {broken} file{'s' if broken != 1 else ''} unreadable" if broken else ""))
+    passed = sum(1 for r in results if r.passed)
+    failed = len(results) - passed
+    broken = len(unreadable)
+    coverage = clause_coverage(results) if args.coverage else None
+    if args.format == "json":
+        _write(args, results_json(results, coverage, unreadable))
+    elif args.format == "junit":
+        _write(args, results_junit(results, unreadable))
+    else:
+        if coverage is not None:
+            print(format_coverage(coverage))
+        tail = f", {deselected} deselected" if deselected else ""
+        print(f"{passed} passed, {failed} failed" + tail
+              + (f", {broken} file{'s' if broken != 1 else ''} unreadable" if broken else ""))
+    if args.keyword and not results and not broken:
+        print(f"incubator-rules: no case matches {' or '.join(map(repr, args.keyword))}", file=sys.stderr)
+        return EXIT_PROBLEMS
     if broken:
         return EXIT_BAD_INPUT
     return EXIT_PROBLEMS if failed else EXIT_OK
@@ -246,7 +328,7 @@ def _cmd_lock(args: argparse.Namespace) -> int:
 
     for target in args.rulesets:
         rid, version, sha256, path = release_identity(target)
-        lock = args.lock or path.parent / LOCK_NAME
+        lock = Path(args.lock) if args.lock else path.parent / LOCK_NAME
         if record_release(rid, version, sha256, lock):
             print(f"recorded {rid} {version} sha256:{sha256[:12]} in {display_path(lock)}")
         else:
@@ -287,53 +369,129 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     import json
 
     result = _comparison(args)
+    if _tables_out(args, result):
+        return EXIT_OK
     if args.format == "json":
         data = {
+            "base": result.names[0],
             "totals": result.totals(),
             "by_year": {n: {str(k): v for k, v in per.items()} for n, per in result.by("year").items()},
             "changed": {n: [{"carrier": r.carrier_id, "difference": r.differences[result.names.index(n)]}
                             for r in result.changed(n)] for n in result.names[1:]},
         }
-        print(json.dumps(data, ensure_ascii=False, indent=2))
+        _write(args, json.dumps(data, ensure_ascii=False, indent=2))
         return EXIT_OK
-    width = max(len(n) for n in result.names)
-    print(f"{len(result.carriers)} carriers; amounts in yuan (awarded + pending)")
-    print(f"{'scenario':<{width}}  {'awarded':>14} {'pending':>12} {'total':>14} {'difference':>12}")
+    from .district import pad
+
+    width = max(_width(n) for n in (*result.names, "scenario"))
+    lines = [f"{len(result.carriers)} carriers; amounts in yuan (awarded + pending); "
+             f"difference: each scenario's total less {result.names[0]!r}'s"]
+    lines.append(f"{pad('scenario', width)}  {'awarded':>14} {'pending':>12} {'total':>14} {'difference':>12}")
     for name, t in result.totals().items():
-        print(f"{name:<{width}}  {t['awarded']:>14,} {t['pending']:>12,} {t['total']:>14,} {t['difference']:>+12,}")
+        lines.append(f"{pad(name, width)}  {t['awarded']:>14,} {t['pending']:>12,} {t['total']:>14,} {t['difference']:>+12,}")
+    lines += ["", _per_year_table(result)]
+    _write(args, "\n".join(lines))
+    return EXIT_OK
+
+
+def _width(text: str) -> int:
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _per_year_table(result: "Comparison") -> str:
+    """Yuan payable per year (rows) and scenario (columns); each column as wide as its full name."""
     per = result.by("year")
     years = sorted({y for v in per.values() for y in v if y is not None})
-    print()
-    print(f"{'year':<6}" + "".join(f" {n[:14]:>14}" for n in result.names))
+    widths = [max(_width(n), 14) for n in result.names]
+    out = [f"{'year':<6}" + "".join(" " + " " * (w - _width(n)) + n for n, w in zip(result.names, widths))]
     for y in years:
-        print(f"{y:<6}" + "".join(f" {per[n].get(y, 0):>14,}" for n in result.names))
-    return EXIT_OK
+        out.append(f"{y:<6}" + "".join(f" {per[n].get(y, 0):>{w},}" for n, w in zip(result.names, widths)))
+    return "\n".join(out)
 
 
 def _cmd_budget(args: argparse.Namespace) -> int:
+    import json
+
     result = _comparison(args)
+    if _tables_out(args, list(result.budgets)):
+        return EXIT_OK
+    if args.format == "json":
+        data = [{"scenario": name, "as_of": b.as_of.isoformat(), "ruleset": {"id": b.ruleset_id, "version": b.ruleset_version},
+                 "total": b.total, "awarded": b.awarded, "pending": b.pending,
+                 "by_year": {str(y): v for y, v in b.by_year().items()},
+                 "by_year_and_rule": [{"year": y, "rule": r, "amount": v} for (y, r), v in b.by("year", "rule").items()]}
+                for name, b in zip(result.names, result.budgets)]
+        _write(args, json.dumps(data, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    lines = []
     for name, budget in zip(result.names, result.budgets):
         rules = sorted(budget.by("rule"))
         per = budget.by("year", "rule")
-        print(f"{name}: {budget.total:,} yuan as of {budget.as_of} (pending {budget.pending:,})")
-        print(f"  {'year':<6}" + "".join(f" {r[:22]:>22}" for r in rules) + f" {'total':>14}")
+        widths = [max(len(r), 12) for r in rules]
+        lines.append(f"{name}: {budget.total:,} yuan as of {budget.as_of} (pending {budget.pending:,})")
+        lines.append(f"  {'year':<6}" + "".join(f" {r:>{w}}" for r, w in zip(rules, widths)) + f" {'total':>14}")
         for y, total in budget.by_year().items():
-            print(f"  {y!s:<6}" + "".join(f" {per.get((y, r), 0):>22,}" for r in rules) + f" {total:>14,}")
-        print()
+            lines.append(f"  {y!s:<6}" + "".join(f" {per.get((y, r), 0):>{w},}" for r, w in zip(rules, widths)) + f" {total:>14,}")
+        lines.append("")
+    _write(args, "\n".join(lines))
     return EXIT_OK
+
+
+def _cmd_workbook(args: argparse.Namespace) -> int:
+    from .excel import README_LINES, write_portfolio_workbook
+    from .portfolio import load_portfolio
+
+    portfolio = load_portfolio(args.portfolio)
+    write_portfolio_workbook(portfolio, args.output, README_LINES)
+    print(f"wrote {len(portfolio.carriers)} carriers, {len(portfolio.snapshots)} snapshots to {args.output}")
+    return EXIT_OK
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose help may end with text made only when help is asked for."""
+
+    def __init__(self, *args: Any, late_epilog: Callable[[], str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.late_epilog = late_epilog
+
+    def format_help(self) -> str:
+        text = super().format_help()
+        return text + "\n" + self.late_epilog() if self.late_epilog is not None else text
+
+
+def readings_help(ruleset_id: str = DEFAULT_RULESET) -> str:
+    """The readings of a ruleset, their alternatives and default, for ``evaluate --help``."""
+    rs = load_ruleset(ruleset_id)
+    lines = [f"readings of {rs.id} {rs.version} (--reading NAME=VALUE; another ruleset may have others):"]
+    for r in rs.readings.values():
+        lines.append(f"  {r.name}: {r.question}")
+        for alt, meaning in r.alternatives.items():
+            mark = " (default)" if alt == r.default else ""
+            lines.append(f"      {alt}{mark}: {meaning}")
+    lines += ["", "formats (--format): table (for people), json (the full evaluation), csv (one row per decision,",
+              "  UTF-8 with a byte-order mark), xlsx (decisions and the ruleset's identity; needs -o FILE)"]
+    return "\n".join(lines)
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
-    parser = argparse.ArgumentParser(prog="incubator-rules", description="Evaluate incubation carriers against policy rulesets.")
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = _Parser(prog="incubator-rules", description="Evaluate incubation carriers against policy rulesets.")
+    parser.add_argument("--version", action="version", version=f"incubator-rules {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    p = sub.add_parser("evaluate", help="evaluate one carrier file (YAML or JSON)")
+    p = sub.add_parser("evaluate", help="evaluate one carrier file (YAML or JSON)", late_epilog=readings_help,
+                       formatter_class=argparse.RawDescriptionHelpFormatter,
+                       description="Evaluate one carrier's history; a portfolio of carriers goes to evaluate-many.")
     p.add_argument("file")
     p.add_argument("--as-of", dest="as_of", default=None, help="evaluation date, YYYY-MM-DD (default: today)")
     p.add_argument("--ruleset", default=None, help="shipped ruleset id or path (default: wanzhou-2023)")
-    p.add_argument("--reading", action="append", default=[], metavar="NAME=VALUE", help="choose a reading; repeatable")
-    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.add_argument("--reading", action="append", default=[], metavar="NAME=VALUE",
+                   help="choose a reading (listed below); repeatable")
+    p.add_argument("--format", choices=("table", "json", "csv", "xlsx"), default="table",
+                   help="table, json, csv or xlsx (see below)")
+    p.add_argument("-o", "--output", default=None, help="file to write (required for xlsx; default: standard output)")
     p.add_argument("--engine", choices=ENGINES, default="native", help="evaluation engine (default: native)")
     p.add_argument("--management", nargs="?", const="chongqing-dynamic-management", default=None, metavar="ID",
                    help="attach dynamic-management decisions (default rules: chongqing-dynamic-management)")
@@ -351,10 +509,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_evaluate_many)
 
     p = sub.add_parser("assess", help="assess a district portfolio against plan targets")
-    p.add_argument("portfolio", help="portfolio file (YAML or JSON)")
+    p.add_argument("portfolio", help="portfolio file (YAML, JSON or an Excel workbook)")
     p.add_argument("--ruleset", required=True, help="targets ruleset id or path (wanzhou-2023-targets, jiangbei-2022-targets)")
     p.add_argument("--as-of", dest="as_of", default=None, help="assessment date, YYYY-MM-DD (default: today)")
-    p.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    p.add_argument("--format", choices=("table", "json", "csv", "xlsx"), default="table",
+                   help="csv: targets, then carriers at risk and ready to climb (UTF-8 with a byte-order mark); "
+                        "xlsx: one sheet each (needs -o)")
+    p.add_argument("-o", "--output", default=None, help="file to write (required for xlsx; default: standard output)")
+    p.add_argument("--other-district", action="store_true",
+                   help="assess a portfolio whose district differs from the targets' jurisdiction (refused otherwise)")
     p.add_argument("--snapshots", default=None, metavar="CSV", help="a further CSV file of snapshots")
     p.add_argument("--reading", action="append", default=[], metavar="NAME=VALUE",
                    help="choose a reading of the targets or management rules; repeatable")
@@ -380,6 +543,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("test", help="run case files: expected decisions against actual ones")
     p.add_argument("paths", nargs="+", metavar="PATH", help="case files, or directories of case files")
     p.add_argument("-q", "--quiet", action="store_true", help="print only failures and the summary")
+    p.add_argument("-k", dest="keyword", action="append", default=[], metavar="NAME",
+                   help="run only the cases whose name or file contains NAME (or matches it as a glob); repeatable")
+    p.add_argument("--format", choices=("table", "json", "junit"), default="table",
+                   help="table (for people), json, or junit (JUnit XML for CI systems)")
+    p.add_argument("-o", "--output", default=None, help="file for the json or junit report (default: standard output)")
+    p.add_argument("--coverage", action="store_true",
+                   help="list the clauses of each ruleset that no case exercises (no decision cites them)")
     p.add_argument("--ruleset", default=None, help="ruleset for the cases that do not name one (default: wanzhou-2023)")
     p.add_argument("--engine", default="native", help="evaluation engine (default: native)")
     p.set_defaults(func=_cmd_test)
@@ -395,23 +565,34 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("lock", help="record released ruleset versions and their content hash in versions.lock")
     p.add_argument("rulesets", nargs="+", metavar="RULESET", help="shipped ruleset id or path (reward rulesets and the other policy files)")
-    p.add_argument("--lock", default=None, help="lock file (default: versions.lock beside the ruleset)")
+    p.add_argument("--lock", default=None, help="lock file (default: versions.lock beside the ruleset; a new one "
+                                                "starts with the shipped releases)")
     p.set_defaults(func=_cmd_lock)
 
     for name, func, text in (
         ("compare", _cmd_compare, "compare what-if scenarios over a portfolio: totals and amounts per year"),
         ("budget", _cmd_budget, "amounts payable per year and rule, for the base and each scenario"),
     ):
-        p = sub.add_parser(name, help=text)
-        p.add_argument("portfolio", help="portfolio file (YAML or JSON) with a list of carriers")
+        p = sub.add_parser(name, help=text, description=text + ". The difference of each scenario is its total "
+                           "less the first scenario's: the unchanged base with --with-base, else the first "
+                           "scenario of the file.")
+        p.add_argument("portfolio", help="portfolio file (YAML, JSON or an Excel workbook) with a list of carriers")
         p.add_argument("scenarios", nargs="?", help="scenario file (YAML or JSON); without it, the base only")
         p.add_argument("--as-of", dest="as_of", default=None, help="evaluation date, YYYY-MM-DD (default: today)")
         p.add_argument("--ruleset", default=None, help="shipped ruleset id or path (default: wanzhou-2023)")
-        p.add_argument("--with-base", action="store_true", help="compare against an unchanged base first")
+        p.add_argument("--with-base", action="store_true",
+                       help="compare against an unchanged base first; without it, differences are measured "
+                            "from the first scenario of the file")
         p.add_argument("--workers", type=int, default=None, help="evaluate on a process pool of this many workers")
-        if name == "compare":
-            p.add_argument("--format", choices=("table", "json"), default="table")
+        p.add_argument("--format", choices=("table", "json", "csv", "xlsx"), default="table",
+                       help="csv is UTF-8 with a byte-order mark; xlsx needs -o")
+        p.add_argument("-o", "--output", default=None, help="file to write (required for xlsx; default: standard output)")
         p.set_defaults(func=func)
+
+    p = sub.add_parser("workbook", help="write a portfolio as an Excel workbook that assess, evaluate-many and compare read")
+    p.add_argument("portfolio", help="portfolio file (YAML, JSON or a workbook)")
+    p.add_argument("-o", "--output", required=True, help="workbook to write (.xlsx)")
+    p.set_defaults(func=_cmd_workbook)
 
     p = sub.add_parser("synthetic", help="write a synthetic district (seeded, not real data) as a portfolio file")
     p.add_argument("carriers", type=int, help="number of carriers")

@@ -261,6 +261,10 @@ def _is_scenario_file(path: Path) -> bool:
 
 
 def _carriers_in(path: Path) -> list[Carrier]:
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        from .excel import read_portfolio_workbook  # the optional excel extra
+
+        return list(read_portfolio_workbook(path).carriers)
     doc, text = read_for_check(path)
     file_type = detect_type(doc.data, text)
     if file_type == CARRIER:

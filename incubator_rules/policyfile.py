@@ -23,6 +23,7 @@ from .documents import Document, Source, read_document
 from .errors import ReadingError, RulesetError
 from .ruleset import (
     RULESETS_DIR,
+    SEMVER,
     Citation,
     PlanPeriod,
     Reading,
@@ -263,6 +264,8 @@ class PolicyReader(_ProblemReader):
         version = self.get(data, "version", ())
         if version is not None and (not isinstance(version, str) or not version.strip()):
             self.problem(("version",), f"expected the version as a quoted string such as \"1.0.0\", got {describe(version)}")
+        elif version is not None and not SEMVER.match(version):
+            self.problem(("version",), f"expected a semantic version such as \"1.0.0\" (MAJOR.MINOR.PATCH), got {describe(version)}")
         title = self.bilingual(data, "title", ())
         jurisdiction = self.bilingual(data, "jurisdiction", ()) if data.get("jurisdiction") is not None else (None, None)
         raw_docs = self.section(data, "documents")

@@ -278,7 +278,15 @@ def load_portfolio(path: str | Path, snapshots_csv: str | Path | None = None) ->
 
     The file may name a CSV file of snapshots (``snapshots_csv:``, relative to
     the file); ``snapshots_csv`` adds one more. Errors name the file, line and field.
+    An ``.xlsx`` workbook (the ``excel`` extra) is read by ``excel.read_portfolio_workbook``.
     """
+    if Path(path).suffix.lower() in (".xlsx", ".xlsm"):
+        from .excel import read_portfolio_workbook  # the optional excel extra
+
+        portfolio = read_portfolio_workbook(path)
+        if snapshots_csv is None:
+            return portfolio
+        return attrs.evolve(portfolio, snapshots=portfolio.snapshots + read_snapshots_csv(snapshots_csv))
     doc = read_document(path)
     base = Path(path).parent
     return portfolio_from_dict(doc.data, doc.source, base_dir=base, extra_csv=snapshots_csv)

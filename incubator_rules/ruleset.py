@@ -25,6 +25,8 @@ def _rulesets_dir() -> Path:
 
 RULESETS_DIR = _rulesets_dir()
 DEFAULT_RULESET = "wanzhou-2023"
+# MAJOR.MINOR.PATCH with an optional pre-release and build (semver.org); MAJOR.MINOR is read as MAJOR.MINOR.0.
+SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)(\.(0|[1-9]\d*))?(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$")
 
 
 @attrs.frozen
@@ -518,6 +520,8 @@ class _ProblemReader:
         version = self.get(data, "version", ())
         if version is not None and (not isinstance(version, str) or not version.strip()):
             self.problem(("version",), f"expected the version as a quoted string such as \"1.0.0\", got {describe(version)}")
+        elif version is not None and not SEMVER.match(version):
+            self.problem(("version",), f"expected a semantic version such as \"1.0.0\" (MAJOR.MINOR.PATCH), got {describe(version)}")
         title = self.bilingual(data, "title", ())
         jurisdiction = self.bilingual(data, "jurisdiction", ())
         raw_docs = self.section(data, "documents")
