@@ -13,7 +13,8 @@ from .check import PORTFOLIO, detect_type, read_for_check
 from .decision import Evaluation
 from .errors import IncubatorRulesError
 from .evaluation import ENGINES, evaluate
-from .ruleset import DEFAULT_RULESET, load_ruleset
+from .ruleset import DEFAULT_RULESET, RULESETS_DIR, load_ruleset
+from .outfile import write_text
 from .tables import to_csv
 
 if TYPE_CHECKING:
@@ -86,17 +87,7 @@ def _write(args: argparse.Namespace, text: str) -> None:
     if not target:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
         return
-    import os
-    import tempfile
-
-    path = Path(target)
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
-            out.write(text)
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise IncubatorRulesError(f"cannot write {target}: {exc.strerror or exc}", field="--output") from None
+    write_text(target, text)
 
 
 def _tables_out(args: argparse.Namespace, result: Any) -> bool:
@@ -329,6 +320,10 @@ def _cmd_lock(args: argparse.Namespace) -> int:
     for target in args.rulesets:
         rid, version, sha256, path = release_identity(target)
         lock = Path(args.lock) if args.lock else path.parent / LOCK_NAME
+        shipped = RULESETS_DIR / LOCK_NAME
+        if not lock.exists() and shipped.exists():
+            # a new lock (beside a draft) starts from the shipped releases, which keep their meaning there too
+            lock.write_text(shipped.read_text(encoding="utf-8"), encoding="utf-8")
         if record_release(rid, version, sha256, lock):
             print(f"recorded {rid} {version} sha256:{sha256[:12]} in {display_path(lock)}")
         else:
@@ -436,6 +431,46 @@ def _cmd_budget(args: argparse.Namespace) -> int:
             lines.append(f"  {y!s:<6}" + "".join(f" {per.get((y, r), 0):>{w},}" for r, w in zip(rules, widths)) + f" {total:>14,}")
         lines.append("")
     _write(args, "\n".join(lines))
+    return EXIT_OK
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from .batch import evaluate_many
+    from .report import carrier_statement, district_document, write_pdf
+
+    is_portfolio = Path(args.file).suffix.lower() in (".xlsx", ".xlsm")
+    if not is_portfolio:
+        doc, text = read_for_check(args.file)
+        is_portfolio = detect_type(doc.data, text) == PORTFOLIO
+    readings = _readings(args.reading)
+    if is_portfolio:
+        from .district import district_report
+        from .portfolio import load_portfolio
+        from .targets import load_targets
+        from .assessment import district_mismatch
+
+        if not args.targets:
+            raise IncubatorRulesError("a district report needs the plan targets: --targets ID|PATH "
+                                      "(wanzhou-2023-targets, jiangbei-2022-targets)", field="--targets")
+        portfolio = load_portfolio(args.file)
+        targets = load_targets(args.targets)
+        mismatch = district_mismatch(portfolio, targets)
+        if mismatch and not args.other_district:
+            raise IncubatorRulesError(mismatch + "; pass --other-district to report it all the same", field="district",
+                                      file=args.file)
+        report = district_report(portfolio, targets, as_of=args.as_of)
+        evs = evaluate_many(portfolio.carriers, ruleset=args.ruleset, as_of=report.assessment.as_of, readings=readings)
+        html = district_document(report, evs, statements=args.statements)
+    else:
+        carrier = load_carrier(args.file)
+        html = carrier_statement(evaluate(carrier, ruleset=args.ruleset, as_of=args.as_of, readings=readings))
+    if args.format == "pdf":
+        if not args.output:
+            raise IncubatorRulesError("--format pdf writes a file: name it with -o FILE.pdf", field="--output")
+        write_pdf(html, args.output)
+        print(f"wrote {args.output}", file=sys.stderr)
+    else:
+        _write(args, html)
     return EXIT_OK
 
 
@@ -588,6 +623,21 @@ def build_parser() -> argparse.ArgumentParser:
                        help="csv is UTF-8 with a byte-order mark; xlsx needs -o")
         p.add_argument("-o", "--output", default=None, help="file to write (required for xlsx; default: standard output)")
         p.set_defaults(func=func)
+
+    p = sub.add_parser("report", help="a printable bilingual report: a carrier's award statement, or a district report",
+                       description="A carrier file gives the carrier's award statement; a portfolio gives the district "
+                       "report (targets, carriers at risk, ready to climb, yuan payable per year with a chart). "
+                       "Every page's footer names the ruleset, its version, content hash and the as-of date.")
+    p.add_argument("file", help="carrier file, or portfolio file (YAML, JSON or an Excel workbook)")
+    p.add_argument("--as-of", dest="as_of", default=None, help="report date, YYYY-MM-DD (default: today)")
+    p.add_argument("--ruleset", default=None, help="reward ruleset id or path (default: wanzhou-2023)")
+    p.add_argument("--targets", default=None, help="targets ruleset id or path, for a district report")
+    p.add_argument("--reading", action="append", default=[], metavar="NAME=VALUE", help="choose a reading; repeatable")
+    p.add_argument("--statements", action="store_true", help="district report: every carrier's statement after it")
+    p.add_argument("--other-district", action="store_true", help="report a portfolio of another district than the targets'")
+    p.add_argument("--format", choices=("html", "pdf"), default="html", help="html (print it from a browser) or pdf")
+    p.add_argument("-o", "--output", default=None, help="file to write (required for pdf; default: standard output)")
+    p.set_defaults(func=_cmd_report)
 
     p = sub.add_parser("workbook", help="write a portfolio as an Excel workbook that assess, evaluate-many and compare read")
     p.add_argument("portfolio", help="portfolio file (YAML, JSON or a workbook)")

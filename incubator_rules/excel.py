@@ -14,9 +14,7 @@ every error names the workbook, sheet and cell: ``file:sheet!cell: field: messag
 from __future__ import annotations
 
 import datetime
-import os
 import re
-import tempfile
 import unicodedata
 from decimal import Decimal
 from fractions import Fraction
@@ -33,6 +31,7 @@ from .decision import Evaluation
 from .district import DistrictReport
 from .errors import IncubatorRulesError, PortfolioError
 from .notebook import MissingExtraError
+from .outfile import write_whole
 from .portfolio import METRICS, Portfolio, portfolio_from_dict
 from .scenario import Comparison
 from .tables import DATE, INT, NUMBER, RATIO, WAN, YUAN, Column, Table, wan
@@ -384,18 +383,7 @@ def write_tables(path: str | Path, tables: Sequence[Table]) -> Path:
     book.remove(book.active)
     for t in tables:
         add_sheet(book, t)
-    tmp = None
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent or Path("."))
-        os.close(fd)
-        book.save(tmp)
-        os.replace(tmp, target)
-    except OSError as exc:
-        raise IncubatorRulesError(f"cannot write {str(target)!r}: {exc.strerror or exc}", field="output") from None
-    finally:
-        if tmp is not None and os.path.exists(tmp):
-            os.unlink(tmp)
-    return target
+    return write_whole(target, book.save)
 
 
 def write_excel(result: Any, path: str | Path) -> Path:

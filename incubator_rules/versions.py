@@ -81,12 +81,7 @@ def record_release(ruleset_id: str, version: str, sha256: str, lock: str | Path)
     Raises RulesetError when the version was released with different content.
     """
     p = Path(lock)
-    shipped = RULESETS_DIR / LOCK_NAME
-    seed = ""
-    if not p.exists() and shipped.exists() and p.resolve() != shipped.resolve():
-        # a new lock (beside a draft) starts from the shipped releases, which keep their meaning
-        seed = shipped.read_text(encoding="utf-8")
-    releases = {**read_lock(shipped), **read_lock(p)} if seed else read_lock(p)
+    releases = read_lock(p)
     existing = releases.get((ruleset_id, version))
     if existing is not None:
         if existing.sha256 != sha256:
@@ -96,11 +91,11 @@ def record_release(ruleset_id: str, version: str, sha256: str, lock: str | Path)
                 field="version", file=str(p),
             )
         return False
-    header = "" if p.exists() or seed else (
+    header = "" if p.exists() else (
         "# Released ruleset versions: RULESET-ID VERSION SHA256 of the canonical content.\n"
         "# Written by `incubator-rules lock`. Never edit a line: release a new version instead.\n"
     )
-    text = p.read_text(encoding="utf-8") if p.exists() else seed
+    text = p.read_text(encoding="utf-8") if p.exists() else ""
     if text and not text.endswith("\n"):
         text += "\n"
     p.write_text(text + header + f"{ruleset_id} {version} {sha256}\n", encoding="utf-8")
