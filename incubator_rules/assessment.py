@@ -230,6 +230,17 @@ class Assessment:
         """JSON with a stable key order."""
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
 
+    def to_frame(self) -> Any:
+        """A pandas DataFrame, one row per target (the ``notebook`` extra)."""
+        from .notebook import assessment_frame
+
+        return assessment_frame(self)
+
+    def _repr_html_(self) -> str:
+        from .notebook import assessment_html
+
+        return assessment_html(self)
+
     def to_csv(self) -> str:
         """One row per target, for a spreadsheet."""
         out = io.StringIO()

@@ -99,6 +99,29 @@ class DistrictReport:
         """A plain-text report for people."""
         return format_report(self)
 
+    def to_frame(self) -> Any:
+        """A pandas DataFrame, one row per target (the ``notebook`` extra); see also ``at_risk_frame``, ``ready_frame``."""
+        from .notebook import assessment_frame
+
+        return assessment_frame(self.assessment)
+
+    def at_risk_frame(self) -> Any:
+        """A pandas DataFrame, one row per decision that puts a carrier at risk."""
+        from .notebook import at_risk_frame
+
+        return at_risk_frame(self)
+
+    def ready_frame(self) -> Any:
+        """A pandas DataFrame, one row per carrier and higher level it is ready for."""
+        from .notebook import ready_frame
+
+        return ready_frame(self)
+
+    def _repr_html_(self) -> str:
+        from .notebook import district_report_html
+
+        return district_report_html(self)
+
 
 def district_report(
     portfolio: Portfolio,

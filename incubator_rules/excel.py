@@ -30,7 +30,7 @@ from .budget import Budget
 from .decision import Evaluation
 from .district import DistrictReport
 from .errors import IncubatorRulesError, PortfolioError
-from .notebook import MissingExtraError
+from .extras import MissingExtraError
 from .outfile import write_whole
 from .portfolio import METRICS, Portfolio, portfolio_from_dict
 from .scenario import Comparison

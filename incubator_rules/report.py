@@ -19,7 +19,7 @@ from .budget import Budget
 from .decision import Evaluation
 from .district import DistrictReport
 from .errors import IncubatorRulesError
-from .notebook import MissingExtraError
+from .extras import MissingExtraError
 from .outfile import write_whole
 from .svg import FONT_FAMILY, bar_chart
 from .tables import STATUS_ZH, TARGET_STATUS_ZH, wan
