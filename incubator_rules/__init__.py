@@ -1,6 +1,6 @@
 """incubator-rules: incubator support policy as declarative rulesets, evaluated with an audit trail."""
 
-from .assessment import Assessment, TargetResult, assess
+from .assessment import Assessment, DistrictMismatchWarning, TargetResult, assess
 from .batch import (
     Evaluations,
     evaluate_many,
@@ -74,6 +74,7 @@ __all__ = [
     "Comparison",
     "Condition",
     "Decision",
+    "DistrictMismatchWarning",
     "DistrictReport",
     "DocumentError",
     "Edit",

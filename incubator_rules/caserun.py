@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
+from pathlib import Path
 from typing import Any, Iterable, Sequence
 from xml.etree import ElementTree as ET
 
@@ -24,7 +25,7 @@ def matches(case: Case, pattern: str) -> bool:
     where = (case.file or "").lower()
     p = pattern.lower()
     if any(ch in p for ch in "*?["):
-        return fnmatch.fnmatch(name, p) or fnmatch.fnmatch(where, p)
+        return any(fnmatch.fnmatch(text, p) for text in (name, where, Path(where).name))
     return p in name or p in where
 
 

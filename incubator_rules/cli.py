@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from . import __version__
+from .assessment import DistrictMismatchWarning, district_mismatch
 from .carrier import load_carrier
 from .check import PORTFOLIO, detect_type, read_for_check
 from .decision import Evaluation
@@ -16,6 +18,7 @@ from .evaluation import ENGINES, evaluate
 from .ruleset import DEFAULT_RULESET, RULESETS_DIR, load_ruleset
 from .outfile import write_text
 from .tables import to_csv
+from .targets import load_targets
 
 if TYPE_CHECKING:
     from .scenario import Comparison
@@ -168,9 +171,6 @@ def _cmd_assess(args: argparse.Namespace) -> int:
     from .management import load_management
     from .portfolio import load_portfolio
 
-    from .assessment import district_mismatch
-    from .targets import load_targets
-
     portfolio = load_portfolio(args.portfolio, snapshots_csv=args.snapshots)
     targets = load_targets(args.ruleset)
     mismatch = district_mismatch(portfolio, targets)
@@ -182,12 +182,14 @@ def _cmd_assess(args: argparse.Namespace) -> int:
     management = None if args.management == "none" else load_management(args.management)
     readings = _readings(args.reading)
     own = set(management.header.readings) if management is not None else set()
-    report = district_report(
-        portfolio, targets, as_of=args.as_of,
-        readings={k: v for k, v in readings.items() if k not in own},
-        management=management, management_readings={k: v for k, v in readings.items() if k in own},
-        criteria=None if args.criteria == "none" else args.criteria,
-    )
+    with warnings.catch_warnings():  # said above, once
+        warnings.simplefilter("ignore", DistrictMismatchWarning)
+        report = district_report(
+            portfolio, targets, as_of=args.as_of,
+            readings={k: v for k, v in readings.items() if k not in own},
+            management=management, management_readings={k: v for k, v in readings.items() if k in own},
+            criteria=None if args.criteria == "none" else args.criteria,
+        )
     if _tables_out(args, report):
         return EXIT_OK
     _write(args, report.to_json() if args.format == "json" else report.to_table())
@@ -446,8 +448,6 @@ def _cmd_report(args: argparse.Namespace) -> int:
     if is_portfolio:
         from .district import district_report
         from .portfolio import load_portfolio
-        from .targets import load_targets
-        from .assessment import district_mismatch
 
         if not args.targets:
             raise IncubatorRulesError("a district report needs the plan targets: --targets ID|PATH "
@@ -458,7 +458,9 @@ def _cmd_report(args: argparse.Namespace) -> int:
         if mismatch and not args.other_district:
             raise IncubatorRulesError(mismatch + "; pass --other-district to report it all the same", field="district",
                                       file=args.file)
-        report = district_report(portfolio, targets, as_of=args.as_of)
+        with warnings.catch_warnings():  # said above, once
+            warnings.simplefilter("ignore", DistrictMismatchWarning)
+            report = district_report(portfolio, targets, as_of=args.as_of)
         evs = evaluate_many(portfolio.carriers, ruleset=args.ruleset, as_of=report.assessment.as_of, readings=readings)
         html = district_document(report, evs, statements=args.statements)
     else:
