@@ -37,6 +37,7 @@ from .scenario import Comparison
 from .tables import DATE, INT, NUMBER, RATIO, WAN, YUAN, Column, Table, wan
 
 EXTRA = "excel"
+MAX_WORKBOOK_BYTES = 64 * 1024 * 1024
 SUFFIXES = (".xlsx", ".xlsm")
 
 
@@ -309,6 +310,8 @@ def read_portfolio_workbook(path: str | Path) -> Portfolio:
     p = Path(path)
     if not p.is_file():
         raise PortfolioError("cannot read file: no such file (or not a regular file)", file=str(path))
+    if p.stat().st_size > MAX_WORKBOOK_BYTES:
+        raise PortfolioError(f"cannot read file: larger than {MAX_WORKBOOK_BYTES // (1024 * 1024)} MB", file=str(path))
     return _Reader(str(path)).read(p)
 
 
