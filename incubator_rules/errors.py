@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import datetime
+import importlib
+from decimal import Decimal
+from typing import Any, Mapping
+
 
 class IncubatorRulesError(Exception):
     """Base of every error the library raises on bad input or bad rulesets.
@@ -70,3 +75,38 @@ class PortfolioError(IncubatorRulesError):
 
 class ScenarioError(IncubatorRulesError):
     """A scenario is malformed, or cannot be applied to a ruleset or a carrier."""
+
+
+def describe(value: Any) -> str:
+    """A short, safe description of a value for error messages (never a huge or nested repr)."""
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    if isinstance(value, str):
+        return repr(value if len(value) <= 60 else value[:57] + "...")
+    if isinstance(value, bool) or value is None:
+        return repr(value)
+    if isinstance(value, int):
+        text = str(value) if value.bit_length() < 200 else "a very large integer"
+        return text
+    if isinstance(value, (Decimal, datetime.date)):
+        text = str(value)
+        return text if len(text) <= 60 else f"a {type(value).__name__}"
+    return type(value).__name__
+
+
+class MissingExtraError(IncubatorRulesError, ImportError):
+    """An optional dependency is not installed; the message names the extra that brings it."""
+
+
+def require(module: str, feature: str, extra: str = "notebook") -> Any:
+    """Import ``module`` for ``feature``, or raise MissingExtraError naming the extra to install."""
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        top = module.split(".")[0]
+        raise MissingExtraError(
+            f"{feature} needs {top}, which is not installed; install it with: "
+            f"pip install 'incubator-rules[{extra}]'"
+        ) from None

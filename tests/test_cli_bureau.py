@@ -14,8 +14,9 @@ from xml.etree import ElementTree as ET
 import pytest
 
 import incubator_rules as ir
-from incubator_rules.check import check_file
-from incubator_rules.cli import main
+from incubator_rules.tools.check import check_file
+from incubator_rules.views.cli import main
+from incubator_rules.views.tables import wan
 
 from amendments import write_amended
 
@@ -111,7 +112,7 @@ def test_csv_outputs_start_with_a_byte_order_mark_and_hold_plain_numbers(tmp_pat
     assert rows[0] == ["year", "base", "base (万元)"]
     total = ir.budget(ir.load_carriers(SYNTHETIC), as_of="2026-12-31").total
     total_row = next(r for r in rows if r and r[0] == "total")
-    assert int(total_row[1]) == total and total_row[2] == format(ir.tables.wan(total), "f")
+    assert int(total_row[1]) == total and total_row[2] == format(wan(total), "f")
     years = [r[0] for r in rows[1:] if r and r[0].isdigit()]
     assert years == sorted(years) and all("," not in y for y in years)
     assess_csv = tmp_path / "assess.csv"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import incubator_rules as ir
-from incubator_rules.cli import main
+from incubator_rules.views.cli import main
 
 openpyxl = pytest.importorskip("openpyxl")
 
@@ -229,6 +229,18 @@ def test_a_district_report_budget_and_comparison_write_their_sheets_from_the_cli
     assert ["totals", "per_year", "carriers"] == openpyxl.load_workbook(cmp_out).sheetnames
     totals = _sheet_rows(cmp_out, "totals")
     assert totals[1][0] == "base" and totals[1][-1] == 0
+
+
+def test_evaluate_many_writes_a_workbook_of_carriers_and_decisions(tmp_path):
+    out = tmp_path / "evs.xlsx"
+    assert 0 == main(["evaluate-many", str(EXAMPLES / "wanzhou-portfolio.xlsx"), "--as-of", "2024-12-31",
+                      "--format", "xlsx", "-o", str(out)])
+    evs = ir.evaluate_many(ir.load_carriers(EXAMPLES / "wanzhou-portfolio.yaml"), as_of="2024-12-31")
+    carriers = _sheet_rows(out, "carriers")[1:]
+    assert [r[0] for r in carriers] == [e.carrier_id for e in evs]
+    assert sum(r[2] for r in carriers) == evs.total
+    decisions = _sheet_rows(out, "decisions")[1:]
+    assert len(decisions) == sum(len(e.awards) + len(e.pending) + len(e.not_awarded) for e in evs)
 
 
 def test_a_write_that_fails_leaves_no_file(tmp_path):

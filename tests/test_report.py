@@ -15,10 +15,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 import incubator_rules as ir
-from incubator_rules.cli import main
+from incubator_rules.views.cli import main
 
 pytest.importorskip("jinja2")
-from incubator_rules import report  # noqa: E402
+from incubator_rules.views import report  # noqa: E402
 
 from strategies import as_of_dates, carriers  # noqa: E402
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 import incubator_rules as ir
-from incubator_rules import fonts
-from incubator_rules.synthetic import generate_portfolio
+from incubator_rules.views import fonts
+from incubator_rules.tools.synthetic import generate_portfolio
 
 pd = pytest.importorskip("pandas")
 
