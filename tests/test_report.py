@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import incubator_rules as ir
 from incubator_rules.views.cli import main
@@ -20,7 +21,7 @@ from incubator_rules.views.cli import main
 pytest.importorskip("jinja2")
 from incubator_rules.views import report  # noqa: E402
 
-from strategies import as_of_dates, carriers  # noqa: E402
+from strategies import as_of_dates, carriers, histories  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -117,6 +118,25 @@ def test_the_statements_totals_and_amounts_are_the_evaluations(carrier, as_of):
     assert sum(page.amounts.get("pending", [])) == ev.pending_total
     for key, decisions in (("awarded", ev.awards), ("pending", ev.pending), ("not_awarded", ev.not_awarded)):
         assert page.rows.get(key, 0) == len(decisions)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(histories(), min_size=1, max_size=5), as_of_dates())
+def test_the_district_reports_money_is_the_sum_of_the_carriers_evaluations(raw, as_of):
+    members = [ir.Carrier.from_dict({**h, "id": f"c{i}", "area": "万州经开区"}) for i, h in enumerate(raw)]
+    portfolio = ir.Portfolio("p", "示例", "万州区", tuple(members))
+    rep = ir.district_report(portfolio, "wanzhou-2023-targets", as_of=as_of)
+    evs = ir.evaluate_many(members, as_of=as_of)
+    html = report.district_document(rep, evs, statements=True)
+    page = _read(html)
+    awarded, pending = sum(e.total for e in evs), sum(e.pending_total for e in evs)
+    assert [_yuan(t) for t in page.totals["total"]] == [awarded + pending]
+    # the district's totals, then each carrier's statement with its own
+    assert [_yuan(t) for t in page.totals["awarded"]] == [awarded] + [e.total for e in evs]
+    assert [_yuan(t) for t in page.totals["pending"]] == [pending] + [e.pending_total for e in evs]
+    per_year = re.findall(r'<tr data-year="\d+"><td>\d+</td><td class="num">([\d,]+)</td><td class="num">([\d,]+)</td>', html)
+    assert sum(_yuan(a) + _yuan(b) for a, b in per_year) == awarded + pending
+    assert sum(page.amounts.get("awarded", [])) == awarded
 
 
 def test_the_district_report_has_targets_risk_readiness_and_the_money_per_year_with_a_chart():
