@@ -473,7 +473,7 @@ class _Parser(argparse.ArgumentParser):
 
     def format_help(self) -> str:
         text = super().format_help()
-        return text + "\n" + self.late_epilog() if self.late_epilog is not None else text
+        return text + "\n" + self.late_epilog() + "\n" if self.late_epilog is not None else text
 
 
 def readings_help(ruleset_id: str = DEFAULT_RULESET) -> str:
