@@ -39,13 +39,17 @@ def is_workbook(path: str | Path) -> bool:
 class WorkbookError(PortfolioError):
     """A problem in a portfolio workbook, located by sheet and cell (``line`` is the row, ``column`` its number)."""
 
-    def __init__(self, message: str, *, file: str, sheet: str, cell: str, field: str | None = None) -> None:
-        self.sheet = sheet
+    def __init__(
+        self, message: str, *, file: str | None = None, sheet: str | None = None, cell: str | None = None,
+        field: str | None = None, line: int | None = None, column: int | None = None,
+    ) -> None:
+        self.sheet = sheet or ""
+        if cell is None:
+            cell = f"{_letter((column or 1) - 1)}{line or 1}"
         self.cell = cell
         row = int(re.sub(r"[A-Z]+", "", cell) or 0) or None
-        letters = re.sub(r"\d+", "", cell)
         col = 0
-        for ch in letters:
+        for ch in re.sub(r"\d+", "", cell):
             col = col * 26 + ord(ch) - 64
         super().__init__(message, field=field, file=file, line=row, column=col or None)
 
