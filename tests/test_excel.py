@@ -248,3 +248,32 @@ def test_a_write_that_fails_leaves_no_file(tmp_path):
     with pytest.raises(ir.IncubatorRulesError, match="cannot write"):
         ir.write_excel(ev, tmp_path / "missing-dir" / "ev.xlsx")
     assert not (tmp_path / "missing-dir").exists()
+
+
+@pytest.mark.parametrize("value, expected", [
+    (True, "amount: expected a whole number of yuan, got bool"),
+    ("#DIV/0!", "amount: expected a whole number of yuan, got '#DIV/0!'"),
+    (1e300, "amount: an amount of about 299 digits is implausibly large"),
+    (-5, "amount: an amount cannot be negative, got -5"),
+])
+def test_odd_cell_values_are_refused_at_their_cell(tmp_path, value, expected):
+    path = _workbook(tmp_path, {"carriers": CARRIERS, "payments": [
+        ["carrier_id", "date", "level", "amount"], ["A1", datetime.date(2024, 1, 1), "municipal", value]]})
+    with pytest.raises(ir.WorkbookError) as info:
+        ir.load_portfolio(path)
+    assert str(info.value) == f"{path}:payments!D2: {expected}"
+
+
+def test_a_damaged_sheet_inside_the_zip_is_a_typed_error(tmp_path):
+    import zipfile
+
+    good = _workbook(tmp_path, {"carriers": CARRIERS, "events": EVENTS})
+    bad = tmp_path / "damaged.xlsx"
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(bad, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename.endswith("sheet2.xml"):
+                data = data[: len(data) // 2]  # cut off in the middle of a row
+            dst.writestr(item, data)
+    with pytest.raises(ir.PortfolioError, match="not a readable Excel workbook"):
+        ir.load_portfolio(bad)
