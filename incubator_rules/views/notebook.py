@@ -211,12 +211,12 @@ def scenario_html(s: "Scenario") -> str:
     if s.description:
         items.append(html.escape(s.description))
     if s.as_of:
-        items.append(f"as of {s.as_of}")
-    items += [f"reading {html.escape(k)} = {html.escape(v)}" for k, v in s.readings.items()]
-    items += [f"set {html.escape(o.dotted)} = {_cell(o.value)}" for o in s.overrides]
-    items += [f"{e.action} event {html.escape(str(e.event))} of {html.escape(e.carrier)}" for e in s.edits]
-    body = "".join(f"<li>{i}</li>" for i in items) or "<li>no changes</li>"
-    return f"<p>Scenario <strong>{html.escape(s.name)}</strong></p><ul>{body}</ul>"
+        items.append(f"截至 as of {s.as_of}")
+    items += [f"读法 reading {html.escape(k)} = {html.escape(v)}" for k, v in s.readings.items()]
+    items += [f"改为 set {html.escape(o.dotted)} = {_cell(o.value)}" for o in s.overrides]
+    items += [f"事件 {e.action} event {html.escape(str(e.event))} of {html.escape(e.carrier)}" for e in s.edits]
+    body = "".join(f"<li>{i}</li>" for i in items) or "<li>无变化 no changes</li>"
+    return f"<p>方案 Scenario <strong>{html.escape(s.name)}</strong></p><ul>{body}</ul>"
 
 
 # --- pandas ----------------------------------------------------------------------
