@@ -26,7 +26,6 @@ from typing import Any, Mapping
 import attrs
 
 from ..documents import to_plain
-from ..model.display import renderer
 from ..errors import IncubatorRulesError
 from ..files.targets import (
     COUNT,
@@ -40,6 +39,7 @@ from ..files.targets import (
     load_targets,
 )
 from ..model.carrier import Carrier, Event, as_of_date
+from ..model.display import renderer
 from ..model.portfolio import Number, Portfolio, Snapshot, Standing, first_titles, standing
 from ..model.ruleset import Citation
 

@@ -21,7 +21,7 @@ import attrs
 from ..documents import Document
 from ..errors import ReadingError, RulesetError, describe
 from ..model.ruleset import Citation, PlanPeriod, Reading
-from .ruleset import SEMVER, _ProblemReader, content_sha256, first_problem
+from .ruleset import _ProblemReader, content_sha256, first_problem, version_problem
 from .types import document_type, wrong_type
 
 @attrs.frozen
@@ -188,10 +188,8 @@ class PolicyReader(_ProblemReader):
         self.text(data, "$schema", (), False)
         rid = self.text(data, "id", ())
         version = self.get(data, "version", ())
-        if version is not None and (not isinstance(version, str) or not version.strip()):
-            self.problem(("version",), f"expected the version as a quoted string such as \"1.0.0\", got {describe(version)}")
-        elif version is not None and not SEMVER.match(version):
-            self.problem(("version",), f"expected a semantic version such as \"1.0.0\" (MAJOR.MINOR.PATCH), got {describe(version)}")
+        if version is not None and version_problem(version):
+            self.problem(("version",), version_problem(version))  # type: ignore[arg-type]
         title = self.bilingual(data, "title", ())
         jurisdiction = self.bilingual(data, "jurisdiction", ()) if data.get("jurisdiction") is not None else (None, None)
         raw_docs = self.section(data, "documents")
