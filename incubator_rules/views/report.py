@@ -111,6 +111,9 @@ def district_document(
     footer = _footer(a.ruleset_id, a.ruleset_version, a.ruleset_sha256, a.as_of)
     if evs:
         e = evs[0]
+        if e.as_of != a.as_of:
+            raise IncubatorRulesError(f"the evaluations are as of {e.as_of}, the assessment as of {a.as_of}; "
+                                      "a report holds one date", field="evaluations")
         b = Budget.of(evs, {c.id: c.area for c in report.portfolio.carriers})
         rows = _payable(b)
         money = {
