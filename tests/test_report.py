@@ -248,3 +248,16 @@ def test_the_example_report_in_headless_chromium_shows_the_chinese_sentences_and
 def test_the_as_of_date_defaults_to_today_in_the_footer(capsys):
     assert 0 == main(["report", str(EXAMPLES / "q6-maker-space.yaml")])
     assert f"as of {datetime.date.today().isoformat()}" in capsys.readouterr().out
+
+
+def test_every_printed_page_carries_the_footer_with_ruleset_hash_and_date():
+    _weasyprint_or_skip()
+    import weasyprint
+
+    html = EXAMPLE_REPORT.read_text(encoding="utf-8")
+    pages = weasyprint.HTML(string=html).render().pages
+    assert len(pages) > 10  # the district report and thirty statements
+    assert all("footer" in page.anchors for page in pages)  # the fixed footer repeats on every page
+    footer = re.search(r'<footer class="page-footer"[^>]*>(.*?)</footer>', html, re.S).group(1)
+    assert ir.load_ruleset().sha256 in footer and ir.load_targets("wanzhou-2023-targets").sha256 in footer
+    assert "2024-12-31" in footer
