@@ -441,7 +441,11 @@ def _cmd_report(args: argparse.Namespace) -> int:
                                       file=args.file)
         with warnings.catch_warnings():  # said above, once
             warnings.simplefilter("ignore", DistrictMismatchWarning)
-            report = district_report(portfolio, targets, as_of=args.as_of)
+            report = district_report(
+                portfolio, targets, as_of=args.as_of,
+                management=None if args.management == "none" else load_management(args.management),
+                criteria=None if args.criteria == "none" else args.criteria,
+            )
         evs = evaluate_many(portfolio.carriers, ruleset=args.ruleset, as_of=report.assessment.as_of, readings=readings)
         html = district_document(report, evs, statements=args.statements)
     else:
@@ -616,6 +620,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--targets", default=None, help="targets ruleset id or path, for a district report")
     p.add_argument("--reading", action="append", default=[], metavar="NAME=VALUE", help="choose a reading; repeatable")
     p.add_argument("--statements", action="store_true", help="district report: every carrier's statement after it")
+    p.add_argument("--management", default="chongqing-dynamic-management", metavar="ID",
+                   help="district report: dynamic-management rules for 'carriers at risk' (none to skip)")
+    p.add_argument("--criteria", default="upgrade-criteria", metavar="ID",
+                   help="district report: upgrade criteria for 'ready to climb' (none to skip)")
     p.add_argument("--other-district", action="store_true", help="report a portfolio of another district than the targets'")
     p.add_argument("--format", choices=("html", "pdf"), default="html", help="html (print it from a browser) or pdf")
     p.add_argument("-o", "--output", default=None, help="file to write (required for pdf; default: standard output)")
