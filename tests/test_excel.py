@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 import incubator_rules as ir
+from incubator_rules.tools.synthetic import generate_portfolio
 from incubator_rules.views.cli import main
 
 openpyxl = pytest.importorskip("openpyxl")
@@ -31,6 +32,19 @@ def test_a_portfolio_goes_through_a_workbook_and_back_unchanged(tmp_path):
     # the snapshots' figures, the payments and the designations all survive
     assert len(back.snapshots) == len(yaml_portfolio.snapshots) > 50
     assert back.designations == yaml_portfolio.designations
+
+
+def test_payments_on_their_own_sheet_keep_every_carrier_and_its_evaluation(tmp_path):
+    carriers = generate_portfolio(150, seed=11)
+    assert any(e.type is ir.EventType.PAYMENT_RECEIVED for c in carriers for e in c.events)
+    portfolio = ir.Portfolio("s", "synthetic", "万州区", tuple(carriers))
+    back = ir.load_portfolio(ir.write_portfolio_workbook(portfolio, tmp_path / "s.xlsx"))
+    # payments come back after the other events of their carrier: the same timeline, the same digest
+    assert [c.digest for c in back.carriers] == [c.digest for c in carriers]
+    assert [c.timeline for c in back.carriers] == [c.timeline for c in carriers]
+    before = ir.evaluate_many(carriers, as_of="2026-12-31")
+    after = ir.evaluate_many(back.carriers, as_of="2026-12-31")
+    assert [e.to_json() for e in after] == [e.to_json() for e in before]
 
 
 def test_the_shipped_template_reads_as_the_yaml_example_and_is_rebuilt_by_the_command(tmp_path):

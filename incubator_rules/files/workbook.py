@@ -93,6 +93,9 @@ def _letter(index: int) -> str:
     return out
 
 
+_NO_VALUE = object()  # a formula whose value was never saved
+
+
 @attrs.frozen
 class _Cell:
     sheet: str
@@ -108,9 +111,8 @@ class _Reader:
     def fail(self, cell: _Cell, message: str, field: str | None = None) -> WorkbookError:
         return WorkbookError(message, file=self.file, sheet=cell.sheet, cell=cell.ref, field=field or cell.key)
 
-    def value(self, cell: Any, formula: Any, at: _Cell) -> Any:
-        value = cell.value
-        if value is None and isinstance(formula, str) and formula.startswith("="):
+    def value(self, value: Any, at: _Cell) -> Any:
+        if value is _NO_VALUE:
             raise self.fail(at, "a formula with no saved value; open the workbook in Excel and save it")
         if isinstance(value, str):
             value = value.strip()
@@ -132,21 +134,30 @@ class _Reader:
             value = str(value)  # an id typed as a number
         return value
 
-    def rows(self, ws: Any, fs: Any, key: str) -> list[tuple[int, dict[str, Any], dict[str, _Cell]]]:
+    def grid(self, ws: Any) -> tuple[list[list[Any]], list[tuple[int, int]]]:
+        """A sheet's cell values, row by row, and where its formulas are."""
+        rows: list[list[Any]] = []
+        formulas: list[tuple[int, int]] = []
+        for r, row in enumerate(ws.iter_rows()):
+            if r >= MAX_ROWS:
+                raise WorkbookError(f"more than {MAX_ROWS:,} rows", file=self.file, sheet=ws.title, cell=f"A{r + 1}",
+                                    field="sheet")
+            values = []
+            for c, cell in enumerate(row):
+                if getattr(cell, "data_type", None) == "f":
+                    formulas.append((r, c))
+                values.append(cell.value)
+            rows.append(values)
+        return rows, formulas
+
+    def rows(self, title: str, rows: list[list[Any]], key: str) -> list[tuple[int, dict[str, Any], dict[str, _Cell]]]:
         zh, columns, required = SHEETS[key]
         names = {**{k: k for k in columns}, **{v: k for k, v in columns.items()}}
         header: list[str | None] = []
-        rows = []
-        for row in ws.iter_rows():
-            rows.append(row)
-            if len(rows) > MAX_ROWS:
-                raise WorkbookError(f"more than {MAX_ROWS:,} rows", file=self.file, sheet=ws.title, cell=f"A{MAX_ROWS + 1}",
-                                    field="sheet")
-        frows = list(fs.iter_rows()) if fs is not None else []
         if not rows:
-            raise WorkbookError("empty sheet; expected a header row", file=self.file, sheet=ws.title, cell="A1")
-        for n, cell in enumerate(rows[0]):
-            text = "" if cell.value is None else str(cell.value).strip()
+            raise WorkbookError("empty sheet; expected a header row", file=self.file, sheet=title, cell="A1")
+        for n, raw in enumerate(rows[0]):
+            text = "" if raw is None or raw is _NO_VALUE else str(raw).strip()
             if not text:
                 header.append(None)
                 continue
@@ -159,48 +170,45 @@ class _Reader:
                     found = m.group(2)
             if found is None:
                 raise WorkbookError(f"unknown column {text!r}; expected one of: {', '.join(columns)}",
-                                    file=self.file, sheet=ws.title, cell=f"{_letter(n)}1", field="header")
+                                    file=self.file, sheet=title, cell=f"{_letter(n)}1", field="header")
             if found in header:
-                raise WorkbookError(f"column {found!r} appears twice", file=self.file, sheet=ws.title,
+                raise WorkbookError(f"column {found!r} appears twice", file=self.file, sheet=title,
                                     cell=f"{_letter(n)}1", field="header")
             header.append(found)
         for need in required:
             if need not in header:
-                raise WorkbookError(f"missing column {need!r} ({columns[need]})", file=self.file, sheet=ws.title,
+                raise WorkbookError(f"missing column {need!r} ({columns[need]})", file=self.file, sheet=title,
                                     cell="A1", field="header")
         out = []
         for r, row in enumerate(rows[1:], start=1):
             values: dict[str, Any] = {}
             cells: dict[str, _Cell] = {}
-            frow = frows[r] if r < len(frows) else ()
-            for i, cell in enumerate(row):
+            for i, raw in enumerate(row):
                 name = header[i] if i < len(header) else None
-                at = _Cell(ws.title, f"{_letter(i)}{r + 1}", name or "")
-                formula = frow[i].value if i < len(frow) else None
+                at = _Cell(title, f"{_letter(i)}{r + 1}", name or "")
+                v = self.value(raw, at)
                 if name is None:
-                    if self.value(cell, formula, at) is not None:
+                    if v is not None:
                         raise self.fail(at, "a value in a column without a header", field="header")
                     continue
                 cells[name] = at
-                v = self.value(cell, formula, at)
                 if v is not None:
                     values[name] = v
             if values:
-                cells.setdefault("", _Cell(ws.title, f"A{r + 1}", ""))
+                cells.setdefault("", _Cell(title, f"A{r + 1}", ""))
                 out.append((r + 1, values, cells))
         return out
 
     def read(self, path: Path) -> Portfolio:
         openpyxl = require("openpyxl", "Reading an Excel portfolio", EXTRA)
         try:
-            book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-            formulas = openpyxl.load_workbook(path, read_only=True, data_only=False)
+            book = openpyxl.load_workbook(path, read_only=True, data_only=False)
         except FileNotFoundError:
             raise PortfolioError("cannot read file: no such file", file=self.file) from None
         except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
             raise PortfolioError(f"not a readable Excel workbook: {exc}", file=self.file) from None
         try:
-            sheets: dict[str, tuple[Any, Any]] = {}
+            sheets: dict[str, str] = {}
             aliases = {**{k: k for k in SHEETS}, **{v[0]: k for k, v in SHEETS.items()}}
             for title in book.sheetnames:
                 key = aliases.get(title.strip()) or aliases.get(title.strip().lower())
@@ -210,21 +218,40 @@ class _Reader:
                     allowed = ", ".join(f"{k} ({v[0]})" for k, v in SHEETS.items())
                     raise WorkbookError(f"unknown sheet {title!r}; expected: {allowed} (or a README sheet)",
                                         file=self.file, sheet=title, cell="A1", field="sheet")
-                if key in sheets:
+                if key in sheets.values():
                     raise WorkbookError(f"a second {key} sheet", file=self.file, sheet=title, cell="A1", field="sheet")
-                sheets[key] = (book[title], formulas[title])
-            if "carriers" not in sheets:
-                raise PortfolioError("no carriers sheet (载体); see examples/portfolio-template.xlsx", file=self.file,
+                sheets[title] = key
+            if "carriers" not in sheets.values():
+                raise PortfolioError("no carriers sheet (载体); see examples/wanzhou-portfolio.xlsx", file=self.file,
                                      field="sheet")
-            read = {k: self.rows(ws, fs, k) for k, (ws, fs) in sheets.items()}
+            grids = {title: self.grid(book[title]) for title in sheets}
+            if any(formulas for _, formulas in grids.values()):
+                self.saved_values(openpyxl, path, grids)
+            read = {key: self.rows(title, grids[title][0], key) for title, key in sheets.items()}
         except IncubatorRulesError:
             raise
         except Exception as exc:  # a damaged sheet inside a readable zip
             raise PortfolioError(f"not a readable Excel workbook: {type(exc).__name__}: {exc}", file=self.file) from None
         finally:
             book.close()
-            formulas.close()
         return self.portfolio(path, read)
+
+    def saved_values(self, openpyxl: Any, path: Path, grids: Mapping[str, tuple[list[list[Any]], list[tuple[int, int]]]]) -> None:
+        """Put the value Excel saved for each formula in its place (``_NO_VALUE`` when none was saved)."""
+        values = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        try:
+            for title, (rows, formulas) in grids.items():
+                if not formulas:
+                    continue
+                wanted = set(formulas)
+                for r, c in formulas:
+                    rows[r][c] = _NO_VALUE
+                for r, row in enumerate(values[title].iter_rows()):
+                    for c, cell in enumerate(row):
+                        if (r, c) in wanted:
+                            rows[r][c] = _NO_VALUE if cell.value is None else cell.value
+        finally:
+            values.close()
 
     def portfolio(self, path: Path, read: Mapping[str, list[tuple[int, dict[str, Any], dict[str, _Cell]]]]) -> Portfolio:
         data: dict[str, Any] = {"id": path.stem, "name": path.stem}
