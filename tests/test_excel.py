@@ -291,3 +291,18 @@ def test_a_damaged_sheet_inside_the_zip_is_a_typed_error(tmp_path):
             dst.writestr(item, data)
     with pytest.raises(ir.PortfolioError, match="not a readable Excel workbook"):
         ir.load_portfolio(bad)
+
+
+def test_text_that_looks_like_a_formula_is_written_and_read_as_text(tmp_path):
+    carrier = ir.Carrier.from_dict({"id": "x1", "name": "=HYPERLINK(\"http://example.invalid\")", "kind": "maker_space",
+                                    "events": [{"type": "filed", "date": "2023-10-10", "level": "municipal",
+                                                "note": "=1+1"}]})
+    portfolio = ir.Portfolio("p", "p", None, (carrier,))
+    path = ir.write_portfolio_workbook(portfolio, tmp_path / "p.xlsx")
+    cells = [c for row in openpyxl.load_workbook(path)["carriers"].iter_rows() for c in row]
+    assert all(c.data_type != "f" for c in cells)
+    assert ir.load_portfolio(path) == portfolio
+    ev = ir.evaluate(carrier, as_of="2025-01-01")
+    out = ir.write_excel(ev, tmp_path / "ev.xlsx")
+    decisions = [c for row in openpyxl.load_workbook(out)["decisions"].iter_rows() for c in row]
+    assert all(c.data_type != "f" for c in decisions)

@@ -261,3 +261,10 @@ def test_every_printed_page_carries_the_footer_with_ruleset_hash_and_date():
     footer = re.search(r'<footer class="page-footer"[^>]*>(.*?)</footer>', html, re.S).group(1)
     assert ir.load_ruleset().sha256 in footer and ir.load_targets("wanzhou-2023-targets").sha256 in footer
     assert "2024-12-31" in footer
+
+
+def test_the_report_escapes_what_it_prints():
+    odd = ir.Carrier.from_dict({"id": "x", "name": "<script>alert(1)</script>", "kind": "maker_space",
+                                "events": [{"type": "filed", "date": "2023-10-10", "level": "municipal"}]})
+    html = report.carrier_statement(ir.evaluate(odd, as_of="2025-01-01"))
+    assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html

@@ -75,6 +75,9 @@ def add_sheet(book: Any, table: Table) -> Any:
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     for row in table.rows:
         ws.append([_cell_value(v, c.kind) for v, c in zip(row, table.columns)])
+        for cell in ws[ws.max_row]:
+            if isinstance(cell.value, str) and cell.value.startswith("="):
+                cell.data_type = "s"  # text, never a formula (a carrier named "=..." stays a name)
     for i, column in enumerate(table.columns, start=1):
         letter = get_column_letter(i)
         fmt = _FORMATS.get(column.kind)
