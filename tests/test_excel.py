@@ -306,3 +306,13 @@ def test_text_that_looks_like_a_formula_is_written_and_read_as_text(tmp_path):
     out = ir.write_excel(ev, tmp_path / "ev.xlsx")
     decisions = [c for row in openpyxl.load_workbook(out)["decisions"].iter_rows() for c in row]
     assert all(c.data_type != "f" for c in decisions)
+
+
+def test_a_synthetic_district_can_be_written_as_a_workbook(tmp_path):
+    out = tmp_path / "s.xlsx"
+    assert 0 == main(["synthetic", "40", "--seed", "4", "-o", str(out), "--district", "万州区"])
+    back = ir.load_carriers(out)
+    yaml_out = tmp_path / "s.yaml"
+    assert 0 == main(["synthetic", "40", "--seed", "4", "-o", str(yaml_out), "--district", "万州区"])
+    assert [c.digest for c in back] == [c.digest for c in ir.load_carriers(yaml_out)]
+    assert ir.load_portfolio(out).district == "万州区"

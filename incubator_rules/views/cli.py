@@ -25,9 +25,10 @@ from ..files.carriers import portfolio_carriers
 from ..files.ruleset import DEFAULT_RULESET, load_ruleset
 from ..files.targets import load_targets
 from ..files.types import PORTFOLIO, RULESETS_DIR, detect_type, display_path, read_for_check, shipped_files
-from ..files.workbook import load_portfolio
+from ..files.workbook import is_workbook, load_portfolio
 from ..model.carrier import load_carrier, parse_date
 from ..model.decision import Evaluation
+from ..model.portfolio import Portfolio
 from ..tools.caserun import clause_coverage, format_coverage, results_json, results_junit, select
 from ..tools.cases import CaseResult, format_result, load_cases, run_case
 from ..tools.check import check_paths, expand, release_identity
@@ -342,10 +343,12 @@ def _cmd_synthetic(args: argparse.Namespace) -> int:
         f"  incubator-rules synthetic {args.carriers} --seed {args.seed} --prefix {args.prefix} -o {args.output}"
         + "".join(f" --{k} {v!r}" for k, v in (("id", args.id), ("name", args.name), ("district", args.district)) if v)
     )
-    save_carriers(
-        args.output, carriers, id=args.id or f"synthetic-{args.seed}",
-        name=args.name or f"synthetic district (seed {args.seed})", district=args.district, comment=comment,
-    )
+    pid, name = args.id or f"synthetic-{args.seed}", args.name or f"synthetic district (seed {args.seed})"
+    if is_workbook(args.output):
+        write_portfolio_workbook(Portfolio(pid, name, args.district, tuple(carriers)), args.output,
+                                 (*comment.splitlines(), *README_LINES))
+    else:
+        save_carriers(args.output, carriers, id=pid, name=name, district=args.district, comment=comment)
     print(f"wrote {len(carriers)} carriers to {args.output}")
     return EXIT_OK
 
@@ -636,7 +639,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("synthetic", help="write a synthetic district (seeded, not real data) as a portfolio file")
     p.add_argument("carriers", type=int, help="number of carriers")
-    p.add_argument("-o", "--output", required=True, help="portfolio file to write (YAML)")
+    p.add_argument("-o", "--output", required=True, help="portfolio file to write (YAML, or an Excel workbook for .xlsx)")
     p.add_argument("--seed", default="0", help="seed: the same seed gives the same district")
     p.add_argument("--prefix", default="wz", help="carrier id prefix")
     p.add_argument("--id", default=None, help="portfolio id (default: synthetic-SEED)")
