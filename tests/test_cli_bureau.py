@@ -227,3 +227,20 @@ def test_clause_coverage_lists_the_clauses_no_case_exercises(tmp_path, capsys):
     assert 0 == main(["test", str(CASES / "q6-worked-example.yaml"), "--coverage", "--format", "json"])
     data = json.loads(capsys.readouterr().out)
     assert set(data["coverage"][0]["not_exercised"]) > set(missing)
+
+
+def test_without_format_the_output_suffix_chooses_it(tmp_path):
+    xlsx = tmp_path / "a.xlsx"
+    assert 0 == main(["assess", str(EXAMPLES / "wanzhou-portfolio.yaml"), "--ruleset", "wanzhou-2023-targets",
+                      "--as-of", "2024-12-31", "-o", str(xlsx)])
+    assert xlsx.read_bytes()[:2] == b"PK"  # a workbook (a zip), not text under an .xlsx name
+    junit = tmp_path / "cases.xml"
+    assert 0 == main(["test", str(CASES), "-k", "50万元", "-o", str(junit)])
+    assert ET.parse(junit).getroot().tag == "testsuites"
+    csv_out = tmp_path / "q6.csv"
+    assert 0 == main(["evaluate", str(EXAMPLES / "q6-maker-space.yaml"), "--as-of", "2026-06-30", "-o", str(csv_out)])
+    assert csv_out.read_bytes().startswith(b"\xef\xbb\xbf")
+    explicit = tmp_path / "q6.json.xlsx"
+    assert 0 == main(["evaluate", str(EXAMPLES / "q6-maker-space.yaml"), "--as-of", "2026-06-30", "--format", "json",
+                      "-o", str(explicit)])
+    assert json.loads(explicit.read_text(encoding="utf-8"))["totals"]["awarded"] == 500_000

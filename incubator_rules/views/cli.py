@@ -471,6 +471,27 @@ def _cmd_workbook(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+SUFFIX_FORMATS = {".xlsx": "xlsx", ".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".xml": "junit", ".html": "html",
+                  ".htm": "html", ".pdf": "pdf"}
+
+
+def _format_option(p: argparse.ArgumentParser, choices: tuple[str, ...], default: str, help: str | None = None) -> None:
+    """``--format``; when it is not given, ``-o FILE``'s suffix chooses among ``choices`` (see ``main``)."""
+    p.add_argument("--format", choices=choices, default=default,
+                   help=(help + "; " if help else "") + "default: from the suffix of -o, else " + default)
+    p.set_defaults(formats=choices)
+
+
+def _format_from_output(args: argparse.Namespace, argv: Sequence[str]) -> None:
+    """Without ``--format``, ``-o report.xlsx`` means xlsx (never text under an .xlsx name)."""
+    if any(a == "--format" or a.startswith("--format=") for a in argv):
+        return
+    output = getattr(args, "output", None)
+    chosen = SUFFIX_FORMATS.get(Path(output).suffix.lower()) if output else None
+    if chosen is not None and chosen in getattr(args, "formats", ()):
+        args.format = chosen
+
+
 class _Parser(argparse.ArgumentParser):
     """An argument parser whose help may end with text made only when help is asked for."""
 
@@ -511,7 +532,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ruleset", default=None, help="shipped ruleset id or path (default: wanzhou-2023)")
     p.add_argument("--reading", action="append", default=[], metavar="NAME=VALUE",
                    help="choose a reading (listed below); repeatable")
-    p.add_argument("--format", choices=("table", "json", "csv", "xlsx"), default="table",
+    _format_option(p, ("table", "json", "csv", "xlsx"), "table",
                    help="table, json, csv or xlsx (see below)")
     p.add_argument("-o", "--output", default=None, help="file to write (required for xlsx; default: standard output)")
     p.add_argument("--engine", choices=ENGINES, default="native", help="evaluation engine (default: native)")
@@ -528,7 +549,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=None, help="evaluate on a process pool of this many workers")
     p.add_argument("-o", "--output", default=None,
                    help="file to write, whole or not at all (default: standard output; required for xlsx)")
-    p.add_argument("--format", choices=("jsonl", "csv", "xlsx"), default="jsonl",
+    _format_option(p, ("jsonl", "csv", "xlsx"), "jsonl",
                    help="jsonl: one evaluation per line; csv or xlsx: one row per carrier and one per decision")
     p.set_defaults(func=_cmd_evaluate_many)
 
@@ -536,7 +557,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("portfolio", help="portfolio file (YAML, JSON or an Excel workbook)")
     p.add_argument("--ruleset", required=True, help="targets ruleset id or path (wanzhou-2023-targets, jiangbei-2022-targets)")
     p.add_argument("--as-of", dest="as_of", default=None, help="assessment date, YYYY-MM-DD (default: today)")
-    p.add_argument("--format", choices=("table", "json", "csv", "xlsx"), default="table",
+    _format_option(p, ("table", "json", "csv", "xlsx"), "table",
                    help="csv: targets, then carriers at risk and ready to climb (UTF-8 with a byte-order mark); "
                         "xlsx: one sheet each (needs -o)")
     p.add_argument("-o", "--output", default=None, help="file to write (required for xlsx; default: standard output)")
@@ -569,7 +590,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-q", "--quiet", action="store_true", help="print only failures and the summary")
     p.add_argument("-k", dest="keyword", action="append", default=[], metavar="NAME",
                    help="run only the cases whose name or file contains NAME (or matches it as a glob); repeatable")
-    p.add_argument("--format", choices=("table", "json", "junit"), default="table",
+    _format_option(p, ("table", "json", "junit"), "table",
                    help="table (for people), json, or junit (JUnit XML for CI systems)")
     p.add_argument("-o", "--output", default=None, help="file for the json or junit report (default: standard output)")
     p.add_argument("--coverage", action="store_true",
@@ -584,7 +605,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--portfolio", default=None, metavar="FILE", help="a YAML/JSON list of carriers, or a directory of carrier files")
     p.add_argument("--as-of", dest="as_of", default=None, help="evaluation date for the portfolio, YYYY-MM-DD (default: today)")
     p.add_argument("--reading", action="append", default=[], metavar="NAME=VALUE", help="choose a reading for both; repeatable")
-    p.add_argument("--format", choices=("table", "json"), default="table")
+    _format_option(p, ("table", "json"), "table")
     p.set_defaults(func=_cmd_diff)
 
     p = sub.add_parser("lock", help="record released ruleset versions and their content hash in versions.lock")
@@ -608,7 +629,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="compare against an unchanged base first; without it, differences are measured "
                             "from the first scenario of the file")
         p.add_argument("--workers", type=int, default=None, help="evaluate on a process pool of this many workers")
-        p.add_argument("--format", choices=("table", "json", "csv", "xlsx"), default="table",
+        _format_option(p, ("table", "json", "csv", "xlsx"), "table",
                        help="csv is UTF-8 with a byte-order mark; xlsx needs -o")
         p.add_argument("-o", "--output", default=None, help="file to write (required for xlsx; default: standard output)")
         p.set_defaults(func=func)
@@ -628,7 +649,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--criteria", default="upgrade-criteria", metavar="ID",
                    help="district report: upgrade criteria for 'ready to climb' (none to skip)")
     p.add_argument("--other-district", action="store_true", help="report a portfolio of another district than the targets'")
-    p.add_argument("--format", choices=("html", "pdf"), default="html", help="html (print it from a browser) or pdf")
+    _format_option(p, ("html", "pdf"), "html", help="html (print it from a browser) or pdf")
     p.add_argument("-o", "--output", default=None, help="file to write (required for pdf; default: standard output)")
     p.set_defaults(func=_cmd_report)
 
@@ -652,7 +673,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (0 ok, 1 problems or failures found, 2 bad input)."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    raw = list(sys.argv[1:] if argv is None else argv)
+    args = parser.parse_args(raw)
+    _format_from_output(args, raw)
     try:
         return int(args.func(args))
     except IncubatorRulesError as exc:
