@@ -244,3 +244,15 @@ def test_without_format_the_output_suffix_chooses_it(tmp_path):
     assert 0 == main(["evaluate", str(EXAMPLES / "q6-maker-space.yaml"), "--as-of", "2026-06-30", "--format", "json",
                       "-o", str(explicit)])
     assert json.loads(explicit.read_text(encoding="utf-8"))["totals"]["awarded"] == 500_000
+
+
+def test_the_library_csv_is_the_command_lines(tmp_path):
+    portfolio = ir.load_portfolio(EXAMPLES / "wanzhou-portfolio.yaml")
+    report = ir.district_report(portfolio, "wanzhou-2023-targets", as_of="2024-12-31")
+    out = tmp_path / "r.csv"
+    assert 0 == main(["assess", str(EXAMPLES / "wanzhou-portfolio.yaml"), "--ruleset", "wanzhou-2023-targets",
+                      "--as-of", "2024-12-31", "-o", str(out)])
+    assert out.read_text(encoding="utf-8") == report.to_csv()
+    targets = report.assessment.to_csv()
+    assert targets.startswith("\ufeff") and targets.count("\n") == 1 + len(report.assessment.results)
+    assert "129/140" not in targets

@@ -13,9 +13,7 @@ is *not assessed*. Checks report where the source's own figures disagree.
 
 from __future__ import annotations
 
-import csv
 import datetime
-import io
 import json
 import warnings
 from decimal import Decimal
@@ -239,24 +237,8 @@ class Assessment:
         return renderer("assessment_html")(self)
 
     def to_csv(self) -> str:
-        """One row per target, for a spreadsheet."""
-        out = io.StringIO()
-        w = csv.writer(out, lineterminator="\n")
-        w.writerow([
-            "target", "group", "milestone", "due", "area", "title_zh", "title_en", "unit", "required", "actual",
-            "gap", "attainment", "attainment_percent", "status", "start", "expected", "at_due", "contributors",
-            "missing_data", "clause", "quote",
-        ])
-        for r in self.results:
-            t = r.target
-            w.writerow([
-                t.id, t.group, t.milestone.id, t.milestone.due.isoformat(), t.area or "", t.title_zh, t.title_en,
-                t.base_unit or "", _cell(t.required), _cell(r.actual), _cell(r.gap),
-                "" if r.attainment is None else _fraction(r.attainment), percent(r.attainment) or "",
-                r.status, _cell(r.start), rounded(r.expected) or "", _cell(r.at_due), len(r.contributions), len(r.missing),
-                t.clauses[0], t.quote,
-            ])
-        return out.getvalue()
+        """One row per target as CSV text with a byte-order mark; attainment as a plain decimal (docs/views.md)."""
+        return renderer("assessment_csv")(self)
 
 
 class DistrictMismatchWarning(UserWarning):
@@ -597,12 +579,6 @@ def _fmt(value: Number | None) -> str:
 
 def _fraction(value: Fraction) -> str:
     return str(value.numerator) if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
-
-
-def _cell(value: Number | None) -> str:
-    if value is None:
-        return ""
-    return str(to_plain(value))
 
 
 def percent(value: Fraction | None) -> str | None:

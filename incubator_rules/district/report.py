@@ -94,8 +94,8 @@ class DistrictReport:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
 
     def to_csv(self) -> str:
-        """The targets, one row each (see ``Assessment.to_csv``)."""
-        return self.assessment.to_csv()
+        """CSV text with a byte-order mark: the targets, then the carriers at risk, those ready to climb and what was assessed."""
+        return renderer("report_csv")(self)
 
     def to_table(self) -> str:
         """A plain-text report for people."""

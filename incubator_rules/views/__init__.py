@@ -6,7 +6,7 @@ Importing this package registers the notebook renderers with
 """
 
 from ..model.display import register
-from . import notebook
+from . import notebook, tables
 from .excel import write_excel, write_portfolio_workbook
 from .notebook import MissingExtraError
 
@@ -32,5 +32,7 @@ for _view in (
     notebook.district_report_html,
     notebook.at_risk_frame,
     notebook.ready_frame,
+    tables.assessment_csv,
+    tables.report_csv,
 ):
     register(_view.__name__, _view)

@@ -11,7 +11,18 @@ from ..district.assessment import percent
 from ..errors import IncubatorRulesError, MissingExtraError, require
 from ..whatif.budget import FIELDS
 from . import fonts
-from .tables import INT, NUMBER, RATIO, TARGET_STATUS_ZH, WAN, YUAN, Table, assessment_tables, at_risk_table, ready_table
+from .tables import (
+    INT,
+    NUMBER,
+    RATIO,
+    TARGET_STATUS_ZH,
+    WAN,
+    YUAN,
+    Table,
+    assessment_tables,
+    at_risk_table,
+    ready_table,
+)
 
 if TYPE_CHECKING:
     from ..district.assessment import Assessment

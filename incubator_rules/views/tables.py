@@ -331,3 +331,13 @@ def comparison_tables(c: "Comparison") -> list[Table]:
     carrier_cols += [Column(f"{n} - {base}", f"{n}与{base}之差(元)", f"{n} less {base} (yuan)", YUAN) for n in c.names[1:]]
     rows = [(r.carrier_id, r.carrier_name, r.kind, r.area, *r.totals, *r.differences[1:]) for r in c.carriers]
     return [first, _per_year(list(c.budgets)), _table("carriers", "分载体", "per carrier", carrier_cols, rows)]
+
+
+def assessment_csv(a: "Assessment") -> str:
+    """An assessment as CSV (one row per target), with a byte-order mark."""
+    return to_csv(assessment_tables(a)[:1])
+
+
+def report_csv(report: "DistrictReport") -> str:
+    """A district report as CSV: targets, carriers at risk, ready to climb, what was assessed."""
+    return to_csv(report_tables(report))
