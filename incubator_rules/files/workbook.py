@@ -17,11 +17,12 @@ import datetime
 import re
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 import attrs
 
 from ..errors import IncubatorRulesError, PortfolioError, require
+from ..model.carrier import EventType, event_fields
 from ..model.portfolio import METRICS, Portfolio, portfolio_from_dict, read_snapshots_csv
 from ..model.portfolio import load_portfolio as load_portfolio_document
 
@@ -61,10 +62,29 @@ class WorkbookError(PortfolioError):
 # --- reading ---------------------------------------------------------------------
 
 _CARRIER = {"id": "载体编号", "name": "载体名称", "kind": "载体类型", "area": "所在区域"}
-_EVENT = {"carrier_id": "载体编号", "id": "事件编号", "type": "事件类型", "date": "日期", "level": "级别",
-          "kind": "认定类型", "year": "评价年度", "grade": "评价等次", "document": "文号", "note": "备注"}
-_PAYMENT = {"carrier_id": "载体编号", "id": "事件编号", "date": "拨付日期", "level": "级别", "kind": "认定类型",
-            "amount": "金额(元)", "document": "文号", "note": "备注"}
+# Chinese headings of event fields; a field without one is headed by its key.
+EVENT_HEADINGS = {
+    "carrier_id": "载体编号", "id": "事件编号", "type": "事件类型", "date": "日期", "level": "级别", "kind": "认定类型",
+    "year": "年度", "grade": "评价等次", "amount": "金额(元)", "award": "支持类别", "plan": "政策", "payer": "拨付单位",
+    "settles": "对应事件", "voucher": "凭证号", "document": "文号", "note": "备注",
+}
+
+
+def _event_columns(types: Iterable[EventType], drop: tuple[str, ...] = ()) -> dict[str, str]:
+    """The columns of a sheet of events: the carrier, then every field these event types may have (model.carrier)."""
+    keys = ["carrier_id"]
+    for etype in types:
+        keys += [f for f in event_fields(etype) if f not in keys and f not in drop]
+    keys = [k for k in keys if k not in _LAST] + [k for k in _LAST if k in keys]
+    return {k: EVENT_HEADINGS.get(k, k) for k in keys}
+
+
+_LAST = ("document", "note")  # the free text, after the fields that decide
+
+
+# Every event but payments on the events sheet; payments on their own, their type implied.
+_EVENT = _event_columns([t for t in EventType if t is not EventType.PAYMENT_RECEIVED])
+_PAYMENT = {**_event_columns([EventType.PAYMENT_RECEIVED], drop=("type",)), "date": "拨付日期"}
 _SNAPSHOT = {"carrier_id": "载体编号", "date": "日期", **{m.name: m.label_zh for m in METRICS.values()}}
 _DESIGNATION = {"carrier_id": "载体编号", "tag": "称号", "date": "起始日期", "until": "截止日期", "note": "备注"}
 _PORTFOLIO = {"field": "项目", "value": "值"}
@@ -130,8 +150,8 @@ class _Reader:
             if value != value or value in (float("inf"), float("-inf")):
                 raise self.fail(at, f"expected a number, got {value}")
             value = int(value) if value.is_integer() else Decimal(repr(value))
-        if at.key in ("id", "carrier_id", "name", "area", "document", "note") and isinstance(value, (int, Decimal)):
-            value = str(value)  # an id typed as a number
+        if at.key not in _NUMERIC and isinstance(value, (int, Decimal)) and not isinstance(value, bool):
+            value = str(value)  # an id or a number typed as a number
         return value
 
     def grid(self, ws: Any) -> tuple[list[list[Any]], list[tuple[int, int]]]:

@@ -98,6 +98,11 @@ _EVENT_FIELDS: dict[EventType, dict[str, str]] = {
 _COMMON_FIELDS = ("id", "type", "date", "document", "note")
 
 
+def event_fields(etype: EventType) -> tuple[str, ...]:
+    """The fields an event of this type may have: the common ones (id, type, date, document, note), then its own."""
+    return _COMMON_FIELDS + tuple(_EVENT_FIELDS[etype])
+
+
 @attrs.frozen
 class Event:
     """One dated event in a carrier's history.

@@ -20,6 +20,7 @@ from ..district.report import DistrictReport
 from ..engines.batch import Evaluations
 from ..errors import IncubatorRulesError, require
 from ..files.workbook import EXTRA, SHEETS
+from ..model.carrier import EventType
 from ..model.decision import Evaluation
 from ..model.portfolio import METRICS, Portfolio
 from ..whatif.budget import Budget
@@ -159,12 +160,15 @@ def portfolio_tables(portfolio: Portfolio) -> list[Table]:
     for c in portfolio.carriers:
         carriers.append((c.id, c.name, c.kind.value, c.area))
         for e in c.events:
-            d = e.to_dict()
-            if e.type.value == "payment_received":
-                payments.append((c.id, e.id, e.date, d.get("level"), d.get("kind"), e.amount, e.document, e.note))
-            else:
-                events.append((c.id, e.id, e.type.value, e.date, d.get("level"), d.get("kind"), e.year, d.get("grade"),
-                               e.document, e.note))
+            payment = e.type is EventType.PAYMENT_RECEIVED
+            sheet = "payments" if payment else "events"
+            keys = list(SHEETS[sheet][1])[1:]
+            d = {**e.to_dict(), "date": e.date}
+            lost = set(d) - set(keys) - ({"type"} if payment else set())
+            if lost:  # never a silent partial workbook
+                raise IncubatorRulesError(f"event {e.id!r} of {c.id!r} has fields the {sheet} sheet has no column for: "
+                                          f"{', '.join(sorted(lost))}", field="events")
+            (payments if payment else events).append((c.id, *[d.get(k) for k in keys]))
         for s in portfolio.snapshots_of(c.id):
             snaps.append((c.id, s.date, *[s.values.get(m) for m in METRICS]))
         for g in (d for d in portfolio.designations if d.carrier_id == c.id):
