@@ -24,7 +24,7 @@ from ..errors import IncubatorRulesError
 from ..files.carriers import portfolio_carriers
 from ..files.ruleset import DEFAULT_RULESET, load_ruleset
 from ..files.targets import load_targets
-from ..files.types import PORTFOLIO, RULESETS_DIR, detect_type, display_path, read_for_check, shipped_files
+from ..files.types import PORTFOLIO, RULESETS_DIR, SCHEMAS_DIR, detect_type, display_path, read_for_check, shipped_files
 from ..files.workbook import is_workbook, load_portfolio
 from ..model.carrier import load_carrier, parse_date
 from ..model.decision import Evaluation
@@ -33,6 +33,7 @@ from ..tools.caserun import clause_coverage, format_coverage, results_json, resu
 from ..tools.cases import CaseResult, format_result, load_cases, run_case
 from ..tools.check import check_paths, expand, release_identity
 from ..tools.diff import diff_rulesets, format_diff
+from ..tools.schemas import stale, write
 from ..tools.synthetic import generate_portfolio
 from ..tools.versions import LOCK_NAME, record_release
 from ..whatif.scenario import Scenario, compare, load_scenarios
@@ -331,6 +332,18 @@ def _cmd_lock(args: argparse.Namespace) -> int:
             print(f"recorded {rid} {version} sha256:{sha256[:12]} in {display_path(lock)}")
         else:
             print(f"{rid} {version} is already recorded in {display_path(lock)}")
+    return EXIT_OK
+
+
+def _cmd_schemas(args: argparse.Namespace) -> int:
+    folder = Path(args.dir) if args.dir else SCHEMAS_DIR
+    if args.check:
+        old = stale(folder)
+        for path in old:
+            print(f"{display_path(path)}: stale; regenerate it with `incubator-rules schemas`")
+        return EXIT_PROBLEMS if old else EXIT_OK
+    for path in write(folder):
+        print(f"wrote {display_path(path)}")
     return EXIT_OK
 
 
@@ -657,6 +670,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("portfolio", help="portfolio file (YAML, JSON or a workbook)")
     p.add_argument("-o", "--output", required=True, help="workbook to write (.xlsx)")
     p.set_defaults(func=_cmd_workbook)
+
+    p = sub.add_parser("schemas", help="regenerate the JSON Schemas' registry-driven parts (rule kinds, event types, metrics...)")
+    p.add_argument("--check", action="store_true", help="only report stale schema files (exit 1 when there are any)")
+    p.add_argument("--dir", default=None, help="folder of *.schema.json files (default: the package's schemas)")
+    p.set_defaults(func=_cmd_schemas)
 
     p = sub.add_parser("synthetic", help="write a synthetic district (seeded, not real data) as a portfolio file")
     p.add_argument("carriers", type=int, help="number of carriers")
