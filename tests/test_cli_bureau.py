@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import subprocess
 import sys
 import warnings
@@ -165,7 +166,7 @@ def test_lock_beside_a_draft_keeps_the_released_versions(tmp_path, capsys):
 @pytest.mark.parametrize("version, ok", [("banana", False), ("1", False), ("1.0.0.0", False), ("v1.0.0", False),
                                          ("1.0.0", True), ("2.1", True), ("1.0.0-rc.1", True), ("1.2.3+build.5", True)])
 def test_a_version_must_be_a_semantic_version(tmp_path, version, ok):
-    text = (ROOT / "rulesets" / "wanzhou-2023.yaml").read_text(encoding="utf-8").replace('version: "1.0.0"', f'version: "{version}"')
+    text = re.sub(r'(?m)^version: ".*"$', f'version: "{version}"', (ROOT / "rulesets" / "wanzhou-2023.yaml").read_text(encoding="utf-8"))
     path = tmp_path / "wanzhou-2023.yaml"
     path.write_text(text, encoding="utf-8")
     problems = check_file(path, lock=tmp_path / "none.lock").problems
@@ -173,7 +174,7 @@ def test_a_version_must_be_a_semantic_version(tmp_path, version, ok):
         assert not problems
     else:
         assert [p.field for p in problems] == ["version"] and "semantic version" in problems[0].message
-    targets = (ROOT / "rulesets" / "wanzhou-2023-targets.yaml").read_text(encoding="utf-8").replace('version: "1.0.0"', f'version: "{version}"')
+    targets = re.sub(r'(?m)^version: ".*"$', f'version: "{version}"', (ROOT / "rulesets" / "wanzhou-2023-targets.yaml").read_text(encoding="utf-8"))
     tpath = tmp_path / "targets.yaml"
     tpath.write_text(targets, encoding="utf-8")
     assert bool(check_file(tpath, lock=tmp_path / "none.lock").problems) is not ok

@@ -20,7 +20,7 @@ import yaml
 
 from ..errors import EngineError, IncubatorRulesError
 from ..files.carriers import portfolio_carriers
-from ..model.carrier import Carrier, CarrierKind, Event, EventType, Grade, Level
+from ..model.carrier import AwardKind, Carrier, CarrierKind, Event, EventType, Grade, Level
 from ..model.decision import Condition, Decision, Evaluation
 from ..model.display import renderer
 from ..model.ruleset import Citation, Ruleset
@@ -453,6 +453,7 @@ _KIND = {k.value: k for k in CarrierKind}
 _TYPE = {t.value: t for t in EventType}
 _LEVEL = {lv.value: lv for lv in Level}
 _GRADE = {g.value: g for g in Grade}
+_AWARD = {a.value: a for a in AwardKind}
 
 
 def _value(member: Any) -> Any:
@@ -473,7 +474,9 @@ def pack_carrier(c: Carrier) -> tuple[Any, ...]:
         tuple([
             (e.id, e.type._value_, e.date.toordinal(), None if e.level is None else e.level._value_,
              None if e.kind is None else e.kind._value_, e.year, None if e.grade is None else e.grade._value_,
-             e.amount, e.document, e.note)
+             e.amount, e.document, e.note,
+             None if e.award is None and e.plan is None and e.payer is None and e.settles is None and e.voucher is None
+             else (None if e.award is None else e.award._value_, e.plan, e.payer, e.settles, e.voucher))
             for e in c.events
         ]),
     )
@@ -499,7 +502,10 @@ def unpack_carrier(t: tuple[Any, ...]) -> Carrier:
         tuple([
             Event(eid, _TYPE[etype], _day(day), _LEVEL.get(level), _KIND.get(ekind), year, _GRADE.get(grade),
                   amount, doc, note)
-            for eid, etype, day, level, ekind, year, grade, amount, doc, note in events
+            if paid is None else
+            Event(eid, _TYPE[etype], _day(day), _LEVEL.get(level), _KIND.get(ekind), year, _GRADE.get(grade),
+                  amount, doc, note, _AWARD.get(paid[0]), *paid[1:])
+            for eid, etype, day, level, ekind, year, grade, amount, doc, note, paid in events
         ]),
         area,
     )

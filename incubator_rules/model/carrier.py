@@ -53,6 +53,14 @@ class Grade(str, enum.Enum):
     FAIL = "fail"
 
 
+class AwardKind(str, enum.Enum):
+    """What a payment pays: the one-time construction subsidy (建设经费补助), an excellence award, or other money."""
+
+    CONSTRUCTION_SUBSIDY = "construction_subsidy"
+    EXCELLENCE = "excellence"
+    OTHER = "other"
+
+
 class EventType(str, enum.Enum):
     """What happened to a carrier. Same-day events are ordered as listed here (and in ``EVENT_TYPES``)."""
 
@@ -105,8 +113,11 @@ EVENT_TYPES: dict[EventType, EventSpec] = {
     EventType.OPERATION_STARTED: EventSpec(starts=True),
     EventType.ACCREDITED: EventSpec({"level": "r", "kind": "o"}, (DELISTED_STATE, False), starts=True),
     EventType.FILED: EventSpec({"level": "r", "kind": "o"}, (DELISTED_STATE, False), starts=True),
-    EventType.PAYMENT_RECEIVED: EventSpec({"level": "r", "amount": "r", "kind": "o"}),
-    EventType.EVALUATED: EventSpec({"level": "r", "year": "r", "grade": "r"}),
+    EventType.PAYMENT_RECEIVED: EventSpec({
+        "level": "r", "amount": "r", "kind": "o", "award": "o", "year": "o", "plan": "o", "payer": "o",
+        "settles": "o", "voucher": "o",
+    }),
+    EventType.EVALUATED: EventSpec({"level": "r", "year": "r", "grade": "r", "kind": "o"}),
     EventType.SUSPENDED: EventSpec(operation=(SUSPENDED_STATE, True)),
     EventType.RECTIFICATION_ORDERED: EventSpec(operation=(RECTIFYING_STATE, True)),
     EventType.RESUMED: EventSpec(
@@ -134,10 +145,17 @@ class Event:
     """One dated event in a carrier's history.
 
     ``level`` is the level accredited, evaluated or paid for; ``kind`` the
-    carrier kind an accreditation or payment was for, when it differs from the
-    carrier's own; ``year`` and ``grade`` describe an evaluation; ``amount`` is
-    a payment received, in whole yuan; ``document`` the accrediting
-    document's number when known.
+    carrier kind an accreditation, evaluation or payment was for, when it
+    differs from the carrier's own; ``year`` and ``grade`` describe an
+    evaluation (``year`` also the evaluated year an excellence payment pays);
+    ``amount`` is a payment received, in whole yuan; ``document`` the
+    accrediting document's number when known.
+
+    A payment says what it pays: ``award`` (construction subsidy when not
+    given: the only kind of payment older files recorded), ``plan`` (the id of
+    the ruleset whose award it pays; when not given, see docs/reconcile.md),
+    ``payer``, ``settles`` (the id of the accreditation or evaluation event it
+    pays for) and ``voucher`` (the payment voucher's number).
     """
 
     id: str
@@ -150,6 +168,16 @@ class Event:
     amount: int | None = None
     document: str | None = None
     note: str | None = None
+    award: AwardKind | None = None
+    plan: str | None = None
+    payer: str | None = None
+    settles: str | None = None
+    voucher: str | None = None
+
+    @property
+    def purpose(self) -> AwardKind:
+        """What a payment pays; a payment recorded without ``award`` is a construction subsidy."""
+        return AwardKind.CONSTRUCTION_SUBSIDY if self.award is None else self.award
 
     @property
     def sort_key(self) -> tuple[datetime.date, int, str]:
@@ -173,11 +201,20 @@ class Event:
             out["document"] = self.document
         if self.note is not None:
             out["note"] = self.note
+        if self.award is not None:
+            out["award"] = self.award._value_
+        for name in _PAYMENT_TEXTS:
+            value = getattr(self, name)
+            if value is not None:
+                out[name] = value
         return out
 
     def canonical_json(self) -> str:
         """``canonical_json(self.to_dict())``, written out directly: it is on every evaluation's path."""
         day = _ISO.get(self.date) or iso_date(self.date)
+        if self.type is PAYMENT and (self.award is not None or self.plan is not None or self.payer is not None
+                                     or self.settles is not None or self.voucher is not None):
+            return canonical_json(self.to_dict())
         if self.amount is None and self.document is None and self.kind is None and self.note is None:
             # the two commonest shapes: an evaluation, and an event with no details
             if self.grade is not None and self.level is not None and self.year is not None:
@@ -196,6 +233,8 @@ class Event:
         )
 
 
+PAYMENT = EventType.PAYMENT_RECEIVED
+_PAYMENT_TEXTS = ("plan", "payer", "settles", "voucher")
 _ISO: dict[datetime.date, str] = {}
 
 
@@ -267,6 +306,18 @@ def until(timeline: tuple[Event, ...], as_of: datetime.date) -> tuple[Event, ...
     if not timeline or timeline[-1].date <= as_of:
         return timeline
     return tuple(e for e in timeline if e.date <= as_of)
+
+
+def payment_from_dict(data: Any, source: Source, path: tuple[Any, ...], event_id: str) -> Event:
+    """One payment read from plain data as a ``payment_received`` event (``type`` and ``id`` supplied here).
+
+    Checked as a carrier file's payment is; errors name ``path`` in ``source``.
+    """
+    reader = _CarrierReader(source)
+    if not isinstance(data, Mapping):
+        raise reader.fail(path, f"expected a mapping, got {type(data).__name__}")
+    fields, _ = reader.event({**data, "type": EventType.PAYMENT_RECEIVED.value, "id": event_id}, path)
+    return Event(**fields)
 
 
 def load_carrier(path: str | Path) -> Carrier:
@@ -392,13 +443,15 @@ class _CarrierReader:
                 self.required(raw, name, path)
         if "id" in raw:
             fields["id"] = self.text(raw["id"], path + ("id",))
-        for name in ("document", "note"):
+        for name in ("document", "note") + _PAYMENT_TEXTS:
             if raw.get(name) is not None:
                 fields[name] = self.text(raw[name], path + (name,))
         if raw.get("level") is not None:
             fields["level"] = self.convert(parse_enum, raw["level"], path + ("level",), Level)
         if raw.get("kind") is not None:
             fields["kind"] = self.convert(parse_enum, raw["kind"], path + ("kind",), CarrierKind)
+        if raw.get("award") is not None:
+            fields["award"] = self.convert(parse_enum, raw["award"], path + ("award",), AwardKind)
         if raw.get("grade") is not None:
             fields["grade"] = self.convert(parse_enum, raw["grade"], path + ("grade",), Grade)
         if raw.get("amount") is not None:
@@ -421,6 +474,19 @@ class _CarrierReader:
             if event.id in seen:
                 raise self.fail(path + ("id",), f"duplicate event id {event.id!r} (also at {_name(seen[event.id])})")
             seen[event.id] = path
+        by_id = {event.id: event for event, _ in events}
+        for event, path in events:
+            if event.settles is None:
+                continue
+            target = by_id.get(event.settles)
+            wanted = _SETTLES.get(event.purpose)
+            if target is None or wanted is None or target.type not in wanted:
+                what = "no award" if wanted is None else " or ".join(t.value for t in sorted(wanted, key=_rank))
+                raise self.fail(
+                    path + ("settles",),
+                    f"a {event.purpose.value} payment settles {what} event; "
+                    f"{event.settles!r} is {'not an event of this history' if target is None else 'a ' + target.type.value + ' event'}",
+                )
         states = [False] * len(OPERATION_STATES)
         for event, path in sorted(events, key=lambda ep: ep[0].sort_key):
             spec = EVENT_TYPES[event.type]
@@ -430,6 +496,17 @@ class _CarrierReader:
             if not entered and not states[state] and spec.unmatched is not None:
                 raise self.fail(path + ("type",), spec.unmatched.format(date=event.date))
             states[state] = entered
+
+
+# The events a payment of each purpose can settle.
+_SETTLES = {
+    AwardKind.CONSTRUCTION_SUBSIDY: frozenset({EventType.ACCREDITED, EventType.FILED}),
+    AwardKind.EXCELLENCE: frozenset({EventType.EVALUATED}),
+}
+
+
+def _rank(etype: EventType) -> int:
+    return _EVENT_RANK[etype]
 
 
 def _name(path: tuple[Any, ...]) -> str:

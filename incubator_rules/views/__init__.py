@@ -6,7 +6,7 @@ Importing this package registers the notebook renderers with
 """
 
 from ..model.display import register
-from . import notebook, tables
+from . import notebook, reconcile, tables
 from .excel import write_excel, write_portfolio_workbook
 from .notebook import MissingExtraError
 
@@ -34,5 +34,8 @@ for _view in (
     notebook.ready_frame,
     tables.assessment_csv,
     tables.report_csv,
+    tables.reconciliation_csv,
+    reconcile.reconciliation_html,
+    reconcile.reconciliation_frame,
 ):
     register(_view.__name__, _view)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 from ..district.assessment import DistrictMismatchWarning, district_mismatch
 from ..district.management import load_management, with_management
 from ..district.readiness import load_criteria
+from ..district.reconcile import reconcile
 from ..district.report import district_report, format_management, pad
 from ..engines.batch import evaluate_many, load_carriers, map_evaluations, save_carriers
 from ..engines.durable import compile_ruleset
@@ -39,7 +40,7 @@ from ..tools.versions import LOCK_NAME, record_release
 from ..whatif.scenario import Scenario, compare, load_scenarios
 from .excel import README_LINES, tables_of, write_portfolio_workbook, write_tables
 from .outfile import write_text
-from .report import carrier_statement, district_document, write_pdf
+from .report import carrier_statement, district_document, reconciliation_statement, write_pdf
 from .tables import to_csv
 
 if TYPE_CHECKING:
@@ -215,6 +216,24 @@ def _cmd_assess(args: argparse.Namespace) -> int:
         return EXIT_OK
     _write(args, report.to_json() if args.format == "json" else report.to_table())
     return EXIT_OK
+
+
+def _cmd_reconcile(args: argparse.Namespace) -> int:
+    if args.as_of is None:
+        raise IncubatorRulesError("give the date to reconcile as of, YYYY-MM-DD", field="--as-of")
+    result = reconcile(args.portfolio, args.as_of, payments=args.payments, ruleset=args.ruleset,
+                       readings=_readings(args.reading), engine=args.engine)
+    if args.format in ("html", "pdf"):
+        statement = reconciliation_statement(result)
+        if args.format == "pdf":
+            if not args.output:
+                raise IncubatorRulesError("--format pdf writes a file: name it with -o FILE.pdf", field="--output")
+            write_pdf(statement, args.output)
+        else:
+            _write(args, statement)
+    elif not _tables_out(args, result):
+        _write(args, result.to_json() if args.format == "json" else result.to_table())
+    return EXIT_OK if result.settled else EXIT_PROBLEMS
 
 
 def _cmd_rulesets(args: argparse.Namespace) -> int:
@@ -584,6 +603,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--criteria", default="upgrade-criteria", metavar="ID",
                    help="upgrade criteria for 'ready to climb' (none to skip)")
     p.set_defaults(func=_cmd_assess)
+
+    p = sub.add_parser("reconcile", help="payments against entitlements: paid, unpaid, overpaid, paid early, unmatched (exit 1 when anything is unsettled)")
+    p.add_argument("portfolio", help="portfolio or carrier file (YAML or JSON), or a directory of them")
+    p.add_argument("--payments", default=None, metavar="LEDGER",
+                   help="payments ledger (CSV or YAML: carrier, date, amount, purpose, voucher...); default: the payment_received events of each history")
+    p.add_argument("--as-of", dest="as_of", default=None, help="reconciliation date, YYYY-MM-DD (required)")
+    p.add_argument("--ruleset", default=None, help="shipped ruleset id or path (default: wanzhou-2023)")
+    p.add_argument("--reading", action="append", default=[], metavar="NAME=VALUE", help="choose a reading; repeatable")
+    _format_option(p, ("table", "json", "csv", "xlsx", "html", "pdf"), "table",
+                   help="csv and xlsx: one row per line, the totals per carrier; html or pdf: a printable statement")
+    p.add_argument("-o", "--output", default=None, help="file to write (required for xlsx and pdf; default: standard output)")
+    p.add_argument("--engine", choices=ENGINES, default="native")
+    p.set_defaults(func=_cmd_reconcile)
 
     p = sub.add_parser("compile", help="print a reward ruleset compiled for an engine (durable-rules JSON)")
     p.add_argument("ruleset", help="shipped ruleset id or path")

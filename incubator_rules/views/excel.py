@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
 from ..district.assessment import Assessment
+from ..district.reconcile import Reconciliation
 from ..district.report import DistrictReport
 from ..engines.batch import Evaluations
 from ..errors import IncubatorRulesError, require
@@ -123,6 +124,8 @@ def tables_of(result: Any) -> list[Table]:
         return t.report_tables(result)
     if isinstance(result, Assessment):
         return t.assessment_tables(result)
+    if isinstance(result, Reconciliation):
+        return t.reconciliation_tables(result)
     if isinstance(result, Comparison):
         return t.comparison_tables(result)
     if isinstance(result, Budget) or (isinstance(result, (list, tuple)) and result

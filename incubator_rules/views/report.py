@@ -15,13 +15,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
 from ..district.assessment import percent
+from ..district.reconcile import Reconciliation
 from ..district.report import DistrictReport
 from ..errors import IncubatorRulesError, MissingExtraError
 from ..model.decision import Evaluation
 from ..whatif.budget import Budget
 from .outfile import write_whole
 from .svg import FONT_FAMILY, bar_chart
-from .tables import STATUS_ZH, TARGET_STATUS_ZH, wan
+from .tables import RECONCILE_STATUS_ZH, STATUS_ZH, TARGET_STATUS_ZH, wan
 
 if TYPE_CHECKING:
     from ..engines.batch import Evaluations
@@ -128,6 +129,20 @@ def district_document(
         title=f"{a.portfolio_name} 孵化载体年度报告 / district report", report=report, a=a, money=money,
         names=names, footer=footer, statements=[_statement(e) for e in evs] if statements else [],
         areas=a.by_area(), district_results=[r for r in a.results if r.target.area is None],
+    )
+
+
+RECONCILE_MONEY = (
+    ("due", "应付", "due"), ("paid", "已付", "paid"), ("outstanding", "未付", "outstanding"),
+    ("overpaid", "超付", "overpaid"), ("paid_early", "提前付", "paid early"), ("unmatched", "无对应", "unmatched"),
+)
+
+
+def reconciliation_statement(r: Reconciliation) -> str:
+    """A reconciliation as a printable bilingual HTML page: the totals, then every carrier's lines."""
+    return _jinja().get_template("reconciliation.html.j2").render(
+        title=f"拨付核对表 / reconciliation statement {r.as_of.isoformat()}", r=r, money_keys=RECONCILE_MONEY,
+        status_zh=RECONCILE_STATUS_ZH, footer=_footer(r.ruleset_id, r.ruleset_version, r.ruleset_sha256, r.as_of),
     )
 
 

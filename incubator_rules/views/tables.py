@@ -23,6 +23,7 @@ from ..whatif.budget import Budget
 
 if TYPE_CHECKING:
     from ..district.assessment import Assessment
+    from ..district.reconcile import Reconciliation
     from ..district.report import DistrictReport
     from ..engines.batch import Evaluations
     from ..model.decision import Decision, Evaluation
@@ -341,3 +342,63 @@ def assessment_csv(a: "Assessment") -> str:
 def report_csv(report: "DistrictReport") -> str:
     """A district report as CSV: targets, carriers at risk, ready to climb, what was assessed."""
     return to_csv(report_tables(report))
+
+
+RECONCILE_STATUS_ZH = {
+    "paid": "已按应付拨付", "unpaid": "应付未付", "overpaid": "超额或无依据拨付", "paid_early": "提前拨付",
+    "unmatched": "无对应决定的拨付", "not_due": "尚未到期", "outside_plan": "本政策以外的拨付",
+}
+_RECONCILE_COLUMNS = (
+    Column("carrier", "载体编号", "carrier"), Column("status", "核对结果", "status"), Column("rule", "规则", "rule"),
+    Column("reason", "原因", "reason"), Column("decision_status", "决定状态", "decision status"),
+    Column("event", "依据事件", "event"), Column("level", "级别", "level"),
+    Column("amount", "核定金额(元)", "amount (yuan)", YUAN), Column("due", "应付(元)", "due (yuan)", YUAN),
+    Column("paid", "已付(元)", "paid (yuan)", YUAN), Column("outstanding", "未付(元)", "outstanding (yuan)", YUAN),
+    Column("overpaid", "超付(元)", "overpaid (yuan)", YUAN), Column("paid_early", "提前付(元)", "paid early (yuan)", YUAN),
+    Column("payable_on", "应付日期", "payable on", DATE), Column("days_outstanding", "逾期天数", "days outstanding", INT),
+    Column("payments", "拨付记录", "payments"), Column("explanation", "说明(英文)", "explanation"),
+    Column("explanation_zh", "说明", "explanation (Chinese)"), Column("status_zh", "核对结果(中文)", "status (Chinese)"),
+    Column("carrier_name", "载体名称", "carrier name"),
+    Column("outstanding_wan", "未付(万元)", "outstanding (10k yuan)", WAN),
+)
+_RECONCILE_TOTALS = (
+    Column("carrier", "载体编号", "carrier"), Column("carrier_name", "载体名称", "carrier name"),
+    Column("settled", "已结清", "settled"), Column("due", "应付(元)", "due (yuan)", YUAN),
+    Column("paid", "已付(元)", "paid (yuan)", YUAN), Column("outstanding", "未付(元)", "outstanding (yuan)", YUAN),
+    Column("overpaid", "超付(元)", "overpaid (yuan)", YUAN), Column("paid_early", "提前付(元)", "paid early (yuan)", YUAN),
+    Column("unmatched", "无对应(元)", "unmatched (yuan)", YUAN), Column("not_due", "未到期(元)", "not due (yuan)", YUAN),
+)
+
+
+def payments_text(line: Any) -> str:
+    """A line's payments as ``ref@date=amount`` separated by ``;``."""
+    return ";".join(f"{p.ref}@{p.date.isoformat()}={p.amount}" for p in line.payments)
+
+
+def reconciliation_tables(r: "Reconciliation") -> list[Table]:
+    """A reconciliation: one row per line (decisions and the payments that settle none), per carrier, and what was reconciled."""
+    names = {c.carrier_id: c.carrier_name for c in r.carriers}
+    rows = [(line.carrier_id, line.status, line.rule, line.reason, line.decision_status, line.event, line.level,
+             line.amount, line.due, line.paid, line.outstanding, line.overpaid, line.paid_early, line.payable_on,
+             line.days_outstanding, payments_text(line), line.explanation_en, line.explanation_zh,
+             RECONCILE_STATUS_ZH.get(line.status, line.status), names.get(line.carrier_id), line.outstanding)
+            for line in r.lines]
+    per_carrier = []
+    for c in r.carriers:
+        t = c.totals
+        per_carrier.append((c.carrier_id, c.carrier_name, c.settled, t["due"], t["paid"], t["outstanding"],
+                            t["overpaid"], t["paid_early"], t["unmatched"], t["not_due"]))
+    t = r.totals
+    per_carrier.append(("total", None, r.settled, t["due"], t["paid"], t["outstanding"], t["overpaid"],
+                        t["paid_early"], t["unmatched"], t["not_due"]))
+    info = _info([("as_of", "核对日期", r.as_of), ("ruleset", "政策规则", f"{r.ruleset_id} {r.ruleset_version}"),
+                  ("sha256", "内容哈希", r.ruleset_sha256), ("payments_from", "拨付来源", r.payments_from),
+                  ("settled", "已结清", r.settled),
+                  *[(f"reading {k}", "解读", v) for k, v in sorted(r.readings.items())]])
+    return [_table("reconciliation", "拨付核对", "reconciliation", _RECONCILE_COLUMNS, rows),
+            _table("carriers", "分载体合计", "per carrier", _RECONCILE_TOTALS, per_carrier), info]
+
+
+def reconciliation_csv(r: "Reconciliation") -> str:
+    """A reconciliation as CSV with a byte-order mark: its lines, then the totals per carrier and what was reconciled."""
+    return to_csv(reconciliation_tables(r))
