@@ -42,6 +42,7 @@ from .excel import README_LINES, tables_of, write_portfolio_workbook, write_tabl
 from .outfile import write_text
 from .report import carrier_statement, district_document, reconciliation_statement, write_pdf
 from .tables import to_csv
+from .notebook import MissingExtraError
 
 if TYPE_CHECKING:
     from ..whatif.scenario import Comparison
@@ -397,14 +398,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     if _tables_out(args, result):
         return EXIT_OK
     if args.format == "json":
-        data = {
-            "base": result.names[0],
-            "totals": result.totals(),
-            "by_year": {n: {str(k): v for k, v in per.items()} for n, per in result.by("year").items()},
-            "changed": {n: [{"carrier": r.carrier_id, "difference": r.differences[result.names.index(n)]}
-                            for r in result.changed(n)] for n in result.names[1:]},
-        }
-        _write(args, json.dumps(data, ensure_ascii=False, indent=2))
+        _write(args, json.dumps({"base": result.names[0], **result.to_dict()}, ensure_ascii=False, indent=2))
         return EXIT_OK
     width = max(_width(n) for n in (*result.names, "scenario"))
     lines = [f"{len(result.carriers)} carriers; amounts in yuan (awarded + pending); "
@@ -548,6 +542,21 @@ def readings_help(ruleset_id: str = DEFAULT_RULESET) -> str:
     lines += ["", "formats (--format): table (for people), json (the full evaluation), csv (one row per decision,",
               "  UTF-8 with a byte-order mark), xlsx (decisions and the ruleset's identity; needs -o FILE)"]
     return "\n".join(lines)
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    try:
+        from .service import ServiceConfig, serve  # the server extra's own package: loaded only to serve
+    except ImportError as exc:
+        raise MissingExtraError(f"the service needs the server extra: pip install 'incubator-rules[server]' ({exc})") from None
+    if args.max_body_mb <= 0 or args.time_limit <= 0 or (args.threads is not None and args.threads < 1):
+        raise IncubatorRulesError("--max-body-mb, --time-limit and --threads must be positive", field="serve")
+    config = ServiceConfig(
+        tuple(args.rulesets), args.decision_log, int(args.max_body_mb * 1024 * 1024), args.time_limit,
+        **({"threads": args.threads} if args.threads else {}),
+    )
+    serve(args.host, args.port, config, log_level=args.log_level)
+    return EXIT_OK
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -702,6 +711,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("portfolio", help="portfolio file (YAML, JSON or a workbook)")
     p.add_argument("-o", "--output", required=True, help="workbook to write (.xlsx)")
     p.set_defaults(func=_cmd_workbook)
+    p = sub.add_parser("serve", help="serve evaluations over HTTP (needs the server extra; see docs/service.md)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="port to listen on; 0 takes a free one (default: 8000)")
+    p.add_argument("--rulesets", action="extend", nargs="+", default=[], metavar="DIR",
+                   help="further folders of policy files to serve by id")
+    p.add_argument("--decision-log", dest="decision_log", default=None, metavar="FILE",
+                   help="append every decision to this JSON Lines file")
+    p.add_argument("--max-body-mb", dest="max_body_mb", type=float, default=16, help="largest request body, MB (default: 16)")
+    p.add_argument("--time-limit", dest="time_limit", type=float, default=60, help="longest request, seconds (default: 60)")
+    p.add_argument("--threads", type=int, default=None, help="worker threads for evaluations (default: CPUs + 1, at most 8)")
+    p.add_argument("--log-level", dest="log_level", default="info", choices=("critical", "error", "warning", "info", "debug"))
+    p.set_defaults(func=_cmd_serve)
 
     p = sub.add_parser("schemas", help="regenerate the JSON Schemas' registry-driven parts (rule kinds, event types, metrics...)")
     p.add_argument("--check", action="store_true", help="only report stale schema files (exit 1 when there are any)")
