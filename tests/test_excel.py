@@ -106,7 +106,7 @@ BROKEN = [
     ("events", [["carrier_id", "type", "date", "level"], ["A1", "filed", "2023-13-10", "municipal"]],
      "events!C2: date: expected a date as YYYY-MM-DD, got '2023-13-10'"),
     ("events", [["carrier_id", "type", "date", "level"], ["A1", "filed", datetime.date(2023, 1, 1), "galactic"]],
-     "events!D2: level: unknown Level 'galactic'; expected one of: district, municipal, national"),
+     "events!D2: level: unknown Level 'galactic'; expected one of: district, municipal, provincial, national"),
     ("events", [["carrier_id", "type", "date", "level"], ["A1", "filed", datetime.date(2023, 1, 1), None]],
      "events!D2: level: required field is missing"),
     ("events", [["carrier_id", "type", "date"], ["A1", "filed", datetime.date(2023, 1, 1)]],
@@ -115,10 +115,11 @@ BROKEN = [
      "events!A2: carrier_id: unknown carrier 'B9'; every carrier must have a row in the carriers sheet"),
     ("events", [["carrier_id", "type", "date", "level"], ["A1", "launched", datetime.date(2023, 1, 1), "municipal"]],
      "events!B2: type: unknown EventType 'launched'; expected one of: operation_started, accredited, filed, "
-     "payment_received, evaluated, suspended, rectification_ordered, resumed, rectification_completed, delisted"),
+     "payment_received, evaluated, title_awarded, designated, firm_introduced, firm_certified, tenancy, spending, "
+     "investment, task_result, suspended, rectification_ordered, resumed, rectification_completed, delisted"),
     ("events", [["carrier_id", "type", "date", "colour"], ["A1", "filed", datetime.date(2023, 1, 1), "red"]],
      "events!D1: header: unknown column 'colour'; expected one of: carrier_id, id, type, date, level, kind, year, "
-     "grade, document, note"),
+     "grade, amount, document, note"),
     ("events", [["carrier_id", "type", "date", "level"],
                 ["A1", "filed", datetime.datetime(2023, 1, 1, 9, 30), "municipal"]],
      "events!C2: date: expected a date without a time, got 2023-01-01 09:30"),
