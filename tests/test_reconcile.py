@@ -8,7 +8,7 @@ import pytest
 import incubator_rules as ir
 from incubator_rules.views.cli import main as cli
 
-from histories import accredited, carrier, evaluated, filed, paid
+from histories import accredited, carrier, evaluated, event as event_of, filed, paid
 
 D = datetime.date.fromisoformat
 
@@ -66,12 +66,51 @@ def test_paying_more_than_the_entitlement_is_an_overpayment():
     assert [(x.status, x.paid, x.overpaid) for x in r.lines] == [("overpaid", 1_000_000, 500_000)]
 
 
-def test_paid_before_it_fell_due():
+def test_paid_before_it_fell_due_is_a_finding_and_unsettled_until_it_falls_due():
     c = carrier("incubator", accredited("2023-05-01", "municipal"), paid("2023-12-01", "municipal", 500_000))
-    early = ir.reconcile(c, "2024-01-31").lines[0]
+    before = ir.reconcile(c, "2024-01-31")
+    early = before.lines[0]
     assert (early.status, early.decision_status, early.paid_early) == ("paid_early", "pending", 500_000)
-    later = ir.reconcile(c, "2024-12-31").lines[0]
+    assert early.finding and not early.settled and not before.settled
+    after = ir.reconcile(c, "2024-12-31")
+    later = after.lines[0]
     assert (later.status, later.decision_status, later.paid_early) == ("paid_early", "awarded", 500_000)
+    assert later.finding and later.settled and after.settled and after.findings == (later,)
+    assert "paid before due, settled since" in after.to_table()
+
+
+def test_an_early_part_payment_of_a_due_decision_is_unpaid_with_the_early_amount():
+    c = carrier("incubator", accredited("2023-05-01", "municipal"), paid("2023-12-01", "municipal", 200_000))
+    line = ir.reconcile(c, "2024-12-31").lines[0]
+    assert (line.status, line.outstanding, line.paid_early, line.settled) == ("unpaid", 300_000, 200_000, False)
+
+
+def test_an_early_payment_of_a_decision_refused_since_is_an_overpayment():
+    c = carrier("incubator", accredited("2023-05-01", "municipal"), paid("2023-12-01", "municipal", 500_000),
+                event_of("delisted", "2024-03-01"))
+    line = ir.reconcile(c, "2024-12-31").lines[0]
+    assert (line.status, line.reason, line.overpaid, line.settled) == ("overpaid", "delisted_before_year", 500_000, False)
+
+
+def test_a_voucher_number_used_twice_in_a_history_is_a_duplicate_not_counted_again():
+    c = carrier("incubator", accredited("2023-05-01", "municipal"), paid("2024-05-10", "municipal", 500_000, voucher="V-9"),
+                paid("2024-05-10", "municipal", 500_000, voucher="V-9"))
+    r = ir.reconcile(c, "2024-12-31")
+    assert [(x.status, x.paid) for x in r.lines] == [("paid", 500_000), ("duplicate_voucher", 500_000)]
+    assert not r.settled and r.totals["duplicate"] == 500_000 and r.totals["paid"] == 1_000_000
+    assert "voucher V-9 already paid 500,000 yuan" in r.lines[1].explanation_en
+
+
+def test_a_voucher_number_used_twice_in_a_ledger_is_flagged_across_carriers_whatever_the_order(tmp_path):
+    c1 = carrier("maker_space", filed("2023-03-01", "municipal"), id="c1")
+    c2 = carrier("maker_space", filed("2023-03-01", "municipal"), id="c2")
+    head = "carrier,date,amount,purpose,voucher,level"
+    rows = ["c1,2024-03-20,200000,construction_subsidy,V-1,municipal", "c2,2024-03-21,200000,construction_subsidy,V-1,municipal"]
+    for order in (rows, rows[::-1]):
+        r = ir.reconcile([c1, c2], "2024-12-31", payments=ledger(tmp_path, "\n".join([head] + order) + "\n"))
+        assert statuses(r) == [("c1", "paid", "accreditation-subsidy", "e0", 200_000), ("c2", "unpaid", "accreditation-subsidy", "e0", 0),
+                               ("c2", "duplicate_voucher", None, None, 200_000)]
+        assert "line " in r.lines[2].explanation_en and not r.settled
 
 
 def test_a_pending_decision_without_payment_is_not_due_and_settled():
