@@ -272,3 +272,41 @@ def test_a_ledger_that_is_not_csv_is_refused_with_its_line(tmp_path, text):
     with pytest.raises(ir.LedgerError, match="not readable as CSV") as err:
         ir.load_ledger(ledger(tmp_path, text))
     assert err.value.line is not None
+
+
+# --- checking ledgers --------------------------------------------------------------------------------
+
+
+def test_check_reads_a_csv_ledger_and_reports_every_bad_row_and_repeated_voucher(tmp_path):
+    path = ledger(tmp_path, "carrier,date,amount,purpose,voucher,level\n"
+                            "c1,2024-03-20,200000,construction_subsidy,V-1,municipal\n"
+                            "c1,2024-13-01,200000,construction_subsidy,V-2,municipal\n"
+                            "c2,2024-03-21,200000,construction_subsidy,V-1,municipal\n")
+    result = ir.tools.check.check_file(path)
+    assert result.file_type == "ledger"
+    assert [(p.line, p.column, p.field) for p in result.problems] == [(3, 2, "[1].date"), (4, 5, "[2].voucher")]
+    assert "voucher 'V-1' is used again (first on line 2" in result.problems[1].message
+    assert ir.tools.check.check_file(ledger(tmp_path, LEDGER, "good.csv")).ok
+
+
+def test_check_reads_a_yaml_ledger_by_its_keys_or_schema_and_names_the_purpose(tmp_path):
+    path = ledger(tmp_path, "payments:\n"
+                            "  - {carrier: c1, date: 2024-03-20, amount: 200000, purpose: construction_subsidy, voucher: V-1, level: municipal}\n"
+                            "  - {carrier: c1, date: 2024-03-20, amount: 200000, purpose: award, level: municipal}\n"
+                            "  - {carrier: c2, date: 2024-04-20, amount: 50000, purpose: excellence, voucher: V-1, level: municipal}\n",
+                  "payments.yaml")
+    result = ir.tools.check.check_file(path)
+    assert result.file_type == "ledger"
+    assert [(p.line, p.field) for p in result.problems] == [(3, "payments[1].purpose"), (4, "payments[2].voucher")]
+    assert result.problems[0].message.startswith("unknown purpose 'award'")
+
+
+def test_a_csv_that_is_not_a_ledger_is_not_guessed_at(tmp_path):
+    result = ir.tools.check.check_file(ledger(tmp_path, "carrier,date,area\nc1,2024-01-01,100\n", "snapshots.csv"))
+    assert not result.readable and "payments ledger" in result.problems[0].message
+
+
+def test_a_ledger_beside_the_carriers_of_a_portfolio_directory_is_not_read_as_carriers(tmp_path):
+    (tmp_path / "c1.yaml").write_text("id: c1\nname: one\nkind: incubator\nevents: []\n", encoding="utf-8")
+    ledger(tmp_path, "payments:\n  - {carrier: c1, date: 2024-03-20, amount: 1, purpose: other}\n", "payments.yaml")
+    assert [c.id for c in ir.files.carriers.portfolio_carriers(tmp_path)] == ["c1"]
