@@ -7,11 +7,13 @@ type is refused, so reading a file never runs code from it.
 
 from __future__ import annotations
 
+import bisect
 import datetime
 import json
+import re
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Iterator, Mapping, Sequence
 
 import attrs
 import yaml
@@ -59,6 +61,14 @@ class Source:
         """An error of type ``cls`` naming the field at ``path`` and its place in the file."""
         line, column = self.locate(path)
         return cls(message, field=field_name(path) or None, file=self.file, line=line, column=column)
+
+    def below(self, prefix: Sequence[PathItem]) -> "Source":
+        """The part of this source below ``prefix``, with paths relative to it."""
+        pre = tuple(prefix)
+        if isinstance(self.locations, JsonLocations):
+            return Source(self.file, self.locations.below(pre))
+        n = len(pre)
+        return Source(self.file, {p[n:]: loc for p, loc in self.locations.items() if p[:n] == pre})
 
 
 @attrs.frozen
@@ -178,19 +188,152 @@ def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def parse_json(text: str, file: str | None = None) -> Document:
-    """Parse JSON text; numbers with a fraction become Decimal."""
+_JSON = json.JSONDecoder()
+_WHITESPACE = re.compile(r"[ \t\n\r]*")
+
+
+class JsonLocations(Mapping[DataPath, tuple[int, int]]):
+    """The (line, column) of each value of a JSON text, found when asked for.
+
+    A lookup walks the text from its start down the path, stepping over the
+    values before it at the JSON decoder's speed, so a large document costs
+    nothing until a problem needs a location; iterating over every location
+    reads the text once. The text must be valid JSON. ``line_offset`` counts
+    the lines before the text (a line of JSON Lines).
+    """
+
+    def __init__(self, text: str, prefix: DataPath = (), line_offset: int = 0) -> None:
+        self._text = _JsonText(text) if not isinstance(text, _JsonText) else text
+        self.prefix, self.line_offset = prefix, line_offset
+
+    def below(self, prefix: DataPath) -> "JsonLocations":
+        """The same text, paths relative to ``prefix``."""
+        return JsonLocations(self._text, self.prefix + prefix, self.line_offset)  # type: ignore[arg-type]
+
+    def __getitem__(self, path: DataPath) -> tuple[int, int]:
+        i = self._text.index(self.prefix + tuple(path))
+        if i is None:
+            raise KeyError(path)
+        line, column = self._text.place(i)
+        return line + self.line_offset, column
+
+    def __contains__(self, path: object) -> bool:
+        return isinstance(path, tuple) and self._text.index(self.prefix + path) is not None
+
+    def __iter__(self) -> Iterator[DataPath]:
+        n = len(self.prefix)
+        return iter([p[n:] for p in self._text.every() if p[:n] == self.prefix])
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+class _JsonText:
+    """A valid JSON text, and (once asked for) where every value in it starts."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._every: dict[DataPath, int] | None = None
+        self._lines: list[int] | None = None
+
+    def place(self, i: int) -> tuple[int, int]:
+        """(line, column) of index ``i``, from 1."""
+        if self._lines is None:
+            if self._every is None:  # a single lookup: counting is cheaper than indexing the lines
+                start = self.text.rfind("\n", 0, i) + 1
+                return self.text.count("\n", 0, i) + 1, i - start + 1
+            self._lines = [0] + [m.end() for m in re.finditer("\n", self.text)]
+        line = bisect.bisect_right(self._lines, i)
+        return line, i - self._lines[line - 1] + 1
+
+    def index(self, path: DataPath) -> int | None:
+        """Where the value at ``path`` starts, or None when there is none."""
+        if self._every is not None:
+            return self._every.get(path)
+        text, ws = self.text, _WHITESPACE
+        i = ws.match(text, 0).end()  # type: ignore[union-attr]
+        for item in path:
+            if i >= len(text):
+                return None
+            if text[i] == "{" and isinstance(item, str):
+                i = ws.match(text, i + 1).end()  # type: ignore[union-attr]
+                while text[i] == '"':
+                    key, i = json.decoder.scanstring(text, i + 1)  # type: ignore[attr-defined]
+                    i = ws.match(text, ws.match(text, i).end() + 1).end()  # type: ignore[union-attr]
+                    if key == item:
+                        break
+                    i = self._after(i)
+                else:
+                    return None
+            elif text[i] == "[" and isinstance(item, int) and not isinstance(item, bool) and item >= 0:
+                i = ws.match(text, i + 1).end()  # type: ignore[union-attr]
+                for _ in range(item):
+                    if text[i] == "]":
+                        return None
+                    i = self._after(i)
+                if text[i] == "]":
+                    return None
+            else:
+                return None
+        return i
+
+    def _after(self, i: int) -> int:
+        """Past the value at ``i``, its comma and the whitespace around them."""
+        _, end = _JSON.raw_decode(self.text, i)
+        end = _WHITESPACE.match(self.text, end).end()  # type: ignore[union-attr]
+        if self.text[end] == ",":
+            end = _WHITESPACE.match(self.text, end + 1).end()  # type: ignore[union-attr]
+        return end
+
+    def every(self) -> dict[DataPath, int]:
+        """Where every value starts, found in one pass over the text."""
+        if self._every is None:
+            every: dict[DataPath, int] = {}
+            try:
+                self._record(_WHITESPACE.match(self.text, 0).end(), (), every)  # type: ignore[union-attr]
+            except RecursionError:
+                every = {}
+            self._every = every
+        return self._every
+
+    def _record(self, i: int, path: DataPath, out: dict[DataPath, int]) -> int:
+        """Record the value at ``i`` and everything in it; returns the index past it."""
+        text, ws = self.text, _WHITESPACE
+        out[path] = i
+        if text[i] == "{":
+            i = ws.match(text, i + 1).end()  # type: ignore[union-attr]
+            while text[i] == '"':
+                key, i = json.decoder.scanstring(text, i + 1)  # type: ignore[attr-defined]
+                i = ws.match(text, ws.match(text, i).end() + 1).end()  # type: ignore[union-attr]
+                i = ws.match(text, self._record(i, path + (key,), out)).end()  # type: ignore[union-attr]
+                if text[i] == ",":
+                    i = ws.match(text, i + 1).end()  # type: ignore[union-attr]
+            return i + 1
+        if text[i] == "[":
+            i = ws.match(text, i + 1).end()  # type: ignore[union-attr]
+            n = 0
+            while text[i] != "]":
+                i = ws.match(text, self._record(i, path + (n,), out)).end()  # type: ignore[union-attr]
+                n += 1
+                if text[i] == ",":
+                    i = ws.match(text, i + 1).end()  # type: ignore[union-attr]
+            return i + 1
+        return int(_JSON.raw_decode(text, i)[1])
+
+
+def load_json(text: str, file: str | None = None) -> Any:
+    """JSON text as plain data, without locations: numbers with a fraction become Decimal, duplicate keys raise."""
     try:
-        data = json.loads(text, object_pairs_hook=_reject_duplicates, parse_float=Decimal, parse_constant=Decimal)
+        return json.loads(text, object_pairs_hook=_reject_duplicates, parse_float=Decimal, parse_constant=Decimal)
     except json.JSONDecodeError as exc:
         raise DocumentError(f"not valid JSON: {exc.msg}", file=file, line=exc.lineno, column=exc.colno) from None
     except (ValueError, RecursionError) as exc:
         raise DocumentError(f"not valid JSON: {exc}", file=file) from None
-    try:
-        _, locations = _compose_yaml(text, file)
-    except DocumentError:
-        locations = {}
-    return Document(data, Source(file, locations))
+
+
+def parse_json(text: str, file: str | None = None) -> Document:
+    """Parse JSON text; numbers with a fraction become Decimal. Locations are found when asked for."""
+    return Document(load_json(text, file), Source(file, JsonLocations(text)))
 
 
 def parse_yaml(text: str, file: str | None = None) -> Document:

@@ -21,7 +21,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 import attrs
 
-from ..documents import DataPath, Source, read_document
+from ..documents import Source, read_document
 from ..errors import CarrierError, PortfolioError, describe
 from .carrier import Carrier, CarrierKind, Event, EventType, Level, parse_date
 
@@ -419,11 +419,6 @@ def metric_value(value: Any, metric: Metric) -> Number:
     return out
 
 
-def _reroot(source: Source, prefix: DataPath) -> Source:
-    n = len(prefix)
-    return Source(source.file, {p[n:]: loc for p, loc in source.locations.items() if p[:n] == prefix})
-
-
 @attrs.frozen
 class _PortfolioReader:
     source: Source
@@ -501,7 +496,7 @@ class _PortfolioReader:
     def carrier(self, entry: Mapping[str, Any], p: tuple[Any, ...]) -> Carrier:
         plain = {k: v for k, v in entry.items() if k not in ("snapshots", "designations")}
         try:
-            return Carrier.from_dict(plain, _reroot(self.source, p))
+            return Carrier.from_dict(plain, self.source.below(p))
         except CarrierError as exc:
             prefix = f"carriers[{p[1]}]"
             field = f"{prefix}.{exc.field}" if exc.field else prefix
