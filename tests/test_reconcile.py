@@ -310,3 +310,14 @@ def test_a_ledger_beside_the_carriers_of_a_portfolio_directory_is_not_read_as_ca
     (tmp_path / "c1.yaml").write_text("id: c1\nname: one\nkind: incubator\nevents: []\n", encoding="utf-8")
     ledger(tmp_path, "payments:\n  - {carrier: c1, date: 2024-03-20, amount: 1, purpose: other}\n", "payments.yaml")
     assert [c.id for c in ir.files.carriers.portfolio_carriers(tmp_path)] == ["c1"]
+
+
+def test_a_late_unattributed_payment_for_a_title_before_the_plan_is_earlier_money_as_the_differential_counts_it():
+    c = carrier("maker_space", filed("2021-05-01", "municipal"), paid("2023-06-01", "municipal", 200_000),
+                filed("2023-08-01", "national"), paid("2024-08-05", "national", 300_000))
+    r = ir.reconcile(c, "2025-12-31")
+    assert [(x.status, x.rule, x.amount, x.paid) for x in r.lines] == [
+        ("paid", "upgrade-differential", 300_000, 300_000), ("outside_plan", None, 0, 200_000)]
+    assert r.settled and "counted towards the differential" in r.lines[1].explanation_en
+    no_title = carrier("maker_space", paid("2023-06-01", "municipal", 200_000))
+    assert [x.status for x in ir.reconcile(no_title, "2025-12-31").lines] == ["unmatched"]

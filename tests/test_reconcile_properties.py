@@ -124,4 +124,4 @@ def test_a_payment_entered_twice_under_one_voucher_is_one_duplicate_and_changes_
     duplicates = [line for line in twice.lines if line.status == "duplicate_voucher"]
     assert [(d.paid, d.payments[0].ref) for d in duplicates] == [(paid[k]["amount"], f"V-{k}")]
     assert [line.to_dict() for line in twice.lines if line not in duplicates] == [line.to_dict() for line in once.lines]
-    assert once.settled and not twice.settled and twice.totals["duplicate"] == paid[k]["amount"]
+    assert not twice.settled and twice.totals["duplicate"] == paid[k]["amount"]

@@ -409,6 +409,10 @@ def _reconcile_one(
             paid.append(event)
             lines_of[id(event)] = p.line  # type: ignore[assignment]
     settled = settlements(ctx, paid)
+    # An unattributed history payment that would pay a title the plan does not consider new (a title of 2021, say)
+    # is that title's earlier money, as the differential counts it, whenever it was paid.
+    loose_history = [attrs.evolve(e, plan=rs.id) for e in paid if ledger is None and e.plan is None and settled.get(e.id) is None]
+    earlier = {pid for pid, target in settlements(ctx, loose_history).items() if target is not None} if loose_history else set()
     kinds = {r.id: r.kind for r in rs.rules}
     decisions = ev.awards + ev.pending + ev.not_awarded
     by_event: dict[tuple[str, AwardKind], Decision] = {}
@@ -431,7 +435,7 @@ def _reconcile_one(
         target = settled.get(e.id)
         decision = None if target is None else by_event.get((target, e.purpose))
         if decision is None:
-            if ledger is None and e.plan is None and (e.date < start or e.settles is not None):
+            if ledger is None and e.plan is None and (e.date < start or e.settles is not None or e.id in earlier):
                 loose.append(_loose(carrier.id, e, line_no, OUTSIDE_PLAN,
                                     "earlier money (before the plan period, or for a title the plan does not pay); counted towards the differential"))
             else:
