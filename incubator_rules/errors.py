@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import importlib
 from decimal import Decimal
 from typing import Any, Mapping
 
@@ -97,3 +98,19 @@ def describe(value: Any) -> str:
         text = str(value)
         return text if len(text) <= 60 else f"a {type(value).__name__}"
     return type(value).__name__
+
+
+class MissingExtraError(IncubatorRulesError, ImportError):
+    """An optional dependency is not installed; the message names the extra that brings it."""
+
+
+def require(module: str, feature: str, extra: str = "notebook") -> Any:
+    """Import ``module`` for ``feature``, or raise MissingExtraError naming the extra to install."""
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        top = module.split(".")[0]
+        raise MissingExtraError(
+            f"{feature} needs {top}, which is not installed; install it with: "
+            f"pip install 'incubator-rules[{extra}]'"
+        ) from None

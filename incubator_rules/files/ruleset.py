@@ -20,6 +20,17 @@ from ..model.ruleset import Clause, DatedValue, PlanArea, PlanPeriod, Reading, R
 from .types import RULESETS_DIR, document_type, wrong_type
 
 DEFAULT_RULESET = "wanzhou-2023"
+# MAJOR.MINOR.PATCH with an optional pre-release and build (semver.org); MAJOR.MINOR is read as MAJOR.MINOR.0.
+SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)(\.(0|[1-9]\d*))?(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$")
+
+
+def version_problem(version: Any) -> str | None:
+    """What is wrong with a policy file's ``version`` (a quoted semantic version such as "1.0.0"), or None."""
+    if not isinstance(version, str) or not version.strip():
+        return f"expected the version as a quoted string such as \"1.0.0\", got {describe(version)}"
+    if not SEMVER.match(version):
+        return f"expected a semantic version such as \"1.0.0\" (MAJOR.MINOR.PATCH), got {describe(version)}"
+    return None
 
 
 def shipped_rulesets() -> list[Path]:
@@ -327,8 +338,8 @@ class ProblemReader:
         self.text(data, "$schema", (), required=False)
         rid = self.text(data, "id", ())
         version = self.get(data, "version", ())
-        if version is not None and (not isinstance(version, str) or not version.strip()):
-            self.problem(("version",), f"expected the version as a quoted string such as \"1.0.0\", got {describe(version)}")
+        if version is not None and version_problem(version):
+            self.problem(("version",), version_problem(version))  # type: ignore[arg-type]
         title = self.bilingual(data, "title", ())
         where = self.bilingual(data, "jurisdiction", ()) if jurisdiction or data.get("jurisdiction") is not None else (None, None)
         raw_docs = self.section(data, "documents")

@@ -135,6 +135,11 @@ _LEVEL_RANK = {level: i for i, level in enumerate(Level)}
 _EVENT_RANK = {etype: i for i, etype in enumerate(EVENT_TYPES)}
 
 
+def event_fields(etype: EventType) -> tuple[str, ...]:
+    """The fields an event of this type may have: the common ones (id, type, date, document, note), then its own."""
+    return _COMMON_FIELDS + tuple(EVENT_TYPES[etype].fields)
+
+
 @attrs.frozen
 class Event:
     """One dated event in a carrier's history.
