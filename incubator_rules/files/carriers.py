@@ -9,12 +9,8 @@ from ..documents import DataPath, Document, Source, field_name
 from ..errors import CarrierError, IncubatorRulesError
 from ..model.carrier import Carrier
 from ..model.portfolio import portfolio_from_dict
-<<<<<<< HEAD
 from .types import CARRIER, LEDGER, PORTFOLIO, SCENARIO, SUFFIXES, detect_type, read_for_check
-=======
-from .types import CARRIER, PORTFOLIO, SCENARIO, SUFFIXES, detect_type, read_for_check
 from .workbook import is_workbook, read_portfolio_workbook
->>>>>>> main
 
 
 def sub_source(source: Source, prefix: DataPath) -> Source:
