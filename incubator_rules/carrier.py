@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import enum
 import hashlib
+import re
 from decimal import Decimal
 from json.encoder import (
     encode_basestring as _quote,  # a JSON string as with ensure_ascii=False
@@ -245,6 +246,9 @@ def load_carrier(path: str | Path) -> Carrier:
     return Carrier.from_dict(doc.data, doc.source)
 
 
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
+
+
 def parse_date(value: Any) -> datetime.date:
     """A date from a ``date`` or an ISO ``YYYY-MM-DD`` string; raises ValueError otherwise."""
     if isinstance(value, datetime.datetime):
@@ -252,12 +256,13 @@ def parse_date(value: Any) -> datetime.date:
     if isinstance(value, datetime.date):
         return value
     if isinstance(value, str):
-        try:
-            if len(value) == 10:
+        if _ISO_DAY.match(value):
+            try:
                 return datetime.date.fromisoformat(value)
-        except ValueError:
-            pass
-        raise ValueError(f"expected a date as YYYY-MM-DD, got {value!r}")
+            except ValueError:
+                raise ValueError(f"expected a date as YYYY-MM-DD, got {value!r} (no such day)") from None
+        shown = repr(value) if len(value) <= 40 else repr(value[:30]) + "..."
+        raise ValueError(f"expected a date as YYYY-MM-DD, got {shown}")
     raise ValueError(f"expected a date as YYYY-MM-DD, got {type(value).__name__} {value!r}")
 
 

@@ -138,12 +138,6 @@ def in_file_order(problems: Iterable[IncubatorRulesError]) -> list[IncubatorRule
     return sorted(seen.values(), key=lambda p: (p.file or "", p.line is None, p.line or 0, p.column or 0))
 
 
-def sub_source(source: Source, prefix: DataPath) -> Source:
-    """The part of a source below ``prefix``, with paths relative to it."""
-    n = len(prefix)
-    return Source(source.file, {p[n:]: loc for p, loc in source.locations.items() if p[:n] == prefix})
-
-
 def prefixed(error: IncubatorRulesError, prefix: DataPath) -> IncubatorRulesError:
     """The same error with its field named from the root of the enclosing document."""
     outer = field_name(prefix)
@@ -322,7 +316,7 @@ class _CaseReader:
         if not isinstance(value, Mapping):
             self.problem(path, f"expected a carrier (a mapping) or the path of a carrier file, got {describe(value)}")
             return None
-        carrier, problems = carrier_problems(value, sub_source(self.source, path))
+        carrier, problems = carrier_problems(value, self.source.below(path))
         self.problems.extend(prefixed(p, path) for p in problems)
         return carrier
 

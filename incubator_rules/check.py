@@ -9,7 +9,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 import attrs
 
-from .cases import carrier_problems, in_file_order, prefixed, sub_source, validate_cases
+from .cases import carrier_problems, in_file_order, prefixed, validate_cases
 from .documents import Document, parse_json, parse_yaml, read_text
 from .errors import DocumentError, IncubatorRulesError, RulesetError
 from .ruleset import RULESETS_DIR, content_sha256, validate_ruleset
@@ -179,7 +179,7 @@ def check_portfolio(doc: Document) -> list[IncubatorRulesError]:
         return [doc.source.error(DocumentError, (), "expected a list of carriers")]
     problems: list[IncubatorRulesError] = []
     for i, raw in enumerate(data):
-        found = carrier_problems(raw, sub_source(doc.source, (i,)))[1]
+        found = carrier_problems(raw, doc.source.below((i,)))[1]
         problems.extend(prefixed(p, (i,)) for p in found)
     return problems
 
@@ -199,7 +199,7 @@ def _district_portfolio_problems(doc: Document, data: Mapping[str, Any]) -> list
     entries: list[Any] = []
     for i, entry in enumerate(raw if isinstance(raw, list) else ()):
         plain = {k: v for k, v in entry.items() if k not in _PORTFOLIO_ONLY} if isinstance(entry, Mapping) else entry
-        found = carrier_problems(plain, sub_source(doc.source, ("carriers", i)))[1]
+        found = carrier_problems(plain, doc.source.below(("carriers", i)))[1]
         problems.extend(prefixed(p, ("carriers", i)) for p in found)
         entries.append(_stand_in(entry, i) if found else entry)
     rest = dict(data, carriers=entries) if isinstance(raw, list) else data

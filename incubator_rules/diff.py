@@ -272,12 +272,12 @@ def _carriers_in(path: Path) -> list[Carrier]:
     if file_type != PORTFOLIO or not isinstance(doc.data, list):
         found = f"a {file_type} file" if file_type else "not recognised"
         raise CarrierError(f"expected carriers (a carrier file, a list of carriers or a district portfolio); {found}", file=str(path))
-    from .cases import prefixed, sub_source
+    from .cases import prefixed
 
     out = []
     for i, raw in enumerate(doc.data):
         try:
-            out.append(Carrier.from_dict(raw, sub_source(doc.source, (i,))))
+            out.append(Carrier.from_dict(raw, doc.source.below((i,))))
         except IncubatorRulesError as exc:
             raise prefixed(exc, (i,)) from None
     return out

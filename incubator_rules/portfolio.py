@@ -13,7 +13,6 @@ from __future__ import annotations
 import bisect
 import csv
 import datetime
-import io
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -22,7 +21,7 @@ from typing import Any, Callable, Iterable, Mapping
 import attrs
 
 from .carrier import Carrier, CarrierKind, Event, EventType, Level, parse_date
-from .documents import DataPath, Source, read_document
+from .documents import Source, csv_reader, read_document
 from .errors import CarrierError, PortfolioError
 from .ruleset import describe
 
@@ -334,7 +333,7 @@ def parse_snapshots_csv(text: str, file: str | None = None) -> tuple[Snapshot, .
 
 
 def _parse_csv(text: str, file: str | None) -> list[tuple[Snapshot, int]]:
-    reader = csv.reader(io.StringIO(text))
+    reader = csv_reader(text, file)
     try:
         header = next(reader)
     except StopIteration:
@@ -420,11 +419,6 @@ def metric_value(value: Any, metric: Metric) -> Number:
     return out
 
 
-def _reroot(source: Source, prefix: DataPath) -> Source:
-    n = len(prefix)
-    return Source(source.file, {p[n:]: loc for p, loc in source.locations.items() if p[:n] == prefix})
-
-
 @attrs.frozen
 class _PortfolioReader:
     source: Source
@@ -502,7 +496,7 @@ class _PortfolioReader:
     def carrier(self, entry: Mapping[str, Any], p: tuple[Any, ...]) -> Carrier:
         plain = {k: v for k, v in entry.items() if k not in ("snapshots", "designations")}
         try:
-            return Carrier.from_dict(plain, _reroot(self.source, p))
+            return Carrier.from_dict(plain, self.source.below(p))
         except CarrierError as exc:
             prefix = f"carriers[{p[1]}]"
             field = f"{prefix}.{exc.field}" if exc.field else prefix
