@@ -11,11 +11,11 @@ from json.encoder import (
     encode_basestring as _quote,  # a JSON string as with ensure_ascii=False
 )
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import attrs
 
-from .documents import Source, canonical_json, read_document
+from .documents import Source, canonical_json, field_name, read_document, string_problem
 from .errors import CarrierError, IncubatorRulesError
 
 
@@ -96,6 +96,10 @@ _EVENT_FIELDS: dict[EventType, dict[str, str]] = {
     EventType.DELISTED: {},
 }
 _COMMON_FIELDS = ("id", "type", "date", "document", "note")
+_DATE = datetime.date
+MAX_AMOUNT = 10**15
+# (level, year, grade) present, for the shapes that need no kind, document or note
+_FAST = {t: ("level" in spec, "year" in spec, "grade" in spec) for t, spec in _EVENT_FIELDS.items()}
 
 
 @attrs.frozen
@@ -119,6 +123,20 @@ class Event:
     amount: int | None = None
     document: str | None = None
     note: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        # the common shapes pass on a few identity checks; anything else is checked (and converted) in full
+        t, level = self.type, self.level
+        if not (
+            t.__class__ is EventType and self.date.__class__ is _DATE and self.id.__class__ is str and self.id
+            and (level is None or level.__class__ is Level) and self.kind is None and self.document is None
+            and self.note is None and (self.amount is None) is (t is not EventType.PAYMENT_RECEIVED)
+            and _FAST[t] == (level is not None, self.year is not None, self.grade is not None)
+            and (self.grade is None or (self.grade.__class__ is Grade and self.year.__class__ is int
+                                        and 1900 <= self.year < self.date.year))  # type: ignore[operator]
+            and (self.amount is None or (self.amount.__class__ is int and 0 <= self.amount < MAX_AMOUNT))
+        ):
+            _check_event(self)
 
     @property
     def sort_key(self) -> tuple[datetime.date, int, str]:
@@ -191,6 +209,9 @@ class Carrier:
     kind: CarrierKind
     events: tuple[Event, ...] = ()
     area: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        _check_carrier(self)
 
     @property
     def timeline(self) -> tuple[Event, ...]:
@@ -307,6 +328,120 @@ def whole_yuan(value: Any) -> int:
     return int(value)
 
 
+def _invalid(path: tuple[Any, ...], message: str) -> CarrierError:
+    """A CarrierError for the value at ``path`` (relative to the object being checked)."""
+    error = CarrierError(message, field=field_name(path) or None)
+    error.path, error.detail = path, message  # type: ignore[attr-defined]
+    return error
+
+
+def _text_problem(value: Any, required: bool = True) -> str | None:
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        return f"expected a non-empty string, got {describe_value(value)}"
+    return string_problem(value)
+
+
+def describe_value(value: Any) -> str:
+    """A short description of a value for an error message."""
+    if isinstance(value, str):
+        return repr(value) if len(value) <= 40 else repr(value[:30]) + f"... ({len(value)} characters)"
+    if value is None or isinstance(value, (bool, int, Decimal, datetime.date, enum.Enum)):
+        return f"{type(value).__name__} {value!r}"[:80]
+    return type(value).__name__
+
+
+def _check_event(e: Event) -> None:
+    """Validate an event in full, converting enum values and ISO dates given as text; raises CarrierError."""
+    def convert(name: str, func: Any, *args: Any) -> None:
+        try:
+            object.__setattr__(e, name, func(*args, getattr(e, name)))
+        except (ValueError, TypeError) as exc:
+            raise _invalid((name,), str(exc)) from None
+
+    for name, required in (("id", True), ("document", False), ("note", False)):
+        problem = _text_problem(getattr(e, name), required)
+        if problem:
+            raise _invalid((name,), problem)
+    convert("type", parse_enum, EventType)
+    convert("date", parse_date)
+    spec = _EVENT_FIELDS[e.type]
+    for name in ("level", "kind", "year", "grade", "amount"):
+        value, need = getattr(e, name), spec.get(name)
+        if value is None and need == "r":
+            raise _invalid((name,), f"a {e.type.value} event needs a {name}")
+        if value is not None and need is None:
+            raise _invalid((name,), f"a {e.type.value} event has no {name}")
+    for name, kind in (("level", Level), ("kind", CarrierKind), ("grade", Grade)):
+        if getattr(e, name) is not None:
+            convert(name, parse_enum, kind)
+    if e.amount is not None:
+        convert("amount", whole_yuan)
+    year = e.year
+    if year is not None:
+        if isinstance(year, bool) or not isinstance(year, int) or not 1900 <= year <= 9999:
+            raise _invalid(("year",), f"expected a year such as 2024, got {describe_value(year)}")
+        if e.date.year <= year:
+            raise _invalid(("date",), f"an evaluation of {year} cannot be dated {e.date}, before the end of {year}")
+
+
+_CLOSERS = (EventType.RESUMED, EventType.RECTIFICATION_COMPLETED)
+
+
+def _check_carrier(c: Carrier) -> None:
+    """Validate a carrier and its history; raises CarrierError naming the field and the carrier."""
+    try:
+        for name, required in (("id", True), ("name", True), ("area", False)):
+            problem = _text_problem(getattr(c, name), required)
+            if problem:
+                raise _invalid((name,), problem)
+        try:
+            object.__setattr__(c, "kind", parse_enum(CarrierKind, c.kind))
+        except (ValueError, TypeError) as exc:
+            raise _invalid(("kind",), str(exc)) from None
+        events = c.events
+        if not isinstance(events, tuple):
+            if not isinstance(events, (list, Sequence)) or isinstance(events, (str, bytes)):
+                raise _invalid(("events",), f"expected a tuple of events, got {describe_value(events)}")
+            events = tuple(events)
+            object.__setattr__(c, "events", events)
+        seen: dict[str, int] = {}
+        closes = False
+        for i, event in enumerate(events):
+            if event.__class__ is not Event:
+                raise _invalid(("events", i), f"expected an Event, got {describe_value(event)}")
+            if event.id in seen:
+                raise _invalid(("events", i, "id"), f"duplicate event id {event.id!r} (also at events[{seen[event.id]}])")
+            seen[event.id] = i
+            closes = closes or event.type in _CLOSERS
+        if closes:
+            _check_history(events)
+    except CarrierError as exc:
+        if c.id.__class__ is str and not _text_problem(c.id):
+            exc.message = f"carrier {c.id!r}: {exc.message}"
+            exc.args = (str(exc),)
+        raise
+
+
+def _check_history(events: tuple[Event, ...]) -> None:
+    suspended = rectifying = False
+    for i in sorted(range(len(events)), key=lambda i: events[i].sort_key):
+        event = events[i]
+        if event.type is EventType.SUSPENDED:
+            suspended = True
+        elif event.type is EventType.RESUMED:
+            if not suspended:
+                raise _invalid(("events", i, "type"), f"resumption on {event.date} with no suspension before it")
+            suspended = False
+        elif event.type is EventType.RECTIFICATION_ORDERED:
+            rectifying = True
+        elif event.type is EventType.RECTIFICATION_COMPLETED:
+            if not rectifying:
+                raise _invalid(("events", i, "type"), f"rectification completed on {event.date} with none ordered before it")
+            rectifying = False
+
+
 @attrs.frozen
 class _CarrierReader:
     source: Source
@@ -328,9 +463,10 @@ class _CarrierReader:
         return data[key]
 
     def text(self, value: Any, path: tuple[Any, ...]) -> str:
-        if not isinstance(value, str) or not value.strip():
-            raise self.fail(path, f"expected a non-empty string, got {value!r}")
-        return value
+        problem = _text_problem(value)
+        if problem:
+            raise self.fail(path, problem)
+        return value  # type: ignore[no-any-return]
 
     def convert(self, func: Any, value: Any, path: tuple[Any, ...], *args: Any) -> Any:
         try:
@@ -351,8 +487,10 @@ class _CarrierReader:
             raise self.fail(("events",), "expected a list of events")
         fields = [self.event(raw, ("events", i)) for i, raw in enumerate(raw_events)]
         events = _assign_ids(fields)
-        self.check_history(events)
-        return Carrier(id=cid, name=name, kind=kind, events=tuple(e for e, _ in events), area=area)
+        try:
+            return Carrier(id=cid, name=name, kind=kind, events=tuple(e for e, _ in events), area=area)
+        except CarrierError as exc:
+            raise self.fail(exc.path, exc.detail) from None  # type: ignore[attr-defined]
 
     def event(self, raw: Any, path: tuple[Any, ...]) -> tuple[dict[str, Any], tuple[Any, ...]]:
         if not isinstance(raw, Mapping):
@@ -389,35 +527,6 @@ class _CarrierReader:
                     f"an evaluation of {year} cannot be dated {fields['date']}, before the end of {year}",
                 )
         return fields, path
-
-    def check_history(self, events: list[tuple[Event, tuple[Any, ...]]]) -> None:
-        seen: dict[str, tuple[Any, ...]] = {}
-        for event, path in events:
-            if event.id in seen:
-                raise self.fail(path + ("id",), f"duplicate event id {event.id!r} (also at {_name(seen[event.id])})")
-            seen[event.id] = path
-        suspended = rectifying = False
-        for event, path in sorted(events, key=lambda ep: ep[0].sort_key):
-            if event.type is EventType.SUSPENDED:
-                suspended = True
-            elif event.type is EventType.RESUMED:
-                if not suspended:
-                    raise self.fail(path + ("type",), f"resumption on {event.date} with no suspension before it")
-                suspended = False
-            elif event.type is EventType.RECTIFICATION_ORDERED:
-                rectifying = True
-            elif event.type is EventType.RECTIFICATION_COMPLETED:
-                if not rectifying:
-                    raise self.fail(
-                        path + ("type",), f"rectification completed on {event.date} with none ordered before it"
-                    )
-                rectifying = False
-
-
-def _name(path: tuple[Any, ...]) -> str:
-    from .documents import field_name
-
-    return field_name(path)
 
 
 def _assign_ids(raw: list[tuple[dict[str, Any], tuple[Any, ...]]]) -> list[tuple[Event, tuple[Any, ...]]]:

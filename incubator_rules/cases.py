@@ -171,7 +171,7 @@ def carrier_problems(data: Any, source: Source) -> tuple[Carrier | None, list[In
         problems.append(exc)
         stand_in = {"id": "stand-in", "name": "stand-in", "kind": "maker_space"}
     for i, raw in enumerate(events):
-        filler = [{"id": f"stand-in-{j}\x00", "type": "operation_started", "date": "2000-01-01"} for j in range(i)]
+        filler = [{"id": f"stand-in-{j}\ufffe", "type": "operation_started", "date": "2000-01-01"} for j in range(i)]
         try:
             Carrier.from_dict(dict(stand_in, events=filler + [raw]), source)
         except IncubatorRulesError as exc:
