@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import datetime
 import gc
 import itertools
 import multiprocessing
 import os
 import pickle
+import signal
 import sys
 import threading
+import time
 from collections import deque
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures import BrokenExecutor, Executor, Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence, TypeVar
 
@@ -20,7 +23,7 @@ import yaml
 
 from .carrier import Carrier, CarrierKind, Event, EventType, Grade, Level
 from .decision import Condition, Decision, Evaluation
-from .errors import EngineError, IncubatorRulesError
+from .errors import BatchError, EngineError, IncubatorRulesError
 from .evaluation import ENGINES, evaluate, evaluate_prepared, prepare
 from .progress import Progress
 from .ruleset import Citation, Ruleset
@@ -96,7 +99,7 @@ def evaluate_many(
     if stream:
         return results
     with _gc_paused():  # held results make no cycles; scanning them again and again would dominate
-        return Evaluations(results)
+        return collect(results, Evaluations())
 
 
 def map_evaluations(
@@ -125,7 +128,22 @@ def map_evaluations(
     if not callable(func):
         raise IncubatorRulesError(f"expected a function of an evaluation, got {type(func).__name__}", field="func")
     results = _Run(carriers, ruleset, as_of, readings, executor, workers, progress, chunk_size, engine, func).results()
-    return results if stream else list(results)
+    return results if stream else collect(results, [])
+
+
+L = TypeVar("L", bound=list)  # type: ignore[type-arg]
+
+
+def collect(results: Iterable[Any], into: L) -> L:
+    """``results`` appended to ``into``; an error for one carrier carries what was collected before it (``completed``)."""
+    try:
+        for r in results:
+            into.append(r)
+    except IncubatorRulesError as exc:
+        if exc.position is not None:
+            exc.completed = into
+        raise
+    return into
 
 
 class _Run:
@@ -166,19 +184,26 @@ class _Run:
                         yield from self.shipped(bar, pool)
                         return
                     ranges = spans(self.total or 0, self.workers, self.size, fixed=self.fixed)
+                    carriers = self.carriers
                     for chunk, out in run_chunks(pool, _evaluate_shared, ranges,
-                                                 lambda span: (token, span[0], span[-1] + 1)):
+                                                 lambda span: (token, span[0], span[-1] + 1),
+                                                 lambda start, span: carriers[start:start + len(span)]):  # type: ignore[index]
                         bar.update(len(chunk))
                         yield from self.received(out)
 
     def in_process(self, bar: Progress) -> Iterator[Any]:
         rs, day, chosen, engine, func = self.rs, self.day, self.chosen, self.engine, self.func
+        position = 0
         for chunk in _chunks(_checked(self.carriers), self.size):
             for c in chunk:
                 # no cycle scans inside an evaluation; between two, its objects are gone or handed over
-                with _PAUSE:
-                    ev = evaluate_prepared(c, rs, day, chosen) if engine == "native" else evaluate(c, rs, day, chosen, engine)
-                    result = ev if func is None else func(ev)
+                try:
+                    with _PAUSE:
+                        ev = evaluate_prepared(c, rs, day, chosen) if engine == "native" else evaluate(c, rs, day, chosen, engine)
+                        result = ev if func is None else func(ev)
+                except Exception as exc:
+                    raise carrier_failed(exc, position, c) from exc
+                position += 1
                 yield result
             bar.update(len(chunk))
 
@@ -188,7 +213,9 @@ class _Run:
             chunks = cut(self.carriers, spans(len(self.carriers), _workers(pool), self.size, self.fixed))
         else:
             chunks = _chunks(_checked(self.carriers), self.size)
-        for chunk, out in run_chunks(pool, _evaluate_chunk, chunks, lambda chunk: (job, [pack_carrier(c) for c in chunk])):
+        for chunk, out in run_chunks(pool, _evaluate_chunk, chunks,
+                                     lambda chunk: (job, [pack_carrier(c) for c in chunk]),
+                                     lambda start, chunk: chunk):
             bar.update(len(chunk))
             yield from self.received(out)
 
@@ -285,7 +312,7 @@ def local_pool(workers: int, shared: Any, engine: str = "native") -> Iterator[tu
     forked = engine == "native" and can_fork()
     context = multiprocessing.get_context("fork" if forked else "spawn")
     try:
-        pool = ProcessPoolExecutor(workers, mp_context=context)
+        pool = ProcessPoolExecutor(workers, mp_context=context, initializer=worker_started, initargs=(os.getpid(),))
     except OSError as exc:  # e.g. no shared memory for the pool's queues, as on some serverless hosts
         raise EngineError(f"cannot start a pool of {workers} worker processes: {exc}", field="workers") from exc
     token: int | None = None
@@ -294,10 +321,51 @@ def local_pool(workers: int, shared: Any, engine: str = "native") -> Iterator[tu
         _SHARED[token] = shared  # before the first task, which is when the workers fork
     try:
         yield pool, token
+    except BaseException:  # an error, an interruption, or a caller that stopped reading: the workers stop now
+        stop_workers(pool)
+        raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
         if token is not None:
             _SHARED.pop(token, None)
+
+
+def stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Kill the pool's worker processes at once (their tasks are abandoned)."""
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        with contextlib.suppress(Exception):
+            process.kill()
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def worker_started(parent: int) -> None:
+    """In a new pool worker: end with the parent, however it ends; leave Ctrl-C and SIGTERM to the parent.
+
+    On Linux the kernel kills the worker when its parent dies (``PR_SET_PDEATHSIG``),
+    even by SIGKILL; elsewhere a watchdog thread notices within a second.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the terminal sends it to the whole group; the parent decides
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_DFL)
+    watched = False
+    if sys.platform.startswith("linux"):
+        try:
+            watched = ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+        except (OSError, AttributeError):
+            watched = False
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
+    if not watched:
+        threading.Thread(target=_watch_parent, args=(parent,), daemon=True, name="incubator-rules-parent-watch").start()
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(1)
 
 
 def ships_input(executor: Executor | None, workers: int | None, sequence: bool, engine: str) -> bool:
@@ -333,7 +401,38 @@ def _evaluate_shared(token: int, start: int, stop: int) -> list[Any]:
     carriers, rs, day, chosen, func = shared_input(token)
     send = pack_evaluation if func is None else func
     with _gc_paused():
-        return [send(evaluate_prepared(c, rs, day, chosen)) for c in carriers[start:stop]]
+        return [_guarded(i, c, send, lambda c: evaluate_prepared(c, rs, day, chosen))
+                for i, c in enumerate(carriers[start:stop])]
+
+
+def _guarded(position: int, carrier: Carrier, send: Callable[[Any], Any], evaluate: Callable[[Carrier], Any]) -> Any:
+    try:
+        return send(evaluate(carrier))
+    except Exception as exc:
+        raise carrier_failed(exc, position, carrier) from None
+
+
+def carrier_failed(exc: Exception, position: int, carrier: Carrier) -> IncubatorRulesError:
+    """``exc``, raised while evaluating ``carrier`` at ``position`` of a batch, as an error naming the carrier:
+    a library error keeps its type, field and place; any other becomes a BatchError."""
+    if isinstance(exc, IncubatorRulesError):
+        if exc.carrier_id is not None:
+            return exc
+        error = exc
+    else:
+        error = BatchError(f"{type(exc).__name__}: {exc}", field=f"carriers[{position}]")
+    error.detail, error.carrier_id = error.message, carrier.id
+    return placed(error, position)
+
+
+def placed(error: IncubatorRulesError, position: int) -> IncubatorRulesError:
+    """``error`` for the carrier at ``position`` of the whole input: its message says so."""
+    if isinstance(error, BatchError):
+        error.field = f"carriers[{position}]"
+    error.position = position
+    error.message = f"carrier {error.carrier_id!r} (carriers[{position}]): {error.detail}"
+    error.args = (str(error),)
+    return error
 
 
 def _checked(carriers: Iterable[Any]) -> Iterator[Carrier]:
@@ -408,26 +507,57 @@ def run_chunks(
     func: Callable[..., R],
     chunks: Iterable[C],
     args: Callable[[C], tuple[Any, ...]],
+    held: Callable[[int, C], Sequence[Carrier]] | None = None,
 ) -> Iterator[tuple[C, R]]:
     """``func(*args(chunk))`` for each chunk on ``executor``, yielded in input order.
 
     At most a few chunks per worker are in flight, so a long input is never
-    all in memory at once.
+    all in memory at once. The chunks are consecutive parts of one input: a
+    BatchError raised for a carrier of a chunk gets its position in the whole
+    input, and a worker that dies becomes a BatchError naming the range of
+    positions it held (and, given ``held(start, chunk)``, the carriers' ids).
     """
     window = 2 * _workers(executor) + 1
-    flight: deque[tuple[C, Future[R]]] = deque()
+    flight: deque[tuple[int, C, Future[R]]] = deque()
+    start = 0
+
+    def result(first: int, chunk: C, future: Future[R]) -> R:
+        try:
+            return future.result()
+        except IncubatorRulesError as exc:
+            if exc.position is not None and exc.carrier_id is not None:
+                placed(exc, exc.position + first)
+            raise
+        except BrokenExecutor as exc:
+            raise worker_died(exc, first, chunk, held) from None
+
     try:
         for chunk in chunks:
-            flight.append((chunk, executor.submit(func, *args(chunk))))
+            flight.append((start, chunk, executor.submit(func, *args(chunk))))
+            start += len(chunk)  # type: ignore[arg-type]
             while len(flight) >= window:
-                done, future = flight.popleft()
-                yield done, future.result()
+                yield flight[0][1], result(*flight.popleft())
         while flight:
-            done, future = flight.popleft()
-            yield done, future.result()
+            yield flight[0][1], result(*flight.popleft())
     finally:
-        for _, future in flight:
+        for _, _, future in flight:
             future.cancel()
+
+
+def worker_died(exc: BaseException, first: int, chunk: Any, held: Callable[[int, Any], Sequence[Carrier]] | None) -> BatchError:
+    """The BatchError for a pool worker that died holding ``chunk`` (positions ``first`` on)."""
+    stop = first + len(chunk)
+    ids = ""
+    if held is not None:
+        carriers = held(first, chunk)
+        if carriers:
+            ids = f" ({carriers[0].id!r} to {carriers[-1].id!r})" if len(carriers) > 1 else f" ({carriers[0].id!r})"
+    error = BatchError(
+        f"a worker process died while evaluating carriers[{first}] to carriers[{stop - 1}]{ids}: {exc}; "
+        "the results before them are valid", field=f"carriers[{first}:{stop}]",
+    )
+    error.position, error.stop = first, stop
+    return error
 
 
 # --- what crosses to a worker and back ---------------------------------------
@@ -595,7 +725,7 @@ def _evaluate_chunk(job: _RulesetJob, packed: list[tuple[Any, ...]]) -> list[Any
     (or what the job's function makes of them)."""
     send = pack_evaluation if job.func is None else job.func
     with _gc_paused():
-        return [send(job.evaluate(unpack_carrier(p))) for p in packed]
+        return [_guarded(i, unpack_carrier(p), send, job.evaluate) for i, p in enumerate(packed)]
 
 
 # --- portfolio files -----------------------------------------------------------
