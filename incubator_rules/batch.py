@@ -24,6 +24,7 @@ import yaml
 from .carrier import Carrier, CarrierKind, Event, EventType, Grade, Level
 from .decision import Condition, Decision, Evaluation
 from .errors import BatchError, EngineError, IncubatorRulesError
+from .output import write_text
 from .evaluation import ENGINES, evaluate, evaluate_prepared, prepare
 from .progress import Progress
 from .ruleset import Citation, Ruleset
@@ -741,9 +742,10 @@ def load_carriers(path: str | Path) -> list[Carrier]:
 
 def save_carriers(
     path: str | Path, carriers: Iterable[Carrier], *, id: str, name: str, district: str | None = None,
-    comment: str | None = None,
+    comment: str | None = None, replace_special: bool = False,
 ) -> None:
-    """Write carriers as a district portfolio file (``id``, ``name``, ``carriers``) that ``load_carriers`` reads back identically."""
+    """Write carriers as a district portfolio file (``id``, ``name``, ``carriers``) that ``load_carriers`` reads back
+    identically; the file appears whole or not at all (``output.output_file``)."""
     data: dict[str, Any] = {"id": id, "name": name}
     if district is not None:
         data["district"] = district
@@ -751,4 +753,4 @@ def save_carriers(
     text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=200, default_flow_style=None)
     if comment:
         text = "".join(f"# {line}\n" if line else "#\n" for line in comment.splitlines()) + text
-    Path(path).write_text(text, encoding="utf-8")
+    write_text(path, text, replace_special=replace_special, field="output")

@@ -12,7 +12,7 @@ import attrs
 from .cases import carrier_problems, in_file_order, prefixed, validate_cases
 from .documents import Document, parse_json, parse_yaml, read_text
 from .errors import DocumentError, IncubatorRulesError, RulesetError
-from .ruleset import RULESETS_DIR, content_sha256, validate_ruleset
+from .ruleset import content_sha256, ruleset_file, validate_ruleset
 from .versions import lock_path_for, version_conflict
 
 RULESET, CARRIER, CASE, PORTFOLIO = "ruleset", "carrier", "case", "portfolio"
@@ -225,9 +225,7 @@ def release_identity(id_or_path: str | Path) -> tuple[str, str, str, Path]:
 
     Raises the file's first problem when it is not valid.
     """
-    path = Path(id_or_path)
-    if not path.suffix and not path.exists():
-        path = RULESETS_DIR / f"{id_or_path}.yaml"
+    path = ruleset_file(id_or_path, "ruleset or policy file")
     doc, text = read_for_check(path)
     file_type = detect_type(doc.data, text)
     if file_type not in VERSIONED:

@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
+import os
+import re
+import signal
 import sys
+import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import IO, TYPE_CHECKING, Any, Callable, Sequence
 
 from .carrier import load_carrier
 from .decision import Evaluation
-from .errors import IncubatorRulesError
+from .errors import IncubatorRulesError, OutputError
 from .evaluation import ENGINES, evaluate
+from .output import output_file
 from .ruleset import load_ruleset
 
 if TYPE_CHECKING:
@@ -83,36 +90,24 @@ def evaluation_line(ev: Evaluation) -> tuple[str, int, int]:
 
 
 def _cmd_evaluate_many(args: argparse.Namespace) -> int:
-    import contextlib
-    import os
 
     from .batch import load_carriers, map_evaluations
 
     carriers = load_carriers(args.portfolio)
-    lines = map_evaluations(
-        evaluation_line, carriers, ruleset=args.ruleset, as_of=args.as_of, readings=_readings(args.reading),
-        workers=args.workers, stream=True, engine=args.engine,
-    )
-    target = Path(args.output) if args.output else None
-    partial = None if target is None else target.with_name(f".{target.name}.partial")
     count = awarded = pending = 0
-    try:
-        with (open(partial, "w", encoding="utf-8") if partial is not None else contextlib.nullcontext(sys.stdout)) as out:
+    with (output_file(args.output, replace_special=args.force, field="--output") if args.output
+          else contextlib.nullcontext(sys.stdout)) as out:  # the target is checked before any work
+        lines = map_evaluations(
+            evaluation_line, carriers, ruleset=args.ruleset, as_of=args.as_of, readings=_readings(args.reading),
+            workers=args.workers, stream=True, engine=args.engine,
+        )
+        try:
             for text, total, later in lines:
                 out.write(text + "\n")
                 count, awarded, pending = count + 1, awarded + total, pending + later
-            out.flush()
-        if partial is not None and target is not None:
-            os.replace(partial, target)  # the file appears whole, or not at all
-    except OSError as exc:
-        if isinstance(exc, BrokenPipeError):
-            raise
-        raise IncubatorRulesError(f"cannot write {target or 'standard output'}: {exc.strerror or exc}", field="--output") from None
-    finally:
-        getattr(lines, "close", lambda: None)()  # a pool still running stops here
-        if partial is not None and partial.exists():
-            partial.unlink()
-    print(f"{count} carriers evaluated: {awarded:,} yuan awarded, {pending:,} yuan pending", file=sys.stderr)
+        finally:
+            getattr(lines, "close", lambda: None)()  # a pool still running stops here
+    _say(f"{count} carriers evaluated: {awarded:,} yuan awarded, {pending:,} yuan pending")
     return EXIT_OK
 
 
@@ -269,6 +264,7 @@ def _cmd_synthetic(args: argparse.Namespace) -> int:
     save_carriers(
         args.output, carriers, id=args.id or f"synthetic-{args.seed}",
         name=args.name or f"synthetic district (seed {args.seed})", district=args.district, comment=comment,
+        replace_special=args.force,
     )
     print(f"wrote {len(carriers)} carriers to {args.output}")
     return EXIT_OK
@@ -348,6 +344,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=None, help="evaluate on a process pool of this many workers")
     p.add_argument("-o", "--output", default=None,
                    help="JSON Lines file to write, whole or not at all (default: standard output)")
+    p.add_argument("--force", action="store_true", help="replace the output even if it is a symbolic link or a FIFO")
     p.set_defaults(func=_cmd_evaluate_many)
 
     p = sub.add_parser("assess", help="assess a district portfolio against plan targets")
@@ -381,7 +378,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="+", metavar="PATH", help="case files, or directories of case files")
     p.add_argument("-q", "--quiet", action="store_true", help="print only failures and the summary")
     p.add_argument("--ruleset", default=None, help="ruleset for the cases that do not name one (default: wanzhou-2023)")
-    p.add_argument("--engine", default="native", help="evaluation engine (default: native)")
+    p.add_argument("--engine", choices=ENGINES, default="native", help="evaluation engine (default: native)")
     p.set_defaults(func=_cmd_test)
 
     p = sub.add_parser("diff", help="compare two rulesets, and their effect on a portfolio of carriers")
@@ -415,7 +412,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("synthetic", help="write a synthetic district (seeded, not real data) as a portfolio file")
     p.add_argument("carriers", type=int, help="number of carriers")
-    p.add_argument("-o", "--output", required=True, help="portfolio file to write (YAML)")
+    p.add_argument("-o", "--output", required=True, help="portfolio file to write (YAML), whole or not at all")
+    p.add_argument("--force", action="store_true", help="replace the output even if it is a symbolic link or a FIFO")
     p.add_argument("--seed", default="0", help="seed: the same seed gives the same district")
     p.add_argument("--prefix", default="wz", help="carrier id prefix")
     p.add_argument("--id", default=None, help="portfolio id (default: synthetic-SEED)")
@@ -425,20 +423,137 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Interrupted(BaseException):
+    """A signal asked the command to stop (SIGINT, SIGTERM or SIGHUP)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+_STOP_SIGNALS = tuple(getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, n))
+
+
+def _stop(signum: int, frame: object) -> None:
+    for sig in _STOP_SIGNALS:  # a second signal must not interrupt the clean-up of the first
+        signal.signal(sig, signal.SIG_IGN)
+    raise Interrupted(signum)
+
+
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def terminal_safe(text: str) -> str:
+    """``text`` with control characters (ANSI escapes, BEL) and lone surrogates shown as escapes."""
+    return _UNSAFE.sub(lambda m: repr(m.group())[1:-1], text)
+
+
+class _Stdout:
+    """Standard output for the commands: what is written is made terminal-safe, and a failing
+    write (a full disk, a closed stream) becomes an OutputError; a broken pipe stays one."""
+
+    def __init__(self, stream: IO[str] | None) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        if self.stream is None:
+            raise OutputError("cannot write standard output: it is closed")
+        try:
+            return self.stream.write(terminal_safe(text))
+        except BrokenPipeError:
+            raise
+        except (OSError, ValueError) as exc:
+            raise OutputError(f"cannot write standard output: {getattr(exc, 'strerror', None) or exc}") from None
+
+    def flush(self) -> None:
+        if self.stream is None:
+            return
+        try:
+            self.stream.flush()
+        except BrokenPipeError:
+            raise
+        except (OSError, ValueError) as exc:
+            raise OutputError(f"cannot write standard output: {getattr(exc, 'strerror', None) or exc}") from None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
+
+
+def _say(message: str) -> None:
+    """A line for the user on standard error (nowhere, when standard error is closed)."""
+    stream = sys.stderr
+    if stream is None:
+        return
+    try:
+        stream.write(terminal_safe(message) + "\n")
+        stream.flush()
+    except (OSError, ValueError):
+        pass
+
+
+def _fill_closed_descriptors() -> None:
+    """Open /dev/null on standard streams that were closed, so that no file we open takes their number."""
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            try:
+                got = os.open(os.devnull, os.O_RDWR)
+            except OSError:
+                return
+            if got != fd:
+                os.dup2(got, fd)
+                os.close(got)
+
+
+def _silence_stdout() -> None:
+    """After standard output failed: what is still buffered goes nowhere, so exiting raises nothing."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.__stdout__.fileno() if sys.__stdout__ is not None else 1)
+        os.close(null)
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code (0 ok, 1 problems or failures found, 2 bad input)."""
+    """Run the command line; returns the exit code (0 ok, 1 problems or failures found, 2 bad input,
+    128 + the signal's number when interrupted: 130 for SIGINT, 143 for SIGTERM, 129 for SIGHUP)."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    handlers: dict[int, Any] = {}
+    if threading.current_thread() is threading.main_thread():
+        for sig in _STOP_SIGNALS:
+            handlers[sig] = signal.signal(sig, _stop)
+    closed_stdout = sys.stdout is None
+    _fill_closed_descriptors()
+    saved = sys.stdout
+    sys.stdout = _Stdout(None if closed_stdout else saved)  # type: ignore[assignment]
     try:
-        return int(args.func(args))
+        code = int(args.func(args))
+        sys.stdout.flush()
+        return code
     except IncubatorRulesError as exc:
-        print(f"incubator-rules: error: {exc}", file=sys.stderr)
+        _say(f"incubator-rules: error: {exc}")
+        if isinstance(exc, OutputError):
+            _silence_stdout()
         return EXIT_BAD_INPUT
     except BrokenPipeError:  # output piped into `head` or a closed pager: stop quietly
-        import os
-
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _silence_stdout()
         return EXIT_OK
+    except (Interrupted, KeyboardInterrupt) as exc:
+        signum = exc.signum if isinstance(exc, Interrupted) else signal.SIGINT
+        _say(f"incubator-rules: interrupted by {signal.Signals(signum).name}; no output file was written or replaced")
+        return 128 + int(signum)
+    except OSError as exc:  # anything the commands did not foresee, reported rather than a traceback
+        if exc.errno in (errno.ENOSPC, errno.EBADF, errno.EIO):
+            _silence_stdout()
+        _say(f"incubator-rules: error: {exc.strerror or exc}")
+        return EXIT_BAD_INPUT
+    finally:
+        sys.stdout = saved
+        for sig, previous in handlers.items():
+            signal.signal(sig, previous if previous is not None else signal.SIG_DFL)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import collections
 import json
 from pathlib import Path
 from typing import Any, Mapping, Sequence
@@ -245,8 +246,7 @@ def portfolio_carriers(path: str | Path) -> list[Carrier]:
         if p.is_dir() and _is_scenario_file(f):
             continue  # what-if scenarios kept beside the carriers they edit
         out.extend(_carriers_in(f))
-    ids = [c.id for c in out]
-    dupes = sorted({i for i in ids if ids.count(i) > 1})
+    dupes = sorted(i for i, n in collections.Counter(c.id for c in out).items() if n > 1)
     if dupes:
         raise CarrierError(f"carrier ids must be unique in a portfolio; repeated: {', '.join(dupes)}", file=str(p))
     return out

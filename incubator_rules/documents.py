@@ -39,7 +39,7 @@ import yaml
 from .errors import DocumentError, IncubatorRulesError
 
 try:
-    from yaml import CParser as _CParser
+    from yaml.cyaml import CParser as _CParser
 except ImportError:  # pragma: no cover - PyYAML built without libyaml
     _CParser = None  # type: ignore[assignment,misc]
 
@@ -194,18 +194,26 @@ class _Refused(Exception):
     """A value refused during a pass; carries the message for the located error."""
 
 
+_WORDS: dict[str, Any] = {"null": None, "Null": None, "NULL": None, "~": None, **_BOOLS}
+_NUMERIC_START = frozenset("0123456789+-.")
+
+
 def _plain_scalar(value: str) -> Any:
     """A plain (unquoted, untagged) YAML scalar under the YAML 1.2 core schema, or _Refused."""
-    if value in _NULLS:
+    if not value:
         return None
-    if len(value) > 40 and not value[0].isdigit() and value[0] not in "+-.":
-        return value  # text: no number or date is this long
-    found = _BOOLS.get(value)
-    if found is not None:
-        return found
-    if value in _YAML11_BOOLS:
-        raise _Refused(f"{value!r} is a boolean in YAML 1.1 and text in YAML 1.2; "
-                       f"write true or false, or quote it ('{value}') to mean the text")
+    if value[0] not in _NUMERIC_START:  # text, a null, a boolean, or a YAML 1.1 boolean
+        if value in _WORDS:
+            return _WORDS[value]
+        if value in _YAML11_BOOLS:
+            raise _Refused(f"{value!r} is a boolean in YAML 1.1 and text in YAML 1.2; "
+                           f"write true or false, or quote it ('{value}') to mean the text")
+        return value
+    if _DATE.match(value):
+        try:
+            return datetime.date.fromisoformat(value)
+        except ValueError:
+            return value  # an impossible date: the field's own check names it
     if _INT.match(value):
         digits = value.lstrip("+-")
         if len(digits) > MAX_NUMBER_CHARS:
@@ -231,18 +239,13 @@ def _plain_scalar(value: str) -> Any:
     special = _SPECIAL.get(value)
     if special is not None:
         return special
-    if _DATE.match(value):
-        try:
-            return datetime.date.fromisoformat(value)
-        except ValueError:
-            return value  # an impossible date: the field's own check names it
     return value
 
 
 def _scalar(event: Any) -> Any:
     tag = event.tag
     if tag is None or tag == "!":
-        if event.style is None and tag is None:
+        if tag is None and event.implicit[0]:  # plain and untagged
             return _plain_scalar(event.value)
         value = event.value
     elif tag == f"{_TAG}str":
@@ -642,6 +645,18 @@ def csv_reader(text: str, file: str | None) -> Any:
     character or lone surrogate anywhere raises DocumentError with its line."""
     check_text(text, file)
     return csv.reader(io.StringIO(text, newline=""), strict=True)
+
+
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*\Z")
+
+
+def id_problem(value: Any) -> str | None:
+    """Why ``value`` cannot be a file's id or version, or None: one word of letters, digits and
+    ``. _ + -`` (no space or ``#``, so that a lock file line holds it), starting with a letter or digit."""
+    if not isinstance(value, str) or len(value) > 200 or not _ID.match(value):
+        return ("expected one word of letters, digits and '.', '_', '+', '-' (no space or '#'), "
+                "starting with a letter or digit")
+    return None
 
 
 def to_plain(value: Any) -> Any:

@@ -19,7 +19,7 @@ from typing import Any, Callable, Collection, Mapping, TypeVar
 
 import attrs
 
-from .documents import Document, Source, read_document
+from .documents import Document, Source, id_problem, read_document
 from .errors import ReadingError, RulesetError
 from .ruleset import (
     RULESETS_DIR,
@@ -30,6 +30,7 @@ from .ruleset import (
     content_sha256,
     describe,
     first_problem,
+    ruleset_file,
 )
 
 FILE_TYPES: dict[str, str] = {
@@ -87,14 +88,8 @@ def shipped_files(kind: str | None = None) -> list[tuple[str, Path]]:
 
 def resolve_path(id_or_path: str | Path, kind: str) -> Path:
     """A shipped file by id, or any path; raises RulesetError naming the shipped ids of that type."""
-    candidate = Path(id_or_path)
-    if candidate.suffix or candidate.exists():
-        return candidate
-    shipped = RULESETS_DIR / f"{id_or_path}.yaml"
-    if not shipped.exists():
-        known = ", ".join(p.stem for _, p in shipped_files(kind)) or "none"
-        raise RulesetError(f"no shipped {FILE_TYPES[kind]} file {str(id_or_path)!r}; shipped: {known}", field="ruleset")
-    return shipped
+    return ruleset_file(id_or_path, f"{FILE_TYPES[kind]} file",
+                        lambda: ", ".join(p.stem for _, p in shipped_files(kind)) or "none")
 
 
 @attrs.frozen
@@ -263,6 +258,9 @@ class PolicyReader(_ProblemReader):
         version = self.get(data, "version", ())
         if version is not None and (not isinstance(version, str) or not version.strip()):
             self.problem(("version",), f"expected the version as a quoted string such as \"1.0.0\", got {describe(version)}")
+        for key, value in (("id", rid), ("version", version)):
+            if isinstance(value, str) and value.strip() and id_problem(value):
+                self.problem((key,), f"{describe(value)}: {id_problem(value)}")
         title = self.bilingual(data, "title", ())
         jurisdiction = self.bilingual(data, "jurisdiction", ()) if data.get("jurisdiction") is not None else (None, None)
         raw_docs = self.section(data, "documents")

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import os
 import re
 import weakref
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Collection, Mapping
+from typing import Any, Callable, Collection, Mapping
 
 import attrs
 
 from .carrier import CarrierKind, Level, parse_date, parse_enum, whole_yuan
-from .documents import Document, Source, canonical_json, parse_yaml, read_document
+from .documents import Document, Source, canonical_json, id_problem, parse_yaml, read_document
 from .errors import ReadingError, RulesetError
 
 
@@ -25,6 +26,50 @@ def _rulesets_dir() -> Path:
 
 RULESETS_DIR = _rulesets_dir()
 DEFAULT_RULESET = "wanzhou-2023"
+RULESETS_PATH_ENV = "INCUBATOR_RULES_PATH"
+_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+def ruleset_folders() -> list[Path]:
+    """The folders an id is looked up in: the shipped rulesets, then those listed in ``INCUBATOR_RULES_PATH``."""
+    extra = os.environ.get(RULESETS_PATH_ENV, "")
+    return [RULESETS_DIR] + [Path(p) for p in extra.split(os.pathsep) if p.strip()]
+
+
+def is_path(ref: str | Path) -> bool:
+    """Whether ``ref`` names a file (a Path, or text with a folder separator or a file suffix) rather than an id."""
+    if isinstance(ref, Path):
+        return True
+    return "/" in ref or "\\" in ref or ref.startswith((".", "~")) or ref.lower().endswith(_SUFFIXES)
+
+
+def ruleset_file(ref: str | Path, what: str = "ruleset", known: Callable[[], str] | None = None) -> Path:
+    """The file of a ruleset (or other policy file) given by id or by path; raises RulesetError.
+
+    An id is looked up only in ``ruleset_folders()``: it never climbs out of
+    them. A path (see ``is_path``) is taken as it is.
+    """
+    if not isinstance(ref, (str, Path)):
+        raise RulesetError(f"expected a {what} id or path, got {type(ref).__name__}", field="ruleset")
+    if is_path(ref):
+        path = Path(ref).expanduser() if str(ref).startswith("~") else Path(ref)
+        if not path.is_file():
+            raise RulesetError(f"no {what} file {str(ref)!r} (no such file, or not a regular file)", field="ruleset")
+        return path
+    if not ref.strip():
+        raise RulesetError(f"a {what} id cannot be empty", field="ruleset")
+    hint = "; to load a file, give its path (for example ./NAME.yaml)"
+    problem = id_problem(ref)
+    if problem:
+        raise RulesetError(f"{ref!r} is not a {what} id: {problem}{hint}", field="ruleset")
+    for folder in ruleset_folders():
+        for suffix in _SUFFIXES:
+            candidate = folder / f"{ref}{suffix}"
+            if candidate.is_file():
+                return candidate
+    listed = f"; shipped: {known()}" if known is not None else ""
+    here = f"; a file {ref!r} exists here: give its path as ./{ref}" if Path(ref).exists() else hint
+    raise RulesetError(f"no shipped {what} {ref!r}{listed}{here}", field="ruleset")
 
 
 @attrs.frozen
@@ -278,14 +323,11 @@ def load_ruleset(id_or_path: str | Path | None = None) -> Ruleset:
     """Load a shipped ruleset by id (``"wanzhou-2023"``) or any ruleset file by path."""
     if id_or_path is None:
         id_or_path = DEFAULT_RULESET
-    candidate = Path(id_or_path)
-    if not candidate.suffix and not candidate.exists():
-        shipped = RULESETS_DIR / f"{id_or_path}.yaml"
-        if not shipped.exists():
-            known = ", ".join(p.stem for p in shipped_rulesets())
-            raise RulesetError(f"no shipped ruleset {id_or_path!r}; shipped: {known}", field="ruleset")
-        candidate = shipped
-    return _cached_load(str(candidate.resolve()), candidate.stat().st_mtime_ns if candidate.exists() else 0)
+    candidate = ruleset_file(id_or_path, "ruleset", lambda: ", ".join(p.stem for p in shipped_rulesets()))
+    try:
+        return _cached_load(str(candidate.resolve()), candidate.stat().st_mtime_ns)
+    except OSError as exc:
+        raise RulesetError(f"cannot read ruleset: {exc.strerror or exc}", file=str(candidate)) from None
 
 
 _CACHE: dict[tuple[str, int], Ruleset] = {}
@@ -518,6 +560,9 @@ class _ProblemReader:
         version = self.get(data, "version", ())
         if version is not None and (not isinstance(version, str) or not version.strip()):
             self.problem(("version",), f"expected the version as a quoted string such as \"1.0.0\", got {describe(version)}")
+        for key, value in (("id", rid), ("version", version)):
+            if isinstance(value, str) and value.strip() and id_problem(value):
+                self.problem((key,), f"{describe(value)}: {id_problem(value)}")
         title = self.bilingual(data, "title", ())
         jurisdiction = self.bilingual(data, "jurisdiction", ())
         raw_docs = self.section(data, "documents")

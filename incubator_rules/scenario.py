@@ -36,6 +36,7 @@ from .batch import (
 from .budget import Budget, Tally
 from .carrier import Carrier, parse_date
 from .documents import Document, Source, read_document, to_plain
+from .output import write_text
 from .errors import IncubatorRulesError, ScenarioError
 from .evaluation import evaluate_prepared, prepare
 from .progress import Progress
@@ -393,8 +394,8 @@ def scenarios_from_document(doc: Document) -> list[Scenario]:
 
 
 def save_scenarios(path: str | Path, scenarios: Iterable[Scenario]) -> None:
-    """Write scenarios as YAML that ``load_scenarios`` reads back identically."""
-    Path(path).write_text(_dump({"scenarios": [s.to_dict() for s in scenarios]}), encoding="utf-8")
+    """Write scenarios as YAML that ``load_scenarios`` reads back identically, whole or not at all."""
+    write_text(path, _dump({"scenarios": [s.to_dict() for s in scenarios]}))
 
 
 # --- comparing scenarios over a portfolio ------------------------------------
