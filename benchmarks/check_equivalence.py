@@ -90,7 +90,7 @@ def main() -> int:
     args = parser.parse_args()
 
     from incubator_rules import load_ruleset
-    from incubator_rules.synthetic import generate_portfolio
+    from incubator_rules.tools.synthetic import generate_portfolio
 
     rs = load_ruleset()
     readings = {name: [a for a in r.alternatives if a != r.default] for name, r in rs.readings.items()}

@@ -12,8 +12,18 @@ import sys
 import time
 import resource
 
-from incubator_rules import Carrier, Portfolio, Snapshot, assess, load_criteria, load_management, load_targets, manage, readiness
-from incubator_rules.portfolio import Designation
+from incubator_rules import (
+    Carrier,
+    Portfolio,
+    Snapshot,
+    assess,
+    load_criteria,
+    load_management,
+    load_targets,
+    manage,
+    readiness,
+)
+from incubator_rules.model.portfolio import Designation
 
 AREAS = ("万州经开区", "渝东新区", "百安坝街道", "牌楼街道", "龙都街道", "双河口街道", "高笋塘街道", "九池街道", "龙驹镇")
 KINDS = ("maker_space", "maker_space", "incubator", "incubator", "star_innovation_space", "large_incubation_park")

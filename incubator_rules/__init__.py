@@ -1,20 +1,28 @@
-"""incubator-rules: incubator support policy as declarative rulesets, evaluated with an audit trail."""
+"""incubator-rules: incubator support policy as declarative rulesets, evaluated with an audit trail.
 
-from .assessment import Assessment, TargetResult, assess
-from .batch import (
-    Evaluations,
-    evaluate_many,
-    load_carriers,
-    map_evaluations,
-    save_carriers,
+The facade: the public names of every layer (docs/design.md). The maintainers'
+tools (checking files, test cases, ruleset diffs) load on first use.
+"""
+
+from typing import TYPE_CHECKING, Any
+
+from . import views as _views  # registers the notebook renderers; nothing else imports views
+from .district import (
+    Assessment,
+    DistrictReport,
+    Readiness,
+    TargetResult,
+    assess,
+    district_report,
+    load_criteria,
+    load_management,
+    manage,
+    readiness,
+    validate_criteria,
+    validate_management,
+    with_management,
 )
-from .budget import Budget, BudgetLine, budget
-from .carrier import Carrier, CarrierKind, Event, EventType, Grade, Level, load_carrier
-from .cases import Case, CaseResult, load_cases, run_case
-from .check import CheckResult, check_file
-from .decision import Condition, Decision, Evaluation
-from .diff import RulesetDiff, diff_rulesets
-from .district import DistrictReport, district_report
+from .engines import Evaluations, evaluate, evaluate_many, load_carriers, map_evaluations, save_carriers
 from .errors import (
     CarrierError,
     CaseError,
@@ -26,35 +34,65 @@ from .errors import (
     RulesetError,
     ScenarioError,
 )
-from .evaluation import evaluate
-from .management import (
-    ManagementDecision,
-    load_management,
-    manage,
-    validate_management,
-    with_management,
-)
-from .portfolio import Portfolio, Snapshot, load_portfolio
-from .readiness import Readiness, load_criteria, readiness, validate_criteria
-from .ruleset import (
-    Citation,
-    Ruleset,
+from .files import (
+    TargetRuleset,
     load_ruleset,
+    load_targets,
     parse_ruleset,
     ruleset_from_dict,
     shipped_rulesets,
     validate_ruleset,
+    validate_targets,
 )
-from .scenario import (
+from .model import (
+    Carrier,
+    CarrierKind,
+    Citation,
+    Condition,
+    Decision,
+    Evaluation,
+    Event,
+    EventType,
+    Grade,
+    Level,
+    ManagementDecision,
+    Portfolio,
+    Ruleset,
+    Snapshot,
+    load_carrier,
+    load_portfolio,
+)
+from .whatif import (
+    Budget,
+    BudgetLine,
     Comparison,
     Edit,
     Override,
     Scenario,
+    budget,
     compare,
     load_scenarios,
     save_scenarios,
 )
-from .targets import TargetRuleset, load_targets, validate_targets
+
+if TYPE_CHECKING:
+    from .tools import Case, CaseResult, CheckResult, RulesetDiff, check_file, diff_rulesets, load_cases, run_case
+
+# The tools' names, loaded on first use (``import incubator_rules`` loads the core only).
+_TOOLS = frozenset({"Case", "CaseResult", "CheckResult", "RulesetDiff", "check_file", "diff_rulesets", "load_cases", "run_case"})
+
+
+def __getattr__(name: str) -> Any:
+    if name in _TOOLS:
+        from . import tools
+
+        return getattr(tools, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | _TOOLS)
+
 
 __version__ = "0.1.0"
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import datetime
+from decimal import Decimal
+from typing import Any, Mapping
+
 
 class IncubatorRulesError(Exception):
     """Base of every error the library raises on bad input or bad rulesets.
@@ -82,6 +86,25 @@ class PortfolioError(IncubatorRulesError):
 
 class ScenarioError(IncubatorRulesError):
     """A scenario is malformed, or cannot be applied to a ruleset or a carrier."""
+
+
+def describe(value: Any) -> str:
+    """A short, safe description of a value for error messages (never a huge or nested repr)."""
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    if isinstance(value, str):
+        return repr(value if len(value) <= 60 else value[:57] + "...")
+    if isinstance(value, bool) or value is None:
+        return repr(value)
+    if isinstance(value, int):
+        text = str(value) if value.bit_length() < 200 else "a very large integer"
+        return text
+    if isinstance(value, (Decimal, datetime.date)):
+        text = str(value)
+        return text if len(text) <= 60 else f"a {type(value).__name__}"
+    return type(value).__name__
 
 
 class BatchError(EngineError):

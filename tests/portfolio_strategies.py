@@ -5,8 +5,8 @@ from decimal import Decimal
 
 from hypothesis import strategies as st
 
-from incubator_rules.carrier import Carrier, CarrierKind, Level
-from incubator_rules.portfolio import METRICS, Designation, Portfolio, Snapshot
+from incubator_rules.model.carrier import Carrier, CarrierKind, Level
+from incubator_rules.model.portfolio import METRICS, Designation, Portfolio, Snapshot
 
 AREAS = ("万州经开区", "渝东新区", "百安坝街道", "牌楼街道", "龙都街道", "双河口街道", "高笋塘街道", "九池街道", "龙驹镇", "太白街道")
 

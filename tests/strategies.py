@@ -7,7 +7,7 @@ import datetime
 from hypothesis import strategies as st
 
 from incubator_rules import Carrier
-from incubator_rules.carrier import CarrierKind, Grade, Level
+from incubator_rules.model.carrier import CarrierKind, Grade, Level
 
 DAY = datetime.timedelta(days=1)
 LEAP_DAYS = [datetime.date(2020, 2, 29), datetime.date(2024, 2, 29), datetime.date(2028, 2, 29)]

@@ -3,8 +3,8 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from incubator_rules.assessment import assess
-from incubator_rules.targets import load_targets
+from incubator_rules.district.assessment import assess
+from incubator_rules.files.targets import load_targets
 
 from portfolio_strategies import dates, members, portfolios
 

@@ -15,10 +15,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import incubator_rules as ir
-from incubator_rules import batch
-from incubator_rules.batch import can_fork, pack_carrier, unpack_carrier
-from incubator_rules.progress import Progress
-from incubator_rules.synthetic import generate_portfolio, iter_portfolio
+from incubator_rules.engines import batch
+from incubator_rules.engines.batch import can_fork, pack_carrier, unpack_carrier
+from incubator_rules.engines.progress import Progress
+from incubator_rules.tools.synthetic import generate_portfolio, iter_portfolio
 
 AS_OF = datetime.date(2026, 12, 31)
 DISTRICT = generate_portfolio(400, seed=5)
@@ -135,8 +135,8 @@ def test_a_function_that_must_travel_but_cannot_be_pickled_is_refused_before_any
 HELD_LOCK = """
 import datetime, threading, time
 import incubator_rules as ir
-from incubator_rules import durable
-from incubator_rules.synthetic import generate_portfolio
+from incubator_rules.engines import durable
+from incubator_rules.tools.synthetic import generate_portfolio
 carriers = generate_portfolio(8, seed=5)
 def busy():
     with durable._LOCK:  # another thread in the middle of a durable evaluation

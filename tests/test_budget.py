@@ -6,8 +6,8 @@ from concurrent.futures import ProcessPoolExecutor
 import pytest
 
 import incubator_rules as ir
-from incubator_rules.budget import FIELDS, carriers_areas
-from incubator_rules.synthetic import generate_portfolio
+from incubator_rules.whatif.budget import FIELDS, carriers_areas
+from incubator_rules.tools.synthetic import generate_portfolio
 
 AS_OF = datetime.date(2025, 9, 30)
 DISTRICT = generate_portfolio(500, seed=17)

@@ -3,8 +3,8 @@
 import pytest
 
 from incubator_rules import CarrierError, DocumentError
-from incubator_rules.cases import load_cases, run_case
-from incubator_rules.cli import main
+from incubator_rules.tools.cases import load_cases, run_case
+from incubator_rules.views.cli import main
 from incubator_rules.errors import CaseError
 
 CARRIER = """carrier:

@@ -5,10 +5,11 @@ from pathlib import Path
 import pytest
 
 from incubator_rules import DocumentError, RulesetError, load_ruleset, parse_ruleset
-from incubator_rules.check import CARRIER, CASE, PORTFOLIO, RULESET, check_file, detect_type
-from incubator_rules.cli import main
+from incubator_rules.files.types import CARRIER, CASE, PORTFOLIO, RULESET, detect_type
+from incubator_rules.tools.check import check_file
+from incubator_rules.views.cli import main
 from incubator_rules.documents import parse_yaml
-from incubator_rules.ruleset import validate_ruleset
+from incubator_rules.files.ruleset import validate_ruleset
 
 SHIPPED = Path("rulesets/wanzhou-2023.yaml")
 TEXT = SHIPPED.read_text(encoding="utf-8")
@@ -140,8 +141,8 @@ def test_a_released_version_reused_with_other_content_is_refused(tmp_path, capsy
 
 
 def test_every_shipped_policy_file_is_recorded_in_the_lock_with_its_current_content():
-    from incubator_rules.check import release_identity
-    from incubator_rules.versions import read_lock
+    from incubator_rules.tools.check import release_identity
+    from incubator_rules.tools.versions import read_lock
 
     lock = read_lock("rulesets/versions.lock")
     shipped = sorted(Path("rulesets").glob("*.yaml"))
@@ -332,7 +333,7 @@ def _policy_file(tmp_path, kind, *replacements):
 
 
 def test_targets_files_report_every_problem_and_the_loader_the_first(tmp_path):
-    from incubator_rules.targets import load_targets
+    from incubator_rules.files.targets import load_targets
 
     path, text = _policy_file(
         tmp_path, "targets",

@@ -4,7 +4,7 @@ import json
 import subprocess
 import sys
 
-from incubator_rules.cli import main
+from incubator_rules.views.cli import main
 
 
 def test_evaluate_prints_a_table(capsys):

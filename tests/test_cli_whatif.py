@@ -3,8 +3,8 @@
 import json
 
 import incubator_rules as ir
-from incubator_rules.cli import main
-from incubator_rules.synthetic import generate_portfolio
+from incubator_rules.views.cli import main
+from incubator_rules.tools.synthetic import generate_portfolio
 
 PORTFOLIO = "examples/wanzhou-synthetic-portfolio.yaml"
 SCENARIOS = "examples/what-if-scenarios.yaml"
@@ -75,7 +75,7 @@ def test_evaluate_many_on_workers_writes_the_same_file(tmp_path, capsys):
 
 
 def test_evaluate_many_writes_the_whole_file_or_none(tmp_path, capsys, monkeypatch):
-    from incubator_rules import cli
+    from incubator_rules.views import cli
 
     real, seen = cli.evaluation_line, []
 

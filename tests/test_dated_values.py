@@ -5,8 +5,8 @@ import datetime
 import pytest
 
 from incubator_rules import evaluate, load_ruleset, parse_ruleset
-from incubator_rules.carrier import Level
-from incubator_rules.cli import main
+from incubator_rules.model.carrier import Level
+from incubator_rules.views.cli import main
 
 from amendments import amended_text, write_amended
 from histories import accredited, carrier, evaluated, filed

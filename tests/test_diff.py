@@ -7,9 +7,10 @@ import shutil
 import pytest
 
 from incubator_rules import CarrierError, load_ruleset, parse_ruleset
-from incubator_rules.check import check_file
-from incubator_rules.cli import main
-from incubator_rules.diff import diff_rulesets, portfolio_carriers, ruleset_changes
+from incubator_rules.tools.check import check_file
+from incubator_rules.views.cli import main
+from incubator_rules.files.carriers import portfolio_carriers
+from incubator_rules.tools.diff import diff_rulesets, ruleset_changes
 
 from amendments import amended_text, write_amended
 

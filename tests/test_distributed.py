@@ -5,7 +5,7 @@ import datetime
 import pytest
 
 import incubator_rules as ir
-from incubator_rules.synthetic import generate_portfolio
+from incubator_rules.tools.synthetic import generate_portfolio
 
 distributed = pytest.importorskip("distributed")
 

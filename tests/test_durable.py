@@ -16,10 +16,10 @@ import attrs
 import pytest
 
 import incubator_rules as ir
-from incubator_rules import durable
-from incubator_rules.carrier import CarrierKind, EventType, Grade, Level
-from incubator_rules.cli import main
-from incubator_rules.rules import Context
+from incubator_rules.engines import durable
+from incubator_rules.model.carrier import CarrierKind, EventType, Grade, Level
+from incubator_rules.views.cli import main
+from incubator_rules.kinds.rules import Context
 
 pytest.importorskip("durable.engine", reason="the durable engine needs durable-rules (pip install -e '.[durable]')")
 
@@ -50,7 +50,7 @@ def same(ruleset: ir.Ruleset, c: ir.Carrier, engine: durable.DurableEngine | Non
         got = ir.evaluate(c, ruleset, AS_OF, readings, engine="durable")
     else:
         ctx = Context(c, c.events_until(AS_OF), AS_OF, ruleset, ruleset.resolve_readings(readings))
-        got = ir.evaluation.assemble(ctx, engine.decisions(ctx), "durable")
+        got = ir.engines.evaluation.assemble(ctx, engine.decisions(ctx), "durable")
     assert native == attrs.evolve(got, engine="native")
     return got
 

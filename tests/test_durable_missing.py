@@ -8,7 +8,7 @@ import importlib.metadata
 import pytest
 
 import incubator_rules as ir
-from incubator_rules import durable
+from incubator_rules.engines import durable
 
 
 @pytest.fixture
@@ -29,7 +29,7 @@ def test_durable_engine_explains_how_to_build_it(no_durable_rules):
 
 
 def test_compiling_needs_no_durable_rules(no_durable_rules, capsys):
-    from incubator_rules.cli import main
+    from incubator_rules.views.cli import main
 
     assert 0 == main(["compile", "wanzhou-2023"])
     assert "01-accreditation-subsidy/filed" in capsys.readouterr().out

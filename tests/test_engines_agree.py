@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 import incubator_rules as ir
 import strategies
-from incubator_rules.carrier import CarrierKind, EventType, Grade, Level
+from incubator_rules.model.carrier import CarrierKind, EventType, Grade, Level
 
 pytest.importorskip("durable.engine", reason="the durable engine needs durable-rules (pip install -e '.[durable]')")
 

@@ -6,10 +6,16 @@ import random
 import pytest
 
 import incubator_rules as ir
-from incubator_rules.cli import main
+from incubator_rules.views.cli import main
 from incubator_rules.errors import RulesetError
-from incubator_rules.management import load_management, manage, parse_management, withheld, with_management
-from incubator_rules.policyfile import shipped_files
+from incubator_rules.district.management import (
+    load_management,
+    manage,
+    parse_management,
+    with_management,
+    withheld,
+)
+from incubator_rules.files.types import shipped_files
 
 D = datetime.date
 

@@ -4,7 +4,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import incubator_rules as ir
-from incubator_rules.management import load_management, manage, withheld
+from incubator_rules.district.management import load_management, manage, withheld
 
 from portfolio_strategies import dates, managed_histories
 

@@ -6,8 +6,8 @@ import sys
 import pytest
 
 import incubator_rules as ir
-from incubator_rules.notebook import MissingExtraError
-from incubator_rules.synthetic import generate_portfolio
+from incubator_rules.views.notebook import MissingExtraError
+from incubator_rules.tools.synthetic import generate_portfolio
 
 AS_OF = datetime.date(2026, 12, 31)
 DISTRICT = generate_portfolio(120, seed=3)

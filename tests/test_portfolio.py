@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from incubator_rules.errors import PortfolioError
-from incubator_rules.portfolio import (
+from incubator_rules.model.portfolio import (
     Designation,
     Portfolio,
     Snapshot,
@@ -15,7 +15,7 @@ from incubator_rules.portfolio import (
     portfolio_from_dict,
     standing,
 )
-from incubator_rules.carrier import Carrier, CarrierKind, Level
+from incubator_rules.model.carrier import Carrier, CarrierKind, Level
 
 D = datetime.date
 

@@ -6,10 +6,19 @@ from fractions import Fraction
 
 import pytest
 
-from incubator_rules.carrier import Carrier
+from incubator_rules.model.carrier import Carrier
 from incubator_rules.errors import RulesetError
-from incubator_rules.portfolio import Designation, Portfolio, Snapshot
-from incubator_rules.readiness import MET, MISSED, NOT_ASSESSED, NOT_READY, READY, load_criteria, parse_criteria, readiness
+from incubator_rules.model.portfolio import Designation, Portfolio, Snapshot
+from incubator_rules.district.readiness import (
+    MET,
+    MISSED,
+    NOT_ASSESSED,
+    NOT_READY,
+    READY,
+    load_criteria,
+    parse_criteria,
+    readiness,
+)
 
 D = datetime.date
 AS_OF = D(2024, 12, 31)
@@ -221,7 +230,7 @@ def test_the_criteria_cite_secondary_reprints():
     ("        metric: events_held\n        at_least: 10\n\n  - id: chongqing-maker-space", "        metric: events_held\n        at_least: 10\n        specialised: 5\n\n  - id: chongqing-maker-space", "no specialised_clause"),
 ])
 def test_broken_criteria_files_are_refused(old, new, words):
-    from incubator_rules.policyfile import shipped_files
+    from incubator_rules.files.types import shipped_files
 
     text = next(p for k, p in shipped_files("criteria")).read_text(encoding="utf-8")
     assert old in text

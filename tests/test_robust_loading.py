@@ -20,15 +20,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from incubator_rules import Carrier, IncubatorRulesError, load_portfolio
-from incubator_rules.cases import validate_cases
-from incubator_rules.check import FILE_TYPES, check_document, check_file, detect_type
+from incubator_rules.tools.cases import validate_cases
+from incubator_rules.files.types import FILE_TYPES, detect_type
+from incubator_rules.tools.check import check_document, check_file
 from incubator_rules.documents import Document, Source, parse_json, parse_yaml, read_document
-from incubator_rules.management import management_from_document, validate_management
-from incubator_rules.portfolio import METRICS, portfolio_from_dict, read_snapshots_csv
-from incubator_rules.readiness import criteria_from_document, validate_criteria
-from incubator_rules.ruleset import ruleset_from_dict, validate_ruleset
-from incubator_rules.targets import targets_from_document, validate_targets
-from incubator_rules.versions import read_lock
+from incubator_rules.district.management import management_from_document, validate_management
+from incubator_rules.model.portfolio import METRICS, portfolio_from_dict, read_snapshots_csv
+from incubator_rules.district.readiness import criteria_from_document, validate_criteria
+from incubator_rules.files.ruleset import ruleset_from_dict, validate_ruleset
+from incubator_rules.files.targets import targets_from_document, validate_targets
+from incubator_rules.tools.versions import read_lock
 
 ROOT = Path(__file__).resolve().parent.parent
 RULESET = read_document(ROOT / "rulesets" / "wanzhou-2023.yaml").data
@@ -415,7 +416,7 @@ def test_an_odd_file_type_is_refused_with_our_error(value):
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
 def test_a_pipe_or_a_directory_named_as_a_data_file_is_refused_not_read(tmp_path):
-    from incubator_rules.targets import load_targets
+    from incubator_rules.files.targets import load_targets
 
     pipe = tmp_path / "pipe.yaml"
     os.mkfifo(pipe)  # reading it would wait forever for a writer

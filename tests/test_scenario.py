@@ -7,9 +7,9 @@ from concurrent.futures import ProcessPoolExecutor
 import pytest
 
 import incubator_rules as ir
-from incubator_rules import scenario as scenario_module
+from incubator_rules.whatif import scenario as scenario_module
 from incubator_rules.documents import canonical_json
-from incubator_rules.synthetic import generate_portfolio
+from incubator_rules.tools.synthetic import generate_portfolio
 
 AS_OF = datetime.date(2026, 12, 31)
 RAISED = ir.Scenario(

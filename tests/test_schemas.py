@@ -9,15 +9,24 @@ import jsonschema
 import pytest
 from referencing import Registry, Resource
 
-from incubator_rules.carrier import _EVENT_FIELDS, CarrierKind, EventType, Grade, Level
-from incubator_rules.check import CARRIER, CASE, FILE_TYPES, PORTFOLIO, RULESET, check_file, detect_type, read_for_check
+from incubator_rules.model.carrier import _EVENT_FIELDS, CarrierKind, EventType, Grade, Level
+from incubator_rules.files.types import (
+    CARRIER,
+    CASE,
+    FILE_TYPES,
+    PORTFOLIO,
+    RULESET,
+    detect_type,
+    read_for_check,
+)
+from incubator_rules.tools.check import check_file
 from incubator_rules.documents import read_document
-from incubator_rules.management import OUTCOMES
-from incubator_rules.management import READINGS as MANAGEMENT_READINGS
-from incubator_rules.portfolio import DESIGNATIONS, METRICS
-from incubator_rules.rules import KINDS
-from incubator_rules.targets import MEASURES, UNITS
-from incubator_rules.targets import READINGS as TARGET_READINGS
+from incubator_rules.district.management import OUTCOMES
+from incubator_rules.district.management import READINGS as MANAGEMENT_READINGS
+from incubator_rules.model.portfolio import DESIGNATIONS, METRICS
+from incubator_rules.kinds.rules import KINDS
+from incubator_rules.files.targets import MEASURES, UNITS
+from incubator_rules.files.targets import READINGS as TARGET_READINGS
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMAS = ROOT / "schemas"

@@ -3,7 +3,12 @@
 import collections
 
 import incubator_rules as ir
-from incubator_rules.synthetic import WANZHOU_AREAS, generate_carrier, generate_portfolio, iter_portfolio
+from incubator_rules.tools.synthetic import (
+    WANZHOU_AREAS,
+    generate_carrier,
+    generate_portfolio,
+    iter_portfolio,
+)
 
 DISTRICT = generate_portfolio(2000, seed=42)
 

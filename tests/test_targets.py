@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 import incubator_rules as ir
-from incubator_rules.cli import main
+from incubator_rules.views.cli import main
 from incubator_rules.errors import RulesetError
-from incubator_rules.policyfile import shipped_files
-from incubator_rules.targets import load_targets, parse_targets
+from incubator_rules.files.types import shipped_files
+from incubator_rules.files.targets import load_targets, parse_targets
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ROOT.parent / "shared" / "policy"

@@ -3,9 +3,9 @@
 import pytest
 
 from incubator_rules import DocumentError, RulesetError, load_ruleset
-from incubator_rules.check import check_file
-from incubator_rules.cli import main
-from incubator_rules.versions import read_lock, record_release
+from incubator_rules.tools.check import check_file
+from incubator_rules.views.cli import main
+from incubator_rules.tools.versions import read_lock, record_release
 
 from amendments import write_amended
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from incubator_rules.cli import main
-from incubator_rules.ruleset import RULESETS_DIR
+from incubator_rules.views.cli import main
+from incubator_rules.files.types import RULESETS_DIR
 
 from amendments import amended_text
 

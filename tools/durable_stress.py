@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import attrs  # noqa: E402
 
 from incubator_rules import Carrier, evaluate, load_ruleset, shipped_rulesets  # noqa: E402
-from incubator_rules.carrier import CarrierKind, EventType, Grade, Level  # noqa: E402
+from incubator_rules.model.carrier import CarrierKind, EventType, Grade, Level  # noqa: E402
 
 DAY = datetime.timedelta(days=1)
 LEAP_DAYS = [datetime.date(2020, 2, 29), datetime.date(2024, 2, 29), datetime.date(2028, 2, 29)]

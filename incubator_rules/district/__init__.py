@@ -1,0 +1,24 @@
+"""The district's view: plan targets assessed, dynamic management, upgrade readiness, the district report."""
+
+from .assessment import Assessment, TargetResult, assess
+from .management import ManagementRules, load_management, manage, validate_management, with_management
+from .readiness import CriteriaSet, Readiness, load_criteria, readiness, validate_criteria
+from .report import DistrictReport, district_report
+
+__all__ = [
+    "Assessment",
+    "CriteriaSet",
+    "DistrictReport",
+    "ManagementRules",
+    "Readiness",
+    "TargetResult",
+    "assess",
+    "district_report",
+    "load_criteria",
+    "load_management",
+    "manage",
+    "readiness",
+    "validate_criteria",
+    "validate_management",
+    "with_management",
+]

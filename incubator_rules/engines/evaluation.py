@@ -1,0 +1,129 @@
+"""``evaluate``: one carrier, one ruleset, one as-of date, one set of readings."""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+from typing import Any, Mapping
+
+from ..errors import EngineError, IncubatorRulesError
+from ..files.ruleset import load_ruleset
+from ..kinds.rules import DECIDERS, MATCHES, Context
+from ..model.carrier import Carrier, Event, as_of_date, until
+from ..model.decision import AWARDED, PENDING, Decision, Evaluation
+from ..model.ruleset import Ruleset
+from .durable import durable_decisions
+
+ENGINES = ("native", "durable")
+
+
+def evaluate(
+    carrier: Carrier,
+    ruleset: Ruleset | str | Path | None = None,
+    as_of: datetime.date | str | None = None,
+    readings: Mapping[str, str] | None = None,
+    engine: str = "native",
+) -> Evaluation:
+    """Evaluate a carrier's history against a ruleset as of a date.
+
+    ``ruleset`` is a loaded Ruleset, a shipped id or a path (default: the
+    Wanzhou 2023 ruleset); ``as_of`` defaults to today; ``readings`` overrides
+    the ruleset's default readings by name. Events after ``as_of`` are ignored.
+    """
+    if not isinstance(carrier, Carrier):
+        raise IncubatorRulesError(f"expected a Carrier, got {type(carrier).__name__}", field="carrier")
+    rs, day, chosen = prepare(ruleset, as_of, readings)
+    if engine == "durable":
+        ctx = Context(carrier, carrier.events_until(day), day, rs, chosen)
+        return assemble(ctx, durable_decisions(ctx), engine)
+    if engine != "native":
+        raise EngineError(f"unknown engine {engine!r}; available: {', '.join(ENGINES)}", field="engine")
+    return evaluate_prepared(carrier, rs, day, chosen)
+
+
+def prepare(
+    ruleset: Ruleset | str | Path | None = None,
+    as_of: datetime.date | str | None = None,
+    readings: Mapping[str, str] | None = None,
+) -> tuple[Ruleset, datetime.date, dict[str, str]]:
+    """The loaded ruleset, the as-of date and every reading's value, checked once for many evaluations."""
+    rs = ruleset if isinstance(ruleset, Ruleset) else load_ruleset(ruleset)
+    return rs, as_of_date(as_of), rs.resolve_readings(readings)
+
+
+def evaluate_prepared(
+    carrier: Carrier,
+    ruleset: Ruleset,
+    as_of: datetime.date,
+    readings: Mapping[str, str],
+    timeline: tuple[Event, ...] | None = None,
+    digest: str | None = None,
+) -> Evaluation:
+    """``evaluate`` on the native engine with arguments already checked by ``prepare``.
+
+    ``timeline`` (the carrier's whole sorted timeline) and ``digest`` may be
+    passed when already known, as when one carrier is evaluated under many
+    scenarios.
+    """
+    whole = carrier.timeline if timeline is None else timeline
+    ctx = Context(carrier, until(whole, as_of), as_of, ruleset, readings)
+    decisions: list[Decision] = []
+    for rule in ruleset.rules:
+        decide = DECIDERS.get(rule.kind)
+        if decide is not None:
+            decisions.extend(decide(rule, ctx, match(rule.kind, ctx.timeline)))
+    return assemble(ctx, decisions, "native", digest if digest is not None else carrier.digest_of(whole))
+
+
+def match(kind: str, timeline: tuple[Event, ...]) -> list[Event]:
+    """The events a rule kind considers, in chronological order."""
+    types = MATCHES[kind]
+    return [e for e in timeline if e.type in types]
+
+
+def assemble(ctx: Context, decisions: list[Decision], engine: str, digest: str | None = None) -> Evaluation:
+    """Order decisions deterministically and wrap them in an Evaluation.
+
+    Awards and pending decisions go by payable date, then by the position of
+    their first event in the timeline, then by rule; the others by event,
+    then rule. ``digest`` is the carrier's digest when the caller already has it.
+    """
+    awards: list[Decision] = []
+    pending: list[Decision] = []
+    refused: list[Decision] = []
+    for d in decisions:
+        status = d.status
+        (awards if status == AWARDED else pending if status == PENDING else refused).append(d)
+    if len(awards) > 1 or len(pending) > 1 or len(refused) > 1:
+        position = {e.id: i for i, e in enumerate(ctx.timeline)}
+        rule_order = _rule_order(ctx.ruleset)
+        if len(awards) > 1:
+            awards = _ordered(awards, [(d.payable_on or _LAST_DAY, position[d.events[0]], rule_order[d.rule], i)
+                                       for i, d in enumerate(awards)])
+        if len(pending) > 1:
+            pending = _ordered(pending, [(d.payable_on or _LAST_DAY, position[d.events[0]], rule_order[d.rule], i)
+                                         for i, d in enumerate(pending)])
+        if len(refused) > 1:
+            refused = _ordered(refused, [(position[d.events[0]], rule_order[d.rule], i) for i, d in enumerate(refused)])
+    carrier, ruleset = ctx.carrier, ctx.ruleset
+    return Evaluation(
+        carrier.id, carrier.name, carrier.digest if digest is None else digest, ctx.as_of,
+        ruleset.id, ruleset.version, ruleset.sha256, dict(ctx.readings), engine,
+        tuple(awards), tuple(pending), tuple(refused),
+    )
+
+
+def _ordered(decisions: list[Decision], keys: list[tuple[Any, ...]]) -> list[Decision]:
+    """``decisions`` in the order of ``keys``, whose last item is each decision's index (so equal keys keep their order)."""
+    keys.sort()
+    return [decisions[k[-1]] for k in keys]
+
+
+_LAST_DAY = datetime.date.max
+
+
+def _rule_order(ruleset: Ruleset) -> dict[str, int]:
+    found = ruleset.memo.get("rule_order")
+    if found is None:
+        found = ruleset.memo["rule_order"] = {r.id: i for i, r in enumerate(ruleset.rules)}
+    return found

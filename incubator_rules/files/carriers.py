@@ -1,0 +1,64 @@
+"""Files of carriers: one carrier, a list of them, a district portfolio, or a folder of such files."""
+
+from __future__ import annotations
+
+import collections
+from pathlib import Path
+from typing import Mapping
+
+from ..documents import DataPath, field_name
+from ..errors import CarrierError, IncubatorRulesError
+from ..model.carrier import Carrier
+from ..model.portfolio import portfolio_from_dict
+from .types import CARRIER, PORTFOLIO, SCENARIO, SUFFIXES, detect_type, read_for_check
+
+
+def prefixed(error: IncubatorRulesError, prefix: DataPath) -> IncubatorRulesError:
+    """The same error with its field named from the root of the enclosing document."""
+    outer = field_name(prefix)
+    inner = error.field or ""
+    field = outer + (inner if inner.startswith("[") or not inner else "." + inner)
+    return type(error)(error.message, field=field or None, file=error.file, line=error.line, column=error.column)
+
+
+def portfolio_carriers(path: str | Path) -> list[Carrier]:
+    """The carriers of a portfolio: a YAML/JSON list of carriers, a district portfolio (a mapping with
+    ``carriers``, see ``incubator_rules.model.portfolio``), one carrier file, or a directory of such files."""
+    p = Path(path)
+    files = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUFFIXES) if p.is_dir() else [p]
+    out: list[Carrier] = []
+    for f in files:
+        if p.is_dir() and _is_scenario_file(f):
+            continue  # what-if scenarios kept beside the carriers they edit
+        out.extend(_carriers_in(f))
+    dupes = sorted(i for i, n in collections.Counter(c.id for c in out).items() if n > 1)
+    if dupes:
+        raise CarrierError(f"carrier ids must be unique in a portfolio; repeated: {', '.join(dupes)}", file=str(p))
+    return out
+
+
+def _is_scenario_file(path: Path) -> bool:
+    try:
+        doc, text = read_for_check(path)
+    except IncubatorRulesError:
+        return False
+    return detect_type(doc.data, text) == SCENARIO
+
+
+def _carriers_in(path: Path) -> list[Carrier]:
+    doc, text = read_for_check(path)
+    file_type = detect_type(doc.data, text)
+    if file_type == CARRIER:
+        return [Carrier.from_dict(doc.data, doc.source)]
+    if file_type == PORTFOLIO and isinstance(doc.data, Mapping):
+        return list(portfolio_from_dict(doc.data, doc.source, base_dir=path.parent).carriers)
+    if file_type != PORTFOLIO or not isinstance(doc.data, list):
+        found = f"a {file_type} file" if file_type else "not recognised"
+        raise CarrierError(f"expected carriers (a carrier file, a list of carriers or a district portfolio); {found}", file=str(path))
+    out = []
+    for i, raw in enumerate(doc.data):
+        try:
+            out.append(Carrier.from_dict(raw, doc.source.below((i,))))
+        except IncubatorRulesError as exc:
+            raise prefixed(exc, (i,)) from None
+    return out

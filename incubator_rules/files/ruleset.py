@@ -1,0 +1,635 @@
+"""Reward ruleset files: finding, loading and validating them, every problem with its location."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import re
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Collection, Mapping
+
+import attrs
+
+from ..documents import Document, Source, canonical_json, id_problem, parse_yaml, read_document
+from ..errors import RulesetError, describe
+from ..kinds.rules import KINDS, PLACEHOLDERS
+from ..model.carrier import CarrierKind, Grade, Level, parse_date, parse_enum, whole_yuan
+from ..model.ruleset import Clause, DatedValue, PlanPeriod, Reading, Rule, Ruleset, SourceDocument, Table
+from .types import RULESETS_DIR, document_type, ruleset_file, wrong_type
+
+DEFAULT_RULESET = "wanzhou-2023"
+def shipped_rulesets() -> list[Path]:
+    """The reward ruleset files shipped with the package, sorted by name.
+
+    Other policy files in the same folder (plan targets, dynamic management,
+    upgrade criteria) declare another top-level ``type`` and are left out; see
+    ``incubator_rules.files.types.shipped_files`` for all of them.
+    """
+    return [p for p in sorted(RULESETS_DIR.glob("*.yaml")) if _declared_type(p) in (None, "reward")]
+
+
+def _declared_type(path: Path) -> str | None:
+    """The top-level ``type:`` a YAML file declares, read from its text without parsing it."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    for line in text.splitlines():
+        if line.startswith("type:"):
+            return line[5:].split("#")[0].strip().strip("'\"") or None
+    return None
+
+
+def load_ruleset(id_or_path: str | Path | None = None) -> Ruleset:
+    """Load a shipped ruleset by id (``"wanzhou-2023"``) or any ruleset file by path."""
+    if id_or_path is None:
+        id_or_path = DEFAULT_RULESET
+    candidate = ruleset_file(id_or_path, "ruleset", lambda: ", ".join(p.stem for p in shipped_rulesets()))
+    try:
+        return _cached_load(str(candidate.resolve()), candidate.stat().st_mtime_ns)
+    except OSError as exc:
+        raise RulesetError(f"cannot read ruleset: {exc.strerror or exc}", file=str(candidate)) from None
+
+
+_CACHE: dict[tuple[str, int], Ruleset] = {}
+
+
+def _cached_load(path: str, mtime: int) -> Ruleset:
+    key = (path, mtime)
+    if key not in _CACHE:
+        doc = read_document(path)
+        _CACHE[key] = ruleset_from_document(doc)
+    return _CACHE[key]
+
+
+def ruleset_from_dict(data: Mapping[str, Any]) -> Ruleset:
+    """Build a ruleset from plain data (for example a loaded file, edited in a notebook)."""
+    return ruleset_from_document(Document(data, Source()))
+
+
+def parse_ruleset(text: str, file: str | None = None) -> Ruleset:
+    """Build a ruleset from YAML text."""
+    return ruleset_from_document(parse_yaml(text, file))
+
+
+def content_sha256(data: Mapping[str, Any]) -> str:
+    """sha256 of a ruleset's canonical content: comments, layout and ``$schema`` do not count."""
+    hashed = {k: v for k, v in data.items() if k != "$schema"}
+    return hashlib.sha256(canonical_json(hashed).encode("utf-8")).hexdigest()
+
+
+def validate_ruleset(doc: Document) -> tuple[Ruleset | None, tuple[RulesetError, ...]]:
+    """Read a parsed ruleset document, collecting every problem instead of stopping at the first.
+
+    Returns the ruleset (None when anything is wrong) and the problems, in file order.
+    """
+    reader = _ProblemReader(doc.source, collect=True)
+    try:
+        ruleset = reader.ruleset(doc.data)
+    except RulesetError as exc:  # a policy file of another type
+        return None, (exc,)
+    problems = reader.sorted_problems()
+    return (None if problems else ruleset), problems
+
+
+def ruleset_from_document(doc: Document) -> Ruleset:
+    """Validate a parsed ruleset document and build the Ruleset; raises RulesetError on the first problem."""
+    ruleset, problems = validate_ruleset(doc)
+    if problems:
+        raise first_problem(problems)
+    assert ruleset is not None
+    return ruleset
+
+
+def first_problem(problems: tuple[RulesetError, ...]) -> RulesetError:
+    """The first of a file's problems, saying how many more ``incubator-rules check`` would list."""
+    first = problems[0]
+    message = first.message
+    if len(problems) > 1:
+        more = len(problems) - 1
+        message += f" (and {more} more problem{'s' if more > 1 else ''}: `incubator-rules check` lists them all)"
+    return type(first)(message, field=first.field, file=first.file, line=first.line, column=first.column)
+
+
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+_TOP_KEYS = (
+    "type", "id", "version", "title", "jurisdiction", "documents", "plan_period", "clauses",
+    "columns", "tables", "readings", "rules",
+)
+Path_ = tuple[Any, ...]
+
+
+
+
+def _missing(ids: Collection[Any] | None, item: Any) -> bool:
+    """True when ``item`` is not among known ids; unknown when the id list itself was unreadable."""
+    return ids is not None and item not in ids
+
+
+@attrs.frozen
+class _ProblemReader:
+    """Reads a ruleset document.
+
+    With ``collect``, each problem is recorded and reading goes on where it
+    safely can (a reader then returns None for what it could not read);
+    without, the first problem raises.
+    """
+
+    source: Source
+    collect: bool = False
+    problems: list[RulesetError] = attrs.field(factory=list)
+
+    def fail(self, path: Path_, message: str) -> RulesetError:
+        """The error for a problem at ``path``."""
+        return self.source.error(RulesetError, path, message)  # type: ignore[return-value]
+
+    def problem(self, path: Path_, message: str) -> None:
+        error = self.fail(path, message)
+        if not self.collect:
+            raise error
+        self.problems.append(error)
+
+    def sorted_problems(self) -> tuple[RulesetError, ...]:
+        seen: set[str] = set()
+        unique = []
+        for p in self.problems:
+            if str(p) not in seen:
+                seen.add(str(p))
+                unique.append(p)
+        return tuple(sorted(unique, key=lambda p: (p.line is None, p.line or 0, p.column or 0)))
+
+    # --- small readers: each records its problem and returns None ---------
+
+    def mapping(self, value: Any, path: Path_, allowed: tuple[str, ...] | None = None) -> Mapping[Any, Any] | None:
+        if not isinstance(value, Mapping):
+            self.problem(path, f"expected a mapping, got {describe(value)}")
+            return None
+        if allowed is not None:
+            for key in value:
+                if key not in allowed:
+                    self.problem(path + (key,), f"unknown field; expected one of: {', '.join(allowed)}")
+        return value
+
+    def get(self, data: Mapping[Any, Any], key: str, path: Path_) -> Any:
+        value = data.get(key)
+        if value is None:
+            self.problem(path + (key,), "required field is missing")
+        return value
+
+    def text(self, data: Mapping[Any, Any], key: str, path: Path_, required: bool = True) -> str | None:
+        value = self.get(data, key, path) if required else data.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, str) or not value.strip():
+            self.problem(path + (key,), f"expected a non-empty string, got {describe(value)}")
+            return None
+        return value
+
+    def date(self, data: Mapping[Any, Any], key: str, path: Path_, required: bool = True) -> datetime.date | None:
+        value = self.get(data, key, path) if required else data.get(key)
+        if value is None:
+            return None
+        try:
+            return parse_date(value)
+        except ValueError:
+            self.problem(path + (key,), f"expected a date as YYYY-MM-DD, got {describe(value)}")
+            return None
+
+    def yuan(self, value: Any, path: Path_) -> int | None:
+        try:
+            return whole_yuan(value)
+        except ValueError as exc:
+            if isinstance(value, str):
+                message = f"expected a whole number of yuan written as digits (e.g. 200000), got {describe(value)}"
+            elif isinstance(value, Decimal) and value.is_finite() and value != value.to_integral_value():
+                message = f"an amount must be a whole number of yuan, got {describe(value)}"
+            else:
+                message = str(exc)
+            self.problem(path, message)
+            return None
+
+    def enum(self, enum_type: Any, value: Any, path: Path_) -> Any:
+        try:
+            return parse_enum(enum_type, value)
+        except ValueError:
+            allowed = ", ".join(m.value for m in enum_type)
+            self.problem(path, f"unknown {enum_type.__name__} {describe(value)}; expected one of: {allowed}")
+            return None
+
+    def bilingual(self, data: Mapping[Any, Any], key: str, path: Path_) -> tuple[str | None, str | None]:
+        value = self.get(data, key, path)
+        if value is None:
+            return None, None
+        value = self.mapping(value, path + (key,), ("zh", "en"))
+        if value is None:
+            return None, None
+        return self.text(value, "zh", path + (key,)), self.text(value, "en", path + (key,))
+
+    def id_list(self, value: Any, path: Path_, known: Collection[Any] | None, what: str) -> tuple[str, ...]:
+        if not isinstance(value, list) or not value:
+            self.problem(path, f"expected a non-empty list of {what} ids, got {describe(value)}")
+            return ()
+        out = []
+        for i, item in enumerate(value):
+            if not isinstance(item, str):
+                self.problem(path + (i,), f"expected a {what} id, got {describe(item)}")
+            elif _missing(known, item):
+                self.problem(path + (i,), f"unknown {what} {item!r}")
+            else:
+                out.append(item)
+        return tuple(out)
+
+    def section(self, data: Mapping[Any, Any], key: str, required: bool = True) -> Mapping[Any, Any] | None:
+        value = data.get(key)
+        if value is None:
+            if required:
+                self.problem((key,), "required field is missing")
+            return None
+        return self.mapping(value, (key,))
+
+    # --- the ruleset, section by section ----------------------------------
+
+    def ruleset(self, data: Any) -> Ruleset | None:
+        if isinstance(data, Mapping) and data.get("type", "reward") != "reward":
+            if not isinstance(data["type"], str):
+                raise self.fail(("type",), f"expected the file type as text (reward, targets...), got {describe(data['type'])}")
+            raise wrong_type(document_type(data, self.source), "reward", self.source)
+        data = self.mapping(data, (), _TOP_KEYS + ("$schema",))
+        if data is None:
+            return None
+        self.text(data, "$schema", (), required=False)
+        rid = self.text(data, "id", ())
+        version = self.get(data, "version", ())
+        if version is not None and (not isinstance(version, str) or not version.strip()):
+            self.problem(("version",), f"expected the version as a quoted string such as \"1.0.0\", got {describe(version)}")
+        for key, value in (("id", rid), ("version", version)):
+            if isinstance(value, str) and value.strip() and id_problem(value):
+                self.problem((key,), f"{describe(value)}: {id_problem(value)}")
+        title = self.bilingual(data, "title", ())
+        jurisdiction = self.bilingual(data, "jurisdiction", ())
+        raw_docs = self.section(data, "documents")
+        documents = self.documents(raw_docs or {})
+        doc_ids = None if raw_docs is None else set(raw_docs)
+        raw_clauses = self.section(data, "clauses")
+        clauses = self.clauses(raw_clauses or {}, doc_ids)
+        clause_ids = None if raw_clauses is None else set(raw_clauses)
+        period = self.period(data, clause_ids)
+        raw_columns = self.section(data, "columns")
+        columns = self.columns(raw_columns or {})
+        column_ids = None if raw_columns is None else set(raw_columns)
+        raw_tables = self.section(data, "tables")
+        tables = self.tables(raw_tables or {}, column_ids, clause_ids, period)
+        table_ids = None if raw_tables is None else set(raw_tables)
+        raw_readings = self.section(data, "readings", required=False)
+        readings = self.readings(raw_readings or {}, clause_ids)
+        reading_ids = None if data.get("readings") is not None and raw_readings is None else set(readings)
+        rules = self.rules(data.get("rules"), clause_ids, table_ids, readings, reading_ids)
+        self.tables_cover_levels(tables, rules, period)
+        if self.problems:
+            return None
+        digest = content_sha256(data)
+        return Ruleset(
+            id=rid, version=version, title_zh=title[0], title_en=title[1],  # type: ignore[arg-type]
+            jurisdiction_zh=jurisdiction[0], jurisdiction_en=jurisdiction[1],  # type: ignore[arg-type]
+            documents=documents, plan_period=period, clauses=clauses, columns=columns,  # type: ignore[arg-type]
+            tables=tables, readings=readings, rules=rules, sha256=digest,
+            path=self.source.file, data=data,
+        )
+
+    def documents(self, data: Mapping[Any, Any]) -> dict[str, SourceDocument]:
+        out = {}
+        for key, raw in data.items():
+            p = ("documents", key)
+            raw = self.mapping(raw, p, ("title_zh", "title_en", "issuer", "number", "issued", "file", "url"))
+            if raw is None:
+                continue
+            self.text(raw, "url", p, False)
+            out[key] = SourceDocument(
+                id=key, title_zh=self.text(raw, "title_zh", p), title_en=self.text(raw, "title_en", p),  # type: ignore[arg-type]
+                issuer=self.text(raw, "issuer", p, False), number=self.text(raw, "number", p, False),
+                issued=self.date(raw, "issued", p, False), file=self.text(raw, "file", p, False),
+            )
+        return out
+
+    def clauses(self, data: Mapping[Any, Any], doc_ids: Collection[Any] | None) -> dict[str, Clause]:
+        out = {}
+        for key, raw in data.items():
+            p = ("clauses", key)
+            raw = self.mapping(raw, p, ("document", "section", "text"))
+            if raw is None:
+                continue
+            doc = self.text(raw, "document", p)
+            if doc is not None and _missing(doc_ids, doc):
+                known = ", ".join(str(d) for d in sorted(doc_ids or (), key=str)) or "none"
+                self.problem(p + ("document",), f"unknown document {doc!r}; documents: {known}")
+            out[key] = Clause(key, doc, self.text(raw, "section", p), self.text(raw, "text", p))  # type: ignore[arg-type]
+        return out
+
+    def period(self, data: Mapping[Any, Any], clause_ids: Collection[Any] | None) -> PlanPeriod | None:
+        p = ("plan_period",)
+        raw = self.get(data, "plan_period", ())
+        if raw is None:
+            return None
+        raw = self.mapping(raw, p, ("start", "end", "issued", "clause"))
+        if raw is None:
+            return None
+        start, end = self.date(raw, "start", p), self.date(raw, "end", p)
+        if start is not None and end is not None and end < start:
+            self.problem(p + ("end",), f"plan period ends ({end}) before it starts ({start})")
+        clause = self.text(raw, "clause", p, False)
+        if clause is not None and _missing(clause_ids, clause):
+            self.problem(p + ("clause",), f"unknown clause {clause!r}")
+        if start is None or end is None:
+            return None
+        return PlanPeriod(start, end, self.date(raw, "issued", p, False), clause)
+
+    def columns(self, data: Mapping[Any, Any]) -> dict[str, tuple[CarrierKind, ...]]:
+        out: dict[str, tuple[CarrierKind, ...]] = {}
+        seen: dict[CarrierKind, str] = {}
+        for key, raw in data.items():
+            p = ("columns", key)
+            if not isinstance(raw, list) or not raw:
+                self.problem(p, f"expected a non-empty list of carrier kinds, got {describe(raw)}")
+                continue
+            kinds = []
+            for i, item in enumerate(raw):
+                kind = self.enum(CarrierKind, item, p + (i,))
+                if kind is None:
+                    continue
+                if kind in seen:
+                    self.problem(p + (i,), f"kind {kind.value} is already in column {seen[kind]!r}")
+                seen[kind] = key
+                kinds.append(kind)
+            out[key] = tuple(kinds)
+        return out
+
+    def tables(
+        self, data: Mapping[Any, Any], column_ids: set[Any] | None, clause_ids: set[Any] | None, period: PlanPeriod | None
+    ) -> dict[str, Table]:
+        out = {}
+        for key, raw in data.items():
+            p = ("tables", key)
+            raw = self.mapping(raw, p, ("label", "unit", "columns"))
+            if raw is None:
+                continue
+            label = self.bilingual(raw, "label", p)
+            unit = raw.get("unit", "yuan")
+            if unit != "yuan":
+                self.problem(p + ("unit",), f"amounts must be in whole yuan (unit: yuan), got {describe(unit)}")
+            cols: dict[str, dict[Level, tuple[DatedValue, ...]]] = {}
+            raw_cols = self.get(raw, "columns", p)
+            raw_cols = None if raw_cols is None else self.mapping(raw_cols, p + ("columns",))
+            for col, craw in (raw_cols or {}).items():
+                cp = p + ("columns", col)
+                if _missing(column_ids, col):
+                    known = ", ".join(str(c) for c in sorted(column_ids or (), key=str)) or "none"
+                    self.problem(cp, f"unknown column {col!r}; declared columns: {known}")
+                craw = self.mapping(craw, cp, ("clause", "values"))
+                if craw is None:
+                    continue
+                clause = self.text(craw, "clause", cp)
+                if clause is not None and _missing(clause_ids, clause):
+                    self.problem(cp + ("clause",), f"unknown clause {clause!r}")
+                values: dict[Level, tuple[DatedValue, ...]] = {}
+                raw_values = self.get(craw, "values", cp)
+                raw_values = None if raw_values is None else self.mapping(raw_values, cp + ("values",))
+                for lvl, vraw in (raw_values or {}).items():
+                    vp = cp + ("values", lvl)
+                    level = self.enum(Level, lvl, vp)
+                    dated = self.dated_values(vraw, vp, clause, clause_ids, period)
+                    if level is not None:
+                        values[level] = dated
+                if raw_values is not None:
+                    for level in Level:
+                        if level not in values and level.value not in raw_values:
+                            self.problem(cp + ("values",), f"missing amount for level {level.value!r}")
+                cols[col] = values
+            out[key] = Table(key, label[0], label[1], cols)  # type: ignore[arg-type]
+        return out
+
+    def dated_values(
+        self, raw: Any, p: Path_, clause: str | None, clause_ids: set[Any] | None, period: PlanPeriod | None
+    ) -> tuple[DatedValue, ...]:
+        if not isinstance(raw, list):
+            amount = self.yuan(raw, p)
+            return () if amount is None else (DatedValue(None, amount, clause),)  # type: ignore[arg-type]
+        if not raw:
+            self.problem(p, "expected an amount or a list of dated amounts, got an empty list")
+            return ()
+        out: list[DatedValue] = []
+        since: dict[datetime.date, int] = {}
+        previous: datetime.date | None = None
+        for i, item in enumerate(raw):
+            ip = p + (i,)
+            item = self.mapping(item, ip, ("from", "amount", "clause"))
+            if item is None:
+                continue
+            start = self.date(item, "from", ip, required=i > 0)  # the first may apply from the start
+            raw_amount = self.get(item, "amount", ip)
+            amount = None if raw_amount is None else self.yuan(raw_amount, ip + ("amount",))
+            own = self.text(item, "clause", ip, False)
+            if own is not None and _missing(clause_ids, own):
+                self.problem(ip + ("clause",), f"unknown clause {own!r}")
+            if start is not None:
+                if start in since:
+                    self.problem(
+                        ip + ("from",),
+                        f"effective periods overlap: {p[-1]}[{since[start]}] is already in force from {start}",
+                    )
+                elif previous is not None and start < previous:
+                    self.problem(ip + ("from",), f"dated values must be in increasing date order; {start} is not after {previous}")
+                if period is not None and start > period.end:
+                    self.problem(ip + ("from",), f"takes effect on {start}, after the plan period ends ({period.end}): no decision can use it")
+                since.setdefault(start, i)
+                previous = start if previous is None else max(previous, start)
+            if (start is not None or i == 0) and amount is not None:
+                out.append(DatedValue(start, amount, own or clause))  # type: ignore[arg-type]
+        return tuple(out)
+
+    def tables_cover_levels(self, tables: Mapping[str, Table], rules: tuple[Rule, ...], period: PlanPeriod | None) -> None:
+        """Each amount of a table that a rule pays from is in force from the start of the plan period."""
+        used: dict[str, str] = {rule.params["table"]: rule.id for rule in reversed(rules) if rule.params.get("table")}
+        for table_id, rule_id in used.items():
+            table = tables.get(table_id)
+            if table is None or period is None:
+                continue
+            for col, values in table.columns.items():
+                for level, dated in values.items():
+                    if not dated or any(d.start is None for d in dated):
+                        continue  # applies from the start
+                    first = min(d.start for d in dated if d.start is not None)
+                    if first > period.start:
+                        self.problem(
+                            ("tables", table_id, "columns", col, "values", level.value, 0, "from"),
+                            f"missing amount for level {level.value!r} from {period.start} (plan period start) "
+                            f"to {first - datetime.timedelta(days=1)}: rule {rule_id} pays from this table",
+                        )
+
+    def readings(self, data: Mapping[Any, Any], clause_ids: Collection[Any] | None) -> dict[str, Reading]:
+        out = {}
+        for name, raw in data.items():
+            p = ("readings", name)
+            raw = self.mapping(raw, p, ("number", "question", "default", "alternatives", "clauses"))
+            if raw is None:
+                continue
+            alts_raw = self.get(raw, "alternatives", p)
+            alts = None if alts_raw is None else self.mapping(alts_raw, p + ("alternatives",))
+            if alts is not None:
+                if len(alts) < 2:
+                    self.problem(p + ("alternatives",), "a reading needs at least two alternatives")
+                for alt, desc in alts.items():
+                    if not isinstance(desc, str) or not desc.strip():
+                        self.problem(p + ("alternatives", alt), "describe each alternative in a sentence")
+            default = self.text(raw, "default", p)
+            if default is not None and alts is not None and default not in alts:
+                self.problem(p + ("default",), f"default {default!r} is not one of the alternatives: {', '.join(map(str, alts))}")
+            number = raw.get("number")
+            if number is not None and (isinstance(number, bool) or not isinstance(number, int)):
+                self.problem(p + ("number",), f"expected an integer, got {describe(number)}")
+            cl = self.id_list(raw["clauses"], p + ("clauses",), clause_ids, "clause") if "clauses" in raw else ()
+            question = self.text(raw, "question", p)
+            out[name] = Reading(name, number, question, default, dict(alts or {}), cl)  # type: ignore[arg-type]
+        return out
+
+    def rules(
+        self, data: Any, clause_ids: set[Any] | None, table_ids: set[Any] | None,
+        readings: Mapping[str, Reading], reading_ids: set[Any] | None,
+    ) -> tuple[Rule, ...]:
+        if not isinstance(data, list) or not data:
+            self.problem(("rules",), f"expected a non-empty list of rules, got {describe(data)}")
+            return ()
+        out: list[tuple[int, Rule]] = []
+        ids: set[str] = set()
+        for i, raw in enumerate(data):
+            p = ("rules", i)
+            raw = self.mapping(raw, p)
+            if raw is None:
+                continue
+            kind_name = self.text(raw, "kind", p)
+            spec = None
+            if kind_name is not None:
+                spec = KINDS.get(kind_name)
+                if spec is None:
+                    self.problem(p + ("kind",), f"unknown rule kind {kind_name!r}; known kinds: {', '.join(KINDS)}")
+            common = ("id", "kind", "title", "clauses", "readings", "explanations")
+            if spec is not None:
+                self.mapping(raw, p, common + tuple(spec.params))
+            rid = self.text(raw, "id", p)
+            if rid is not None:
+                if rid in ids:
+                    self.problem(p + ("id",), f"duplicate rule id {rid!r}")
+                ids.add(rid)
+            title = self.bilingual(raw, "title", p)
+            cl = self.id_list(self.get(raw, "clauses", p), p + ("clauses",), clause_ids, "clause") if raw.get("clauses") is not None else self.get(raw, "clauses", p)
+            if spec is None:
+                continue
+            params = {name: self.param(raw, name, check, p, table_ids) for name, check in spec.params.items()}
+            roles = self.roles(raw, p, spec, kind_name, rid, readings, reading_ids)
+            explanations = self.explanations(raw, spec.codes, p, PLACEHOLDERS)
+            out.append((i, Rule(rid, kind_name, title[0], title[1], cl or (), params, roles, explanations)))  # type: ignore[arg-type]
+        by_id = {r.id: r for _, r in out}
+        for i, rule in out:
+            for name in ("condition", "applies_to"):
+                target = rule.params.get(name)
+                if target is None:
+                    continue
+                want = KINDS[rule.kind].params[name]
+                if target not in by_id or by_id[target].kind != want:
+                    self.problem(("rules", i, name), f"expected the id of a {want} rule, got {describe(target)}")
+        return tuple(r for _, r in out)
+
+    def roles(
+        self, raw: Mapping[Any, Any], p: Path_, spec: Any, kind_name: str | None, rid: str | None,
+        readings: Mapping[str, Reading], reading_ids: set[Any] | None,
+    ) -> dict[str, str]:
+        roles = raw.get("readings") or {}
+        roles = self.mapping(roles, p + ("readings",))
+        if roles is None:
+            return {}
+        out = {}
+        for role, allowed in spec.roles.items():
+            rp = p + ("readings", role)
+            if role not in roles:
+                self.problem(p + ("readings",), f"rule kind {kind_name} needs a reading for {role!r}")
+                continue
+            name = roles[role]
+            if not isinstance(name, str):
+                self.problem(rp, f"expected a reading name, got {describe(name)}")
+                continue
+            if _missing(reading_ids, name):
+                known = ", ".join(sorted(readings)) or "none"
+                self.problem(rp, f"unknown reading {name!r}; readings: {known}")
+                continue
+            out[role] = name
+            for alt in readings[name].alternatives if name in readings else ():
+                if alt not in allowed:
+                    self.problem(
+                        ("readings", name, "alternatives", alt),
+                        f"rule {rid} cannot apply alternative {alt!r} for {role}; it knows: {', '.join(sorted(allowed))}",
+                    )
+        for role in roles:
+            if role not in spec.roles:
+                known = ", ".join(spec.roles) or "none"
+                self.problem(p + ("readings", role), f"rule kind {kind_name} has no reading role {role!r}; roles: {known}")
+        return out
+
+    def param(self, raw: Mapping[Any, Any], name: str, check: str, p: Path_, table_ids: set[Any] | None) -> Any:
+        value = self.get(raw, name, p)
+        if value is None:
+            return None
+        pp = p + (name,)
+        if check == "table":
+            if not isinstance(value, str):
+                self.problem(pp, f"expected a table id, got {describe(value)}")
+                return None
+            if _missing(table_ids, value):
+                self.problem(pp, f"unknown table {value!r}")
+            return value
+        if check == "duration":
+            value = self.mapping(value, pp, ("years", "months", "days"))
+            if value is None:
+                return None
+            ok = True
+            for k, v in value.items():
+                if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= 1000:
+                    self.problem(pp + (k,), f"expected a whole number from 0 to 1000, got {describe(v)}")
+                    ok = False
+            if ok and not any(value.values()):
+                self.problem(pp, "a duration must be longer than zero")
+            return {k: v for k, v in value.items() if k in ("years", "months", "days")}
+        if check == "grades":
+            if not isinstance(value, list) or not value:
+                self.problem(pp, f"expected a non-empty list of grades, got {describe(value)}")
+                return ()
+            return tuple(g for g in (self.enum(Grade, g, pp + (i,)) for i, g in enumerate(value)) if g is not None)
+        # a reference to another rule, checked once all rules are read
+        if not isinstance(value, str):
+            self.problem(pp, f"expected a rule id, got {describe(value)}")
+            return None
+        return value
+
+    def explanations(
+        self, raw: Mapping[Any, Any], codes: tuple[str, ...], p: Path_, allowed: frozenset[str]
+    ) -> Mapping[str, tuple[str | None, str | None]]:
+        if not codes:
+            if raw.get("explanations") is not None:
+                self.problem(p + ("explanations",), "this rule kind has no outcomes to explain")
+            return {}
+        data = self.get(raw, "explanations", p)
+        data = None if data is None else self.mapping(data, p + ("explanations",), codes)
+        if data is None:
+            return {}
+        out = {}
+        for code in codes:
+            cp = p + ("explanations", code)
+            if code not in data:
+                self.problem(p + ("explanations",), f"missing explanation for outcome {code!r}")
+                continue
+            zh, en = self.bilingual(data, code, p + ("explanations",))
+            for lang, template in (("zh", zh), ("en", en)):
+                for name in _PLACEHOLDER.findall(template or ""):
+                    if name not in allowed:
+                        self.problem(cp + (lang,), f"unknown placeholder {{{name}}}; known: {', '.join(sorted(allowed))}")
+            out[code] = (zh, en)
+        return out

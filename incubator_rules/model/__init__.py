@@ -1,0 +1,45 @@
+"""The data model: carriers and their events, decisions, rulesets as data, portfolios.
+
+Nothing here reads a file type or knows a rule kind; it imports nothing of the
+package but ``errors`` and ``documents``.
+"""
+
+from .carrier import Carrier, CarrierKind, Event, EventType, Grade, Level, as_of_date, load_carrier, parse_date
+from .decision import AWARDED, NOT_AWARDED, PENDING, Condition, Decision, Evaluation, ManagementDecision
+from .portfolio import METRICS, Designation, Portfolio, Snapshot, Standing, load_portfolio, portfolio_from_dict
+from .ruleset import Citation, Clause, DatedValue, PlanPeriod, Reading, Rule, Ruleset, SourceDocument, Table
+
+__all__ = [
+    "AWARDED",
+    "METRICS",
+    "NOT_AWARDED",
+    "PENDING",
+    "Carrier",
+    "CarrierKind",
+    "Citation",
+    "Clause",
+    "Condition",
+    "DatedValue",
+    "Decision",
+    "Designation",
+    "Evaluation",
+    "Event",
+    "EventType",
+    "Grade",
+    "Level",
+    "ManagementDecision",
+    "PlanPeriod",
+    "Portfolio",
+    "Reading",
+    "Rule",
+    "Ruleset",
+    "Snapshot",
+    "SourceDocument",
+    "Standing",
+    "Table",
+    "as_of_date",
+    "load_carrier",
+    "load_portfolio",
+    "parse_date",
+    "portfolio_from_dict",
+]

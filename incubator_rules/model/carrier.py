@@ -1,0 +1,560 @@
+"""Incubation carriers and the dated events of their history."""
+
+from __future__ import annotations
+
+import datetime
+import enum
+import hashlib
+import json
+import re
+from decimal import Decimal
+from json.encoder import (
+    encode_basestring as _quote,  # a JSON string as with ensure_ascii=False
+)
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import attrs
+
+from ..documents import Source, canonical_json, field_name, read_document, string_problem
+from ..errors import CarrierError, IncubatorRulesError
+
+
+class CarrierKind(str, enum.Enum):
+    """Kinds of incubation carrier (Wanzhou interpretation, Q1)."""
+
+    MAKER_SPACE = "maker_space"
+    STAR_INNOVATION_SPACE = "star_innovation_space"
+    INCUBATOR = "incubator"
+    UNIVERSITY_SCIENCE_PARK = "university_science_park"
+    LARGE_INCUBATION_PARK = "large_incubation_park"
+    LARGE_INNOVATION_COMMUNITY = "large_innovation_community"
+    UNIVERSITY_INNOVATION_ECOSYSTEM = "university_innovation_ecosystem"
+
+
+class Level(str, enum.Enum):
+    """Accreditation levels, lowest first."""
+
+    DISTRICT = "district"
+    MUNICIPAL = "municipal"
+    NATIONAL = "national"
+
+    @property
+    def rank(self) -> int:
+        """0 for district, 1 for municipal, 2 for national."""
+        return _LEVEL_RANK[self]
+
+
+class Grade(str, enum.Enum):
+    """Performance-evaluation grades (national index system: A, B, C, D)."""
+
+    EXCELLENT = "excellent"
+    GOOD = "good"
+    PASS = "pass"
+    FAIL = "fail"
+
+
+class EventType(str, enum.Enum):
+    """What happened to a carrier. Same-day events are ordered as listed here."""
+
+    OPERATION_STARTED = "operation_started"
+    ACCREDITED = "accredited"
+    FILED = "filed"
+    PAYMENT_RECEIVED = "payment_received"
+    EVALUATED = "evaluated"
+    SUSPENDED = "suspended"
+    RECTIFICATION_ORDERED = "rectification_ordered"
+    RESUMED = "resumed"
+    RECTIFICATION_COMPLETED = "rectification_completed"
+    DELISTED = "delisted"
+
+    @property
+    def rank(self) -> int:
+        """Position among same-day events."""
+        return _EVENT_RANK[self]
+
+    @property
+    def is_accreditation(self) -> bool:
+        """Accreditation (incubators) and filing (maker spaces) count alike."""
+        return self is EventType.ACCREDITED or self is EventType.FILED
+
+
+_LEVEL_RANK = {level: i for i, level in enumerate(Level)}
+_EVENT_RANK = {etype: i for i, etype in enumerate(EventType)}
+
+
+# Which optional fields each event type requires (r) or allows (o).
+_EVENT_FIELDS: dict[EventType, dict[str, str]] = {
+    EventType.OPERATION_STARTED: {},
+    EventType.ACCREDITED: {"level": "r", "kind": "o"},
+    EventType.FILED: {"level": "r", "kind": "o"},
+    EventType.PAYMENT_RECEIVED: {"level": "r", "amount": "r", "kind": "o"},
+    EventType.EVALUATED: {"level": "r", "year": "r", "grade": "r"},
+    EventType.SUSPENDED: {},
+    EventType.RECTIFICATION_ORDERED: {},
+    EventType.RESUMED: {},
+    EventType.RECTIFICATION_COMPLETED: {},
+    EventType.DELISTED: {},
+}
+_COMMON_FIELDS = ("id", "type", "date", "document", "note")
+_DATE = datetime.date
+MAX_AMOUNT = 10**15
+# (level, year, grade) present, for the shapes that need no kind, document or note
+_FAST = {t: ("level" in spec, "year" in spec, "grade" in spec) for t, spec in _EVENT_FIELDS.items()}
+
+
+@attrs.frozen
+class Event:
+    """One dated event in a carrier's history.
+
+    ``level`` is the level accredited, evaluated or paid for; ``kind`` the
+    carrier kind an accreditation or payment was for, when it differs from the
+    carrier's own; ``year`` and ``grade`` describe an evaluation; ``amount`` is
+    a payment received, in whole yuan; ``document`` the accrediting
+    document's number when known.
+    """
+
+    id: str
+    type: EventType
+    date: datetime.date
+    level: Level | None = None
+    kind: CarrierKind | None = None
+    year: int | None = None
+    grade: Grade | None = None
+    amount: int | None = None
+    document: str | None = None
+    note: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        # the common shapes pass on a few identity checks; anything else is checked (and converted) in full
+        t, level = self.type, self.level
+        if not (
+            t.__class__ is EventType and self.date.__class__ is _DATE and self.id.__class__ is str and self.id
+            and (level is None or level.__class__ is Level) and self.kind is None and self.document is None
+            and self.note is None and (self.amount is None) is (t is not EventType.PAYMENT_RECEIVED)
+            and _FAST[t] == (level is not None, self.year is not None, self.grade is not None)
+            and (self.grade is None or (self.grade.__class__ is Grade and self.year.__class__ is int
+                                        and 1900 <= self.year < self.date.year))  # type: ignore[operator]
+            and (self.amount is None or (self.amount.__class__ is int and 0 <= self.amount < MAX_AMOUNT))
+        ):
+            _check_event(self)
+
+    @property
+    def sort_key(self) -> tuple[datetime.date, int, str]:
+        """Chronological order; same-day events by type, then by id."""
+        return (self.date, _EVENT_RANK[self.type], self.id)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data, omitting empty fields; the inverse of ``Carrier.from_dict``'s event reading."""
+        out: dict[str, Any] = {"id": self.id, "type": self.type._value_, "date": self.date.isoformat()}
+        if self.level is not None:
+            out["level"] = self.level._value_
+        if self.kind is not None:
+            out["kind"] = self.kind._value_
+        if self.year is not None:
+            out["year"] = self.year
+        if self.grade is not None:
+            out["grade"] = self.grade._value_
+        if self.amount is not None:
+            out["amount"] = self.amount
+        if self.document is not None:
+            out["document"] = self.document
+        if self.note is not None:
+            out["note"] = self.note
+        return out
+
+    def canonical_json(self) -> str:
+        """``canonical_json(self.to_dict())``, written out directly: it is on every evaluation's path."""
+        day = _ISO.get(self.date) or iso_date(self.date)
+        if self.amount is None and self.document is None and self.kind is None and self.note is None:
+            # the two commonest shapes: an evaluation, and an event with no details
+            if self.grade is not None and self.level is not None and self.year is not None:
+                return (f'{{"date":"{day}","grade":"{self.grade._value_}","id":{_quote(self.id)},'
+                        f'"level":"{self.level._value_}","type":"{self.type._value_}","year":{self.year}}}')
+            if self.grade is None and self.level is None and self.year is None:
+                return f'{{"date":"{day}","id":{_quote(self.id)},"type":"{self.type._value_}"}}'
+        return (
+            f'{{{"" if self.amount is None else f""""amount":{self.amount},"""}"date":"{day}",'
+            f'{"" if self.document is None else f""""document":{_quote(self.document)},"""}'
+            f'{"" if self.grade is None else f""""grade":"{self.grade._value_}","""}"id":{_quote(self.id)},'
+            f'{"" if self.kind is None else f""""kind":"{self.kind._value_}","""}'
+            f'{"" if self.level is None else f""""level":"{self.level._value_}","""}'
+            f'{"" if self.note is None else f""""note":{_quote(self.note)},"""}'
+            f'"type":"{self.type._value_}"{"" if self.year is None else f""","year":{self.year}"""}}}'
+        )
+
+
+_ISO: dict[datetime.date, str] = {}
+
+
+def iso_date(day: datetime.date) -> str:
+    """``day.isoformat()``, remembered (bounded): the same dates recur across a district's histories."""
+    found = _ISO.get(day)
+    if found is None:
+        if len(_ISO) >= 50_000:
+            _ISO.clear()
+        found = _ISO[day] = day.isoformat()
+    return found
+
+
+def _event_order(event: Event) -> tuple[datetime.date, int, str]:
+    return (event.date, _EVENT_RANK[event.type], event.id)
+
+
+@attrs.frozen
+class Carrier:
+    """An incubation carrier: who it is, and its history of events (in input order)."""
+
+    id: str
+    name: str
+    kind: CarrierKind
+    events: tuple[Event, ...] = ()
+    area: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        _check_carrier(self)
+
+    @property
+    def timeline(self) -> tuple[Event, ...]:
+        """The events in chronological order, independent of input order."""
+        return tuple(sorted(self.events, key=_event_order))
+
+    def events_until(self, as_of: datetime.date) -> tuple[Event, ...]:
+        """The chronological events dated on or before ``as_of``."""
+        return until(self.timeline, as_of)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data in the shape ``from_dict`` reads."""
+        out: dict[str, Any] = {"id": self.id, "name": self.name, "kind": self.kind.value}
+        if self.area is not None:
+            out["area"] = self.area
+        out["events"] = [e.to_dict() for e in self.events]
+        return out
+
+    def to_json(self, indent: int | None = 2) -> str:
+        """JSON with a stable key order."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
+
+    @property
+    def digest(self) -> str:
+        """sha256 of the carrier's canonical form; input event order does not matter."""
+        return self.digest_of(self.timeline)
+
+    def digest_of(self, timeline: tuple[Event, ...]) -> str:
+        """``digest``, given this carrier's ``timeline`` already sorted."""
+        area = "" if self.area is None else f'"area":{_quote(self.area)},'
+        events = ",".join([e.canonical_json() for e in timeline])
+        text = f'{{{area}"events":[{events}],"id":{_quote(self.id)},"kind":"{self.kind._value_}","name":{_quote(self.name)}}}'
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    @classmethod
+    def from_dict(cls, data: Any, source: Source | None = None) -> "Carrier":
+        """Read and validate a carrier from plain data (as loaded from YAML or JSON)."""
+        return _CarrierReader(source or Source()).carrier(data)
+
+
+def until(timeline: tuple[Event, ...], as_of: datetime.date) -> tuple[Event, ...]:
+    """The events of a chronological ``timeline`` dated on or before ``as_of``."""
+    if not timeline or timeline[-1].date <= as_of:
+        return timeline
+    return tuple(e for e in timeline if e.date <= as_of)
+
+
+def load_carrier(path: str | Path) -> Carrier:
+    """Load a carrier from a YAML or JSON file; errors name the file, line and field."""
+    doc = read_document(path)
+    return Carrier.from_dict(doc.data, doc.source)
+
+
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
+
+
+def parse_date(value: Any) -> datetime.date:
+    """A date from a ``date`` or an ISO ``YYYY-MM-DD`` string; raises ValueError otherwise."""
+    if isinstance(value, datetime.datetime):
+        raise ValueError(f"expected a date without a time, got {value!r}")
+    if isinstance(value, datetime.date):
+        return value
+    if isinstance(value, str):
+        if _ISO_DAY.match(value):
+            try:
+                return datetime.date.fromisoformat(value)
+            except ValueError:
+                raise ValueError(f"expected a date as YYYY-MM-DD, got {value!r} (no such day)") from None
+        shown = repr(value) if len(value) <= 40 else repr(value[:30]) + "..."
+        raise ValueError(f"expected a date as YYYY-MM-DD, got {shown}")
+    raise ValueError(f"expected a date as YYYY-MM-DD, got {type(value).__name__} {value!r}")
+
+
+def as_of_date(value: datetime.date | str | None) -> datetime.date:
+    """The as-of date of an evaluation or assessment: today when None; bad values raise naming ``as_of``."""
+    if value is None:
+        return datetime.date.today()
+    try:
+        return parse_date(value)
+    except ValueError as exc:
+        raise IncubatorRulesError(str(exc), field="as_of") from None
+
+
+def parse_enum(enum_type: type[enum.Enum], value: Any) -> Any:
+    """An enum member from its value; raises ValueError listing the allowed values."""
+    if isinstance(value, enum_type):
+        return value
+    try:
+        return enum_type(value)
+    except ValueError:
+        allowed = ", ".join(m.value for m in enum_type)
+        raise ValueError(f"unknown {enum_type.__name__} {value!r}; expected one of: {allowed}") from None
+
+
+def whole_yuan(value: Any) -> int:
+    """An exact whole number of yuan; raises ValueError for fractions, floats and non-numbers."""
+    if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
+        shown = repr(value) if isinstance(value, (str, float, type(None))) else type(value).__name__
+        raise ValueError(f"expected a whole number of yuan, got {shown[:60]}")
+    if isinstance(value, Decimal):
+        if not value.is_finite() or value != value.to_integral_value():
+            raise ValueError(f"expected a whole number of yuan, got {value}")
+        if value < 0:
+            raise ValueError(f"an amount cannot be negative, got {value}")
+        if value.adjusted() >= 15:  # checked before int(): 1e999999999 would exhaust memory
+            raise ValueError(f"an amount of {value} yuan is implausibly large")
+        value = int(value)
+    if value < 0:
+        raise ValueError("an amount cannot be negative, got " + (str(value) if value > -10**15 else "a huge negative number"))
+    if value >= 10**15:
+        raise ValueError(f"an amount of about {value.bit_length() * 3 // 10} digits is implausibly large")
+    return int(value)
+
+
+def _invalid(path: tuple[Any, ...], message: str) -> CarrierError:
+    """A CarrierError for the value at ``path`` (relative to the object being checked)."""
+    error = CarrierError(message, field=field_name(path) or None)
+    error.path, error.detail = path, message  # type: ignore[attr-defined]
+    return error
+
+
+def _text_problem(value: Any, required: bool = True) -> str | None:
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        return f"expected a non-empty string, got {describe_value(value)}"
+    return string_problem(value)
+
+
+def describe_value(value: Any) -> str:
+    """A short description of a value for an error message."""
+    if isinstance(value, str):
+        return repr(value) if len(value) <= 40 else repr(value[:30]) + f"... ({len(value)} characters)"
+    if value is None or isinstance(value, (bool, int, Decimal, datetime.date, enum.Enum)):
+        return f"{type(value).__name__} {value!r}"[:80]
+    return type(value).__name__
+
+
+def _check_event(e: Event) -> None:
+    """Validate an event in full, converting enum values and ISO dates given as text; raises CarrierError."""
+    def convert(name: str, func: Any, *args: Any) -> None:
+        try:
+            object.__setattr__(e, name, func(*args, getattr(e, name)))
+        except (ValueError, TypeError) as exc:
+            raise _invalid((name,), str(exc)) from None
+
+    for name, required in (("id", True), ("document", False), ("note", False)):
+        problem = _text_problem(getattr(e, name), required)
+        if problem:
+            raise _invalid((name,), problem)
+    convert("type", parse_enum, EventType)
+    convert("date", parse_date)
+    spec = _EVENT_FIELDS[e.type]
+    for name in ("level", "kind", "year", "grade", "amount"):
+        value, need = getattr(e, name), spec.get(name)
+        if value is None and need == "r":
+            raise _invalid((name,), f"a {e.type.value} event needs a {name}")
+        if value is not None and need is None:
+            raise _invalid((name,), f"a {e.type.value} event has no {name}")
+    for name, kind in (("level", Level), ("kind", CarrierKind), ("grade", Grade)):
+        if getattr(e, name) is not None:
+            convert(name, parse_enum, kind)
+    if e.amount is not None:
+        convert("amount", whole_yuan)
+    year = e.year
+    if year is not None:
+        if isinstance(year, bool) or not isinstance(year, int) or not 1900 <= year <= 9999:
+            raise _invalid(("year",), f"expected a year such as 2024, got {describe_value(year)}")
+        if e.date.year <= year:
+            raise _invalid(("date",), f"an evaluation of {year} cannot be dated {e.date}, before the end of {year}")
+
+
+_CLOSERS = (EventType.RESUMED, EventType.RECTIFICATION_COMPLETED)
+
+
+def _check_carrier(c: Carrier) -> None:
+    """Validate a carrier and its history; raises CarrierError naming the field and the carrier."""
+    try:
+        for name, required in (("id", True), ("name", True), ("area", False)):
+            problem = _text_problem(getattr(c, name), required)
+            if problem:
+                raise _invalid((name,), problem)
+        try:
+            object.__setattr__(c, "kind", parse_enum(CarrierKind, c.kind))
+        except (ValueError, TypeError) as exc:
+            raise _invalid(("kind",), str(exc)) from None
+        events = c.events
+        if not isinstance(events, tuple):
+            if not isinstance(events, (list, Sequence)) or isinstance(events, (str, bytes)):
+                raise _invalid(("events",), f"expected a tuple of events, got {describe_value(events)}")
+            events = tuple(events)
+            object.__setattr__(c, "events", events)
+        seen: dict[str, int] = {}
+        closes = False
+        for i, event in enumerate(events):
+            if event.__class__ is not Event:
+                raise _invalid(("events", i), f"expected an Event, got {describe_value(event)}")
+            if event.id in seen:
+                raise _invalid(("events", i, "id"), f"duplicate event id {event.id!r} (also at events[{seen[event.id]}])")
+            seen[event.id] = i
+            closes = closes or event.type in _CLOSERS
+        if closes:
+            _check_history(events)
+    except CarrierError as exc:
+        if c.id.__class__ is str and not _text_problem(c.id):
+            exc.message = f"carrier {c.id!r}: {exc.message}"
+            exc.args = (str(exc),)
+        raise
+
+
+def _check_history(events: tuple[Event, ...]) -> None:
+    suspended = rectifying = False
+    for i in sorted(range(len(events)), key=lambda i: events[i].sort_key):
+        event = events[i]
+        if event.type is EventType.SUSPENDED:
+            suspended = True
+        elif event.type is EventType.RESUMED:
+            if not suspended:
+                raise _invalid(("events", i, "type"), f"resumption on {event.date} with no suspension before it")
+            suspended = False
+        elif event.type is EventType.RECTIFICATION_ORDERED:
+            rectifying = True
+        elif event.type is EventType.RECTIFICATION_COMPLETED:
+            if not rectifying:
+                raise _invalid(("events", i, "type"), f"rectification completed on {event.date} with none ordered before it")
+            rectifying = False
+
+
+@attrs.frozen
+class _CarrierReader:
+    source: Source
+
+    def fail(self, path: tuple[Any, ...], message: str) -> CarrierError:
+        return self.source.error(CarrierError, path, message)  # type: ignore[return-value]
+
+    def mapping(self, value: Any, path: tuple[Any, ...], allowed: tuple[str, ...]) -> Mapping[str, Any]:
+        if not isinstance(value, Mapping):
+            raise self.fail(path, f"expected a mapping, got {type(value).__name__}")
+        for key in value:
+            if key not in allowed and key != "$schema":
+                raise self.fail(path + (key,), f"unknown field; expected one of: {', '.join(allowed)}")
+        return value
+
+    def required(self, data: Mapping[str, Any], key: str, path: tuple[Any, ...]) -> Any:
+        if data.get(key) is None:
+            raise self.fail(path + (key,), "required field is missing")
+        return data[key]
+
+    def text(self, value: Any, path: tuple[Any, ...]) -> str:
+        problem = _text_problem(value)
+        if problem:
+            raise self.fail(path, problem)
+        return value  # type: ignore[no-any-return]
+
+    def convert(self, func: Any, value: Any, path: tuple[Any, ...], *args: Any) -> Any:
+        try:
+            return func(*args, value)
+        except ValueError as exc:
+            raise self.fail(path, str(exc)) from None
+
+    def carrier(self, data: Any) -> Carrier:
+        data = self.mapping(data, (), ("id", "name", "kind", "area", "events"))
+        cid = self.text(self.required(data, "id", ()), ("id",))
+        name = self.text(self.required(data, "name", ()), ("name",))
+        kind = self.convert(parse_enum, self.required(data, "kind", ()), ("kind",), CarrierKind)
+        area = data.get("area")
+        if area is not None:
+            area = self.text(area, ("area",))
+        raw_events = data.get("events", [])
+        if not isinstance(raw_events, list):
+            raise self.fail(("events",), "expected a list of events")
+        fields = [self.event(raw, ("events", i)) for i, raw in enumerate(raw_events)]
+        events = _assign_ids(fields)
+        try:
+            return Carrier(id=cid, name=name, kind=kind, events=tuple(e for e, _ in events), area=area)
+        except CarrierError as exc:
+            raise self.fail(exc.path, exc.detail) from None  # type: ignore[attr-defined]
+
+    def event(self, raw: Any, path: tuple[Any, ...]) -> tuple[dict[str, Any], tuple[Any, ...]]:
+        if not isinstance(raw, Mapping):
+            raise self.fail(path, f"expected a mapping, got {type(raw).__name__}")
+        etype = self.convert(parse_enum, self.required(raw, "type", path), path + ("type",), EventType)
+        spec = _EVENT_FIELDS[etype]
+        self.mapping(raw, path, _COMMON_FIELDS + tuple(spec))
+        fields: dict[str, Any] = {"type": etype}
+        fields["date"] = self.convert(parse_date, self.required(raw, "date", path), path + ("date",))
+        for name, need in spec.items():
+            if need == "r":
+                self.required(raw, name, path)
+        if "id" in raw:
+            fields["id"] = self.text(raw["id"], path + ("id",))
+        for name in ("document", "note"):
+            if raw.get(name) is not None:
+                fields[name] = self.text(raw[name], path + (name,))
+        if raw.get("level") is not None:
+            fields["level"] = self.convert(parse_enum, raw["level"], path + ("level",), Level)
+        if raw.get("kind") is not None:
+            fields["kind"] = self.convert(parse_enum, raw["kind"], path + ("kind",), CarrierKind)
+        if raw.get("grade") is not None:
+            fields["grade"] = self.convert(parse_enum, raw["grade"], path + ("grade",), Grade)
+        if raw.get("amount") is not None:
+            fields["amount"] = self.convert(whole_yuan, raw["amount"], path + ("amount",))
+        if raw.get("year") is not None:
+            year = raw["year"]
+            if isinstance(year, bool) or not isinstance(year, int) or not 1900 <= year <= 9999:
+                raise self.fail(path + ("year",), f"expected a year such as 2024, got {year!r}")
+            fields["year"] = year
+            if fields["date"].year <= year:
+                raise self.fail(
+                    path + ("date",),
+                    f"an evaluation of {year} cannot be dated {fields['date']}, before the end of {year}",
+                )
+        return fields, path
+
+
+def _assign_ids(raw: list[tuple[dict[str, Any], tuple[Any, ...]]]) -> list[tuple[Event, tuple[Any, ...]]]:
+    """Build events; those without an id get one derived from their content, not their position."""
+    explicit = {f["id"] for f, _ in raw if "id" in f}
+    keyed = sorted(
+        (i for i, (f, _) in enumerate(raw) if "id" not in f),
+        key=lambda i: (raw[i][0]["date"], raw[i][0]["type"].rank, canonical_json(_plain(raw[i][0]))),
+    )
+    ids: dict[int, str] = {}
+    used = set(explicit)
+    for i in keyed:
+        f = raw[i][0]
+        base = f"{f['date'].isoformat()}-{f['type'].value}"
+        if f.get("level") is not None:
+            base += f"-{f['level'].value}"
+        candidate, n = base, 1
+        while candidate in used:
+            n += 1
+            candidate = f"{base}-{n}"
+        used.add(candidate)
+        ids[i] = candidate
+    out = []
+    for i, (f, path) in enumerate(raw):
+        fields = dict(f)
+        fields.setdefault("id", ids.get(i))
+        out.append((Event(**fields), path))
+    return out
+
+
+def _plain(fields: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: (v.value if isinstance(v, enum.Enum) else v) for k, v in fields.items()}

@@ -1,0 +1,250 @@
+"""Reward rulesets as data: documents, clauses, citations, amount tables, readings and rules."""
+
+from __future__ import annotations
+
+import datetime
+import weakref
+from typing import Any, Mapping
+
+import attrs
+
+from ..errors import ReadingError
+from .carrier import CarrierKind, Level
+
+__all__ = [
+    "Citation",
+    "Clause",
+    "DatedValue",
+    "PlanPeriod",
+    "Reading",
+    "Rule",
+    "Ruleset",
+    "SourceDocument",
+    "Table",
+]
+
+
+@attrs.frozen
+class SourceDocument:
+    """A policy document that clauses cite."""
+
+    id: str
+    title_zh: str
+    title_en: str
+    issuer: str | None
+    number: str | None
+    issued: datetime.date | None
+    file: str | None
+
+
+@attrs.frozen
+class Clause:
+    """A citable sentence of a source document."""
+
+    id: str
+    document: str
+    section: str
+    text: str
+
+
+@attrs.frozen
+class Citation:
+    """A clause together with the document it belongs to, as shown in decisions."""
+
+    clause: str
+    document: str
+    document_title: str
+    document_number: str | None
+    section: str
+    text: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data with a stable key order."""
+        return {
+            "clause": self.clause,
+            "document": self.document,
+            "document_title": self.document_title,
+            "document_number": self.document_number,
+            "section": self.section,
+            "text": self.text,
+        }
+
+
+@attrs.frozen
+class DatedValue:
+    """An amount in force from ``start`` (None: from the beginning), with its citation."""
+
+    start: datetime.date | None
+    amount: int
+    clause: str
+
+
+@attrs.frozen
+class Table:
+    """An amount table: per column (a group of carrier kinds) and level, dated amounts."""
+
+    id: str
+    label_zh: str
+    label_en: str
+    columns: Mapping[str, Mapping[Level, tuple[DatedValue, ...]]]
+
+    def value(self, column: str, level: Level, on: datetime.date) -> DatedValue | None:
+        """The value in force on ``on`` for a column and level, or None when there is none."""
+        cells = self.columns.get(column)
+        values = None if cells is None else cells.get(level)
+        if not values:
+            return None
+        found = None
+        for dated in values:
+            if dated.start is None or dated.start <= on:
+                found = dated
+        return found
+
+
+@attrs.frozen
+class Reading:
+    """A documented choice where the policy text is silent or contradicts itself."""
+
+    name: str
+    number: int | None
+    question: str
+    default: str
+    alternatives: Mapping[str, str]
+    clauses: tuple[str, ...]
+
+
+@attrs.frozen
+class Rule:
+    """One rule of a ruleset: its kind (semantics in ``rules.py``) and its data."""
+
+    id: str
+    kind: str
+    title_zh: str
+    title_en: str
+    clauses: tuple[str, ...]
+    params: Mapping[str, Any]
+    readings: Mapping[str, str]
+    explanations: Mapping[str, tuple[str, str]]
+
+
+@attrs.frozen
+class PlanPeriod:
+    """The period a plan covers and the date it was issued."""
+
+    start: datetime.date
+    end: datetime.date
+    issued: datetime.date | None
+    clause: str | None
+
+
+@attrs.frozen
+class Ruleset:
+    """A loaded, validated ruleset. ``sha256`` hashes its canonical content."""
+
+    id: str
+    version: str
+    title_zh: str
+    title_en: str
+    jurisdiction_zh: str
+    jurisdiction_en: str
+    documents: Mapping[str, SourceDocument]
+    plan_period: PlanPeriod
+    clauses: Mapping[str, Clause]
+    columns: Mapping[str, tuple[CarrierKind, ...]]
+    tables: Mapping[str, Table]
+    readings: Mapping[str, Reading]
+    rules: tuple[Rule, ...]
+    sha256: str
+    path: str | None = None
+    data: Mapping[str, Any] = attrs.field(factory=dict, repr=False, eq=False)
+
+    def rule(self, rule_id: str) -> Rule:
+        """The rule with this id."""
+        return _lookups(self).rules[rule_id]
+
+    def rules_of_kind(self, kind: str) -> tuple[Rule, ...]:
+        """The rules of one kind, in file order."""
+        return _lookups(self).kinds.get(kind, ())
+
+    def column_for(self, kind: CarrierKind) -> str | None:
+        """The table column a carrier kind is paid from, or None when no rule covers it."""
+        return _lookups(self).column_of.get(kind)
+
+    def citation(self, clause_id: str) -> Citation:
+        """The citation for a clause id (one shared, immutable object per clause)."""
+        found = _lookups(self).citations.get(clause_id)
+        if found is None:
+            clause = self.clauses[clause_id]
+            doc = self.documents[clause.document]
+            found = Citation(clause.id, doc.id, doc.title_zh, doc.number, clause.section, clause.text)
+            _lookups(self).citations[clause_id] = found
+        return found
+
+    @property
+    def memo(self) -> dict[Any, Any]:
+        """A cache for values derived from this ruleset, kept as long as the ruleset lives.
+
+        A Ruleset is treated as immutable: derived lookups are computed once,
+        on first use, instead of on every evaluation.
+        """
+        return _lookups(self).memo
+
+    def resolve_readings(self, overrides: Mapping[str, str] | None = None) -> dict[str, str]:
+        """Every reading's value: the default unless overridden; unknown names or values raise ReadingError."""
+        chosen = {name: r.default for name, r in self.readings.items()}
+        for name, value in (overrides or {}).items():
+            if name not in self.readings:
+                known = ", ".join(self.readings) or "none"
+                raise ReadingError(f"unknown reading in ruleset {self.id}; known readings: {known}", field=name)
+            reading = self.readings[name]
+            if value not in reading.alternatives:
+                allowed = ", ".join(reading.alternatives)
+                raise ReadingError(f"{value!r} is not an alternative; expected one of: {allowed}", field=name)
+            chosen[name] = value
+        return chosen
+
+    def reading_value(self, rule: Rule, role: str, readings: Mapping[str, str]) -> str:
+        """The value, under ``readings``, of the reading that fills ``role`` in ``rule``."""
+        return readings[rule.readings[role]]
+
+
+@attrs.define
+class _Lookups:
+    """Indexes of one ruleset, built on first use."""
+
+    rules: dict[str, Rule]
+    kinds: dict[str, tuple[Rule, ...]]
+    column_of: dict[CarrierKind, str]
+    citations: dict[str, Citation] = attrs.field(factory=dict)
+    memo: dict[Any, Any] = attrs.field(factory=dict)
+
+
+_LOOKUPS: dict[int, tuple["weakref.ref[Ruleset]", _Lookups]] = {}
+_LAST: tuple["weakref.ref[Ruleset]", _Lookups] | None = None  # the ruleset used last, found fastest
+
+
+def _lookups(rs: Ruleset) -> _Lookups:
+    global _LAST
+    last = _LAST
+    if last is not None and last[0]() is rs:
+        return last[1]
+    key = id(rs)
+    entry = _LOOKUPS.get(key)
+    if entry is not None and entry[0]() is rs:
+        _LAST = entry
+        return entry[1]
+    kinds: dict[str, list[Rule]] = {}
+    for rule in rs.rules:
+        kinds.setdefault(rule.kind, []).append(rule)
+    column_of: dict[CarrierKind, str] = {}
+    for column, members in rs.columns.items():
+        for kind in members:
+            column_of.setdefault(kind, column)
+    found = _Lookups(
+        rules={r.id: r for r in reversed(rs.rules)},
+        kinds={k: tuple(v) for k, v in kinds.items()},
+        column_of=column_of,
+    )
+    # the callback holds the table itself: at interpreter exit the module's globals may be gone first
+    _LOOKUPS[key] = _LAST = (weakref.ref(rs, lambda _, table=_LOOKUPS: table.pop(key, None)), found)
+    return found

@@ -1,0 +1,540 @@
+"""The ``incubator-rules`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import errno
+import json
+import os
+import re
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any, Callable, Sequence
+
+from ..district.management import load_management, with_management
+from ..district.readiness import load_criteria
+from ..district.report import district_report, format_management
+from ..engines.batch import load_carriers, map_evaluations, save_carriers
+from ..engines.durable import compile_ruleset
+from ..engines.evaluation import ENGINES, evaluate
+from ..errors import IncubatorRulesError, OutputError
+from ..files.carriers import portfolio_carriers
+from ..files.ruleset import load_ruleset
+from ..files.targets import load_targets
+from ..files.types import display_path, shipped_files
+from ..model.carrier import load_carrier, parse_date
+from ..model.decision import Evaluation
+from ..model.portfolio import load_portfolio
+from ..tools.cases import format_result, load_cases, run_case
+from ..tools.check import check_paths, expand, release_identity
+from ..tools.diff import diff_rulesets, format_diff
+from ..tools.synthetic import generate_portfolio
+from ..tools.versions import LOCK_NAME, record_release
+from ..whatif.scenario import Scenario, compare, load_scenarios
+from ..output import output_file
+
+if TYPE_CHECKING:
+    from ..whatif.scenario import Comparison
+
+EXIT_OK = 0
+EXIT_PROBLEMS = 1
+EXIT_BAD_INPUT = 2
+
+
+def _readings(pairs: Sequence[str]) -> dict[str, str]:
+    out = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name or not value:
+            raise IncubatorRulesError(f"expected NAME=VALUE, got {pair!r}", field="--reading")
+        out[name.strip()] = value.strip()
+    return out
+
+
+def format_table(ev: Evaluation) -> str:
+    """A plain-text report of an evaluation, for people."""
+    lines = [
+        f"{ev.carrier_name} ({ev.carrier_id}) as of {ev.as_of}",
+        f"ruleset {ev.ruleset_id} {ev.ruleset_version} sha256:{ev.ruleset_sha256[:12]}  engine {ev.engine}",
+        "",
+    ]
+    sections = (("Awarded", ev.awards), ("Pending", ev.pending), ("Not awarded", ev.not_awarded))
+    for title, decisions in sections:
+        lines.append(f"{title}:")
+        if not decisions:
+            lines.append("  (none)")
+        for d in decisions:
+            clause = d.citations[0].clause if d.citations else ""
+            if d.status == "not_awarded":
+                lines.append(f"  {d.reason:<24}  {d.rule:<24} {clause}")
+            else:
+                lines.append(f"  {d.payable_on}  {d.amount:>12,}  {d.rule:<24} {clause}")
+            lines.append(f"      {d.explanation_en}")
+            lines.append(f"      {d.explanation_zh}")
+        lines.append("")
+    lines.append(f"Total awarded: {ev.total:,} yuan")
+    for rule, amount in ev.totals_by_rule.items():
+        lines.append(f"  {rule:<24} {amount:>12,}")
+    lines.append(f"Total pending: {ev.pending_total:,} yuan")
+    lines.append("Readings:")
+    lines.extend(f"  {k} = {v}" for k, v in sorted(ev.readings.items()))
+    return "\n".join(lines)
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    carrier = load_carrier(args.file)
+    ev = evaluate(carrier, ruleset=args.ruleset, as_of=args.as_of, readings=_readings(args.reading), engine=args.engine)
+    if args.management:
+        ev = with_management(ev, carrier, args.management)
+    text = ev.to_json() if args.format == "json" else format_table(ev)
+    if args.format != "json" and ev.management:
+        text += "\n" + format_management(ev.management)
+    print(text)
+    return EXIT_OK
+
+
+def evaluation_line(ev: Evaluation) -> tuple[str, int, int]:
+    """One line of ``evaluate-many`` output (the evaluation's JSON), with its awarded and pending totals."""
+    return ev.to_json(indent=None), ev.total, ev.pending_total
+
+
+def _cmd_evaluate_many(args: argparse.Namespace) -> int:
+    carriers = load_carriers(args.portfolio)
+    count = awarded = pending = 0
+    with (output_file(args.output, replace_special=args.force, field="--output") if args.output
+          else contextlib.nullcontext(sys.stdout)) as out:  # the target is checked before any work
+        lines = map_evaluations(
+            evaluation_line, carriers, ruleset=args.ruleset, as_of=args.as_of, readings=_readings(args.reading),
+            workers=args.workers, stream=True, engine=args.engine,
+        )
+        try:
+            for text, total, later in lines:
+                out.write(text + "\n")
+                count, awarded, pending = count + 1, awarded + total, pending + later
+        finally:
+            getattr(lines, "close", lambda: None)()  # a pool still running stops here
+    _say(f"{count} carriers evaluated: {awarded:,} yuan awarded, {pending:,} yuan pending")
+    return EXIT_OK
+
+
+def _cmd_assess(args: argparse.Namespace) -> int:
+    portfolio = load_portfolio(args.portfolio, snapshots_csv=args.snapshots)
+    management = None if args.management == "none" else load_management(args.management)
+    readings = _readings(args.reading)
+    own = set(management.header.readings) if management is not None else set()
+    report = district_report(
+        portfolio, args.ruleset, as_of=args.as_of,
+        readings={k: v for k, v in readings.items() if k not in own},
+        management=management, management_readings={k: v for k, v in readings.items() if k in own},
+        criteria=None if args.criteria == "none" else args.criteria,
+    )
+    if args.format == "json":
+        print(report.to_json())
+    elif args.format == "csv":
+        print(report.to_csv(), end="")
+    else:
+        print(report.to_table())
+    return EXIT_OK
+
+
+def _cmd_rulesets(args: argparse.Namespace) -> int:
+    loaders: dict[str, Callable[[Path], Any]] = {
+        "reward": load_ruleset, "targets": load_targets, "management": load_management, "criteria": load_criteria,
+    }
+    for kind, path in shipped_files():
+        item = loaders[kind](path)
+        title = item.title_en if kind == "reward" else item.header.title_en
+        print(f"{item.id:<30} {item.version:<8} {kind:<10} {title}")
+    return EXIT_OK
+
+
+def _cmd_compile(args: argparse.Namespace) -> int:
+    print(compile_ruleset(load_ruleset(args.ruleset)).to_json())
+    return EXIT_OK
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    results = check_paths(args.paths, lock=args.lock)
+    if not results:
+        raise IncubatorRulesError("no YAML or JSON files found", field="PATH")
+    worst = EXIT_OK
+    for result in results:
+        for problem in result.problems:
+            print(_located(problem, result.path))
+        if not result.readable:
+            worst = EXIT_BAD_INPUT
+        elif result.problems and worst == EXIT_OK:
+            worst = EXIT_PROBLEMS
+    bad = sum(1 for r in results if not r.ok)
+    count = sum(len(r.problems) for r in results)
+    summary = f"{len(results)} file{'s' if len(results) != 1 else ''} checked"
+    summary += f", {count} problem{'s' if count != 1 else ''} in {bad}" if bad else ", no problems"
+    print(summary)
+    return worst
+
+
+def _located(problem: IncubatorRulesError, path: str) -> str:
+    """``file:line:column: field: message``, with the file named even when the error had none."""
+    if problem.file is None:
+        return f"{path}: {problem}"
+    return str(problem)
+
+
+def _cmd_test(args: argparse.Namespace) -> int:
+    files = expand(args.paths)
+    if not files:
+        raise IncubatorRulesError("no case files found", field="PATH")
+    passed = failed = broken = 0
+    for path in files:
+        try:
+            cases = load_cases(path)
+        except IncubatorRulesError as exc:
+            print(f"ERROR {_located(exc, str(path))}")
+            broken += 1
+            continue
+        for case in cases:
+            result = run_case(case, args.engine, args.ruleset)
+            if result.passed:
+                passed += 1
+                if not args.quiet:
+                    print(format_result(result))
+            else:
+                failed += 1
+                print(format_result(result))
+    print(f"{passed} passed, {failed} failed" + (f", {broken} file{'s' if broken != 1 else ''} unreadable" if broken else ""))
+    if broken:
+        return EXIT_BAD_INPUT
+    return EXIT_PROBLEMS if failed else EXIT_OK
+
+
+def _cmd_diff(args: argparse.Namespace) -> int:
+    old, new = load_ruleset(args.old), load_ruleset(args.new)
+    as_of = None
+    if args.as_of is not None:
+        try:
+            as_of = parse_date(args.as_of)
+        except ValueError as exc:
+            raise IncubatorRulesError(str(exc), field="--as-of") from None
+    portfolio = portfolio_carriers(args.portfolio) if args.portfolio else None
+    result = diff_rulesets(old, new, portfolio, as_of, _readings(args.reading))
+    print(result.to_json() if args.format == "json" else format_diff(result))
+    return EXIT_OK
+
+
+def _cmd_lock(args: argparse.Namespace) -> int:
+
+    for target in args.rulesets:
+        rid, version, sha256, path = release_identity(target)
+        lock = args.lock or path.parent / LOCK_NAME
+        if record_release(rid, version, sha256, lock):
+            print(f"recorded {rid} {version} sha256:{sha256[:12]} in {display_path(lock)}")
+        else:
+            print(f"{rid} {version} is already recorded in {display_path(lock)}")
+    return EXIT_OK
+
+
+def _cmd_synthetic(args: argparse.Namespace) -> int:
+    if args.carriers < 1:
+        raise IncubatorRulesError(f"expected at least one carrier, got {args.carriers}", field="carriers")
+    carriers = generate_portfolio(args.carriers, args.seed, prefix=args.prefix)
+    comment = (
+        f"A synthetic district of {args.carriers} carriers, not real data: generated by\n"
+        f"  incubator-rules synthetic {args.carriers} --seed {args.seed} --prefix {args.prefix} -o {args.output}"
+        + "".join(f" --{k} {v!r}" for k, v in (("id", args.id), ("name", args.name), ("district", args.district)) if v)
+    )
+    save_carriers(
+        args.output, carriers, id=args.id or f"synthetic-{args.seed}",
+        name=args.name or f"synthetic district (seed {args.seed})", district=args.district, comment=comment,
+        replace_special=args.force,
+    )
+    print(f"wrote {len(carriers)} carriers to {args.output}")
+    return EXIT_OK
+
+
+def _comparison(args: argparse.Namespace) -> "Comparison":
+    scenarios = load_scenarios(args.scenarios) if args.scenarios else []
+    if not scenarios or args.with_base:
+        scenarios = [Scenario("base")] + scenarios
+    return compare(args.portfolio, *scenarios, ruleset=args.ruleset, as_of=args.as_of, progress=False, workers=args.workers)
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    result = _comparison(args)
+    if args.format == "json":
+        data = {
+            "totals": result.totals(),
+            "by_year": {n: {str(k): v for k, v in per.items()} for n, per in result.by("year").items()},
+            "changed": {n: [{"carrier": r.carrier_id, "difference": r.differences[result.names.index(n)]}
+                            for r in result.changed(n)] for n in result.names[1:]},
+        }
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    width = max(len(n) for n in result.names)
+    print(f"{len(result.carriers)} carriers; amounts in yuan (awarded + pending)")
+    print(f"{'scenario':<{width}}  {'awarded':>14} {'pending':>12} {'total':>14} {'difference':>12}")
+    for name, t in result.totals().items():
+        print(f"{name:<{width}}  {t['awarded']:>14,} {t['pending']:>12,} {t['total']:>14,} {t['difference']:>+12,}")
+    per = result.by("year")
+    years = sorted({y for v in per.values() for y in v if y is not None})
+    print()
+    print(f"{'year':<6}" + "".join(f" {n[:14]:>14}" for n in result.names))
+    for y in years:
+        print(f"{y:<6}" + "".join(f" {per[n].get(y, 0):>14,}" for n in result.names))
+    return EXIT_OK
+
+
+def _cmd_budget(args: argparse.Namespace) -> int:
+    result = _comparison(args)
+    for name, budget in zip(result.names, result.budgets):
+        rules = sorted(budget.by("rule"))
+        per = budget.by("year", "rule")
+        print(f"{name}: {budget.total:,} yuan as of {budget.as_of} (pending {budget.pending:,})")
+        print(f"  {'year':<6}" + "".join(f" {r[:22]:>22}" for r in rules) + f" {'total':>14}")
+        for y, total in budget.by_year().items():
+            print(f"  {y!s:<6}" + "".join(f" {per.get((y, r), 0):>22,}" for r in rules) + f" {total:>14,}")
+        print()
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for every subcommand."""
+    parser = argparse.ArgumentParser(prog="incubator-rules", description="Evaluate incubation carriers against policy rulesets.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("evaluate", help="evaluate one carrier file (YAML or JSON)")
+    p.add_argument("file")
+    p.add_argument("--as-of", dest="as_of", default=None, help="evaluation date, YYYY-MM-DD (default: today)")
+    p.add_argument("--ruleset", default=None, help="shipped ruleset id or path (default: wanzhou-2023)")
+    p.add_argument("--reading", action="append", default=[], metavar="NAME=VALUE", help="choose a reading; repeatable")
+    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.add_argument("--engine", choices=ENGINES, default="native", help="evaluation engine (default: native)")
+    p.add_argument("--management", nargs="?", const="chongqing-dynamic-management", default=None, metavar="ID",
+                   help="attach dynamic-management decisions (default rules: chongqing-dynamic-management)")
+    p.set_defaults(func=_cmd_evaluate)
+
+    p = sub.add_parser("evaluate-many", help="evaluate every carrier of a portfolio: one JSON line per carrier, in input order")
+    p.add_argument("portfolio", help="portfolio file (YAML or JSON), carrier file, or directory of carrier files")
+    p.add_argument("--as-of", dest="as_of", default=None, help="evaluation date, YYYY-MM-DD (default: today)")
+    p.add_argument("--ruleset", default=None, help="shipped ruleset id or path (default: wanzhou-2023)")
+    p.add_argument("--reading", action="append", default=[], metavar="NAME=VALUE", help="choose a reading; repeatable")
+    p.add_argument("--engine", choices=ENGINES, default="native", help="evaluation engine (default: native)")
+    p.add_argument("--workers", type=int, default=None, help="evaluate on a process pool of this many workers")
+    p.add_argument("-o", "--output", default=None,
+                   help="JSON Lines file to write, whole or not at all (default: standard output)")
+    p.add_argument("--force", action="store_true", help="replace the output even if it is a symbolic link or a FIFO")
+    p.set_defaults(func=_cmd_evaluate_many)
+
+    p = sub.add_parser("assess", help="assess a district portfolio against plan targets")
+    p.add_argument("portfolio", help="portfolio file (YAML or JSON)")
+    p.add_argument("--ruleset", required=True, help="targets ruleset id or path (wanzhou-2023-targets, jiangbei-2022-targets)")
+    p.add_argument("--as-of", dest="as_of", default=None, help="assessment date, YYYY-MM-DD (default: today)")
+    p.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    p.add_argument("--snapshots", default=None, metavar="CSV", help="a further CSV file of snapshots")
+    p.add_argument("--reading", action="append", default=[], metavar="NAME=VALUE",
+                   help="choose a reading of the targets or management rules; repeatable")
+    p.add_argument("--management", default="chongqing-dynamic-management", metavar="ID",
+                   help="dynamic-management rules for 'carriers at risk' (none to skip)")
+    p.add_argument("--criteria", default="upgrade-criteria", metavar="ID",
+                   help="upgrade criteria for 'ready to climb' (none to skip)")
+    p.set_defaults(func=_cmd_assess)
+
+    p = sub.add_parser("compile", help="print a reward ruleset compiled for an engine (durable-rules JSON)")
+    p.add_argument("ruleset", help="shipped ruleset id or path")
+    p.add_argument("--engine", choices=("durable",), default="durable", help="the engine to compile for")
+    p.set_defaults(func=_cmd_compile)
+
+    p = sub.add_parser("rulesets", help="list the shipped policy files: reward rulesets, targets, management, criteria")
+    p.set_defaults(func=_cmd_rulesets)
+
+    p = sub.add_parser("check", help="check ruleset, carrier and case files; list every problem")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="files, or directories to search for YAML and JSON files")
+    p.add_argument("--lock", default=None, help="lock file of released versions (default: versions.lock beside each ruleset, else the shipped one)")
+    p.set_defaults(func=_cmd_check)
+
+    p = sub.add_parser("test", help="run case files: expected decisions against actual ones")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="case files, or directories of case files")
+    p.add_argument("-q", "--quiet", action="store_true", help="print only failures and the summary")
+    p.add_argument("--ruleset", default=None, help="ruleset for the cases that do not name one (default: wanzhou-2023)")
+    p.add_argument("--engine", choices=ENGINES, default="native", help="evaluation engine (default: native)")
+    p.set_defaults(func=_cmd_test)
+
+    p = sub.add_parser("diff", help="compare two rulesets, and their effect on a portfolio of carriers")
+    p.add_argument("old", help="shipped ruleset id or path")
+    p.add_argument("new", help="shipped ruleset id or path")
+    p.add_argument("--portfolio", default=None, metavar="FILE", help="a YAML/JSON list of carriers, or a directory of carrier files")
+    p.add_argument("--as-of", dest="as_of", default=None, help="evaluation date for the portfolio, YYYY-MM-DD (default: today)")
+    p.add_argument("--reading", action="append", default=[], metavar="NAME=VALUE", help="choose a reading for both; repeatable")
+    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.set_defaults(func=_cmd_diff)
+
+    p = sub.add_parser("lock", help="record released ruleset versions and their content hash in versions.lock")
+    p.add_argument("rulesets", nargs="+", metavar="RULESET", help="shipped ruleset id or path (reward rulesets and the other policy files)")
+    p.add_argument("--lock", default=None, help="lock file (default: versions.lock beside the ruleset)")
+    p.set_defaults(func=_cmd_lock)
+
+    for name, func, text in (
+        ("compare", _cmd_compare, "compare what-if scenarios over a portfolio: totals and amounts per year"),
+        ("budget", _cmd_budget, "amounts payable per year and rule, for the base and each scenario"),
+    ):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("portfolio", help="portfolio file (YAML or JSON) with a list of carriers")
+        p.add_argument("scenarios", nargs="?", help="scenario file (YAML or JSON); without it, the base only")
+        p.add_argument("--as-of", dest="as_of", default=None, help="evaluation date, YYYY-MM-DD (default: today)")
+        p.add_argument("--ruleset", default=None, help="shipped ruleset id or path (default: wanzhou-2023)")
+        p.add_argument("--with-base", action="store_true", help="compare against an unchanged base first")
+        p.add_argument("--workers", type=int, default=None, help="evaluate on a process pool of this many workers")
+        if name == "compare":
+            p.add_argument("--format", choices=("table", "json"), default="table")
+        p.set_defaults(func=func)
+
+    p = sub.add_parser("synthetic", help="write a synthetic district (seeded, not real data) as a portfolio file")
+    p.add_argument("carriers", type=int, help="number of carriers")
+    p.add_argument("-o", "--output", required=True, help="portfolio file to write (YAML), whole or not at all")
+    p.add_argument("--force", action="store_true", help="replace the output even if it is a symbolic link or a FIFO")
+    p.add_argument("--seed", default="0", help="seed: the same seed gives the same district")
+    p.add_argument("--prefix", default="wz", help="carrier id prefix")
+    p.add_argument("--id", default=None, help="portfolio id (default: synthetic-SEED)")
+    p.add_argument("--name", default=None, help="portfolio name")
+    p.add_argument("--district", default=None, help="the district the portfolio belongs to")
+    p.set_defaults(func=_cmd_synthetic)
+    return parser
+
+
+class Interrupted(BaseException):
+    """A signal asked the command to stop (SIGINT, SIGTERM or SIGHUP)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+_STOP_SIGNALS = tuple(getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, n))
+
+
+def _stop(signum: int, frame: object) -> None:
+    for sig in _STOP_SIGNALS:  # a second signal must not interrupt the clean-up of the first
+        signal.signal(sig, signal.SIG_IGN)
+    raise Interrupted(signum)
+
+
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def terminal_safe(text: str) -> str:
+    """``text`` with control characters (ANSI escapes, BEL) and lone surrogates shown as escapes."""
+    return _UNSAFE.sub(lambda m: repr(m.group())[1:-1], text)
+
+
+class _Stdout:
+    """Standard output for the commands: what is written is made terminal-safe, and a failing
+    write (a full disk, a closed stream) becomes an OutputError; a broken pipe stays one."""
+
+    def __init__(self, stream: IO[str] | None) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        if self.stream is None:
+            raise OutputError("cannot write standard output: it is closed")
+        try:
+            return self.stream.write(terminal_safe(text))
+        except BrokenPipeError:
+            raise
+        except (OSError, ValueError) as exc:
+            raise OutputError(f"cannot write standard output: {getattr(exc, 'strerror', None) or exc}") from None
+
+    def flush(self) -> None:
+        if self.stream is None:
+            return
+        try:
+            self.stream.flush()
+        except BrokenPipeError:
+            raise
+        except (OSError, ValueError) as exc:
+            raise OutputError(f"cannot write standard output: {getattr(exc, 'strerror', None) or exc}") from None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
+
+
+def _say(message: str) -> None:
+    """A line for the user on standard error (nowhere, when standard error is closed)."""
+    stream = sys.stderr
+    if stream is None:
+        return
+    try:
+        stream.write(terminal_safe(message) + "\n")
+        stream.flush()
+    except (OSError, ValueError):
+        pass
+
+
+def _fill_closed_descriptors() -> None:
+    """Open /dev/null on standard streams that were closed, so that no file we open takes their number."""
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            try:
+                got = os.open(os.devnull, os.O_RDWR)
+            except OSError:
+                return
+            if got != fd:
+                os.dup2(got, fd)
+                os.close(got)
+
+
+def _silence_stdout() -> None:
+    """After standard output failed: what is still buffered goes nowhere, so exiting raises nothing."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.__stdout__.fileno() if sys.__stdout__ is not None else 1)
+        os.close(null)
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code (0 ok, 1 problems or failures found, 2 bad input,
+    128 + the signal's number when interrupted: 130 for SIGINT, 143 for SIGTERM, 129 for SIGHUP)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handlers: dict[int, Any] = {}
+    if threading.current_thread() is threading.main_thread():
+        for sig in _STOP_SIGNALS:
+            handlers[sig] = signal.signal(sig, _stop)
+    closed_stdout = sys.stdout is None
+    _fill_closed_descriptors()
+    saved = sys.stdout
+    sys.stdout = _Stdout(None if closed_stdout else saved)  # type: ignore[assignment]
+    try:
+        code = int(args.func(args))
+        sys.stdout.flush()
+        return code
+    except IncubatorRulesError as exc:
+        _say(f"incubator-rules: error: {exc}")
+        if isinstance(exc, OutputError):
+            _silence_stdout()
+        return EXIT_BAD_INPUT
+    except BrokenPipeError:  # output piped into `head` or a closed pager: stop quietly
+        _silence_stdout()
+        return EXIT_OK
+    except (Interrupted, KeyboardInterrupt) as exc:
+        signum = exc.signum if isinstance(exc, Interrupted) else signal.SIGINT
+        _say(f"incubator-rules: interrupted by {signal.Signals(signum).name}; no output file was written or replaced")
+        return 128 + int(signum)
+    except OSError as exc:  # anything the commands did not foresee, reported rather than a traceback
+        if exc.errno in (errno.ENOSPC, errno.EBADF, errno.EIO):
+            _silence_stdout()
+        _say(f"incubator-rules: error: {exc.strerror or exc}")
+        return EXIT_BAD_INPUT
+    finally:
+        sys.stdout = saved
+        for sig, previous in handlers.items():
+            signal.signal(sig, previous if previous is not None else signal.SIG_DFL)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
