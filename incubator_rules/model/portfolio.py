@@ -339,6 +339,11 @@ def _parse_csv(text: str, file: str | None) -> list[tuple[Snapshot, int]]:
         raise PortfolioError("empty CSV file; expected a header row", file=file, line=1) from None
     except csv.Error as exc:
         raise PortfolioError(f"not valid CSV: {exc}", file=file, line=1) from None
+    names = [raw.strip() for raw in header]
+    if not {"carrier_id", "date"} & {_ID_COLUMNS.get(n) for n in names}:
+        # not a snapshots file at all: say so without repeating what its first line holds
+        raise PortfolioError("not a snapshots CSV file: its first line names neither a carrier_id nor a date column",
+                             file=file, line=1)
     columns: list[str] = []
     for i, raw in enumerate(header):
         name = raw.strip()

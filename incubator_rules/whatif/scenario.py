@@ -208,7 +208,11 @@ class Edit:
             del events[at]
             return
         old = parse_date(events[at]["date"])
-        new = self.to if self.to is not None else old + relativedelta(years=self.years, months=self.months, days=self.days)
+        try:
+            new = self.to if self.to is not None else old + relativedelta(years=self.years, months=self.months, days=self.days)
+        except (ValueError, OverflowError):
+            raise _fail(f"shifting event {self.event!r} of carrier {self.carrier} (dated {old}) by {self.years} years, "
+                        f"{self.months} months and {self.days} days leaves the calendar (years 1 to 9999)", "event") from None
         events[at] = dict(events[at], date=new.isoformat())
 
     def to_dict(self) -> dict[str, Any]:
