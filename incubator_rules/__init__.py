@@ -24,11 +24,13 @@ from .district import (
 )
 from .engines import Evaluations, evaluate, evaluate_many, load_carriers, map_evaluations, save_carriers
 from .errors import (
+    BatchError,
     CarrierError,
     CaseError,
     DocumentError,
     EngineError,
     IncubatorRulesError,
+    OutputError,
     PortfolioError,
     ReadingError,
     RulesetError,
@@ -98,6 +100,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Assessment",
+    "BatchError",
     "Budget",
     "BudgetLine",
     "Carrier",
@@ -123,6 +126,7 @@ __all__ = [
     "IncubatorRulesError",
     "Level",
     "ManagementDecision",
+    "OutputError",
     "Override",
     "Portfolio",
     "PortfolioError",
