@@ -398,15 +398,21 @@ def _evaluate_shared(token: int, start: int, stop: int) -> list[Any]:
     carriers, rs, day, chosen, func = shared_input(token)
     send = pack_evaluation if func is None else func
     with gc_paused():
-        return [_guarded(i, c, send, lambda c: evaluate_prepared(c, rs, day, chosen))
-                for i, c in enumerate(carriers[start:stop])]
+        return guarded(carriers[start:stop], send, lambda c: evaluate_prepared(c, rs, day, chosen))
 
 
-def _guarded(position: int, carrier: Carrier, send: Callable[[Any], Any], evaluate: Callable[[Carrier], Any]) -> Any:
-    try:
-        return send(evaluate(carrier))
-    except Exception as exc:
-        raise carrier_failed(exc, position, carrier) from None
+def guarded(carriers: Iterable[Carrier], send: Callable[[Any], Any], evaluate: Callable[[Carrier], Any]) -> list[Any]:
+    """In a worker: ``send(evaluate(c))`` for each carrier of a chunk. An error names its carrier (by its
+    position in the chunk) and carries the results before it (``partial``), which the caller keeps."""
+    out: list[Any] = []
+    for i, carrier in enumerate(carriers):
+        try:
+            out.append(send(evaluate(carrier)))
+        except Exception as exc:
+            error = carrier_failed(exc, i, carrier)
+            error.partial = out  # type: ignore[attr-defined]
+            raise error from None
+    return out
 
 
 def carrier_failed(exc: Exception, position: int, carrier: Carrier) -> IncubatorRulesError:
@@ -519,24 +525,33 @@ def run_chunks(
     flight: deque[tuple[int, C, Future[R]]] = deque()
     start = 0
 
-    def result(first: int, chunk: C, future: Future[R]) -> R:
+    def results(first: int, chunk: C, future: Future[R]) -> Iterator[tuple[C, R]]:
         try:
-            return future.result()
+            yield chunk, future.result()
         except IncubatorRulesError as exc:
+            partial = exc.__dict__.pop("partial", None)
             if exc.position is not None and exc.carrier_id is not None:
                 placed(exc, exc.position + first)
-            raise
+            if partial:  # what the worker finished before the failing carrier
+                yield chunk[:len(partial)], partial  # type: ignore[index]
+            raise exc from None
         except BrokenExecutor as exc:
             raise worker_died(exc, first, chunk, held) from None
 
     try:
         for chunk in chunks:
-            flight.append((start, chunk, executor.submit(func, *args(chunk))))
+            try:
+                future = executor.submit(func, *args(chunk))
+            except BrokenExecutor as exc:  # a worker died: name the chunk it held, else this one
+                while flight:
+                    yield from results(*flight.popleft())
+                raise worker_died(exc, start, chunk, held) from None
+            flight.append((start, chunk, future))
             start += len(chunk)  # type: ignore[arg-type]
             while len(flight) >= window:
-                yield flight[0][1], result(*flight.popleft())
+                yield from results(*flight.popleft())
         while flight:
-            yield flight[0][1], result(*flight.popleft())
+            yield from results(*flight.popleft())
     finally:
         for _, _, future in flight:
             future.cancel()
@@ -723,7 +738,7 @@ def _evaluate_chunk(job: RulesetJob, packed: list[tuple[Any, ...]]) -> list[Any]
     (or what the job's function makes of them)."""
     send = pack_evaluation if job.func is None else job.func
     with gc_paused():
-        return [_guarded(i, unpack_carrier(p), send, job.evaluate) for i, p in enumerate(packed)]
+        return guarded(map(unpack_carrier, packed), send, job.evaluate)
 
 
 # --- portfolio files -----------------------------------------------------------
