@@ -186,7 +186,8 @@ _SPECIAL = {
     ".nan": Decimal("NaN"), ".NaN": Decimal("NaN"), ".NAN": Decimal("NaN"),
 }
 _SEXAGESIMAL = re.compile(r"[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?\Z")
-_YAML11_ONLY = re.compile(r"[-+]?(0b[0-1_]+|0o[0-7]+|0x[0-9a-fA-F_]*_[0-9a-fA-F_]*|[0-9._]*_[0-9._]*)\Z")
+# numbers in YAML 1.1 only (underscores, 0b) or in 1.2 only (0o); each class is matched once, in linear time
+_YAML11_ONLY = re.compile(r"[-+]?(0b[0-1_]+|0o[0-7_]+|0x[0-9a-fA-F_]+|[0-9][0-9._]*)\Z")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
 
 
@@ -229,7 +230,7 @@ def _plain_scalar(value: str) -> Any:
     if _SEXAGESIMAL.match(value):
         raise _Refused(f"{value!r} is a base-60 number in YAML 1.1 and text in YAML 1.2; "
                        "quote it to mean the text, or write the number in decimal")
-    if _YAML11_ONLY.match(value) and any(c.isdigit() for c in value):
+    if _YAML11_ONLY.match(value) and ("_" in value or value.lstrip("+-")[:2] in ("0b", "0o")):
         raise _Refused(f"{value!r} is a number in one YAML version and text in another; "
                        "write a plain decimal number, or quote it to mean the text")
     if _FLOAT.match(value):
@@ -371,7 +372,8 @@ class _At(Exception):
 # --- JSON ---------------------------------------------------------------------
 
 _WS = re.compile(r"[ \t\n\r]*")
-_JSON_STRING = re.compile(r'"(?:[^"\\\x00-\x1f]+|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"')
+# unrolled (normal* (special normal*)*): no two ways to match one text, so no backtracking blow-up
+_JSON_STRING = re.compile(r'"[^"\\\x00-\x1f]*(?:\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4})[^"\\\x00-\x1f]*)*"')
 _JSON_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
 _JSON_WORDS = (("true", True), ("false", False), ("null", None), ("NaN", Decimal("NaN")),
                ("Infinity", Decimal("Infinity")), ("-Infinity", Decimal("-Infinity")))

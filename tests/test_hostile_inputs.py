@@ -286,6 +286,14 @@ def test_json_errors_name_the_real_line(text, line, words):
     assert (caught.value.file, caught.value.line) == ("f.json", line)
 
 
+def test_texts_made_to_make_a_pattern_backtrack_are_read_in_linear_time():
+    # found by the fuzz test: an unterminated JSON string once took 30 s, and 1_..._x in YAML grows as n squared
+    with pytest.raises(ir.DocumentError, match="unterminated string") as caught:
+        parse_json('{\n "name": "' + "ab " * 200_000 + '\\q"}', "f.json")
+    assert caught.value.line == 2
+    assert parse_yaml("a: 1" + "_" * 200_000 + "x\n").data["a"].endswith("_x")
+
+
 def test_tab_indented_json_keeps_every_line():
     doc = parse_json('{\n\t"id": "c1",\n\t"name": "C",\n\t"kind": "castle"\n}', "c.json")
     with pytest.raises(ir.CarrierError) as caught:
