@@ -168,6 +168,28 @@ def string_problem(value: str) -> str | None:
     return None if at is None else f"character {_char_name(value[at])} is not allowed in text"
 
 
+def data_problem(data: Any) -> tuple[DataPath, str] | None:
+    """The first place in plain data built in Python (not read from a file) that a file could not hold:
+    text with a control character or lone surrogate, or nesting deeper than ``MAX_DEPTH``; None if none."""
+    stack: list[tuple[Any, DataPath]] = [(data, ())]
+    while stack:
+        value, path = stack.pop()
+        if len(path) > MAX_DEPTH:
+            return path, f"nested more than {MAX_DEPTH} levels deep"
+        if isinstance(value, str):
+            problem = string_problem(value)
+            if problem:
+                return path, problem
+        elif isinstance(value, Mapping):
+            for key, item in value.items():
+                if isinstance(key, str) and string_problem(key):
+                    return path + (key,), f"in a key: {string_problem(key)}"
+                stack.append((item, path + (key,)))
+        elif isinstance(value, (list, tuple)):
+            stack.extend((item, path + (i,)) for i, item in enumerate(value))
+    return None
+
+
 def _shown(value: str) -> str:
     return repr(value) if len(value) <= 40 else repr(value[:30]) + f"... ({len(value)} characters)"
 

@@ -354,3 +354,15 @@ def test_errors_on_foreign_files_do_not_repeat_their_content(tmp_path, capsys):
     with pytest.raises(ir.PortfolioError, match="not a snapshots CSV file") as caught:
         ir.load_portfolio(portfolio)
     assert "secret" not in str(caught.value)
+
+
+def test_data_built_in_python_is_held_to_what_a_file_could_hold():
+    data = json.loads(json.dumps(ir.load_ruleset().data, default=str))
+    data["title"]["zh"] = "\ud800"
+    with pytest.raises(ir.RulesetError, match="lone surrogate") as caught:
+        ir.ruleset_from_dict(data)
+    assert caught.value.field == "title.zh"
+    with pytest.raises(ir.DocumentError, match="not an evaluation"):
+        ir.Evaluation.from_json('{"carrier": {"id": "x"}}')
+    with pytest.raises(ir.DocumentError, match="duplicate key"):
+        ir.Evaluation.from_json('{"carrier": 1, "carrier": 2}')

@@ -11,7 +11,7 @@ from typing import Any, Collection, Mapping
 
 import attrs
 
-from ..documents import Document, Source, canonical_json, id_problem, parse_yaml, read_document
+from ..documents import Document, Source, canonical_json, data_problem, id_problem, parse_yaml, read_document
 from ..errors import RulesetError, describe
 from ..kinds.rules import KINDS, PLACEHOLDERS
 from ..model.carrier import CarrierKind, Grade, Level, parse_date, parse_enum, whole_yuan
@@ -65,6 +65,9 @@ def _cached_load(path: str, mtime: int) -> Ruleset:
 
 def ruleset_from_dict(data: Mapping[str, Any]) -> Ruleset:
     """Build a ruleset from plain data (for example a loaded file, edited in a notebook)."""
+    found = data_problem(data)
+    if found is not None:
+        raise Source().error(RulesetError, found[0], found[1])
     return ruleset_from_document(Document(data, Source()))
 
 
