@@ -441,7 +441,9 @@ def placed(error: IncubatorRulesError, position: int) -> IncubatorRulesError:
 def _checked(carriers: Iterable[Any]) -> Iterator[Carrier]:
     for i, c in enumerate(carriers):
         if not isinstance(c, Carrier):
-            raise IncubatorRulesError(f"expected a Carrier, got {type(c).__name__}", field=f"carriers[{i}]")
+            error = IncubatorRulesError(f"expected a Carrier, got {type(c).__name__}", field=f"carriers[{i}]")
+            error.position = i
+            raise error
         yield c
 
 
