@@ -366,3 +366,9 @@ def test_data_built_in_python_is_held_to_what_a_file_could_hold():
         ir.Evaluation.from_json('{"carrier": {"id": "x"}}')
     with pytest.raises(ir.DocumentError, match="duplicate key"):
         ir.Evaluation.from_json('{"carrier": 1, "carrier": 2}')
+
+
+def test_a_pool_of_a_million_workers_is_refused_before_any_starts(capsys):
+    assert "workers must be at most" in refused(capsys, ["evaluate-many", str(Q6), "--workers", "1000000"])
+    with pytest.raises(ir.IncubatorRulesError, match="at most"):
+        ir.evaluate_many([ir.load_carrier(Q6)], workers=10**6)

@@ -36,6 +36,8 @@ R = TypeVar("R")
 C = TypeVar("C")  # a chunk: a list of carriers, or a range of their positions
 
 IN_PROCESS_CHUNK = 500
+# More processes than this only compete for the cores; a typing slip of 100000 would start a process storm.
+MAX_WORKERS = max(64, 8 * (os.cpu_count() or 1))
 
 
 class Evaluations(list):  # type: ignore[type-arg]
@@ -225,13 +227,16 @@ class _Run:
 
 
 def check_workers(workers: int | None, executor: Executor | None) -> None:
-    """Raise unless ``workers`` is None or a positive int, and not given with an executor."""
+    """Raise unless ``workers`` is None or a whole number from 1 to ``MAX_WORKERS``, and not given with an executor."""
     if workers is None:
         return
     if executor is not None:
         raise IncubatorRulesError("give an executor or a number of workers, not both", field="workers")
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise IncubatorRulesError(f"workers must be a whole number of at least 1, got {workers!r}", field="workers")
+    if workers > MAX_WORKERS:
+        raise IncubatorRulesError(f"workers must be at most {MAX_WORKERS} on this machine ({os.cpu_count()} cores), "
+                                  f"got {workers:,}", field="workers")
 
 
 def check_chunk_size(chunk_size: int | None) -> int | None:
