@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 import incubator_rules as ir  # noqa: E402
 from incubator_rules.model.carrier import EventType, Grade, Level  # noqa: E402
 from incubator_rules.documents import read_document  # noqa: E402
-from incubator_rules.files.ruleset import ruleset_from_document
+from incubator_rules.files.ruleset import ruleset_from_document  # noqa: E402
 from incubator_rules.files.types import RULESETS_DIR  # noqa: E402
 from incubator_rules.tools.synthetic import generate_portfolio, iter_portfolio  # noqa: E402
 

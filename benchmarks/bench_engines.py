@@ -30,7 +30,7 @@ from durable_stress import random_history  # noqa: E402
 from incubator_rules import Carrier, evaluate, load_ruleset  # noqa: E402
 from incubator_rules.engines.durable import default_engine, event_facts  # noqa: E402
 from incubator_rules.engines.evaluation import assemble  # noqa: E402
-from incubator_rules.kinds.rules import DECIDERS, Context  # noqa: E402
+from incubator_rules.kinds import DECIDERS, Context  # noqa: E402
 
 AS_OF = datetime.date(2026, 6, 30)
 

@@ -6,7 +6,7 @@ tools (checking files, test cases, ruleset diffs) load on first use.
 
 from typing import TYPE_CHECKING, Any
 
-from . import views as _views  # registers the notebook renderers; nothing else imports views
+from . import views as _views  # noqa: F401  (registers the notebook renderers; nothing else imports views)
 from .district import (
     Assessment,
     DistrictReport,

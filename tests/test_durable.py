@@ -19,7 +19,7 @@ import incubator_rules as ir
 from incubator_rules.engines import durable
 from incubator_rules.model.carrier import CarrierKind, EventType, Grade, Level
 from incubator_rules.views.cli import main
-from incubator_rules.kinds.rules import Context
+from incubator_rules.kinds import Context
 
 pytest.importorskip("durable.engine", reason="the durable engine needs durable-rules (pip install -e '.[durable]')")
 

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 import incubator_rules as ir
 from incubator_rules.documents import canonical_json
-from incubator_rules.kinds.rules import Template, render
+from incubator_rules.kinds import Template, render
 from incubator_rules.tools.synthetic import generate_portfolio
 
 text = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc"), include_characters="\t\n\r"), max_size=12)
@@ -70,7 +70,7 @@ def test_every_placeholder_an_explanation_may_use_is_filled_where_it_applies():
 
 
 def test_amounts_in_wan_are_exact():
-    from incubator_rules.kinds.rules import _amount_wan
+    from incubator_rules.kinds.base import _amount_wan
 
     assert [_amount_wan(a) for a in (0, 100, 12_500, 100_000, 200_000, 1_000_000, 1_234_567)] == [
         "0", "0.01", "1.25", "10", "20", "100", "123.4567"]

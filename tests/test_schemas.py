@@ -9,7 +9,7 @@ import jsonschema
 import pytest
 from referencing import Registry, Resource
 
-from incubator_rules.model.carrier import _EVENT_FIELDS, CarrierKind, EventType, Grade, Level
+from incubator_rules.model.carrier import EVENT_TYPES, CarrierKind, EventType, Grade, Level
 from incubator_rules.files.types import (
     CARRIER,
     CASE,
@@ -24,7 +24,7 @@ from incubator_rules.documents import read_document
 from incubator_rules.district.management import OUTCOMES
 from incubator_rules.district.management import READINGS as MANAGEMENT_READINGS
 from incubator_rules.model.portfolio import DESIGNATIONS, METRICS
-from incubator_rules.kinds.rules import KINDS
+from incubator_rules.kinds import KINDS
 from incubator_rules.files.targets import MEASURES, UNITS
 from incubator_rules.files.targets import READINGS as TARGET_READINGS
 
@@ -171,7 +171,7 @@ def test_schemas_know_every_level_kind_grade_and_event_type():
     assert event["properties"]["type"]["enum"] == [t.value for t in EventType]
     for branch in event["allOf"]:
         etype = EventType(branch["if"]["properties"]["type"]["const"])
-        fields = _EVENT_FIELDS[etype]
+        fields = EVENT_TYPES[etype].fields
         assert set(branch["then"]["properties"]) == {"id", "type", "date", "document", "note", *fields}
         assert set(branch["then"]["required"]) == {"type", "date", *(f for f, need in fields.items() if need == "r")}
     assert carrier["properties"]["events"]["items"] == {"$ref": "#/definitions/event"}

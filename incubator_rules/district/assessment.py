@@ -145,7 +145,7 @@ class TargetResult:
 
 
 @attrs.frozen
-class CheckResult:
+class ConsistencyCheck:
     """A consistency check of the source's own figures (e.g. a table against the text)."""
 
     id: str
@@ -178,7 +178,7 @@ class Assessment:
     ruleset_sha256: str
     readings: Mapping[str, str]
     results: tuple[TargetResult, ...]
-    checks: tuple[CheckResult, ...]
+    checks: tuple[ConsistencyCheck, ...]
     unassigned: tuple[str, ...] = ()
     groups: Mapping[str, tuple[str, str]] = attrs.field(factory=dict)
 
@@ -495,7 +495,7 @@ def matches(
     return True, ()
 
 
-def consistency_checks(ruleset: TargetRuleset) -> tuple[CheckResult, ...]:
+def consistency_checks(ruleset: TargetRuleset) -> tuple[ConsistencyCheck, ...]:
     """Check each per-area table: its rows against its total row, its total against the district target."""
     out = []
     for table in ruleset.area_tables:
@@ -505,11 +505,11 @@ def consistency_checks(ruleset: TargetRuleset) -> tuple[CheckResult, ...]:
             rows = sum((r.cells[j] for r in table.rows), start=Decimal(0))
             printed = table.total[j]
             status = AGREES if rows == printed else DIFFERS
-            out.append(CheckResult(
+            out.append(ConsistencyCheck(
                 f"{column.metric}-rows-vs-total", status, _num(rows), _num(printed), column.unit,
-                f"各区域{column.header}相加为{_plain(rows)}，{table.total_label}行为{_plain(printed)}",
-                f"the {len(table.rows)} rows of {column.header} add up to {_plain(rows)}; "
-                f"the total row ({table.total_label}) prints {_plain(printed)}",
+                f"各区域{column.header}相加为{_decimal_text(rows)}，{table.total_label}行为{_decimal_text(printed)}",
+                f"the {len(table.rows)} rows of {column.header} add up to {_decimal_text(rows)}; "
+                f"the total row ({table.total_label}) prints {_decimal_text(printed)}",
                 cite,
             ))
             if column.district_target is None:
@@ -521,12 +521,12 @@ def consistency_checks(ruleset: TargetRuleset) -> tuple[CheckResult, ...]:
             more = " or more" if "以上" in target.quote else ""
             if status == AGREES:
                 en = f"the per-area table adds up to {quantity(rows, column.unit)}, as the text says: “{target.quote}”"
-                zh = f"分区域表{column.header}合计{_plain(rows)}{unit_zh}，与正文“{target.quote}”一致"
+                zh = f"分区域表{column.header}合计{_decimal_text(rows)}{unit_zh}，与正文“{target.quote}”一致"
             else:
                 en = (f"the per-area table adds up to {quantity(rows, column.unit)} while the text says "
                       f"{quantity(target.written, target.unit)}{more}: “{target.quote}”")
-                zh = f"分区域表{column.header}合计{_plain(rows)}{unit_zh}，而正文为“{target.quote}”"
-            out.append(CheckResult(
+                zh = f"分区域表{column.header}合计{_decimal_text(rows)}{unit_zh}，而正文为“{target.quote}”"
+            out.append(ConsistencyCheck(
                 f"{column.metric}-table-vs-text", status, table_base, target.required, unit, zh, en,
                 cite + ruleset.header.citations(target.clauses[:1]),
             ))
@@ -536,8 +536,8 @@ def consistency_checks(ruleset: TargetRuleset) -> tuple[CheckResult, ...]:
 def quantity(value: Decimal | Number, unit: str | None) -> str:
     """A value in a target unit, for people: ``7.5万 m2 (75,000 m2)``, ``1,200``, ``200 people``."""
     if unit == "wan_m2":
-        return f"{_plain(Decimal(value))}万 m2 ({_fmt(_num(Decimal(value) * 10_000))} m2)"
-    number = _fmt(_num(Decimal(value)))
+        return f"{_decimal_text(Decimal(value))}万 m2 ({format_number(_num(Decimal(value) * 10_000))} m2)"
+    number = format_number(_num(Decimal(value)))
     return {"m2": f"{number} m2", "people": f"{number} people"}.get(unit or "", number)
 
 
@@ -551,11 +551,12 @@ def _num(value: Decimal) -> Number:
     return int(value) if value == value.to_integral_value() else value
 
 
-def _plain(value: Decimal) -> str:
+def _decimal_text(value: Decimal) -> str:
     return format(value.normalize(), "f") if value != 0 else "0"
 
 
-def _fmt(value: Number | None) -> str:
+def format_number(value: Number | None) -> str:
+    """A number with thousands separators, as written (no exponent); empty for None."""
     if value is None:
         return ""
     if isinstance(value, int):

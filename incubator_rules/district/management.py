@@ -17,15 +17,15 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 import attrs
-from dateutil.relativedelta import relativedelta
 
-from ..documents import Document, parse_yaml, read_document
+from ..documents import Document
 from ..errors import IncubatorRulesError, RulesetError, describe
-from ..files.policyfile import HasHeader, Header, PolicyReader, load_or_raise, validate_policy
-from ..files.types import resolve_path
-from ..kinds.rules import GRADE_ZH, KIND_EN, KIND_ZH, LEVEL_ZH, render
+from ..files.policyfile import HasHeader, Header, PolicyFile, PolicyReader
+from ..kinds import render
 from ..model.carrier import Carrier, CarrierKind, Event, EventType, Grade, Level, as_of_date
 from ..model.decision import Decision, Evaluation, ManagementDecision
+from ..model.durations import UNITS, after
+from ..model.labels import GRADE_ZH, KIND_EN, KIND_ZH, LEVEL_ZH
 from ..model.portfolio import standing
 
 DEFAULT_MANAGEMENT = "chongqing-dynamic-management"
@@ -44,7 +44,7 @@ OUTCOMES: dict[str, tuple[str, ...]] = {
 AT_RISK: frozenset[tuple[str, str]] = frozenset(
     {(RECTIFICATION, "open"), (RECTIFICATION, "overdue"), (CANCELLATION, "first_fail"), (CANCELLATION, "due")}
 )
-PLACEHOLDERS = frozenset(
+MANAGEMENT_PLACEHOLDERS = frozenset(
     {
         "year", "level", "level_zh", "kind", "kind_zh", "date", "due", "as_of", "reassessed_on", "grade",
         "grade_zh", "ended_on", "first_date", "until", "reason", "reason_zh",
@@ -98,39 +98,24 @@ class ManagementRules(HasHeader):
         return next((r for r in self.rules if r.kind == kind), None)
 
 
-def period(spec: Mapping[str, int]) -> relativedelta:
-    """A ``{years, months, days}`` mapping as a calendar period."""
-    return relativedelta(years=spec.get("years", 0), months=spec.get("months", 0), days=spec.get("days", 0))
-
-
-def after(day: datetime.date, spec: Mapping[str, int]) -> datetime.date | None:
-    """``day`` plus a ``{years, months, days}`` period; None when that falls beyond the calendar (after 9999-12-31)."""
-    try:
-        return day + period(spec)
-    except (ValueError, OverflowError):
-        return None
-
-
 def load_management(id_or_path: str | Path = DEFAULT_MANAGEMENT) -> ManagementRules:
     """Load a shipped management file by id or any file by path."""
-    path = resolve_path(id_or_path, "management")
-    return management_from_document(read_document(path))
+    return _FILE.load(id_or_path)
 
 
 def parse_management(text: str, file: str | None = None) -> ManagementRules:
     """Build management rules from YAML text."""
-    return management_from_document(parse_yaml(text, file))
+    return _FILE.parse(text, file)
 
 
 def management_from_document(doc: Document) -> ManagementRules:
     """Validate a parsed management document and build the rules; raises RulesetError on the first problem."""
-    return load_or_raise(validate_management(doc))
+    return _FILE.from_document(doc)
 
 
 def validate_management(doc: Document) -> tuple[ManagementRules | None, tuple[RulesetError, ...]]:
     """Read a parsed management document, collecting every problem; the rules are None when there is any."""
-    reader = _ManagementReader(doc.source)
-    return validate_policy(reader, lambda: reader.read(doc))
+    return _FILE.validate(doc)
 
 
 @functools.cache
@@ -168,11 +153,11 @@ def manage(
     rs = _default_rules() if rules is None else rules if isinstance(rules, ManagementRules) else load_management(rules)
     day = as_of_date(as_of)
     chosen = rs.header.resolve_readings(readings)
-    return _Run(carrier, day, rs, chosen).decide()
+    return _ManagementRun(carrier, day, rs, chosen).decide()
 
 
 @attrs.define
-class _Run:
+class _ManagementRun:
     carrier: Carrier
     as_of: datetime.date
     rules: ManagementRules
@@ -317,7 +302,7 @@ class _Run:
         ))
 
     def values(self, **extra: Any) -> dict[str, str]:
-        out = {k: "" for k in PLACEHOLDERS}
+        out = {k: "" for k in MANAGEMENT_PLACEHOLDERS}
         out["as_of"] = self.as_of.isoformat()
         for key, value in extra.items():
             if value is None:
@@ -416,7 +401,7 @@ class _ManagementReader(PolicyReader):
         within = None
         if kind == RECTIFICATION:
             value = self.get(raw, "reassess_within", p)
-            within = None if value is None else self.period_spec(value, p + ("reassess_within",), ("years", "months", "days"))
+            within = None if value is None else self.duration(value, p + ("reassess_within",), UNITS, "period")
         elif kind is not None and raw.get("reassess_within") is not None:
             self.problem(p + ("reassess_within",), f"a {kind} rule has no reassess_within")
         scopes: list[Scope] = []
@@ -437,7 +422,7 @@ class _ManagementReader(PolicyReader):
             if raw.get("clauses") is not None:
                 self.problem(p + ("clauses",), f"a {kind} rule cites its clauses in each scope (applies_to[].clauses)")
             clauses = tuple(dict.fromkeys(c for s in scopes for c in s.clauses))
-        explanations = {} if kind is None else self.explanations(raw, OUTCOMES[kind], p, PLACEHOLDERS)
+        explanations = {} if kind is None else self.explanations(raw, OUTCOMES[kind], p, MANAGEMENT_PLACEHOLDERS)
         if kind is None or self.count() != before:
             return None
         return ManagementRule(rid, kind, zh, en, tuple(scopes), clauses, explanations, within)  # type: ignore[arg-type]
@@ -456,3 +441,6 @@ class _ManagementReader(PolicyReader):
         if self.count() != before:
             return None
         return Scope(levels, kinds, clauses)  # type: ignore[arg-type]
+
+
+_FILE: PolicyFile[ManagementRules] = PolicyFile("management", _ManagementReader)

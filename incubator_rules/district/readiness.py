@@ -21,14 +21,13 @@ from typing import Any, Mapping
 import attrs
 from dateutil.relativedelta import relativedelta
 
-from ..documents import Document, parse_yaml, read_document
+from ..documents import Document
 from ..errors import IncubatorRulesError, RulesetError, describe
-from ..files.policyfile import MAX_NESTING, HasHeader, Header, PolicyReader, load_or_raise, validate_policy
-from ..files.types import resolve_path
+from ..files.policyfile import MAX_NESTING, HasHeader, Header, PolicyFile, PolicyReader
 from ..model.carrier import Carrier, CarrierKind, EventType, Level, as_of_date
+from ..model.durations import after
 from ..model.portfolio import METRICS, Portfolio, Snapshot, standing
 from ..model.ruleset import Citation
-from .management import after
 
 DEFAULT_CRITERIA = "upgrade-criteria"
 
@@ -181,23 +180,22 @@ class Readiness:
 
 def load_criteria(id_or_path: str | Path = DEFAULT_CRITERIA) -> CriteriaSet:
     """Load a shipped criteria file by id or any file by path."""
-    return criteria_from_document(read_document(resolve_path(id_or_path, "criteria")))
+    return _FILE.load(id_or_path)
 
 
 def parse_criteria(text: str, file: str | None = None) -> CriteriaSet:
     """Build a criteria set from YAML text."""
-    return criteria_from_document(parse_yaml(text, file))
+    return _FILE.parse(text, file)
 
 
 def criteria_from_document(doc: Document) -> CriteriaSet:
     """Validate a parsed criteria document and build the CriteriaSet; raises RulesetError on the first problem."""
-    return load_or_raise(validate_criteria(doc))
+    return _FILE.from_document(doc)
 
 
 def validate_criteria(doc: Document) -> tuple[CriteriaSet | None, tuple[RulesetError, ...]]:
     """Read a parsed criteria document, collecting every problem; the set is None when there is any."""
-    reader = _CriteriaReader(doc.source)
-    return validate_policy(reader, lambda: reader.read(doc))
+    return _FILE.validate(doc)
 
 
 @functools.cache
@@ -469,7 +467,7 @@ class _CriteriaReader(PolicyReader):
                 )
                 self.unique(items, p + ("any_of",), "criterion")
         elif form == "operating":
-            fields["operating"] = self.period_spec(raw["operating"], p + ("operating",), ("years", "months"))
+            fields["operating"] = self.duration(raw["operating"], p + ("operating",), ("years", "months"), "period")
         elif form == "statistics_years":
             fields["statistics_years"] = self.whole(raw["statistics_years"], p + ("statistics_years",), least=1)
         else:
@@ -528,3 +526,6 @@ __all__ = [
     "readiness",
     "validate_criteria",
 ]
+
+
+_FILE: PolicyFile[CriteriaSet] = PolicyFile("criteria", _CriteriaReader)

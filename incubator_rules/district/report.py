@@ -19,7 +19,7 @@ import attrs
 from ..files.targets import UNITS, TargetRuleset, load_targets
 from ..model.decision import ManagementDecision
 from ..model.portfolio import METRICS, Portfolio
-from .assessment import Assessment, TargetResult, _fmt, assess, percent
+from .assessment import Assessment, TargetResult, assess, format_number, percent
 from .management import ManagementRules, load_management, manage
 from .readiness import (
     MISSED,
@@ -142,7 +142,7 @@ def pad(text: str, width: int) -> str:
 def _quantity(value: Any, unit: str | None) -> str:
     if value is None:
         return "-"
-    return _fmt(value)
+    return format_number(value)
 
 
 def _target_line(r: TargetResult) -> list[str]:
@@ -160,7 +160,7 @@ def _target_line(r: TargetResult) -> list[str]:
         elif r.status != "met" and r.as_of >= t.milestone.due:
             head += " due date passed"
         elif r.expected is not None and r.status != "met":
-            head += f" line {_fmt(round(r.expected))}"
+            head += f" line {format_number(round(r.expected))}"
         if r.missing:
             head += f" ({len(r.missing)} without data)"
     written = ""

@@ -94,7 +94,7 @@ def evaluate_many(
     the input's length and the number of workers, and a pool's tasks shrink
     towards the end of the input. Bad arguments raise before any work starts.
     """
-    results = _Run(carriers, ruleset, as_of, readings, executor, workers, progress, chunk_size, engine, None).results()
+    results = _BatchRun(carriers, ruleset, as_of, readings, executor, workers, progress, chunk_size, engine, None).results()
     if stream:
         return results
     with gc_paused():  # held results make no cycles; scanning them again and again would dominate
@@ -126,7 +126,7 @@ def map_evaluations(
     """
     if not callable(func):
         raise IncubatorRulesError(f"expected a function of an evaluation, got {type(func).__name__}", field="func")
-    results = _Run(carriers, ruleset, as_of, readings, executor, workers, progress, chunk_size, engine, func).results()
+    results = _BatchRun(carriers, ruleset, as_of, readings, executor, workers, progress, chunk_size, engine, func).results()
     return results if stream else collect(results, [])
 
 
@@ -145,7 +145,7 @@ def collect(results: Iterable[Any], into: L) -> L:
     return into
 
 
-class _Run:
+class _BatchRun:
     """One call of ``evaluate_many`` or ``map_evaluations``: arguments checked, then results produced on demand."""
 
     def __init__(
@@ -171,24 +171,22 @@ class _Run:
 
     def results(self) -> Iterator[Any]:
         with Progress(self.total, enabled=self.progress) as bar:
-            if self.executor is not None:
-                yield from self.shipped(bar, self.executor)
-            elif not self.pooled:
-                yield from self.in_process(bar)
-            else:
-                assert self.workers is not None
-                shared = None if self.ships else (self.carriers, self.rs, self.day, self.chosen, self.func)
-                with local_pool(self.workers, shared, self.engine) as (pool, token):
-                    if token is None:
-                        yield from self.shipped(bar, pool)
-                        return
-                    ranges = spans(self.total or 0, self.workers, self.size, fixed=self.fixed)
-                    carriers = self.carriers
-                    for chunk, out in run_chunks(pool, _evaluate_shared, ranges,
-                                                 lambda span: (token, span[0], span[-1] + 1),
-                                                 lambda start, span: carriers[start:start + len(span)]):  # type: ignore[index]
-                        bar.update(len(chunk))
-                        yield from self.received(out)
+            shared = None if self.ships else (self.carriers, self.rs, self.day, self.chosen, self.func)
+            yield from dispatch(
+                self.executor, self.workers, shared, self.engine,
+                in_process=lambda: self.in_process(bar),
+                shipped=lambda pool: self.shipped(bar, pool),
+                forked=lambda pool, token: self.forked(bar, pool, token),
+            )
+
+    def forked(self, bar: Progress, pool: Executor, token: int) -> Iterator[Any]:
+        assert self.workers is not None
+        ranges = spans(self.total or 0, self.workers, self.size, fixed=self.fixed)
+        carriers = self.carriers
+        for chunk, out in run_chunks(pool, _evaluate_shared, ranges, lambda span: (token, span[0], span[-1] + 1),
+                                     lambda start, span: carriers[start:start + len(span)]):  # type: ignore[index]
+            bar.update(len(chunk))
+            yield from self.received(out)
 
     def in_process(self, bar: Progress) -> Iterator[Any]:
         rs, day, chosen, engine, func = self.rs, self.day, self.chosen, self.engine, self.func
@@ -224,6 +222,24 @@ class _Run:
             return out
         with gc_paused():  # rebuilding makes no cycles; a collection here would rescan the caller's data
             return unpack_evaluations(out, self.rs, self.day, self.chosen, self.engine)
+
+
+def dispatch(
+    executor: Executor | None, workers: int | None, shared: Any, engine: str,
+    in_process: Callable[[], Iterator[R]], shipped: Callable[[Executor], Iterator[R]],
+    forked: Callable[[Executor, int], Iterator[R]], paused: bool = False,
+) -> Iterator[R]:
+    """Where a batch runs, chosen in one place: on ``executor`` (the input shipped to it), in this process,
+    or on a pool of ``workers`` made for the call, whose forked workers find ``shared`` under a token
+    (``forked``) or, where they cannot fork, are shipped the input. ``paused`` keeps the cycle collector
+    paused while a pool of its own runs."""
+    if executor is not None:
+        yield from shipped(executor)
+    elif workers is None or workers == 1:
+        yield from in_process()
+    else:
+        with gc_paused() if paused else contextlib.nullcontext(), local_pool(workers, shared, engine) as (pool, token):
+            yield from shipped(pool) if token is None else forked(pool, token)
 
 
 def check_workers(workers: int | None, executor: Executor | None) -> None:

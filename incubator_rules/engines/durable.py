@@ -4,7 +4,7 @@ The compiler turns each deciding rule of a ruleset into durable-rules rules
 that match event facts by type (a literal test) and join them with the
 ruleset's column facts by carrier kind (an equality join, or ``$not`` of it).
 Actions record which events each rule matched; the shared deciders of
-``rules.DECIDERS`` then decide in Python, as in the native engine. Only the
+``kinds.DECIDERS`` then decide in Python, as in the native engine. Only the
 rule shapes and the host configuration that docs/engines.md lists as safe are
 used.
 """
@@ -14,7 +14,6 @@ from __future__ import annotations
 import copy
 import hashlib
 import importlib
-import importlib.metadata
 import json
 import threading
 from types import ModuleType
@@ -23,7 +22,7 @@ from typing import Any, Callable, Mapping, Sequence
 import attrs
 
 from ..errors import EngineError
-from ..kinds.rules import DECIDERS, MATCHES, Context
+from ..kinds import DECIDERS, MATCHES, Context
 from ..model.carrier import Event
 from ..model.decision import Decision
 from ..model.ruleset import Ruleset
@@ -187,9 +186,11 @@ def load_durable() -> ModuleType:
             f"on Python 3.13 build it with: {BUILD_313}",
             field="engine",
         ) from None
+    from importlib import metadata  # only once durable-rules is loaded: it costs the package's import 20 ms
+
     try:
-        version = importlib.metadata.version("durable-rules")
-    except importlib.metadata.PackageNotFoundError:
+        version = metadata.version("durable-rules")
+    except metadata.PackageNotFoundError:
         version = "unknown"
     if version != DURABLE_VERSION:
         raise EngineError(

@@ -8,7 +8,7 @@ from typing import Any, Mapping
 
 from ..errors import EngineError, IncubatorRulesError
 from ..files.ruleset import load_ruleset
-from ..kinds.rules import DECIDERS, MATCHES, Context
+from ..kinds import DECIDERS, MATCHES, Context
 from ..model.carrier import Carrier, Event, as_of_date, until
 from ..model.decision import AWARDED, PENDING, Decision, Evaluation
 from ..model.ruleset import Ruleset

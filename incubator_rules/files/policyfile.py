@@ -12,43 +12,25 @@ into every citation of them.
 
 from __future__ import annotations
 
-import datetime
 from decimal import Decimal
-from typing import Any, Callable, Collection, Mapping, TypeVar
+from pathlib import Path
+from typing import Any, Callable, Collection, Generic, Mapping, TypeVar
 
 import attrs
 
-from ..documents import Document, id_problem
-from ..errors import ReadingError, RulesetError, describe
-from ..model.ruleset import Citation, PlanPeriod, Reading
-from .ruleset import _ProblemReader, content_sha256, first_problem
-from .types import document_type, wrong_type
-
-@attrs.frozen
-class PolicySource:
-    """A document cited by a policy file; ``reprint`` is ``secondary`` when only a reprint was read."""
-
-    id: str
-    title_zh: str
-    title_en: str
-    issuer: str | None
-    number: str | None
-    issued: datetime.date | None
-    file: str | None
-    url: str | None
-    reprint: str | None
-
-
-@attrs.frozen
-class PolicyClause:
-    """A citable passage; ``paraphrase`` marks text that is not the official wording."""
-
-    id: str
-    document: str
-    section: str
-    text: str
-    paraphrase: bool = False
-
+from ..documents import Document, Source, parse_yaml, read_document
+from ..errors import RulesetError, describe
+from ..model.ruleset import (
+    Citation,
+    Clause,
+    PlanPeriod,
+    Reading,
+    SourceDocument,
+    citation_of,
+    resolve_readings,
+)
+from .ruleset import ProblemReader, content_sha256, first_problem
+from .types import document_type, resolve_path, wrong_type
 
 @attrs.frozen
 class Header:
@@ -61,8 +43,8 @@ class Header:
     title_en: str
     jurisdiction_zh: str | None
     jurisdiction_en: str | None
-    documents: Mapping[str, PolicySource]
-    clauses: Mapping[str, PolicyClause]
+    documents: Mapping[str, SourceDocument]
+    clauses: Mapping[str, Clause]
     readings: Mapping[str, Reading]
     plan_period: PlanPeriod | None
     sha256: str
@@ -71,14 +53,7 @@ class Header:
     def citation(self, clause_id: str) -> Citation:
         """The citation of a clause; secondary reprints and paraphrases are marked in its section."""
         clause = self.clauses[clause_id]
-        doc = self.documents[clause.document]
-        marks = []
-        if doc.reprint:
-            marks.append(f"{doc.reprint} reprint")
-        if clause.paraphrase:
-            marks.append("paraphrase, not the official wording")
-        section = clause.section + (f" [{'; '.join(marks)}]" if marks else "")
-        return Citation(clause.id, doc.id, doc.title_zh, doc.number, section, clause.text)
+        return citation_of(clause, self.documents[clause.document])
 
     def citations(self, clause_ids: Any) -> tuple[Citation, ...]:
         """Citations for clause ids, without repeats, in the order given."""
@@ -90,16 +65,7 @@ class Header:
 
     def resolve_readings(self, overrides: Mapping[str, str] | None = None) -> dict[str, str]:
         """Every reading's value: the default unless overridden; unknown names or values raise ReadingError."""
-        chosen = {name: r.default for name, r in self.readings.items()}
-        for name, value in (overrides or {}).items():
-            if name not in self.readings:
-                known = ", ".join(self.readings) or "none"
-                raise ReadingError(f"unknown reading in {self.id}; known readings: {known}", field=name)
-            if value not in self.readings[name].alternatives:
-                allowed = ", ".join(self.readings[name].alternatives)
-                raise ReadingError(f"{value!r} is not an alternative; expected one of: {allowed}", field=name)
-            chosen[name] = value
-        return chosen
+        return resolve_readings(self.readings, overrides, self.id)
 
 
 class HasHeader:
@@ -159,7 +125,33 @@ def load_or_raise(found: tuple[_R | None, tuple[RulesetError, ...]]) -> _R:
 
 
 @attrs.frozen
-class PolicyReader(_ProblemReader):
+class PolicyFile(Generic[_R]):
+    """The ways into one policy file type, written once: ``load`` (a shipped id or a path), ``parse`` (YAML
+    text), ``from_document`` (raising the first problem) and ``validate`` (collecting every problem)."""
+
+    type: str
+    reader: Callable[[Source], "PolicyReader"]
+
+    def validate(self, doc: Document) -> tuple[_R | None, tuple[RulesetError, ...]]:
+        """Read a parsed document, collecting every problem; the result is None when there is any."""
+        reader = self.reader(doc.source)
+        return validate_policy(reader, lambda: reader.read(doc))  # type: ignore[attr-defined,no-any-return]
+
+    def from_document(self, doc: Document) -> _R:
+        """Validate a parsed document and build what it declares; raises RulesetError on the first problem."""
+        return load_or_raise(self.validate(doc))
+
+    def parse(self, text: str, file: str | None = None) -> _R:
+        """Build from YAML text."""
+        return self.from_document(parse_yaml(text, file))
+
+    def load(self, id_or_path: str | Path) -> _R:
+        """Load a shipped file of this type by id, or any file by path."""
+        return self.from_document(read_document(resolve_path(id_or_path, self.type)))
+
+
+@attrs.frozen
+class PolicyReader(ProblemReader):
     """Reads the header every policy file shares, and checks its body readers share.
 
     It collects: each problem is recorded and reading goes on where it safely
@@ -185,72 +177,18 @@ class PolicyReader(_ProblemReader):
         if found != kind:
             raise wrong_type(found, kind, self.source)
         data = self.mapping(doc.data, (), _HEADER_KEYS + body_keys) or {}
-        self.text(data, "$schema", (), False)
-        rid = self.text(data, "id", ())
-        version = self.get(data, "version", ())
-        if version is not None and (not isinstance(version, str) or not version.strip()):
-            self.problem(("version",), f"expected the version as a quoted string such as \"1.0.0\", got {describe(version)}")
-        for key, value in (("id", rid), ("version", version)):
-            if isinstance(value, str) and value.strip() and id_problem(value):
-                self.problem((key,), f"{describe(value)}: {id_problem(value)}")
-        title = self.bilingual(data, "title", ())
-        jurisdiction = self.bilingual(data, "jurisdiction", ()) if data.get("jurisdiction") is not None else (None, None)
-        raw_docs = self.section(data, "documents")
-        documents = self.sources(raw_docs or {})
-        raw_clauses = self.section(data, "clauses")
-        clauses = self.passages(raw_clauses or {}, None if raw_docs is None else set(raw_docs))
-        self.known["clauses"] = None if raw_clauses is None else set(raw_clauses)
-        period = None
-        if needs_period or data.get("plan_period") is not None:
-            period = self.period(data, self.known["clauses"])
-        raw_readings = self.section(data, "readings", required=False)
-        readings = self.readings(raw_readings or {}, self.known["clauses"])
+        head = self.header_fields(data, marks=True, jurisdiction=False, period=needs_period)
+        self.known["clauses"] = head.clause_ids
+        raw_readings = head.raw_readings
         self.known["readings"] = None if data.get("readings") is not None and raw_readings is None else set(raw_readings or {})
         return Header(
-            kind, rid, version, title[0], title[1], jurisdiction[0], jurisdiction[1],  # type: ignore[arg-type]
-            documents, clauses, readings, period, "", self.source.file,
+            kind, head.id, head.version, head.title[0], head.title[1], head.jurisdiction[0], head.jurisdiction[1],  # type: ignore[arg-type]
+            head.documents, head.clauses, head.readings, head.period, "", self.source.file,
         )
 
     def finish(self, header: Header, doc: Document) -> Header:
         """The header with the hash of the file's content, once the whole file has read cleanly."""
         return attrs.evolve(header, sha256=content_sha256(doc.data))
-
-    def sources(self, data: Mapping[Any, Any]) -> dict[str, PolicySource]:
-        out = {}
-        for key, raw in data.items():
-            p = ("documents", key)
-            raw = self.mapping(raw, p, ("title_zh", "title_en", "issuer", "number", "issued", "file", "url", "reprint"))
-            if raw is None:
-                continue
-            reprint = self.text(raw, "reprint", p, False)
-            if reprint not in (None, "secondary"):
-                self.problem(p + ("reprint",), f"expected 'secondary' (or no reprint field), got {describe(reprint)}")
-            out[key] = PolicySource(
-                id=key, title_zh=self.text(raw, "title_zh", p), title_en=self.text(raw, "title_en", p),  # type: ignore[arg-type]
-                issuer=self.text(raw, "issuer", p, False), number=self.text(raw, "number", p, False),
-                issued=self.date(raw, "issued", p, False), file=self.text(raw, "file", p, False),
-                url=self.text(raw, "url", p, False), reprint=reprint,
-            )
-        return out
-
-    def passages(self, data: Mapping[Any, Any], doc_ids: Collection[Any] | None) -> dict[str, PolicyClause]:
-        out = {}
-        for key, raw in data.items():
-            p = ("clauses", key)
-            raw = self.mapping(raw, p, ("document", "section", "text", "paraphrase"))
-            if raw is None:
-                continue
-            before = self.count()
-            doc = self.text(raw, "document", p)
-            if doc is not None and doc_ids is not None and doc not in doc_ids:
-                self.problem(p + ("document",), f"unknown document {describe(doc)}")
-            paraphrase = raw.get("paraphrase", False)
-            if not isinstance(paraphrase, bool):
-                self.problem(p + ("paraphrase",), f"expected true or false, got {describe(paraphrase)}")
-            section, text = self.text(raw, "section", p), self.text(raw, "text", p)
-            if self.count() == before:
-                out[key] = PolicyClause(key, doc, section, text, paraphrase)  # type: ignore[arg-type]
-        return out
 
     def ref(self, raw: Mapping[Any, Any], key: str, p: Path_, kind: str, required: bool = True) -> str | None:
         """An id that must be declared in section ``kind`` (checked only when that section was readable)."""
@@ -344,20 +282,3 @@ class PolicyReader(_ProblemReader):
             self.problem(p, f"expected a whole number of at least {least}, got {describe(value)}")
             return None
         return value
-
-    def period_spec(self, value: Any, p: Path_, keys: tuple[str, ...]) -> dict[str, int] | None:
-        """A calendar period such as ``{months: 6}``: whole numbers, longer than zero."""
-        value = self.mapping(value, p, keys)
-        if value is None:
-            return None
-        before = self.count()
-        out = {k: self.whole(v, p + (k,)) for k, v in value.items() if k in keys}
-        if self.count() != before:
-            return None
-        if not any(out.values()):
-            self.problem(p, "a period must be longer than zero")
-            return None
-        if any(v > 1000 for v in out.values() if v is not None):
-            self.problem(p, "a period of more than 1,000 years, months or days is implausibly long")
-            return None
-        return {k: v for k, v in out.items() if v is not None}

@@ -13,8 +13,9 @@ import attrs
 
 from ..documents import Document, Source, canonical_json, data_problem, id_problem, parse_yaml, read_document
 from ..errors import RulesetError, describe
-from ..kinds.rules import KINDS, PLACEHOLDERS
+from ..kinds import KINDS, RULE_PLACEHOLDERS
 from ..model.carrier import CarrierKind, Grade, Level, parse_date, parse_enum, whole_yuan
+from ..model.durations import UNITS
 from ..model.ruleset import Clause, DatedValue, PlanPeriod, Reading, Rule, Ruleset, SourceDocument, Table
 from .types import RULESETS_DIR, document_type, ruleset_file, wrong_type
 
@@ -87,7 +88,7 @@ def validate_ruleset(doc: Document) -> tuple[Ruleset | None, tuple[RulesetError,
 
     Returns the ruleset (None when anything is wrong) and the problems, in file order.
     """
-    reader = _ProblemReader(doc.source, collect=True)
+    reader = ProblemReader(doc.source, collect=True)
     try:
         ruleset = reader.ruleset(doc.data)
     except RulesetError as exc:  # a policy file of another type
@@ -131,8 +132,24 @@ def _missing(ids: Collection[Any] | None, item: Any) -> bool:
 
 
 @attrs.frozen
-class _ProblemReader:
-    """Reads a ruleset document.
+class HeaderFields:
+    """The header of a policy file as read, with what the rest of the file is checked against."""
+
+    id: str | None
+    version: Any
+    title: tuple[str | None, str | None]
+    jurisdiction: tuple[str | None, str | None]
+    documents: dict[str, SourceDocument]
+    clauses: dict[str, Clause]
+    clause_ids: set[Any] | None  # None when the clauses section itself is unreadable
+    period: PlanPeriod | None
+    raw_readings: Mapping[Any, Any] | None
+    readings: dict[str, Reading]
+
+
+@attrs.frozen
+class ProblemReader:
+    """Reads a reward ruleset document; the base of every policy file's reader (``policyfile.PolicyReader``).
 
     With ``collect``, each problem is recorded and reading goes on where it
     safely can (a reader then returns None for what it could not read);
@@ -251,6 +268,23 @@ class _ProblemReader:
             return None
         return self.mapping(value, (key,))
 
+    def duration(self, value: Any, path: Path_, units: tuple[str, ...], noun: str) -> dict[str, int] | None:
+        """A calendar period such as ``{years: 1}`` or ``{months: 6}``: whole numbers up to 1,000, longer than zero."""
+        value = self.mapping(value, path, units)
+        if value is None:
+            return None
+        ok = True
+        for k, v in value.items():
+            if k in units and (isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= 1000):
+                self.problem(path + (k,), f"expected a whole number from 0 to 1000, got {describe(v)}")
+                ok = False
+        if not ok:
+            return None
+        if not any(v for k, v in value.items() if k in units):
+            self.problem(path, f"a {noun} must be longer than zero")
+            return None
+        return {k: v for k, v in value.items() if k in units}
+
     # --- the ruleset, section by section ----------------------------------
 
     def ruleset(self, data: Any) -> Ruleset | None:
@@ -261,72 +295,92 @@ class _ProblemReader:
         data = self.mapping(data, (), _TOP_KEYS + ("$schema",))
         if data is None:
             return None
-        self.text(data, "$schema", (), required=False)
-        rid = self.text(data, "id", ())
-        version = self.get(data, "version", ())
-        if version is not None and (not isinstance(version, str) or not version.strip()):
-            self.problem(("version",), f"expected the version as a quoted string such as \"1.0.0\", got {describe(version)}")
-        for key, value in (("id", rid), ("version", version)):
-            if isinstance(value, str) and value.strip() and id_problem(value):
-                self.problem((key,), f"{describe(value)}: {id_problem(value)}")
-        title = self.bilingual(data, "title", ())
-        jurisdiction = self.bilingual(data, "jurisdiction", ())
-        raw_docs = self.section(data, "documents")
-        documents = self.documents(raw_docs or {})
-        doc_ids = None if raw_docs is None else set(raw_docs)
-        raw_clauses = self.section(data, "clauses")
-        clauses = self.clauses(raw_clauses or {}, doc_ids)
-        clause_ids = None if raw_clauses is None else set(raw_clauses)
-        period = self.period(data, clause_ids)
+        head = self.header_fields(data, marks=False, jurisdiction=True, period=True)
+        clause_ids, period, readings = head.clause_ids, head.period, head.readings
         raw_columns = self.section(data, "columns")
         columns = self.columns(raw_columns or {})
         column_ids = None if raw_columns is None else set(raw_columns)
         raw_tables = self.section(data, "tables")
         tables = self.tables(raw_tables or {}, column_ids, clause_ids, period)
         table_ids = None if raw_tables is None else set(raw_tables)
-        raw_readings = self.section(data, "readings", required=False)
-        readings = self.readings(raw_readings or {}, clause_ids)
-        reading_ids = None if data.get("readings") is not None and raw_readings is None else set(readings)
+        reading_ids = None if data.get("readings") is not None and head.raw_readings is None else set(readings)
         rules = self.rules(data.get("rules"), clause_ids, table_ids, readings, reading_ids)
         self.tables_cover_levels(tables, rules, period)
         if self.problems:
             return None
         digest = content_sha256(data)
         return Ruleset(
-            id=rid, version=version, title_zh=title[0], title_en=title[1],  # type: ignore[arg-type]
-            jurisdiction_zh=jurisdiction[0], jurisdiction_en=jurisdiction[1],  # type: ignore[arg-type]
-            documents=documents, plan_period=period, clauses=clauses, columns=columns,  # type: ignore[arg-type]
+            id=head.id, version=head.version, title_zh=head.title[0], title_en=head.title[1],  # type: ignore[arg-type]
+            jurisdiction_zh=head.jurisdiction[0], jurisdiction_en=head.jurisdiction[1],  # type: ignore[arg-type]
+            documents=head.documents, plan_period=period, clauses=head.clauses, columns=columns,  # type: ignore[arg-type]
             tables=tables, readings=readings, rules=rules, sha256=digest,
             path=self.source.file, data=data,
         )
 
-    def documents(self, data: Mapping[Any, Any]) -> dict[str, SourceDocument]:
+    def header_fields(self, data: Mapping[Any, Any], *, marks: bool, jurisdiction: bool, period: bool) -> HeaderFields:
+        """The header every policy file declares, reward rulesets included: identity, documents, clauses,
+        plan period and readings. ``marks`` allows reprint and paraphrase marks; ``jurisdiction`` and
+        ``period`` make those sections required (else they are read when present)."""
+        self.text(data, "$schema", (), required=False)
+        rid = self.text(data, "id", ())
+        version = self.get(data, "version", ())
+        if version is not None and (not isinstance(version, str) or not version.strip()):
+            self.problem(("version",), f"expected the version as a quoted string such as \"1.0.0\", got {describe(version)}")
+        for key, value in (("id", rid), ("version", version)):  # one word each, so a lock file line holds them
+            if isinstance(value, str) and value.strip() and id_problem(value):
+                self.problem((key,), f"{describe(value)}: {id_problem(value)}")
+        title = self.bilingual(data, "title", ())
+        where = self.bilingual(data, "jurisdiction", ()) if jurisdiction or data.get("jurisdiction") is not None else (None, None)
+        raw_docs = self.section(data, "documents")
+        documents = self.documents(raw_docs or {}, marks)
+        raw_clauses = self.section(data, "clauses")
+        clauses = self.clauses(raw_clauses or {}, None if raw_docs is None else set(raw_docs), marks)
+        clause_ids = None if raw_clauses is None else set(raw_clauses)
+        plan = self.period(data, clause_ids) if period or data.get("plan_period") is not None else None
+        raw_readings = self.section(data, "readings", required=False)
+        readings = self.readings(raw_readings or {}, clause_ids)
+        return HeaderFields(rid, version, title, where, documents, clauses, clause_ids, plan, raw_readings, readings)
+
+    def documents(self, data: Mapping[Any, Any], marks: bool = False) -> dict[str, SourceDocument]:
+        """The documents clauses cite; with ``marks``, one may say it was read only in a secondary ``reprint``."""
+        keys = ("title_zh", "title_en", "issuer", "number", "issued", "file", "url") + (("reprint",) if marks else ())
         out = {}
         for key, raw in data.items():
             p = ("documents", key)
-            raw = self.mapping(raw, p, ("title_zh", "title_en", "issuer", "number", "issued", "file", "url"))
+            raw = self.mapping(raw, p, keys)
             if raw is None:
                 continue
-            self.text(raw, "url", p, False)
+            reprint = self.text(raw, "reprint", p, False) if marks else None
+            if reprint not in (None, "secondary"):
+                self.problem(p + ("reprint",), f"expected 'secondary' (or no reprint field), got {describe(reprint)}")
             out[key] = SourceDocument(
                 id=key, title_zh=self.text(raw, "title_zh", p), title_en=self.text(raw, "title_en", p),  # type: ignore[arg-type]
                 issuer=self.text(raw, "issuer", p, False), number=self.text(raw, "number", p, False),
                 issued=self.date(raw, "issued", p, False), file=self.text(raw, "file", p, False),
+                url=self.text(raw, "url", p, False), reprint=reprint,
             )
         return out
 
-    def clauses(self, data: Mapping[Any, Any], doc_ids: Collection[Any] | None) -> dict[str, Clause]:
+    def clauses(self, data: Mapping[Any, Any], doc_ids: Collection[Any] | None, marks: bool = False) -> dict[str, Clause]:
+        """The citable clauses (each read cleanly); with ``marks``, one may say it is a ``paraphrase``."""
+        keys = ("document", "section", "text") + (("paraphrase",) if marks else ())
         out = {}
         for key, raw in data.items():
             p = ("clauses", key)
-            raw = self.mapping(raw, p, ("document", "section", "text"))
+            raw = self.mapping(raw, p, keys)
             if raw is None:
                 continue
+            before = len(self.problems)
             doc = self.text(raw, "document", p)
             if doc is not None and _missing(doc_ids, doc):
                 known = ", ".join(str(d) for d in sorted(doc_ids or (), key=str)) or "none"
-                self.problem(p + ("document",), f"unknown document {doc!r}; documents: {known}")
-            out[key] = Clause(key, doc, self.text(raw, "section", p), self.text(raw, "text", p))  # type: ignore[arg-type]
+                self.problem(p + ("document",), f"unknown document {describe(doc)}; documents: {known}")
+            paraphrase = raw.get("paraphrase", False) if marks else False
+            if not isinstance(paraphrase, bool):
+                self.problem(p + ("paraphrase",), f"expected true or false, got {describe(paraphrase)}")
+            section, text = self.text(raw, "section", p), self.text(raw, "text", p)
+            if len(self.problems) == before:
+                out[key] = Clause(key, doc, section, text, paraphrase)  # type: ignore[arg-type]
         return out
 
     def period(self, data: Mapping[Any, Any], clause_ids: Collection[Any] | None) -> PlanPeriod | None:
@@ -529,15 +583,14 @@ class _ProblemReader:
                 continue
             params = {name: self.param(raw, name, check, p, table_ids) for name, check in spec.params.items()}
             roles = self.roles(raw, p, spec, kind_name, rid, readings, reading_ids)
-            explanations = self.explanations(raw, spec.codes, p, PLACEHOLDERS)
+            explanations = self.explanations(raw, spec.codes, p, RULE_PLACEHOLDERS)
             out.append((i, Rule(rid, kind_name, title[0], title[1], cl or (), params, roles, explanations)))  # type: ignore[arg-type]
         by_id = {r.id: r for _, r in out}
         for i, rule in out:
-            for name in ("condition", "applies_to"):
+            for name, want in KINDS[rule.kind].references.items():
                 target = rule.params.get(name)
                 if target is None:
                     continue
-                want = KINDS[rule.kind].params[name]
                 if target not in by_id or by_id[target].kind != want:
                     self.problem(("rules", i, name), f"expected the id of a {want} rule, got {describe(target)}")
         return tuple(r for _, r in out)
@@ -590,17 +643,7 @@ class _ProblemReader:
                 self.problem(pp, f"unknown table {value!r}")
             return value
         if check == "duration":
-            value = self.mapping(value, pp, ("years", "months", "days"))
-            if value is None:
-                return None
-            ok = True
-            for k, v in value.items():
-                if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= 1000:
-                    self.problem(pp + (k,), f"expected a whole number from 0 to 1000, got {describe(v)}")
-                    ok = False
-            if ok and not any(value.values()):
-                self.problem(pp, "a duration must be longer than zero")
-            return {k: v for k, v in value.items() if k in ("years", "months", "days")}
+            return self.duration(value, pp, UNITS, "duration")
         if check == "grades":
             if not isinstance(value, list) or not value:
                 self.problem(pp, f"expected a non-empty list of grades, got {describe(value)}")

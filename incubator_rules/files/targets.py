@@ -16,12 +16,11 @@ from typing import Any, Mapping
 
 import attrs
 
-from ..documents import Document, parse_yaml, read_document
+from ..documents import Document
 from ..errors import RulesetError, describe
 from ..model.carrier import CarrierKind, Level
 from ..model.portfolio import DESIGNATIONS, METRICS, Number
-from .policyfile import MAX_NESTING, HasHeader, Header, PolicyReader, load_or_raise, validate_policy
-from .types import resolve_path
+from .policyfile import MAX_NESTING, HasHeader, Header, PolicyFile, PolicyReader
 
 SUM = "sum"
 COUNT = "count"
@@ -197,24 +196,22 @@ class TargetRuleset(HasHeader):
 
 def load_targets(id_or_path: str | Path) -> TargetRuleset:
     """Load a shipped targets file by id (``"jiangbei-2022-targets"``) or any file by path."""
-    path = resolve_path(id_or_path, "targets")
-    return targets_from_document(read_document(path))
+    return _FILE.load(id_or_path)
 
 
 def parse_targets(text: str, file: str | None = None) -> TargetRuleset:
     """Build a targets ruleset from YAML text."""
-    return targets_from_document(parse_yaml(text, file))
+    return _FILE.parse(text, file)
 
 
 def targets_from_document(doc: Document) -> TargetRuleset:
     """Validate a parsed targets document and build the TargetRuleset; raises RulesetError on the first problem."""
-    return load_or_raise(validate_targets(doc))
+    return _FILE.from_document(doc)
 
 
 def validate_targets(doc: Document) -> tuple[TargetRuleset | None, tuple[RulesetError, ...]]:
     """Read a parsed targets document, collecting every problem; the ruleset is None when there is any."""
-    reader = _TargetsReader(doc.source)
-    return validate_policy(reader, lambda: reader.read(doc))
+    return _FILE.validate(doc)
 
 
 _BODY = ("milestones", "groups", "selectors", "targets", "area_tables")
@@ -522,7 +519,7 @@ class _TargetsReader(PolicyReader):
             else:
                 cells = tuple(self.number(v, p + ("total", 1 + j)) for j, v in enumerate(total[1:]))
                 if text is not None and None not in cells:
-                    quote = " ".join([total[0], *(_plain(c) for c in cells if c is not None)])
+                    quote = " ".join([total[0], *(_decimal_as_written(c) for c in cells if c is not None)])
                     if quote not in text:
                         self.problem(p + ("total",), f"the row {describe(quote)} is not in the text of clause {clause!r}")
         due = milestones.get(milestone) if milestone is not None else None
@@ -572,7 +569,7 @@ class _TargetsReader(PolicyReader):
         cells = tuple(self.number(v, p + (2 + j,)) for j, v in enumerate(raw[2:]))
         if self.count() != before:
             return None
-        quote = " ".join([str(number), area, *(_plain(c) for c in cells if c is not None)])
+        quote = " ".join([str(number), area, *(_decimal_as_written(c) for c in cells if c is not None)])
         if text is not None and quote not in text:
             self.problem(p, f"the row {describe(quote)} is not in the text of clause {clause!r}")
             return None
@@ -593,7 +590,7 @@ def _metric_base(metric: str) -> str:
     return METRICS[metric].unit
 
 
-def _plain(value: Decimal) -> str:
+def _decimal_as_written(value: Decimal) -> str:
     return format(value, "f")
 
 
@@ -624,3 +621,5 @@ def _cell_targets(table: AreaTable) -> list[Target]:
             )
     return out
 
+
+_FILE: PolicyFile[TargetRuleset] = PolicyFile("targets", _TargetsReader)

@@ -7,34 +7,58 @@ import re
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
+import attrs
+
 from ..documents import Document, Source, id_problem, parse_json, parse_yaml, read_document, read_text
 from ..errors import RulesetError, describe
 
 
-def _rulesets_dir() -> Path:
-    """Inside an installed wheel the rulesets sit in the package; in a checkout, beside it."""
+def _shipped_dir(name: str) -> Path:
+    """Inside an installed wheel the shipped files sit in the package; in a checkout, beside it."""
     package = Path(__file__).parent.parent
-    inside = package / "rulesets"
-    return inside if inside.is_dir() else package.parent / "rulesets"
+    inside = package / name
+    return inside if inside.is_dir() else package.parent / name
 
 
-RULESETS_DIR = _rulesets_dir()
-SUFFIXES = (".yaml", ".yml", ".json")
+RULESETS_DIR = _shipped_dir("rulesets")
+SCHEMAS_DIR = _shipped_dir("schemas")
 
-# The policy file types, by the ``type:`` they declare (reward when none), with what they are called.
-POLICY_FILE_TYPES: dict[str, str] = {
-    "reward": "reward ruleset",
-    "targets": "plan targets",
-    "management": "dynamic-management rules",
-    "criteria": "upgrade criteria",
-}
+@attrs.frozen
+class FileType:
+    """One type of input file: its name (as ``check`` and the schemas call it), what it is called, the ``type:``
+    it declares when it is a policy file, the public function that loads it, and whether its released versions
+    are recorded in ``versions.lock``."""
 
-_LOADERS = {
-    "reward": "incubator_rules.load_ruleset",
-    "targets": "incubator_rules.load_targets",
-    "management": "incubator_rules.load_management",
-    "criteria": "incubator_rules.load_criteria",
-}
+    name: str
+    label: str
+    declares: str | None
+    loader: str
+    versioned: bool = False
+
+
+RULESET, CARRIER, CASE, PORTFOLIO, SCENARIO = "ruleset", "carrier", "case", "portfolio", "scenario"
+
+# The registry of file types, in the order they are listed to users.
+FILE_TYPE_TABLE: tuple[FileType, ...] = (
+    FileType(RULESET, "reward ruleset", "reward", "incubator_rules.load_ruleset", versioned=True),
+    FileType(CARRIER, "carrier", None, "incubator_rules.load_carrier"),
+    FileType(CASE, "test cases", None, "incubator_rules.load_cases"),
+    FileType(PORTFOLIO, "portfolio", None, "incubator_rules.load_portfolio"),
+    FileType(SCENARIO, "what-if scenarios", None, "incubator_rules.load_scenarios"),
+    FileType("targets", "plan targets", "targets", "incubator_rules.load_targets", versioned=True),
+    FileType("management", "dynamic-management rules", "management", "incubator_rules.load_management", versioned=True),
+    FileType("criteria", "upgrade criteria", "criteria", "incubator_rules.load_criteria", versioned=True),
+)
+
+# Views of the registry.
+# Every file type ``incubator-rules check`` knows, and those whose released versions are locked.
+FILE_TYPES = tuple(ft.name for ft in FILE_TYPE_TABLE)
+VERSIONED = tuple(ft.name for ft in FILE_TYPE_TABLE if ft.versioned)
+# The policy file types by the ``type:`` they declare (reward when none), with what they are called.
+POLICY_FILE_TYPES: dict[str, str] = {ft.declares: ft.label for ft in FILE_TYPE_TABLE if ft.declares}
+# The policy files other than reward rulesets, which must declare their ``type:``.
+POLICY_TYPES = tuple(ft.name for ft in FILE_TYPE_TABLE if ft.declares and ft.declares != "reward")
+_LOADERS = {ft.declares: ft.loader for ft in FILE_TYPE_TABLE if ft.declares}
 
 
 def document_type(data: Any, source: Source | None = None) -> str:
@@ -129,13 +153,7 @@ def ruleset_file(ref: str | Path, what: str = "ruleset", known: Callable[[], str
 
 # --- what kind of input a file holds ---------------------------------------------
 
-RULESET, CARRIER, CASE, PORTFOLIO = "ruleset", "carrier", "case", "portfolio"
-SCENARIO = "scenario"  # what-if scenarios (incubator_rules.whatif.scenario)
-# The policy files other than reward rulesets, which declare their ``type:``.
-POLICY_TYPES = tuple(t for t in POLICY_FILE_TYPES if t != "reward")
-# Every kind of input file ``incubator-rules check`` knows.
-FILE_TYPES = (RULESET, CARRIER, CASE, PORTFOLIO, SCENARIO, *POLICY_TYPES)
-VERSIONED = (RULESET, *POLICY_TYPES)
+SUFFIXES = (".yaml", ".yml", ".json")
 _MODELINE = re.compile(r"^#\s*yaml-language-server:\s*\$schema=(\S+)", re.MULTILINE)
 
 

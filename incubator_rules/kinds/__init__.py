@@ -1,5 +1,41 @@
-"""Rule kinds: what each kind of reward rule means, and the deciders that apply them to a history."""
+"""Rule kinds: what each kind of reward rule means. A kind is one module here and one line in ``KINDS``.
 
-from .rules import DECIDERS, KINDS, MATCHES, PLACEHOLDERS, Context, KindSpec
+Their data (tables, durations, readings, wording) lives in ruleset files;
+``docs/design.md`` shows how to add a kind.
+"""
 
-__all__ = ["DECIDERS", "KINDS", "MATCHES", "PLACEHOLDERS", "Context", "KindSpec"]
+from __future__ import annotations
+
+from typing import Mapping
+
+from ..model.carrier import EventType
+from . import accreditation_subsidy, evaluation_excellence, operating_duration, upgrade_differential
+from .base import RULE_PLACEHOLDERS, Context, Decider, RuleKind, Template, format_yuan, render
+
+__all__ = [
+    "DECIDERS",
+    "KINDS",
+    "MATCHES",
+    "RULE_PLACEHOLDERS",
+    "Context",
+    "Decider",
+    "RuleKind",
+    "Template",
+    "format_yuan",
+    "render",
+]
+
+# The registry: every rule kind, in the order they are listed to users.
+KINDS: Mapping[str, RuleKind] = {
+    kind.name: kind
+    for kind in (
+        operating_duration.KIND,
+        accreditation_subsidy.KIND,
+        upgrade_differential.KIND,
+        evaluation_excellence.KIND,
+    )
+}
+
+# Views of the registry for the engines: what each kind matches, and the kinds that decide.
+MATCHES: Mapping[str, frozenset[EventType]] = {name: kind.matches for name, kind in KINDS.items()}
+DECIDERS: Mapping[str, Decider] = {name: kind.decider for name, kind in KINDS.items() if kind.decider is not None}

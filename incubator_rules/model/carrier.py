@@ -55,7 +55,7 @@ class Grade(str, enum.Enum):
 
 
 class EventType(str, enum.Enum):
-    """What happened to a carrier. Same-day events are ordered as listed here."""
+    """What happened to a carrier. Same-day events are ordered as listed here (and in ``EVENT_TYPES``)."""
 
     OPERATION_STARTED = "operation_started"
     ACCREDITED = "accredited"
@@ -79,28 +79,54 @@ class EventType(str, enum.Enum):
         return self is EventType.ACCREDITED or self is EventType.FILED
 
 
-_LEVEL_RANK = {level: i for i, level in enumerate(Level)}
-_EVENT_RANK = {etype: i for i, etype in enumerate(EventType)}
+@attrs.frozen
+class EventSpec:
+    """What an event of one type carries, and what it does to normal operation.
+
+    ``fields`` names the optional event fields the type requires (``r``) or
+    allows (``o``); ``operation`` is its effect on one of the
+    ``OPERATION_STATES`` (the state, and whether the carrier is now in it),
+    or None; ``starts`` is true when normal operation can begin with it;
+    ``unmatched``, for a type that ends a state, is the error when the
+    history never entered that state (``{date}`` is the event's date).
+    """
+
+    fields: Mapping[str, str] = attrs.field(factory=dict)
+    operation: tuple[int, bool] | None = None
+    starts: bool = False
+    unmatched: str | None = None
 
 
-# Which optional fields each event type requires (r) or allows (o).
-_EVENT_FIELDS: dict[EventType, dict[str, str]] = {
-    EventType.OPERATION_STARTED: {},
-    EventType.ACCREDITED: {"level": "r", "kind": "o"},
-    EventType.FILED: {"level": "r", "kind": "o"},
-    EventType.PAYMENT_RECEIVED: {"level": "r", "amount": "r", "kind": "o"},
-    EventType.EVALUATED: {"level": "r", "year": "r", "grade": "r"},
-    EventType.SUSPENDED: {},
-    EventType.RECTIFICATION_ORDERED: {},
-    EventType.RESUMED: {},
-    EventType.RECTIFICATION_COMPLETED: {},
-    EventType.DELISTED: {},
+# The states that take a carrier out of normal operation.
+OPERATION_STATES = ("suspended", "rectifying", "delisted")
+SUSPENDED_STATE, RECTIFYING_STATE, DELISTED_STATE = range(3)
+
+# The event types, in same-day order, with their fields and their effect on normal operation.
+EVENT_TYPES: dict[EventType, EventSpec] = {
+    EventType.OPERATION_STARTED: EventSpec(starts=True),
+    EventType.ACCREDITED: EventSpec({"level": "r", "kind": "o"}, (DELISTED_STATE, False), starts=True),
+    EventType.FILED: EventSpec({"level": "r", "kind": "o"}, (DELISTED_STATE, False), starts=True),
+    EventType.PAYMENT_RECEIVED: EventSpec({"level": "r", "amount": "r", "kind": "o"}),
+    EventType.EVALUATED: EventSpec({"level": "r", "year": "r", "grade": "r"}),
+    EventType.SUSPENDED: EventSpec(operation=(SUSPENDED_STATE, True)),
+    EventType.RECTIFICATION_ORDERED: EventSpec(operation=(RECTIFYING_STATE, True)),
+    EventType.RESUMED: EventSpec(
+        operation=(SUSPENDED_STATE, False), starts=True, unmatched="resumption on {date} with no suspension before it",
+    ),
+    EventType.RECTIFICATION_COMPLETED: EventSpec(
+        operation=(RECTIFYING_STATE, False), starts=True,
+        unmatched="rectification completed on {date} with none ordered before it",
+    ),
+    EventType.DELISTED: EventSpec(operation=(DELISTED_STATE, True)),
 }
 _COMMON_FIELDS = ("id", "type", "date", "document", "note")
 _DATE = datetime.date
 MAX_AMOUNT = 10**15
 # (level, year, grade) present, for the shapes that need no kind, document or note
-_FAST = {t: ("level" in spec, "year" in spec, "grade" in spec) for t, spec in _EVENT_FIELDS.items()}
+_FAST = {t: ("level" in spec.fields, "year" in spec.fields, "grade" in spec.fields) for t, spec in EVENT_TYPES.items()}
+
+_LEVEL_RANK = {level: i for i, level in enumerate(Level)}
+_EVENT_RANK = {etype: i for i, etype in enumerate(EVENT_TYPES)}
 
 
 @attrs.frozen
@@ -365,7 +391,7 @@ def _check_event(e: Event) -> None:
             raise _invalid((name,), problem)
     convert("type", parse_enum, EventType)
     convert("date", parse_date)
-    spec = _EVENT_FIELDS[e.type]
+    spec = EVENT_TYPES[e.type].fields
     for name in ("level", "kind", "year", "grade", "amount"):
         value, need = getattr(e, name), spec.get(name)
         if value is None and need == "r":
@@ -385,7 +411,7 @@ def _check_event(e: Event) -> None:
             raise _invalid(("date",), f"an evaluation of {year} cannot be dated {e.date}, before the end of {year}")
 
 
-_CLOSERS = (EventType.RESUMED, EventType.RECTIFICATION_COMPLETED)
+_CLOSERS = frozenset(t for t, spec in EVENT_TYPES.items() if spec.unmatched is not None)
 
 
 def _check_carrier(c: Carrier) -> None:
@@ -424,21 +450,17 @@ def _check_carrier(c: Carrier) -> None:
 
 
 def _check_history(events: tuple[Event, ...]) -> None:
-    suspended = rectifying = False
+    """Raise when an event ends a state (a suspension, a rectification) the history never entered."""
+    states = [False] * len(OPERATION_STATES)
     for i in sorted(range(len(events)), key=lambda i: events[i].sort_key):
         event = events[i]
-        if event.type is EventType.SUSPENDED:
-            suspended = True
-        elif event.type is EventType.RESUMED:
-            if not suspended:
-                raise _invalid(("events", i, "type"), f"resumption on {event.date} with no suspension before it")
-            suspended = False
-        elif event.type is EventType.RECTIFICATION_ORDERED:
-            rectifying = True
-        elif event.type is EventType.RECTIFICATION_COMPLETED:
-            if not rectifying:
-                raise _invalid(("events", i, "type"), f"rectification completed on {event.date} with none ordered before it")
-            rectifying = False
+        spec = EVENT_TYPES[event.type]
+        if spec.operation is None:
+            continue
+        state, entered = spec.operation
+        if not entered and not states[state] and spec.unmatched is not None:
+            raise _invalid(("events", i, "type"), spec.unmatched.format(date=event.date))
+        states[state] = entered
 
 
 @attrs.frozen
@@ -495,7 +517,7 @@ class _CarrierReader:
         if not isinstance(raw, Mapping):
             raise self.fail(path, f"expected a mapping, got {type(raw).__name__}")
         etype = self.convert(parse_enum, self.required(raw, "type", path), path + ("type",), EventType)
-        spec = _EVENT_FIELDS[etype]
+        spec = EVENT_TYPES[etype].fields
         self.mapping(raw, path, _COMMON_FIELDS + tuple(spec))
         fields: dict[str, Any] = {"type": etype}
         fields["date"] = self.convert(parse_date, self.required(raw, "date", path), path + ("date",))
@@ -533,7 +555,7 @@ def _assign_ids(raw: list[tuple[dict[str, Any], tuple[Any, ...]]]) -> list[tuple
     explicit = {f["id"] for f, _ in raw if "id" in f}
     keyed = sorted(
         (i for i, (f, _) in enumerate(raw) if "id" not in f),
-        key=lambda i: (raw[i][0]["date"], raw[i][0]["type"].rank, canonical_json(_plain(raw[i][0]))),
+        key=lambda i: (raw[i][0]["date"], raw[i][0]["type"].rank, canonical_json(_enum_values(raw[i][0]))),
     )
     ids: dict[int, str] = {}
     used = set(explicit)
@@ -556,5 +578,5 @@ def _assign_ids(raw: list[tuple[dict[str, Any], tuple[Any, ...]]]) -> list[tuple
     return out
 
 
-def _plain(fields: Mapping[str, Any]) -> dict[str, Any]:
+def _enum_values(fields: Mapping[str, Any]) -> dict[str, Any]:
     return {k: (v.value if isinstance(v, enum.Enum) else v) for k, v in fields.items()}

@@ -21,12 +21,14 @@ __all__ = [
     "Ruleset",
     "SourceDocument",
     "Table",
+    "citation_of",
+    "resolve_readings",
 ]
 
 
 @attrs.frozen
 class SourceDocument:
-    """A policy document that clauses cite."""
+    """A policy document that clauses cite; ``reprint`` is ``secondary`` when only a reprint was read."""
 
     id: str
     title_zh: str
@@ -35,16 +37,45 @@ class SourceDocument:
     number: str | None
     issued: datetime.date | None
     file: str | None
+    url: str | None = None
+    reprint: str | None = None
 
 
 @attrs.frozen
 class Clause:
-    """A citable sentence of a source document."""
+    """A citable sentence of a source document; ``paraphrase`` marks text that is not the official wording."""
 
     id: str
     document: str
     section: str
     text: str
+    paraphrase: bool = False
+
+
+def citation_of(clause: Clause, doc: SourceDocument) -> Citation:
+    """How a clause is cited; a secondary reprint and a paraphrase are marked in its section."""
+    marks = []
+    if doc.reprint:
+        marks.append(f"{doc.reprint} reprint")
+    if clause.paraphrase:
+        marks.append("paraphrase, not the official wording")
+    section = clause.section + (f" [{'; '.join(marks)}]" if marks else "")
+    return Citation(clause.id, doc.id, doc.title_zh, doc.number, section, clause.text)
+
+
+def resolve_readings(readings: Mapping[str, Reading], overrides: Mapping[str, str] | None, owner: str) -> dict[str, str]:
+    """Every reading's value: the default unless overridden; unknown names or values raise ReadingError naming ``owner``."""
+    chosen = {name: r.default for name, r in readings.items()}
+    for name, value in (overrides or {}).items():
+        if name not in readings:
+            known = ", ".join(readings) or "none"
+            raise ReadingError(f"unknown reading in {owner}; known readings: {known}", field=name)
+        reading = readings[name]
+        if value not in reading.alternatives:
+            allowed = ", ".join(reading.alternatives)
+            raise ReadingError(f"{value!r} is not an alternative; expected one of: {allowed}", field=name)
+        chosen[name] = value
+    return chosen
 
 
 @attrs.frozen
@@ -175,8 +206,7 @@ class Ruleset:
         found = _lookups(self).citations.get(clause_id)
         if found is None:
             clause = self.clauses[clause_id]
-            doc = self.documents[clause.document]
-            found = Citation(clause.id, doc.id, doc.title_zh, doc.number, clause.section, clause.text)
+            found = citation_of(clause, self.documents[clause.document])
             _lookups(self).citations[clause_id] = found
         return found
 
@@ -191,17 +221,7 @@ class Ruleset:
 
     def resolve_readings(self, overrides: Mapping[str, str] | None = None) -> dict[str, str]:
         """Every reading's value: the default unless overridden; unknown names or values raise ReadingError."""
-        chosen = {name: r.default for name, r in self.readings.items()}
-        for name, value in (overrides or {}).items():
-            if name not in self.readings:
-                known = ", ".join(self.readings) or "none"
-                raise ReadingError(f"unknown reading in ruleset {self.id}; known readings: {known}", field=name)
-            reading = self.readings[name]
-            if value not in reading.alternatives:
-                allowed = ", ".join(reading.alternatives)
-                raise ReadingError(f"{value!r} is not an alternative; expected one of: {allowed}", field=name)
-            chosen[name] = value
-        return chosen
+        return resolve_readings(self.readings, overrides, f"ruleset {self.id}")
 
     def reading_value(self, rule: Rule, role: str, readings: Mapping[str, str]) -> str:
         """The value, under ``readings``, of the reading that fills ``role`` in ``rule``."""

@@ -18,7 +18,7 @@ from ..engines.evaluation import evaluate
 from ..errors import CaseError, IncubatorRulesError, describe
 from ..files.carriers import prefixed
 from ..files.ruleset import load_ruleset
-from ..kinds.rules import KINDS
+from ..kinds import KINDS
 from ..model.carrier import Carrier, Level, parse_date, parse_enum
 from ..model.decision import Decision, Evaluation
 from ..model.ruleset import Ruleset
@@ -433,10 +433,10 @@ def run_case(case: Case, engine: str = "native", ruleset: Ruleset | str | Path |
         ev = evaluate(case.carrier, ruleset=chosen, as_of=case.as_of, readings=case.readings, engine=engine)
     except IncubatorRulesError as exc:
         return CaseResult(case, (f"evaluation failed: {exc}",), None, exc)
-    return CaseResult(case, tuple(compare(case.expected, ev)), ev)
+    return CaseResult(case, tuple(compare_with_expected(case.expected, ev)), ev)
 
 
-def compare(expected: Expectation, ev: Evaluation) -> list[str]:
+def compare_with_expected(expected: Expectation, ev: Evaluation) -> list[str]:
     """Readable differences between what a case expects and an evaluation; empty when they agree."""
     out: list[str] = []
     for key, actual in (("awards", ev.awards), ("pending", ev.pending), ("not_awarded", ev.not_awarded)):

@@ -24,13 +24,14 @@ from ..errors import IncubatorRulesError, OutputError
 from ..files.carriers import portfolio_carriers
 from ..files.ruleset import load_ruleset
 from ..files.targets import load_targets
-from ..files.types import display_path, shipped_files
+from ..files.types import SCHEMAS_DIR, display_path, shipped_files
 from ..model.carrier import load_carrier, parse_date
 from ..model.decision import Evaluation
 from ..model.portfolio import load_portfolio
 from ..tools.cases import format_result, load_cases, run_case
 from ..tools.check import check_paths, expand, release_identity
 from ..tools.diff import diff_rulesets, format_diff
+from ..tools.schemas import stale, write
 from ..tools.synthetic import generate_portfolio
 from ..tools.versions import LOCK_NAME, record_release
 from ..whatif.scenario import Scenario, compare, load_scenarios
@@ -236,6 +237,18 @@ def _cmd_lock(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_schemas(args: argparse.Namespace) -> int:
+    folder = Path(args.dir) if args.dir else SCHEMAS_DIR
+    if args.check:
+        old = stale(folder)
+        for path in old:
+            print(f"{display_path(path)}: stale; regenerate it with `incubator-rules schemas`")
+        return EXIT_PROBLEMS if old else EXIT_OK
+    for path in write(folder):
+        print(f"wrote {display_path(path)}")
+    return EXIT_OK
+
+
 def _cmd_synthetic(args: argparse.Namespace) -> int:
     if args.carriers < 1:
         raise IncubatorRulesError(f"expected at least one carrier, got {args.carriers}", field="carriers")
@@ -389,6 +402,11 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "compare":
             p.add_argument("--format", choices=("table", "json"), default="table")
         p.set_defaults(func=func)
+
+    p = sub.add_parser("schemas", help="regenerate the JSON Schemas' registry-driven parts (rule kinds, event types, metrics...)")
+    p.add_argument("--check", action="store_true", help="only report stale schema files (exit 1 when there are any)")
+    p.add_argument("--dir", default=None, help="folder of *.schema.json files (default: the package's schemas)")
+    p.set_defaults(func=_cmd_schemas)
 
     p = sub.add_parser("synthetic", help="write a synthetic district (seeded, not real data) as a portfolio file")
     p.add_argument("carriers", type=int, help="number of carriers")

@@ -12,11 +12,10 @@ import datetime
 import re
 from concurrent.futures import Executor
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence, cast
+from typing import Any, Iterable, Iterator, Mapping, Sequence, cast
 
 import attrs
 import yaml
-from dateutil.relativedelta import relativedelta
 
 from ..documents import Document, Source, read_document, to_plain
 from ..engines.batch import (
@@ -24,10 +23,10 @@ from ..engines.batch import (
     check_chunk_size,
     check_workers,
     cut,
+    dispatch,
     gc_paused,
     in_chunks,
     load_carriers,
-    local_pool,
     pack_carrier,
     pool_spans,
     run_chunks,
@@ -40,6 +39,7 @@ from ..errors import IncubatorRulesError, ScenarioError
 from ..files.ruleset import ruleset_from_dict
 from ..model.carrier import Carrier, parse_date
 from ..model.display import renderer
+from ..model.durations import period
 from ..model.ruleset import Ruleset
 from ..output import write_text
 from .budget import Budget, Tally
@@ -209,7 +209,7 @@ class Edit:
             return
         old = parse_date(events[at]["date"])
         try:
-            new = self.to if self.to is not None else old + relativedelta(years=self.years, months=self.months, days=self.days)
+            new = self.to if self.to is not None else old + period({"years": self.years, "months": self.months, "days": self.days})
         except (ValueError, OverflowError):
             raise _fail(f"shifting event {self.event!r} of carrier {self.carrier} (dated {old}) by {self.years} years, "
                         f"{self.months} months and {self.days} days leaves the calendar (years 1 to 9999)", "event") from None
@@ -604,7 +604,7 @@ def run_scenarios(
             tally.merge(part)
         bar.update(len(chunk) * len(plans))
 
-    def shipped(pool: Executor) -> None:
+    def shipped(pool: Executor) -> Iterator[None]:
         jobs = [RulesetJob.of(p.ruleset, p.as_of, p.readings) for p in plans]
 
         def args(chunk: list[Carrier]) -> tuple[Any, ...]:
@@ -612,23 +612,22 @@ def run_scenarios(
             return jobs, [pack_carrier(c) for c in chunk], changed
 
         for chunk, (totals, lines) in run_chunks(pool, _compare_chunk, cut(carriers, pool_spans(len(carriers), pool, chunk_size)), args):
-            gather(chunk, totals, lines)
+            yield gather(chunk, totals, lines)
+
+    def in_process() -> Iterator[None]:
+        for chunk in in_chunks(carriers, chunk_size or 500):
+            with gc_paused():
+                yield gather(chunk, [_compare_one(c, plans, edited, tallies) for c in chunk], [])  # tallied as they go
+
+    def forked(pool: Executor, token: int) -> Iterator[None]:
+        assert workers is not None
+        for span, (totals, lines) in run_chunks(pool, _compare_shared, pool_spans(len(carriers), workers, chunk_size),
+                                                lambda span: (token, span[0], span[-1] + 1)):
+            yield gather(carriers[span[0]:span[-1] + 1], totals, lines)
 
     with Progress(len(carriers) * len(plans), enabled=progress, unit="evaluations") as bar:
-        if executor is not None:
-            shipped(executor)
-        elif workers is None or workers == 1:
-            for chunk in in_chunks(carriers, chunk_size or 500):
-                with gc_paused():
-                    gather(chunk, [_compare_one(c, plans, edited, tallies) for c in chunk], [])  # tallied as they go
-        else:
-            with gc_paused(), local_pool(workers, (carriers, plans, edited)) as (pool, token):
-                if token is None:
-                    shipped(pool)
-                else:
-                    for span, (totals, lines) in run_chunks(pool, _compare_shared, pool_spans(len(carriers), workers, chunk_size),
-                                                            lambda span: (token, span[0], span[-1] + 1)):
-                        gather(carriers[span[0]:span[-1] + 1], totals, lines)
+        for _ in dispatch(executor, workers, (carriers, plans, edited), "native", in_process, shipped, forked, paused=True):
+            pass
     budgets = tuple(t.budget(p.name, p.as_of, p.ruleset.id, p.ruleset.version) for t, p in zip(tallies, plans))
     return names, budgets, tuple(rows)
 

@@ -1,0 +1,383 @@
+"""What every rule kind shares: the kind's declaration, the context it decides in, and how decisions are explained.
+
+A rule kind is one module of this package declaring a ``RuleKind``: the
+parameters it reads from its ruleset entry, the reading roles it consults
+(with the alternatives it can apply), the outcome codes it explains, the
+event types it matches, the other rules it refers to, and its decider.
+"""
+
+from __future__ import annotations
+
+import datetime
+import operator
+import re
+import weakref
+from decimal import Decimal
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+import attrs
+
+from ..model.carrier import Carrier, CarrierKind, Event, EventType, Level, iso_date
+from ..model.decision import AWARDED, NOT_AWARDED, PENDING, Condition, Decision
+from ..model.labels import GRADE_ZH, KIND_EN, KIND_ZH, LEVEL_ZH
+from ..model.ruleset import Citation, DatedValue, Rule, Ruleset, Table
+
+__all__ = [
+    "GIVEN",
+    "RULE_PLACEHOLDERS",
+    "Context",
+    "Decider",
+    "RuleKind",
+    "RulePrep",
+    "Template",
+    "clause_of",
+    "format_yuan",
+    "level_covered",
+    "make_decision",
+    "prep_of",
+    "refusal",
+    "render",
+    "window_given",
+]
+
+# Enum members read in the loops below, as module names: reading an attribute of an Enum class
+# goes through EnumType.__getattr__ (Python 3.11), several times slower than reading a global.
+ACCREDITED = EventType.ACCREDITED
+FILED = EventType.FILED
+DISTRICT = Level.DISTRICT
+
+# How a rule kind decides: its rule, the context, and the events it matched, in timeline order.
+Decider = Callable[[Rule, "Context", Sequence[Event]], list[Decision]]
+
+
+@attrs.frozen
+class RuleKind:
+    """A rule kind, declared once: everything the ruleset reader, the engines and the schema need to know.
+
+    ``params`` maps each parameter to its check (``table``, ``duration``,
+    ``grades`` or ``rule``); ``references`` names, for each ``rule``
+    parameter, the kind of rule it must point to; ``roles`` maps each
+    reading role to the alternatives the kind can apply; ``codes`` are the
+    outcomes whose explanations a rule of the kind must give; ``matches``
+    the event types its decider is given; ``decider`` is None for a kind
+    that only serves others (a condition, a differential).
+    """
+
+    name: str
+    params: Mapping[str, str]
+    roles: Mapping[str, frozenset[str]]
+    codes: tuple[str, ...]
+    matches: frozenset[EventType] = frozenset()
+    references: Mapping[str, str] = attrs.field(factory=dict)
+    decider: Decider | None = None
+
+
+RULE_PLACEHOLDERS = frozenset(
+    {
+        "date", "level", "level_zh", "kind", "kind_zh", "payable_on", "amount", "amount_wan",
+        "full_amount", "already_received", "window_start", "window_end", "ended_on",
+        "interrupted_on", "counted_from", "year", "grade", "grade_zh", "document", "act", "act_zh",
+    }
+)
+
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+_YUAN_PLACEHOLDERS = frozenset({"amount", "full_amount", "already_received"})
+
+
+def format_yuan(amount: int) -> str:
+    """``200000`` -> ``"200,000"``."""
+    return f"{amount:,}"
+
+
+def render(template: str, values: Mapping[str, str]) -> str:
+    """Fill ``{name}`` placeholders; nothing else in the template is interpreted."""
+    return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), ""), template)
+
+
+@attrs.frozen
+class Template:
+    """An explanation template split once into a format string and the placeholder names it uses."""
+
+    text: str
+    format: str
+    names: tuple[str, ...]
+
+    @classmethod
+    def parse(cls, text: str, slots: Mapping[str, int] | None = None) -> "Template":
+        """Compile ``text``; ``Template.parse(t).fill(v) == render(t, v)``.
+
+        With ``slots``, placeholder ``name`` becomes positional field ``slots[name]``.
+        """
+        pieces = _PLACEHOLDER.split(text)
+        names = tuple(pieces[1::2])
+        fields = [slots[n] for n in names] if slots is not None else list(range(len(names)))
+        fmt = "".join(
+            p.replace("{", "{{").replace("}", "}}") if i % 2 == 0 else "{%d}" % fields[i // 2]
+            for i, p in enumerate(pieces)
+        )
+        return cls(text, fmt, names)
+
+    def fill(self, values: Mapping[str, str]) -> str:
+        """The template with each placeholder replaced by its value ("" when missing)."""
+        return self.format.format(*[values.get(n, "") for n in self.names])
+
+
+def _memo(ruleset: Ruleset, key: tuple[Any, ...], owner: object, build: Callable[[], Any]) -> Any:
+    """A value derived from ``owner`` (a rule, or the ruleset), computed once per ruleset."""
+    memo = ruleset.memo
+    entry = memo.get(key)
+    if entry is None or entry[0] is not owner:
+        entry = memo[key] = (owner, build())
+    return entry[1]
+
+
+@attrs.frozen
+class Context:
+    """What every rule sees: the carrier, its events up to ``as_of``, the ruleset and readings."""
+
+    carrier: Carrier
+    timeline: tuple[Event, ...]
+    as_of: datetime.date
+    ruleset: Ruleset
+    readings: Mapping[str, str]
+
+    def reading(self, rule: Rule, role: str) -> str:
+        """The reading value that fills ``role`` for ``rule``."""
+        return self.readings[rule.readings[role]]
+
+    def citations(self, clause_ids: Iterable[str]) -> tuple[Citation, ...]:
+        """Citations for clause ids, without repeats, in the order given."""
+        key = clause_ids if isinstance(clause_ids, tuple) else tuple(clause_ids)
+        memo = self.ruleset.memo
+        found = memo.get(("citations", key))
+        if found is None:
+            seen: list[str] = []
+            for c in key:
+                if c not in seen:
+                    seen.append(c)
+            found = memo[("citations", key)] = tuple(self.ruleset.citation(c) for c in seen)
+        return found
+
+
+def _act(event: Event, zh: bool) -> str:
+    if event.type is FILED:
+        return "备案" if zh else "filing"
+    if event.type is ACCREDITED:
+        return "认定" if zh else "accreditation"
+    return ""
+
+
+# How an event fills each placeholder, given the event, the carrier kind it is for and the values of GIVEN.
+_EVENT_VALUES: dict[str, Callable[[Event, CarrierKind, tuple[Any, ...]], str]] = {
+    "date": lambda e, k, g: iso_date(e.date),
+    "kind": lambda e, k, g: KIND_EN[k],
+    "kind_zh": lambda e, k, g: KIND_ZH[k],
+    "level": lambda e, k, g: "" if e.level is None else e.level._value_,
+    "level_zh": lambda e, k, g: "" if e.level is None else LEVEL_ZH[e.level],
+    "year": lambda e, k, g: "" if e.year is None else str(e.year),
+    "grade": lambda e, k, g: "" if e.grade is None else e.grade._value_,
+    "grade_zh": lambda e, k, g: "" if e.grade is None else GRADE_ZH[e.grade],
+    "document": lambda e, k, g: e.document or "",
+    "act": lambda e, k, g: _act(e, False),
+    "act_zh": lambda e, k, g: _act(e, True),
+}
+
+
+def _amount_wan(amount: int) -> str:
+    """Yuan as 万 (ten thousands), exactly: ``200000`` -> ``"20"``, ``12500`` -> ``"1.25"``."""
+    text = format(Decimal(amount) / 10000, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+# Values a decision passes to its explanation, besides its event's fields.
+GIVEN = (
+    "amount", "payable_on", "full_amount", "already_received", "window_start", "window_end", "ended_on",
+    "interrupted_on", "counted_from",
+)
+
+# One placeholder's text from (event, carrier kind, values of GIVEN).
+_Getter = Callable[[Event, CarrierKind, tuple[Any, ...]], str]
+
+
+def _given_getter(name: str) -> _Getter:
+    i = GIVEN.index(name)
+    yuan = name in _YUAN_PLACEHOLDERS
+
+    def get(e: Event, k: CarrierKind, given: tuple[Any, ...]) -> str:
+        value = given[i]
+        if value is None:
+            return ""
+        if isinstance(value, datetime.date):
+            return iso_date(value)
+        if yuan and isinstance(value, int):
+            return format_yuan(value)
+        return str(value)
+
+    return get
+
+
+def _amount_wan_getter(e: Event, k: CarrierKind, given: tuple[Any, ...]) -> str:
+    amount = given[0]
+    return _amount_wan(amount) if isinstance(amount, int) else ""
+
+
+def _getter(name: str) -> _Getter:
+    """How placeholder ``name`` is filled: from a given value, else from the event, else empty."""
+    if name in GIVEN:
+        return _given_getter(name)
+    if name == "amount_wan":
+        return _amount_wan_getter
+    return _EVENT_VALUES.get(name, _empty)
+
+
+def _empty(e: Event, k: CarrierKind, given: tuple[Any, ...]) -> str:
+    return ""
+
+
+# The event fields each placeholder reads (the inputs of its text).
+_PLACEHOLDER_FIELDS = {
+    "date": "date", "level": "level", "level_zh": "level", "year": "year", "grade": "grade",
+    "grade_zh": "grade", "document": "document", "act": "type", "act_zh": "type",
+}
+
+
+class _Explainer:
+    """Both explanations of one outcome, filled from one list of placeholder values.
+
+    Texts are remembered by their inputs (the event fields and values they
+    show), since many decisions in a district read alike.
+    """
+
+    _LIMIT = 4096  # texts remembered per outcome: enough for a district, bounded for a stream
+
+    def __init__(self, zh: str, en: str) -> None:
+        self.names = tuple(dict.fromkeys(_PLACEHOLDER.findall(zh) + _PLACEHOLDER.findall(en)))
+        slots = {n: i for i, n in enumerate(self.names)}
+        self.zh = Template.parse(zh, slots).format
+        self.en = Template.parse(en, slots).format
+        self.getters = tuple(_getter(n) for n in self.names)
+        fields = sorted({_PLACEHOLDER_FIELDS[n] for n in self.names if n in _PLACEHOLDER_FIELDS})
+        self.inputs = operator.attrgetter(*fields) if fields else (lambda e: None)
+        self.texts: dict[tuple[Any, ...], tuple[str, str]] = {}
+
+    def __call__(self, event: Event, kind: CarrierKind, given: tuple[Any, ...]) -> tuple[str, str]:
+        """The texts for a decision on ``event``; ``given`` holds the values of ``GIVEN``."""
+        try:
+            key = (self.inputs(event), kind, given)
+            found = self.texts.get(key)
+        except TypeError:  # an unhashable value given: no remembering
+            return self.fill(event, kind, given)
+        if found is None:
+            found = self.fill(event, kind, given)
+            if len(self.texts) >= self._LIMIT:
+                self.texts.clear()
+            self.texts[key] = found
+        return found
+
+    def fill(self, event: Event, kind: CarrierKind, given: tuple[Any, ...]) -> tuple[str, str]:
+        """The two texts, computed."""
+        texts = [get(event, kind, given) for get in self.getters]
+        return self.zh.format(*texts), self.en.format(*texts)
+
+
+class RulePrep:
+    """What deciding with one rule of one ruleset needs, looked up once."""
+
+    def __init__(self, ruleset: Ruleset, rule: Rule) -> None:
+        self.rule = rule
+        self.ruleset = ruleset
+        self.explain = {code: _Explainer(zh, en) for code, (zh, en) in rule.explanations.items()}
+        self.cites: dict[tuple[str, ...], tuple[Citation, ...]] = {}
+        self.columns: dict[CarrierKind, str | None] = {kind: ruleset.column_for(kind) for kind in CarrierKind}
+        self.memo: dict[str, Any] = {}
+
+    def citations(self, ctx: Context, clauses: Sequence[str]) -> tuple[Citation, ...]:
+        key = clauses if isinstance(clauses, tuple) else tuple(clauses)
+        found = self.cites.get(key)
+        if found is None:
+            found = self.cites[key] = ctx.citations(key)
+        return found
+
+    def derived(self, name: str, build: Callable[["RulePrep"], Any]) -> Any:
+        """A value a rule kind derives from this rule and its ruleset, computed once."""
+        found = self.memo.get(name)
+        if found is None:
+            found = self.memo[name] = build(self)
+        return found
+
+
+_RECENT: tuple["weakref.ref[Ruleset]", dict[str, tuple[Rule, RulePrep]]] | None = None
+
+
+def prep_of(ruleset: Ruleset, rule: Rule) -> RulePrep:
+    global _RECENT
+    recent = _RECENT
+    if recent is not None and recent[0]() is ruleset:
+        preps = recent[1]
+    else:
+        preps = _memo(ruleset, ("preps",), ruleset, dict)
+        _RECENT = (weakref.ref(ruleset), preps)
+    entry = preps.get(rule.id)
+    if entry is None or entry[0] is not rule:
+        entry = preps[rule.id] = (rule, RulePrep(ruleset, rule))
+    return entry[1]
+
+
+_STATUS = {"awarded": AWARDED, "pending": PENDING}
+
+
+def make_decision(
+    prep: RulePrep, ctx: Context, code: str, event: Event, clauses: tuple[str, ...], amount: int = 0,
+    payable_on: datetime.date | None = None, events: Sequence[str] | None = None,
+    full_amount: int | None = None, already_received: int | None = None,
+    amount_in_force_from: datetime.date | None = None, condition: Condition | None = None,
+    window_start: datetime.date | None = None, window_end: datetime.date | None = None,
+    ended_on: datetime.date | None = None, interrupted_on: datetime.date | None = None,
+) -> Decision:
+    status = _STATUS.get(code, NOT_AWARDED)
+    given = (
+        amount if status is not NOT_AWARDED else None, payable_on, full_amount, already_received,
+        window_start, window_end, ended_on, interrupted_on, None if condition is None else condition.counted_from,
+    )
+    kind = event.kind or ctx.carrier.kind
+    zh, en = prep.explain[code](event, kind, given)
+    cites = prep.cites.get(clauses)
+    if cites is None:
+        cites = prep.citations(ctx, clauses)
+    return Decision(
+        prep.rule.id, status, code, amount, payable_on, (event.id,) if events is None else tuple(events),
+        cites, zh, en, event.level, kind, full_amount, already_received, amount_in_force_from, condition,
+    )
+
+
+_NOTHING_GIVEN: tuple[Any, ...] = (None,) * len(GIVEN)
+
+
+def refusal(
+    prep: RulePrep, ctx: Context, code: str, event: Event, kind: CarrierKind, clauses: tuple[str, ...],
+    given: tuple[Any, ...] = _NOTHING_GIVEN,
+) -> Decision:
+    """``make_decision`` for a refusal that rests on its event alone (the commonest decision): no amount, no condition."""
+    zh, en = prep.explain[code](event, kind, given)
+    cites = prep.cites.get(clauses)
+    if cites is None:
+        cites = prep.citations(ctx, clauses)
+    return Decision(prep.rule.id, NOT_AWARDED, code, 0, None, (event.id,), cites, zh, en, event.level, kind)
+
+
+def window_given(start: datetime.date, end: datetime.date) -> tuple[Any, ...]:
+    """The values of ``GIVEN`` for an outside-window refusal."""
+    return (None, None, None, None, start, end, None, None, None)
+
+
+def level_covered(ctx: Context, rule: Rule, column: str, level: Level) -> bool:
+    """False when the district-maker-space reading drops the district row for maker spaces."""
+    if level is not DISTRICT or ctx.reading(rule, "district_maker_space") == "pay_q6_row":
+        return True
+    kinds = ctx.ruleset.columns[column]
+    return CarrierKind.MAKER_SPACE not in kinds and CarrierKind.STAR_INNOVATION_SPACE not in kinds
+
+
+def clause_of(table: Table, column: str, level: Level, value: DatedValue | None) -> str:
+    """The clause a decision about this table cell cites: the value in force, else the cell's first value."""
+    return value.clause if value is not None else table.columns[column][level][0].clause
