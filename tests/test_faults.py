@@ -97,14 +97,14 @@ def temporaries(folder: Path) -> list[Path]:
 @pytest.mark.parametrize("signum, code", [(signal.SIGTERM, 143), (signal.SIGINT, 130), (signal.SIGHUP, 129)])
 def test_a_signal_during_evaluate_many_leaves_no_file_and_no_worker(portfolio, tmp_path, workers, signum, code):
     out = tmp_path / "out.jsonl"
-    run = start(portfolio, out, *(["--workers", str(workers)] if workers else []))
+    run = start(portfolio, out, *(["--workers", str(workers)] if workers else []), delay=0.05)
     wait_for(lambda: temporaries(tmp_path) and (not workers or len(children(run.pid)) >= workers))
-    time.sleep(0.3)  # well inside the run: 400 carriers at 20 ms each
+    time.sleep(0.3)  # well inside the run: 400 carriers at 50 ms each, 10 s on two workers
     pool = children(run.pid)
     run.send_signal(signum)
     _, err = run.communicate(timeout=60)
     assert run.returncode == code, err
-    assert "Traceback" not in err and err.strip().count("\n") == 0 and signal.Signals(signum).name in err
+    assert "Traceback" not in err and err.strip().count("\n") == 0 and signal.Signals(signum).name in err, err
     assert list(tmp_path.iterdir()) == []
     wait_for(lambda: not any(alive(p) for p in pool), timeout=10)
 

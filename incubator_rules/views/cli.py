@@ -541,7 +541,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
     except (Interrupted, KeyboardInterrupt) as exc:
         signum = exc.signum if isinstance(exc, Interrupted) else signal.SIGINT
-        _say(f"incubator-rules: interrupted by {signal.Signals(signum).name}; no output file was written or replaced")
+        _say(f"incubator-rules: interrupted by {signal.Signals(signum).name}")
         return 128 + int(signum)
     except OSError as exc:  # anything the commands did not foresee, reported rather than a traceback
         if exc.errno in (errno.ENOSPC, errno.EBADF, errno.EIO):
