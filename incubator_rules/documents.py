@@ -303,6 +303,7 @@ def _yaml_pass(text: str, file: str | None, locations: dict[DataPath, tuple[int,
         parser.get_event()  # document start
         anchors: dict[str, tuple[Any, int]] = {}
         expansions = count = 0
+        locating = locations is not None
         stack: list[list[Any]] = []  # [container, path, key (_KEY while awaited; None in a list), anchor, count]
         root: Any = None
         while True:
@@ -312,6 +313,8 @@ def _yaml_pass(text: str, file: str | None, locations: dict[DataPath, tuple[int,
                 break
             if cls is yaml.MappingEndEvent or cls is yaml.SequenceEndEvent:
                 value, _, _, anchor, start = stack.pop()
+                if locating:
+                    value = None  # the second pass keeps places, not values
                 if anchor is not None:
                     anchors[anchor] = (value, count - start)
             else:
@@ -334,7 +337,7 @@ def _yaml_pass(text: str, file: str | None, locations: dict[DataPath, tuple[int,
                     mark = event.start_mark
                     locations[path] = (mark.line + 1, mark.column + 1)
                 if cls is yaml.ScalarEvent:
-                    value = _scalar(event)
+                    value = None if locating else _scalar(event)
                     if event.anchor is not None:
                         anchors[event.anchor] = (value, 1)
                 elif cls is yaml.AliasEvent:
