@@ -111,7 +111,8 @@ class BatchError(EngineError):
     """A carrier of a batch failed with an error of no library type, or the worker holding it died.
 
     ``position`` and ``carrier_id`` name the carrier; when a worker died,
-    ``stop`` is set too, and the carriers lost are ``position`` to ``stop - 1``.
+    ``stop`` is set too, and the carriers that were being evaluated (the dead
+    worker's among them) are ``position`` to ``stop - 1``.
     Results yielded before it stay valid.
     """
 

@@ -559,7 +559,9 @@ def run_chunks(
                 yield chunk[:len(partial)], partial  # type: ignore[index]
             raise exc from None
         except BrokenExecutor as exc:
-            raise worker_died(exc, first, chunk, held) from None
+            # the pool does not say which worker died: every chunk still in flight is lost with it
+            pending = [(first, chunk)] + [(f, c) for f, c, _ in flight]
+            raise worker_died(exc, pending, held) from None
 
     try:
         for chunk in chunks:
@@ -568,7 +570,7 @@ def run_chunks(
             except BrokenExecutor as exc:  # a worker died: name the chunk it held, else this one
                 while flight:
                     yield from results(*flight.popleft())
-                raise worker_died(exc, start, chunk, held) from None
+                raise worker_died(exc, [(start, chunk)], held) from None
             flight.append((start, chunk, future))
             start += len(chunk)  # type: ignore[arg-type]
             while len(flight) >= window:
@@ -580,16 +582,19 @@ def run_chunks(
             future.cancel()
 
 
-def worker_died(exc: BaseException, first: int, chunk: Any, held: Callable[[int, Any], Sequence[Carrier]] | None) -> BatchError:
-    """The BatchError for a pool worker that died holding ``chunk`` (positions ``first`` on)."""
-    stop = first + len(chunk)
+def worker_died(
+    exc: BaseException, pending: list[tuple[int, Any]], held: Callable[[int, Any], Sequence[Carrier]] | None,
+) -> BatchError:
+    """The BatchError for a pool that lost a worker while ``pending`` chunks (start, chunk) were unfinished:
+    it names their range of positions (the dead worker's chunk is among them) and, given ``held``, their ids."""
+    first, stop = pending[0][0], pending[-1][0] + len(pending[-1][1])
     ids = ""
     if held is not None:
-        carriers = held(first, chunk)
-        if carriers:
-            ids = f" ({carriers[0].id!r} to {carriers[-1].id!r})" if len(carriers) > 1 else f" ({carriers[0].id!r})"
+        head, tail = held(*pending[0]), held(*pending[-1])
+        if head and tail:
+            ids = f" ({head[0].id!r} to {tail[-1].id!r})" if stop - first > 1 else f" ({head[0].id!r})"
     error = BatchError(
-        f"a worker process died while evaluating carriers[{first}] to carriers[{stop - 1}]{ids}: {exc}; "
+        f"a worker process died while carriers[{first}] to carriers[{stop - 1}]{ids} were being evaluated: {exc}; "
         "the results before them are valid", field=f"carriers[{first}:{stop}]",
     )
     error.position, error.stop = first, stop
