@@ -84,6 +84,10 @@ class PortfolioError(IncubatorRulesError):
     """A district portfolio (carriers, snapshots, designations) is malformed or inconsistent."""
 
 
+class LedgerError(IncubatorRulesError):
+    """A payments ledger (CSV or YAML) that cannot be read."""
+
+
 class ScenarioError(IncubatorRulesError):
     """A scenario is malformed, or cannot be applied to a ruleset or a carrier."""
 

@@ -32,7 +32,7 @@ def amended_text(version: str = "1.1.0") -> str:
     """The shipped ruleset text with the illustrative 2025 amendment."""
     text = SHIPPED.read_text(encoding="utf-8")
     for old, new in (
-        ('version: "1.0.0"', f'version: "{version}"'),
+        ('version: "2.0.0"', f'version: "{version}"'),
         ("\n\nplan_period:", "\n" + NOTICE + "\nplan_period:"),
         ("\n\n# Which carrier kinds", "\n" + CLAUSE + "\n# Which carrier kinds"),
         (OLD_VALUES, NEW_VALUES),

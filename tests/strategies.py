@@ -62,15 +62,47 @@ def histories(draw: st.DrawFn, kinds: list[CarrierKind] | None = None, payments:
             "grade": draw(st.sampled_from(GRADES)).value,
         })
     if payments and draw(st.integers(0, 3)) == 0:
-        events.append({
-            "type": "payment_received",
-            "date": draw(dates(datetime.date(2019, 1, 1), datetime.date(2025, 12, 31))),
-            "level": draw(st.sampled_from(list(Level))).value,
-            "amount": draw(st.sampled_from([30000, 100000, 200000, 500000])),
-        })
+        for _ in range(draw(st.integers(1, 2))):
+            events.append(payment(draw))
     for i, e in enumerate(events):
         e["id"] = f"e{i}"
+    for e in events:
+        if e["type"] == "payment_received" and draw(st.integers(0, 2)) == 0:
+            wanted = ("evaluated",) if e.get("award") == "excellence" else ("accredited", "filed")
+            targets = [t["id"] for t in events if t["type"] in wanted]
+            if targets and e.get("award") != "other":
+                e["settles"] = draw(st.sampled_from(targets))
+    area = draw(st.sampled_from([None, None, "龙驹镇", "万州经开区", "开州区"]))
+    if area is not None:
+        return {"id": "c1", "name": "Generated carrier", "kind": kind.value, "area": area, "events": events}
     return {"id": "c1", "name": "Generated carrier", "kind": kind.value, "events": events}
+
+
+AWARDS = [None, "construction_subsidy", "excellence", "other"]
+PLANS = [None, None, "wanzhou-2023", "an-earlier-scheme"]
+
+
+def payment(draw: st.DrawFn) -> dict:
+    """A payment received: level, amount, and what it pays (award kind, plan, payer, year, voucher), some left out."""
+    event = {
+        "type": "payment_received",
+        "date": draw(dates(datetime.date(2019, 1, 1), datetime.date(2026, 12, 31))),
+        "level": draw(st.sampled_from(list(Level))).value,
+        "amount": draw(st.sampled_from([30000, 50000, 100000, 200000, 300000, 500000, 1000000])),
+    }
+    award = draw(st.sampled_from(AWARDS))
+    if award is not None:
+        event["award"] = award
+    plan = draw(st.sampled_from(PLANS))
+    if plan is not None:
+        event["plan"] = plan
+    if award == "excellence" and draw(st.booleans()):
+        event["year"] = draw(st.integers(2015, event["date"].year - 1))
+    if draw(st.booleans()):
+        event["voucher"] = f"V-{draw(st.integers(1, 999))}"
+    if draw(st.integers(0, 3)) == 0:
+        event["kind"] = draw(st.sampled_from(PAID_KINDS)).value
+    return event
 
 
 def carriers(**kwargs: object) -> st.SearchStrategy[Carrier]:

@@ -338,5 +338,6 @@ def test_a_past_milestone_is_judged_on_its_due_date():
     a = assess(portfolio_from_dict(later), "jiangbei-2022-targets", D(2025, 6, 30))
     r = a.result("featured-2023")
     assert (3, 2, "behind") == (r.actual, r.at_due, r.status)  # met now, missed on 2023-12-31
+    assert (1, Fraction(2, 3)) == (r.gap, r.attainment)  # gap and attainment read the due date too, as the status does
     assert a.result("featured-2025").at_due is None
     assert (1, "met") == (a.result("large-carriers-2023").at_due, a.result("large-carriers-2023").status)

@@ -62,7 +62,7 @@ def test_a_differential_uses_the_amount_in_force_on_the_upgrade_and_cites_it():
     ev = evaluate(c, AMENDED, as_of="2026-12-31")
     assert [(d.rule, d.amount) for d in ev.awards] == [("accreditation-subsidy", 200_000), ("upgrade-differential", 600_000)]
     diff = ev.awards[1]
-    assert [x.clause for x in diff.citations] == ["notice-2025-municipal-incubator", "q6-example"]
+    assert [x.clause for x in diff.citations] == ["notice-2025-municipal-incubator", "q6-example", "differential-base"]
     assert (diff.full_amount, diff.already_received, diff.amount_in_force_from) == (800_000, 200_000, D("2025-01-01"))
 
 

@@ -55,7 +55,7 @@ def test_the_timeline_orders_by_date_then_type_then_id():
 
 def test_every_placeholder_an_explanation_may_use_is_filled_where_it_applies():
     text = open("rulesets/wanzhou-2023.yaml", encoding="utf-8").read()
-    old = 'en: "{level} {kind} {act} on {date}, one year of normal operation completed on {payable_on}: {amount} yuan"'
+    old = 'en: "{level} {kind} {act} on {date}, one year of normal operation counted from {counted_from} completed on {payable_on}: {amount} yuan"'
     assert old in text
     ruleset = ir.parse_ruleset(text.replace(old, 'en: "counted from {counted_from}, payable {payable_on}, {amount_wan} wan"'))
     carrier = ir.Carrier.from_dict({

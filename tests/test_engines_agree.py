@@ -84,17 +84,33 @@ def crowded_histories(draw: st.DrawFn) -> ir.Carrier:
         add(EventType.DELISTED, date)
     for _ in range(draw(st.integers(0, 3))):
         year = draw(st.integers(2021, 2027))
+        extra = {"kind": draw(st.sampled_from(PAID)).value} if draw(st.integers(0, 3)) == 0 else {}
         add(EventType.EVALUATED, datetime.date(year + 1, 1, 1) + draw(st.integers(0, 200)) * DAY, year=year,
-            level=draw(st.sampled_from(list(Level))).value, grade=draw(st.sampled_from(list(Grade))).value)
-    for _ in range(draw(st.integers(0, 2))):
+            level=draw(st.sampled_from(list(Level))).value, grade=draw(st.sampled_from(list(Grade))).value, **extra)
+    for _ in range(draw(st.integers(0, 3))):
         fields = {"level": draw(st.sampled_from(list(Level))).value,
                   "amount": draw(st.sampled_from([0, 30000, 100000, 200000, 500000, 1000000]))}
         if draw(st.booleans()):
             fields["kind"] = draw(st.sampled_from(PAID)).value
+        award = draw(st.sampled_from(strategies.AWARDS))
+        if award is not None:
+            fields["award"] = award
+        plan = draw(st.sampled_from(strategies.PLANS))
+        if plan is not None:
+            fields["plan"] = plan
         add(EventType.PAYMENT_RECEIVED, draw(day), **fields)
     events = draw(st.permutations(events))
-    data = {"id": "c1", "name": "generated carrier", "kind": kind.value,
-            "events": [dict(e, id=f"e{i}", date=e["date"].isoformat()) for i, e in enumerate(events)]}
+    events = [dict(e, id=f"e{i}", date=e["date"].isoformat()) for i, e in enumerate(events)]
+    for e in events:  # some payments name the accreditation or evaluation they pay
+        if e["type"] == "payment_received" and e.get("award") != "other" and draw(st.booleans()):
+            wanted = ("evaluated",) if e.get("award") == "excellence" else ("accredited", "filed")
+            targets = [t["id"] for t in events if t["type"] in wanted]
+            if targets:
+                e["settles"] = draw(st.sampled_from(targets))
+    data = {"id": "c1", "name": "generated carrier", "kind": kind.value, "events": events}
+    area = draw(st.sampled_from([None, None, "龙驹镇", "开州区", "江北区观音桥街道"]))
+    if area is not None:
+        data["area"] = area
     return ir.Carrier.from_dict(data)
 
 
@@ -141,6 +157,23 @@ LADDER = ir.Carrier.from_dict({
         {"type": "accredited", "date": "2024-05-01", "level": "municipal", "kind": "incubator"},
         {"type": "delisted", "date": "2025-03-01"},
         {"type": "accredited", "date": "2025-04-01", "level": "district", "kind": "incubator"},
+        {"type": "payment_received", "date": "2024-03-05", "level": "municipal", "amount": 200000, "voucher": "V1"},
+        {"type": "payment_received", "date": "2024-04-01", "level": "municipal", "amount": 50000, "award": "excellence", "year": 2023},
+        {"type": "payment_received", "date": "2024-06-01", "level": "national", "amount": 300000, "plan": "an-earlier-scheme"},
+        {"type": "suspended", "date": "2024-08-01"},
+        {"type": "resumed", "date": "2024-08-01"},
+        {"type": "evaluated", "date": "2025-02-01", "year": 2024, "level": "municipal", "grade": "excellent"},
+        {"type": "delisted", "date": "2025-06-01"},
+        {"type": "filed", "date": "2025-06-01", "level": "national"},
+    ],
+})
+STAR_OUTSIDE = ir.Carrier.from_dict({
+    "id": "star", "name": "Star Innovation Space outside the area", "kind": "star_innovation_space", "area": "开州区",
+    "events": [
+        {"type": "filed", "date": "2023-03-01", "level": "municipal"},
+        {"type": "evaluated", "date": "2024-03-01", "year": 2023, "level": "municipal", "grade": "excellent"},
+        {"type": "evaluated", "date": "2026-03-01", "year": 2025, "level": "municipal", "grade": "excellent", "kind": "incubator"},
+        {"type": "accredited", "date": "2025-05-01", "level": "municipal", "kind": "incubator"},
     ],
 })
 
@@ -149,7 +182,8 @@ LADDER = ir.Carrier.from_dict({
 def test_engines_agree_under_every_reading(ruleset):
     for readings in _every_reading(ruleset):
         for as_of in (datetime.date(2024, 3, 1), datetime.date(2026, 12, 31)):
-            assert_engines_agree(LADDER, ruleset, as_of, readings)
+            for carrier in (LADDER, STAR_OUTSIDE, attrs.evolve(STAR_OUTSIDE, area=None)):
+                assert_engines_agree(carrier, ruleset, as_of, readings)
 
 
 def test_the_q6_example_on_the_durable_engine():

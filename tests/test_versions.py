@@ -54,7 +54,7 @@ def test_lock_command_records_beside_the_ruleset_and_check_then_enforces_it(tmp_
 
 
 def test_check_can_be_given_another_lock(tmp_path):
-    draft = write_amended(tmp_path, version="1.0.0")  # the shipped version number, other content
+    draft = write_amended(tmp_path, version="2.0.0")  # the shipped version number, other content
     assert [p.field for p in check_file(draft).problems] == ["version"]  # the shipped lock applies
     empty = tmp_path / "empty.lock"
     empty.write_text("")

@@ -30,7 +30,7 @@ def test_q6_municipal_filing_pays_200000_after_one_year_of_normal_operation(engi
     assert amounts(ev) == [("accreditation-subsidy", 200_000, "2024-10-10")]
     assert ev.awards[0].citations[0].clause == "q6-maker-space-filing"
     assert ev.awards[0].condition.counted_from == D("2023-10-10")
-    assert "one year of normal operation completed on 2024-10-10: 200,000 yuan" in ev.awards[0].explanation_en
+    assert "one year of normal operation counted from 2023-10-10 completed on 2024-10-10: 200,000 yuan" in ev.awards[0].explanation_en
 
 
 def test_q6_before_the_year_is_complete_the_subsidy_is_pending(engine):
@@ -48,7 +48,7 @@ def test_q6_national_filing_then_pays_the_300000_differential(engine):
     ]
     diff = ev.awards[1]
     assert (diff.full_amount, diff.already_received) == (500_000, 200_000)
-    assert [c.clause for c in diff.citations] == ["q6-maker-space-filing", "q6-example"]
+    assert [c.clause for c in diff.citations] == ["q6-maker-space-filing", "q6-example", "differential-base"]
     assert ev.total == 500_000
     assert ev.totals_by_rule == {"accreditation-subsidy": 200_000, "upgrade-differential": 300_000}
 
@@ -141,9 +141,12 @@ def test_a_year_from_29_february_ends_on_28_february(engine):
     assert amounts(ev) == [("accreditation-subsidy", 100_000, "2025-02-28")]
 
 
-def test_a_suspension_on_the_anniversary_does_not_undo_the_year(engine):
+def test_a_suspension_on_the_anniversary_falls_inside_the_year(engine):
+    # 民法典 arts. 201 and 203: a year from 2023-05-01 ends at 24:00 on 2024-05-01
     c = carrier("maker_space", filed("2023-05-01", "district"), event("suspended", "2024-05-01"))
     ev = evaluate(c, as_of=D("2024-06-01"), engine=engine)
+    assert amounts(ev) == [] and reasons(ev) == [("accreditation-subsidy", "interrupted")]
+    ev = evaluate(c, as_of=D("2024-06-01"), engine=engine, readings={"anniversary_day": "after_year"})
     assert amounts(ev) == [("accreditation-subsidy", 100_000, "2024-05-01")]
 
 
@@ -166,7 +169,7 @@ def test_a_downgrade_gives_nothing(engine):
     c = carrier("incubator", accredited("2023-02-01", "national"), accredited("2024-03-01", "municipal"))
     ev = evaluate(c, as_of=D("2026-12-31"), engine=engine)
     assert amounts(ev) == [("accreditation-subsidy", 1_000_000, "2024-02-01")]
-    assert reasons(ev) == [("upgrade-differential", "no_difference")]
+    assert reasons(ev) == [("accreditation-subsidy", "lower_level")]
 
 
 def test_a_repeated_accreditation_at_a_paid_level_gives_nothing(engine):
@@ -242,7 +245,7 @@ def test_events_after_as_of_are_left_out(engine):
 
 def test_evaluation_records_what_it_ran_on(engine):
     ev = evaluate(Q6, as_of=D("2026-01-01"), engine=engine)
-    assert (ev.ruleset_id, ev.ruleset_version) == ("wanzhou-2023", "1.0.0")
+    assert (ev.ruleset_id, ev.ruleset_version) == ("wanzhou-2023", "2.0.0")
     assert len(ev.ruleset_sha256) == 64 and ev.input_digest == Q6.digest
     assert ev.readings["year_counted_from"] == "accreditation_date"
 

@@ -2,15 +2,18 @@
 
 from .assessment import Assessment, TargetResult, assess
 from .management import ManagementRules, load_management, manage, validate_management, with_management
+from .reconcile import CarrierReconciliation, Reconciliation, reconcile
 from .readiness import CriteriaSet, Readiness, load_criteria, readiness, validate_criteria
 from .report import DistrictReport, district_report
 
 __all__ = [
     "Assessment",
+    "CarrierReconciliation",
     "CriteriaSet",
     "DistrictReport",
     "ManagementRules",
     "Readiness",
+    "Reconciliation",
     "TargetResult",
     "assess",
     "district_report",
@@ -18,6 +21,7 @@ __all__ = [
     "load_management",
     "manage",
     "readiness",
+    "reconcile",
     "validate_criteria",
     "validate_management",
     "with_management",

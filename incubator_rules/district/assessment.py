@@ -326,8 +326,6 @@ def assess_target(
     now = measure(target, views.on(as_of), ruleset, as_of, readings)
     required = target.required
     actual = now.value
-    gap = required - actual if actual < required else _zero(required)
-    attainment = Fraction(actual) / Fraction(required)
     start, source = _start(target, views, ruleset, readings)
     expected = None
     if start is not None:
@@ -335,6 +333,9 @@ def assess_target(
     at_due = None
     if as_of > target.milestone.due:
         at_due = measure(target, views.on(target.milestone.due), ruleset, target.milestone.due, readings).value
+    judged = actual if at_due is None else at_due  # a past milestone: gap, attainment and status all read its due date
+    gap = required - judged if judged < required else _zero(required)
+    attainment = Fraction(judged) / Fraction(required)
     if as_of >= target.milestone.due:  # a milestone is judged on the value it had on its due date
         status = MET if (actual if at_due is None else at_due) >= required else BEHIND
     elif actual >= required:

@@ -22,6 +22,7 @@ from ..documents import Document
 from ..errors import IncubatorRulesError, RulesetError, describe
 from ..files.policyfile import HasHeader, Header, PolicyFile, PolicyReader
 from ..kinds import render
+from ..kinds.base import delistings_first
 from ..model.carrier import Carrier, CarrierKind, Event, EventType, Grade, Level, as_of_date
 from ..model.decision import Decision, Evaluation, ManagementDecision
 from ..model.durations import UNITS, after
@@ -169,7 +170,8 @@ class _ManagementRun:
 
     def decide(self) -> tuple[ManagementDecision, ...]:
         delisted = False
-        for e in self.carrier.events_until(self.as_of):
+        # a delisting on the day of a new accreditation ends the title held before it (reward reading 11's default)
+        for e in delistings_first(self.carrier.events_until(self.as_of)):
             if e.type is EventType.DELISTED:
                 for o in self.open.values():
                     self.close(o, "ended" if o.kind == RECTIFICATION else "first_fail_ended", ended_on=e.date)

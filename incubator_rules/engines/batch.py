@@ -14,6 +14,7 @@ import signal
 import sys
 import threading
 import time
+import weakref
 from collections import deque
 from concurrent.futures import BrokenExecutor, Executor, Future, ProcessPoolExecutor
 from pathlib import Path
@@ -23,7 +24,7 @@ import yaml
 
 from ..errors import BatchError, EngineError, IncubatorRulesError
 from ..files.carriers import portfolio_carriers
-from ..model.carrier import Carrier, CarrierKind, Event, EventType, Grade, Level
+from ..model.carrier import AwardKind, Carrier, CarrierKind, Event, EventType, Grade, Level
 from ..model.decision import Condition, Decision, Evaluation
 from ..model.display import renderer
 from ..model.ruleset import Citation, Ruleset
@@ -337,15 +338,23 @@ def local_pool(workers: int, shared: Any, engine: str = "native") -> Iterator[tu
     if forked and shared is not None:
         token = next(_TOKENS)
         _SHARED[token] = shared  # before the first task, which is when the workers fork
+    _LOCAL_POOLS.add(pool)
     try:
         yield pool, token
     except BaseException:  # an error, an interruption, or a caller that stopped reading: the workers stop now
         stop_workers(pool)
+        # No future is cancelled first: the pool's own thread marks what was pending as failed, and a
+        # cancelled future there makes it raise (CPython 3.11). Waiting lets it finish that.
+        pool.shutdown(wait=True)
         raise
-    finally:
+    else:
         pool.shutdown(wait=True, cancel_futures=True)
+    finally:
         if token is not None:
             _SHARED.pop(token, None)
+
+
+_LOCAL_POOLS: "weakref.WeakSet[Executor]" = weakref.WeakSet()
 
 
 def stop_workers(pool: ProcessPoolExecutor) -> None:
@@ -578,8 +587,9 @@ def run_chunks(
         while flight:
             yield from results(*flight.popleft())
     finally:
-        for _, _, future in flight:
-            future.cancel()
+        if executor not in _LOCAL_POOLS:  # a pool of local_pool is stopped whole by it
+            for _, _, future in flight:
+                future.cancel()
 
 
 def worker_died(
@@ -611,6 +621,7 @@ _KIND = {k.value: k for k in CarrierKind}
 _TYPE = {t.value: t for t in EventType}
 _LEVEL = {lv.value: lv for lv in Level}
 _GRADE = {g.value: g for g in Grade}
+_AWARD = {a.value: a for a in AwardKind}
 
 
 def _value(member: Any) -> Any:
@@ -631,7 +642,9 @@ def pack_carrier(c: Carrier) -> tuple[Any, ...]:
         tuple([
             (e.id, e.type._value_, e.date.toordinal(), None if e.level is None else e.level._value_,
              None if e.kind is None else e.kind._value_, e.year, None if e.grade is None else e.grade._value_,
-             e.amount, e.document, e.note)
+             e.amount, e.document, e.note,
+             None if e.award is None and e.plan is None and e.payer is None and e.settles is None and e.voucher is None
+             else (None if e.award is None else e.award._value_, e.plan, e.payer, e.settles, e.voucher))
             for e in c.events
         ]),
     )
@@ -657,7 +670,10 @@ def unpack_carrier(t: tuple[Any, ...]) -> Carrier:
         tuple([
             Event(eid, _TYPE[etype], _day(day), _LEVEL.get(level), _KIND.get(ekind), year, _GRADE.get(grade),
                   amount, doc, note)
-            for eid, etype, day, level, ekind, year, grade, amount, doc, note in events
+            if paid is None else
+            Event(eid, _TYPE[etype], _day(day), _LEVEL.get(level), _KIND.get(ekind), year, _GRADE.get(grade),
+                  amount, doc, note, _AWARD.get(paid[0]), *paid[1:])
+            for eid, etype, day, level, ekind, year, grade, amount, doc, note, paid in events
         ]),
         area,
     )

@@ -23,6 +23,7 @@ import attrs
 
 from ..errors import EngineError
 from ..kinds import DECIDERS, MATCHES, Context
+from ..kinds.base import title_kinds
 from ..model.carrier import Event
 from ..model.decision import Decision
 from ..model.ruleset import Ruleset
@@ -127,10 +128,11 @@ def event_facts(ctx: Context) -> list[dict[str, Any]]:
     text from the carrier (ids, notes, documents) reaches the engine.
     """
     out = []
+    kinds = title_kinds(ctx)
     for n, e in enumerate(ctx.timeline):
         fact: dict[str, Any] = {
             "f": EVENT, "n": n, "t": e.type.value,
-            "kind": (e.kind or ctx.carrier.kind).value, "date": e.date.toordinal(),
+            "kind": kinds[n].value, "date": e.date.toordinal(),
         }
         if e.level is not None:
             fact["level"] = e.level.value
@@ -343,11 +345,12 @@ class DurableEngine:
     def _collect(self, ctx: Context, compiled: CompiledRuleset, fired: Sequence[tuple[int, int, int | None]]) -> dict[int, list[Event]]:
         """The matched events per rule, checked: each once, of a type the rule considers, joined with its own column."""
         positions: dict[int, set[int]] = {i: set() for i in compiled.deciding}
+        kinds = title_kinds(ctx)
         for index, n, found in fired:
             event = ctx.timeline[n]
             rule = ctx.ruleset.rules[index]
             column = None if found is None else compiled.columns[found]
-            expected = ctx.ruleset.column_for(event.kind or ctx.carrier.kind)
+            expected = ctx.ruleset.column_for(kinds[n])
             if n in positions[index] or column != expected or event.type not in MATCHES[rule.kind]:
                 raise EngineError(
                     f"durable-rules matched event {event.id} for rule {rule.id} wrongly "

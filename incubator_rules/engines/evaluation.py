@@ -9,6 +9,7 @@ from typing import Any, Mapping
 from ..errors import EngineError, IncubatorRulesError
 from ..files.ruleset import load_ruleset
 from ..kinds import DECIDERS, MATCHES, Context
+from ..kinds.base import arrange
 from ..model.carrier import Carrier, Event, as_of_date, until
 from ..model.decision import AWARDED, PENDING, Decision, Evaluation
 from ..model.ruleset import Ruleset
@@ -34,7 +35,7 @@ def evaluate(
         raise IncubatorRulesError(f"expected a Carrier, got {type(carrier).__name__}", field="carrier")
     rs, day, chosen = prepare(ruleset, as_of, readings)
     if engine == "durable":
-        ctx = Context(carrier, carrier.events_until(day), day, rs, chosen)
+        ctx = Context(carrier, arrange(rs, chosen, carrier.events_until(day)), day, rs, chosen)
         return assemble(ctx, durable_decisions(ctx), engine)
     if engine != "native":
         raise EngineError(f"unknown engine {engine!r}; available: {', '.join(ENGINES)}", field="engine")
@@ -66,7 +67,7 @@ def evaluate_prepared(
     scenarios.
     """
     whole = carrier.timeline if timeline is None else timeline
-    ctx = Context(carrier, until(whole, as_of), as_of, ruleset, readings)
+    ctx = Context(carrier, arrange(ruleset, readings, until(whole, as_of)), as_of, ruleset, readings)
     decisions: list[Decision] = []
     for rule in ruleset.rules:
         decide = DECIDERS.get(rule.kind)

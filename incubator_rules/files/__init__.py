@@ -1,6 +1,7 @@
 """File types: finding, reading and validating each kind of input file, every problem with its location."""
 
 from .carriers import portfolio_carriers
+from .ledger import LedgerPayment, load_ledger
 from .policyfile import Header, PolicyReader
 from .ruleset import (
     DEFAULT_RULESET,
@@ -19,10 +20,12 @@ __all__ = [
     "POLICY_FILE_TYPES",
     "RULESETS_DIR",
     "Header",
+    "LedgerPayment",
     "PolicyReader",
     "TargetRuleset",
     "detect_type",
     "file_type",
+    "load_ledger",
     "load_ruleset",
     "load_targets",
     "parse_ruleset",

@@ -16,7 +16,7 @@ from ..errors import RulesetError, describe
 from ..kinds import KINDS, RULE_PLACEHOLDERS
 from ..model.carrier import CarrierKind, Grade, Level, parse_date, parse_enum, whole_yuan
 from ..model.durations import UNITS
-from ..model.ruleset import Clause, DatedValue, PlanPeriod, Reading, Rule, Ruleset, SourceDocument, Table
+from ..model.ruleset import Clause, DatedValue, PlanArea, PlanPeriod, Reading, Rule, Ruleset, SourceDocument, Table
 from .types import RULESETS_DIR, document_type, ruleset_file, wrong_type
 
 DEFAULT_RULESET = "wanzhou-2023"
@@ -118,7 +118,7 @@ def first_problem(problems: tuple[RulesetError, ...]) -> RulesetError:
 
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 _TOP_KEYS = (
-    "type", "id", "version", "title", "jurisdiction", "documents", "plan_period", "clauses",
+    "type", "id", "version", "title", "jurisdiction", "documents", "plan_period", "area", "clauses",
     "columns", "tables", "readings", "rules",
 )
 Path_ = tuple[Any, ...]
@@ -297,6 +297,7 @@ class ProblemReader:
             return None
         head = self.header_fields(data, marks=False, jurisdiction=True, period=True)
         clause_ids, period, readings = head.clause_ids, head.period, head.readings
+        area = self.area(data, clause_ids)
         raw_columns = self.section(data, "columns")
         columns = self.columns(raw_columns or {})
         column_ids = None if raw_columns is None else set(raw_columns)
@@ -314,7 +315,7 @@ class ProblemReader:
             jurisdiction_zh=head.jurisdiction[0], jurisdiction_en=head.jurisdiction[1],  # type: ignore[arg-type]
             documents=head.documents, plan_period=period, clauses=head.clauses, columns=columns,  # type: ignore[arg-type]
             tables=tables, readings=readings, rules=rules, sha256=digest,
-            path=self.source.file, data=data,
+            path=self.source.file, area=area, data=data,
         )
 
     def header_fields(self, data: Mapping[Any, Any], *, marks: bool, jurisdiction: bool, period: bool) -> HeaderFields:
@@ -400,6 +401,30 @@ class ProblemReader:
         if start is None or end is None:
             return None
         return PlanPeriod(start, end, self.date(raw, "issued", p, False), clause)
+
+    def area(self, data: Mapping[Any, Any], clause_ids: Collection[Any] | None) -> PlanArea | None:
+        p = ("area",)
+        raw = data.get("area")
+        if raw is None:
+            return None
+        raw = self.mapping(raw, p, ("clause", "names", "prefixes", "suffixes"))
+        if raw is None:
+            return None
+        clause = self.text(raw, "clause", p)
+        if clause is not None and _missing(clause_ids, clause):
+            self.problem(p + ("clause",), f"unknown clause {clause!r}")
+        lists = {}
+        for key in ("names", "prefixes", "suffixes"):
+            value = raw.get(key, [])
+            if key == "names" and not value:
+                self.problem(p + (key,), "expected a non-empty list of area names")
+            if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+                self.problem(p + (key,), f"expected a list of non-empty texts, got {describe(value)}")
+                value = []
+            lists[key] = tuple(v.strip() for v in value)
+        if clause is None:
+            return None
+        return PlanArea(clause, lists["names"], lists["prefixes"], lists["suffixes"])
 
     def columns(self, data: Mapping[Any, Any]) -> dict[str, tuple[CarrierKind, ...]]:
         out: dict[str, tuple[CarrierKind, ...]] = {}

@@ -17,12 +17,13 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import attrs
 
-from ..model.carrier import Carrier, CarrierKind, Event, EventType, Level, iso_date
+from ..model.carrier import AwardKind, Carrier, CarrierKind, Event, EventType, Level, iso_date
 from ..model.decision import AWARDED, NOT_AWARDED, PENDING, Condition, Decision
 from ..model.labels import GRADE_ZH, KIND_EN, KIND_ZH, LEVEL_ZH
 from ..model.ruleset import Citation, DatedValue, Rule, Ruleset, Table
 
 __all__ = [
+    "AREA_ROLE",
     "GIVEN",
     "RULE_PLACEHOLDERS",
     "Context",
@@ -32,7 +33,16 @@ __all__ = [
     "Template",
     "clause_of",
     "format_yuan",
+    "area_refusal",
+    "arrange",
+    "delistings_first",
+    "settlements",
+    "title_kinds",
+    "area_refused",
+    "column_clauses",
+    "given_values",
     "level_covered",
+    "reading_clauses",
     "make_decision",
     "prep_of",
     "refusal",
@@ -45,6 +55,13 @@ __all__ = [
 ACCREDITED = EventType.ACCREDITED
 FILED = EventType.FILED
 DISTRICT = Level.DISTRICT
+DELISTED = EventType.DELISTED
+EVALUATED = EventType.EVALUATED
+PAYMENT_RECEIVED = EventType.PAYMENT_RECEIVED
+RECTIFICATION_COMPLETED = EventType.RECTIFICATION_COMPLETED
+RECTIFICATION_ORDERED = EventType.RECTIFICATION_ORDERED
+RESUMED = EventType.RESUMED
+SUSPENDED = EventType.SUSPENDED
 
 # How a rule kind decides: its rule, the context, and the events it matched, in timeline order.
 Decider = Callable[[Rule, "Context", Sequence[Event]], list[Decision]]
@@ -77,11 +94,12 @@ RULE_PLACEHOLDERS = frozenset(
         "date", "level", "level_zh", "kind", "kind_zh", "payable_on", "amount", "amount_wan",
         "full_amount", "already_received", "window_start", "window_end", "ended_on",
         "interrupted_on", "counted_from", "year", "grade", "grade_zh", "document", "act", "act_zh",
+        "level_received", "held_level", "held_level_zh", "held_on", "area", "due_on",
     }
 )
 
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
-_YUAN_PLACEHOLDERS = frozenset({"amount", "full_amount", "already_received"})
+_YUAN_PLACEHOLDERS = frozenset({"amount", "full_amount", "already_received", "level_received"})
 
 
 def format_yuan(amount: int) -> str:
@@ -192,7 +210,7 @@ def _amount_wan(amount: int) -> str:
 # Values a decision passes to its explanation, besides its event's fields.
 GIVEN = (
     "amount", "payable_on", "full_amount", "already_received", "window_start", "window_end", "ended_on",
-    "interrupted_on", "counted_from",
+    "interrupted_on", "counted_from", "level_received", "held_level", "held_level_zh", "held_on", "area", "due_on",
 )
 
 # One placeholder's text from (event, carrier kind, values of GIVEN).
@@ -323,7 +341,10 @@ def prep_of(ruleset: Ruleset, rule: Rule) -> RulePrep:
     return entry[1]
 
 
-_STATUS = {"awarded": AWARDED, "pending": PENDING}
+_STATUS = {
+    "awarded": AWARDED, "pending": PENDING,
+    "level_difference_awarded": AWARDED, "level_difference_pending": PENDING,
+}
 
 
 def make_decision(
@@ -333,13 +354,15 @@ def make_decision(
     amount_in_force_from: datetime.date | None = None, condition: Condition | None = None,
     window_start: datetime.date | None = None, window_end: datetime.date | None = None,
     ended_on: datetime.date | None = None, interrupted_on: datetime.date | None = None,
+    kind: CarrierKind | None = None, **more: Any,
 ) -> Decision:
+    """A decision of ``prep``'s rule on ``event``, explained; ``more`` fills the other values of ``GIVEN`` by name."""
     status = _STATUS.get(code, NOT_AWARDED)
     given = (
         amount if status is not NOT_AWARDED else None, payable_on, full_amount, already_received,
         window_start, window_end, ended_on, interrupted_on, None if condition is None else condition.counted_from,
-    )
-    kind = event.kind or ctx.carrier.kind
+    ) + (tuple([more.get(n) for n in _MORE_GIVEN]) if more else _NO_MORE)
+    kind = kind or event.kind or ctx.carrier.kind
     zh, en = prep.explain[code](event, kind, given)
     cites = prep.cites.get(clauses)
     if cites is None:
@@ -351,6 +374,17 @@ def make_decision(
 
 
 _NOTHING_GIVEN: tuple[Any, ...] = (None,) * len(GIVEN)
+_MORE_GIVEN = GIVEN[9:]
+_NO_MORE: tuple[Any, ...] = (None,) * len(_MORE_GIVEN)
+_GIVEN_AT = {n: i for i, n in enumerate(GIVEN)}
+
+
+def given_values(**values: Any) -> tuple[Any, ...]:
+    """The values of ``GIVEN`` by name (the others None)."""
+    out = list(_NOTHING_GIVEN)
+    for name, value in values.items():
+        out[_GIVEN_AT[name]] = value
+    return tuple(out)
 
 
 def refusal(
@@ -365,9 +399,17 @@ def refusal(
     return Decision(prep.rule.id, NOT_AWARDED, code, 0, None, (event.id,), cites, zh, en, event.level, kind)
 
 
+_WINDOWS: dict[tuple[datetime.date, datetime.date], tuple[Any, ...]] = {}
+
+
 def window_given(start: datetime.date, end: datetime.date) -> tuple[Any, ...]:
     """The values of ``GIVEN`` for an outside-window refusal."""
-    return (None, None, None, None, start, end, None, None, None)
+    found = _WINDOWS.get((start, end))
+    if found is None:
+        if len(_WINDOWS) > 256:
+            _WINDOWS.clear()
+        found = _WINDOWS[(start, end)] = given_values(window_start=start, window_end=end)
+    return found
 
 
 def level_covered(ctx: Context, rule: Rule, column: str, level: Level) -> bool:
@@ -380,4 +422,259 @@ def level_covered(ctx: Context, rule: Rule, column: str, level: Level) -> bool:
 
 def clause_of(table: Table, column: str, level: Level, value: DatedValue | None) -> str:
     """The clause a decision about this table cell cites: the value in force, else the cell's first value."""
-    return value.clause if value is not None else table.columns[column][level][0].clause
+    if value is not None:
+        return value.clause
+    cells = table.columns.get(column, {}).get(level)
+    return cells[0].clause if cells else next(iter(table.columns[column].values()))[0].clause
+
+
+def column_clauses(ruleset: Ruleset, clauses: Iterable[str], column: str, table: str | None = None) -> tuple[str, ...]:
+    """``clauses`` without those that grant another column's amounts (or, given ``table``, another table's).
+
+    An incubator's refusal is not cited a maker-space clause, nor an
+    accreditation's refusal the evaluation clause of the same column.
+    """
+    def build() -> dict[str, frozenset[tuple[str, str]]]:
+        owners: dict[str, set[tuple[str, str]]] = {}
+        for table_id, t in ruleset.tables.items():
+            for col, cells in t.columns.items():
+                for values in cells.values():
+                    for v in values:
+                        owners.setdefault(v.clause, set()).add((table_id, col))
+        return {c: frozenset(cols) for c, cols in owners.items()}
+
+    owners = _memo(ruleset, ("clause_owners",), ruleset, build)
+    kept = []
+    for c in clauses:
+        found = owners.get(c)
+        if found is None or any(col == column and (table is None or t == table) for t, col in found):
+            kept.append(c)
+    return tuple(kept) or tuple(clauses)
+
+
+def reading_clauses(ctx: Context, rule: Rule, role: str, column: str) -> tuple[str, ...]:
+    """The clauses of the reading that fills ``role``, as cited for a carrier paid from ``column`` by ``rule``."""
+    return column_clauses(ctx.ruleset, ctx.ruleset.readings[rule.readings[role]].clauses, column, rule.params.get("table"))
+
+
+# The alternatives of the plan-area role, shared by every deciding kind.
+AREA_ROLE = frozenset({"refuse_outside", "require_area", "not_checked"})
+
+
+def area_refused(ctx: Context, rule: Rule) -> bool:
+    """True when the area reading refuses this carrier: recorded outside the plan's area (or not recorded, if required)."""
+    area = ctx.ruleset.area
+    if area is None:
+        return False
+    how = ctx.readings[rule.readings["area"]]
+    if how == "not_checked":
+        return False
+    if ctx.carrier.area is None:
+        return how == "require_area"
+    return not area.covers(ctx.carrier.area)
+
+
+def area_refusal(prep: RulePrep, ctx: Context, event: Event, kind: CarrierKind) -> Decision:
+    """The ``outside_area`` refusal of ``event``, citing the plan's 适用对象 and the area reading."""
+    area = ctx.ruleset.area
+    assert area is not None
+    clauses = (area.clause,) + ctx.ruleset.readings[prep.rule.readings["area"]].clauses
+    return refusal(prep, ctx, "outside_area", event, kind, tuple(dict.fromkeys(clauses)),
+                   given_values(area=ctx.carrier.area or "-"))
+
+
+# --- same-day order and zero-length interruptions -------------------------------
+
+
+def arrange(ruleset: Ruleset, readings: Mapping[str, str], timeline: tuple[Event, ...]) -> tuple[Event, ...]:
+    """The timeline as the readings of the ruleset's operating-duration rule order it.
+
+    ``same_day=delisting_first``: a delisting dated on the day of an
+    accreditation ends the title held before it, so it is placed before that
+    accreditation. ``zero_length=ignored``: a suspension and a resumption (or a
+    rectification ordered and completed) on one day interrupt nothing and
+    are left out.
+    """
+    if len(timeline) < 2:
+        return timeline
+    types = set(map(_TYPE_OF, timeline))
+    same_day_possible = DELISTED in types and (ACCREDITED in types or FILED in types)
+    zero_possible = RESUMED in types or RECTIFICATION_COMPLETED in types
+    if not (same_day_possible or zero_possible):
+        return timeline
+    rules = ruleset.rules_of_kind("operating_duration")
+    if not rules:
+        return timeline
+    rule = rules[0]
+    same_day = readings[rule.readings["same_day"]] if "same_day" in rule.readings else "accreditation_first"
+    zero = readings[rule.readings["zero_length"]] if "zero_length" in rule.readings else "restarts"
+    out = timeline
+    if zero == "ignored" and zero_possible:
+        out = _drop_zero_length(out)
+    if same_day == "delisting_first" and same_day_possible:
+        out = delistings_first(out)
+    return out
+
+
+_TYPE_OF = operator.attrgetter("type")
+_PAIRS = ((SUSPENDED, RESUMED), (RECTIFICATION_ORDERED, RECTIFICATION_COMPLETED))
+
+
+def _drop_zero_length(timeline: tuple[Event, ...]) -> tuple[Event, ...]:
+    ends = {e.date for e in timeline if e.type is RESUMED or e.type is RECTIFICATION_COMPLETED}
+    if not ends or not any((e.type is SUSPENDED or e.type is RECTIFICATION_ORDERED) and e.date in ends for e in timeline):
+        return timeline
+    dropped: set[int] = set()
+    for stop, restart in _PAIRS:
+        active = False
+        opened: int | None = None
+        for i, e in enumerate(timeline):
+            if e.type is stop:
+                if not active:
+                    opened = i
+                active = True
+            elif e.type is restart and active:
+                if opened is not None and timeline[opened].date == e.date:
+                    dropped.update((opened, i))
+                active, opened = False, None
+    if not dropped:
+        return timeline
+    return tuple(e for i, e in enumerate(timeline) if i not in dropped)
+
+
+def delistings_first(timeline: tuple[Event, ...]) -> tuple[Event, ...]:
+    """The timeline with each delisting moved before an accreditation or filing of the same day."""
+    accredited_on = {e.date for e in timeline if e.type is ACCREDITED or e.type is FILED}
+    if not accredited_on or not any(e.type is DELISTED and e.date in accredited_on for e in timeline):
+        return timeline
+    return tuple(sorted(timeline, key=lambda e: (e.date, -1 if e.type is DELISTED and e.date in accredited_on else e.type.rank, e.id)))
+
+
+# --- titles and the kind of an evaluated title -----------------------------------
+
+
+_KIND_OF = operator.attrgetter("kind")
+
+
+def title_kinds(ctx: Context) -> tuple[CarrierKind, ...]:
+    """For each event of the timeline, the carrier kind it is decided as.
+
+    An accreditation or payment: its own ``kind``, else the carrier's. An
+    evaluation: its own ``kind``, else (under the excellence rule's
+    ``kind=title`` reading) the kind of the title it evaluates (the latest
+    accreditation at its level since the last delisting, else the latest
+    title of any level), else the carrier's kind.
+    """
+    own = ctx.carrier.kind
+    if not any(map(_KIND_OF, ctx.timeline)):  # the commonest history: everything is of the carrier's kind
+        return (own,) * len(ctx.timeline)
+    rules = ctx.ruleset.rules_of_kind("evaluation_excellence")
+    by_title = bool(rules) and "kind" in rules[0].readings and ctx.reading(rules[0], "kind") == "title"
+    out: list[CarrierKind] = []
+    held: dict[Level, CarrierKind] = {}
+    latest: CarrierKind | None = None
+    for e in ctx.timeline:
+        t = e.type
+        if t is DELISTED:
+            held.clear()
+            latest = None
+        elif t is ACCREDITED or t is FILED:
+            latest = e.kind or own
+            assert e.level is not None
+            held[e.level] = latest
+        if t is EVALUATED and e.kind is None and by_title:
+            assert e.level is not None
+            out.append(held.get(e.level) or latest or own)
+        else:
+            out.append(e.kind or own)
+    return tuple(out)
+
+
+# --- which decision a payment settles ----------------------------------------------
+
+
+def _subsidy_window(ctx: Context) -> tuple[datetime.date, datetime.date]:
+    period = ctx.ruleset.plan_period
+    rules = ctx.ruleset.rules_of_kind("accreditation_subsidy")
+    if rules and ctx.reading(rules[0], "window") == "issue_date" and period.issued:
+        return period.issued, period.end
+    return period.start, period.end
+
+
+def _excellence_in_window(ctx: Context, e: Event) -> bool:
+    period = ctx.ruleset.plan_period
+    rules = ctx.ruleset.rules_of_kind("evaluation_excellence")
+    if rules and ctx.reading(rules[0], "period_bound") == "evaluated_year":
+        return e.year is not None and period.start.year <= e.year <= period.end.year
+    return period.start <= e.date <= period.end
+
+
+def _is_new(ctx: Context, e: Event, start: datetime.date, end: datetime.date) -> bool:
+    """True when this plan considers event ``e`` its own: an accreditation in the window, an evaluation in the period."""
+    if e.type is EVALUATED:
+        return _excellence_in_window(ctx, e)
+    return start <= e.date <= end
+
+
+def settlements(ctx: Context, payments: Sequence[Event] | None = None) -> dict[str, str | None]:
+    """For each payment (default: those of the timeline), the id of the event whose award it pays, or None.
+
+    A payment of another plan (``plan`` set to another id) and ``other``
+    money settle nothing. ``settles`` names the event directly. Otherwise a
+    construction subsidy settles the latest accreditation or filing at its
+    level (and of its kind's column, when the payment names a kind) dated on
+    or before it, and an excellence payment the latest evaluation at its
+    level (and of its year, when given) dated on or before it. A payment that
+    does not name this plan settles only an event this plan considers new:
+    an accreditation inside the window, an evaluation inside the plan period.
+    """
+    timeline = ctx.timeline
+    if payments is None:
+        payments = [e for e in timeline if e.type is PAYMENT_RECEIVED]
+    out: dict[str, str | None] = {}
+    if not payments:
+        return out
+    ruleset = ctx.ruleset
+    ids = {e.id: e for e in timeline}
+    start, end = _subsidy_window(ctx)
+    kinds = title_kinds(ctx)
+    for p in payments:
+        out[p.id] = None
+        if p.plan is not None and p.plan != ruleset.id:
+            continue
+        own = p.plan == ruleset.id
+        if p.settles is not None:
+            target = ids.get(p.settles)
+            if target is not None and (own or _is_new(ctx, target, start, end)):
+                out[p.id] = p.settles
+            continue  # an unattributed payment for a title this plan does not consider new is earlier money
+        purpose = p.purpose
+        if purpose is AwardKind.OTHER:
+            continue
+        column = None if p.kind is None else ruleset.column_for(p.kind)
+        found: str | None = None
+        for i, e in enumerate(timeline):
+            if e.date > p.date:
+                break
+            if e.level is not p.level:
+                continue
+            if purpose is AwardKind.CONSTRUCTION_SUBSIDY:
+                if e.type is not ACCREDITED and e.type is not FILED:
+                    continue
+                if p.kind is not None and ruleset.column_for(kinds[i]) != column:
+                    continue
+                if not own and not start <= e.date <= end:
+                    continue
+            else:
+                if e.type is not EVALUATED or (p.year is not None and e.year != p.year):
+                    continue
+                if p.kind is not None and ruleset.column_for(kinds[i]) != column:
+                    continue
+                if not own and not _excellence_in_window(ctx, e):
+                    continue
+            found = e.id
+        out[p.id] = found
+    return out
+
+
+

@@ -29,6 +29,9 @@ KIND = RuleKind(
     roles={
         "count_from": frozenset({"accreditation_date", "operation_start"}),
         "interruptions": frozenset({"no_suspension_rectification_or_delisting", "no_suspension_or_delisting"}),
+        "anniversary": frozenset({"inside_year", "after_year"}),
+        "same_day": frozenset({"delisting_first", "accreditation_first"}),
+        "zero_length": frozenset({"ignored", "restarts"}),
     },
     codes=(),
 )
@@ -113,8 +116,9 @@ def operating_duration(rule: Rule, ctx: Context, start: int, not_before: datetim
     due: datetime.date | None = None
     interrupted_on: datetime.date | None = None
     touched: list[str] = []
+    inside = ctx.reading(rule, "anniversary") == "inside_year"  # 民法典 arts. 201, 203: the anniversary day belongs to the year
     for i, e in enumerate(ctx.timeline):
-        if i > start and due is not None and e.date >= due:
+        if i > start and due is not None and (e.date > due if inside else e.date >= due):
             break
         t = e.type
         effect = effects.get(t)

@@ -1,4 +1,4 @@
-"""``upgrade_differential``: on an upgrade, only the difference to what was already received (Q5).
+"""``upgrade_differential``: on an upgrade, only the difference to the differential base (docs/policy-map.md).
 
 It has no decider of its own: the ``accreditation_subsidy`` rule it applies
 to consults it when it pays.
@@ -17,6 +17,10 @@ KIND = RuleKind(
     roles={
         "base": frozenset({"all_received", "plan_awards_only"}),
         "ladders": frozenset({"separate", "shared"}),
+        "measure": frozenset({"received", "level_difference"}),
     },
-    codes=("awarded", "pending", "level_already_paid", "no_difference"),
+    codes=(
+        "awarded", "pending", "level_already_paid", "no_difference", "level_difference_awarded",
+        "level_difference_pending",
+    ),
 )

@@ -4,16 +4,17 @@ Nothing here reads a file type or knows a rule kind; it imports nothing of the
 package but ``errors`` and ``documents``.
 """
 
-from .carrier import Carrier, CarrierKind, Event, EventType, Grade, Level, as_of_date, load_carrier, parse_date
+from .carrier import AwardKind, Carrier, CarrierKind, Event, EventType, Grade, Level, as_of_date, load_carrier, parse_date
 from .decision import AWARDED, NOT_AWARDED, PENDING, Condition, Decision, Evaluation, ManagementDecision
 from .portfolio import METRICS, Designation, Portfolio, Snapshot, Standing, load_portfolio, portfolio_from_dict
-from .ruleset import Citation, Clause, DatedValue, PlanPeriod, Reading, Rule, Ruleset, SourceDocument, Table
+from .ruleset import Citation, Clause, DatedValue, PlanArea, PlanPeriod, Reading, Rule, Ruleset, SourceDocument, Table
 
 __all__ = [
     "AWARDED",
     "METRICS",
     "NOT_AWARDED",
     "PENDING",
+    "AwardKind",
     "Carrier",
     "CarrierKind",
     "Citation",
@@ -28,6 +29,7 @@ __all__ = [
     "Grade",
     "Level",
     "ManagementDecision",
+    "PlanArea",
     "PlanPeriod",
     "Portfolio",
     "Reading",

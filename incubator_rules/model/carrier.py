@@ -54,6 +54,14 @@ class Grade(str, enum.Enum):
     FAIL = "fail"
 
 
+class AwardKind(str, enum.Enum):
+    """What a payment pays: the one-time construction subsidy (建设经费补助), an excellence award, or other money."""
+
+    CONSTRUCTION_SUBSIDY = "construction_subsidy"
+    EXCELLENCE = "excellence"
+    OTHER = "other"
+
+
 class EventType(str, enum.Enum):
     """What happened to a carrier. Same-day events are ordered as listed here (and in ``EVENT_TYPES``)."""
 
@@ -106,8 +114,11 @@ EVENT_TYPES: dict[EventType, EventSpec] = {
     EventType.OPERATION_STARTED: EventSpec(starts=True),
     EventType.ACCREDITED: EventSpec({"level": "r", "kind": "o"}, (DELISTED_STATE, False), starts=True),
     EventType.FILED: EventSpec({"level": "r", "kind": "o"}, (DELISTED_STATE, False), starts=True),
-    EventType.PAYMENT_RECEIVED: EventSpec({"level": "r", "amount": "r", "kind": "o"}),
-    EventType.EVALUATED: EventSpec({"level": "r", "year": "r", "grade": "r"}),
+    EventType.PAYMENT_RECEIVED: EventSpec({
+        "level": "r", "amount": "r", "kind": "o", "award": "o", "year": "o", "plan": "o", "payer": "o",
+        "settles": "o", "voucher": "o",
+    }),
+    EventType.EVALUATED: EventSpec({"level": "r", "year": "r", "grade": "r", "kind": "o"}),
     EventType.SUSPENDED: EventSpec(operation=(SUSPENDED_STATE, True)),
     EventType.RECTIFICATION_ORDERED: EventSpec(operation=(RECTIFYING_STATE, True)),
     EventType.RESUMED: EventSpec(
@@ -123,7 +134,7 @@ _COMMON_FIELDS = ("id", "type", "date", "document", "note")
 _DATE = datetime.date
 MAX_AMOUNT = 10**15
 # (level, year, grade) present, for the shapes that need no kind, document or note
-_FAST = {t: ("level" in spec.fields, "year" in spec.fields, "grade" in spec.fields) for t, spec in EVENT_TYPES.items()}
+_FAST = {t: tuple(spec.fields.get(f) == "r" for f in ("level", "year", "grade")) for t, spec in EVENT_TYPES.items()}
 
 _LEVEL_RANK = {level: i for i, level in enumerate(Level)}
 _EVENT_RANK = {etype: i for i, etype in enumerate(EVENT_TYPES)}
@@ -134,10 +145,17 @@ class Event:
     """One dated event in a carrier's history.
 
     ``level`` is the level accredited, evaluated or paid for; ``kind`` the
-    carrier kind an accreditation or payment was for, when it differs from the
-    carrier's own; ``year`` and ``grade`` describe an evaluation; ``amount`` is
-    a payment received, in whole yuan; ``document`` the accrediting
-    document's number when known.
+    carrier kind an accreditation, evaluation or payment was for, when it
+    differs from the carrier's own; ``year`` and ``grade`` describe an
+    evaluation (``year`` also the evaluated year an excellence payment pays);
+    ``amount`` is a payment received, in whole yuan; ``document`` the
+    accrediting document's number when known.
+
+    A payment says what it pays: ``award`` (construction subsidy when not
+    given: the only kind of payment older files recorded), ``plan`` (the id of
+    the ruleset whose award it pays; when not given, see docs/reconcile.md),
+    ``payer``, ``settles`` (the id of the accreditation or evaluation event it
+    pays for) and ``voucher`` (the payment voucher's number).
     """
 
     id: str
@@ -150,6 +168,16 @@ class Event:
     amount: int | None = None
     document: str | None = None
     note: str | None = None
+    award: AwardKind | None = None
+    plan: str | None = None
+    payer: str | None = None
+    settles: str | None = None
+    voucher: str | None = None
+
+    @property
+    def purpose(self) -> AwardKind:
+        """What a payment pays; a payment recorded without ``award`` is a construction subsidy."""
+        return AwardKind.CONSTRUCTION_SUBSIDY if self.award is None else self.award
 
     def __attrs_post_init__(self) -> None:
         # the common shapes pass on a few identity checks; anything else is checked (and converted) in full
@@ -158,6 +186,8 @@ class Event:
             t.__class__ is EventType and self.date.__class__ is _DATE and self.id.__class__ is str and self.id
             and (level is None or level.__class__ is Level) and self.kind is None and self.document is None
             and self.note is None and (self.amount is None) is (t is not EventType.PAYMENT_RECEIVED)
+            and self.award is None and self.plan is None and self.payer is None and self.settles is None
+            and self.voucher is None
             and _FAST[t] == (level is not None, self.year is not None, self.grade is not None)
             and (self.grade is None or (self.grade.__class__ is Grade and self.year.__class__ is int
                                         and 1900 <= self.year < self.date.year))  # type: ignore[operator]
@@ -187,11 +217,20 @@ class Event:
             out["document"] = self.document
         if self.note is not None:
             out["note"] = self.note
+        if self.award is not None:
+            out["award"] = self.award._value_
+        for name in _PAYMENT_TEXTS:
+            value = getattr(self, name)
+            if value is not None:
+                out[name] = value
         return out
 
     def canonical_json(self) -> str:
         """``canonical_json(self.to_dict())``, written out directly: it is on every evaluation's path."""
         day = _ISO.get(self.date) or iso_date(self.date)
+        if self.type is PAYMENT and (self.award is not None or self.plan is not None or self.payer is not None
+                                     or self.settles is not None or self.voucher is not None):
+            return canonical_json(self.to_dict())
         if self.amount is None and self.document is None and self.kind is None and self.note is None:
             # the two commonest shapes: an evaluation, and an event with no details
             if self.grade is not None and self.level is not None and self.year is not None:
@@ -210,6 +249,8 @@ class Event:
         )
 
 
+PAYMENT = EventType.PAYMENT_RECEIVED
+_PAYMENT_TEXTS = ("plan", "payer", "settles", "voucher")
 _ISO: dict[datetime.date, str] = {}
 
 
@@ -284,6 +325,18 @@ def until(timeline: tuple[Event, ...], as_of: datetime.date) -> tuple[Event, ...
     if not timeline or timeline[-1].date <= as_of:
         return timeline
     return tuple(e for e in timeline if e.date <= as_of)
+
+
+def payment_from_dict(data: Any, source: Source, path: tuple[Any, ...], event_id: str) -> Event:
+    """One payment read from plain data as a ``payment_received`` event (``type`` and ``id`` supplied here).
+
+    Checked as a carrier file's payment is; errors name ``path`` in ``source``.
+    """
+    reader = _CarrierReader(source)
+    if not isinstance(data, Mapping):
+        raise reader.fail(path, f"expected a mapping, got {type(data).__name__}")
+    fields, _ = reader.event({**data, "type": EventType.PAYMENT_RECEIVED.value, "id": event_id}, path)
+    return Event(**fields)
 
 
 def load_carrier(path: str | Path) -> Carrier:
@@ -385,20 +438,20 @@ def _check_event(e: Event) -> None:
         except (ValueError, TypeError) as exc:
             raise _invalid((name,), str(exc)) from None
 
-    for name, required in (("id", True), ("document", False), ("note", False)):
+    for name, required in (("id", True), ("document", False), ("note", False), *((n, False) for n in _PAYMENT_TEXTS)):
         problem = _text_problem(getattr(e, name), required)
         if problem:
             raise _invalid((name,), problem)
     convert("type", parse_enum, EventType)
     convert("date", parse_date)
     spec = EVENT_TYPES[e.type].fields
-    for name in ("level", "kind", "year", "grade", "amount"):
+    for name in ("level", "kind", "year", "grade", "amount", "award", *_PAYMENT_TEXTS):
         value, need = getattr(e, name), spec.get(name)
         if value is None and need == "r":
             raise _invalid((name,), f"a {e.type.value} event needs a {name}")
         if value is not None and need is None:
             raise _invalid((name,), f"a {e.type.value} event has no {name}")
-    for name, kind in (("level", Level), ("kind", CarrierKind), ("grade", Grade)):
+    for name, kind in (("level", Level), ("kind", CarrierKind), ("grade", Grade), ("award", AwardKind)):
         if getattr(e, name) is not None:
             convert(name, parse_enum, kind)
     if e.amount is not None:
@@ -440,6 +493,9 @@ def _check_carrier(c: Carrier) -> None:
                 raise _invalid(("events", i, "id"), f"duplicate event id {event.id!r} (also at events[{seen[event.id]}])")
             seen[event.id] = i
             closes = closes or event.type in _CLOSERS
+        for i, event in enumerate(events):
+            if event.settles is not None:
+                _check_settles(event, i, events, seen)
         if closes:
             _check_history(events)
     except CarrierError as exc:
@@ -447,6 +503,24 @@ def _check_carrier(c: Carrier) -> None:
             exc.message = f"carrier {c.id!r}: {exc.message}"
             exc.args = (str(exc),)
         raise
+
+
+# The events a payment of each purpose can settle.
+_SETTLES = {
+    AwardKind.CONSTRUCTION_SUBSIDY: frozenset({EventType.ACCREDITED, EventType.FILED}),
+    AwardKind.EXCELLENCE: frozenset({EventType.EVALUATED}),
+}
+
+
+def _check_settles(event: Event, i: int, events: tuple[Event, ...], ids: Mapping[str, int]) -> None:
+    """Raise unless the event a payment settles is in the history and of a type its purpose pays for."""
+    at = ids.get(event.settles)  # type: ignore[arg-type]
+    target = None if at is None else events[at]
+    wanted = _SETTLES.get(event.purpose)
+    if target is None or wanted is None or target.type not in wanted:
+        what = "no award" if wanted is None else " or ".join(t.value for t in sorted(wanted, key=lambda t: _EVENT_RANK[t]))
+        found = "not an event of this history" if target is None else "a " + target.type.value + " event"
+        raise _invalid(("events", i, "settles"), f"a {event.purpose.value} payment settles {what} event; {event.settles!r} is {found}")
 
 
 def _check_history(events: tuple[Event, ...]) -> None:
@@ -526,13 +600,15 @@ class _CarrierReader:
                 self.required(raw, name, path)
         if "id" in raw:
             fields["id"] = self.text(raw["id"], path + ("id",))
-        for name in ("document", "note"):
+        for name in ("document", "note") + _PAYMENT_TEXTS:
             if raw.get(name) is not None:
                 fields[name] = self.text(raw[name], path + (name,))
         if raw.get("level") is not None:
             fields["level"] = self.convert(parse_enum, raw["level"], path + ("level",), Level)
         if raw.get("kind") is not None:
             fields["kind"] = self.convert(parse_enum, raw["kind"], path + ("kind",), CarrierKind)
+        if raw.get("award") is not None:
+            fields["award"] = self.convert(parse_enum, raw["award"], path + ("award",), AwardKind)
         if raw.get("grade") is not None:
             fields["grade"] = self.convert(parse_enum, raw["grade"], path + ("grade",), Grade)
         if raw.get("amount") is not None:

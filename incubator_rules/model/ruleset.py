@@ -169,6 +169,34 @@ class PlanPeriod:
 
 
 @attrs.frozen
+class PlanArea:
+    """Where a plan applies (its 适用对象): carriers whose recorded area it covers.
+
+    An area is covered when it is one of ``names``, starts with one of
+    ``prefixes`` (the district's own name, as in 万州区龙驹镇), or ends with
+    one of ``suffixes`` (街道, 镇, 乡: a street, town or township named
+    without a district is read as one of the district's own).
+    """
+
+    clause: str
+    names: tuple[str, ...]
+    prefixes: tuple[str, ...] = ()
+    suffixes: tuple[str, ...] = ()
+
+    def covers(self, area: str) -> bool:
+        """True when a carrier recorded in ``area`` is inside the plan's area."""
+        text = area.strip()
+        if text in self.names or any(text.startswith(p) for p in self.prefixes):
+            return True
+        return any(text.endswith(s) and len(text) > len(s) and not _names_a_county(text[: -len(s)]) for s in self.suffixes)
+
+
+def _names_a_county(stem: str) -> bool:
+    """True when the stem of a street or town name contains a county-level unit (江北区观音桥街道)."""
+    return any(mark in stem for mark in ("区", "县", "市"))
+
+
+@attrs.frozen
 class Ruleset:
     """A loaded, validated ruleset. ``sha256`` hashes its canonical content."""
 
@@ -187,6 +215,7 @@ class Ruleset:
     rules: tuple[Rule, ...]
     sha256: str
     path: str | None = None
+    area: PlanArea | None = None
     data: Mapping[str, Any] = attrs.field(factory=dict, repr=False, eq=False)
 
     def rule(self, rule_id: str) -> Rule:

@@ -22,7 +22,7 @@ from ..district.management import OUTCOMES
 from ..files.targets import MEASURES, UNITS
 from ..files.types import SCHEMAS_DIR
 from ..kinds import KINDS, RuleKind
-from ..model.carrier import EVENT_TYPES, CarrierKind, EventType, Grade, Level
+from ..model.carrier import EVENT_TYPES, AwardKind, CarrierKind, EventType, Grade, Level
 from ..model.durations import UNITS as DURATION_UNITS
 from ..model.portfolio import DESIGNATIONS, METRICS
 
@@ -85,6 +85,14 @@ _LISTED: tuple[tuple[str, tuple[Any, ...], str], ...] = (
 # --- carrier events: one branch per event type ---------------------------------
 
 
+_PAYMENT_TEXTS = {
+    "plan": "id of the ruleset whose award the payment pays (e.g. wanzhou-2023); another id: money of another plan",
+    "payer": "who paid",
+    "settles": "id of the accreditation, filing or evaluation event whose award it pays",
+    "voucher": "the payment voucher's number",
+}
+
+
 def _event_field(name: str) -> Schema:
     """The schema of an optional event field."""
     if name == "level":
@@ -94,9 +102,13 @@ def _event_field(name: str) -> Schema:
     if name == "grade":
         return {"enum": _values(Grade)}
     if name == "year":
-        return {"type": "integer", "minimum": 1900, "maximum": 9999, "description": "the year evaluated"}
+        return {"type": "integer", "minimum": 1900, "maximum": 9999, "description": "the year evaluated (paid for, on a payment)"}
     if name == "amount":
         return {"$ref": "#/definitions/amount"}
+    if name == "award":
+        return {"enum": _values(AwardKind), "description": "what a payment pays; construction_subsidy when not given"}
+    if name in _PAYMENT_TEXTS:
+        return {"$ref": "#/definitions/text", "description": _PAYMENT_TEXTS[name]}
     raise KeyError(f"no schema for the event field {name!r}; add it to tools/schemas.py")
 
 

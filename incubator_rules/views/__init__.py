@@ -6,7 +6,7 @@ Importing this package registers the notebook renderers with
 """
 
 from ..model.display import register
-from . import notebook
+from . import notebook, reconcile
 from .notebook import MissingExtraError
 
 __all__ = ["MissingExtraError"]
@@ -26,5 +26,7 @@ for _view in (
     notebook.comparison_totals_frame,
     notebook.comparison_by_frame,
     notebook.budget_chart,
+    reconcile.reconciliation_html,
+    reconcile.reconciliation_frame,
 ):
     register(_view.__name__, _view)

@@ -16,6 +16,7 @@ from typing import IO, TYPE_CHECKING, Any, Callable, Sequence
 
 from ..district.management import load_management, with_management
 from ..district.readiness import load_criteria
+from ..district.reconcile import reconcile
 from ..district.report import district_report, format_management
 from ..engines.batch import load_carriers, map_evaluations, save_carriers
 from ..engines.durable import compile_ruleset
@@ -139,6 +140,20 @@ def _cmd_assess(args: argparse.Namespace) -> int:
     else:
         print(report.to_table())
     return EXIT_OK
+
+
+def _cmd_reconcile(args: argparse.Namespace) -> int:
+    if args.as_of is None:
+        raise IncubatorRulesError("give the date to reconcile as of, YYYY-MM-DD", field="--as-of")
+    result = reconcile(args.portfolio, args.as_of, payments=args.payments, ruleset=args.ruleset,
+                       readings=_readings(args.reading), engine=args.engine)
+    if args.format == "json":
+        print(result.to_json())
+    elif args.format == "csv":
+        print(result.to_csv(), end="")
+    else:
+        print(result.to_table())
+    return EXIT_OK if result.settled else EXIT_PROBLEMS
 
 
 def _cmd_rulesets(args: argparse.Namespace) -> int:
@@ -353,6 +368,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--criteria", default="upgrade-criteria", metavar="ID",
                    help="upgrade criteria for 'ready to climb' (none to skip)")
     p.set_defaults(func=_cmd_assess)
+
+    p = sub.add_parser("reconcile", help="payments against entitlements: paid, unpaid, overpaid, paid early, unmatched (exit 1 when anything is unsettled)")
+    p.add_argument("portfolio", help="portfolio or carrier file (YAML or JSON), or a directory of them")
+    p.add_argument("--payments", default=None, metavar="LEDGER",
+                   help="payments ledger (CSV or YAML: carrier, date, amount, purpose, voucher...); default: the payment_received events of each history")
+    p.add_argument("--as-of", dest="as_of", default=None, help="reconciliation date, YYYY-MM-DD (required)")
+    p.add_argument("--ruleset", default=None, help="shipped ruleset id or path (default: wanzhou-2023)")
+    p.add_argument("--reading", action="append", default=[], metavar="NAME=VALUE", help="choose a reading; repeatable")
+    p.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    p.add_argument("--engine", choices=ENGINES, default="native")
+    p.set_defaults(func=_cmd_reconcile)
 
     p = sub.add_parser("compile", help="print a reward ruleset compiled for an engine (durable-rules JSON)")
     p.add_argument("ruleset", help="shipped ruleset id or path")

@@ -1,0 +1,416 @@
+"""Reconciliation: the money paid against the entitlements a ruleset decides (docs/reconcile.md).
+
+Each payment is matched to the decision it settles (``kinds.base.settlements``,
+the same matching the differential uses), and every decision with money on
+either side gets one line: paid as due, due and unpaid, overpaid, paid early
+or not yet due; payments that settle nothing are unmatched; payments of
+another plan are listed apart. Amounts are whole yuan.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import json
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Sequence
+
+import attrs
+
+from ..engines.evaluation import evaluate, evaluate_prepared, prepare
+from ..errors import IncubatorRulesError
+from ..files.carriers import portfolio_carriers
+from ..files.ledger import LedgerPayment, load_ledger
+from ..kinds import Context
+from ..kinds.base import arrange, settlements
+from ..model.carrier import AwardKind, Carrier, Event, EventType
+from ..model.decision import AWARDED, NOT_AWARDED, PENDING, Decision
+from ..model.display import renderer
+from ..model.portfolio import Portfolio
+from ..model.ruleset import Ruleset
+
+# Line statuses; the first four are findings that leave a reconciliation unsettled.
+PAID = "paid"
+UNPAID = "unpaid"
+OVERPAID = "overpaid"
+PAID_EARLY = "paid_early"
+UNMATCHED = "unmatched"
+NOT_DUE = "not_due"
+OUTSIDE_PLAN = "outside_plan"
+STATUSES = (PAID, UNPAID, OVERPAID, PAID_EARLY, UNMATCHED, NOT_DUE, OUTSIDE_PLAN)
+UNSETTLED = frozenset({UNPAID, OVERPAID, PAID_EARLY, UNMATCHED})
+
+# Which rule kinds' decisions a payment of each purpose can settle.
+_SETTLED_BY = {
+    AwardKind.CONSTRUCTION_SUBSIDY: frozenset({"accreditation_subsidy", "upgrade_differential"}),
+    AwardKind.EXCELLENCE: frozenset({"evaluation_excellence"}),
+}
+_MONEY = ("due", "paid", "outstanding", "overpaid", "paid_early", "unmatched", "not_due", "outside_plan")
+
+
+@attrs.frozen
+class Paid:
+    """One payment as reconciled: where it came from (``voucher`` or the history event's id), its date and amount."""
+
+    ref: str
+    date: datetime.date
+    amount: int
+    purpose: str
+    line: int | None = None  # the ledger line, when read from a ledger
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data with a stable key order."""
+        return {"ref": self.ref, "date": self.date.isoformat(), "amount": self.amount, "purpose": self.purpose,
+                "line": self.line}
+
+
+@attrs.frozen
+class Line:
+    """One reconciled item: a decision with the payments that settle it, or a payment that settles none.
+
+    ``due`` is what the decision makes payable by the as-of date (0 when
+    pending or refused); ``amount`` the decision's amount (pending ones
+    included); ``outstanding`` what is due and not paid; ``overpaid`` what was
+    paid beyond the amount (everything, for a refused decision);
+    ``paid_early`` what was paid before the decision fell due.
+    """
+
+    carrier_id: str
+    status: str
+    rule: str | None
+    reason: str | None
+    decision_status: str | None
+    event: str | None
+    level: str | None
+    amount: int
+    due: int
+    paid: int
+    outstanding: int
+    overpaid: int
+    paid_early: int
+    payable_on: datetime.date | None
+    days_outstanding: int | None
+    payments: tuple[Paid, ...]
+    explanation_zh: str
+    explanation_en: str
+
+    @property
+    def settled(self) -> bool:
+        """False for a finding: unpaid, overpaid, paid early or unmatched."""
+        return self.status not in UNSETTLED
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data with a stable key order."""
+        return {
+            "carrier": self.carrier_id, "status": self.status, "rule": self.rule, "reason": self.reason,
+            "decision_status": self.decision_status, "event": self.event, "level": self.level,
+            "amount": self.amount, "due": self.due, "paid": self.paid, "outstanding": self.outstanding,
+            "overpaid": self.overpaid, "paid_early": self.paid_early,
+            "payable_on": None if self.payable_on is None else self.payable_on.isoformat(),
+            "days_outstanding": self.days_outstanding, "payments": [p.to_dict() for p in self.payments],
+            "explanation": {"zh": self.explanation_zh, "en": self.explanation_en},
+        }
+
+
+def _totals(lines: Iterable[Line]) -> dict[str, int]:
+    t = dict.fromkeys(_MONEY, 0)
+    for line in lines:
+        t["due"] += line.due
+        t["paid"] += line.paid if line.status != OUTSIDE_PLAN else 0
+        t["outstanding"] += line.outstanding
+        t["overpaid"] += line.overpaid
+        t["paid_early"] += line.paid_early
+        if line.status == UNMATCHED:
+            t["unmatched"] += line.paid
+        elif line.status == NOT_DUE:
+            t["not_due"] += line.amount
+        elif line.status == OUTSIDE_PLAN:
+            t["outside_plan"] += line.paid
+    return t
+
+
+@attrs.frozen
+class CarrierReconciliation:
+    """One carrier's lines (decisions first, in evaluation order, then payments that settle none)."""
+
+    carrier_id: str
+    carrier_name: str | None
+    lines: tuple[Line, ...]
+
+    @property
+    def totals(self) -> dict[str, int]:
+        """Money per column (due, paid, outstanding, overpaid, paid early, unmatched, not due, outside the plan)."""
+        return _totals(self.lines)
+
+    @property
+    def settled(self) -> bool:
+        """True when no line is a finding."""
+        return all(line.settled for line in self.lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data with a stable key order."""
+        return {"id": self.carrier_id, "name": self.carrier_name, "settled": self.settled, "totals": self.totals,
+                "lines": [line.to_dict() for line in self.lines]}
+
+
+@attrs.frozen
+class Reconciliation:
+    """Payments against entitlements for a carrier or a portfolio, as of a date, under one ruleset and readings."""
+
+    as_of: datetime.date
+    ruleset_id: str
+    ruleset_version: str
+    ruleset_sha256: str
+    readings: Mapping[str, str]
+    payments_from: str  # "history", or the ledger's path
+    carriers: tuple[CarrierReconciliation, ...]
+
+    @property
+    def lines(self) -> tuple[Line, ...]:
+        """Every line, carrier by carrier."""
+        return tuple(line for c in self.carriers for line in c.lines)
+
+    @property
+    def totals(self) -> dict[str, int]:
+        """Money per column over every carrier."""
+        return _totals(self.lines)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Lines per status."""
+        out = dict.fromkeys(STATUSES, 0)
+        for line in self.lines:
+            out[line.status] += 1
+        return out
+
+    @property
+    def settled(self) -> bool:
+        """True when nothing is unpaid, overpaid, paid early or unmatched."""
+        return all(c.settled for c in self.carriers)
+
+    def carrier(self, carrier_id: str) -> CarrierReconciliation:
+        """The reconciliation of one carrier."""
+        for c in self.carriers:
+            if c.carrier_id == carrier_id:
+                return c
+        raise KeyError(carrier_id)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data with a stable key order, ready for JSON."""
+        return {
+            "as_of": self.as_of.isoformat(),
+            "ruleset": {"id": self.ruleset_id, "version": self.ruleset_version, "sha256": self.ruleset_sha256},
+            "readings": dict(sorted(self.readings.items())),
+            "payments_from": self.payments_from,
+            "settled": self.settled,
+            "totals": self.totals,
+            "counts": self.counts,
+            "carriers": [c.to_dict() for c in self.carriers],
+        }
+
+    def to_json(self, indent: int | None = 2) -> str:
+        """JSON with a stable key order."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
+
+    def to_csv(self) -> str:
+        """One row per line; money in whole yuan; the payments as ``ref@date=amount`` separated by ``;``."""
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(CSV_COLUMNS)
+        for line in self.lines:
+            w.writerow([
+                line.carrier_id, line.status, line.rule or "", line.reason or "", line.decision_status or "",
+                line.event or "", line.level or "", line.amount, line.due, line.paid, line.outstanding, line.overpaid,
+                line.paid_early, "" if line.payable_on is None else line.payable_on.isoformat(),
+                "" if line.days_outstanding is None else line.days_outstanding,
+                ";".join(f"{p.ref}@{p.date.isoformat()}={p.amount}" for p in line.payments), line.explanation_en,
+            ])
+        return buf.getvalue()
+
+    def to_table(self) -> str:
+        """A plain-text report for people: the findings first, then the totals."""
+        t = self.totals
+        out = [f"Reconciliation as of {self.as_of}, ruleset {self.ruleset_id} {self.ruleset_version} "
+               f"sha256:{self.ruleset_sha256[:12]}, payments from {self.payments_from}", ""]
+        for c in self.carriers:
+            out.append(f"{c.carrier_name or c.carrier_id} ({c.carrier_id}): {'settled' if c.settled else 'UNSETTLED'}")
+            for line in c.lines:
+                refs = ", ".join(f"{p.ref} {p.date} {p.amount:,}" for p in line.payments) or "no payment"
+                what = f"{line.rule} {line.event}" if line.rule else "payment"
+                extra = ""
+                if line.status == UNPAID:
+                    extra = f" outstanding {line.outstanding:,} since {line.payable_on} ({line.days_outstanding} days)"
+                elif line.status == OVERPAID:
+                    extra = f" overpaid {line.overpaid:,}" + (f" ({line.reason}: {line.explanation_en})" if line.decision_status == NOT_AWARDED else "")
+                elif line.status == PAID_EARLY:
+                    extra = f" {line.paid_early:,} paid before {line.payable_on or 'it fell due'}"
+                out.append(f"  {line.status:<12} {what}: amount {line.amount:,}, paid {line.paid:,}{extra} [{refs}]")
+            out.append("")
+        out.append("Totals: " + ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in t.items()))
+        out.append("Settled." if self.settled else "UNSETTLED: " + ", ".join(
+            f"{n} {s.replace('_', ' ')}" for s, n in self.counts.items() if s in UNSETTLED and n))
+        return "\n".join(out)
+
+    def to_frame(self) -> Any:
+        """A pandas DataFrame, one row per line; money columns are nullable integers (Int64), never floats."""
+        return renderer("reconciliation_frame")(self)
+
+    def _repr_html_(self) -> str:
+        return str(renderer("reconciliation_html")(self))
+
+
+CSV_COLUMNS = (
+    "carrier", "status", "rule", "reason", "decision_status", "event", "level", "amount", "due", "paid",
+    "outstanding", "overpaid", "paid_early", "payable_on", "days_outstanding", "payments", "explanation",
+)
+
+
+# --- reconciling -----------------------------------------------------------------
+
+
+def reconcile(
+    carrier_or_portfolio: Carrier | Portfolio | Sequence[Carrier] | str | Path,
+    as_of: datetime.date | str,
+    payments: Sequence[LedgerPayment] | str | Path | None = None,
+    ruleset: Ruleset | str | Path | None = None,
+    readings: Mapping[str, str] | None = None,
+    engine: str = "native",
+) -> Reconciliation:
+    """Reconcile payments with the entitlements ``ruleset`` decides as of ``as_of``.
+
+    ``carrier_or_portfolio`` is a Carrier, a Portfolio, a list of carriers or
+    a portfolio file. ``payments`` is None (the ``payment_received`` events
+    of each history), a ledger file (CSV or YAML: carrier, date, amount,
+    purpose, voucher, ...) or LedgerPayments. Payments dated after ``as_of``
+    are left out, as events after it are. ``engine`` decides the
+    entitlements (both engines decide alike).
+    """
+    carriers = _carriers(carrier_or_portfolio)
+    rs, day, chosen = prepare(ruleset, as_of, readings)
+    source = "history"
+    ledger: dict[str, list[LedgerPayment]] | None = None
+    if payments is not None:
+        if isinstance(payments, (str, Path)):
+            source = str(payments)
+            payments = load_ledger(payments)
+        else:
+            source = "ledger"
+        ledger = {}
+        for p in payments:
+            if not isinstance(p, LedgerPayment):
+                raise IncubatorRulesError(f"expected LedgerPayments, got {type(p).__name__}", field="payments")
+            ledger.setdefault(p.carrier, []).append(p)
+    known = {c.id for c in carriers}
+    out = [_reconcile_one(c, rs, day, chosen, None if ledger is None else ledger.get(c.id, []), engine) for c in carriers]
+    if ledger is not None:
+        for cid in sorted(set(ledger) - known):
+            lines = [_unmatched(cid, p.payment, p.line, "no carrier with this id") for p in _ordered(ledger[cid]) if p.payment.date <= day]
+            if lines:
+                out.append(CarrierReconciliation(cid, None, tuple(lines)))
+    return Reconciliation(day, rs.id, rs.version, rs.sha256, chosen, source, tuple(out))
+
+
+def _carriers(value: Any) -> list[Carrier]:
+    if isinstance(value, Carrier):
+        return [value]
+    if isinstance(value, Portfolio):
+        return list(value.carriers)
+    if isinstance(value, (str, Path)):
+        return portfolio_carriers(value)
+    if isinstance(value, (list, tuple)) and all(isinstance(c, Carrier) for c in value):
+        return list(value)
+    raise IncubatorRulesError(f"expected a Carrier, a Portfolio, carriers or a portfolio file, got {type(value).__name__}",
+                              field="carrier_or_portfolio")
+
+
+def _ordered(payments: Iterable[LedgerPayment]) -> list[LedgerPayment]:
+    return sorted(payments, key=lambda p: (p.payment.date, p.payment.voucher or "", p.line or 0, p.payment.id))
+
+
+def _reconcile_one(
+    carrier: Carrier, rs: Ruleset, day: datetime.date, chosen: Mapping[str, str], ledger: list[LedgerPayment] | None,
+    engine: str,
+) -> CarrierReconciliation:
+    ev = evaluate_prepared(carrier, rs, day, chosen) if engine == "native" else evaluate(carrier, rs, day, chosen, engine)
+    ctx = Context(carrier, arrange(rs, chosen, carrier.events_until(day)), day, rs, chosen)
+    lines_of: dict[int, int] = {}
+    if ledger is None:
+        paid = [e for e in ctx.timeline if e.type is EventType.PAYMENT_RECEIVED]
+    else:
+        paid = []
+        for p in _ordered(ledger):
+            if p.payment.date > day:
+                continue
+            event = p.payment if p.payment.plan is not None else attrs.evolve(p.payment, plan=rs.id)
+            paid.append(event)
+            lines_of[id(event)] = p.line  # type: ignore[assignment]
+    settled = settlements(ctx, paid)
+    kinds = {r.id: r.kind for r in rs.rules}
+    decisions = ev.awards + ev.pending + ev.not_awarded
+    by_event: dict[tuple[str, AwardKind], Decision] = {}
+    for d in decisions:
+        for purpose, rule_kinds in _SETTLED_BY.items():
+            if kinds[d.rule] in rule_kinds:
+                by_event.setdefault((d.events[0], purpose), d)
+    matched: dict[int, list[Paid]] = {}
+    loose: list[Line] = []
+    start = rs.plan_period.start
+    for e in paid:
+        ref = e.voucher or e.id
+        line_no = lines_of.get(id(e))
+        if e.plan is not None and e.plan != rs.id:
+            loose.append(_loose(carrier.id, e, line_no, OUTSIDE_PLAN, f"paid under {e.plan}, not this plan"))
+            continue
+        target = settled.get(e.id)
+        decision = None if target is None else by_event.get((target, e.purpose))
+        if decision is None:
+            if ledger is None and e.plan is None and (e.date < start or e.settles is not None):
+                loose.append(_loose(carrier.id, e, line_no, OUTSIDE_PLAN,
+                                    "earlier money (before the plan period, or for a title the plan does not pay); counted towards the differential"))
+            else:
+                loose.append(_unmatched(carrier.id, e, line_no, "settles no decision of this plan"))
+            continue
+        matched.setdefault(id(decision), []).append(Paid(ref, e.date, e.amount or 0, e.purpose.value, line_no))
+    lines = []
+    for d in decisions:
+        got = matched.get(id(d), [])
+        if d.status == NOT_AWARDED and not got:
+            continue
+        lines.append(_decision_line(carrier.id, d, tuple(got), day))
+    return CarrierReconciliation(carrier.id, carrier.name, tuple(lines + loose))
+
+
+def _decision_line(carrier_id: str, d: Decision, got: tuple[Paid, ...], day: datetime.date) -> Line:
+    paid = sum(p.amount for p in got)
+    amount = d.amount
+    due = amount if d.status == AWARDED else 0
+    early = sum(p.amount for p in got if d.payable_on is None or p.date < d.payable_on) if d.status != NOT_AWARDED else 0
+    overpaid = paid if d.status == NOT_AWARDED else max(paid - amount, 0)
+    outstanding = max(due - paid, 0)
+    if overpaid:
+        status = OVERPAID
+    elif early:
+        status = PAID_EARLY
+    elif d.status == PENDING:
+        status = NOT_DUE
+    elif outstanding:
+        status = UNPAID
+    else:
+        status = PAID
+    days = (day - d.payable_on).days if outstanding and d.payable_on is not None else None
+    return Line(
+        carrier_id, status, d.rule, d.reason, d.status, d.events[0], None if d.level is None else d.level.value,
+        amount, due, paid, outstanding, overpaid, early, d.payable_on, days, got, d.explanation_zh, d.explanation_en,
+    )
+
+
+def _loose(carrier_id: str, e: Event, line: int | None, status: str, why: str) -> Line:
+    amount = e.amount or 0
+    p = Paid(e.voucher or e.id, e.date, amount, e.purpose.value, line)
+    return Line(carrier_id, status, None, None, None, e.settles, None if e.level is None else e.level.value,
+                0, 0, amount, 0, 0, 0, None, None, (p,), "", why)
+
+
+def _unmatched(carrier_id: str, e: Event, line: int | None, why: str) -> Line:
+    return _loose(carrier_id, e, line, UNMATCHED, why)

@@ -1,0 +1,47 @@
+"""Notebook views of a reconciliation: an HTML summary with the findings, and a DataFrame with integer money."""
+
+from __future__ import annotations
+
+import html
+from typing import TYPE_CHECKING, Any
+
+from .notebook import require, table
+
+if TYPE_CHECKING:
+    from ..district.reconcile import Reconciliation
+
+MONEY_COLUMNS = ("amount", "due", "paid", "outstanding", "overpaid", "paid_early")
+FRAME_COLUMNS = (
+    "carrier_id", "status", "settled", "rule", "reason", "decision_status", "event", "level", *MONEY_COLUMNS,
+    "payable_on", "days_outstanding", "payments", "explanation_en", "explanation_zh",
+)
+
+
+def reconciliation_frame(r: "Reconciliation") -> Any:
+    """One row per line; money columns as pandas' nullable Int64, so no amount ever becomes a float."""
+    pd = require("pandas", "Reconciliation.to_frame()")
+    records = [
+        {"carrier_id": line.carrier_id, "status": line.status, "settled": line.settled, "rule": line.rule,
+         "reason": line.reason, "decision_status": line.decision_status, "event": line.event, "level": line.level,
+         **{m: getattr(line, m) for m in MONEY_COLUMNS}, "payable_on": line.payable_on,
+         "days_outstanding": line.days_outstanding,
+         "payments": "; ".join(f"{p.ref} {p.date.isoformat()} {p.amount}" for p in line.payments),
+         "explanation_en": line.explanation_en, "explanation_zh": line.explanation_zh}
+        for line in r.lines
+    ]
+    frame = pd.DataFrame.from_records(records, columns=list(FRAME_COLUMNS))
+    return frame.astype({m: "Int64" for m in (*MONEY_COLUMNS, "days_outstanding")})
+
+
+def reconciliation_html(r: "Reconciliation") -> str:
+    """The totals, then every line that is a finding (all lines when everything is settled)."""
+    verdict = "settled" if r.settled else "<strong>unsettled</strong>"
+    head = (f"<p>Reconciliation as of {r.as_of} (ruleset {html.escape(r.ruleset_id)} {html.escape(r.ruleset_version)}, "
+            f"payments from {html.escape(r.payments_from)}): {verdict}</p>")
+    totals = table(list(r.totals), [list(r.totals.values())], "totals (yuan)")
+    shown = [line for line in r.lines if not line.settled] or list(r.lines)
+    rows = [(line.carrier_id, line.status, line.rule or "payment", line.event, line.amount, line.paid, line.outstanding,
+             line.overpaid, line.paid_early, line.payable_on, line.days_outstanding, line.explanation_en) for line in shown]
+    lines = table(["carrier", "status", "rule", "event", "amount", "paid", "outstanding", "overpaid", "paid early",
+                   "payable on", "days", "why"], rows, "findings" if not r.settled else "lines")
+    return head + totals + lines
