@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -226,7 +227,7 @@ def test_a_stray_quote_in_a_csv_cell_is_refused_with_its_line():
 @pytest.mark.parametrize("rid, version", [("my rules", "1.0.0"), ("wanzhou#2023", "1.0.0"), ("wanzhou-2023", "1.0 beta"), ("wanzhou-2023", "1#0")])
 def test_ids_and_versions_a_lock_file_cannot_hold_are_refused_where_declared(tmp_path, capsys, rid, version):
     text = RULESET.read_text(encoding="utf-8").replace("id: wanzhou-2023", f'id: "{rid}"', 1)
-    text = text.replace('version: "1.0.0"', f'version: "{version}"', 1)
+    text = re.sub(r'(?m)^version: .*$', f'version: "{version}"', text, count=1)
     path = tmp_path / "r.yaml"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(ir.RulesetError, match="no space or '#'"):
