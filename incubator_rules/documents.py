@@ -23,6 +23,7 @@ Every file type is read here, under one set of rules:
 
 from __future__ import annotations
 
+import bisect
 import csv
 import datetime
 import io
@@ -427,18 +428,18 @@ def _json_scan(text: str, file: str | None, locations: dict[DataPath, tuple[int,
     lines = _Lines(text)
     n = len(text)
 
-    def fail(pos: int, message: str) -> DocumentError:
+    def fail(pos: int, message: str, path: DataPath = ()) -> DocumentError:
         line, column = lines.at(pos)
-        return DocumentError(message, file=file, line=line, column=column)
+        return DocumentError(message, field=field_name(path) or None, file=file, line=line, column=column)
 
-    def string(pos: int) -> tuple[str, int]:
+    def string(pos: int, path: DataPath) -> tuple[str, int]:
         m = _JSON_STRING.match(text, pos)
         if m is None:
-            raise fail(pos, "not valid JSON: unterminated string or invalid escape")
+            raise fail(pos, "not valid JSON: unterminated string or invalid escape", path)
         value = json.loads(m.group())
         problem = string_problem(value)
         if problem:
-            raise fail(pos, problem)
+            raise fail(pos, problem, path)
         return value, m.end()
 
     stack: list[list[Any]] = []  # [container, path, key (None in a list)]
@@ -450,14 +451,14 @@ def _json_scan(text: str, file: str | None, locations: dict[DataPath, tuple[int,
         # a value is expected at pos
         frame = stack[-1] if stack else None
         path: DataPath = ()
-        if locations is not None and frame is not None:
+        if frame is not None:
             path = frame[1] + ((len(frame[0]),) if frame[2] is None else (frame[2],))
         if locations is not None:
             locations[path] = lines.at(pos)
         c = text[pos] if pos < n else ""
         if c == "{" or c == "[":
             if len(stack) >= MAX_DEPTH:
-                raise fail(pos, f"nested more than {MAX_DEPTH} levels deep")
+                raise fail(pos, f"nested more than {MAX_DEPTH} levels deep", path)
             obj = c == "{"
             stack.append([{} if obj else [], path, None])
             pos = _WS.match(text, pos + 1).end()  # type: ignore[union-attr]
@@ -471,7 +472,7 @@ def _json_scan(text: str, file: str | None, locations: dict[DataPath, tuple[int,
             else:
                 continue
         elif c == '"':
-            value, pos = string(pos)
+            value, pos = string(pos, path)
         else:
             m = _JSON_NUMBER.match(text, pos)
             word = next(((w, v) for w, v in _JSON_WORDS if text.startswith(w, pos)), None)
@@ -480,7 +481,7 @@ def _json_scan(text: str, file: str | None, locations: dict[DataPath, tuple[int,
             elif m is not None:
                 token = m.group()
                 if len(token) > MAX_NUMBER_CHARS:
-                    raise fail(pos, f"a number of {len(token)} characters is longer than the {MAX_NUMBER_CHARS} allowed")
+                    raise fail(pos, f"a number of {len(token)} characters is longer than the {MAX_NUMBER_CHARS} allowed", path)
                 value = Decimal(token) if any(ch in token for ch in ".eE") else int(token)
                 pos = m.end()
             else:
@@ -516,9 +517,9 @@ def _json_scan(text: str, file: str | None, locations: dict[DataPath, tuple[int,
 def _json_key(text: str, pos: int, frame: list[Any], string: Any, fail: Any) -> int:
     if pos >= len(text) or text[pos] != '"':
         raise fail(pos, "not valid JSON: expected a key in double quotes")
-    key, end = string(pos)
+    key, end = string(pos, frame[1])
     if key in frame[0]:
-        raise fail(pos, f"duplicate key {_shown(key)}")
+        raise fail(pos, f"duplicate key {_shown(key)}", frame[1] + (key,))
     end = _WS.match(text, end).end()
     if end >= len(text) or text[end] != ":":
         raise fail(end, "not valid JSON: expected ':' after the key")
@@ -597,23 +598,156 @@ def _kind(value: Any) -> str:
     return "text value"
 
 
-def parse_json(text: str, file: str | None = None) -> Document:
-    """Parse JSON text; numbers with a fraction become Decimal. Errors name the line and column."""
+def load_json(text: str, file: str | None = None) -> Any:
+    """JSON text as plain data under the module's rules (any JSON value, a request body's too), without
+    locations: numbers with a fraction become Decimal; every refusal names its line and column."""
     check_text(text, file)
-    if not text.strip():
-        _top(None, text, file)
     try:
-        data = _json_fast(text)
+        return _json_fast(text)
     except _Refused:
-        data = _json_scan(text, file, None)  # raises with the place, or finds the alarm was false
-    _top(data, text, file)
+        return _json_scan(text, file, None)  # raises with the place, or finds the alarm was false
 
-    def locate() -> dict[DataPath, tuple[int, int]]:
-        found: dict[DataPath, tuple[int, int]] = {}
-        _json_scan(text, file, found)
-        return found
 
-    return Document(data, Source(file, _LazyLocations(locate)))
+def parse_json(text: str, file: str | None = None) -> Document:
+    """Parse a JSON file's text (a mapping or a list at its top); locations are found when asked for."""
+    if not text.strip():
+        check_text(text, file)
+        _top(None, text, file)
+    data = _top(load_json(text, file), text, file)
+    return Document(data, Source(file, JsonLocations(text)))
+
+
+_JSON = json.JSONDecoder()
+_WHITESPACE = re.compile(r"[ \t\n\r]*")
+
+
+class JsonLocations(Mapping[DataPath, tuple[int, int]]):
+    """The (line, column) of each value of a JSON text, found when asked for.
+
+    A lookup walks the text from its start down the path, stepping over the
+    values before it at the JSON decoder's speed, so a large document costs
+    nothing until a problem needs a location; iterating over every location
+    reads the text once. The text must be valid JSON. ``line_offset`` counts
+    the lines before the text (a line of JSON Lines).
+    """
+
+    def __init__(self, text: str, prefix: DataPath = (), line_offset: int = 0) -> None:
+        self._text = _JsonText(text) if not isinstance(text, _JsonText) else text
+        self.prefix, self.line_offset = prefix, line_offset
+
+    def below(self, prefix: DataPath) -> "JsonLocations":
+        """The same text, paths relative to ``prefix``."""
+        return JsonLocations(self._text, self.prefix + prefix, self.line_offset)  # type: ignore[arg-type]
+
+    def __getitem__(self, path: DataPath) -> tuple[int, int]:
+        i = self._text.index(self.prefix + tuple(path))
+        if i is None:
+            raise KeyError(path)
+        line, column = self._text.place(i)
+        return line + self.line_offset, column
+
+    def __contains__(self, path: object) -> bool:
+        return isinstance(path, tuple) and self._text.index(self.prefix + path) is not None
+
+    def __iter__(self) -> Iterator[DataPath]:
+        n = len(self.prefix)
+        return iter([p[n:] for p in self._text.every() if p[:n] == self.prefix])
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+class _JsonText:
+    """A valid JSON text, and (once asked for) where every value in it starts."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._every: dict[DataPath, int] | None = None
+        self._lines: list[int] | None = None
+
+    def place(self, i: int) -> tuple[int, int]:
+        """(line, column) of index ``i``, from 1."""
+        if self._lines is None:
+            if self._every is None:  # a single lookup: counting is cheaper than indexing the lines
+                start = self.text.rfind("\n", 0, i) + 1
+                return self.text.count("\n", 0, i) + 1, i - start + 1
+            self._lines = [0] + [m.end() for m in re.finditer("\n", self.text)]
+        line = bisect.bisect_right(self._lines, i)
+        return line, i - self._lines[line - 1] + 1
+
+    def index(self, path: DataPath) -> int | None:
+        """Where the value at ``path`` starts, or None when there is none."""
+        if self._every is not None:
+            return self._every.get(path)
+        text, ws = self.text, _WHITESPACE
+        i = ws.match(text, 0).end()  # type: ignore[union-attr]
+        for item in path:
+            if i >= len(text):
+                return None
+            if text[i] == "{" and isinstance(item, str):
+                i = ws.match(text, i + 1).end()  # type: ignore[union-attr]
+                while text[i] == '"':
+                    key, i = json.decoder.scanstring(text, i + 1)  # type: ignore[attr-defined]
+                    i = ws.match(text, ws.match(text, i).end() + 1).end()  # type: ignore[union-attr]
+                    if key == item:
+                        break
+                    i = self._after(i)
+                else:
+                    return None
+            elif text[i] == "[" and isinstance(item, int) and not isinstance(item, bool) and item >= 0:
+                i = ws.match(text, i + 1).end()  # type: ignore[union-attr]
+                for _ in range(item):
+                    if text[i] == "]":
+                        return None
+                    i = self._after(i)
+                if text[i] == "]":
+                    return None
+            else:
+                return None
+        return i
+
+    def _after(self, i: int) -> int:
+        """Past the value at ``i``, its comma and the whitespace around them."""
+        _, end = _JSON.raw_decode(self.text, i)
+        end = _WHITESPACE.match(self.text, end).end()  # type: ignore[union-attr]
+        if self.text[end] == ",":
+            end = _WHITESPACE.match(self.text, end + 1).end()  # type: ignore[union-attr]
+        return end
+
+    def every(self) -> dict[DataPath, int]:
+        """Where every value starts, found in one pass over the text."""
+        if self._every is None:
+            every: dict[DataPath, int] = {}
+            try:
+                self._record(_WHITESPACE.match(self.text, 0).end(), (), every)  # type: ignore[union-attr]
+            except RecursionError:
+                every = {}
+            self._every = every
+        return self._every
+
+    def _record(self, i: int, path: DataPath, out: dict[DataPath, int]) -> int:
+        """Record the value at ``i`` and everything in it; returns the index past it."""
+        text, ws = self.text, _WHITESPACE
+        out[path] = i
+        if text[i] == "{":
+            i = ws.match(text, i + 1).end()  # type: ignore[union-attr]
+            while text[i] == '"':
+                key, i = json.decoder.scanstring(text, i + 1)  # type: ignore[attr-defined]
+                i = ws.match(text, ws.match(text, i).end() + 1).end()  # type: ignore[union-attr]
+                i = ws.match(text, self._record(i, path + (key,), out)).end()  # type: ignore[union-attr]
+                if text[i] == ",":
+                    i = ws.match(text, i + 1).end()  # type: ignore[union-attr]
+            return i + 1
+        if text[i] == "[":
+            i = ws.match(text, i + 1).end()  # type: ignore[union-attr]
+            n = 0
+            while text[i] != "]":
+                i = ws.match(text, self._record(i, path + (n,), out)).end()  # type: ignore[union-attr]
+                n += 1
+                if text[i] == ",":
+                    i = ws.match(text, i + 1).end()  # type: ignore[union-attr]
+            return i + 1
+        return int(_JSON.raw_decode(text, i)[1])
 
 
 def parse_yaml(text: str, file: str | None = None) -> Document:

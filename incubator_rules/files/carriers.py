@@ -6,11 +6,16 @@ import collections
 from pathlib import Path
 from typing import Mapping
 
-from ..documents import DataPath, field_name
+from ..documents import DataPath, Document, Source, field_name
 from ..errors import CarrierError, IncubatorRulesError
 from ..model.carrier import Carrier
 from ..model.portfolio import portfolio_from_dict
 from .types import CARRIER, PORTFOLIO, SCENARIO, SUFFIXES, detect_type, read_for_check
+
+
+def sub_source(source: Source, prefix: DataPath) -> Source:
+    """The part of a source below ``prefix``, with paths relative to it."""
+    return source.below(prefix)
 
 
 def prefixed(error: IncubatorRulesError, prefix: DataPath) -> IncubatorRulesError:
@@ -47,14 +52,24 @@ def _is_scenario_file(path: Path) -> bool:
 
 def _carriers_in(path: Path) -> list[Carrier]:
     doc, text = read_for_check(path)
+    return carriers_from_document(doc, text, base_dir=path.parent)
+
+
+def carriers_from_document(doc: Document, text: str = "", base_dir: str | Path | None = None) -> list[Carrier]:
+    """The carriers of a parsed portfolio: one carrier, a list of carriers or a district portfolio.
+
+    ``text`` is the document's text (its modeline may name its type);
+    ``base_dir`` is where a district portfolio's ``snapshots_csv`` is found.
+    """
     file_type = detect_type(doc.data, text)
     if file_type == CARRIER:
         return [Carrier.from_dict(doc.data, doc.source)]
     if file_type == PORTFOLIO and isinstance(doc.data, Mapping):
-        return list(portfolio_from_dict(doc.data, doc.source, base_dir=path.parent).carriers)
+        return list(portfolio_from_dict(doc.data, doc.source, base_dir=base_dir).carriers)
     if file_type != PORTFOLIO or not isinstance(doc.data, list):
         found = f"a {file_type} file" if file_type else "not recognised"
-        raise CarrierError(f"expected carriers (a carrier file, a list of carriers or a district portfolio); {found}", file=str(path))
+        raise CarrierError(f"expected carriers (a carrier file, a list of carriers or a district portfolio); {found}",
+                           file=doc.source.file)
     out = []
     for i, raw in enumerate(doc.data):
         try:

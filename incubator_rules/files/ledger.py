@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import csv
 import io
 import re
@@ -100,8 +101,8 @@ def ledger_from_data(data: Any, source: Source | None = None) -> tuple[LedgerPay
         data, prefix = data.get("payments"), ("payments",)
     if not isinstance(data, list):
         raise src.error(LedgerError, prefix, "expected a list of payments")  # type: ignore[misc]
-    shifted = Source(src.file, {p[len(prefix):]: loc for p, loc in src.locations.items() if p[:len(prefix)] == prefix})
-    lines = tuple(shifted.locations.get((i,), (None, None))[0] for i in range(len(data)))
+    shifted = src.below(prefix)
+    lines = tuple(shifted.locate((i,))[0] for i in range(len(data)))
     return _payments(data, shifted, lines, prefix, src)
 
 
@@ -140,10 +141,11 @@ def _payments(
 
 def _renamed(source: Source, path: tuple[Any, ...]) -> Source:
     """The source with the ``purpose`` column's location also under ``award``, the event field it fills."""
-    locations = dict(source.locations)
-    if path + ("purpose",) in locations:
-        locations[path + ("award",)] = locations[path + ("purpose",)]
-    return Source(source.file, locations)
+    at = source.prefix + path
+    found = source.locations.get(at + ("purpose",))
+    if found is None:
+        return source
+    return Source(source.file, collections.ChainMap({at + ("award",): found}, source.locations), source.prefix)  # type: ignore[arg-type]
 
 
 def _field(field: str | None) -> str | None:

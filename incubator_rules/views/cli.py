@@ -37,6 +37,7 @@ from ..tools.synthetic import generate_portfolio
 from ..tools.versions import LOCK_NAME, record_release
 from ..whatif.scenario import Scenario, compare, load_scenarios
 from ..output import output_file
+from .notebook import MissingExtraError
 
 if TYPE_CHECKING:
     from ..whatif.scenario import Comparison
@@ -292,13 +293,7 @@ def _comparison(args: argparse.Namespace) -> "Comparison":
 def _cmd_compare(args: argparse.Namespace) -> int:
     result = _comparison(args)
     if args.format == "json":
-        data = {
-            "totals": result.totals(),
-            "by_year": {n: {str(k): v for k, v in per.items()} for n, per in result.by("year").items()},
-            "changed": {n: [{"carrier": r.carrier_id, "difference": r.differences[result.names.index(n)]}
-                            for r in result.changed(n)] for n in result.names[1:]},
-        }
-        print(json.dumps(data, ensure_ascii=False, indent=2))
+        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
         return EXIT_OK
     width = max(len(n) for n in result.names)
     print(f"{len(result.carriers)} carriers; amounts in yuan (awarded + pending)")
@@ -324,6 +319,21 @@ def _cmd_budget(args: argparse.Namespace) -> int:
         for y, total in budget.by_year().items():
             print(f"  {y!s:<6}" + "".join(f" {per.get((y, r), 0):>22,}" for r in rules) + f" {total:>14,}")
         print()
+    return EXIT_OK
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    try:
+        from .service import ServiceConfig, serve  # the server extra's own package: loaded only to serve
+    except ImportError as exc:
+        raise MissingExtraError(f"the service needs the server extra: pip install 'incubator-rules[server]' ({exc})") from None
+    if args.max_body_mb <= 0 or args.time_limit <= 0 or (args.threads is not None and args.threads < 1):
+        raise IncubatorRulesError("--max-body-mb, --time-limit and --threads must be positive", field="serve")
+    config = ServiceConfig(
+        tuple(args.rulesets), args.decision_log, int(args.max_body_mb * 1024 * 1024), args.time_limit,
+        **({"threads": args.threads} if args.threads else {}),
+    )
+    serve(args.host, args.port, config, log_level=args.log_level)
     return EXIT_OK
 
 
@@ -428,6 +438,19 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "compare":
             p.add_argument("--format", choices=("table", "json"), default="table")
         p.set_defaults(func=func)
+
+    p = sub.add_parser("serve", help="serve evaluations over HTTP (needs the server extra; see docs/service.md)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="port to listen on; 0 takes a free one (default: 8000)")
+    p.add_argument("--rulesets", action="extend", nargs="+", default=[], metavar="DIR",
+                   help="further folders of policy files to serve by id")
+    p.add_argument("--decision-log", dest="decision_log", default=None, metavar="FILE",
+                   help="append every decision to this JSON Lines file")
+    p.add_argument("--max-body-mb", dest="max_body_mb", type=float, default=16, help="largest request body, MB (default: 16)")
+    p.add_argument("--time-limit", dest="time_limit", type=float, default=60, help="longest request, seconds (default: 60)")
+    p.add_argument("--threads", type=int, default=None, help="worker threads for evaluations (default: CPUs + 1, at most 8)")
+    p.add_argument("--log-level", dest="log_level", default="info", choices=("critical", "error", "warning", "info", "debug"))
+    p.set_defaults(func=_cmd_serve)
 
     p = sub.add_parser("schemas", help="regenerate the JSON Schemas' registry-driven parts (rule kinds, event types, metrics...)")
     p.add_argument("--check", action="store_true", help="only report stale schema files (exit 1 when there are any)")

@@ -472,6 +472,15 @@ class Comparison:
         """Per scenario, amounts grouped by ``field`` (year, rule, area, kind, level or status)."""
         return {name: b.by(field, status=status) for name, b in zip(self.names, self.budgets)}
 
+    def to_dict(self) -> dict[str, Any]:
+        """Totals per scenario, amounts per year, and the carriers each scenario changes (as ``compare --format json``)."""
+        return {
+            "totals": self.totals(),
+            "by_year": {n: {str(k): v for k, v in per.items()} for n, per in self.by("year").items()},
+            "changed": {n: [{"carrier": r.carrier_id, "difference": r.differences[self.names.index(n)]}
+                            for r in self.changed(n)] for n in self.names[1:]},
+        }
+
     def to_frame(self) -> Any:
         """A pandas DataFrame, one row per carrier: its total under each scenario and the differences."""
         return renderer("comparison_frame")(self)
