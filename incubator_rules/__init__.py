@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from . import views as _views  # noqa: F401  (registers the notebook renderers; nothing else imports views)
 from .district import (
     Assessment,
+    DistrictMismatchWarning,
     DistrictReport,
     CarrierReconciliation,
     Readiness,
@@ -44,7 +45,10 @@ from .files import (
     LedgerPayment,
     load_ledger,
     TargetRuleset,
+    WorkbookError,
+    load_portfolio,
     load_ruleset,
+    read_portfolio_workbook,
     load_targets,
     parse_ruleset,
     ruleset_from_dict,
@@ -69,8 +73,8 @@ from .model import (
     Ruleset,
     Snapshot,
     load_carrier,
-    load_portfolio,
 )
+from .views import write_excel, write_portfolio_workbook
 from .whatif import (
     Budget,
     BudgetLine,
@@ -123,11 +127,13 @@ __all__ = [
     "Comparison",
     "Condition",
     "Decision",
+    "DistrictMismatchWarning",
     "DistrictReport",
     "DocumentError",
     "Edit",
     "EngineError",
     "Evaluation",
+    "WorkbookError",
     "Evaluations",
     "Event",
     "EventType",
@@ -168,6 +174,9 @@ __all__ = [
     "load_ledger",
     "load_management",
     "load_portfolio",
+    "read_portfolio_workbook",
+    "write_excel",
+    "write_portfolio_workbook",
     "load_ruleset",
     "load_scenarios",
     "load_targets",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import importlib
 from decimal import Decimal
 from typing import Any, Mapping
 
@@ -132,3 +133,17 @@ def _rebuild(cls: type[IncubatorRulesError], state: dict[str, object]) -> Incuba
     error.__dict__.update(state)
     Exception.__init__(error, str(error))
     return error
+class MissingExtraError(IncubatorRulesError, ImportError):
+    """An optional dependency is not installed; the message names the extra that brings it."""
+
+
+def require(module: str, feature: str, extra: str = "notebook") -> Any:
+    """Import ``module`` for ``feature``, or raise MissingExtraError naming the extra to install."""
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        top = module.split(".")[0]
+        raise MissingExtraError(
+            f"{feature} needs {top}, which is not installed; install it with: "
+            f"pip install 'incubator-rules[{extra}]'"
+        ) from None

@@ -58,22 +58,22 @@ def check_target(path: str | Path, *, replace_special: bool = False, field: str 
 
 
 @contextlib.contextmanager
-def output_file(
-    path: str | Path, *, replace_special: bool = False, field: str | None = None, encoding: str = "utf-8",
-) -> Iterator[IO[str]]:
-    """A text stream whose content becomes the file at ``path`` when the block ends without an error."""
+def output_path(path: str | Path, *, replace_special: bool = False, field: str | None = None) -> Iterator[Path]:
+    """A temporary path, created exclusively beside ``path``, that becomes the file at ``path`` when the block
+    ends without an error; for writers that take a path (a workbook, a PDF). See the module's rules."""
     target = check_target(path, replace_special=replace_special, field=field)
     prefix = "." + target.name[:64] + "."
     try:
-        fd, temporary = tempfile.mkstemp(prefix=prefix, suffix=".partial", dir=target.parent)
+        fd, name = tempfile.mkstemp(prefix=prefix, suffix=".partial", dir=target.parent)
+        os.close(fd)
     except OSError as exc:
         raise _fail(target, exc.strerror or str(exc), field) from None
+    temporary = Path(name)
     try:
         try:
-            with os.fdopen(fd, "w", encoding=encoding, newline="") as out:
-                yield out
-                out.flush()
-                os.fsync(out.fileno())
+            yield temporary
+            with open(temporary, "rb+") as written:
+                os.fsync(written.fileno())
             try:
                 os.chmod(temporary, stat.S_IMODE(os.stat(target).st_mode) if target.is_file() else 0o644)
             except OSError:
@@ -88,6 +88,21 @@ def output_file(
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+
+
+@contextlib.contextmanager
+def output_file(
+    path: str | Path, *, replace_special: bool = False, field: str | None = None, encoding: str = "utf-8",
+) -> Iterator[IO[str]]:
+    """A text stream whose content becomes the file at ``path`` when the block ends without an error."""
+    with output_path(path, replace_special=replace_special, field=field) as temporary:
+        try:
+            with open(temporary, "w", encoding=encoding, newline="") as out:
+                yield out
+        except OSError as exc:
+            if exc.errno == errno.EPIPE:
+                raise
+            raise _fail(Path(path), exc.strerror or str(exc), field) from None
 
 
 def write_text(path: str | Path, text: str, *, replace_special: bool = False, field: str | None = None) -> None:

@@ -308,9 +308,14 @@ def test_the_assess_command_in_its_three_formats(capsys, tmp_path):
     assert {"wz-17", "wz-18", "wz-21"} == set(data["management"]["carriers_at_risk"])
     assert "64500" == str(next(r for r in data["results"] if r["target"] == "floor-area")["actual"])
     assert 0 == main(args + ["--format", "csv"])
-    rows = capsys.readouterr().out.splitlines()
-    assert 1 + 39 == len(rows)
+    text = capsys.readouterr().out
+    assert text.startswith("\ufeff")  # a byte-order mark, so that Excel reads the Chinese as UTF-8
+    rows = text[1:].splitlines()
     assert rows[0].startswith("target,group,milestone,due,area")
+    assert "" == rows[1 + 39]  # the 39 targets, then the carriers at risk and those ready to climb
+    assert rows[1 + 39 + 1].startswith("# 风险载体 / carriers at risk")
+    assert any(r.startswith("# 可晋级载体 / ready to climb") for r in rows)
+    assert "/" not in "".join(r.split(",")[11] for r in rows[1:40])  # attainment as a number, never 129/140
 
 
 def test_the_assess_command_reports_bad_input_with_exit_code_2(capsys, tmp_path):

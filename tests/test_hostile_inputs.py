@@ -230,7 +230,7 @@ def test_ids_and_versions_a_lock_file_cannot_hold_are_refused_where_declared(tmp
     text = re.sub(r'(?m)^version: .*$', f'version: "{version}"', text, count=1)
     path = tmp_path / "r.yaml"
     path.write_text(text, encoding="utf-8")
-    with pytest.raises(ir.RulesetError, match="no space or '#'"):
+    with pytest.raises(ir.RulesetError, match="no space or '#'|semantic version"):
         ir.load_ruleset(path)
     refused(capsys, ["lock", str(path), "--lock", str(tmp_path / "versions.lock")])
     assert not (tmp_path / "versions.lock").exists()

@@ -37,7 +37,7 @@ RANK = {unit: rank for rank, units in enumerate(LAYERS) for unit in units}
 ENTRY_POINTS = {"__init__", "__main__", "pytest_plugin"}
 # Optional extras, the only imports allowed inside a function (outside the facade's lazy loading);
 # importlib.metadata reads durable-rules' version once durable-rules is loaded.
-EXTRAS = {"durable", "pandas", "matplotlib", "dask", "distributed", "importlib.metadata"}
+EXTRAS = {"durable", "pandas", "matplotlib", "dask", "distributed", "importlib.metadata", "openpyxl", "jinja2", "weasyprint"}
 # Packages of the library that exist for an optional extra, and are imported only where that extra is used.
 EXTRA_PACKAGES = {"views.service": "server"}
 

@@ -197,7 +197,7 @@ def test_cli_reconcile_exit_codes_and_formats(tmp_path, capsys):
     assert json.loads(capsys.readouterr().out)["counts"]["unmatched"] == 1
     assert cli(["reconcile", str(portfolio), "--as-of", "2025-12-31", "--format", "csv"]) == 1
     out = capsys.readouterr().out.splitlines()
-    assert out[0].startswith("carrier,status,rule") and out[1].startswith("c1,unpaid,accreditation-subsidy")
+    assert out[0].startswith("\ufeffcarrier,status,rule") and out[1].startswith("c1,unpaid,accreditation-subsidy")
     assert cli(["reconcile", str(portfolio)]) == 2
     assert "--as-of" in capsys.readouterr().err
 

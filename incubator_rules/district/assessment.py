@@ -13,10 +13,9 @@ is *not assessed*. Checks report where the source's own figures disagree.
 
 from __future__ import annotations
 
-import csv
 import datetime
-import io
 import json
+import warnings
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -38,6 +37,7 @@ from ..files.targets import (
     load_targets,
 )
 from ..model.carrier import Carrier, Event, as_of_date
+from ..model.display import renderer
 from ..model.portfolio import Number, Portfolio, Snapshot, Standing, first_titles, standing
 from ..model.ruleset import Citation
 
@@ -229,25 +229,36 @@ class Assessment:
         """JSON with a stable key order."""
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
 
+    def to_frame(self) -> Any:
+        """A pandas DataFrame, one row per target (the ``notebook`` extra)."""
+        return renderer("assessment_frame")(self)
+
+    def _repr_html_(self) -> str:
+        return renderer("assessment_html")(self)
+
     def to_csv(self) -> str:
-        """One row per target, for a spreadsheet."""
-        out = io.StringIO()
-        w = csv.writer(out, lineterminator="\n")
-        w.writerow([
-            "target", "group", "milestone", "due", "area", "title_zh", "title_en", "unit", "required", "actual",
-            "gap", "attainment", "attainment_percent", "status", "start", "expected", "at_due", "contributors",
-            "missing_data", "clause", "quote",
-        ])
-        for r in self.results:
-            t = r.target
-            w.writerow([
-                t.id, t.group, t.milestone.id, t.milestone.due.isoformat(), t.area or "", t.title_zh, t.title_en,
-                t.base_unit or "", _cell(t.required), _cell(r.actual), _cell(r.gap),
-                "" if r.attainment is None else _fraction(r.attainment), percent(r.attainment) or "",
-                r.status, _cell(r.start), rounded(r.expected) or "", _cell(r.at_due), len(r.contributions), len(r.missing),
-                t.clauses[0], t.quote,
-            ])
-        return out.getvalue()
+        """One row per target as CSV text with a byte-order mark; attainment as a plain decimal (docs/views.md)."""
+        return renderer("assessment_csv")(self)
+
+
+class DistrictMismatchWarning(UserWarning):
+    """A portfolio is assessed against the targets of another district."""
+
+
+def district_mismatch(portfolio: Portfolio, ruleset: TargetRuleset) -> str | None:
+    """Why the portfolio's ``district`` is not the targets' jurisdiction, or None when it is (or either is unnamed).
+
+    The names agree when one contains the other (万州区 and 重庆市万州区), in Chinese or English.
+    """
+    district = (portfolio.district or "").strip()
+    names = [n for n in (ruleset.header.jurisdiction_zh, ruleset.header.jurisdiction_en) if n]
+    if not district or not names:
+        return None
+    d = district.lower()
+    if any(d in n.lower() or n.lower() in d for n in names):
+        return None
+    return (f"portfolio {portfolio.id!r} is of {district}, but the targets {ruleset.id} are those of "
+            f"{names[0]}" + (f" ({names[1]})" if len(names) > 1 else ""))
 
 
 def assess(
@@ -264,6 +275,9 @@ def assess(
     if not isinstance(portfolio, Portfolio):
         raise IncubatorRulesError(f"expected a Portfolio, got {type(portfolio).__name__}", field="portfolio")
     rs = ruleset if isinstance(ruleset, TargetRuleset) else load_targets(ruleset)
+    mismatch = district_mismatch(portfolio, rs)
+    if mismatch:
+        warnings.warn(mismatch, DistrictMismatchWarning, stacklevel=2)
     day = as_of_date(as_of)
     chosen = rs.header.resolve_readings(readings)
     views = _Views(portfolio, chosen)
@@ -567,12 +581,6 @@ def format_number(value: Number | None) -> str:
 
 def _fraction(value: Fraction) -> str:
     return str(value.numerator) if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
-
-
-def _cell(value: Number | None) -> str:
-    if value is None:
-        return ""
-    return str(to_plain(value))
 
 
 def percent(value: Fraction | None) -> str | None:

@@ -9,9 +9,7 @@ another plan are listed apart. Amounts are whole yuan.
 
 from __future__ import annotations
 
-import csv
 import datetime
-import io
 import json
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
@@ -214,19 +212,9 @@ class Reconciliation:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
 
     def to_csv(self) -> str:
-        """One row per line; money in whole yuan; the payments as ``ref@date=amount`` separated by ``;``."""
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\n")
-        w.writerow(CSV_COLUMNS)
-        for line in self.lines:
-            w.writerow([
-                line.carrier_id, line.status, line.rule or "", line.reason or "", line.decision_status or "",
-                line.event or "", line.level or "", line.amount, line.due, line.paid, line.outstanding, line.overpaid,
-                line.paid_early, "" if line.payable_on is None else line.payable_on.isoformat(),
-                "" if line.days_outstanding is None else line.days_outstanding,
-                ";".join(f"{p.ref}@{p.date.isoformat()}={p.amount}" for p in line.payments), line.explanation_en,
-            ])
-        return buf.getvalue()
+        """CSV text with a byte-order mark: one row per line (money in whole yuan, the payments as ``ref@date=amount``
+        separated by ``;``), then the totals per carrier and what was reconciled (docs/views.md)."""
+        return str(renderer("reconciliation_csv")(self))
 
     def to_table(self) -> str:
         """A plain-text report for people: the findings first, then the totals."""
@@ -258,12 +246,6 @@ class Reconciliation:
 
     def _repr_html_(self) -> str:
         return str(renderer("reconciliation_html")(self))
-
-
-CSV_COLUMNS = (
-    "carrier", "status", "rule", "reason", "decision_status", "event", "level", "amount", "due", "paid",
-    "outstanding", "overpaid", "paid_early", "payable_on", "days_outstanding", "payments", "explanation",
-)
 
 
 # --- reconciling -----------------------------------------------------------------

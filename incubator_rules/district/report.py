@@ -18,6 +18,7 @@ import attrs
 
 from ..files.targets import UNITS, TargetRuleset, load_targets
 from ..model.decision import ManagementDecision
+from ..model.display import renderer
 from ..model.portfolio import METRICS, Portfolio
 from .assessment import Assessment, TargetResult, assess, format_number, percent
 from .management import ManagementRules, load_management, manage
@@ -93,12 +94,27 @@ class DistrictReport:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
 
     def to_csv(self) -> str:
-        """The targets, one row each (see ``Assessment.to_csv``)."""
-        return self.assessment.to_csv()
+        """CSV text with a byte-order mark: the targets, then the carriers at risk, those ready to climb and what was assessed."""
+        return renderer("report_csv")(self)
 
     def to_table(self) -> str:
         """A plain-text report for people."""
         return format_report(self)
+
+    def to_frame(self) -> Any:
+        """A pandas DataFrame, one row per target (the ``notebook`` extra); see also ``at_risk_frame``, ``ready_frame``."""
+        return renderer("assessment_frame")(self.assessment)
+
+    def at_risk_frame(self) -> Any:
+        """A pandas DataFrame, one row per decision that puts a carrier at risk."""
+        return renderer("at_risk_frame")(self)
+
+    def ready_frame(self) -> Any:
+        """A pandas DataFrame, one row per carrier and higher level it is ready for."""
+        return renderer("ready_frame")(self)
+
+    def _repr_html_(self) -> str:
+        return renderer("district_report_html")(self)
 
 
 def district_report(

@@ -13,6 +13,7 @@ from .ruleset import (
 )
 from .targets import TargetRuleset, load_targets, validate_targets
 from .types import FILE_TYPES, POLICY_FILE_TYPES, RULESETS_DIR, detect_type, file_type, shipped_files
+from .workbook import WorkbookError, load_portfolio, read_portfolio_workbook
 
 __all__ = [
     "DEFAULT_RULESET",
@@ -23,13 +24,16 @@ __all__ = [
     "LedgerPayment",
     "PolicyReader",
     "TargetRuleset",
+    "WorkbookError",
     "detect_type",
     "file_type",
     "load_ledger",
+    "load_portfolio",
     "load_ruleset",
     "load_targets",
     "parse_ruleset",
     "portfolio_carriers",
+    "read_portfolio_workbook",
     "ruleset_from_dict",
     "shipped_files",
     "shipped_rulesets",

@@ -11,6 +11,7 @@ from ..errors import CarrierError, IncubatorRulesError
 from ..model.carrier import Carrier
 from ..model.portfolio import portfolio_from_dict
 from .types import CARRIER, PORTFOLIO, SCENARIO, SUFFIXES, detect_type, read_for_check
+from .workbook import is_workbook, read_portfolio_workbook
 
 
 def sub_source(source: Source, prefix: DataPath) -> Source:
@@ -51,6 +52,8 @@ def _is_scenario_file(path: Path) -> bool:
 
 
 def _carriers_in(path: Path) -> list[Carrier]:
+    if is_workbook(path):
+        return list(read_portfolio_workbook(path).carriers)
     doc, text = read_for_check(path)
     return carriers_from_document(doc, text, base_dir=path.parent)
 

@@ -20,6 +20,19 @@ from ..model.ruleset import Clause, DatedValue, PlanArea, PlanPeriod, Reading, R
 from .types import RULESETS_DIR, document_type, ruleset_file, wrong_type
 
 DEFAULT_RULESET = "wanzhou-2023"
+# MAJOR.MINOR.PATCH with an optional pre-release and build (semver.org); MAJOR.MINOR is read as MAJOR.MINOR.0.
+SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)(\.(0|[1-9]\d*))?(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$")
+
+
+def version_problem(version: Any) -> str | None:
+    """What is wrong with a policy file's ``version`` (a quoted semantic version such as "1.0.0"), or None."""
+    if not isinstance(version, str) or not version.strip():
+        return f"expected the version as a quoted string such as \"1.0.0\", got {describe(version)}"
+    if not SEMVER.match(version):
+        return f"expected a semantic version such as \"1.0.0\" (MAJOR.MINOR.PATCH), got {describe(version)}"
+    return None
+
+
 def shipped_rulesets() -> list[Path]:
     """The reward ruleset files shipped with the package, sorted by name.
 
@@ -325,11 +338,10 @@ class ProblemReader:
         self.text(data, "$schema", (), required=False)
         rid = self.text(data, "id", ())
         version = self.get(data, "version", ())
-        if version is not None and (not isinstance(version, str) or not version.strip()):
-            self.problem(("version",), f"expected the version as a quoted string such as \"1.0.0\", got {describe(version)}")
-        for key, value in (("id", rid), ("version", version)):  # one word each, so a lock file line holds them
-            if isinstance(value, str) and value.strip() and id_problem(value):
-                self.problem((key,), f"{describe(value)}: {id_problem(value)}")
+        if version is not None and version_problem(version):
+            self.problem(("version",), version_problem(version))  # type: ignore[arg-type]
+        if isinstance(rid, str) and rid.strip() and id_problem(rid):  # one word, so a lock file line holds it
+            self.problem(("id",), f"{describe(rid)}: {id_problem(rid)}")
         title = self.bilingual(data, "title", ())
         where = self.bilingual(data, "jurisdiction", ()) if jurisdiction or data.get("jurisdiction") is not None else (None, None)
         raw_docs = self.section(data, "documents")

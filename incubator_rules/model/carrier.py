@@ -140,6 +140,11 @@ _LEVEL_RANK = {level: i for i, level in enumerate(Level)}
 _EVENT_RANK = {etype: i for i, etype in enumerate(EVENT_TYPES)}
 
 
+def event_fields(etype: EventType) -> tuple[str, ...]:
+    """The fields an event of this type may have: the common ones (id, type, date, document, note), then its own."""
+    return _COMMON_FIELDS + tuple(EVENT_TYPES[etype].fields)
+
+
 @attrs.frozen
 class Event:
     """One dated event in a carrier's history.
@@ -359,7 +364,7 @@ def parse_date(value: Any) -> datetime.date:
             try:
                 return datetime.date.fromisoformat(value)
             except ValueError:
-                raise ValueError(f"expected a date as YYYY-MM-DD, got {value!r} (no such day)") from None
+                raise ValueError(f"expected a date as YYYY-MM-DD, got {value!r}") from None
         shown = repr(value) if len(value) <= 40 else repr(value[:30]) + "..."
         raise ValueError(f"expected a date as YYYY-MM-DD, got {shown}")
     raise ValueError(f"expected a date as YYYY-MM-DD, got {type(value).__name__} {value!r}")

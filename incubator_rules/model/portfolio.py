@@ -276,6 +276,7 @@ def load_portfolio(path: str | Path, snapshots_csv: str | Path | None = None) ->
 
     The file may name a CSV file of snapshots (``snapshots_csv:``, relative to
     the file); ``snapshots_csv`` adds one more. Errors name the file, line and field.
+    (``incubator_rules.load_portfolio``, from ``files.workbook``, reads Excel workbooks too.)
     """
     doc = read_document(path)
     base = Path(path).parent

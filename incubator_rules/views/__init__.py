@@ -6,10 +6,11 @@ Importing this package registers the notebook renderers with
 """
 
 from ..model.display import register
-from . import notebook, reconcile
+from . import notebook, reconcile, tables
+from .excel import write_excel, write_portfolio_workbook
 from .notebook import MissingExtraError
 
-__all__ = ["MissingExtraError"]
+__all__ = ["MissingExtraError", "write_excel", "write_portfolio_workbook"]
 
 for _view in (
     notebook.evaluation_html,
@@ -26,6 +27,14 @@ for _view in (
     notebook.comparison_totals_frame,
     notebook.comparison_by_frame,
     notebook.budget_chart,
+    notebook.assessment_html,
+    notebook.assessment_frame,
+    notebook.district_report_html,
+    notebook.at_risk_frame,
+    notebook.ready_frame,
+    tables.assessment_csv,
+    tables.report_csv,
+    tables.reconciliation_csv,
     reconcile.reconciliation_html,
     reconcile.reconciliation_frame,
 ):

@@ -5,31 +5,37 @@ from __future__ import annotations
 import argparse
 import contextlib
 import errno
+import importlib.metadata
 import json
 import os
 import re
 import signal
 import sys
 import threading
+import unicodedata
+import warnings
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Callable, Sequence
 
+from ..district.assessment import DistrictMismatchWarning, district_mismatch
 from ..district.management import load_management, with_management
 from ..district.readiness import load_criteria
 from ..district.reconcile import reconcile
-from ..district.report import district_report, format_management
-from ..engines.batch import load_carriers, map_evaluations, save_carriers
+from ..district.report import district_report, format_management, pad
+from ..engines.batch import evaluate_many, load_carriers, map_evaluations, save_carriers
 from ..engines.durable import compile_ruleset
 from ..engines.evaluation import ENGINES, evaluate
 from ..errors import IncubatorRulesError, OutputError
 from ..files.carriers import portfolio_carriers
-from ..files.ruleset import load_ruleset
+from ..files.ruleset import DEFAULT_RULESET, load_ruleset
 from ..files.targets import load_targets
-from ..files.types import SCHEMAS_DIR, display_path, shipped_files
+from ..files.types import PORTFOLIO, RULESETS_DIR, SCHEMAS_DIR, detect_type, display_path, read_for_check, shipped_files
+from ..files.workbook import is_workbook, load_portfolio
 from ..model.carrier import load_carrier, parse_date
 from ..model.decision import Evaluation
-from ..model.portfolio import load_portfolio
-from ..tools.cases import format_result, load_cases, run_case
+from ..model.portfolio import Portfolio
+from ..tools.caserun import clause_coverage, format_coverage, results_json, results_junit, select
+from ..tools.cases import CaseResult, format_result, load_cases, run_case
 from ..tools.check import check_paths, expand, release_identity
 from ..tools.diff import diff_rulesets, format_diff
 from ..tools.schemas import stale, write
@@ -37,6 +43,11 @@ from ..tools.synthetic import generate_portfolio
 from ..tools.versions import LOCK_NAME, record_release
 from ..whatif.scenario import Scenario, compare, load_scenarios
 from ..output import output_file
+from ..output import write_text as write_output
+from .excel import README_LINES, tables_of, write_portfolio_workbook, write_tables
+from .outfile import write_text
+from .report import carrier_statement, district_document, reconciliation_statement, write_pdf
+from .tables import to_csv
 from .notebook import MissingExtraError
 
 if TYPE_CHECKING:
@@ -45,6 +56,13 @@ if TYPE_CHECKING:
 EXIT_OK = 0
 EXIT_PROBLEMS = 1
 EXIT_BAD_INPUT = 2
+
+
+def _version() -> str:
+    try:
+        return importlib.metadata.version("incubator-rules")
+    except importlib.metadata.PackageNotFoundError:
+        return "(not installed)"
 
 
 def _readings(pairs: Sequence[str]) -> dict[str, str]:
@@ -87,15 +105,56 @@ def format_table(ev: Evaluation) -> str:
     return "\n".join(lines)
 
 
+def _refuse_portfolio(path: str) -> None:
+    """A portfolio given where one carrier is expected: say which command evaluates it."""
+    suffix = Path(path).suffix.lower()
+    found = suffix in (".xlsx", ".xlsm")
+    if not found:
+        try:
+            doc, text = read_for_check(path)
+        except IncubatorRulesError:
+            return  # load_carrier names the problem
+        found = detect_type(doc.data, text) == PORTFOLIO
+    if found:
+        raise IncubatorRulesError(
+            "this is a portfolio of carriers, not one carrier; evaluate every carrier with: "
+            f"incubator-rules evaluate-many {path} (or assess it against plan targets: incubator-rules assess)", file=path)
+
+
+def _write(args: argparse.Namespace, text: str) -> None:
+    """Text to ``--output`` (whole or not at all) or standard output."""
+    target = getattr(args, "output", None)
+    if not target:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        return
+    write_text(target, text)
+
+
+def _tables_out(args: argparse.Namespace, result: Any) -> bool:
+    """Write ``result`` as CSV (with a byte-order mark) or xlsx when asked; False for the other formats."""
+    if args.format not in ("csv", "xlsx"):
+        return False
+    if args.format == "xlsx":
+        if not args.output:
+            raise IncubatorRulesError("--format xlsx writes a file: name it with -o FILE.xlsx", field="--output")
+        write_tables(args.output, tables_of(result))
+    else:
+        _write(args, to_csv(tables_of(result)))
+    return True
+
+
 def _cmd_evaluate(args: argparse.Namespace) -> int:
+    _refuse_portfolio(args.file)
     carrier = load_carrier(args.file)
     ev = evaluate(carrier, ruleset=args.ruleset, as_of=args.as_of, readings=_readings(args.reading), engine=args.engine)
     if args.management:
         ev = with_management(ev, carrier, args.management)
+    if _tables_out(args, ev):
+        return EXIT_OK
     text = ev.to_json() if args.format == "json" else format_table(ev)
     if args.format != "json" and ev.management:
         text += "\n" + format_management(ev.management)
-    print(text)
+    _write(args, text)
     return EXIT_OK
 
 
@@ -106,6 +165,12 @@ def evaluation_line(ev: Evaluation) -> tuple[str, int, int]:
 
 def _cmd_evaluate_many(args: argparse.Namespace) -> int:
     carriers = load_carriers(args.portfolio)
+    if args.format in ("csv", "xlsx"):
+        evs = evaluate_many(carriers, ruleset=args.ruleset, as_of=args.as_of, readings=_readings(args.reading),
+                            workers=args.workers, engine=args.engine)
+        _tables_out(args, evs)
+        _say(f"{len(evs)} carriers evaluated: {evs.total:,} yuan awarded, {evs.pending_total:,} yuan pending")
+        return EXIT_OK
     count = awarded = pending = 0
     with (output_file(args.output, replace_special=args.force, field="--output") if args.output
           else contextlib.nullcontext(sys.stdout)) as out:  # the target is checked before any work
@@ -125,21 +190,27 @@ def _cmd_evaluate_many(args: argparse.Namespace) -> int:
 
 def _cmd_assess(args: argparse.Namespace) -> int:
     portfolio = load_portfolio(args.portfolio, snapshots_csv=args.snapshots)
+    targets = load_targets(args.ruleset)
+    mismatch = district_mismatch(portfolio, targets)
+    if mismatch and not args.other_district:
+        raise IncubatorRulesError(mismatch + "; pass --other-district to assess it all the same", field="district",
+                                  file=args.portfolio)
+    if mismatch:
+        print(f"incubator-rules: warning: {mismatch}", file=sys.stderr)
     management = None if args.management == "none" else load_management(args.management)
     readings = _readings(args.reading)
     own = set(management.header.readings) if management is not None else set()
-    report = district_report(
-        portfolio, args.ruleset, as_of=args.as_of,
-        readings={k: v for k, v in readings.items() if k not in own},
-        management=management, management_readings={k: v for k, v in readings.items() if k in own},
-        criteria=None if args.criteria == "none" else args.criteria,
-    )
-    if args.format == "json":
-        print(report.to_json())
-    elif args.format == "csv":
-        print(report.to_csv(), end="")
-    else:
-        print(report.to_table())
+    with warnings.catch_warnings():  # said above, once
+        warnings.simplefilter("ignore", DistrictMismatchWarning)
+        report = district_report(
+            portfolio, targets, as_of=args.as_of,
+            readings={k: v for k, v in readings.items() if k not in own},
+            management=management, management_readings={k: v for k, v in readings.items() if k in own},
+            criteria=None if args.criteria == "none" else args.criteria,
+        )
+    if _tables_out(args, report):
+        return EXIT_OK
+    _write(args, report.to_json() if args.format == "json" else report.to_table())
     return EXIT_OK
 
 
@@ -148,12 +219,16 @@ def _cmd_reconcile(args: argparse.Namespace) -> int:
         raise IncubatorRulesError("give the date to reconcile as of, YYYY-MM-DD", field="--as-of")
     result = reconcile(args.portfolio, args.as_of, payments=args.payments, ruleset=args.ruleset,
                        readings=_readings(args.reading), engine=args.engine)
-    if args.format == "json":
-        print(result.to_json())
-    elif args.format == "csv":
-        print(result.to_csv(), end="")
-    else:
-        print(result.to_table())
+    if args.format in ("html", "pdf"):
+        statement = reconciliation_statement(result)
+        if args.format == "pdf":
+            if not args.output:
+                raise IncubatorRulesError("--format pdf writes a file: name it with -o FILE.pdf", field="--output")
+            write_pdf(statement, args.output)
+        else:
+            _write(args, statement)
+    elif not _tables_out(args, result):
+        _write(args, result.to_json() if args.format == "json" else result.to_table())
     return EXIT_OK if result.settled else EXIT_PROBLEMS
 
 
@@ -204,24 +279,42 @@ def _cmd_test(args: argparse.Namespace) -> int:
     files = expand(args.paths)
     if not files:
         raise IncubatorRulesError("no case files found", field="PATH")
-    passed = failed = broken = 0
+    table = args.format == "table"
+    results: list[CaseResult] = []
+    unreadable: list[str] = []
+    deselected = 0
     for path in files:
         try:
             cases = load_cases(path)
         except IncubatorRulesError as exc:
-            print(f"ERROR {_located(exc, str(path))}")
-            broken += 1
+            unreadable.append(_located(exc, str(path)))
+            if table:
+                print(f"ERROR {unreadable[-1]}")
             continue
-        for case in cases:
+        chosen = select(cases, args.keyword)
+        deselected += len(cases) - len(chosen)
+        for case in chosen:
             result = run_case(case, args.engine, args.ruleset)
-            if result.passed:
-                passed += 1
-                if not args.quiet:
-                    print(format_result(result))
-            else:
-                failed += 1
+            results.append(result)
+            if table and (not result.passed or not args.quiet):
                 print(format_result(result))
-    print(f"{passed} passed, {failed} failed" + (f", {broken} file{'s' if broken != 1 else ''} unreadable" if broken else ""))
+    passed = sum(1 for r in results if r.passed)
+    failed = len(results) - passed
+    broken = len(unreadable)
+    coverage = clause_coverage(results) if args.coverage else None
+    if args.format == "json":
+        _write(args, results_json(results, coverage, unreadable))
+    elif args.format == "junit":
+        _write(args, results_junit(results, unreadable))
+    else:
+        if coverage is not None:
+            print(format_coverage(coverage))
+        tail = f", {deselected} deselected" if deselected else ""
+        print(f"{passed} passed, {failed} failed" + tail
+              + (f", {broken} file{'s' if broken != 1 else ''} unreadable" if broken else ""))
+    if args.keyword and not results and not broken:
+        print(f"incubator-rules: no case matches {' or '.join(map(repr, args.keyword))}", file=sys.stderr)
+        return EXIT_PROBLEMS
     if broken:
         return EXIT_BAD_INPUT
     return EXIT_PROBLEMS if failed else EXIT_OK
@@ -245,7 +338,11 @@ def _cmd_lock(args: argparse.Namespace) -> int:
 
     for target in args.rulesets:
         rid, version, sha256, path = release_identity(target)
-        lock = args.lock or path.parent / LOCK_NAME
+        lock = Path(args.lock) if args.lock else path.parent / LOCK_NAME
+        shipped = RULESETS_DIR / LOCK_NAME
+        if not lock.exists() and shipped.exists():
+            # a new lock (beside a draft) starts from the shipped releases, which keep their meaning there too
+            write_output(lock, shipped.read_text(encoding="utf-8"), field="--lock")
         if record_release(rid, version, sha256, lock):
             print(f"recorded {rid} {version} sha256:{sha256[:12]} in {display_path(lock)}")
         else:
@@ -274,11 +371,13 @@ def _cmd_synthetic(args: argparse.Namespace) -> int:
         f"  incubator-rules synthetic {args.carriers} --seed {args.seed} --prefix {args.prefix} -o {args.output}"
         + "".join(f" --{k} {v!r}" for k, v in (("id", args.id), ("name", args.name), ("district", args.district)) if v)
     )
-    save_carriers(
-        args.output, carriers, id=args.id or f"synthetic-{args.seed}",
-        name=args.name or f"synthetic district (seed {args.seed})", district=args.district, comment=comment,
-        replace_special=args.force,
-    )
+    pid, name = args.id or f"synthetic-{args.seed}", args.name or f"synthetic district (seed {args.seed})"
+    if is_workbook(args.output):
+        write_portfolio_workbook(Portfolio(pid, name, args.district, tuple(carriers)), args.output,
+                                 (*comment.splitlines(), *README_LINES))
+    else:
+        save_carriers(args.output, carriers, id=pid, name=name, district=args.district, comment=comment,
+                      replace_special=args.force)
     print(f"wrote {len(carriers)} carriers to {args.output}")
     return EXIT_OK
 
@@ -292,34 +391,153 @@ def _comparison(args: argparse.Namespace) -> "Comparison":
 
 def _cmd_compare(args: argparse.Namespace) -> int:
     result = _comparison(args)
-    if args.format == "json":
-        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    if _tables_out(args, result):
         return EXIT_OK
-    width = max(len(n) for n in result.names)
-    print(f"{len(result.carriers)} carriers; amounts in yuan (awarded + pending)")
-    print(f"{'scenario':<{width}}  {'awarded':>14} {'pending':>12} {'total':>14} {'difference':>12}")
+    if args.format == "json":
+        _write(args, json.dumps({"base": result.names[0], **result.to_dict()}, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    width = max(_width(n) for n in (*result.names, "scenario"))
+    lines = [f"{len(result.carriers)} carriers; amounts in yuan (awarded + pending); "
+             f"difference: each scenario's total less {result.names[0]!r}'s"]
+    lines.append(f"{pad('scenario', width)}  {'awarded':>14} {'pending':>12} {'total':>14} {'difference':>12}")
     for name, t in result.totals().items():
-        print(f"{name:<{width}}  {t['awarded']:>14,} {t['pending']:>12,} {t['total']:>14,} {t['difference']:>+12,}")
+        lines.append(f"{pad(name, width)}  {t['awarded']:>14,} {t['pending']:>12,} {t['total']:>14,} {t['difference']:>+12,}")
+    lines += ["", _per_year_table(result)]
+    _write(args, "\n".join(lines))
+    return EXIT_OK
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _per_year_table(result: "Comparison") -> str:
+    """Yuan payable per year (rows) and scenario (columns); each column as wide as its full name."""
     per = result.by("year")
     years = sorted({y for v in per.values() for y in v if y is not None})
-    print()
-    print(f"{'year':<6}" + "".join(f" {n[:14]:>14}" for n in result.names))
+    widths = [max(_width(n), 14) for n in result.names]
+    out = [f"{'year':<6}" + "".join(" " + " " * (w - _width(n)) + n for n, w in zip(result.names, widths))]
     for y in years:
-        print(f"{y:<6}" + "".join(f" {per[n].get(y, 0):>14,}" for n in result.names))
-    return EXIT_OK
+        out.append(f"{y:<6}" + "".join(f" {per[n].get(y, 0):>{w},}" for n, w in zip(result.names, widths)))
+    return "\n".join(out)
 
 
 def _cmd_budget(args: argparse.Namespace) -> int:
     result = _comparison(args)
+    if _tables_out(args, list(result.budgets)):
+        return EXIT_OK
+    if args.format == "json":
+        data = [{"scenario": name, "as_of": b.as_of.isoformat(), "ruleset": {"id": b.ruleset_id, "version": b.ruleset_version},
+                 "total": b.total, "awarded": b.awarded, "pending": b.pending,
+                 "by_year": {str(y): v for y, v in b.by_year().items()},
+                 "by_year_and_rule": [{"year": y, "rule": r, "amount": v} for (y, r), v in b.by("year", "rule").items()]}
+                for name, b in zip(result.names, result.budgets)]
+        _write(args, json.dumps(data, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    lines = []
     for name, budget in zip(result.names, result.budgets):
         rules = sorted(budget.by("rule"))
         per = budget.by("year", "rule")
-        print(f"{name}: {budget.total:,} yuan as of {budget.as_of} (pending {budget.pending:,})")
-        print(f"  {'year':<6}" + "".join(f" {r[:22]:>22}" for r in rules) + f" {'total':>14}")
+        widths = [max(len(r), 12) for r in rules]
+        lines.append(f"{name}: {budget.total:,} yuan as of {budget.as_of} (pending {budget.pending:,})")
+        lines.append(f"  {'year':<6}" + "".join(f" {r:>{w}}" for r, w in zip(rules, widths)) + f" {'total':>14}")
         for y, total in budget.by_year().items():
-            print(f"  {y!s:<6}" + "".join(f" {per.get((y, r), 0):>22,}" for r in rules) + f" {total:>14,}")
-        print()
+            lines.append(f"  {y!s:<6}" + "".join(f" {per.get((y, r), 0):>{w},}" for r, w in zip(rules, widths)) + f" {total:>14,}")
+        lines.append("")
+    _write(args, "\n".join(lines))
     return EXIT_OK
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    is_portfolio = Path(args.file).suffix.lower() in (".xlsx", ".xlsm")
+    if not is_portfolio:
+        doc, text = read_for_check(args.file)
+        is_portfolio = detect_type(doc.data, text) == PORTFOLIO
+    readings = _readings(args.reading)
+    if is_portfolio:
+        if not args.targets:
+            raise IncubatorRulesError("a district report needs the plan targets: --targets ID|PATH "
+                                      "(wanzhou-2023-targets, jiangbei-2022-targets)", field="--targets")
+        portfolio = load_portfolio(args.file)
+        targets = load_targets(args.targets)
+        mismatch = district_mismatch(portfolio, targets)
+        if mismatch and not args.other_district:
+            raise IncubatorRulesError(mismatch + "; pass --other-district to report it all the same", field="district",
+                                      file=args.file)
+        with warnings.catch_warnings():  # said above, once
+            warnings.simplefilter("ignore", DistrictMismatchWarning)
+            report = district_report(
+                portfolio, targets, as_of=args.as_of,
+                management=None if args.management == "none" else load_management(args.management),
+                criteria=None if args.criteria == "none" else args.criteria,
+            )
+        evs = evaluate_many(portfolio.carriers, ruleset=args.ruleset, as_of=report.assessment.as_of, readings=readings)
+        html = district_document(report, evs, statements=args.statements)
+    else:
+        carrier = load_carrier(args.file)
+        html = carrier_statement(evaluate(carrier, ruleset=args.ruleset, as_of=args.as_of, readings=readings))
+    if args.format == "pdf":
+        if not args.output:
+            raise IncubatorRulesError("--format pdf writes a file: name it with -o FILE.pdf", field="--output")
+        write_pdf(html, args.output)
+        print(f"wrote {args.output}", file=sys.stderr)
+    else:
+        _write(args, html)
+    return EXIT_OK
+
+
+def _cmd_workbook(args: argparse.Namespace) -> int:
+    portfolio = load_portfolio(args.portfolio)
+    write_portfolio_workbook(portfolio, args.output, README_LINES)
+    print(f"wrote {len(portfolio.carriers)} carriers, {len(portfolio.snapshots)} snapshots to {args.output}")
+    return EXIT_OK
+
+
+SUFFIX_FORMATS = {".xlsx": "xlsx", ".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".xml": "junit", ".html": "html",
+                  ".htm": "html", ".pdf": "pdf"}
+
+
+def _format_option(p: argparse.ArgumentParser, choices: tuple[str, ...], default: str, help: str | None = None) -> None:
+    """``--format``; when it is not given, ``-o FILE``'s suffix chooses among ``choices`` (see ``main``)."""
+    p.add_argument("--format", choices=choices, default=default,
+                   help=(help + "; " if help else "") + "default: from the suffix of -o, else " + default)
+    p.set_defaults(formats=choices)
+
+
+def _format_from_output(args: argparse.Namespace, argv: Sequence[str]) -> None:
+    """Without ``--format``, ``-o report.xlsx`` means xlsx (never text under an .xlsx name)."""
+    if any(a == "--format" or a.startswith("--format=") for a in argv):
+        return
+    output = getattr(args, "output", None)
+    chosen = SUFFIX_FORMATS.get(Path(output).suffix.lower()) if output else None
+    if chosen is not None and chosen in getattr(args, "formats", ()):
+        args.format = chosen
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose help may end with text made only when help is asked for."""
+
+    def __init__(self, *args: Any, late_epilog: Callable[[], str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.late_epilog = late_epilog
+
+    def format_help(self) -> str:
+        text = super().format_help()
+        return text + "\n" + self.late_epilog() + "\n" if self.late_epilog is not None else text
+
+
+def readings_help(ruleset_id: str = DEFAULT_RULESET) -> str:
+    """The readings of a ruleset, their alternatives and default, for ``evaluate --help``."""
+    rs = load_ruleset(ruleset_id)
+    lines = [f"readings of {rs.id} {rs.version} (--reading NAME=VALUE; another ruleset may have others):"]
+    for r in rs.readings.values():
+        lines.append(f"  {r.name}: {r.question}")
+        for alt, meaning in r.alternatives.items():
+            mark = " (default)" if alt == r.default else ""
+            lines.append(f"      {alt}{mark}: {meaning}")
+    lines += ["", "formats (--format): table (for people), json (the full evaluation), csv (one row per decision,",
+              "  UTF-8 with a byte-order mark), xlsx (decisions and the ruleset's identity; needs -o FILE)"]
+    return "\n".join(lines)
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
@@ -339,15 +557,21 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
-    parser = argparse.ArgumentParser(prog="incubator-rules", description="Evaluate incubation carriers against policy rulesets.")
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = _Parser(prog="incubator-rules", description="Evaluate incubation carriers against policy rulesets.")
+    parser.add_argument("--version", action="version", version=f"incubator-rules {_version()}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    p = sub.add_parser("evaluate", help="evaluate one carrier file (YAML or JSON)")
+    p = sub.add_parser("evaluate", help="evaluate one carrier file (YAML or JSON)", late_epilog=readings_help,
+                       formatter_class=argparse.RawDescriptionHelpFormatter,
+                       description="Evaluate one carrier's history; a portfolio of carriers goes to evaluate-many.")
     p.add_argument("file")
     p.add_argument("--as-of", dest="as_of", default=None, help="evaluation date, YYYY-MM-DD (default: today)")
     p.add_argument("--ruleset", default=None, help="shipped ruleset id or path (default: wanzhou-2023)")
-    p.add_argument("--reading", action="append", default=[], metavar="NAME=VALUE", help="choose a reading; repeatable")
-    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.add_argument("--reading", action="append", default=[], metavar="NAME=VALUE",
+                   help="choose a reading (listed below); repeatable")
+    _format_option(p, ("table", "json", "csv", "xlsx"), "table",
+                   help="table, json, csv or xlsx (see below)")
+    p.add_argument("-o", "--output", default=None, help="file to write (required for xlsx; default: standard output)")
     p.add_argument("--engine", choices=ENGINES, default="native", help="evaluation engine (default: native)")
     p.add_argument("--management", nargs="?", const="chongqing-dynamic-management", default=None, metavar="ID",
                    help="attach dynamic-management decisions (default rules: chongqing-dynamic-management)")
@@ -361,15 +585,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--engine", choices=ENGINES, default="native", help="evaluation engine (default: native)")
     p.add_argument("--workers", type=int, default=None, help="evaluate on a process pool of this many workers")
     p.add_argument("-o", "--output", default=None,
-                   help="JSON Lines file to write, whole or not at all (default: standard output)")
+                   help="file to write, whole or not at all (default: standard output; required for xlsx)")
+    _format_option(p, ("jsonl", "csv", "xlsx"), "jsonl",
+                   help="jsonl: one evaluation per line; csv or xlsx: one row per carrier and one per decision")
     p.add_argument("--force", action="store_true", help="replace the output even if it is a symbolic link or a FIFO")
     p.set_defaults(func=_cmd_evaluate_many)
 
     p = sub.add_parser("assess", help="assess a district portfolio against plan targets")
-    p.add_argument("portfolio", help="portfolio file (YAML or JSON)")
+    p.add_argument("portfolio", help="portfolio file (YAML, JSON or an Excel workbook)")
     p.add_argument("--ruleset", required=True, help="targets ruleset id or path (wanzhou-2023-targets, jiangbei-2022-targets)")
     p.add_argument("--as-of", dest="as_of", default=None, help="assessment date, YYYY-MM-DD (default: today)")
-    p.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    _format_option(p, ("table", "json", "csv", "xlsx"), "table",
+                   help="csv: targets, then carriers at risk and ready to climb (UTF-8 with a byte-order mark); "
+                        "xlsx: one sheet each (needs -o)")
+    p.add_argument("-o", "--output", default=None, help="file to write (required for xlsx; default: standard output)")
+    p.add_argument("--other-district", action="store_true",
+                   help="assess a portfolio whose district differs from the targets' jurisdiction (refused otherwise)")
     p.add_argument("--snapshots", default=None, metavar="CSV", help="a further CSV file of snapshots")
     p.add_argument("--reading", action="append", default=[], metavar="NAME=VALUE",
                    help="choose a reading of the targets or management rules; repeatable")
@@ -386,7 +617,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--as-of", dest="as_of", default=None, help="reconciliation date, YYYY-MM-DD (required)")
     p.add_argument("--ruleset", default=None, help="shipped ruleset id or path (default: wanzhou-2023)")
     p.add_argument("--reading", action="append", default=[], metavar="NAME=VALUE", help="choose a reading; repeatable")
-    p.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    _format_option(p, ("table", "json", "csv", "xlsx", "html", "pdf"), "table",
+                   help="csv and xlsx: one row per line, the totals per carrier; html or pdf: a printable statement")
+    p.add_argument("-o", "--output", default=None, help="file to write (required for xlsx and pdf; default: standard output)")
     p.add_argument("--engine", choices=ENGINES, default="native")
     p.set_defaults(func=_cmd_reconcile)
 
@@ -406,6 +639,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("test", help="run case files: expected decisions against actual ones")
     p.add_argument("paths", nargs="+", metavar="PATH", help="case files, or directories of case files")
     p.add_argument("-q", "--quiet", action="store_true", help="print only failures and the summary")
+    p.add_argument("-k", dest="keyword", action="append", default=[], metavar="NAME",
+                   help="run only the cases whose name or file contains NAME (or matches it as a glob); repeatable")
+    _format_option(p, ("table", "json", "junit"), "table",
+                   help="table (for people), json, or junit (JUnit XML for CI systems)")
+    p.add_argument("-o", "--output", default=None, help="file for the json or junit report (default: standard output)")
+    p.add_argument("--coverage", action="store_true",
+                   help="list the clauses of each ruleset that no case exercises (no decision cites them)")
     p.add_argument("--ruleset", default=None, help="ruleset for the cases that do not name one (default: wanzhou-2023)")
     p.add_argument("--engine", choices=ENGINES, default="native", help="evaluation engine (default: native)")
     p.set_defaults(func=_cmd_test)
@@ -416,29 +656,58 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--portfolio", default=None, metavar="FILE", help="a YAML/JSON list of carriers, or a directory of carrier files")
     p.add_argument("--as-of", dest="as_of", default=None, help="evaluation date for the portfolio, YYYY-MM-DD (default: today)")
     p.add_argument("--reading", action="append", default=[], metavar="NAME=VALUE", help="choose a reading for both; repeatable")
-    p.add_argument("--format", choices=("table", "json"), default="table")
+    _format_option(p, ("table", "json"), "table")
     p.set_defaults(func=_cmd_diff)
 
     p = sub.add_parser("lock", help="record released ruleset versions and their content hash in versions.lock")
     p.add_argument("rulesets", nargs="+", metavar="RULESET", help="shipped ruleset id or path (reward rulesets and the other policy files)")
-    p.add_argument("--lock", default=None, help="lock file (default: versions.lock beside the ruleset)")
+    p.add_argument("--lock", default=None, help="lock file (default: versions.lock beside the ruleset; a new one "
+                                                "starts with the shipped releases)")
     p.set_defaults(func=_cmd_lock)
 
     for name, func, text in (
         ("compare", _cmd_compare, "compare what-if scenarios over a portfolio: totals and amounts per year"),
         ("budget", _cmd_budget, "amounts payable per year and rule, for the base and each scenario"),
     ):
-        p = sub.add_parser(name, help=text)
-        p.add_argument("portfolio", help="portfolio file (YAML or JSON) with a list of carriers")
+        p = sub.add_parser(name, help=text, description=text + ". The difference of each scenario is its total "
+                           "less the first scenario's: the unchanged base with --with-base, else the first "
+                           "scenario of the file.")
+        p.add_argument("portfolio", help="portfolio file (YAML, JSON or an Excel workbook) with a list of carriers")
         p.add_argument("scenarios", nargs="?", help="scenario file (YAML or JSON); without it, the base only")
         p.add_argument("--as-of", dest="as_of", default=None, help="evaluation date, YYYY-MM-DD (default: today)")
         p.add_argument("--ruleset", default=None, help="shipped ruleset id or path (default: wanzhou-2023)")
-        p.add_argument("--with-base", action="store_true", help="compare against an unchanged base first")
+        p.add_argument("--with-base", action="store_true",
+                       help="compare against an unchanged base first; without it, differences are measured "
+                            "from the first scenario of the file")
         p.add_argument("--workers", type=int, default=None, help="evaluate on a process pool of this many workers")
-        if name == "compare":
-            p.add_argument("--format", choices=("table", "json"), default="table")
+        _format_option(p, ("table", "json", "csv", "xlsx"), "table",
+                       help="csv is UTF-8 with a byte-order mark; xlsx needs -o")
+        p.add_argument("-o", "--output", default=None, help="file to write (required for xlsx; default: standard output)")
         p.set_defaults(func=func)
 
+    p = sub.add_parser("report", help="a printable bilingual report: a carrier's award statement, or a district report",
+                       description="A carrier file gives the carrier's award statement; a portfolio gives the district "
+                       "report (targets, carriers at risk, ready to climb, yuan payable per year with a chart). "
+                       "Every page's footer names the ruleset, its version, content hash and the as-of date.")
+    p.add_argument("file", help="carrier file, or portfolio file (YAML, JSON or an Excel workbook)")
+    p.add_argument("--as-of", dest="as_of", default=None, help="report date, YYYY-MM-DD (default: today)")
+    p.add_argument("--ruleset", default=None, help="reward ruleset id or path (default: wanzhou-2023)")
+    p.add_argument("--targets", default=None, help="targets ruleset id or path, for a district report")
+    p.add_argument("--reading", action="append", default=[], metavar="NAME=VALUE", help="choose a reading; repeatable")
+    p.add_argument("--statements", action="store_true", help="district report: every carrier's statement after it")
+    p.add_argument("--management", default="chongqing-dynamic-management", metavar="ID",
+                   help="district report: dynamic-management rules for 'carriers at risk' (none to skip)")
+    p.add_argument("--criteria", default="upgrade-criteria", metavar="ID",
+                   help="district report: upgrade criteria for 'ready to climb' (none to skip)")
+    p.add_argument("--other-district", action="store_true", help="report a portfolio of another district than the targets'")
+    _format_option(p, ("html", "pdf"), "html", help="html (print it from a browser) or pdf")
+    p.add_argument("-o", "--output", default=None, help="file to write (required for pdf; default: standard output)")
+    p.set_defaults(func=_cmd_report)
+
+    p = sub.add_parser("workbook", help="write a portfolio as an Excel workbook that assess, evaluate-many and compare read")
+    p.add_argument("portfolio", help="portfolio file (YAML, JSON or a workbook)")
+    p.add_argument("-o", "--output", required=True, help="workbook to write (.xlsx)")
+    p.set_defaults(func=_cmd_workbook)
     p = sub.add_parser("serve", help="serve evaluations over HTTP (needs the server extra; see docs/service.md)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000, help="port to listen on; 0 takes a free one (default: 8000)")
@@ -459,7 +728,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("synthetic", help="write a synthetic district (seeded, not real data) as a portfolio file")
     p.add_argument("carriers", type=int, help="number of carriers")
-    p.add_argument("-o", "--output", required=True, help="portfolio file to write (YAML), whole or not at all")
+    p.add_argument("-o", "--output", required=True, help="portfolio file to write (YAML, or an Excel workbook for .xlsx), whole or not at all")
     p.add_argument("--force", action="store_true", help="replace the output even if it is a symbolic link or a FIFO")
     p.add_argument("--seed", default="0", help="seed: the same seed gives the same district")
     p.add_argument("--prefix", default="wz", help="carrier id prefix")
@@ -567,7 +836,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (0 ok, 1 problems or failures found, 2 bad input,
     128 + the signal's number when interrupted: 130 for SIGINT, 143 for SIGTERM, 129 for SIGHUP)."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    raw = list(sys.argv[1:] if argv is None else argv)
+    args = parser.parse_args(raw)
+    _format_from_output(args, raw)
     handlers: dict[int, Any] = {}
     if threading.current_thread() is threading.main_thread():
         for sig in _STOP_SIGNALS:

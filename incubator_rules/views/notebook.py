@@ -2,94 +2,146 @@
 
 from __future__ import annotations
 
+import datetime
 import html
-import importlib
 import textwrap
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
-from ..errors import IncubatorRulesError
+from ..district.assessment import percent
+from ..errors import IncubatorRulesError, MissingExtraError, require
 from ..whatif.budget import FIELDS
+from . import fonts
+from .tables import (
+    INT,
+    NUMBER,
+    RATIO,
+    TARGET_STATUS_ZH,
+    WAN,
+    YUAN,
+    Table,
+    assessment_tables,
+    at_risk_table,
+    ready_table,
+)
 
 if TYPE_CHECKING:
+    from ..district.assessment import Assessment
+    from ..district.report import DistrictReport
     from ..engines.batch import Evaluations
-    from ..whatif.budget import Budget
     from ..model.decision import Decision, Evaluation
+    from ..whatif.budget import Budget
     from ..whatif.scenario import Comparison, Scenario
 
 EXTRA = "notebook"
 ROWS_SHOWN = 20
 
 
-class MissingExtraError(IncubatorRulesError, ImportError):
-    """An optional dependency is not installed; the message names the extra that brings it."""
-
-
-def require(module: str, feature: str) -> Any:
-    """Import ``module`` for ``feature``, or raise MissingExtraError naming the extra to install."""
-    try:
-        return importlib.import_module(module)
-    except ImportError:
-        top = module.split(".")[0]
-        raise MissingExtraError(
-            f"{feature} needs {top}, which is not installed; install it with: "
-            f"pip install 'incubator-rules[{EXTRA}]'"
-        ) from None
-
-
 # --- HTML ----------------------------------------------------------------------
 
+YEAR = "year"  # an int shown without a thousands separator
+SIGNED = "signed"  # a difference, shown with its sign
+DATE = "date"  # never wrapped inside
 
-def _cell(value: Any) -> str:
+STYLE = (
+    "<style>table.incubator-rules{border-collapse:collapse;margin:.2em 0 .8em;font-size:.9em}"
+    "table.incubator-rules th,table.incubator-rules td{border:1px solid #ccc;padding:.2em .45em;vertical-align:top}"
+    "table.incubator-rules th{background:#eef3fa}table.incubator-rules td.num{text-align:right;white-space:nowrap}"
+    "table.incubator-rules td.date{white-space:nowrap}table.incubator-rules .en{color:#666}</style>"
+)
+
+
+def _cell(value: Any, kind: str | None = None) -> str:
     if value is None:
         return "—"
     if isinstance(value, bool):
         return str(value)
     if isinstance(value, int):
+        if kind == YEAR:
+            return str(value)
+        if kind == SIGNED:
+            return f"{value:+,}".replace("-", "−") if value else "0"
         return f"{value:,}"
+    if isinstance(value, _Html):
+        return str(value)
     return html.escape(str(value))
 
 
-def table(headers: Sequence[str], rows: Iterable[Sequence[Any]], caption: str | None = None) -> str:
-    """An HTML table; integers right-aligned with thousands separators."""
+def table(
+    headers: Sequence[str], rows: Iterable[Sequence[Any]], caption: str | None = None,
+    kinds: Sequence[str | None] | None = None,
+) -> str:
+    """An HTML table; integers right-aligned with thousands separators, except columns of kind YEAR.
+
+    ``kinds`` gives a kind per column: YEAR, SIGNED (a difference with its sign) or DATE (never wrapped).
+    """
     out = ['<table class="incubator-rules">']
     if caption:
         out.append(f"<caption style='text-align:left'>{html.escape(caption)}</caption>")
     out.append("<thead><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in headers) + "</tr></thead><tbody>")
     for row in rows:
         cells = []
-        for value in row:
-            align = "right" if isinstance(value, int) and not isinstance(value, bool) else "left"
-            cells.append(f"<td style='text-align:{align}'>{_cell(value)}</td>")
+        for i, value in enumerate(row):
+            kind = kinds[i] if kinds is not None and i < len(kinds) else None
+            if isinstance(value, datetime.date) or kind == DATE:
+                cls = "date"
+            elif isinstance(value, int) and not isinstance(value, bool):
+                cls = "num"
+            else:
+                cls = ""
+            attr = f" class='{cls}'" if cls else ""
+            style = " style='text-align:right;white-space:nowrap'" if cls == "num" else (
+                " style='white-space:nowrap'" if cls == "date" else "")
+            cells.append(f"<td{attr}{style}>{_cell(value, kind)}</td>")
         out.append("<tr>" + "".join(cells) + "</tr>")
     out.append("</tbody></table>")
     return "".join(out)
 
 
+def plural(count: int, one: str, many: str | None = None) -> str:
+    """``1 carrier``, ``2 carriers`` (``many`` when the plural is not ``one + 's'``)."""
+    return f"{count:,} {one if count == 1 else (many or one + 's')}"
+
+
+def _explained(zh: str, en: str) -> str:
+    return f"{html.escape(zh)}<br><span class='en'>{html.escape(en)}</span>"
+
+
+class _Html(str):
+    """Text already escaped for HTML (table cells print it as it is)."""
+
+
 def _decision_row(d: "Decision") -> tuple[Any, ...]:
     clause = d.citations[0].clause if d.citations else None
     amount = d.amount if d.status != "not_awarded" else None
-    return (d.status.replace("_", " "), d.payable_on, amount, d.rule, d.reason.replace("_", " "), d.explanation_en, clause)
+    status = {"awarded": "已奖励 awarded", "pending": "待兑现 pending", "not_awarded": "未奖励 not awarded"}[d.status]
+    return (status, d.payable_on, amount, d.rule, d.reason.replace("_", " "),
+            _Html(_explained(d.explanation_zh, d.explanation_en)), clause)
 
 
 def evaluation_html(ev: "Evaluation") -> str:
-    """An evaluation as an HTML summary and a table of its decisions."""
+    """An evaluation as an HTML summary and a table of its decisions, each with its Chinese sentence."""
     head = (
         f"<p><strong>{html.escape(ev.carrier_name)}</strong> ({html.escape(ev.carrier_id)}) as of {ev.as_of}: "
-        f"awarded <strong>{ev.total:,}</strong> yuan, pending {ev.pending_total:,} yuan<br>"
+        f"已奖励 awarded <strong>{ev.total:,}</strong> 元 yuan, 待兑现 pending {ev.pending_total:,} 元 yuan<br>"
         f"<small>ruleset {html.escape(ev.ruleset_id)} {html.escape(ev.ruleset_version)} "
         f"sha256:{ev.ruleset_sha256[:12]}, engine {html.escape(ev.engine)}</small></p>"
     )
     rows = [_decision_row(d) for d in ev.awards + ev.pending + ev.not_awarded]
-    return head + table(("status", "payable on", "amount (yuan)", "rule", "reason", "explanation", "clause"), rows)
+    headers = ("状态 status", "兑现日期 payable on", "金额 amount (yuan)", "规则 rule", "原因 reason",
+               "说明 explanation", "条款 clause")
+    return STYLE + head + table(headers, rows, kinds=(None, DATE))
 
 
 def evaluations_html(evs: "Evaluations") -> str:
     """A portfolio's evaluations: totals and one row per carrier (the first rows)."""
-    head = f"<p>{len(evs):,} evaluations: awarded <strong>{evs.total:,}</strong> yuan, pending {evs.pending_total:,} yuan</p>"
+    head = (f"<p>{plural(len(evs), 'evaluation')}: 已奖励 awarded <strong>{evs.total:,}</strong> 元 yuan, "
+            f"待兑现 pending {evs.pending_total:,} 元 yuan</p>")
     rows = [(e.carrier_id, e.carrier_name, e.total, e.pending_total, len(e.awards), len(e.pending), len(e.not_awarded))
             for e in evs[:ROWS_SHOWN]]
     more = f"<p>… and {len(evs) - ROWS_SHOWN:,} more (use to_frame())</p>" if len(evs) > ROWS_SHOWN else ""
-    return head + table(("carrier", "name", "awarded", "pending", "awards", "pending", "not awarded"), rows) + more
+    headers = ("载体 carrier", "名称 name", "已奖励 awarded (yuan)", "待兑现 pending (yuan)", "奖励项 awards",
+               "待兑现项 pending awards", "未奖励项 not awarded")
+    return STYLE + head + table(headers, rows) + more
 
 
 def budget_html(b: "Budget") -> str:
@@ -98,30 +150,69 @@ def budget_html(b: "Budget") -> str:
     per = b.by("year", "rule")
     years = list(b.by_year())
     rows: list[tuple[Any, ...]] = [(y, *[per.get((y, r), 0) for r in rules], b.by_year()[y]) for y in years]
-    rows.append(("total", *[sum(per.get((y, r), 0) for y in years) for r in rules], b.total))
+    rows.append(("合计 total", *[sum(per.get((y, r), 0) for y in years) for r in rules], b.total))
     head = (f"<p>Budget <strong>{html.escape(b.name)}</strong> as of {b.as_of} "
             f"(ruleset {html.escape(b.ruleset_id)} {html.escape(b.ruleset_version)}): "
-            f"<strong>{b.total:,}</strong> yuan, of which pending {b.pending:,}</p>")
-    return head + table(("year", *rules, "total"), rows, caption="yuan payable per year")
+            f"<strong>{b.total:,}</strong> 元 yuan, of which 待兑现 pending {b.pending:,}</p>")
+    return STYLE + head + table(("年度 year", *rules, "合计 total"), rows, caption="分年度应付(元) yuan payable per year",
+                                kinds=(YEAR,))
 
 
 def comparison_html(c: "Comparison") -> str:
     """Totals, amounts per year and the most changed carriers of a comparison."""
     totals = c.totals()
-    out = [table(("scenario", "awarded", "pending", "total", f"difference from {c.names[0]}"),
-                 [(n, t["awarded"], t["pending"], t["total"], t["difference"]) for n, t in totals.items()],
-                 caption=f"{len(c.carriers):,} carriers")]
+    out = [STYLE, table(("方案 scenario", "已奖励 awarded", "待兑现 pending", "合计 total", f"与 {c.names[0]} 之差 difference from {c.names[0]}"),
+                        [(n, t["awarded"], t["pending"], t["total"], t["difference"]) for n, t in totals.items()],
+                        caption=f"{plural(len(c.carriers), 'carrier')}; yuan; every difference is from {c.names[0]!r}",
+                        kinds=(None, None, None, None, SIGNED))]
     per = c.by("year")
     years = sorted({y for v in per.values() for y in v}, key=lambda y: (y is None, y))
-    out.append(table(("year", *c.names), [(y, *[per[n].get(y, 0) for n in c.names]) for y in years],
-                     caption="yuan payable per year"))
+    out.append(table(("年度 year", *c.names), [(y, *[per[n].get(y, 0) for n in c.names]) for y in years],
+                     caption="分年度应付(元) yuan payable per year", kinds=(YEAR,)))
     for name in c.names[1:]:
         changed = c.changed(name)
         i = c.names.index(name)
         rows = [(r.carrier_id, r.carrier_name, r.area, r.kind, r.totals[0], r.totals[i], r.differences[i])
                 for r in changed[:ROWS_SHOWN]]
-        caption = f"{name}: {len(changed):,} carriers change"
-        out.append(table(("carrier", "name", "area", "kind", c.names[0], name, "difference"), rows, caption=caption))
+        caption = f"{name}: {plural(len(changed), 'carrier changes', 'carriers change')}"
+        out.append(table(("载体 carrier", "名称 name", "区域 area", "类型 kind", c.names[0], name, "差额 difference"),
+                         rows, caption=caption, kinds=(None,) * 6 + (SIGNED,)))
+    return "".join(out)
+
+
+def assessment_html(a: "Assessment") -> str:
+    """An assessment: each target with its Chinese and English title, the figures, attainment and status."""
+    counts = {s: sum(1 for r in a.results if r.status == s) for s in TARGET_STATUS_ZH}
+    summary = ", ".join(f"{TARGET_STATUS_ZH[s]} {s.replace('_', ' ')}: {n}" for s, n in counts.items() if n)
+    head = (f"<p><strong>{html.escape(a.portfolio_name)}</strong> as of {a.as_of}: {plural(len(a.results), 'target')} "
+            f"({html.escape(summary)})<br><small>targets {html.escape(a.ruleset_id)} {html.escape(a.ruleset_version)} "
+            f"sha256:{a.ruleset_sha256[:12]}</small></p>")
+    rows = [(_Html(_explained(r.target.title_zh, r.target.title_en)), r.target.area, r.target.milestone.due,
+             _number(r.target.required), _number(r.actual), _number(r.gap),
+             None if r.attainment is None else f"{percent(r.attainment)}%",
+             _Html(_explained(TARGET_STATUS_ZH.get(r.status, r.status), r.status.replace("_", " "))))
+            for r in a.results]
+    headers = ("指标 target", "区域 area", "截止 due", "目标值 required", "实际值 actual", "差距 gap", "完成率 attained",
+               "状态 status")
+    return STYLE + head + table(headers, rows, kinds=(None, None, DATE))
+
+
+def _number(value: Any) -> Any:
+    return value if value is None or isinstance(value, int) else format(value, ",f")
+
+
+def district_report_html(report: "DistrictReport") -> str:
+    """A district report: the assessment, the carriers at risk and those ready to climb, in both languages."""
+    out = [assessment_html(report.assessment)]
+    rows = [(m.carrier_id, m.name, m.area, _Html(_explained(d.explanation_zh, d.explanation_en)),
+             d.citations[0].clause if d.citations else None) for m in report.at_risk for d in m.at_risk]
+    out.append(table(("载体 carrier", "名称 name", "区域 area", "说明 explanation", "条款 clause"), rows,
+                     caption=f"风险载体 carriers at risk: {plural(len(report.at_risk), 'carrier')}"))
+    names = {c.id: c.name for c in report.portfolio.carriers}
+    rows = [(r.carrier_id, names.get(r.carrier_id), _Html(_explained(r.title_zh, r.title_en)), r.snapshot_date)
+            for r in report.ready]
+    out.append(table(("载体 carrier", "名称 name", "可申报 meets every criterion of", "统计日期 figures of"), rows,
+                     caption=f"可晋级载体 ready to climb: {plural(len(report.ready), 'carrier')}", kinds=(None,) * 3 + (DATE,)))
     return "".join(out)
 
 
@@ -131,12 +222,12 @@ def scenario_html(s: "Scenario") -> str:
     if s.description:
         items.append(html.escape(s.description))
     if s.as_of:
-        items.append(f"as of {s.as_of}")
-    items += [f"reading {html.escape(k)} = {html.escape(v)}" for k, v in s.readings.items()]
-    items += [f"set {html.escape(o.dotted)} = {_cell(o.value)}" for o in s.overrides]
-    items += [f"{e.action} event {html.escape(str(e.event))} of {html.escape(e.carrier)}" for e in s.edits]
-    body = "".join(f"<li>{i}</li>" for i in items) or "<li>no changes</li>"
-    return f"<p>Scenario <strong>{html.escape(s.name)}</strong></p><ul>{body}</ul>"
+        items.append(f"截至 as of {s.as_of}")
+    items += [f"读法 reading {html.escape(k)} = {html.escape(v)}" for k, v in s.readings.items()]
+    items += [f"改为 set {html.escape(o.dotted)} = {_cell(o.value)}" for o in s.overrides]
+    items += [f"事件 {e.action} event {html.escape(str(e.event))} of {html.escape(e.carrier)}" for e in s.edits]
+    body = "".join(f"<li>{i}</li>" for i in items) or "<li>无变化 no changes</li>"
+    return f"<p>方案 Scenario <strong>{html.escape(s.name)}</strong></p><ul>{body}</ul>"
 
 
 # --- pandas ----------------------------------------------------------------------
@@ -162,18 +253,68 @@ _DECISION_COLUMNS = [
 ]
 
 
+MONEY = "Int64"  # pandas' nullable integer: whole yuan, missing as <NA>, never a float
+
+
+def money(frame: Any, *columns: str) -> Any:
+    """The frame with these columns as nullable integers (whole yuan)."""
+    for c in columns:
+        frame[c] = frame[c].astype(MONEY)
+    return frame
+
+
 def evaluation_frame(ev: "Evaluation") -> Any:
     """One row per decision of an evaluation."""
     pd = _pandas("Evaluation.to_frame()")
     records = [_decision_record(ev, d) for d in ev.awards + ev.pending + ev.not_awarded]
-    return pd.DataFrame.from_records(records, columns=_DECISION_COLUMNS)
+    return money(pd.DataFrame.from_records(records, columns=_DECISION_COLUMNS), "amount", "full_amount", "already_received")
 
 
 def decisions_frame(evs: Iterable["Evaluation"]) -> Any:
     """One row per decision of many evaluations."""
     pd = _pandas("decisions_frame()")
     records = [_decision_record(ev, d) for ev in evs for d in ev.awards + ev.pending + ev.not_awarded]
-    return pd.DataFrame.from_records(records, columns=_DECISION_COLUMNS)
+    return money(pd.DataFrame.from_records(records, columns=_DECISION_COLUMNS), "amount", "full_amount", "already_received")
+
+
+def frame_of(t: Table, index: str | None = None) -> Any:
+    """A table as a DataFrame: yuan and counts as nullable integers, ratios as floats, other figures exact.
+
+    A figure column holding only whole numbers becomes nullable integers; one with fractions keeps its Decimals.
+    """
+    pd = _pandas("to_frame()")
+    data: dict[str, Any] = {}
+    for i, c in enumerate(t.columns):
+        if c.kind == WAN:
+            continue
+        values = [row[i] for row in t.rows]
+        present = [v for v in values if v is not None]
+        whole = all(isinstance(v, int) and not isinstance(v, bool) for v in present)
+        if c.kind in (YUAN, INT) or (c.kind == NUMBER and whole):
+            data[c.key] = pd.array(values, dtype=MONEY)
+        elif c.kind == RATIO:
+            data[c.key] = pd.array([None if v is None else float(v) for v in values], dtype="Float64")
+        elif c.kind == NUMBER:
+            data[c.key] = pd.Series(values, dtype=object)  # exact Decimals, as the library computes them
+        else:
+            data[c.key] = values
+    frame = pd.DataFrame(data, index=range(len(t.rows)))
+    return frame.set_index(index) if index else frame
+
+
+def assessment_frame(a: "Assessment") -> Any:
+    """One row per target: figures, attainment (a ratio), status and clause."""
+    return frame_of(assessment_tables(a)[0], "target")
+
+
+def at_risk_frame(report: "DistrictReport") -> Any:
+    """One row per decision that puts a carrier at risk."""
+    return frame_of(at_risk_table(report))
+
+
+def ready_frame(report: "DistrictReport") -> Any:
+    """One row per carrier and level whose every criterion it meets."""
+    return frame_of(ready_table(report))
 
 
 def evaluations_frame(evs: Iterable["Evaluation"]) -> Any:
@@ -186,14 +327,15 @@ def evaluations_frame(evs: Iterable["Evaluation"]) -> Any:
         for e in evs
     ]
     columns = ["carrier_id", "carrier_name", "as_of", "awarded", "pending", "awards", "pending_awards", "not_awarded", "ruleset"]
-    return pd.DataFrame.from_records(records, columns=columns).set_index("carrier_id")
+    return money(pd.DataFrame.from_records(records, columns=columns), "awarded", "pending").set_index("carrier_id")
 
 
 def budget_frame(b: "Budget") -> Any:
     """One row per budget line."""
     pd = _pandas("Budget.to_frame()")
     columns = ["year", "rule", "area", "kind", "level", "status", "amount", "decisions"]
-    return pd.DataFrame.from_records([{c: getattr(line, c) for c in columns} for line in b.lines], columns=columns)
+    frame = pd.DataFrame.from_records([{c: getattr(line, c) for c in columns} for line in b.lines], columns=columns)
+    return money(frame, "amount", "decisions")
 
 
 def budget_pivot(b: "Budget", rows: str, columns: str) -> Any:
@@ -203,8 +345,9 @@ def budget_pivot(b: "Budget", rows: str, columns: str) -> Any:
         if name not in FIELDS:
             raise IncubatorRulesError(f"cannot pivot on {name!r}; expected one of: {', '.join(FIELDS)}", field="pivot")
     frame = budget_frame(b).fillna({"area": "—", "level": "—"})
-    return pd.pivot_table(frame, values="amount", index=rows, columns=columns, aggfunc="sum", fill_value=0,
-                          margins=True, margins_name="total")
+    table = pd.pivot_table(frame, values="amount", index=rows, columns=columns, aggfunc="sum", fill_value=0,
+                           margins=True, margins_name="total")
+    return table.astype(MONEY)
 
 
 def comparison_frame(c: "Comparison") -> Any:
@@ -217,8 +360,9 @@ def comparison_frame(c: "Comparison") -> Any:
         rec.update(zip(c.names, r.totals))
         rec.update((f"{n} − {base}", d) for n, d in zip(c.names[1:], r.differences[1:]))
         records.append(rec)
-    columns = ["carrier_id", "name", "kind", "area", *c.names, *[f"{n} − {base}" for n in c.names[1:]]]
-    return pd.DataFrame.from_records(records, columns=columns).set_index("carrier_id")
+    diffs = [f"{n} − {base}" for n in c.names[1:]]
+    columns = ["carrier_id", "name", "kind", "area", *c.names, *diffs]
+    return money(pd.DataFrame.from_records(records, columns=columns), *c.names, *diffs).set_index("carrier_id")
 
 
 def comparison_totals_frame(c: "Comparison") -> Any:
@@ -226,7 +370,7 @@ def comparison_totals_frame(c: "Comparison") -> Any:
     pd = _pandas("Comparison.totals_frame()")
     frame = pd.DataFrame.from_dict(c.totals(), orient="index", columns=["awarded", "pending", "total", "difference"])
     frame.index.name = "scenario"
-    return frame
+    return frame.astype(MONEY)
 
 
 def comparison_by_frame(c: "Comparison", field: str) -> Any:
@@ -236,7 +380,7 @@ def comparison_by_frame(c: "Comparison", field: str) -> Any:
     keys = sorted({k for v in per.values() for k in v}, key=lambda k: (k is None, str(k) if not isinstance(k, int) else f"{k:012d}"))
     frame = pd.DataFrame([[per[n].get(k, 0) for n in c.names] for k in keys], index=keys, columns=list(c.names))
     frame.index.name = field
-    return frame
+    return frame.astype(MONEY)
 
 
 # --- matplotlib ------------------------------------------------------------------
@@ -288,11 +432,12 @@ def budget_chart(budgets: Sequence["Budget"], by: str = "rule", ax: Any = None, 
     else:
         ax.set_xticks(positions)
         ax.set_xticklabels([str(y) for y in years])
-    ax.set_ylabel("yuan payable")
+    ax.set_ylabel("应付(元) yuan payable")
     ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
     ax.legend(title=by, fontsize=8)
     ax.set_title(title or f"Payable per year by {by}" + (f" ({budgets[0].name})" if n == 1 else ""))
     ax.margins(y=0.12)
+    fonts.apply(ax.figure)  # Chinese area and carrier names drawn in a CJK font, not as boxes
     return ax
 
 

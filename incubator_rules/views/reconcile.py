@@ -5,7 +5,8 @@ from __future__ import annotations
 import html
 from typing import TYPE_CHECKING, Any
 
-from .notebook import require, table
+from .notebook import DATE, STYLE, _Html, require, table
+from .tables import RECONCILE_STATUS_ZH
 
 if TYPE_CHECKING:
     from ..district.reconcile import Reconciliation
@@ -34,14 +35,19 @@ def reconciliation_frame(r: "Reconciliation") -> Any:
 
 
 def reconciliation_html(r: "Reconciliation") -> str:
-    """The totals, then every line that is a finding (all lines when everything is settled)."""
-    verdict = "settled" if r.settled else "<strong>unsettled</strong>"
-    head = (f"<p>Reconciliation as of {r.as_of} (ruleset {html.escape(r.ruleset_id)} {html.escape(r.ruleset_version)}, "
+    """The totals, then every line that is a finding (all lines when everything is settled), in both languages."""
+    verdict = "已结清 settled" if r.settled else "<strong>未结清 unsettled</strong>"
+    head = (f"<p>拨付核对 Reconciliation as of {r.as_of} (ruleset {html.escape(r.ruleset_id)} {html.escape(r.ruleset_version)}, "
             f"payments from {html.escape(r.payments_from)}): {verdict}</p>")
-    totals = table(list(r.totals), [list(r.totals.values())], "totals (yuan)")
+    totals = table(list(r.totals), [list(r.totals.values())], "合计(元) totals (yuan)")
     shown = [line for line in r.lines if not line.settled] or list(r.lines)
-    rows = [(line.carrier_id, line.status, line.rule or "payment", line.event, line.amount, line.paid, line.outstanding,
-             line.overpaid, line.paid_early, line.payable_on, line.days_outstanding, line.explanation_en) for line in shown]
-    lines = table(["carrier", "status", "rule", "event", "amount", "paid", "outstanding", "overpaid", "paid early",
-                   "payable on", "days", "why"], rows, "findings" if not r.settled else "lines")
-    return head + totals + lines
+    rows = [(line.carrier_id, _Html(f"{html.escape(RECONCILE_STATUS_ZH.get(line.status, line.status))}<br>"
+                                    f"<span class='en'>{html.escape(line.status.replace('_', ' '))}</span>"),
+             line.rule or "payment", line.event, line.amount, line.paid, line.outstanding,
+             line.overpaid, line.paid_early, line.payable_on, line.days_outstanding,
+             _Html(f"{html.escape(line.explanation_zh)}<br><span class='en'>{html.escape(line.explanation_en)}</span>"))
+            for line in shown]
+    lines = table(["载体 carrier", "结果 status", "规则 rule", "事件 event", "核定 amount", "已付 paid", "未付 outstanding",
+                   "超付 overpaid", "提前付 paid early", "应付日期 payable on", "天数 days", "说明 why"], rows,
+                  "核对发现 findings" if not r.settled else "全部 lines", kinds=(None,) * 9 + (DATE,))
+    return STYLE + head + totals + lines
