@@ -8,7 +8,7 @@ import pytest
 import incubator_rules as ir
 from incubator_rules.views.cli import main as cli
 
-from histories import accredited, carrier, evaluated, filed, paid
+from histories import accredited, carrier, evaluated, event as event_of, filed, paid
 
 D = datetime.date.fromisoformat
 
@@ -66,12 +66,51 @@ def test_paying_more_than_the_entitlement_is_an_overpayment():
     assert [(x.status, x.paid, x.overpaid) for x in r.lines] == [("overpaid", 1_000_000, 500_000)]
 
 
-def test_paid_before_it_fell_due():
+def test_paid_before_it_fell_due_is_a_finding_and_unsettled_until_it_falls_due():
     c = carrier("incubator", accredited("2023-05-01", "municipal"), paid("2023-12-01", "municipal", 500_000))
-    early = ir.reconcile(c, "2024-01-31").lines[0]
+    before = ir.reconcile(c, "2024-01-31")
+    early = before.lines[0]
     assert (early.status, early.decision_status, early.paid_early) == ("paid_early", "pending", 500_000)
-    later = ir.reconcile(c, "2024-12-31").lines[0]
+    assert early.finding and not early.settled and not before.settled
+    after = ir.reconcile(c, "2024-12-31")
+    later = after.lines[0]
     assert (later.status, later.decision_status, later.paid_early) == ("paid_early", "awarded", 500_000)
+    assert later.finding and later.settled and after.settled and after.findings == (later,)
+    assert "paid before due, settled since" in after.to_table()
+
+
+def test_an_early_part_payment_of_a_due_decision_is_unpaid_with_the_early_amount():
+    c = carrier("incubator", accredited("2023-05-01", "municipal"), paid("2023-12-01", "municipal", 200_000))
+    line = ir.reconcile(c, "2024-12-31").lines[0]
+    assert (line.status, line.outstanding, line.paid_early, line.settled) == ("unpaid", 300_000, 200_000, False)
+
+
+def test_an_early_payment_of_a_decision_refused_since_is_an_overpayment():
+    c = carrier("incubator", accredited("2023-05-01", "municipal"), paid("2023-12-01", "municipal", 500_000),
+                event_of("delisted", "2024-03-01"))
+    line = ir.reconcile(c, "2024-12-31").lines[0]
+    assert (line.status, line.reason, line.overpaid, line.settled) == ("overpaid", "delisted_before_year", 500_000, False)
+
+
+def test_a_voucher_number_used_twice_in_a_history_is_a_duplicate_not_counted_again():
+    c = carrier("incubator", accredited("2023-05-01", "municipal"), paid("2024-05-10", "municipal", 500_000, voucher="V-9"),
+                paid("2024-05-10", "municipal", 500_000, voucher="V-9"))
+    r = ir.reconcile(c, "2024-12-31")
+    assert [(x.status, x.paid) for x in r.lines] == [("paid", 500_000), ("duplicate_voucher", 500_000)]
+    assert not r.settled and r.totals["duplicate"] == 500_000 and r.totals["paid"] == 1_000_000
+    assert "voucher V-9 already paid 500,000 yuan" in r.lines[1].explanation_en
+
+
+def test_a_voucher_number_used_twice_in_a_ledger_is_flagged_across_carriers_whatever_the_order(tmp_path):
+    c1 = carrier("maker_space", filed("2023-03-01", "municipal"), id="c1")
+    c2 = carrier("maker_space", filed("2023-03-01", "municipal"), id="c2")
+    head = "carrier,date,amount,purpose,voucher,level"
+    rows = ["c1,2024-03-20,200000,construction_subsidy,V-1,municipal", "c2,2024-03-21,200000,construction_subsidy,V-1,municipal"]
+    for order in (rows, rows[::-1]):
+        r = ir.reconcile([c1, c2], "2024-12-31", payments=ledger(tmp_path, "\n".join([head] + order) + "\n"))
+        assert statuses(r) == [("c1", "paid", "accreditation-subsidy", "e0", 200_000), ("c2", "unpaid", "accreditation-subsidy", "e0", 0),
+                               ("c2", "duplicate_voucher", None, None, 200_000)]
+        assert "line " in r.lines[2].explanation_en and not r.settled
 
 
 def test_a_pending_decision_without_payment_is_not_due_and_settled():
@@ -233,3 +272,52 @@ def test_a_ledger_that_is_not_csv_is_refused_with_its_line(tmp_path, text):
     with pytest.raises(ir.LedgerError, match="not readable as CSV") as err:
         ir.load_ledger(ledger(tmp_path, text))
     assert err.value.line is not None
+
+
+# --- checking ledgers --------------------------------------------------------------------------------
+
+
+def test_check_reads_a_csv_ledger_and_reports_every_bad_row_and_repeated_voucher(tmp_path):
+    path = ledger(tmp_path, "carrier,date,amount,purpose,voucher,level\n"
+                            "c1,2024-03-20,200000,construction_subsidy,V-1,municipal\n"
+                            "c1,2024-13-01,200000,construction_subsidy,V-2,municipal\n"
+                            "c2,2024-03-21,200000,construction_subsidy,V-1,municipal\n")
+    result = ir.tools.check.check_file(path)
+    assert result.file_type == "ledger"
+    assert [(p.line, p.column, p.field) for p in result.problems] == [(3, 2, "[1].date"), (4, 5, "[2].voucher")]
+    assert "voucher 'V-1' is used again (first on line 2" in result.problems[1].message
+    assert ir.tools.check.check_file(ledger(tmp_path, LEDGER, "good.csv")).ok
+
+
+def test_check_reads_a_yaml_ledger_by_its_keys_or_schema_and_names_the_purpose(tmp_path):
+    path = ledger(tmp_path, "payments:\n"
+                            "  - {carrier: c1, date: 2024-03-20, amount: 200000, purpose: construction_subsidy, voucher: V-1, level: municipal}\n"
+                            "  - {carrier: c1, date: 2024-03-20, amount: 200000, purpose: award, level: municipal}\n"
+                            "  - {carrier: c2, date: 2024-04-20, amount: 50000, purpose: excellence, voucher: V-1, level: municipal}\n",
+                  "payments.yaml")
+    result = ir.tools.check.check_file(path)
+    assert result.file_type == "ledger"
+    assert [(p.line, p.field) for p in result.problems] == [(3, "payments[1].purpose"), (4, "payments[2].voucher")]
+    assert result.problems[0].message.startswith("unknown purpose 'award'")
+
+
+def test_a_csv_that_is_not_a_ledger_is_not_guessed_at(tmp_path):
+    result = ir.tools.check.check_file(ledger(tmp_path, "carrier,date,area\nc1,2024-01-01,100\n", "snapshots.csv"))
+    assert not result.readable and "payments ledger" in result.problems[0].message
+
+
+def test_a_ledger_beside_the_carriers_of_a_portfolio_directory_is_not_read_as_carriers(tmp_path):
+    (tmp_path / "c1.yaml").write_text("id: c1\nname: one\nkind: incubator\nevents: []\n", encoding="utf-8")
+    ledger(tmp_path, "payments:\n  - {carrier: c1, date: 2024-03-20, amount: 1, purpose: other}\n", "payments.yaml")
+    assert [c.id for c in ir.files.carriers.portfolio_carriers(tmp_path)] == ["c1"]
+
+
+def test_a_late_unattributed_payment_for_a_title_before_the_plan_is_earlier_money_as_the_differential_counts_it():
+    c = carrier("maker_space", filed("2021-05-01", "municipal"), paid("2023-06-01", "municipal", 200_000),
+                filed("2023-08-01", "national"), paid("2024-08-05", "national", 300_000))
+    r = ir.reconcile(c, "2025-12-31")
+    assert [(x.status, x.rule, x.amount, x.paid) for x in r.lines] == [
+        ("paid", "upgrade-differential", 300_000, 300_000), ("outside_plan", None, 0, 200_000)]
+    assert r.settled and "counted towards the differential" in r.lines[1].explanation_en
+    no_title = carrier("maker_space", paid("2023-06-01", "municipal", 200_000))
+    assert [x.status for x in ir.reconcile(no_title, "2025-12-31").lines] == ["unmatched"]

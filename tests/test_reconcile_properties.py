@@ -106,3 +106,22 @@ def test_payments_equal_to_the_awards_settle_everything_and_each_one_missing_is_
     assert [(line.rule, line.event, line.outstanding) for line in unpaid] == [
         (ev.awards[k].rule, ev.awards[k].events[0], ev.awards[k].amount)]
     assert all(line.status in ("paid", "not_due") for line in missing.lines if line not in unpaid)
+
+
+@settings(max_examples=80, deadline=None)
+@given(histories(kinds=PAID_KINDS, payments=False), dates(datetime.date(2024, 6, 1), datetime.date(2029, 12, 31)),
+       st.sampled_from(READINGS), st.data())
+def test_a_payment_entered_twice_under_one_voucher_is_one_duplicate_and_changes_no_decision_line(data, as_of, readings, draw):
+    ev = ir.evaluate(ir.Carrier.from_dict(data), as_of=as_of, readings=readings)
+    paid = own_payments(attrs.evolve(ev, pending=()), data["kind"], settles=draw.draw(st.booleans()))
+    if not paid:
+        return
+    for i, p in enumerate(paid):
+        p["voucher"] = f"V-{i}"
+    k = draw.draw(st.integers(0, len(paid) - 1))
+    once = ir.reconcile(with_events(data, paid), as_of, readings=readings)
+    twice = ir.reconcile(with_events(data, paid + [dict(paid[k], id="again")]), as_of, readings=readings)
+    duplicates = [line for line in twice.lines if line.status == "duplicate_voucher"]
+    assert [(d.paid, d.payments[0].ref) for d in duplicates] == [(paid[k]["amount"], f"V-{k}")]
+    assert [line.to_dict() for line in twice.lines if line not in duplicates] == [line.to_dict() for line in once.lines]
+    assert not twice.settled and twice.totals["duplicate"] == paid[k]["amount"]

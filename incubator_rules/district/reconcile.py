@@ -28,23 +28,26 @@ from ..model.display import renderer
 from ..model.portfolio import Portfolio
 from ..model.ruleset import Ruleset
 
-# Line statuses; the first four are findings that leave a reconciliation unsettled.
+# Line statuses. Findings are every status but paid, not due and outside the plan; a finding leaves a
+# reconciliation unsettled, except money paid early for a decision that has since fallen due and is paid
+# exactly (docs/reconcile.md, "Paid early").
 PAID = "paid"
 UNPAID = "unpaid"
 OVERPAID = "overpaid"
 PAID_EARLY = "paid_early"
 UNMATCHED = "unmatched"
+DUPLICATE_VOUCHER = "duplicate_voucher"
 NOT_DUE = "not_due"
 OUTSIDE_PLAN = "outside_plan"
-STATUSES = (PAID, UNPAID, OVERPAID, PAID_EARLY, UNMATCHED, NOT_DUE, OUTSIDE_PLAN)
-UNSETTLED = frozenset({UNPAID, OVERPAID, PAID_EARLY, UNMATCHED})
+STATUSES = (PAID, UNPAID, OVERPAID, PAID_EARLY, UNMATCHED, DUPLICATE_VOUCHER, NOT_DUE, OUTSIDE_PLAN)
+FINDINGS = frozenset({UNPAID, OVERPAID, PAID_EARLY, UNMATCHED, DUPLICATE_VOUCHER})
 
 # Which rule kinds' decisions a payment of each purpose can settle.
 _SETTLED_BY = {
     AwardKind.CONSTRUCTION_SUBSIDY: frozenset({"accreditation_subsidy", "upgrade_differential"}),
     AwardKind.EXCELLENCE: frozenset({"evaluation_excellence"}),
 }
-_MONEY = ("due", "paid", "outstanding", "overpaid", "paid_early", "unmatched", "not_due", "outside_plan")
+_MONEY = ("due", "paid", "outstanding", "overpaid", "paid_early", "unmatched", "duplicate", "not_due", "outside_plan")
 
 
 @attrs.frozen
@@ -94,14 +97,22 @@ class Line:
     explanation_en: str
 
     @property
+    def finding(self) -> bool:
+        """True when an auditor should look at the line: unpaid, overpaid, paid early, unmatched or a duplicate voucher."""
+        return self.status in FINDINGS
+
+    @property
     def settled(self) -> bool:
-        """False for a finding: unpaid, overpaid, paid early or unmatched."""
-        return self.status not in UNSETTLED
+        """False for a finding, except money paid early for a decision now due and paid exactly: that entitlement is settled."""
+        if self.status == PAID_EARLY:
+            return self.decision_status == AWARDED and self.outstanding == 0 and self.overpaid == 0
+        return self.status not in FINDINGS
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data with a stable key order."""
         return {
-            "carrier": self.carrier_id, "status": self.status, "rule": self.rule, "reason": self.reason,
+            "carrier": self.carrier_id, "status": self.status, "settled": self.settled, "finding": self.finding,
+            "rule": self.rule, "reason": self.reason,
             "decision_status": self.decision_status, "event": self.event, "level": self.level,
             "amount": self.amount, "due": self.due, "paid": self.paid, "outstanding": self.outstanding,
             "overpaid": self.overpaid, "paid_early": self.paid_early,
@@ -121,6 +132,8 @@ def _totals(lines: Iterable[Line]) -> dict[str, int]:
         t["paid_early"] += line.paid_early
         if line.status == UNMATCHED:
             t["unmatched"] += line.paid
+        elif line.status == DUPLICATE_VOUCHER:
+            t["duplicate"] += line.paid
         elif line.status == NOT_DUE:
             t["not_due"] += line.amount
         elif line.status == OUTSIDE_PLAN:
@@ -184,8 +197,13 @@ class Reconciliation:
 
     @property
     def settled(self) -> bool:
-        """True when nothing is unpaid, overpaid, paid early or unmatched."""
+        """True when nothing is unpaid, overpaid, paid before it fell due (and not yet due), unmatched or a duplicate voucher."""
         return all(c.settled for c in self.carriers)
+
+    @property
+    def findings(self) -> tuple[Line, ...]:
+        """Every line an auditor should look at, settled or not (``Line.finding``)."""
+        return tuple(line for line in self.lines if line.finding)
 
     def carrier(self, carrier_id: str) -> CarrierReconciliation:
         """The reconciliation of one carrier."""
@@ -232,12 +250,20 @@ class Reconciliation:
                 elif line.status == OVERPAID:
                     extra = f" overpaid {line.overpaid:,}" + (f" ({line.reason}: {line.explanation_en})" if line.decision_status == NOT_AWARDED else "")
                 elif line.status == PAID_EARLY:
-                    extra = f" {line.paid_early:,} paid before {line.payable_on or 'it fell due'}"
+                    extra = f" {line.paid_early:,} paid before {line.payable_on or 'it fell due'}" + (" (settled since)" if line.settled else "")
+                elif line.status == DUPLICATE_VOUCHER:
+                    extra = f" ({line.explanation_en})"
                 out.append(f"  {line.status:<12} {what}: amount {line.amount:,}, paid {line.paid:,}{extra} [{refs}]")
             out.append("")
         out.append("Totals: " + ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in t.items()))
-        out.append("Settled." if self.settled else "UNSETTLED: " + ", ".join(
-            f"{n} {s.replace('_', ' ')}" for s, n in self.counts.items() if s in UNSETTLED and n))
+        unsettled: dict[str, int] = {}
+        for line in self.lines:
+            if not line.settled:
+                unsettled[line.status] = unsettled.get(line.status, 0) + 1
+        early = sum(1 for line in self.lines if line.status == PAID_EARLY and line.settled)
+        note = f" ({early} paid before due, settled since)" if early else ""
+        out.append(("Settled." if self.settled else "UNSETTLED: " + ", ".join(
+            f"{n} {s.replace('_', ' ')}" for s, n in unsettled.items())) + note)
         return "\n".join(out)
 
     def to_frame(self) -> Any:
@@ -284,10 +310,13 @@ def reconcile(
                 raise IncubatorRulesError(f"expected LedgerPayments, got {type(p).__name__}", field="payments")
             ledger.setdefault(p.carrier, []).append(p)
     known = {c.id for c in carriers}
-    out = [_reconcile_one(c, rs, day, chosen, None if ledger is None else ledger.get(c.id, []), engine) for c in carriers]
+    repeats = _repeated_vouchers(carriers, ledger, day)
+    out = [_reconcile_one(c, rs, day, chosen, None if ledger is None else ledger.get(c.id, []), engine, repeats) for c in carriers]
     if ledger is not None:
         for cid in sorted(set(ledger) - known):
-            lines = [_unmatched(cid, p.payment, p.line, "no carrier with this id") for p in _ordered(ledger[cid]) if p.payment.date <= day]
+            lines = [_repeat(cid, p.payment, p.line, repeats[(cid, p.payment.id)]) if (cid, p.payment.id) in repeats
+                     else _unmatched(cid, p.payment, p.line, "no carrier with this id")
+                     for p in _ordered(ledger[cid]) if p.payment.date <= day]
             if lines:
                 out.append(CarrierReconciliation(cid, None, tuple(lines)))
     return Reconciliation(day, rs.id, rs.version, rs.sha256, chosen, source, tuple(out))
@@ -310,9 +339,43 @@ def _ordered(payments: Iterable[LedgerPayment]) -> list[LedgerPayment]:
     return sorted(payments, key=lambda p: (p.payment.date, p.payment.voucher or "", p.line or 0, p.payment.id))
 
 
+def _repeated_vouchers(
+    carriers: Sequence[Carrier], ledger: Mapping[str, list[LedgerPayment]] | None, day: datetime.date,
+) -> dict[tuple[str, str], str]:
+    """The payments whose voucher number an earlier payment already used, as (carrier id, payment id) -> why.
+
+    A voucher pays once: over the whole ledger (or every history), the first
+    payment with a voucher number, in the order (date, voucher, line or
+    carrier and event id), is reconciled; each later one is a duplicate.
+    """
+    found: list[tuple[tuple[Any, ...], str, Event, int | None]] = []
+    if ledger is None:
+        for c in carriers:
+            for e in c.events_until(day):
+                if e.type is EventType.PAYMENT_RECEIVED and e.voucher:
+                    found.append(((e.date, e.voucher, 0, c.id, e.id), c.id, e, None))
+    else:
+        for cid, items in ledger.items():
+            for p in items:
+                if p.payment.date <= day and p.payment.voucher:
+                    found.append(((p.payment.date, p.payment.voucher, p.line or 0, cid, p.payment.id), cid, p.payment, p.line))
+    first: dict[str, tuple[str, Event, int | None]] = {}
+    out: dict[tuple[str, str], str] = {}
+    for _, cid, e, line in sorted(found, key=lambda f: f[0]):
+        assert e.voucher is not None
+        seen = first.get(e.voucher)
+        if seen is None:
+            first[e.voucher] = (cid, e, line)
+            continue
+        where = f"line {seen[2]}" if seen[2] is not None else f"event {seen[1].id}"
+        out[(cid, e.id)] = (f"voucher {e.voucher} already paid {seen[1].amount or 0:,} yuan to {seen[0]} on "
+                            f"{seen[1].date.isoformat()} ({where}); not counted again")
+    return out
+
+
 def _reconcile_one(
     carrier: Carrier, rs: Ruleset, day: datetime.date, chosen: Mapping[str, str], ledger: list[LedgerPayment] | None,
-    engine: str,
+    engine: str, repeats: Mapping[tuple[str, str], str] | None = None,
 ) -> CarrierReconciliation:
     ev = evaluate_prepared(carrier, rs, day, chosen) if engine == "native" else evaluate(carrier, rs, day, chosen, engine)
     ctx = Context(carrier, arrange(rs, chosen, carrier.events_until(day)), day, rs, chosen)
@@ -328,6 +391,10 @@ def _reconcile_one(
             paid.append(event)
             lines_of[id(event)] = p.line  # type: ignore[assignment]
     settled = settlements(ctx, paid)
+    # An unattributed history payment that would pay a title the plan does not consider new (a title of 2021, say)
+    # is that title's earlier money, as the differential counts it, whenever it was paid.
+    loose_history = [attrs.evolve(e, plan=rs.id) for e in paid if ledger is None and e.plan is None and settled.get(e.id) is None]
+    earlier = {pid for pid, target in settlements(ctx, loose_history).items() if target is not None} if loose_history else set()
     kinds = {r.id: r.kind for r in rs.rules}
     decisions = ev.awards + ev.pending + ev.not_awarded
     by_event: dict[tuple[str, AwardKind], Decision] = {}
@@ -341,13 +408,16 @@ def _reconcile_one(
     for e in paid:
         ref = e.voucher or e.id
         line_no = lines_of.get(id(e))
+        if repeats and (carrier.id, e.id) in repeats:
+            loose.append(_repeat(carrier.id, e, line_no, repeats[(carrier.id, e.id)]))
+            continue
         if e.plan is not None and e.plan != rs.id:
             loose.append(_loose(carrier.id, e, line_no, OUTSIDE_PLAN, f"paid under {e.plan}, not this plan"))
             continue
         target = settled.get(e.id)
         decision = None if target is None else by_event.get((target, e.purpose))
         if decision is None:
-            if ledger is None and e.plan is None and (e.date < start or e.settles is not None):
+            if ledger is None and e.plan is None and (e.date < start or e.settles is not None or e.id in earlier):
                 loose.append(_loose(carrier.id, e, line_no, OUTSIDE_PLAN,
                                     "earlier money (before the plan period, or for a title the plan does not pay); counted towards the differential"))
             else:
@@ -372,12 +442,12 @@ def _decision_line(carrier_id: str, d: Decision, got: tuple[Paid, ...], day: dat
     outstanding = max(due - paid, 0)
     if overpaid:
         status = OVERPAID
-    elif early:
-        status = PAID_EARLY
     elif d.status == PENDING:
-        status = NOT_DUE
+        status = PAID_EARLY if paid else NOT_DUE
     elif outstanding:
         status = UNPAID
+    elif early:
+        status = PAID_EARLY  # a finding, settled: the entitlement has fallen due and is paid exactly
     else:
         status = PAID
     days = (day - d.payable_on).days if outstanding and d.payable_on is not None else None
@@ -396,3 +466,7 @@ def _loose(carrier_id: str, e: Event, line: int | None, status: str, why: str) -
 
 def _unmatched(carrier_id: str, e: Event, line: int | None, why: str) -> Line:
     return _loose(carrier_id, e, line, UNMATCHED, why)
+
+
+def _repeat(carrier_id: str, e: Event, line: int | None, why: str) -> Line:
+    return _loose(carrier_id, e, line, DUPLICATE_VOUCHER, why)

@@ -10,7 +10,7 @@ from ..documents import DataPath, Document, Source, field_name
 from ..errors import CarrierError, IncubatorRulesError
 from ..model.carrier import Carrier
 from ..model.portfolio import portfolio_from_dict
-from .types import CARRIER, PORTFOLIO, SCENARIO, SUFFIXES, detect_type, read_for_check
+from .types import CARRIER, LEDGER, PORTFOLIO, SCENARIO, SUFFIXES, detect_type, read_for_check
 from .workbook import is_workbook, read_portfolio_workbook
 
 
@@ -34,8 +34,8 @@ def portfolio_carriers(path: str | Path) -> list[Carrier]:
     files = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUFFIXES) if p.is_dir() else [p]
     out: list[Carrier] = []
     for f in files:
-        if p.is_dir() and _is_scenario_file(f):
-            continue  # what-if scenarios kept beside the carriers they edit
+        if p.is_dir() and _kept_beside(f):
+            continue  # what-if scenarios and payments ledgers kept beside the carriers they are about
         out.extend(_carriers_in(f))
     dupes = sorted(i for i, n in collections.Counter(c.id for c in out).items() if n > 1)
     if dupes:
@@ -43,12 +43,12 @@ def portfolio_carriers(path: str | Path) -> list[Carrier]:
     return out
 
 
-def _is_scenario_file(path: Path) -> bool:
+def _kept_beside(path: Path) -> bool:
     try:
         doc, text = read_for_check(path)
     except IncubatorRulesError:
         return False
-    return detect_type(doc.data, text) == SCENARIO
+    return detect_type(doc.data, text) in (SCENARIO, LEDGER)
 
 
 def _carriers_in(path: Path) -> list[Carrier]:

@@ -21,6 +21,7 @@ REQUIRED = ("carrier", "date", "amount", "purpose")
 OPTIONAL = ("voucher", "level", "kind", "year", "settles", "plan", "payer", "note")
 COLUMNS = REQUIRED + OPTIONAL
 _DIGITS = re.compile(r"[0-9]+")
+_AWARD = re.compile(r"(?<!['\w])award(?!['\w])")  # the event field's name in a message, not a value quoted in it
 
 
 @attrs.frozen
@@ -56,6 +57,12 @@ def load_ledger(path: str | Path) -> tuple[LedgerPayment, ...]:
 
 def parse_ledger_csv(text: str, file: str | None = None) -> tuple[LedgerPayment, ...]:
     """A ledger from CSV text; amounts are whole yuan written as digits."""
+    data, source, lines = _csv_records(text, file)
+    return _payments(data, source, lines)
+
+
+def _csv_records(text: str, file: str | None) -> tuple[list[dict[str, Any]], Source, tuple[int, ...]]:
+    """The CSV ledger's rows as records (non-empty cells only), where each cell is, and each record's line."""
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         rows = list(reader)
@@ -87,56 +94,74 @@ def parse_ledger_csv(text: str, file: str | None = None) -> tuple[LedgerPayment,
                 record[name] = int(cell) if name in ("amount", "year") and _DIGITS.fullmatch(cell) else cell
                 locations[(i, name)] = (line, col + 1)
         data.append(record)
-    return _payments(data, Source(file, locations), tuple(line for (line, _) in (locations[(i,)] for i in range(len(data)))))
+    return data, Source(file, locations), tuple(line for (line, _) in (locations[(i,)] for i in range(len(data))))
 
 
 def ledger_from_data(data: Any, source: Source | None = None) -> tuple[LedgerPayment, ...]:
     """A ledger from plain data: a list of payments, or a mapping whose ``payments`` is one."""
     src = source or Source()
+    entries, prefix, lines = _entries(data, src)
+    return _payments(entries, src, lines, prefix)
+
+
+def _entries(data: Any, src: Source, problems: list[IncubatorRulesError] | None = None) -> tuple[list[Any], tuple[Any, ...], tuple[int | None, ...]]:
+    """The list of payments of a YAML/JSON ledger, the path to it, and each entry's line.
+
+    An unknown top-level field is raised, or collected in ``problems``; anything but a list of payments is raised.
+    """
     prefix: tuple[Any, ...] = ()
     if isinstance(data, Mapping):
-        extra = [k for k in data if k not in ("payments", "$schema")]
-        if extra:
-            raise src.error(LedgerError, (extra[0],), "unknown field; expected: payments")  # type: ignore[misc]
+        for k in [k for k in data if k not in ("payments", "$schema")]:
+            error = src.error(LedgerError, (k,), "unknown field; expected: payments")
+            if problems is None:
+                raise error  # type: ignore[misc]
+            problems.append(error)  # type: ignore[arg-type]
         data, prefix = data.get("payments"), ("payments",)
     if not isinstance(data, list):
         raise src.error(LedgerError, prefix, "expected a list of payments")  # type: ignore[misc]
-    shifted = src.below(prefix)
-    lines = tuple(shifted.locate((i,))[0] for i in range(len(data)))
-    return _payments(data, shifted, lines, prefix, src)
+    return data, prefix, tuple(src.locate(prefix + (i,))[0] for i in range(len(data)))
 
 
 def _payments(
     data: Sequence[Any], source: Source, lines: Sequence[int | None], prefix: tuple[Any, ...] = (),
-    original: Source | None = None,
+    problems: list[IncubatorRulesError] | None = None,
 ) -> tuple[LedgerPayment, ...]:
+    """The payments of ``data``; with ``problems``, each bad entry's problem is collected there instead of raised."""
     out = []
     for i, raw in enumerate(data):
-        where = original or source
-        path = prefix + (i,)
-        if not isinstance(raw, Mapping):
-            raise where.error(LedgerError, path, f"expected a payment (a mapping), got {type(raw).__name__}")  # type: ignore[misc]
-        for key in raw:
-            if key not in COLUMNS:
-                raise where.error(LedgerError, path + (key,), f"unknown field; expected some of: {', '.join(COLUMNS)}")  # type: ignore[misc]
-        for key in REQUIRED:
-            if raw.get(key) in (None, ""):
-                raise where.error(LedgerError, path + (key,), "required field is missing")  # type: ignore[misc]
-        carrier = raw["carrier"]
-        if not isinstance(carrier, str) or not carrier.strip():
-            raise where.error(LedgerError, path + ("carrier",), f"expected a carrier id, got {carrier!r}")  # type: ignore[misc]
-        fields = {("award" if k == "purpose" else k): v for k, v in raw.items() if k != "carrier"}
-        if fields.get("award") != "other" and fields.get("level") in (None, ""):
-            raise where.error(LedgerError, path + ("level",), "required field is missing: the level the payment is for")  # type: ignore[misc]
-        if fields.get("award") == "other" and fields.get("level") in (None, ""):
-            fields["level"] = "district"  # other money has no level of its own; it is never matched by level
         try:
-            event = payment_from_dict(fields, _renamed(where, path), path, f"ledger-{i + 1}")
-        except IncubatorRulesError as exc:
-            raise LedgerError(exc.message.replace("award", "purpose"), field=_field(exc.field), file=exc.file,
-                              line=exc.line, column=exc.column) from None
-        out.append(LedgerPayment(carrier.strip(), event, lines[i]))
+            out.append(_payment(raw, i, source, prefix + (i,), lines[i]))
+        except LedgerError as exc:
+            if problems is None:
+                raise
+            problems.append(exc)
     return tuple(out)
+
+
+def _payment(raw: Any, i: int, where: Source, path: tuple[Any, ...], line: int | None) -> LedgerPayment:
+    """One ledger entry as a payment; raises LedgerError naming the entry's field."""
+    if not isinstance(raw, Mapping):
+        raise where.error(LedgerError, path, f"expected a payment (a mapping), got {type(raw).__name__}")  # type: ignore[misc]
+    for key in raw:
+        if key not in COLUMNS:
+            raise where.error(LedgerError, path + (key,), f"unknown field; expected some of: {', '.join(COLUMNS)}")  # type: ignore[misc]
+    for key in REQUIRED:
+        if raw.get(key) in (None, ""):
+            raise where.error(LedgerError, path + (key,), "required field is missing")  # type: ignore[misc]
+    carrier = raw["carrier"]
+    if not isinstance(carrier, str) or not carrier.strip():
+        raise where.error(LedgerError, path + ("carrier",), f"expected a carrier id, got {carrier!r}")  # type: ignore[misc]
+    fields = {("award" if k == "purpose" else k): v for k, v in raw.items() if k != "carrier"}
+    if fields.get("award") != "other" and fields.get("level") in (None, ""):
+        raise where.error(LedgerError, path + ("level",), "required field is missing: the level the payment is for")  # type: ignore[misc]
+    if fields.get("award") == "other" and fields.get("level") in (None, ""):
+        fields["level"] = "district"  # other money has no level of its own; it is never matched by level
+    try:
+        event = payment_from_dict(fields, _renamed(where, path), path, f"ledger-{i + 1}")
+    except IncubatorRulesError as exc:
+        raise LedgerError(_AWARD.sub("purpose", exc.message.replace("AwardKind", "purpose")), field=_field(exc.field), file=exc.file,
+                          line=exc.line, column=exc.column) from None
+    return LedgerPayment(carrier.strip(), event, line)
 
 
 def _renamed(source: Source, path: tuple[Any, ...]) -> Source:
@@ -150,3 +175,63 @@ def _renamed(source: Source, path: tuple[Any, ...]) -> Source:
 
 def _field(field: str | None) -> str | None:
     return None if field is None else field.replace(".award", ".purpose")
+
+
+# --- checking a ledger file: every problem, each with its line ---------------------------------
+
+
+def repeated_vouchers(payments: Sequence[LedgerPayment], source: Source | None = None, prefix: tuple[Any, ...] = ()) -> list[LedgerError]:
+    """A problem for each payment whose voucher number an earlier line already used (a voucher pays once).
+
+    ``source`` and ``prefix`` locate the ledger's entries (the ``i``-th read is ``ledger-{i + 1}``).
+    """
+    src = source or Source()
+    first: dict[str, LedgerPayment] = {}
+    out = []
+    for p in sorted(payments, key=lambda p: (p.line or 0, _index(p))):
+        voucher = p.payment.voucher
+        if not voucher:
+            continue
+        seen = first.setdefault(voucher, p)
+        if seen is not p:
+            where = f"line {seen.line}" if seen.line is not None else seen.payment.id
+            message = f"voucher {voucher!r} is used again (first on {where}, {seen.carrier} {seen.payment.date.isoformat()}); a voucher pays once"
+            out.append(src.error(LedgerError, prefix + (_index(p), "voucher"), message))  # type: ignore[arg-type]
+    return out
+
+
+def _index(p: LedgerPayment) -> int:
+    """The position in its ledger of a payment read from one (its id is ``ledger-N``)."""
+    return int(p.payment.id.rsplit("-", 1)[1]) - 1
+
+
+def validate_ledger(data: Any, source: Source | None = None) -> tuple[tuple[LedgerPayment, ...] | None, tuple[IncubatorRulesError, ...]]:
+    """Every problem of a YAML/JSON ledger (each bad payment, then repeated vouchers), and its payments when none."""
+    src = source or Source()
+    problems: list[IncubatorRulesError] = []
+    try:
+        entries, prefix, lines = _entries(data, src, problems)
+    except LedgerError as exc:
+        return None, tuple(problems + [exc])
+    payments = _payments(entries, src, lines, prefix, problems=problems)
+    problems += repeated_vouchers(payments, src, prefix)
+    return (None if problems else payments), tuple(problems)
+
+
+def validate_ledger_csv(text: str, file: str | None = None) -> tuple[tuple[LedgerPayment, ...] | None, tuple[IncubatorRulesError, ...]]:
+    """Every problem of a CSV ledger's text (the header's first, else each bad row, then repeated vouchers)."""
+    try:
+        data, source, lines = _csv_records(text, file)
+    except LedgerError as exc:
+        return None, (exc,)
+    problems: list[IncubatorRulesError] = []
+    payments = _payments(data, source, lines, problems=problems)
+    problems += repeated_vouchers(payments, source)
+    return (None if problems else payments), tuple(problems)
+
+
+def looks_like_ledger_csv(text: str) -> bool:
+    """True when the CSV text's header row names every required ledger column."""
+    first = text.lstrip("\ufeff").split("\n", 1)[0]
+    header = {h.strip() for h in first.split(",")}
+    return all(c in header for c in REQUIRED)

@@ -36,7 +36,7 @@ class FileType:
     versioned: bool = False
 
 
-RULESET, CARRIER, CASE, PORTFOLIO, SCENARIO = "ruleset", "carrier", "case", "portfolio", "scenario"
+RULESET, CARRIER, CASE, PORTFOLIO, SCENARIO, LEDGER = "ruleset", "carrier", "case", "portfolio", "scenario", "ledger"
 
 # The registry of file types, in the order they are listed to users.
 FILE_TYPE_TABLE: tuple[FileType, ...] = (
@@ -45,6 +45,7 @@ FILE_TYPE_TABLE: tuple[FileType, ...] = (
     FileType(CASE, "test cases", None, "incubator_rules.load_cases"),
     FileType(PORTFOLIO, "portfolio", None, "incubator_rules.load_portfolio"),
     FileType(SCENARIO, "what-if scenarios", None, "incubator_rules.load_scenarios"),
+    FileType(LEDGER, "payments ledger", None, "incubator_rules.load_ledger"),
     FileType("targets", "plan targets", "targets", "incubator_rules.load_targets", versioned=True),
     FileType("management", "dynamic-management rules", "management", "incubator_rules.load_management", versioned=True),
     FileType("criteria", "upgrade criteria", "criteria", "incubator_rules.load_criteria", versioned=True),
@@ -154,6 +155,8 @@ def ruleset_file(ref: str | Path, what: str = "ruleset", known: Callable[[], str
 # --- what kind of input a file holds ---------------------------------------------
 
 SUFFIXES = (".yaml", ".yml", ".json")
+# A payments ledger may also be CSV (files/ledger.py); ``check`` reads it as one.
+CSV_SUFFIX = ".csv"
 _MODELINE = re.compile(r"^#\s*yaml-language-server:\s*\$schema=(\S+)", re.MULTILINE)
 
 
@@ -176,11 +179,11 @@ def detect_type(data: Any, text: str = "") -> str | None:
         schema = found.group(1) if found else None
     if isinstance(schema, str):
         name = schema.rsplit("/", 1)[-1]
-        for file_type in (RULESET, CARRIER, CASE, PORTFOLIO, SCENARIO, *POLICY_TYPES):
+        for file_type in (RULESET, CARRIER, CASE, PORTFOLIO, SCENARIO, LEDGER, *POLICY_TYPES):
             if name.startswith(file_type):
                 return file_type
     if isinstance(data, list):
-        return PORTFOLIO
+        return LEDGER if data and all(isinstance(p, Mapping) and "purpose" in p for p in data) else PORTFOLIO
     if not isinstance(data, Mapping):
         return None
     if "cases" in data or "expected" in data or ("carrier" in data and "as_of" in data):
@@ -189,6 +192,8 @@ def detect_type(data: Any, text: str = "") -> str | None:
         return RULESET
     if "scenarios" in data:
         return SCENARIO
+    if "payments" in data:
+        return LEDGER
     if "carriers" in data:
         return PORTFOLIO
     if "events" in data or "kind" in data:

@@ -177,7 +177,11 @@ def _amounts(rule: Rule, diff_rule: Rule | None, ctx: Context, candidates: list[
     Under ``measure=received`` the base is what this plan decided on the
     same ladder so far plus, under ``base=all_received``, the recorded
     construction-subsidy payments on that ladder that settle no decision of
-    this plan, dated on or before the new award falls due. Under
+    this plan, dated on or before the new award falls due, for its level or
+    a lower one. Such a payment for a higher level, dated on or before the
+    new accreditation, shows a higher title held before, and the new
+    accreditation is refused as ``lower_level``; one dated after it pays a
+    later upgrade and is not subtracted. Under
     ``measure=level_difference`` it is the table amount of the highest level
     held before on the ladder, paid or not. Excellence and other money never
     counts.
@@ -228,7 +232,16 @@ def _amounts(rule: Rule, diff_rule: Rule | None, ctx: Context, candidates: list[
             out.append(make_decision(diff_prep, ctx, f"level_difference_{code}", c.event, clauses, amount=full - base,
                              already_received=base, **common, **_held_kw(top)))
             continue
-        paid = [(col, p.level, p.amount or 0) for p, lad, col in payments if lad == key and p.date <= c.outcome.date]
+        earlier = [(p, col) for p, lad, col in payments if lad == key and p.date <= c.outcome.date]
+        rank = c.event.level.rank
+        higher = max((p for p, _ in earlier if p.level.rank > rank and p.date <= c.event.date),  # type: ignore[union-attr]
+                     key=lambda p: (p.level.rank, p.date), default=None)  # type: ignore[union-attr]
+        if higher is not None:  # money received for a higher level shows a higher title held before: not an upgrade
+            clauses = (c.value.clause,) + (() if diff_prep is None else diff_prep.rule.clauses)
+            out.append(make_decision(prep, ctx, "lower_level", c.event, clauses, events=(c.event.id, higher.id), **_held_kw(higher)))
+            continue
+        # money for a higher level received after this accreditation pays a later upgrade, not this award
+        paid = [(col, p.level, p.amount or 0) for p, col in earlier if p.level.rank <= rank]  # type: ignore[union-attr]
         paid += [(col, lvl, amt) for lad, col, lvl, amt in received if lad == key]
         already = sum(amt for _, _, amt in paid)
         common["already_received"] = already

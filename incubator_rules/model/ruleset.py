@@ -184,8 +184,22 @@ class PlanArea:
     suffixes: tuple[str, ...] = ()
 
     def covers(self, area: str) -> bool:
-        """True when a carrier recorded in ``area`` is inside the plan's area."""
+        """True when a carrier recorded in ``area`` is inside the plan's area.
+
+        The area may be written under the place above the district, as a
+        prefix that ends with one of ``names`` shows it (重庆市 in 重庆市万州区):
+        重庆市渝东新区 and 重庆市龙驹镇 are read as 渝东新区 and 龙驹镇.
+        """
         text = area.strip()
+        for parent in self._parents():
+            if text.startswith(parent) and len(text) > len(parent) and self._covers(text[len(parent):]):
+                return True
+        return self._covers(text)
+
+    def _parents(self) -> tuple[str, ...]:
+        return tuple(sorted({p[: -len(n)] for p in self.prefixes for n in self.names if p.endswith(n) and len(p) > len(n)}))
+
+    def _covers(self, text: str) -> bool:
         if text in self.names or any(text.startswith(p) for p in self.prefixes):
             return True
         return any(text.endswith(s) and len(text) > len(s) and not _names_a_county(text[: -len(s)]) for s in self.suffixes)

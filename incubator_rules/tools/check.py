@@ -10,13 +10,16 @@ import attrs
 from ..district.management import validate_management
 from ..district.readiness import validate_criteria
 from ..documents import Document
-from ..errors import DocumentError, IncubatorRulesError, RulesetError
+from ..errors import DocumentError, IncubatorRulesError, LedgerError, RulesetError
 from ..files.carriers import prefixed
 from ..files.ruleset import content_sha256, validate_ruleset
+from ..files.ledger import looks_like_ledger_csv, validate_ledger, validate_ledger_csv
 from ..files.targets import validate_targets
 from ..files.types import (
     CARRIER,
     CASE,
+    CSV_SUFFIX,
+    LEDGER,
     PORTFOLIO,
     RULESET,
     SCENARIO,
@@ -27,7 +30,7 @@ from ..files.types import (
     read_for_check,
     ruleset_file,
 )
-from ..model.portfolio import portfolio_from_dict
+from ..model.portfolio import portfolio_from_dict, read_csv_text
 from ..whatif.scenario import scenarios_from_document
 from .cases import carrier_problems, in_file_order, validate_cases
 from .versions import lock_path_for, version_conflict
@@ -56,8 +59,10 @@ class CheckResult:
 
 
 def check_file(path: str | Path, file_type: str | None = None, lock: str | Path | None = None) -> CheckResult:
-    """Check one file; the type is detected unless given."""
+    """Check one file; the type is detected unless given (a ``.csv`` file is a payments ledger)."""
     name = str(path)
+    if Path(path).suffix.lower() == CSV_SUFFIX:
+        return check_ledger_csv(path)
     try:
         doc, text = read_for_check(path)
     except DocumentError as exc:
@@ -92,7 +97,23 @@ def validate_document(doc: Document, file_type: str) -> list[IncubatorRulesError
         return check_portfolio(doc)
     if file_type == SCENARIO:
         return _first_problem(lambda: scenarios_from_document(doc), doc)
+    if file_type == LEDGER:
+        return list(validate_ledger(doc.data, doc.source)[1])
     return list(policy_validator(file_type)(doc)[1])
+
+
+def check_ledger_csv(path: str | Path) -> CheckResult:
+    """Check a CSV payments ledger: every bad row, and every voucher number used twice."""
+    name = str(path)
+    try:
+        text = read_csv_text(path, lambda message: LedgerError(message, file=name))  # type: ignore[arg-type, return-value]
+    except IncubatorRulesError as exc:
+        return CheckResult(name, None, (exc,), readable=False)
+    if not looks_like_ledger_csv(text):
+        message = ("a CSV file is checked as a payments ledger, but its header row does not name the columns "
+                   "carrier, date, amount and purpose")
+        return CheckResult(name, None, (LedgerError(message, file=name, line=1, column=1),), readable=False)
+    return CheckResult(name, LEDGER, tuple(in_file_order(list(validate_ledger_csv(text, name)[1]))))
 
 
 def policy_validator(file_type: str) -> Callable[[Document], tuple[Any, tuple[IncubatorRulesError, ...]]]:
@@ -197,12 +218,13 @@ def release_identity(id_or_path: str | Path) -> tuple[str, str, str, Path]:
 
 
 def expand(paths: Iterable[str | Path]) -> list[Path]:
-    """Files named directly, and the YAML and JSON files inside named directories (sorted)."""
+    """Files named directly, and inside named directories the YAML and JSON files and the CSV ledgers (sorted)."""
     out: list[Path] = []
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
-            out.extend(sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUFFIXES))
+            out.extend(sorted(f for f in p.rglob("*") if f.is_file() and (
+                f.suffix.lower() in SUFFIXES or (f.suffix.lower() == CSV_SUFFIX and _is_ledger_csv(f)))))
         else:
             out.append(p)
     return out
@@ -211,3 +233,10 @@ def expand(paths: Iterable[str | Path]) -> list[Path]:
 def check_paths(paths: Iterable[str | Path], lock: str | Path | None = None) -> list[CheckResult]:
     """Check files and directories of files."""
     return [check_file(p, lock=lock) for p in expand(paths)]
+
+
+def _is_ledger_csv(path: Path) -> bool:
+    try:
+        return looks_like_ledger_csv(read_csv_text(path, lambda message: LedgerError(message, file=str(path))))  # type: ignore[arg-type, return-value]
+    except IncubatorRulesError:
+        return True  # unreadable: let the check say why

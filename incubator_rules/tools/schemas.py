@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from ..district.management import OUTCOMES
+from ..files.ledger import COLUMNS as LEDGER_COLUMNS
+from ..files.ledger import REQUIRED as LEDGER_REQUIRED
 from ..files.targets import MEASURES, UNITS
 from ..files.types import SCHEMAS_DIR
 from ..kinds import KINDS, RuleKind
@@ -194,6 +196,36 @@ def _set(schema: Schema, path: tuple[Any, ...], value: Any) -> None:
     _at(schema, path[:-1])[path[-1]] = value
 
 
+# --- payments ledgers: one property per ledger column ------------------------------
+
+_LEDGER_TEXTS = {
+    "carrier": "id of the carrier paid, as in the portfolio",
+    "purpose": "what the payment pays: the construction subsidy (建设经费补助), an excellence award, or other money",
+    "year": "for excellence money, the year evaluated",
+    "note": "free text",
+}
+
+
+def _ledger_column(name: str) -> Schema:
+    """The schema of one ledger column (the payment fields of a carrier event, ``purpose`` for ``award``)."""
+    if name == "date":
+        return {"$ref": "#/definitions/date"}
+    if name == "amount":
+        return {"type": "integer", "minimum": 0, "description": "whole yuan (元), e.g. 200000 for 20万元"}
+    if name == "purpose":
+        return {"enum": _values(AwardKind), "description": _LEDGER_TEXTS[name]}
+    if name in ("carrier", "note"):
+        return {"$ref": "#/definitions/text", "description": _LEDGER_TEXTS[name]}
+    field = _event_field(name)
+    if name == "year":
+        field["description"] = _LEDGER_TEXTS[name]
+    return field
+
+
+def _ledger_payment() -> Schema:
+    return {"required": list(LEDGER_REQUIRED), "properties": {name: _ledger_column(name) for name in LEDGER_COLUMNS}}
+
+
 def generate(written: Mapping[str, Schema]) -> dict[str, Schema]:
     """The schemas, by file type: ``written`` (the hand-kept files) with every registry-driven part regenerated."""
     out = {name: copy.deepcopy(schema) for name, schema in written.items()}
@@ -202,6 +234,8 @@ def generate(written: Mapping[str, Schema]) -> dict[str, Schema]:
     event = out["carrier"]["definitions"]["event"]
     event["properties"]["type"]["enum"] = _values(EventType)
     event["allOf"] = [_event_branch(etype) for etype in EVENT_TYPES]
+    if "ledger" in out:
+        out["ledger"]["definitions"]["payment"].update(_ledger_payment())
     rule = out["ruleset"]["definitions"]["rule"]
     rule["properties"]["kind"]["enum"] = list(KINDS)
     rule["allOf"] = [_rule_branch(kind) for kind in KINDS.values()]

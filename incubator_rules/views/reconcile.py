@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 MONEY_COLUMNS = ("amount", "due", "paid", "outstanding", "overpaid", "paid_early")
 FRAME_COLUMNS = (
-    "carrier_id", "status", "settled", "rule", "reason", "decision_status", "event", "level", *MONEY_COLUMNS,
+    "carrier_id", "status", "settled", "finding", "rule", "reason", "decision_status", "event", "level", *MONEY_COLUMNS,
     "payable_on", "days_outstanding", "payments", "explanation_en", "explanation_zh",
 )
 
@@ -22,7 +22,8 @@ def reconciliation_frame(r: "Reconciliation") -> Any:
     """One row per line; money columns as pandas' nullable Int64, so no amount ever becomes a float."""
     pd = require("pandas", "Reconciliation.to_frame()")
     records = [
-        {"carrier_id": line.carrier_id, "status": line.status, "settled": line.settled, "rule": line.rule,
+        {"carrier_id": line.carrier_id, "status": line.status, "settled": line.settled,
+         "finding": line.finding, "rule": line.rule,
          "reason": line.reason, "decision_status": line.decision_status, "event": line.event, "level": line.level,
          **{m: getattr(line, m) for m in MONEY_COLUMNS}, "payable_on": line.payable_on,
          "days_outstanding": line.days_outstanding,
@@ -40,7 +41,7 @@ def reconciliation_html(r: "Reconciliation") -> str:
     head = (f"<p>拨付核对 Reconciliation as of {r.as_of} (ruleset {html.escape(r.ruleset_id)} {html.escape(r.ruleset_version)}, "
             f"payments from {html.escape(r.payments_from)}): {verdict}</p>")
     totals = table(list(r.totals), [list(r.totals.values())], "合计(元) totals (yuan)")
-    shown = [line for line in r.lines if not line.settled] or list(r.lines)
+    shown = list(r.findings) or list(r.lines)
     rows = [(line.carrier_id, _Html(f"{html.escape(RECONCILE_STATUS_ZH.get(line.status, line.status))}<br>"
                                     f"<span class='en'>{html.escape(line.status.replace('_', ' '))}</span>"),
              line.rule or "payment", line.event, line.amount, line.paid, line.outstanding,
@@ -49,5 +50,5 @@ def reconciliation_html(r: "Reconciliation") -> str:
             for line in shown]
     lines = table(["载体 carrier", "结果 status", "规则 rule", "事件 event", "核定 amount", "已付 paid", "未付 outstanding",
                    "超付 overpaid", "提前付 paid early", "应付日期 payable on", "天数 days", "说明 why"], rows,
-                  "核对发现 findings" if not r.settled else "全部 lines", kinds=(None,) * 9 + (DATE,))
+                  "核对发现 findings" if r.findings else "全部 lines", kinds=(None,) * 9 + (DATE,))
     return STYLE + head + totals + lines

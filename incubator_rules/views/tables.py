@@ -346,7 +346,7 @@ def report_csv(report: "DistrictReport") -> str:
 
 RECONCILE_STATUS_ZH = {
     "paid": "已按应付拨付", "unpaid": "应付未付", "overpaid": "超额或无依据拨付", "paid_early": "提前拨付",
-    "unmatched": "无对应决定的拨付", "not_due": "尚未到期", "outside_plan": "本政策以外的拨付",
+    "unmatched": "无对应决定的拨付", "duplicate_voucher": "凭证号重复", "not_due": "尚未到期", "outside_plan": "本政策以外的拨付",
 }
 _RECONCILE_COLUMNS = (
     Column("carrier", "载体编号", "carrier"), Column("status", "核对结果", "status"), Column("rule", "规则", "rule"),
@@ -366,7 +366,8 @@ _RECONCILE_TOTALS = (
     Column("settled", "已结清", "settled"), Column("due", "应付(元)", "due (yuan)", YUAN),
     Column("paid", "已付(元)", "paid (yuan)", YUAN), Column("outstanding", "未付(元)", "outstanding (yuan)", YUAN),
     Column("overpaid", "超付(元)", "overpaid (yuan)", YUAN), Column("paid_early", "提前付(元)", "paid early (yuan)", YUAN),
-    Column("unmatched", "无对应(元)", "unmatched (yuan)", YUAN), Column("not_due", "未到期(元)", "not due (yuan)", YUAN),
+    Column("unmatched", "无对应(元)", "unmatched (yuan)", YUAN), Column("duplicate", "凭证重复(元)", "duplicate voucher (yuan)", YUAN),
+    Column("not_due", "未到期(元)", "not due (yuan)", YUAN),
 )
 
 
@@ -387,10 +388,10 @@ def reconciliation_tables(r: "Reconciliation") -> list[Table]:
     for c in r.carriers:
         t = c.totals
         per_carrier.append((c.carrier_id, c.carrier_name, c.settled, t["due"], t["paid"], t["outstanding"],
-                            t["overpaid"], t["paid_early"], t["unmatched"], t["not_due"]))
+                            t["overpaid"], t["paid_early"], t["unmatched"], t["duplicate"], t["not_due"]))
     t = r.totals
     per_carrier.append(("total", None, r.settled, t["due"], t["paid"], t["outstanding"], t["overpaid"],
-                        t["paid_early"], t["unmatched"], t["not_due"]))
+                        t["paid_early"], t["unmatched"], t["duplicate"], t["not_due"]))
     info = _info([("as_of", "核对日期", r.as_of), ("ruleset", "政策规则", f"{r.ruleset_id} {r.ruleset_version}"),
                   ("sha256", "内容哈希", r.ruleset_sha256), ("payments_from", "拨付来源", r.payments_from),
                   ("settled", "已结清", r.settled),
