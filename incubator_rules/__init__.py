@@ -28,12 +28,14 @@ from .district import (
 )
 from .engines import Evaluations, evaluate, evaluate_many, load_carriers, map_evaluations, save_carriers
 from .errors import (
+    BatchError,
     CarrierError,
     CaseError,
     DocumentError,
     EngineError,
     IncubatorRulesError,
     LedgerError,
+    OutputError,
     PortfolioError,
     ReadingError,
     RulesetError,
@@ -109,6 +111,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Assessment",
+    "BatchError",
     "Budget",
     "BudgetLine",
     "AwardKind",
@@ -140,6 +143,7 @@ __all__ = [
     "LedgerPayment",
     "Level",
     "ManagementDecision",
+    "OutputError",
     "Override",
     "Portfolio",
     "PortfolioError",

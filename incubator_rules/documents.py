@@ -1,30 +1,57 @@
-"""Reading YAML and JSON files as plain data, remembering where each value stood.
+"""Reading YAML, JSON and CSV text as plain data, remembering where each value stood.
 
-Only plain data comes out: mappings, lists, strings, integers, Decimals (never
-floats), booleans, None and dates. Any YAML tag that would construct another
-type is refused, so reading a file never runs code from it.
+Every file type is read here, under one set of rules:
+
+- Only plain data comes out: mappings, lists, strings, integers, Decimals
+  (never floats), booleans, None and dates. Reading never runs code.
+- Plain YAML scalars follow the YAML 1.2 core schema. Forms that YAML 1.1
+  reads otherwise (``0777`` octal, ``3:20:00`` base 60, ``1_000``, ``yes``
+  and ``no``, ``0o17``, ``0b101``) are refused with their line rather than
+  guessed at; quoting a value makes it text.
+- Explicit tags (``!!timestamp``, ``!!bool``, ``!foo``) are refused with their
+  line; ``!!str`` is the only one allowed.
+- Control characters (other than tab and line breaks) and lone surrogates are
+  refused, in the raw text and in decoded escapes alike.
+- Nesting deeper than ``MAX_DEPTH``, numbers longer than
+  ``MAX_NUMBER_CHARS``, files larger than ``MAX_FILE_BYTES``, and aliases
+  expanding to more than ``MAX_ALIAS_EXPANSIONS`` values fail fast with the line.
+- JSON is parsed for its data by the C parser; where each value stood is
+  found, only when asked, by a linear scan that knows real lines and columns
+  (tabs included). YAML likewise: the C parser when PyYAML has it, and the
+  positions gathered on demand by a second pass.
 """
 
 from __future__ import annotations
 
 import bisect
+import csv
 import datetime
+import io
 import json
 import re
-from decimal import Decimal, InvalidOperation
+import unicodedata
+from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterator, Mapping, Sequence
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 import attrs
 import yaml
 
 from .errors import DocumentError, IncubatorRulesError
 
+try:
+    from yaml.cyaml import CParser as _CParser
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    _CParser = None  # type: ignore[assignment,misc]
+
 PathItem = str | int
 DataPath = tuple[PathItem, ...]
 
-_TAG = "tag:yaml.org,2002:"
-_SCALAR_TAGS = {f"{_TAG}{t}" for t in ("str", "int", "float", "bool", "null", "timestamp")}
+MAX_FILE_BYTES = 64 * 1024 * 1024
+MAX_DEPTH = 64
+MAX_NUMBER_CHARS = 100
+MAX_ALIAS_EXPANSIONS = 10_000
+USE_LIBYAML = _CParser is not None  # tests set it False to exercise the pure-Python parser
 
 
 def field_name(path: Sequence[PathItem]) -> str:
@@ -38,19 +65,56 @@ def field_name(path: Sequence[PathItem]) -> str:
     return out
 
 
+class _LazyLocations(Mapping[DataPath, tuple[int, int]]):
+    """Locations computed on first use, by a second pass over the text."""
+
+    def __init__(self, compute: Callable[[], dict[DataPath, tuple[int, int]]]) -> None:
+        self._compute: Callable[[], dict[DataPath, tuple[int, int]]] | None = compute
+        self._found: dict[DataPath, tuple[int, int]] = {}
+
+    def _data(self) -> dict[DataPath, tuple[int, int]]:
+        if self._compute is not None:
+            compute, self._compute = self._compute, None
+            try:
+                self._found = compute()
+            except IncubatorRulesError:  # the text was accepted once; a second reading cannot fail
+                self._found = {}
+        return self._found
+
+    def __getitem__(self, key: DataPath) -> tuple[int, int]:
+        return self._data()[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._data()
+
+    def __iter__(self) -> Iterator[DataPath]:
+        return iter(self._data())
+
+    def __len__(self) -> int:
+        return len(self._data())
+
+
 @attrs.frozen
 class Source:
-    """Where a piece of data came from: a file (or none) and the line of each value."""
+    """Where a piece of data came from: a file (or none), the line of each value, and the
+    path (``prefix``) at which this piece stands inside the file's data."""
 
     file: str | None = None
     locations: Mapping[DataPath, tuple[int, int]] = attrs.field(factory=dict)
+    prefix: DataPath = ()
+
+    def below(self, prefix: Sequence[PathItem]) -> "Source":
+        """The source of the value at ``prefix``, with paths relative to it (no copying)."""
+        return Source(self.file, self.locations, self.prefix + tuple(prefix))
 
     def locate(self, path: Sequence[PathItem]) -> tuple[int | None, int | None]:
         """The (line, column) of the value at ``path``, or of its nearest parent."""
-        p = tuple(path)
+        p = self.prefix + tuple(path)
+        locations = self.locations
         while True:
-            if p in self.locations:
-                return self.locations[p]
+            found = locations.get(p)
+            if found is not None:
+                return found
             if not p:
                 return None, None
             p = p[:-1]
@@ -62,14 +126,6 @@ class Source:
         line, column = self.locate(path)
         return cls(message, field=field_name(path) or None, file=self.file, line=line, column=column)
 
-    def below(self, prefix: Sequence[PathItem]) -> "Source":
-        """The part of this source below ``prefix``, with paths relative to it."""
-        pre = tuple(prefix)
-        if isinstance(self.locations, JsonLocations):
-            return Source(self.file, self.locations.below(pre))
-        n = len(pre)
-        return Source(self.file, {p[n:]: loc for p, loc in self.locations.items() if p[:n] == pre})
-
 
 @attrs.frozen
 class Document:
@@ -79,113 +135,486 @@ class Document:
     source: Source
 
 
-class _Composer(yaml.SafeLoader):
-    """Builds nodes only; values are made by ``_build``, never by YAML constructors."""
+# --- characters ---------------------------------------------------------------
+
+# C0 controls but tab and line breaks, DEL, C1 controls, lone surrogates.
+_BAD_CHAR = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
-_SCALARS = yaml.SafeLoader("")  # used only for its stateless scalar constructors
+def _char_name(ch: str) -> str:
+    code = ord(ch)
+    if 0xD800 <= code <= 0xDFFF:
+        return f"U+{code:04X} (a lone surrogate)"
+    return f"U+{code:04X} ({unicodedata.name(ch, 'a control character')})"
 
 
-def _scalar(node: yaml.ScalarNode, file: str | None) -> Any:
-    if node.tag == f"{_TAG}float":
-        text = node.value.replace("_", "").lower()
-        special = {".inf": "Infinity", "+.inf": "Infinity", "-.inf": "-Infinity", ".nan": "NaN"}
+def bad_character(text: str) -> int | None:
+    """The index of the first control character or lone surrogate in ``text``, or None."""
+    m = _BAD_CHAR.search(text)
+    return None if m is None else m.start()
+
+
+def check_text(text: str, file: str | None) -> None:
+    """Refuse text holding a control character (other than tab and line breaks) or a lone surrogate."""
+    at = bad_character(text)
+    if at is not None:
+        line = text.count("\n", 0, at) + 1
+        column = at - (text.rfind("\n", 0, at) + 1) + 1
+        raise DocumentError(f"character {_char_name(text[at])} is not allowed", file=file, line=line, column=column)
+
+
+def string_problem(value: str) -> str | None:
+    """Why a decoded string cannot be accepted (a control character or lone surrogate), or None."""
+    at = bad_character(value)
+    return None if at is None else f"character {_char_name(value[at])} is not allowed in text"
+
+
+def data_problem(data: Any) -> tuple[DataPath, str] | None:
+    """The first place in plain data built in Python (not read from a file) that a file could not hold:
+    text with a control character or lone surrogate, or nesting deeper than ``MAX_DEPTH``; None if none."""
+    stack: list[tuple[Any, DataPath]] = [(data, ())]
+    while stack:
+        value, path = stack.pop()
+        if len(path) > MAX_DEPTH:
+            return path, f"nested more than {MAX_DEPTH} levels deep"
+        if isinstance(value, str):
+            problem = string_problem(value)
+            if problem:
+                return path, problem
+        elif isinstance(value, Mapping):
+            for key, item in value.items():
+                if isinstance(key, str) and string_problem(key):
+                    return path + (key,), f"in a key: {string_problem(key)}"
+                stack.append((item, path + (key,)))
+        elif isinstance(value, (list, tuple)):
+            stack.extend((item, path + (i,)) for i, item in enumerate(value))
+    return None
+
+
+def _shown(value: str) -> str:
+    return repr(value) if len(value) <= 40 else repr(value[:30]) + f"... ({len(value)} characters)"
+
+
+# --- YAML ---------------------------------------------------------------------
+
+_TAG = "tag:yaml.org,2002:"
+_NULLS = frozenset({"", "~", "null", "Null", "NULL"})
+_BOOLS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
+_YAML11_BOOLS = frozenset("yes Yes YES no No NO on On ON off Off OFF".split())
+_INT = re.compile(r"[-+]?[0-9]+\Z")
+_HEX = re.compile(r"0x[0-9a-fA-F]+\Z")
+_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?\Z")
+_SPECIAL = {
+    **{f"{s}{v}": Decimal(f"{s}Infinity") for s in ("", "+", "-") for v in (".inf", ".Inf", ".INF")},
+    ".nan": Decimal("NaN"), ".NaN": Decimal("NaN"), ".NAN": Decimal("NaN"),
+}
+_SEXAGESIMAL = re.compile(r"[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?\Z")
+# numbers in YAML 1.1 only (underscores, 0b) or in 1.2 only (0o); each class is matched once, in linear time
+_YAML11_ONLY = re.compile(r"[-+]?(0b[0-1_]+|0o[0-7_]+|0x[0-9a-fA-F_]+|[0-9][0-9._]*)\Z")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
+
+
+class _Refused(Exception):
+    """A value refused during a pass; carries the message for the located error."""
+
+
+_WORDS: dict[str, Any] = {"null": None, "Null": None, "NULL": None, "~": None, **_BOOLS}
+_NUMERIC_START = frozenset("0123456789+-.")
+
+
+def _plain_scalar(value: str) -> Any:
+    """A plain (unquoted, untagged) YAML scalar under the YAML 1.2 core schema, or _Refused."""
+    if not value:
+        return None
+    if value[0] not in _NUMERIC_START:  # text, a null, a boolean, or a YAML 1.1 boolean
+        if value in _WORDS:
+            return _WORDS[value]
+        if value in _YAML11_BOOLS:
+            raise _Refused(f"{value!r} is a boolean in YAML 1.1 and text in YAML 1.2; "
+                           f"write true or false, or quote it ('{value}') to mean the text")
+        return value
+    if _DATE.match(value):
         try:
-            return Decimal(special.get(text, text))
-        except InvalidOperation:
-            raise _node_error(node, file, f"unsupported number {node.value!r}") from None
+            return datetime.date.fromisoformat(value)
+        except ValueError:
+            return value  # an impossible date: the field's own check names it
+    if _INT.match(value):
+        digits = value.lstrip("+-")
+        if len(digits) > MAX_NUMBER_CHARS:
+            raise _Refused(f"a number of {len(digits)} digits is longer than the {MAX_NUMBER_CHARS} allowed")
+        if len(digits) > 1 and digits[0] == "0":
+            raise _Refused(f"{value!r} is an octal number in YAML 1.1 and a decimal one in YAML 1.2; "
+                           f"write it without the leading zero, or quote it to mean the text")
+        return int(value)
+    if _HEX.match(value):
+        if len(value) > MAX_NUMBER_CHARS:
+            raise _Refused(f"a number of {len(value)} characters is longer than the {MAX_NUMBER_CHARS} allowed")
+        return int(value, 16)
+    if _SEXAGESIMAL.match(value):
+        raise _Refused(f"{value!r} is a base-60 number in YAML 1.1 and text in YAML 1.2; "
+                       "quote it to mean the text, or write the number in decimal")
+    if _YAML11_ONLY.match(value) and ("_" in value or value.lstrip("+-")[:2] in ("0b", "0o")):
+        raise _Refused(f"{value!r} is a number in one YAML version and text in another; "
+                       "write a plain decimal number, or quote it to mean the text")
+    if _FLOAT.match(value):
+        if len(value) > MAX_NUMBER_CHARS:
+            raise _Refused(f"a number of {len(value)} characters is longer than the {MAX_NUMBER_CHARS} allowed")
+        return Decimal(value)
+    special = _SPECIAL.get(value)
+    if special is not None:
+        return special
+    return value
+
+
+def _scalar(event: Any) -> Any:
+    tag = event.tag
+    if tag is None or tag == "!":
+        if tag is None and event.implicit[0]:  # plain and untagged
+            return _plain_scalar(event.value)
+        value = event.value
+    elif tag == f"{_TAG}str":
+        value = event.value
+    else:
+        raise _Refused(f"explicit YAML tag {tag!r} is not allowed in data files; "
+                       "write the value without a tag (quote it to make it text)")
+    if event.style == '"':  # the only style with escapes
+        problem = string_problem(value)
+        if problem:
+            raise _Refused(problem)
+    return value
+
+
+def _yaml_parser(text: str) -> Any:
+    if USE_LIBYAML and _CParser is not None:
+        return _CParser(text)
+    return yaml.SafeLoader(text)
+
+
+_KEY = object()  # a mapping frame waiting for its next key
+
+
+def _yaml_pass(text: str, file: str | None, locations: dict[DataPath, tuple[int, int]] | None) -> Any:
+    """The data of a single-document YAML text; fills ``locations`` when given. Iterative: no recursion."""
+    parser = _yaml_parser(text)
+    event: Any = None
     try:
-        return _SCALARS.yaml_constructors[node.tag](_SCALARS, node)
-    except (ValueError, OverflowError, yaml.YAMLError):
-        if node.tag == f"{_TAG}timestamp":
-            return node.value  # an impossible date: the field's own check names it
-        raise _node_error(node, file, f"cannot read value {node.value!r}") from None
-
-
-def _node_error(node: yaml.Node, file: str | None, message: str) -> DocumentError:
-    mark = node.start_mark
-    return DocumentError(message, file=file, line=mark.line + 1, column=mark.column + 1)
-
-
-MAX_ALIAS_EXPANSIONS = 10_000
-
-
-@attrs.define
-class _Expansions:
-    """Counts values built again through YAML aliases, so that a few lines cannot expand to billions."""
-
-    seen: set[int] = attrs.Factory(set)
-    repeats: int = 0
-
-    def visit(self, node: yaml.Node, file: str | None) -> None:
-        if id(node) in self.seen:
-            self.repeats += 1
-            if self.repeats > MAX_ALIAS_EXPANSIONS:
-                raise _node_error(node, file, f"YAML aliases expand to more than {MAX_ALIAS_EXPANSIONS:,} values")
-        else:
-            self.seen.add(id(node))
-
-
-def _build(
-    node: yaml.Node, path: DataPath, locations: dict[DataPath, tuple[int, int]], file: str | None,
-    expansions: _Expansions | None = None,
-) -> Any:
-    expansions = expansions if expansions is not None else _Expansions()
-    expansions.visit(node, file)
-    locations[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
-    if isinstance(node, yaml.MappingNode):
-        if node.tag != f"{_TAG}map":
-            raise _node_error(node, file, f"YAML tag {node.tag!r} is not allowed in data files")
-        out: dict[Any, Any] = {}
-        for key_node, value_node in node.value:
-            if not isinstance(key_node, yaml.ScalarNode):
-                raise _node_error(key_node, file, "mapping keys must be plain scalars")
-            key = _build(key_node, path + ("<key>",), {}, file, expansions)
-            if not isinstance(key, (str, int)) or isinstance(key, bool):
-                key = str(key_node.value)
-            if key in out:
-                raise _node_error(key_node, file, f"duplicate key {key!r}")
-            out[key] = _build(value_node, path + (key,), locations, file, expansions)
-        return out
-    if isinstance(node, yaml.SequenceNode):
-        if node.tag != f"{_TAG}seq":
-            raise _node_error(node, file, f"YAML tag {node.tag!r} is not allowed in data files")
-        return [_build(item, path + (i,), locations, file, expansions) for i, item in enumerate(node.value)]
-    if not isinstance(node, yaml.ScalarNode) or node.tag not in _SCALAR_TAGS:
-        raise _node_error(node, file, f"YAML tag {node.tag!r} is not allowed in data files")
-    return _scalar(node, file)
-
-
-def _compose_yaml(text: str, file: str | None) -> tuple[Any, dict[DataPath, tuple[int, int]]]:
-    locations: dict[DataPath, tuple[int, int]] = {}
-    try:
-        loader = _Composer(text)
-    except yaml.YAMLError as exc:  # the reader refuses control characters before parsing starts
-        raise DocumentError(f"not valid YAML: {exc}", file=file) from None
-    try:
-        node = loader.get_single_node()
-        data = None if node is None else _build(node, (), locations, file)
+        parser.get_event()  # stream start
+        if parser.check_event(yaml.StreamEndEvent):
+            return None
+        parser.get_event()  # document start
+        anchors: dict[str, tuple[Any, int]] = {}
+        expansions = count = 0
+        locating = locations is not None
+        stack: list[list[Any]] = []  # [container, path, key (_KEY while awaited; None in a list), anchor, count]
+        root: Any = None
+        while True:
+            event = parser.get_event()
+            cls = type(event)
+            if cls is yaml.DocumentEndEvent:
+                break
+            if cls is yaml.MappingEndEvent or cls is yaml.SequenceEndEvent:
+                value, _, _, anchor, start = stack.pop()
+                if locating:
+                    value = None  # the second pass keeps places, not values
+                if anchor is not None:
+                    anchors[anchor] = (value, count - start)
+            else:
+                frame = stack[-1] if stack else None
+                if frame is not None and frame[2] is _KEY:
+                    if cls is not yaml.ScalarEvent:
+                        raise _At(event, "mapping keys must be plain scalars")
+                    key = _scalar(event)
+                    if not isinstance(key, (str, int)) or isinstance(key, bool):
+                        key = event.value
+                    if key in frame[0]:
+                        raise _At(event, f"duplicate key {_shown(str(key))}")
+                    frame[2] = key
+                    continue
+                count += 1
+                path: DataPath = ()
+                if locations is not None:
+                    if frame is not None:
+                        path = frame[1] + ((len(frame[0]),) if frame[2] is None else (frame[2],))
+                    mark = event.start_mark
+                    locations[path] = (mark.line + 1, mark.column + 1)
+                if cls is yaml.ScalarEvent:
+                    value = None if locating else _scalar(event)
+                    if event.anchor is not None:
+                        anchors[event.anchor] = (value, 1)
+                elif cls is yaml.AliasEvent:
+                    found = anchors.get(event.anchor)
+                    if found is None:
+                        raise _At(event, f"unknown YAML alias *{event.anchor}")
+                    value, size = found
+                    count += size - 1  # an anchored value holding this alias counts what it expands to
+                    expansions += size
+                    if expansions > MAX_ALIAS_EXPANSIONS:
+                        raise _At(event, f"YAML aliases expand to more than {MAX_ALIAS_EXPANSIONS:,} values")
+                else:
+                    mapping = cls is yaml.MappingStartEvent
+                    if event.tag not in (None, "!", f"{_TAG}{'map' if mapping else 'seq'}"):
+                        raise _At(event, f"explicit YAML tag {event.tag!r} is not allowed in data files")
+                    if len(stack) >= MAX_DEPTH:
+                        raise _At(event, f"nested more than {MAX_DEPTH} levels deep")
+                    stack.append([{}, path, _KEY, event.anchor, count] if mapping else [[], path, None, event.anchor, count])
+                    continue
+            if not stack:
+                root = value
+            else:
+                top = stack[-1]
+                if top[2] is None:
+                    top[0].append(value)
+                else:
+                    top[0][top[2]] = value
+                    top[2] = _KEY
+        if not parser.check_event(yaml.StreamEndEvent):
+            event = parser.get_event()
+            raise _At(event, "expected a single YAML document, found another one")
+        return root
+    except _At as exc:
+        mark = exc.event.start_mark
+        raise DocumentError(exc.message, file=file, line=mark.line + 1, column=mark.column + 1) from None
+    except _Refused as exc:
+        mark = event.start_mark
+        raise DocumentError(str(exc), file=file, line=mark.line + 1, column=mark.column + 1) from None
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
+        mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         column = mark.column + 1 if mark else None
         raise DocumentError(f"not valid YAML: {exc.problem or exc}", file=file, line=line, column=column) from None
     except yaml.YAMLError as exc:
         raise DocumentError(f"not valid YAML: {exc}", file=file) from None
-    except RecursionError:
-        raise DocumentError("document is nested too deeply", file=file) from None
     finally:
-        loader.dispose()
-    return data, locations
+        parser.dispose()
 
 
-def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise ValueError(f"duplicate key {key!r}")
-        out[key] = value
+class _At(Exception):
+    def __init__(self, event: Any, message: str) -> None:
+        super().__init__(message)
+        self.event = event
+        self.message = message
+
+
+# --- JSON ---------------------------------------------------------------------
+
+_WS = re.compile(r"[ \t\n\r]*")
+# unrolled (normal* (special normal*)*): no two ways to match one text, so no backtracking blow-up
+_JSON_STRING = re.compile(r'"[^"\\\x00-\x1f]*(?:\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4})[^"\\\x00-\x1f]*)*"')
+_JSON_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
+_JSON_WORDS = (("true", True), ("false", False), ("null", None), ("NaN", Decimal("NaN")),
+               ("Infinity", Decimal("Infinity")), ("-Infinity", Decimal("-Infinity")))
+# Escapes that may decode to a refused character (a false alarm only sends the text to the exact scan).
+_RISKY_ESCAPE = re.compile(r"\\(?:[bf]|u(?:00[01]|007|008|009|[dD][89a-fA-F]))", re.IGNORECASE)
+
+
+class _Lines:
+    """Line and column of positions visited in increasing order, in linear total time."""
+
+    def __init__(self, text: str) -> None:
+        self.text, self.line, self.start, self.counted = text, 1, 0, 0
+
+    def at(self, pos: int) -> tuple[int, int]:
+        if pos > self.counted:
+            k = self.text.count("\n", self.counted, pos)
+            if k:
+                self.line += k
+                self.start = self.text.rfind("\n", self.counted, pos) + 1
+            self.counted = pos
+        return self.line, pos - self.start + 1
+
+
+def _json_scan(text: str, file: str | None, locations: dict[DataPath, tuple[int, int]] | None) -> Any:
+    """JSON data with exact positions; every refusal names its line and column. Iterative: no recursion."""
+    lines = _Lines(text)
+    n = len(text)
+
+    def fail(pos: int, message: str, path: DataPath = ()) -> DocumentError:
+        line, column = lines.at(pos)
+        return DocumentError(message, field=field_name(path) or None, file=file, line=line, column=column)
+
+    def string(pos: int, path: DataPath) -> tuple[str, int]:
+        m = _JSON_STRING.match(text, pos)
+        if m is None:
+            raise fail(pos, "not valid JSON: unterminated string or invalid escape", path)
+        value = json.loads(m.group())
+        problem = string_problem(value)
+        if problem:
+            raise fail(pos, problem, path)
+        return value, m.end()
+
+    stack: list[list[Any]] = []  # [container, path, key (None in a list)]
+    root: Any = None
+    pos = _WS.match(text, 0).end()  # type: ignore[union-attr]
+    if pos >= n:
+        raise fail(pos, "not valid JSON: the text holds no value")
+    while True:
+        # a value is expected at pos
+        frame = stack[-1] if stack else None
+        path: DataPath = ()
+        if frame is not None:
+            path = frame[1] + ((len(frame[0]),) if frame[2] is None else (frame[2],))
+        if locations is not None:
+            locations[path] = lines.at(pos)
+        c = text[pos] if pos < n else ""
+        if c == "{" or c == "[":
+            if len(stack) >= MAX_DEPTH:
+                raise fail(pos, f"nested more than {MAX_DEPTH} levels deep", path)
+            obj = c == "{"
+            stack.append([{} if obj else [], path, None])
+            pos = _WS.match(text, pos + 1).end()  # type: ignore[union-attr]
+            close = "}" if obj else "]"
+            if pos < n and text[pos] == close:
+                value = stack.pop()[0]
+                pos += 1
+            elif obj:
+                pos = _json_key(text, pos, stack[-1], string, fail)
+                continue
+            else:
+                continue
+        elif c == '"':
+            value, pos = string(pos, path)
+        else:
+            m = _JSON_NUMBER.match(text, pos)
+            word = next(((w, v) for w, v in _JSON_WORDS if text.startswith(w, pos)), None)
+            if word is not None and (m is None or word[0] == "-Infinity"):
+                value, pos = word[1], pos + len(word[0])
+            elif m is not None:
+                token = m.group()
+                if len(token) > MAX_NUMBER_CHARS:
+                    raise fail(pos, f"a number of {len(token)} characters is longer than the {MAX_NUMBER_CHARS} allowed", path)
+                value = Decimal(token) if any(ch in token for ch in ".eE") else int(token)
+                pos = m.end()
+            else:
+                raise fail(pos, "not valid JSON: expected a value" if c else "not valid JSON: the text ends where a value was expected")
+        # the value is complete: attach it, then close what it completes
+        while True:
+            if not stack:
+                root = value
+                pos = _WS.match(text, pos).end()  # type: ignore[union-attr]
+                if pos < n:
+                    raise fail(pos, "not valid JSON: extra data after the value")
+                return root
+            top = stack[-1]
+            if top[2] is None:
+                top[0].append(value)
+            else:
+                top[0][top[2]] = value
+            pos = _WS.match(text, pos).end()  # type: ignore[union-attr]
+            c = text[pos] if pos < n else ""
+            obj = top[2] is not None
+            if c == ",":
+                pos = _WS.match(text, pos + 1).end()  # type: ignore[union-attr]
+                if obj:
+                    pos = _json_key(text, pos, top, string, fail)
+                break
+            if c == ("}" if obj else "]"):
+                value = stack.pop()[0]
+                pos += 1
+                continue
+            raise fail(pos, f"not valid JSON: expected ',' or '{'}' if obj else ']'}'")
+
+
+def _json_key(text: str, pos: int, frame: list[Any], string: Any, fail: Any) -> int:
+    if pos >= len(text) or text[pos] != '"':
+        raise fail(pos, "not valid JSON: expected a key in double quotes")
+    key, end = string(pos, frame[1])
+    if key in frame[0]:
+        raise fail(pos, f"duplicate key {_shown(key)}", frame[1] + (key,))
+    end = _WS.match(text, end).end()
+    if end >= len(text) or text[end] != ":":
+        raise fail(end, "not valid JSON: expected ':' after the key")
+    frame[2] = key
+    return _WS.match(text, end + 1).end()
+
+
+def _fast_refuse(*_: Any) -> Any:
+    raise _Refused()
+
+
+def _json_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        raise _Refused()
     return out
+
+
+def _json_int(token: str) -> int:
+    if len(token) > MAX_NUMBER_CHARS:
+        raise _Refused()
+    return int(token)
+
+
+def _json_decimal(token: str) -> Decimal:
+    if len(token) > MAX_NUMBER_CHARS:
+        raise _Refused()
+    return Decimal(token)
+
+
+def _too_deep(data: Any) -> bool:
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return True
+        children = value.values() if isinstance(value, dict) else value
+        stack.extend((v, depth + 1) for v in children if isinstance(v, (dict, list)))
+    return False
+
+
+def _json_fast(text: str) -> Any:
+    """The data by the C parser, or _Refused whenever the exact scan must decide."""
+    if _RISKY_ESCAPE.search(text):
+        raise _Refused()
+    try:
+        data = json.loads(text, object_pairs_hook=_json_pairs, parse_float=_json_decimal, parse_int=_json_int,
+                          parse_constant=Decimal)
+    except (ValueError, RecursionError):
+        raise _Refused() from None
+    if isinstance(data, (dict, list)) and _too_deep(data):
+        raise _Refused()
+    return data
+
+
+# --- documents ----------------------------------------------------------------
+
+
+def _top(data: Any, text: str, file: str | None) -> Any:
+    if data is None:
+        what = "is empty" if not text.strip() else "holds no data (only comments, or null)"
+        raise DocumentError(f"the file {what}; expected a mapping", file=file, line=1, column=1)
+    if not isinstance(data, (dict, list)):
+        raise DocumentError(f"expected a mapping at the top of the file, found a single {_kind(data)}; "
+                            "is this the right file?", file=file, line=1, column=1)
+    return data
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, Decimal)):
+        return "number"
+    if isinstance(value, datetime.date):
+        return "date"
+    return "text value"
+
+
+def load_json(text: str, file: str | None = None) -> Any:
+    """JSON text as plain data under the module's rules (any JSON value, a request body's too), without
+    locations: numbers with a fraction become Decimal; every refusal names its line and column."""
+    check_text(text, file)
+    try:
+        return _json_fast(text)
+    except _Refused:
+        return _json_scan(text, file, None)  # raises with the place, or finds the alarm was false
+
+
+def parse_json(text: str, file: str | None = None) -> Document:
+    """Parse a JSON file's text (a mapping or a list at its top); locations are found when asked for."""
+    if not text.strip():
+        check_text(text, file)
+        _top(None, text, file)
+    data = _top(load_json(text, file), text, file)
+    return Document(data, Source(file, JsonLocations(text)))
 
 
 _JSON = json.JSONDecoder()
@@ -321,25 +750,17 @@ class _JsonText:
         return int(_JSON.raw_decode(text, i)[1])
 
 
-def load_json(text: str, file: str | None = None) -> Any:
-    """JSON text as plain data, without locations: numbers with a fraction become Decimal, duplicate keys raise."""
-    try:
-        return json.loads(text, object_pairs_hook=_reject_duplicates, parse_float=Decimal, parse_constant=Decimal)
-    except json.JSONDecodeError as exc:
-        raise DocumentError(f"not valid JSON: {exc.msg}", file=file, line=exc.lineno, column=exc.colno) from None
-    except (ValueError, RecursionError) as exc:
-        raise DocumentError(f"not valid JSON: {exc}", file=file) from None
-
-
-def parse_json(text: str, file: str | None = None) -> Document:
-    """Parse JSON text; numbers with a fraction become Decimal. Locations are found when asked for."""
-    return Document(load_json(text, file), Source(file, JsonLocations(text)))
-
-
 def parse_yaml(text: str, file: str | None = None) -> Document:
-    """Parse YAML text safely; numbers with a fraction become Decimal."""
-    data, locations = _compose_yaml(text, file)
-    return Document(data, Source(file, locations))
+    """Parse YAML text safely (see the module's rules); numbers with a fraction become Decimal."""
+    check_text(text, file)
+    data = _top(_yaml_pass(text, file, None), text, file)
+
+    def locate() -> dict[DataPath, tuple[int, int]]:
+        found: dict[DataPath, tuple[int, int]] = {}
+        _yaml_pass(text, file, found)
+        return found
+
+    return Document(data, Source(file, _LazyLocations(locate)))
 
 
 def read_document(path: str | Path) -> Document:
@@ -351,20 +772,52 @@ def read_document(path: str | Path) -> Document:
     return parse_yaml(text, str(path))
 
 
-MAX_FILE_BYTES = 64 * 1024 * 1024
-
-
-def read_text(path: str | Path) -> str:
-    """The UTF-8 text of a regular file of reasonable size; anything else raises DocumentError."""
+def read_bytes(path: str | Path, limit: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes; anything else raises DocumentError."""
     p = Path(path)
     try:
         if not p.is_file():
             raise DocumentError("cannot read file: no such file (or not a regular file)", file=str(path))
-        if p.stat().st_size > MAX_FILE_BYTES:
-            raise DocumentError(f"cannot read file: larger than {MAX_FILE_BYTES // (1024 * 1024)} MB", file=str(path))
-        return p.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        if p.stat().st_size > limit:
+            raise DocumentError(f"cannot read file: larger than {limit // (1024 * 1024)} MB", file=str(path))
+        with open(p, "rb") as f:
+            data = f.read(limit + 1)
+    except OSError as exc:
+        raise DocumentError(f"cannot read file: {exc.strerror or exc}", file=str(path)) from None
+    except ValueError as exc:  # an embedded NUL in the path
         raise DocumentError(f"cannot read file: {exc}", file=str(path)) from None
+    if len(data) > limit:
+        raise DocumentError(f"cannot read file: larger than {limit // (1024 * 1024)} MB", file=str(path))
+    return data
+
+
+def read_text(path: str | Path) -> str:
+    """The UTF-8 text of a regular file of reasonable size; anything else raises DocumentError."""
+    data = read_bytes(path)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise DocumentError(f"cannot read file: not UTF-8 text (byte {exc.start})", file=str(path), line=line) from None
+
+
+def csv_reader(text: str, file: str | None) -> Any:
+    """A strict CSV reader over ``text``: a stray quote (``"95"70``) raises ``csv.Error``; a control
+    character or lone surrogate anywhere raises DocumentError with its line."""
+    check_text(text, file)
+    return csv.reader(io.StringIO(text, newline=""), strict=True)
+
+
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*\Z")
+
+
+def id_problem(value: Any) -> str | None:
+    """Why ``value`` cannot be a file's id or version, or None: one word of letters, digits and
+    ``. _ + -`` (no space or ``#``, so that a lock file line holds it), starting with a letter or digit."""
+    if not isinstance(value, str) or len(value) > 200 or not _ID.match(value):
+        return ("expected one word of letters, digits and '.', '_', '+', '-' (no space or '#'), "
+                "starting with a letter or digit")
+    return None
 
 
 def to_plain(value: Any) -> Any:

@@ -13,8 +13,16 @@ class IncubatorRulesError(Exception):
 
     ``field`` names the offending field (a dotted path such as
     ``events[2].date``), ``file``/``line``/``column`` locate it when the input
-    came from a file (lines and columns count from 1).
+    came from a file (lines and columns count from 1). Raised for one carrier
+    of a batch, it also names that carrier: ``carrier_id`` and ``position``
+    in the input; when the batch was being collected into a list,
+    ``completed`` holds the results obtained before it, in input order.
     """
+
+    carrier_id: str | None = None
+    position: int | None = None
+    detail: str | None = None
+    completed: list[object] | None = None
 
     def __init__(
         self,
@@ -31,6 +39,10 @@ class IncubatorRulesError(Exception):
         self.line = line
         self.column = column
         super().__init__(self.__str__())
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # keyword-only fields survive pickling (errors raised in a pool worker reach the caller whole)
+        return (_rebuild, (type(self), self.__dict__.copy()))
 
     def __str__(self) -> str:
         where = ""
@@ -100,6 +112,27 @@ def describe(value: Any) -> str:
     return type(value).__name__
 
 
+class BatchError(EngineError):
+    """A carrier of a batch failed with an error of no library type, or the worker holding it died.
+
+    ``position`` and ``carrier_id`` name the carrier; when a worker died,
+    ``stop`` is set too, and the carriers that were being evaluated (the dead
+    worker's among them) are ``position`` to ``stop - 1``.
+    Results yielded before it stay valid.
+    """
+
+    stop: int | None = None
+
+
+class OutputError(IncubatorRulesError):
+    """An output file or stream cannot be written (a missing folder, a name too long, a full disk)."""
+
+
+def _rebuild(cls: type[IncubatorRulesError], state: dict[str, object]) -> IncubatorRulesError:
+    error = cls.__new__(cls)
+    error.__dict__.update(state)
+    Exception.__init__(error, str(error))
+    return error
 class MissingExtraError(IncubatorRulesError, ImportError):
     """An optional dependency is not installed; the message names the extra that brings it."""
 

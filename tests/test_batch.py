@@ -423,13 +423,13 @@ def test_pools_that_send_their_carriers_also_hand_out_shrinking_ranges(monkeypat
     sizes = []
     real = batch.run_chunks
 
-    def watched(pool, func, chunks, args):
+    def watched(pool, func, chunks, args, held=None):
         def each():
             for chunk in chunks:
                 sizes.append(len(chunk))
                 yield chunk
 
-        return real(pool, func, each(), args)
+        return real(pool, func, each(), args, held)
 
     monkeypatch.setattr(batch, "run_chunks", watched)
     carriers = DISTRICT * 3  # 1,200 carriers: 75 a range by default, enough to shrink

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from incubator_rules import RulesetError, load_ruleset, parse_ruleset
+from incubator_rules import DocumentError, RulesetError, load_ruleset, parse_ruleset
 from incubator_rules.files.types import CARRIER, CASE, PORTFOLIO, RULESET, detect_type
 from incubator_rules.tools.check import check_file
 from incubator_rules.views.cli import main
@@ -282,11 +282,16 @@ def test_inline_carrier_problems_are_named_from_the_case_file(tmp_path):
     ("cases: []\n", CASE),
     ("- id: x\n", PORTFOLIO),
     ("colour: blue\n", None),
-    ("just text\n", None),
 ])
 def test_file_type_is_detected_from_schema_reference_or_keys(text, expected):
     doc = parse_yaml(text)
     assert detect_type(doc.data, text) == expected
+
+
+def test_a_file_holding_a_single_text_value_is_refused_without_echoing_it():
+    with pytest.raises(DocumentError, match="expected a mapping at the top of the file") as exc:
+        parse_yaml("just text\n", "f.yaml")
+    assert "just text" not in str(exc.value) and exc.value.line == 1
 
 
 def test_check_command_exit_codes_and_output(tmp_path, capsys):

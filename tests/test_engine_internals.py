@@ -10,7 +10,7 @@ from incubator_rules.documents import canonical_json
 from incubator_rules.kinds import Template, render
 from incubator_rules.tools.synthetic import generate_portfolio
 
-text = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=12)
+text = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc"), include_characters="\t\n\r"), max_size=12)
 names = st.sampled_from(["date", "amount", "level_zh", "year", "", "x y"])
 
 

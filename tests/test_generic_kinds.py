@@ -30,7 +30,7 @@ def test_a_provincial_accreditation_is_named_provincial_and_paid_in_full_at_each
 
 
 def test_an_unknown_fact_in_a_filter_says_did_you_mean():
-    text = XIAN.replace("on: {type: filed, level: national}", "on: {type: payment_received, fields: {payr: city}}")
+    text = XIAN.replace("match: {type: filed, level: national}", "match: {type: payment_received, fields: {payr: city}}")
     with pytest.raises(RulesetError, match=r"unknown fact 'payr'.*did you mean 'payer'"):
         ir.parse_ruleset(text)
 
@@ -198,14 +198,14 @@ rules:
     kind: event_award
     title: {zh: 认定奖励, en: award on accreditation}
     clauses: [c]
-    on: {type: accredited}
+    match: {type: accredited}
     amount: 100000
     condition: normal
   - id: second-excellent
     kind: event_award
     title: {zh: 第二次优秀, en: second excellent grade}
     clauses: [c]
-    on: {type: evaluated, grade: excellent}
+    match: {type: evaluated, grade: excellent}
     occurrence: 2
     holding: {type: accredited}
     amount: 50000

@@ -23,7 +23,7 @@ NAME = "incubator_rules"
 # Lowest first. Modules of one rank may import only lower ranks, or their own subpackage.
 LAYERS: list[tuple[str, ...]] = [
     ("errors",),  # foundation: the typed errors
-    ("documents",),  # foundation: YAML and JSON text to plain data with locations
+    ("documents", "output"),  # foundation: text to plain data with locations; files written whole or not at all
     ("model",),
     ("kinds",),
     ("files",),

@@ -3,27 +3,32 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import datetime
 import gc
 import itertools
 import multiprocessing
 import os
 import pickle
+import signal
 import sys
 import threading
+import time
+import weakref
 from collections import deque
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures import BrokenExecutor, Executor, Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence, TypeVar
 
 import yaml
 
-from ..errors import EngineError, IncubatorRulesError
+from ..errors import BatchError, EngineError, IncubatorRulesError
 from ..files.carriers import portfolio_carriers
 from ..model.carrier import AwardKind, Carrier, CarrierKind, Event, EventType, Grade, Level
 from ..model.decision import Condition, Decision, Evaluation
 from ..model.display import renderer
 from ..model.ruleset import Citation, Ruleset
+from ..output import write_text
 from .evaluation import ENGINES, evaluate, evaluate_prepared, prepare
 from .progress import Progress
 
@@ -32,6 +37,8 @@ R = TypeVar("R")
 C = TypeVar("C")  # a chunk: a list of carriers, or a range of their positions
 
 IN_PROCESS_CHUNK = 500
+# More processes than this only compete for the cores; a typing slip of 100000 would start a process storm.
+MAX_WORKERS = max(64, 8 * (os.cpu_count() or 1))
 
 
 class Evaluations(list):  # type: ignore[type-arg]
@@ -92,7 +99,7 @@ def evaluate_many(
     if stream:
         return results
     with gc_paused():  # held results make no cycles; scanning them again and again would dominate
-        return Evaluations(results)
+        return collect(results, Evaluations())
 
 
 def map_evaluations(
@@ -121,7 +128,22 @@ def map_evaluations(
     if not callable(func):
         raise IncubatorRulesError(f"expected a function of an evaluation, got {type(func).__name__}", field="func")
     results = _BatchRun(carriers, ruleset, as_of, readings, executor, workers, progress, chunk_size, engine, func).results()
-    return results if stream else list(results)
+    return results if stream else collect(results, [])
+
+
+L = TypeVar("L", bound=list)  # type: ignore[type-arg]
+
+
+def collect(results: Iterable[Any], into: L) -> L:
+    """``results`` appended to ``into``; an error for one carrier carries what was collected before it (``completed``)."""
+    try:
+        for r in results:
+            into.append(r)
+    except IncubatorRulesError as exc:
+        if exc.position is not None:
+            exc.completed = into
+        raise
+    return into
 
 
 class _BatchRun:
@@ -161,18 +183,25 @@ class _BatchRun:
     def forked(self, bar: Progress, pool: Executor, token: int) -> Iterator[Any]:
         assert self.workers is not None
         ranges = spans(self.total or 0, self.workers, self.size, fixed=self.fixed)
-        for chunk, out in run_chunks(pool, _evaluate_shared, ranges, lambda span: (token, span[0], span[-1] + 1)):
+        carriers = self.carriers
+        for chunk, out in run_chunks(pool, _evaluate_shared, ranges, lambda span: (token, span[0], span[-1] + 1),
+                                     lambda start, span: carriers[start:start + len(span)]):  # type: ignore[index]
             bar.update(len(chunk))
             yield from self.received(out)
 
     def in_process(self, bar: Progress) -> Iterator[Any]:
         rs, day, chosen, engine, func = self.rs, self.day, self.chosen, self.engine, self.func
+        position = 0
         for chunk in in_chunks(_checked(self.carriers), self.size):
             for c in chunk:
                 # no cycle scans inside an evaluation; between two, its objects are gone or handed over
-                with _PAUSE:
-                    ev = evaluate_prepared(c, rs, day, chosen) if engine == "native" else evaluate(c, rs, day, chosen, engine)
-                    result = ev if func is None else func(ev)
+                try:
+                    with _PAUSE:
+                        ev = evaluate_prepared(c, rs, day, chosen) if engine == "native" else evaluate(c, rs, day, chosen, engine)
+                        result = ev if func is None else func(ev)
+                except Exception as exc:
+                    raise carrier_failed(exc, position, c) from exc
+                position += 1
                 yield result
             bar.update(len(chunk))
 
@@ -182,7 +211,9 @@ class _BatchRun:
             chunks = cut(self.carriers, spans(len(self.carriers), _workers(pool), self.size, self.fixed))
         else:
             chunks = in_chunks(_checked(self.carriers), self.size)
-        for chunk, out in run_chunks(pool, _evaluate_chunk, chunks, lambda chunk: (job, [pack_carrier(c) for c in chunk])):
+        for chunk, out in run_chunks(pool, _evaluate_chunk, chunks,
+                                     lambda chunk: (job, [pack_carrier(c) for c in chunk]),
+                                     lambda start, chunk: chunk):
             bar.update(len(chunk))
             yield from self.received(out)
 
@@ -213,13 +244,16 @@ def dispatch(
 
 
 def check_workers(workers: int | None, executor: Executor | None) -> None:
-    """Raise unless ``workers`` is None or a positive int, and not given with an executor."""
+    """Raise unless ``workers`` is None or a whole number from 1 to ``MAX_WORKERS``, and not given with an executor."""
     if workers is None:
         return
     if executor is not None:
         raise IncubatorRulesError("give an executor or a number of workers, not both", field="workers")
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise IncubatorRulesError(f"workers must be a whole number of at least 1, got {workers!r}", field="workers")
+    if workers > MAX_WORKERS:
+        raise IncubatorRulesError(f"workers must be at most {MAX_WORKERS} on this machine ({os.cpu_count()} cores), "
+                                  f"got {workers:,}", field="workers")
 
 
 def check_chunk_size(chunk_size: int | None) -> int | None:
@@ -297,19 +331,68 @@ def local_pool(workers: int, shared: Any, engine: str = "native") -> Iterator[tu
     forked = engine == "native" and can_fork()
     context = multiprocessing.get_context("fork" if forked else "spawn")
     try:
-        pool = ProcessPoolExecutor(workers, mp_context=context)
+        pool = ProcessPoolExecutor(workers, mp_context=context, initializer=worker_started, initargs=(os.getpid(),))
     except OSError as exc:  # e.g. no shared memory for the pool's queues, as on some serverless hosts
         raise EngineError(f"cannot start a pool of {workers} worker processes: {exc}", field="workers") from exc
     token: int | None = None
     if forked and shared is not None:
         token = next(_TOKENS)
         _SHARED[token] = shared  # before the first task, which is when the workers fork
+    _LOCAL_POOLS.add(pool)
     try:
         yield pool, token
-    finally:
+    except BaseException:  # an error, an interruption, or a caller that stopped reading: the workers stop now
+        stop_workers(pool)
+        # No future is cancelled first: the pool's own thread marks what was pending as failed, and a
+        # cancelled future there makes it raise (CPython 3.11). Waiting lets it finish that.
+        pool.shutdown(wait=True)
+        raise
+    else:
         pool.shutdown(wait=True, cancel_futures=True)
+    finally:
         if token is not None:
             _SHARED.pop(token, None)
+
+
+_LOCAL_POOLS: "weakref.WeakSet[Executor]" = weakref.WeakSet()
+
+
+def stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Kill the pool's worker processes at once (their tasks are abandoned)."""
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        with contextlib.suppress(Exception):
+            process.kill()
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def worker_started(parent: int) -> None:
+    """In a new pool worker: end with the parent, however it ends; leave Ctrl-C and SIGTERM to the parent.
+
+    On Linux the kernel kills the worker when its parent dies (``PR_SET_PDEATHSIG``),
+    even by SIGKILL; elsewhere a watchdog thread notices within a second.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the terminal sends it to the whole group; the parent decides
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_DFL)
+    watched = False
+    if sys.platform.startswith("linux"):
+        try:
+            watched = ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+        except (OSError, AttributeError):
+            watched = False
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
+    if not watched:
+        threading.Thread(target=_watch_parent, args=(parent,), daemon=True, name="incubator-rules-parent-watch").start()
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(1)
 
 
 def ships_input(executor: Executor | None, workers: int | None, sequence: bool, engine: str) -> bool:
@@ -345,13 +428,52 @@ def _evaluate_shared(token: int, start: int, stop: int) -> list[Any]:
     carriers, rs, day, chosen, func = shared_input(token)
     send = pack_evaluation if func is None else func
     with gc_paused():
-        return [send(evaluate_prepared(c, rs, day, chosen)) for c in carriers[start:stop]]
+        return guarded(carriers[start:stop], send, lambda c: evaluate_prepared(c, rs, day, chosen))
+
+
+def guarded(carriers: Iterable[Carrier], send: Callable[[Any], Any], evaluate: Callable[[Carrier], Any]) -> list[Any]:
+    """In a worker: ``send(evaluate(c))`` for each carrier of a chunk. An error names its carrier (by its
+    position in the chunk) and carries the results before it (``partial``), which the caller keeps."""
+    out: list[Any] = []
+    for i, carrier in enumerate(carriers):
+        try:
+            out.append(send(evaluate(carrier)))
+        except Exception as exc:
+            error = carrier_failed(exc, i, carrier)
+            error.partial = out  # type: ignore[attr-defined]
+            raise error from None
+    return out
+
+
+def carrier_failed(exc: Exception, position: int, carrier: Carrier) -> IncubatorRulesError:
+    """``exc``, raised while evaluating ``carrier`` at ``position`` of a batch, as an error naming the carrier:
+    a library error keeps its type, field and place; any other becomes a BatchError."""
+    if isinstance(exc, IncubatorRulesError):
+        if exc.carrier_id is not None:
+            return exc
+        error = exc
+    else:
+        error = BatchError(f"{type(exc).__name__}: {exc}", field=f"carriers[{position}]")
+    error.detail, error.carrier_id = error.message, carrier.id
+    return placed(error, position)
+
+
+def placed(error: IncubatorRulesError, position: int) -> IncubatorRulesError:
+    """``error`` for the carrier at ``position`` of the whole input: its message says so."""
+    if isinstance(error, BatchError):
+        error.field = f"carriers[{position}]"
+    error.position = position
+    error.message = f"carrier {error.carrier_id!r} (carriers[{position}]): {error.detail}"
+    error.args = (str(error),)
+    return error
 
 
 def _checked(carriers: Iterable[Any]) -> Iterator[Carrier]:
     for i, c in enumerate(carriers):
         if not isinstance(c, Carrier):
-            raise IncubatorRulesError(f"expected a Carrier, got {type(c).__name__}", field=f"carriers[{i}]")
+            error = IncubatorRulesError(f"expected a Carrier, got {type(c).__name__}", field=f"carriers[{i}]")
+            error.position = i
+            raise error
         yield c
 
 
@@ -421,26 +543,72 @@ def run_chunks(
     func: Callable[..., R],
     chunks: Iterable[C],
     args: Callable[[C], tuple[Any, ...]],
+    held: Callable[[int, C], Sequence[Carrier]] | None = None,
 ) -> Iterator[tuple[C, R]]:
     """``func(*args(chunk))`` for each chunk on ``executor``, yielded in input order.
 
     At most a few chunks per worker are in flight, so a long input is never
-    all in memory at once.
+    all in memory at once. The chunks are consecutive parts of one input: a
+    BatchError raised for a carrier of a chunk gets its position in the whole
+    input, and a worker that dies becomes a BatchError naming the range of
+    positions it held (and, given ``held(start, chunk)``, the carriers' ids).
     """
     window = 2 * _workers(executor) + 1
-    flight: deque[tuple[C, Future[R]]] = deque()
+    flight: deque[tuple[int, C, Future[R]]] = deque()
+    start = 0
+
+    def results(first: int, chunk: C, future: Future[R]) -> Iterator[tuple[C, R]]:
+        try:
+            yield chunk, future.result()
+        except IncubatorRulesError as exc:
+            partial = exc.__dict__.pop("partial", None)
+            if exc.position is not None and exc.carrier_id is not None:
+                placed(exc, exc.position + first)
+            if partial:  # what the worker finished before the failing carrier
+                yield chunk[:len(partial)], partial  # type: ignore[index]
+            raise exc from None
+        except BrokenExecutor as exc:
+            # the pool does not say which worker died: every chunk still in flight is lost with it
+            pending = [(first, chunk)] + [(f, c) for f, c, _ in flight]
+            raise worker_died(exc, pending, held) from None
+
     try:
         for chunk in chunks:
-            flight.append((chunk, executor.submit(func, *args(chunk))))
+            try:
+                future = executor.submit(func, *args(chunk))
+            except BrokenExecutor as exc:  # a worker died: name the chunk it held, else this one
+                while flight:
+                    yield from results(*flight.popleft())
+                raise worker_died(exc, [(start, chunk)], held) from None
+            flight.append((start, chunk, future))
+            start += len(chunk)  # type: ignore[arg-type]
             while len(flight) >= window:
-                done, future = flight.popleft()
-                yield done, future.result()
+                yield from results(*flight.popleft())
         while flight:
-            done, future = flight.popleft()
-            yield done, future.result()
+            yield from results(*flight.popleft())
     finally:
-        for _, future in flight:
-            future.cancel()
+        if executor not in _LOCAL_POOLS:  # a pool of local_pool is stopped whole by it
+            for _, _, future in flight:
+                future.cancel()
+
+
+def worker_died(
+    exc: BaseException, pending: list[tuple[int, Any]], held: Callable[[int, Any], Sequence[Carrier]] | None,
+) -> BatchError:
+    """The BatchError for a pool that lost a worker while ``pending`` chunks (start, chunk) were unfinished:
+    it names their range of positions (the dead worker's chunk is among them) and, given ``held``, their ids."""
+    first, stop = pending[0][0], pending[-1][0] + len(pending[-1][1])
+    ids = ""
+    if held is not None:
+        head, tail = held(*pending[0]), held(*pending[-1])
+        if head and tail:
+            ids = f" ({head[0].id!r} to {tail[-1].id!r})" if stop - first > 1 else f" ({head[0].id!r})"
+    error = BatchError(
+        f"a worker process died while carriers[{first}] to carriers[{stop - 1}]{ids} were being evaluated: {exc}; "
+        "the results before them are valid", field=f"carriers[{first}:{stop}]",
+    )
+    error.position, error.stop = first, stop
+    return error
 
 
 # --- what crosses to a worker and back ---------------------------------------
@@ -614,7 +782,7 @@ def _evaluate_chunk(job: RulesetJob, packed: list[tuple[Any, ...]]) -> list[Any]
     (or what the job's function makes of them)."""
     send = pack_evaluation if job.func is None else job.func
     with gc_paused():
-        return [send(job.evaluate(unpack_carrier(p))) for p in packed]
+        return guarded(map(unpack_carrier, packed), send, job.evaluate)
 
 
 # --- portfolio files -----------------------------------------------------------
@@ -628,9 +796,10 @@ def load_carriers(path: str | Path) -> list[Carrier]:
 
 def save_carriers(
     path: str | Path, carriers: Iterable[Carrier], *, id: str, name: str, district: str | None = None,
-    comment: str | None = None,
+    comment: str | None = None, replace_special: bool = False,
 ) -> None:
-    """Write carriers as a district portfolio file (``id``, ``name``, ``carriers``) that ``load_carriers`` reads back identically."""
+    """Write carriers as a district portfolio file (``id``, ``name``, ``carriers``) that ``load_carriers`` reads back
+    identically; the file appears whole or not at all (``output.output_file``)."""
     data: dict[str, Any] = {"id": id, "name": name}
     if district is not None:
         data["district"] = district
@@ -638,4 +807,4 @@ def save_carriers(
     text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=200, default_flow_style=None)
     if comment:
         text = "".join(f"# {line}\n" if line else "#\n" for line in comment.splitlines()) + text
-    Path(path).write_text(text, encoding="utf-8")
+    write_text(path, text, replace_special=replace_special, field="output")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 from pathlib import Path
 from typing import Mapping
 
@@ -36,8 +37,7 @@ def portfolio_carriers(path: str | Path) -> list[Carrier]:
         if p.is_dir() and _kept_beside(f):
             continue  # what-if scenarios and payments ledgers kept beside the carriers they are about
         out.extend(_carriers_in(f))
-    ids = [c.id for c in out]
-    dupes = sorted({i for i in ids if ids.count(i) > 1})
+    dupes = sorted(i for i, n in collections.Counter(c.id for c in out).items() if n > 1)
     if dupes:
         raise CarrierError(f"carrier ids must be unique in a portfolio; repeated: {', '.join(dupes)}", file=str(p))
     return out
@@ -76,7 +76,7 @@ def carriers_from_document(doc: Document, text: str = "", base_dir: str | Path |
     out = []
     for i, raw in enumerate(doc.data):
         try:
-            out.append(Carrier.from_dict(raw, sub_source(doc.source, (i,))))
+            out.append(Carrier.from_dict(raw, doc.source.below((i,))))
         except IncubatorRulesError as exc:
             raise prefixed(exc, (i,)) from None
     return out

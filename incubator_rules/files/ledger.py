@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import csv
 import io
 import re
@@ -118,7 +119,7 @@ def _entries(data: Any, src: Source, problems: list[IncubatorRulesError] | None 
         data, prefix = data.get("payments"), ("payments",)
     if not isinstance(data, list):
         raise src.error(LedgerError, prefix, "expected a list of payments")  # type: ignore[misc]
-    return data, prefix, tuple(src.locations.get(prefix + (i,), (None, None))[0] for i in range(len(data)))
+    return data, prefix, tuple(src.locate(prefix + (i,))[0] for i in range(len(data)))
 
 
 def _payments(
@@ -165,10 +166,11 @@ def _payment(raw: Any, i: int, where: Source, path: tuple[Any, ...], line: int |
 
 def _renamed(source: Source, path: tuple[Any, ...]) -> Source:
     """The source with the ``purpose`` column's location also under ``award``, the event field it fills."""
-    locations = dict(source.locations)
-    if path + ("purpose",) in locations:
-        locations[path + ("award",)] = locations[path + ("purpose",)]
-    return Source(source.file, locations)
+    at = source.prefix + path
+    found = source.locations.get(at + ("purpose",))
+    if found is None:
+        return source
+    return Source(source.file, collections.ChainMap({at + ("award",): found}, source.locations), source.prefix)  # type: ignore[arg-type]
 
 
 def _field(field: str | None) -> str | None:

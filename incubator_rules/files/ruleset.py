@@ -11,14 +11,14 @@ from typing import Any, Collection, Mapping
 
 import attrs
 
-from ..documents import Document, Source, canonical_json, parse_yaml, read_document
+from ..documents import Document, Source, canonical_json, data_problem, id_problem, parse_yaml, read_document
 from ..errors import RulesetError, describe
 from ..kinds import KINDS, RULE_PLACEHOLDERS, default_explanation
 from ..model.carrier import CarrierKind, Grade, Level, parse_date, parse_enum, whole_yuan
 from ..model.labels import LEVEL_ZH
 from ..model.durations import UNITS
 from ..model.ruleset import Cap, Clause, DatedValue, PlanArea, PlanPeriod, Reading, Rule, Ruleset, SourceDocument, Table
-from .types import DEFAULTS, RULESETS_DIR, document_type, wrong_type
+from .types import DEFAULTS, RULESETS_DIR, document_type, ruleset_file, wrong_type
 
 DEFAULT_RULESET: str = DEFAULTS["ruleset"]
 
@@ -76,14 +76,11 @@ def load_ruleset(id_or_path: str | Path | None = None) -> Ruleset:
     """Load a shipped ruleset by id (``"wanzhou-2023"``) or any ruleset file by path."""
     if id_or_path is None:
         id_or_path = DEFAULT_RULESET
-    candidate = Path(id_or_path)
-    if not candidate.suffix and not candidate.exists():
-        shipped = RULESETS_DIR / f"{id_or_path}.yaml"
-        if not shipped.exists():
-            known = ", ".join(p.stem for p in shipped_rulesets())
-            raise RulesetError(f"no shipped ruleset {id_or_path!r}; shipped: {known}", field="ruleset")
-        candidate = shipped
-    return _cached_load(str(candidate.resolve()), candidate.stat().st_mtime_ns if candidate.exists() else 0)
+    candidate = ruleset_file(id_or_path, "ruleset", lambda: ", ".join(p.stem for p in shipped_rulesets()))
+    try:
+        return _cached_load(str(candidate.resolve()), candidate.stat().st_mtime_ns)
+    except OSError as exc:
+        raise RulesetError(f"cannot read ruleset: {exc.strerror or exc}", file=str(candidate)) from None
 
 
 _CACHE: dict[tuple[str, int], Ruleset] = {}
@@ -99,6 +96,9 @@ def _cached_load(path: str, mtime: int) -> Ruleset:
 
 def ruleset_from_dict(data: Mapping[str, Any]) -> Ruleset:
     """Build a ruleset from plain data (for example a loaded file, edited in a notebook)."""
+    found = data_problem(data)
+    if found is not None:
+        raise Source().error(RulesetError, found[0], found[1])
     return ruleset_from_document(Document(data, Source()))
 
 
@@ -434,6 +434,8 @@ class ProblemReader:
         version = self.get(data, "version", ())
         if version is not None and version_problem(version):
             self.problem(("version",), version_problem(version))  # type: ignore[arg-type]
+        if isinstance(rid, str) and rid.strip() and id_problem(rid):  # one word, so a lock file line holds it
+            self.problem(("id",), f"{describe(rid)}: {id_problem(rid)}")
         title = self.bilingual(data, "title", ())
         where = self.bilingual(data, "jurisdiction", ()) if jurisdiction or data.get("jurisdiction") is not None else (None, None)
         raw_docs = self.section(data, "documents")

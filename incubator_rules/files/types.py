@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 import attrs
 
-from ..documents import Document, Source, parse_json, parse_yaml, read_document, read_text
+from ..documents import Document, Source, id_problem, parse_json, parse_yaml, read_document, read_text
 from ..errors import RulesetError, describe
 
 
@@ -106,14 +107,54 @@ def shipped_files(kind: str | None = None) -> list[tuple[str, Path]]:
 
 def resolve_path(id_or_path: str | Path, kind: str) -> Path:
     """A shipped file by id, or any path; raises RulesetError naming the shipped ids of that type."""
-    candidate = Path(id_or_path)
-    if candidate.suffix or candidate.exists():
-        return candidate
-    shipped = RULESETS_DIR / f"{id_or_path}.yaml"
-    if not shipped.exists():
-        known = ", ".join(p.stem for _, p in shipped_files(kind)) or "none"
-        raise RulesetError(f"no shipped {POLICY_FILE_TYPES[kind]} file {str(id_or_path)!r}; shipped: {known}", field="ruleset")
-    return shipped
+    return ruleset_file(id_or_path, f"{POLICY_FILE_TYPES[kind]} file",
+                        lambda: ", ".join(p.stem for _, p in shipped_files(kind)) or "none")
+
+
+RULESETS_PATH_ENV = "INCUBATOR_RULES_PATH"
+
+
+def ruleset_folders() -> list[Path]:
+    """The folders an id is looked up in: the shipped rulesets, then those listed in ``INCUBATOR_RULES_PATH``."""
+    extra = os.environ.get(RULESETS_PATH_ENV, "")
+    return [RULESETS_DIR] + [Path(p) for p in extra.split(os.pathsep) if p.strip()]
+
+
+def is_path(ref: str | Path) -> bool:
+    """Whether ``ref`` names a file (a Path, or text with a folder separator or a file suffix) rather than an id."""
+    if isinstance(ref, Path):
+        return True
+    return "/" in ref or "\\" in ref or ref.startswith((".", "~")) or ref.lower().endswith(SUFFIXES)
+
+
+def ruleset_file(ref: str | Path, what: str = "ruleset", known: Callable[[], str] | None = None) -> Path:
+    """The file of a ruleset (or other policy file) given by id or by path; raises RulesetError.
+
+    An id is looked up only in ``ruleset_folders()``: it never climbs out of
+    them. A path (see ``is_path``) is taken as it is.
+    """
+    if not isinstance(ref, (str, Path)):
+        raise RulesetError(f"expected a {what} id or path, got {type(ref).__name__}", field="ruleset")
+    if is_path(ref):
+        path = Path(ref).expanduser() if str(ref).startswith("~") else Path(ref)
+        if not path.is_file():
+            raise RulesetError(f"no {what} file {str(ref)!r} (no such file, or not a regular file)", field="ruleset")
+        return path
+    if not ref.strip():
+        raise RulesetError(f"a {what} id cannot be empty", field="ruleset")
+    hint = "; to load a file, give its path (for example ./NAME.yaml)"
+    problem = id_problem(ref)
+    if problem:
+        raise RulesetError(f"{ref!r} is not a {what} id: {problem}{hint}", field="ruleset")
+    for folder in ruleset_folders():
+        for suffix in SUFFIXES:
+            candidate = folder / f"{ref}{suffix}"
+            if candidate.is_file():
+                return candidate
+    listed = f"; shipped: {known()}" if known is not None else ""
+    here = f"; a file {ref!r} exists here: give its path as ./{ref}" if Path(ref).exists() else hint
+    raise RulesetError(f"no shipped {what} {ref!r}{listed}{here}", field="ruleset")
+
 
 
 # --- what kind of input a file holds ---------------------------------------------

@@ -64,7 +64,7 @@ def count_award_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) ->
     counted: set[Any] = set()
     for event in matched:
         kind = event.kind or ctx.carrier.kind
-        filters = rule.params["on"]
+        filters = rule.params["match"]
         if not any(f.in_scope(event, kind) for f in filters):
             continue
         if not any(f.in_scope(event, kind) and f.holds(event) for f in filters):
@@ -87,7 +87,7 @@ def count_award_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) ->
 
 KIND = RuleKind(
     name="count_award",
-    params={"on": read_filters, "by": _read_field, "bands": _read_bands, "comparison": _read_comparison},
+    params={"match": read_filters, "by": _read_field, "bands": _read_bands, "comparison": _read_comparison},
     roles={},
     codes=("awarded", "not_matched", "below_band", "already_awarded"),
     matches=frozenset(EventType),
@@ -95,7 +95,7 @@ KIND = RuleKind(
     placeholders=GENERIC_PLACEHOLDERS,
     optional=frozenset({"comparison"}),
     schemas={
-        "on": {"description": "the events counted, e.g. {type: firm_introduced}"},
+        "match": {"description": "the events counted, e.g. {type: firm_introduced}"},
         "by": {"type": "string", "description": "the fact whose value selects the band, e.g. annual_sales_yuan"},
         "bands": {"type": "array", "items": {"type": "object", "properties": {"from": {"type": "integer"}, "amount": {"type": "integer"}},
                   "required": ["from", "amount"], "additionalProperties": False}, "description": "bands, lowest first"},

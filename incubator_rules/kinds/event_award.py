@@ -101,7 +101,7 @@ def holds_title(ctx: Context, event: Event, filters: Sequence[Any]) -> Event | N
 def event_award_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) -> list[Decision]:
     """Decide each event in the rule's scope: awarded, or why not."""
     out: list[Decision] = []
-    filters = rule.params["on"]
+    filters = rule.params["match"]
     window = rule.params.get("window")
     within = rule.params.get("within")
     excluded = rule.params.get("exclude_year_of")
@@ -172,7 +172,7 @@ def event_award_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) ->
 KIND = RuleKind(
     name="event_award",
     params={
-        "on": read_filters, "amount": _read_amount, "window": read_window, "within": read_within,
+        "match": read_filters, "amount": _read_amount, "window": read_window, "within": read_within,
         "exclude_year_of": _read_optional_filters, "once_per": _read_once,
         "holding": _read_optional_filters, "occurrence": _read_occurrence, "condition": "rule",
     },
@@ -187,7 +187,7 @@ KIND = RuleKind(
     placeholders=GENERIC_PLACEHOLDERS,
     optional=frozenset({"window", "within", "exclude_year_of", "once_per", "holding", "occurrence", "condition"}),
     schemas={
-        "on": {"description": "an event filter {type, level, kind, grade, fields}, or a list of alternatives"},
+        "match": {"description": "an event filter {type, level, kind, grade, fields}, or a list of alternatives"},
         "amount": {"description": "an amount form: a number, {fixed}, {table}, {by, values}, {percent, of}, with max/min/rounding; or {reading, values}"},
         "window": {"type": "object", "description": "{from, to}: the event's date must fall in it"},
         "within": {"type": "object", "description": "{duration, of}: within the duration after the latest event matching `of`"},

@@ -89,9 +89,9 @@ def _one_or_many(value: Any) -> list[Any]:
 
 
 def scope_types(rule: Rule) -> frozenset[EventType] | None:
-    """The event types a generic rule decides on (its ``on`` or ``trigger`` filters), or None for another kind."""
+    """The event types a generic rule decides on (its ``match`` or ``trigger`` filters), or None for another kind."""
     found: set[EventType] = set()
-    for name in ("on", "trigger", "from"):
+    for name in ("match", "trigger", "from"):
         for f in rule.params.get(name) or ():
             if isinstance(f, Filter):
                 found.update(f.types)

@@ -67,7 +67,7 @@ def top_up_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) -> list
     done = False
     for event in matched:
         kind = event.kind or ctx.carrier.kind
-        filters = rule.params["on"]
+        filters = rule.params["match"]
         if not any(f.in_scope(event, kind) and f.holds(event) for f in filters):
             continue
         anchor = None
@@ -97,7 +97,7 @@ _ALL = frozenset(EventType)
 
 KIND = RuleKind(
     name="top_up",
-    params={"on": read_filters, "within": event_award.read_within, "target": _read_amount,
+    params={"match": read_filters, "within": event_award.read_within, "target": _read_amount,
             "counts": _rule_ids, "payers": _texts},
     roles={},
     codes=("awarded", "outside_window", "nothing_to_top_up", "already_awarded"),
@@ -106,7 +106,7 @@ KIND = RuleKind(
     placeholders=GENERIC_PLACEHOLDERS,
     optional=frozenset({"within", "counts", "payers"}),
     schemas={
-        "on": {"description": "an event filter, or a list of alternatives"},
+        "match": {"description": "an event filter, or a list of alternatives"},
         "within": {"type": "object", "description": "{duration, of}: within the duration after the latest event matching `of`"},
         "target": {"description": "the amount (or cumulative total) to top up to: an amount form"},
         "counts": {"type": "array", "items": {"type": "string"}, "description": "rules whose awards count as already paid"},

@@ -6,16 +6,17 @@ import datetime
 import enum
 import hashlib
 import json
+import re
 from decimal import Decimal
 from json.encoder import (
     encode_basestring as _quote,  # a JSON string as with ensure_ascii=False
 )
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import attrs
 
-from ..documents import Source, canonical_json, field_name, read_document
+from ..documents import Source, canonical_json, field_name, read_document, string_problem
 from ..errors import CarrierError, IncubatorRulesError
 from .facts import CARRIER_FACTS, EVENT_FACTS, FactSpec, did_you_mean, fact_json
 
@@ -149,6 +150,10 @@ EVENT_TYPES: dict[EventType, EventSpec] = {
     EventType.DELISTED: EventSpec(operation=(DELISTED_STATE, True)),
 }
 _COMMON_FIELDS = ("id", "type", "date", "document", "note")
+_DATE = datetime.date
+MAX_AMOUNT = 10**15
+# (level, year, grade) present, for the shapes that need no kind, document or note
+_FAST = {t: tuple(spec.fields.get(f) == "r" for f in ("level", "year", "grade")) for t, spec in EVENT_TYPES.items()}
 
 _LEVEL_RANK = {level: i for i, level in enumerate(Level)}
 _EVENT_RANK = {etype: i for i, etype in enumerate(EVENT_TYPES)}
@@ -205,6 +210,22 @@ class Event:
     def purpose(self) -> AwardKind:
         """What a payment pays; a payment recorded without ``award`` is a construction subsidy."""
         return AwardKind.CONSTRUCTION_SUBSIDY if self.award is None else self.award
+
+    def __attrs_post_init__(self) -> None:
+        # the common shapes pass on a few identity checks; anything else is checked (and converted) in full
+        t, level = self.type, self.level
+        if not (
+            t.__class__ is EventType and self.date.__class__ is _DATE and self.id.__class__ is str and self.id
+            and (level is None or level.__class__ is Level) and self.kind is None and self.document is None
+            and self.note is None and (self.amount is None) is (t is not EventType.PAYMENT_RECEIVED)
+            and self.award is None and self.plan is None and self.payer is None and self.settles is None
+            and self.voucher is None
+            and _FAST[t] == (level is not None, self.year is not None, self.grade is not None)
+            and (self.grade is None or (self.grade.__class__ is Grade and self.year.__class__ is int
+                                        and 1900 <= self.year < self.date.year))  # type: ignore[operator]
+            and (self.amount is None or (self.amount.__class__ is int and 0 <= self.amount < MAX_AMOUNT))
+        ):
+            _check_event(self)
 
     @property
     def sort_key(self) -> tuple[datetime.date, int, str]:
@@ -301,6 +322,9 @@ class Carrier:
                 return value
         return default
 
+    def __attrs_post_init__(self) -> None:
+        _check_carrier(self)
+
     @property
     def timeline(self) -> tuple[Event, ...]:
         """The events in chronological order, independent of input order."""
@@ -369,6 +393,9 @@ def load_carrier(path: str | Path) -> Carrier:
     return Carrier.from_dict(doc.data, doc.source)
 
 
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
+
+
 def parse_date(value: Any) -> datetime.date:
     """A date from a ``date`` or an ISO ``YYYY-MM-DD`` string; raises ValueError otherwise."""
     if isinstance(value, datetime.datetime):
@@ -376,12 +403,13 @@ def parse_date(value: Any) -> datetime.date:
     if isinstance(value, datetime.date):
         return value
     if isinstance(value, str):
-        try:
-            if len(value) == 10:
+        if _ISO_DAY.match(value):
+            try:
                 return datetime.date.fromisoformat(value)
-        except ValueError:
-            pass
-        raise ValueError(f"expected a date as YYYY-MM-DD, got {value!r}")
+            except ValueError:
+                raise ValueError(f"expected a date as YYYY-MM-DD, got {value!r}") from None
+        shown = repr(value) if len(value) <= 40 else repr(value[:30]) + "..."
+        raise ValueError(f"expected a date as YYYY-MM-DD, got {shown}")
     raise ValueError(f"expected a date as YYYY-MM-DD, got {type(value).__name__} {value!r}")
 
 
@@ -452,6 +480,137 @@ def whole_yuan(value: Any) -> int:
     return int(value)
 
 
+def _invalid(path: tuple[Any, ...], message: str) -> CarrierError:
+    """A CarrierError for the value at ``path`` (relative to the object being checked)."""
+    error = CarrierError(message, field=field_name(path) or None)
+    error.path, error.detail = path, message  # type: ignore[attr-defined]
+    return error
+
+
+def _text_problem(value: Any, required: bool = True) -> str | None:
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        return f"expected a non-empty string, got {describe_value(value)}"
+    return string_problem(value)
+
+
+def describe_value(value: Any) -> str:
+    """A short description of a value for an error message."""
+    if isinstance(value, str):
+        return repr(value) if len(value) <= 40 else repr(value[:30]) + f"... ({len(value)} characters)"
+    if value is None or isinstance(value, (bool, int, Decimal, datetime.date, enum.Enum)):
+        return f"{type(value).__name__} {value!r}"[:80]
+    return type(value).__name__
+
+
+def _check_event(e: Event) -> None:
+    """Validate an event in full, converting enum values and ISO dates given as text; raises CarrierError."""
+    def convert(name: str, func: Any, *args: Any) -> None:
+        try:
+            object.__setattr__(e, name, func(*args, getattr(e, name)))
+        except (ValueError, TypeError) as exc:
+            raise _invalid((name,), str(exc)) from None
+
+    for name, required in (("id", True), ("document", False), ("note", False), *((n, False) for n in _PAYMENT_TEXTS)):
+        problem = _text_problem(getattr(e, name), required)
+        if problem:
+            raise _invalid((name,), problem)
+    convert("type", parse_enum, EventType)
+    convert("date", parse_date)
+    spec = EVENT_TYPES[e.type].fields
+    for name in ("level", "kind", "year", "grade", "amount", "award", *_PAYMENT_TEXTS):
+        value, need = getattr(e, name), spec.get(name)
+        if value is None and need == "r":
+            raise _invalid((name,), f"a {e.type.value} event needs a {name}")
+        if value is not None and need is None:
+            raise _invalid((name,), f"a {e.type.value} event has no {name}")
+    for name, kind in (("level", Level), ("kind", CarrierKind), ("grade", Grade), ("award", AwardKind)):
+        if getattr(e, name) is not None:
+            convert(name, parse_enum, kind)
+    if e.amount is not None:
+        convert("amount", whole_yuan)
+    year = e.year
+    if year is not None:
+        if isinstance(year, bool) or not isinstance(year, int) or not 1900 <= year <= 9999:
+            raise _invalid(("year",), f"expected a year such as 2024, got {describe_value(year)}")
+        if e.type is EventType.EVALUATED and e.date.year <= year:
+            raise _invalid(("date",), f"an evaluation of {year} cannot be dated {e.date}, before the end of {year}")
+
+
+_CLOSERS = frozenset(t for t, spec in EVENT_TYPES.items() if spec.unmatched is not None)
+
+
+def _check_carrier(c: Carrier) -> None:
+    """Validate a carrier and its history; raises CarrierError naming the field and the carrier."""
+    try:
+        for name, required in (("id", True), ("name", True), ("area", False)):
+            problem = _text_problem(getattr(c, name), required)
+            if problem:
+                raise _invalid((name,), problem)
+        try:
+            object.__setattr__(c, "kind", parse_enum(CarrierKind, c.kind))
+        except (ValueError, TypeError) as exc:
+            raise _invalid(("kind",), str(exc)) from None
+        events = c.events
+        if not isinstance(events, tuple):
+            if not isinstance(events, (list, Sequence)) or isinstance(events, (str, bytes)):
+                raise _invalid(("events",), f"expected a tuple of events, got {describe_value(events)}")
+            events = tuple(events)
+            object.__setattr__(c, "events", events)
+        seen: dict[str, int] = {}
+        closes = False
+        for i, event in enumerate(events):
+            if event.__class__ is not Event:
+                raise _invalid(("events", i), f"expected an Event, got {describe_value(event)}")
+            if event.id in seen:
+                raise _invalid(("events", i, "id"), f"duplicate event id {event.id!r} (also at events[{seen[event.id]}])")
+            seen[event.id] = i
+            closes = closes or event.type in _CLOSERS
+        for i, event in enumerate(events):
+            if event.settles is not None:
+                _check_settles(event, i, events, seen)
+        if closes:
+            _check_history(events)
+    except CarrierError as exc:
+        if c.id.__class__ is str and not _text_problem(c.id):
+            exc.message = f"carrier {c.id!r}: {exc.message}"
+            exc.args = (str(exc),)
+        raise
+
+
+# The events a payment of each purpose can settle.
+_SETTLES = {
+    AwardKind.CONSTRUCTION_SUBSIDY: frozenset({EventType.ACCREDITED, EventType.FILED}),
+    AwardKind.EXCELLENCE: frozenset({EventType.EVALUATED}),
+}
+
+
+def _check_settles(event: Event, i: int, events: tuple[Event, ...], ids: Mapping[str, int]) -> None:
+    """Raise unless the event a payment settles is in the history and of a type its purpose pays for."""
+    at = ids.get(event.settles)  # type: ignore[arg-type]
+    target = None if at is None else events[at]
+    wanted = _SETTLES.get(event.purpose)
+    if target is None or wanted is None or target.type not in wanted:
+        what = "no award" if wanted is None else " or ".join(t.value for t in sorted(wanted, key=lambda t: _EVENT_RANK[t]))
+        found = "not an event of this history" if target is None else "a " + target.type.value + " event"
+        raise _invalid(("events", i, "settles"), f"a {event.purpose.value} payment settles {what} event; {event.settles!r} is {found}")
+
+
+def _check_history(events: tuple[Event, ...]) -> None:
+    """Raise when an event ends a state (a suspension, a rectification) the history never entered."""
+    states = [False] * len(OPERATION_STATES)
+    for i in sorted(range(len(events)), key=lambda i: events[i].sort_key):
+        event = events[i]
+        spec = EVENT_TYPES[event.type]
+        if spec.operation is None:
+            continue
+        state, entered = spec.operation
+        if not entered and not states[state] and spec.unmatched is not None:
+            raise _invalid(("events", i, "type"), spec.unmatched.format(date=event.date))
+        states[state] = entered
+
+
 @attrs.frozen
 class _CarrierReader:
     source: Source
@@ -473,9 +632,10 @@ class _CarrierReader:
         return data[key]
 
     def text(self, value: Any, path: tuple[Any, ...]) -> str:
-        if not isinstance(value, str) or not value.strip():
-            raise self.fail(path, f"expected a non-empty string, got {value!r}")
-        return value
+        problem = _text_problem(value)
+        if problem:
+            raise self.fail(path, problem)
+        return value  # type: ignore[no-any-return]
 
     def convert(self, func: Any, value: Any, path: tuple[Any, ...], *args: Any) -> Any:
         try:
@@ -502,8 +662,10 @@ class _CarrierReader:
             raise self.fail(("events",), "expected a list of events")
         fields = [self.event(raw, ("events", i)) for i, raw in enumerate(raw_events)]
         events = _assign_ids(fields)
-        self.check_history(events)
-        return Carrier(id=cid, name=name, kind=kind, events=tuple(e for e, _ in events), area=area, facts=facts)
+        try:
+            return Carrier(id=cid, name=name, kind=kind, events=tuple(e for e, _ in events), area=area, facts=facts)
+        except CarrierError as exc:
+            raise self.fail(exc.path, exc.detail) from None  # type: ignore[attr-defined]
 
     def facts(
         self, raw: Mapping[str, Any], specs: Mapping[str, FactSpec], path: tuple[Any, ...], what: str,
@@ -565,50 +727,6 @@ class _CarrierReader:
             if found:
                 fields["facts"] = found
         return fields, path
-
-    def check_history(self, events: list[tuple[Event, tuple[Any, ...]]]) -> None:
-        seen: dict[str, tuple[Any, ...]] = {}
-        for event, path in events:
-            if event.id in seen:
-                raise self.fail(path + ("id",), f"duplicate event id {event.id!r} (also at {_name(seen[event.id])})")
-            seen[event.id] = path
-        by_id = {event.id: event for event, _ in events}
-        for event, path in events:
-            if event.settles is None:
-                continue
-            target = by_id.get(event.settles)
-            wanted = _SETTLES.get(event.purpose)
-            if target is None or wanted is None or target.type not in wanted:
-                what = "no award" if wanted is None else " or ".join(t.value for t in sorted(wanted, key=_rank))
-                raise self.fail(
-                    path + ("settles",),
-                    f"a {event.purpose.value} payment settles {what} event; "
-                    f"{event.settles!r} is {'not an event of this history' if target is None else 'a ' + target.type.value + ' event'}",
-                )
-        states = [False] * len(OPERATION_STATES)
-        for event, path in sorted(events, key=lambda ep: ep[0].sort_key):
-            spec = EVENT_TYPES[event.type]
-            if spec.operation is None:
-                continue
-            state, entered = spec.operation
-            if not entered and not states[state] and spec.unmatched is not None:
-                raise self.fail(path + ("type",), spec.unmatched.format(date=event.date))
-            states[state] = entered
-
-
-# The events a payment of each purpose can settle.
-_SETTLES = {
-    AwardKind.CONSTRUCTION_SUBSIDY: frozenset({EventType.ACCREDITED, EventType.FILED}),
-    AwardKind.EXCELLENCE: frozenset({EventType.EVALUATED}),
-}
-
-
-def _rank(etype: EventType) -> int:
-    return _EVENT_RANK[etype]
-
-
-def _name(path: tuple[Any, ...]) -> str:
-    return field_name(path)
 
 
 def _assign_ids(raw: list[tuple[dict[str, Any], tuple[Any, ...]]]) -> list[tuple[Event, tuple[Any, ...]]]:

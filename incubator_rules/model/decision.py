@@ -8,6 +8,8 @@ from typing import Any, Mapping
 
 import attrs
 
+from ..documents import parse_json
+from ..errors import DocumentError
 from .carrier import CarrierKind, Level, parse_date
 from .display import renderer
 from .ruleset import Citation
@@ -201,8 +203,12 @@ class Evaluation:
 
     @classmethod
     def from_json(cls, text: str) -> "Evaluation":
-        """Inverse of ``to_json``."""
-        return cls.from_dict(json.loads(text))
+        """Inverse of ``to_json``; text that is not such JSON raises DocumentError."""
+        data = parse_json(text).data
+        try:
+            return cls.from_dict(data)
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+            raise DocumentError(f"not an evaluation as to_json writes it ({type(exc).__name__}: {exc})"[:300]) from None
 
     def to_frame(self) -> Any:
         """A pandas DataFrame, one row per decision (needs the ``notebook`` extra)."""

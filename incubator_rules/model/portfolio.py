@@ -13,7 +13,6 @@ from __future__ import annotations
 import bisect
 import csv
 import datetime
-import io
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -21,7 +20,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 import attrs
 
-from ..documents import Source, read_document
+from ..documents import Source, csv_reader, read_document
 from ..errors import CarrierError, PortfolioError, describe
 from .carrier import Carrier, CarrierKind, Event, EventType, Level, parse_date
 
@@ -334,13 +333,18 @@ def parse_snapshots_csv(text: str, file: str | None = None) -> tuple[Snapshot, .
 
 
 def _parse_csv(text: str, file: str | None) -> list[tuple[Snapshot, int]]:
-    reader = csv.reader(io.StringIO(text))
+    reader = csv_reader(text, file)
     try:
         header = next(reader)
     except StopIteration:
         raise PortfolioError("empty CSV file; expected a header row", file=file, line=1) from None
     except csv.Error as exc:
         raise PortfolioError(f"not valid CSV: {exc}", file=file, line=1) from None
+    names = [raw.strip() for raw in header]
+    if not {"carrier_id", "date"} & {_ID_COLUMNS.get(n) for n in names}:
+        # not a snapshots file at all: say so without repeating what its first line holds
+        raise PortfolioError("not a snapshots CSV file: its first line names neither a carrier_id nor a date column",
+                             file=file, line=1)
     columns: list[str] = []
     for i, raw in enumerate(header):
         name = raw.strip()

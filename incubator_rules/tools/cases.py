@@ -16,7 +16,7 @@ import attrs
 from ..documents import DataPath, Document, Source, read_document
 from ..engines.evaluation import evaluate
 from ..errors import CaseError, IncubatorRulesError, describe
-from ..files.carriers import prefixed, sub_source
+from ..files.carriers import prefixed
 from ..files.ruleset import load_ruleset
 from ..kinds import KINDS
 from ..model.carrier import Carrier, Level, parse_date, parse_enum
@@ -166,7 +166,7 @@ def carrier_problems(data: Any, source: Source) -> tuple[Carrier | None, list[In
         problems.append(exc)
         stand_in = {"id": "stand-in", "name": "stand-in", "kind": "maker_space"}
     for i, raw in enumerate(events):
-        filler = [{"id": f"stand-in-{j}\x00", "type": "operation_started", "date": "2000-01-01"} for j in range(i)]
+        filler = [{"id": f"stand-in-{j}\ufffe", "type": "operation_started", "date": "2000-01-01"} for j in range(i)]
         try:
             Carrier.from_dict(dict(stand_in, events=filler + [raw]), source)
         except IncubatorRulesError as exc:
@@ -311,7 +311,7 @@ class _CaseReader:
         if not isinstance(value, Mapping):
             self.problem(path, f"expected a carrier (a mapping) or the path of a carrier file, got {describe(value)}")
             return None
-        carrier, problems = carrier_problems(value, sub_source(self.source, path))
+        carrier, problems = carrier_problems(value, self.source.below(path))
         self.problems.extend(prefixed(p, path) for p in problems)
         return carrier
 

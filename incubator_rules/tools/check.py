@@ -11,7 +11,7 @@ from ..district.management import validate_management
 from ..district.readiness import validate_criteria
 from ..documents import Document
 from ..errors import DocumentError, IncubatorRulesError, LedgerError, RulesetError
-from ..files.carriers import prefixed, sub_source
+from ..files.carriers import prefixed
 from ..files.ruleset import content_sha256, validate_ruleset
 from ..files.ledger import looks_like_ledger_csv, validate_ledger, validate_ledger_csv
 from ..files.targets import validate_targets
@@ -22,13 +22,13 @@ from ..files.types import (
     LEDGER,
     PORTFOLIO,
     RULESET,
-    RULESETS_DIR,
     SCENARIO,
     SUFFIXES,
     VERSIONED,
     detect_type,
     display_path,
     read_for_check,
+    ruleset_file,
 )
 from ..model.portfolio import portfolio_from_dict, read_csv_text
 from ..whatif.scenario import scenarios_from_document
@@ -161,7 +161,7 @@ def check_portfolio(doc: Document) -> list[IncubatorRulesError]:
         return [doc.source.error(DocumentError, (), "expected a list of carriers")]
     problems: list[IncubatorRulesError] = []
     for i, raw in enumerate(data):
-        found = carrier_problems(raw, sub_source(doc.source, (i,)))[1]
+        found = carrier_problems(raw, doc.source.below((i,)))[1]
         problems.extend(prefixed(p, (i,)) for p in found)
     return problems
 
@@ -179,7 +179,7 @@ def _district_portfolio_problems(doc: Document, data: Mapping[str, Any]) -> list
     entries: list[Any] = []
     for i, entry in enumerate(raw if isinstance(raw, list) else ()):
         plain = {k: v for k, v in entry.items() if k not in _PORTFOLIO_ONLY} if isinstance(entry, Mapping) else entry
-        found = carrier_problems(plain, sub_source(doc.source, ("carriers", i)))[1]
+        found = carrier_problems(plain, doc.source.below(("carriers", i)))[1]
         problems.extend(prefixed(p, ("carriers", i)) for p in found)
         entries.append(_stand_in(entry, i) if found else entry)
     rest = dict(data, carriers=entries) if isinstance(raw, list) else data
@@ -205,9 +205,7 @@ def release_identity(id_or_path: str | Path) -> tuple[str, str, str, Path]:
 
     Raises the file's first problem when it is not valid.
     """
-    path = Path(id_or_path)
-    if not path.suffix and not path.exists():
-        path = RULESETS_DIR / f"{id_or_path}.yaml"
+    path = ruleset_file(id_or_path, "ruleset or policy file")
     doc, text = read_for_check(path)
     file_type = detect_type(doc.data, text)
     if file_type not in VERSIONED:

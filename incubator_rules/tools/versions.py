@@ -7,13 +7,16 @@ changing a released ruleset means declaring a new version.
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
 import attrs
 
+from ..documents import check_text, id_problem, read_text
 from ..errors import DocumentError, RulesetError
 from ..files.types import RULESETS_DIR
+from ..output import check_target, write_text
 
 LOCK_NAME = "versions.lock"
 _HEX = re.compile(r"^[0-9a-f]{64}$")
@@ -32,12 +35,10 @@ class Release:
 def read_lock(path: str | Path) -> dict[tuple[str, str], Release]:
     """The releases recorded in a lock file, by (ruleset id, version); a missing file has none."""
     p = Path(path)
-    if not p.exists():
+    if not os.path.lexists(p):
         return {}
-    try:
-        text = p.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DocumentError(f"cannot read lock file: {exc}", file=str(p)) from None
+    text = read_text(p)
+    check_text(text, str(p))
     out: dict[tuple[str, str], Release] = {}
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.split("#", 1)[0].strip()
@@ -81,6 +82,11 @@ def record_release(ruleset_id: str, version: str, sha256: str, lock: str | Path)
     Raises RulesetError when the version was released with different content.
     """
     p = Path(lock)
+    for field, value in (("id", ruleset_id), ("version", version)):
+        problem = id_problem(value)
+        if problem:
+            raise RulesetError(f"cannot record {value!r} in a lock file: {problem}", field=field)
+    check_target(p, field="--lock")
     releases = read_lock(p)
     existing = releases.get((ruleset_id, version))
     if existing is not None:
@@ -95,8 +101,8 @@ def record_release(ruleset_id: str, version: str, sha256: str, lock: str | Path)
         "# Released ruleset versions: RULESET-ID VERSION SHA256 of the canonical content.\n"
         "# Written by `incubator-rules lock`. Never edit a line: release a new version instead.\n"
     )
-    text = p.read_text(encoding="utf-8") if p.exists() else ""
+    text = read_text(p) if p.exists() else ""
     if text and not text.endswith("\n"):
         text += "\n"
-    p.write_text(text + header + f"{ruleset_id} {version} {sha256}\n", encoding="utf-8")
+    write_text(p, text + header + f"{ruleset_id} {version} {sha256}\n", field="--lock")
     return True

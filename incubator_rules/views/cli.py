@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import importlib.metadata
 import json
 import os
+import re
+import signal
 import sys
+import threading
 import unicodedata
 import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import IO, TYPE_CHECKING, Any, Callable, Sequence
 
 from ..district.assessment import DistrictMismatchWarning, district_mismatch
 from ..district.management import DEFAULT_MANAGEMENT, load_management, with_management
@@ -21,7 +25,7 @@ from ..district.report import district_report, format_management, pad
 from ..engines.batch import evaluate_many, load_carriers, map_evaluations, save_carriers
 from ..engines.durable import compile_ruleset
 from ..engines.evaluation import ENGINES, evaluate
-from ..errors import IncubatorRulesError
+from ..errors import IncubatorRulesError, OutputError
 from ..files.carriers import portfolio_carriers
 from ..files.ruleset import DEFAULT_RULESET, load_ruleset
 from ..files.targets import load_targets
@@ -38,6 +42,8 @@ from ..tools.schemas import stale, write
 from ..tools.synthetic import generate_portfolio
 from ..tools.versions import LOCK_NAME, record_release
 from ..whatif.scenario import Scenario, compare, load_scenarios
+from ..output import output_file
+from ..output import write_text as write_output
 from .excel import README_LINES, tables_of, write_portfolio_workbook, write_tables
 from .outfile import write_text
 from .report import carrier_statement, district_document, reconciliation_statement, write_pdf
@@ -163,33 +169,22 @@ def _cmd_evaluate_many(args: argparse.Namespace) -> int:
         evs = evaluate_many(carriers, ruleset=args.ruleset, as_of=args.as_of, readings=_readings(args.reading),
                             workers=args.workers, engine=args.engine)
         _tables_out(args, evs)
-        print(f"{len(evs)} carriers evaluated: {evs.total:,} yuan awarded, {evs.pending_total:,} yuan pending",
-              file=sys.stderr)
+        _say(f"{len(evs)} carriers evaluated: {evs.total:,} yuan awarded, {evs.pending_total:,} yuan pending")
         return EXIT_OK
-    lines = map_evaluations(
-        evaluation_line, carriers, ruleset=args.ruleset, as_of=args.as_of, readings=_readings(args.reading),
-        workers=args.workers, stream=True, engine=args.engine,
-    )
-    target = Path(args.output) if args.output else None
-    partial = None if target is None else target.with_name(f".{target.name}.partial")
     count = awarded = pending = 0
-    try:
-        with (open(partial, "w", encoding="utf-8") if partial is not None else contextlib.nullcontext(sys.stdout)) as out:
+    with (output_file(args.output, replace_special=args.force, field="--output") if args.output
+          else contextlib.nullcontext(sys.stdout)) as out:  # the target is checked before any work
+        lines = map_evaluations(
+            evaluation_line, carriers, ruleset=args.ruleset, as_of=args.as_of, readings=_readings(args.reading),
+            workers=args.workers, stream=True, engine=args.engine,
+        )
+        try:
             for text, total, later in lines:
                 out.write(text + "\n")
                 count, awarded, pending = count + 1, awarded + total, pending + later
-            out.flush()
-        if partial is not None and target is not None:
-            os.replace(partial, target)  # the file appears whole, or not at all
-    except OSError as exc:
-        if isinstance(exc, BrokenPipeError):
-            raise
-        raise IncubatorRulesError(f"cannot write {target or 'standard output'}: {exc.strerror or exc}", field="--output") from None
-    finally:
-        getattr(lines, "close", lambda: None)()  # a pool still running stops here
-        if partial is not None and partial.exists():
-            partial.unlink()
-    print(f"{count} carriers evaluated: {awarded:,} yuan awarded, {pending:,} yuan pending", file=sys.stderr)
+        finally:
+            getattr(lines, "close", lambda: None)()  # a pool still running stops here
+    _say(f"{count} carriers evaluated: {awarded:,} yuan awarded, {pending:,} yuan pending")
     return EXIT_OK
 
 
@@ -347,7 +342,7 @@ def _cmd_lock(args: argparse.Namespace) -> int:
         shipped = RULESETS_DIR / LOCK_NAME
         if not lock.exists() and shipped.exists():
             # a new lock (beside a draft) starts from the shipped releases, which keep their meaning there too
-            lock.write_text(shipped.read_text(encoding="utf-8"), encoding="utf-8")
+            write_output(lock, shipped.read_text(encoding="utf-8"), field="--lock")
         if record_release(rid, version, sha256, lock):
             print(f"recorded {rid} {version} sha256:{sha256[:12]} in {display_path(lock)}")
         else:
@@ -381,7 +376,8 @@ def _cmd_synthetic(args: argparse.Namespace) -> int:
         write_portfolio_workbook(Portfolio(pid, name, args.district, tuple(carriers)), args.output,
                                  (*comment.splitlines(), *README_LINES))
     else:
-        save_carriers(args.output, carriers, id=pid, name=name, district=args.district, comment=comment)
+        save_carriers(args.output, carriers, id=pid, name=name, district=args.district, comment=comment,
+                      replace_special=args.force)
     print(f"wrote {len(carriers)} carriers to {args.output}")
     return EXIT_OK
 
@@ -592,6 +588,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="file to write, whole or not at all (default: standard output; required for xlsx)")
     _format_option(p, ("jsonl", "csv", "xlsx"), "jsonl",
                    help="jsonl: one evaluation per line; csv or xlsx: one row per carrier and one per decision")
+    p.add_argument("--force", action="store_true", help="replace the output even if it is a symbolic link or a FIFO")
     p.set_defaults(func=_cmd_evaluate_many)
 
     p = sub.add_parser("assess", help="assess a district portfolio against plan targets")
@@ -650,7 +647,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--coverage", action="store_true",
                    help="list the clauses of each ruleset that no case exercises (no decision cites them)")
     p.add_argument("--ruleset", default=None, help=f"ruleset for the cases that do not name one (default: {DEFAULT_RULESET})")
-    p.add_argument("--engine", default="native", help="evaluation engine (default: native)")
+    p.add_argument("--engine", choices=ENGINES, default="native", help="evaluation engine (default: native)")
     p.set_defaults(func=_cmd_test)
 
     p = sub.add_parser("diff", help="compare two rulesets, and their effect on a portfolio of carriers")
@@ -731,7 +728,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("synthetic", help="write a synthetic district (seeded, not real data) as a portfolio file")
     p.add_argument("carriers", type=int, help="number of carriers")
-    p.add_argument("-o", "--output", required=True, help="portfolio file to write (YAML, or an Excel workbook for .xlsx)")
+    p.add_argument("-o", "--output", required=True, help="portfolio file to write (YAML, or an Excel workbook for .xlsx), whole or not at all")
+    p.add_argument("--force", action="store_true", help="replace the output even if it is a symbolic link or a FIFO")
     p.add_argument("--seed", default="0", help="seed: the same seed gives the same district")
     p.add_argument("--prefix", default="wz", help="carrier id prefix")
     p.add_argument("--id", default=None, help="portfolio id (default: synthetic-SEED)")
@@ -741,20 +739,139 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Interrupted(BaseException):
+    """A signal asked the command to stop (SIGINT, SIGTERM or SIGHUP)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+_STOP_SIGNALS = tuple(getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, n))
+
+
+def _stop(signum: int, frame: object) -> None:
+    for sig in _STOP_SIGNALS:  # a second signal must not interrupt the clean-up of the first
+        signal.signal(sig, signal.SIG_IGN)
+    raise Interrupted(signum)
+
+
+_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def terminal_safe(text: str) -> str:
+    """``text`` with control characters (ANSI escapes, BEL) and lone surrogates shown as escapes."""
+    return _UNSAFE.sub(lambda m: repr(m.group())[1:-1], text)
+
+
+class _Stdout:
+    """Standard output for the commands: what is written is made terminal-safe, and a failing
+    write (a full disk, a closed stream) becomes an OutputError; a broken pipe stays one."""
+
+    def __init__(self, stream: IO[str] | None) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        if self.stream is None:
+            raise OutputError("cannot write standard output: it is closed")
+        try:
+            return self.stream.write(terminal_safe(text))
+        except BrokenPipeError:
+            raise
+        except (OSError, ValueError) as exc:
+            raise OutputError(f"cannot write standard output: {getattr(exc, 'strerror', None) or exc}") from None
+
+    def flush(self) -> None:
+        if self.stream is None:
+            return
+        try:
+            self.stream.flush()
+        except BrokenPipeError:
+            raise
+        except (OSError, ValueError) as exc:
+            raise OutputError(f"cannot write standard output: {getattr(exc, 'strerror', None) or exc}") from None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
+
+
+def _say(message: str) -> None:
+    """A line for the user on standard error (nowhere, when standard error is closed)."""
+    stream = sys.stderr
+    if stream is None:
+        return
+    try:
+        stream.write(terminal_safe(message) + "\n")
+        stream.flush()
+    except (OSError, ValueError):
+        pass
+
+
+def _fill_closed_descriptors() -> None:
+    """Open /dev/null on standard streams that were closed, so that no file we open takes their number."""
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            try:
+                got = os.open(os.devnull, os.O_RDWR)
+            except OSError:
+                return
+            if got != fd:
+                os.dup2(got, fd)
+                os.close(got)
+
+
+def _silence_stdout() -> None:
+    """After standard output failed: what is still buffered goes nowhere, so exiting raises nothing."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.__stdout__.fileno() if sys.__stdout__ is not None else 1)
+        os.close(null)
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code (0 ok, 1 problems or failures found, 2 bad input)."""
+    """Run the command line; returns the exit code (0 ok, 1 problems or failures found, 2 bad input,
+    128 + the signal's number when interrupted: 130 for SIGINT, 143 for SIGTERM, 129 for SIGHUP)."""
     parser = build_parser()
     raw = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(raw)
     _format_from_output(args, raw)
+    handlers: dict[int, Any] = {}
+    if threading.current_thread() is threading.main_thread():
+        for sig in _STOP_SIGNALS:
+            handlers[sig] = signal.signal(sig, _stop)
+    closed_stdout = sys.stdout is None
+    _fill_closed_descriptors()
+    saved = sys.stdout
+    sys.stdout = _Stdout(None if closed_stdout else saved)  # type: ignore[assignment]
     try:
-        return int(args.func(args))
+        code = int(args.func(args))
+        sys.stdout.flush()
+        return code
     except IncubatorRulesError as exc:
-        print(f"incubator-rules: error: {exc}", file=sys.stderr)
+        _say(f"incubator-rules: error: {exc}")
+        if isinstance(exc, OutputError):
+            _silence_stdout()
         return EXIT_BAD_INPUT
     except BrokenPipeError:  # output piped into `head` or a closed pager: stop quietly
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _silence_stdout()
         return EXIT_OK
+    except (Interrupted, KeyboardInterrupt) as exc:
+        signum = exc.signum if isinstance(exc, Interrupted) else signal.SIGINT
+        _say(f"incubator-rules: interrupted by {signal.Signals(signum).name}")
+        return 128 + int(signum)
+    except OSError as exc:  # anything the commands did not foresee, reported rather than a traceback
+        if exc.errno in (errno.ENOSPC, errno.EBADF, errno.EIO):
+            _silence_stdout()
+        _say(f"incubator-rules: error: {exc.strerror or exc}")
+        return EXIT_BAD_INPUT
+    finally:
+        sys.stdout = saved
+        for sig, previous in handlers.items():
+            signal.signal(sig, previous if previous is not None else signal.SIG_DFL)
 
 
 if __name__ == "__main__":  # pragma: no cover

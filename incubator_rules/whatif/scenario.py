@@ -41,6 +41,7 @@ from ..model.carrier import Carrier, parse_date
 from ..model.display import renderer
 from ..model.durations import period
 from ..model.ruleset import Ruleset
+from ..output import write_text
 from .budget import Budget, Tally
 
 ACTIONS = ("add", "remove", "shift")
@@ -207,7 +208,11 @@ class Edit:
             del events[at]
             return
         old = parse_date(events[at]["date"])
-        new = self.to if self.to is not None else old + period({"years": self.years, "months": self.months, "days": self.days})
+        try:
+            new = self.to if self.to is not None else old + period({"years": self.years, "months": self.months, "days": self.days})
+        except (ValueError, OverflowError):
+            raise _fail(f"shifting event {self.event!r} of carrier {self.carrier} (dated {old}) by {self.years} years, "
+                        f"{self.months} months and {self.days} days leaves the calendar (years 1 to 9999)", "event") from None
         events[at] = dict(events[at], date=new.isoformat())
 
     def to_dict(self) -> dict[str, Any]:
@@ -393,8 +398,8 @@ def scenarios_from_document(doc: Document) -> list[Scenario]:
 
 
 def save_scenarios(path: str | Path, scenarios: Iterable[Scenario]) -> None:
-    """Write scenarios as YAML that ``load_scenarios`` reads back identically."""
-    Path(path).write_text(_dump({"scenarios": [s.to_dict() for s in scenarios]}), encoding="utf-8")
+    """Write scenarios as YAML that ``load_scenarios`` reads back identically, whole or not at all."""
+    write_text(path, _dump({"scenarios": [s.to_dict() for s in scenarios]}))
 
 
 # --- comparing scenarios over a portfolio ------------------------------------

@@ -53,7 +53,7 @@ def loads(text: str, line_offset: int = 0) -> Any:
         data = load_json(text)
     except DocumentError as exc:
         line = None if exc.line is None and not line_offset else (exc.line or 1) + line_offset
-        raise DocumentError(exc.message, line=line, column=exc.column) from None
+        raise DocumentError(exc.message, field=exc.field, line=line, column=exc.column) from None
     if _SURROGATE_ESCAPE.search(text):  # rare: only then is every string looked at
         path = _not_text(data, ())
         if path is not None:
