@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 
 import pytest
@@ -95,10 +96,11 @@ def test_a_level_outside_the_declared_levels_is_refused_by_check():
 
 # --- both engines agree on the generic kinds, over histories with fact events -----------------------
 
+from dateutil.relativedelta import relativedelta  # noqa: E402
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-_DAYS = st.dates(min_value=__import__("datetime").date(2016, 1, 1), max_value=__import__("datetime").date(2024, 12, 31))
+_DAYS = st.dates(min_value=datetime.date(2016, 1, 1), max_value=datetime.date(2024, 12, 31))
 _LEVELS = st.sampled_from(["district", "municipal", "provincial", "national"])
 
 
@@ -114,7 +116,7 @@ def fact_histories(draw: st.DrawFn) -> ir.Carrier:
     for i in range(draw(st.integers(0, 3))):
         start = draw(_DAYS)
         events.append({"date": start, "type": "tenancy", "firm": f"T{i}", "from": start,
-                       "to": start.replace(year=start.year + draw(st.integers(1, 3))), "area_m2": draw(st.integers(1, 900)),
+                       "to": start + relativedelta(years=draw(st.integers(1, 3))), "area_m2": draw(st.integers(1, 900)),
                        "tech_firm": draw(st.booleans()), "strategic_emerging": draw(st.booleans()),
                        "paid_in_capital_yuan": draw(st.sampled_from([1000000, 3000000, 5000000]))})
     for i in range(draw(st.integers(0, 3))):
