@@ -49,6 +49,7 @@ from .outfile import write_text
 from .report import carrier_statement, district_document, reconciliation_statement, write_pdf
 from .tables import to_csv
 from .notebook import MissingExtraError
+from .jsonlines import evaluation_line
 
 if TYPE_CHECKING:
     from ..whatif.scenario import Comparison
@@ -156,11 +157,6 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         text += "\n" + format_management(ev.management)
     _write(args, text)
     return EXIT_OK
-
-
-def evaluation_line(ev: Evaluation) -> tuple[str, int, int]:
-    """One line of ``evaluate-many`` output (the evaluation's JSON), with its awarded and pending totals."""
-    return ev.to_json(indent=None), ev.total, ev.pending_total
 
 
 def _cmd_evaluate_many(args: argparse.Namespace) -> int:

@@ -36,7 +36,7 @@ from ...model.carrier import Carrier
 from ...model.decision import Evaluation
 from ...model.portfolio import portfolio_from_dict
 from ...whatif.scenario import Scenario, compare, scenarios_from_document
-from ..cli import evaluation_line
+from ..jsonlines import evaluation_line
 from .bodies import (
     Body,
     BodyTooLargeError,
