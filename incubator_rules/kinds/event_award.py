@@ -6,7 +6,11 @@ accreditation year); ``holding`` a title (an event matching a filter before
 it, with no delisting since); ``occurrence`` (only the N-th matching event);
 ``condition``, an ``operating_duration`` rule (a period of normal operation
 from the event, after which the award is payable; pending until then);
-``once_per`` carrier (first time only) or year.
+``once_per`` carrier (first time only), year, or ``{fields, top_up}``.
+Conditions on titles and the plan (``kinds.checks``): ``kind_of`` (the kind
+an event is decided as), ``refuse_kinds`` and ``refuse_levels`` (what the
+table covers), ``area``, ``period`` (the plan period, by date or evaluated
+year), ``not_delisted``, ``title_held`` and ``grades``.
 """
 
 from __future__ import annotations
@@ -18,8 +22,9 @@ from ..model.carrier import Event, EventType
 from .operating_duration import operating_duration
 from ..model.decision import Decision
 from ..model.ruleset import Rule
-from .base import Context, RuleKind
-from .generic import GENERIC_PLACEHOLDERS, add, amount_of, decide, read_amount, read_bound, read_filters
+from . import checks
+from .base import Context, RuleKind, clause_of, column_clauses, prep_of, title_kinds
+from .generic import GENERIC_PLACEHOLDERS, add, amount_of, bound_clauses, decide, read_amount, read_bound, read_filters
 
 __all__ = ["KIND", "event_award_decisions", "read_window", "read_within"]
 
@@ -50,8 +55,10 @@ def read_within(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> A
 
 def _read_once(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> Any:
     def one(value: Any, p: tuple[Any, ...]) -> Any:
+        if isinstance(value, dict):
+            return checks.read_once_fields(reader, value, p)
         if value not in ONCE_PER:
-            reader.problem(p, f"expected one of: {', '.join(ONCE_PER)}, got {value!r}")
+            reader.problem(p, f"expected one of: {', '.join(ONCE_PER)}, or {{fields, top_up}}; got {value!r}"[:200])
         return value
     return "event" if raw is None else read_bound(reader, raw, path, context, one)
 
@@ -112,10 +119,50 @@ def event_award_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) ->
     occurrence = rule.params.get("occurrence")
     condition = rule.params.get("condition")
     seen = 0
+    params = rule.params
+    refuse_kinds = ctx.param(rule, "refuse_kinds") if params.get("refuse_kinds") is not None else None
+    covers = refuse_kinds is not None  # the rule refuses what its table does not cover, instead of no_amount
+    area = ctx.param(rule, "area") if params.get("area") is not None else None
+    refuse_levels = ctx.param(rule, "refuse_levels") if params.get("refuse_levels") is not None else ()
+    period = ctx.param(rule, "period") if params.get("period") is not None else None
+    title_held = ctx.param(rule, "title_held") if params.get("title_held") is not None else None
+    grades = ctx.param(rule, "grades") if params.get("grades") is not None else None
+    top_up: dict[Any, int] = {}
+    kinds = position = None
+    if params.get("kind_of") is not None:
+        kinds = title_kinds(ctx)
+        position = {e.id: i for i, e in enumerate(ctx.timeline)}
+    table = ctx.ruleset.tables[amount.table] if amount is not None and amount.table is not None else None
+    columns = prep_of(ctx.ruleset, rule).columns
+    walk = checks.TitleWalk(ctx, columns) if params.get("not_delisted") or title_held not in (None, "none") else None
+    plan = ctx.ruleset.plan_period
     for event in matched:
-        kind = event.kind or ctx.carrier.kind
+        kind = event.kind or ctx.carrier.kind if kinds is None else kinds[position[event.id]]  # type: ignore[index]
         if not any(f.in_scope(event, kind) for f in filters):
             continue
+        column = columns[kind]
+        if covers:
+            if column is None or kind in refuse_kinds:
+                clauses = rule.clauses if column is None else column_clauses(
+                    ctx.ruleset, rule.clauses + bound_clauses(ctx.ruleset, rule, "refuse_kinds"), column)
+                out.append(decide(rule, ctx, "kind_not_covered", event, kind, clauses))
+                continue
+        if checks.outside_area(ctx, area):
+            clauses = (ctx.ruleset.area.clause,) + bound_clauses(ctx.ruleset, rule, "area")  # type: ignore[union-attr]
+            out.append(decide(rule, ctx, "outside_area", event, kind, clauses, area=ctx.carrier.area or "-"))
+            continue
+        cell = cell_clause = None
+        if table is not None and column is not None:
+            cell = table.value(column, event.level, event.date) if event.level is not None else None
+            cell_clause = clause_of(table, column, event.level, cell) if event.level is not None else None
+        if refuse_levels and column is not None and checks.refused_level(ctx, refuse_levels, column, event.level):
+            clauses = (clause_of(table, column, event.level, None),) if table is not None else rule.clauses  # type: ignore[arg-type]
+            clauses += checks.reading_cites(ctx, rule, "refuse_levels", column, amount.table)
+            out.append(decide(rule, ctx, "level_not_covered", event, kind, clauses))
+            continue
+        cited = rule.clauses if cell_clause is None else (cell_clause,)
+        if walk is not None:
+            walk.to(event)
         if not any(f.in_scope(event, kind) and f.holds(event) for f in filters):
             out.append(decide(rule, ctx, "not_matched", event, kind, rule.clauses))
             continue
@@ -129,6 +176,15 @@ def event_award_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) ->
         if window is not None and ((window[0] and event.date < window[0]) or (window[1] and event.date > window[1])):
             out.append(decide(rule, ctx, "outside_window", event, kind, rule.clauses,
                               window_start=window[0], window_end=window[1]))
+            continue
+        if period == "year" and (event.year is None or not plan.start.year <= event.year <= plan.end.year):
+            clauses = cited + bound_clauses(ctx.ruleset, rule, "period")
+            out.append(decide(rule, ctx, "year_outside_window", event, kind,
+                              clauses if column is None else column_clauses(ctx.ruleset, clauses, column),
+                              window_start=plan.start, window_end=plan.end))
+            continue
+        if period == "date" and not plan.start <= event.date <= plan.end:
+            out.append(decide(rule, ctx, "outside_window", event, kind, cited, window_start=plan.start, window_end=plan.end))
             continue
         anchor = None
         if within is not None:
@@ -146,7 +202,32 @@ def event_award_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) ->
                 continue
         value, clause = amount_of(ctx, amount, event, kind, history=ctx.timeline)
         if value is None:
-            out.append(decide(rule, ctx, "no_amount", event, kind, rule.clauses))
+            if covers:
+                out.append(decide(rule, ctx, "level_not_covered", event, kind, column_clauses(ctx.ruleset, rule.clauses, column)))  # type: ignore[arg-type]
+            else:
+                out.append(decide(rule, ctx, "no_amount", event, kind, rule.clauses))
+            continue
+        if walk is not None and params.get("not_delisted") and walk.delisted_on is not None:
+            out.append(decide(rule, ctx, "delisted", event, kind, cited, ended_on=walk.delisted_on))
+            continue
+        if walk is not None and title_held not in (None, "none") and walk.title(column, event, title_held) is None:
+            clauses = cited + bound_clauses(ctx.ruleset, rule, "title_held")
+            out.append(decide(rule, ctx, "no_title", event, kind, clauses if column is None else column_clauses(ctx.ruleset, clauses, column)))
+            continue
+        if grades is not None and event.grade not in grades:
+            out.append(decide(rule, ctx, "not_excellent", event, kind, cited))
+            continue
+        if isinstance(once, checks.OncePer):
+            key = checks.once_key(once, event)
+            already = top_up.get(key, 0) if once.top_up else (value if key in top_up else 0)
+            if value <= already:
+                clauses = cited + checks.reading_cites(ctx, rule, "once_per", column, None if amount is None else amount.table)
+                out.append(decide(rule, ctx, "already_awarded", event, kind, clauses, full_amount=value, already_received=already))
+                continue
+            top_up[key] = value
+            out.append(decide(rule, ctx, "awarded", event, kind, cited, amount=value - already, payable_on=event.date,
+                              full_amount=value, already_received=already,
+                              amount_in_force_from=None if cell is None else cell.start))
             continue
         key = {"carrier": "*", "year": event.date.year}.get(once, event.id)
         if key in paid:
@@ -175,17 +256,22 @@ KIND = RuleKind(
         "match": read_filters, "amount": _read_amount, "window": read_window, "within": read_within,
         "exclude_year_of": _read_optional_filters, "once_per": _read_once,
         "holding": _read_optional_filters, "occurrence": _read_occurrence, "condition": "rule",
+        "kind_of": checks.read_kind_of, "refuse_kinds": checks.read_refuse_kinds, "area": checks.read_area,
+        "refuse_levels": checks.read_refuse_levels, "period": checks.read_period, "not_delisted": checks.read_true,
+        "title_held": checks.read_title_held, "grades": checks.read_grades,
     },
     roles={},
     codes=(
         "awarded", "pending", "not_matched", "outside_window", "excluded_year", "no_amount", "already_awarded",
         "not_this_occurrence", "no_title", "condition_not_met",
+        "kind_not_covered", "level_not_covered", "outside_area", "year_outside_window", "delisted", "not_excellent",
     ),
     matches=frozenset(EventType),
     decider=event_award_decisions,
     references={"condition": "operating_duration"},
     placeholders=GENERIC_PLACEHOLDERS,
-    optional=frozenset({"window", "within", "exclude_year_of", "once_per", "holding", "occurrence", "condition"}),
+    optional=frozenset({"window", "within", "exclude_year_of", "once_per", "holding", "occurrence", "condition",
+                        "kind_of", "refuse_kinds", "area", "refuse_levels", "period", "not_delisted", "title_held", "grades"}),
     schemas={
         "match": {"description": "an event filter {type, level, kind, grade, fields}, or a list of alternatives"},
         "amount": {"description": "an amount form: a number, {fixed}, {table}, {by, values}, {percent, of}, with max/min/rounding; or {reading, values}"},
@@ -195,5 +281,13 @@ KIND = RuleKind(
         "once_per": {"description": "event (default), carrier (first time only) or year; or {reading, values}"},
         "holding": {"description": "a title the carrier must hold: an earlier event matching this filter, not delisted since"},
         "occurrence": {"type": "integer", "minimum": 1, "description": "only the N-th matching event (1: the first time)"},
+        "kind_of": {"description": "event (default: the event's kind, else the carrier's) or title (an evaluation without a kind is of the title it evaluates); or {reading, values}"},
+        "refuse_kinds": {"description": "carrier kinds refused as kind_not_covered (with it, also kinds the table has no column for); or {reading, values}"},
+        "area": {"description": "refuse_outside, require_area or not_checked: the plan's area (area:) checked on the carrier; or {reading, values}"},
+        "refuse_levels": {"description": "[{kinds, levels}]: levels not paid for those carrier kinds (level_not_covered); or {reading, values}"},
+        "period": {"description": "date or year: the event's date (or evaluated year) must fall in the plan period; or {reading, values}"},
+        "not_delisted": {"type": "boolean", "description": "true: refused as delisted after a delisting not followed by a new title"},
+        "title_held": {"description": "none, on_date or by_year_end: a title of the event's level and column held; or {reading, values}"},
+        "grades": {"description": "the grades paid, e.g. [excellent]; another grade is refused as not_excellent; or {reading, values}"},
     },
 )

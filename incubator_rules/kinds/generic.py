@@ -355,20 +355,34 @@ def values_of(event: Event, kind: CarrierKind, ctx: Context, **given: Any) -> di
 
 def decide(
     rule: Rule, ctx: Context, code: str, event: Event, kind: CarrierKind, clauses: Sequence[str],
-    amount: int = 0, payable_on: datetime.date | None = None, events: Sequence[str] | None = None, **given: Any,
+    amount: int = 0, payable_on: datetime.date | None = None, events: Sequence[str] | None = None,
+    full_amount: int | None = None, already_received: int | None = None,
+    amount_in_force_from: datetime.date | None = None, **given: Any,
 ) -> Decision:
-    """A decision of a generic rule, explained by the rule's wording for ``code`` (or its default)."""
+    """A decision of a generic rule, explained by the rule's wording for ``code`` (or its default).
+
+    ``full_amount`` and ``already_received`` (an amount before what was
+    already paid is taken off) are shown in the explanation and kept on the
+    decision, with the date the amount is in force from.
+    """
     prep = prep_of(ctx.ruleset, rule)
     status = AWARDED if code in ("awarded", "recovered") else PENDING if code == "pending" else NOT_AWARDED
-    values = values_of(event, kind, ctx, amount=abs(amount) if status != NOT_AWARDED else None, payable_on=payable_on, **given)
+    values = values_of(event, kind, ctx, amount=abs(amount) if status != NOT_AWARDED else None, payable_on=payable_on,
+                       full_amount=full_amount, already_received=already_received, **given)
     zh, en = rule.explanations[code]
     key = tuple(dict.fromkeys(clauses))
     paid = status != NOT_AWARDED
     return Decision(
         rule.id, status, code, amount if paid else 0, payable_on if paid else None,
         (event.id,) if events is None else tuple(events), prep.citations(ctx, key),
-        render(zh, values), render(en, values), event.level, kind,
+        render(zh, values), render(en, values), event.level, kind, full_amount, already_received, amount_in_force_from,
     )
+
+
+def bound_clauses(ruleset: Any, rule: Rule, name: str) -> tuple[str, ...]:
+    """The clauses of the reading a parameter is bound to (none when it is not bound to one)."""
+    value = rule.params.get(name)
+    return ruleset.readings[value.reading].clauses if isinstance(value, ReadingBound) else ()
 
 
 def add(day: datetime.date, duration: Mapping[str, int]) -> datetime.date:
