@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from ..model.carrier import Event, EventType
+from ..model.carrier import AwardKind, Event, EventType
 from ..model.decision import AWARDED, Decision
 from ..model.ruleset import Rule
-from . import event_award
+from . import checks, event_award
 from .base import Context, RuleKind
 from .generic import GENERIC_PLACEHOLDERS, add, amount_of, decide, read_amount, read_bound, read_filters
 
@@ -36,8 +36,14 @@ def _texts(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> tuple[
     return tuple(raw)
 
 
-def _read_amount(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> Any:
+def _read_optional_amount(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> Any:
+    if raw is None:
+        return None
     return read_bound(reader, raw, path, context, lambda v, p: read_amount(reader, v, p, context))
+
+
+def _read_optional_filters(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> Any:
+    return None if raw is None else read_filters(reader, raw, path, context)
 
 
 def awards_of(ctx: Context, rule_ids: Sequence[str]) -> list[Decision]:
@@ -63,6 +69,8 @@ def paid_by(ctx: Context, rule_ids: Sequence[str], payers: Sequence[str], until:
 def top_up_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) -> list[Decision]:
     """Each matching event tops up once: the target less what was already paid, or why not."""
     out: list[Decision] = []
+    if rule.params.get("match") is None:  # the differential of the award it tops up, decided with that award
+        return out
     within = rule.params.get("within")
     done = False
     for event in matched:
@@ -81,7 +89,8 @@ def top_up_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) -> list
         if done:
             out.append(decide(rule, ctx, "already_awarded", event, kind, rule.clauses))
             continue
-        target, _ = amount_of(ctx, ctx.param(rule, "target"), event, kind, history=ctx.timeline)
+        wanted = ctx.param(rule, "target")
+        target = None if wanted is None else amount_of(ctx, wanted, event, kind, history=ctx.timeline)[0]
         already = paid_by(ctx, rule.params.get("counts", ()), rule.params.get("payers", ()), event.date)
         if target is None or target <= already:
             out.append(decide(rule, ctx, "nothing_to_top_up", event, kind, rule.clauses, base=already))
@@ -97,16 +106,23 @@ _ALL = frozenset(EventType)
 
 KIND = RuleKind(
     name="top_up",
-    params={"match": read_filters, "within": event_award.read_within, "target": _read_amount,
-            "counts": _rule_ids, "payers": _texts},
+    params={"match": _read_optional_filters, "within": event_award.read_within, "target": _read_optional_amount,
+            "counts": _rule_ids, "payers": _texts, "tops_up": "rule", "ladder": checks.choice_reader(("column", "all")),
+            "base": checks.choice_reader(("received", "level_held")), "earlier_payments": checks.choice_reader((*(a.value for a in AwardKind), "none"))},
     roles={},
-    codes=("awarded", "outside_window", "nothing_to_top_up", "already_awarded"),
+    codes=("awarded", "outside_window", "nothing_to_top_up", "already_awarded", "pending", "level_already_paid",
+           "no_difference", "level_difference_awarded", "level_difference_pending"),
     matches=_ALL,
     decider=top_up_decisions,
+    references={"tops_up": "event_award"},
     placeholders=GENERIC_PLACEHOLDERS,
-    optional=frozenset({"within", "counts", "payers"}),
+    optional=frozenset({"match", "target", "within", "counts", "payers", "tops_up", "ladder", "base", "earlier_payments"}),
     schemas={
-        "match": {"description": "an event filter, or a list of alternatives"},
+        "match": {"description": "an event filter, or a list of alternatives; left out, the rule is the differential of the award it tops_up"},
+        "tops_up": {"description": "the id of an event_award rule covered_by_table: where it already paid on the ladder, this rule pays the difference"},
+        "ladder": {"description": "with tops_up: column (each table column its own ladder, default) or all (one ladder across kinds); or {reading, values}"},
+        "base": {"description": "with tops_up: received (what was received on the ladder, default) or level_held (the table amount of the highest level held before); or {reading, values}"},
+        "earlier_payments": {"description": "with tops_up: the purpose of the recorded payments that settle none of this plan's decisions and count as received (e.g. construction_subsidy), or none; or {reading, values}"},
         "within": {"type": "object", "description": "{duration, of}: within the duration after the latest event matching `of`"},
         "target": {"description": "the amount (or cumulative total) to top up to: an amount form"},
         "counts": {"type": "array", "items": {"type": "string"}, "description": "rules whose awards count as already paid"},
