@@ -46,7 +46,7 @@ def test_readings_rules_and_citation_text_changes_are_named():
     edited = (text.replace("    default: plan_period", "    default: issue_date")
               .replace("    duration: {years: 1}", "    duration: {years: 2}")
               .replace("可再获得建设经费补助差价30万元。", "可再获得建设经费补助差价。")
-              .replace('version: "2.0.0"', 'version: "3.0.0"'))
+              .replace(f'version: "{SHIPPED.version}"', 'version: "3.0.0"'))
     keys = {(c.section, c.key): (c.old, c.new) for c in ruleset_changes(SHIPPED, parse_ruleset(edited))}
     assert keys[("readings", "readings.new_accreditation_window.default")] == ("plan_period", "issue_date")
     assert keys[("rules", "rules.normal-operation.duration.years")] == (1, 2)

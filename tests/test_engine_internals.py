@@ -70,7 +70,7 @@ def test_every_placeholder_an_explanation_may_use_is_filled_where_it_applies():
 
 
 def test_amounts_in_wan_are_exact():
-    from incubator_rules.kinds.base import _amount_wan
+    from incubator_rules.kinds.base import amount_wan as _amount_wan
 
     assert [_amount_wan(a) for a in (0, 100, 12_500, 100_000, 200_000, 1_000_000, 1_234_567)] == [
         "0", "0.01", "1.25", "10", "20", "100", "123.4567"]

@@ -17,14 +17,12 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import attrs
 
-from ..model.carrier import AwardKind, Carrier, CarrierKind, Event, EventType, Level, iso_date
-from ..model.decision import AWARDED, NOT_AWARDED, PENDING, Condition, Decision
-from ..model.labels import GRADE_ZH, KIND_EN, KIND_ZH, LEVEL_ZH
+from ..model.carrier import AwardKind, Carrier, CarrierKind, Event, EventType, Level
+from ..model.decision import Decision
 from ..model.ruleset import Citation, DatedValue, ReadingBound, Rule, Ruleset, Table
 
 __all__ = [
     "AREA_ROLE",
-    "GIVEN",
     "RULE_PLACEHOLDERS",
     "Context",
     "Decider",
@@ -34,8 +32,8 @@ __all__ = [
     "Template",
     "clause_of",
     "default_explanation",
+    "amount_wan",
     "format_yuan",
-    "area_refusal",
     "arrange",
     "delistings_first",
     "first_rule_with",
@@ -44,15 +42,8 @@ __all__ = [
     "title_kinds",
     "area_refused",
     "column_clauses",
-    "given_values",
-    "level_covered",
-    "reading_clauses",
-    "role_clauses",
-    "make_decision",
     "prep_of",
-    "refusal",
     "render",
-    "window_given",
 ]
 
 # Enum members read in the loops below, as module names: reading an attribute of an Enum class
@@ -127,7 +118,6 @@ RULE_PLACEHOLDERS = frozenset(
 )
 
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
-_YUAN_PLACEHOLDERS = frozenset({"amount", "full_amount", "already_received", "level_received"})
 
 
 def format_yuan(amount: int) -> str:
@@ -213,125 +203,10 @@ class Context:
         return found
 
 
-def _act(event: Event, zh: bool) -> str:
-    if event.type is FILED:
-        return "备案" if zh else "filing"
-    if event.type is ACCREDITED:
-        return "认定" if zh else "accreditation"
-    return ""
-
-
-# How an event fills each placeholder, given the event, the carrier kind it is for and the values of GIVEN.
-_EVENT_VALUES: dict[str, Callable[[Event, CarrierKind, tuple[Any, ...]], str]] = {
-    "date": lambda e, k, g: iso_date(e.date),
-    "kind": lambda e, k, g: KIND_EN[k],
-    "kind_zh": lambda e, k, g: KIND_ZH[k],
-    "level": lambda e, k, g: "" if e.level is None else e.level._value_,
-    "level_zh": lambda e, k, g: "" if e.level is None else LEVEL_ZH[e.level],
-    "year": lambda e, k, g: "" if e.year is None else str(e.year),
-    "grade": lambda e, k, g: "" if e.grade is None else e.grade._value_,
-    "grade_zh": lambda e, k, g: "" if e.grade is None else GRADE_ZH[e.grade],
-    "document": lambda e, k, g: e.document or "",
-    "act": lambda e, k, g: _act(e, False),
-    "act_zh": lambda e, k, g: _act(e, True),
-}
-
-
-def _amount_wan(amount: int) -> str:
+def amount_wan(amount: int) -> str:
     """Yuan as 万 (ten thousands), exactly: ``200000`` -> ``"20"``, ``12500`` -> ``"1.25"``."""
     text = format(Decimal(amount) / 10000, "f")
     return text.rstrip("0").rstrip(".") if "." in text else text
-
-
-# Values a decision passes to its explanation, besides its event's fields.
-GIVEN = (
-    "amount", "payable_on", "full_amount", "already_received", "window_start", "window_end", "ended_on",
-    "interrupted_on", "counted_from", "level_received", "held_level", "held_level_zh", "held_on", "area", "due_on",
-)
-
-# One placeholder's text from (event, carrier kind, values of GIVEN).
-_Getter = Callable[[Event, CarrierKind, tuple[Any, ...]], str]
-
-
-def _given_getter(name: str) -> _Getter:
-    i = GIVEN.index(name)
-    yuan = name in _YUAN_PLACEHOLDERS
-
-    def get(e: Event, k: CarrierKind, given: tuple[Any, ...]) -> str:
-        value = given[i]
-        if value is None:
-            return ""
-        if isinstance(value, datetime.date):
-            return iso_date(value)
-        if yuan and isinstance(value, int):
-            return format_yuan(value)
-        return str(value)
-
-    return get
-
-
-def _amount_wan_getter(e: Event, k: CarrierKind, given: tuple[Any, ...]) -> str:
-    amount = given[0]
-    return _amount_wan(amount) if isinstance(amount, int) else ""
-
-
-def _getter(name: str) -> _Getter:
-    """How placeholder ``name`` is filled: from a given value, else from the event, else empty."""
-    if name in GIVEN:
-        return _given_getter(name)
-    if name == "amount_wan":
-        return _amount_wan_getter
-    return _EVENT_VALUES.get(name, _empty)
-
-
-def _empty(e: Event, k: CarrierKind, given: tuple[Any, ...]) -> str:
-    return ""
-
-
-# The event fields each placeholder reads (the inputs of its text).
-_PLACEHOLDER_FIELDS = {
-    "date": "date", "level": "level", "level_zh": "level", "year": "year", "grade": "grade",
-    "grade_zh": "grade", "document": "document", "act": "type", "act_zh": "type",
-}
-
-
-class _Explainer:
-    """Both explanations of one outcome, filled from one list of placeholder values.
-
-    Texts are remembered by their inputs (the event fields and values they
-    show), since many decisions in a district read alike.
-    """
-
-    _LIMIT = 4096  # texts remembered per outcome: enough for a district, bounded for a stream
-
-    def __init__(self, zh: str, en: str) -> None:
-        self.names = tuple(dict.fromkeys(_PLACEHOLDER.findall(zh) + _PLACEHOLDER.findall(en)))
-        slots = {n: i for i, n in enumerate(self.names)}
-        self.zh = Template.parse(zh, slots).format
-        self.en = Template.parse(en, slots).format
-        self.getters = tuple(_getter(n) for n in self.names)
-        fields = sorted({_PLACEHOLDER_FIELDS[n] for n in self.names if n in _PLACEHOLDER_FIELDS})
-        self.inputs = operator.attrgetter(*fields) if fields else (lambda e: None)
-        self.texts: dict[tuple[Any, ...], tuple[str, str]] = {}
-
-    def __call__(self, event: Event, kind: CarrierKind, given: tuple[Any, ...]) -> tuple[str, str]:
-        """The texts for a decision on ``event``; ``given`` holds the values of ``GIVEN``."""
-        try:
-            key = (self.inputs(event), kind, given)
-            found = self.texts.get(key)
-        except TypeError:  # an unhashable value given: no remembering
-            return self.fill(event, kind, given)
-        if found is None:
-            found = self.fill(event, kind, given)
-            if len(self.texts) >= self._LIMIT:
-                self.texts.clear()
-            self.texts[key] = found
-        return found
-
-    def fill(self, event: Event, kind: CarrierKind, given: tuple[Any, ...]) -> tuple[str, str]:
-        """The two texts, computed."""
-        texts = [get(event, kind, given) for get in self.getters]
-        return self.zh.format(*texts), self.en.format(*texts)
 
 
 class RulePrep:
@@ -340,7 +215,6 @@ class RulePrep:
     def __init__(self, ruleset: Ruleset, rule: Rule) -> None:
         self.rule = rule
         self.ruleset = ruleset
-        self.explain = {code: _Explainer(zh, en) for code, (zh, en) in rule.explanations.items()}
         self.cites: dict[tuple[str, ...], tuple[Citation, ...]] = {}
         self.columns: dict[CarrierKind, str | None] = {kind: ruleset.column_for(kind) for kind in CarrierKind}
         self.memo: dict[str, Any] = {}
@@ -377,85 +251,6 @@ def prep_of(ruleset: Ruleset, rule: Rule) -> RulePrep:
     return entry[1]
 
 
-_STATUS = {
-    "awarded": AWARDED, "pending": PENDING,
-    "level_difference_awarded": AWARDED, "level_difference_pending": PENDING,
-}
-
-
-def make_decision(
-    prep: RulePrep, ctx: Context, code: str, event: Event, clauses: tuple[str, ...], amount: int = 0,
-    payable_on: datetime.date | None = None, events: Sequence[str] | None = None,
-    full_amount: int | None = None, already_received: int | None = None,
-    amount_in_force_from: datetime.date | None = None, condition: Condition | None = None,
-    window_start: datetime.date | None = None, window_end: datetime.date | None = None,
-    ended_on: datetime.date | None = None, interrupted_on: datetime.date | None = None,
-    kind: CarrierKind | None = None, **more: Any,
-) -> Decision:
-    """A decision of ``prep``'s rule on ``event``, explained; ``more`` fills the other values of ``GIVEN`` by name."""
-    status = _STATUS.get(code, NOT_AWARDED)
-    given = (
-        amount if status is not NOT_AWARDED else None, payable_on, full_amount, already_received,
-        window_start, window_end, ended_on, interrupted_on, None if condition is None else condition.counted_from,
-    ) + (tuple([more.get(n) for n in _MORE_GIVEN]) if more else _NO_MORE)
-    kind = kind or event.kind or ctx.carrier.kind
-    zh, en = prep.explain[code](event, kind, given)
-    cites = prep.cites.get(clauses)
-    if cites is None:
-        cites = prep.citations(ctx, clauses)
-    return Decision(
-        prep.rule.id, status, code, amount, payable_on, (event.id,) if events is None else tuple(events),
-        cites, zh, en, event.level, kind, full_amount, already_received, amount_in_force_from, condition,
-    )
-
-
-_NOTHING_GIVEN: tuple[Any, ...] = (None,) * len(GIVEN)
-_MORE_GIVEN = GIVEN[9:]
-_NO_MORE: tuple[Any, ...] = (None,) * len(_MORE_GIVEN)
-_GIVEN_AT = {n: i for i, n in enumerate(GIVEN)}
-
-
-def given_values(**values: Any) -> tuple[Any, ...]:
-    """The values of ``GIVEN`` by name (the others None)."""
-    out = list(_NOTHING_GIVEN)
-    for name, value in values.items():
-        out[_GIVEN_AT[name]] = value
-    return tuple(out)
-
-
-def refusal(
-    prep: RulePrep, ctx: Context, code: str, event: Event, kind: CarrierKind, clauses: tuple[str, ...],
-    given: tuple[Any, ...] = _NOTHING_GIVEN,
-) -> Decision:
-    """``make_decision`` for a refusal that rests on its event alone (the commonest decision): no amount, no condition."""
-    zh, en = prep.explain[code](event, kind, given)
-    cites = prep.cites.get(clauses)
-    if cites is None:
-        cites = prep.citations(ctx, clauses)
-    return Decision(prep.rule.id, NOT_AWARDED, code, 0, None, (event.id,), cites, zh, en, event.level, kind)
-
-
-_WINDOWS: dict[tuple[datetime.date, datetime.date], tuple[Any, ...]] = {}
-
-
-def window_given(start: datetime.date, end: datetime.date) -> tuple[Any, ...]:
-    """The values of ``GIVEN`` for an outside-window refusal."""
-    found = _WINDOWS.get((start, end))
-    if found is None:
-        if len(_WINDOWS) > 256:
-            _WINDOWS.clear()
-        found = _WINDOWS[(start, end)] = given_values(window_start=start, window_end=end)
-    return found
-
-
-def level_covered(ctx: Context, rule: Rule, column: str, level: Level) -> bool:
-    """False when the district-maker-space reading drops the district row for maker spaces."""
-    if level is not DISTRICT or ctx.reading(rule, "district_maker_space") == "pay_q6_row":
-        return True
-    kinds = ctx.ruleset.columns[column]
-    return CarrierKind.MAKER_SPACE not in kinds and CarrierKind.STAR_INNOVATION_SPACE not in kinds
-
-
 def clause_of(table: Table, column: str, level: Level, value: DatedValue | None) -> str:
     """The clause a decision about this table cell cites: the value in force, else the cell's first value."""
     if value is not None:
@@ -488,18 +283,6 @@ def column_clauses(ruleset: Ruleset, clauses: Iterable[str], column: str, table:
     return tuple(kept) or tuple(clauses)
 
 
-def role_clauses(ruleset: Ruleset, rule: Rule, role: str) -> tuple[str, ...]:
-    """The clauses of the reading that fills ``role`` in ``rule``; none when the kind's default fills it."""
-    name = rule.readings.get(role)
-    return () if name is None else ruleset.readings[name].clauses
-
-
-def reading_clauses(ctx: Context, rule: Rule, role: str, column: str) -> tuple[str, ...]:
-    """The clauses of the reading that fills ``role``, as cited for a carrier paid from ``column`` by ``rule``."""
-    found = role_clauses(ctx.ruleset, rule, role)
-    return column_clauses(ctx.ruleset, found, column, rule.params.get("table")) if found else ()
-
-
 # The alternatives of the plan-area role, shared by every deciding kind.
 AREA_ROLE = frozenset({"refuse_outside", "require_area", "not_checked"})
 
@@ -515,15 +298,6 @@ def area_refused(ctx: Context, how: str) -> bool:
     if ctx.carrier.area is None:
         return how == "require_area"
     return not area.covers(ctx.carrier.area)
-
-
-def area_refusal(prep: RulePrep, ctx: Context, event: Event, kind: CarrierKind) -> Decision:
-    """The ``outside_area`` refusal of ``event``, citing the plan's 适用对象 and the area reading."""
-    area = ctx.ruleset.area
-    assert area is not None
-    clauses = (area.clause,) + role_clauses(ctx.ruleset, prep.rule, "area")
-    return refusal(prep, ctx, "outside_area", event, kind, tuple(dict.fromkeys(clauses)),
-                   given_values(area=ctx.carrier.area or "-"))
 
 
 # --- same-day order and zero-length interruptions -------------------------------

@@ -25,7 +25,7 @@ from ..model.decision import AWARDED, PENDING, Condition, Decision
 from ..model.labels import LEVEL_ZH
 from ..model.ruleset import DatedValue, Rule, Ruleset, Table
 from .base import Context, area_refused, clause_of, column_clauses, prep_of, settlements, title_kinds
-from .generic import bound_clauses, decide, read_bound
+from .generic import bound_clauses, decide, read_bound, scope_types
 
 __all__ = [
     "CODES",
@@ -39,6 +39,7 @@ __all__ = [
     "Candidate",
     "differential",
     "top_up_of",
+    "window_of",
     "held_values",
     "read_once_fields",
 ]
@@ -185,6 +186,19 @@ CODES = ("kind_not_covered", "level_not_covered", "outside_area", "year_outside_
 # --- deciding ----------------------------------------------------------------------
 
 
+def window_of(ctx: Context, rule: Rule) -> tuple[datetime.date | None, datetime.date | None, str | None] | None:
+    """The rule's window under the readings in force, the plan's dates put in."""
+    window = ctx.param(rule, "window")
+    if window is None:
+        return None
+    plan = ctx.ruleset.plan_period
+    dates = {"plan_start": plan.start, "plan_issued": plan.issued or plan.start, "plan_end": plan.end}
+    clause = window[2]
+    if clause is None and (window[0] in dates or window[1] in dates):
+        clause = plan.clause  # a window of the plan's dates cites the plan period's clause
+    return (dates.get(window[0], window[0]), dates.get(window[1], window[1]), clause)
+
+
 def held_values(title: Event | None = None, level: Level | None = None, on: datetime.date | None = None) -> dict[str, str]:
     """The ``held_*`` placeholders of a title held before (an event, or a level and date)."""
     if title is not None:
@@ -193,39 +207,74 @@ def held_values(title: Event | None = None, level: Level | None = None, on: date
     return {"held_level": level.value, "held_level_zh": LEVEL_ZH[level], "held_on": iso_date(on)}
 
 
+@attrs.frozen
+class _Config:
+    """A rule's conditions on titles and the plan under one set of readings."""
+
+    covers: bool
+    refuse_kinds: frozenset[CarrierKind]
+    area: str | None
+    refuse_levels: tuple[LevelRefusal, ...]
+    period: str | None
+    refuse_lower: bool
+    top: Rule | None
+    ladder_all: bool
+    first_at_level: bool
+    not_delisted: bool
+    title_held: str
+    grades: frozenset[Grade] | None
+    payable_in_window: bool
+    from_first_title: bool
+    by_title: bool
+    table_id: str | None
+    window: Any  # the rule's window under these readings, the plan's dates put in (event_award.window_of)
+    types: frozenset[EventType] | None  # the event types the rule decides on
+    cell_is_amount: bool  # the amount is the table cell's, with no bound or rounding of its own
+
+
+def _config(rule: Rule, ctx: Context, amount: Any) -> _Config:
+    params = rule.params
+
+    def get(name: str, of: Rule = rule) -> Any:
+        return None if of.params.get(name) is None else ctx.param(of, name)
+
+    top = top_up_of(ctx.ruleset, rule)
+    return _Config(
+        bool(get("covered_by_table")), get("refuse_kinds") or frozenset(), get("area"), get("refuse_levels") or (),
+        get("period"), bool(get("refuse_lower")), top, top is not None and get("ladder", top) == "all",
+        bool(get("first_at_level")), bool(get("not_delisted")), get("title_held") or "none", get("grades"),
+        bool(get("payable_in_window")), get("condition_from") == "first_title", params.get("kind_of") is not None,
+        None if amount is None else amount.table, window_of(ctx, rule), scope_types(rule),
+        bool(get("covered_by_table")) and amount is not None and amount.table is not None and amount.max is None and amount.min is None,
+    )
+
+
 class PlanChecks:
     """One rule's conditions on titles and the plan, as it decides for one carrier."""
 
     def __init__(self, rule: Rule, ctx: Context, amount: Any) -> None:
         self.rule, self.ctx = rule, ctx
-        params = rule.params
-
-        def get(name: str) -> Any:
-            return None if params.get(name) is None else ctx.param(rule, name)
-
-        self.covers = bool(get("covered_by_table"))
-        self.refuse_kinds = get("refuse_kinds") or frozenset()
-        self.area = get("area")
-        self.refuse_levels = get("refuse_levels") or ()
-        self.period = get("period")
-        self.refuse_lower = bool(get("refuse_lower"))
-        self.top = top_up_of(ctx.ruleset, rule)
-        self.ladder_all = self.top is not None and self.top.params.get("ladder") is not None and ctx.param(self.top, "ladder") == "all"
-        self.first_at_level = bool(get("first_at_level"))
-        self.not_delisted = bool(get("not_delisted"))
-        self.title_held = get("title_held") or "none"
-        self.grades = get("grades")
-        self.payable_in_window = bool(get("payable_in_window"))
-        self.from_first_title = get("condition_from") == "first_title"
-        self.table_id = None if amount is None else amount.table
-        self.table: Table | None = None if self.table_id is None else ctx.ruleset.tables[self.table_id]
-        self.columns = prep_of(ctx.ruleset, rule).columns
-        self.kinds = title_kinds(ctx) if get("kind_of") is not None else None
+        prep = prep_of(ctx.ruleset, rule)
+        memo = prep.memo.get("plan_checks")
+        if memo is None or (memo[0] is not ctx.readings and memo[0] != ctx.readings) or memo[1] is not amount:
+            memo = prep.memo["plan_checks"] = (ctx.readings, amount, _config(rule, ctx, amount))
+        c = self.config = memo[2]
+        self.covers, self.refuse_kinds, self.area, self.refuse_levels = c.covers, c.refuse_kinds, c.area, c.refuse_levels
+        self.period, self.refuse_lower, self.top, self.ladder_all = c.period, c.refuse_lower, c.top, c.ladder_all
+        self.first_at_level, self.not_delisted, self.title_held, self.grades = c.first_at_level, c.not_delisted, c.title_held, c.grades
+        self.payable_in_window, self.from_first_title, self.table_id = c.payable_in_window, c.from_first_title, c.table_id
+        self.table: Table | None = None if c.table_id is None else ctx.ruleset.tables[c.table_id]
+        self.columns = prep.columns
+        self.kinds = title_kinds(ctx) if c.by_title else None
         self.index: dict[str, int] | None = None
-        self.walk = _TitleWalk(ctx, self.columns) if self.not_delisted or self.title_held != "none" else None
+        self.walk = _TitleWalk(ctx, self.columns) if c.not_delisted or c.title_held != "none" else None
         self.once_seen: dict[Any, int] = {}
-        self.top_clauses = () if self.top is None else self.top.clauses
+        self.top_clauses = () if c.top is None else c.top.clauses
         self.candidates: list[Candidate] = []
+        self.outside_area = c.area is not None and area_refused(ctx, c.area)
+        self.cell_is_amount = c.cell_is_amount
+        if self.kinds and self.kinds.count(self.kinds[0]) == len(self.kinds) and self.kinds[0] is ctx.carrier.kind:
+            self.kinds = None  # every event is of the carrier's kind
 
     def position(self, event: Event) -> int:
         """The event's index in the timeline."""
@@ -265,7 +314,7 @@ class PlanChecks:
         if kind in self.refuse_kinds:
             return self._refuse("kind_not_covered", event, kind,
                                 self.column_cites(rule.clauses + bound_clauses(ruleset, rule, "refuse_kinds"), kind))
-        if self.area is not None and area_refused(self.ctx, self.area):
+        if self.outside_area:
             clauses = (ruleset.area.clause,) + bound_clauses(ruleset, rule, "area")  # type: ignore[union-attr]
             return self._refuse("outside_area", event, kind, clauses, area=self.ctx.carrier.area or "-")
         if self.refuse_levels and column is not None:

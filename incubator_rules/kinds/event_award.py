@@ -54,19 +54,6 @@ def read_window(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> A
     return read_bound(reader, raw, path, context, one)
 
 
-def window_of(ctx: Context, rule: Rule) -> tuple[datetime.date | None, datetime.date | None, str | None] | None:
-    """The rule's window under the readings in force, the plan's dates put in."""
-    window = ctx.param(rule, "window")
-    if window is None:
-        return None
-    plan = ctx.ruleset.plan_period
-    dates = {"plan_start": plan.start, "plan_issued": plan.issued or plan.start, "plan_end": plan.end}
-    clause = window[2]
-    if clause is None and (window[0] in dates or window[1] in dates):
-        clause = plan.clause  # a window of the plan's dates cites the plan period's clause
-    return (dates.get(window[0], window[0]), dates.get(window[1], window[1]), clause)
-
-
 def read_within(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> Any:
     """``{duration: {years: 3}, of: <filter>}``: the event must fall within the duration after the latest such event."""
     if raw is None:
@@ -135,18 +122,21 @@ def event_award_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) ->
     """Decide each event in the rule's scope: awarded, or why not."""
     out: list[Decision] = []
     filters = rule.params["match"]
-    window = window_of(ctx, rule)
-    plan = checks.PlanChecks(rule, ctx, ctx.param(rule, "amount"))
+    amount = ctx.param(rule, "amount")
+    plan = checks.PlanChecks(rule, ctx, amount)
+    window = plan.config.window
     within = rule.params.get("within")
     excluded = rule.params.get("exclude_year_of")
     once = ctx.param(rule, "once_per") or "event"
-    amount = ctx.param(rule, "amount")
     paid: set[Any] = set()
     holding = rule.params.get("holding")
     occurrence = rule.params.get("occurrence")
     condition = rule.params.get("condition")
     seen = 0
+    types = plan.config.types
     for event in matched:
+        if types is not None and event.type not in types:
+            continue
         kind = plan.kind_of(event)
         if not any(f.in_scope(event, kind) for f in filters):
             continue
@@ -187,7 +177,10 @@ def event_award_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) ->
                    for e in ctx.timeline for f in excluded):
                 out.append(decide(rule, ctx, "excluded_year", event, kind, rule.clauses))
                 continue
-        value, clause = amount_of(ctx, amount, event, kind, history=ctx.timeline)
+        if plan.cell_is_amount:  # a plain table lookup: the cell's amount
+            value, clause = (None, None) if cell is None else (cell.amount, cell.clause)
+        else:
+            value, clause = amount_of(ctx, amount, event, kind, history=ctx.timeline)
         if value is None:
             out.append(decide(rule, ctx, "level_not_covered", event, kind, plan.column_cites(rule.clauses, kind))
                        if plan.covers else decide(rule, ctx, "no_amount", event, kind, rule.clauses))

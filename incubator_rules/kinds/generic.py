@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import enum
+import operator
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Callable, Mapping, Sequence
 
@@ -21,7 +22,7 @@ from ..model.durations import after
 from ..model.facts import EVENT_FACTS, all_fact_names, did_you_mean
 from ..model.labels import GRADE_ZH, KIND_EN, KIND_ZH
 from ..model.ruleset import ReadingBound, Rule
-from .base import Context, prep_of, render
+from .base import _PLACEHOLDER, Context, Template, amount_wan, prep_of
 
 __all__ = [
     "GENERIC_PLACEHOLDERS",
@@ -330,35 +331,98 @@ def cap_for(ctx: Context, cap: Amount, history: Sequence[Event], kind: CarrierKi
 
 
 _ACT_EN = {"accredited": "accreditation", "filed": "filing"}
+_ACT_ZH = {"accredited": "认定", "filed": "备案", "evaluated": "绩效评估"}
+
+
+def _shown(value: Any) -> str:
+    """A given value as a placeholder shows it: dates in ISO form, amounts with thousands separators."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime.date):
+        return iso_date(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return str(value)
+
+
+def _level_name(ctx: Context, event: Event, zh: bool) -> str:
+    if event.level is None:
+        return ""
+    names = ctx.ruleset.levels.get(event.level)
+    return names[0 if zh else 1] if names else event.level.value
+
+
+# How an event fills each placeholder of a generic decision (a value given to the decision overrides it).
+_FROM_EVENT: dict[str, Callable[..., str]] = {
+    "date": lambda e, k, c, g=None: iso_date(e.date),
+    "kind": lambda e, k, c, g=None: KIND_EN[k],
+    "kind_zh": lambda e, k, c, g=None: KIND_ZH[k],
+    "level": lambda e, k, c, g=None: _level_name(c, e, False),
+    "level_zh": lambda e, k, c, g=None: _level_name(c, e, True),
+    "year": lambda e, k, c, g=None: "" if e.year is None else str(e.year),
+    "grade": lambda e, k, c, g=None: "" if e.grade is None else e.grade.value,
+    "grade_zh": lambda e, k, c, g=None: "" if e.grade is None else GRADE_ZH[e.grade],
+    "document": lambda e, k, c, g=None: e.document or "",
+    "act": lambda e, k, c, g=None: _ACT_EN.get(e.type.value, e.type.value.replace("_", " ")),
+    "act_zh": lambda e, k, c, g=None: _ACT_ZH.get(e.type.value, ""),
+    "firm": lambda e, k, c, g=None: str(e.fact("firm") or ""),
+    "title": lambda e, k, c, g=None: str(e.fact("title") or e.fact("designation") or ""),
+    "amount_wan": lambda e, k, c, g=None: amount_wan(g["amount"]) if g and isinstance(g.get("amount"), int) else "",
+}
 
 
 def values_of(event: Event, kind: CarrierKind, ctx: Context, **given: Any) -> dict[str, str]:
-    """The placeholder values of a generic decision."""
-    names = ctx.ruleset.levels.get(event.level) if event.level is not None else None
-    out = {
-        "date": iso_date(event.date),
-        "kind": KIND_EN[kind], "kind_zh": KIND_ZH[kind],
-        "level": "" if event.level is None else (names[1] if names else event.level.value),
-        "level_zh": "" if event.level is None else (names[0] if names else event.level.value),
-        "year": "" if event.year is None else str(event.year),
-        "grade": "" if event.grade is None else event.grade.value,
-        "grade_zh": "" if event.grade is None else GRADE_ZH[event.grade],
-        "document": event.document or "",
-        "act": _ACT_EN.get(event.type.value, event.type.value.replace("_", " ")),
-        "act_zh": {"accredited": "认定", "filed": "备案", "evaluated": "绩效评估"}.get(event.type.value, ""),
-        "firm": str(event.fact("firm") or ""),
-        "title": str(event.fact("title") or event.fact("designation") or ""),
-    }
-    for key, value in given.items():
-        if value is None:
-            out[key] = ""
-        elif isinstance(value, datetime.date):
-            out[key] = iso_date(value)
-        elif isinstance(value, int) and not isinstance(value, bool):
-            out[key] = f"{value:,}"
-        else:
-            out[key] = str(value)
+    """The placeholder values of a generic decision (the values given to it for the others)."""
+    out = {name: get(event, kind, ctx, given) for name, get in _FROM_EVENT.items()}
+    out.update((key, _shown(value)) for key, value in given.items())
     return out
+
+
+# The event fields each placeholder reads (the inputs of its text, besides the carrier kind and the values given).
+_EVENT_FIELDS = {
+    "date": "date", "level": "level", "level_zh": "level", "year": "year", "grade": "grade", "grade_zh": "grade",
+    "document": "document", "act": "type", "act_zh": "type",
+}
+
+
+class _Wording:
+    """The two explanations of one outcome of one rule, split once into format strings and the placeholders they use."""
+
+    def __init__(self, zh: str, en: str) -> None:
+        self.names = tuple(dict.fromkeys(_PLACEHOLDER.findall(zh) + _PLACEHOLDER.findall(en)))
+        slots = {n: i for i, n in enumerate(self.names)}
+        self.zh = Template.parse(zh, slots).format
+        self.en = Template.parse(en, slots).format
+        self.getters = tuple((n, _FROM_EVENT.get(n)) for n in self.names)
+        self.given_names = tuple(n for n in self.names if n not in _FROM_EVENT)
+        self.facts = any(n in ("firm", "title") for n in self.names)
+        fields = sorted({_EVENT_FIELDS[n] for n in self.names if n in _EVENT_FIELDS})
+        self.inputs = operator.attrgetter(*fields) if fields else (lambda e: None)
+        self.texts: dict[tuple[Any, ...], tuple[str, str]] = {}
+
+    _LIMIT = 4096  # texts remembered per outcome: enough for a district, bounded for a stream
+
+    def __call__(self, event: Event, kind: CarrierKind, ctx: Context, given: Mapping[str, Any]) -> tuple[str, str]:
+        """``render`` of both texts with ``values_of``, computing only the placeholders they use; texts are
+        remembered by their inputs, since many decisions of a district read alike."""
+        key = (self.inputs(event), kind, given.get("amount"), tuple([given.get(n) for n in self.given_names]))
+        if self.facts:
+            key += (event.fact("firm"), event.fact("title"), event.fact("designation"))
+        try:
+            found = self.texts.get(key)
+        except TypeError:  # an unhashable value given: no remembering
+            return self.fill(event, kind, ctx, given)
+        if found is None:
+            found = self.fill(event, kind, ctx, given)
+            if len(self.texts) >= self._LIMIT:
+                self.texts.clear()
+            self.texts[key] = found
+        return found
+
+    def fill(self, event: Event, kind: CarrierKind, ctx: Context, given: Mapping[str, Any]) -> tuple[str, str]:
+        """The two texts, computed."""
+        texts = [_shown(given.get(n)) if get is None else get(event, kind, ctx, given) for n, get in self.getters]
+        return self.zh.format(*texts), self.en.format(*texts)
 
 
 def decide(
@@ -378,19 +442,26 @@ def decide(
     """
     prep = prep_of(ctx.ruleset, rule)
     if status is None:
-        status = AWARDED if code in ("awarded", "recovered") else PENDING if code == "pending" else NOT_AWARDED
-    if condition is not None:
-        given.setdefault("counted_from", condition.counted_from)
-    values = values_of(event, kind, ctx, amount=abs(amount) if status != NOT_AWARDED else None, payable_on=payable_on,
-                       full_amount=full_amount, already_received=already_received, **given)
-    zh, en = rule.explanations[code]
-    key = tuple(dict.fromkeys(clauses))
-    paid = status != NOT_AWARDED
+        status = AWARDED if code == "awarded" or code == "recovered" else PENDING if code == "pending" else NOT_AWARDED
+    paid = status is not NOT_AWARDED
+    if condition is not None and "counted_from" not in given:
+        given["counted_from"] = condition.counted_from
+    given["amount"] = abs(amount) if paid else None
+    given["payable_on"] = payable_on
+    given["full_amount"] = full_amount
+    given["already_received"] = already_received
+    wording = prep.memo.get("wording")
+    if wording is None:
+        wording = prep.memo["wording"] = {c: _Wording(zh, en) for c, (zh, en) in rule.explanations.items()}
+    zh, en = wording[code](event, kind, ctx, given)
+    key = clauses if len(clauses) < 2 and isinstance(clauses, tuple) else tuple(dict.fromkeys(clauses))
+    cites = prep.cites.get(key)  # type: ignore[arg-type]
+    if cites is None:
+        cites = prep.citations(ctx, key)
     return Decision(
         rule.id, status, code, amount if paid else 0, payable_on if paid else None,
-        (event.id,) if events is None else tuple(events), prep.citations(ctx, key),
-        render(zh, values), render(en, values), event.level, kind, full_amount, already_received, amount_in_force_from,
-        condition,
+        (event.id,) if events is None else tuple(events), cites,
+        zh, en, event.level, kind, full_amount, already_received, amount_in_force_from, condition,
     )
 
 
