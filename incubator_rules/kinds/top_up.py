@@ -12,32 +12,10 @@ from ..model.carrier import Event, EventType
 from ..model.decision import AWARDED, Decision
 from ..model.ruleset import Rule
 from . import event_award
-from .base import Context, RuleKind
-from .generic import GENERIC_PLACEHOLDERS, add, amount_of, decide, read_amount, read_bound, read_filters
+from .base import DECIDING, Context, RuleKind
+from .generic import GENERIC_PLACEHOLDERS, add, amount_of, amount_param, declare, decide, filters_param, flag, matches, strings
 
 __all__ = ["KIND", "paid_by", "top_up_decisions"]
-
-
-def _rule_ids(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> tuple[str, ...]:
-    if raw is None:
-        return ()
-    if not isinstance(raw, list) or not all(isinstance(r, str) for r in raw):
-        reader.problem(path, f"expected a list of rule ids, got {raw!r}"[:200])
-        return ()
-    return tuple(raw)
-
-
-def _texts(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> tuple[str, ...]:
-    if raw is None:
-        return ()
-    if not isinstance(raw, list) or not all(isinstance(r, str) and r.strip() for r in raw):
-        reader.problem(path, f"expected a list of payer names, got {raw!r}"[:200])
-        return ()
-    return tuple(raw)
-
-
-def _read_amount(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> Any:
-    return read_bound(reader, raw, path, context, lambda v, p: read_amount(reader, v, p, context))
 
 
 def awards_of(ctx: Context, rule_ids: Sequence[str]) -> list[Decision]:
@@ -45,9 +23,8 @@ def awards_of(ctx: Context, rule_ids: Sequence[str]) -> list[Decision]:
     out: list[Decision] = []
     for rid in rule_ids:
         rule = ctx.ruleset.rule(rid)
-        decider = event_award.event_award_decisions if rule.kind == "event_award" else top_up_decisions
-        matched = [e for e in ctx.timeline if e.type in _ALL]
-        out.extend(d for d in decider(rule, ctx, matched) if d.status == AWARDED)
+        decider = DECIDING[rule.kind]
+        out.extend(d for d in decider(rule, ctx, ctx.timeline) if d.status == AWARDED)
     return out
 
 
@@ -61,14 +38,19 @@ def paid_by(ctx: Context, rule_ids: Sequence[str], payers: Sequence[str], until:
 
 
 def top_up_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) -> list[Decision]:
-    """Each matching event tops up once: the target less what was already paid, or why not."""
+    """Each matching event tops up (once, unless ``repeat``): the target less what was already paid, or why not.
+
+    With ``repeat``, every matching event tops up, and this rule's own earlier
+    top-ups count as paid.
+    """
     out: list[Decision] = []
     within = rule.params.get("within")
+    repeat = rule.params.get("repeat", False)
     done = False
+    mine = 0
     for event in matched:
         kind = event.kind or ctx.carrier.kind
-        filters = rule.params["match"]
-        if not any(f.in_scope(event, kind) and f.holds(event) for f in filters):
+        if not matches(rule.params["match"], event, ctx):
             continue
         anchor = None
         if within is not None:
@@ -82,11 +64,12 @@ def top_up_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) -> list
             out.append(decide(rule, ctx, "already_awarded", event, kind, rule.clauses))
             continue
         target, _ = amount_of(ctx, ctx.param(rule, "target"), event, kind, history=ctx.timeline)
-        already = paid_by(ctx, rule.params.get("counts", ()), rule.params.get("payers", ()), event.date)
+        already = paid_by(ctx, rule.params.get("counts", ()), rule.params.get("payers", ()), event.date) + mine
         if target is None or target <= already:
             out.append(decide(rule, ctx, "nothing_to_top_up", event, kind, rule.clauses, base=already))
             continue
-        done = True
+        done = not repeat
+        mine += target - already
         events = (event.id,) if anchor is None else (anchor.id, event.id)
         out.append(decide(rule, ctx, "awarded", event, kind, rule.clauses, amount=target - already,
                           payable_on=event.date, events=events, base=already))
@@ -97,19 +80,17 @@ _ALL = frozenset(EventType)
 
 KIND = RuleKind(
     name="top_up",
-    params={"match": read_filters, "within": event_award.read_within, "target": _read_amount,
-            "counts": _rule_ids, "payers": _texts},
+    **declare(
+        match=filters_param("the events that top up: an event filter, or a list of alternatives"),
+        within=event_award.WITHIN,
+        target=amount_param("the amount (or cumulative total) to top up to: an amount form, or {reading, values}"),
+        counts=strings("rule ids", "rules whose awards count as already paid", rule_ids=True),
+        payers=strings("payer names", "other payers whose payments (payment_received with this payer) count as already paid"),
+        repeat=flag("every matching event tops up again (this rule's earlier top-ups count as paid); default: once"),
+    ),
     roles={},
     codes=("awarded", "outside_window", "nothing_to_top_up", "already_awarded"),
     matches=_ALL,
     decider=top_up_decisions,
     placeholders=GENERIC_PLACEHOLDERS,
-    optional=frozenset({"within", "counts", "payers"}),
-    schemas={
-        "match": {"description": "an event filter, or a list of alternatives"},
-        "within": {"type": "object", "description": "{duration, of}: within the duration after the latest event matching `of`"},
-        "target": {"description": "the amount (or cumulative total) to top up to: an amount form"},
-        "counts": {"type": "array", "items": {"type": "string"}, "description": "rules whose awards count as already paid"},
-        "payers": {"type": "array", "items": {"type": "string"}, "description": "other payers whose payments count as already paid"},
-    },
 )

@@ -18,7 +18,7 @@ import attrs
 
 from ..documents import Source, canonical_json, field_name, read_document, string_problem
 from ..errors import CarrierError, IncubatorRulesError
-from .facts import CARRIER_FACTS, EVENT_FACTS, FactSpec, did_you_mean, fact_json
+from .facts import CARRIER_FACTS, EVENT_FACTS, Dated, FactSpec, did_you_mean, fact_json
 
 
 class CarrierKind(str, enum.Enum):
@@ -315,10 +315,17 @@ class Carrier:
     area: str | None = None
     facts: tuple[tuple[str, Any], ...] = ()
 
-    def fact(self, name: str, default: Any = None) -> Any:
-        """The value of one of the carrier's static facts (``model.facts.CARRIER_FACTS``), or ``default``."""
+    def fact(self, name: str, default: Any = None, on: datetime.date | None = None) -> Any:
+        """The value of one of the carrier's facts (``model.facts.CARRIER_FACTS``), or ``default``.
+
+        A dated fact is read as of ``on`` (its latest value when ``on`` is None;
+        ``default`` before its first date).
+        """
         for key, value in self.facts:
             if key == name:
+                if isinstance(value, Dated):
+                    value = value.latest if on is None else value.on(on)
+                    return default if value is None else value
                 return value
         return default
 
@@ -679,11 +686,30 @@ class _CarrierReader:
                 raise self.fail(path + (name,), f"unknown {what} {name!r}{did_you_mean(name, specs)}; known: {known}")
             if value is None:
                 continue
+            if isinstance(value, list):
+                if not spec.dated:
+                    raise self.fail(path + (name,), f"{name} does not change over time: give one value, not a list")
+                out.append((name, self.dated(value, spec, path + (name,))))
+                continue
             out.append((name, self.convert(parse_fact, value, path + (name,), spec)))
         for name, spec in specs.items():
             if spec.required and raw.get(name) is None:
                 raise self.fail(path + (name,), "required field is missing")
         return tuple(sorted(out))
+
+    def dated(self, raw: list[Any], spec: FactSpec, path: tuple[Any, ...]) -> Dated:
+        """A dated fact: ``[{from: date, value: v}, ...]`` in increasing order of ``from``."""
+        if not raw:
+            raise self.fail(path, "expected a value, or a non-empty list of {from, value}")
+        values: list[tuple[datetime.date, Any]] = []
+        for i, item in enumerate(raw):
+            item = self.mapping(item, path + (i,), ("from", "value"))
+            start = self.convert(parse_date, self.required(item, "from", path + (i,)), path + (i, "from"))
+            value = self.convert(parse_fact, self.required(item, "value", path + (i,)), path + (i, "value"), spec)
+            if values and start <= values[-1][0]:
+                raise self.fail(path + (i, "from"), f"list the values in increasing order of 'from'; {start} is not after {values[-1][0]}")
+            values.append((start, value))
+        return Dated(tuple(values))
 
     def event(self, raw: Any, path: tuple[Any, ...]) -> tuple[dict[str, Any], tuple[Any, ...]]:
         if not isinstance(raw, Mapping):
