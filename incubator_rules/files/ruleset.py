@@ -738,7 +738,8 @@ class ProblemReader:
                 if target is None:
                     continue
                 if target not in by_id or by_id[target].kind != want:
-                    self.problem(("rules", i, name), f"expected the id of a {want} rule, got {describe(target)}")
+                    hint = did_you_mean(target, [r for r, x in by_id.items() if x.kind == want])
+                    self.problem(("rules", i, name), f"expected the id of a {want} rule, got {describe(target)}{hint}")
         return tuple(r for _, r in out)
 
     def roles(

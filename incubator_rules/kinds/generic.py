@@ -499,6 +499,9 @@ def cap_for(ctx: Context, cap: Amount, history: Sequence[Event], kind: CarrierKi
 # --- decisions -----------------------------------------------------------------
 
 
+_ACTS = {"accredited": "accreditation", "filed": "filing", "evaluated": "evaluation", "designated": "designation"}
+
+
 def values_of(event: Event, kind: CarrierKind, ctx: Context, **given: Any) -> dict[str, str]:
     """The placeholder values of a generic decision."""
     names = ctx.ruleset.levels.get(event.level) if event.level is not None else None
@@ -511,7 +514,7 @@ def values_of(event: Event, kind: CarrierKind, ctx: Context, **given: Any) -> di
         "grade": "" if event.grade is None else event.grade.value,
         "grade_zh": "" if event.grade is None else GRADE_ZH[event.grade],
         "document": event.document or "",
-        "act": event.type.value.replace("_", " "),
+        "act": _ACTS.get(event.type.value, event.type.value.replace("_", " ")),
         "act_zh": {"accredited": "认定", "filed": "备案", "evaluated": "绩效评估"}.get(event.type.value, ""),
         "firm": str(event.fact("firm") or ""),
         "title": str(event.fact("title") or event.fact("designation") or ""),

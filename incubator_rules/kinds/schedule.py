@@ -22,6 +22,7 @@ from typing import Any, Mapping, Sequence
 import attrs
 
 from ..model.carrier import Event
+from ..model.facts import did_you_mean
 from .base import Context
 from .generic import Filter, Param, add, matches, read_filters
 from .operating_duration import operating_duration
@@ -156,7 +157,7 @@ def _read(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> Schedul
             return None
         remainder = raw.get("remainder", "last")
         if remainder not in REMAINDERS:
-            reader.problem(path + ("remainder",), f"expected one of: {', '.join(REMAINDERS)}, got {remainder!r}")
+            reader.problem(path + ("remainder",), f"expected one of: {', '.join(REMAINDERS)}, got {remainder!r}{did_you_mean(remainder, REMAINDERS)}")
         items, base = raw.get("instalments"), path + ("instalments",)
     if not isinstance(items, list) or not items:
         reader.problem(base, f"expected a non-empty list of instalments {{share, after, condition, unless, requires, clause}}, got {items!r}"[:200])
@@ -174,7 +175,7 @@ def _read(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> Schedul
         if condition is not None and rules and rules.get(condition) != "operating_duration":
             known = [r for r, k in rules.items() if k == "operating_duration"]
             from_ = f"; operating_duration rules: {', '.join(known)}" if known else "; the file has no operating_duration rule"
-            reader.problem(p + ("condition",), f"expected the id of an operating_duration rule, got {condition!r}{from_}"[:240])
+            reader.problem(p + ("condition",), f"expected the id of an operating_duration rule, got {condition!r}{did_you_mean(condition, known)}{from_}"[:240])
         clause = item.get("clause")
         clause_ids = getattr(context, "clause_ids", None)
         if clause is not None and clause_ids is not None and clause not in clause_ids:
