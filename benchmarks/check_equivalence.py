@@ -9,6 +9,15 @@ both versions evaluate the same synthetic carriers (plus same-day and
 early-cut variants) under the default readings, each single alternative
 reading and random combinations of readings, at several as-of dates. Every
 evaluation's JSON is compared; the first difference is printed.
+
+The comparison ignores one thing only: the ruleset's own version and
+content hash (``ruleset.version``, ``ruleset.sha256``), which change
+whenever a ruleset file is rewritten (a rewrite in other rule kinds must be
+released as a new version). With ``--same-ruleset`` they are compared too.
+Every other field (decisions, their order, rule ids, reasons, amounts,
+dates, events, citations, explanations, conditions, readings) must be
+identical. The count of evaluations compared is printed; ``--at-least N``
+fails the run when fewer were compared.
 """
 
 from __future__ import annotations
@@ -40,7 +49,10 @@ with open(sys.argv[1], encoding="utf-8") as f:
     for line in f:
         c = Carrier.from_dict(json.loads(line))
         for as_of, readings in combos:
-            text = evaluate(c, rs, as_of, readings).to_json(indent=None)
+            data = evaluate(c, rs, as_of, readings).to_dict()
+            if sys.argv[4] == "ignore":
+                data["ruleset"] = {"id": data["ruleset"]["id"]}
+            text = json.dumps(data, ensure_ascii=False, sort_keys=True)
             out.append(text if sys.argv[3] == "full" else hashlib.sha256(text.encode()).hexdigest())
 json.dump(out, sys.stdout)
 """
@@ -66,16 +78,16 @@ def variants(carriers: list, seed: int) -> list[dict]:
 def combinations(readings: dict[str, list[str]], seed: int) -> list[tuple[str, dict[str, str]]]:
     rng = random.Random(seed)
     combos: list[dict[str, str]] = [{}]
-    for name, alts in readings.items():
+    for name, alts in readings.items():  # every alternative of every reading alone
         combos += [{name: alt} for alt in alts]
-    for _ in range(6):
+    for _ in range(6):  # and random combinations of all of them
         combos.append({name: rng.choice(alts) for name, alts in readings.items()})
     return [(day, combo) for day in AS_OF for combo in combos]
 
 
-def run(tree: Path, carriers_file: Path, combos_file: Path, mode: str) -> list[str]:
+def run(tree: Path, carriers_file: Path, combos_file: Path, mode: str, version: str = "ignore") -> list[str]:
     env = dict(os.environ, PYTHONPATH=str(tree))
-    proc = subprocess.run([sys.executable, "-c", _WORKER, str(carriers_file), str(combos_file), mode],
+    proc = subprocess.run([sys.executable, "-c", _WORKER, str(carriers_file), str(combos_file), mode, version],
                           env=env, capture_output=True, text=True, cwd=tree)
     if proc.returncode != 0:
         sys.exit(f"evaluation failed in {tree}:\n{proc.stderr}")
@@ -87,7 +99,10 @@ def main() -> int:
     parser.add_argument("--ref", default="main", help="git ref of the engine to compare with")
     parser.add_argument("--carriers", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--same-ruleset", action="store_true", help="compare the ruleset's version and hash too")
+    parser.add_argument("--at-least", type=int, default=0, help="fail unless at least this many evaluations are compared")
     args = parser.parse_args()
+    version = "compare" if args.same_ruleset else "ignore"
 
     from incubator_rules import load_ruleset
     from incubator_rules.tools.synthetic import generate_portfolio
@@ -108,7 +123,8 @@ def main() -> int:
         carriers_file.write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in data), encoding="utf-8")
         combos = combinations(readings, args.seed)
         combos_file.write_text(json.dumps(combos))
-        before, after = run(old, carriers_file, combos_file, "hash"), run(ROOT, carriers_file, combos_file, "hash")
+        before = run(old, carriers_file, combos_file, "hash", version)
+        after = run(ROOT, carriers_file, combos_file, "hash", version)
         print(f"{len(data)} carriers x {len(combos)} (as-of, readings) = {len(before)} evaluations compared")
         differing = [i for i, (a, b) in enumerate(zip(before, after)) if a != b]
         if len(before) != len(after) or differing:
@@ -119,12 +135,15 @@ def main() -> int:
                 one = Path(tmp, "one.jsonl")
                 one.write_text(json.dumps(carrier, ensure_ascii=False) + "\n", encoding="utf-8")
                 Path(tmp, "combo.json").write_text(json.dumps([combo]))
-                a = run(old, one, Path(tmp, "combo.json"), "full")[0]
-                b = run(ROOT, one, Path(tmp, "combo.json"), "full")[0]
+                a = run(old, one, Path(tmp, "combo.json"), "full", version)[0]
+                b = run(ROOT, one, Path(tmp, "combo.json"), "full", version)[0]
                 print("carrier:", json.dumps(carrier, ensure_ascii=False))
                 print("as of, readings:", combo)
                 print("before:", a)
                 print("after: ", b)
+            return 1
+        if len(before) < args.at_least:
+            print(f"TOO FEW: {len(before)} evaluations compared, fewer than --at-least {args.at_least}")
             return 1
         print("identical")
     return 0

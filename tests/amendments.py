@@ -6,6 +6,8 @@ from 500,000 to 800,000 yuan for accreditations from 2025-01-01.
 
 from pathlib import Path
 
+from incubator_rules import load_ruleset
+
 SHIPPED = Path(__file__).resolve().parent.parent / "rulesets" / "wanzhou-2023.yaml"
 
 NOTICE = """  notice-2025:
@@ -32,7 +34,7 @@ def amended_text(version: str = "1.1.0") -> str:
     """The shipped ruleset text with the illustrative 2025 amendment."""
     text = SHIPPED.read_text(encoding="utf-8")
     for old, new in (
-        ('version: "2.0.0"', f'version: "{version}"'),
+        (f'version: "{load_ruleset("wanzhou-2023").version}"', f'version: "{version}"'),
         ("\n\nplan_period:", "\n" + NOTICE + "\nplan_period:"),
         ("\n\n# Which carrier kinds", "\n" + CLAUSE + "\n# Which carrier kinds"),
         (OLD_VALUES, NEW_VALUES),

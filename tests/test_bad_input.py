@@ -102,7 +102,7 @@ def test_missing_file_is_a_document_error(tmp_path):
      "rules[0].readings.count_from", "unknown reading 'year_counted_from_typo'"),
     ("    default: accreditation_date", "    default: first_sunrise",
      "readings.year_counted_from.default", "not one of the alternatives"),
-    ("    kind: evaluation_excellence", "    kind: evaluation_brilliance", "rules[3].kind", "unknown rule kind"),
+    ("    kind: event_award\n    title:\n      zh: 绩效评估支持", "    kind: evaluation_brilliance\n    title:\n      zh: 绩效评估支持", "rules[3].kind", "unknown rule kind"),
     ('        en: "{level} performance evaluation of {year} graded excellent on {date}: {amount} yuan"',
      '        en: "{level} performance evaluation of {year} graded excellent on {date}: {amount.__class__} yuan"',
      "rules[3].explanations.awarded.en", "unknown placeholder"),

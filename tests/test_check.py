@@ -43,7 +43,7 @@ def test_every_problem_is_reported_in_file_order():
         ("    default: accreditation_date", "    default: first_sunrise"),
         (INCUBATOR_VALUES, "values: {national: 1000000.5, municipal: 500000}"),
         ("  q2-maker-space-levels:\n    document: wanzhou-interpretation", "  q2-maker-space-levels:\n    document: nowhere"),
-        ("    kind: evaluation_excellence", "    kind: evaluation_brilliance"),
+        ("    kind: event_award\n    title:\n      zh: 绩效评估支持", "    kind: evaluation_brilliance\n    title:\n      zh: 绩效评估支持"),
     )
     found = problems(text)
     assert [(field, message.split(";")[0].split(":")[0]) for _, field, message in found] == [
@@ -129,9 +129,9 @@ def test_a_released_version_reused_with_other_content_is_refused(tmp_path, capsy
     draft = tmp_path / "wanzhou-2023.yaml"
     draft.write_text(edited((INCUBATOR_VALUES, "values: {national: 1000000, municipal: 800000, district: 200000}")), encoding="utf-8")
     result = check_file(draft)  # no lock beside it: the shipped lock applies
-    assert [(p.field, p.line) for p in result.problems] == [("version", line_of(TEXT, 'version: "2.0.0"'))]
-    assert "version 2.0.0 of wanzhou-2023 was released with other content" in result.problems[0].message
-    draft.write_text(draft.read_text(encoding="utf-8").replace('version: "2.0.0"', 'version: "2.1.0"'), encoding="utf-8")
+    assert [(p.field, p.line) for p in result.problems] == [("version", line_of(TEXT, 'version: "2.1.0"'))]
+    assert "version 2.1.0 of wanzhou-2023 was released with other content" in result.problems[0].message
+    draft.write_text(draft.read_text(encoding="utf-8").replace('version: "2.1.0"', 'version: "2.2.0"'), encoding="utf-8")
     assert check_file(draft).problems == ()
     # comments and layout are not content
     same = tmp_path / "same.yaml"
@@ -303,10 +303,10 @@ def test_check_command_exit_codes_and_output(tmp_path, capsys):
     assert main(["check", str(bad)]) == 1
     out = capsys.readouterr().out.splitlines()
     line = line_of(TEXT, "    default: accreditation_date")
-    assert out[0].startswith(f"{bad}:{line_of(TEXT, 'version:')}:10: version: version 2.0.0 of wanzhou-2023 was released with other content")
+    assert out[0].startswith(f"{bad}:{line_of(TEXT, 'version:')}:10: version: version 2.1.0 of wanzhou-2023 was released with other content")
     assert out[1] == f"{bad}:{line}:14: readings.year_counted_from.default: default 'sunrise' is not one of the alternatives: accreditation_date, operation_start"
     assert out[2].startswith(f"{bad}:{line_of(TEXT, '    default: again')}:14: readings.upgrade_year_condition.default:")
-    assert out[-1] == "1 file checked, 3 problems in 1"  # the two defaults, and version 2.0.0 reused
+    assert out[-1] == "1 file checked, 3 problems in 1"  # the two defaults, and version 2.1.0 reused
 
     unreadable = tmp_path / "broken.yaml"
     unreadable.write_text("id: [unclosed\n", encoding="utf-8")

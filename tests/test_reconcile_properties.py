@@ -21,10 +21,9 @@ def decisions(ev):
 
 def own_payments(ev, kind: str, settles: bool):
     """One payment per award or pending award, of its amount, on its payable date, saying what it pays."""
-    kinds = {r.id: r.kind for r in RULESET.rules}
     out = []
     for i, d in enumerate(ev.awards + ev.pending):
-        award = "excellence" if kinds[d.rule] == "evaluation_excellence" else "construction_subsidy"
+        award = "excellence" if d.rule == "evaluation-excellence" else "construction_subsidy"
         p = {"id": f"own{i}", "type": "payment_received", "date": d.payable_on.isoformat(), "level": d.level.value,
              "amount": d.amount, "award": award}
         if settles:

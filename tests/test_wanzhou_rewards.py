@@ -245,7 +245,7 @@ def test_events_after_as_of_are_left_out(engine):
 
 def test_evaluation_records_what_it_ran_on(engine):
     ev = evaluate(Q6, as_of=D("2026-01-01"), engine=engine)
-    assert (ev.ruleset_id, ev.ruleset_version) == ("wanzhou-2023", "2.0.0")
+    assert (ev.ruleset_id, ev.ruleset_version) == ("wanzhou-2023", "2.1.0")
     assert len(ev.ruleset_sha256) == 64 and ev.input_digest == Q6.digest
     assert ev.readings["year_counted_from"] == "accreditation_date"
 

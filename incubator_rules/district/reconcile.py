@@ -20,7 +20,7 @@ from ..engines.evaluation import evaluate, evaluate_prepared, prepare
 from ..errors import IncubatorRulesError
 from ..files.carriers import portfolio_carriers
 from ..files.ledger import LedgerPayment, load_ledger
-from ..kinds import Context
+from ..kinds import MATCHES, Context, scope_types
 from ..kinds.base import arrange, settlements
 from ..model.carrier import AwardKind, Carrier, Event, EventType
 from ..model.decision import AWARDED, NOT_AWARDED, PENDING, Decision
@@ -42,11 +42,28 @@ OUTSIDE_PLAN = "outside_plan"
 STATUSES = (PAID, UNPAID, OVERPAID, PAID_EARLY, UNMATCHED, DUPLICATE_VOUCHER, NOT_DUE, OUTSIDE_PLAN)
 FINDINGS = frozenset({UNPAID, OVERPAID, PAID_EARLY, UNMATCHED, DUPLICATE_VOUCHER})
 
-# Which rule kinds' decisions a payment of each purpose can settle.
+# Which rules' decisions a payment of each purpose can settle: those deciding only on these event types.
 _SETTLED_BY = {
-    AwardKind.CONSTRUCTION_SUBSIDY: frozenset({"accreditation_subsidy", "upgrade_differential"}),
-    AwardKind.EXCELLENCE: frozenset({"evaluation_excellence"}),
+    AwardKind.CONSTRUCTION_SUBSIDY: frozenset({EventType.ACCREDITED, EventType.FILED}),
+    AwardKind.EXCELLENCE: frozenset({EventType.EVALUATED}),
 }
+
+
+def _purposes(rs: Ruleset) -> dict[str, tuple[AwardKind, ...]]:
+    """For each rule, the purposes of the payments that can settle its decisions (a rule that serves another,
+    such as a differential, settles what that rule's do)."""
+    by_id = {r.id: r for r in rs.rules}
+
+    def types(rule: Any) -> frozenset[EventType]:
+        found = scope_types(rule) or MATCHES[rule.kind]
+        target = rule.params.get("applies_to")
+        return found or (types(by_id[target]) if isinstance(target, str) and target in by_id else frozenset())
+
+    out = {}
+    for rule in rs.rules:
+        found = types(rule)
+        out[rule.id] = tuple(p for p, settled in _SETTLED_BY.items() if found and found <= settled)
+    return out
 _MONEY = ("due", "paid", "outstanding", "overpaid", "paid_early", "unmatched", "duplicate", "not_due", "outside_plan")
 
 
@@ -395,13 +412,12 @@ def _reconcile_one(
     # is that title's earlier money, as the differential counts it, whenever it was paid.
     loose_history = [attrs.evolve(e, plan=rs.id) for e in paid if ledger is None and e.plan is None and settled.get(e.id) is None]
     earlier = {pid for pid, target in settlements(ctx, loose_history).items() if target is not None} if loose_history else set()
-    kinds = {r.id: r.kind for r in rs.rules}
+    purposes = _purposes(rs)
     decisions = ev.awards + ev.pending + ev.not_awarded
     by_event: dict[tuple[str, AwardKind], Decision] = {}
     for d in decisions:
-        for purpose, rule_kinds in _SETTLED_BY.items():
-            if kinds[d.rule] in rule_kinds:
-                by_event.setdefault((d.events[0], purpose), d)
+        for purpose in purposes[d.rule]:
+            by_event.setdefault((d.events[0], purpose), d)
     matched: dict[int, list[Paid]] = {}
     loose: list[Line] = []
     start = rs.plan_period.start

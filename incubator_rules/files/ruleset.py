@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime
 import hashlib
 import re
@@ -161,6 +162,15 @@ _TOP_KEYS = (
 Path_ = tuple[Any, ...]
 
 
+
+
+def _filled(template: Any, value: Any) -> Any:
+    """``template`` with ``"$value"`` replaced by ``value``."""
+    if template == "$value":
+        return value
+    if isinstance(template, Mapping):
+        return {k: _filled(v, value) for k, v in template.items()}
+    return template
 
 
 def _missing(ids: Collection[Any] | None, item: Any) -> bool:
@@ -713,6 +723,9 @@ class ProblemReader:
             common = ("id", "kind", "title", "clauses", "readings", "explanations")
             if spec is not None:
                 self.mapping(raw, p, common + tuple(spec.params))
+            if spec is not None and spec.expands is not None:
+                raw = self.expanded(raw, p, spec, kind_name, readings, reading_ids)
+                kind_name, spec = spec.expands.kind, KINDS[spec.expands.kind]
             rid = self.text(raw, "id", p)
             if rid is not None:
                 if rid in ids:
@@ -741,6 +754,31 @@ class ProblemReader:
                     hint = did_you_mean(target, [r for r, x in by_id.items() if x.kind == want])
                     self.problem(("rules", i, name), f"expected the id of a {want} rule, got {describe(target)}{hint}")
         return tuple(r for _, r in out)
+
+    def expanded(
+        self, raw: Mapping[Any, Any], p: Path_, spec: Any, kind_name: str | None,
+        readings: Mapping[str, Reading], reading_ids: set[Any] | None,
+    ) -> dict[Any, Any]:
+        """A rule of a kind kept only as a name, written in the generic kind it expands into (``RuleKind.expands``)."""
+        how = spec.expands
+        out = {k: v for k, v in raw.items() if k in ("id", "title", "clauses", "explanations")}
+        out["kind"] = how.kind
+        out.update(copy.deepcopy(dict(how.fixed)))
+        for old, (new, template) in how.params.items():
+            if raw.get(old) is not None:
+                out[new] = _filled(template, raw[old])
+        rid = raw.get("id") if isinstance(raw.get("id"), str) else None
+        roles, fixed = self.roles(raw, p, spec, kind_name, rid, readings, reading_ids)
+        for role, (new, values) in how.roles.items():
+            if role in roles:
+                name = roles[role]
+                alternatives = readings[name].alternatives if name in readings else ()
+                # an alternative the role cannot apply is reported above; it gets the default's value, not a second problem
+                fallback = values[spec.defaults[role]]
+                out[new] = {"reading": name, "values": {a: copy.deepcopy(values.get(a, fallback)) for a in alternatives}}
+            elif role in fixed:
+                out[new] = copy.deepcopy(values[fixed[role]])
+        return out
 
     def roles(
         self, raw: Mapping[Any, Any], p: Path_, spec: Any, kind_name: str | None, rid: str | None,

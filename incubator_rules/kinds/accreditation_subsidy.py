@@ -80,7 +80,7 @@ def accreditation_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) 
     index: dict[str, int] = {}
     candidates: list[_Candidate] = []
     window = window_given(window_start, period.end)
-    outside_area = area_refused(ctx, rule)
+    outside_area = area_refused(ctx, ctx.reading(rule, "area"))
     ladder = _ladder_of(diff_rule, ctx)
     first_at_level = ctx.reading(rule, "new") == "first_at_level"
     payable_in_period = ctx.reading(rule, "period_bound") == "payable_date"

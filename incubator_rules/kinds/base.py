@@ -29,6 +29,7 @@ __all__ = [
     "RULE_PLACEHOLDERS",
     "Context",
     "Decider",
+    "Expansion",
     "RuleKind",
     "RulePrep",
     "Template",
@@ -38,6 +39,7 @@ __all__ = [
     "area_refusal",
     "arrange",
     "delistings_first",
+    "first_rule_with",
     "settlements",
     "title_kinds",
     "area_refused",
@@ -75,6 +77,24 @@ DECIDING: dict[str, Decider] = {}
 
 
 @attrs.frozen
+class Expansion:
+    """How a rule of a kind kept only as a name is written in a generic kind, as data.
+
+    The rule becomes one of ``kind`` with the parameters ``fixed``; each old
+    parameter named in ``params`` becomes the new parameter it names, its
+    value put where the template says ``"$value"``; each reading role in
+    ``roles`` becomes a new parameter with one value per alternative: bound
+    to the reading that filled the role (``{reading, values}``), or the value
+    of the role's default.
+    """
+
+    kind: str
+    fixed: Mapping[str, Any]
+    params: Mapping[str, tuple[str, Any]]
+    roles: Mapping[str, tuple[str, Mapping[str, Any]]]
+
+
+@attrs.frozen
 class RuleKind:
     """A rule kind, declared once: everything the ruleset reader, the engines and the schema need to know.
 
@@ -98,6 +118,7 @@ class RuleKind:
     placeholders: frozenset[str] = frozenset()  # explanation placeholders beyond RULE_PLACEHOLDERS
     optional: frozenset[str] = frozenset()  # parameters a rule may leave out
     schemas: Mapping[str, Mapping[str, Any]] = attrs.field(factory=dict)  # JSON Schema of each parameter a kind checks itself
+    expands: Expansion | None = None  # a kind kept only as a name: how its rules are written in a generic kind
 
 
 RULE_PLACEHOLDERS = frozenset(
@@ -487,12 +508,12 @@ def reading_clauses(ctx: Context, rule: Rule, role: str, column: str) -> tuple[s
 AREA_ROLE = frozenset({"refuse_outside", "require_area", "not_checked"})
 
 
-def area_refused(ctx: Context, rule: Rule) -> bool:
-    """True when the area reading refuses this carrier: recorded outside the plan's area (or not recorded, if required)."""
+def area_refused(ctx: Context, how: str) -> bool:
+    """True when the area check ``how`` refuses this carrier: recorded outside the plan's area (``refuse_outside``),
+    or also not recorded (``require_area``); ``not_checked`` refuses none."""
     area = ctx.ruleset.area
     if area is None:
         return False
-    how = ctx.reading(rule, "area")
     if how == "not_checked":
         return False
     if ctx.carrier.area is None:
@@ -579,6 +600,19 @@ def delistings_first(timeline: tuple[Event, ...]) -> tuple[Event, ...]:
 # --- titles and the kind of an evaluated title -----------------------------------
 
 
+def first_rule_with(ruleset: Ruleset, param: str, event_type: EventType | None = None) -> Rule | None:
+    """The first rule that sets parameter ``param`` (and, given ``event_type``, whose ``match`` takes that type)."""
+    def build() -> Rule | None:
+        for rule in ruleset.rules:
+            if rule.params.get(param) is None:
+                continue
+            if event_type is None or any(event_type in f.types for f in rule.params.get("match") or ()):
+                return rule
+        return None
+
+    return _memo(ruleset, ("first_rule_with", param, event_type), ruleset, build)  # type: ignore[no-any-return]
+
+
 _KIND_OF = operator.attrgetter("kind")
 
 
@@ -594,8 +628,8 @@ def title_kinds(ctx: Context) -> tuple[CarrierKind, ...]:
     own = ctx.carrier.kind
     if not any(map(_KIND_OF, ctx.timeline)):  # the commonest history: everything is of the carrier's kind
         return (own,) * len(ctx.timeline)
-    rules = ctx.ruleset.rules_of_kind("evaluation_excellence")
-    by_title = bool(rules) and ctx.reading(rules[0], "kind") == "title"
+    rule = first_rule_with(ctx.ruleset, "kind_of")
+    by_title = rule is not None and ctx.param(rule, "kind_of") == "title"
     out: list[CarrierKind] = []
     held: dict[Level, CarrierKind] = {}
     latest: CarrierKind | None = None
@@ -629,8 +663,8 @@ def _subsidy_window(ctx: Context) -> tuple[datetime.date, datetime.date]:
 
 def _excellence_in_window(ctx: Context, e: Event) -> bool:
     period = ctx.ruleset.plan_period
-    rules = ctx.ruleset.rules_of_kind("evaluation_excellence")
-    if rules and ctx.reading(rules[0], "period_bound") == "evaluated_year":
+    rule = first_rule_with(ctx.ruleset, "period", EVALUATED)
+    if rule is not None and ctx.param(rule, "period") == "year":
         return e.year is not None and period.start.year <= e.year <= period.end.year
     return period.start <= e.date <= period.end
 

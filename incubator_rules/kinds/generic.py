@@ -89,7 +89,7 @@ def bound(schema: Mapping[str, Any]) -> dict[str, Any]:
     }]}
 
 
-def choice(values: Sequence[str], default: str, description: str, readable: bool = True) -> Param:
+def choice(values: Sequence[str], default: str | None, description: str, readable: bool = True) -> Param:
     """One of ``values`` (``default`` when left out), or, when ``readable``, bound to a reading."""
 
     def one(reader: Any, value: Any, p: tuple[Any, ...]) -> Any:
@@ -473,7 +473,7 @@ def amount_of(ctx: Context, amount: Amount, event: Event, kind: CarrierKind, bas
             base = event.amount or 0
         elif base is None:
             base = sum(e.amount or 0 for e in history if e.date <= event.date
-                       and any(f.in_scope(e, e.kind or kind) and f.holds(e) for f in amount.of))
+                       and any(f.in_scope(e, e.kind or kind) and f.holds(e, ctx.carrier) for f in amount.of))
         value = round_yuan(Decimal(base) * amount.percent / 100, amount.rounding)
     if value is None:
         return None, clause
@@ -534,24 +534,34 @@ def values_of(event: Event, kind: CarrierKind, ctx: Context, **given: Any) -> di
 def decide(
     rule: Rule, ctx: Context, code: str, event: Event, kind: CarrierKind, clauses: Sequence[str],
     amount: int = 0, payable_on: datetime.date | None = None, events: Sequence[str] | None = None,
-    full_amount: int | None = None, **given: Any,
+    full_amount: int | None = None, already_received: int | None = None,
+    amount_in_force_from: datetime.date | None = None, **given: Any,
 ) -> Decision:
     """A decision of a generic rule, explained by the rule's wording for ``code`` (or its default).
 
-    ``full_amount`` is the whole award an instalment is a share of.
+    ``full_amount`` and ``already_received`` (an amount before what was
+    already paid is taken off; for an instalment, the whole award it is a
+    share of) are shown in the explanation and kept on the decision, with the
+    date the amount is in force from.
     """
     prep = prep_of(ctx.ruleset, rule)
     status = AWARDED if code in _AWARDED_CODES else PENDING if code in _PENDING_CODES else NOT_AWARDED
     values = values_of(event, kind, ctx, amount=abs(amount) if status != NOT_AWARDED else None, payable_on=payable_on,
-                       full_amount=full_amount, **given)
+                       full_amount=full_amount, already_received=already_received, **given)
     zh, en = rule.explanations[code]
     key = tuple(dict.fromkeys(clauses))
     paid = status != NOT_AWARDED
     return Decision(
         rule.id, status, code, amount if paid else 0, payable_on if paid else None,
         (event.id,) if events is None else tuple(events), prep.citations(ctx, key),
-        render(zh, values), render(en, values), event.level, kind, full_amount=full_amount,
+        render(zh, values), render(en, values), event.level, kind, full_amount, already_received, amount_in_force_from,
     )
+
+
+def bound_clauses(ruleset: Any, rule: Rule, name: str) -> tuple[str, ...]:
+    """The clauses of the reading a parameter is bound to (none when it is not bound to one)."""
+    value = rule.params.get(name)
+    return ruleset.readings[value.reading].clauses if isinstance(value, ReadingBound) else ()
 
 
 def add(day: datetime.date, duration: Mapping[str, int]) -> datetime.date:
