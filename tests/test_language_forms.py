@@ -232,3 +232,24 @@ def test_the_schema_flags_a_typo_in_a_schedule_and_accepts_the_test_ruleset():
     data["rules"][1]["schedule"][1]["afer"] = {"years": 1}
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(data, schema)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(histories(), st.dates(datetime.date(2021, 1, 1), datetime.date(2029, 12, 31)))
+def test_both_engines_agree_on_schedules_and_counting(data, as_of):
+    pytest.importorskip("durable.engine")
+    c = ir.Carrier.from_dict(data)
+    native = ir.evaluate(c, FORMS, as_of, engine="native")
+    durable = ir.evaluate(c, FORMS, as_of, engine="durable")
+    assert durable.to_json().replace('"durable"', '"native"') == native.to_json()
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(histories(), st.dates(datetime.date(2021, 1, 1), datetime.date(2029, 12, 31)), st.integers(1, 400))
+def test_a_later_as_of_never_removes_an_instalment_already_paid(data, as_of, days):
+    c = ir.Carrier.from_dict(data)
+    before = ir.evaluate(c, FORMS, as_of)
+    after = ir.evaluate(c, FORMS, as_of + datetime.timedelta(days=days))
+    paid = lambda ev: {(d.rule, d.events[0], d.reason, d.amount, d.payable_on, d.explanation_en) for d in ev.awards
+                       if d.rule != "clawback"}
+    assert paid(before) <= paid(after)
