@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 import incubator_rules as ir
 from incubator_rules.documents import read_document, to_plain
 from incubator_rules.errors import CarrierError, RulesetError
+from incubator_rules.kinds import KINDS
 from incubator_rules.kinds.schedule import split
 from incubator_rules.tools.check import check_file
 
@@ -253,3 +254,27 @@ def test_a_later_as_of_never_removes_an_instalment_already_paid(data, as_of, day
     paid = lambda ev: {(d.rule, d.events[0], d.reason, d.amount, d.payable_on, d.explanation_en) for d in ev.awards
                        if d.rule != "clawback"}
     assert paid(before) <= paid(after)
+
+
+_STRUCTURE = {"type", "anyOf", "$ref", "enum", "const"}
+
+
+def _loose(schema: dict, path: str) -> list[str]:
+    """Places in a parameter's schema that would accept anything: no type, or an object with no named keys."""
+    out = [] if set(schema) & _STRUCTURE else [path]
+    if schema.get("type") == "object" and not {"properties", "additionalProperties", "propertyNames"} & set(schema):
+        out.append(path + " (any keys)")
+    for key, sub in schema.get("properties", {}).items():
+        out += _loose(sub, f"{path}.{key}")
+    for i, sub in enumerate(schema.get("anyOf", [])):
+        out += _loose(sub, f"{path}|{i}")
+    for key in ("items", "additionalProperties"):
+        if isinstance(schema.get(key), dict):
+            out += _loose(schema[key], f"{path}[{key}]")
+    return out
+
+
+def test_every_parameter_a_kind_reads_itself_declares_a_precise_schema():
+    loose = [p for name, kind in KINDS.items() for param, check in kind.params.items() if callable(check)
+             for p in _loose(dict(kind.schemas[param]), f"{name}.{param}")]
+    assert loose == []

@@ -4,8 +4,6 @@ fact events' fields as events-sheet columns, all from the facts registry."""
 from __future__ import annotations
 
 import datetime
-from pathlib import Path
-
 import pytest
 
 import incubator_rules as ir
@@ -14,17 +12,7 @@ from incubator_rules.model.facts import CARRIER_FACTS, EVENT_FACTS
 
 openpyxl = pytest.importorskip("openpyxl")
 
-
-def _workbook(tmp_path: Path, sheets: dict[str, list[list[object]]]) -> Path:
-    book = openpyxl.Workbook()
-    book.remove(book.active)
-    for title, rows in sheets.items():
-        ws = book.create_sheet(title)
-        for row in rows:
-            ws.append(row)
-    path = tmp_path / "bureau.xlsx"
-    book.save(path)
-    return path
+from test_excel import _workbook  # noqa: E402  (a workbook written row by row, as a bureau would)
 
 
 def test_every_fact_of_the_registry_has_its_column():

@@ -578,7 +578,8 @@ def _enum_or_list(values: list[str]) -> dict[str, Any]:
 
 
 def _definitions() -> dict[str, Any]:
-    facts = sorted(all_fact_names() | {"payer", "purpose", "plan", "settles"})
+    own = {n for spec in EVENT_TYPES.values() for n in spec.fields if n not in ("level", "grade", "kind")}
+    facts = sorted(all_fact_names() | own)
     scalar = {"anyOf": [{"type": ["string", "number", "boolean"]}, {"type": "array", "items": {"type": ["string", "number", "boolean"]}}]}
     filter_ = {
         "type": "object", "required": ["type"], "additionalProperties": False,
@@ -588,12 +589,9 @@ def _definitions() -> dict[str, Any]:
             "level": _enum_or_list([v.value for v in Level]),
             "kind": _enum_or_list([v.value for v in CarrierKind]),
             "grade": _enum_or_list([v.value for v in Grade]),
-            "fields": {"type": "object", "propertyNames": {"enum": facts}, "additionalProperties": scalar,
-                       "description": "the event's facts equal these (a list: any of them)"},
-            "at_least": {"type": "object", "propertyNames": {"enum": facts}, "additionalProperties": {"type": "number"},
-                         "description": "the event's facts are at least these"},
-            "carrier": {"type": "object", "propertyNames": {"enum": sorted(CARRIER_FACTS)}, "additionalProperties": scalar,
-                        "description": "the carrier's facts, as of the event's date, equal these (a list: any of them)"},
+            "fields": {"$ref": "#/definitions/fact_values"},
+            "at_least": {"$ref": "#/definitions/fact_minimums"},
+            "carrier": {"$ref": "#/definitions/carrier_facts"},
         },
     }
     amount_object = {
@@ -616,6 +614,12 @@ def _definitions() -> dict[str, Any]:
                 "properties": {u: {"type": "integer", "minimum": 0, "maximum": 1000} for u in ("years", "months", "days")},
                 "description": "a calendar duration, e.g. {years: 1}"}
     return {
+        "fact_values": {"type": "object", "propertyNames": {"enum": facts}, "additionalProperties": scalar,
+                        "description": "the event's facts equal these (a list: any of them)"},
+        "fact_minimums": {"type": "object", "propertyNames": {"enum": facts}, "additionalProperties": {"type": "number"},
+                          "description": "the event's facts are at least these"},
+        "carrier_facts": {"type": "object", "propertyNames": {"enum": sorted(CARRIER_FACTS)}, "additionalProperties": scalar,
+                          "description": "the carrier's facts, as of the event's date, equal these (a list: any of them)"},
         "filter": filter_,
         "filters": {"anyOf": [{"$ref": "#/definitions/filter"},
                               {"type": "array", "minItems": 1, "items": {"$ref": "#/definitions/filter"}}]},

@@ -245,8 +245,10 @@ _RATE = {"anyOf": [{"type": "array", "minItems": 1, "items": {"type": "integer",
                    {"type": "object", "required": ["fact"], "additionalProperties": False,
                     "properties": {"fact": {"enum": sorted(CARRIER_FACTS)}, "max": {"type": "number", "minimum": 0}}}]}
 _PERCENT = {"type": "number", "exclusiveMinimum": 0, "maximum": 100}
+_CONDITIONS = {"fields": {"$ref": "#/definitions/fact_values"}, "at_least": {"$ref": "#/definitions/fact_minimums"},
+               "carrier": {"$ref": "#/definitions/carrier_facts"}}
 _TENANCY_FILTER = {"type": "object", "additionalProperties": False, "properties": {
-    "fields": {"type": "object"}, "at_least": {"type": "object"}, "carrier": {"type": "object"},
+    **_CONDITIONS,
     "moved_in_after": {"type": "object", "required": ["fact", "duration"], "additionalProperties": False,
                        "properties": {"fact": {"enum": sorted(n for n, f in CARRIER_FACTS.items() if f.type == "date")},
                                       "duration": {"$ref": "#/definitions/calendar_duration"}}},
@@ -269,8 +271,7 @@ KIND = RuleKind(
                 "tenancies": _TENANCY_FILTER,
                 "area": {"type": "object", "required": ["fact"], "additionalProperties": False,
                          "properties": {"fact": {"enum": sorted(CARRIER_FACTS)}, "max": {"type": "number", "minimum": 0}}},
-                "spending": {"type": "object", "additionalProperties": False,
-                             "properties": {"fields": {"type": "object"}, "at_least": {"type": "object"}, "carrier": {"type": "object"}}},
+                "spending": {"type": "object", "additionalProperties": False, "properties": _CONDITIONS},
                 "events": {"$ref": "#/definitions/filters"},
             },
         }),
@@ -281,7 +282,8 @@ KIND = RuleKind(
         multiplier=Param(_read_multiplier, {
             "type": "object", "required": ["when", "factor"], "additionalProperties": False,
             "description": "{when: <tenancy fields, at_least>, factor: 2}",
-            "properties": {"when": {"type": "object"}, "factor": {"type": "integer", "minimum": 1, "maximum": 10}},
+            "properties": {"when": {"type": "object", "additionalProperties": False, "properties": _CONDITIONS},
+                           "factor": {"type": "integer", "minimum": 1, "maximum": 10}},
         }, optional=True),
         cap=yuan_param("at most this many yuan per period"),
         total_cap=yuan_param("at most this many yuan over all periods together (later periods are cut, then refused as capped)"),
