@@ -27,8 +27,8 @@ import attrs
 from ..errors import IncubatorRulesError, PortfolioError, require
 from ..model.carrier import EventType, event_fields
 from ..model.facts import CARRIER_FACTS, EVENT_FACTS, FactSpec, did_you_mean
-from ..model.portfolio import METRICS, Portfolio, portfolio_from_dict, read_snapshots_csv
-from ..model.portfolio import load_portfolio as load_portfolio_document
+from ..model.portfolio import METRICS, Portfolio
+from .portfolio import load_portfolio_document, portfolio_from_dict, read_snapshots_csv
 
 EXTRA = "excel"
 SUFFIXES = (".xlsx", ".xlsm")
