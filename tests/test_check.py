@@ -84,7 +84,7 @@ def test_one_mistake_gives_one_problem_not_a_cascade():
      "tables.construction_subsidy.columns.incubator.values", "give an amount for at least one level", []),
     ("      accreditation_date: From the accreditation", "      filing_date: From the accreditation",
      "readings.year_counted_from.default", "default 'accreditation_date' is not one of the alternatives",
-     ["readings.year_counted_from.alternatives.filing_date"]),  # ... which the rule cannot apply
+     ["rules[0].count_from.values", "rules[0].count_from.values.accreditation_date"]),  # ... which the rule maps no value to
     ("  q2-maker-space-levels:\n    document: wanzhou-interpretation\n", "  q2-maker-space-levels:\n",
      "clauses.q2-maker-space-levels.document", "required field is missing", []),
     (INCUBATOR_VALUES,
@@ -113,9 +113,9 @@ def test_one_mistake_gives_one_problem_not_a_cascade():
      "tables.construction_subsidy.columns.incubator.values.municipal[0].clause", "unknown clause 'q9-nowhere'", []),
     # other mistakes a maintainer makes
     ("    condition: normal-operation", "    condition: upgrade-differential",
-     "rules[1].condition", "expected the id of a operating_duration rule", []),
-    ("      ladders: ladders\n", "      ladders: ladders\n      colour: ladders\n",
-     "rules[2].readings.colour", "has no reading role 'colour'", []),
+     "rules[1].condition", "expected the id of a normal_operation rule", []),
+    ("    ladder: {reading: ladders,", "    ladder: {reading: colours,",
+     "rules[2].ladder.reading", "unknown reading 'colours'", []),
 ])
 def test_each_kind_of_problem_names_its_field_and_line(old, new, field, message, also):
     text = edited((old, new))

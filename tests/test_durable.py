@@ -111,7 +111,7 @@ def test_one_rule_per_deciding_rule_and_event_type():
         "01-accreditation-subsidy/accredited", "01-accreditation-subsidy/accredited/no-column",
         "01-accreditation-subsidy/filed", "01-accreditation-subsidy/filed/no-column",
         "03-evaluation-excellence/evaluated", "03-evaluation-excellence/evaluated/no-column",
-    ] == matching
+    ] == matching  # the upgrade differential is decided with the accreditation subsidy it tops up
     assert (1, 3) == compiled.deciding
     assert ("incubator", "maker_space") == compiled.columns
     assert {("incubator", 0), ("maker_space", 1), ("star_innovation_space", 1)} == {

@@ -228,4 +228,5 @@ def test_an_award_waits_for_normal_operation_and_counts_the_nth_occurrence_of_a_
     assert [(d.rule, d.status, str(d.payable_on)) for d in early.pending] == [("award", "pending", "2022-03-01")]
     suspended = carrier("incubator", {"date": "2021-03-01", "type": "accredited", "level": "district"},
                         {"date": "2021-06-01", "type": "delisted"})
-    assert [d.reason for d in ir.evaluate(suspended, rs, "2023-12-31", engine=engine).not_awarded] == ["condition_not_met"]
+    refused = ir.evaluate(suspended, rs, "2023-12-31", engine=engine).not_awarded
+    assert [(d.reason, d.condition.status, str(d.condition.date)) for d in refused] == [("delisted_before_year", "ended", "2021-06-01")]

@@ -50,14 +50,16 @@ _SETTLED_BY = {
 
 
 def _purposes(rs: Ruleset) -> dict[str, tuple[AwardKind, ...]]:
-    """For each rule, the purposes of the payments that can settle its decisions (a rule that serves another,
-    such as a differential, settles what that rule's do)."""
+    """For each rule, the purposes of the payments that can settle its decisions (a top-up of another rule's
+    awards settles what that rule's do)."""
     by_id = {r.id: r for r in rs.rules}
 
     def types(rule: Any) -> frozenset[EventType]:
-        found = scope_types(rule) or MATCHES[rule.kind]
-        target = rule.params.get("applies_to")
-        return found or (types(by_id[target]) if isinstance(target, str) and target in by_id else frozenset())
+        found = scope_types(rule)
+        target = rule.params.get("tops_up")
+        if found is None and isinstance(target, str) and target in by_id:
+            return types(by_id[target])
+        return found or MATCHES[rule.kind]
 
     out = {}
     for rule in rs.rules:

@@ -96,10 +96,11 @@ def compile_ruleset(ruleset: Ruleset) -> CompiledRuleset:
     rules: dict[str, Any] = {"session": {"all": [{"session": {"f": SESSION}}], "run": "session"}}
     deciding = []
     for index, rule in enumerate(ruleset.rules):
-        if rule.kind not in DECIDERS:
+        scope = scope_types(rule)
+        if rule.kind not in DECIDERS or scope == frozenset():  # a top-up decided with the award it tops up
             continue
         deciding.append(index)
-        for etype in sorted(t.value for t in (scope_types(rule) or MATCHES[rule.kind])):
+        for etype in sorted(t.value for t in (scope or MATCHES[rule.kind])):
             event = {"event": {"$and": [{"f": EVENT}, {"t": etype}]}}
             join = {"$and": [{"f": COLUMN}, {"kind": {"event": "kind"}}]}
             name = f"{index:02d}-{_slug(rule.id)}/{etype}"

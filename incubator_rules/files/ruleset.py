@@ -656,7 +656,11 @@ class ProblemReader:
 
     def tables_cover_levels(self, tables: Mapping[str, Table], rules: tuple[Rule, ...], period: PlanPeriod | None) -> None:
         """Each amount of a table that a rule pays from is in force from the start of the plan period."""
-        used: dict[str, str] = {rule.params["table"]: rule.id for rule in reversed(rules) if rule.params.get("table")}
+        used: dict[str, str] = {}
+        for rule in reversed(rules):
+            table = rule.params.get("table") or getattr(rule.params.get("amount"), "table", None)
+            if isinstance(table, str):
+                used[table] = rule.id
         for table_id, rule_id in used.items():
             table = tables.get(table_id)
             if table is None or period is None:

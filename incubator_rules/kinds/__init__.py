@@ -15,6 +15,7 @@ from . import (
     count_award,
     evaluation_excellence,
     event_award,
+    normal_operation,
     operating_duration,
     periodic_subsidy,
     top_up,
@@ -42,6 +43,7 @@ __all__ = [
 KINDS: Mapping[str, RuleKind] = {
     kind.name: kind
     for kind in (
+        normal_operation.KIND,
         operating_duration.KIND,
         accreditation_subsidy.KIND,
         upgrade_differential.KIND,

@@ -40,6 +40,7 @@ __all__ = [
     "arrange",
     "delistings_first",
     "first_rule_with",
+    "option_of",
     "settlements",
     "title_kinds",
     "area_refused",
@@ -534,7 +535,7 @@ def area_refusal(prep: RulePrep, ctx: Context, event: Event, kind: CarrierKind) 
 
 
 def arrange(ruleset: Ruleset, readings: Mapping[str, str], timeline: tuple[Event, ...]) -> tuple[Event, ...]:
-    """The timeline as the readings of the ruleset's operating-duration rule order it.
+    """The timeline as the ruleset's normal-operation rule orders it, under the readings in force.
 
     ``same_day=delisting_first``: a delisting dated on the day of an
     accreditation ends the title held before it, so it is placed before that
@@ -549,18 +550,25 @@ def arrange(ruleset: Ruleset, readings: Mapping[str, str], timeline: tuple[Event
     zero_possible = RESUMED in types or RECTIFICATION_COMPLETED in types
     if not (same_day_possible or zero_possible):
         return timeline
-    rules = ruleset.rules_of_kind("operating_duration")
+    rules = ruleset.rules_of_kind("normal_operation")
     if not rules:
         return timeline
     rule = rules[0]
-    same_day = readings[rule.readings["same_day"]] if "same_day" in rule.readings else rule.fixed.get("same_day", "accreditation_first")
-    zero = readings[rule.readings["zero_length"]] if "zero_length" in rule.readings else rule.fixed.get("zero_length", "restarts")
+    same_day, zero = (option_of(rule, readings, name, default) for name, default in (("same_day", "delisting_first"), ("zero_length", "ignored")))
     out = timeline
     if zero == "ignored" and zero_possible:
         out = _drop_zero_length(out)
     if same_day == "delisting_first" and same_day_possible:
         out = delistings_first(out)
     return out
+
+
+def option_of(rule: Rule, readings: Mapping[str, str], name: str, default: Any) -> Any:
+    """A rule parameter's value under the readings in force, ``default`` when the rule leaves it out."""
+    value = rule.params.get(name)
+    if isinstance(value, ReadingBound):
+        value = value.value(readings)
+    return default if value is None else value
 
 
 _TYPE_OF = operator.attrgetter("type")
@@ -653,12 +661,23 @@ def title_kinds(ctx: Context) -> tuple[CarrierKind, ...]:
 # --- which decision a payment settles ----------------------------------------------
 
 
+_PLAN_DATES = {"plan_start": "start", "plan_issued": "issued", "plan_end": "end"}
+
+
 def _subsidy_window(ctx: Context) -> tuple[datetime.date, datetime.date]:
+    """The window of the first rule on accreditations that has one (the plan's dates fill an end left open)."""
     period = ctx.ruleset.plan_period
-    rules = ctx.ruleset.rules_of_kind("accreditation_subsidy")
-    if rules and ctx.reading(rules[0], "window") == "issue_date" and period.issued:
-        return period.issued, period.end
-    return period.start, period.end
+    rule = first_rule_with(ctx.ruleset, "window", ACCREDITED)
+    window = None if rule is None else ctx.param(rule, "window")
+    if window is None:
+        return period.start, period.end
+
+    def end(value: Any, default: datetime.date) -> datetime.date:
+        if isinstance(value, str):
+            value = getattr(period, _PLAN_DATES[value])
+        return default if value is None else value
+
+    return end(window[0], period.start), end(window[1], period.end)
 
 
 def _excellence_in_window(ctx: Context, e: Event) -> bool:

@@ -1,10 +1,16 @@
-"""Conditions on the carrier and its titles that a generic rule can add to its own: which carrier kinds and
-levels its table covers, the plan's area and period, a title held, a delisting, the grade, once per period.
+"""Conditions on the carrier, its titles and the plan that an ``event_award`` rule can add to its own.
 
 Each is a parameter of the rule, read here and bindable to a reading
-(``{reading: name, values: {alternative: value}}``); each refuses with its
-own outcome code. ``docs/writing-a-ruleset.md`` ("Conditions on titles and
-the plan") gives their order and what each cites.
+(``{reading: name, values: {alternative: value}}``), and each refuses with
+its own outcome code: which carrier kinds and levels its table covers
+(``covered_by_table``, ``refuse_kinds``, ``refuse_levels``), the kind an
+evaluation is decided as (``kind_of``), the plan's area (``area``) and
+period (``period``), a lower title than one held (``refuse_lower``, on a
+``ladder``), a level held before (``first_at_level``), a delisting
+(``not_delisted``), a title held (``title_held``), the grade (``grades``)
+and one award per evaluated year and level (``once_per: {fields, top_up}``).
+``docs/writing-a-ruleset.md`` ("Conditions on titles and the plan") gives
+their order and what each refusal cites.
 """
 
 from __future__ import annotations
@@ -14,69 +20,66 @@ from typing import Any, Mapping, Sequence
 
 import attrs
 
-from ..model.carrier import CarrierKind, Event, EventType, Grade, Level
-from ..model.ruleset import Rule
-from .base import Context, area_refused, column_clauses
-from .generic import Param, bound, bound_clauses, choice, read_bound
+from ..model.carrier import AwardKind, CarrierKind, Event, EventType, Grade, Level, iso_date
+from ..model.decision import AWARDED, PENDING, Condition, Decision
+from ..model.labels import LEVEL_ZH
+from ..model.ruleset import DatedValue, Rule, Ruleset, Table
+from .base import Context, area_refused, clause_of, column_clauses, prep_of, settlements, title_kinds
+from .generic import Param, bound, bound_clauses, choice, decide, read_bound
 
 __all__ = [
-    "AREA",
-    "AREA_CHECKS",
-    "GRADES",
-    "KIND_OF_PARAM",
-    "NOT_DELISTED",
+    "CHECKS",
+    "CODES",
+    "choice_param",
+    "flag_param",
     "ONCE_FIELDS_SCHEMA",
-    "PERIOD",
-    "REFUSE_KINDS",
-    "REFUSE_LEVELS",
-    "TITLE_HELD_PARAM",
-    "KIND_OF",
-    "PERIOD_BOUNDS",
-    "TITLE_HELD",
+    "choice_reader",
+    "flag_reader",
+    "PARAMS",
+    "SCHEMAS",
     "LevelRefusal",
     "OncePer",
-    "TitleWalk",
-    "read_area",
-    "read_grades",
-    "read_kind_of",
+    "PlanChecks",
+    "Candidate",
+    "differential",
+    "top_up_of",
+    "held_values",
     "read_once_fields",
-    "read_period",
-    "read_refuse_kinds",
-    "read_refuse_levels",
-    "read_title_held",
-    "read_true",
-    "reading_cites",
 ]
 
 AREA_CHECKS = ("refuse_outside", "require_area", "not_checked")
 KIND_OF = ("event", "title")
 PERIOD_BOUNDS = ("date", "year")
 TITLE_HELD = ("none", "on_date", "by_year_end")
+LADDERS = ("column", "all")
 ONCE_FIELDS = ("year", "level")
 
 ACCREDITED = EventType.ACCREDITED
 DELISTED = EventType.DELISTED
 FILED = EventType.FILED
+PAYMENT_RECEIVED = EventType.PAYMENT_RECEIVED
 
 
-KIND_OF_PARAM = choice(KIND_OF, None, "event (default: the event's kind, else the carrier's) or title (an evaluation without a kind is of the title it evaluates); or {reading, values}")
-AREA = choice(AREA_CHECKS, None, "refuse_outside, require_area or not_checked: the plan's area (area:) checked on the carrier; or {reading, values}")
-PERIOD = choice(PERIOD_BOUNDS, None, "date or year: the event's date (or evaluated year) must fall in the plan period; or {reading, values}")
-TITLE_HELD_PARAM = choice(TITLE_HELD, None, "none, on_date or by_year_end: a title of the event's level and column held; or {reading, values}")
-read_area = AREA.read
-read_kind_of = KIND_OF_PARAM.read
-read_period = PERIOD.read
-read_title_held = TITLE_HELD_PARAM.read
+# --- reading the parameters ----------------------------------------------------------
 
 
-def read_true(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> bool | None:
-    """``true`` (or left out)."""
+def choice_reader(allowed: tuple[str, ...]) -> Any:
+    """A reader of a parameter taking one of ``allowed`` (None when left out), or bound to a reading."""
+    return choice(allowed, None, "").read
+
+
+def flag_reader(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> Any:
+    """``true`` or ``false`` (or left out), or bound to a reading."""
     if raw is None:
         return None
-    if raw is not True:
-        reader.problem(path, f"expected true, or leave it out; got {raw!r}"[:120])
-        return None
-    return True
+
+    def one(value: Any, p: tuple[Any, ...]) -> Any:
+        if not isinstance(value, bool):
+            reader.problem(p, f"expected true or false, got {value!r}"[:120])
+            return None
+        return value
+
+    return read_bound(reader, raw, path, context, one)
 
 
 def _enums(reader: Any, raw: Any, path: tuple[Any, ...], enum_type: Any) -> frozenset[Any]:
@@ -86,24 +89,23 @@ def _enums(reader: Any, raw: Any, path: tuple[Any, ...], enum_type: Any) -> froz
     return frozenset(m for i, v in enumerate(raw) if (m := reader.enum(enum_type, v, path + (i,))) is not None)
 
 
-def read_refuse_kinds(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> Any:
-    """A list of carrier kinds refused (possibly empty): with it, a kind the table has no column for is refused first."""
-    if raw is None:
-        return None
-    return read_bound(reader, raw, path, context, lambda v, p: _enums(reader, v, p, CarrierKind))
+def _enum_list(enum_type: Any) -> Any:
+    def read(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> Any:
+        if raw is None:
+            return None
+        return read_bound(reader, raw, path, context, lambda v, p: _enums(reader, v, p, enum_type))
+    return read
 
 
 @attrs.frozen
 class LevelRefusal:
-    """Levels a rule does not pay for some carrier kinds."""
+    """Levels a rule does not pay from the table column that pays any of ``kinds``."""
 
     kinds: frozenset[CarrierKind]
     levels: frozenset[Level]
 
 
-def read_refuse_levels(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> Any:
-    """``[{kinds: [maker_space], levels: [district]}]``: those levels are not paid from the table column that pays
-    those kinds (possibly empty)."""
+def _read_refuse_levels(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> Any:
     if raw is None:
         return None
 
@@ -114,38 +116,12 @@ def read_refuse_levels(reader: Any, raw: Any, path: tuple[Any, ...], context: An
         out = []
         for i, item in enumerate(value):
             item = reader.mapping(item, p + (i,), ("kinds", "levels"))
-            if item is None:
-                continue
-            out.append(LevelRefusal(_enums(reader, item.get("kinds"), p + (i, "kinds"), CarrierKind),
-                                    _enums(reader, item.get("levels"), p + (i, "levels"), Level)))
+            if item is not None:
+                out.append(LevelRefusal(_enums(reader, item.get("kinds"), p + (i, "kinds"), CarrierKind),
+                                        _enums(reader, item.get("levels"), p + (i, "levels"), Level)))
         return tuple(out)
 
     return read_bound(reader, raw, path, context, read)
-
-
-def read_grades(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> Any:
-    """The grades paid, e.g. ``[excellent]``; another grade is refused as ``not_excellent``."""
-    if raw is None:
-        return None
-    return read_bound(reader, raw, path, context, lambda v, p: _enums(reader, v, p, Grade))
-
-
-def _enum_list(values: list[str]) -> dict[str, Any]:
-    return {"type": "array", "items": {"enum": values}, "uniqueItems": True}
-
-
-NOT_DELISTED = Param(read_true, {"const": True, "description": "true: refused as delisted after a delisting not followed by a new title"},
-                     optional=True)
-REFUSE_KINDS = Param(read_refuse_kinds, {
-    "description": "carrier kinds refused as kind_not_covered (with it, also kinds the table has no column for); or {reading, values}",
-    **bound(_enum_list([k.value for k in CarrierKind]))}, optional=True)
-REFUSE_LEVELS = Param(read_refuse_levels, {
-    "description": "[{kinds, levels}]: levels not paid for those carrier kinds (level_not_covered); or {reading, values}",
-    **bound({"type": "array", "items": {"type": "object", "additionalProperties": False, "required": ["kinds", "levels"],
-                                        "properties": {"kinds": _enum_list([k.value for k in CarrierKind]),
-                                                       "levels": _enum_list([v.value for v in Level])}}})}, optional=True)
-GRADES = Param(read_grades, {"description": "the grades paid, e.g. [excellent]; another grade is refused as not_excellent; or {reading, values}",
-                             **bound(_enum_list([g.value for g in Grade]))}, optional=True)
 
 
 @attrs.frozen
@@ -172,39 +148,239 @@ def read_once_fields(reader: Any, value: Any, path: tuple[Any, ...]) -> OncePer 
     return OncePer(tuple(fields), top_up)
 
 
+_BOUND = "; or {reading, values}"
+
+
+def flag_param(description: str) -> Param:
+    """``true`` or ``false`` (None when left out), or bound to a reading."""
+    return Param(flag_reader, {"description": description + _BOUND, **bound({"type": "boolean"})}, optional=True)
+
+
+def choice_param(values: tuple[str, ...], description: str) -> Param:
+    """One of ``values`` (None when left out), or bound to a reading."""
+    return choice(values, None, description + _BOUND)
+
+
+def _list_of(enum_type: Any, description: str) -> Param:
+    schema = {"type": "array", "uniqueItems": True, "items": {"enum": [m.value for m in enum_type]}}
+    return Param(_enum_list(enum_type), {"description": description + _BOUND, **bound(schema)}, optional=True)
+
+
+_LEVEL_REFUSALS = {"type": "array", "items": {
+    "type": "object", "required": ["kinds", "levels"], "additionalProperties": False,
+    "properties": {"kinds": {"type": "array", "items": {"enum": [k.value for k in CarrierKind]}},
+                   "levels": {"type": "array", "items": {"enum": [v.value for v in Level]}}},
+}}
+
+# The conditions, each a parameter of event_award with its reader and its JSON Schema.
+CHECKS: Mapping[str, Param] = {
+    "covered_by_table": flag_param("true: the rule pays what its table covers (kind_not_covered, level_not_covered), its refusals cite the table cell's clause and its awards record the full amount"),
+    "kind_of": choice_param(KIND_OF, "event (the event's kind, else the carrier's) or title (an evaluation naming no kind is of the title it evaluates)"),
+    "refuse_kinds": _list_of(CarrierKind, "carrier kinds refused as kind_not_covered"),
+    "area": choice_param(AREA_CHECKS, "refuse_outside, require_area or not_checked: the plan's area checked on the carrier"),
+    "refuse_levels": Param(_read_refuse_levels, {"description": "[{kinds, levels}]: levels not paid from the column paying those kinds" + _BOUND,
+                                                 **bound(_LEVEL_REFUSALS)}, optional=True),
+    "period": choice_param(PERIOD_BOUNDS, "date or year: the event's date (or evaluated year) must fall in the plan period"),
+    "refuse_lower": flag_param("true: a title lower than one held before on the ladder is refused (lower_level)"),
+    "first_at_level": flag_param("true: a title at a level held before on the ladder is refused (not_new)"),
+    "not_delisted": flag_param("true: an event after a delisting with no title since is refused (delisted)"),
+    "title_held": choice_param(TITLE_HELD, "none, on_date or by_year_end: the title of the event's level and column must be held"),
+    "grades": _list_of(Grade, "the grades paid, e.g. [excellent]; another is refused as not_excellent"),
+    "payable_in_window": flag_param("true: an award whose condition is met after the window's end is refused (payable_after_period)"),
+    "condition_from": choice_param(("event", "first_title"), "event, or first_title (the condition counts from the first title on the same column since the last delisting)"),
+}
+PARAMS = {name: spec.read for name, spec in CHECKS.items()}
+SCHEMAS = {name: dict(spec.schema or {}) for name, spec in CHECKS.items()}
 ONCE_FIELDS_SCHEMA = {
     "type": "object", "required": ["fields"], "additionalProperties": False,
     "description": "one award per value of these event fields; with top_up, a later higher amount pays the difference",
     "properties": {"fields": {"type": "array", "minItems": 1, "items": {"enum": list(ONCE_FIELDS)}}, "top_up": {"type": "boolean"}},
 }
+CODES = ("kind_not_covered", "level_not_covered", "outside_area", "year_outside_window", "delisted", "not_excellent",
+         "lower_level", "not_new", "payable_after_period", "delisted_before_year", "interrupted")
 
 
-def once_key(once: OncePer, event: Event) -> tuple[Any, ...]:
-    """The value of the event's ``fields`` an award is once per."""
-    return tuple(event.year if f == "year" else event.level for f in once.fields)
+# --- deciding ----------------------------------------------------------------------
 
 
-def reading_cites(ctx: Context, rule: Rule, name: str, column: str | None, table: str | None = None) -> tuple[str, ...]:
-    """The clauses of the reading parameter ``name`` is bound to, less those granting another column's (or table's) amounts."""
-    found = bound_clauses(ctx.ruleset, rule, name)
-    return column_clauses(ctx.ruleset, found, column, table) if found and column is not None else found
+def held_values(title: Event | None = None, level: Level | None = None, on: datetime.date | None = None) -> dict[str, str]:
+    """The ``held_*`` placeholders of a title held before (an event, or a level and date)."""
+    if title is not None:
+        level, on = title.level, title.date
+    assert level is not None and on is not None
+    return {"held_level": level.value, "held_level_zh": LEVEL_ZH[level], "held_on": iso_date(on)}
 
 
-def refused_kind(value: frozenset[CarrierKind] | None, kind: CarrierKind) -> bool:
-    return value is not None and kind in value
+class PlanChecks:
+    """One rule's conditions on titles and the plan, as it decides for one carrier."""
+
+    def __init__(self, rule: Rule, ctx: Context, amount: Any) -> None:
+        self.rule, self.ctx = rule, ctx
+        params = rule.params
+
+        def get(name: str) -> Any:
+            return None if params.get(name) is None else ctx.param(rule, name)
+
+        self.covers = bool(get("covered_by_table"))
+        self.refuse_kinds = get("refuse_kinds") or frozenset()
+        self.area = get("area")
+        self.refuse_levels = get("refuse_levels") or ()
+        self.period = get("period")
+        self.refuse_lower = bool(get("refuse_lower"))
+        self.top = top_up_of(ctx.ruleset, rule)
+        self.ladder_all = self.top is not None and self.top.params.get("ladder") is not None and ctx.param(self.top, "ladder") == "all"
+        self.first_at_level = bool(get("first_at_level"))
+        self.not_delisted = bool(get("not_delisted"))
+        self.title_held = get("title_held") or "none"
+        self.grades = get("grades")
+        self.payable_in_window = bool(get("payable_in_window"))
+        self.from_first_title = get("condition_from") == "first_title"
+        self.table_id = None if amount is None else amount.table
+        self.table: Table | None = None if self.table_id is None else ctx.ruleset.tables[self.table_id]
+        self.columns = prep_of(ctx.ruleset, rule).columns
+        self.kinds = title_kinds(ctx) if get("kind_of") is not None else None
+        self.index: dict[str, int] | None = None
+        self.walk = _TitleWalk(ctx, self.columns) if self.not_delisted or self.title_held != "none" else None
+        self.once_seen: dict[Any, int] = {}
+        self.top_clauses = () if self.top is None else self.top.clauses
+        self.candidates: list[Candidate] = []
+
+    def position(self, event: Event) -> int:
+        """The event's index in the timeline."""
+        if self.index is None:
+            self.index = {e.id: i for i, e in enumerate(self.ctx.timeline)}
+        return self.index[event.id]
+
+    def kind_of(self, event: Event) -> CarrierKind:
+        """The carrier kind the event is decided as."""
+        if self.kinds is None:
+            return event.kind or self.ctx.carrier.kind
+        return self.kinds[self.position(event)]
+
+    def cell(self, event: Event, kind: CarrierKind) -> tuple[DatedValue | None, tuple[str, ...]]:
+        """The table cell in force for the event, and what the rule's refusals cite: the cell's clause (under
+        ``covered_by_table``), else the rule's clauses."""
+        column = self.columns[kind]
+        if not self.covers or self.table is None or column is None or event.level is None:
+            return None, self.rule.clauses
+        value = self.table.value(column, event.level, event.date)
+        return value, (clause_of(self.table, column, event.level, value),)
+
+    def _refuse(self, code: str, event: Event, kind: CarrierKind, clauses: Sequence[str], **given: Any) -> Decision:
+        return decide(self.rule, self.ctx, code, event, kind, clauses, **given)
+
+    def column_cites(self, clauses: tuple[str, ...], kind: CarrierKind, table: str | None = None) -> tuple[str, ...]:
+        """``clauses`` without those granting another column's amounts than the kind's (or another table's)."""
+        column = self.columns[kind]
+        return clauses if column is None else column_clauses(self.ctx.ruleset, clauses, column, table)
+
+    def before(self, event: Event, kind: CarrierKind) -> Decision | None:
+        """Kinds, area and levels, checked before the rule's own filter."""
+        rule, ruleset = self.rule, self.ctx.ruleset
+        column = self.columns[kind]
+        if self.covers and column is None:
+            return self._refuse("kind_not_covered", event, kind, rule.clauses)
+        if kind in self.refuse_kinds:
+            return self._refuse("kind_not_covered", event, kind,
+                                self.column_cites(rule.clauses + bound_clauses(ruleset, rule, "refuse_kinds"), kind))
+        if self.area is not None and area_refused(self.ctx, self.area):
+            clauses = (ruleset.area.clause,) + bound_clauses(ruleset, rule, "area")  # type: ignore[union-attr]
+            return self._refuse("outside_area", event, kind, clauses, area=self.ctx.carrier.area or "-")
+        if self.refuse_levels and column is not None:
+            paid = ruleset.columns.get(column, ())
+            if any(event.level in r.levels and any(k in paid for k in r.kinds) for r in self.refuse_levels):
+                first = (clause_of(self.table, column, event.level, None),) if self.table is not None and event.level else rule.clauses  # type: ignore[arg-type]
+                found = bound_clauses(ruleset, rule, "refuse_levels")
+                return self._refuse("level_not_covered", event, kind,
+                                    first + (column_clauses(ruleset, found, column, self.table_id) if found else ()))
+        return None
+
+    def outside_period(self, event: Event, kind: CarrierKind, cited: tuple[str, ...]) -> Decision | None:
+        """The plan period, by the event's date or its evaluated year."""
+        plan = self.ctx.ruleset.plan_period
+        if self.period == "year" and (event.year is None or not plan.start.year <= event.year <= plan.end.year):
+            clauses = self.column_cites(cited + bound_clauses(self.ctx.ruleset, self.rule, "period"), kind)
+            return self._refuse("year_outside_window", event, kind, clauses, window_start=plan.start, window_end=plan.end)
+        if self.period == "date" and not plan.start <= event.date <= plan.end:
+            return self._refuse("outside_window", event, kind, cited, window_start=plan.start, window_end=plan.end)
+        return None
+
+    def titles_before(self, event: Event, kind: CarrierKind) -> list[Event]:
+        """The accreditations and filings before the event in the timeline, on its ladder."""
+        key = self.ladder(self.columns[kind])
+        out = []
+        own = self.ctx.carrier.kind
+        for e in self.ctx.timeline:
+            if e is event:
+                break
+            if e.type is ACCREDITED or e.type is FILED:
+                column = self.columns[e.kind or own]
+                if column is not None and self.ladder(column) == key:
+                    out.append(e)
+        return out
+
+    def ladder(self, column: str | None) -> str | None:
+        """The ladder a table column climbs: its own, or one for all (``ladder: all``)."""
+        return "*" if self.ladder_all else column
+
+    def after_amount(self, event: Event, kind: CarrierKind, cited: tuple[str, ...]) -> Decision | None:
+        """A lower title or a level held before, a delisting, the title held and the grade."""
+        if self.refuse_lower or self.first_at_level:
+            held = self.titles_before(event, kind)
+            rank = event.level.rank if event.level is not None else 0
+            higher = max((e for e in held if e.level is not None and e.level.rank > rank), key=lambda e: e.level.rank, default=None)  # type: ignore[union-attr]
+            if self.refuse_lower and higher is not None:
+                return self._refuse("lower_level", event, kind, cited + self.top_clauses, **held_values(higher))
+            if self.first_at_level:
+                same = next((e for e in reversed(held) if e.level is event.level), None)
+                if same is not None:
+                    clauses = self.column_cites(cited + bound_clauses(self.ctx.ruleset, self.rule, "first_at_level"), kind)
+                    return self._refuse("not_new", event, kind, clauses, **held_values(same))
+        if self.walk is not None:
+            self.walk.to(event)
+            if self.not_delisted and self.walk.delisted_on is not None:
+                return self._refuse("delisted", event, kind, cited, ended_on=self.walk.delisted_on)
+            if self.title_held != "none" and self.walk.title(self.columns[kind], event, self.title_held) is None:
+                clauses = self.column_cites(cited + bound_clauses(self.ctx.ruleset, self.rule, "title_held"), kind)
+                return self._refuse("no_title", event, kind, clauses)
+        if self.grades is not None and event.grade not in self.grades:
+            return self._refuse("not_excellent", event, kind, cited)
+        return None
+
+    def once(self, once: OncePer, event: Event, kind: CarrierKind, value: int, cell: DatedValue | None,
+             cited: tuple[str, ...]) -> Decision:
+        """One award per value of the event's fields; with ``top_up`` a higher amount pays the difference."""
+        key = tuple(event.year if f == "year" else event.level for f in once.fields)
+        seen = self.once_seen
+        already = seen.get(key, 0) if once.top_up else (value if key in seen else 0)
+        if value <= already:
+            found = bound_clauses(self.ctx.ruleset, self.rule, "once_per")
+            column = self.columns[kind]
+            clauses = cited + (column_clauses(self.ctx.ruleset, found, column, self.table_id) if found and column else found)
+            return self._refuse("already_awarded", event, kind, clauses, full_amount=value, already_received=already)
+        seen[key] = value
+        return decide(self.rule, self.ctx, "awarded", event, kind, cited, amount=value - already, payable_on=event.date,
+                      full_amount=value, already_received=already, amount_in_force_from=None if cell is None else cell.start)
+
+    def condition_start(self, event: Event, kind: CarrierKind) -> int:
+        """Where the rule's condition starts counting: at the event, or (``condition_from: first_title``) at the
+        first accreditation or filing on the same column since the last delisting."""
+        i = self.position(event)
+        if self.from_first_title:
+            column = self.columns[kind]
+            own = self.ctx.carrier.kind
+            first: int | None = None
+            for j, e in enumerate(self.ctx.timeline[:i]):
+                if e.type is DELISTED:
+                    first = None
+                elif first is None and (e.type is ACCREDITED or e.type is FILED) and self.columns[e.kind or own] == column:
+                    first = j
+            if first is not None:
+                i = first
+        return i
 
 
-def refused_level(ctx: Context, value: Sequence[LevelRefusal], column: str, level: Level | None) -> bool:
-    """The level is refused for the table column that pays the event (a column that pays one of the kinds named)."""
-    paid = ctx.ruleset.columns.get(column, ())
-    return any(level in r.levels and any(k in paid for k in r.kinds) for r in value)
-
-
-def outside_area(ctx: Context, how: str | None) -> bool:
-    return how is not None and area_refused(ctx, how)
-
-
-class TitleWalk:
+class _TitleWalk:
     """The carrier's titles as a walk through its timeline reaches each event: held by (column, level) since the last
     delisting, and the date of a delisting not followed by a new accreditation or filing."""
 
@@ -238,3 +414,117 @@ class TitleWalk:
         if title is not None and how == "by_year_end" and event.year is not None and title.date > datetime.date(event.year, 12, 31):
             return None
         return title
+
+
+# --- the differential: what a top-up rule pays on an award already partly received --------
+
+
+def top_up_of(ruleset: Ruleset, rule: Rule) -> Rule | None:
+    """The ``top_up`` rule that tops up ``rule``'s awards (``tops_up: <rule id>``), if any."""
+    def build(prep: Any) -> list[Rule | None]:
+        return [next((r for r in ruleset.rules if r.kind == "top_up" and r.params.get("tops_up") == rule.id), None)]
+
+    return prep_of(ruleset, rule).derived("top_up_of", build)[0]  # type: ignore[no-any-return]
+
+
+@attrs.frozen
+class Candidate:
+    """An award that passed its conditions: its event, kind and column, table cell, and the condition's outcome."""
+
+    event: Event
+    kind: CarrierKind
+    column: str
+    value: DatedValue
+    payable_on: datetime.date
+    met: bool
+    events: tuple[str, ...]
+    condition: Condition | None
+
+
+def differential(plan: PlanChecks) -> list[Decision]:
+    """The candidates' decisions, in payable order, each less the differential base (docs/policy-map.md).
+
+    With no top-up rule, or nothing received, the award rule pays the full
+    amount. Otherwise the top-up rule decides: under ``base: received``, what
+    the award and top-up rules decided so far on the same ladder plus (with
+    ``earlier_payments``) the recorded payments of that purpose on the ladder
+    that settle no decision of this plan, dated on or before the new award
+    falls due, for its level or a lower one. Such a payment for a higher
+    level, dated on or before the event, shows a higher title held before:
+    the event is refused as ``lower_level``. A level already paid gets
+    nothing (``level_already_paid``), an amount not above the base neither
+    (``no_difference``). Under ``base: level_held`` the base is the table
+    amount of the highest level held before on the ladder, paid or not.
+    """
+    ctx, rule, top = plan.ctx, plan.rule, plan.top
+    ruleset = ctx.ruleset
+    out: list[Decision] = []
+    by_level = top is not None and ctx.param(top, "base") == "level_held"
+    purpose = None if top is None or top.params.get("earlier_payments") is None else ctx.param(top, "earlier_payments")
+    payments = []
+    if purpose not in (None, "none") and not by_level:
+        wanted = AwardKind(purpose)
+        settled = settlements(ctx)
+        for e in ctx.timeline:
+            if e.type is PAYMENT_RECEIVED and e.purpose is wanted and settled.get(e.id) is None:
+                column = plan.columns[e.kind or ctx.carrier.kind]
+                if column is not None:
+                    payments.append((e, plan.ladder(column), column))
+    received: list[tuple[str | None, str, Level | None, int]] = []  # (ladder, column, level, amount) decided so far
+    candidates = plan.candidates
+    ordered = candidates if len(candidates) == 1 else sorted(candidates, key=lambda c: (c.payable_on, plan.position(c.event)))
+    for c in ordered:
+        key = plan.ladder(c.column)
+        assert c.event.level is not None
+        full = c.value.amount
+        code = "awarded" if c.met else "pending"
+        status = AWARDED if c.met else PENDING
+        common: dict[str, Any] = dict(payable_on=c.payable_on, events=c.events, full_amount=full,
+                                      amount_in_force_from=c.value.start, condition=c.condition)
+        if by_level:
+            assert top is not None
+            held = plan.titles_before(c.event, c.kind)
+            high = max(held, key=lambda e: (e.level.rank, plan.position(e)), default=None)  # type: ignore[union-attr]
+            base = 0
+            if high is not None and plan.table is not None:
+                high_value = plan.table.value(plan.columns[high.kind or ctx.carrier.kind], high.level, c.event.date)  # type: ignore[arg-type]
+                base = 0 if high_value is None else high_value.amount
+            if base == 0:
+                out.append(decide(rule, ctx, code, c.event, c.kind, (c.value.clause,), amount=full, already_received=0, **common))
+                continue
+            clauses = (c.value.clause,) + top.clauses
+            if full <= base:
+                common["payable_on"] = None
+                out.append(decide(top, ctx, "no_difference", c.event, c.kind, clauses, already_received=base, **common))
+                continue
+            clauses = column_clauses(ruleset, tuple(dict.fromkeys(clauses + bound_clauses(ruleset, top, "base"))), c.column)
+            out.append(decide(top, ctx, f"level_difference_{code}", c.event, c.kind, clauses, amount=full - base,
+                              already_received=base, status=status, **common, **held_values(high)))
+            continue
+        earlier = [(p, col) for p, lad, col in payments if lad == key and p.date <= c.payable_on]
+        rank = c.event.level.rank
+        higher = max((p for p, _ in earlier if p.level.rank > rank and p.date <= c.event.date),  # type: ignore[union-attr]
+                     key=lambda p: (p.level.rank, p.date), default=None)  # type: ignore[union-attr]
+        if higher is not None:  # money received for a higher level shows a higher title held before: not an upgrade
+            out.append(decide(rule, ctx, "lower_level", c.event, c.kind, (c.value.clause,) + plan.top_clauses,
+                              events=(c.event.id, higher.id), **held_values(higher)))
+            continue
+        # money for a higher level received after this event pays a later upgrade, not this award
+        paid = [(col, p.level, p.amount or 0) for p, col in earlier if p.level.rank <= rank]  # type: ignore[union-attr]
+        paid += [(col, lvl, amt) for lad, col, lvl, amt in received if lad == key]
+        already = sum(amt for _, _, amt in paid)
+        common["already_received"] = already
+        if already == 0 or top is None:
+            out.append(decide(rule, ctx, code, c.event, c.kind, (c.value.clause,), amount=full, **common))
+            received.append((key, c.column, c.event.level, full))
+            continue
+        clauses = (c.value.clause,) + top.clauses
+        at_level = sum(amt for col, lvl, amt in paid if col == c.column and lvl == c.event.level)
+        if full <= already or at_level > 0:  # a level already paid gives nothing, whatever the ladder received
+            common["payable_on"] = None
+            out.append(decide(top, ctx, "level_already_paid" if at_level > 0 else "no_difference", c.event, c.kind,
+                              clauses, level_received=at_level, **common))
+            continue
+        out.append(decide(top, ctx, code, c.event, c.kind, clauses, amount=full - already, **common))
+        received.append((key, c.column, c.event.level, full - already))
+    return out

@@ -36,7 +36,7 @@ KIND = RuleKind(
     ),
     expands=Expansion(
         kind="event_award",
-        fixed={"match": {"type": "evaluated"}, "not_delisted": True},
+        fixed={"match": {"type": "evaluated"}, "covered_by_table": True, "not_delisted": True},
         params={"table": ("amount", {"table": "$value"}), "grades": ("grades", "$value")},
         roles={
             "per": ("once_per", {"per_year_and_level": {"fields": ["year", "level"], "top_up": True},

@@ -5,11 +5,11 @@ Conditions: a date ``window``; ``within`` a duration after an anchor event;
 accreditation year); ``holding`` a title (an event matching a filter before
 it, with no delisting since); ``occurrence`` (only the N-th matching event:
 1 is "the first time"); ``occurrences`` (the event that completes N matching
-events in a row, within a rolling window, or in a fixed cycle);
-``condition``, an ``operating_duration`` rule (a period of normal operation
+events in a row, within a rolling window, or in a fixed cycle); a payment
+``schedule`` (instalments, each its own decision: ``kinds.schedule``);
+``condition``, a ``normal_operation`` rule (a period of normal operation
 from the event, after which the award is payable; pending until then);
-``once_per`` carrier (first time only), year, or ``{fields, top_up}``; and a
-payment ``schedule`` (instalments, each its own decision: ``kinds.schedule``).
+``once_per`` carrier (first time only), year, or ``{fields, top_up}``.
 Conditions on titles and the plan (``kinds.checks``): ``kind_of`` (the kind
 an event is decided as), ``refuse_kinds`` and ``refuse_levels`` (what the
 table covers), ``area``, ``period`` (the plan period, by date or evaluated
@@ -22,34 +22,61 @@ import datetime
 from typing import Any, Sequence
 
 from ..model.carrier import Event, EventType
-from ..model.decision import Decision
+from .normal_operation import condition_start, operating_duration
+from ..model.decision import Condition, Decision
 from ..model.ruleset import Rule
-from . import checks
-from .base import Context, RuleKind, clause_of, column_clauses, prep_of, title_kinds
 from ..model.facts import did_you_mean
+from . import checks
+from .base import Context, RuleKind
 from .generic import (
-    GENERIC_PLACEHOLDERS, Param, add, amount_of, amount_param, bound, bound_clauses, declare, decide, filters_param,
+    GENERIC_PLACEHOLDERS, Param, add, amount_param, amount_of, bound, bound_clauses, declare, decide, filters_param,
     matches, read_bound, read_filters, whole,
 )
 from .occurrences import occurrences_param, tally
-from .operating_duration import operating_duration
 from .schedule import schedule_param, settle
 
-__all__ = ["KIND", "WITHIN", "anchor_before", "event_award_decisions", "holds_title"]
+__all__ = ["KIND", "WINDOW", "WITHIN", "anchor_before", "event_award_decisions", "holds_title", "read_window", "read_within"]
 
 ONCE_PER = ("event", "carrier", "year")
 
-def _read_window(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> tuple[datetime.date | None, datetime.date | None] | None:
-    """``{from: 2020-01-01, to: 2025-12-31}``, either end open."""
-    if raw is None:
-        return None
-    raw = reader.mapping(raw, path, ("from", "to"))
-    if raw is None:
-        return None
-    return (reader.date(raw, "from", path, False), reader.date(raw, "to", path, False))
+
+PLAN_DATES = ("plan_start", "plan_issued", "plan_end")
 
 
-def _read_within(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> Any:
+def read_window(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> Any:
+    """``{from: 2020-01-01, to: 2025-12-31}``, either end open, an end possibly ``plan_start``, ``plan_issued`` or
+    ``plan_end`` (the plan period's dates; its clause is then cited), with the ``clause`` a refusal outside it
+    cites; or ``{reading, values}``."""
+    if raw is None:
+        return None
+
+    def one(value: Any, p: tuple[Any, ...]) -> Any:
+        value = reader.mapping(value, p, ("from", "to", "clause"))
+        if value is None:
+            return None
+        ends = tuple(value[k] if value.get(k) in PLAN_DATES else reader.date(value, k, p, False) for k in ("from", "to"))
+        clause = value.get("clause")
+        if clause is not None and context.clause_ids is not None and clause not in context.clause_ids:
+            reader.problem(p + ("clause",), f"unknown clause {clause!r}")
+        return ends + (clause,)
+
+    return read_bound(reader, raw, path, context, one)
+
+
+def window_of(ctx: Context, rule: Rule) -> tuple[datetime.date | None, datetime.date | None, str | None] | None:
+    """The rule's window under the readings in force, the plan's dates put in."""
+    window = ctx.param(rule, "window")
+    if window is None:
+        return None
+    plan = ctx.ruleset.plan_period
+    dates = {"plan_start": plan.start, "plan_issued": plan.issued or plan.start, "plan_end": plan.end}
+    clause = window[2]
+    if clause is None and (window[0] in dates or window[1] in dates):
+        clause = plan.clause  # a window of the plan's dates cites the plan period's clause
+    return (dates.get(window[0], window[0]), dates.get(window[1], window[1]), clause)
+
+
+def read_within(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> Any:
     """``{duration: {years: 3}, of: <filter>}``: the event must fall within the duration after the latest such event."""
     if raw is None:
         return None
@@ -61,15 +88,29 @@ def _read_within(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> 
     return (duration, of)
 
 
-WINDOW = Param(_read_window, {
-    "type": "object", "additionalProperties": False, "description": "{from, to}: the event's date must fall in it (either end open)",
-    "properties": {"from": {"$ref": "#/definitions/date"}, "to": {"$ref": "#/definitions/date"}},
+def _read_once(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> Any:
+    def one(value: Any, p: tuple[Any, ...]) -> Any:
+        if isinstance(value, dict):
+            return checks.read_once_fields(reader, value, p)
+        if value not in ONCE_PER:
+            reader.problem(p, f"expected one of: {', '.join(ONCE_PER)}, or {{fields, top_up}}; got {value!r}{did_you_mean(value, ONCE_PER)}"[:200])
+        return value
+    return "event" if raw is None else read_bound(reader, raw, path, context, one)
+
+
+_DATE_OR_PLAN = {"anyOf": [{"$ref": "#/definitions/date"}, {"enum": list(PLAN_DATES)}]}
+WINDOW = Param(read_window, {
+    "description": "{from, to, clause}: the event's date must fall in it (an end may be plan_start, plan_issued or plan_end); or {reading, values}",
+    **bound({"type": "object", "additionalProperties": False,
+             "properties": {"from": _DATE_OR_PLAN, "to": _DATE_OR_PLAN, "clause": {"$ref": "#/definitions/text"}}}),
 }, optional=True)
-WITHIN = Param(_read_within, {
+WITHIN = Param(read_within, {
     "type": "object", "required": ["duration", "of"], "additionalProperties": False,
     "description": "{duration, of}: within the duration after the latest earlier event matching `of`",
     "properties": {"duration": {"$ref": "#/definitions/calendar_duration"}, "of": {"$ref": "#/definitions/filters"}},
 }, optional=True)
+ONCE = Param(_read_once, {"description": "event (default), carrier (the first time only), year, or {fields, top_up}; or {reading, values}",
+                          **bound({"anyOf": [{"enum": list(ONCE_PER)}, checks.ONCE_FIELDS_SCHEMA]})}, optional=True)
 
 
 def anchor_before(ctx: Context, event: Event, filters: Sequence[Any]) -> Event | None:
@@ -78,7 +119,6 @@ def anchor_before(ctx: Context, event: Event, filters: Sequence[Any]) -> Event |
     for e in ctx.timeline:
         if e is event:
             break
-        kind = e.kind or ctx.carrier.kind
         if matches(filters, e, ctx):
             found = e
     return found
@@ -97,30 +137,12 @@ def holds_title(ctx: Context, event: Event, filters: Sequence[Any]) -> Event | N
     return found
 
 
-def _read_once(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> Any:
-    def one(value: Any, p: tuple[Any, ...]) -> Any:
-        if isinstance(value, dict):
-            return checks.read_once_fields(reader, value, p)
-        if value not in ONCE_PER:
-            reader.problem(p, f"expected one of: {', '.join(ONCE_PER)}, or {{fields, top_up}}; got {value!r}{did_you_mean(value, ONCE_PER)}"[:200])
-        return value
-    return "event" if raw is None else read_bound(reader, raw, path, context, one)
-
-
-ONCE = Param(_read_once, {"description": "event (default), carrier (the first time only), year, or {fields, top_up}; or {reading, values}",
-                          **bound({"anyOf": [{"enum": list(ONCE_PER)}, checks.ONCE_FIELDS_SCHEMA]})}, optional=True)
-
-
-def _in_scope(filters: Sequence[Any], event: Event, ctx: Context) -> bool:
-    kind = event.kind or ctx.carrier.kind
-    return any(f.in_scope(event, kind) for f in filters)
-
-
 def event_award_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) -> list[Decision]:
     """Decide each event in the rule's scope: awarded (in instalments under a schedule), pending, or why not."""
     out: list[Decision] = []
     filters = rule.params["match"]
-    window = rule.params.get("window")
+    window = window_of(ctx, rule)
+    plan = checks.PlanChecks(rule, ctx, ctx.param(rule, "amount"))
     within = rule.params.get("within")
     excluded = rule.params.get("exclude_year_of")
     once = ctx.param(rule, "once_per") or "event"
@@ -132,59 +154,23 @@ def event_award_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) ->
     counting = rule.params.get("occurrences")
     schedule = rule.params.get("schedule")
     seen = 0
-    params = rule.params
-    refuse_kinds = ctx.param(rule, "refuse_kinds") if params.get("refuse_kinds") is not None else None
-    covers = refuse_kinds is not None  # the rule refuses what its table does not cover, instead of no_amount
-    area = ctx.param(rule, "area") if params.get("area") is not None else None
-    refuse_levels = ctx.param(rule, "refuse_levels") if params.get("refuse_levels") is not None else ()
-    period = ctx.param(rule, "period") if params.get("period") is not None else None
-    title_held = ctx.param(rule, "title_held") if params.get("title_held") is not None else None
-    grades = ctx.param(rule, "grades") if params.get("grades") is not None else None
-    top_up: dict[Any, int] = {}
-    kinds = position = None
-    if params.get("kind_of") is not None:
-        kinds = title_kinds(ctx)
-        position = {e.id: i for i, e in enumerate(ctx.timeline)}
-    table = ctx.ruleset.tables[amount.table] if amount is not None and amount.table is not None else None
-    columns = prep_of(ctx.ruleset, rule).columns
-    walk = checks.TitleWalk(ctx, columns) if params.get("not_delisted") or title_held not in (None, "none") else None
-    plan = ctx.ruleset.plan_period
-
-    def kind_of(event: Event) -> Any:
-        return event.kind or ctx.carrier.kind if kinds is None else kinds[position[event.id]]  # type: ignore[index]
-
     counts: dict[str, Any] = {}
     if counting is not None:
-        scoped = [e for e in matched if any(f.in_scope(e, kind_of(e)) for f in filters)]
-        held = [(e, any(f.in_scope(e, kind_of(e)) and f.holds(e, ctx.carrier) for f in filters)) for e in scoped]
-        counts = {e.id: t for (e, _), t in zip(held, tally(counting, held, plan.start))}
+        held = []
+        for e in matched:
+            k = plan.kind_of(e)
+            if any(f.in_scope(e, k) for f in filters):
+                held.append((e, any(f.in_scope(e, k) and f.holds(e, ctx.carrier) for f in filters)))
+        counts = {e.id: t for (e, _), t in zip(held, tally(counting, held, ctx.ruleset.plan_period.start))}
     for event in matched:
-        kind = kind_of(event)
+        kind = plan.kind_of(event)
         if not any(f.in_scope(event, kind) for f in filters):
             continue
-        column = columns[kind]
-        if covers:
-            if column is None or kind in refuse_kinds:
-                clauses = rule.clauses if column is None else column_clauses(
-                    ctx.ruleset, rule.clauses + bound_clauses(ctx.ruleset, rule, "refuse_kinds"), column)
-                out.append(decide(rule, ctx, "kind_not_covered", event, kind, clauses))
-                continue
-        if checks.outside_area(ctx, area):
-            clauses = (ctx.ruleset.area.clause,) + bound_clauses(ctx.ruleset, rule, "area")  # type: ignore[union-attr]
-            out.append(decide(rule, ctx, "outside_area", event, kind, clauses, area=ctx.carrier.area or "-"))
+        refused = plan.before(event, kind)
+        if refused is not None:
+            out.append(refused)
             continue
-        cell = cell_clause = None
-        if table is not None and column is not None:
-            cell = table.value(column, event.level, event.date) if event.level is not None else None
-            cell_clause = clause_of(table, column, event.level, cell) if event.level is not None else None
-        if refuse_levels and column is not None and checks.refused_level(ctx, refuse_levels, column, event.level):
-            clauses = (clause_of(table, column, event.level, None),) if table is not None else rule.clauses  # type: ignore[arg-type]
-            clauses += checks.reading_cites(ctx, rule, "refuse_levels", column, amount.table)
-            out.append(decide(rule, ctx, "level_not_covered", event, kind, clauses))
-            continue
-        cited = rule.clauses if cell_clause is None else (cell_clause,)
-        if walk is not None:
-            walk.to(event)
+        cell, cited = plan.cell(event, kind)
         if not any(f.in_scope(event, kind) and f.holds(event, ctx.carrier) for f in filters):
             out.append(decide(rule, ctx, "not_matched", event, kind, rule.clauses))
             continue
@@ -211,17 +197,12 @@ def event_award_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) ->
             out.append(decide(rule, ctx, "no_title", event, kind, rule.clauses))
             continue
         if window is not None and ((window[0] and event.date < window[0]) or (window[1] and event.date > window[1])):
-            out.append(decide(rule, ctx, "outside_window", event, kind, rule.clauses,
+            out.append(decide(rule, ctx, "outside_window", event, kind, cited + ((window[2],) if window[2] else ()),
                               window_start=window[0], window_end=window[1]))
             continue
-        if period == "year" and (event.year is None or not plan.start.year <= event.year <= plan.end.year):
-            clauses = cited + bound_clauses(ctx.ruleset, rule, "period")
-            out.append(decide(rule, ctx, "year_outside_window", event, kind,
-                              clauses if column is None else column_clauses(ctx.ruleset, clauses, column),
-                              window_start=plan.start, window_end=plan.end))
-            continue
-        if period == "date" and not plan.start <= event.date <= plan.end:
-            out.append(decide(rule, ctx, "outside_window", event, kind, cited, window_start=plan.start, window_end=plan.end))
+        refused = plan.outside_period(event, kind, cited)
+        if refused is not None:
+            out.append(refused)
             continue
         anchor = None
         if within is not None:
@@ -238,32 +219,15 @@ def event_award_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) ->
                 continue
         value, clause = amount_of(ctx, amount, event, kind, history=ctx.timeline)
         if value is None:
-            if covers:
-                out.append(decide(rule, ctx, "level_not_covered", event, kind, column_clauses(ctx.ruleset, rule.clauses, column)))  # type: ignore[arg-type]
-            else:
-                out.append(decide(rule, ctx, "no_amount", event, kind, rule.clauses))
+            out.append(decide(rule, ctx, "level_not_covered", event, kind, plan.column_cites(rule.clauses, kind))
+                       if plan.covers else decide(rule, ctx, "no_amount", event, kind, rule.clauses))
             continue
-        if walk is not None and params.get("not_delisted") and walk.delisted_on is not None:
-            out.append(decide(rule, ctx, "delisted", event, kind, cited, ended_on=walk.delisted_on))
-            continue
-        if walk is not None and title_held not in (None, "none") and walk.title(column, event, title_held) is None:
-            clauses = cited + bound_clauses(ctx.ruleset, rule, "title_held")
-            out.append(decide(rule, ctx, "no_title", event, kind, clauses if column is None else column_clauses(ctx.ruleset, clauses, column)))
-            continue
-        if grades is not None and event.grade not in grades:
-            out.append(decide(rule, ctx, "not_excellent", event, kind, cited))
+        refused = plan.after_amount(event, kind, cited)
+        if refused is not None:
+            out.append(refused)
             continue
         if isinstance(once, checks.OncePer):
-            key = checks.once_key(once, event)
-            already = top_up.get(key, 0) if once.top_up else (value if key in top_up else 0)
-            if value <= already:
-                clauses = cited + checks.reading_cites(ctx, rule, "once_per", column, None if amount is None else amount.table)
-                out.append(decide(rule, ctx, "already_awarded", event, kind, clauses, full_amount=value, already_received=already))
-                continue
-            top_up[key] = value
-            out.append(decide(rule, ctx, "awarded", event, kind, cited, amount=value - already, payable_on=event.date,
-                              full_amount=value, already_received=already,
-                              amount_in_force_from=None if cell is None else cell.start))
+            out.append(plan.once(once, event, kind, value, cell, cited))
             continue
         key = {"carrier": "*", "year": event.date.year}.get(once, event.id)
         if key in paid:
@@ -272,21 +236,37 @@ def event_award_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) ->
         paid.add(key)
         events = tuple(dict.fromkeys(((event.id,) if anchor is None else (anchor.id, event.id)) + counted))
         clauses = (clause,) if clause else rule.clauses
-        payable, code = event.date, "awarded"
+        payable, code, met = event.date, "awarded", True
+        cond = None
         if condition is not None:
             cond_rule = ctx.ruleset.rule(condition)
-            outcome = operating_duration(cond_rule, ctx, ctx.timeline.index(event), event.date)
+            outcome = operating_duration(cond_rule, ctx, condition_start(cond_rule, ctx, plan.condition_start(event, kind)), event.date)
             events += outcome.events
+            cond_clauses = (clause,) if clause in cond_rule.clauses else cond_rule.clauses
+            cond = Condition(cond_rule.id, outcome.status, outcome.counted_from, outcome.date, outcome.events, ctx.citations(cond_clauses))
             if outcome.status in ("ended", "interrupted"):
                 paid.discard(key)
-                out.append(decide(rule, ctx, "condition_not_met", event, kind, clauses + cond_rule.clauses, events=events))
+                reason, on = ("delisted_before_year", "ended_on") if outcome.status == "ended" else ("interrupted", "interrupted_on")
+                out.append(decide(rule, ctx, reason, event, kind, clauses, events=events, condition=cond, **{on: outcome.date}))
                 continue
-            payable, code = outcome.date, "awarded" if outcome.status == "met" else "pending"
+            assert outcome.date is not None
+            if plan.payable_in_window and window is not None and window[1] is not None and outcome.date > window[1]:
+                paid.discard(key)
+                late = plan.column_cites(clauses + bound_clauses(ctx.ruleset, rule, "payable_in_window"), kind)
+                out.append(decide(rule, ctx, "payable_after_period", event, kind, late, events=events, condition=cond,
+                                  window_start=window[0], window_end=window[1], due_on=outcome.date))
+                continue
+            payable, code, met = outcome.date, "awarded" if outcome.status == "met" else "pending", outcome.status == "met"
+        if plan.covers and cell is not None:
+            plan.candidates.append(checks.Candidate(event, kind, plan.columns[kind], cell, payable, met, events, cond))  # type: ignore[arg-type]
+            continue
         if schedule is not None:
-            gate = None if condition is None else (payable, code == "awarded")
+            gate = None if condition is None else (payable, met)
             out.extend(_instalments(rule, ctx, schedule, event, kind, clauses, value, events, gate))
             continue
-        out.append(decide(rule, ctx, code, event, kind, clauses, amount=value, payable_on=payable, events=events))
+        out.append(decide(rule, ctx, code, event, kind, clauses, amount=value, payable_on=payable, events=events, condition=cond))
+    if plan.candidates:
+        out.extend(checks.differential(plan))
     return out
 
 
@@ -322,24 +302,16 @@ KIND = RuleKind(
         occurrences=occurrences_param("awarded on the event that completes N matching events: consecutive, within a rolling window, or in a fixed cycle"),
         condition=Param("rule", optional=True),
         schedule=schedule_param("pay the award in instalments, each a share with its own delay and conditions"),
-        kind_of=checks.KIND_OF_PARAM,
-        refuse_kinds=checks.REFUSE_KINDS,
-        area=checks.AREA,
-        refuse_levels=checks.REFUSE_LEVELS,
-        period=checks.PERIOD,
-        not_delisted=checks.NOT_DELISTED,
-        title_held=checks.TITLE_HELD_PARAM,
-        grades=checks.GRADES,
+        **checks.CHECKS,
     ),
     roles={},
     codes=(
         "awarded", "pending", "not_matched", "outside_window", "excluded_year", "no_amount", "already_awarded",
         "not_this_occurrence", "too_few_occurrences", "no_title", "condition_not_met",
-        "instalment_awarded", "instalment_pending", "instalment_not_met",
-        "kind_not_covered", "level_not_covered", "outside_area", "year_outside_window", "delisted", "not_excellent",
+        "instalment_awarded", "instalment_pending", "instalment_not_met", *checks.CODES,
     ),
     matches=frozenset(EventType),
     decider=event_award_decisions,
-    references={"condition": "operating_duration"},
+    references={"condition": "normal_operation"},
     placeholders=GENERIC_PLACEHOLDERS,
 )

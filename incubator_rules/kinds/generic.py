@@ -16,7 +16,7 @@ from typing import Any, Callable, Mapping, Sequence
 import attrs
 
 from ..model.carrier import EVENT_TYPES, Carrier, CarrierKind, Event, EventType, Grade, Level, iso_date
-from ..model.decision import AWARDED, NOT_AWARDED, PENDING, Decision
+from ..model.decision import AWARDED, NOT_AWARDED, PENDING, Condition, Decision
 from ..model.durations import after
 from ..model.facts import CARRIER_FACTS, EVENT_FACTS, all_fact_names, did_you_mean
 from ..model.labels import GRADE_ZH, KIND_EN, KIND_ZH
@@ -257,7 +257,12 @@ def _one_or_many(value: Any) -> list[Any]:
 
 
 def scope_types(rule: Rule) -> frozenset[EventType] | None:
-    """The event types a generic rule decides on (its ``match`` or ``trigger`` filters), or None for another kind."""
+    """The event types a generic rule decides on (its ``match`` or ``trigger`` filters), or None for another kind.
+
+    A top-up with no filter of its own decides on none: its decisions are made with the award it ``tops_up``.
+    """
+    if rule.params.get("tops_up") is not None and rule.params.get("match") is None:
+        return frozenset()
     found: set[EventType] = set()
     for name in ("match", "trigger", "from"):
         for f in rule.params.get(name) or ():
@@ -499,7 +504,7 @@ def cap_for(ctx: Context, cap: Amount, history: Sequence[Event], kind: CarrierKi
 # --- decisions -----------------------------------------------------------------
 
 
-_ACTS = {"accredited": "accreditation", "filed": "filing", "evaluated": "evaluation", "designated": "designation"}
+_ACT_EN = {"accredited": "accreditation", "filed": "filing"}
 
 
 def values_of(event: Event, kind: CarrierKind, ctx: Context, **given: Any) -> dict[str, str]:
@@ -514,7 +519,7 @@ def values_of(event: Event, kind: CarrierKind, ctx: Context, **given: Any) -> di
         "grade": "" if event.grade is None else event.grade.value,
         "grade_zh": "" if event.grade is None else GRADE_ZH[event.grade],
         "document": event.document or "",
-        "act": _ACTS.get(event.type.value, event.type.value.replace("_", " ")),
+        "act": _ACT_EN.get(event.type.value, event.type.value.replace("_", " ")),
         "act_zh": {"accredited": "认定", "filed": "备案", "evaluated": "绩效评估"}.get(event.type.value, ""),
         "firm": str(event.fact("firm") or ""),
         "title": str(event.fact("title") or event.fact("designation") or ""),
@@ -535,17 +540,22 @@ def decide(
     rule: Rule, ctx: Context, code: str, event: Event, kind: CarrierKind, clauses: Sequence[str],
     amount: int = 0, payable_on: datetime.date | None = None, events: Sequence[str] | None = None,
     full_amount: int | None = None, already_received: int | None = None,
-    amount_in_force_from: datetime.date | None = None, **given: Any,
+    amount_in_force_from: datetime.date | None = None, condition: Condition | None = None,
+    status: str | None = None, **given: Any,
 ) -> Decision:
     """A decision of a generic rule, explained by the rule's wording for ``code`` (or its default).
 
     ``full_amount`` and ``already_received`` (an amount before what was
     already paid is taken off; for an instalment, the whole award it is a
     share of) are shown in the explanation and kept on the decision, with the
-    date the amount is in force from.
+    date the amount is in force from and the condition it waited for.
+    ``status`` is the code's own (awarded, pending, else not awarded) unless given.
     """
     prep = prep_of(ctx.ruleset, rule)
-    status = AWARDED if code in _AWARDED_CODES else PENDING if code in _PENDING_CODES else NOT_AWARDED
+    if status is None:
+        status = AWARDED if code in _AWARDED_CODES else PENDING if code in _PENDING_CODES else NOT_AWARDED
+    if condition is not None:
+        given.setdefault("counted_from", condition.counted_from)
     values = values_of(event, kind, ctx, amount=abs(amount) if status != NOT_AWARDED else None, payable_on=payable_on,
                        full_amount=full_amount, already_received=already_received, **given)
     zh, en = rule.explanations[code]
@@ -555,6 +565,7 @@ def decide(
         rule.id, status, code, amount if paid else 0, payable_on if paid else None,
         (event.id,) if events is None else tuple(events), prep.citations(ctx, key),
         render(zh, values), render(en, values), event.level, kind, full_amount, already_received, amount_in_force_from,
+        condition,
     )
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
-from typing import Any, Mapping, Sequence
+from typing import Any, Sequence
 
 from ..model.carrier import Event, EventType
 from ..model.decision import Decision

@@ -25,11 +25,12 @@ from ..model.carrier import Event
 from ..model.facts import did_you_mean
 from .base import Context
 from .generic import Filter, Param, add, matches, read_filters
-from .operating_duration import operating_duration
+from .normal_operation import condition_start, operating_duration
 
 __all__ = ["Instalment", "Schedule", "Share", "schedule_param", "split", "settle"]
 
 REMAINDERS = ("last", "first")
+_CONDITION_KINDS = ("normal_operation", "operating_duration")  # the second a name that expands into the first
 _INSTALMENT_KEYS = ("share", "after", "condition", "unless", "requires", "clause")
 
 
@@ -37,7 +38,7 @@ _INSTALMENT_KEYS = ("share", "after", "condition", "unless", "requires", "clause
 class Instalment:
     """One instalment: its share of the award, its delay after the award's event, and its conditions.
 
-    ``condition`` names an ``operating_duration`` rule (normal operation from
+    ``condition`` names a ``normal_operation`` rule (normal operation from
     the event); ``unless`` refuses it when a matching event (a delisting)
     falls after the award's event and on or before its payable date;
     ``requires`` waits for the first event in its scope after the delay (an
@@ -103,7 +104,7 @@ def settle(ctx: Context, schedule: Schedule, event: Event, total: int,
             status = "awarded" if gate[1] else "pending"
         if inst.condition is not None:
             cond_rule = ctx.ruleset.rule(inst.condition)
-            outcome = operating_duration(cond_rule, ctx, position, event.date)
+            outcome = operating_duration(cond_rule, ctx, condition_start(cond_rule, ctx, position), event.date)
             events += outcome.events
             clauses += cond_rule.clauses
             if outcome.status in ("ended", "interrupted"):
@@ -172,10 +173,10 @@ def _read(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> Schedul
         share = _share(reader, item.get("share"), p + ("share",))
         after = None if item.get("after") is None else reader.duration(item["after"], p + ("after",), ("years", "months", "days"), "delay", zero=True)
         condition = item.get("condition")
-        if condition is not None and rules and rules.get(condition) != "operating_duration":
-            known = [r for r, k in rules.items() if k == "operating_duration"]
-            from_ = f"; operating_duration rules: {', '.join(known)}" if known else "; the file has no operating_duration rule"
-            reader.problem(p + ("condition",), f"expected the id of an operating_duration rule, got {condition!r}{did_you_mean(condition, known)}{from_}"[:240])
+        if condition is not None and rules and rules.get(condition) not in _CONDITION_KINDS:
+            known = [r for r, k in rules.items() if k in _CONDITION_KINDS]
+            from_ = f"; normal_operation rules: {', '.join(known)}" if known else "; the file has no normal_operation rule"
+            reader.problem(p + ("condition",), f"expected the id of a normal_operation rule, got {condition!r}{did_you_mean(condition, known)}{from_}"[:240])
         clause = item.get("clause")
         clause_ids = getattr(context, "clause_ids", None)
         if clause is not None and clause_ids is not None and clause not in clause_ids:
@@ -200,7 +201,7 @@ _INSTALMENT_SCHEMA = {
                             {"type": "string", "pattern": r"^\s*[0-9]+\s*/\s*[0-9]+\s*$"}],
                   "description": "a percentage (50) or a fraction ('1/3'); the shares sum to the whole"},
         "after": {"$ref": "#/definitions/calendar_duration", "description": "payable this long after the award's event"},
-        "condition": {"$ref": "#/definitions/text", "description": "id of an operating_duration rule: normal operation from the event"},
+        "condition": {"$ref": "#/definitions/text", "description": "id of a normal_operation rule: normal operation from the event"},
         "unless": {"$ref": "#/definitions/filters", "description": "refused if such an event (a delisting) comes before it is payable"},
         "requires": {"$ref": "#/definitions/filters", "description": "the first such event after the delay must match (evaluated qualified)"},
         "clause": {"$ref": "#/definitions/text", "description": "the clause that sets this instalment"},

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from ..model.carrier import Event, EventType
+from ..model.carrier import AwardKind, Event, EventType
 from ..model.decision import AWARDED, Decision
 from ..model.ruleset import Rule
 from . import event_award
 from .base import DECIDING, Context, RuleKind
-from .generic import GENERIC_PLACEHOLDERS, add, amount_of, amount_param, declare, decide, filters_param, flag, matches, strings
+from .generic import (
+    GENERIC_PLACEHOLDERS, Param, add, amount_of, amount_param, choice, declare, decide, filters_param, flag, matches, strings,
+)
 
 __all__ = ["KIND", "paid_by", "top_up_decisions"]
 
@@ -44,6 +46,8 @@ def top_up_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) -> list
     top-ups count as paid.
     """
     out: list[Decision] = []
+    if rule.params.get("match") is None:  # the differential of the award it tops up, decided with that award
+        return out
     within = rule.params.get("within")
     repeat = rule.params.get("repeat", False)
     done = False
@@ -63,7 +67,8 @@ def top_up_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) -> list
         if done:
             out.append(decide(rule, ctx, "already_awarded", event, kind, rule.clauses))
             continue
-        target, _ = amount_of(ctx, ctx.param(rule, "target"), event, kind, history=ctx.timeline)
+        wanted = ctx.param(rule, "target")
+        target = None if wanted is None else amount_of(ctx, wanted, event, kind, history=ctx.timeline)[0]
         already = paid_by(ctx, rule.params.get("counts", ()), rule.params.get("payers", ()), event.date) + mine
         if target is None or target <= already:
             out.append(decide(rule, ctx, "nothing_to_top_up", event, kind, rule.clauses, base=already))
@@ -81,16 +86,23 @@ _ALL = frozenset(EventType)
 KIND = RuleKind(
     name="top_up",
     **declare(
-        match=filters_param("the events that top up: an event filter, or a list of alternatives"),
+        match=filters_param("the events that top up: an event filter, or a list of alternatives; left out, the rule is "
+                            "the differential of the award it tops_up", optional=True),
         within=event_award.WITHIN,
-        target=amount_param("the amount (or cumulative total) to top up to: an amount form, or {reading, values}"),
+        target=amount_param("the amount (or cumulative total) to top up to: an amount form, or {reading, values}", optional=True),
         counts=strings("rule ids", "rules whose awards count as already paid", rule_ids=True),
         payers=strings("payer names", "other payers whose payments (payment_received with this payer) count as already paid"),
         repeat=flag("every matching event tops up again (this rule's earlier top-ups count as paid); default: once"),
+        tops_up=Param("rule", optional=True),
+        ladder=choice(("column", "all"), None, "with tops_up: column (each table column its own ladder, default) or all (one ladder across kinds); or {reading, values}"),
+        base=choice(("received", "level_held"), None, "with tops_up: received (what was received on the ladder, default) or level_held (the table amount of the highest level held before); or {reading, values}"),
+        earlier_payments=choice((*(a.value for a in AwardKind), "none"), None, "with tops_up: the purpose of the recorded payments that settle none of this plan's decisions and count as received (e.g. construction_subsidy), or none; or {reading, values}"),
     ),
     roles={},
-    codes=("awarded", "outside_window", "nothing_to_top_up", "already_awarded"),
+    codes=("awarded", "outside_window", "nothing_to_top_up", "already_awarded", "pending", "level_already_paid",
+           "no_difference", "level_difference_awarded", "level_difference_pending"),
     matches=_ALL,
     decider=top_up_decisions,
+    references={"tops_up": "event_award"},
     placeholders=GENERIC_PLACEHOLDERS,
 )

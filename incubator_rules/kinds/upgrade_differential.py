@@ -1,12 +1,13 @@
-"""``upgrade_differential``: on an upgrade, only the difference to the differential base (docs/policy-map.md).
+"""``upgrade_differential``: kept as a name only; a rule of it is read as a ``top_up`` of the award it applies to.
 
-It has no decider of its own: the ``accreditation_subsidy`` rule it applies
-to consults it when it pays.
+On an upgrade, only the difference to the differential base
+(docs/policy-map.md). Each of the old kind's reading roles is a parameter
+of the generic rule, bound to the same reading.
 """
 
 from __future__ import annotations
 
-from .base import RuleKind
+from .base import Expansion, RuleKind
 
 __all__ = ["KIND"]
 
@@ -24,4 +25,14 @@ KIND = RuleKind(
         "level_difference_pending",
     ),
     defaults={"base": "all_received", "ladders": "separate", "measure": "received"},
+    expands=Expansion(
+        kind="top_up",
+        fixed={},
+        params={"applies_to": ("tops_up", "$value")},
+        roles={
+            "base": ("earlier_payments", {"all_received": "construction_subsidy", "plan_awards_only": "none"}),
+            "ladders": ("ladder", {"separate": "column", "shared": "all"}),
+            "measure": ("base", {"received": "received", "level_difference": "level_held"}),
+        },
+    ),
 )
