@@ -17,13 +17,9 @@ from .district import (
     TargetResult,
     assess,
     district_report,
-    load_criteria,
-    load_management,
     manage,
     readiness,
     reconcile,
-    validate_criteria,
-    validate_management,
     with_management,
 )
 from .engines import Evaluations, evaluate, evaluate_many, load_carriers, map_evaluations, save_carriers
@@ -42,7 +38,17 @@ from .errors import (
     ScenarioError,
 )
 from .files import (
+    Edit,
+    Override,
+    Scenario,
+    load_scenarios,
+    save_scenarios,
     LedgerPayment,
+    load_criteria,
+    load_management,
+    validate_criteria,
+    validate_management,
+    load_carrier,
     load_ledger,
     TargetRuleset,
     WorkbookError,
@@ -72,21 +78,10 @@ from .model import (
     Portfolio,
     Ruleset,
     Snapshot,
-    load_carrier,
+
 )
 from .views import write_excel, write_portfolio_workbook
-from .whatif import (
-    Budget,
-    BudgetLine,
-    Comparison,
-    Edit,
-    Override,
-    Scenario,
-    budget,
-    compare,
-    load_scenarios,
-    save_scenarios,
-)
+from .whatif import Budget, BudgetLine, Comparison, budget, compare
 
 if TYPE_CHECKING:
     from .tools import Case, CaseResult, CheckResult, RulesetDiff, check_file, diff_rulesets, load_cases, run_case

@@ -119,7 +119,8 @@ BROKEN = [
      "investment, task_result, suspended, rectification_ordered, resumed, rectification_completed, delisted"),
     ("events", [["carrier_id", "type", "date", "colour"], ["A1", "filed", datetime.date(2023, 1, 1), "red"]],
      "events!D1: header: unknown column 'colour'; expected one of: carrier_id, id, type, date, level, kind, year, "
-     "grade, amount, document, note"),
+     "grade, amount, title, designation, firm, annual_sales_yuan, certification, from, to, area_m2, persons, tech_firm, "
+     "strategic_emerging, paid_in_capital_yuan, rent_per_m2_month, category, recognised, task, result, reason, document, note"),
     ("events", [["carrier_id", "type", "date", "level"],
                 ["A1", "filed", datetime.datetime(2023, 1, 1, 9, 30), "municipal"]],
      "events!C2: date: expected a date without a time, got 2023-01-01 09:30"),
@@ -154,7 +155,7 @@ BROKEN = [
     ("designations", [["carrier_id", "tag", "date"], ["A1", "famous", datetime.date(2024, 1, 1)]],
      "designations!B2: tag: unknown designation 'famous'; expected one of: featured, specialised"),
     ("Sheet7", [["x"]], "Sheet7!A1: sheet: unknown sheet 'Sheet7'; expected: portfolio (组合), carriers (载体), "
-     "events (事件), payments (拨付), snapshots (统计), designations (称号) (or a README sheet)"),
+     "events (事件), payments (拨付), snapshots (统计), designations (称号), facts (载体事实) (or a README sheet)"),
     ("portfolio", [["field", "value"], ["colour", "red"]],
      "portfolio!A2: field: unknown field 'colour'; expected id, name or district"),
 ]

@@ -9,7 +9,7 @@ from typing import Mapping
 from ..documents import DataPath, Document, Source, field_name
 from ..errors import CarrierError, IncubatorRulesError
 from ..model.carrier import Carrier
-from ..model.portfolio import portfolio_from_dict
+from .portfolio import portfolio_from_dict
 from .types import CARRIER, LEDGER, PORTFOLIO, SCENARIO, SUFFIXES, detect_type, read_for_check
 from .workbook import is_workbook, read_portfolio_workbook
 

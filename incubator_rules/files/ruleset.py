@@ -18,6 +18,7 @@ from ..kinds import KINDS, RULE_PLACEHOLDERS, default_explanation
 from ..model.carrier import CarrierKind, Grade, Level, parse_date, parse_enum, whole_yuan
 from ..model.labels import LEVEL_ZH
 from ..model.durations import UNITS
+from ..model.facts import did_you_mean
 from ..model.ruleset import Cap, Clause, DatedValue, PlanArea, PlanPeriod, Reading, Rule, Ruleset, SourceDocument, Table
 from .types import DEFAULTS, RULESETS_DIR, document_type, ruleset_file, wrong_type
 
@@ -36,6 +37,12 @@ class ParamContext:
     readings: Mapping[str, Reading]
     reading_ids: set[Any] | None
     levels: Mapping[Level, Any]
+    rules: Mapping[str, str] = attrs.field(factory=dict)  # every rule's id and kind, as written in the file
+
+    @property
+    def rule_ids(self) -> frozenset[str]:
+        """The ids of the file's rules."""
+        return frozenset(self.rules)
 
 
 # MAJOR.MINOR.PATCH with an optional pre-release and build (semver.org); MAJOR.MINOR is read as MAJOR.MINOR.0.
@@ -228,7 +235,8 @@ class ProblemReader:
         if allowed is not None:
             for key in value:
                 if key not in allowed:
-                    self.problem(path + (key,), f"unknown field; expected one of: {', '.join(allowed)}")
+                    hint = did_you_mean(key, allowed)
+                    self.problem(path + (key,), f"unknown field{hint}; expected one of: {', '.join(allowed)}")
         return value
 
     def get(self, data: Mapping[Any, Any], key: str, path: Path_) -> Any:
@@ -704,6 +712,7 @@ class ProblemReader:
             return ()
         out: list[tuple[int, Rule]] = []
         ids: set[str] = set()
+        written = {r["id"]: r.get("kind") for r in data if isinstance(r, Mapping) and isinstance(r.get("id"), str)}
         for i, raw in enumerate(data):
             p = ("rules", i)
             raw = self.mapping(raw, p)
@@ -732,7 +741,7 @@ class ProblemReader:
                 continue
             params = {name: self.param(raw, name, check, p, table_ids) for name, check in spec.params.items()
                       if check in _PARAM_CHECKS and not (name in spec.optional and raw.get(name) is None)}
-            context = ParamContext(table_ids, clause_ids, readings, reading_ids, levels or {})
+            context = ParamContext(table_ids, clause_ids, readings, reading_ids, levels or {}, written)
             for name, check in spec.params.items():
                 if check not in _PARAM_CHECKS:
                     params[name] = check(self, raw.get(name), p + (name,), context) if callable(check) else None
@@ -746,7 +755,8 @@ class ProblemReader:
                 if target is None:
                     continue
                 if target not in by_id or by_id[target].kind != want:
-                    self.problem(("rules", i, name), f"expected the id of a {want} rule, got {describe(target)}")
+                    hint = did_you_mean(target, [r for r, x in by_id.items() if x.kind == want])
+                    self.problem(("rules", i, name), f"expected the id of a {want} rule, got {describe(target)}{hint}")
         return tuple(r for _, r in out)
 
     def expanded(

@@ -1,10 +1,13 @@
 """Portfolios in Excel workbooks (the ``excel`` extra, openpyxl), read into the same plain data a YAML portfolio holds.
 
 A portfolio workbook has a sheet per kind of row, each with a header row:
-``carriers`` (one row per carrier), ``events`` (one row per event),
-``payments`` (one row per payment already received), ``snapshots`` (one row
-per carrier and date) and, optionally, ``designations`` and ``portfolio``
-(``field``/``value`` rows for the id, name and district). A header cell is the
+``carriers`` (one row per carrier, with a column for each static fact of
+``model.facts.CARRIER_FACTS``), ``events`` (one row per event, with a column
+for each field of a fact event, ``EVENT_FACTS``), ``payments`` (one row per
+payment already received), ``snapshots`` (one row per carrier and date) and,
+optionally, ``facts`` (one row per carrier, fact and date it holds from: a
+dated fact), ``designations`` and ``portfolio`` (``field``/``value`` rows
+for the id, name and district). A header cell is the
 column's key (``date``), its Chinese heading (``日期``) or both
 (``日期 (date)``); sheets may also be named in Chinese (载体, 事件, 拨付, 统计,
 称号, 组合). The rows go through ``portfolio_from_dict``, and every error
@@ -23,8 +26,9 @@ import attrs
 
 from ..errors import IncubatorRulesError, PortfolioError, require
 from ..model.carrier import EventType, event_fields
-from ..model.portfolio import METRICS, Portfolio, portfolio_from_dict, read_snapshots_csv
-from ..model.portfolio import load_portfolio as load_portfolio_document
+from ..model.facts import CARRIER_FACTS, EVENT_FACTS, FactSpec, did_you_mean
+from ..model.portfolio import METRICS, Portfolio
+from .portfolio import load_portfolio_document, portfolio_from_dict, read_snapshots_csv
 
 EXTRA = "excel"
 SUFFIXES = (".xlsx", ".xlsm")
@@ -61,7 +65,9 @@ class WorkbookError(PortfolioError):
 
 # --- reading ---------------------------------------------------------------------
 
-_CARRIER = {"id": "载体编号", "name": "载体名称", "kind": "载体类型", "area": "所在区域"}
+_CARRIER_IDENTITY = {"id": "载体编号", "name": "载体名称", "kind": "载体类型", "area": "所在区域"}
+# A static carrier fact is a column of the carriers sheet, headed by its key or its label (model.facts).
+_CARRIER = {**_CARRIER_IDENTITY, **{name: spec.zh for name, spec in CARRIER_FACTS.items()}}
 # Chinese headings of event fields; a field without one is headed by its key.
 EVENT_HEADINGS = {
     "carrier_id": "载体编号", "id": "事件编号", "type": "事件类型", "date": "日期", "level": "级别", "kind": "认定类型",
@@ -70,13 +76,28 @@ EVENT_HEADINGS = {
 }
 
 
+def _fact_headings(types: Iterable[EventType]) -> dict[str, str]:
+    """The fields of these event types' facts (model.facts.EVENT_FACTS) and their Chinese headings, each heading
+    unique (a label two fields share is followed by the field's key)."""
+    out: dict[str, str] = {}
+    for etype in types:
+        for name, spec in EVENT_FACTS.get(etype.value, {}).items():
+            out.setdefault(name, spec.zh)
+    taken = list(EVENT_HEADINGS.values()) + list(out.values())
+    return {k: (f"{zh} ({k})" if taken.count(zh) > 1 else zh) for k, zh in out.items()}
+
+
 def _event_columns(types: Iterable[EventType], drop: tuple[str, ...] = ()) -> dict[str, str]:
-    """The columns of a sheet of events: the carrier, then every field these event types may have (model.carrier)."""
+    """The columns of a sheet of events: the carrier, then every field these event types may have (model.carrier),
+    then the fields of their facts."""
+    types = list(types)
     keys = ["carrier_id"]
     for etype in types:
         keys += [f for f in event_fields(etype) if f not in keys and f not in drop]
+    facts = _fact_headings(types)
+    keys += [k for k in facts if k not in keys]
     keys = [k for k in keys if k not in _LAST] + [k for k in _LAST if k in keys]
-    return {k: EVENT_HEADINGS.get(k, k) for k in keys}
+    return {k: EVENT_HEADINGS.get(k) or facts.get(k) or k for k in keys}
 
 
 _LAST = ("document", "note")  # the free text, after the fields that decide
@@ -87,6 +108,7 @@ _EVENT = _event_columns([t for t in EventType if t is not EventType.PAYMENT_RECE
 _PAYMENT = {**_event_columns([EventType.PAYMENT_RECEIVED], drop=("type",)), "date": "拨付日期"}
 _SNAPSHOT = {"carrier_id": "载体编号", "date": "日期", **{m.name: m.label_zh for m in METRICS.values()}}
 _DESIGNATION = {"carrier_id": "载体编号", "tag": "称号", "date": "起始日期", "until": "截止日期", "note": "备注"}
+_FACT = {"carrier_id": "载体编号", "fact": "事实", "from": "起始日期", "value": "值"}
 _PORTFOLIO = {"field": "项目", "value": "值"}
 
 # sheet key -> (Chinese name, columns, required columns)
@@ -97,9 +119,15 @@ SHEETS: dict[str, tuple[str, Mapping[str, str], tuple[str, ...]]] = {
     "payments": ("拨付", _PAYMENT, ("carrier_id", "date", "amount")),
     "snapshots": ("统计", _SNAPSHOT, ("carrier_id", "date")),
     "designations": ("称号", _DESIGNATION, ("carrier_id", "tag", "date")),
+    "facts": ("载体事实", _FACT, ("carrier_id", "fact", "from", "value")),
 }
 IGNORED_SHEETS = ("readme", "说明", "notes")
-_NUMERIC = {"year", "amount", *METRICS}
+_NUMBERS = ("number", "yuan")
+_NUMERIC = {
+    "year", "amount", *METRICS, *(n for n, f in CARRIER_FACTS.items() if f.type in _NUMBERS),
+    *(n for fields in EVENT_FACTS.values() for n, f in fields.items() if f.type in _NUMBERS),
+}
+_TYPED = {"value"}  # a dated fact's value: converted by the fact's own type
 _NUMBER_TEXT = re.compile(r"^(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$")
 
 
@@ -150,7 +178,7 @@ class _Reader:
             if value != value or value in (float("inf"), float("-inf")):
                 raise self.fail(at, f"expected a number, got {value}")
             value = int(value) if value.is_integer() else Decimal(repr(value))
-        if at.key not in _NUMERIC and isinstance(value, (int, Decimal)) and not isinstance(value, bool):
+        if at.key not in _NUMERIC and at.key not in _TYPED and isinstance(value, (int, Decimal)) and not isinstance(value, bool):
             value = str(value)  # an id or a number typed as a number
         return value
 
@@ -285,10 +313,14 @@ class _Reader:
         index: dict[str, int] = {}
         for _, values, cells in read["carriers"]:
             i = len(carriers)
+            facts = {k: values.pop(k) for k in list(values) if k in CARRIER_FACTS}
             self.note(f"carriers[{i}]", cells)
+            for k in facts:
+                self.where[f"carriers[{i}].facts.{k}"] = cells[k]
             if "id" in values and isinstance(values["id"], str) and values["id"] not in index:
                 index[values["id"]] = i
-            carriers.append({**values, "events": []})
+            carriers.append({**values, **({"facts": facts} if facts else {}), "events": []})
+        self.dated_facts(read.get("facts", []), carriers, index)
         for key, target in (("events", "events"), ("payments", "events"), ("snapshots", "snapshots"),
                             ("designations", "designations")):
             for _, values, cells in read.get(key, []):
@@ -317,6 +349,35 @@ class _Reader:
         except IncubatorRulesError as exc:
             raise self.located(exc) from None
 
+    def dated_facts(self, rows: list[tuple[int, dict[str, Any], dict[str, _Cell]]], carriers: list[dict[str, Any]],
+                    index: Mapping[str, int]) -> None:
+        """The facts sheet's rows as each carrier's dated facts, ``[{from, value}, ...]`` in order of ``from``."""
+        labels = {spec.zh: name for name, spec in CARRIER_FACTS.items()}
+        found: dict[tuple[int, str], list[tuple[Any, Any, dict[str, _Cell]]]] = {}
+        for _, values, cells in rows:
+            cid = values.get("carrier_id")
+            if cid not in index:
+                raise self.fail(cells.get("carrier_id", cells[""]), f"unknown carrier {cid!r}; every carrier must have a row in the carriers sheet")
+            name = values.get("fact")
+            name = labels.get(name, name)
+            spec = CARRIER_FACTS.get(name)
+            if spec is None:
+                raise self.fail(cells.get("fact", cells[""]), f"unknown carrier fact {name!r}{did_you_mean(name, CARRIER_FACTS)}; "
+                                f"known: {', '.join(CARRIER_FACTS)}")
+            if not spec.dated:
+                raise self.fail(cells["fact"], f"{name} does not change over time: give it in its column of the carriers sheet")
+            i = index[cid]
+            if name in carriers[i].get("facts", {}):
+                raise self.fail(cells["fact"], f"{name} of {cid!r} is also in its column of the carriers sheet: give it in one place")
+            found.setdefault((i, name), []).append((values.get("from"), _typed(spec, values.get("value")), cells))
+        for (i, name), items in found.items():
+            items.sort(key=lambda item: str(item[0]))
+            carriers[i].setdefault("facts", {})[name] = [{"from": start, "value": value} for start, value, _ in items]
+            for j, (_, _, cells) in enumerate(items):
+                self.where[f"carriers[{i}].facts.{name}[{j}]"] = cells[""]
+                self.where[f"carriers[{i}].facts.{name}[{j}].from"] = cells["from"]
+                self.where[f"carriers[{i}].facts.{name}[{j}].value"] = cells["value"]
+
     def note(self, prefix: str, cells: Mapping[str, _Cell]) -> None:
         self.where[prefix] = cells[""]
         for key, cell in cells.items():
@@ -343,6 +404,16 @@ class _Reader:
             return PortfolioError(exc.message, field=exc.field, file=self.file)
         leaf = re.sub(r"^.*[.\]]", "", field) if field != probe or not cell.key else cell.key
         return WorkbookError(exc.message, file=self.file, sheet=cell.sheet, cell=cell.ref, field=leaf or None)
+
+
+def _typed(spec: FactSpec, value: Any) -> Any:
+    """A facts-sheet value as its fact's type expects it: a number typed as text is a number, and a number in a
+    text fact is text."""
+    if spec.type in _NUMBERS and isinstance(value, str) and _NUMBER_TEXT.match(value):
+        return Decimal(value.replace(",", ""))
+    if spec.type == "text" and isinstance(value, (int, Decimal)) and not isinstance(value, bool):
+        return str(value)
+    return value
 
 
 def read_portfolio_workbook(path: str | Path) -> Portfolio:

@@ -22,7 +22,7 @@ from . import (
     upgrade_differential,
 )
 from .generic import scope_types
-from .base import RULE_PLACEHOLDERS, Context, Decider, RuleKind, Template, default_explanation, format_yuan, render
+from .base import DECIDING, RULE_PLACEHOLDERS, Context, Decider, RuleKind, Template, default_explanation, format_yuan, render
 
 __all__ = [
     "DECIDERS",
@@ -59,3 +59,4 @@ KINDS: Mapping[str, RuleKind] = {
 # Views of the registry for the engines: what each kind matches, and the kinds that decide.
 MATCHES: Mapping[str, frozenset[EventType]] = {name: kind.matches for name, kind in KINDS.items()}
 DECIDERS: Mapping[str, Decider] = {name: kind.decider for name, kind in KINDS.items() if kind.decider is not None}
+DECIDING.update(DECIDERS)

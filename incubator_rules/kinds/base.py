@@ -23,6 +23,7 @@ from ..model.ruleset import Citation, DatedValue, ReadingBound, Rule, Ruleset, T
 
 __all__ = [
     "AREA_ROLE",
+    "DECIDING",
     "RULE_PLACEHOLDERS",
     "Context",
     "Decider",
@@ -61,6 +62,10 @@ SUSPENDED = EventType.SUSPENDED
 
 # How a rule kind decides: its rule, the context, and the events it matched, in timeline order.
 Decider = Callable[[Rule, "Context", Sequence[Event]], list[Decision]]
+
+# Every deciding kind's decider, by kind name: filled in once by ``kinds/__init__`` from the registry, for the
+# kinds that count what other rules award (a top-up, a clawback).
+DECIDING: dict[str, Decider] = {}
 
 
 @attrs.frozen
@@ -533,13 +538,22 @@ _DEFAULT_TEXTS: dict[str, tuple[str, str]] = {
     "awarded": ("{title}:{date}{level_zh}{act_zh},{amount}元,{payable_on}起可付", "{title}: {amount} yuan for the {level} {act} of {date}, payable on {payable_on}"),
     "pending": ("{title}:{date}{level_zh}{act_zh},条件满足后于{payable_on}可得{amount}元", "{title}: {amount} yuan for the {level} {act} of {date}, payable on {payable_on} if the condition holds"),
     "recovered": ("{title}:收回{amount}元", "{title}: {amount} yuan recovered"),
+    "instalment_awarded": ("{title}:{date}{level_zh}{act_zh},第{instalment}期({share}),{amount}元,{payable_on}起可付(共{full_amount}元)",
+                           "{title}: instalment {instalment} ({share}) of {full_amount} yuan for the {level} {act} of {date}: {amount} yuan, payable on {payable_on}"),
+    "instalment_pending": ("{title}:{date}{level_zh}{act_zh},第{instalment}期({share}),条件满足后于{payable_on}可得{amount}元(共{full_amount}元)",
+                           "{title}: instalment {instalment} ({share}) of {full_amount} yuan for the {level} {act} of {date}: {amount} yuan, payable on {payable_on} if its condition holds"),
+    "instalment_not_met": ("{title}:{date}{level_zh}{act_zh},第{instalment}期({share},{share_amount}元)条件未满足,不予支付",
+                           "{title}: instalment {instalment} ({share}, {share_amount} yuan) of the award for the {level} {act} of {date} is not paid: its condition is not met"),
+    "too_few_occurrences": ("{title}:{date}的事项为第{counted}次,需{needed}次,暂不予支持",
+                            "{title}: the event of {date} is occurrence {counted} of the {needed} needed"),
 }
 _DEFAULT_REFUSAL = ("{title}:{date}的事项不予支持({reason_zh})", "{title}: nothing for the event of {date} ({reason})")
 _REASONS_ZH = {
     "outside_window": "不在期限内", "kind_not_covered": "载体类型不在支持范围", "level_not_covered": "该级别无支持标准",
     "not_matched": "不符合条件", "condition_not_met": "条件未满足", "below_band": "未达最低档次",
     "already_awarded": "已获支持", "nothing_to_top_up": "无差额可补", "excluded_year": "该年度不予支持",
-    "capped": "已达上限", "not_excellent": "评估未达优秀",
+    "capped": "已达上限", "not_excellent": "评估未达优秀", "not_this_occurrence": "非所要求的次数",
+    "no_title": "未持有所需称号", "no_amount": "该级别无支持标准", "nothing_to_recover": "无可收回资金",
 }
 
 

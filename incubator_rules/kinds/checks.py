@@ -25,10 +25,14 @@ from ..model.decision import AWARDED, PENDING, Condition, Decision
 from ..model.labels import LEVEL_ZH
 from ..model.ruleset import DatedValue, Rule, Ruleset, Table
 from .base import Context, area_refused, clause_of, column_clauses, prep_of, settlements, title_kinds
-from .generic import bound_clauses, decide, read_bound, scope_types
+from .generic import Param, bound, bound_clauses, choice, decide, read_bound, scope_types
 
 __all__ = [
+    "CHECKS",
     "CODES",
+    "choice_param",
+    "flag_param",
+    "ONCE_FIELDS_SCHEMA",
     "choice_reader",
     "flag_reader",
     "PARAMS",
@@ -61,19 +65,8 @@ PAYMENT_RECEIVED = EventType.PAYMENT_RECEIVED
 
 
 def choice_reader(allowed: tuple[str, ...]) -> Any:
-    """A reader of a parameter taking one of ``allowed``, or bound to a reading."""
-    def read(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> Any:
-        if raw is None:
-            return None
-
-        def one(value: Any, p: tuple[Any, ...]) -> Any:
-            if value not in allowed:
-                reader.problem(p, f"expected one of: {', '.join(allowed)}, got {value!r}"[:200])
-                return None
-            return value
-
-        return read_bound(reader, raw, path, context, one)
-    return read
+    """A reader of a parameter taking one of ``allowed`` (None when left out), or bound to a reading."""
+    return choice(allowed, None, "").read
 
 
 def flag_reader(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> Any:
@@ -156,28 +149,53 @@ def read_once_fields(reader: Any, value: Any, path: tuple[Any, ...]) -> OncePer 
     return OncePer(tuple(fields), top_up)
 
 
-PARAMS = {
-    "covered_by_table": flag_reader, "kind_of": choice_reader(KIND_OF), "refuse_kinds": _enum_list(CarrierKind),
-    "area": choice_reader(AREA_CHECKS), "refuse_levels": _read_refuse_levels, "period": choice_reader(PERIOD_BOUNDS),
-    "refuse_lower": flag_reader, "first_at_level": flag_reader, "not_delisted": flag_reader,
-    "title_held": choice_reader(TITLE_HELD), "grades": _enum_list(Grade), "payable_in_window": flag_reader,
-    "condition_from": choice_reader(("event", "first_title")),
-}
 _BOUND = "; or {reading, values}"
-SCHEMAS = {
-    "covered_by_table": {"description": "true: the rule pays what its table covers (kind_not_covered, level_not_covered), its refusals cite the table cell's clause and its awards record the full amount" + _BOUND},
-    "kind_of": {"description": "event (the event's kind, else the carrier's) or title (an evaluation naming no kind is of the title it evaluates)" + _BOUND},
-    "refuse_kinds": {"description": "carrier kinds refused as kind_not_covered" + _BOUND},
-    "area": {"description": "refuse_outside, require_area or not_checked: the plan's area checked on the carrier" + _BOUND},
-    "refuse_levels": {"description": "[{kinds, levels}]: levels not paid from the column paying those kinds" + _BOUND},
-    "period": {"description": "date or year: the event's date (or evaluated year) must fall in the plan period" + _BOUND},
-    "refuse_lower": {"description": "true: a title lower than one held before on the ladder is refused (lower_level)" + _BOUND},
-    "first_at_level": {"description": "true: a title at a level held before on the ladder is refused (not_new)" + _BOUND},
-    "not_delisted": {"description": "true: an event after a delisting with no title since is refused (delisted)" + _BOUND},
-    "title_held": {"description": "none, on_date or by_year_end: the title of the event's level and column must be held" + _BOUND},
-    "grades": {"description": "the grades paid, e.g. [excellent]; another is refused as not_excellent" + _BOUND},
-    "payable_in_window": {"description": "true: an award whose condition is met after the window's end is refused (payable_after_period)" + _BOUND},
-    "condition_from": {"description": "event, or first_title (the condition counts from the first title on the same column since the last delisting)" + _BOUND},
+
+
+def flag_param(description: str) -> Param:
+    """``true`` or ``false`` (None when left out), or bound to a reading."""
+    return Param(flag_reader, {"description": description + _BOUND, **bound({"type": "boolean"})}, optional=True)
+
+
+def choice_param(values: tuple[str, ...], description: str) -> Param:
+    """One of ``values`` (None when left out), or bound to a reading."""
+    return choice(values, None, description + _BOUND)
+
+
+def _list_of(enum_type: Any, description: str) -> Param:
+    schema = {"type": "array", "uniqueItems": True, "items": {"enum": [m.value for m in enum_type]}}
+    return Param(_enum_list(enum_type), {"description": description + _BOUND, **bound(schema)}, optional=True)
+
+
+_LEVEL_REFUSALS = {"type": "array", "items": {
+    "type": "object", "required": ["kinds", "levels"], "additionalProperties": False,
+    "properties": {"kinds": {"type": "array", "items": {"enum": [k.value for k in CarrierKind]}},
+                   "levels": {"type": "array", "items": {"enum": [v.value for v in Level]}}},
+}}
+
+# The conditions, each a parameter of event_award with its reader and its JSON Schema.
+CHECKS: Mapping[str, Param] = {
+    "covered_by_table": flag_param("true: the rule pays what its table covers (kind_not_covered, level_not_covered), its refusals cite the table cell's clause and its awards record the full amount"),
+    "kind_of": choice_param(KIND_OF, "event (the event's kind, else the carrier's) or title (an evaluation naming no kind is of the title it evaluates)"),
+    "refuse_kinds": _list_of(CarrierKind, "carrier kinds refused as kind_not_covered"),
+    "area": choice_param(AREA_CHECKS, "refuse_outside, require_area or not_checked: the plan's area checked on the carrier"),
+    "refuse_levels": Param(_read_refuse_levels, {"description": "[{kinds, levels}]: levels not paid from the column paying those kinds" + _BOUND,
+                                                 **bound(_LEVEL_REFUSALS)}, optional=True),
+    "period": choice_param(PERIOD_BOUNDS, "date or year: the event's date (or evaluated year) must fall in the plan period"),
+    "refuse_lower": flag_param("true: a title lower than one held before on the ladder is refused (lower_level)"),
+    "first_at_level": flag_param("true: a title at a level held before on the ladder is refused (not_new)"),
+    "not_delisted": flag_param("true: an event after a delisting with no title since is refused (delisted)"),
+    "title_held": choice_param(TITLE_HELD, "none, on_date or by_year_end: the title of the event's level and column must be held"),
+    "grades": _list_of(Grade, "the grades paid, e.g. [excellent]; another is refused as not_excellent"),
+    "payable_in_window": flag_param("true: an award whose condition is met after the window's end is refused (payable_after_period)"),
+    "condition_from": choice_param(("event", "first_title"), "event, or first_title (the condition counts from the first title on the same column since the last delisting)"),
+}
+PARAMS = {name: spec.read for name, spec in CHECKS.items()}
+SCHEMAS = {name: dict(spec.schema or {}) for name, spec in CHECKS.items()}
+ONCE_FIELDS_SCHEMA = {
+    "type": "object", "required": ["fields"], "additionalProperties": False,
+    "description": "one award per value of these event fields; with top_up, a later higher amount pays the difference",
+    "properties": {"fields": {"type": "array", "minItems": 1, "items": {"enum": list(ONCE_FIELDS)}}, "top_up": {"type": "boolean"}},
 }
 CODES = ("kind_not_covered", "level_not_covered", "outside_area", "year_outside_window", "delisted", "not_excellent",
          "lower_level", "not_new", "payable_after_period", "delisted_before_year", "interrupted")

@@ -13,7 +13,7 @@ from ..model.decision import Decision
 from ..model.facts import all_fact_names, did_you_mean
 from ..model.ruleset import Rule
 from .base import Context, RuleKind
-from .generic import GENERIC_PLACEHOLDERS, decide, read_bound, read_filters
+from .generic import GENERIC_PLACEHOLDERS, Param, choice, declare, decide, filters_param, matches
 
 __all__ = ["KIND", "count_award_decisions"]
 
@@ -47,14 +47,6 @@ def _read_bands(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> t
     return tuple(out)
 
 
-def _read_comparison(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> Any:
-    def one(value: Any, p: tuple[Any, ...]) -> Any:
-        if value not in COMPARISONS:
-            reader.problem(p, f"expected one of: {', '.join(COMPARISONS)}, got {value!r}")
-        return value
-    return "at_least" if raw is None else read_bound(reader, raw, path, context, one)
-
-
 def count_award_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) -> list[Decision]:
     """One decision per counted thing: the amount of the highest band its fact reaches, or why not."""
     out: list[Decision] = []
@@ -67,7 +59,7 @@ def count_award_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) ->
         filters = rule.params["match"]
         if not any(f.in_scope(event, kind) for f in filters):
             continue
-        if not any(f.in_scope(event, kind) and f.holds(event) for f in filters):
+        if not matches(filters, event, ctx):
             out.append(decide(rule, ctx, "not_matched", event, kind, rule.clauses))
             continue
         key = event.fact("firm") or event.id
@@ -87,18 +79,19 @@ def count_award_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) ->
 
 KIND = RuleKind(
     name="count_award",
-    params={"match": read_filters, "by": _read_field, "bands": _read_bands, "comparison": _read_comparison},
+    **declare(
+        match=filters_param("the events counted, e.g. {type: firm_introduced}"),
+        by=Param(_read_field, {"enum": sorted(all_fact_names()), "description": "the fact whose value selects the band, e.g. annual_sales_yuan"}),
+        bands=Param(_read_bands, {
+            "type": "array", "minItems": 1, "description": "bands, lowest first: the highest band reached pays",
+            "items": {"type": "object", "properties": {"from": {"type": "integer", "minimum": 0}, "amount": {"type": "integer", "minimum": 0}},
+                      "required": ["from", "amount"], "additionalProperties": False},
+        }),
+        comparison=choice(COMPARISONS, "at_least", "at_least (default: the band's figure counts) or above; or {reading, values}"),
+    ),
     roles={},
     codes=("awarded", "not_matched", "below_band", "already_awarded"),
     matches=frozenset(EventType),
     decider=count_award_decisions,
     placeholders=GENERIC_PLACEHOLDERS,
-    optional=frozenset({"comparison"}),
-    schemas={
-        "match": {"description": "the events counted, e.g. {type: firm_introduced}"},
-        "by": {"type": "string", "description": "the fact whose value selects the band, e.g. annual_sales_yuan"},
-        "bands": {"type": "array", "items": {"type": "object", "properties": {"from": {"type": "integer"}, "amount": {"type": "integer"}},
-                  "required": ["from", "amount"], "additionalProperties": False}, "description": "bands, lowest first"},
-        "comparison": {"description": "at_least (default: the band's figure counts) or above; or {reading, values}"},
-    },
 )

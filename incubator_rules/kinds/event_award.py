@@ -3,7 +3,10 @@
 Conditions: a date ``window``; ``within`` a duration after an anchor event;
 ``exclude_year_of`` (nothing for the year of an anchor event, e.g. the
 accreditation year); ``holding`` a title (an event matching a filter before
-it, with no delisting since); ``occurrence`` (only the N-th matching event);
+it, with no delisting since); ``occurrence`` (only the N-th matching event:
+1 is "the first time"); ``occurrences`` (the event that completes N matching
+events in a row, within a rolling window, or in a fixed cycle); a payment
+``schedule`` (instalments, each its own decision: ``kinds.schedule``);
 ``condition``, a ``normal_operation`` rule (a period of normal operation
 from the event, after which the award is payable; pending until then);
 ``once_per`` carrier (first time only), year, or ``{fields, top_up}``.
@@ -22,11 +25,17 @@ from ..model.carrier import Event, EventType
 from .normal_operation import condition_start, operating_duration
 from ..model.decision import Condition, Decision
 from ..model.ruleset import Rule
+from ..model.facts import did_you_mean
 from . import checks
 from .base import Context, RuleKind
-from .generic import GENERIC_PLACEHOLDERS, add, amount_of, bound_clauses, decide, read_amount, read_bound, read_filters
+from .generic import (
+    GENERIC_PLACEHOLDERS, Param, add, amount_param, amount_of, bound, bound_clauses, declare, decide, filters_param,
+    matches, read_bound, read_filters, whole,
+)
+from .occurrences import occurrences_param, tally
+from .schedule import schedule_param, settle
 
-__all__ = ["KIND", "event_award_decisions", "read_window", "read_within"]
+__all__ = ["KIND", "WINDOW", "WITHIN", "anchor_before", "event_award_decisions", "holds_title", "read_window", "read_within"]
 
 ONCE_PER = ("event", "carrier", "year")
 
@@ -71,17 +80,24 @@ def _read_once(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> An
         if isinstance(value, dict):
             return checks.read_once_fields(reader, value, p)
         if value not in ONCE_PER:
-            reader.problem(p, f"expected one of: {', '.join(ONCE_PER)}, or {{fields, top_up}}; got {value!r}"[:200])
+            reader.problem(p, f"expected one of: {', '.join(ONCE_PER)}, or {{fields, top_up}}; got {value!r}{did_you_mean(value, ONCE_PER)}"[:200])
         return value
     return "event" if raw is None else read_bound(reader, raw, path, context, one)
 
 
-def _read_amount(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> Any:
-    return read_bound(reader, raw, path, context, lambda v, p: read_amount(reader, v, p, context))
-
-
-def _read_optional_filters(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> Any:
-    return None if raw is None else read_filters(reader, raw, path, context)
+_DATE_OR_PLAN = {"anyOf": [{"$ref": "#/definitions/date"}, {"enum": list(PLAN_DATES)}]}
+WINDOW = Param(read_window, {
+    "description": "{from, to, clause}: the event's date must fall in it (an end may be plan_start, plan_issued or plan_end); or {reading, values}",
+    **bound({"type": "object", "additionalProperties": False,
+             "properties": {"from": _DATE_OR_PLAN, "to": _DATE_OR_PLAN, "clause": {"$ref": "#/definitions/text"}}}),
+}, optional=True)
+WITHIN = Param(read_within, {
+    "type": "object", "required": ["duration", "of"], "additionalProperties": False,
+    "description": "{duration, of}: within the duration after the latest earlier event matching `of`",
+    "properties": {"duration": {"$ref": "#/definitions/calendar_duration"}, "of": {"$ref": "#/definitions/filters"}},
+}, optional=True)
+ONCE = Param(_read_once, {"description": "event (default), carrier (the first time only), year, or {fields, top_up}; or {reading, values}",
+                          **bound({"anyOf": [{"enum": list(ONCE_PER)}, checks.ONCE_FIELDS_SCHEMA]})}, optional=True)
 
 
 def anchor_before(ctx: Context, event: Event, filters: Sequence[Any]) -> Event | None:
@@ -90,19 +106,9 @@ def anchor_before(ctx: Context, event: Event, filters: Sequence[Any]) -> Event |
     for e in ctx.timeline:
         if e is event:
             break
-        kind = e.kind or ctx.carrier.kind
-        if any(f.in_scope(e, kind) and f.holds(e) for f in filters):
+        if matches(filters, e, ctx):
             found = e
     return found
-
-
-def _read_occurrence(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> int | None:
-    if raw is None:
-        return None
-    if isinstance(raw, bool) or not isinstance(raw, int) or not 1 <= raw <= 100:
-        reader.problem(path, f"expected a whole number from 1 to 100, got {raw!r}"[:120])
-        return None
-    return raw
 
 
 def holds_title(ctx: Context, event: Event, filters: Sequence[Any]) -> Event | None:
@@ -113,13 +119,13 @@ def holds_title(ctx: Context, event: Event, filters: Sequence[Any]) -> Event | N
             break
         if e.type is EventType.DELISTED:
             found = None
-        elif any(f.in_scope(e, e.kind or ctx.carrier.kind) and f.holds(e) for f in filters):
+        elif matches(filters, e, ctx):
             found = e
     return found
 
 
 def event_award_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) -> list[Decision]:
-    """Decide each event in the rule's scope: awarded, or why not."""
+    """Decide each event in the rule's scope: awarded (in instalments under a schedule), pending, or why not."""
     out: list[Decision] = []
     filters = rule.params["match"]
     amount = ctx.param(rule, "amount")
@@ -132,7 +138,17 @@ def event_award_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) ->
     holding = rule.params.get("holding")
     occurrence = rule.params.get("occurrence")
     condition = rule.params.get("condition")
+    counting = rule.params.get("occurrences")
+    schedule = rule.params.get("schedule")
     seen = 0
+    counts: dict[str, Any] = {}
+    if counting is not None:
+        held = []
+        for e in matched:
+            k = plan.kind_of(e)
+            if any(f.in_scope(e, k) for f in filters):
+                held.append((e, any(f.in_scope(e, k) and f.holds(e, ctx.carrier) for f in filters)))
+        counts = {e.id: t for (e, _), t in zip(held, tally(counting, held, ctx.ruleset.plan_period.start))}
     types = plan.config.types
     for event in matched:
         if types is not None and event.type not in types:
@@ -145,13 +161,28 @@ def event_award_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) ->
             out.append(refused)
             continue
         cell, cited = plan.cell(event, kind)
-        if not any(f.in_scope(event, kind) and f.holds(event) for f in filters):
+        if not any(f.in_scope(event, kind) and f.holds(event, ctx.carrier) for f in filters):
             out.append(decide(rule, ctx, "not_matched", event, kind, rule.clauses))
             continue
         seen += 1
         if occurrence is not None and seen != occurrence:
-            out.append(decide(rule, ctx, "not_this_occurrence", event, kind, rule.clauses))
+            out.append(decide(rule, ctx, "not_this_occurrence", event, kind, rule.clauses, counted=seen, needed=occurrence))
             continue
+        counted: tuple[str, ...] = ()
+        if counting is not None:
+            found = counts[event.id]
+            if found.status == "outside":
+                out.append(decide(rule, ctx, "outside_window", event, kind, rule.clauses))
+                continue
+            if found.status == "done":
+                out.append(decide(rule, ctx, "already_awarded", event, kind, rule.clauses))
+                continue
+            if found.status == "short":
+                out.append(decide(rule, ctx, "too_few_occurrences", event, kind, rule.clauses,
+                                  events=tuple(dict.fromkeys([event.id] + [e.id for e in found.counted])),
+                                  counted=len(found.counted), needed=counting.count))
+                continue
+            counted = tuple(e.id for e in found.counted)
         if holding is not None and holds_title(ctx, event, holding) is None:
             out.append(decide(rule, ctx, "no_title", event, kind, rule.clauses))
             continue
@@ -173,8 +204,7 @@ def event_award_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) ->
                 continue
         if excluded is not None:
             year = event.year if event.year is not None else event.date.year
-            if any(e.date.year == year and f.in_scope(e, e.kind or ctx.carrier.kind) and f.holds(e)
-                   for e in ctx.timeline for f in excluded):
+            if any(e.date.year == year and matches(excluded, e, ctx) for e in ctx.timeline):
                 out.append(decide(rule, ctx, "excluded_year", event, kind, rule.clauses))
                 continue
         if plan.cell_is_amount:  # a plain table lookup: the cell's amount
@@ -197,7 +227,7 @@ def event_award_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) ->
             out.append(decide(rule, ctx, "already_awarded", event, kind, rule.clauses))
             continue
         paid.add(key)
-        events = (event.id,) if anchor is None else (anchor.id, event.id)
+        events = tuple(dict.fromkeys(((event.id,) if anchor is None else (anchor.id, event.id)) + counted))
         clauses = (clause,) if clause else rule.clauses
         payable, code, met = event.date, "awarded", True
         cond = None
@@ -223,38 +253,58 @@ def event_award_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) ->
         if plan.covers and cell is not None:
             plan.candidates.append(checks.Candidate(event, kind, plan.columns[kind], cell, payable, met, events, cond))  # type: ignore[arg-type]
             continue
+        if schedule is not None:
+            gate = None if condition is None else (payable, met)
+            out.extend(_instalments(rule, ctx, schedule, event, kind, clauses, value, events, gate))
+            continue
         out.append(decide(rule, ctx, code, event, kind, clauses, amount=value, payable_on=payable, events=events, condition=cond))
     if plan.candidates:
         out.extend(checks.differential(plan))
     return out
 
 
+_INSTALMENT_CODES = {"awarded": "instalment_awarded", "pending": "instalment_pending", "not_met": "instalment_not_met"}
+
+
+def _instalments(rule: Rule, ctx: Context, schedule: Any, event: Event, kind: Any, clauses: tuple[str, ...],
+                 total: int, events: tuple[str, ...], gate: Any) -> list[Decision]:
+    """One decision per instalment of ``total``, each citing the award's clauses and its own."""
+    out = []
+    count = len(schedule.instalments)
+    for share in settle(ctx, schedule, event, total, gate):
+        out.append(decide(
+            rule, ctx, _INSTALMENT_CODES[share.status], event, kind, clauses + share.clauses,
+            amount=share.amount, payable_on=share.payable_on, events=tuple(dict.fromkeys(events + share.events)),
+            full_amount=total, instalment=f"{share.number}/{count}", share=share.instalment.label,
+            share_amount=share.amount,
+        ))
+    return out
+
+
 KIND = RuleKind(
     name="event_award",
-    params={
-        "match": read_filters, "amount": _read_amount, "window": read_window, "within": read_within,
-        "exclude_year_of": _read_optional_filters, "once_per": _read_once,
-        "holding": _read_optional_filters, "occurrence": _read_occurrence, "condition": "rule", **checks.PARAMS,
-    },
+    **declare(
+        match=filters_param("the events awarded: an event filter {type, level, kind, grade, fields, at_least, carrier}, or a list of alternatives"),
+        amount=amount_param("an amount form: a number, {fixed}, {table}, {by, values}, {percent, of}, with max/min/rounding; or {reading, values}"),
+        window=WINDOW,
+        within=WITHIN,
+        exclude_year_of=filters_param("nothing for an event of the same year as an event matching this filter", optional=True),
+        once_per=ONCE,
+        holding=filters_param("a title the carrier must hold: an earlier event matching this filter, not delisted since", optional=True),
+        occurrence=whole(1, 100, "only the N-th matching event (1: the first time)"),
+        occurrences=occurrences_param("awarded on the event that completes N matching events: consecutive, within a rolling window, or in a fixed cycle"),
+        condition=Param("rule", optional=True),
+        schedule=schedule_param("pay the award in instalments, each a share with its own delay and conditions"),
+        **checks.CHECKS,
+    ),
     roles={},
     codes=(
         "awarded", "pending", "not_matched", "outside_window", "excluded_year", "no_amount", "already_awarded",
-        "not_this_occurrence", "no_title", "condition_not_met", *checks.CODES,
+        "not_this_occurrence", "too_few_occurrences", "no_title", "condition_not_met",
+        "instalment_awarded", "instalment_pending", "instalment_not_met", *checks.CODES,
     ),
     matches=frozenset(EventType),
     decider=event_award_decisions,
     references={"condition": "normal_operation"},
     placeholders=GENERIC_PLACEHOLDERS,
-    optional=frozenset({"window", "within", "exclude_year_of", "once_per", "holding", "occurrence", "condition", *checks.PARAMS}),
-    schemas={
-        "match": {"description": "an event filter {type, level, kind, grade, fields}, or a list of alternatives"},
-        "amount": {"description": "an amount form: a number, {fixed}, {table}, {by, values}, {percent, of}, with max/min/rounding; or {reading, values}"},
-        "window": {"description": "{from, to, clause}: the event's date must fall in it (an end may be plan_start, plan_issued or plan_end); or {reading, values}"},
-        "within": {"type": "object", "description": "{duration, of}: within the duration after the latest event matching `of`"},
-        "exclude_year_of": {"description": "nothing for an event of the same year as an event matching this filter"},
-        "once_per": {"description": "event (default), carrier (first time only) or year; or {reading, values}"},
-        "holding": {"description": "a title the carrier must hold: an earlier event matching this filter, not delisted since"},
-        "occurrence": {"type": "integer", "minimum": 1, "description": "only the N-th matching event (1: the first time)"},
-        **checks.SCHEMAS,
-    },
 )

@@ -16,18 +16,27 @@ from typing import Any, Callable, Mapping, Sequence
 
 import attrs
 
-from ..model.carrier import EVENT_TYPES, CarrierKind, Event, EventType, Grade, Level, iso_date
+from ..model.carrier import EVENT_TYPES, Carrier, CarrierKind, Event, EventType, Grade, Level, iso_date
 from ..model.decision import AWARDED, NOT_AWARDED, PENDING, Condition, Decision
 from ..model.durations import after
-from ..model.facts import EVENT_FACTS, all_fact_names, did_you_mean
+from ..model.facts import CARRIER_FACTS, EVENT_FACTS, all_fact_names, did_you_mean
 from ..model.labels import GRADE_ZH, KIND_EN, KIND_ZH
 from ..model.ruleset import ReadingBound, Rule
 from .base import _PLACEHOLDER, Context, Template, amount_wan, prep_of
 
 __all__ = [
+    "DEFINITIONS",
     "GENERIC_PLACEHOLDERS",
     "Filter",
+    "Param",
+    "bound",
+    "choice",
+    "declare",
     "decide",
+    "flag",
+    "matches",
+    "strings",
+    "whole",
     "read_amount",
     "read_bound",
     "read_filters",
@@ -35,9 +44,153 @@ __all__ = [
     "table_amount",
 ]
 
-GENERIC_PLACEHOLDERS = frozenset({"firm", "period_start", "period_end", "recovered", "title", "band", "base"})
+GENERIC_PLACEHOLDERS = frozenset({
+    "firm", "period_start", "period_end", "recovered", "title", "band", "base",
+    "instalment", "share", "share_amount", "counted", "needed",
+})
+_AWARDED_CODES = frozenset({"awarded", "recovered", "instalment_awarded"})
+_PENDING_CODES = frozenset({"pending", "instalment_pending"})
 
-_FILTER_KEYS = ("type", "level", "kind", "grade", "fields", "at_least")
+_FILTER_KEYS = ("type", "level", "kind", "grade", "fields", "at_least", "carrier")
+
+# A parameter reader: (ruleset reader, raw value, path, ParamContext) -> the value, each problem located.
+Reader = Callable[[Any, Any, tuple, Any], Any]
+
+
+@attrs.frozen
+class Param:
+    """One parameter of a rule kind: how it is read (a reader, or a check the ruleset reader knows by name),
+    its JSON Schema, and whether a rule may leave it out."""
+
+    read: Reader | str
+    schema: Mapping[str, Any] | None = None
+    optional: bool = False
+
+
+def declare(**specs: Param) -> dict[str, Any]:
+    """A kind's ``params``, ``schemas`` and ``optional`` (the keyword arguments of ``RuleKind``), from its Params."""
+    return {
+        "params": {name: spec.read for name, spec in specs.items()},
+        "schemas": {name: dict(spec.schema) for name, spec in specs.items() if spec.schema is not None},
+        "optional": frozenset(name for name, spec in specs.items() if spec.optional),
+    }
+
+
+def _described(schema: Mapping[str, Any], description: str) -> dict[str, Any]:
+    return {**schema, "description": description}
+
+
+def bound(schema: Mapping[str, Any]) -> dict[str, Any]:
+    """The schema of a value that may instead be bound to a reading: ``{reading: name, values: {alternative: value}}``."""
+    return {"anyOf": [dict(schema), {
+        "type": "object", "required": ["reading", "values"], "additionalProperties": False,
+        "properties": {"reading": {"$ref": "#/definitions/text", "description": "name of a reading under `readings`"},
+                       "values": {"type": "object", "minProperties": 1, "additionalProperties": dict(schema),
+                                  "description": "the value under each alternative of the reading"}},
+    }]}
+
+
+def choice(values: Sequence[str], default: str | None, description: str, readable: bool = True) -> Param:
+    """One of ``values`` (``default`` when left out), or, when ``readable``, bound to a reading."""
+
+    def one(reader: Any, value: Any, p: tuple[Any, ...]) -> Any:
+        if value not in values:
+            reader.problem(p, f"expected one of: {', '.join(values)}, got {value!r}{did_you_mean(value, values)}"[:200])
+        return value
+
+    def read(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> Any:
+        if raw is None:
+            return default
+        if readable:
+            return read_bound(reader, raw, path, context, lambda v, p: one(reader, v, p))
+        return one(reader, raw, path)
+
+    schema = {"enum": list(values)}
+    return Param(read, _described(bound(schema) if readable else schema, description), optional=True)
+
+
+def whole(low: int, high: int, description: str, default: int | None = None, required: bool = False) -> Param:
+    """A whole number from ``low`` to ``high``; ``default`` when left out (a problem when ``required``)."""
+
+    def read(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> int | None:
+        if raw is None:
+            if required:
+                reader.problem(path, "required field is missing")
+            return default
+        if isinstance(raw, bool) or not isinstance(raw, int) or not low <= raw <= high:
+            reader.problem(path, f"expected a whole number from {low} to {high}, got {raw!r}"[:120])
+            return default
+        return raw
+
+    return Param(read, {"type": "integer", "minimum": low, "maximum": high, "description": description},
+                 optional=not required)
+
+
+def strings(what: str, description: str, rule_ids: bool = False, required: bool = False) -> Param:
+    """A list of names (rule ids when ``rule_ids``, checked against the file's rules); empty when left out,
+    a problem when ``required``."""
+
+    def read(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> tuple[str, ...]:
+        if raw is None:
+            if required:
+                reader.problem(path, "required field is missing")
+            return ()
+        if not isinstance(raw, list) or not all(isinstance(r, str) and r.strip() for r in raw):
+            reader.problem(path, f"expected a list of {what}, got {raw!r}"[:200])
+            return ()
+        known = getattr(context, "rule_ids", None)
+        if rule_ids and known is not None:
+            for i, r in enumerate(raw):
+                if r not in known:
+                    reader.problem(path + (i,), f"unknown rule {r!r}{did_you_mean(r, known)}")
+        return tuple(raw)
+
+    schema = {"type": "array", "items": {"$ref": "#/definitions/text"}, "description": description}
+    if required:
+        schema["minItems"] = 1
+    return Param(read, schema, optional=not required)
+
+
+def flag(description: str) -> Param:
+    """``true`` or ``false`` (false when left out)."""
+
+    def read(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> bool:
+        if raw is not None and not isinstance(raw, bool):
+            reader.problem(path, f"expected true or false, got {raw!r}"[:120])
+        return bool(raw)
+
+    return Param(read, {"type": "boolean", "description": description}, optional=True)
+
+
+def yuan_param(description: str) -> Param:
+    """A whole number of yuan a rule may leave out."""
+
+    def read(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> int | None:
+        return None if raw is None else reader.yuan(raw, path)
+
+    return Param(read, {"type": "integer", "minimum": 0, "description": description}, optional=True)
+
+
+def filters_param(description: str, optional: bool = False) -> Param:
+    """An event filter or a list of alternatives (None when an optional one is left out)."""
+
+    def read(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> tuple["Filter", ...] | None:
+        if raw is None and optional:
+            return None
+        return read_filters(reader, raw, path, context)
+
+    return Param(read, {"$ref": "#/definitions/filters", "description": description}, optional=optional)
+
+
+def amount_param(description: str, optional: bool = False) -> Param:
+    """An amount form, or one bound to a reading."""
+
+    def read(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> Any:
+        if raw is None and optional:
+            return None
+        return read_bound(reader, raw, path, context, lambda v, p: read_amount(reader, v, p, context))
+
+    return Param(read, {"$ref": "#/definitions/bound_amount", "description": description}, optional=optional)
 
 
 @attrs.frozen
@@ -50,13 +203,18 @@ class Filter:
     grades: frozenset[Grade] | None = None
     fields: Mapping[str, Any] = attrs.field(factory=dict)
     at_least: Mapping[str, Any] = attrs.field(factory=dict)
+    carrier: Mapping[str, Any] = attrs.field(factory=dict)
 
     def in_scope(self, event: Event, kind: CarrierKind) -> bool:
         """The event's type and carrier kind are the rule's."""
         return event.type in self.types and (self.kinds is None or kind in self.kinds)
 
-    def holds(self, event: Event) -> bool:
-        """The event's level, grade and fields are as the filter asks."""
+    def holds(self, event: Event, carrier: Carrier | None = None) -> bool:
+        """The event's level, grade and fields are as the filter asks, and the carrier's facts on its date."""
+        for name, want in self.carrier.items():
+            got = None if carrier is None else _plain(carrier.fact(name, on=event.date))
+            if got not in (want if isinstance(want, list) else [want]):
+                return False
         if self.levels is not None and event.level not in self.levels:
             return False
         if self.grades is not None and event.grade not in self.grades:
@@ -73,6 +231,16 @@ class Filter:
             if got is None or got < low:
                 return False
         return True
+
+
+def _plain(value: Any) -> Any:
+    return value.value if isinstance(value, enum.Enum) else value
+
+
+def matches(filters: Sequence[Filter], event: Event, ctx: Context) -> bool:
+    """One of ``filters`` takes the event in scope and holds for it (carrier facts read as of its date)."""
+    kind = event.kind or ctx.carrier.kind
+    return any(f.in_scope(event, kind) and f.holds(event, ctx.carrier) for f in filters)
 
 
 def _field(event: Event, name: str) -> Any:
@@ -139,7 +307,14 @@ def read_filter(reader: Any, raw: Any, path: tuple[Any, ...]) -> Filter | None:
             found[name] = want
         return found
 
-    return Filter(types, enums("kind", CarrierKind), enums("level", Level), enums("grade", Grade), facts("fields"), facts("at_least"))
+    carrier: dict[str, Any] = {}
+    for name, want in (reader.mapping(raw["carrier"], path + ("carrier",)) or {}).items() if raw.get("carrier") is not None else ():
+        if name not in CARRIER_FACTS:
+            reader.problem(path + ("carrier", name), f"unknown carrier fact {name!r}{did_you_mean(name, CARRIER_FACTS)}")
+            continue
+        carrier[name] = want
+    return Filter(types, enums("kind", CarrierKind), enums("level", Level), enums("grade", Grade), facts("fields"),
+                  facts("at_least"), carrier)
 
 
 def read_filters(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> tuple[Filter, ...] | None:
@@ -304,13 +479,13 @@ def amount_of(ctx: Context, amount: Amount, event: Event, kind: CarrierKind, bas
             base = event.amount or 0
         elif base is None:
             base = sum(e.amount or 0 for e in history if e.date <= event.date
-                       and any(f.in_scope(e, e.kind or kind) and f.holds(e) for f in amount.of))
+                       and any(f.in_scope(e, e.kind or kind) and f.holds(e, ctx.carrier) for f in amount.of))
         value = round_yuan(Decimal(base) * amount.percent / 100, amount.rounding)
     if value is None:
         return None, clause
     if amount.max is not None:
         if isinstance(amount.max, Amount):
-            cap = cap_for(ctx, amount.max, history, kind)
+            cap = cap_for(ctx, amount.max, [e for e in history if e.date <= event.date], kind)
             value = value if cap is None else min(value, cap)
         else:
             value = min(value, amount.max)
@@ -435,14 +610,14 @@ def decide(
     """A decision of a generic rule, explained by the rule's wording for ``code`` (or its default).
 
     ``full_amount`` and ``already_received`` (an amount before what was
-    already paid is taken off) are shown in the explanation and kept on the
-    decision, with the date the amount is in force from and the condition it
-    waited for. ``status`` is the code's own (awarded, pending, else not
-    awarded) unless given.
+    already paid is taken off; for an instalment, the whole award it is a
+    share of) are shown in the explanation and kept on the decision, with the
+    date the amount is in force from and the condition it waited for.
+    ``status`` is the code's own (awarded, pending, else not awarded) unless given.
     """
     prep = prep_of(ctx.ruleset, rule)
     if status is None:
-        status = AWARDED if code == "awarded" or code == "recovered" else PENDING if code == "pending" else NOT_AWARDED
+        status = AWARDED if code in _AWARDED_CODES else PENDING if code in _PENDING_CODES else NOT_AWARDED
     paid = status is not NOT_AWARDED
     if condition is not None and "counted_from" not in given:
         given["counted_from"] = condition.counted_from
@@ -475,3 +650,65 @@ def add(day: datetime.date, duration: Mapping[str, int]) -> datetime.date:
     """``day`` plus a calendar duration."""
     found = after(day, duration)
     return datetime.date.max if found is None else found
+
+
+# --- the JSON Schema of the shared forms (``#/definitions/...`` of the ruleset schema) -----------
+
+
+def _enum_or_list(values: list[str]) -> dict[str, Any]:
+    return {"anyOf": [{"enum": values}, {"type": "array", "minItems": 1, "items": {"enum": values}}]}
+
+
+def _definitions() -> dict[str, Any]:
+    own = {n for spec in EVENT_TYPES.values() for n in spec.fields if n not in ("level", "grade", "kind")}
+    facts = sorted(all_fact_names() | own)
+    scalar = {"anyOf": [{"type": ["string", "number", "boolean"]}, {"type": "array", "items": {"type": ["string", "number", "boolean"]}}]}
+    filter_ = {
+        "type": "object", "required": ["type"], "additionalProperties": False,
+        "description": "which events: type (and carrier kind) in scope; level, grade, fields, at_least and carrier are conditions",
+        "properties": {
+            "type": _enum_or_list([t.value for t in EventType]),
+            "level": _enum_or_list([v.value for v in Level]),
+            "kind": _enum_or_list([v.value for v in CarrierKind]),
+            "grade": _enum_or_list([v.value for v in Grade]),
+            "fields": {"$ref": "#/definitions/fact_values"},
+            "at_least": {"$ref": "#/definitions/fact_minimums"},
+            "carrier": {"$ref": "#/definitions/carrier_facts"},
+        },
+    }
+    amount_object = {
+        "type": "object", "additionalProperties": False,
+        "description": "exactly one of fixed, table, by (with values), percent (with of); then max, min, rounding",
+        "properties": {
+            "fixed": {"type": "integer", "minimum": 0},
+            "table": {"$ref": "#/definitions/text", "description": "id of a table under `tables`"},
+            "by": {"enum": sorted({"level", "grade", "kind", "year"} | set(all_fact_names()))},
+            "values": {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}},
+            "percent": {"type": "number", "exclusiveMinimum": 0, "maximum": 100},
+            "of": {"anyOf": [{"const": "amount"}, {"type": "object", "required": ["sum_of"], "additionalProperties": False,
+                                                     "properties": {"sum_of": {"$ref": "#/definitions/filters"}}}]},
+            "max": {"anyOf": [{"type": "integer", "minimum": 0}, {"$ref": "#/definitions/amount"}]},
+            "min": {"type": "integer", "minimum": 0},
+            "rounding": {"enum": list(ROUNDINGS), "description": "whole yuan: half_up (四舍五入) or down"},
+        },
+    }
+    duration = {"type": "object", "additionalProperties": False, "minProperties": 1,
+                "properties": {u: {"type": "integer", "minimum": 0, "maximum": 1000} for u in ("years", "months", "days")},
+                "description": "a calendar duration, e.g. {years: 1}"}
+    return {
+        "fact_values": {"type": "object", "propertyNames": {"enum": facts}, "additionalProperties": scalar,
+                        "description": "the event's facts equal these (a list: any of them)"},
+        "fact_minimums": {"type": "object", "propertyNames": {"enum": facts}, "additionalProperties": {"type": "number"},
+                          "description": "the event's facts are at least these"},
+        "carrier_facts": {"type": "object", "propertyNames": {"enum": sorted(CARRIER_FACTS)}, "additionalProperties": scalar,
+                          "description": "the carrier's facts, as of the event's date, equal these (a list: any of them)"},
+        "filter": filter_,
+        "filters": {"anyOf": [{"$ref": "#/definitions/filter"},
+                              {"type": "array", "minItems": 1, "items": {"$ref": "#/definitions/filter"}}]},
+        "amount": {"anyOf": [{"type": "integer", "minimum": 0}, amount_object]},
+        "bound_amount": bound({"$ref": "#/definitions/amount"}),
+        "calendar_duration": duration,
+    }
+
+
+DEFINITIONS: Mapping[str, Any] = _definitions()

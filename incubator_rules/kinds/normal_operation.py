@@ -22,6 +22,7 @@ from ..model.durations import period
 from ..model.ruleset import Rule
 from .base import Context, RuleKind, RulePrep, option_of, prep_of
 from . import checks
+from .generic import Param, declare
 
 __all__ = ["CHOICES", "KIND", "Outcome", "condition_start", "operating_duration", "option", "stretch_start"]
 
@@ -38,20 +39,23 @@ CHOICES: dict[str, tuple[Any, ...]] = {
     "zero_length": ("ignored", "restarts"),
 }
 
+_DESCRIPTIONS = {
+    "count_from": "event (default: from the awarded event) or operation_start (from the start of the stretch of normal operation it falls in)",
+    "rectification_interrupts": "true (default): a rectification order interrupts like a suspension; false: a carrier under rectification still operates",
+    "anniversary": "inside (default: an event on the anniversary day falls inside the period, 民法典 arts. 201, 203) or after",
+    "same_day": "delisting_first (default: a delisting on the day of an accreditation ends the title held before) or accreditation_first",
+    "zero_length": "ignored (default: a suspension or rectification ending the day it starts interrupts nothing) or restarts",
+}
+
 KIND = RuleKind(
     name="normal_operation",
-    params={"duration": "duration", **{name: checks.flag_reader if isinstance(allowed[0], bool) else checks.choice_reader(allowed)
-                                        for name, allowed in CHOICES.items()}},
+    **declare(
+        duration=Param("duration"),
+        **{name: checks.flag_param(_DESCRIPTIONS[name]) if isinstance(allowed[0], bool) else checks.choice_param(allowed, _DESCRIPTIONS[name])
+           for name, allowed in CHOICES.items()},
+    ),
     roles={},
     codes=(),
-    optional=frozenset(CHOICES),
-    schemas={
-        "count_from": {"description": "event (default: from the awarded event) or operation_start (from the start of the stretch of normal operation it falls in); or {reading, values}"},
-        "rectification_interrupts": {"description": "true (default): a rectification order interrupts like a suspension; false: a carrier under rectification still operates; or {reading, values}"},
-        "anniversary": {"description": "inside (default: an event on the anniversary day falls inside the period, 民法典 arts. 201, 203) or after; or {reading, values}"},
-        "same_day": {"description": "delisting_first (default: a delisting on the day of an accreditation ends the title held before) or accreditation_first; or {reading, values}"},
-        "zero_length": {"description": "ignored (default: a suspension or rectification ending the day it starts interrupts nothing) or restarts; or {reading, values}"},
-    },
 )
 
 

@@ -3,23 +3,29 @@
 Periods run from an anchor event (an accreditation, an approval) for a
 number of periods of a given length, or by calendar year; with
 ``per_tenancy`` they run from each qualifying tenant's move-in. The basis is
-the area of qualifying tenancies, a carrier fact (an accredited area), or the
-amounts of matching spending events. Each ended period is payable the day
-after it ends; one still running is pending.
+the area of qualifying tenancies, a carrier fact (an accredited area, read
+month by month when it is dated), or the amounts of matching spending (or
+any other) events. Each ended period is payable the day after it ends; one
+still running is pending. ``cap`` bounds each period, ``total_cap`` all of
+them together; ``unless`` refuses a period when a matching event (a
+designation that moves the carrier to another rule) falls on or before its end.
 """
 
 from __future__ import annotations
 
 import datetime
 from decimal import Decimal
-from typing import Any, Mapping, Sequence
+from typing import Any, Sequence
 
 from ..model.carrier import Event, EventType
 from ..model.decision import Decision
 from ..model.facts import CARRIER_FACTS, did_you_mean
 from ..model.ruleset import Rule
 from .base import Context, RuleKind
-from .generic import GENERIC_PLACEHOLDERS, Filter, add, decide, read_bound, read_filters, round_yuan
+from .generic import (
+    GENERIC_PLACEHOLDERS, Filter, Param, add, bound as _bound, declare, decide, filters_param, flag, matches, read_bound, read_filters,
+    round_yuan, yuan_param,
+)
 
 __all__ = ["KIND", "periodic_decisions", "whole_months"]
 
@@ -48,9 +54,9 @@ def _read_periods(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) ->
 
 
 def _read_basis(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> Any:
-    raw = reader.mapping(raw, path, ("tenancies", "area", "spending"))
+    raw = reader.mapping(raw, path, ("tenancies", "area", "spending", "events"))
     if raw is None or len(raw) != 1:
-        reader.problem(path, "give exactly one of: tenancies, area, spending")
+        reader.problem(path, "give exactly one of: tenancies, area, spending, events")
         return None
     (name, value), = raw.items()
     if name == "area":
@@ -74,6 +80,8 @@ def _read_basis(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> A
                 moved = (after.get("fact"), reader.duration(after.get("duration"), path + (name, "moved_in_after", "duration"),
                                                              ("years", "months", "days"), "duration"))
         return ("tenancies", filt, moved)
+    if name == "events":
+        return ("spending", read_filters(reader, value, path + (name,), context), None)
     return ("spending", read_filters(reader, {"type": "spending", **(value or {})}, path + (name,), context), None)
 
 
@@ -116,10 +124,6 @@ def _read_multiplier(reader: Any, raw: Any, path: tuple[Any, ...], context: Any)
     return (when, factor)
 
 
-def _read_cap(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> int | None:
-    return None if raw is None else reader.yuan(raw, path)
-
-
 def _periods(rule: Rule, start: datetime.date, as_of: datetime.date) -> list[tuple[datetime.date, datetime.date]]:
     """(first day, day after the last) of each period."""
     form, length, count = rule.params["periods"]
@@ -138,15 +142,16 @@ def _periods(rule: Rule, start: datetime.date, as_of: datetime.date) -> list[tup
     return out
 
 
-def _fact_value(ctx: Context, spec: tuple[str, Any]) -> Decimal | None:
-    value = ctx.carrier.fact(spec[0])
+def _fact_value(ctx: Context, spec: tuple[str, Any], day: datetime.date) -> Decimal | None:
+    """A carrier fact as of ``day``, bounded by the spec's maximum."""
+    value = ctx.carrier.fact(spec[0], on=day)
     if value is None:
         return None
     return Decimal(value) if spec[1] is None else min(Decimal(value), Decimal(spec[1]))
 
 
 def _matches(filters: Sequence[Filter], e: Event, ctx: Context) -> bool:
-    return any(f.in_scope(e, e.kind or ctx.carrier.kind) and f.holds(e) for f in filters)
+    return matches(filters, e, ctx)
 
 
 def _period_amount(rule: Rule, ctx: Context, i: int, start: datetime.date, end: datetime.date,
@@ -164,10 +169,13 @@ def _period_amount(rule: Rule, ctx: Context, i: int, start: datetime.date, end: 
                 total += e.amount or 0
                 used.append(e.id)
     elif kind == "area":
-        area = _fact_value(ctx, (spec, rule.params["basis"][2]))
-        unit = _fact_value(ctx, rate) if isinstance(rate, tuple) and rate and isinstance(rate[0], str) else None
-        if area is not None and unit is not None:
-            total = area * unit * whole_months(start, end)
+        by_fact = isinstance(rate, tuple) and bool(rate) and isinstance(rate[0], str)
+        for month in range(whole_months(start, end)):  # each month at the facts in force on its first day
+            day = add(start, {"months": month})
+            area = _fact_value(ctx, (spec, rule.params["basis"][2]), day)
+            unit = _fact_value(ctx, rate, day) if by_fact else None
+            if area is not None and unit is not None:
+                total += area * unit
     else:
         rates = rate
         multiplier = rule.params.get("multiplier")
@@ -186,6 +194,8 @@ def _period_amount(rule: Rule, ctx: Context, i: int, start: datetime.date, end: 
 def periodic_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) -> list[Decision]:
     """One decision per period with something to pay (per tenant with ``per_tenancy``)."""
     out: list[Decision] = []
+    unless = rule.params.get("unless")
+    left = rule.params.get("total_cap")
     anchors = rule.params["from"]
     anchor = next((e for e in ctx.timeline if _matches(anchors, e, ctx)), None)
     if anchor is None:
@@ -213,39 +223,76 @@ def periodic_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) -> li
             amount, used = _period_amount(rule, ctx, i, p_start, p_end, group)
             if amount <= 0:
                 continue
-            code = "awarded" if p_end <= ctx.as_of else "pending"
             events = tuple(dict.fromkeys((event.id, *used)))
+            stop = None if unless is None else next((e for e in ctx.timeline if e.date < p_end and _matches(unless, e, ctx)), None)
+            if stop is not None:
+                out.append(decide(rule, ctx, "condition_not_met", event, kind, rule.clauses, events=events + (stop.id,),
+                                  period_start=p_start, period_end=p_end - _ONE_DAY))
+                continue
+            if left is not None:
+                amount, left = min(amount, left), left - min(amount, left)
+                if amount <= 0:
+                    out.append(decide(rule, ctx, "capped", event, kind, rule.clauses, events=events,
+                                      period_start=p_start, period_end=p_end - _ONE_DAY))
+                    continue
+            code = "awarded" if p_end <= ctx.as_of else "pending"
             out.append(decide(rule, ctx, code, event, kind, rule.clauses, amount=amount, payable_on=p_end,
                               events=events, period_start=p_start, period_end=p_end - _ONE_DAY))
     return out
 
 
-def _flag(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> bool:
-    if raw is not None and not isinstance(raw, bool):
-        reader.problem(path, f"expected true or false, got {raw!r}"[:120])
-    return bool(raw)
-
+_RATE = {"anyOf": [{"type": "array", "minItems": 1, "items": {"type": "integer", "minimum": 0}},
+                   {"type": "object", "required": ["fact"], "additionalProperties": False,
+                    "properties": {"fact": {"enum": sorted(CARRIER_FACTS)}, "max": {"type": "number", "minimum": 0}}}]}
+_PERCENT = {"type": "number", "exclusiveMinimum": 0, "maximum": 100}
+_CONDITIONS = {"fields": {"$ref": "#/definitions/fact_values"}, "at_least": {"$ref": "#/definitions/fact_minimums"},
+               "carrier": {"$ref": "#/definitions/carrier_facts"}}
+_TENANCY_FILTER = {"type": "object", "additionalProperties": False, "properties": {
+    **_CONDITIONS,
+    "moved_in_after": {"type": "object", "required": ["fact", "duration"], "additionalProperties": False,
+                       "properties": {"fact": {"enum": sorted(n for n, f in CARRIER_FACTS.items() if f.type == "date")},
+                                      "duration": {"$ref": "#/definitions/calendar_duration"}}},
+}}
 
 KIND = RuleKind(
     name="periodic_subsidy",
-    params={
-        "from": read_filters, "periods": _read_periods, "basis": _read_basis, "rate": _read_rate,
-        "percent": _read_percent, "multiplier": _read_multiplier, "cap": _read_cap, "per_tenancy": _flag,
-    },
+    **declare(
+        **{"from": filters_param("the anchor event the periods run from, e.g. {type: accredited, level: district}")},
+        periods=Param(_read_periods, {"description": "{length: {months: 12}, count: 2} or {calendar_years: true} (with an optional count)", "anyOf": [
+            {"type": "object", "required": ["length", "count"], "additionalProperties": False,
+             "properties": {"length": {"$ref": "#/definitions/calendar_duration"}, "count": {"type": "integer", "minimum": 1, "maximum": 50}}},
+            {"type": "object", "required": ["calendar_years"], "additionalProperties": False,
+             "properties": {"calendar_years": {"const": True}, "count": {"type": "integer", "minimum": 1, "maximum": 50}}},
+        ]}),
+        basis=Param(_read_basis, {
+            "type": "object", "minProperties": 1, "maxProperties": 1, "additionalProperties": False,
+            "description": "{tenancies: <fields, at_least, moved_in_after>}, {area: {fact, max}}, {spending: <fields>} or {events: <filter>}",
+            "properties": {
+                "tenancies": _TENANCY_FILTER,
+                "area": {"type": "object", "required": ["fact"], "additionalProperties": False,
+                         "properties": {"fact": {"enum": sorted(CARRIER_FACTS)}, "max": {"type": "number", "minimum": 0}}},
+                "spending": {"type": "object", "additionalProperties": False, "properties": _CONDITIONS},
+                "events": {"$ref": "#/definitions/filters"},
+            },
+        }),
+        rate=Param(_read_rate, {"description": "yuan per unit per month: a list per period ([18, 15]) or {fact, max}; or {reading, values}",
+                                **_bound(_RATE)}, optional=True),
+        percent=Param(_read_percent, {"description": "a percentage, or a list per period ([100, 50, 50]); the last repeats",
+                                      "anyOf": [_PERCENT, {"type": "array", "minItems": 1, "items": _PERCENT}]}, optional=True),
+        multiplier=Param(_read_multiplier, {
+            "type": "object", "required": ["when", "factor"], "additionalProperties": False,
+            "description": "{when: <tenancy fields, at_least>, factor: 2}",
+            "properties": {"when": {"type": "object", "additionalProperties": False, "properties": _CONDITIONS},
+                           "factor": {"type": "integer", "minimum": 1, "maximum": 10}},
+        }, optional=True),
+        cap=yuan_param("at most this many yuan per period"),
+        total_cap=yuan_param("at most this many yuan over all periods together (later periods are cut, then refused as capped)"),
+        unless=filters_param("a period is refused when such an event falls on or before its end", optional=True),
+        per_tenancy=flag("periods run from each qualifying tenant's move-in"),
+    ),
     roles={},
-    codes=("awarded", "pending", "not_matched", "outside_window"),
+    codes=("awarded", "pending", "not_matched", "outside_window", "condition_not_met", "capped"),
     matches=frozenset(EventType),
     decider=periodic_decisions,
     placeholders=GENERIC_PLACEHOLDERS,
-    optional=frozenset({"rate", "percent", "multiplier", "cap", "per_tenancy"}),
-    schemas={
-        "from": {"description": "the anchor event the periods run from, e.g. {type: accredited, level: district}"},
-        "periods": {"type": "object", "description": "{length: {months: 12}, count: 2} or {calendar_years: true}"},
-        "basis": {"type": "object", "description": "{tenancies: <fields, at_least, moved_in_after>}, {area: {fact, max}} or {spending: <fields>}"},
-        "rate": {"description": "yuan per unit per month: a list per period ([18, 15]) or {fact, max}; or {reading, values}"},
-        "percent": {"description": "a percentage, or a list per period ([100, 50, 50]); the last repeats"},
-        "multiplier": {"type": "object", "description": "{when: <tenancy fields, at_least>, factor: 2}"},
-        "cap": {"type": "integer", "minimum": 0, "description": "at most this many yuan per period"},
-        "per_tenancy": {"type": "boolean", "description": "periods run from each qualifying tenant's move-in"},
-    },
 )

@@ -4,6 +4,10 @@ One registry, ``CARRIER_FACTS`` for static facts on a carrier and
 ``EVENT_FACTS`` for the fields each event type carries beyond the common
 ones; the carrier reader checks against it, rulesets may name only facts
 declared here, and the carrier schema is generated from it.
+
+A carrier fact declared ``dated`` may change over time: the carrier records
+it as ``[{from: 2020-01-01, value: 800}, {from: 2022-07-01, value: 1200}]``
+and each rule reads it as of the event or the month it applies to.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import attrs
 __all__ = [
     "CARRIER_FACTS",
     "EVENT_FACTS",
+    "Dated",
     "FACT_TYPES",
     "FactSpec",
     "all_fact_names",
@@ -33,26 +38,49 @@ FACT_TYPES = ("text", "bool", "date", "yuan", "number", "level")
 
 @attrs.frozen
 class FactSpec:
-    """One fact: its value type, its unit (None when it has none), its labels, and whether an event must carry it."""
+    """One fact: its value type, its unit (None when it has none), its labels, whether an event must carry it,
+    and whether a carrier may record it as values from dates (``dated``)."""
 
     type: str
     unit: str | None
     zh: str
     en: str
     required: bool = False
+    dated: bool = False
 
 
-def _f(type_: str, unit: str | None, zh: str, en: str, required: bool = False) -> FactSpec:
-    return FactSpec(type_, unit, zh, en, required)
+def _f(type_: str, unit: str | None, zh: str, en: str, required: bool = False, dated: bool = False) -> FactSpec:
+    return FactSpec(type_, unit, zh, en, required, dated)
+
+
+@attrs.frozen
+class Dated:
+    """A carrier fact that changes over time: ``(from, value)`` pairs, earliest first; nothing before the first."""
+
+    values: tuple[tuple[datetime.date, Any], ...]
+
+    def on(self, day: datetime.date) -> Any:
+        """The value in force on ``day`` (the latest from on or before it), or None before the first."""
+        found = None
+        for start, value in self.values:
+            if start > day:
+                break
+            found = value
+        return found
+
+    @property
+    def latest(self) -> Any:
+        """The value from the latest date."""
+        return self.values[-1][1]
 
 
 CARRIER_FACTS: Mapping[str, FactSpec] = {
-    "floor_area_m2": _f("number", "m2", "场地面积", "floor area"),
-    "accredited_area_m2": _f("number", "m2", "认定面积", "accredited area"),
-    "rent_per_m2_month": _f("yuan", "yuan/m2/month", "租金单价", "rent per m2 per month"),
-    "operator_type": _f("text", None, "运营主体类型", "operator type"),
-    "built_by": _f("text", None, "建设主体", "who built the carrier"),
-    "park_level": _f("level", None, "园区级别", "level of the park"),
+    "floor_area_m2": _f("number", "m2", "场地面积", "floor area", dated=True),
+    "accredited_area_m2": _f("number", "m2", "认定面积", "accredited area", dated=True),
+    "rent_per_m2_month": _f("yuan", "yuan/m2/month", "租金单价", "rent per m2 per month", dated=True),
+    "operator_type": _f("text", None, "运营主体类型", "operator type", dated=True),
+    "built_by": _f("text", None, "建设主体", "who built the carrier", dated=True),
+    "park_level": _f("level", None, "园区级别", "level of the park", dated=True),
     "completed_on": _f("date", None, "建成日期", "completion date"),
     "approved_on": _f("date", None, "批复日期", "date of official approval"),
 }
@@ -110,7 +138,9 @@ def did_you_mean(name: str, known: Any) -> str:
 
 
 def fact_json(value: Any) -> Any:
-    """A fact value as plain JSON data."""
+    """A fact value as plain JSON data (a dated fact as its list of ``{from, value}``)."""
+    if isinstance(value, Dated):
+        return [{"from": start.isoformat(), "value": fact_json(v)} for start, v in value.values]
     if isinstance(value, datetime.date):
         return value.isoformat()
     if isinstance(value, enum.Enum):

@@ -7,11 +7,11 @@ from typing import Any, Callable, Iterable, Mapping
 
 import attrs
 
-from ..district.management import validate_management
-from ..district.readiness import validate_criteria
 from ..documents import Document
 from ..errors import DocumentError, IncubatorRulesError, LedgerError, RulesetError
 from ..files.carriers import prefixed
+from ..files.criteria import validate_criteria
+from ..files.management import validate_management
 from ..files.ruleset import content_sha256, validate_ruleset
 from ..files.ledger import looks_like_ledger_csv, validate_ledger, validate_ledger_csv
 from ..files.targets import validate_targets
@@ -30,8 +30,8 @@ from ..files.types import (
     read_for_check,
     ruleset_file,
 )
-from ..model.portfolio import portfolio_from_dict, read_csv_text
-from ..whatif.scenario import scenarios_from_document
+from ..files.portfolio import portfolio_from_dict, read_csv_text
+from ..files.scenarios import scenarios_from_document
 from .cases import carrier_problems, in_file_order, validate_cases
 from .versions import lock_path_for, version_conflict
 

@@ -18,12 +18,13 @@ import json
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from ..district.management import OUTCOMES
+from ..files.management import OUTCOMES
 from ..files.ledger import COLUMNS as LEDGER_COLUMNS
 from ..files.ledger import REQUIRED as LEDGER_REQUIRED
 from ..files.targets import MEASURES, UNITS
 from ..files.types import SCHEMAS_DIR
 from ..kinds import KINDS, RuleKind
+from ..kinds.generic import DEFINITIONS as RULE_DEFINITIONS
 from ..model.carrier import EVENT_TYPES, AwardKind, CarrierKind, EventType, Grade, Level
 from ..model.durations import UNITS as DURATION_UNITS
 from ..model.facts import CARRIER_FACTS, EVENT_FACTS, FactSpec
@@ -129,6 +130,14 @@ def fact_schema(spec: FactSpec) -> Schema:
     out = dict(copy.deepcopy(_FACT_SCHEMAS[spec.type]))
     out["description"] = f"{spec.en} ({spec.zh})" + (f", in {spec.unit}" if spec.unit else "")
     return out
+
+
+def _dated(spec: FactSpec) -> Schema:
+    """A dated fact: its values from dates, earliest first."""
+    return {"type": "array", "minItems": 1, "description": "the value from each date, earliest first", "items": {
+        "type": "object", "required": ["from", "value"], "additionalProperties": False,
+        "properties": {"from": {"$ref": "#/definitions/date"}, "value": fact_schema(spec)},
+    }}
 
 
 def _event_branch(etype: EventType) -> Schema:
@@ -257,12 +266,14 @@ def generate(written: Mapping[str, Schema]) -> dict[str, Schema]:
     event["properties"]["type"]["enum"] = _values(EventType)
     event["allOf"] = [_event_branch(etype) for etype in EVENT_TYPES]
     out["carrier"]["properties"]["facts"] = {
-        "type": "object", "description": "static facts about the carrier (model.facts.CARRIER_FACTS)",
+        "type": "object", "description": "facts about the carrier (model.facts.CARRIER_FACTS); a dated one may be a list of {from, value}",
         "additionalProperties": False,
-        "properties": {name: {"anyOf": [fact_schema(spec), _NULL]} for name, spec in CARRIER_FACTS.items()},
+        "properties": {name: {"anyOf": [fact_schema(spec), _NULL] + ([_dated(spec)] if spec.dated else [])}
+                       for name, spec in CARRIER_FACTS.items()},
     }
     if "ledger" in out:
         out["ledger"]["definitions"]["payment"].update(_ledger_payment())
+    out["ruleset"]["definitions"].update(copy.deepcopy(dict(RULE_DEFINITIONS)))  # the generic kinds' shared forms
     rule = out["ruleset"]["definitions"]["rule"]
     rule["properties"]["kind"]["enum"] = list(KINDS)
     rule["allOf"] = [_rule_branch(kind) for kind in KINDS.values()]

@@ -22,6 +22,7 @@ from ..engines.batch import Evaluations
 from ..errors import IncubatorRulesError, require
 from ..files.workbook import EXTRA, SHEETS
 from ..model.carrier import EventType
+from ..model.facts import CARRIER_FACTS, EVENT_FACTS, Dated
 from ..model.decision import Evaluation
 from ..model.portfolio import METRICS, Portfolio
 from ..whatif.budget import Budget
@@ -139,9 +140,14 @@ def tables_of(result: Any) -> list[Table]:
 README_LINES = (
     "载体组合工作簿 / A portfolio workbook for incubator-rules (one sheet per kind of row; the first row of each sheet is its header).",
     "组合 portfolio: rows of field/value: id, name, district (the district must match the targets' jurisdiction).",
-    "载体 carriers: one row per carrier: id, name, kind (maker_space, incubator, star_innovation_space, ...), area.",
+    "载体 carriers: one row per carrier: id, name, kind (maker_space, incubator, star_innovation_space, ...), area, "
+    "and a column per fact that does not change (场地面积 floor_area_m2, 认定面积 accredited_area_m2, 建成日期 completed_on, ...).",
     "事件 events: one row per event: carrier_id, type (operation_started, accredited, filed, evaluated, suspended, "
-    "resumed, rectification_ordered, rectification_completed, delisted), date, level, year and grade for evaluations.",
+    "resumed, rectification_ordered, rectification_completed, delisted, and the fact events tenancy, firm_introduced, "
+    "firm_certified, spending, investment, task_result, title_awarded, designated), date, level, year and grade for "
+    "evaluations, and the fact events' own columns (企业 firm, 租用面积 area_m2, ...).",
+    "载体事实 facts: a fact that changes over time, one row per carrier, fact and date it holds from: carrier_id, fact "
+    "(key or Chinese name), from, value; a fact is given either here or in its carriers column, not both.",
     "拨付 payments: one row per payment already received: carrier_id, date, level, amount in whole yuan.",
     "统计 snapshots: one row per carrier and date: the statistics reported (an empty cell means not reported).",
     "称号 designations: carrier_id, tag (featured, specialised), date, until.",
@@ -159,9 +165,14 @@ def portfolio_tables(portfolio: Portfolio) -> list[Table]:
     info = [("id", portfolio.id), ("name", portfolio.name)]
     if portfolio.district is not None:
         info.append(("district", portfolio.district))
-    carriers, events, payments, snaps, tags = [], [], [], [], []
+    carriers, events, payments, snaps, tags, facts = [], [], [], [], [], []
+    fact_keys = [k for k in SHEETS["carriers"][1] if k in CARRIER_FACTS]
     for c in portfolio.carriers:
-        carriers.append((c.id, c.name, c.kind.value, c.area))
+        static = {k: v for k, v in c.facts if not isinstance(v, Dated)}
+        carriers.append((c.id, c.name, c.kind.value, c.area, *[static.get(k) for k in fact_keys]))
+        for name, value in c.facts:
+            if isinstance(value, Dated):
+                facts.extend((c.id, name, start, v) for start, v in value.values)
         for e in c.events:
             payment = e.type is EventType.PAYMENT_RECEIVED
             sheet = "payments" if payment else "events"
@@ -177,14 +188,17 @@ def portfolio_tables(portfolio: Portfolio) -> list[Table]:
         for g in (d for d in portfolio.designations if d.carrier_id == c.id):
             tags.append((c.id, g.tag, g.date, g.until, g.note))
     date = {"date": DATE, "until": DATE}
+    fact_kinds = {k: DATE if f.type == "date" else NUMBER if f.type in ("number", "yuan") else "text" for k, f in CARRIER_FACTS.items()}
+    event_kinds = {k: DATE if f.type == "date" else NUMBER if f.type in ("number", "yuan") else "text"
+                   for fields in EVENT_FACTS.values() for k, f in fields.items()}
     return [
         Table("portfolio", "组合", "portfolio", cols("portfolio"), tuple(info)),
-        Table("carriers", "载体", "carriers", cols("carriers"), tuple(carriers)),
-        Table("events", "事件", "events", cols("events", {**date, "year": INT}), tuple(events)),
+        Table("carriers", "载体", "carriers", cols("carriers", fact_kinds), tuple(carriers)),
+        Table("events", "事件", "events", cols("events", {**event_kinds, **date, "year": INT}), tuple(events)),
         Table("payments", "拨付", "payments", cols("payments", {**date, "amount": YUAN}), tuple(payments)),
         Table("snapshots", "统计", "snapshots", cols("snapshots", {**date, **{m: NUMBER for m in METRICS}}), tuple(snaps)),
         Table("designations", "称号", "designations", cols("designations", date), tuple(tags)),
-    ]
+    ] + ([Table("facts", "载体事实", "facts", cols("facts", {"from": DATE, "value": "text"}), tuple(facts))] if facts else [])
 
 
 def write_portfolio_workbook(portfolio: Portfolio, path: str | Path, readme: Iterable[str] = ()) -> Path:
