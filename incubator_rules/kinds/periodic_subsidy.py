@@ -64,7 +64,7 @@ def _read_basis(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> A
         if value is None:
             return None
         fact = value.get("fact")
-        if fact not in CARRIER_FACTS:
+        if not isinstance(fact, str) or fact not in CARRIER_FACTS:
             reader.problem(path + (name, "fact"), f"unknown carrier fact {fact!r}{did_you_mean(fact, CARRIER_FACTS)}")
         return ("area", fact, value.get("max"))
     if name == "tenancies":
@@ -75,7 +75,7 @@ def _read_basis(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> A
         if after is not None:
             after = reader.mapping(after, path + (name, "moved_in_after"), ("fact", "duration"))
             if after is not None:
-                if after.get("fact") not in CARRIER_FACTS:
+                if not isinstance(after.get("fact"), str) or after.get("fact") not in CARRIER_FACTS:
                     reader.problem(path + (name, "moved_in_after", "fact"), f"unknown carrier fact {after.get('fact')!r}")
                 moved = (after.get("fact"), reader.duration(after.get("duration"), path + (name, "moved_in_after", "duration"),
                                                              ("years", "months", "days"), "duration"))
@@ -92,7 +92,7 @@ def _read_rate(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> An
         value = reader.mapping(value, p, ("fact", "max"))
         if value is None:
             return None
-        if value.get("fact") not in CARRIER_FACTS:
+        if not isinstance(value.get("fact"), str) or value.get("fact") not in CARRIER_FACTS:
             reader.problem(p + ("fact",), f"unknown carrier fact {value.get('fact')!r}{did_you_mean(value.get('fact'), CARRIER_FACTS)}")
         return (value.get("fact"), value.get("max"))
     return None if raw is None else read_bound(reader, raw, path, context, one)
