@@ -150,18 +150,20 @@ def event_award_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) ->
                 held.append((e, any(f.in_scope(e, k) and f.holds(e, ctx.carrier) for f in filters)))
         counts = {e.id: t for (e, _), t in zip(held, tally(counting, held, ctx.ruleset.plan_period.start))}
     types = plan.config.types
+    one = filters[0] if len(filters) == 1 else None
     for event in matched:
         if types is not None and event.type not in types:
             continue
         kind = plan.kind_of(event)
-        if not any(f.in_scope(event, kind) for f in filters):
+        if not (one.in_scope(event, kind) if one is not None else any(f.in_scope(event, kind) for f in filters)):
             continue
         refused = plan.before(event, kind)
         if refused is not None:
             out.append(refused)
             continue
         cell, cited = plan.cell(event, kind)
-        if not any(f.in_scope(event, kind) and f.holds(event, ctx.carrier) for f in filters):
+        if not (one.holds(event, ctx.carrier) if one is not None else
+                any(f.in_scope(event, kind) and f.holds(event, ctx.carrier) for f in filters)):
             out.append(decide(rule, ctx, "not_matched", event, kind, rule.clauses))
             continue
         seen += 1
