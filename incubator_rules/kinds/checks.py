@@ -293,6 +293,8 @@ class PlanChecks:
         self.candidates: list[Candidate] = []
         self.outside_area = c.area is not None and area_refused(ctx, c.area)
         self.cell_is_amount = c.cell_is_amount
+        self.checks_before = c.covers or bool(c.refuse_kinds) or self.outside_area or bool(c.refuse_levels)
+        self.checks_after = c.refuse_lower or c.first_at_level or self.walk is not None or c.grades is not None
         if self.kinds and self.kinds.count(self.kinds[0]) == len(self.kinds) and self.kinds[0] is ctx.carrier.kind:
             self.kinds = None  # every event is of the carrier's kind
 

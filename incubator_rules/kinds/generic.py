@@ -210,10 +210,15 @@ class Filter:
         """The event's type and carrier kind are the rule's."""
         return event.type in self.types and (self.kinds is None or kind in self.kinds)
 
+    @property
+    def by_type_only(self) -> bool:
+        """The filter asks only for event types (and carrier kinds): every event in scope holds."""
+        return not (self.carrier or self.levels is not None or self.grades is not None or self.fields or self.at_least)
+
     def holds(self, event: Event, carrier: Carrier | None = None) -> bool:
         """The event's level, grade and fields are as the filter asks, and the carrier's facts on its date."""
-        if not (self.carrier or self.levels is not None or self.grades is not None or self.fields or self.at_least):
-            return True  # a filter by type (and kind) only
+        if self.by_type_only:
+            return True
         for name, want in self.carrier.items():
             got = None if carrier is None else _plain(carrier.fact(name, on=event.date))
             if got not in (want if isinstance(want, list) else [want]):
