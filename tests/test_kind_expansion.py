@@ -69,3 +69,28 @@ def test_an_old_role_bound_to_a_reading_it_cannot_apply_is_reported_once():
     messages = [p.message for p in found]
     assert sum("cannot apply alternative" in m for m in messages) == 2, messages  # title and carrier, one problem each
     assert not any("no value for alternative" in m for m in messages), messages
+
+
+OLD_RULESET = Path("tests/old-kinds/wanzhou-2023-2.0.0.yaml")
+
+
+def test_the_whole_old_ruleset_expands_into_the_shipped_rules():
+    old = ir.load_ruleset(OLD_RULESET)
+    assert [(r.id, r.kind) for r in old.rules] == [(r.id, r.kind) for r in SHIPPED.rules] == [
+        ("normal-operation", "normal_operation"), ("accreditation-subsidy", "event_award"),
+        ("upgrade-differential", "top_up"), ("evaluation-excellence", "event_award")]
+    for a, b in zip(old.rules, SHIPPED.rules):
+        assert (a.params, a.clauses, a.explanations) == (b.params, b.clauses, b.explanations), a.id
+
+
+def test_the_old_ruleset_evaluates_as_the_shipped_one_on_generated_histories_under_every_reading():
+    from incubator_rules.tools.synthetic import generate_portfolio
+
+    old = ir.load_ruleset(OLD_RULESET)
+    combos = [{}] + [{name: alt} for name, r in SHIPPED.readings.items() for alt in r.alternatives if alt != r.default]
+    for c in generate_portfolio(40, 3):
+        for readings in combos:
+            a = ir.evaluate(c, old, "2026-06-30", readings).to_dict()
+            b = ir.evaluate(c, SHIPPED, "2026-06-30", readings).to_dict()
+            assert a.pop("ruleset")["version"] == "2.0.0" and b.pop("ruleset")["version"] == SHIPPED.version
+            assert a == b, (c.id, readings)

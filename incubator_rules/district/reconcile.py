@@ -57,7 +57,7 @@ def _purposes(rs: Ruleset) -> dict[str, tuple[AwardKind, ...]]:
     def types(rule: Any) -> frozenset[EventType]:
         found = scope_types(rule)
         target = rule.params.get("tops_up")
-        if found is None and isinstance(target, str) and target in by_id:
+        if not found and isinstance(target, str) and target in by_id:
             return types(by_id[target])
         return found or MATCHES[rule.kind]
 

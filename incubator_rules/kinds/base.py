@@ -302,7 +302,13 @@ def area_refused(ctx: Context, how: str) -> bool:
         return False
     if ctx.carrier.area is None:
         return how == "require_area"
-    return not area.covers(ctx.carrier.area)
+    covered = _memo(ctx.ruleset, ("area_covers",), ctx.ruleset, dict)  # area names recur across a portfolio
+    found = covered.get(ctx.carrier.area)
+    if found is None:
+        if len(covered) > 4096:
+            covered.clear()
+        found = covered[ctx.carrier.area] = area.covers(ctx.carrier.area)
+    return not found
 
 
 # --- same-day order and zero-length interruptions -------------------------------

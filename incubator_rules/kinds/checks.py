@@ -25,7 +25,7 @@ from ..model.decision import AWARDED, PENDING, Condition, Decision
 from ..model.labels import LEVEL_ZH
 from ..model.ruleset import DatedValue, Rule, Ruleset, Table
 from .base import Context, area_refused, clause_of, column_clauses, prep_of, settlements, title_kinds
-from .generic import Param, bound, bound_clauses, choice, decide, read_bound, scope_types
+from .generic import Param, bound, bound_clauses, choice, decide, read_bound, refuse, scope_types
 
 __all__ = [
     "CHECKS",
@@ -283,6 +283,8 @@ class PlanChecks:
         self.payable_in_window, self.from_first_title, self.table_id = c.payable_in_window, c.from_first_title, c.table_id
         self.table: Table | None = None if c.table_id is None else ctx.ruleset.tables[c.table_id]
         self.columns = prep.columns
+        self.prep = prep
+        self.cells: dict[tuple[Any, Any], Any] = prep.memo.setdefault("cells", {})
         self.kinds = title_kinds(ctx) if c.by_title else None
         self.index: dict[str, int] | None = None
         self.walk = _TitleWalk(ctx, self.columns) if c.not_delisted or c.title_held != "none" else None
@@ -291,6 +293,8 @@ class PlanChecks:
         self.candidates: list[Candidate] = []
         self.outside_area = c.area is not None and area_refused(ctx, c.area)
         self.cell_is_amount = c.cell_is_amount
+        self.checks_before = c.covers or bool(c.refuse_kinds) or self.outside_area or bool(c.refuse_levels)
+        self.checks_after = c.refuse_lower or c.first_at_level or self.walk is not None or c.grades is not None
         if self.kinds and self.kinds.count(self.kinds[0]) == len(self.kinds) and self.kinds[0] is ctx.carrier.kind:
             self.kinds = None  # every event is of the carrier's kind
 
@@ -312,11 +316,22 @@ class PlanChecks:
         column = self.columns[kind]
         if not self.covers or self.table is None or column is None or event.level is None:
             return None, self.rule.clauses
-        value = self.table.value(column, event.level, event.date)
-        return value, (clause_of(self.table, column, event.level, value),)
+        cells = self.cells
+        found = cells.get((column, event.level))
+        if found is None:
+            dated = self.table.columns.get(column, {}).get(event.level)
+            value = self.table.value(column, event.level, event.date)
+            found = (value, (clause_of(self.table, column, event.level, value),))
+            if dated is not None and len(dated) == 1 and dated[0].start is None:
+                cells[(column, event.level)] = found  # the same cell whatever the date
+            else:
+                return found
+        return found
 
     def _refuse(self, code: str, event: Event, kind: CarrierKind, clauses: Sequence[str], **given: Any) -> Decision:
-        return decide(self.rule, self.ctx, code, event, kind, clauses, **given)
+        if "full_amount" in given:
+            return decide(self.rule, self.ctx, code, event, kind, clauses, **given)
+        return refuse(self.prep, self.ctx, code, event, kind, clauses if isinstance(clauses, tuple) else tuple(clauses), given)
 
     def column_cites(self, clauses: tuple[str, ...], kind: CarrierKind, table: str | None = None) -> tuple[str, ...]:
         """``clauses`` without those granting another column's amounts than the kind's (or another table's)."""
@@ -351,7 +366,8 @@ class PlanChecks:
             clauses = self.column_cites(cited + bound_clauses(self.ctx.ruleset, self.rule, "period"), kind)
             return self._refuse("year_outside_window", event, kind, clauses, window_start=plan.start, window_end=plan.end)
         if self.period == "date" and not plan.start <= event.date <= plan.end:
-            return self._refuse("outside_window", event, kind, cited, window_start=plan.start, window_end=plan.end)
+            return refuse(self.prep, self.ctx, "outside_window", event, kind, cited,
+                          {"window_start": plan.start, "window_end": plan.end})
         return None
 
     def titles_before(self, event: Event, kind: CarrierKind) -> list[Event]:

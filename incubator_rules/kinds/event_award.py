@@ -150,18 +150,24 @@ def event_award_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) ->
                 held.append((e, any(f.in_scope(e, k) and f.holds(e, ctx.carrier) for f in filters)))
         counts = {e.id: t for (e, _), t in zip(held, tally(counting, held, ctx.ruleset.plan_period.start))}
     types = plan.config.types
+    one = filters[0] if len(filters) == 1 else None
+    by_type = one is not None and one.by_type_only
+    own = ctx.carrier.kind
+    checks_before, checks_after, period = plan.checks_before, plan.checks_after, plan.period
     for event in matched:
         if types is not None and event.type not in types:
             continue
-        kind = plan.kind_of(event)
-        if not any(f.in_scope(event, kind) for f in filters):
+        kind = (event.kind or own) if plan.kinds is None else plan.kind_of(event)
+        if not (one.in_scope(event, kind) if one is not None else any(f.in_scope(event, kind) for f in filters)):
             continue
-        refused = plan.before(event, kind)
-        if refused is not None:
-            out.append(refused)
-            continue
+        if checks_before:
+            refused = plan.before(event, kind)
+            if refused is not None:
+                out.append(refused)
+                continue
         cell, cited = plan.cell(event, kind)
-        if not any(f.in_scope(event, kind) and f.holds(event, ctx.carrier) for f in filters):
+        if not (by_type or (one.holds(event, ctx.carrier) if one is not None else
+                            any(f.in_scope(event, kind) and f.holds(event, ctx.carrier) for f in filters))):
             out.append(decide(rule, ctx, "not_matched", event, kind, rule.clauses))
             continue
         seen += 1
@@ -190,10 +196,11 @@ def event_award_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) ->
             out.append(decide(rule, ctx, "outside_window", event, kind, cited + ((window[2],) if window[2] else ()),
                               window_start=window[0], window_end=window[1]))
             continue
-        refused = plan.outside_period(event, kind, cited)
-        if refused is not None:
-            out.append(refused)
-            continue
+        if period is not None:
+            refused = plan.outside_period(event, kind, cited)
+            if refused is not None:
+                out.append(refused)
+                continue
         anchor = None
         if within is not None:
             anchor = anchor_before(ctx, event, within[1])
@@ -215,10 +222,11 @@ def event_award_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) ->
             out.append(decide(rule, ctx, "level_not_covered", event, kind, plan.column_cites(rule.clauses, kind))
                        if plan.covers else decide(rule, ctx, "no_amount", event, kind, rule.clauses))
             continue
-        refused = plan.after_amount(event, kind, cited)
-        if refused is not None:
-            out.append(refused)
-            continue
+        if checks_after:
+            refused = plan.after_amount(event, kind, cited)
+            if refused is not None:
+                out.append(refused)
+                continue
         if isinstance(once, checks.OncePer):
             out.append(plan.once(once, event, kind, value, cell, cited))
             continue

@@ -33,6 +33,7 @@ __all__ = [
     "choice",
     "declare",
     "decide",
+    "refuse",
     "flag",
     "matches",
     "strings",
@@ -209,8 +210,15 @@ class Filter:
         """The event's type and carrier kind are the rule's."""
         return event.type in self.types and (self.kinds is None or kind in self.kinds)
 
+    @property
+    def by_type_only(self) -> bool:
+        """The filter asks only for event types (and carrier kinds): every event in scope holds."""
+        return not (self.carrier or self.levels is not None or self.grades is not None or self.fields or self.at_least)
+
     def holds(self, event: Event, carrier: Carrier | None = None) -> bool:
         """The event's level, grade and fields are as the filter asks, and the carrier's facts on its date."""
+        if self.by_type_only:
+            return True
         for name, want in self.carrier.items():
             got = None if carrier is None else _plain(carrier.fact(name, on=event.date))
             if got not in (want if isinstance(want, list) else [want]):
@@ -583,7 +591,7 @@ class _Wording:
     def __call__(self, event: Event, kind: CarrierKind, ctx: Context, given: Mapping[str, Any]) -> tuple[str, str]:
         """``render`` of both texts with ``values_of``, computing only the placeholders they use; texts are
         remembered by their inputs, since many decisions of a district read alike."""
-        key = (self.inputs(event), kind, given.get("amount"), tuple([given.get(n) for n in self.given_names]))
+        key = (self.inputs(event), kind, given.get("amount"), tuple(map(given.get, self.given_names)))
         if self.facts:
             key += (event.fact("firm"), event.fact("title"), event.fact("designation"))
         try:
@@ -622,6 +630,9 @@ def decide(
     if status is None:
         status = AWARDED if code in _AWARDED_CODES else PENDING if code in _PENDING_CODES else NOT_AWARDED
     paid = status is not NOT_AWARDED
+    if not paid and events is None and condition is None and full_amount is None and already_received is None \
+            and amount_in_force_from is None:
+        return refuse(prep, ctx, code, event, kind, clauses if isinstance(clauses, tuple) else tuple(clauses), given)
     if condition is not None and "counted_from" not in given:
         given["counted_from"] = condition.counted_from
     given["amount"] = abs(amount) if paid else None
@@ -632,8 +643,8 @@ def decide(
     if wording is None:
         wording = prep.memo["wording"] = {c: _Wording(zh, en) for c, (zh, en) in rule.explanations.items()}
     zh, en = wording[code](event, kind, ctx, given)
-    key = clauses if len(clauses) < 2 and isinstance(clauses, tuple) else tuple(dict.fromkeys(clauses))
-    cites = prep.cites.get(key)  # type: ignore[arg-type]
+    key = clauses if isinstance(clauses, tuple) else tuple(clauses)
+    cites = prep.cites.get(key)  # citations without repeats, in the order given
     if cites is None:
         cites = prep.citations(ctx, key)
     return Decision(
@@ -641,6 +652,19 @@ def decide(
         (event.id,) if events is None else tuple(events), cites,
         zh, en, event.level, kind, full_amount, already_received, amount_in_force_from, condition,
     )
+
+
+def refuse(prep: Any, ctx: Context, code: str, event: Event, kind: CarrierKind, clauses: tuple[str, ...],
+           given: Mapping[str, Any]) -> Decision:
+    """``decide`` for a refusal that rests on its event alone (the commonest decision), ``prep`` its rule's."""
+    wording = prep.memo.get("wording")
+    if wording is None:
+        wording = prep.memo["wording"] = {c: _Wording(zh, en) for c, (zh, en) in prep.rule.explanations.items()}
+    zh, en = wording[code](event, kind, ctx, given)
+    cites = prep.cites.get(clauses)
+    if cites is None:
+        cites = prep.citations(ctx, clauses)
+    return Decision(prep.rule.id, NOT_AWARDED, code, 0, None, (event.id,), cites, zh, en, event.level, kind)
 
 
 def bound_clauses(ruleset: Any, rule: Rule, name: str) -> tuple[str, ...]:
