@@ -304,3 +304,14 @@ def test_two_years_running_reads_the_same_as_consecutive_or_as_a_counting_condit
     c = ir.Carrier.from_dict({**data, "kind": "maker_space"})
     a, b = ir.evaluate(c, XIAN, as_of), ir.evaluate(c, XIAN_OCCURRENCES, as_of)
     assert [d.to_dict() for d in a.awards + a.not_awarded] == [d.to_dict() for d in b.awards + b.not_awarded]
+
+
+@pytest.mark.parametrize("old, new, circle", [
+    ("    counts: [first-award]\n", "    counts: [first-award, national-top-up]\n", "national-top-up -> national-top-up"),
+    ("    recovers: [first-award, national-top-up, operating-subsidy]\n", "    recovers: [first-award, clawback]\n", "clawback -> clawback"),
+    ("    counts: [first-award]\n", "    counts: [first-award, clawback]\n", "national-top-up -> clawback -> national-top-up"),
+])
+def test_a_rule_that_counts_itself_is_refused_by_check_not_decided_forever(old, new, circle):
+    assert old in XIAN_TEXT
+    with pytest.raises(RulesetError, match=f"a rule cannot count what it awards itself: {circle}"):
+        ir.parse_ruleset(XIAN_TEXT.replace(old, new))

@@ -15,6 +15,7 @@ import attrs
 from ..documents import Document, Source, canonical_json, data_problem, id_problem, parse_yaml, read_document
 from ..errors import RulesetError, describe
 from ..kinds import KINDS, RULE_PLACEHOLDERS, default_explanation
+from ..kinds.generic import RuleIds
 from ..model.carrier import CarrierKind, Grade, Level, parse_date, parse_enum, whole_yuan
 from ..model.labels import LEVEL_ZH
 from ..model.durations import UNITS
@@ -749,6 +750,7 @@ class ProblemReader:
             explanations = self.explanations(raw, spec.codes, p, RULE_PLACEHOLDERS | spec.placeholders, title)
             out.append((i, Rule(rid, kind_name, title[0], title[1], cl or (), params, roles, explanations, fixed)))  # type: ignore[arg-type]
         by_id = {r.id: r for _, r in out}
+        self.counting_circles(out)
         for i, rule in out:
             for name, want in KINDS[rule.kind].references.items():
                 target = rule.params.get(name)
@@ -758,6 +760,31 @@ class ProblemReader:
                     hint = did_you_mean(target, [r for r, x in by_id.items() if x.kind == want])
                     self.problem(("rules", i, name), f"expected the id of a {want} rule, got {describe(target)}{hint}")
         return tuple(r for _, r in out)
+
+    def counting_circles(self, rules: list[tuple[int, Rule]]) -> None:
+        """A problem for each rule that counts what it itself awards, through its ``RuleIds`` parameters
+        (directly, or through the rules it counts): deciding it would never end."""
+        counts = {r.id: {n: v for n, v in r.params.items() if isinstance(v, RuleIds)} for _, r in rules}
+
+        def reaches(start: str, goal: str, seen: set[str]) -> list[str] | None:
+            for ids in counts.get(start, {}).values():
+                for other in ids:
+                    if other == goal:
+                        return [other]
+                    if other not in seen:
+                        seen.add(other)
+                        found = reaches(other, goal, seen)
+                        if found is not None:
+                            return [other, *found]
+            return None
+
+        for i, rule in rules:
+            for name, ids in counts.get(rule.id, {}).items():
+                for j, other in enumerate(ids):
+                    path = [other] if other == rule.id else (lambda tail: None if tail is None else [other, *tail])(reaches(other, rule.id, {other}))
+                    if path is not None:
+                        circle = " -> ".join([rule.id, *path])
+                        self.problem(("rules", i, name, j), f"a rule cannot count what it awards itself: {circle}")
 
     def expanded(
         self, raw: Mapping[Any, Any], p: Path_, spec: Any, kind_name: str | None,
