@@ -19,7 +19,7 @@ from typing import Any, Sequence
 
 from ..model.carrier import Event, EventType
 from ..model.decision import Decision
-from ..model.facts import CARRIER_FACTS, did_you_mean
+from ..model.facts import CARRIER_FACTS, Dated, did_you_mean
 from ..model.ruleset import Rule
 from .base import Context, RuleKind
 from .generic import (
@@ -170,7 +170,15 @@ def _period_amount(rule: Rule, ctx: Context, i: int, start: datetime.date, end: 
                 used.append(e.id)
     elif kind == "area":
         by_fact = isinstance(rate, tuple) and bool(rate) and isinstance(rate[0], str)
-        for month in range(whole_months(start, end)):  # each month at the facts in force on its first day
+        months = whole_months(start, end)
+        facts = dict(ctx.carrier.facts)
+        dated = isinstance(facts.get(spec), Dated) or (by_fact and isinstance(facts.get(rate[0]), Dated))
+        if not dated:  # the same facts all through the period
+            area = _fact_value(ctx, (spec, rule.params["basis"][2]), start)
+            unit = _fact_value(ctx, rate, start) if by_fact else None
+            if area is not None and unit is not None:
+                total = area * unit * months
+        for month in range(months if dated else 0):  # each month at the facts in force on its first day
             day = add(start, {"months": month})
             area = _fact_value(ctx, (spec, rule.params["basis"][2]), day)
             unit = _fact_value(ctx, rate, day) if by_fact else None
