@@ -50,7 +50,7 @@ def test_every_problem_is_reported_in_file_order():
         ("clauses.q2-maker-space-levels.document", "unknown document 'nowhere'"),
         ("tables.construction_subsidy.columns.incubator.values.national", "an amount must be a whole number of yuan, got 1000000.5"),
         ("readings.year_counted_from.default", "default 'first_sunrise' is not one of the alternatives"),
-        ("rules[3].kind", "unknown rule kind 'evaluation_brilliance'"),
+        ("rules[3].kind", "unknown rule kind 'evaluation_brilliance' (did you mean 'evaluation_excellence'?)"),
     ]
     assert [line for line, _, _ in found] == sorted(line for line, _, _ in found)
     assert found[0][0] == line_of(text, "document: nowhere")
@@ -347,7 +347,7 @@ def test_targets_files_report_every_problem_and_the_loader_the_first(tmp_path):
         (line_of(text, "[floor_area]"), "targets[0].metrics[0]", "unknown metric 'floor_area'"),
         (line_of(text, "required: 0"), "targets[2].required", "a target must require more than zero"),
         (line_of(text, "colour: red"), "targets[2].colour", "unknown field"),
-        (line_of(text, "level: regional"), "targets[3].level", "unknown Level 'regional'"),
+        (line_of(text, "level: regional"), "targets[3].level", "unknown Level 'regional' (did you mean 'national'?)"),
         (line_of(text, "[2, 乙街道, 3.5]"), "area_tables[0].rows[1]", "the row '2 乙街道 3.5' is not in the text of clause 'table'"),
     ]
     with pytest.raises(RulesetError) as err:

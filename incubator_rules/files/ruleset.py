@@ -283,7 +283,8 @@ class ProblemReader:
             return parse_enum(enum_type, value)
         except ValueError:
             allowed = ", ".join(m.value for m in enum_type)
-            self.problem(path, f"unknown {enum_type.__name__} {describe(value)}; expected one of: {allowed}")
+            hint = did_you_mean(value, [m.value for m in enum_type]) if isinstance(value, str) else ""
+            self.problem(path, f"unknown {enum_type.__name__} {describe(value)}{hint}; expected one of: {allowed}")
             return None
 
     def bilingual(self, data: Mapping[Any, Any], key: str, path: Path_) -> tuple[str | None, str | None]:
@@ -724,7 +725,7 @@ class ProblemReader:
             if kind_name is not None:
                 spec = KINDS.get(kind_name)
                 if spec is None:
-                    self.problem(p + ("kind",), f"unknown rule kind {kind_name!r}; known kinds: {', '.join(KINDS)}")
+                    self.problem(p + ("kind",), f"unknown rule kind {kind_name!r}{did_you_mean(kind_name, KINDS)}; known kinds: {', '.join(KINDS)}")
             common = ("id", "kind", "title", "clauses", "readings", "explanations")
             if spec is not None:
                 self.mapping(raw, p, common + tuple(spec.params))
