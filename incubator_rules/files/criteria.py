@@ -17,6 +17,7 @@ from ..errors import RulesetError, describe
 from ..model.carrier import CarrierKind, Level
 from ..model.portfolio import METRICS
 from .policyfile import MAX_NESTING, HasHeader, Header, PolicyFile, PolicyReader
+from .schema import Field, FileSchema, Shape, enum_values
 
 __all__ = [
     "DEFAULT_CRITERIA",
@@ -109,10 +110,6 @@ def validate_criteria(doc: Document) -> tuple[CriteriaSet | None, tuple[RulesetE
     return _FILE.validate(doc)
 
 
-_LEVEL_KEYS = ("id", "title", "level", "kinds", "clause", "specialised_clause", "criteria", "thresholds")
-_CRITERION_KEYS = (
-    "id", "title", "metric", "ratio", "operating", "statistics_years", "any_of", "at_least", "specialised", "per",
-)
 
 
 _FORMS = ("metric", "ratio", "operating", "statistics_years", "any_of")
@@ -234,3 +231,204 @@ class CriteriaReader(PolicyReader):
 
 
 _FILE: PolicyFile[CriteriaSet] = PolicyFile("criteria", CriteriaReader)
+
+
+# --- the schema of the file ---------------------------------------------------------
+
+
+LEVEL = Shape(
+    (
+        Field("id", {"$ref": "ruleset.schema.json#/definitions/text"}, required=True),
+        Field("title", {"$ref": "ruleset.schema.json#/definitions/bilingual"}, required=True),
+        Field("level", {"enum": enum_values(Level)}, required=True),
+        Field("kinds", {
+            "type": "array",
+            "minItems": 1,
+            "uniqueItems": True,
+            "items": {"enum": enum_values(CarrierKind)},
+            "description": "the kinds of carrier that can climb to this level",
+        }, required=True),
+        Field("clause", {
+            "$ref": "ruleset.schema.json#/definitions/text",
+            "description": "the clause that states the criteria",
+        }, required=True),
+        Field("specialised_clause", {
+            "anyOf": [
+                {
+                    "$ref": "ruleset.schema.json#/definitions/text",
+                    "description": "the clause with the specialised-incubator thresholds",
+                },
+                {"type": "null"},
+            ],
+        }),
+        Field("criteria", {"type": "array", "minItems": 1, "items": {"$ref": "#/definitions/criterion"}}),
+        Field("thresholds", {
+            "enum": ["given", "not_given"],
+            "description": "not_given: the sources name the criteria but give no thresholds",
+        }),
+    ),
+    extra={
+        "if": Shape(
+            (
+                Field("thresholds", {"const": "not_given"}, required=True),
+            ),
+            closed=None,
+            typed=False,
+        ),
+        "then": Shape(
+            (
+                Field("criteria", {"anyOf": [{"type": "null"}, {"type": "array", "maxItems": 0}]}),
+            ),
+            closed=None,
+            typed=False,
+        ),
+        "else": {"required": ["criteria"]},
+    },
+)
+
+
+CRITERION = Shape(
+    (
+        Field("id", {"$ref": "ruleset.schema.json#/definitions/text"}, required=True),
+        Field("title", {"$ref": "ruleset.schema.json#/definitions/bilingual"}, required=True),
+        Field("metric", {"enum": list(METRICS), "description": "a minimum of this snapshot metric"}),
+        Field("ratio", {
+            "type": "array",
+            "minItems": 2,
+            "maxItems": 2,
+            "items": {"enum": list(METRICS)},
+            "description": "[numerator, denominator]: a minimum ratio",
+        }),
+        Field("operating", Shape(
+            (
+                Field("years", {"type": "integer", "minimum": 0, "maximum": 1000}),
+                Field("months", {"type": "integer", "minimum": 0, "maximum": 1000}),
+            ),
+            description="a minimum time in operation",
+            extra={
+                "minProperties": 1,
+                "anyOf": [
+                    Shape(
+                        (
+                            Field("years", {"minimum": 1}, required=True),
+                        ),
+                        closed=None,
+                        typed=False,
+                    ),
+                    Shape(
+                        (
+                            Field("months", {"minimum": 1}, required=True),
+                        ),
+                        closed=None,
+                        typed=False,
+                    ),
+                ],
+            },
+        )),
+        Field("statistics_years", {"type": "integer", "minimum": 1, "description": "consecutive years of statistics"}),
+        Field("any_of", {
+            "type": "array",
+            "minItems": 2,
+            "items": {"$ref": "#/definitions/criterion"},
+            "description": "alternatives: one must be met",
+        }),
+        Field("at_least", {
+            "type": "number",
+            "minimum": 0,
+            "exclusiveMaximum": 1000000000000,
+            "description": "the minimum, divided by `per`",
+        }),
+        Field("specialised", {
+            "type": "number",
+            "minimum": 0,
+            "exclusiveMaximum": 1000000000000,
+            "description": "the minimum for a specialised incubator (needs the level's specialised_clause)",
+        }),
+        Field("per", {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 1000000,
+            "description": "75 per 100 is 75%; ratios only",
+        }),
+    ),
+    extra={
+        "oneOf": [
+            {"required": ["metric"]},
+            {"required": ["ratio"]},
+            {"required": ["operating"]},
+            {"required": ["statistics_years"]},
+            {"required": ["any_of"]},
+        ],
+        "allOf": [
+            {
+                "if": {"anyOf": [{"required": ["metric"]}, {"required": ["ratio"]}]},
+                "then": {"required": ["at_least"]},
+            },
+            {
+                "if": {"required": ["metric"]},
+                "then": Shape((Field("per", {"const": 1}),), closed=None, typed=False),
+            },
+            {
+                "if": {
+                    "anyOf": [
+                        {"required": ["operating"]},
+                        {"required": ["statistics_years"]},
+                        {"required": ["any_of"]},
+                    ],
+                },
+                "then": Shape(
+                    (
+                        Field("at_least", False),
+                        Field("specialised", False),
+                        Field("per", False),
+                    ),
+                    closed=None,
+                    typed=False,
+                ),
+            },
+        ],
+    },
+)
+
+
+_LEVEL_KEYS = LEVEL.keys
+_CRITERION_KEYS = CRITERION.keys
+
+
+def criteria_schema() -> FileSchema:
+    """The JSON Schema of criteria files (``schemas/criteria.schema.json``)."""
+    return FileSchema(
+        "criteria",
+        "incubator-rules upgrade criteria",
+        "The published criteria for the higher levels a carrier may climb to (type: criteria). A level whose thresholds the sources do not give says `thresholds: not_given`.",
+        root=Shape(
+            (
+                Field("$schema", {"type": "string"}),
+                Field("type", {"const": "criteria", "description": "the kind of policy file; reward rulesets have no type"}, required=True),
+                Field("id", {
+                    "$ref": "ruleset.schema.json#/definitions/text",
+                    "description": "the file's id, also its file name without .yaml",
+                }, required=True),
+                Field("version", {"$ref": "policy.schema.json#/definitions/version"}, required=True),
+                Field("title", {"$ref": "ruleset.schema.json#/definitions/bilingual"}, required=True),
+                Field("jurisdiction", {"anyOf": [{"$ref": "ruleset.schema.json#/definitions/bilingual"}, {"type": "null"}]}),
+                Field("documents", {"$ref": "policy.schema.json#/definitions/documents"}, required=True),
+                Field("clauses", {"$ref": "policy.schema.json#/definitions/clauses"}, required=True),
+                Field("plan_period", {"anyOf": [{"$ref": "policy.schema.json#/definitions/plan_period"}, {"type": "null"}]}),
+                Field("readings", {
+                    "anyOf": [
+                        {
+                            "type": "object",
+                            "additionalProperties": {"$ref": "ruleset.schema.json#/definitions/reading"},
+                        },
+                        {"type": "null"},
+                    ],
+                }),
+                Field("levels", {"type": "array", "minItems": 1, "items": {"$ref": "#/definitions/level"}}, required=True),
+            ),
+        ),
+        definitions={
+            "level": LEVEL,
+            "criterion": CRITERION,
+        },
+    )

@@ -15,6 +15,7 @@ from ..errors import RulesetError, describe
 from ..model.carrier import CarrierKind, Grade, Level
 from ..model.durations import UNITS
 from .policyfile import HasHeader, Header, PolicyFile, PolicyReader
+from .schema import Field, FileSchema, Shape, enum_values
 from .types import DEFAULTS
 
 __all__ = [
@@ -126,7 +127,6 @@ def validate_management(doc: Document) -> tuple[ManagementRules | None, tuple[Ru
     return _FILE.validate(doc)
 
 
-_RULE_KEYS = ("id", "kind", "title", "grades", "reassess_within", "applies_to", "clauses", "explanations")
 
 
 @attrs.frozen
@@ -200,7 +200,7 @@ class ManagementReader(PolicyReader):
         return ManagementRule(rid, kind, zh, en, tuple(scopes), clauses, explanations, within)  # type: ignore[arg-type]
 
     def scope(self, raw: Any, p: tuple[Any, ...]) -> Scope | None:
-        raw = self.mapping(raw, p, ("levels", "kinds", "clauses"))
+        raw = self.mapping(raw, p, _SCOPE_KEYS)
         if raw is None:
             return None
         before = self.count()
@@ -216,3 +216,239 @@ class ManagementReader(PolicyReader):
 
 
 _FILE: PolicyFile[ManagementRules] = PolicyFile("management", ManagementReader)
+
+
+# --- the schema of the file ---------------------------------------------------------
+
+
+RULE = Shape(
+    (
+        Field("id", {"$ref": "ruleset.schema.json#/definitions/text"}, required=True),
+        Field("kind", {"enum": list(OUTCOMES), "description": "each kind appears once"}, required=True),
+        Field("title", {"$ref": "ruleset.schema.json#/definitions/bilingual"}, required=True),
+        Field("grades", {"const": ["fail"], "description": "the grades the rule acts on: [fail]"}),
+        Field("reassess_within", Shape(
+            (
+                Field("years", {"type": "integer", "minimum": 0, "maximum": 1000}),
+                Field("months", {"type": "integer", "minimum": 0, "maximum": 1000}),
+                Field("days", {"type": "integer", "minimum": 0, "maximum": 1000}),
+            ),
+            description="when the re-assessment is due after a fail, e.g. {months: 6}",
+            extra={
+                "minProperties": 1,
+                "anyOf": [
+                    Shape(
+                        (
+                            Field("years", {"minimum": 1}, required=True),
+                        ),
+                        closed=None,
+                        typed=False,
+                    ),
+                    Shape(
+                        (
+                            Field("months", {"minimum": 1}, required=True),
+                        ),
+                        closed=None,
+                        typed=False,
+                    ),
+                    Shape(
+                        (
+                            Field("days", {"minimum": 1}, required=True),
+                        ),
+                        closed=None,
+                        typed=False,
+                    ),
+                ],
+            },
+        )),
+        Field("applies_to", {"type": "array", "minItems": 1, "items": {"$ref": "#/definitions/scope"}}),
+        Field("clauses", {
+            "type": "array",
+            "minItems": 1,
+            "items": {"$ref": "ruleset.schema.json#/definitions/text"},
+            "description": "the clauses an award bar cites",
+        }),
+        Field("explanations", {"type": "object"}, required=True),
+    ),
+    extra={
+        "allOf": [
+            {
+                "if": Shape(
+                    (
+                        Field("kind", {"const": "rectification"}, required=True),
+                    ),
+                    closed=None,
+                    typed=False,
+                ),
+                "then": {
+                    "required": ["grades", "reassess_within", "applies_to"],
+                    "properties": {
+                        "explanations": Shape(
+                            (
+                                Field("open", {"$ref": "ruleset.schema.json#/definitions/bilingual"}, required=True),
+                                Field("overdue", {"$ref": "ruleset.schema.json#/definitions/bilingual"}, required=True),
+                                Field("resolved", {"$ref": "ruleset.schema.json#/definitions/bilingual"}, required=True),
+                                Field("resolved_late", {"$ref": "ruleset.schema.json#/definitions/bilingual"}, required=True),
+                                Field("escalated", {"$ref": "ruleset.schema.json#/definitions/bilingual"}, required=True),
+                                Field("ended", {"$ref": "ruleset.schema.json#/definitions/bilingual"}, required=True),
+                            ),
+                            description="the wording of each outcome; placeholders such as {date} and {due} are filled in",
+                        ),
+                        "clauses": False,
+                    },
+                },
+            },
+            {
+                "if": Shape(
+                    (
+                        Field("kind", {"const": "cancellation"}, required=True),
+                    ),
+                    closed=None,
+                    typed=False,
+                ),
+                "then": {
+                    "required": ["grades", "applies_to"],
+                    "properties": {
+                        "explanations": Shape(
+                            (
+                                Field("first_fail", {"$ref": "ruleset.schema.json#/definitions/bilingual"}, required=True),
+                                Field("first_fail_resolved", {"$ref": "ruleset.schema.json#/definitions/bilingual"}, required=True),
+                                Field("first_fail_ended", {"$ref": "ruleset.schema.json#/definitions/bilingual"}, required=True),
+                                Field("due", {"$ref": "ruleset.schema.json#/definitions/bilingual"}, required=True),
+                                Field("done", {"$ref": "ruleset.schema.json#/definitions/bilingual"}, required=True),
+                                Field("not_covered", {"$ref": "ruleset.schema.json#/definitions/bilingual"}, required=True),
+                            ),
+                            description="the wording of each outcome; placeholders such as {date} and {due} are filled in",
+                        ),
+                        "reassess_within": False,
+                        "clauses": False,
+                    },
+                },
+            },
+            {
+                "if": Shape(
+                    (
+                        Field("kind", {"const": "award_bar"}, required=True),
+                    ),
+                    closed=None,
+                    typed=False,
+                ),
+                "then": {
+                    "required": ["clauses"],
+                    "properties": {
+                        "explanations": Shape(
+                            (
+                                Field("in_force", {"$ref": "ruleset.schema.json#/definitions/bilingual"}, required=True),
+                                Field("lifted", {"$ref": "ruleset.schema.json#/definitions/bilingual"}, required=True),
+                            ),
+                            description="the wording of each outcome; placeholders such as {date} and {due} are filled in",
+                        ),
+                        "grades": False,
+                        "reassess_within": False,
+                        "applies_to": False,
+                    },
+                },
+            },
+        ],
+    },
+)
+
+
+SCOPE = Shape(
+    (
+        Field("levels", {
+            "type": "array",
+            "minItems": 1,
+            "uniqueItems": True,
+            "items": {"enum": enum_values(Level)},
+            "description": "evaluating levels",
+        }, required=True),
+        Field("kinds", {
+            "type": "array",
+            "minItems": 1,
+            "uniqueItems": True,
+            "items": {"enum": enum_values(CarrierKind)},
+            "description": "carrier kinds",
+        }, required=True),
+        Field("clauses", {
+            "type": "array",
+            "minItems": 1,
+            "items": {"$ref": "ruleset.schema.json#/definitions/text"},
+            "description": "clauses cited",
+        }, required=True),
+    ),
+    description="the evaluations a rule covers, and the clauses it cites for them; the first matching scope applies",
+)
+
+
+_RULE_KEYS = RULE.keys
+_SCOPE_KEYS = SCOPE.keys
+
+
+def management_schema() -> FileSchema:
+    """The JSON Schema of management files (``schemas/management.schema.json``)."""
+    return FileSchema(
+        "management",
+        "incubator-rules dynamic-management rules",
+        "What a failed evaluation or a delisting means for a carrier's title and awards (type: management). These rules decide no money.",
+        root=Shape(
+            (
+                Field("$schema", {"type": "string"}),
+                Field("type", {
+                    "const": "management",
+                    "description": "the kind of policy file; reward rulesets have no type",
+                }, required=True),
+                Field("id", {
+                    "$ref": "ruleset.schema.json#/definitions/text",
+                    "description": "the file's id, also its file name without .yaml",
+                }, required=True),
+                Field("version", {"$ref": "policy.schema.json#/definitions/version"}, required=True),
+                Field("title", {"$ref": "ruleset.schema.json#/definitions/bilingual"}, required=True),
+                Field("jurisdiction", {"anyOf": [{"$ref": "ruleset.schema.json#/definitions/bilingual"}, {"type": "null"}]}),
+                Field("documents", {"$ref": "policy.schema.json#/definitions/documents"}, required=True),
+                Field("clauses", {"$ref": "policy.schema.json#/definitions/clauses"}, required=True),
+                Field("plan_period", {"anyOf": [{"$ref": "policy.schema.json#/definitions/plan_period"}, {"type": "null"}]}),
+                Field("readings", {
+                    "type": "object",
+                    "description": "documented choices; district_level and bar_from are always needed",
+                    "required": ["district_level", "bar_from"],
+                    "properties": {
+                        "district_level": {
+                            "allOf": [
+                                {"$ref": "ruleset.schema.json#/definitions/reading"},
+                                Shape(
+                                    (
+                                        Field("alternatives", {"propertyNames": {"enum": ["follow_municipal_rule", "not_covered"]}}),
+                                        Field("default", {"enum": ["follow_municipal_rule", "not_covered"]}),
+                                    ),
+                                    closed=None,
+                                    typed=False,
+                                ),
+                            ],
+                            "description": "alternatives the code can apply: follow_municipal_rule, not_covered",
+                        },
+                        "bar_from": {
+                            "allOf": [
+                                {"$ref": "ruleset.schema.json#/definitions/reading"},
+                                Shape(
+                                    (
+                                        Field("alternatives", {"propertyNames": {"enum": ["cancellation_due", "delisting"]}}),
+                                        Field("default", {"enum": ["cancellation_due", "delisting"]}),
+                                    ),
+                                    closed=None,
+                                    typed=False,
+                                ),
+                            ],
+                            "description": "alternatives the code can apply: cancellation_due, delisting",
+                        },
+                    },
+                    "additionalProperties": {"$ref": "ruleset.schema.json#/definitions/reading"},
+                }, required=True),
+                Field("rules", {"type": "array", "minItems": 1, "items": {"$ref": "#/definitions/rule"}}, required=True),
+            ),
+        ),
+        definitions={
+            "rule": RULE,
+            "scope": SCOPE,
+        },
+    )

@@ -30,6 +30,7 @@ from ..model.ruleset import (
     resolve_readings,
 )
 from .ruleset import ProblemReader, content_sha256, first_problem
+from .schema import Field, FileSchema, Shape
 from .types import document_type, resolve_path, wrong_type
 
 @attrs.frozen
@@ -282,3 +283,71 @@ class PolicyReader(ProblemReader):
             self.problem(p, f"expected a whole number of at least {least}, got {describe(value)}")
             return None
         return value
+
+
+# --- the schema of the file ---------------------------------------------------------
+
+
+def policy_schema() -> FileSchema:
+    """The JSON Schema of policy files (``schemas/policy.schema.json``)."""
+    return FileSchema(
+        "policy",
+        "incubator-rules policy-file header",
+        "What every policy file other than a reward ruleset shares (targets, management, criteria): its version, cited documents and clauses. Only definitions: the files name targets.schema.json, management.schema.json or criteria.schema.json.",
+        root={},
+        definitions={
+            "version": {
+                "type": "string",
+                "pattern": "\\S",
+                "description": "the version, quoted (\"1.1.0\"); once released it never changes meaning: see rulesets/versions.lock",
+            },
+            "documents": {
+                "type": "object",
+                "description": "the source documents clauses cite, by id",
+                "additionalProperties": {"$ref": "#/definitions/document"},
+            },
+            "document": Shape(
+                (
+                    Field("title_zh", {"$ref": "ruleset.schema.json#/definitions/text"}, required=True),
+                    Field("title_en", {"$ref": "ruleset.schema.json#/definitions/text"}, required=True),
+                    Field("issuer", {"anyOf": [{"$ref": "ruleset.schema.json#/definitions/text"}, {"type": "null"}]}),
+                    Field("number", {"anyOf": [{"$ref": "ruleset.schema.json#/definitions/text"}, {"type": "null"}]}),
+                    Field("issued", {"anyOf": [{"$ref": "ruleset.schema.json#/definitions/date"}, {"type": "null"}]}),
+                    Field("file", {"anyOf": [{"$ref": "ruleset.schema.json#/definitions/text"}, {"type": "null"}]}),
+                    Field("url", {"anyOf": [{"$ref": "ruleset.schema.json#/definitions/text"}, {"type": "null"}]}),
+                    Field("reprint", {
+                        "anyOf": [
+                            {
+                                "const": "secondary",
+                                "description": "only a secondary reprint was read, not the official gazette",
+                            },
+                            {"type": "null"},
+                        ],
+                    }),
+                ),
+            ),
+            "clauses": {
+                "type": "object",
+                "description": "citable passages, by id",
+                "additionalProperties": {"$ref": "#/definitions/clause"},
+            },
+            "clause": Shape(
+                (
+                    Field("document", {
+                        "$ref": "ruleset.schema.json#/definitions/text",
+                        "description": "id of a document under `documents`",
+                    }, required=True),
+                    Field("section", {"$ref": "ruleset.schema.json#/definitions/text"}, required=True),
+                    Field("text", {
+                        "$ref": "ruleset.schema.json#/definitions/text",
+                        "description": "the passage, verbatim unless `paraphrase: true`",
+                    }, required=True),
+                    Field("paraphrase", {
+                        "type": "boolean",
+                        "description": "true when the text is a paraphrase, not the official wording",
+                    }),
+                ),
+            ),
+            "plan_period": {"$ref": "ruleset.schema.json#/properties/plan_period"},
+        },
+    )

@@ -21,6 +21,7 @@ from ..errors import RulesetError, describe
 from ..model.carrier import CarrierKind, Level
 from ..model.portfolio import DESIGNATIONS, METRICS, Number
 from .policyfile import MAX_NESTING, HasHeader, Header, PolicyFile, PolicyReader
+from .schema import Field, FileSchema, Shape, enum_values
 
 SUM = "sum"
 COUNT = "count"
@@ -215,14 +216,6 @@ def validate_targets(doc: Document) -> tuple[TargetRuleset | None, tuple[Ruleset
 
 
 _BODY = ("milestones", "groups", "selectors", "targets", "area_tables")
-_SELECTOR_KEYS = (
-    "label", "kinds", "title_level", "title_kinds", "designation", "area", "at_least", "any_of", "clause", "quote",
-)
-_TARGET_KEYS = (
-    "id", "group", "milestone", "title", "measure", "metrics", "where", "level", "required", "unit",
-    "clause", "quote", "also", "start",
-)
-_TABLE_KEYS = ("group", "milestone", "clause", "columns", "rows", "total", "area_names")
 _COLUMN_KEYS = ("metric", "unit", "header", "district_target")
 # The fields each measure takes besides the common ones.
 _MEASURE_FIELDS = {SUM: ("metrics",), COUNT: ("where",), NEW_TITLES: ("level",), NOT_QUANTIFIED: ()}
@@ -623,3 +616,463 @@ def _cell_targets(table: AreaTable) -> list[Target]:
 
 
 _FILE: PolicyFile[TargetRuleset] = PolicyFile("targets", _TargetsReader)
+
+
+# --- the schema of the file ---------------------------------------------------------
+
+
+SELECTOR = Shape(
+    (
+        Field("label", {"anyOf": [{"$ref": "ruleset.schema.json#/definitions/bilingual"}, {"type": "null"}]}),
+        Field("kinds", {
+            "anyOf": [
+                {
+                    "type": "array",
+                    "minItems": 1,
+                    "uniqueItems": True,
+                    "items": {"enum": enum_values(CarrierKind)},
+                    "description": "the carrier's own kind is one of these",
+                },
+                {"type": "null"},
+            ],
+        }),
+        Field("title_level", {
+            "anyOf": [
+                {"enum": enum_values(Level), "description": "the carrier holds a title at this level"},
+                {"type": "null"},
+            ],
+        }),
+        Field("title_kinds", {
+            "anyOf": [
+                {
+                    "type": "array",
+                    "minItems": 1,
+                    "uniqueItems": True,
+                    "items": {"enum": enum_values(CarrierKind)},
+                    "description": "... as one of these kinds (needs title_level)",
+                },
+                {"type": "null"},
+            ],
+        }),
+        Field("designation", {
+            "anyOf": [
+                {"enum": list(DESIGNATIONS), "description": "a designation the bureau gives"},
+                {"type": "null"},
+            ],
+        }),
+        Field("area", {
+            "anyOf": [
+                {
+                    "$ref": "ruleset.schema.json#/definitions/text",
+                    "description": "the area the carrier sits in",
+                },
+                {"type": "null"},
+            ],
+        }),
+        Field("at_least", {
+            "anyOf": [
+                {
+                    "type": "object",
+                    "description": "minimums of the carrier's latest snapshot, by metric",
+                    "propertyNames": {"enum": list(METRICS)},
+                    "additionalProperties": Shape(
+                        (
+                            Field("value", {
+                                "type": "number",
+                                "minimum": 0,
+                                "exclusiveMaximum": 1000000000000,
+                                "description": "the minimum, in `unit`",
+                            }, required=True),
+                            Field("unit", {"enum": list(UNITS)}, required=True),
+                        ),
+                    ),
+                },
+                {"type": "null"},
+            ],
+        }),
+        Field("any_of", {
+            "anyOf": [
+                {
+                    "type": "array",
+                    "minItems": 1,
+                    "items": {
+                        "anyOf": [
+                            {"$ref": "#/definitions/selector"},
+                            {
+                                "$ref": "ruleset.schema.json#/definitions/text",
+                                "description": "a named selector declared above",
+                            },
+                        ],
+                    },
+                },
+                {"type": "null"},
+            ],
+        }),
+        Field("clause", {"anyOf": [{"$ref": "ruleset.schema.json#/definitions/text"}, {"type": "null"}]}),
+        Field("quote", {
+            "anyOf": [
+                {
+                    "$ref": "ruleset.schema.json#/definitions/text",
+                    "description": "the words of the clause that set this class, verbatim",
+                },
+                {"type": "null"},
+            ],
+        }),
+    ),
+    description="a class of carriers: every condition given must hold; `any_of` needs one of its members",
+    extra={"minProperties": 1, "dependencies": {"quote": ["clause"], "title_kinds": ["title_level"]}},
+)
+
+
+TARGET = Shape(
+    (
+        Field("id", {"$ref": "ruleset.schema.json#/definitions/text"}, required=True),
+        Field("group", {
+            "$ref": "ruleset.schema.json#/definitions/text",
+            "description": "id of a group under `groups`",
+        }, required=True),
+        Field("milestone", {
+            "$ref": "ruleset.schema.json#/definitions/text",
+            "description": "id of a milestone under `milestones`",
+        }, required=True),
+        Field("title", {"$ref": "ruleset.schema.json#/definitions/bilingual"}, required=True),
+        Field("measure", {
+            "enum": list(MEASURES),
+            "description": "sum: a sum of snapshot metrics; count: carriers matching `where`; new_titles: carriers newly accredited at `level`; not_quantified: the source sets no number",
+        }, required=True),
+        Field("metrics", {"type": "array", "minItems": 1, "items": {"enum": list(METRICS)}}),
+        Field("where", {
+            "anyOf": [
+                {"$ref": "#/definitions/selector"},
+                {
+                    "$ref": "ruleset.schema.json#/definitions/text",
+                    "description": "a selector named under `selectors`",
+                },
+            ],
+        }),
+        Field("level", {"enum": enum_values(Level)}),
+        Field("required", {
+            "type": "number",
+            "minimum": 0,
+            "exclusiveMaximum": 1000000000000,
+            "description": "the value required, in `unit`",
+            "exclusiveMinimum": 0,
+        }),
+        Field("unit", {"enum": list(UNITS), "description": "m2, wan_m2 (万平方米), count or people"}),
+        Field("clause", {
+            "$ref": "ruleset.schema.json#/definitions/text",
+            "description": "the clause that sets the target",
+        }, required=True),
+        Field("quote", {
+            "$ref": "ruleset.schema.json#/definitions/text",
+            "description": "the words of the clause that set it, verbatim",
+        }, required=True),
+        Field("also", {
+            "type": "array",
+            "minItems": 1,
+            "items": {"$ref": "ruleset.schema.json#/definitions/text"},
+            "description": "further clauses to cite",
+        }),
+        Field("start", {
+            "type": "number",
+            "minimum": 0,
+            "exclusiveMaximum": 1000000000000,
+            "description": "the value at the plan's start, if known",
+        }),
+    ),
+    extra={
+        "allOf": [
+            {
+                "if": Shape(
+                    (
+                        Field("measure", {"const": "sum"}, required=True),
+                    ),
+                    closed=None,
+                    typed=False,
+                ),
+                "then": {"required": ["metrics", "unit", "required"], "properties": {"level": False}},
+            },
+            {
+                "if": Shape(
+                    (
+                        Field("measure", {"const": "count"}, required=True),
+                    ),
+                    closed=None,
+                    typed=False,
+                ),
+                "then": {
+                    "required": ["where", "unit", "required"],
+                    "properties": {"metrics": False, "level": False},
+                },
+            },
+            {
+                "if": Shape(
+                    (
+                        Field("measure", {"const": "new_titles"}, required=True),
+                    ),
+                    closed=None,
+                    typed=False,
+                ),
+                "then": {"required": ["level", "unit", "required"], "properties": {"metrics": False}},
+            },
+            {
+                "if": Shape(
+                    (
+                        Field("measure", {"const": "not_quantified"}, required=True),
+                    ),
+                    closed=None,
+                    typed=False,
+                ),
+                "then": Shape(
+                    (
+                        Field("metrics", False),
+                        Field("level", False),
+                        Field("required", False),
+                        Field("unit", False),
+                        Field("where", False),
+                        Field("start", False),
+                    ),
+                    closed=None,
+                    typed=False,
+                ),
+            },
+            {
+                "if": Shape(
+                    (
+                        Field("measure", {"enum": ["count", "new_titles"]}, required=True),
+                    ),
+                    closed=None,
+                    typed=False,
+                ),
+                "then": Shape((Field("unit", {"const": "count"}),), closed=None, typed=False),
+            },
+            {
+                "if": Shape(
+                    (
+                        Field("unit", {"enum": ["count", "people"]}, required=True),
+                    ),
+                    closed=None,
+                    typed=False,
+                ),
+                "then": Shape(
+                    (
+                        Field("required", {"type": "integer"}),
+                        Field("start", {"type": "integer"}),
+                    ),
+                    closed=None,
+                    typed=False,
+                ),
+            },
+        ],
+    },
+)
+
+
+AREA_TABLE = Shape(
+    (
+        Field("group", {"$ref": "ruleset.schema.json#/definitions/text"}, required=True),
+        Field("milestone", {"$ref": "ruleset.schema.json#/definitions/text"}, required=True),
+        Field("clause", {
+            "$ref": "ruleset.schema.json#/definitions/text",
+            "description": "the clause that prints the table",
+        }, required=True),
+        Field("columns", {
+            "type": "array",
+            "minItems": 1,
+            "items": Shape(
+                (
+                    Field("metric", {"enum": list(METRICS)}, required=True),
+                    Field("unit", {"enum": list(UNITS)}, required=True),
+                    Field("header", {
+                        "$ref": "ruleset.schema.json#/definitions/text",
+                        "description": "the column header as printed",
+                    }, required=True),
+                    Field("district_target", {
+                        "anyOf": [
+                            {
+                                "$ref": "ruleset.schema.json#/definitions/text",
+                                "description": "the id of the district target the column should add up to",
+                            },
+                            {"type": "null"},
+                        ],
+                    }),
+                ),
+            ),
+        }, required=True),
+        Field("rows", {
+            "type": "array",
+            "minItems": 1,
+            "description": "[序号, area, cells...] as printed",
+            "items": {
+                "type": "array",
+                "minItems": 3,
+                "items": [
+                    {"type": "integer", "minimum": 1},
+                    {"$ref": "ruleset.schema.json#/definitions/text"},
+                ],
+                "additionalItems": {
+                    "type": "number",
+                    "minimum": 0,
+                    "exclusiveMaximum": 1000000000000,
+                    "description": "a cell",
+                },
+            },
+        }, required=True),
+        Field("total", {
+            "type": "array",
+            "minItems": 2,
+            "description": "[label, cells...] as printed",
+            "items": [{"$ref": "ruleset.schema.json#/definitions/text"}],
+            "additionalItems": {
+                "type": "number",
+                "minimum": 0,
+                "exclusiveMaximum": 1000000000000,
+                "description": "a cell",
+            },
+        }, required=True),
+        Field("area_names", {
+            "anyOf": [
+                {
+                    "type": "object",
+                    "additionalProperties": {"$ref": "ruleset.schema.json#/definitions/text"},
+                    "description": "English names of the areas",
+                },
+                {"type": "null"},
+            ],
+        }),
+    ),
+    description="a per-area table as printed in the source; each cell becomes a target",
+)
+
+
+_SELECTOR_KEYS = SELECTOR.keys
+_TARGET_KEYS = TARGET.keys
+_TABLE_KEYS = AREA_TABLE.keys
+
+
+def targets_schema() -> FileSchema:
+    """The JSON Schema of targets files (``schemas/targets.schema.json``)."""
+    return FileSchema(
+        "targets",
+        "incubator-rules plan targets",
+        "What a district commits to by when (type: targets): milestones, groups, selectors of carriers, targets and per-area tables, each citing its clause and quoting its words. See docs/targets.md.",
+        root=Shape(
+            (
+                Field("$schema", {"type": "string"}),
+                Field("type", {"const": "targets", "description": "the kind of policy file; reward rulesets have no type"}, required=True),
+                Field("id", {
+                    "$ref": "ruleset.schema.json#/definitions/text",
+                    "description": "the file's id, also its file name without .yaml",
+                }, required=True),
+                Field("version", {"$ref": "policy.schema.json#/definitions/version"}, required=True),
+                Field("title", {"$ref": "ruleset.schema.json#/definitions/bilingual"}, required=True),
+                Field("jurisdiction", {"anyOf": [{"$ref": "ruleset.schema.json#/definitions/bilingual"}, {"type": "null"}]}),
+                Field("documents", {"$ref": "policy.schema.json#/definitions/documents"}, required=True),
+                Field("clauses", {"$ref": "policy.schema.json#/definitions/clauses"}, required=True),
+                Field("plan_period", {"$ref": "policy.schema.json#/definitions/plan_period"}, required=True),
+                Field("readings", {
+                    "type": "object",
+                    "description": "documented choices; delisted_carriers and baseline always, new_titles and title_counts when a target needs them",
+                    "required": ["delisted_carriers", "baseline"],
+                    "properties": {
+                        "delisted_carriers": {
+                            "allOf": [
+                                {"$ref": "ruleset.schema.json#/definitions/reading"},
+                                Shape(
+                                    (
+                                        Field("alternatives", {"propertyNames": {"enum": ["exclude", "include"]}}),
+                                        Field("default", {"enum": ["exclude", "include"]}),
+                                    ),
+                                    closed=None,
+                                    typed=False,
+                                ),
+                            ],
+                            "description": "alternatives the code can apply: exclude, include",
+                        },
+                        "baseline": {
+                            "allOf": [
+                                {"$ref": "ruleset.schema.json#/definitions/reading"},
+                                Shape(
+                                    (
+                                        Field("alternatives", {"propertyNames": {"enum": ["measured_at_plan_start", "none"]}}),
+                                        Field("default", {"enum": ["measured_at_plan_start", "none"]}),
+                                    ),
+                                    closed=None,
+                                    typed=False,
+                                ),
+                            ],
+                            "description": "alternatives the code can apply: measured_at_plan_start, none",
+                        },
+                        "new_titles": {
+                            "allOf": [
+                                {"$ref": "ruleset.schema.json#/definitions/reading"},
+                                Shape(
+                                    (
+                                        Field("alternatives", {"propertyNames": {"enum": ["each_level", "highest_level"]}}),
+                                        Field("default", {"enum": ["each_level", "highest_level"]}),
+                                    ),
+                                    closed=None,
+                                    typed=False,
+                                ),
+                            ],
+                            "description": "alternatives the code can apply: each_level, highest_level",
+                        },
+                        "title_counts": {
+                            "allOf": [
+                                {"$ref": "ruleset.schema.json#/definitions/reading"},
+                                Shape(
+                                    (
+                                        Field("alternatives", {"propertyNames": {"enum": ["at_or_above", "highest_title"]}}),
+                                        Field("default", {"enum": ["at_or_above", "highest_title"]}),
+                                    ),
+                                    closed=None,
+                                    typed=False,
+                                ),
+                            ],
+                            "description": "alternatives the code can apply: at_or_above, highest_title",
+                        },
+                    },
+                    "additionalProperties": {"$ref": "ruleset.schema.json#/definitions/reading"},
+                }, required=True),
+                Field("milestones", {
+                    "type": "object",
+                    "minProperties": 1,
+                    "description": "dates targets are due at, by id",
+                    "additionalProperties": Shape(
+                        (
+                            Field("due", {"$ref": "ruleset.schema.json#/definitions/date"}, required=True),
+                            Field("label", {"$ref": "ruleset.schema.json#/definitions/bilingual"}, required=True),
+                            Field("clause", {"$ref": "ruleset.schema.json#/definitions/text"}, required=True),
+                        ),
+                    ),
+                }, required=True),
+                Field("groups", {
+                    "type": "object",
+                    "description": "headings targets are grouped under, by id",
+                    "additionalProperties": {"$ref": "ruleset.schema.json#/definitions/bilingual"},
+                }, required=True),
+                Field("selectors", {
+                    "anyOf": [
+                        {
+                            "type": "object",
+                            "description": "named classes of carriers",
+                            "additionalProperties": {"$ref": "#/definitions/selector"},
+                        },
+                        {"type": "null"},
+                    ],
+                }),
+                Field("targets", {"type": "array", "minItems": 1, "items": {"$ref": "#/definitions/target"}}, required=True),
+                Field("area_tables", {
+                    "anyOf": [
+                        {"type": "array", "minItems": 1, "items": {"$ref": "#/definitions/area_table"}},
+                        {"type": "null"},
+                    ],
+                }),
+            ),
+        ),
+        definitions={
+            "selector": SELECTOR,
+            "target": TARGET,
+            "area_table": AREA_TABLE,
+        },
+    )

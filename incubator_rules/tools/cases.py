@@ -22,10 +22,9 @@ from ..kinds import KINDS
 from ..model.carrier import Carrier, Level, parse_date, parse_enum
 from ..model.decision import Decision, Evaluation
 from ..model.ruleset import Ruleset
+from ..files.schema import Field, FileSchema, Shape, enum_values
 
 FILE_KEYS = ("$schema", "title", "description", "ruleset", "carrier", "as_of", "readings", "cases")
-CASE_KEYS = ("name", "description", "ruleset", "carrier", "as_of", "readings", "expected")
-EXPECTED_KEYS = ("awards", "pending", "not_awarded", "total", "pending_total")
 LISTS = ("awards", "pending", "not_awarded")
 _PAID_FIELDS = ("rule", "amount", "payable_on", "level", "event", "clause", "amount_in_force_from", "note")
 DECISION_KEYS = {
@@ -514,3 +513,169 @@ def _show_expected(exp: ExpectedDecision) -> str:
 def _show_actual(d: Decision, key: str) -> str:
     names = ("rule", "reason", "event", "level") if key == "not_awarded" else ("rule", "amount", "payable_on", "event", "level")
     return "  ".join(f"{k}={_value(actual_field(d, k))}" for k in names)
+
+
+# --- the schema of the file ---------------------------------------------------------
+
+
+CASE = Shape(
+    (
+        Field("name", {"$ref": "#/definitions/text"}, required=True),
+        Field("description", {"anyOf": [{"$ref": "#/definitions/text"}, {"type": "null"}]}),
+        Field("ruleset", {"anyOf": [{"$ref": "#/definitions/text"}, {"type": "null"}]}),
+        Field("carrier", {"$ref": "#/definitions/carrier_or_path"}),
+        Field("as_of", {"anyOf": [{"$ref": "#/definitions/date"}, {"type": "null"}]}),
+        Field("readings", {"$ref": "#/definitions/readings"}),
+        Field("expected", {"$ref": "#/definitions/expected"}, required=True),
+    ),
+)
+
+
+EXPECTED = Shape(
+    (
+        Field("awards", {"anyOf": [{"type": "array", "items": {"$ref": "#/definitions/paid"}}, {"type": "null"}]}),
+        Field("pending", {"anyOf": [{"type": "array", "items": {"$ref": "#/definitions/paid"}}, {"type": "null"}]}),
+        Field("not_awarded", {
+            "anyOf": [{"type": "array", "items": {"$ref": "#/definitions/not_paid"}}, {"type": "null"}],
+        }),
+        Field("total", {"anyOf": [{"$ref": "#/definitions/amount"}, {"type": "null"}]}),
+        Field("pending_total", {"anyOf": [{"$ref": "#/definitions/amount"}, {"type": "null"}]}),
+    ),
+    extra={"minProperties": 1},
+)
+
+
+CASE_KEYS = CASE.keys
+EXPECTED_KEYS = EXPECTED.keys
+
+
+def case_schema() -> FileSchema:
+    """The JSON Schema of case files (``schemas/case.schema.json``)."""
+    return FileSchema(
+        "case",
+        "incubator-rules test cases",
+        "Test cases as data: a carrier, an as-of date, optional readings and the decisions expected.",
+        root=Shape(
+            (
+                Field("$schema", {"type": "string"}),
+                Field("title", {"anyOf": [{"$ref": "#/definitions/text"}, {"type": "null"}]}),
+                Field("description", {"anyOf": [{"$ref": "#/definitions/text"}, {"type": "null"}]}),
+                Field("ruleset", {
+                    "anyOf": [{"$ref": "#/definitions/text"}, {"type": "null"}],
+                    "description": "a shipped ruleset id, or a path relative to this file (default: wanzhou-2023)",
+                }),
+                Field("carrier", {"$ref": "#/definitions/carrier_or_path"}),
+                Field("as_of", {"anyOf": [{"$ref": "#/definitions/date"}, {"type": "null"}]}),
+                Field("readings", {"$ref": "#/definitions/readings"}),
+                Field("cases", {"type": "array", "minItems": 1, "items": {"$ref": "#/definitions/case"}}, required=True),
+            ),
+            extra={
+                "allOf": [
+                    {
+                        "if": {
+                            "not": Shape(
+                                (
+                                    Field("carrier", {"not": {"type": "null"}}, required=True),
+                                ),
+                                closed=None,
+                                typed=False,
+                            ),
+                        },
+                        "then": Shape(
+                            (
+                                Field("cases", {
+                                    "items": Shape(
+                                        (
+                                            Field("carrier", {"not": {"type": "null"}}, required=True),
+                                        ),
+                                        closed=None,
+                                        typed=False,
+                                    ),
+                                }),
+                            ),
+                            closed=None,
+                            typed=False,
+                        ),
+                    },
+                    {
+                        "if": {
+                            "not": Shape(
+                                (
+                                    Field("as_of", {"not": {"type": "null"}}, required=True),
+                                ),
+                                closed=None,
+                                typed=False,
+                            ),
+                        },
+                        "then": Shape(
+                            (
+                                Field("cases", {
+                                    "items": Shape(
+                                        (
+                                            Field("as_of", {"not": {"type": "null"}}, required=True),
+                                        ),
+                                        closed=None,
+                                        typed=False,
+                                    ),
+                                }),
+                            ),
+                            closed=None,
+                            typed=False,
+                        ),
+                    },
+                ],
+            },
+        ),
+        definitions={
+            "text": {"type": "string", "pattern": "\\S", "description": "a non-empty text"},
+            "date": {
+                "type": "string",
+                "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+                "format": "date",
+                "description": "a date, YYYY-MM-DD",
+            },
+            "amount": {
+                "type": "integer",
+                "minimum": 0,
+                "description": "a whole number of yuan (元), e.g. 200000 for 20万元",
+            },
+            "carrier_or_path": {
+                "anyOf": [
+                    {"$ref": "carrier.schema.json"},
+                    {
+                        "$ref": "#/definitions/text",
+                        "description": "path of a carrier file, relative to this file",
+                    },
+                    {"type": "null"},
+                ],
+            },
+            "readings": {
+                "anyOf": [{"type": "object", "additionalProperties": {"type": "string"}}, {"type": "null"}],
+                "description": "reading name: alternative",
+            },
+            "case": CASE,
+            "expected": EXPECTED,
+            "paid": Shape(
+                (
+                    Field("rule", {"anyOf": [{"$ref": "#/definitions/text"}, {"type": "null"}]}),
+                    Field("amount", {"type": "integer", "description": "whole yuan; negative for a recovery (clawback)"}, required=True),
+                    Field("payable_on", {"anyOf": [{"$ref": "#/definitions/date"}, {"type": "null"}]}),
+                    Field("level", {"anyOf": [{"enum": enum_values(Level)}, {"type": "null"}]}),
+                    Field("event", {"anyOf": [{"$ref": "#/definitions/text"}, {"type": "null"}]}),
+                    Field("clause", {"anyOf": [{"$ref": "#/definitions/text"}, {"type": "null"}]}),
+                    Field("amount_in_force_from", {"anyOf": [{"$ref": "#/definitions/date"}, {"type": "null"}]}),
+                    Field("note", {"anyOf": [{"$ref": "#/definitions/text"}, {"type": "null"}]}),
+                ),
+            ),
+            "not_paid": Shape(
+                (
+                    Field("rule", {"anyOf": [{"$ref": "#/definitions/text"}, {"type": "null"}]}),
+                    Field("reason", {"$ref": "#/definitions/text", "description": "the outcome code, e.g. outside_window"}, required=True),
+                    Field("level", {"anyOf": [{"enum": enum_values(Level)}, {"type": "null"}]}),
+                    Field("event", {"anyOf": [{"$ref": "#/definitions/text"}, {"type": "null"}]}),
+                    Field("clause", {"anyOf": [{"$ref": "#/definitions/text"}, {"type": "null"}]}),
+                    Field("note", {"anyOf": [{"$ref": "#/definitions/text"}, {"type": "null"}]}),
+                ),
+            ),
+        },
+    )

@@ -1,0 +1,108 @@
+"""How a file type declares its JSON Schema: the mappings its reader accepts, field by field.
+
+A reader module declares each mapping it reads as a ``Shape``, a tuple of
+``Field``s (name, schema, required), and builds its file type's ``FileSchema``
+from them; the reader takes its allowed keys from the same shape
+(``Shape.keys``), so the schema and the reader cannot drift apart.
+``tools.schemas`` turns every file type's declaration into the shipped
+``schemas/*.schema.json`` in one loop.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Any, Mapping
+
+import attrs
+
+__all__ = ["DRAFT", "Field", "FileSchema", "Schema", "Shape", "build", "enum_values"]
+
+Schema = dict[str, Any]
+
+DRAFT = "http://json-schema.org/draft-07/schema#"
+
+
+def enum_values(enum_type: type[enum.Enum]) -> list[Any]:
+    """The values of an enum's members, in declaration order (for an ``enum`` list)."""
+    return [member.value for member in enum_type]
+
+
+@attrs.frozen
+class Field:
+    """One key of a mapping: its name, its schema, and whether the reader requires it."""
+
+    name: str
+    schema: Any = True  # a schema, a Shape, or a function that makes one when the schema is built
+    required: bool = False
+
+
+@attrs.frozen
+class Shape:
+    """A mapping a reader reads: its fields in the reader's order, whether other keys are refused (``closed``).
+
+    ``extra`` holds the rest of the object schema (``allOf`` branches, ``if``/``then``,
+    ``propertyNames``...), written after the fields.
+    """
+
+    fields: tuple[Field, ...]
+    description: str | None = None
+    closed: bool | None = True
+    typed: bool = True
+    extra: Mapping[str, Any] = attrs.field(factory=dict)
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """The keys the reader accepts, in order (``$schema`` left out)."""
+        return tuple(f.name for f in self.fields if f.name != "$schema")
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        """The keys the reader requires."""
+        return tuple(f.name for f in self.fields if f.required)
+
+    def schema(self) -> Schema:
+        """The JSON Schema of the mapping."""
+        out: Schema = {"type": "object"} if self.typed else {}
+        if self.description is not None:
+            out["description"] = self.description
+        if self.required:
+            out["required"] = list(self.required)
+        if self.closed is not None:
+            out["additionalProperties"] = not self.closed
+        out["properties"] = {f.name: build(f.schema) for f in self.fields}
+        out.update({k: build(v) for k, v in self.extra.items()})
+        return out
+
+
+@attrs.frozen
+class FileSchema:
+    """A file type's schema: its name (``schemas/<name>.schema.json``), title, description, root and definitions."""
+
+    name: str
+    title: str
+    description: str
+    root: Any = attrs.field(factory=dict)
+    definitions: Mapping[str, Any] = attrs.field(factory=dict)
+
+    def schema(self) -> Schema:
+        """The whole JSON Schema document."""
+        out: Schema = {"$schema": DRAFT, "$id": f"{self.name}.schema.json", "title": self.title, "description": self.description}
+        root = build(self.root)
+        definitions = {name: build(d) for name, d in self.definitions.items()}
+        if definitions:
+            out["definitions"] = definitions
+        out.update(root)
+        return out
+
+
+def build(node: Any) -> Any:
+    """Plain JSON from a declaration: shapes turned into object schemas, everything else copied."""
+    if isinstance(node, Shape):
+        return node.schema()
+    if callable(node):
+        return build(node())
+    if isinstance(node, Mapping):
+        return {k: build(v) for k, v in node.items()}
+    if isinstance(node, (list, tuple)):
+        return [build(v) for v in node]
+    return node
