@@ -146,3 +146,51 @@ def test_each_reader_accepts_exactly_the_keys_its_schema_declares():
     with pytest.raises(ir.RulesetError, match="unknown field") as exc:
         parse_targets(_policy_text("wanzhou-2023-targets", bad_target))
     assert _listed(exc) == _keys(fresh["targets"]["definitions"]["target"])
+
+
+def test_a_new_management_kind_is_one_declaration(monkeypatch):
+    from incubator_rules.files import management
+    from incubator_rules.files.entrykind import EntryKind
+
+    notice = EntryKind("notice", "a first fail earns a written notice", takes=("grades", "applies_to"), codes=("issued", "withdrawn"))
+    monkeypatch.setitem(management.MANAGEMENT_KINDS, "notice", notice)
+    rule = schemas.generate()["management"]["definitions"]["rule"]
+    assert rule["properties"]["kind"]["enum"][-1] == "notice"
+    then = rule["allOf"][-1]["then"]
+    assert rule["allOf"][-1]["if"]["properties"]["kind"] == {"const": "notice"}
+    assert then["required"] == ["grades", "applies_to"]
+    assert then["properties"]["reassess_within"] is False and then["properties"]["clauses"] is False
+    assert then["properties"]["explanations"]["required"] == ["issued", "withdrawn"]
+
+
+def test_management_outcomes_and_risks_are_views_of_the_registry():
+    from incubator_rules.files.management import AT_RISK, MANAGEMENT_KINDS, OUTCOMES
+
+    assert OUTCOMES == {name: kind.codes for name, kind in MANAGEMENT_KINDS.items()}
+    assert AT_RISK == {(name, code) for name, kind in MANAGEMENT_KINDS.items() for code in kind.at_risk}
+    assert all(kind.at_risk <= set(kind.codes) for kind in MANAGEMENT_KINDS.values())
+
+
+def test_a_new_target_measure_is_one_declaration(monkeypatch):
+    from incubator_rules.files import targets
+    from incubator_rules.files.entrykind import EntryKind
+
+    share = EntryKind("share", "the share of carriers matching `where`", takes=("where", "unit", "required"))
+    monkeypatch.setitem(targets.MEASURE_KINDS, "share", share)
+    target = schemas.generate()["targets"]["definitions"]["target"]
+    assert target["properties"]["measure"]["enum"][-1] == "share"
+    assert "share: the share of carriers matching `where`" in target["properties"]["measure"]["description"]
+    branch = next(b for b in target["allOf"] if b["if"].get("properties", {}).get("measure") == {"const": "share"})
+    assert branch["then"]["required"] == ["where", "unit", "required"]
+    assert {k for k, v in branch["then"]["properties"].items() if v is False} == {"metrics", "start", "level"}
+
+
+def test_a_new_criterion_form_is_one_declaration(monkeypatch):
+    from incubator_rules.files import criteria
+    from incubator_rules.files.entrykind import EntryKind
+
+    monkeypatch.setitem(criteria.CRITERION_FORMS, "designated", EntryKind("designated", "holds a designation"))
+    criterion = schemas.generate()["criteria"]["definitions"]["criterion"]
+    assert criterion["oneOf"][-1] == {"required": ["designated"]}
+    refused = next(b for b in criterion["allOf"] if b["if"] == {"required": ["designated"]})["then"]["properties"]
+    assert refused == {"at_least": False, "specialised": False, "per": False}

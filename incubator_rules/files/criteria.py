@@ -17,9 +17,11 @@ from ..errors import RulesetError, describe
 from ..model.carrier import CarrierKind, Level
 from ..model.portfolio import METRICS
 from .policyfile import MAX_NESTING, HasHeader, Header, PolicyFile, PolicyReader
-from .schema import Field, FileSchema, Shape, enum_values
+from .entrykind import EntryKind, branches, kind_fields
+from .schema import Field, FileSchema, Schema, Shape, enum_values
 
 __all__ = [
+    "CRITERION_FORMS",
     "DEFAULT_CRITERIA",
     "CriteriaReader",
     "CriteriaSet",
@@ -112,7 +114,20 @@ def validate_criteria(doc: Document) -> tuple[CriteriaSet | None, tuple[RulesetE
 
 
 
-_FORMS = ("metric", "ratio", "operating", "statistics_years", "any_of")
+# The registry: every form a readiness criterion can take, declared once (district.readiness checks them).
+# A criterion is of the form whose key it has; the threshold fields belong to the forms that compare a figure.
+_THRESHOLD = ("at_least", "specialised", "per")
+CRITERION_FORMS: Mapping[str, EntryKind] = {
+    kind.name: kind
+    for kind in (
+        EntryKind("metric", "a minimum of one snapshot metric", takes=_THRESHOLD, optional=frozenset({"specialised", "per"})),
+        EntryKind("ratio", "a minimum ratio of two snapshot metrics", takes=_THRESHOLD, optional=frozenset({"specialised", "per"})),
+        EntryKind("operating", "a minimum time in normal operation"),
+        EntryKind("statistics_years", "consecutive years of statistics reported"),
+        EntryKind("any_of", "alternatives, one of which must be met"),
+    )
+}
+_FORMS = tuple(CRITERION_FORMS)
 
 
 @attrs.frozen
@@ -218,8 +233,8 @@ class CriteriaReader(PolicyReader):
             elif form == "metric" and per != 1:
                 self.problem(p + ("per",), "per applies to ratios only")
             fields["per"] = per
-        for key in ("at_least", "specialised", "per"):
-            if form in ("any_of", "operating", "statistics_years") and raw.get(key) is not None:
+        for key in kind_fields(CRITERION_FORMS):
+            if key not in CRITERION_FORMS[form].takes and raw.get(key) is not None:
                 self.problem(p + (key,), f"a criterion of form {form} takes no {key}")
         if self.count() != before:
             return None
@@ -352,43 +367,18 @@ CRITERION = Shape(
         }),
     ),
     extra={
-        "oneOf": [
-            {"required": ["metric"]},
-            {"required": ["ratio"]},
-            {"required": ["operating"]},
-            {"required": ["statistics_years"]},
-            {"required": ["any_of"]},
-        ],
-        "allOf": [
-            {
-                "if": {"anyOf": [{"required": ["metric"]}, {"required": ["ratio"]}]},
-                "then": {"required": ["at_least"]},
-            },
-            {
-                "if": {"required": ["metric"]},
-                "then": Shape((Field("per", {"const": 1}),), closed=None, typed=False),
-            },
-            {
-                "if": {
-                    "anyOf": [
-                        {"required": ["operating"]},
-                        {"required": ["statistics_years"]},
-                        {"required": ["any_of"]},
-                    ],
-                },
-                "then": Shape(
-                    (
-                        Field("at_least", False),
-                        Field("specialised", False),
-                        Field("per", False),
-                    ),
-                    closed=None,
-                    typed=False,
-                ),
-            },
-        ],
+        "oneOf": lambda: [_selects(form) for form in CRITERION_FORMS.values()],
+        "allOf": lambda: branches(CRITERION_FORMS, _selects, _form_properties),
     },
 )
+
+
+def _selects(form: EntryKind) -> Schema:
+    return {"required": [form.name]}
+
+
+def _form_properties(form: EntryKind) -> Schema:
+    return {"per": {"const": 1}} if form.name == "metric" else {}
 
 
 _LEVEL_KEYS = LEVEL.keys

@@ -30,7 +30,7 @@ from ..model.ruleset import (
     resolve_readings,
 )
 from .ruleset import ProblemReader, content_sha256, first_problem
-from .schema import Field, FileSchema, Shape
+from .schema import Field, FileSchema, Schema, Shape
 from .types import document_type, resolve_path, wrong_type
 
 @attrs.frozen
@@ -351,3 +351,15 @@ def policy_schema() -> FileSchema:
             "plan_period": {"$ref": "ruleset.schema.json#/properties/plan_period"},
         },
     )
+
+
+def reading_schema(allowed: Collection[str]) -> Schema:
+    """The schema of a reading a policy file must declare, whose alternatives the code can apply are ``allowed``."""
+    names = sorted(allowed)
+    return {
+        "allOf": [
+            {"$ref": "ruleset.schema.json#/definitions/reading"},
+            {"properties": {"alternatives": {"propertyNames": {"enum": names}}, "default": {"enum": names}}},
+        ],
+        "description": f"alternatives the code can apply: {', '.join(names)}",
+    }

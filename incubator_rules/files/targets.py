@@ -20,14 +20,27 @@ from ..documents import Document
 from ..errors import RulesetError, describe
 from ..model.carrier import CarrierKind, Level
 from ..model.portfolio import DESIGNATIONS, METRICS, Number
-from .policyfile import MAX_NESTING, HasHeader, Header, PolicyFile, PolicyReader
-from .schema import Field, FileSchema, Shape, enum_values
+from .policyfile import MAX_NESTING, HasHeader, Header, PolicyFile, PolicyReader, reading_schema
+from .entrykind import EntryKind, branches
+from .schema import Field, FileSchema, Schema, Shape, enum_values
 
 SUM = "sum"
 COUNT = "count"
 NEW_TITLES = "new_titles"
 NOT_QUANTIFIED = "not_quantified"
-MEASURES = (SUM, COUNT, NEW_TITLES, NOT_QUANTIFIED)
+# The registry: every measure a plan target can take, declared once (district.assessment measures them).
+MEASURE_KINDS: Mapping[str, EntryKind] = {
+    kind.name: kind
+    for kind in (
+        EntryKind(SUM, "a sum of snapshot metrics", takes=("metrics", "unit", "required", "where", "start"),
+                  optional=frozenset({"where", "start"})),
+        EntryKind(COUNT, "carriers matching `where`", takes=("where", "unit", "required", "start"), optional=frozenset({"start"})),
+        EntryKind(NEW_TITLES, "carriers newly accredited at `level`", takes=("level", "unit", "required", "where", "start"),
+                  optional=frozenset({"where", "start"})),
+        EntryKind(NOT_QUANTIFIED, "the source sets no number"),
+    )
+}
+MEASURES: tuple[str, ...] = tuple(MEASURE_KINDS)
 
 # Units a target may be written in: (base unit, factor to the base unit, Chinese unit word).
 UNITS: dict[str, tuple[str, int, str]] = {
@@ -217,8 +230,6 @@ def validate_targets(doc: Document) -> tuple[TargetRuleset | None, tuple[Ruleset
 
 _BODY = ("milestones", "groups", "selectors", "targets", "area_tables")
 _COLUMN_KEYS = ("metric", "unit", "header", "district_target")
-# The fields each measure takes besides the common ones.
-_MEASURE_FIELDS = {SUM: ("metrics",), COUNT: ("where",), NEW_TITLES: ("level",), NOT_QUANTIFIED: ()}
 
 
 @attrs.frozen
@@ -421,7 +432,7 @@ class _TargetsReader(PolicyReader):
         milestone = self.ref(raw, "milestone", p, "milestones")
         zh, en = self.bilingual(raw, "title", p)
         measure = self.get(raw, "measure", p)
-        kind = None if measure is None else self.choice(measure, p + ("measure",), MEASURES, "measure")
+        kind = None if measure is None else self.choice(measure, p + ("measure",), MEASURE_KINDS, "measure")
         clause = self.clause_ref(raw, "clause", p)
         quote = self.quote(raw, p, header, clause)
         also: tuple[str, ...] = ()
@@ -435,10 +446,10 @@ class _TargetsReader(PolicyReader):
         level, written, required, start = None, None, None, None
         if kind is not None:
             for key in ("metrics", "level"):
-                if raw.get(key) is not None and key not in _MEASURE_FIELDS[kind]:
+                if raw.get(key) is not None and key not in MEASURE_KINDS[kind].takes:
                     self.problem(p + (key,), f"a {kind} target has no {key}")
-            if kind == COUNT and raw.get("where") is None:
-                self.problem(p + ("where",), "a count target needs a selector (where)")
+            if "where" in MEASURE_KINDS[kind].required and raw.get("where") is None:
+                self.problem(p + ("where",), f"a {kind} target needs a selector (where)")
         if kind == NOT_QUANTIFIED:
             for key in ("required", "unit", "where", "start"):
                 if raw.get(key) is not None:
@@ -736,9 +747,9 @@ TARGET = Shape(
             "description": "id of a milestone under `milestones`",
         }, required=True),
         Field("title", {"$ref": "ruleset.schema.json#/definitions/bilingual"}, required=True),
-        Field("measure", {
-            "enum": list(MEASURES),
-            "description": "sum: a sum of snapshot metrics; count: carriers matching `where`; new_titles: carriers newly accredited at `level`; not_quantified: the source sets no number",
+        Field("measure", lambda: {
+            "enum": list(MEASURE_KINDS),
+            "description": "; ".join(f"{kind.name}: {kind.description}" for kind in MEASURE_KINDS.values()),
         }, required=True),
         Field("metrics", {"type": "array", "minItems": 1, "items": {"enum": list(METRICS)}}),
         Field("where", {
@@ -781,61 +792,7 @@ TARGET = Shape(
         }),
     ),
     extra={
-        "allOf": [
-            {
-                "if": Shape(
-                    (
-                        Field("measure", {"const": "sum"}, required=True),
-                    ),
-                    closed=None,
-                    typed=False,
-                ),
-                "then": {"required": ["metrics", "unit", "required"], "properties": {"level": False}},
-            },
-            {
-                "if": Shape(
-                    (
-                        Field("measure", {"const": "count"}, required=True),
-                    ),
-                    closed=None,
-                    typed=False,
-                ),
-                "then": {
-                    "required": ["where", "unit", "required"],
-                    "properties": {"metrics": False, "level": False},
-                },
-            },
-            {
-                "if": Shape(
-                    (
-                        Field("measure", {"const": "new_titles"}, required=True),
-                    ),
-                    closed=None,
-                    typed=False,
-                ),
-                "then": {"required": ["level", "unit", "required"], "properties": {"metrics": False}},
-            },
-            {
-                "if": Shape(
-                    (
-                        Field("measure", {"const": "not_quantified"}, required=True),
-                    ),
-                    closed=None,
-                    typed=False,
-                ),
-                "then": Shape(
-                    (
-                        Field("metrics", False),
-                        Field("level", False),
-                        Field("required", False),
-                        Field("unit", False),
-                        Field("where", False),
-                        Field("start", False),
-                    ),
-                    closed=None,
-                    typed=False,
-                ),
-            },
+        "allOf": lambda: branches(MEASURE_KINDS, _selects) + [
             {
                 "if": Shape(
                     (
@@ -950,6 +907,10 @@ _TARGET_KEYS = TARGET.keys
 _TABLE_KEYS = AREA_TABLE.keys
 
 
+def _selects(kind: EntryKind) -> Schema:
+    return {"required": ["measure"], "properties": {"measure": {"const": kind.name}}}
+
+
 def targets_schema() -> FileSchema:
     """The JSON Schema of targets files (``schemas/targets.schema.json``)."""
     return FileSchema(
@@ -975,62 +936,10 @@ def targets_schema() -> FileSchema:
                     "description": "documented choices; delisted_carriers and baseline always, new_titles and title_counts when a target needs them",
                     "required": ["delisted_carriers", "baseline"],
                     "properties": {
-                        "delisted_carriers": {
-                            "allOf": [
-                                {"$ref": "ruleset.schema.json#/definitions/reading"},
-                                Shape(
-                                    (
-                                        Field("alternatives", {"propertyNames": {"enum": ["exclude", "include"]}}),
-                                        Field("default", {"enum": ["exclude", "include"]}),
-                                    ),
-                                    closed=None,
-                                    typed=False,
-                                ),
-                            ],
-                            "description": "alternatives the code can apply: exclude, include",
-                        },
-                        "baseline": {
-                            "allOf": [
-                                {"$ref": "ruleset.schema.json#/definitions/reading"},
-                                Shape(
-                                    (
-                                        Field("alternatives", {"propertyNames": {"enum": ["measured_at_plan_start", "none"]}}),
-                                        Field("default", {"enum": ["measured_at_plan_start", "none"]}),
-                                    ),
-                                    closed=None,
-                                    typed=False,
-                                ),
-                            ],
-                            "description": "alternatives the code can apply: measured_at_plan_start, none",
-                        },
-                        "new_titles": {
-                            "allOf": [
-                                {"$ref": "ruleset.schema.json#/definitions/reading"},
-                                Shape(
-                                    (
-                                        Field("alternatives", {"propertyNames": {"enum": ["each_level", "highest_level"]}}),
-                                        Field("default", {"enum": ["each_level", "highest_level"]}),
-                                    ),
-                                    closed=None,
-                                    typed=False,
-                                ),
-                            ],
-                            "description": "alternatives the code can apply: each_level, highest_level",
-                        },
-                        "title_counts": {
-                            "allOf": [
-                                {"$ref": "ruleset.schema.json#/definitions/reading"},
-                                Shape(
-                                    (
-                                        Field("alternatives", {"propertyNames": {"enum": ["at_or_above", "highest_title"]}}),
-                                        Field("default", {"enum": ["at_or_above", "highest_title"]}),
-                                    ),
-                                    closed=None,
-                                    typed=False,
-                                ),
-                            ],
-                            "description": "alternatives the code can apply: at_or_above, highest_title",
-                        },
+                        "delisted_carriers": reading_schema(READINGS["delisted_carriers"]),
+                        "baseline": reading_schema(READINGS["baseline"]),
+                        "new_titles": reading_schema(READINGS["new_titles"]),
+                        "title_counts": reading_schema(READINGS["title_counts"]),
                     },
                     "additionalProperties": {"$ref": "ruleset.schema.json#/definitions/reading"},
                 }, required=True),
