@@ -16,7 +16,7 @@ from ..documents import Document
 from ..errors import RulesetError, describe
 from ..model.carrier import CarrierKind, Level
 from ..model.portfolio import METRICS
-from .policyfile import MAX_NESTING, HasHeader, Header, PolicyFile, PolicyReader
+from .policyfile import MAX_NESTING, HasHeader, Header, PolicyFile, PolicyReader, header_fields
 from .entrykind import EntryKind, branches, kind_fields
 from .schema import Field, FileSchema, Schema, Shape, enum_values
 
@@ -133,7 +133,7 @@ _FORMS = tuple(CRITERION_FORMS)
 @attrs.frozen
 class CriteriaReader(PolicyReader):
     def read(self, doc: Document) -> CriteriaSet | None:
-        header = self.header(doc, "criteria", ("levels",))
+        header = self.header(doc, "criteria", CRITERIA)
         raw_levels = self.entries(doc.data, "levels")
         levels = [self.level_entry(raw, ("levels", i), header) for i, raw in enumerate(raw_levels)]
         self.unique(raw_levels, ("levels",), "level")
@@ -385,38 +385,21 @@ _LEVEL_KEYS = LEVEL.keys
 _CRITERION_KEYS = CRITERION.keys
 
 
+CRITERIA = Shape(
+    header_fields("criteria", None)
+    + (
+        Field("levels", {"type": "array", "minItems": 1, "items": {"$ref": "#/definitions/level"}}, required=True),
+    ),
+)
+
+
 def criteria_schema() -> FileSchema:
     """The JSON Schema of criteria files (``schemas/criteria.schema.json``)."""
     return FileSchema(
         "criteria",
         "incubator-rules upgrade criteria",
         "The published criteria for the higher levels a carrier may climb to (type: criteria). A level whose thresholds the sources do not give says `thresholds: not_given`.",
-        root=Shape(
-            (
-                Field("$schema", {"type": "string"}),
-                Field("type", {"const": "criteria", "description": "the kind of policy file; reward rulesets have no type"}, required=True),
-                Field("id", {
-                    "$ref": "ruleset.schema.json#/definitions/text",
-                    "description": "the file's id, also its file name without .yaml",
-                }, required=True),
-                Field("version", {"$ref": "policy.schema.json#/definitions/version"}, required=True),
-                Field("title", {"$ref": "ruleset.schema.json#/definitions/bilingual"}, required=True),
-                Field("jurisdiction", {"anyOf": [{"$ref": "ruleset.schema.json#/definitions/bilingual"}, {"type": "null"}]}),
-                Field("documents", {"$ref": "policy.schema.json#/definitions/documents"}, required=True),
-                Field("clauses", {"$ref": "policy.schema.json#/definitions/clauses"}, required=True),
-                Field("plan_period", {"anyOf": [{"$ref": "policy.schema.json#/definitions/plan_period"}, {"type": "null"}]}),
-                Field("readings", {
-                    "anyOf": [
-                        {
-                            "type": "object",
-                            "additionalProperties": {"$ref": "ruleset.schema.json#/definitions/reading"},
-                        },
-                        {"type": "null"},
-                    ],
-                }),
-                Field("levels", {"type": "array", "minItems": 1, "items": {"$ref": "#/definitions/level"}}, required=True),
-            ),
-        ),
+        root=CRITERIA,
         definitions={
             "level": LEVEL,
             "criterion": CRITERION,

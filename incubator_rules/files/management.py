@@ -14,7 +14,7 @@ from ..documents import Document
 from ..errors import RulesetError, describe
 from ..model.carrier import CarrierKind, Grade, Level
 from ..model.durations import UNITS
-from .policyfile import HasHeader, Header, PolicyFile, PolicyReader, reading_schema
+from .policyfile import HasHeader, Header, PolicyFile, PolicyReader, header_fields, reading_schema
 from .entrykind import EntryKind, branches
 from .schema import Field, FileSchema, Schema, Shape, enum_values
 from .types import DEFAULTS
@@ -153,7 +153,7 @@ def validate_management(doc: Document) -> tuple[ManagementRules | None, tuple[Ru
 @attrs.frozen
 class ManagementReader(PolicyReader):
     def read(self, doc: Document) -> ManagementRules | None:
-        header = self.header(doc, "management", ("rules",))
+        header = self.header(doc, "management", MANAGEMENT)
         for name, allowed in READINGS.items():
             self.need_reading(header, name, allowed, ("readings",))
         raw_rules = self.entries(doc.data, "rules")
@@ -340,42 +340,33 @@ _RULE_KEYS = RULE.keys
 _SCOPE_KEYS = SCOPE.keys
 
 
+_READINGS_SCHEMA = {
+        "type": "object",
+        "description": "documented choices; district_level and bar_from are always needed",
+        "required": ["district_level", "bar_from"],
+        "properties": {
+            "district_level": reading_schema(READINGS["district_level"]),
+            "bar_from": reading_schema(READINGS["bar_from"]),
+        },
+        "additionalProperties": {"$ref": "ruleset.schema.json#/definitions/reading"},
+    }
+
+
+MANAGEMENT = Shape(
+    header_fields("management", _READINGS_SCHEMA)
+    + (
+        Field("rules", {"type": "array", "minItems": 1, "items": {"$ref": "#/definitions/rule"}}, required=True),
+    ),
+)
+
+
 def management_schema() -> FileSchema:
     """The JSON Schema of management files (``schemas/management.schema.json``)."""
     return FileSchema(
         "management",
         "incubator-rules dynamic-management rules",
         "What a failed evaluation or a delisting means for a carrier's title and awards (type: management). These rules decide no money.",
-        root=Shape(
-            (
-                Field("$schema", {"type": "string"}),
-                Field("type", {
-                    "const": "management",
-                    "description": "the kind of policy file; reward rulesets have no type",
-                }, required=True),
-                Field("id", {
-                    "$ref": "ruleset.schema.json#/definitions/text",
-                    "description": "the file's id, also its file name without .yaml",
-                }, required=True),
-                Field("version", {"$ref": "policy.schema.json#/definitions/version"}, required=True),
-                Field("title", {"$ref": "ruleset.schema.json#/definitions/bilingual"}, required=True),
-                Field("jurisdiction", {"anyOf": [{"$ref": "ruleset.schema.json#/definitions/bilingual"}, {"type": "null"}]}),
-                Field("documents", {"$ref": "policy.schema.json#/definitions/documents"}, required=True),
-                Field("clauses", {"$ref": "policy.schema.json#/definitions/clauses"}, required=True),
-                Field("plan_period", {"anyOf": [{"$ref": "policy.schema.json#/definitions/plan_period"}, {"type": "null"}]}),
-                Field("readings", {
-                    "type": "object",
-                    "description": "documented choices; district_level and bar_from are always needed",
-                    "required": ["district_level", "bar_from"],
-                    "properties": {
-                        "district_level": reading_schema(READINGS["district_level"]),
-                        "bar_from": reading_schema(READINGS["bar_from"]),
-                    },
-                    "additionalProperties": {"$ref": "ruleset.schema.json#/definitions/reading"},
-                }, required=True),
-                Field("rules", {"type": "array", "minItems": 1, "items": {"$ref": "#/definitions/rule"}}, required=True),
-            ),
-        ),
+        root=MANAGEMENT,
         definitions={
             "rule": RULE,
             "scope": SCOPE,

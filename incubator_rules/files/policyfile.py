@@ -90,7 +90,6 @@ class HasHeader:
         return self.header.sha256
 
 
-_HEADER_KEYS = ("$schema", "type", "id", "version", "title", "jurisdiction", "documents", "clauses", "readings", "plan_period")
 Path_ = tuple[Any, ...]
 
 # Limits that keep a typing slip (or a hostile file) from building absurd numbers.
@@ -168,8 +167,8 @@ class PolicyReader(ProblemReader):
         """How many problems are recorded so far; a part read cleanly when the count did not grow."""
         return len(self.problems)
 
-    def header(self, doc: Document, kind: str, body_keys: tuple[str, ...], needs_period: bool = False) -> Header:
-        """Check the file's type (a file of another type raises) and its top-level keys, and read its header.
+    def header(self, doc: Document, kind: str, shape: Shape, needs_period: bool = False) -> Header:
+        """Check the file's type (a file of another type raises) and its top-level keys (``shape``'s), and read its header.
 
         The header is incomplete when problems were recorded; it is only
         returned to callers once the whole file has read cleanly.
@@ -177,7 +176,7 @@ class PolicyReader(ProblemReader):
         found = document_type(doc.data, self.source)
         if found != kind:
             raise wrong_type(found, kind, self.source)
-        data = self.mapping(doc.data, (), _HEADER_KEYS + body_keys) or {}
+        data = self.mapping(doc.data, (), ("$schema",) + shape.keys) or {}
         head = self.header_fields(data, marks=True, jurisdiction=False, period=needs_period)
         self.known["clauses"] = head.clause_ids
         raw_readings = head.raw_readings
@@ -363,3 +362,30 @@ def reading_schema(allowed: Collection[str]) -> Schema:
         ],
         "description": f"alternatives the code can apply: {', '.join(names)}",
     }
+
+
+def header_fields(kind: str, readings: Schema | None = None, period: bool = False) -> tuple[Field, ...]:
+    """The header a policy file of type ``kind`` starts with, in the order the reader lists it.
+
+    ``readings`` is the schema of the readings the file must declare (None: any, or none); ``period`` says
+    whether it needs a plan period.
+    """
+    bilingual = {"$ref": "ruleset.schema.json#/definitions/bilingual"}
+    plan_period = {"$ref": "policy.schema.json#/definitions/plan_period"}
+    any_readings = {"type": "object", "additionalProperties": {"$ref": "ruleset.schema.json#/definitions/reading"}}
+    return (
+        Field("$schema", {"type": "string"}),
+        Field("type", {"const": kind, "description": "the kind of policy file; reward rulesets have no type"}, required=True),
+        Field("id", {
+            "$ref": "ruleset.schema.json#/definitions/text", "description": "the file's id, also its file name without .yaml",
+        }, required=True),
+        Field("version", {"$ref": "policy.schema.json#/definitions/version"}, required=True),
+        Field("title", bilingual, required=True),
+        Field("jurisdiction", {"anyOf": [bilingual, {"type": "null"}]}),
+        Field("documents", {"$ref": "policy.schema.json#/definitions/documents"}, required=True),
+        Field("clauses", {"$ref": "policy.schema.json#/definitions/clauses"}, required=True),
+        Field("readings", readings, required=True) if readings is not None
+        else Field("readings", {"anyOf": [any_readings, {"type": "null"}]}),
+        Field("plan_period", plan_period, required=True) if period
+        else Field("plan_period", {"anyOf": [plan_period, {"type": "null"}]}),
+    )

@@ -881,7 +881,7 @@ RULESET = Shape(
     (
         Field("$schema", {"type": "string"}),
         Field("type", {"const": "reward", "description": "the kind of policy file; a reward ruleset may leave it out"}),
-        Field("id", {"$ref": "#/definitions/text", "description": "ruleset id, e.g. wanzhou-2023"}, required=True),
+        Field("id", {"$ref": "#/definitions/text", "description": "ruleset id, also its file name without .yaml"}, required=True),
         Field("version", {
             "type": "string",
             "pattern": "\\S",

@@ -20,7 +20,7 @@ from ..documents import Document
 from ..errors import RulesetError, describe
 from ..model.carrier import CarrierKind, Level
 from ..model.portfolio import DESIGNATIONS, METRICS, Number
-from .policyfile import MAX_NESTING, HasHeader, Header, PolicyFile, PolicyReader, reading_schema
+from .policyfile import MAX_NESTING, HasHeader, Header, PolicyFile, PolicyReader, header_fields, reading_schema
 from .entrykind import EntryKind, branches
 from .schema import Field, FileSchema, Schema, Shape, enum_values
 
@@ -228,14 +228,13 @@ def validate_targets(doc: Document) -> tuple[TargetRuleset | None, tuple[Ruleset
     return _FILE.validate(doc)
 
 
-_BODY = ("milestones", "groups", "selectors", "targets", "area_tables")
 _COLUMN_KEYS = ("metric", "unit", "header", "district_target")
 
 
 @attrs.frozen
 class _TargetsReader(PolicyReader):
     def read(self, doc: Document) -> TargetRuleset | None:
-        header = self.header(doc, "targets", _BODY, needs_period=True)
+        header = self.header(doc, "targets", TARGETS, needs_period=True)
         data = doc.data
         for name in ("delisted_carriers", "baseline"):
             self.need_reading(header, name, READINGS[name], ("readings",))
@@ -911,74 +910,68 @@ def _selects(kind: EntryKind) -> Schema:
     return {"required": ["measure"], "properties": {"measure": {"const": kind.name}}}
 
 
+_READINGS_SCHEMA = {
+        "type": "object",
+        "description": "documented choices; delisted_carriers and baseline always, new_titles and title_counts when a target needs them",
+        "required": ["delisted_carriers", "baseline"],
+        "properties": {
+            "delisted_carriers": reading_schema(READINGS["delisted_carriers"]),
+            "baseline": reading_schema(READINGS["baseline"]),
+            "new_titles": reading_schema(READINGS["new_titles"]),
+            "title_counts": reading_schema(READINGS["title_counts"]),
+        },
+        "additionalProperties": {"$ref": "ruleset.schema.json#/definitions/reading"},
+    }
+
+
+TARGETS = Shape(
+    header_fields("targets", _READINGS_SCHEMA, period=True)
+    + (
+        Field("milestones", {
+            "type": "object",
+            "minProperties": 1,
+            "description": "dates targets are due at, by id",
+            "additionalProperties": Shape(
+                (
+                    Field("due", {"$ref": "ruleset.schema.json#/definitions/date"}, required=True),
+                    Field("label", {"$ref": "ruleset.schema.json#/definitions/bilingual"}, required=True),
+                    Field("clause", {"$ref": "ruleset.schema.json#/definitions/text"}, required=True),
+                ),
+            ),
+        }, required=True),
+        Field("groups", {
+            "type": "object",
+            "description": "headings targets are grouped under, by id",
+            "additionalProperties": {"$ref": "ruleset.schema.json#/definitions/bilingual"},
+        }, required=True),
+        Field("selectors", {
+            "anyOf": [
+                {
+                    "type": "object",
+                    "description": "named classes of carriers",
+                    "additionalProperties": {"$ref": "#/definitions/selector"},
+                },
+                {"type": "null"},
+            ],
+        }),
+        Field("targets", {"type": "array", "minItems": 1, "items": {"$ref": "#/definitions/target"}}, required=True),
+        Field("area_tables", {
+            "anyOf": [
+                {"type": "array", "minItems": 1, "items": {"$ref": "#/definitions/area_table"}},
+                {"type": "null"},
+            ],
+        }),
+    ),
+)
+
+
 def targets_schema() -> FileSchema:
     """The JSON Schema of targets files (``schemas/targets.schema.json``)."""
     return FileSchema(
         "targets",
         "incubator-rules plan targets",
         "What a district commits to by when (type: targets): milestones, groups, selectors of carriers, targets and per-area tables, each citing its clause and quoting its words. See docs/targets.md.",
-        root=Shape(
-            (
-                Field("$schema", {"type": "string"}),
-                Field("type", {"const": "targets", "description": "the kind of policy file; reward rulesets have no type"}, required=True),
-                Field("id", {
-                    "$ref": "ruleset.schema.json#/definitions/text",
-                    "description": "the file's id, also its file name without .yaml",
-                }, required=True),
-                Field("version", {"$ref": "policy.schema.json#/definitions/version"}, required=True),
-                Field("title", {"$ref": "ruleset.schema.json#/definitions/bilingual"}, required=True),
-                Field("jurisdiction", {"anyOf": [{"$ref": "ruleset.schema.json#/definitions/bilingual"}, {"type": "null"}]}),
-                Field("documents", {"$ref": "policy.schema.json#/definitions/documents"}, required=True),
-                Field("clauses", {"$ref": "policy.schema.json#/definitions/clauses"}, required=True),
-                Field("plan_period", {"$ref": "policy.schema.json#/definitions/plan_period"}, required=True),
-                Field("readings", {
-                    "type": "object",
-                    "description": "documented choices; delisted_carriers and baseline always, new_titles and title_counts when a target needs them",
-                    "required": ["delisted_carriers", "baseline"],
-                    "properties": {
-                        "delisted_carriers": reading_schema(READINGS["delisted_carriers"]),
-                        "baseline": reading_schema(READINGS["baseline"]),
-                        "new_titles": reading_schema(READINGS["new_titles"]),
-                        "title_counts": reading_schema(READINGS["title_counts"]),
-                    },
-                    "additionalProperties": {"$ref": "ruleset.schema.json#/definitions/reading"},
-                }, required=True),
-                Field("milestones", {
-                    "type": "object",
-                    "minProperties": 1,
-                    "description": "dates targets are due at, by id",
-                    "additionalProperties": Shape(
-                        (
-                            Field("due", {"$ref": "ruleset.schema.json#/definitions/date"}, required=True),
-                            Field("label", {"$ref": "ruleset.schema.json#/definitions/bilingual"}, required=True),
-                            Field("clause", {"$ref": "ruleset.schema.json#/definitions/text"}, required=True),
-                        ),
-                    ),
-                }, required=True),
-                Field("groups", {
-                    "type": "object",
-                    "description": "headings targets are grouped under, by id",
-                    "additionalProperties": {"$ref": "ruleset.schema.json#/definitions/bilingual"},
-                }, required=True),
-                Field("selectors", {
-                    "anyOf": [
-                        {
-                            "type": "object",
-                            "description": "named classes of carriers",
-                            "additionalProperties": {"$ref": "#/definitions/selector"},
-                        },
-                        {"type": "null"},
-                    ],
-                }),
-                Field("targets", {"type": "array", "minItems": 1, "items": {"$ref": "#/definitions/target"}}, required=True),
-                Field("area_tables", {
-                    "anyOf": [
-                        {"type": "array", "minItems": 1, "items": {"$ref": "#/definitions/area_table"}},
-                        {"type": "null"},
-                    ],
-                }),
-            ),
-        ),
+        root=TARGETS,
         definitions={
             "selector": SELECTOR,
             "target": TARGET,

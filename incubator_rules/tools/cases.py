@@ -562,7 +562,7 @@ def case_schema() -> FileSchema:
                 Field("description", {"anyOf": [{"$ref": "#/definitions/text"}, {"type": "null"}]}),
                 Field("ruleset", {
                     "anyOf": [{"$ref": "#/definitions/text"}, {"type": "null"}],
-                    "description": "a shipped ruleset id, or a path relative to this file (default: wanzhou-2023)",
+                    "description": "a shipped ruleset id, or a path relative to this file (default: the default ruleset named in rulesets/defaults.toml)",
                 }),
                 Field("carrier", {"$ref": "#/definitions/carrier_or_path"}),
                 Field("as_of", {"anyOf": [{"$ref": "#/definitions/date"}, {"type": "null"}]}),
