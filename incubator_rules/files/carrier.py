@@ -35,7 +35,7 @@ from ..model.carrier import (
 )
 from ..model.display import register_reader
 from ..model.facts import CARRIER_FACTS, EVENT_FACTS, FactSpec, did_you_mean
-from .schema import Field, FileSchema, Schema, Shape, enum_values
+from .schema import AMOUNT, DATE, TEXT, Field, FileSchema, Schema, Shape, enum_values
 
 __all__ = [
     "CarrierReader",
@@ -326,18 +326,9 @@ def carrier_schema() -> FileSchema:
         "An incubation carrier and the dated events of its history.",
         root=CARRIER,
         definitions={
-            "text": {"type": "string", "pattern": "\\S", "description": "a non-empty text"},
-            "date": {
-                "type": "string",
-                "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
-                "format": "date",
-                "description": "a date, YYYY-MM-DD",
-            },
-            "amount": {
-                "type": "integer",
-                "minimum": 0,
-                "description": "a whole number of yuan (元), e.g. 200000 for 20万元",
-            },
+            "text": TEXT,
+            "date": DATE,
+            "amount": AMOUNT,
             "event": {
                 "type": "object",
                 "required": ["type", "date"],

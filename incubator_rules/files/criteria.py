@@ -18,7 +18,7 @@ from ..model.carrier import CarrierKind, Level
 from ..model.portfolio import METRICS
 from .policyfile import MAX_NESTING, HasHeader, Header, PolicyFile, PolicyReader, header_fields
 from .entrykind import EntryKind, branches, kind_fields
-from .schema import Field, FileSchema, Schema, Shape, enum_values
+from .schema import Field, FileSchema, Schema, Shape, duration_shape, enum_values, set_of
 
 __all__ = [
     "CRITERION_FORMS",
@@ -256,13 +256,7 @@ LEVEL = Shape(
         Field("id", {"$ref": "ruleset.schema.json#/definitions/text"}, required=True),
         Field("title", {"$ref": "ruleset.schema.json#/definitions/bilingual"}, required=True),
         Field("level", {"enum": enum_values(Level)}, required=True),
-        Field("kinds", {
-            "type": "array",
-            "minItems": 1,
-            "uniqueItems": True,
-            "items": {"enum": enum_values(CarrierKind)},
-            "description": "the kinds of carrier that can climb to this level",
-        }, required=True),
+        Field("kinds", set_of(enum_values(CarrierKind), "the kinds of carrier that can climb to this level"), required=True),
         Field("clause", {
             "$ref": "ruleset.schema.json#/definitions/text",
             "description": "the clause that states the criteria",
@@ -314,32 +308,7 @@ CRITERION = Shape(
             "items": {"enum": list(METRICS)},
             "description": "[numerator, denominator]: a minimum ratio",
         }),
-        Field("operating", Shape(
-            (
-                Field("years", {"type": "integer", "minimum": 0, "maximum": 1000}),
-                Field("months", {"type": "integer", "minimum": 0, "maximum": 1000}),
-            ),
-            description="a minimum time in operation",
-            extra={
-                "minProperties": 1,
-                "anyOf": [
-                    Shape(
-                        (
-                            Field("years", {"minimum": 1}, required=True),
-                        ),
-                        closed=None,
-                        typed=False,
-                    ),
-                    Shape(
-                        (
-                            Field("months", {"minimum": 1}, required=True),
-                        ),
-                        closed=None,
-                        typed=False,
-                    ),
-                ],
-            },
-        )),
+        Field("operating", duration_shape(("years", "months"), "a minimum time in operation")),
         Field("statistics_years", {"type": "integer", "minimum": 1, "description": "consecutive years of statistics"}),
         Field("any_of", {
             "type": "array",

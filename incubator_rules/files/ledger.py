@@ -16,7 +16,7 @@ from ..errors import IncubatorRulesError, LedgerError
 from ..model.carrier import AwardKind, Event
 from .carrier import payment_from_dict
 from .carrier import event_field
-from .schema import Field, FileSchema, Schema, Shape, enum_values
+from .schema import DATE, TEXT, Field, FileSchema, Schema, Shape, enum_values
 from .portfolio import read_csv_text
 
 # The columns a ledger has: required first, then optional.
@@ -294,13 +294,8 @@ def ledger_schema() -> FileSchema:
             ),
         },
         definitions={
-            "text": {"type": "string", "pattern": "\\S", "description": "a non-empty text"},
-            "date": {
-                "type": "string",
-                "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
-                "format": "date",
-                "description": "a date, YYYY-MM-DD",
-            },
+            "text": TEXT,
+            "date": DATE,
             "payment": payment_shape,
         },
     )

@@ -16,7 +16,7 @@ from ..model.carrier import CarrierKind, Grade, Level
 from ..model.durations import UNITS
 from .policyfile import HasHeader, Header, PolicyFile, PolicyReader, header_fields, reading_schema
 from .entrykind import EntryKind, branches
-from .schema import Field, FileSchema, Schema, Shape, enum_values
+from .schema import Field, FileSchema, Schema, Shape, duration_shape, enum_values, set_of
 from .types import DEFAULTS
 
 __all__ = [
@@ -262,40 +262,7 @@ RULE = Shape(
         Field("kind", lambda: {"enum": list(MANAGEMENT_KINDS), "description": "each kind appears once"}, required=True),
         Field("title", {"$ref": "ruleset.schema.json#/definitions/bilingual"}, required=True),
         Field("grades", {"const": ["fail"], "description": "the grades the rule acts on: [fail]"}),
-        Field("reassess_within", Shape(
-            (
-                Field("years", {"type": "integer", "minimum": 0, "maximum": 1000}),
-                Field("months", {"type": "integer", "minimum": 0, "maximum": 1000}),
-                Field("days", {"type": "integer", "minimum": 0, "maximum": 1000}),
-            ),
-            description="when the re-assessment is due after a fail, e.g. {months: 6}",
-            extra={
-                "minProperties": 1,
-                "anyOf": [
-                    Shape(
-                        (
-                            Field("years", {"minimum": 1}, required=True),
-                        ),
-                        closed=None,
-                        typed=False,
-                    ),
-                    Shape(
-                        (
-                            Field("months", {"minimum": 1}, required=True),
-                        ),
-                        closed=None,
-                        typed=False,
-                    ),
-                    Shape(
-                        (
-                            Field("days", {"minimum": 1}, required=True),
-                        ),
-                        closed=None,
-                        typed=False,
-                    ),
-                ],
-            },
-        )),
+        Field("reassess_within", duration_shape(("years", "months", "days"), "when the re-assessment is due after a fail, e.g. {months: 6}")),
         Field("applies_to", {"type": "array", "minItems": 1, "items": {"$ref": "#/definitions/scope"}}),
         Field("clauses", {
             "type": "array",
@@ -311,20 +278,8 @@ RULE = Shape(
 
 SCOPE = Shape(
     (
-        Field("levels", {
-            "type": "array",
-            "minItems": 1,
-            "uniqueItems": True,
-            "items": {"enum": enum_values(Level)},
-            "description": "evaluating levels",
-        }, required=True),
-        Field("kinds", {
-            "type": "array",
-            "minItems": 1,
-            "uniqueItems": True,
-            "items": {"enum": enum_values(CarrierKind)},
-            "description": "carrier kinds",
-        }, required=True),
+        Field("levels", set_of(enum_values(Level), "evaluating levels"), required=True),
+        Field("kinds", set_of(enum_values(CarrierKind), "carrier kinds"), required=True),
         Field("clauses", {
             "type": "array",
             "minItems": 1,

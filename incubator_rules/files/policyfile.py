@@ -29,7 +29,7 @@ from ..model.ruleset import (
     citation_of,
     resolve_readings,
 )
-from .ruleset import ProblemReader, content_sha256, first_problem
+from .ruleset import ProblemReader, content_sha256, document_shape, first_problem
 from .schema import Field, FileSchema, Schema, Shape
 from .types import document_type, resolve_path, wrong_type
 
@@ -305,26 +305,12 @@ def policy_schema() -> FileSchema:
                 "description": "the source documents clauses cite, by id",
                 "additionalProperties": {"$ref": "#/definitions/document"},
             },
-            "document": Shape(
-                (
-                    Field("title_zh", {"$ref": "ruleset.schema.json#/definitions/text"}, required=True),
-                    Field("title_en", {"$ref": "ruleset.schema.json#/definitions/text"}, required=True),
-                    Field("issuer", {"anyOf": [{"$ref": "ruleset.schema.json#/definitions/text"}, {"type": "null"}]}),
-                    Field("number", {"anyOf": [{"$ref": "ruleset.schema.json#/definitions/text"}, {"type": "null"}]}),
-                    Field("issued", {"anyOf": [{"$ref": "ruleset.schema.json#/definitions/date"}, {"type": "null"}]}),
-                    Field("file", {"anyOf": [{"$ref": "ruleset.schema.json#/definitions/text"}, {"type": "null"}]}),
-                    Field("url", {"anyOf": [{"$ref": "ruleset.schema.json#/definitions/text"}, {"type": "null"}]}),
-                    Field("reprint", {
-                        "anyOf": [
-                            {
-                                "const": "secondary",
-                                "description": "only a secondary reprint was read, not the official gazette",
-                            },
-                            {"type": "null"},
-                        ],
-                    }),
-                ),
-            ),
+            "document": document_shape("ruleset.schema.json#/definitions/", {
+                "anyOf": [
+                    {"const": "secondary", "description": "only a secondary reprint was read, not the official gazette"},
+                    {"type": "null"},
+                ],
+            }),
             "clauses": {
                 "type": "object",
                 "description": "citable passages, by id",

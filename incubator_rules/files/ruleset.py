@@ -18,7 +18,7 @@ from ..model.carrier import CarrierKind, Grade, Level, parse_date, parse_enum, w
 from ..model.labels import LEVEL_ZH
 from ..model.durations import UNITS
 from ..model.ruleset import Cap, Clause, DatedValue, PlanArea, PlanPeriod, Reading, Rule, Ruleset, SourceDocument, Table
-from .schema import Field, FileSchema, Schema, Shape, enum_values
+from .schema import AMOUNT, DATE, TEXT, Field, FileSchema, Schema, Shape, enum_values
 from .types import DEFAULTS, RULESETS_DIR, document_type, ruleset_file, wrong_type
 
 DEFAULT_RULESET: str = DEFAULTS["ruleset"]
@@ -447,7 +447,7 @@ class ProblemReader:
 
     def documents(self, data: Mapping[Any, Any], marks: bool = False) -> dict[str, SourceDocument]:
         """The documents clauses cite; with ``marks``, one may say it was read only in a secondary ``reprint``."""
-        keys = ("title_zh", "title_en", "issuer", "number", "issued", "file", "url") + (("reprint",) if marks else ())
+        keys = _DOCUMENT_KEYS if marks else tuple(k for k in _DOCUMENT_KEYS if k != "reprint")
         out = {}
         for key, raw in data.items():
             p = ("documents", key)
@@ -827,6 +827,26 @@ class ProblemReader:
 _BILINGUAL = {"$ref": "#/definitions/bilingual"}
 
 
+_TEXT_REF = {"$ref": "#/definitions/text"}
+
+
+def document_shape(definitions: str, reprint: Schema) -> Shape:
+    """A source document of a policy file's header; ``definitions`` is where its text and date are defined."""
+    text, date = {"$ref": f"{definitions}text"}, {"$ref": f"{definitions}date"}
+    return Shape(
+        (
+            Field("title_zh", text, required=True),
+            Field("title_en", text, required=True),
+            *(Field(name, {"anyOf": [date if name == "issued" else text, {"type": "null"}]})
+              for name in ("issuer", "number", "issued", "file", "url")),
+            Field("reprint", reprint),
+        ),
+    )
+
+
+_DOCUMENT_KEYS = document_shape("", {}).keys
+
+
 def param_schema(kind: RuleKind, name: str, check: str) -> Schema:
     """The schema of one parameter of a rule kind: the kind's own declaration, else the one of its check."""
     if name in kind.schemas:
@@ -917,32 +937,7 @@ RULESET = Shape(
             "additionalProperties": {"$ref": "#/definitions/clause"},
         }, required=True),
         Field("levels", Shape(
-            (
-                Field("district", Shape(
-                    (
-                        Field("zh", {"$ref": "#/definitions/text"}),
-                        Field("en", {"$ref": "#/definitions/text"}),
-                    ),
-                )),
-                Field("municipal", Shape(
-                    (
-                        Field("zh", {"$ref": "#/definitions/text"}),
-                        Field("en", {"$ref": "#/definitions/text"}),
-                    ),
-                )),
-                Field("provincial", Shape(
-                    (
-                        Field("zh", {"$ref": "#/definitions/text"}),
-                        Field("en", {"$ref": "#/definitions/text"}),
-                    ),
-                )),
-                Field("national", Shape(
-                    (
-                        Field("zh", {"$ref": "#/definitions/text"}),
-                        Field("en", {"$ref": "#/definitions/text"}),
-                    ),
-                )),
-            ),
+            tuple(Field(level.value, Shape((Field("zh", _TEXT_REF), Field("en", _TEXT_REF)))) for level in Level),
             description="the levels the ruleset pays at, lowest first, with their names relative to its jurisdiction",
             extra={"minProperties": 1},
         )),
@@ -1000,18 +995,9 @@ def ruleset_schema() -> FileSchema:
         "A reward policy as data: source documents and clauses, amount tables, readings and rules. Amounts are whole yuan.",
         root=RULESET,
         definitions={
-            "text": {"type": "string", "pattern": "\\S", "description": "a non-empty text"},
-            "date": {
-                "type": "string",
-                "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
-                "format": "date",
-                "description": "a date, YYYY-MM-DD",
-            },
-            "amount": {
-                "type": "integer",
-                "minimum": 0,
-                "description": "a whole number of yuan (元), e.g. 200000 for 20万元",
-            },
+            "text": TEXT,
+            "date": DATE,
+            "amount": AMOUNT,
             "bilingual": Shape(
                 (
                     Field("zh", {"$ref": "#/definitions/text", "description": "Chinese"}, required=True),
@@ -1019,21 +1005,9 @@ def ruleset_schema() -> FileSchema:
                 ),
                 description="a text in Chinese and English",
             ),
-            "document": Shape(
-                (
-                    Field("title_zh", {"$ref": "#/definitions/text"}, required=True),
-                    Field("title_en", {"$ref": "#/definitions/text"}, required=True),
-                    Field("issuer", {"anyOf": [{"$ref": "#/definitions/text"}, {"type": "null"}]}),
-                    Field("number", {"anyOf": [{"$ref": "#/definitions/text"}, {"type": "null"}]}),
-                    Field("issued", {"anyOf": [{"$ref": "#/definitions/date"}, {"type": "null"}]}),
-                    Field("file", {"anyOf": [{"$ref": "#/definitions/text"}, {"type": "null"}]}),
-                    Field("url", {"anyOf": [{"$ref": "#/definitions/text"}, {"type": "null"}]}),
-                    Field("reprint", {
-                        "enum": ["secondary"],
-                        "description": "the document was read only in a secondary reprint",
-                    }),
-                ),
-            ),
+            "document": document_shape("#/definitions/", {
+                "enum": ["secondary"], "description": "the document was read only in a secondary reprint",
+            }),
             "clause": Shape(
                 (
                     Field("document", {"$ref": "#/definitions/text", "description": "id of a document under `documents`"}, required=True),

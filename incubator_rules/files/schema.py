@@ -15,11 +15,16 @@ from typing import Any, Mapping
 
 import attrs
 
-__all__ = ["DRAFT", "Field", "FileSchema", "Schema", "Shape", "build", "enum_values"]
+__all__ = ["AMOUNT", "DATE", "DRAFT", "TEXT", "Field", "FileSchema", "Schema", "Shape", "build", "duration_shape", "enum_values", "set_of"]
 
 Schema = dict[str, Any]
 
 DRAFT = "http://json-schema.org/draft-07/schema#"
+
+# The definitions of the plain values most files hold, each file's ``#/definitions/<name>``.
+TEXT: Schema = {"type": "string", "pattern": "\\S", "description": "a non-empty text"}
+DATE: Schema = {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$", "format": "date", "description": "a date, YYYY-MM-DD"}
+AMOUNT: Schema = {"type": "integer", "minimum": 0, "description": "a whole number of yuan (元), e.g. 200000 for 20万元"}
 
 
 def enum_values(enum_type: type[enum.Enum]) -> list[Any]:
@@ -106,3 +111,20 @@ def build(node: Any) -> Any:
     if isinstance(node, (list, tuple)):
         return [build(v) for v in node]
     return node
+
+
+def duration_shape(units: tuple[str, ...], description: str) -> Shape:
+    """A calendar period in whole ``units`` (years, months, days), at least one of them positive."""
+    return Shape(
+        tuple(Field(unit, {"type": "integer", "minimum": 0, "maximum": 1000}) for unit in units),
+        description=description,
+        extra={
+            "minProperties": 1,
+            "anyOf": [Shape((Field(unit, {"minimum": 1}, required=True),), closed=None, typed=False) for unit in units],
+        },
+    )
+
+
+def set_of(values: list[Any], description: str) -> Schema:
+    """A non-empty list of distinct names, each one of ``values`` (levels, carrier kinds...)."""
+    return {"type": "array", "minItems": 1, "uniqueItems": True, "items": {"enum": values}, "description": description}

@@ -22,7 +22,7 @@ from ..model.carrier import CarrierKind, Level
 from ..model.portfolio import DESIGNATIONS, METRICS, Number
 from .policyfile import MAX_NESTING, HasHeader, Header, PolicyFile, PolicyReader, header_fields, reading_schema
 from .entrykind import EntryKind, branches
-from .schema import Field, FileSchema, Schema, Shape, enum_values
+from .schema import Field, FileSchema, Schema, Shape, enum_values, set_of
 
 SUM = "sum"
 COUNT = "count"
@@ -636,13 +636,7 @@ SELECTOR = Shape(
         Field("label", {"anyOf": [{"$ref": "ruleset.schema.json#/definitions/bilingual"}, {"type": "null"}]}),
         Field("kinds", {
             "anyOf": [
-                {
-                    "type": "array",
-                    "minItems": 1,
-                    "uniqueItems": True,
-                    "items": {"enum": enum_values(CarrierKind)},
-                    "description": "the carrier's own kind is one of these",
-                },
+                set_of(enum_values(CarrierKind), "the carrier's own kind is one of these"),
                 {"type": "null"},
             ],
         }),
@@ -654,13 +648,7 @@ SELECTOR = Shape(
         }),
         Field("title_kinds", {
             "anyOf": [
-                {
-                    "type": "array",
-                    "minItems": 1,
-                    "uniqueItems": True,
-                    "items": {"enum": enum_values(CarrierKind)},
-                    "description": "... as one of these kinds (needs title_level)",
-                },
+                set_of(enum_values(CarrierKind), "... as one of these kinds (needs title_level)"),
                 {"type": "null"},
             ],
         }),

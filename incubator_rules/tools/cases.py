@@ -22,7 +22,7 @@ from ..kinds import KINDS
 from ..model.carrier import Carrier, Level, parse_date, parse_enum
 from ..model.decision import Decision, Evaluation
 from ..model.ruleset import Ruleset
-from ..files.schema import Field, FileSchema, Shape, enum_values
+from ..files.schema import AMOUNT, DATE, TEXT, Field, FileSchema, Shape, enum_values
 
 FILE_KEYS = ("$schema", "title", "description", "ruleset", "carrier", "as_of", "readings", "cases")
 LISTS = ("awards", "pending", "not_awarded")
@@ -627,18 +627,9 @@ def case_schema() -> FileSchema:
             },
         ),
         definitions={
-            "text": {"type": "string", "pattern": "\\S", "description": "a non-empty text"},
-            "date": {
-                "type": "string",
-                "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
-                "format": "date",
-                "description": "a date, YYYY-MM-DD",
-            },
-            "amount": {
-                "type": "integer",
-                "minimum": 0,
-                "description": "a whole number of yuan (元), e.g. 200000 for 20万元",
-            },
+            "text": TEXT,
+            "date": DATE,
+            "amount": AMOUNT,
             "carrier_or_path": {
                 "anyOf": [
                     {"$ref": "carrier.schema.json"},
