@@ -310,7 +310,7 @@ CARRIER = Shape(
         Field("id", _TEXT, required=True),
         Field("name", _TEXT, required=True),
         Field("kind", {"enum": enum_values(CarrierKind)}, required=True),
-        Field("area", {"anyOf": [_TEXT, _NULL]}),
+        Field("area", _TEXT, nullable=True),
         Field("facts", facts_schema),
         Field("events", {"type": "array", "items": {"$ref": "#/definitions/event"}}),
     ),

@@ -367,11 +367,11 @@ def header_fields(kind: str, readings: Schema | None = None, period: bool = Fals
         }, required=True),
         Field("version", {"$ref": "policy.schema.json#/definitions/version"}, required=True),
         Field("title", bilingual, required=True),
-        Field("jurisdiction", {"anyOf": [bilingual, {"type": "null"}]}),
+        Field("jurisdiction", bilingual, nullable=True),
         Field("documents", {"$ref": "policy.schema.json#/definitions/documents"}, required=True),
         Field("clauses", {"$ref": "policy.schema.json#/definitions/clauses"}, required=True),
         Field("readings", readings, required=True) if readings is not None
-        else Field("readings", {"anyOf": [any_readings, {"type": "null"}]}),
+        else Field("readings", any_readings, nullable=True),
         Field("plan_period", plan_period, required=True) if period
-        else Field("plan_period", {"anyOf": [plan_period, {"type": "null"}]}),
+        else Field("plan_period", plan_period, nullable=True),
     )

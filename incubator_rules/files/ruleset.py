@@ -918,8 +918,8 @@ RULESET = Shape(
             (
                 Field("start", {"$ref": "#/definitions/date"}, required=True),
                 Field("end", {"$ref": "#/definitions/date"}, required=True),
-                Field("issued", {"anyOf": [{"$ref": "#/definitions/date"}, {"type": "null"}]}),
-                Field("clause", {"anyOf": [{"$ref": "#/definitions/text"}, {"type": "null"}]}),
+                Field("issued", {"$ref": "#/definitions/date"}, nullable=True),
+                Field("clause", {"$ref": "#/definitions/text"}, nullable=True),
             ),
         ), required=True),
         Field("area", Shape(

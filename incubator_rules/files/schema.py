@@ -34,11 +34,12 @@ def enum_values(enum_type: type[enum.Enum]) -> list[Any]:
 
 @attrs.frozen
 class Field:
-    """One key of a mapping: its name, its schema, and whether the reader requires it."""
+    """One key of a mapping: its name, its schema, whether the reader requires it and whether it may be null."""
 
     name: str
     schema: Any = True  # a schema, a Shape, or a function that makes one when the schema is built
     required: bool = False
+    nullable: bool = False  # the reader takes null as "not given"
 
 
 @attrs.frozen
@@ -74,7 +75,7 @@ class Shape:
             out["required"] = list(self.required)
         if self.closed is not None:
             out["additionalProperties"] = not self.closed
-        out["properties"] = {f.name: build(f.schema) for f in self.fields}
+        out["properties"] = {f.name: _field_schema(f) for f in self.fields}
         out.update({k: build(v) for k, v in self.extra.items()})
         return out
 
@@ -98,6 +99,11 @@ class FileSchema:
             out["definitions"] = definitions
         out.update(root)
         return out
+
+
+def _field_schema(f: Field) -> Any:
+    schema = build(f.schema)
+    return {"anyOf": [schema, {"type": "null"}]} if f.nullable else schema
 
 
 def build(node: Any) -> Any:

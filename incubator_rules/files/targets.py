@@ -633,7 +633,7 @@ _FILE: PolicyFile[TargetRuleset] = PolicyFile("targets", _TargetsReader)
 
 SELECTOR = Shape(
     (
-        Field("label", {"anyOf": [{"$ref": "ruleset.schema.json#/definitions/bilingual"}, {"type": "null"}]}),
+        Field("label", {"$ref": "ruleset.schema.json#/definitions/bilingual"}, nullable=True),
         Field("kinds", {
             "anyOf": [
                 set_of(enum_values(CarrierKind), "the carrier's own kind is one of these"),
@@ -706,7 +706,7 @@ SELECTOR = Shape(
                 {"type": "null"},
             ],
         }),
-        Field("clause", {"anyOf": [{"$ref": "ruleset.schema.json#/definitions/text"}, {"type": "null"}]}),
+        Field("clause", {"$ref": "ruleset.schema.json#/definitions/text"}, nullable=True),
         Field("quote", {
             "anyOf": [
                 {

@@ -521,10 +521,10 @@ def _show_actual(d: Decision, key: str) -> str:
 CASE = Shape(
     (
         Field("name", {"$ref": "#/definitions/text"}, required=True),
-        Field("description", {"anyOf": [{"$ref": "#/definitions/text"}, {"type": "null"}]}),
-        Field("ruleset", {"anyOf": [{"$ref": "#/definitions/text"}, {"type": "null"}]}),
+        Field("description", {"$ref": "#/definitions/text"}, nullable=True),
+        Field("ruleset", {"$ref": "#/definitions/text"}, nullable=True),
         Field("carrier", {"$ref": "#/definitions/carrier_or_path"}),
-        Field("as_of", {"anyOf": [{"$ref": "#/definitions/date"}, {"type": "null"}]}),
+        Field("as_of", {"$ref": "#/definitions/date"}, nullable=True),
         Field("readings", {"$ref": "#/definitions/readings"}),
         Field("expected", {"$ref": "#/definitions/expected"}, required=True),
     ),
@@ -533,13 +533,13 @@ CASE = Shape(
 
 EXPECTED = Shape(
     (
-        Field("awards", {"anyOf": [{"type": "array", "items": {"$ref": "#/definitions/paid"}}, {"type": "null"}]}),
-        Field("pending", {"anyOf": [{"type": "array", "items": {"$ref": "#/definitions/paid"}}, {"type": "null"}]}),
+        Field("awards", {"type": "array", "items": {"$ref": "#/definitions/paid"}}, nullable=True),
+        Field("pending", {"type": "array", "items": {"$ref": "#/definitions/paid"}}, nullable=True),
         Field("not_awarded", {
             "anyOf": [{"type": "array", "items": {"$ref": "#/definitions/not_paid"}}, {"type": "null"}],
         }),
-        Field("total", {"anyOf": [{"$ref": "#/definitions/amount"}, {"type": "null"}]}),
-        Field("pending_total", {"anyOf": [{"$ref": "#/definitions/amount"}, {"type": "null"}]}),
+        Field("total", {"$ref": "#/definitions/amount"}, nullable=True),
+        Field("pending_total", {"$ref": "#/definitions/amount"}, nullable=True),
     ),
     extra={"minProperties": 1},
 )
@@ -558,14 +558,14 @@ def case_schema() -> FileSchema:
         root=Shape(
             (
                 Field("$schema", {"type": "string"}),
-                Field("title", {"anyOf": [{"$ref": "#/definitions/text"}, {"type": "null"}]}),
-                Field("description", {"anyOf": [{"$ref": "#/definitions/text"}, {"type": "null"}]}),
+                Field("title", {"$ref": "#/definitions/text"}, nullable=True),
+                Field("description", {"$ref": "#/definitions/text"}, nullable=True),
                 Field("ruleset", {
                     "anyOf": [{"$ref": "#/definitions/text"}, {"type": "null"}],
                     "description": "a shipped ruleset id, or a path relative to this file (default: the default ruleset named in rulesets/defaults.toml)",
                 }),
                 Field("carrier", {"$ref": "#/definitions/carrier_or_path"}),
-                Field("as_of", {"anyOf": [{"$ref": "#/definitions/date"}, {"type": "null"}]}),
+                Field("as_of", {"$ref": "#/definitions/date"}, nullable=True),
                 Field("readings", {"$ref": "#/definitions/readings"}),
                 Field("cases", {"type": "array", "minItems": 1, "items": {"$ref": "#/definitions/case"}}, required=True),
             ),
@@ -648,24 +648,24 @@ def case_schema() -> FileSchema:
             "expected": EXPECTED,
             "paid": Shape(
                 (
-                    Field("rule", {"anyOf": [{"$ref": "#/definitions/text"}, {"type": "null"}]}),
+                    Field("rule", {"$ref": "#/definitions/text"}, nullable=True),
                     Field("amount", {"type": "integer", "description": "whole yuan; negative for a recovery (clawback)"}, required=True),
-                    Field("payable_on", {"anyOf": [{"$ref": "#/definitions/date"}, {"type": "null"}]}),
-                    Field("level", {"anyOf": [{"enum": enum_values(Level)}, {"type": "null"}]}),
-                    Field("event", {"anyOf": [{"$ref": "#/definitions/text"}, {"type": "null"}]}),
-                    Field("clause", {"anyOf": [{"$ref": "#/definitions/text"}, {"type": "null"}]}),
-                    Field("amount_in_force_from", {"anyOf": [{"$ref": "#/definitions/date"}, {"type": "null"}]}),
-                    Field("note", {"anyOf": [{"$ref": "#/definitions/text"}, {"type": "null"}]}),
+                    Field("payable_on", {"$ref": "#/definitions/date"}, nullable=True),
+                    Field("level", {"enum": enum_values(Level)}, nullable=True),
+                    Field("event", {"$ref": "#/definitions/text"}, nullable=True),
+                    Field("clause", {"$ref": "#/definitions/text"}, nullable=True),
+                    Field("amount_in_force_from", {"$ref": "#/definitions/date"}, nullable=True),
+                    Field("note", {"$ref": "#/definitions/text"}, nullable=True),
                 ),
             ),
             "not_paid": Shape(
                 (
-                    Field("rule", {"anyOf": [{"$ref": "#/definitions/text"}, {"type": "null"}]}),
+                    Field("rule", {"$ref": "#/definitions/text"}, nullable=True),
                     Field("reason", {"$ref": "#/definitions/text", "description": "the outcome code, e.g. outside_window"}, required=True),
-                    Field("level", {"anyOf": [{"enum": enum_values(Level)}, {"type": "null"}]}),
-                    Field("event", {"anyOf": [{"$ref": "#/definitions/text"}, {"type": "null"}]}),
-                    Field("clause", {"anyOf": [{"$ref": "#/definitions/text"}, {"type": "null"}]}),
-                    Field("note", {"anyOf": [{"$ref": "#/definitions/text"}, {"type": "null"}]}),
+                    Field("level", {"enum": enum_values(Level)}, nullable=True),
+                    Field("event", {"$ref": "#/definitions/text"}, nullable=True),
+                    Field("clause", {"$ref": "#/definitions/text"}, nullable=True),
+                    Field("note", {"$ref": "#/definitions/text"}, nullable=True),
                 ),
             ),
         },
