@@ -40,6 +40,7 @@ __all__ = [
     "LevelRefusal",
     "OncePer",
     "PlanChecks",
+    "compiled",
     "Candidate",
     "differential",
     "top_up_of",
@@ -267,9 +268,15 @@ def _config(rule: Rule, ctx: Context, amount: Any) -> _Config:
     )
 
 
-def _static(rule: Rule, ctx: Context, amount: Any, prep: Any) -> dict[str, Any]:
-    """The attributes of a rule's ``PlanChecks`` that depend only on the rule and the readings in force."""
+def _static(rule: Rule, ctx: Context, prep: Any) -> dict[str, Any]:
+    """The attributes of a rule's ``PlanChecks`` that depend only on the rule and the readings in force: every
+    parameter read and bound once, so that deciding for a carrier re-reads none of them."""
+    params = rule.params
+    amount = ctx.param(rule, "amount")
     c = _config(rule, ctx, amount)
+    filters = params["match"]
+    one = filters[0] if len(filters) == 1 else None
+    plan = ctx.ruleset.plan_period
     return {
         "rule": rule, "config": c, "prep": prep, "columns": prep.columns, "cells": prep.memo.setdefault("cells", {}),
         "covers": c.covers, "refuse_kinds": c.refuse_kinds, "area": c.area, "refuse_levels": c.refuse_levels,
@@ -281,18 +288,31 @@ def _static(rule: Rule, ctx: Context, amount: Any, prep: Any) -> dict[str, Any]:
         "walks": c.not_delisted or c.title_held != "none",
         "checks_before_static": c.covers or bool(c.refuse_kinds) or bool(c.refuse_levels),
         "checks_after": c.refuse_lower or c.first_at_level or c.not_delisted or c.title_held != "none" or c.grades is not None,
+        # the rule's own parameters, as event_award decides with them
+        "amount": amount, "types": c.types, "filters": filters, "one": one,
+        "by_type": one is not None and one.by_type_only, "window": c.window, "within": params.get("within"),
+        "excluded": params.get("exclude_year_of"), "once_per": ctx.param(rule, "once_per") or "event",
+        "holding": params.get("holding"), "occurrence": params.get("occurrence"), "condition": params.get("condition"),
+        "counting": params.get("occurrences"), "schedule": params.get("schedule"),
+        "plan_start": plan.start, "plan_end": plan.end,
+        "plan_window": {"window_start": plan.start, "window_end": plan.end},  # what an outside_window refusal shows
     }
+
+
+def compiled(rule: Rule, ctx: Context) -> dict[str, Any]:
+    """``rule``'s conditions and parameters under the readings in force, read once per ruleset and readings."""
+    prep = prep_of(ctx.ruleset, rule)
+    memo = prep.memo.get("plan_checks")
+    if memo is None or (memo[0] is not ctx.readings and memo[0] != ctx.readings):
+        memo = prep.memo["plan_checks"] = (ctx.readings, _static(rule, ctx, prep))
+    return memo[1]  # type: ignore[no-any-return]
 
 
 class PlanChecks:
     """One rule's conditions on titles and the plan, as it decides for one carrier."""
 
-    def __init__(self, rule: Rule, ctx: Context, amount: Any) -> None:
-        prep = prep_of(ctx.ruleset, rule)
-        memo = prep.memo.get("plan_checks")
-        if memo is None or (memo[0] is not ctx.readings and memo[0] != ctx.readings) or memo[1] is not amount:
-            memo = prep.memo["plan_checks"] = (ctx.readings, amount, _static(rule, ctx, amount, prep))
-        self.__dict__.update(memo[2])  # what this rule's conditions are under these readings
+    def __init__(self, static: Mapping[str, Any], ctx: Context) -> None:
+        self.__dict__.update(static)  # what this rule's conditions are under these readings (``compiled``)
         self.ctx = ctx
         c = self.config
         self.kinds = title_kinds(ctx) if c.by_title else None
@@ -368,13 +388,12 @@ class PlanChecks:
 
     def outside_period(self, event: Event, kind: CarrierKind, cited: tuple[str, ...]) -> Decision | None:
         """The plan period, by the event's date or its evaluated year."""
-        plan = self.ctx.ruleset.plan_period
-        if self.period == "year" and (event.year is None or not plan.start.year <= event.year <= plan.end.year):
+        start, end = self.plan_start, self.plan_end
+        if self.period == "year" and (event.year is None or not start.year <= event.year <= end.year):
             clauses = self.column_cites(cited + bound_clauses(self.ctx.ruleset, self.rule, "period"), kind)
-            return self._refuse("year_outside_window", event, kind, clauses, window_start=plan.start, window_end=plan.end)
-        if self.period == "date" and not plan.start <= event.date <= plan.end:
-            return refuse(self.prep, self.ctx, "outside_window", event, kind, cited,
-                          {"window_start": plan.start, "window_end": plan.end})
+            return self._refuse("year_outside_window", event, kind, clauses, window_start=start, window_end=end)
+        if self.period == "date" and not start <= event.date <= end:
+            return refuse(self.prep, self.ctx, "outside_window", event, kind, cited, self.plan_window)
         return None
 
     def titles_before(self, event: Event, kind: CarrierKind) -> list[Event]:

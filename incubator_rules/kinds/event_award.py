@@ -27,10 +27,10 @@ from ..model.decision import Condition, Decision
 from ..model.ruleset import Rule
 from ..model.facts import did_you_mean
 from . import checks
-from .base import Context, RuleKind, prep_of
+from .base import Context, RuleKind
 from .generic import (
     GENERIC_PLACEHOLDERS, Param, add, amount_param, amount_of, bound, bound_clauses, declare, decide, filters_param,
-    matches, read_bound, read_filters, scope_types, whole,
+    matches, read_bound, read_filters, whole,
 )
 from .occurrences import occurrences_param, tally
 from .schedule import schedule_param, settle
@@ -127,24 +127,17 @@ def holds_title(ctx: Context, event: Event, filters: Sequence[Any]) -> Event | N
 def event_award_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) -> list[Decision]:
     """Decide each event in the rule's scope: awarded (in instalments under a schedule), pending, or why not."""
     out: list[Decision] = []
-    types = prep_of(ctx.ruleset, rule).derived("scope", lambda prep: [scope_types(rule)])[0]
+    static = checks.compiled(rule, ctx)
+    types = static["types"]
     if types is not None:
         matched = [e for e in matched if e.type in types]
         if not matched:
             return out
-    filters = rule.params["match"]
-    amount = ctx.param(rule, "amount")
-    plan = checks.PlanChecks(rule, ctx, amount)
-    window = plan.config.window
-    within = rule.params.get("within")
-    excluded = rule.params.get("exclude_year_of")
-    once = ctx.param(rule, "once_per") or "event"
+    plan = checks.PlanChecks(static, ctx)
+    filters, amount, window, within, excluded = plan.filters, plan.amount, plan.window, plan.within, plan.excluded
+    once, holding, occurrence, condition = plan.once_per, plan.holding, plan.occurrence, plan.condition
+    counting, schedule = plan.counting, plan.schedule
     paid: set[Any] = set()
-    holding = rule.params.get("holding")
-    occurrence = rule.params.get("occurrence")
-    condition = rule.params.get("condition")
-    counting = rule.params.get("occurrences")
-    schedule = rule.params.get("schedule")
     seen = 0
     counts: dict[str, Any] = {}
     if counting is not None:
@@ -154,8 +147,7 @@ def event_award_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) ->
             if any(f.in_scope(e, k) for f in filters):
                 held.append((e, any(f.in_scope(e, k) and f.holds(e, ctx.carrier) for f in filters)))
         counts = {e.id: t for (e, _), t in zip(held, tally(counting, held, ctx.ruleset.plan_period.start))}
-    one = filters[0] if len(filters) == 1 else None
-    by_type = one is not None and one.by_type_only
+    one, by_type = plan.one, plan.by_type
     own = ctx.carrier.kind
     checks_before, checks_after, period = plan.checks_before, plan.checks_after, plan.period
     for event in matched:

@@ -587,6 +587,8 @@ class _Wording:
         self.en = Template.parse(en, slots).format
         self.getters = tuple((n, _FROM_EVENT.get(n)) for n in self.names)
         self.given_names = tuple(n for n in self.names if n not in _FROM_EVENT)
+        if "amount_wan" in self.names and "amount" not in self.given_names:
+            self.given_names += ("amount",)  # amount_wan shows the amount given
         self.facts = any(n in ("firm", "title") for n in self.names)
         fields = sorted({_EVENT_FIELDS[n] for n in self.names if n in _EVENT_FIELDS})
         self.inputs = operator.attrgetter(*fields) if fields else (lambda e: None)
@@ -597,7 +599,8 @@ class _Wording:
     def __call__(self, event: Event, kind: CarrierKind, ctx: Context, given: Mapping[str, Any]) -> tuple[str, str]:
         """``render`` of both texts with ``values_of``, computing only the placeholders they use; texts are
         remembered by their inputs, since many decisions of a district read alike."""
-        key = (self.inputs(event), kind, given.get("amount"), tuple(map(given.get, self.given_names)))
+        names = self.given_names
+        key = (self.inputs(event), kind, tuple(map(given.get, names))) if names else (self.inputs(event), kind)
         if self.facts:
             key += (event.fact("firm"), event.fact("title"), event.fact("designation"))
         try:
