@@ -223,6 +223,7 @@ class RulePrep:
         self.cites: dict[tuple[str, ...], tuple[Citation, ...]] = {}
         self.columns: dict[CarrierKind, str | None] = {kind: ruleset.column_for(kind) for kind in CarrierKind}
         self.memo: dict[str, Any] = {}
+        self.wording: dict[str, Any] | None = None  # each outcome's wording, compiled on first use (kinds.generic)
 
     def citations(self, ctx: Context, clauses: Sequence[str]) -> tuple[Citation, ...]:
         key = clauses if isinstance(clauses, tuple) else tuple(clauses)

@@ -25,7 +25,7 @@ from ..model.decision import AWARDED, PENDING, Condition, Decision
 from ..model.labels import LEVEL_ZH
 from ..model.ruleset import DatedValue, Rule, Ruleset, Table
 from .base import Context, area_refused, clause_of, column_clauses, prep_of, settlements, title_kinds
-from .generic import Param, bound, bound_clauses, choice, decide, read_bound, refuse, scope_types
+from .generic import Filter, Param, bound, bound_clauses, choice, decide, read_bound, refuse, scope_types
 
 __all__ = [
     "CHECKS",
@@ -290,29 +290,42 @@ def _static(rule: Rule, ctx: Context, prep: Any) -> dict[str, Any]:
         "checks_after": c.refuse_lower or c.first_at_level or c.not_delisted or c.title_held != "none" or c.grades is not None,
         # the rule's own parameters, as event_award decides with them
         "amount": amount, "types": c.types, "filters": filters, "one": one,
-        "by_type": one is not None and one.by_type_only, "window": c.window, "within": params.get("within"),
+        "by_type": one is not None and one.by_type_only,
+        "all_in_scope": c.types is not None and isinstance(one, Filter) and one.kinds is None,  # every event of its types
+        "window": c.window, "within": params.get("within"),
         "excluded": params.get("exclude_year_of"), "once_per": ctx.param(rule, "once_per") or "event",
         "holding": params.get("holding"), "occurrence": params.get("occurrence"), "condition": params.get("condition"),
         "counting": params.get("occurrences"), "schedule": params.get("schedule"),
         "plan_start": plan.start, "plan_end": plan.end,
         "plan_window": {"window_start": plan.start, "window_end": plan.end},  # what an outside_window refusal shows
+        "areas": {},  # whether the area check refuses a carrier, by its area name
     }
 
 
-def compiled(rule: Rule, ctx: Context) -> dict[str, Any]:
-    """``rule``'s conditions and parameters under the readings in force, read once per ruleset and readings."""
+def compiled(rule: Rule, ctx: Context) -> type["PlanChecks"]:
+    """``rule``'s ``PlanChecks`` under the readings in force: a subclass holding the rule's conditions and
+    parameters, read once per ruleset and readings; an instance decides for one carrier."""
     prep = prep_of(ctx.ruleset, rule)
     memo = prep.memo.get("plan_checks")
     if memo is None or (memo[0] is not ctx.readings and memo[0] != ctx.readings):
-        memo = prep.memo["plan_checks"] = (ctx.readings, _static(rule, ctx, prep))
+        memo = prep.memo["plan_checks"] = (ctx.readings, type("PlanChecks", (PlanChecks,), _static(rule, ctx, prep)))
     return memo[1]  # type: ignore[no-any-return]
 
 
 class PlanChecks:
-    """One rule's conditions on titles and the plan, as it decides for one carrier."""
+    """One rule's conditions on titles and the plan, as it decides for one carrier (made by ``compiled``, whose
+    subclass holds what the conditions are under the readings in force)."""
 
-    def __init__(self, static: Mapping[str, Any], ctx: Context) -> None:
-        self.__dict__.update(static)  # what this rule's conditions are under these readings (``compiled``)
+    rule: Rule
+    config: _Config
+    prep: Any
+    columns: Mapping[CarrierKind, str | None]
+    walks: bool
+    checks_before_static: bool
+    types: frozenset[EventType] | None
+    areas: dict[str | None, bool]
+
+    def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
         c = self.config
         self.kinds = title_kinds(ctx) if c.by_title else None
@@ -322,8 +335,18 @@ class PlanChecks:
         self.walk = _TitleWalk(ctx, self.columns) if self.walks else None
         self.once_seen: dict[Any, int] = {}
         self.candidates: list[Candidate] = []
-        self.outside_area = c.area is not None and area_refused(ctx, c.area)
+        self.outside_area = c.area is not None and self._outside_area(ctx, c.area)
         self.checks_before = self.checks_before_static or self.outside_area
+
+    def _outside_area(self, ctx: Context, how: str) -> bool:
+        """``area_refused``, remembered by the carrier's area name (names recur across a portfolio)."""
+        seen = self.areas
+        found = seen.get(ctx.carrier.area)
+        if found is None:
+            found = area_refused(ctx, how)
+            if len(seen) < 4096:
+                seen[ctx.carrier.area] = found
+        return found
 
     def position(self, event: Event) -> int:
         """The event's index in the timeline."""

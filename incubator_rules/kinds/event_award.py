@@ -127,13 +127,13 @@ def holds_title(ctx: Context, event: Event, filters: Sequence[Any]) -> Event | N
 def event_award_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) -> list[Decision]:
     """Decide each event in the rule's scope: awarded (in instalments under a schedule), pending, or why not."""
     out: list[Decision] = []
-    static = checks.compiled(rule, ctx)
-    types = static["types"]
+    compiled = checks.compiled(rule, ctx)
+    types = compiled.types
     if types is not None:
         matched = [e for e in matched if e.type in types]
         if not matched:
             return out
-    plan = checks.PlanChecks(static, ctx)
+    plan = compiled(ctx)
     filters, amount, window, within, excluded = plan.filters, plan.amount, plan.window, plan.within, plan.excluded
     once, holding, occurrence, condition = plan.once_per, plan.holding, plan.occurrence, plan.condition
     counting, schedule = plan.counting, plan.schedule
@@ -147,12 +147,12 @@ def event_award_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) ->
             if any(f.in_scope(e, k) for f in filters):
                 held.append((e, any(f.in_scope(e, k) and f.holds(e, ctx.carrier) for f in filters)))
         counts = {e.id: t for (e, _), t in zip(held, tally(counting, held, ctx.ruleset.plan_period.start))}
-    one, by_type = plan.one, plan.by_type
+    one, by_type, all_in_scope = plan.one, plan.by_type, plan.all_in_scope
     own = ctx.carrier.kind
     checks_before, checks_after, period = plan.checks_before, plan.checks_after, plan.period
     for event in matched:
         kind = (event.kind or own) if plan.kinds is None else plan.kind_of(event)
-        if not (one.in_scope(event, kind) if one is not None else any(f.in_scope(event, kind) for f in filters)):
+        if not (all_in_scope or (one.in_scope(event, kind) if one is not None else any(f.in_scope(event, kind) for f in filters))):
             continue
         if checks_before:
             refused = plan.before(event, kind)

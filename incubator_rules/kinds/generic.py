@@ -648,9 +648,9 @@ def decide(
     given["payable_on"] = payable_on
     given["full_amount"] = full_amount
     given["already_received"] = already_received
-    wording = prep.memo.get("wording")
+    wording = prep.wording
     if wording is None:
-        wording = prep.memo["wording"] = {c: _Wording(zh, en) for c, (zh, en) in rule.explanations.items()}
+        wording = prep.wording = {c: _Wording(zh, en) for c, (zh, en) in prep.rule.explanations.items()}
     zh, en = wording[code](event, kind, ctx, given)
     key = clauses if isinstance(clauses, tuple) else tuple(clauses)
     cites = prep.cites.get(key)  # citations without repeats, in the order given
@@ -666,9 +666,9 @@ def decide(
 def refuse(prep: Any, ctx: Context, code: str, event: Event, kind: CarrierKind, clauses: tuple[str, ...],
            given: Mapping[str, Any]) -> Decision:
     """``decide`` for a refusal that rests on its event alone (the commonest decision), ``prep`` its rule's."""
-    wording = prep.memo.get("wording")
+    wording = prep.wording
     if wording is None:
-        wording = prep.memo["wording"] = {c: _Wording(zh, en) for c, (zh, en) in prep.rule.explanations.items()}
+        wording = prep.wording = {c: _Wording(zh, en) for c, (zh, en) in prep.rule.explanations.items()}
     zh, en = wording[code](event, kind, ctx, given)
     cites = prep.cites.get(clauses)
     if cites is None:
