@@ -291,7 +291,7 @@ def _static(rule: Rule, ctx: Context, prep: Any) -> dict[str, Any]:
         # the rule's own parameters, as event_award decides with them
         "amount": amount, "types": c.types, "filters": filters, "one": one,
         "by_type": one is not None and one.by_type_only,
-        "all_in_scope": c.types is not None and isinstance(one, Filter) and one.kinds is None,  # every event of its types
+        "all_in_scope": isinstance(one, Filter) and one.kinds is None and one.types == c.types,  # every event of its types
         "window": c.window, "within": params.get("within"),
         "excluded": params.get("exclude_year_of"), "once_per": ctx.param(rule, "once_per") or "event",
         "holding": params.get("holding"), "occurrence": params.get("occurrence"), "condition": params.get("condition"),
