@@ -299,7 +299,22 @@ def _static(rule: Rule, ctx: Context, prep: Any) -> dict[str, Any]:
         "plan_start": plan.start, "plan_end": plan.end,
         "plan_window": {"window_start": plan.start, "window_end": plan.end},  # what an outside_window refusal shows
         "areas": {},  # whether the area check refuses a carrier, by its area name
+        "refusing": _refused_before(c, prep.columns, ctx.ruleset),
     }
+
+
+def _refused_before(c: _Config, columns: Mapping[CarrierKind, str | None], ruleset: Ruleset) -> frozenset[Any]:
+    """The (kind, level) pairs ``PlanChecks.before`` refuses whatever the carrier's area: the kinds and levels the
+    rule does not cover; every other event passes those checks without a call."""
+    out = set()
+    for kind in CarrierKind:
+        column = columns[kind]
+        paid = ruleset.columns.get(column, ()) if column is not None else ()
+        for level in (*Level, None):
+            if (c.covers and column is None) or kind in c.refuse_kinds or (column is not None and any(
+                    level in r.levels and any(k in paid for k in r.kinds) for r in c.refuse_levels)):
+                out.add((kind, level))
+    return frozenset(out)
 
 
 def compiled(rule: Rule, ctx: Context) -> type["PlanChecks"]:
@@ -324,6 +339,7 @@ class PlanChecks:
     checks_before_static: bool
     types: frozenset[EventType] | None
     areas: dict[str | None, bool]
+    refusing: frozenset[Any]
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx

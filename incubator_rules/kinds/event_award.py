@@ -150,11 +150,12 @@ def event_award_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) ->
     one, by_type, all_in_scope = plan.one, plan.by_type, plan.all_in_scope
     own = ctx.carrier.kind
     checks_before, checks_after, period = plan.checks_before, plan.checks_after, plan.period
+    outside_area, refusing, start, end = plan.outside_area, plan.refusing, plan.plan_start, plan.plan_end
     for event in matched:
         kind = (event.kind or own) if plan.kinds is None else plan.kind_of(event)
         if not (all_in_scope or (one.in_scope(event, kind) if one is not None else any(f.in_scope(event, kind) for f in filters))):
             continue
-        if checks_before:
+        if checks_before and (outside_area or (kind, event.level) in refusing):
             refused = plan.before(event, kind)
             if refused is not None:
                 out.append(refused)
@@ -190,7 +191,7 @@ def event_award_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) ->
             out.append(decide(rule, ctx, "outside_window", event, kind, cited + ((window[2],) if window[2] else ()),
                               window_start=window[0], window_end=window[1]))
             continue
-        if period is not None:
+        if period is not None and (period != "date" or not start <= event.date <= end):
             refused = plan.outside_period(event, kind, cited)
             if refused is not None:
                 out.append(refused)
