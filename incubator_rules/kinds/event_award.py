@@ -151,6 +151,7 @@ def event_award_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) ->
     own = ctx.carrier.kind
     checks_before, checks_after, period = plan.checks_before, plan.checks_after, plan.period
     outside_area, refusing, start, end = plan.outside_area, plan.refusing, plan.plan_start, plan.plan_end
+    cells, columns = plan.cells if plan.covers and plan.table is not None else None, plan.columns  # undated cells
     for event in matched:
         kind = (event.kind or own) if plan.kinds is None else plan.kind_of(event)
         if not (all_in_scope or (one.in_scope(event, kind) if one is not None else any(f.in_scope(event, kind) for f in filters))):
@@ -160,7 +161,8 @@ def event_award_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) ->
             if refused is not None:
                 out.append(refused)
                 continue
-        cell, cited = plan.cell(event, kind)
+        found = None if cells is None else cells.get((columns[kind], event.level))
+        cell, cited = found if found is not None else plan.cell(event, kind)
         if not (by_type or (one.holds(event, ctx.carrier) if one is not None else
                             any(f.in_scope(event, kind) and f.holds(event, ctx.carrier) for f in filters))):
             out.append(decide(rule, ctx, "not_matched", event, kind, rule.clauses))
