@@ -323,7 +323,7 @@ def compiled(rule: Rule, ctx: Context) -> type["PlanChecks"]:
     prep = prep_of(ctx.ruleset, rule)
     memo = prep.memo.get("plan_checks")
     if memo is None or (memo[0] is not ctx.readings and memo[0] != ctx.readings):
-        memo = prep.memo["plan_checks"] = (ctx.readings, type("PlanChecks", (PlanChecks,), _static(rule, ctx, prep)))
+        memo = prep.memo["plan_checks"] = (ctx.readings, type("PlanChecks", (PlanChecks,), {**_static(rule, ctx, prep), "__slots__": ()}))
     return memo[1]  # type: ignore[no-any-return]
 
 
@@ -340,6 +340,7 @@ class PlanChecks:
     types: frozenset[EventType] | None
     areas: dict[str | None, bool]
     refusing: frozenset[Any]
+    __slots__ = ("ctx", "kinds", "index", "walk", "once_seen", "candidates", "outside_area", "checks_before")
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
@@ -513,6 +514,8 @@ class PlanChecks:
 class _TitleWalk:
     """The carrier's titles as a walk through its timeline reaches each event: held by (column, level) since the last
     delisting, and the date of a delisting not followed by a new accreditation or filing."""
+
+    __slots__ = ("timeline", "own", "columns", "at", "delisted_on", "held")
 
     def __init__(self, ctx: Context, columns: Mapping[CarrierKind, str | None]) -> None:
         self.timeline = ctx.timeline
