@@ -15,6 +15,7 @@ import attrs
 from ..documents import Document, Source, canonical_json, data_problem, id_problem, parse_yaml, read_document
 from ..errors import RulesetError, describe
 from ..kinds import KINDS, RULE_PLACEHOLDERS, default_explanation
+from ..kinds.generic import RuleIds
 from ..model.carrier import CarrierKind, Grade, Level, parse_date, parse_enum, whole_yuan
 from ..model.labels import LEVEL_ZH
 from ..model.durations import UNITS
@@ -265,6 +266,10 @@ class ProblemReader:
             return None
 
     def yuan(self, value: Any, path: Path_) -> int | None:
+        """A whole number of yuan written as digits: ``300000``, never ``3e5`` or ``300000.0`` (money is exact)."""
+        if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value() and 0 <= value < 10**15:
+            self.problem(path, f"expected a whole number of yuan written as digits (e.g. {int(value)}), got {describe(value)}")
+            return None
         try:
             return whole_yuan(value)
         except ValueError as exc:
@@ -723,7 +728,8 @@ class ProblemReader:
             if kind_name is not None:
                 spec = KINDS.get(kind_name)
                 if spec is None:
-                    self.problem(p + ("kind",), f"unknown rule kind {kind_name!r}; known kinds: {', '.join(KINDS)}")
+                    hint = did_you_mean(kind_name, KINDS)
+                    self.problem(p + ("kind",), f"unknown rule kind {kind_name!r}{hint}; known kinds: {', '.join(KINDS)}")
             common = ("id", "kind", "title", "clauses", "readings", "explanations")
             if spec is not None:
                 self.mapping(raw, p, common + tuple(spec.params))
@@ -757,7 +763,46 @@ class ProblemReader:
                 if target not in by_id or by_id[target].kind != want:
                     hint = did_you_mean(target, [r for r, x in by_id.items() if x.kind == want])
                     self.problem(("rules", i, name), f"expected the id of a {want} rule, got {describe(target)}{hint}")
+        self.rule_references(out)
         return tuple(r for _, r in out)
+
+    def rule_references(self, rules: list[tuple[int, Rule]]) -> None:
+        """Lists of other rules (``counts``, ``recovers``) name rules that award something, never the rule itself
+        nor a cycle of rules that would each wait for the other."""
+        by_id = {r.id: (i, r) for i, r in rules}
+        edges: dict[str, list[tuple[str, tuple[Any, ...]]]] = {}
+        for i, rule in rules:
+            for name, value in rule.params.items():
+                if not isinstance(value, RuleIds):
+                    continue
+                for j, target in enumerate(value):
+                    p = ("rules", i, name, j)
+                    if target not in by_id:
+                        continue  # reported as an unknown rule
+                    if target == rule.id:
+                        hint = " (its own earlier awards count with repeat: true)" if "repeat" in KINDS[rule.kind].params else ""
+                        self.problem(p, f"rule {rule.id!r} names itself in {name}{hint}")
+                        continue
+                    other = by_id[target][1]
+                    if "awarded" not in KINDS[other.kind].codes:
+                        self.problem(p, f"rule {target!r} is a {other.kind} rule: it awards nothing for {name} to take")
+                        continue
+                    edges.setdefault(rule.id, []).append((target, p))
+        state: dict[str, int] = {}  # 1: on the path being followed, 2: done
+
+        def visit(rid: str, path: list[str]) -> None:
+            state[rid] = 1
+            for target, p in edges.get(rid, ()):
+                if state.get(target) == 1:
+                    cycle = path[path.index(target):] + [rid, target] if target in path else [rid, target]
+                    self.problem(p, "a cycle of rules, each waiting for the next: " + " -> ".join(dict.fromkeys(cycle[:-1])) + f" -> {target}")
+                elif state.get(target) is None:
+                    visit(target, path + [rid])
+            state[rid] = 2
+
+        for rid in edges:
+            if state.get(rid) is None:
+                visit(rid, [])
 
     def expanded(
         self, raw: Mapping[Any, Any], p: Path_, spec: Any, kind_name: str | None,

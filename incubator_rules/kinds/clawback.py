@@ -36,7 +36,8 @@ def clawback_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) -> li
         if recovered <= 0:
             return [decide(rule, ctx, "nothing_to_recover", event, kind, rule.clauses)]
         return [decide(rule, ctx, "recovered", event, kind, rule.clauses, amount=-recovered, payable_on=event.date,
-                       events=tuple(e.id for e in found.counted), recovered=recovered)]
+                       events=tuple(dict.fromkeys([event.id] + [e.id for e in found.counted])),
+                       recovered=recovered)]
     return []
 
 

@@ -29,6 +29,7 @@ __all__ = [
     "GENERIC_PLACEHOLDERS",
     "Filter",
     "Param",
+    "RuleIds",
     "bound",
     "choice",
     "declare",
@@ -127,6 +128,10 @@ def whole(low: int, high: int, description: str, default: int | None = None, req
                  optional=not required)
 
 
+class RuleIds(tuple):  # type: ignore[type-arg]
+    """A parameter's list of other rules' ids (``counts``, ``recovers``), so the reader can follow the references."""
+
+
 def strings(what: str, description: str, rule_ids: bool = False, required: bool = False) -> Param:
     """A list of names (rule ids when ``rule_ids``, checked against the file's rules); empty when left out,
     a problem when ``required``."""
@@ -144,7 +149,7 @@ def strings(what: str, description: str, rule_ids: bool = False, required: bool 
             for i, r in enumerate(raw):
                 if r not in known:
                     reader.problem(path + (i,), f"unknown rule {r!r}{did_you_mean(r, known)}")
-        return tuple(raw)
+        return RuleIds(raw) if rule_ids else tuple(raw)
 
     schema = {"type": "array", "items": {"$ref": "#/definitions/text"}, "description": description}
     if required:

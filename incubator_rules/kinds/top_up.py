@@ -75,7 +75,7 @@ def top_up_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) -> list
             continue
         done = not repeat
         mine += target - already
-        events = (event.id,) if anchor is None else (anchor.id, event.id)
+        events = (event.id,) if anchor is None else (event.id, anchor.id)  # the event that tops up first, its anchor after
         out.append(decide(rule, ctx, "awarded", event, kind, rule.clauses, amount=target - already,
                           payable_on=event.date, events=events, base=already))
     return out
