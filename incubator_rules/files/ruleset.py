@@ -16,7 +16,7 @@ from ..documents import Document, Source, canonical_json, data_problem, id_probl
 from ..errors import RulesetError, describe
 from ..kinds import KINDS, RULE_PLACEHOLDERS, default_explanation
 from ..kinds.generic import RuleIds
-from ..model.carrier import CarrierKind, Grade, Level, parse_date, parse_enum, whole_yuan
+from ..model.carrier import CarrierKind, EventType, Grade, Level, parse_date, parse_enum, whole_yuan
 from ..model.labels import LEVEL_ZH
 from ..model.durations import UNITS
 from ..model.facts import did_you_mean
@@ -39,6 +39,7 @@ class ParamContext:
     reading_ids: set[Any] | None
     levels: Mapping[Level, Any]
     rules: Mapping[str, str] = attrs.field(factory=dict)  # every rule's id and kind, as written in the file
+    event_types: frozenset[EventType] = frozenset()  # the types the rule's own ``match`` names, as far as they are known
 
     @property
     def rule_ids(self) -> frozenset[str]:
@@ -48,6 +49,17 @@ class ParamContext:
 
 # MAJOR.MINOR.PATCH with an optional pre-release and build (semver.org); MAJOR.MINOR is read as MAJOR.MINOR.0.
 SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)(\.(0|[1-9]\d*))?(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$")
+
+
+def _match_types(raw: Any) -> frozenset[EventType]:
+    """The event types a rule's ``match`` names (a filter or a list of them), those that are known."""
+    found = set()
+    for f in raw if isinstance(raw, list) else [raw]:
+        types = f.get("type") if isinstance(f, Mapping) else None
+        for t in types if isinstance(types, list) else [types]:
+            if t in {e.value for e in EventType}:
+                found.add(EventType(t))
+    return frozenset(found)
 
 
 def version_problem(version: Any) -> str | None:
@@ -747,7 +759,7 @@ class ProblemReader:
                 continue
             params = {name: self.param(raw, name, check, p, table_ids) for name, check in spec.params.items()
                       if check in _PARAM_CHECKS and not (name in spec.optional and raw.get(name) is None)}
-            context = ParamContext(table_ids, clause_ids, readings, reading_ids, levels or {}, written)
+            context = ParamContext(table_ids, clause_ids, readings, reading_ids, levels or {}, written, _match_types(raw.get("match")))
             for name, check in spec.params.items():
                 if check not in _PARAM_CHECKS:
                     params[name] = check(self, raw.get(name), p + (name,), context) if callable(check) else None

@@ -220,7 +220,7 @@ def event_award_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) ->
             value, clause = (None, None) if cell is None else (cell.amount, cell.clause)
         else:
             value, clause = amount_of(ctx, amount, event, kind, history=ctx.timeline)
-        if value is None:
+        if value is None or (value == 0 and not plan.covers):  # nothing to pay is a refusal, never an award of 0 yuan
             out.append(decide(rule, ctx, "level_not_covered", event, kind, plan.column_cites(rule.clauses, kind))
                        if plan.covers else decide(rule, ctx, "no_amount", event, kind, rule.clauses))
             continue
