@@ -50,7 +50,7 @@ def test_every_problem_is_reported_in_file_order():
         ("clauses.q2-maker-space-levels.document", "unknown document 'nowhere'"),
         ("tables.construction_subsidy.columns.incubator.values.national", "an amount must be a whole number of yuan, got 1000000.5"),
         ("readings.year_counted_from.default", "default 'first_sunrise' is not one of the alternatives"),
-        ("rules[3].kind", "unknown rule kind 'evaluation_brilliance'"),
+        ("rules[3].kind", "unknown rule kind 'evaluation_brilliance' (did you mean 'evaluation_excellence'?)"),
     ]
     assert [line for line, _, _ in found] == sorted(line for line, _, _ in found)
     assert found[0][0] == line_of(text, "document: nowhere")

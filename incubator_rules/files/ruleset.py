@@ -763,6 +763,8 @@ class ProblemReader:
             for name, check in spec.params.items():
                 if check not in _PARAM_CHECKS:
                     params[name] = check(self, raw.get(name), p + (name,), context) if callable(check) else None
+            if spec.validate is not None:
+                spec.validate(self, raw, params, p)
             roles, fixed = self.roles(raw, p, spec, kind_name, rid, readings, reading_ids)
             explanations = self.explanations(raw, spec.codes, p, RULE_PLACEHOLDERS | spec.placeholders, title)
             out.append((i, Rule(rid, kind_name, title[0], title[1], cl or (), params, roles, explanations, fixed)))  # type: ignore[arg-type]
