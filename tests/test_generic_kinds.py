@@ -131,6 +131,10 @@ def fact_histories(draw: st.DrawFn) -> ir.Carrier:
         events.append({"date": draw(_DAYS), "type": "investment", "category": "hardware", "amount": draw(st.integers(0, 2000000))})
     facts = {"accredited_area_m2": draw(st.integers(1, 1500)), "rent_per_m2_month": draw(st.integers(1, 120)),
              "completed_on": draw(_DAYS)} if draw(st.booleans()) else None
+    if facts is not None and draw(st.booleans()):  # a dated area and rent, as a carrier that grows records them
+        starts = sorted(draw(st.lists(_DAYS, min_size=1, max_size=3, unique=True)))
+        facts["accredited_area_m2"] = [{"from": str(d), "value": draw(st.integers(1, 1500))} for d in starts]
+        facts["rent_per_m2_month"] = [{"from": str(starts[0]), "value": draw(st.integers(1, 120))}]
     for e in events:
         for key in ("date", "from", "to"):
             if key in e:

@@ -278,3 +278,40 @@ def test_every_parameter_a_kind_reads_itself_declares_a_precise_schema():
     loose = [p for name, kind in KINDS.items() for param, check in kind.params.items() if callable(check)
              for p in _loose(dict(kind.schemas[param]), f"{name}.{param}")]
     assert loose == []
+
+
+# --- the other districts' counting clauses, as their texts say them ----------------------------------
+
+
+def test_xian_first_award_is_paid_the_first_time_only_shou_ci():
+    # 对认定的市级众创空间首次给予30万元的资助: a space delisted and accredited again is not paid again
+    c = carrier("maker_space", {"date": "2016-05-01", "type": "accredited", "level": "municipal"},
+                {"date": "2017-06-01", "type": "delisted"},
+                {"date": "2018-05-01", "type": "accredited", "level": "municipal"})
+    ev = ir.evaluate(c, XIAN, "2019-12-31")
+    assert [d.amount for d in ev.awards if d.rule == "first-award"] == [300000]
+    assert [d.reason for d in ev.not_awarded if d.rule == "first-award"] == ["already_awarded"]
+
+
+XIAN_TEXT = (ROOT / "rulesets" / "xian-municipal-maker-space.yaml").read_text(encoding="utf-8")
+XIAN_OCCURRENCES = ir.parse_ruleset(XIAN_TEXT.replace("    consecutive: 2\n", "    occurrences: {count: 2, consecutive: true}\n"))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(histories(), st.dates(datetime.date(2021, 1, 1), datetime.date(2029, 12, 31)))
+def test_two_years_running_reads_the_same_as_consecutive_or_as_a_counting_condition(data, as_of):
+    # 对连续两年绩效考核均不达标的: `consecutive: 2` is `occurrences: {count: 2, consecutive: true}`
+    c = ir.Carrier.from_dict({**data, "kind": "maker_space"})
+    a, b = ir.evaluate(c, XIAN, as_of), ir.evaluate(c, XIAN_OCCURRENCES, as_of)
+    assert [d.to_dict() for d in a.awards + a.not_awarded] == [d.to_dict() for d in b.awards + b.not_awarded]
+
+
+@pytest.mark.parametrize("old, new, circle", [
+    ("    counts: [first-award]\n", "    counts: [first-award, national-top-up]\n", "national-top-up -> national-top-up"),
+    ("    recovers: [first-award, national-top-up, operating-subsidy]\n", "    recovers: [first-award, clawback]\n", "clawback -> clawback"),
+    ("    counts: [first-award]\n", "    counts: [first-award, clawback]\n", "national-top-up -> clawback -> national-top-up"),
+])
+def test_a_rule_that_counts_itself_is_refused_by_check_not_decided_forever(old, new, circle):
+    assert old in XIAN_TEXT
+    with pytest.raises(RulesetError, match=f"a rule cannot count what it awards itself: {circle}"):
+        ir.parse_ruleset(XIAN_TEXT.replace(old, new))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import attrs
 
@@ -12,7 +12,7 @@ from ..errors import EngineError, IncubatorRulesError
 from ..files.ruleset import load_ruleset
 from ..kinds import DECIDERS, MATCHES, Context
 from ..kinds.base import arrange
-from ..model.carrier import Carrier, Event, as_of_date, until
+from ..model.carrier import Carrier, Event, EventType, as_of_date, until
 from ..model.decision import AWARDED, NOT_AWARDED, PENDING, Decision, Evaluation
 from ..model.ruleset import Ruleset
 from .durable import durable_decisions
@@ -78,10 +78,16 @@ def evaluate_prepared(
     return assemble(ctx, decisions, "native", digest if digest is not None else carrier.digest_of(whole))
 
 
-def match(kind: str, timeline: tuple[Event, ...]) -> list[Event]:
-    """The events a rule kind considers, in chronological order."""
+def match(kind: str, timeline: tuple[Event, ...]) -> Sequence[Event]:
+    """The events a rule kind considers, in chronological order (a generic kind considers every event and
+    filters by its rule's ``match``)."""
     types = MATCHES[kind]
+    if len(types) == _EVENT_TYPE_COUNT:
+        return timeline
     return [e for e in timeline if e.type in types]
+
+
+_EVENT_TYPE_COUNT = len(EventType)
 
 
 def assemble(ctx: Context, decisions: list[Decision], engine: str, digest: str | None = None) -> Evaluation:

@@ -769,6 +769,7 @@ class ProblemReader:
             explanations = self.explanations(raw, spec.codes, p, RULE_PLACEHOLDERS | spec.placeholders, title)
             out.append((i, Rule(rid, kind_name, title[0], title[1], cl or (), params, roles, explanations, fixed)))  # type: ignore[arg-type]
         by_id = {r.id: r for _, r in out}
+        self.counting_circles(out)
         for i, rule in out:
             for name, want in KINDS[rule.kind].references.items():
                 target = rule.params.get(name)
@@ -781,42 +782,42 @@ class ProblemReader:
         return tuple(r for _, r in out)
 
     def rule_references(self, rules: list[tuple[int, Rule]]) -> None:
-        """Lists of other rules (``counts``, ``recovers``) name rules that award something, never the rule itself
-        nor a cycle of rules that would each wait for the other."""
-        by_id = {r.id: (i, r) for i, r in rules}
-        edges: dict[str, list[tuple[str, tuple[Any, ...]]]] = {}
+        """Lists of other rules (``counts``, ``recovers``) name rules that award something (not a clawback)."""
+        by_id = {r.id: r for _, r in rules}
         for i, rule in rules:
             for name, value in rule.params.items():
                 if not isinstance(value, RuleIds):
                     continue
                 for j, target in enumerate(value):
-                    p = ("rules", i, name, j)
-                    if target not in by_id:
-                        continue  # reported as an unknown rule
-                    if target == rule.id:
-                        hint = " (its own earlier awards count with repeat: true)" if "repeat" in KINDS[rule.kind].params else ""
-                        self.problem(p, f"rule {rule.id!r} names itself in {name}{hint}")
-                        continue
-                    other = by_id[target][1]
-                    if "awarded" not in KINDS[other.kind].codes:
-                        self.problem(p, f"rule {target!r} is a {other.kind} rule: it awards nothing for {name} to take")
-                        continue
-                    edges.setdefault(rule.id, []).append((target, p))
-        state: dict[str, int] = {}  # 1: on the path being followed, 2: done
+                    other = by_id.get(target)
+                    if other is not None and other is not rule and "awarded" not in KINDS[other.kind].codes:
+                        self.problem(("rules", i, name, j), f"rule {target!r} is a {other.kind} rule: it awards nothing for {name} to take")
 
-        def visit(rid: str, path: list[str]) -> None:
-            state[rid] = 1
-            for target, p in edges.get(rid, ()):
-                if state.get(target) == 1:
-                    cycle = path[path.index(target):] + [rid, target] if target in path else [rid, target]
-                    self.problem(p, "a cycle of rules, each waiting for the next: " + " -> ".join(dict.fromkeys(cycle[:-1])) + f" -> {target}")
-                elif state.get(target) is None:
-                    visit(target, path + [rid])
-            state[rid] = 2
+    def counting_circles(self, rules: list[tuple[int, Rule]]) -> None:
+        """A problem for each rule that counts what it itself awards, through its ``RuleIds`` parameters
+        (directly, or through the rules it counts): deciding it would never end."""
+        counts = {r.id: {n: v for n, v in r.params.items() if isinstance(v, RuleIds)} for _, r in rules}
 
-        for rid in edges:
-            if state.get(rid) is None:
-                visit(rid, [])
+        def reaches(start: str, goal: str, seen: set[str]) -> list[str] | None:
+            for ids in counts.get(start, {}).values():
+                for other in ids:
+                    if other == goal:
+                        return [other]
+                    if other not in seen:
+                        seen.add(other)
+                        found = reaches(other, goal, seen)
+                        if found is not None:
+                            return [other, *found]
+            return None
+
+        for i, rule in rules:
+            for name, ids in counts.get(rule.id, {}).items():
+                for j, other in enumerate(ids):
+                    path = [other] if other == rule.id else (lambda tail: None if tail is None else [other, *tail])(reaches(other, rule.id, {other}))
+                    if path is not None:
+                        circle = " -> ".join([rule.id, *path])
+                        hint = " (its own earlier awards count with repeat: true)" if other == rule.id and "repeat" in KINDS[rule.kind].params else ""
+                        self.problem(("rules", i, name, j), f"a rule cannot count what it awards itself: {circle}{hint}")
 
     def expanded(
         self, raw: Mapping[Any, Any], p: Path_, spec: Any, kind_name: str | None,

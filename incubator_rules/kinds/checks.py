@@ -267,36 +267,43 @@ def _config(rule: Rule, ctx: Context, amount: Any) -> _Config:
     )
 
 
+def _static(rule: Rule, ctx: Context, amount: Any, prep: Any) -> dict[str, Any]:
+    """The attributes of a rule's ``PlanChecks`` that depend only on the rule and the readings in force."""
+    c = _config(rule, ctx, amount)
+    return {
+        "rule": rule, "config": c, "prep": prep, "columns": prep.columns, "cells": prep.memo.setdefault("cells", {}),
+        "covers": c.covers, "refuse_kinds": c.refuse_kinds, "area": c.area, "refuse_levels": c.refuse_levels,
+        "period": c.period, "refuse_lower": c.refuse_lower, "top": c.top, "ladder_all": c.ladder_all,
+        "first_at_level": c.first_at_level, "not_delisted": c.not_delisted, "title_held": c.title_held,
+        "grades": c.grades, "payable_in_window": c.payable_in_window, "from_first_title": c.from_first_title,
+        "table_id": c.table_id, "table": None if c.table_id is None else ctx.ruleset.tables[c.table_id],
+        "top_clauses": () if c.top is None else c.top.clauses, "cell_is_amount": c.cell_is_amount,
+        "walks": c.not_delisted or c.title_held != "none",
+        "checks_before_static": c.covers or bool(c.refuse_kinds) or bool(c.refuse_levels),
+        "checks_after": c.refuse_lower or c.first_at_level or c.not_delisted or c.title_held != "none" or c.grades is not None,
+    }
+
+
 class PlanChecks:
     """One rule's conditions on titles and the plan, as it decides for one carrier."""
 
     def __init__(self, rule: Rule, ctx: Context, amount: Any) -> None:
-        self.rule, self.ctx = rule, ctx
         prep = prep_of(ctx.ruleset, rule)
         memo = prep.memo.get("plan_checks")
         if memo is None or (memo[0] is not ctx.readings and memo[0] != ctx.readings) or memo[1] is not amount:
-            memo = prep.memo["plan_checks"] = (ctx.readings, amount, _config(rule, ctx, amount))
-        c = self.config = memo[2]
-        self.covers, self.refuse_kinds, self.area, self.refuse_levels = c.covers, c.refuse_kinds, c.area, c.refuse_levels
-        self.period, self.refuse_lower, self.top, self.ladder_all = c.period, c.refuse_lower, c.top, c.ladder_all
-        self.first_at_level, self.not_delisted, self.title_held, self.grades = c.first_at_level, c.not_delisted, c.title_held, c.grades
-        self.payable_in_window, self.from_first_title, self.table_id = c.payable_in_window, c.from_first_title, c.table_id
-        self.table: Table | None = None if c.table_id is None else ctx.ruleset.tables[c.table_id]
-        self.columns = prep.columns
-        self.prep = prep
-        self.cells: dict[tuple[Any, Any], Any] = prep.memo.setdefault("cells", {})
+            memo = prep.memo["plan_checks"] = (ctx.readings, amount, _static(rule, ctx, amount, prep))
+        self.__dict__.update(memo[2])  # what this rule's conditions are under these readings
+        self.ctx = ctx
+        c = self.config
         self.kinds = title_kinds(ctx) if c.by_title else None
-        self.index: dict[str, int] | None = None
-        self.walk = _TitleWalk(ctx, self.columns) if c.not_delisted or c.title_held != "none" else None
-        self.once_seen: dict[Any, int] = {}
-        self.top_clauses = () if c.top is None else c.top.clauses
-        self.candidates: list[Candidate] = []
-        self.outside_area = c.area is not None and area_refused(ctx, c.area)
-        self.cell_is_amount = c.cell_is_amount
-        self.checks_before = c.covers or bool(c.refuse_kinds) or self.outside_area or bool(c.refuse_levels)
-        self.checks_after = c.refuse_lower or c.first_at_level or self.walk is not None or c.grades is not None
         if self.kinds and self.kinds.count(self.kinds[0]) == len(self.kinds) and self.kinds[0] is ctx.carrier.kind:
             self.kinds = None  # every event is of the carrier's kind
+        self.index: dict[str, int] | None = None
+        self.walk = _TitleWalk(ctx, self.columns) if self.walks else None
+        self.once_seen: dict[Any, int] = {}
+        self.candidates: list[Candidate] = []
+        self.outside_area = c.area is not None and area_refused(ctx, c.area)
+        self.checks_before = self.checks_before_static or self.outside_area
 
     def position(self, event: Event) -> int:
         """The event's index in the timeline."""

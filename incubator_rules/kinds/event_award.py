@@ -27,10 +27,10 @@ from ..model.decision import Condition, Decision
 from ..model.ruleset import Rule
 from ..model.facts import did_you_mean
 from . import checks
-from .base import Context, RuleKind
+from .base import Context, RuleKind, prep_of
 from .generic import (
     GENERIC_PLACEHOLDERS, Param, add, amount_param, amount_of, bound, bound_clauses, declare, decide, filters_param,
-    matches, read_bound, read_filters, whole,
+    matches, read_bound, read_filters, scope_types, whole,
 )
 from .occurrences import occurrences_param, tally
 from .schedule import schedule_param, settle
@@ -129,6 +129,11 @@ def holds_title(ctx: Context, event: Event, filters: Sequence[Any]) -> Event | N
 def event_award_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) -> list[Decision]:
     """Decide each event in the rule's scope: awarded (in instalments under a schedule), pending, or why not."""
     out: list[Decision] = []
+    types = prep_of(ctx.ruleset, rule).derived("scope", lambda prep: [scope_types(rule)])[0]
+    if types is not None:
+        matched = [e for e in matched if e.type in types]
+        if not matched:
+            return out
     filters = rule.params["match"]
     amount = ctx.param(rule, "amount")
     plan = checks.PlanChecks(rule, ctx, amount)
@@ -151,14 +156,11 @@ def event_award_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) ->
             if any(f.in_scope(e, k) for f in filters):
                 held.append((e, any(f.in_scope(e, k) and f.holds(e, ctx.carrier) for f in filters)))
         counts = {e.id: t for (e, _), t in zip(held, tally(counting, held, ctx.ruleset.plan_period.start))}
-    types = plan.config.types
     one = filters[0] if len(filters) == 1 else None
     by_type = one is not None and one.by_type_only
     own = ctx.carrier.kind
     checks_before, checks_after, period = plan.checks_before, plan.checks_after, plan.period
     for event in matched:
-        if types is not None and event.type not in types:
-            continue
         kind = (event.kind or own) if plan.kinds is None else plan.kind_of(event)
         if not (one.in_scope(event, kind) if one is not None else any(f.in_scope(event, kind) for f in filters)):
             continue

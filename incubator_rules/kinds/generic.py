@@ -129,7 +129,8 @@ def whole(low: int, high: int, description: str, default: int | None = None, req
 
 
 class RuleIds(tuple):  # type: ignore[type-arg]
-    """A parameter's list of other rules' ids (``counts``, ``recovers``), so the reader can follow the references."""
+    """The ids of other rules whose decisions a rule counts (a top-up's ``counts``, a clawback's ``recovers``):
+    the ruleset reader refuses a rule that counts itself, or rules that count each other in a circle."""
 
 
 def strings(what: str, description: str, rule_ids: bool = False, required: bool = False) -> Param:
@@ -472,12 +473,15 @@ def read_amount(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> A
     if form == "fixed":
         kwargs["fixed"] = reader.yuan(raw["fixed"], path + ("fixed",))
     elif form == "table":
+        if not isinstance(raw["table"], str):
+            reader.problem(path + ("table",), f"expected a table id, got {raw['table']!r}"[:120])
+            return None
         if context.table_ids is not None and raw["table"] not in context.table_ids:
             reader.problem(path + ("table",), f"unknown table {raw['table']!r}{did_you_mean(raw['table'], context.table_ids)}")
         kwargs["table"] = raw["table"]
     elif form == "by":
         by = raw["by"]
-        if by not in ("level", "grade", "kind", "year") and by not in all_fact_names():
+        if not isinstance(by, str) or (by not in ("level", "grade", "kind", "year") and by not in all_fact_names()):
             reader.problem(path + ("by",), f"unknown field {by!r}{did_you_mean(by, all_fact_names() | {'level', 'grade', 'kind'})}")
         values = reader.mapping(raw.get("values"), path + ("values",)) or {}
         if not values:

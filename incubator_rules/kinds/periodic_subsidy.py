@@ -19,7 +19,7 @@ from typing import Any, Mapping, Sequence
 
 from ..model.carrier import Event, EventType
 from ..model.decision import Decision
-from ..model.facts import CARRIER_FACTS, did_you_mean
+from ..model.facts import CARRIER_FACTS, Dated, did_you_mean
 from ..model.ruleset import Rule
 from .base import Context, RuleKind
 from .generic import (
@@ -86,7 +86,7 @@ def _read_basis(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> A
             if after is not None:
                 fact = after.get("fact")
                 dates = sorted(n for n, f in CARRIER_FACTS.items() if f.type == "date")
-                if fact not in CARRIER_FACTS:
+                if not isinstance(fact, str) or fact not in CARRIER_FACTS:
                     reader.problem(path + (name, "moved_in_after", "fact"), f"unknown carrier fact {fact!r}{did_you_mean(fact, dates)}")
                 elif CARRIER_FACTS[fact].type != "date":
                     reader.problem(path + (name, "moved_in_after", "fact"),
@@ -102,7 +102,7 @@ def _read_basis(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> A
 def _unit_fact(reader: Any, fact: Any, unit: str, path: tuple[Any, ...], what: str) -> None:
     """A carrier fact named where ``what`` (in ``unit``) is meant: known, and of that unit."""
     fitting = sorted(n for n, f in CARRIER_FACTS.items() if f.unit == unit)
-    if fact not in CARRIER_FACTS:
+    if not isinstance(fact, str) or fact not in CARRIER_FACTS:
         reader.problem(path, f"unknown carrier fact {fact!r}{did_you_mean(fact, CARRIER_FACTS)}")
     elif CARRIER_FACTS[fact].unit != unit:
         got = CARRIER_FACTS[fact].unit or CARRIER_FACTS[fact].type
@@ -232,7 +232,16 @@ def _period_amount(rule: Rule, ctx: Context, i: int, start: datetime.date, end: 
                 total += e.amount or 0
                 used.append(e.id)
     elif kind == "area":
-        for month in range(whole_months(start, end)):  # each month at the facts in force on its first day
+        months = whole_months(start, end)
+        facts = dict(ctx.carrier.facts)
+        by_fact = bool(rate) and isinstance(rate[0], str)
+        dated = isinstance(facts.get(spec), Dated) or (by_fact and isinstance(facts.get(rate[0]), Dated))
+        if not dated:  # the same facts all through the period
+            area = _fact_value(ctx, (spec, rule.params["basis"][2]), start)
+            unit = _rate_on(ctx, rate, i, start)
+            if area is not None and unit is not None:
+                total = area * unit * months
+        for month in range(months if dated else 0):  # each month at the facts in force on its first day
             day = add(start, {"months": month})
             area = _fact_value(ctx, (spec, rule.params["basis"][2]), day)
             unit = _rate_on(ctx, rate, i, day)

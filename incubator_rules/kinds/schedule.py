@@ -173,12 +173,18 @@ def _read(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> Schedul
         share = _share(reader, item.get("share"), p + ("share",))
         after = None if item.get("after") is None else reader.duration(item["after"], p + ("after",), ("years", "months", "days"), "delay", zero=True)
         condition = item.get("condition")
+        if condition is not None and not isinstance(condition, str):
+            reader.problem(p + ("condition",), f"expected the id of a normal_operation rule, got {condition!r}"[:200])
+            condition = None
         if condition is not None and rules and rules.get(condition) not in _CONDITION_KINDS:
             known = [r for r, k in rules.items() if k in _CONDITION_KINDS]
             from_ = f"; normal_operation rules: {', '.join(known)}" if known else "; the file has no normal_operation rule"
             reader.problem(p + ("condition",), f"expected the id of a normal_operation rule, got {condition!r}{did_you_mean(condition, known)}{from_}"[:240])
         clause = item.get("clause")
         clause_ids = getattr(context, "clause_ids", None)
+        if clause is not None and not isinstance(clause, str):
+            reader.problem(p + ("clause",), f"expected a clause id, got {clause!r}"[:200])
+            clause = None
         if clause is not None and clause_ids is not None and clause not in clause_ids:
             reader.problem(p + ("clause",), f"unknown clause {clause!r}")
         unless = None if item.get("unless") is None else read_filters(reader, item["unless"], p + ("unless",), context)

@@ -133,7 +133,7 @@ def all_fact_names() -> frozenset[str]:
 
 def did_you_mean(name: str, known: Any) -> str:
     """`` (did you mean 'x'?)`` for the closest known name, or ``""``."""
-    close = difflib.get_close_matches(str(name), sorted(known), n=1, cutoff=0.6)
+    close = difflib.get_close_matches(str(name), sorted(k for k in known if isinstance(k, str)), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
