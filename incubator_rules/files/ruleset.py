@@ -20,7 +20,7 @@ from ..model.carrier import CarrierKind, EventType, Grade, Level, parse_date, pa
 from ..model.labels import LEVEL_ZH
 from ..model.durations import UNITS
 from ..model.facts import did_you_mean
-from ..model.ruleset import Cap, Clause, DatedValue, PlanArea, PlanPeriod, Reading, Rule, Ruleset, SourceDocument, Table
+from ..model.ruleset import Cap, Clause, bound_readings, DatedValue, PlanArea, PlanPeriod, Reading, Rule, Ruleset, SourceDocument, Table
 from .types import DEFAULTS, RULESETS_DIR, document_type, ruleset_file, wrong_type
 
 DEFAULT_RULESET: str = DEFAULTS["ruleset"]
@@ -377,6 +377,10 @@ class ProblemReader:
         rules = self.rules(data.get("rules"), clause_ids, table_ids, readings, reading_ids, levels)
         out_of_scope = self.out_of_scope(data.get("out_of_scope"), clause_ids, rules)
         caps = self.caps(data.get("caps"), clause_ids, rules)
+        if rules and not self.problems:
+            for name in sorted(set(readings) - bound_readings(rules)):
+                self.problem(("readings", name), f"reading {name!r} is bound to no rule: no parameter or role takes "
+                                                 f"{{reading: {name}, values: ...}}, so choosing it would change nothing")
         self.tables_cover_levels(tables, rules, period)
         if self.problems:
             return None

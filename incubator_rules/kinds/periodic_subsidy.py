@@ -135,7 +135,7 @@ def check_periodic(reader: Any, raw: Mapping[str, Any], params: Mapping[str, Any
     if basis is None:
         return
     if basis[0] in ("area", "tenancies") and rate is None:
-        reader.problem(path + ("rate",), f"a {basis[0]} basis needs a rate (yuan per m2 per month): a number, a list per period, or {{fact, max}}")
+        reader.problem(path + ("rate",), f"{'an' if basis[0] == 'area' else 'a'} {basis[0]} basis needs a rate (yuan per m2 per month): a number, a list per period, or {{fact, max}}")
     if basis[0] == "spending" and raw.get("rate") is not None:
         reader.problem(path + ("rate",), "a rate is paid per m2 of an area or tenancies basis; a spending or events basis takes a percent")
     count = None if periods is None else periods[2]
