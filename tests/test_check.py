@@ -347,7 +347,7 @@ def test_targets_files_report_every_problem_and_the_loader_the_first(tmp_path):
         (line_of(text, "[floor_area]"), "targets[0].metrics[0]", "unknown metric 'floor_area'"),
         (line_of(text, "required: 0"), "targets[2].required", "a target must require more than zero"),
         (line_of(text, "colour: red"), "targets[2].colour", "unknown field"),
-        (line_of(text, "level: regional"), "targets[3].level", "unknown Level 'regional'"),
+        (line_of(text, "level: regional"), "targets[3].level", "unknown Level 'regional' (did you mean 'national'?)"),
         (line_of(text, "[2, 乙街道, 3.5]"), "area_tables[0].rows[1]", "the row '2 乙街道 3.5' is not in the text of clause 'table'"),
     ]
     with pytest.raises(RulesetError) as err:

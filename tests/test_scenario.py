@@ -51,7 +51,7 @@ def test_an_override_builds_a_new_ruleset_and_leaves_the_base_alone():
 
     raised = RAISED.ruleset(base)
     assert raised.tables["construction_subsidy"].value("incubator", ir.Level.MUNICIPAL, AS_OF).amount == 800_000
-    assert raised.version == "2.0.0+what-if.municipal-incubator-800k"
+    assert raised.version == f"{base.version}+what-if.municipal-incubator-800k"
     assert raised.sha256 != base.sha256
 
     assert (base.sha256, canonical_json(base.data), base.tables) == before

@@ -33,7 +33,7 @@ def run(capsys, command):
 @pytest.fixture
 def workspace(tmp_path, monkeypatch):
     """A copy of the repository's data files, to edit as the walk-through does."""
-    for name in ("rulesets", "schemas", "examples", "tests/cases", "docs/walkthrough"):
+    for name in ("rulesets", "schemas", "examples", "tests/cases", "tests/rulesets", "docs/walkthrough"):
         shutil.copytree(ROOT / name, tmp_path / name)
     (tmp_path / "drafts" / "cases").mkdir(parents=True)
     monkeypatch.chdir(tmp_path)
@@ -52,12 +52,12 @@ def test_the_walk_through(workspace, capsys):
     old_values = "        values: {national: 1000000, municipal: 500000, district: 200000}\n"
     assert old_values in DOC
     text = text.replace(old_values, block("snippet", "values"), 1)
-    assert text == amended_text("2.0.0")  # the same amendment the other tests use
+    assert text == amended_text("2.1.0")  # the same amendment the other tests use
 
     # step 4: first attempt with two mistakes, then fixed
     draft.write_text(text.replace("amount: 800000", "amount: 80万"), encoding="utf-8")
     assert run(capsys, "check drafts/wanzhou-2023.yaml") == block("output", "check-mistakes")
-    draft.write_text(text.replace('version: "2.0.0"', 'version: "2.1.0"'), encoding="utf-8")
+    draft.write_text(text.replace('version: "2.1.0"', 'version: "2.2.0"'), encoding="utf-8")
     assert run(capsys, "check drafts/wanzhou-2023.yaml") == block("output", "check-clean")
 
     # steps 5 and 6: the case file, its failure, the fix, then the existing cases
@@ -74,7 +74,7 @@ def test_the_walk_through(workspace, capsys):
     draft.write_text(draft.read_text(encoding="utf-8").replace("- {amount: 500000}", "- {from: 2023-01-01, amount: 500000}"), encoding="utf-8")
     dated = run(capsys, "test -q tests/cases --ruleset drafts/wanzhou-2023.yaml")
     assert re.fullmatch(r"\d+ passed, 0 failed\n", dated)
-    draft.write_text(text.replace('version: "2.0.0"', 'version: "2.1.0"'), encoding="utf-8")
+    draft.write_text(text.replace('version: "2.1.0"', 'version: "2.2.0"'), encoding="utf-8")
 
     # step 7: diff on the portfolio
     command = "diff rulesets/wanzhou-2023.yaml drafts/wanzhou-2023.yaml --portfolio docs/walkthrough/portfolio.yaml --as-of 2026-12-31"

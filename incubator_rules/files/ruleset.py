@@ -20,7 +20,7 @@ from ..model.carrier import CarrierKind, EventType, Grade, Level, parse_date, pa
 from ..model.labels import LEVEL_ZH
 from ..model.durations import UNITS
 from ..model.facts import did_you_mean
-from ..model.ruleset import Cap, Clause, bound_readings, DatedValue, PlanArea, PlanPeriod, Reading, Rule, Ruleset, SourceDocument, Table
+from ..model.ruleset import Cap, Clause, DatedValue, PlanArea, PlanPeriod, Reading, Rule, Ruleset, SourceDocument, Table, bound_readings
 from .types import DEFAULTS, RULESETS_DIR, document_type, ruleset_file, wrong_type
 
 DEFAULT_RULESET: str = DEFAULTS["ruleset"]
@@ -299,7 +299,8 @@ class ProblemReader:
             return parse_enum(enum_type, value)
         except ValueError:
             allowed = ", ".join(m.value for m in enum_type)
-            self.problem(path, f"unknown {enum_type.__name__} {describe(value)}; expected one of: {allowed}")
+            hint = did_you_mean(value, [m.value for m in enum_type]) if isinstance(value, str) else ""
+            self.problem(path, f"unknown {enum_type.__name__} {describe(value)}{hint}; expected one of: {allowed}")
             return None
 
     def bilingual(self, data: Mapping[Any, Any], key: str, path: Path_) -> tuple[str | None, str | None]:
@@ -744,8 +745,7 @@ class ProblemReader:
             if kind_name is not None:
                 spec = KINDS.get(kind_name)
                 if spec is None:
-                    hint = did_you_mean(kind_name, KINDS)
-                    self.problem(p + ("kind",), f"unknown rule kind {kind_name!r}{hint}; known kinds: {', '.join(KINDS)}")
+                    self.problem(p + ("kind",), f"unknown rule kind {kind_name!r}{did_you_mean(kind_name, KINDS)}; known kinds: {', '.join(KINDS)}")
             common = ("id", "kind", "title", "clauses", "readings", "explanations")
             if spec is not None:
                 self.mapping(raw, p, common + tuple(spec.params))
