@@ -413,3 +413,14 @@ def test_an_award_within_a_window_of_an_anchor_names_the_event_that_triggered_it
 def test_a_misspelt_rule_kind_gets_a_did_you_mean(tmp_path):
     text = edited(XIAN_TEXT, ("    kind: clawback\n", "    kind: clawbak\n"))
     one_problem(tmp_path, text, "kind: clawbak", "unknown rule kind 'clawbak' (did you mean 'clawback'?)")
+
+
+@pytest.mark.parametrize("before, after", [
+    ("basis: {tenancies: {fields: {tech_firm: true}}}", "basis: {tenancies: [tech_firm]}"),
+    ("basis: {tenancies: {fields: {tech_firm: true}}}", "basis: {tenancie: 5}"),
+    ("multiplier: {when: {fields: {strategic_emerging: true}, at_least: {paid_in_capital_yuan: 3000000}}, factor: 2}",
+     "multiplier: {when: strategic_emerging, factor: 2}"),
+])
+def test_a_basis_or_multiplier_that_is_not_a_filter_is_a_located_problem_not_a_traceback(tmp_path, before, after):
+    found = problems(tmp_path, edited(WUCHANG_TEXT, (before, after)))
+    assert found and all(f"trial.yaml:{line_of(edited(WUCHANG_TEXT, (before, after)), after)}:" in p for p in found), found

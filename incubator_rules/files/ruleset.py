@@ -58,7 +58,7 @@ def _match_types(raw: Any) -> frozenset[EventType]:
     for f in raw if isinstance(raw, list) else [raw]:
         types = f.get("type") if isinstance(f, Mapping) else None
         for t in types if isinstance(types, list) else [types]:
-            if t in {e.value for e in EventType}:
+            if isinstance(t, str) and t in {e.value for e in EventType}:
                 found.add(EventType(t))
     return frozenset(found)
 

@@ -296,7 +296,7 @@ def _fact_type_problem(spec: FactSpec, value: Any) -> str | None:
         elif spec.type == "date":
             ok = isinstance(v, datetime.date)
         elif spec.type == "level":
-            ok = v in {lv.value for lv in Level}
+            ok = isinstance(v, str) and v in {lv.value for lv in Level}
         else:
             ok = isinstance(v, str)
         if not ok:
@@ -349,7 +349,7 @@ def read_filter(reader: Any, raw: Any, path: tuple[Any, ...], context: Any = Non
         out = frozenset(m for i, v in enumerate(_one_or_many(raw[key])) if (m := reader.enum(enum_type, v, path + (key, i))) is not None)
         if enum_type is Level:
             for i, m in enumerate(_one_or_many(raw[key])):
-                if m in {lv.value for lv in Level}:
+                if isinstance(m, str) and m in {lv.value for lv in Level}:
                     check_level(reader, Level(m), path + ((key, i) if isinstance(raw[key], list) else (key,)), context)
         return out
 
@@ -524,7 +524,7 @@ _KEYED = {"grade": Grade, "level": Level, "kind": CarrierKind}
 
 def _check_keys(reader: Any, by: str, values: Mapping[Any, Any], path: tuple[Any, ...], context: Any) -> None:
     """The keys of ``{by: grade|level|kind|year, values: {...}}`` are values of that vocabulary ("did you mean")."""
-    vocabulary = _KEYED.get(by)
+    vocabulary = _KEYED.get(by) if isinstance(by, str) else None
     for key in values:
         if vocabulary is not None:
             known = [m.value for m in vocabulary]

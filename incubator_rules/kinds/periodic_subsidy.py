@@ -69,6 +69,11 @@ def _read_basis(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> A
         reader.problem(path, "give exactly one of: tenancies, area, spending, events")
         return None
     (name, value), = raw.items()
+    if name not in ("tenancies", "area", "spending", "events"):
+        return None  # reported as an unknown field
+    if name in ("tenancies", "spending") and value is not None and not isinstance(value, Mapping):
+        reader.mapping(value, path + (name,))  # a filter's conditions: fields, at_least, carrier
+        return None
     if name == "area":
         value = reader.mapping(value, path + (name,), ("fact", "max"))
         if value is None:
@@ -170,7 +175,11 @@ def _read_multiplier(reader: Any, raw: Any, path: tuple[Any, ...], context: Any)
     raw = reader.mapping(raw, path, ("when", "factor"))
     if raw is None:
         return None
-    when = read_filters(reader, {"type": "tenancy", **(raw.get("when") or {})}, path + ("when",), context)
+    given = raw.get("when") or {}
+    if not isinstance(given, Mapping):
+        reader.mapping(given, path + ("when",))
+        return None
+    when = read_filters(reader, {"type": "tenancy", **given}, path + ("when",), context)
     factor = raw.get("factor")
     if isinstance(factor, bool) or not isinstance(factor, int) or not 1 <= factor <= 10:
         reader.problem(path + ("factor",), f"expected a whole factor from 1 to 10, got {factor!r}")
