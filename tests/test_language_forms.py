@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import json
+from concurrent.futures import ProcessPoolExecutor
 from fractions import Fraction
 from pathlib import Path
 
@@ -323,3 +324,14 @@ def test_a_rule_that_counts_itself_is_refused_by_check_not_decided_forever(old, 
     assert old in XIAN_TEXT
     with pytest.raises(RulesetError, match=f"a rule cannot count what it awards itself: {circle}"):
         ir.parse_ruleset(XIAN_TEXT.replace(old, new))
+
+
+def test_facts_and_dated_facts_survive_a_pool_of_processes():
+    cases = ir.load_cases(ROOT / "tests" / "cases" / "wuchang-2020-construction.yaml") + ir.load_cases(ROOT / "tests" / "cases" / "wuchang-2020.yaml")
+    carriers = list({c.carrier.id: c.carrier for c in cases}.values())
+    assert any(c.facts for c in carriers) and any(e.facts for c in carriers for e in c.events)
+    alone = ir.evaluate_many(carriers, "wuhan-wuchang-2020", "2024-06-30", workers=1)
+    with ProcessPoolExecutor(2) as pool:  # carriers cross to the workers packed as tuples
+        pooled = ir.evaluate_many(carriers, "wuhan-wuchang-2020", "2024-06-30", executor=pool, chunk_size=2)
+    assert [e.to_json() for e in pooled] == [e.to_json() for e in alone]
+    assert sum(e.total for e in alone) > 0

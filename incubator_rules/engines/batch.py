@@ -644,9 +644,10 @@ def pack_carrier(c: Carrier) -> tuple[Any, ...]:
              None if e.kind is None else e.kind._value_, e.year, None if e.grade is None else e.grade._value_,
              e.amount, e.document, e.note,
              None if e.award is None and e.plan is None and e.payer is None and e.settles is None and e.voucher is None
-             else (None if e.award is None else e.award._value_, e.plan, e.payer, e.settles, e.voucher))
+             else (None if e.award is None else e.award._value_, e.plan, e.payer, e.settles, e.voucher), e.facts)
             for e in c.events
         ]),
+        c.facts,
     )
 
 
@@ -664,18 +665,19 @@ def _day(n: int) -> datetime.date:
 
 def unpack_carrier(t: tuple[Any, ...]) -> Carrier:
     """The carrier ``pack_carrier`` packed."""
-    cid, name, kind, area, events = t
+    cid, name, kind, area, events, facts = t
     return Carrier(
         cid, name, _KIND[kind],
         tuple([
             Event(eid, _TYPE[etype], _day(day), _LEVEL.get(level), _KIND.get(ekind), year, _GRADE.get(grade),
-                  amount, doc, note)
+                  amount, doc, note, efacts)
             if paid is None else
             Event(eid, _TYPE[etype], _day(day), _LEVEL.get(level), _KIND.get(ekind), year, _GRADE.get(grade),
-                  amount, doc, note, _AWARD.get(paid[0]), *paid[1:])
-            for eid, etype, day, level, ekind, year, grade, amount, doc, note, paid in events
+                  amount, doc, note, efacts, _AWARD.get(paid[0]), *paid[1:])
+            for eid, etype, day, level, ekind, year, grade, amount, doc, note, paid, efacts in events
         ]),
         area,
+        facts,
     )
 
 

@@ -15,7 +15,8 @@ import attrs
 from ..documents import Document, Source, canonical_json, data_problem, id_problem, parse_yaml, read_document
 from ..errors import RulesetError, describe
 from ..kinds import KINDS, RULE_PLACEHOLDERS, RuleKind, default_explanation
-from ..kinds.generic import DEFINITIONS as RULE_DEFINITIONS, RuleIds
+from ..kinds.generic import DEFINITIONS as RULE_DEFINITIONS
+from ..kinds.generic import RuleIds
 from ..model.carrier import CarrierKind, EventType, Grade, Level, parse_date, parse_enum, whole_yuan
 from ..model.labels import LEVEL_ZH
 from ..model.durations import UNITS
@@ -1111,6 +1112,7 @@ def ruleset_schema() -> FileSchema:
         "A reward policy as data: source documents and clauses, amount tables, readings and rules. Amounts are whole yuan.",
         root=RULESET,
         definitions={
+            **RULE_DEFINITIONS,  # the generic kinds' shared forms: filter, amount, durations, fact conditions
             "text": TEXT,
             "date": DATE,
             "amount": AMOUNT,
@@ -1216,6 +1218,5 @@ def ruleset_schema() -> FileSchema:
                 ),
                 description="the first dated amount: without `from` it applies from the start, like a plain amount",
             ),
-            **RULE_DEFINITIONS,  # the generic kinds' shared forms (a filter, an amount form, a duration)
         },
     )

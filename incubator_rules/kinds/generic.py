@@ -816,7 +816,7 @@ def _definitions() -> dict[str, Any]:
             "percent": {"type": "number", "exclusiveMinimum": 0, "maximum": 100},
             "of": {"anyOf": [{"const": "amount"}, {"type": "object", "required": ["sum_of"], "additionalProperties": False,
                                                      "properties": {"sum_of": {"$ref": "#/definitions/filters"}}}]},
-            "max": {"anyOf": [{"type": "integer", "minimum": 0}, {"$ref": "#/definitions/amount"}]},
+            "max": {"anyOf": [{"type": "integer", "minimum": 0}, {"$ref": "#/definitions/amount_form"}]},
             "min": {"type": "integer", "minimum": 0},
             "rounding": {"enum": list(ROUNDINGS), "description": "whole yuan: half_up (四舍五入) or down"},
         },
@@ -834,8 +834,8 @@ def _definitions() -> dict[str, Any]:
         "filter": filter_,
         "filters": {"anyOf": [{"$ref": "#/definitions/filter"},
                               {"type": "array", "minItems": 1, "items": {"$ref": "#/definitions/filter"}}]},
-        "amount": {"anyOf": [{"type": "integer", "minimum": 0}, amount_object]},
-        "bound_amount": bound({"$ref": "#/definitions/amount"}),
+        "amount_form": {"anyOf": [{"type": "integer", "minimum": 0}, amount_object]},
+        "bound_amount": bound({"$ref": "#/definitions/amount_form"}),
         "calendar_duration": duration,
     }
 
