@@ -6,14 +6,13 @@ import datetime
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-import attrs
-
 from ..errors import EngineError, IncubatorRulesError
 from ..files.ruleset import load_ruleset
 from ..kinds import DECIDERS, MATCHES, Context
 from ..kinds.base import arrange
+from ..kinds.caps import apply_caps, rule_order as _rule_order
 from ..model.carrier import Carrier, Event, EventType, as_of_date, until
-from ..model.decision import AWARDED, NOT_AWARDED, PENDING, Decision, Evaluation
+from ..model.decision import AWARDED, PENDING, Decision, Evaluation
 from ..model.ruleset import Ruleset
 from .durable import durable_decisions
 
@@ -124,36 +123,6 @@ def assemble(ctx: Context, decisions: list[Decision], engine: str, digest: str |
     )
 
 
-def apply_caps(ctx: Context, decisions: list[Decision]) -> list[Decision]:
-    """The decisions with each cap of the ruleset applied, in payable order: an amount beyond what the cap
-    leaves is cut (its ``full_amount`` kept), one the cap leaves nothing for is refused as ``capped``."""
-    rule_order = _rule_order(ctx.ruleset)
-    out = list(decisions)
-    for cap in ctx.ruleset.caps:
-        used: dict[Any, int] = {}
-        members = [i for i, d in enumerate(out) if d.rule in cap.rules and d.status != NOT_AWARDED and d.amount > 0]
-        members.sort(key=lambda i: (out[i].payable_on or _LAST_DAY, rule_order[out[i].rule], i))
-        citation = ctx.ruleset.citation(cap.clause)
-        for i in members:
-            d = out[i]
-            key = None if cap.per == "carrier" else (d.payable_on or _LAST_DAY).year
-            left = cap.max - used.get(key, 0)
-            if d.amount <= left:
-                used[key] = used.get(key, 0) + d.amount
-                continue
-            note_zh = f"(受{cap.id}上限{cap.max:,}元限制)"
-            note_en = f" (capped by {cap.id}: at most {cap.max:,} yuan)"
-            if left <= 0:
-                out[i] = attrs.evolve(d, status=NOT_AWARDED, reason="capped", amount=0, payable_on=None,
-                                      full_amount=d.amount, citations=d.citations + (citation,),
-                                      explanation_zh=d.explanation_zh + note_zh, explanation_en=d.explanation_en + note_en)
-            else:
-                used[key] = cap.max
-                out[i] = attrs.evolve(d, amount=left, full_amount=d.amount, citations=d.citations + (citation,),
-                                      explanation_zh=d.explanation_zh + note_zh, explanation_en=d.explanation_en + note_en)
-    return out
-
-
 def _ordered(decisions: list[Decision], keys: list[tuple[Any, ...]]) -> list[Decision]:
     """``decisions`` in the order of ``keys``, whose last item is each decision's index (so equal keys keep their order)."""
     keys.sort()
@@ -163,8 +132,3 @@ def _ordered(decisions: list[Decision], keys: list[tuple[Any, ...]]) -> list[Dec
 _LAST_DAY = datetime.date.max
 
 
-def _rule_order(ruleset: Ruleset) -> dict[str, int]:
-    found = ruleset.memo.get("rule_order")
-    if found is None:
-        found = ruleset.memo["rule_order"] = {r.id: i for i, r in enumerate(ruleset.rules)}
-    return found

@@ -17,11 +17,11 @@ from ..errors import RulesetError, describe
 from ..kinds import KINDS, RULE_PLACEHOLDERS, RuleKind, default_explanation
 from ..kinds.generic import DEFINITIONS as RULE_DEFINITIONS
 from ..kinds.generic import RuleIds
-from ..model.carrier import CarrierKind, Grade, Level, parse_date, parse_enum, whole_yuan
+from ..model.carrier import CarrierKind, EventType, Grade, Level, parse_date, parse_enum, whole_yuan
 from ..model.labels import LEVEL_ZH
 from ..model.durations import UNITS
 from ..model.facts import did_you_mean
-from ..model.ruleset import Cap, Clause, DatedValue, PlanArea, PlanPeriod, Reading, Rule, Ruleset, SourceDocument, Table
+from ..model.ruleset import Cap, Clause, DatedValue, PlanArea, PlanPeriod, Reading, Rule, Ruleset, SourceDocument, Table, bound_readings
 from .schema import AMOUNT, DATE, TEXT, Field, FileSchema, Schema, Shape, enum_values
 from .types import DEFAULTS, RULESETS_DIR, document_type, ruleset_file, wrong_type
 
@@ -41,6 +41,7 @@ class ParamContext:
     reading_ids: set[Any] | None
     levels: Mapping[Level, Any]
     rules: Mapping[str, str] = attrs.field(factory=dict)  # every rule's id and kind, as written in the file
+    event_types: frozenset[EventType] = frozenset()  # the types the rule's own ``match`` names, as far as they are known
 
     @property
     def rule_ids(self) -> frozenset[str]:
@@ -50,6 +51,17 @@ class ParamContext:
 
 # MAJOR.MINOR.PATCH with an optional pre-release and build (semver.org); MAJOR.MINOR is read as MAJOR.MINOR.0.
 SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)(\.(0|[1-9]\d*))?(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$")
+
+
+def _match_types(raw: Any) -> frozenset[EventType]:
+    """The event types a rule's ``match`` names (a filter or a list of them), those that are known."""
+    found = set()
+    for f in raw if isinstance(raw, list) else [raw]:
+        types = f.get("type") if isinstance(f, Mapping) else None
+        for t in types if isinstance(types, list) else [types]:
+            if isinstance(t, str) and t in {e.value for e in EventType}:
+                found.add(EventType(t))
+    return frozenset(found)
 
 
 def version_problem(version: Any) -> str | None:
@@ -264,6 +276,10 @@ class ProblemReader:
             return None
 
     def yuan(self, value: Any, path: Path_) -> int | None:
+        """A whole number of yuan written as digits: ``300000``, never ``3e5`` or ``300000.0`` (money is exact)."""
+        if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value() and 0 <= value < 10**15:
+            self.problem(path, f"expected a whole number of yuan written as digits (e.g. {int(value)}), got {describe(value)}")
+            return None
         try:
             return whole_yuan(value)
         except ValueError as exc:
@@ -360,6 +376,10 @@ class ProblemReader:
         rules = self.rules(data.get("rules"), clause_ids, table_ids, readings, reading_ids, levels)
         out_of_scope = self.out_of_scope(data.get("out_of_scope"), clause_ids, rules)
         caps = self.caps(data.get("caps"), clause_ids, rules)
+        if rules and not self.problems:
+            for name in sorted(set(readings) - bound_readings(rules)):
+                self.problem(("readings", name), f"reading {name!r} is bound to no rule: no parameter or role takes "
+                                                 f"{{reading: {name}, values: ...}}, so choosing it would change nothing")
         self.tables_cover_levels(tables, rules, period)
         if self.problems:
             return None
@@ -741,10 +761,12 @@ class ProblemReader:
                 continue
             params = {name: self.param(raw, name, check, p, table_ids) for name, check in spec.params.items()
                       if check in _PARAM_CHECKS and not (name in spec.optional and raw.get(name) is None)}
-            context = ParamContext(table_ids, clause_ids, readings, reading_ids, levels or {}, written)
+            context = ParamContext(table_ids, clause_ids, readings, reading_ids, levels or {}, written, _match_types(raw.get("match")))
             for name, check in spec.params.items():
                 if check not in _PARAM_CHECKS:
                     params[name] = check(self, raw.get(name), p + (name,), context) if callable(check) else None
+            if spec.validate is not None:
+                spec.validate(self, raw, params, p)
             roles, fixed = self.roles(raw, p, spec, kind_name, rid, readings, reading_ids)
             explanations = self.explanations(raw, spec.codes, p, RULE_PLACEHOLDERS | spec.placeholders, title)
             out.append((i, Rule(rid, kind_name, title[0], title[1], cl or (), params, roles, explanations, fixed)))  # type: ignore[arg-type]
@@ -758,7 +780,20 @@ class ProblemReader:
                 if target not in by_id or by_id[target].kind != want:
                     hint = did_you_mean(target, [r for r, x in by_id.items() if x.kind == want])
                     self.problem(("rules", i, name), f"expected the id of a {want} rule, got {describe(target)}{hint}")
+        self.rule_references(out)
         return tuple(r for _, r in out)
+
+    def rule_references(self, rules: list[tuple[int, Rule]]) -> None:
+        """Lists of other rules (``counts``, ``recovers``) name rules that award something (not a clawback)."""
+        by_id = {r.id: r for _, r in rules}
+        for i, rule in rules:
+            for name, value in rule.params.items():
+                if not isinstance(value, RuleIds):
+                    continue
+                for j, target in enumerate(value):
+                    other = by_id.get(target)
+                    if other is not None and other is not rule and "awarded" not in KINDS[other.kind].codes:
+                        self.problem(("rules", i, name, j), f"rule {target!r} is a {other.kind} rule: it awards nothing for {name} to take")
 
     def counting_circles(self, rules: list[tuple[int, Rule]]) -> None:
         """A problem for each rule that counts what it itself awards, through its ``RuleIds`` parameters
@@ -783,7 +818,8 @@ class ProblemReader:
                     path = [other] if other == rule.id else (lambda tail: None if tail is None else [other, *tail])(reaches(other, rule.id, {other}))
                     if path is not None:
                         circle = " -> ".join([rule.id, *path])
-                        self.problem(("rules", i, name, j), f"a rule cannot count what it awards itself: {circle}")
+                        hint = " (its own earlier awards count with repeat: true)" if other == rule.id and "repeat" in KINDS[rule.kind].params else ""
+                        self.problem(("rules", i, name, j), f"a rule cannot count what it awards itself: {circle}{hint}")
 
     def expanded(
         self, raw: Mapping[Any, Any], p: Path_, spec: Any, kind_name: str | None,

@@ -111,6 +111,7 @@ class RuleKind:
     optional: frozenset[str] = frozenset()  # parameters a rule may leave out
     schemas: Mapping[str, Mapping[str, Any]] = attrs.field(factory=dict)  # JSON Schema of each parameter a kind checks itself
     expands: Expansion | None = None  # a kind kept only as a name: how its rules are written in a generic kind
+    validate: Callable[..., None] | None = None  # (reader, raw rule, params read, path): what the parameters say together
 
 
 RULE_PLACEHOLDERS = frozenset(

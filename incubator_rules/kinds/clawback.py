@@ -16,7 +16,7 @@ from ..model.ruleset import Rule
 from .base import Context, RuleKind
 from .generic import GENERIC_PLACEHOLDERS, declare, decide, filters_param, matches, strings, whole
 from .occurrences import Occurrences, occurrences_param, tally
-from .top_up import awards_of
+from .caps import awards_of
 
 __all__ = ["KIND", "clawback_decisions"]
 
@@ -31,12 +31,13 @@ def clawback_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) -> li
         if found.status != "reached":
             continue
         kind = event.kind or ctx.carrier.kind
-        recovered = sum(d.amount for d in awards_of(ctx, rule.params["recovers"])
+        recovered = sum(d.amount for d in awards_of(ctx, rule.params["recovers"], rule)
                         if d.payable_on is not None and d.payable_on <= event.date)
         if recovered <= 0:
             return [decide(rule, ctx, "nothing_to_recover", event, kind, rule.clauses)]
         return [decide(rule, ctx, "recovered", event, kind, rule.clauses, amount=-recovered, payable_on=event.date,
-                       events=tuple(e.id for e in found.counted), recovered=recovered)]
+                       events=tuple(dict.fromkeys([event.id] + [e.id for e in found.counted])),
+                       recovered=recovered)]
     return []
 
 

@@ -10,7 +10,7 @@ from typing import Any, Sequence
 
 from ..model.carrier import Event, EventType
 from ..model.decision import Decision
-from ..model.facts import all_fact_names, did_you_mean
+from ..model.facts import EVENT_FACTS, FactSpec, all_fact_names, did_you_mean
 from ..model.ruleset import Rule
 from .base import Context, RuleKind
 from .generic import GENERIC_PLACEHOLDERS, Param, choice, declare, decide, filters_param, matches
@@ -20,9 +20,20 @@ __all__ = ["KIND", "count_award_decisions"]
 COMPARISONS = ("at_least", "above")
 
 
+def _numeric_facts() -> dict[str, FactSpec]:
+    """The event facts a band can be read from: numbers and amounts."""
+    return {n: f for fields in EVENT_FACTS.values() for n, f in fields.items() if f.type in ("number", "yuan")}
+
+
 def _read_field(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> str | None:
+    numeric = _numeric_facts()
     if not isinstance(raw, str) or raw not in all_fact_names():
         reader.problem(path, f"unknown fact {raw!r}{did_you_mean(raw, all_fact_names())}")
+        return None
+    if raw not in numeric:
+        kinds = {f.type for fields in EVENT_FACTS.values() for n, f in fields.items() if n == raw} or {"carrier"}
+        reader.problem(path, f"{raw!r} is a {'/'.join(sorted(kinds))} fact; bands need a number or amount fact "
+                             f"({', '.join(sorted(numeric))})")
         return None
     return raw
 
@@ -81,7 +92,7 @@ KIND = RuleKind(
     name="count_award",
     **declare(
         match=filters_param("the events counted, e.g. {type: firm_introduced}"),
-        by=Param(_read_field, {"enum": sorted(all_fact_names()), "description": "the fact whose value selects the band, e.g. annual_sales_yuan"}),
+        by=Param(_read_field, {"enum": sorted(_numeric_facts()), "description": "the fact whose value selects the band, e.g. annual_sales_yuan"}),
         bands=Param(_read_bands, {
             "type": "array", "minItems": 1, "description": "bands, lowest first: the highest band reached pays",
             "items": {"type": "object", "properties": {"from": {"type": "integer", "minimum": 0}, "amount": {"type": "integer", "minimum": 0}},

@@ -55,6 +55,8 @@ def read_window(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> A
         if value is None:
             return None
         ends = tuple(value[k] if value.get(k) in PLAN_DATES else reader.date(value, k, p, False) for k in ("from", "to"))
+        if isinstance(ends[0], datetime.date) and isinstance(ends[1], datetime.date) and ends[1] < ends[0]:
+            reader.problem(p + ("to",), f"the window ends ({ends[1].isoformat()}) before it starts ({ends[0].isoformat()})")
         clause = value.get("clause")
         if clause is not None and context.clause_ids is not None and clause not in context.clause_ids:
             reader.problem(p + ("clause",), f"unknown clause {clause!r}")
@@ -215,7 +217,7 @@ def event_award_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) ->
             value, clause = (None, None) if cell is None else (cell.amount, cell.clause)
         else:
             value, clause = amount_of(ctx, amount, event, kind, history=ctx.timeline)
-        if value is None:
+        if value is None or (value == 0 and not plan.covers):  # nothing to pay is a refusal, never an award of 0 yuan
             out.append(decide(rule, ctx, "level_not_covered", event, kind, plan.column_cites(rule.clauses, kind))
                        if plan.covers else decide(rule, ctx, "no_amount", event, kind, rule.clauses))
             continue
@@ -232,7 +234,7 @@ def event_award_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) ->
             out.append(decide(rule, ctx, "already_awarded", event, kind, rule.clauses))
             continue
         paid.add(key)
-        events = tuple(dict.fromkeys(((event.id,) if anchor is None else (anchor.id, event.id)) + counted))
+        events = tuple(dict.fromkeys((event.id,) + (() if anchor is None else (anchor.id,)) + counted))  # the event first
         clauses = (clause,) if clause else rule.clauses
         payable, code, met = event.date, "awarded", True
         cond = None

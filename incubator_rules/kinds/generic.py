@@ -19,7 +19,7 @@ import attrs
 from ..model.carrier import EVENT_TYPES, Carrier, CarrierKind, Event, EventType, Grade, Level, iso_date
 from ..model.decision import AWARDED, NOT_AWARDED, PENDING, Condition, Decision
 from ..model.durations import after
-from ..model.facts import CARRIER_FACTS, EVENT_FACTS, all_fact_names, did_you_mean
+from ..model.facts import CARRIER_FACTS, EVENT_FACTS, FactSpec, all_fact_names, did_you_mean
 from ..model.labels import GRADE_ZH, KIND_EN, KIND_ZH
 from ..model.ruleset import ReadingBound, Rule
 from .base import _PLACEHOLDER, Context, Template, amount_wan, prep_of
@@ -286,8 +286,51 @@ def scope_types(rule: Rule) -> frozenset[EventType] | None:
     return frozenset(found) if found else None
 
 
-def read_filter(reader: Any, raw: Any, path: tuple[Any, ...]) -> Filter | None:
-    """One filter, e.g. ``{type: accredited, level: [national, provincial], kind: [incubator]}``."""
+def _fact_type_problem(spec: FactSpec, value: Any) -> str | None:
+    """What is wrong with ``value`` as a value of a fact of this type (None when it fits)."""
+    for v in _one_or_many(value):
+        if spec.type == "bool":
+            ok = isinstance(v, bool)
+        elif spec.type in ("number", "yuan"):
+            ok = not isinstance(v, bool) and isinstance(v, (int, Decimal))
+        elif spec.type == "date":
+            ok = isinstance(v, datetime.date)
+        elif spec.type == "level":
+            ok = isinstance(v, str) and v in {lv.value for lv in Level}
+        else:
+            ok = isinstance(v, str)
+        if not ok:
+            want = {"bool": "true or false", "number": "a number", "yuan": "a whole number of yuan", "date": "a date",
+                    "level": "a level (" + ", ".join(lv.value for lv in Level) + ")"}.get(spec.type, "text")
+            return f"expected {want}, got {v!r}"[:160]
+    return None
+
+
+def fact_spec(types: Any, name: str) -> FactSpec | None:
+    """The registry's spec of an event fact ``name`` on one of ``types`` (None for an event's own field)."""
+    for t in types:
+        found = EVENT_FACTS.get(t.value, {}).get(name)
+        if found is not None:
+            return found
+    return None
+
+
+def carries(types: Any, field: str) -> bool:
+    """Some event type among ``types`` carries ``field`` (level, grade, amount...)."""
+    return any(field in EVENT_TYPES[t].fields for t in types)
+
+
+def check_level(reader: Any, level: Level, path: tuple[Any, ...], context: Any) -> None:
+    """A level a rule names must be among the ruleset's declared ``levels``."""
+    declared = getattr(context, "levels", None)
+    if declared and level not in declared:
+        known = ", ".join(lv.value for lv in declared)
+        reader.problem(path, f"{level.value!r} is not among this ruleset's levels ({known}); declare it under levels")
+
+
+def read_filter(reader: Any, raw: Any, path: tuple[Any, ...], context: Any = None) -> Filter | None:
+    """One filter, e.g. ``{type: accredited, level: [national, provincial], kind: [incubator]}``; a level, grade or
+    fact value is checked against what the event types carry and the registry's type of each fact."""
     raw = reader.mapping(raw, path, _FILTER_KEYS)
     if raw is None:
         return None
@@ -299,7 +342,16 @@ def read_filter(reader: Any, raw: Any, path: tuple[Any, ...]) -> Filter | None:
     def enums(key: str, enum_type: Any) -> frozenset[Any] | None:
         if raw.get(key) is None:
             return None
-        return frozenset(m for i, v in enumerate(_one_or_many(raw[key])) if (m := reader.enum(enum_type, v, path + (key, i))) is not None)
+        if key in ("level", "grade") and types and not carries(types, key):
+            names = ", ".join(sorted(t.value for t in types))
+            reader.problem(path + (key,), f"{names} events have no {key}: this filter would never match")
+            return None
+        out = frozenset(m for i, v in enumerate(_one_or_many(raw[key])) if (m := reader.enum(enum_type, v, path + (key, i))) is not None)
+        if enum_type is Level:
+            for i, m in enumerate(_one_or_many(raw[key])):
+                if isinstance(m, str) and m in {lv.value for lv in Level}:
+                    check_level(reader, Level(m), path + ((key, i) if isinstance(raw[key], list) else (key,)), context)
+        return out
 
     allowed: set[str] = set()
     for t in types:
@@ -315,8 +367,16 @@ def read_filter(reader: Any, raw: Any, path: tuple[Any, ...]) -> Filter | None:
                 hint = did_you_mean(name, allowed or all_fact_names())
                 reader.problem(path + (key, name), f"unknown fact {name!r} for {', '.join(sorted(t.value for t in types))}{hint}")
                 continue
+            spec = fact_spec(types, name)
+            if key == "at_least" and spec is not None and spec.type not in ("number", "yuan"):
+                reader.problem(path + (key, name), f"{name!r} is a {spec.type} fact: at_least needs a number or amount fact")
+                continue
             if key == "at_least" and (isinstance(want, bool) or not isinstance(want, (int, Decimal))):
                 reader.problem(path + (key, name), f"expected a number, got {want!r}"[:120])
+                continue
+            wrong = None if spec is None else _fact_type_problem(spec, want)
+            if wrong is not None:
+                reader.problem(path + (key, name), f"{name} is a {spec.type} fact: {wrong}")  # type: ignore[union-attr]
                 continue
             found[name] = want
         return found
@@ -325,6 +385,10 @@ def read_filter(reader: Any, raw: Any, path: tuple[Any, ...]) -> Filter | None:
     for name, want in (reader.mapping(raw["carrier"], path + ("carrier",)) or {}).items() if raw.get("carrier") is not None else ():
         if name not in CARRIER_FACTS:
             reader.problem(path + ("carrier", name), f"unknown carrier fact {name!r}{did_you_mean(name, CARRIER_FACTS)}")
+            continue
+        wrong = _fact_type_problem(CARRIER_FACTS[name], want)
+        if wrong is not None:
+            reader.problem(path + ("carrier", name), f"{name} is a {CARRIER_FACTS[name].type} fact: {wrong}")
             continue
         carrier[name] = want
     return Filter(types, enums("kind", CarrierKind), enums("level", Level), enums("grade", Grade), facts("fields"),
@@ -337,7 +401,7 @@ def read_filters(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> 
         reader.problem(path, "required field is missing")
         return None
     items = raw if isinstance(raw, list) else [raw]
-    out = tuple(f for i, item in enumerate(items) if (f := read_filter(reader, item, path + ((i,) if isinstance(raw, list) else ()))) is not None)
+    out = tuple(f for i, item in enumerate(items) if (f := read_filter(reader, item, path + ((i,) if isinstance(raw, list) else ()), context)) is not None)
     return out or None
 
 
@@ -420,6 +484,9 @@ def read_amount(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> A
         if not isinstance(by, str) or (by not in ("level", "grade", "kind", "year") and by not in all_fact_names()):
             reader.problem(path + ("by",), f"unknown field {by!r}{did_you_mean(by, all_fact_names() | {'level', 'grade', 'kind'})}")
         values = reader.mapping(raw.get("values"), path + ("values",)) or {}
+        if not values:
+            reader.problem(path + ("values",), "an empty table of values pays nothing: give the amount for each value of " + str(by))
+        _check_keys(reader, by, values, path + ("values",), context)
         kwargs["by"] = by
         kwargs["values"] = {str(k): v for k, v in ((k, reader.yuan(v, path + ("values", k))) for k, v in values.items()) if v is not None}
     else:
@@ -431,8 +498,10 @@ def read_amount(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> A
         of = raw.get("of")
         if isinstance(of, Mapping) and set(of) == {"sum_of"}:
             kwargs["of"] = read_filters(reader, of["sum_of"], path + ("of", "sum_of"), context)
+            _check_amounts(reader, [t for f in kwargs["of"] or () for t in f.types], path + ("of", "sum_of"), "sum_of adds")
         elif of == "amount":
             kwargs["of"] = of
+            _check_amounts(reader, getattr(context, "event_types", None) or (), path + ("of",), "of: amount takes")
         else:
             reader.problem(path + ("of",), f"expected 'amount' (the event's own) or {{sum_of: <filter>}}, got {of!r}"[:200])
     if raw.get("max") is not None:
@@ -448,6 +517,31 @@ def read_amount(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> A
         reader.problem(path + ("rounding",), f"unknown rounding {rounding!r}; expected one of: {', '.join(ROUNDINGS)}")
     kwargs["rounding"] = rounding
     return Amount(**kwargs)
+
+
+_KEYED = {"grade": Grade, "level": Level, "kind": CarrierKind}
+
+
+def _check_keys(reader: Any, by: str, values: Mapping[Any, Any], path: tuple[Any, ...], context: Any) -> None:
+    """The keys of ``{by: grade|level|kind|year, values: {...}}`` are values of that vocabulary ("did you mean")."""
+    vocabulary = _KEYED.get(by) if isinstance(by, str) else None
+    for key in values:
+        if vocabulary is not None:
+            known = [m.value for m in vocabulary]
+            if key not in known:
+                reader.problem(path + (key,), f"unknown {by} {key!r}{did_you_mean(key, known)}; expected one of: {', '.join(known)}")
+            elif vocabulary is Level:
+                check_level(reader, Level(key), path + (key,), context)
+        elif by == "year" and not (str(key).isdigit() and 1900 <= int(str(key)) <= 2200):
+            reader.problem(path + (key,), f"expected a year such as 2024, got {key!r}"[:120])
+
+
+def _check_amounts(reader: Any, types: Sequence[EventType], path: tuple[Any, ...], what: str) -> None:
+    """A percentage of an event's amount needs event types that carry an amount (a payment, a spending...)."""
+    if types and not carries(types, "amount"):
+        names = ", ".join(sorted({t.value for t in types}))
+        having = ", ".join(t.value for t, spec in EVENT_TYPES.items() if "amount" in spec.fields)
+        reader.problem(path, f"{what} the amount of {names} events, which have none (events with an amount: {having})")
 
 
 def round_yuan(value: Decimal, rounding: str) -> int:
@@ -493,7 +587,9 @@ def amount_of(ctx: Context, amount: Amount, event: Event, kind: CarrierKind, bas
     else:
         assert amount.percent is not None
         if base is None and amount.of == "amount":
-            base = event.amount or 0
+            if event.amount is None:
+                return None, clause  # no amount of its own to take a percentage of: refused as no_amount
+            base = event.amount
         elif base is None:
             base = sum(e.amount or 0 for e in history if e.date <= event.date
                        and any(f.in_scope(e, e.kind or kind) and f.holds(e, ctx.carrier) for f in amount.of))

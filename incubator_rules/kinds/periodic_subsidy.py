@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 from ..model.carrier import Event, EventType
 from ..model.decision import Decision
@@ -33,19 +33,29 @@ _ONE_DAY = datetime.timedelta(days=1)
 
 
 def whole_months(start: datetime.date, end: datetime.date) -> int:
-    """Whole calendar months from ``start`` up to ``end`` (exclusive)."""
+    """Whole calendar months from ``start`` up to ``end`` (exclusive): the most N with ``start`` + N months (by
+    python-dateutil, so a month from 31 January ends on 28 or 29 February, a year from 29 February on 28
+    February) on or before ``end``."""
     if end <= start:
         return 0
     months = (end.year - start.year) * 12 + end.month - start.month
-    return months - 1 if end.day < start.day else months
+    while months > 0 and add(start, {"months": months}) > end:
+        months -= 1
+    return months
 
 
 def _read_periods(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> Any:
     raw = reader.mapping(raw, path, ("length", "count", "calendar_years"))
     if raw is None:
         return None
+    if raw.get("calendar_years") is not None and raw.get("length") is not None:
+        reader.problem(path + ("length",), "give calendar_years or a length, not both")
+        return None
     if raw.get("calendar_years"):
-        return ("calendar", None, raw.get("count"))
+        count = raw.get("count")
+        if count is not None and (isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= 50):
+            reader.problem(path + ("count",), f"expected a number of periods from 1 to 50, got {count!r}")
+        return ("calendar", None, count)
     length = reader.duration(raw.get("length"), path + ("length",), ("years", "months"), "period")
     count = raw.get("count")
     if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= 50:
@@ -59,13 +69,17 @@ def _read_basis(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> A
         reader.problem(path, "give exactly one of: tenancies, area, spending, events")
         return None
     (name, value), = raw.items()
+    if name not in ("tenancies", "area", "spending", "events"):
+        return None  # reported as an unknown field
+    if name in ("tenancies", "spending") and value is not None and not isinstance(value, Mapping):
+        reader.mapping(value, path + (name,))  # a filter's conditions: fields, at_least, carrier
+        return None
     if name == "area":
         value = reader.mapping(value, path + (name,), ("fact", "max"))
         if value is None:
             return None
         fact = value.get("fact")
-        if not isinstance(fact, str) or fact not in CARRIER_FACTS:
-            reader.problem(path + (name, "fact"), f"unknown carrier fact {fact!r}{did_you_mean(fact, CARRIER_FACTS)}")
+        _unit_fact(reader, fact, "m2", path + (name, "fact"), "an area")
         return ("area", fact, value.get("max"))
     if name == "tenancies":
         value = dict(value or {})
@@ -75,8 +89,13 @@ def _read_basis(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> A
         if after is not None:
             after = reader.mapping(after, path + (name, "moved_in_after"), ("fact", "duration"))
             if after is not None:
-                if not isinstance(after.get("fact"), str) or after.get("fact") not in CARRIER_FACTS:
-                    reader.problem(path + (name, "moved_in_after", "fact"), f"unknown carrier fact {after.get('fact')!r}")
+                fact = after.get("fact")
+                dates = sorted(n for n, f in CARRIER_FACTS.items() if f.type == "date")
+                if not isinstance(fact, str) or fact not in CARRIER_FACTS:
+                    reader.problem(path + (name, "moved_in_after", "fact"), f"unknown carrier fact {fact!r}{did_you_mean(fact, dates)}")
+                elif CARRIER_FACTS[fact].type != "date":
+                    reader.problem(path + (name, "moved_in_after", "fact"),
+                                   f"{fact!r} is not a date fact; moved_in_after counts from one of: {', '.join(dates)}")
                 moved = (after.get("fact"), reader.duration(after.get("duration"), path + (name, "moved_in_after", "duration"),
                                                              ("years", "months", "days"), "duration"))
         return ("tenancies", filt, moved)
@@ -85,17 +104,56 @@ def _read_basis(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> A
     return ("spending", read_filters(reader, {"type": "spending", **(value or {})}, path + (name,), context), None)
 
 
+def _unit_fact(reader: Any, fact: Any, unit: str, path: tuple[Any, ...], what: str) -> None:
+    """A carrier fact named where ``what`` (in ``unit``) is meant: known, and of that unit."""
+    fitting = sorted(n for n, f in CARRIER_FACTS.items() if f.unit == unit)
+    if not isinstance(fact, str) or fact not in CARRIER_FACTS:
+        reader.problem(path, f"unknown carrier fact {fact!r}{did_you_mean(fact, CARRIER_FACTS)}")
+    elif CARRIER_FACTS[fact].unit != unit:
+        got = CARRIER_FACTS[fact].unit or CARRIER_FACTS[fact].type
+        reader.problem(path, f"{fact!r} is in {got}, not {what} in {unit}; facts in {unit}: {', '.join(fitting)}")
+
+
 def _read_rate(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> Any:
+    """A rate per m2 per month: one number for every period, a list per period, or a carrier fact (with a maximum)."""
     def one(value: Any, p: tuple[Any, ...]) -> Any:
         if isinstance(value, list):
+            if not value:
+                reader.problem(p, "expected a rate per period, e.g. [18, 15], got an empty list")
             return tuple(reader.yuan(v, p + (i,)) for i, v in enumerate(value))
+        if not isinstance(value, Mapping):
+            found = reader.yuan(value, p)
+            return None if found is None else (found,)
         value = reader.mapping(value, p, ("fact", "max"))
         if value is None:
             return None
-        if not isinstance(value.get("fact"), str) or value.get("fact") not in CARRIER_FACTS:
-            reader.problem(p + ("fact",), f"unknown carrier fact {value.get('fact')!r}{did_you_mean(value.get('fact'), CARRIER_FACTS)}")
+        _unit_fact(reader, value.get("fact"), "yuan/m2/month", p + ("fact",), "a rate")
         return (value.get("fact"), value.get("max"))
     return None if raw is None else read_bound(reader, raw, path, context, one)
+
+
+def check_periodic(reader: Any, raw: Mapping[str, Any], params: Mapping[str, Any], path: tuple[Any, ...]) -> None:
+    """What the parameters say together: a rate for an area or tenancies basis (none for spending), and a list
+    per period as long as the periods counted (``periods.count``)."""
+    basis, periods = params.get("basis"), params.get("periods")
+    rate = params.get("rate")
+    if basis is None:
+        return
+    if basis[0] in ("area", "tenancies") and rate is None:
+        reader.problem(path + ("rate",), f"{'an' if basis[0] == 'area' else 'a'} {basis[0]} basis needs a rate (yuan per m2 per month): a number, a list per period, or {{fact, max}}")
+    if basis[0] == "spending" and raw.get("rate") is not None:
+        reader.problem(path + ("rate",), "a rate is paid per m2 of an area or tenancies basis; a spending or events basis takes a percent")
+    count = None if periods is None else periods[2]
+    given = raw.get("rate")
+    alternatives = list(given["values"].values()) if isinstance(given, Mapping) and isinstance(given.get("values"), Mapping) else [given]
+    for name, value in [("percent", raw.get("percent"))] + [("rate", a) for a in alternatives]:
+        if not isinstance(value, list) or not value:
+            continue  # one number for every period, or a fact
+        if count is None and len(value) > 1:
+            reader.problem(path + (name,), f"{name} gives {len(value)} values, one per period: give periods.count ({len(value)})")
+        elif count is not None and len(value) != count:
+            reader.problem(path + (name,), f"{name} gives {len(value)} value{'s' if len(value) != 1 else ''} for {count} periods: "
+                                           f"give one per period, or a single number for every period")
 
 
 def _read_percent(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> tuple[Decimal, ...]:
@@ -117,7 +175,11 @@ def _read_multiplier(reader: Any, raw: Any, path: tuple[Any, ...], context: Any)
     raw = reader.mapping(raw, path, ("when", "factor"))
     if raw is None:
         return None
-    when = read_filters(reader, {"type": "tenancy", **(raw.get("when") or {})}, path + ("when",), context)
+    given = raw.get("when") or {}
+    if not isinstance(given, Mapping):
+        reader.mapping(given, path + ("when",))
+        return None
+    when = read_filters(reader, {"type": "tenancy", **given}, path + ("when",), context)
     factor = raw.get("factor")
     if isinstance(factor, bool) or not isinstance(factor, int) or not 1 <= factor <= 10:
         reader.problem(path + ("factor",), f"expected a whole factor from 1 to 10, got {factor!r}")
@@ -150,6 +212,16 @@ def _fact_value(ctx: Context, spec: tuple[str, Any], day: datetime.date) -> Deci
     return Decimal(value) if spec[1] is None else min(Decimal(value), Decimal(spec[1]))
 
 
+def _rate_on(ctx: Context, rate: Any, i: int, day: datetime.date) -> Decimal | None:
+    """The rate for period ``i`` (0-based): the list's value for it (one number serves every period), or the
+    carrier fact in force on ``day``, bounded by its maximum."""
+    if not rate:
+        return None
+    if isinstance(rate[0], str):
+        return _fact_value(ctx, rate, day)
+    return Decimal(rate[min(i, len(rate) - 1)])
+
+
 def _matches(filters: Sequence[Filter], e: Event, ctx: Context) -> bool:
     return matches(filters, e, ctx)
 
@@ -169,30 +241,31 @@ def _period_amount(rule: Rule, ctx: Context, i: int, start: datetime.date, end: 
                 total += e.amount or 0
                 used.append(e.id)
     elif kind == "area":
-        by_fact = isinstance(rate, tuple) and bool(rate) and isinstance(rate[0], str)
         months = whole_months(start, end)
         facts = dict(ctx.carrier.facts)
+        by_fact = bool(rate) and isinstance(rate[0], str)
         dated = isinstance(facts.get(spec), Dated) or (by_fact and isinstance(facts.get(rate[0]), Dated))
         if not dated:  # the same facts all through the period
             area = _fact_value(ctx, (spec, rule.params["basis"][2]), start)
-            unit = _fact_value(ctx, rate, start) if by_fact else None
+            unit = _rate_on(ctx, rate, i, start)
             if area is not None and unit is not None:
                 total = area * unit * months
         for month in range(months if dated else 0):  # each month at the facts in force on its first day
             day = add(start, {"months": month})
             area = _fact_value(ctx, (spec, rule.params["basis"][2]), day)
-            unit = _fact_value(ctx, rate, day) if by_fact else None
+            unit = _rate_on(ctx, rate, i, day)
             if area is not None and unit is not None:
                 total += area * unit
     else:
-        rates = rate
         multiplier = rule.params.get("multiplier")
         for e in tenancies:
-            months = whole_months(max(start, e.fact("from")), min(end, e.fact("to")))
-            if months <= 0:
+            first = max(start, e.fact("from"))
+            months = whole_months(first, min(end, e.fact("to")))
+            unit = _rate_on(ctx, rate, i, first)
+            if months <= 0 or unit is None:
                 continue
             factor = multiplier[1] if multiplier is not None and _matches(multiplier[0], e, ctx) else 1
-            total += Decimal(e.fact("area_m2")) * rates[min(i, len(rates) - 1)] * factor * months
+            total += Decimal(e.fact("area_m2")) * unit * factor * months
             used.append(e.id)
     amount = round_yuan(total * percent / 100, "half_up")
     cap = rule.params.get("cap")
@@ -249,7 +322,7 @@ def periodic_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) -> li
     return out
 
 
-_RATE = {"anyOf": [{"type": "array", "minItems": 1, "items": {"type": "integer", "minimum": 0}},
+_RATE = {"anyOf": [{"type": "integer", "minimum": 0}, {"type": "array", "minItems": 1, "items": {"type": "integer", "minimum": 0}},
                    {"type": "object", "required": ["fact"], "additionalProperties": False,
                     "properties": {"fact": {"enum": sorted(CARRIER_FACTS)}, "max": {"type": "number", "minimum": 0}}}]}
 _PERCENT = {"type": "number", "exclusiveMinimum": 0, "maximum": 100}
@@ -283,9 +356,9 @@ KIND = RuleKind(
                 "events": {"$ref": "#/definitions/filters"},
             },
         }),
-        rate=Param(_read_rate, {"description": "yuan per unit per month: a list per period ([18, 15]) or {fact, max}; or {reading, values}",
+        rate=Param(_read_rate, {"description": "yuan per m2 per month: one number for every period (18), a list per period ([18, 15], as many as periods.count) or {fact, max}; or {reading, values}",
                                 **_bound(_RATE)}, optional=True),
-        percent=Param(_read_percent, {"description": "a percentage, or a list per period ([100, 50, 50]); the last repeats",
+        percent=Param(_read_percent, {"description": "a percentage for every period, or a list per period ([100, 50, 50], as many as periods.count)",
                                       "anyOf": [_PERCENT, {"type": "array", "minItems": 1, "items": _PERCENT}]}, optional=True),
         multiplier=Param(_read_multiplier, {
             "type": "object", "required": ["when", "factor"], "additionalProperties": False,
@@ -303,4 +376,5 @@ KIND = RuleKind(
     matches=frozenset(EventType),
     decider=periodic_decisions,
     placeholders=GENERIC_PLACEHOLDERS,
+    validate=check_periodic,
 )

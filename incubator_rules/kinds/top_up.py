@@ -9,10 +9,11 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from ..model.carrier import AwardKind, Event, EventType
-from ..model.decision import AWARDED, Decision
+from ..model.decision import Decision
 from ..model.ruleset import Rule
 from . import event_award
-from .base import DECIDING, Context, RuleKind
+from .base import Context, RuleKind
+from .caps import awards_of
 from .generic import (
     GENERIC_PLACEHOLDERS, Param, add, amount_of, amount_param, choice, declare, decide, filters_param, flag, matches, strings,
 )
@@ -20,19 +21,9 @@ from .generic import (
 __all__ = ["KIND", "paid_by", "top_up_decisions"]
 
 
-def awards_of(ctx: Context, rule_ids: Sequence[str]) -> list[Decision]:
-    """What the named rules award this carrier (event awards and top-ups), as decided on their own."""
-    out: list[Decision] = []
-    for rid in rule_ids:
-        rule = ctx.ruleset.rule(rid)
-        decider = DECIDING[rule.kind]
-        out.extend(d for d in decider(rule, ctx, ctx.timeline) if d.status == AWARDED)
-    return out
-
-
-def paid_by(ctx: Context, rule_ids: Sequence[str], payers: Sequence[str], until: Any) -> int:
-    """What the named rules awarded, and the named payers paid, payable on or before ``until``."""
-    total = sum(d.amount for d in awards_of(ctx, rule_ids) if d.payable_on is not None and d.payable_on <= until)
+def paid_by(ctx: Context, rule_ids: Sequence[str], payers: Sequence[str], until: Any, caller: Rule | None = None) -> int:
+    """What the named rules awarded (after their caps), and the named payers paid, payable on or before ``until``."""
+    total = sum(d.amount for d in awards_of(ctx, rule_ids, caller) if d.payable_on is not None and d.payable_on <= until)
     for e in ctx.timeline:
         if e.type is EventType.PAYMENT_RECEIVED and e.payer in payers and e.date <= until:
             total += e.amount or 0
@@ -69,13 +60,13 @@ def top_up_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) -> list
             continue
         wanted = ctx.param(rule, "target")
         target = None if wanted is None else amount_of(ctx, wanted, event, kind, history=ctx.timeline)[0]
-        already = paid_by(ctx, rule.params.get("counts", ()), rule.params.get("payers", ()), event.date) + mine
+        already = paid_by(ctx, rule.params.get("counts", ()), rule.params.get("payers", ()), event.date, rule) + mine
         if target is None or target <= already:
             out.append(decide(rule, ctx, "nothing_to_top_up", event, kind, rule.clauses, base=already))
             continue
         done = not repeat
         mine += target - already
-        events = (event.id,) if anchor is None else (anchor.id, event.id)
+        events = (event.id,) if anchor is None else (event.id, anchor.id)  # the event that tops up first, its anchor after
         out.append(decide(rule, ctx, "awarded", event, kind, rule.clauses, amount=target - already,
                           payable_on=event.date, events=events, base=already))
     return out

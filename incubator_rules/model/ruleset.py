@@ -13,6 +13,7 @@ from .carrier import CarrierKind, Level
 
 __all__ = [
     "Cap",
+    "bound_readings",
     "Citation",
     "Clause",
     "DatedValue",
@@ -164,6 +165,31 @@ class Rule:
         """The reading a parameter is bound to (``{reading: ..., values: ...}``), or None."""
         value = self.params.get(name)
         return value.reading if isinstance(value, ReadingBound) else None
+
+
+def bound_readings(rules: Any) -> set[str]:
+    """The names of the readings some rule applies: bound to one of its roles or parameters (at any depth)."""
+    found: set[str] = set()
+
+    def walk(value: Any) -> None:
+        if isinstance(value, ReadingBound):
+            found.add(value.reading)
+            for v in value.values.values():
+                walk(v)
+        elif isinstance(value, Mapping):
+            for v in value.values():
+                walk(v)
+        elif isinstance(value, (list, tuple, frozenset, set)):
+            for v in value:
+                walk(v)
+        elif attrs.has(type(value)):
+            for field in attrs.fields(type(value)):
+                walk(getattr(value, field.name))
+
+    for rule in rules:
+        found.update(rule.readings.values())
+        walk(rule.params)
+    return found
 
 
 @attrs.frozen
