@@ -1,0 +1,88 @@
+"""CPU time per carrier of the Wanzhou full-audit path: this checkout against another git ref, in one process.
+
+Usage::
+
+    python benchmarks/cpu_against.py --ref 0be2862 --carriers 2000 --passes 15
+
+The code at ``--ref`` is extracted to a temporary folder; both versions are
+imported into the same process (each under the package name in turn, so
+each keeps its own modules), generate the same synthetic portfolio with
+their own ``tools.synthetic.generate_portfolio`` and evaluate it streamed,
+with full audit detail, as ``bench_batch.py`` does. Passes of the two
+alternate, and each is timed with ``time.process_time``: CPU time, not wall
+clock, which on a shared machine moves by more than the differences looked
+for. The best and the median pass of each are printed, with their ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from pathlib import Path
+from typing import Callable
+
+ROOT = Path(__file__).resolve().parent.parent
+AS_OF = datetime.date(2026, 12, 31)
+SEED = "bench"
+
+
+def loaded(root: Path, n: int) -> Callable[[], float]:
+    """A pass over ``n`` carriers with the package at ``root``: its CPU time per carrier, in microseconds."""
+    for name in [m for m in sys.modules if m == "incubator_rules" or m.startswith("incubator_rules.")]:
+        del sys.modules[name]
+    sys.path.insert(0, str(root))
+    try:
+        import incubator_rules as ir
+        from incubator_rules.tools.synthetic import generate_portfolio
+    finally:
+        sys.path.remove(str(root))
+    assert Path(ir.__file__).resolve().is_relative_to(root.resolve()), ir.__file__
+    rs = ir.load_ruleset()
+    carriers = generate_portfolio(n, SEED)
+    list(ir.evaluate_many(carriers[: min(n, 300)], rs, AS_OF, stream=True, progress=False))  # warm the caches
+
+    def one_pass() -> float:
+        start = time.process_time()
+        for evaluation in ir.evaluate_many(carriers, rs, AS_OF, stream=True, progress=False):
+            evaluation.total
+        return (time.process_time() - start) * 1e6 / n
+
+    return one_pass
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--ref", default="main", help="git ref to compare with")
+    parser.add_argument("--carriers", type=int, default=2000)
+    parser.add_argument("--passes", type=int, default=15)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        old = Path(tmp, "old")
+        old.mkdir()
+        archive = subprocess.run(["git", "archive", args.ref, "incubator_rules", "rulesets"],
+                                 cwd=ROOT, capture_output=True, check=True).stdout
+        Path(tmp, "old.tar").write_bytes(archive)
+        with tarfile.open(Path(tmp, "old.tar")) as tar:
+            tar.extractall(old, filter="data")
+        runs = {args.ref: loaded(old, args.carriers), "this checkout": loaded(ROOT, args.carriers)}
+        times: dict[str, list[float]] = {name: [] for name in runs}
+        for _ in range(args.passes):
+            for name, run in runs.items():
+                times[name].append(run())
+    for name, found in times.items():
+        found.sort()
+        print(f"{name:>14}: best {found[0]:6.1f} us/carrier, median {found[len(found) // 2]:6.1f} "
+              f"({args.carriers:,} carriers, {args.passes} passes, CPU time)")
+    before, after = times[args.ref], times["this checkout"]
+    print(f"        change: best {after[0] / before[0] - 1:+.1%}, median {after[len(after) // 2] / before[len(before) // 2] - 1:+.1%}"
+          f"  (allowed by issue 14: +10%)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
