@@ -2,7 +2,7 @@
 
 from .batch import Evaluations, evaluate_many, load_carriers, map_evaluations, save_carriers
 from .evaluation import ENGINES, evaluate
-from .progress import Progress
+from ..progress import Progress
 
 __all__ = [
     "ENGINES",

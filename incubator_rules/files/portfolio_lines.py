@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import IO, Any, Iterable, Iterator
 
 from ..documents import MAX_FILE_BYTES, JsonLocations, Source, dump_json, load_json
-from ..errors import DocumentError, PortfolioError
+from ..errors import DocumentError, IncubatorRulesError, PortfolioError
 from ..model.carrier import Carrier
 from ..model.portfolio import Member, Portfolio, portfolio_header, portfolio_member
 
@@ -109,32 +109,11 @@ class PortfolioLines:
         return self.done / self.size if self.size else 1.0
 
     def _lines(self) -> Iterator[tuple[int, Any, Source]]:
-        try:
-            handle = open(self.path, "rb")
-        except OSError as exc:
-            raise DocumentError(f"cannot read file: {exc.strerror or exc}", file=self.file) from None
-        with handle:
-            yield from self._parse(handle)
-
-    def _parse(self, handle: IO[bytes]) -> Iterator[tuple[int, Any, Source]]:
-        number = 0
-        while True:
-            raw = handle.readline(MAX_LINE_BYTES + 1)
-            if not raw:
-                return
-            number += 1
-            self.done += len(raw)
-            if len(raw) > MAX_LINE_BYTES:
-                raise DocumentError(f"a line longer than {MAX_LINE_BYTES // (1024 * 1024)} MB", file=self.file, line=number)
-            try:
-                text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
-            except UnicodeDecodeError as exc:
-                raise DocumentError(f"not UTF-8 text (byte {exc.start} of the line)", file=self.file, line=number,
-                                    column=exc.start + 1) from None
-            if not text.strip():
-                continue
-            data, source = parse_line(text, number, self.file)
-            yield number, data, source
+        with _open(self.path) as handle:
+            for number, text, problem in _texts(handle, self.file, self):
+                if problem is not None:
+                    raise problem
+                yield (number, *parse_line(text, number, self.file))
 
     def __iter__(self) -> Iterator[Member]:
         seen: dict[str, int] = {}
@@ -155,6 +134,38 @@ class PortfolioLines:
     def close(self) -> None:
         """Stop reading (closes the file)."""
         self._stream.close()
+
+
+def _open(path: str | Path) -> IO[bytes]:
+    try:
+        return open(path, "rb")
+    except OSError as exc:
+        raise DocumentError(f"cannot read file: {exc.strerror or exc}", file=str(path)) from None
+
+
+def _texts(handle: IO[bytes], file: str, counter: PortfolioLines | None = None) -> Iterator[tuple[int, str, DocumentError | None]]:
+    """Each non-blank line's number and text, or the problem that keeps it from being text."""
+    number = 0
+    while True:
+        raw = handle.readline(MAX_LINE_BYTES + 1)
+        if not raw:
+            return
+        number += 1
+        if counter is not None:
+            counter.done += len(raw)
+        if len(raw) > MAX_LINE_BYTES:
+            yield number, "", DocumentError(f"a line longer than {MAX_LINE_BYTES // (1024 * 1024)} MB", file=file, line=number)
+            while raw and not raw.endswith(b"\n"):
+                raw = handle.readline(MAX_LINE_BYTES + 1)
+            continue
+        try:
+            text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError as exc:
+            yield number, "", DocumentError(f"not UTF-8 text (byte {exc.start} of the line)", file=file, line=number,
+                                            column=exc.start + 1)
+            continue
+        if text.strip():
+            yield number, text, None
 
 
 def _chain(first: list[Any], rest: Iterator[Any]) -> Iterator[Any]:
@@ -221,20 +232,51 @@ def write_lines(out: IO[str], header: tuple[str, str, str | None] | None, member
     return count
 
 
-def check_line(text: str, number: int = 1, file: str | None = None, first: bool = True) -> Member | None:
-    """Check one line of a JSON Lines portfolio: its member, or None for a header (allowed only when ``first``)."""
-    data, source = parse_line(text, number, file)
+def read_line_data(data: Any, source: Source, first: bool = True) -> Member | None:
+    """One line's data read: its member, or None for a header line (allowed only when ``first``)."""
     if first and is_header(data):
         read_header(data, source)
         return None
     return read_member(data, source)
 
 
+def line_problems(path: str | Path) -> list[IncubatorRulesError]:
+    """Every problem of a JSON Lines portfolio: each bad line's first problem, and each repeated carrier id."""
+    problems: list[IncubatorRulesError] = []
+    seen: dict[str, int] = {}
+    file = str(path)
+    first = True
+    try:
+        handle = _open(path)
+    except IncubatorRulesError as exc:
+        return [exc]
+    with handle:
+        for number, text, problem in _texts(handle, file):
+            try:
+                if problem is not None:
+                    raise problem
+                data, source = parse_line(text, number, file)
+                member = read_line_data(data, source, first)
+            except IncubatorRulesError as exc:
+                problems.append(exc)
+                continue
+            finally:
+                first = False
+            if member is None:
+                continue
+            cid = member.carrier.id
+            if cid in seen:
+                problems.append(source.error(PortfolioError, ("id",), f"duplicate carrier id {cid!r} (also on line {seen[cid]})"))
+            else:
+                seen[cid] = number
+    return problems
+
+
 __all__ = [
     "HEADER_KEY",
     "JSONL_SUFFIXES",
     "PortfolioLines",
-    "check_line",
+    "line_problems",
     "header_line",
     "is_header",
     "is_jsonl",
@@ -242,6 +284,7 @@ __all__ = [
     "members_of",
     "parse_line",
     "read_header",
+    "read_line_data",
     "read_member",
     "read_portfolio_lines",
     "write_lines",

@@ -25,8 +25,7 @@ import attrs
 from ..errors import IncubatorRulesError, PortfolioError, require
 from ..model.carrier import EventType, event_fields
 from ..model.facts import CARRIER_FACTS, EVENT_FACTS
-from ..model.portfolio import METRICS, Portfolio, portfolio_from_dict, read_snapshots_csv
-from ..model.portfolio import load_portfolio as load_portfolio_document
+from ..model.portfolio import METRICS, Portfolio, portfolio_from_dict
 
 EXTRA = "excel"
 SUFFIXES = (".xlsx", ".xlsm")
@@ -433,18 +432,4 @@ def read_portfolio_workbook(path: str | Path) -> Portfolio:
 
 
 
-def load_portfolio(path: str | Path, snapshots_csv: str | Path | None = None) -> Portfolio:
-    """Load a portfolio from YAML, JSON or an Excel workbook (``.xlsx``, the ``excel`` extra).
-
-    ``snapshots_csv`` adds the snapshots of one more CSV file. Errors name the
-    file and line, or for a workbook the sheet and cell.
-    """
-    if not is_workbook(path):
-        return load_portfolio_document(path, snapshots_csv)
-    portfolio = read_portfolio_workbook(path)
-    if snapshots_csv is None:
-        return portfolio
-    return attrs.evolve(portfolio, snapshots=portfolio.snapshots + read_snapshots_csv(snapshots_csv))
-
-
-__all__ = ["SHEETS", "SUFFIXES", "WorkbookError", "is_workbook", "load_portfolio", "portfolio_rows", "read_portfolio_workbook"]
+__all__ = ["SHEETS", "SUFFIXES", "WorkbookError", "is_workbook", "portfolio_rows", "read_portfolio_workbook"]

@@ -30,7 +30,8 @@ from ..files.carriers import portfolio_carriers
 from ..files.ruleset import DEFAULT_RULESET, load_ruleset
 from ..files.targets import load_targets
 from ..files.types import PORTFOLIO, RULESETS_DIR, SCHEMAS_DIR, detect_type, display_path, read_for_check, shipped_files
-from ..files.workbook import is_workbook, load_portfolio
+from ..files.carriers import load_portfolio
+from ..files.workbook import is_workbook
 from ..model.carrier import load_carrier, parse_date
 from ..model.decision import Evaluation
 from ..model.portfolio import Portfolio

@@ -34,7 +34,7 @@ from ..engines.batch import (
     unpack_carrier,
 )
 from ..engines.evaluation import evaluate_prepared, prepare
-from ..engines.progress import Progress
+from ..progress import Progress
 from ..errors import IncubatorRulesError, ScenarioError
 from ..files.ruleset import ruleset_from_dict
 from ..model.carrier import Carrier, parse_date
