@@ -2,14 +2,18 @@
 
 from .batch import Evaluations, evaluate_many, load_carriers, map_evaluations, save_carriers
 from .evaluation import ENGINES, evaluate
+from .partitions import PartitionResult, PartitionResults, evaluate_partitions
 from ..progress import Progress
 
 __all__ = [
     "ENGINES",
     "Evaluations",
+    "PartitionResult",
+    "PartitionResults",
     "Progress",
     "evaluate",
     "evaluate_many",
+    "evaluate_partitions",
     "load_carriers",
     "map_evaluations",
     "save_carriers",

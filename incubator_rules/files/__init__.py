@@ -1,6 +1,7 @@
 """File types: finding, reading and validating each kind of input file, every problem with its location."""
 
 from .carriers import CarrierStream, iter_carriers, load_portfolio, portfolio_carriers
+from .convert import convert, save_portfolio
 from .ledger import LedgerPayment, load_ledger
 from .policyfile import Header, PolicyReader
 from .ruleset import (
@@ -29,6 +30,7 @@ __all__ = [
     "TargetRuleset",
     "WorkbookError",
     "detect_type",
+    "convert",
     "file_type",
     "iter_carriers",
     "load_ledger",
@@ -42,6 +44,7 @@ __all__ = [
     "read_portfolio_tables",
     "read_portfolio_workbook",
     "ruleset_from_dict",
+    "save_portfolio",
     "shipped_files",
     "shipped_rulesets",
     "validate_ruleset",

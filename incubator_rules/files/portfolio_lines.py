@@ -165,7 +165,7 @@ def _texts(handle: IO[bytes], file: str, counter: PortfolioLines | None = None) 
                                             column=exc.start + 1)
             continue
         if text.strip():
-            yield number, text, None
+            yield number, text.rstrip("\r\n"), None
 
 
 def _chain(first: list[Any], rest: Iterator[Any]) -> Iterator[Any]:

@@ -23,8 +23,9 @@ from __future__ import annotations
 
 import csv
 import io
+from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 from ..documents import csv_reader
 from ..errors import PortfolioError
@@ -80,12 +81,38 @@ def read_portfolio_tables(path: str | Path) -> Portfolio:
     return reader.portfolio(folder, read)  # without a portfolio table, named after the folder
 
 
+def tables_of_data(data: Any, file: str | None = None) -> Portfolio:
+    """A portfolio from tables given as plain data (what the ``portfolio-tables`` schema describes): a mapping
+    of table name to its rows, each row a mapping of column to cell text."""
+    if not isinstance(data, Mapping):
+        raise PortfolioError(f"expected a mapping of tables ({', '.join(TABLE_FILES)})", file=file)
+    grids: dict[str, list[list[Any]]] = {}
+    for key, rows in data.items():
+        if key not in TABLE_FILES:
+            raise PortfolioError(f"unknown table {key!r}; expected one of: {', '.join(TABLE_FILES)}", field=str(key), file=file)
+        if not isinstance(rows, list) or not all(isinstance(r, Mapping) for r in rows):
+            raise PortfolioError("expected a list of rows, each a mapping of column to cell", field=str(key), file=file)
+        header = list(dict.fromkeys(str(k) for r in rows for k in r))
+        grids[key] = [header] + [[_text_cell(r.get(k)) for k in header] for r in rows]
+    if "carriers" not in grids:
+        raise PortfolioError("no carriers table", field="carriers", file=file)
+    reader = SheetReader(file or "<tables>", {key: f"{key}.csv" for key in grids})
+    read = {key: reader.rows(key, grid, key) for key, grid in grids.items()}
+    return reader.portfolio(Path(file or "tables"), read)
+
+
+def _text_cell(value: Any) -> Any:
+    return None if value is None else value if isinstance(value, str) else _cell(value)
+
+
 def _cell(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)  # dates as YYYY-MM-DD, Decimals exactly
+    if isinstance(value, Decimal):
+        return format(value, "f")  # exactly, never in exponent form
+    return str(value)  # dates as YYYY-MM-DD
 
 
 def table_text(key: str, rows: list[tuple[Any, ...]]) -> str:
@@ -125,6 +152,7 @@ __all__ = [
     "read_portfolio_tables",
     "read_table_rows",
     "table_text",
+    "tables_of_data",
     "tables_folder",
     "write_portfolio_tables",
 ]
