@@ -559,6 +559,8 @@ class _PortfolioReader:
         try:
             return Carrier.from_dict(plain, self.source.below(p))
         except CarrierError as exc:
+            if not p:  # the carrier is the whole document (a line of JSON Lines): its own error stands
+                raise
             prefix = field_name(p)
             field = (f"{prefix}.{exc.field}" if prefix else exc.field) if exc.field else (prefix or None)
             raise PortfolioError(exc.message, field=field, file=exc.file, line=exc.line, column=exc.column) from None
