@@ -26,7 +26,7 @@ from .district import (
     validate_management,
     with_management,
 )
-from .engines import Evaluations, evaluate, evaluate_many, load_carriers, map_evaluations, save_carriers
+from .engines import Evaluations, evaluate, evaluate_many, evaluate_totals, load_carriers, map_evaluations, save_carriers
 from .errors import (
     BatchError,
     CarrierError,
@@ -72,6 +72,7 @@ from .model import (
     Portfolio,
     Ruleset,
     Snapshot,
+    Totals,
     load_carrier,
 )
 from .views import write_excel, write_portfolio_workbook
@@ -166,6 +167,7 @@ __all__ = [
     "district_report",
     "evaluate",
     "evaluate_many",
+    "evaluate_totals",
     "map_evaluations",
     "load_carrier",
     "load_carriers",
