@@ -33,6 +33,7 @@ from .engines import (
     evaluate,
     evaluate_many,
     evaluate_partitions,
+    evaluate_totals,
     load_carriers,
     map_evaluations,
     save_carriers,
@@ -87,6 +88,7 @@ from .model import (
     Portfolio,
     Ruleset,
     Snapshot,
+    Totals,
     load_carrier,
 )
 from .views import write_excel, write_portfolio_workbook
@@ -189,6 +191,7 @@ __all__ = [
     "district_report",
     "evaluate",
     "evaluate_many",
+    "evaluate_totals",
     "map_evaluations",
     "load_carrier",
     "load_carriers",

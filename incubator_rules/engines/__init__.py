@@ -1,9 +1,9 @@
 """Engines: the native evaluator, the durable-rules engine, and evaluating many carriers on pools."""
 
 from .batch import Evaluations, evaluate_many, load_carriers, map_evaluations, save_carriers
-from .evaluation import ENGINES, evaluate
-from .partitions import PartitionResult, PartitionResults, evaluate_partitions
 from ..progress import Progress
+from .evaluation import ENGINES, evaluate, evaluate_totals
+from .partitions import PartitionResult, PartitionResults, evaluate_partitions
 
 __all__ = [
     "ENGINES",
@@ -14,6 +14,7 @@ __all__ = [
     "evaluate",
     "evaluate_many",
     "evaluate_partitions",
+    "evaluate_totals",
     "load_carriers",
     "map_evaluations",
     "save_carriers",

@@ -13,7 +13,7 @@ from ..files.ruleset import load_ruleset
 from ..kinds import DECIDERS, MATCHES, Context
 from ..kinds.base import arrange
 from ..model.carrier import Carrier, Event, as_of_date, until
-from ..model.decision import AWARDED, NOT_AWARDED, PENDING, Decision, Evaluation
+from ..model.decision import AWARDED, NOT_AWARDED, PENDING, Decision, Evaluation, Totals
 from ..model.ruleset import Ruleset
 from .durable import durable_decisions
 
@@ -54,6 +54,27 @@ def prepare(
     return rs, as_of_date(as_of), rs.resolve_readings(readings)
 
 
+def evaluate_totals(
+    carrier: Carrier,
+    ruleset: Ruleset | str | Path | None = None,
+    as_of: datetime.date | str | None = None,
+    readings: Mapping[str, str] | None = None,
+    engine: str = "native",
+) -> Totals:
+    """What ``evaluate`` pays, without the audit detail: the same awarded and pending decisions, with
+    their amounts, payable dates, rules, levels and kinds, but no explanations, citations, conditions,
+    refusals or input digest.
+
+    Arguments as for ``evaluate``. Budgets and comparisons add these up.
+    """
+    if not isinstance(carrier, Carrier):
+        raise IncubatorRulesError(f"expected a Carrier, got {type(carrier).__name__}", field="carrier")
+    if engine not in ENGINES:
+        raise EngineError(f"unknown engine {engine!r}; available: {', '.join(ENGINES)}", field="engine")
+    rs, day, chosen = prepare(ruleset, as_of, readings)
+    return totals_prepared(carrier, rs, day, chosen, engine=engine)
+
+
 def evaluate_prepared(
     carrier: Carrier,
     ruleset: Ruleset,
@@ -70,12 +91,33 @@ def evaluate_prepared(
     """
     whole = carrier.timeline if timeline is None else timeline
     ctx = Context(carrier, arrange(ruleset, readings, until(whole, as_of)), as_of, ruleset, readings)
+    return assemble(ctx, decide(ctx), "native", digest if digest is not None else carrier.digest_of(whole))
+
+
+def totals_prepared(
+    carrier: Carrier,
+    ruleset: Ruleset,
+    as_of: datetime.date,
+    readings: Mapping[str, str],
+    timeline: tuple[Event, ...] | None = None,
+    engine: str = "native",
+) -> Totals:
+    """``evaluate_totals`` with arguments already checked by ``prepare`` (``timeline`` as for ``evaluate_prepared``)."""
+    whole = carrier.timeline if timeline is None else timeline
+    ctx = Context(carrier, arrange(ruleset, readings, until(whole, as_of)), as_of, ruleset, readings, False)
+    decisions = decide(ctx) if engine == "native" else durable_decisions(ctx)
+    awards, pending, _ = arranged(ctx, decisions)
+    return Totals(carrier.id, as_of, ruleset.id, ruleset.version, ruleset.sha256, readings, engine, awards, pending)
+
+
+def decide(ctx: Context) -> list[Decision]:
+    """Every deciding rule's decisions on the native engine, rule by rule."""
     decisions: list[Decision] = []
-    for rule in ruleset.rules:
-        decide = DECIDERS.get(rule.kind)
-        if decide is not None:
-            decisions.extend(decide(rule, ctx, match(rule.kind, ctx.timeline)))
-    return assemble(ctx, decisions, "native", digest if digest is not None else carrier.digest_of(whole))
+    for rule in ctx.ruleset.rules:
+        decide_rule = DECIDERS.get(rule.kind)
+        if decide_rule is not None:
+            decisions.extend(decide_rule(rule, ctx, match(rule.kind, ctx.timeline)))
+    return decisions
 
 
 def match(kind: str, timeline: tuple[Event, ...]) -> list[Event]:
@@ -87,9 +129,23 @@ def match(kind: str, timeline: tuple[Event, ...]) -> list[Event]:
 def assemble(ctx: Context, decisions: list[Decision], engine: str, digest: str | None = None) -> Evaluation:
     """Order decisions deterministically and wrap them in an Evaluation.
 
+    ``digest`` is the carrier's digest when the caller already has it.
+    """
+    awards, pending, refused = arranged(ctx, decisions)
+    carrier, ruleset = ctx.carrier, ctx.ruleset
+    return Evaluation(
+        carrier.id, carrier.name, carrier.digest if digest is None else digest, ctx.as_of,
+        ruleset.id, ruleset.version, ruleset.sha256, dict(ctx.readings), engine,
+        tuple(awards), tuple(pending), tuple(refused),
+    )
+
+
+def arranged(ctx: Context, decisions: list[Decision]) -> tuple[tuple[Decision, ...], tuple[Decision, ...], tuple[Decision, ...]]:
+    """The decisions with the ruleset's caps applied, as awards, pending and not awarded, each in a fixed order.
+
     Awards and pending decisions go by payable date, then by the position of
     their first event in the timeline, then by rule; the others by event,
-    then rule. ``digest`` is the carrier's digest when the caller already has it.
+    then rule.
     """
     if ctx.ruleset.caps:
         decisions = apply_caps(ctx, decisions)
@@ -99,6 +155,8 @@ def assemble(ctx: Context, decisions: list[Decision], engine: str, digest: str |
     for d in decisions:
         status = d.status
         (awards if status == AWARDED else pending if status == PENDING else refused).append(d)
+    if not ctx.detail:
+        refused = []  # LEFT_OUT, and any award a cap refused
     if len(awards) > 1 or len(pending) > 1 or len(refused) > 1:
         position = {e.id: i for i, e in enumerate(ctx.timeline)}
         rule_order = _rule_order(ctx.ruleset)
@@ -110,12 +168,7 @@ def assemble(ctx: Context, decisions: list[Decision], engine: str, digest: str |
                                          for i, d in enumerate(pending)])
         if len(refused) > 1:
             refused = _ordered(refused, [(position[d.events[0]], rule_order[d.rule], i) for i, d in enumerate(refused)])
-    carrier, ruleset = ctx.carrier, ctx.ruleset
-    return Evaluation(
-        carrier.id, carrier.name, carrier.digest if digest is None else digest, ctx.as_of,
-        ruleset.id, ruleset.version, ruleset.sha256, dict(ctx.readings), engine,
-        tuple(awards), tuple(pending), tuple(refused),
-    )
+    return tuple(awards), tuple(pending), tuple(refused)
 
 
 def apply_caps(ctx: Context, decisions: list[Decision]) -> list[Decision]:
@@ -127,7 +180,6 @@ def apply_caps(ctx: Context, decisions: list[Decision]) -> list[Decision]:
         used: dict[Any, int] = {}
         members = [i for i, d in enumerate(out) if d.rule in cap.rules and d.status != NOT_AWARDED and d.amount > 0]
         members.sort(key=lambda i: (out[i].payable_on or _LAST_DAY, rule_order[out[i].rule], i))
-        citation = ctx.ruleset.citation(cap.clause)
         for i in members:
             d = out[i]
             key = None if cap.per == "carrier" else (d.payable_on or _LAST_DAY).year
@@ -135,16 +187,17 @@ def apply_caps(ctx: Context, decisions: list[Decision]) -> list[Decision]:
             if d.amount <= left:
                 used[key] = used.get(key, 0) + d.amount
                 continue
-            note_zh = f"(受{cap.id}上限{cap.max:,}元限制)"
-            note_en = f" (capped by {cap.id}: at most {cap.max:,} yuan)"
+            detail: dict[str, Any] = {}
+            if ctx.detail:
+                detail = dict(citations=d.citations + (ctx.ruleset.citation(cap.clause),),
+                              explanation_zh=d.explanation_zh + f"(受{cap.id}上限{cap.max:,}元限制)",
+                              explanation_en=d.explanation_en + f" (capped by {cap.id}: at most {cap.max:,} yuan)")
             if left <= 0:
                 out[i] = attrs.evolve(d, status=NOT_AWARDED, reason="capped", amount=0, payable_on=None,
-                                      full_amount=d.amount, citations=d.citations + (citation,),
-                                      explanation_zh=d.explanation_zh + note_zh, explanation_en=d.explanation_en + note_en)
+                                      full_amount=d.amount, **detail)
             else:
                 used[key] = cap.max
-                out[i] = attrs.evolve(d, amount=left, full_amount=d.amount, citations=d.citations + (citation,),
-                                      explanation_zh=d.explanation_zh + note_zh, explanation_en=d.explanation_en + note_en)
+                out[i] = attrs.evolve(d, amount=left, full_amount=d.amount, **detail)
     return out
 
 

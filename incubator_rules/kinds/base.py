@@ -20,11 +20,12 @@ import attrs
 from ..model.carrier import AwardKind, Carrier, CarrierKind, Event, EventType, Level, iso_date
 from ..model.decision import AWARDED, NOT_AWARDED, PENDING, Condition, Decision
 from ..model.labels import GRADE_ZH, KIND_EN, KIND_ZH, LEVEL_ZH
-from ..model.ruleset import Citation, DatedValue, ReadingBound, Rule, Ruleset, Table
+from ..model.ruleset import Citation, DatedValue, PlanArea, ReadingBound, Rule, Ruleset, Table
 
 __all__ = [
     "AREA_ROLE",
     "GIVEN",
+    "LEFT_OUT",
     "RULE_PLACEHOLDERS",
     "Context",
     "Decider",
@@ -157,13 +158,19 @@ def _memo(ruleset: Ruleset, key: tuple[Any, ...], owner: object, build: Callable
 
 @attrs.frozen
 class Context:
-    """What every rule sees: the carrier, its events up to ``as_of``, the ruleset and readings."""
+    """What every rule sees: the carrier, its events up to ``as_of``, the ruleset and readings.
+
+    ``detail`` False asks for what is paid only, as budgets and comparisons need: the deciders decide
+    the same way, but ``make_decision`` and ``refusal`` build awards and pending decisions without
+    explanations, citations or condition, and give ``LEFT_OUT`` for every refusal.
+    """
 
     carrier: Carrier
     timeline: tuple[Event, ...]
     as_of: datetime.date
     ruleset: Ruleset
     readings: Mapping[str, str]
+    detail: bool = True
 
     def reading(self, rule: Rule, role: str) -> str:
         """The reading value that fills ``role`` for ``rule`` (the kind's default when the rule binds none)."""
@@ -361,6 +368,11 @@ _STATUS = {
 }
 
 
+# What ``make_decision`` and ``refusal`` give for a refusal when the context asks for no detail: budgets
+# and comparisons add up what is paid, and the engine leaves refusals out of such results.
+LEFT_OUT = Decision("", NOT_AWARDED, "", 0, None, (), (), "", "")
+
+
 def make_decision(
     prep: RulePrep, ctx: Context, code: str, event: Event, clauses: tuple[str, ...], amount: int = 0,
     payable_on: datetime.date | None = None, events: Sequence[str] | None = None,
@@ -372,6 +384,14 @@ def make_decision(
 ) -> Decision:
     """A decision of ``prep``'s rule on ``event``, explained; ``more`` fills the other values of ``GIVEN`` by name."""
     status = _STATUS.get(code, NOT_AWARDED)
+    if not ctx.detail:
+        if status is NOT_AWARDED:
+            return LEFT_OUT
+        return Decision(
+            prep.rule.id, status, code, amount, payable_on, (event.id,) if events is None else tuple(events),
+            (), "", "", event.level, kind or event.kind or ctx.carrier.kind, full_amount, already_received,
+            amount_in_force_from,
+        )
     given = (
         amount if status is not NOT_AWARDED else None, payable_on, full_amount, already_received,
         window_start, window_end, ended_on, interrupted_on, None if condition is None else condition.counted_from,
@@ -406,6 +426,8 @@ def refusal(
     given: tuple[Any, ...] = _NOTHING_GIVEN,
 ) -> Decision:
     """``make_decision`` for a refusal that rests on its event alone (the commonest decision): no amount, no condition."""
+    if not ctx.detail:
+        return LEFT_OUT
     zh, en = prep.explain[code](event, kind, given)
     cites = prep.cites.get(clauses)
     if cites is None:
@@ -492,7 +514,18 @@ def area_refused(ctx: Context, rule: Rule) -> bool:
         return False
     if ctx.carrier.area is None:
         return how == "require_area"
-    return not area.covers(ctx.carrier.area)
+    return not _covered(ctx.ruleset, area, ctx.carrier.area)
+
+
+def _covered(ruleset: Ruleset, area: PlanArea, name: str) -> bool:
+    """``area.covers(name)``, remembered per ruleset (bounded): a district's carriers share a few area names."""
+    found: dict[str, bool] = _memo(ruleset, ("area_covers",), area, dict)
+    covered = found.get(name)
+    if covered is None:
+        if len(found) >= 4096:
+            found.clear()
+        covered = found[name] = area.covers(name)
+    return covered
 
 
 def area_refusal(prep: RulePrep, ctx: Context, event: Event, kind: CarrierKind) -> Decision:

@@ -21,7 +21,7 @@ from ..model.durations import after
 from ..model.facts import EVENT_FACTS, all_fact_names, did_you_mean
 from ..model.labels import GRADE_ZH, KIND_EN, KIND_ZH
 from ..model.ruleset import ReadingBound, Rule
-from .base import Context, prep_of, render
+from .base import LEFT_OUT, Context, prep_of, render
 
 __all__ = [
     "GENERIC_PLACEHOLDERS",
@@ -358,12 +358,17 @@ def decide(
     amount: int = 0, payable_on: datetime.date | None = None, events: Sequence[str] | None = None, **given: Any,
 ) -> Decision:
     """A decision of a generic rule, explained by the rule's wording for ``code`` (or its default)."""
-    prep = prep_of(ctx.ruleset, rule)
     status = AWARDED if code in ("awarded", "recovered") else PENDING if code == "pending" else NOT_AWARDED
+    paid = status != NOT_AWARDED
+    if not ctx.detail:  # what is paid, without explanation or citations (kinds.base.Context)
+        if not paid:
+            return LEFT_OUT
+        return Decision(rule.id, status, code, amount, payable_on, (event.id,) if events is None else tuple(events),
+                        (), "", "", event.level, kind)
+    prep = prep_of(ctx.ruleset, rule)
     values = values_of(event, kind, ctx, amount=abs(amount) if status != NOT_AWARDED else None, payable_on=payable_on, **given)
     zh, en = rule.explanations[code]
     key = tuple(dict.fromkeys(clauses))
-    paid = status != NOT_AWARDED
     return Decision(
         rule.id, status, code, amount if paid else 0, payable_on if paid else None,
         (event.id,) if events is None else tuple(events), prep.citations(ctx, key),

@@ -5,7 +5,7 @@ package but ``errors`` and ``documents``.
 """
 
 from .carrier import AwardKind, Carrier, CarrierKind, Event, EventType, Grade, Level, as_of_date, load_carrier, parse_date
-from .decision import AWARDED, NOT_AWARDED, PENDING, Condition, Decision, Evaluation, ManagementDecision
+from .decision import AWARDED, NOT_AWARDED, PENDING, Condition, Decision, Evaluation, ManagementDecision, Totals
 from .portfolio import METRICS, Designation, Portfolio, Snapshot, Standing, load_portfolio, portfolio_from_dict
 from .ruleset import Citation, Clause, DatedValue, PlanArea, PlanPeriod, Reading, Rule, Ruleset, SourceDocument, Table
 
@@ -39,6 +39,7 @@ __all__ = [
     "SourceDocument",
     "Standing",
     "Table",
+    "Totals",
     "as_of_date",
     "load_carrier",
     "load_portfolio",

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping
 import attrs
 
 from ..errors import IncubatorRulesError
-from ..model.decision import Evaluation
+from ..model.decision import Evaluation, Totals
 from ..model.display import renderer
 
 if TYPE_CHECKING:
@@ -50,7 +50,7 @@ class Tally:
     def __init__(self) -> None:
         self.lines: dict[LineKey, list[int]] = defaultdict(lambda: [0, 0])
 
-    def add(self, ev: Evaluation, area: str | None) -> tuple[int, int]:
+    def add(self, ev: Evaluation | Totals, area: str | None) -> tuple[int, int]:
         """Add one evaluation of a carrier in ``area``; returns its (awarded, pending) totals."""
         awarded = pending = 0
         for status, decisions in (("awarded", ev.awards), ("pending", ev.pending)):

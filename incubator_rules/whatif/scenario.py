@@ -32,7 +32,7 @@ from ..engines.batch import (
     shared_input,
     unpack_carrier,
 )
-from ..engines.evaluation import evaluate_prepared, prepare
+from ..engines.evaluation import prepare, totals_prepared
 from ..errors import IncubatorRulesError, ScenarioError
 from ..files.carriers import CarrierStream, iter_carriers
 from ..files.ruleset import ruleset_from_dict
@@ -673,14 +673,13 @@ def _compare_one(
 ) -> tuple[tuple[int, ...], tuple[int, ...]]:
     """Carrier ``c`` evaluated under every plan and added to its tally: its awarded and pending totals per plan."""
     timeline = c.timeline
-    digest = c.digest_of(timeline)
     awarded, pending = [], []
     for plan, changed, tally in zip(plans, edited, tallies):
         other = changed.get(c.id)
         if other is None:
-            ev = evaluate_prepared(c, plan.ruleset, plan.as_of, plan.readings, timeline, digest)
+            ev = totals_prepared(c, plan.ruleset, plan.as_of, plan.readings, timeline)
         else:
-            ev = evaluate_prepared(other, plan.ruleset, plan.as_of, plan.readings)
+            ev = totals_prepared(other, plan.ruleset, plan.as_of, plan.readings)
         a, p = tally.add(ev, c.area)
         awarded.append(a)
         pending.append(p)
