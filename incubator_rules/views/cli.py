@@ -168,7 +168,7 @@ def _progress(args: argparse.Namespace) -> bool | None:
 
 
 def _cmd_evaluate_many(args: argparse.Namespace) -> int:
-    carriers = iter_carriers(args.portfolio)  # JSON Lines are read as they are evaluated
+    carriers = iter_carriers(args.portfolio, _progress(args))  # JSON Lines are read as they are evaluated
     if args.format in ("csv", "xlsx"):
         evs = evaluate_many(carriers, ruleset=args.ruleset, as_of=args.as_of, readings=_readings(args.reading),
                             workers=args.workers, engine=args.engine, progress=_progress(args))

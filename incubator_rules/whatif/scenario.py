@@ -501,11 +501,11 @@ class Comparison:
         return renderer("comparison_html")(self)
 
 
-def _carriers_of(portfolio: Any, stream: bool = False) -> list[Carrier] | CarrierStream:
+def _carriers_of(portfolio: Any, stream: bool = False, progress: bool | None = False) -> list[Carrier] | CarrierStream:
     """The carriers of a portfolio: a list of carriers, a portfolio file, or an object with ``carriers``;
     with ``stream``, a portfolio file is read as a stream (``files.carriers.iter_carriers``)."""
     if isinstance(portfolio, (str, Path)):
-        found = iter_carriers(portfolio)
+        found = iter_carriers(portfolio, progress)
         return found if stream and found.streamed else list(found)
     items = getattr(portfolio, "carriers", portfolio)
     try:
@@ -611,7 +611,7 @@ def run_scenarios(
     check_workers(workers, executor)
     check_chunk_size(chunk_size)
     in_process_only = executor is None and (workers is None or workers == 1)
-    carriers = _carriers_of(portfolio, stream=in_process_only)
+    carriers = _carriers_of(portfolio, stream=in_process_only, progress=progress)
     names = _names(every)
     base_rs, default_day, _ = prepare(ruleset, as_of, None)
     plans = [_plan(s, n, base_rs, default_day) for s, n in zip(every, names)]
