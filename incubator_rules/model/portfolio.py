@@ -437,9 +437,9 @@ class Member:
     designations: tuple[Designation, ...] = ()
     path: tuple[Any, ...] = ()
 
-    def located_snapshots(self, source: Source) -> list[tuple[Snapshot, str | None, int | None]]:
-        """The snapshots with the file and line each was read at."""
-        return [(s, source.file, source.locate(self.path + ("snapshots", j))[0]) for j, s in enumerate(self.snapshots)]
+    def located_snapshots(self, source: Source) -> list[tuple[Snapshot, str | None, "Line"]]:
+        """The snapshots with the file each was read from and the line it stands on (found when asked for)."""
+        return [(s, source.file, _line_of(source, self.path + ("snapshots", j))) for j, s in enumerate(self.snapshots)]
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data in the shape of a portfolio's ``carriers`` entry."""
@@ -449,6 +449,17 @@ class Member:
         if self.snapshots:
             row["snapshots"] = [s.to_dict() for s in self.snapshots]
         return row
+
+
+Line = Callable[[], "int | None"] | int | None
+
+
+def _line_of(source: Source, path: tuple[Any, ...]) -> Callable[[], int | None]:
+    return lambda: source.locate(path)[0]
+
+
+def _line(where: Line) -> int | None:
+    return where() if callable(where) else where
 
 
 def portfolio_header(data: Any, source: Source | None = None) -> tuple[str, str, str | None]:
@@ -511,7 +522,7 @@ class _PortfolioReader:
         if not isinstance(raw, list):
             raise self.fail(("carriers",), "expected a list of carriers")
         carriers: list[Carrier] = []
-        snapshots: list[tuple[Snapshot, str | None, int | None]] = []
+        snapshots: list[tuple[Snapshot, str | None, Line]] = []
         designations: list[Designation] = []
         seen: dict[str, int] = {}
         for i, entry in enumerate(raw):
@@ -594,22 +605,25 @@ class _PortfolioReader:
         note = None if raw.get("note") is None else self.text(raw["note"], p + ("note",))
         return Designation(carrier_id, tag, day, until, note)
 
-    def check_snapshots(self, snapshots: list[tuple[Snapshot, str | None, int | None]], carriers: Mapping[str, int]) -> None:
-        seen: dict[tuple[str, datetime.date], str] = {}
+    def check_snapshots(self, snapshots: list[tuple[Snapshot, str | None, Line]], carriers: Mapping[str, int]) -> None:
+        """Every snapshot of a known carrier, one per carrier and date; a line is looked up only for an error."""
+        seen: dict[tuple[str, datetime.date], tuple[str | None, Line]] = {}
         for s, file, line in snapshots:
             if s.carrier_id not in carriers:
                 raise PortfolioError(
                     f"snapshot for unknown carrier {describe(s.carrier_id)} (dated {s.date}); "
                     "every carrier must be described in the portfolio file",
-                    field="carrier_id", file=file, line=line,
+                    field="carrier_id", file=file, line=_line(line),
                 )
             key = (s.carrier_id, s.date)
             if key in seen:
+                first_file, first_line = seen[key]
                 raise PortfolioError(
-                    f"two snapshots of carrier {describe(s.carrier_id)} dated {s.date} (also at {seen[key]})",
-                    field="date", file=file, line=line,
+                    f"two snapshots of carrier {describe(s.carrier_id)} dated {s.date} "
+                    f"(also at {first_file or '<data>'}:{_line(first_line)})",
+                    field="date", file=file, line=_line(line),
                 )
-            seen[key] = f"{file or '<data>'}:{line}"
+            seen[key] = (file, line)
 
 
 __all__ = [
