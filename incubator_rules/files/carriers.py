@@ -12,9 +12,9 @@ import attrs
 from ..documents import DataPath, Document, Source, field_name
 from ..errors import CarrierError, IncubatorRulesError
 from ..model.carrier import Carrier
-from ..model.portfolio import Portfolio, portfolio_from_dict, read_snapshots_csv
+from ..model.portfolio import Portfolio
 from ..progress import Progress
-from ..model.portfolio import load_portfolio as load_portfolio_document
+from .portfolio import load_portfolio_document, portfolio_from_dict, read_snapshots_csv
 from .portfolio_lines import JSONL_SUFFIXES, PortfolioLines, is_jsonl, read_portfolio_lines
 from .tables import read_portfolio_tables, tables_folder
 from .types import CARRIER, LEDGER, PORTFOLIO, SCENARIO, SUFFIXES, detect_type, read_for_check
