@@ -99,6 +99,8 @@ def portfolio_file(tmp: Path, n: int, fmt: str) -> Path:
         if fmt == "jsonl":
             carriers = generate_portfolio(n, seed=7)
             ir.save_portfolio(Portfolio(f"bench-{n}", "bench", None, tuple(carriers)), path)
+        elif fmt == "yaml":  # as `incubator-rules synthetic` writes it: block style, as people write YAML
+            ir.save_carriers(path, ir.iter_carriers(portfolio_file(tmp, n, "jsonl")), id=f"bench-{n}", name="bench")
         else:
             ir.convert(portfolio_file(tmp, n, "jsonl"), path)
         _WRITTEN[key] = path

@@ -266,15 +266,6 @@ def _plain_scalar(value: str) -> Any:
     return value
 
 
-def reads_as_text(value: str) -> bool:
-    """True when ``value`` written as a plain YAML scalar reads back as this same text (not a number, date,
-    boolean or null, nor a form the reader refuses)."""
-    try:
-        return _plain_scalar(value) == value and isinstance(_plain_scalar(value), str)
-    except _Refused:
-        return False
-
-
 def _scalar(event: Any) -> Any:
     tag = event.tag
     if tag is None or tag == "!":
