@@ -337,3 +337,33 @@ def test_the_command_line_shows_progress_on_a_terminal_unless_asked_not_to(tmp_p
     piped = subprocess.run([sys.executable, "-c", PTY_RUN, "convert", str(tmp_path / "p.jsonl"), str(tmp_path / "q.yaml")],
                            capture_output=True, text=True, cwd=ROOT)
     assert piped.returncode == 0 and "writing" not in piped.stderr  # standard error is a pipe: no bar
+
+
+# --- the shipped examples and their schemas ------------------------------------------
+
+
+EXAMPLES = ROOT / "examples"
+
+
+def test_the_shipped_json_lines_and_csv_examples_are_the_yaml_portfolio_and_match_their_schemas():
+    import jsonschema
+
+    from incubator_rules.files.tables import TABLE_FILES, read_table_rows
+    from incubator_rules.files.types import SCHEMAS_DIR
+
+    expected = ir.load_portfolio(EXAMPLES / "wanzhou-portfolio.yaml")
+    assert ir.load_portfolio(EXAMPLES / "wanzhou-portfolio.jsonl") == expected
+    assert ir.load_portfolio(EXAMPLES / "wanzhou-tables") == expected
+    lines = jsonschema.Draft7Validator(json.loads((SCHEMAS_DIR / "portfolio-lines.schema.json").read_text(encoding="utf-8")))
+    for text in (EXAMPLES / "wanzhou-portfolio.jsonl").read_text(encoding="utf-8").splitlines():
+        assert not list(lines.iter_errors(json.loads(text))), text[:80]
+    assert list(lines.iter_errors({"portfolio": {"id": "x"}}))  # the schema can fail: a header without its name
+    tables = {}
+    for key, (name, _) in TABLE_FILES.items():
+        if (EXAMPLES / "wanzhou-tables" / name).is_file():
+            rows = read_table_rows(EXAMPLES / "wanzhou-tables" / name)
+            tables[key] = [{k: v for k, v in zip(rows[0], row) if v} for row in rows[1:]]
+    schema = json.loads((SCHEMAS_DIR / "portfolio-tables.schema.json").read_text(encoding="utf-8"))
+    assert not list(jsonschema.Draft7Validator(schema).iter_errors(tables))
+    assert list(jsonschema.Draft7Validator(schema).iter_errors({"carriers": [{"colour": "red"}]}))
+    assert ir.check_file(EXAMPLES / "wanzhou-portfolio.jsonl").ok and ir.check_file(EXAMPLES / "wanzhou-tables" / "carriers.csv").ok
