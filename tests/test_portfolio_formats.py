@@ -367,3 +367,13 @@ def test_the_shipped_json_lines_and_csv_examples_are_the_yaml_portfolio_and_matc
     assert not list(jsonschema.Draft7Validator(schema).iter_errors(tables))
     assert list(jsonschema.Draft7Validator(schema).iter_errors({"carriers": [{"colour": "red"}]}))
     assert ir.check_file(EXAMPLES / "wanzhou-portfolio.jsonl").ok and ir.check_file(EXAMPLES / "wanzhou-tables" / "carriers.csv").ok
+
+
+def test_a_stream_on_a_pool_gives_what_it_gives_in_process(tmp_path):
+    carriers = generate_portfolio(120, seed=9)
+    path = tmp_path / "p.jsonl"
+    ir.save_portfolio(carriers, path)
+    held = ir.evaluate_many(carriers, as_of=AS_OF)
+    assert ir.evaluate_many(path, as_of=AS_OF, workers=2, chunk_size=25) == held
+    assert ir.budget(path, as_of=AS_OF, workers=2).by("year", "rule") == ir.budget(carriers, as_of=AS_OF).by("year", "rule")
+    assert ir.compare(path, as_of=AS_OF, workers=2).totals() == ir.compare(carriers, as_of=AS_OF).totals()
