@@ -377,3 +377,11 @@ def test_a_stream_on_a_pool_gives_what_it_gives_in_process(tmp_path):
     assert ir.evaluate_many(path, as_of=AS_OF, workers=2, chunk_size=25) == held
     assert ir.budget(path, as_of=AS_OF, workers=2).by("year", "rule") == ir.budget(carriers, as_of=AS_OF).by("year", "rule")
     assert ir.compare(path, as_of=AS_OF, workers=2).totals() == ir.compare(carriers, as_of=AS_OF).totals()
+
+
+def test_tables_written_over_older_tables_leave_none_of_them(tmp_path):
+    rich = Portfolio("r", "rich", None, (facts_carrier("f1"),), (), ())
+    richer = ir.load_portfolio(EXAMPLES / "wanzhou-portfolio.yaml")
+    ir.save_portfolio(richer, tmp_path / "t/")
+    ir.save_portfolio(rich, tmp_path / "t/")  # no snapshots, no designations this time
+    assert ir.load_portfolio(tmp_path / "t") == rich
