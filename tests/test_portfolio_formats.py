@@ -385,3 +385,9 @@ def test_tables_written_over_older_tables_leave_none_of_them(tmp_path):
     ir.save_portfolio(richer, tmp_path / "t/")
     ir.save_portfolio(rich, tmp_path / "t/")  # no snapshots, no designations this time
     assert ir.load_portfolio(tmp_path / "t") == rich
+
+
+def test_a_line_separator_inside_a_string_does_not_split_the_line(tmp_path):
+    name = "甲\u2028乙 incubator"
+    path = _jsonl(tmp_path / "p.jsonl", CARRIER.replace('"one"', json.dumps(name, ensure_ascii=False)))
+    assert [c.name for c in ir.iter_carriers(path)] == [name]
