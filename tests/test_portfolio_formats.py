@@ -391,3 +391,28 @@ def test_a_line_separator_inside_a_string_does_not_split_the_line(tmp_path):
     name = "甲\u2028乙 incubator"
     path = _jsonl(tmp_path / "p.jsonl", CARRIER.replace('"one"', json.dumps(name, ensure_ascii=False)))
     assert [c.name for c in ir.iter_carriers(path)] == [name]
+
+
+def test_a_carrier_id_repeated_across_partitions_is_refused(tmp_path):
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    _jsonl(folder / "a.jsonl", CARRIER)
+    _jsonl(folder / "b.jsonl", CARRIER.replace('"c1"', '"c2"'), CARRIER)
+    with pytest.raises(ir.CarrierError, match=r"b\.jsonl: id: carrier id 'c1' is also in a\.jsonl"):
+        list(ir.iter_carriers(folder))
+
+
+def test_the_set_of_ids_seen_keeps_digests_and_a_shared_digest_is_confirmed_from_the_file(tmp_path, monkeypatch):
+    from incubator_rules.files import portfolio_lines
+    from incubator_rules.files.portfolio_lines import IdSet
+
+    path = _jsonl(tmp_path / "p.jsonl", CARRIER, CARRIER.replace('"c1"', '"c2"'))
+    monkeypatch.setattr(IdSet, "add", lambda self, cid: cid != "c2")  # as if c2's digest were c1's
+    assert [c.id for c in ir.iter_carriers(path)] == ["c1", "c2"]  # the file says c2 is new
+    monkeypatch.undo()
+    assert portfolio_lines.line_of_id(path, "c2") == 2
+
+    seen = IdSet()
+    ids = [f"wz-{i:06d}" for i in range(50_000)]
+    assert all(seen.add(i) for i in ids) and not any(seen.add(i) for i in ids[::97])
+    assert len(seen._slots) * 8 <= 32 * len(ids)  # a few bytes an id, not the ids themselves

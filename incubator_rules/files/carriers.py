@@ -15,7 +15,7 @@ from ..model.carrier import Carrier
 from ..model.portfolio import Portfolio
 from ..progress import Progress
 from .portfolio import load_portfolio_document, portfolio_from_dict, read_snapshots_csv
-from .portfolio_lines import JSONL_SUFFIXES, PortfolioLines, is_jsonl, read_portfolio_lines
+from .portfolio_lines import JSONL_SUFFIXES, IdSet, PortfolioLines, is_jsonl, line_of_id, read_portfolio_lines
 from .tables import read_portfolio_tables, tables_folder
 from .types import CARRIER, LEDGER, PORTFOLIO, SCENARIO, SUFFIXES, detect_type, read_for_check
 from .workbook import is_workbook, read_portfolio_workbook
@@ -120,16 +120,16 @@ class CarrierStream(Iterator[Carrier]):
         self._done = sum(self._sizes[:count])
 
     def _stream(self) -> Iterator[Carrier]:
-        seen: dict[str, str] = {}
+        seen = IdSet()
         many = len(self.partitions) > 1
-        for f, size in zip(self.partitions, self._sizes):
+        for n, (f, size) in enumerate(zip(self.partitions, self._sizes)):
             self._current = PortfolioLines(f)
             try:
                 for c in self._current.carriers():
-                    if many:
-                        if c.id in seen:
-                            raise CarrierError(f"carrier id {c.id!r} is also in {seen[c.id]}", field="id", file=str(f))
-                        seen[c.id] = f.name
+                    if many and not seen.add(c.id):
+                        other = next((p for p in self.partitions[:n] if line_of_id(p, c.id) is not None), None)
+                        if other is not None:
+                            raise CarrierError(f"carrier id {c.id!r} is also in {other.name}", field="id", file=str(f))
                     yield c
             finally:
                 self._current.close()
