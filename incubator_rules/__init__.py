@@ -26,7 +26,18 @@ from .district import (
     validate_management,
     with_management,
 )
-from .engines import Evaluations, evaluate, evaluate_many, evaluate_totals, load_carriers, map_evaluations, save_carriers
+from .engines import (
+    Evaluations,
+    PartitionResult,
+    PartitionResults,
+    evaluate,
+    evaluate_many,
+    evaluate_partitions,
+    evaluate_totals,
+    load_carriers,
+    map_evaluations,
+    save_carriers,
+)
 from .errors import (
     BatchError,
     CarrierError,
@@ -42,7 +53,12 @@ from .errors import (
     ScenarioError,
 )
 from .files import (
+    CarrierStream,
     LedgerPayment,
+    PortfolioLines,
+    convert,
+    iter_carriers,
+    save_portfolio,
     load_ledger,
     TargetRuleset,
     WorkbookError,
@@ -111,6 +127,14 @@ def __dir__() -> list[str]:
 __version__ = "0.1.0"
 
 __all__ = [
+    "PartitionResult",
+    "PartitionResults",
+    "evaluate_partitions",
+    "CarrierStream",
+    "PortfolioLines",
+    "convert",
+    "iter_carriers",
+    "save_portfolio",
     "Assessment",
     "BatchError",
     "Budget",

@@ -266,6 +266,15 @@ def _plain_scalar(value: str) -> Any:
     return value
 
 
+def reads_as_text(value: str) -> bool:
+    """True when ``value`` written as a plain YAML scalar reads back as this same text (not a number, date,
+    boolean or null, nor a form the reader refuses)."""
+    try:
+        return _plain_scalar(value) == value and isinstance(_plain_scalar(value), str)
+    except _Refused:
+        return False
+
+
 def _scalar(event: Any) -> Any:
     tag = event.tag
     if tag is None or tag == "!":
@@ -833,6 +842,60 @@ def to_plain(value: Any) -> Any:
             return int(value)
         return str(value)
     return value
+
+
+_ENCODE_STRING = json.encoder.encode_basestring  # type: ignore[attr-defined]
+
+
+def dump_json(value: Any) -> str:
+    """Plain data as compact JSON on one line, the inverse of ``load_json``: Decimals as exact JSON numbers,
+    dates as ISO text, keys in their order, text as written (not escaped to ASCII)."""
+    try:  # the C encoder, unless a Decimal needs writing exactly
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_json_default)
+    except _Refused:
+        pass
+    parts: list[str] = []
+    stack: list[Any] = [value]
+    while stack:
+        item = stack.pop()
+        if item.__class__ is _Piece:
+            parts.append(item.text)
+        elif isinstance(item, str):
+            parts.append(_ENCODE_STRING(item))
+        elif item is None or isinstance(item, bool):
+            parts.append("null" if item is None else "true" if item else "false")
+        elif isinstance(item, int):
+            parts.append(str(item))
+        elif isinstance(item, Decimal):
+            if not item.is_finite():
+                raise ValueError(f"{item} has no JSON form")
+            parts.append(str(item))
+        elif isinstance(item, datetime.date):
+            parts.append(f'"{item.isoformat()}"')
+        elif isinstance(item, Mapping):
+            pieces: list[Any] = [_Piece("{")]
+            for i, (k, v) in enumerate(item.items()):
+                pieces += [_Piece(("," if i else "") + _ENCODE_STRING(str(k)) + ":"), v]
+            stack.extend(reversed(pieces + [_Piece("}")]))
+        elif isinstance(item, (list, tuple)):
+            pieces = [_Piece("[")]
+            for i, v in enumerate(item):
+                pieces += ([_Piece(",")] if i else []) + [v]
+            stack.extend(reversed(pieces + [_Piece("]")]))
+        else:
+            raise TypeError(f"{type(item).__name__} is not plain data")
+    return "".join(parts)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    raise _Refused()
+
+
+@attrs.frozen
+class _Piece:
+    text: str
 
 
 def canonical_json(value: Any) -> str:

@@ -673,3 +673,15 @@ def test_serve_without_the_extra_says_which_to_install(tmp_path):
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=ROOT,
                        env={**os.environ})
     assert r.returncode == 2 and "incubator-rules[server]" in r.stderr
+
+
+def test_evaluate_many_reads_a_json_lines_portfolio_with_its_header(client):
+    carriers = [ir.load_carrier(EXAMPLES / n) for n in CARRIER_FILES]
+    header = '{"portfolio": {"id": "wz", "name": "万州", "district": "万州区"}}'
+    body = header + "\n" + "\n".join(c.to_json(indent=None) for c in carriers) + "\n"
+    r = client.post("/evaluate-many", params={"as_of": AS_OF}, content=body, headers={"content-type": "application/x-ndjson"})
+    assert r.status_code == 200, r.text
+    assert r.text.splitlines() == expected_lines(carriers, as_of=AS_OF)
+    late = carriers[0].to_json(indent=None) + "\n" + header + "\n"
+    problem = problem_of(client.post("/evaluate-many", content=late, headers={"content-type": "application/x-ndjson"}), 422)
+    assert problem["line"] == 2 and "header must be the first line" in problem["detail"]

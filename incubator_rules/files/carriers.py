@@ -1,15 +1,21 @@
-"""Files of carriers: one carrier, a list of them, a district portfolio, or a folder of such files."""
+"""Files of carriers: one carrier, a list of them, a district portfolio (YAML, JSON, JSON Lines, CSV tables or a
+workbook), or a folder of such files; read whole, or as a stream."""
 
 from __future__ import annotations
 
 import collections
 from pathlib import Path
-from typing import Mapping
+from typing import Any, Callable, Iterator, Mapping
+
+import attrs
 
 from ..documents import DataPath, Document, Source, field_name
 from ..errors import CarrierError, IncubatorRulesError
 from ..model.carrier import Carrier
-from ..model.portfolio import portfolio_from_dict
+from ..model.portfolio import Portfolio, portfolio_from_dict, read_snapshots_csv
+from ..model.portfolio import load_portfolio as load_portfolio_document
+from .portfolio_lines import JSONL_SUFFIXES, PortfolioLines, is_jsonl, read_portfolio_lines
+from .tables import read_portfolio_tables, tables_folder
 from .types import CARRIER, LEDGER, PORTFOLIO, SCENARIO, SUFFIXES, detect_type, read_for_check
 from .workbook import is_workbook, read_portfolio_workbook
 
@@ -29,11 +35,13 @@ def prefixed(error: IncubatorRulesError, prefix: DataPath) -> IncubatorRulesErro
 
 def portfolio_carriers(path: str | Path) -> list[Carrier]:
     """The carriers of a portfolio: a YAML/JSON list of carriers, a district portfolio (a mapping with
-    ``carriers``, see ``incubator_rules.model.portfolio``), one carrier file, or a directory of such files."""
+    ``carriers``, see ``incubator_rules.model.portfolio``), a JSON Lines portfolio, CSV tables (a folder
+    holding ``carriers.csv``), a workbook, one carrier file, or a directory of such files."""
     p = Path(path)
-    files = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUFFIXES) if p.is_dir() else [p]
+    if tables_folder(p) is not None:
+        return list(read_portfolio_tables(p).carriers)
     out: list[Carrier] = []
-    for f in files:
+    for f in _files_of(p):
         if p.is_dir() and _kept_beside(f):
             continue  # what-if scenarios and payments ledgers kept beside the carriers they are about
         out.extend(_carriers_in(f))
@@ -41,6 +49,100 @@ def portfolio_carriers(path: str | Path) -> list[Carrier]:
     if dupes:
         raise CarrierError(f"carrier ids must be unique in a portfolio; repeated: {', '.join(dupes)}", file=str(p))
     return out
+
+
+def _files_of(p: Path) -> list[Path]:
+    if not p.is_dir():
+        return [p]
+    return sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUFFIXES + JSONL_SUFFIXES)
+
+
+def load_portfolio(path: str | Path, snapshots_csv: str | Path | None = None) -> Portfolio:
+    """Load a portfolio: YAML or JSON (``model.portfolio.load_portfolio``), JSON Lines (``.jsonl``), CSV tables
+    (a folder holding ``carriers.csv``, ``files.tables``) or an Excel workbook (``.xlsx``, the ``excel`` extra).
+
+    ``snapshots_csv`` adds the snapshots of one more CSV file. Errors name the
+    file and line (and column), or for a workbook the sheet and cell.
+    """
+    if is_workbook(path):
+        portfolio = read_portfolio_workbook(path)
+    elif is_jsonl(path):
+        portfolio = read_portfolio_lines(path)
+    elif tables_folder(path) is not None:
+        portfolio = read_portfolio_tables(path)
+    else:
+        return load_portfolio_document(path, snapshots_csv)
+    if snapshots_csv is None:
+        return portfolio
+    return attrs.evolve(portfolio, snapshots=portfolio.snapshots + read_snapshots_csv(snapshots_csv))
+
+
+class CarrierStream(Iterator[Carrier]):
+    """The carriers of a portfolio one at a time: read line by line from JSON Lines (one file, or a folder of
+    partitions, in name order), else from the portfolio loaded whole. ``share()`` says how much of the input
+    has been read (0 to 1), for a progress bar; a carrier id seen twice raises, as in a whole portfolio."""
+
+    def __init__(self, path: str | Path) -> None:
+        p = Path(path)
+        self.path = p
+        self.partitions = partitions(p) if p.is_dir() and tables_folder(p) is None else ([p] if is_jsonl(p) else [])
+        self.streamed = bool(self.partitions)
+        self._sizes = [f.stat().st_size for f in self.partitions]
+        self._done = 0  # bytes of the partitions finished
+        self._current: PortfolioLines | None = None
+        self._items = self._stream() if self.streamed else iter(portfolio_carriers(p))
+        self._loaded = not self.streamed
+
+    def share(self) -> float:
+        """The part of the input read so far, from 0 to 1."""
+        total = sum(self._sizes)
+        if not self.streamed or not total:
+            return 1.0 if self._loaded else 0.0
+        return min((self._done + (self._current.done if self._current else 0)) / total, 1.0)
+
+    def read_elsewhere(self, count: int) -> None:
+        """Record that the first ``count`` partitions were read by workers (for ``share``)."""
+        self._done = sum(self._sizes[:count])
+
+    def _stream(self) -> Iterator[Carrier]:
+        seen: dict[str, str] = {}
+        many = len(self.partitions) > 1
+        for f, size in zip(self.partitions, self._sizes):
+            self._current = PortfolioLines(f)
+            try:
+                for c in self._current.carriers():
+                    if many:
+                        if c.id in seen:
+                            raise CarrierError(f"carrier id {c.id!r} is also in {seen[c.id]}", field="id", file=str(f))
+                        seen[c.id] = f.name
+                    yield c
+            finally:
+                self._current.close()
+            self._done += size
+            self._current = None
+
+    def __next__(self) -> Carrier:
+        return next(self._items)
+
+    def close(self) -> None:
+        """Stop reading."""
+        closing: Callable[[], Any] = getattr(self._items, "close", lambda: None)
+        closing()
+
+
+def partitions(folder: str | Path) -> list[Path]:
+    """The JSON Lines partitions of a folder (``*.jsonl``, ``*.ndjson``), sorted by name; none when it holds other
+    portfolio files too (it is then read whole, as a folder of carrier files)."""
+    p = Path(folder)
+    files = _files_of(p)
+    found = [f for f in files if is_jsonl(f)]
+    return found if found and len(found) == len([f for f in files if not _kept_beside(f) or is_jsonl(f)]) else []
+
+
+def iter_carriers(path: str | Path) -> CarrierStream:
+    """The carriers of any portfolio file or folder (see ``portfolio_carriers``) one at a time; JSON Lines are
+    read as a stream, so memory does not grow with the number of carriers."""
+    return CarrierStream(path)
 
 
 def _kept_beside(path: Path) -> bool:
@@ -54,6 +156,8 @@ def _kept_beside(path: Path) -> bool:
 def _carriers_in(path: Path) -> list[Carrier]:
     if is_workbook(path):
         return list(read_portfolio_workbook(path).carriers)
+    if is_jsonl(path):
+        return list(PortfolioLines(path).carriers())
     doc, text = read_for_check(path)
     return carriers_from_document(doc, text, base_dir=path.parent)
 

@@ -20,7 +20,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 import attrs
 
-from ..documents import Source, csv_reader, read_document
+from ..documents import Source, csv_reader, field_name, read_document
 from ..errors import CarrierError, PortfolioError, describe
 from .carrier import Carrier, CarrierKind, Event, EventType, Level, parse_date
 
@@ -424,6 +424,48 @@ def metric_value(value: Any, metric: Metric) -> Number:
     return out
 
 
+# A portfolio's own fields, beside its carriers.
+HEADER_FIELDS = ("id", "name", "district", "note")
+
+
+@attrs.frozen
+class Member:
+    """One carrier of a portfolio, with its snapshots and designations, and the data path it was read at."""
+
+    carrier: Carrier
+    snapshots: tuple[Snapshot, ...] = ()
+    designations: tuple[Designation, ...] = ()
+    path: tuple[Any, ...] = ()
+
+    def located_snapshots(self, source: Source) -> list[tuple[Snapshot, str | None, int | None]]:
+        """The snapshots with the file and line each was read at."""
+        return [(s, source.file, source.locate(self.path + ("snapshots", j))[0]) for j, s in enumerate(self.snapshots)]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data in the shape of a portfolio's ``carriers`` entry."""
+        row = self.carrier.to_dict()
+        if self.designations:
+            row["designations"] = [d.to_dict() for d in self.designations]
+        if self.snapshots:
+            row["snapshots"] = [s.to_dict() for s in self.snapshots]
+        return row
+
+
+def portfolio_header(data: Any, source: Source | None = None) -> tuple[str, str, str | None]:
+    """A portfolio's own fields (``id``, ``name``, ``district``, ``note``) checked: (id, name, district)."""
+    return _PortfolioReader(source or Source(), Path.cwd()).header(data)
+
+
+def portfolio_member(entry: Any, source: Source | None = None) -> Member:
+    """One entry of a portfolio's ``carriers`` (a carrier with its ``snapshots`` and ``designations``), checked;
+    two snapshots of one date are refused."""
+    src = source or Source()
+    reader = _PortfolioReader(src, Path.cwd())
+    member = reader.entry(entry, ())
+    reader.check_snapshots(member.located_snapshots(src), {member.carrier.id: 0})
+    return member
+
+
 @attrs.frozen
 class _PortfolioReader:
     source: Source
@@ -451,13 +493,20 @@ class _PortfolioReader:
         except ValueError as exc:
             raise self.fail(path, str(exc)) from None
 
-    def portfolio(self, data: Any, extra_csv: str | Path | None) -> Portfolio:
-        data = self.mapping(data, (), ("id", "name", "district", "carriers", "snapshots_csv", "note"))
+    def header(self, data: Any, allowed: tuple[str, ...] = HEADER_FIELDS) -> tuple[str, str, str | None]:
+        """A portfolio's own fields: its id, name and district."""
+        data = self.mapping(data, (), allowed)
         for key in ("id", "name"):
             if data.get(key) is None:
                 raise self.fail((key,), "required field is missing")
         pid, name = self.text(data["id"], ("id",)), self.text(data["name"], ("name",))
         district = None if data.get("district") is None else self.text(data["district"], ("district",))
+        if data.get("note") is not None:
+            self.text(data["note"], ("note",))
+        return pid, name, district
+
+    def portfolio(self, data: Any, extra_csv: str | Path | None) -> Portfolio:
+        pid, name, district = self.header(data, (*HEADER_FIELDS, "carriers", "snapshots_csv"))
         raw = data.get("carriers")
         if not isinstance(raw, list):
             raise self.fail(("carriers",), "expected a list of carriers")
@@ -467,17 +516,14 @@ class _PortfolioReader:
         seen: dict[str, int] = {}
         for i, entry in enumerate(raw):
             p: tuple[Any, ...] = ("carriers", i)
-            entry = self.mapping(entry, p)
-            carrier = self.carrier(entry, p)
+            member = self.entry(entry, p)
+            carrier = member.carrier
             if carrier.id in seen:
                 raise self.fail(p + ("id",), f"duplicate carrier id {carrier.id!r} (also carriers[{seen[carrier.id]}])")
             seen[carrier.id] = i
             carriers.append(carrier)
-            for j, s in enumerate(self.list_of(entry, "snapshots", p)):
-                sp = p + ("snapshots", j)
-                snapshots.append((self.snapshot(s, sp, carrier.id), self.source.file, self.source.locate(sp)[0]))
-            for j, d in enumerate(self.list_of(entry, "designations", p)):
-                designations.append(self.designation(d, p + ("designations", j), carrier.id))
+            snapshots.extend(member.located_snapshots(self.source))
+            designations.extend(member.designations)
         files = []
         if data.get("snapshots_csv") is not None:
             files.append(self.base_dir / self.text(data["snapshots_csv"], ("snapshots_csv",)))
@@ -489,6 +535,16 @@ class _PortfolioReader:
                 snapshots.append((s, str(csv_path), line))
         self.check_snapshots(snapshots, seen)
         return Portfolio(pid, name, district, tuple(carriers), tuple(s for s, _, _ in snapshots), tuple(designations))
+
+    def entry(self, entry: Any, p: tuple[Any, ...]) -> "Member":
+        """One carrier of a portfolio with its snapshots and designations (each snapshot's date unique)."""
+        entry = self.mapping(entry, p)
+        carrier = self.carrier(entry, p)
+        snapshots = tuple(self.snapshot(s, p + ("snapshots", j), carrier.id)
+                          for j, s in enumerate(self.list_of(entry, "snapshots", p)))
+        designations = tuple(self.designation(d, p + ("designations", j), carrier.id)
+                             for j, d in enumerate(self.list_of(entry, "designations", p)))
+        return Member(carrier, snapshots, designations, p)
 
     def list_of(self, entry: Mapping[str, Any], key: str, p: tuple[Any, ...]) -> list[Any]:
         value = entry.get(key)
@@ -503,8 +559,10 @@ class _PortfolioReader:
         try:
             return Carrier.from_dict(plain, self.source.below(p))
         except CarrierError as exc:
-            prefix = f"carriers[{p[1]}]"
-            field = f"{prefix}.{exc.field}" if exc.field else prefix
+            if not p:  # the carrier is the whole document (a line of JSON Lines): its own error stands
+                raise
+            prefix = field_name(p)
+            field = (f"{prefix}.{exc.field}" if prefix else exc.field) if exc.field else (prefix or None)
             raise PortfolioError(exc.message, field=field, file=exc.file, line=exc.line, column=exc.column) from None
 
     def snapshot(self, raw: Any, p: tuple[Any, ...], carrier_id: str) -> Snapshot:
@@ -558,6 +616,8 @@ __all__ = [
     "DESIGNATIONS",
     "METRICS",
     "Designation",
+    "HEADER_FIELDS",
+    "Member",
     "Metric",
     "Portfolio",
     "Snapshot",
@@ -566,6 +626,8 @@ __all__ = [
     "load_portfolio",
     "parse_snapshots_csv",
     "portfolio_from_dict",
+    "portfolio_header",
+    "portfolio_member",
     "read_snapshots_csv",
     "standing",
 ]

@@ -23,6 +23,7 @@ from ..files.ledger import COLUMNS as LEDGER_COLUMNS
 from ..files.ledger import REQUIRED as LEDGER_REQUIRED
 from ..files.targets import MEASURES, UNITS
 from ..files.types import SCHEMAS_DIR
+from ..files.workbook import SHEETS
 from ..kinds import KINDS, RuleKind
 from ..model.carrier import EVENT_TYPES, AwardKind, CarrierKind, EventType, Grade, Level
 from ..model.durations import UNITS as DURATION_UNITS
@@ -263,6 +264,25 @@ def generate(written: Mapping[str, Schema]) -> dict[str, Schema]:
     }
     if "ledger" in out:
         out["ledger"]["definitions"]["payment"].update(_ledger_payment())
+    if "portfolio-lines" in out:
+        member = out["portfolio-lines"]["anyOf"][1]["properties"]
+        member["snapshots"]["items"] = {
+            "type": "object", "required": ["date"], "additionalProperties": False,
+            "properties": {"date": {"type": "string", "format": "date"}, "note": {"type": ["string", "null"]},
+                           **{m: {"type": ["number", "null"], "minimum": 0} for m in METRICS}},
+        }
+        member["designations"]["items"] = {
+            "type": "object", "required": ["tag", "date"], "additionalProperties": False,
+            "properties": {"tag": {"enum": list(DESIGNATIONS)}, "date": {"type": "string", "format": "date"},
+                           "until": {"type": ["string", "null"], "format": "date"}, "note": {"type": ["string", "null"]}},
+        }
+    if "portfolio-tables" in out:
+        out["portfolio-tables"]["properties"] = {
+            key: {"type": "array", "description": f"{key}.csv ({zh}.csv)", "items": {
+                "type": "object", "propertyNames": {"enum": sorted({*columns, *columns.values()})},
+                "additionalProperties": {"type": ["string", "null"]}}}
+            for key, (zh, columns, _) in SHEETS.items()
+        }
     rule = out["ruleset"]["definitions"]["rule"]
     rule["properties"]["kind"]["enum"] = list(KINDS)
     rule["allOf"] = [_rule_branch(kind) for kind in KINDS.values()]

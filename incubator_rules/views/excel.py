@@ -20,7 +20,7 @@ from ..district.reconcile import Reconciliation
 from ..district.report import DistrictReport
 from ..engines.batch import Evaluations
 from ..errors import IncubatorRulesError, require
-from ..files.workbook import EXTRA, SHEETS
+from ..files.workbook import EXTRA, SHEETS, portfolio_rows
 from ..model.carrier import EventType
 from ..model.decision import Evaluation
 from ..model.portfolio import METRICS, Portfolio
@@ -156,26 +156,9 @@ def portfolio_tables(portfolio: Portfolio) -> list[Table]:
         columns = SHEETS[key][1]
         return tuple(Column(k, zh, k, (kinds or {}).get(k, "text")) for k, zh in columns.items())
 
-    info = [("id", portfolio.id), ("name", portfolio.name)]
-    if portfolio.district is not None:
-        info.append(("district", portfolio.district))
-    carriers, events, payments, snaps, tags = [], [], [], [], []
-    for c in portfolio.carriers:
-        carriers.append((c.id, c.name, c.kind.value, c.area))
-        for e in c.events:
-            payment = e.type is EventType.PAYMENT_RECEIVED
-            sheet = "payments" if payment else "events"
-            keys = list(SHEETS[sheet][1])[1:]
-            d = {**e.to_dict(), "date": e.date}
-            lost = set(d) - set(keys) - ({"type"} if payment else set())
-            if lost:  # never a silent partial workbook
-                raise IncubatorRulesError(f"event {e.id!r} of {c.id!r} has fields the {sheet} sheet has no column for: "
-                                          f"{', '.join(sorted(lost))}", field="events")
-            (payments if payment else events).append((c.id, *[d.get(k) for k in keys]))
-        for s in portfolio.snapshots_of(c.id):
-            snaps.append((c.id, s.date, *[s.values.get(m) for m in METRICS]))
-        for g in (d for d in portfolio.designations if d.carrier_id == c.id):
-            tags.append((c.id, g.tag, g.date, g.until, g.note))
+    rows = portfolio_rows(portfolio)
+    info, carriers, events, payments, snaps, tags = (rows[k] for k in ("portfolio", "carriers", "events", "payments",
+                                                                       "snapshots", "designations"))
     date = {"date": DATE, "until": DATE}
     return [
         Table("portfolio", "组合", "portfolio", cols("portfolio"), tuple(info)),

@@ -391,10 +391,12 @@ def create_app(config: ServiceConfig | None = None) -> ASGIApp:
             rs = service.catalog.get(ruleset, "reward", "ruleset") if ruleset else service.catalog.default("reward")
             if media in JSON_LINES:
                 carriers = []
-                for number, line in json_lines(text):
+                for i, (number, line) in enumerate(json_lines(text)):
                     if number % 256 == 0 and time.monotonic() > deadline:  # a timed-out request stops reading too
                         raise TimeLimitError(f"the request took longer than the limit of {service.config.time_limit:g} s")
-                    carriers.append(carrier_of(line))
+                    carrier = carrier_of(line, first=i == 0)  # the first line may be a portfolio's header
+                    if carrier is not None:
+                        carriers.append(carrier)
             else:
                 body = Body(text)
                 _no_files(body.data, body, ())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import TextIO
+from typing import Callable, TextIO
 
 # A run shorter than this never shows a bar (when the bar is left on "auto").
 AUTO_AFTER_SECONDS = 2.0
@@ -23,14 +23,18 @@ class Progress:
 
     ``enabled`` is True (always show), False (never) or None (show in a
     terminal or notebook once the run has lasted ``AUTO_AFTER_SECONDS``).
-    ``total`` may be None when the amount of work is not known in advance.
+    ``total`` may be None when the amount of work is not known in advance;
+    ``share``, when given, says what part of it is done (0 to 1), for work
+    counted in one unit and measured in another (carriers read from a file
+    of known size).
     """
 
     def __init__(
         self, total: int | None, *, enabled: bool | None = None, label: str = "evaluating",
-        unit: str = "carriers", stream: TextIO | None = None,
+        unit: str = "carriers", stream: TextIO | None = None, share: Callable[[], float] | None = None,
     ) -> None:
         self.total = total
+        self.share = share
         self.label = label
         self.unit = unit
         self.stream = stream if stream is not None else sys.stderr
@@ -66,11 +70,12 @@ class Progress:
         """The text of the bar at time ``now``."""
         elapsed = max(now - self.started, 1e-9)
         rate = self.done / elapsed
-        if self.total:
-            share = min(self.done / self.total, 1.0)
+        if self.total or self.share is not None:
+            share = min(self.done / self.total, 1.0) if self.total else max(0.0, min(self.share(), 1.0))  # type: ignore[misc]
             filled = int(share * 24)
             bar = "#" * filled + "-" * (24 - filled)
-            return f"{self.label} [{bar}] {share:4.0%} {self.done:,}/{self.total:,} {self.unit}, {rate:,.0f}/s"
+            count = f"{self.done:,}/{self.total:,}" if self.total else f"{self.done:,}"
+            return f"{self.label} [{bar}] {share:4.0%} {count} {self.unit}, {rate:,.0f}/s"
         return f"{self.label}: {self.done:,} {self.unit}, {rate:,.0f}/s"
 
     def _draw(self, now: float) -> None:

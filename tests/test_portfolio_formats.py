@@ -1,0 +1,254 @@
+"""Portfolios in every format: JSON Lines (streamed), CSV tables, YAML and JSON, converted without loss."""
+
+import datetime
+import json
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import incubator_rules as ir
+from incubator_rules.model.portfolio import Portfolio
+
+from portfolio_strategies import portfolios
+from strategies import carriers as histories_carriers
+
+ROOT = Path(__file__).resolve().parent.parent
+AS_OF = datetime.date(2025, 6, 30)
+
+
+def facts_carrier(cid: str) -> ir.Carrier:
+    """A carrier with static facts (one a fraction), fact events and payments: what a lossy format would drop."""
+    return ir.Carrier.from_dict({
+        "id": cid, "name": "有事实的载体", "kind": "incubator", "area": "龙都街道",
+        "facts": {"floor_area_m2": Decimal("1234.5"), "operator_type": "1e5", "completed_on": "2020-02-29",
+                  "park_level": "municipal"},
+        "events": [
+            {"id": "t1", "type": "tenancy", "date": "2023-01-01", "firm": "甲公司", "from": "2023-01-01",
+             "to": "2024-01-01", "area_m2": Decimal("80.25"), "tech_firm": True, "paid_in_capital_yuan": 500000},
+            {"id": "a1", "type": "accredited", "date": "2023-03-01", "level": "district"},
+            {"id": "p1", "type": "payment_received", "date": "2023-09-01", "level": "district", "amount": 100000,
+             "award": "construction_subsidy", "settles": "a1", "voucher": "V-1"},
+            {"id": "s1", "type": "spending", "date": "2023-12-01", "amount": 30000, "category": "training",
+             "recognised": False},
+        ],
+    })
+
+
+@st.composite
+def rich_portfolios(draw):
+    """A generated portfolio (snapshots, designations) with generated histories (payments) and facts."""
+    base = draw(portfolios(max_carriers=3))
+    extra = [attrs_id(c, f"h{i}") for i, c in enumerate(draw(st.lists(histories_carriers(), max_size=2)))]
+    if draw(st.booleans()):
+        extra.append(facts_carrier("f0"))
+    district = draw(st.sampled_from([None, "万州区"]))
+    return Portfolio(base.id, draw(st.sampled_from(["generated", "组合 名称"])), district,
+                     base.carriers + tuple(extra), base.snapshots, base.designations)
+
+
+def attrs_id(c: ir.Carrier, cid: str) -> ir.Carrier:
+    return ir.Carrier.from_dict({**c.to_dict(), "id": cid})
+
+
+FORMATS = ["p.yaml", "p.json", "p.jsonl", "tables/"]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(rich_portfolios(), st.sampled_from(FORMATS), st.sampled_from(FORMATS))
+def test_every_conversion_reads_back_the_same_portfolio(tmp_path_factory, portfolio, first, second):
+    folder = tmp_path_factory.mktemp("convert")
+    start = folder / "start.jsonl"
+    ir.save_portfolio(portfolio, start)
+    middle, end = folder / ("a-" + first), folder / ("b-" + second)
+    assert ir.convert(start, middle) == len(portfolio.carriers)
+    assert ir.load_portfolio(middle) == portfolio
+    ir.convert(middle, end)
+    assert ir.load_portfolio(end) == portfolio
+
+
+def test_facts_and_payments_survive_every_format(tmp_path):
+    portfolio = Portfolio("f", "facts", None, (facts_carrier("f1"),))
+    ir.save_portfolio(portfolio, tmp_path / "p.yaml")
+    for target in ("p.json", "p.jsonl", "tables/"):
+        ir.convert(tmp_path / "p.yaml", tmp_path / target)
+        assert ir.load_portfolio(tmp_path / target) == portfolio, target
+    assert ir.load_portfolio(tmp_path / "p.yaml").carriers[0].fact("operator_type") == "1e5"  # text, not a number
+
+
+# --- JSON Lines --------------------------------------------------------------------
+
+
+def _jsonl(path: Path, *lines: str) -> Path:
+    path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    return path
+
+
+CARRIER = '{"id": "c1", "name": "one", "kind": "maker_space", "events": [{"type": "filed", "date": "2023-01-05", "level": "district"}]}'
+HEADER = '{"portfolio": {"id": "wz", "name": "万州", "district": "万州区"}}'
+
+
+def test_a_header_line_names_the_portfolio_and_blank_lines_are_skipped(tmp_path):
+    path = _jsonl(tmp_path / "p.jsonl", HEADER, "", CARRIER, CARRIER.replace('"c1"', '"c2"'))
+    portfolio = ir.load_portfolio(path)
+    assert (portfolio.id, portfolio.name, portfolio.district) == ("wz", "万州", "万州区")
+    assert [c.id for c in ir.iter_carriers(path)] == ["c1", "c2"]
+    headless = _jsonl(tmp_path / "district-7.jsonl", CARRIER)
+    assert (ir.load_portfolio(headless).id, ir.load_carriers(headless)[0].id) == ("district-7", "c1")
+
+
+def test_a_utf8_byte_order_mark_is_tolerated(tmp_path):
+    path = tmp_path / "bom.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + (HEADER + "\n" + CARRIER + "\n").encode("utf-8"))
+    assert ir.load_portfolio(path).id == "wz"
+
+
+@pytest.mark.parametrize("lines, where, words", [
+    ([HEADER, CARRIER.replace('"maker_space"', '"garage"')], ":2:", "unknown CarrierKind 'garage'"),
+    ([CARRIER, '{"id": "c2", oops}'], ":2:14:", "not valid JSON"),
+    ([CARRIER, CARRIER], ":2:8:", "duplicate carrier id 'c1' (also on line 1)"),
+    ([CARRIER, HEADER], ":2:", "the portfolio header must be the first line"),
+    ([CARRIER, "[1, 2]"], ":2:1:", "expected a carrier (a JSON object)"),
+    ([CARRIER, CARRIER.replace('"c1"', '"c2"').replace('"2023-01-05"', '"2023-02-30"')], ":2:", "date"),
+    (['{"portfolio": {"id": "x"}}', CARRIER], ":1:", "name: required field is missing"),
+    ([CARRIER.replace('"events"', '"snapshots": [{"date": "2024-01-01"}, {"date": "2024-01-01"}], "events"')], ":1:",
+     "two snapshots"),
+])
+def test_every_bad_line_is_named_by_file_line_and_column(tmp_path, lines, where, words):
+    path = _jsonl(tmp_path / "bad.jsonl", *lines)
+    with pytest.raises(ir.IncubatorRulesError) as info:
+        list(ir.iter_carriers(path))
+    assert str(info.value).startswith(f"{path}{where}") and words in str(info.value), str(info.value)
+    result = ir.check_file(path)
+    assert not result.ok and words in str(result.problems[0])
+
+
+def test_check_lists_every_bad_line(tmp_path):
+    path = _jsonl(tmp_path / "bad.jsonl", HEADER, CARRIER, "{", CARRIER, CARRIER.replace('"c1"', '"c2"').replace("filed", "fled"))
+    problems = ir.check_file(path).problems
+    assert [p.line for p in problems] == [3, 4, 5]
+
+
+def test_not_utf8_names_the_line(tmp_path):
+    path = tmp_path / "bad.jsonl"
+    path.write_bytes(CARRIER.encode() + b"\n\xff\xfe\n")
+    with pytest.raises(ir.DocumentError, match=r":2:1: not UTF-8"):
+        ir.load_carriers(path)
+
+
+def test_a_stream_is_read_as_it_is_evaluated(tmp_path):
+    path = _jsonl(tmp_path / "p.jsonl", HEADER, CARRIER, CARRIER.replace('"c1"', '"c2"'), "{broken")
+    stream = ir.evaluate_many(path, as_of=AS_OF, stream=True, progress=False, chunk_size=1)
+    assert next(stream).carrier_id == "c1"  # evaluated before the bad line is read
+    assert next(stream).carrier_id == "c2"
+    with pytest.raises(ir.DocumentError, match=":4:"):
+        next(stream)
+
+
+def test_the_python_api_takes_a_path_or_an_iterator(tmp_path):
+    carriers = [facts_carrier("f1"), ir.Carrier.from_dict(json.loads(CARRIER))]
+    path = tmp_path / "p.jsonl"
+    ir.save_portfolio(carriers, path)
+    held = ir.evaluate_many(carriers, as_of=AS_OF)
+    assert ir.evaluate_many(path, as_of=AS_OF) == held
+    assert ir.evaluate_many(iter(ir.iter_carriers(path)), as_of=AS_OF) == held
+    assert ir.budget(path, as_of=AS_OF).by("year", "rule") == ir.budget(carriers, as_of=AS_OF).by("year", "rule")
+    scenario = ir.Scenario("later", as_of="2026-06-30")
+    assert ir.compare(path, None, scenario, as_of=AS_OF).totals() == ir.compare(carriers, None, scenario, as_of=AS_OF).totals()
+
+
+def test_a_scenario_editing_a_carrier_not_in_the_stream_is_refused(tmp_path):
+    path = _jsonl(tmp_path / "p.jsonl", CARRIER)
+    scenario = ir.Scenario("more", edits=[ir.Edit("add", "zz", {"type": "operation_started", "date": "2020-01-01"})])
+    with pytest.raises(ir.ScenarioError, match="edits carriers not in the portfolio: zz"):
+        ir.compare(path, None, scenario, as_of=AS_OF)
+
+
+# --- CSV tables --------------------------------------------------------------------
+
+
+def _tables(folder: Path, **tables: str) -> Path:
+    folder.mkdir(exist_ok=True)
+    for name, text in tables.items():
+        (folder / f"{name}.csv").write_bytes(text.encode("utf-8-sig"))
+    return folder
+
+
+def test_a_bureau_s_tables_read_with_chinese_headings_and_a_bom(tmp_path):
+    folder = _tables(
+        tmp_path / "wz",
+        载体="载体编号,载体名称,载体类型,所在区域\r\nA1,甲众创空间,maker_space,龙都街道\r\nA2,乙孵化器,incubator,\r\n",
+        事件=("载体编号,事件编号,事件类型,日期,级别,年度,评价等次,金额(元)\r\n"
+              "A1,,operation_started,2021-03-01,,,,\r\nA1,f1,filed,2022-01-10,district,,,\r\n"
+              "A1,e1,evaluated,2023-03-01,district,2022,excellent,\r\n"
+              "A1,p1,payment_received,2022-06-01,district,,,\"50,000\"\r\n"),
+    )
+    portfolio = ir.load_portfolio(folder)
+    assert portfolio.id == "wz" and [c.id for c in portfolio.carriers] == ["A1", "A2"]
+    a1 = portfolio.carriers[0]
+    assert [e.type.value for e in a1.events] == ["operation_started", "filed", "evaluated", "payment_received"]
+    assert a1.events[2].year == 2022 and a1.events[3].amount == 50000
+    assert ir.load_carriers(folder / "载体.csv") == list(portfolio.carriers)  # a table names its folder too
+    assert ir.evaluate_many(folder, as_of=AS_OF) == ir.evaluate_many(list(portfolio.carriers), as_of=AS_OF)
+
+
+@pytest.mark.parametrize("events, where, words", [
+    ("carrier_id,type,date\nA1,filed,2022-01-10\n", "events.csv:2:", "level"),
+    ("carrier_id,type,date,level\nA1,filed,2022-13-10,district\n", "events.csv:2:3:", "date"),
+    ("carrier_id,type,date,level\nZZ,filed,2022-01-10,district\n", "events.csv:2:1:", "unknown carrier 'ZZ'"),
+    ("carrier_id,type,date,colour\n", "events.csv:1:4:", "unknown column 'colour'"),
+    ('carrier_id,type,date,level\nA1,filed,"2022-01-10"x,district\n', "events.csv:2:", "not valid CSV"),
+    ("carrier_id,type,date,amount,level\nA1,payment_received,2022-01-10,12.5,district\n", "events.csv:2:4:", "whole number"),
+])
+def test_every_bad_cell_is_named_by_file_row_and_column(tmp_path, events, where, words):
+    folder = _tables(tmp_path / "t", carriers="id,name,kind\nA1,one,maker_space\n", events=events)
+    with pytest.raises(ir.PortfolioError) as info:
+        ir.load_portfolio(folder)
+    assert str(info.value).startswith(str(folder / where)) and words in str(info.value), str(info.value)
+
+
+def test_the_tables_are_a_registered_file_type_with_a_schema(tmp_path):
+    from incubator_rules.files.types import FILE_TYPES, SCHEMAS_DIR
+    assert {"portfolio-lines", "portfolio-tables"} <= set(FILE_TYPES)
+    for name in ("portfolio-lines", "portfolio-tables"):
+        assert json.loads((SCHEMAS_DIR / f"{name}.schema.json").read_text(encoding="utf-8"))["title"]
+    folder = _tables(tmp_path / "t", carriers="id,name,kind\nA1,one,maker_space\n", events="carrier_id,type,date\nA1,filed,2022-01-10\n")
+    result = ir.check_file(folder / "carriers.csv")
+    assert result.file_type == "portfolio-tables" and "level" in str(result.problems[0])
+
+
+# --- the command line --------------------------------------------------------------
+
+
+def cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "incubator_rules", *args], capture_output=True, text=True, cwd=cwd)
+
+
+def test_convert_evaluate_many_budget_and_compare_read_json_lines(tmp_path):
+    yaml_path = tmp_path / "p.yaml"
+    assert cli("synthetic", "40", "-o", str(yaml_path)).returncode == 0
+    done = cli("convert", str(yaml_path), str(tmp_path / "p.jsonl"))
+    assert done.returncode == 0, done.stderr
+    assert "40 carriers" in done.stdout
+    lines = (tmp_path / "p.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 41 and json.loads(lines[0])["portfolio"]["id"].startswith("synthetic")
+    many = [cli("evaluate-many", str(p), "--as-of", "2025-06-30", "--no-progress") for p in (yaml_path, tmp_path / "p.jsonl")]
+    assert many[0].returncode == 0 and many[0].stdout == many[1].stdout
+    for command in ("budget", "compare"):
+        outs = [cli(command, str(p), "--as-of", "2025-06-30", "--format", "json", "--no-progress") for p in (yaml_path, tmp_path / "p.jsonl")]
+        assert outs[0].returncode == 0 and outs[0].stdout == outs[1].stdout, outs[1].stderr
+    assert cli("convert", str(tmp_path / "p.jsonl"), str(tmp_path / "tables")).returncode == 0
+    assert ir.load_portfolio(tmp_path / "tables") == ir.load_portfolio(yaml_path)
+
+
+def test_convert_refuses_what_it_cannot_write_and_leaves_nothing(tmp_path):
+    bad = _jsonl(tmp_path / "bad.jsonl", CARRIER, "{")
+    done = cli("convert", str(bad), str(tmp_path / "out.yaml"))
+    assert done.returncode != 0 and f"{bad}:2:" in done.stderr
+    assert not (tmp_path / "out.yaml").exists() and not list(tmp_path.glob(".out.yaml*"))
+    done = cli("convert", str(bad), str(tmp_path / "out.txt"))
+    assert done.returncode != 0 and "cannot tell the portfolio format" in done.stderr
