@@ -17,13 +17,9 @@ from .district import (
     TargetResult,
     assess,
     district_report,
-    load_criteria,
-    load_management,
     manage,
     readiness,
     reconcile,
-    validate_criteria,
-    validate_management,
     with_management,
 )
 from .engines import (
@@ -54,11 +50,21 @@ from .errors import (
 )
 from .files import (
     CarrierStream,
+    Edit,
+    Override,
+    Scenario,
+    load_scenarios,
+    save_scenarios,
     LedgerPayment,
     PortfolioLines,
     convert,
     iter_carriers,
     save_portfolio,
+    load_criteria,
+    load_management,
+    validate_criteria,
+    validate_management,
+    load_carrier,
     load_ledger,
     TargetRuleset,
     WorkbookError,
@@ -89,21 +95,9 @@ from .model import (
     Ruleset,
     Snapshot,
     Totals,
-    load_carrier,
 )
 from .views import write_excel, write_portfolio_workbook
-from .whatif import (
-    Budget,
-    BudgetLine,
-    Comparison,
-    Edit,
-    Override,
-    Scenario,
-    budget,
-    compare,
-    load_scenarios,
-    save_scenarios,
-)
+from .whatif import Budget, BudgetLine, Comparison, budget, compare
 
 if TYPE_CHECKING:
     from .tools import Case, CaseResult, CheckResult, RulesetDiff, check_file, diff_rulesets, load_cases, run_case

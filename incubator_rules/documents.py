@@ -266,15 +266,6 @@ def _plain_scalar(value: str) -> Any:
     return value
 
 
-def reads_as_text(value: str) -> bool:
-    """True when ``value`` written as a plain YAML scalar reads back as this same text (not a number, date,
-    boolean or null, nor a form the reader refuses)."""
-    try:
-        return _plain_scalar(value) == value and isinstance(_plain_scalar(value), str)
-    except _Refused:
-        return False
-
-
 def _scalar(event: Any) -> Any:
     tag = event.tag
     if tag is None or tag == "!":
@@ -540,13 +531,6 @@ def _fast_refuse(*_: Any) -> Any:
     raise _Refused()
 
 
-def _json_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out = dict(pairs)
-    if len(out) != len(pairs):
-        raise _Refused()
-    return out
-
-
 def _json_int(token: str) -> int:
     if len(token) > MAX_NUMBER_CHARS:
         raise _Refused()
@@ -559,28 +543,46 @@ def _json_decimal(token: str) -> Decimal:
     return Decimal(token)
 
 
-def _too_deep(data: Any) -> bool:
+_SPACED_KEY_END = re.compile(r'"[ \t\r\n]+:')
+
+
+def _shape(data: Any) -> tuple[int, bool]:
+    """The number of keys in ``data``'s mappings, and whether it nests deeper than ``MAX_DEPTH``."""
+    keys = 0
     stack = [(data, 1)]
     while stack:
         value, depth = stack.pop()
         if depth > MAX_DEPTH:
-            return True
-        children = value.values() if isinstance(value, dict) else value
-        stack.extend((v, depth + 1) for v in children if isinstance(v, (dict, list)))
-    return False
+            return keys, True
+        if value.__class__ is dict:
+            keys += len(value)
+            children = value.values()
+        else:
+            children = value
+        stack.extend((v, depth + 1) for v in children if v.__class__ is dict or v.__class__ is list)
+    return keys, False
 
 
 def _json_fast(text: str) -> Any:
-    """The data by the C parser, or _Refused whenever the exact scan must decide."""
+    """The data by the C parser, or _Refused whenever the exact scan must decide.
+
+    A repeated key is found without a hook per object: every key of the text
+    ends in a quote and a colon, with at most whitespace between, so the
+    text holds at least as many such endings as it has keys (more when a
+    string holds one too). The data's mappings hold exactly that many keys
+    only when no key was repeated (a repeat collapses into one) and no string
+    held an ending; anything else goes to the exact scan, which decides.
+    """
     if _RISKY_ESCAPE.search(text):
         raise _Refused()
     try:
-        data = json.loads(text, object_pairs_hook=_json_pairs, parse_float=_json_decimal, parse_int=_json_int,
-                          parse_constant=Decimal)
+        data = json.loads(text, parse_float=_json_decimal, parse_int=_json_int, parse_constant=Decimal)
     except (ValueError, RecursionError):
         raise _Refused() from None
-    if isinstance(data, (dict, list)) and _too_deep(data):
-        raise _Refused()
+    if isinstance(data, (dict, list)):
+        keys, deep = _shape(data)
+        if deep or keys != text.count('":') + len(_SPACED_KEY_END.findall(text)):
+            raise _Refused()
     return data
 
 

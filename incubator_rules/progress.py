@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
+import threading
 import time
-from typing import Callable, TextIO
+from typing import Callable, Iterator, TextIO
 
 # A run shorter than this never shows a bar (when the bar is left on "auto").
 AUTO_AFTER_SECONDS = 2.0
@@ -76,7 +78,30 @@ class Progress:
             bar = "#" * filled + "-" * (24 - filled)
             count = f"{self.done:,}/{self.total:,}" if self.total else f"{self.done:,}"
             return f"{self.label} [{bar}] {share:4.0%} {count} {self.unit}, {rate:,.0f}/s"
+        if not self.done:  # one long step, such as parsing a file: how long it has lasted
+            return f"{self.label}: {elapsed:,.0f} s"
         return f"{self.label}: {self.done:,} {self.unit}, {rate:,.0f}/s"
+
+    @contextlib.contextmanager
+    def ticking(self, every: float = 0.5) -> Iterator["Progress"]:
+        """Redraw the bar from a background thread while the block runs: for one long call (a parse)
+        that cannot report its own progress."""
+        if self.enabled is False:
+            yield self
+            return
+        stop = threading.Event()
+
+        def tick() -> None:
+            while not stop.wait(every):
+                self.update(0)
+
+        thread = threading.Thread(target=tick, name="progress", daemon=True)
+        thread.start()
+        try:
+            yield self
+        finally:
+            stop.set()
+            thread.join()
 
     def _draw(self, now: float) -> None:
         self.shown = True

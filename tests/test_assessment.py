@@ -9,7 +9,7 @@ import pytest
 
 from incubator_rules.district.assessment import AGREES, DIFFERS, assess, line
 from incubator_rules.views.cli import main
-from incubator_rules.model.portfolio import portfolio_from_dict
+from incubator_rules.files.portfolio import portfolio_from_dict
 
 D = datetime.date
 END_2024 = D(2024, 12, 31)

@@ -218,7 +218,7 @@ def test_a_test_case_cannot_reach_a_file_by_id(tmp_path, capsys):
 def test_a_stray_quote_in_a_csv_cell_is_refused_with_its_line():
     with pytest.raises(ir.IncubatorRulesError) as caught:
         ir.engines  # noqa: B018 - the facade is loaded
-        from incubator_rules.model.portfolio import parse_snapshots_csv
+        from incubator_rules.files.portfolio import parse_snapshots_csv
 
         parse_snapshots_csv('carrier_id,date,floor_area_m2\na,2024-12-31,"95"70\n', "s.csv")
     assert caught.value.line == 2 and "not valid CSV" in caught.value.message

@@ -8,13 +8,8 @@ import pytest
 import incubator_rules as ir
 from incubator_rules.views.cli import main
 from incubator_rules.errors import RulesetError
-from incubator_rules.district.management import (
-    load_management,
-    manage,
-    parse_management,
-    with_management,
-    withheld,
-)
+from incubator_rules.district.management import manage, with_management, withheld
+from incubator_rules.files.management import load_management, parse_management
 from incubator_rules.files.types import shipped_files
 
 D = datetime.date

@@ -4,7 +4,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import incubator_rules as ir
-from incubator_rules.district.management import load_management, manage, withheld
+from incubator_rules.district.management import manage, withheld
+from incubator_rules.files.management import load_management
 
 from portfolio_strategies import dates, managed_histories
 

@@ -6,15 +6,9 @@ from decimal import Decimal
 import pytest
 
 from incubator_rules.errors import PortfolioError
-from incubator_rules.model.portfolio import (
-    Designation,
-    Portfolio,
-    Snapshot,
-    load_portfolio,
-    parse_snapshots_csv,
-    portfolio_from_dict,
-    standing,
-)
+from incubator_rules.files.portfolio import load_portfolio_document as load_portfolio
+from incubator_rules.files.portfolio import parse_snapshots_csv, portfolio_from_dict
+from incubator_rules.model.portfolio import Designation, Portfolio, Snapshot, standing
 from incubator_rules.model.carrier import Carrier, CarrierKind, Level
 
 D = datetime.date

@@ -1,9 +1,12 @@
 """Portfolios in every format: JSON Lines (streamed), CSV tables, YAML and JSON, converted without loss."""
 
 import datetime
+import io
 import json
+import os
 import subprocess
 import sys
+import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -12,7 +15,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import incubator_rules as ir
+from incubator_rules import progress
 from incubator_rules.model.portfolio import Portfolio
+from incubator_rules.progress import Progress
+from incubator_rules.tools.synthetic import generate_portfolio
 
 from portfolio_strategies import portfolios
 from strategies import carriers as histories_carriers
@@ -252,3 +258,82 @@ def test_convert_refuses_what_it_cannot_write_and_leaves_nothing(tmp_path):
     assert not (tmp_path / "out.yaml").exists() and not list(tmp_path.glob(".out.yaml*"))
     done = cli("convert", str(bad), str(tmp_path / "out.txt"))
     assert done.returncode != 0 and "cannot tell the portfolio format" in done.stderr
+
+
+# --- progress ----------------------------------------------------------------------
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_follows_the_part_of_a_stream_read(tmp_path, monkeypatch):
+    portfolio = Portfolio("p", "p", None, tuple(generate_portfolio(60, seed=2)))
+    path = tmp_path / "p.jsonl"
+    ir.save_portfolio(portfolio, path)
+    stream = ir.iter_carriers(path)
+    bar = Progress(None, enabled=True, stream=io.StringIO(), share=stream.share)
+    assert bar.line(1.0).startswith("evaluating [") and " 0% " in bar.line(1.0)
+    list(stream)
+    assert "100%" in bar.line(1.0) and stream.share() == 1.0
+    shown = Terminal()
+    monkeypatch.setattr(sys, "stderr", shown)
+    ir.evaluate_many(path, as_of=AS_OF, progress=True)
+    assert "100% 60 carriers" in shown.getvalue()
+
+
+def test_progress_of_a_long_read_ticks_while_the_parser_runs():
+    out = Terminal()
+    with Progress(None, enabled=True, label="reading p.yaml", stream=out) as bar, bar.ticking(every=0.05):
+        time.sleep(0.3)
+    assert "reading p.yaml: 0 s" in out.getvalue() and out.getvalue().endswith("\n")
+
+
+def test_progress_shows_in_a_terminal_or_a_notebook_and_not_in_a_pipe(monkeypatch):
+    monkeypatch.setattr(progress, "AUTO_AFTER_SECONDS", 0.0)
+    for stream, kernel, shown in ((Terminal(), False, True), (io.StringIO(), False, False), (io.StringIO(), True, True)):
+        if kernel:
+            monkeypatch.setitem(sys.modules, "ipykernel", sys)
+        else:
+            monkeypatch.delitem(sys.modules, "ipykernel", raising=False)
+        with Progress(5, stream=stream) as bar:
+            bar.drawn_at = -1.0
+            bar.update(5)
+        assert ("100%" in stream.getvalue()) is shown, (kernel, type(stream))
+
+
+PTY_RUN = """
+import sys
+from incubator_rules import progress
+progress.AUTO_AFTER_SECONDS = 0.0
+from incubator_rules.views.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a pseudo-terminal")
+@pytest.mark.parametrize("extra, shown", [((), True), (("--no-progress",), False)])
+def test_the_command_line_shows_progress_on_a_terminal_unless_asked_not_to(tmp_path, extra, shown):
+    import pty
+
+    ir.save_portfolio(Portfolio("p", "p", None, tuple(generate_portfolio(400, seed=4))), tmp_path / "p.jsonl")
+    leader, follower = pty.openpty()
+    done = subprocess.run([sys.executable, "-c", PTY_RUN, "convert", str(tmp_path / "p.jsonl"), str(tmp_path / "p.yaml"),
+                           *extra], stdout=subprocess.PIPE, stderr=follower, cwd=ROOT, timeout=120)
+    os.close(follower)
+    seen = b""
+    try:
+        while True:
+            chunk = os.read(leader, 65536)
+            if not chunk:
+                break
+            seen += chunk
+    except OSError:
+        pass
+    os.close(leader)
+    assert done.returncode == 0
+    assert (b"writing [" in seen) is shown, seen[-300:]
+    piped = subprocess.run([sys.executable, "-c", PTY_RUN, "convert", str(tmp_path / "p.jsonl"), str(tmp_path / "q.yaml")],
+                           capture_output=True, text=True, cwd=ROOT)
+    assert piped.returncode == 0 and "writing" not in piped.stderr  # standard error is a pipe: no bar

@@ -15,10 +15,9 @@ from incubator_rules.district.readiness import (
     NOT_ASSESSED,
     NOT_READY,
     READY,
-    load_criteria,
-    parse_criteria,
     readiness,
 )
+from incubator_rules.files.criteria import load_criteria, parse_criteria
 
 D = datetime.date
 AS_OF = D(2024, 12, 31)

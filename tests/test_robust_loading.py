@@ -24,9 +24,10 @@ from incubator_rules.tools.cases import validate_cases
 from incubator_rules.files.types import FILE_TYPES, detect_type
 from incubator_rules.tools.check import check_document, check_file
 from incubator_rules.documents import Document, Source, parse_json, parse_yaml, read_document
-from incubator_rules.district.management import management_from_document, validate_management
-from incubator_rules.model.portfolio import METRICS, portfolio_from_dict, read_snapshots_csv
-from incubator_rules.district.readiness import criteria_from_document, validate_criteria
+from incubator_rules.files.management import management_from_document, validate_management
+from incubator_rules.files.portfolio import portfolio_from_dict, read_snapshots_csv
+from incubator_rules.model.portfolio import METRICS
+from incubator_rules.files.criteria import criteria_from_document, validate_criteria
 from incubator_rules.files.ruleset import ruleset_from_dict, validate_ruleset
 from incubator_rules.files.targets import targets_from_document, validate_targets
 from incubator_rules.tools.versions import read_lock

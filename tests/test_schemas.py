@@ -23,8 +23,8 @@ from incubator_rules.files.types import (
 )
 from incubator_rules.tools.check import check_file
 from incubator_rules.documents import read_document
-from incubator_rules.district.management import OUTCOMES
-from incubator_rules.district.management import READINGS as MANAGEMENT_READINGS
+from incubator_rules.files.management import OUTCOMES
+from incubator_rules.files.management import READINGS as MANAGEMENT_READINGS
 from incubator_rules.model.portfolio import DESIGNATIONS, METRICS
 from incubator_rules.kinds import KINDS
 from incubator_rules.files.targets import MEASURES, UNITS

@@ -13,23 +13,21 @@ from __future__ import annotations
 import datetime
 import functools
 import math
-from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import attrs
 from dateutil.relativedelta import relativedelta
 
-from ..documents import Document
-from ..errors import IncubatorRulesError, RulesetError, describe
-from ..files.policyfile import MAX_NESTING, HasHeader, Header, PolicyFile, PolicyReader
-from ..model.carrier import Carrier, CarrierKind, EventType, Level, as_of_date
+from ..errors import IncubatorRulesError
+from ..files.criteria import DEFAULT_CRITERIA, CriteriaSet, Criterion, LevelCriteria, load_criteria
+from ..files.policyfile import Header
+from ..model.carrier import Carrier, EventType, Level, as_of_date
 from ..model.durations import after
 from ..model.portfolio import METRICS, Portfolio, Snapshot, standing
 from ..model.ruleset import Citation
 
-DEFAULT_CRITERIA = "upgrade-criteria"
 
 MET = "met"
 MISSED = "missed"
@@ -37,62 +35,6 @@ NOT_ASSESSED = "not_assessed"
 
 READY = "ready"
 NOT_READY = "not_ready"
-
-
-@attrs.frozen
-class Criterion:
-    """One published criterion. Exactly one of ``metric``, ``ratio``, ``operating``, ``statistics_years``, ``any_of`` is set.
-
-    ``at_least`` (and ``specialised``, the specialised-incubator threshold)
-    are divided by ``per``: 75 per 100 is 75%.
-    """
-
-    id: str
-    title_zh: str
-    title_en: str
-    metric: str | None = None
-    ratio: tuple[str, str] | None = None
-    operating: Mapping[str, int] | None = None
-    statistics_years: int | None = None
-    any_of: tuple["Criterion", ...] = ()
-    at_least: Decimal | None = None
-    specialised: Decimal | None = None
-    per: int = 1
-
-    def threshold(self, variant: str) -> Fraction | None:
-        """The minimum for the general or the specialised variant, as an exact fraction."""
-        value = self.specialised if variant == "specialised" and self.specialised is not None else self.at_least
-        return None if value is None else Fraction(value) / self.per
-
-
-@attrs.frozen
-class LevelCriteria:
-    """The criteria for one higher level (e.g. national incubator), or the fact that the sources give none."""
-
-    id: str
-    title_zh: str
-    title_en: str
-    level: Level
-    kinds: frozenset[CarrierKind]
-    clause: str
-    specialised_clause: str | None
-    criteria: tuple[Criterion, ...]
-    thresholds_given: bool
-
-
-@attrs.frozen
-class CriteriaSet(HasHeader):
-    """A loaded ``type: criteria`` file."""
-
-    header: Header
-    levels: tuple[LevelCriteria, ...]
-
-    def level(self, level_id: str) -> LevelCriteria:
-        """The level with this id (KeyError when there is none)."""
-        for lv in self.levels:
-            if lv.id == level_id:
-                return lv
-        raise KeyError(level_id)
 
 
 @attrs.frozen
@@ -176,26 +118,6 @@ class Readiness:
             "criteria": [c.to_dict() for c in self.criteria],
             "citations": [c.to_dict() for c in self.citations],
         }
-
-
-def load_criteria(id_or_path: str | Path = DEFAULT_CRITERIA) -> CriteriaSet:
-    """Load a shipped criteria file by id or any file by path."""
-    return _FILE.load(id_or_path)
-
-
-def parse_criteria(text: str, file: str | None = None) -> CriteriaSet:
-    """Build a criteria set from YAML text."""
-    return _FILE.parse(text, file)
-
-
-def criteria_from_document(doc: Document) -> CriteriaSet:
-    """Validate a parsed criteria document and build the CriteriaSet; raises RulesetError on the first problem."""
-    return _FILE.from_document(doc)
-
-
-def validate_criteria(doc: Document) -> tuple[CriteriaSet | None, tuple[RulesetError, ...]]:
-    """Read a parsed criteria document, collecting every problem; the set is None when there is any."""
-    return _FILE.validate(doc)
 
 
 @functools.cache
@@ -376,130 +298,6 @@ def _frac(value: Fraction | None) -> str | int | None:
 
 
 
-_LEVEL_KEYS = ("id", "title", "level", "kinds", "clause", "specialised_clause", "criteria", "thresholds")
-_CRITERION_KEYS = (
-    "id", "title", "metric", "ratio", "operating", "statistics_years", "any_of", "at_least", "specialised", "per",
-)
-
-
-_FORMS = ("metric", "ratio", "operating", "statistics_years", "any_of")
-
-
-@attrs.frozen
-class _CriteriaReader(PolicyReader):
-    def read(self, doc: Document) -> CriteriaSet | None:
-        header = self.header(doc, "criteria", ("levels",))
-        raw_levels = self.entries(doc.data, "levels")
-        levels = [self.level_entry(raw, ("levels", i), header) for i, raw in enumerate(raw_levels)]
-        self.unique(raw_levels, ("levels",), "level")
-        if self.problems:
-            return None
-        return CriteriaSet(self.finish(header, doc), tuple(lv for lv in levels if lv is not None))
-
-    def unique(self, items: list[Any], p: tuple[Any, ...], what: str) -> None:
-        seen: dict[str, int] = {}
-        for i, raw in enumerate(items):
-            rid = raw.get("id") if isinstance(raw, Mapping) else None
-            if not isinstance(rid, str):
-                continue
-            if rid in seen:
-                self.problem(p + (i, "id"), f"duplicate {what} id {rid!r} (also {p[-1]}[{seen[rid]}])")
-            else:
-                seen[rid] = i
-
-    def level_entry(self, raw: Any, p: tuple[Any, ...], header: Header) -> LevelCriteria | None:
-        raw = self.mapping(raw, p, _LEVEL_KEYS)
-        if raw is None:
-            return None
-        before = self.count()
-        lid = self.text(raw, "id", p)
-        zh, en = self.bilingual(raw, "title", p)
-        value = self.get(raw, "level", p)
-        level = None if value is None else self.enum(Level, value, p + ("level",))
-        value = self.get(raw, "kinds", p)
-        kinds = None if value is None else self.enums(value, p + ("kinds",), CarrierKind)
-        clause = self.clause_ref(raw, "clause", p)
-        special = self.clause_ref(raw, "specialised_clause", p, required=False)
-        thresholds = raw.get("thresholds", "given")
-        if thresholds not in ("given", "not_given"):
-            self.problem(p + ("thresholds",), f"expected given or not_given, got {describe(thresholds)}")
-        criteria: list[Criterion | None] = []
-        if thresholds == "not_given":
-            if raw.get("criteria"):
-                self.problem(p + ("criteria",), "a level whose thresholds are not given lists no criteria")
-        elif thresholds == "given":
-            items = self.get(raw, "criteria", p)
-            if items is not None and (not isinstance(items, list) or not items):
-                self.problem(p + ("criteria",), f"expected a non-empty list of criteria, got {describe(items)}")
-            elif items:
-                allowed = raw.get("specialised_clause") is not None
-                criteria = [self.criterion(c, p + ("criteria", j), allowed) for j, c in enumerate(items)]
-                self.unique(items, p + ("criteria",), "criterion")
-        if self.count() != before:
-            return None
-        return LevelCriteria(
-            lid, zh, en, level, kinds, clause, special, tuple(criteria), thresholds == "given",  # type: ignore[arg-type]
-        )
-
-    def criterion(self, raw: Any, p: tuple[Any, ...], specialised_allowed: bool, depth: int = 0) -> Criterion | None:
-        raw = self.mapping(raw, p, _CRITERION_KEYS)
-        if raw is None:
-            return None
-        before = self.count()
-        cid = self.text(raw, "id", p)
-        zh, en = self.bilingual(raw, "title", p)
-        forms = [k for k in _FORMS if raw.get(k) is not None]
-        if len(forms) != 1:
-            self.problem(p, f"a criterion has exactly one of: {', '.join(_FORMS)}")
-            return None
-        form = forms[0]
-        fields: dict[str, Any] = {}
-        if form == "any_of":
-            items = raw["any_of"]
-            if not isinstance(items, list) or len(items) < 2:
-                got = f"{len(items)}" if isinstance(items, list) else describe(items)
-                self.problem(p + ("any_of",), f"expected a list of at least two alternatives, got {got}")
-            elif depth >= MAX_NESTING:
-                self.problem(p + ("any_of",), f"alternatives may be nested at most {MAX_NESTING} deep")
-            else:
-                fields["any_of"] = tuple(
-                    self.criterion(m, p + ("any_of", j), specialised_allowed, depth + 1) for j, m in enumerate(items)
-                )
-                self.unique(items, p + ("any_of",), "criterion")
-        elif form == "operating":
-            fields["operating"] = self.duration(raw["operating"], p + ("operating",), ("years", "months"), "period")
-        elif form == "statistics_years":
-            fields["statistics_years"] = self.whole(raw["statistics_years"], p + ("statistics_years",), least=1)
-        else:
-            if form == "metric":
-                fields["metric"] = self.choice(raw["metric"], p + ("metric",), METRICS, "metric")
-            elif not isinstance(raw["ratio"], list) or len(raw["ratio"]) != 2:
-                got = f"{len(raw['ratio'])} metrics" if isinstance(raw["ratio"], list) else describe(raw["ratio"])
-                self.problem(p + ("ratio",), f"expected [numerator metric, denominator metric], got {got}")
-            else:
-                fields["ratio"] = tuple(self.choice(m, p + ("ratio", j), METRICS, "metric") for j, m in enumerate(raw["ratio"]))
-            fields["at_least"] = self.amount(raw, "at_least", p, required=True)
-            fields["specialised"] = self.amount(raw, "specialised", p, required=False)
-            if fields["specialised"] is not None and not specialised_allowed:
-                self.problem(p + ("specialised",), "this level has no specialised_clause to cite for a specialised threshold")
-            per = raw.get("per", 1)
-            if isinstance(per, bool) or not isinstance(per, int) or not 1 <= per <= 1_000_000:
-                self.problem(p + ("per",), f"expected a whole number such as 10, 100 or 1000, got {describe(per)}")
-            elif form == "metric" and per != 1:
-                self.problem(p + ("per",), "per applies to ratios only")
-            fields["per"] = per
-        for key in ("at_least", "specialised", "per"):
-            if form in ("any_of", "operating", "statistics_years") and raw.get(key) is not None:
-                self.problem(p + (key,), f"a criterion of form {form} takes no {key}")
-        if self.count() != before:
-            return None
-        return Criterion(cid, zh, en, **fields)  # type: ignore[arg-type]
-
-    def amount(self, raw: Mapping[str, Any], key: str, p: tuple[Any, ...], required: bool) -> Decimal | None:
-        value = self.get(raw, key, p) if required else raw.get(key)
-        return None if value is None else self.number(value, p + (key,))
-
-
 def format_fraction(value: Fraction | None, places: int = 2) -> str:
     """A fraction for people: whole numbers as integers, others rounded to ``places`` decimals."""
     if value is None:
@@ -513,19 +311,10 @@ def format_fraction(value: Fraction | None, places: int = 2) -> str:
 
 
 __all__ = [
-    "CriteriaSet",
-    "Criterion",
     "CriterionResult",
-    "LevelCriteria",
     "Readiness",
     "check",
     "check_level",
     "format_fraction",
-    "load_criteria",
-    "parse_criteria",
     "readiness",
-    "validate_criteria",
 ]
-
-
-_FILE: PolicyFile[CriteriaSet] = PolicyFile("criteria", _CriteriaReader)

@@ -236,35 +236,7 @@ class Reconciliation:
 
     def to_table(self) -> str:
         """A plain-text report for people: the findings first, then the totals."""
-        t = self.totals
-        out = [f"Reconciliation as of {self.as_of}, ruleset {self.ruleset_id} {self.ruleset_version} "
-               f"sha256:{self.ruleset_sha256[:12]}, payments from {self.payments_from}", ""]
-        for c in self.carriers:
-            out.append(f"{c.carrier_name or c.carrier_id} ({c.carrier_id}): {'settled' if c.settled else 'UNSETTLED'}")
-            for line in c.lines:
-                refs = ", ".join(f"{p.ref} {p.date} {p.amount:,}" for p in line.payments) or "no payment"
-                what = f"{line.rule} {line.event}" if line.rule else "payment"
-                extra = ""
-                if line.status == UNPAID:
-                    extra = f" outstanding {line.outstanding:,} since {line.payable_on} ({line.days_outstanding} days)"
-                elif line.status == OVERPAID:
-                    extra = f" overpaid {line.overpaid:,}" + (f" ({line.reason}: {line.explanation_en})" if line.decision_status == NOT_AWARDED else "")
-                elif line.status == PAID_EARLY:
-                    extra = f" {line.paid_early:,} paid before {line.payable_on or 'it fell due'}" + (" (settled since)" if line.settled else "")
-                elif line.status == DUPLICATE_VOUCHER:
-                    extra = f" ({line.explanation_en})"
-                out.append(f"  {line.status:<12} {what}: amount {line.amount:,}, paid {line.paid:,}{extra} [{refs}]")
-            out.append("")
-        out.append("Totals: " + ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in t.items()))
-        unsettled: dict[str, int] = {}
-        for line in self.lines:
-            if not line.settled:
-                unsettled[line.status] = unsettled.get(line.status, 0) + 1
-        early = sum(1 for line in self.lines if line.status == PAID_EARLY and line.settled)
-        note = f" ({early} paid before due, settled since)" if early else ""
-        out.append(("Settled." if self.settled else "UNSETTLED: " + ", ".join(
-            f"{n} {s.replace('_', ' ')}" for s, n in unsettled.items())) + note)
-        return "\n".join(out)
+        return str(renderer("format_reconciliation")(self))
 
     def to_frame(self) -> Any:
         """A pandas DataFrame, one row per line; money columns are nullable integers (Int64), never floats."""

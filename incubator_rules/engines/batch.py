@@ -164,9 +164,11 @@ class _BatchRun:
             raise EngineError(f"unknown engine {engine!r}; available: {', '.join(ENGINES)}", field="engine")
         check_workers(workers, executor)
         if isinstance(carriers, (str, Path)):
-            carriers = iter_carriers(carriers)
+            carriers = iter_carriers(carriers, progress)
         self.parts = carriers.partitions if isinstance(carriers, CarrierStream) and executor is not None else []
         self.pooled = executor is not None or (workers is not None and workers > 1)
+        if isinstance(carriers, CarrierStream) and not carriers.streamed and self.pooled:
+            carriers = list(carriers)  # loaded whole anyway: forked workers can then share it
         self.ships = ships_input(executor, workers, isinstance(carriers, Sequence), engine)
         if func is not None and self.ships:
             check_picklable(func)

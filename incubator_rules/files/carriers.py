@@ -12,8 +12,9 @@ import attrs
 from ..documents import DataPath, Document, Source, field_name
 from ..errors import CarrierError, IncubatorRulesError
 from ..model.carrier import Carrier
-from ..model.portfolio import Portfolio, portfolio_from_dict, read_snapshots_csv
-from ..model.portfolio import load_portfolio as load_portfolio_document
+from ..model.portfolio import Portfolio
+from ..progress import Progress
+from .portfolio import load_portfolio_document, portfolio_from_dict, read_snapshots_csv
 from .portfolio_lines import JSONL_SUFFIXES, PortfolioLines, is_jsonl, read_portfolio_lines
 from .tables import read_portfolio_tables, tables_folder
 from .types import CARRIER, LEDGER, PORTFOLIO, SCENARIO, SUFFIXES, detect_type, read_for_check
@@ -79,26 +80,40 @@ def load_portfolio(path: str | Path, snapshots_csv: str | Path | None = None) ->
 
 class CarrierStream(Iterator[Carrier]):
     """The carriers of a portfolio one at a time: read line by line from JSON Lines (one file, or a folder of
-    partitions, in name order), else from the portfolio loaded whole. ``share()`` says how much of the input
-    has been read (0 to 1), for a progress bar; a carrier id seen twice raises, as in a whole portfolio."""
+    partitions, in name order), else from the portfolio loaded whole when the first is asked for (under a
+    "reading" progress bar when ``progress`` allows one: see ``progress.Progress``). ``share()`` says how
+    much of the input has been read or handed out (0 to 1), for a progress bar; a carrier id seen twice
+    raises, as in a whole portfolio."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, progress: bool | None = False) -> None:
         p = Path(path)
         self.path = p
+        self.progress = progress
         self.partitions = partitions(p) if p.is_dir() and tables_folder(p) is None else ([p] if is_jsonl(p) else [])
         self.streamed = bool(self.partitions)
+        if not self.streamed and not p.exists():
+            raise CarrierError("cannot read: no such file or folder", file=str(p))
         self._sizes = [f.stat().st_size for f in self.partitions]
-        self._done = 0  # bytes of the partitions finished
+        self._done = 0  # bytes of the partitions finished, or carriers handed out of a whole load
+        self._held: list[Carrier] | None = None
         self._current: PortfolioLines | None = None
-        self._items = self._stream() if self.streamed else iter(portfolio_carriers(p))
-        self._loaded = not self.streamed
+        self._items = self._stream() if self.streamed else self._whole()
 
     def share(self) -> float:
-        """The part of the input read so far, from 0 to 1."""
+        """The part of the input read (JSON Lines) or handed out (a portfolio loaded whole) so far, 0 to 1."""
+        if not self.streamed:
+            return self._done / len(self._held) if self._held else 0.0
         total = sum(self._sizes)
-        if not self.streamed or not total:
-            return 1.0 if self._loaded else 0.0
+        if not total:
+            return 1.0
         return min((self._done + (self._current.done if self._current else 0)) / total, 1.0)
+
+    def _whole(self) -> Iterator[Carrier]:
+        with Progress(None, enabled=self.progress, label=f"reading {self.path.name}") as bar, bar.ticking():
+            self._held = portfolio_carriers(self.path)
+        for c in self._held:
+            self._done += 1
+            yield c
 
     def read_elsewhere(self, count: int) -> None:
         """Record that the first ``count`` partitions were read by workers (for ``share``)."""
@@ -139,10 +154,11 @@ def partitions(folder: str | Path) -> list[Path]:
     return found if found and len(found) == len([f for f in files if not _kept_beside(f) or is_jsonl(f)]) else []
 
 
-def iter_carriers(path: str | Path) -> CarrierStream:
+def iter_carriers(path: str | Path, progress: bool | None = False) -> CarrierStream:
     """The carriers of any portfolio file or folder (see ``portfolio_carriers``) one at a time; JSON Lines are
-    read as a stream, so memory does not grow with the number of carriers."""
-    return CarrierStream(path)
+    read as a stream, so memory does not grow with the number of carriers. ``progress`` (True, False, or
+    None for "on long reads in a terminal or notebook") shows a bar while a portfolio is loaded whole."""
+    return CarrierStream(path, progress)
 
 
 def _kept_beside(path: Path) -> bool:

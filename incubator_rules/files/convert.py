@@ -13,13 +13,10 @@ all (``output``).
 
 from __future__ import annotations
 
-from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any, Iterable, Iterator
 
-import yaml
-
-from ..documents import dump_json, reads_as_text
+from ..documents import dump_json
 from ..errors import IncubatorRulesError
 from ..model.carrier import Carrier
 from ..model.portfolio import Member, Portfolio
@@ -132,43 +129,30 @@ def write_json(out: IO[str], header: Header, members: Iterable[Member]) -> int:
     return count
 
 
-class _Dumper(yaml.SafeDumper):
-    """YAML that the library's reader reads back as written: exact numbers, and text that could be read as
-    something else (a number, a date, a boolean) quoted."""
-
-
-def _text(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
-    style = None if reads_as_text(value) else "'"
-    if "\n" in value:
-        style = '"'
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
-
-
-def _number(dumper: yaml.SafeDumper, value: Decimal) -> yaml.Node:
-    if value == value.to_integral_value():
-        return dumper.represent_scalar("tag:yaml.org,2002:int", str(int(value)))
-    return dumper.represent_scalar("tag:yaml.org,2002:float", format(value, "f"))
-
-
-_Dumper.add_representer(str, _text)
-_Dumper.add_representer(Decimal, _number)
-
-
-def _yaml(data: Any) -> str:
-    return yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=200, default_flow_style=False)
+def _yaml_entry(row: dict[str, Any]) -> str:
+    """One carrier as an item of a YAML block list: a field per line, its value as JSON (which YAML reads as
+    written: text quoted, numbers exact), each event on a line of its own."""
+    lines = []
+    for i, (key, value) in enumerate(row.items()):
+        lead = "- " if i == 0 else "  "
+        if isinstance(value, list) and value:
+            lines.append(f"{lead}{key}:")
+            lines.extend(f"  - {dump_json(item)}" for item in value)
+        else:
+            lines.append(f"{lead}{key}: {dump_json(value)}")
+    return "\n".join(lines) + "\n"
 
 
 def write_yaml(out: IO[str], header: Header, members: Iterable[Member]) -> int:
     """A district portfolio as YAML, written one carrier at a time."""
-    fields: dict[str, Any] = {"id": header[0], "name": header[1]}
+    out.write(f"id: {dump_json(header[0])}\nname: {dump_json(header[1])}\n")
     if header[2] is not None:
-        fields["district"] = header[2]
-    out.write(_yaml(fields))
+        out.write(f"district: {dump_json(header[2])}\n")
     count = 0
     for m in members:
         if not count:
             out.write("carriers:\n")
-        out.write(_yaml([member_data(m)]))
+        out.write(_yaml_entry(member_data(m)))
         count += 1
     if not count:
         out.write("carriers: []\n")

@@ -13,8 +13,9 @@ import attrs
 
 from ..documents import Source, read_document
 from ..errors import IncubatorRulesError, LedgerError
-from ..model.carrier import Event, payment_from_dict
-from ..model.portfolio import read_csv_text
+from ..model.carrier import Event
+from .carrier import payment_from_dict
+from .portfolio import read_csv_text
 
 # The columns a ledger has: required first, then optional.
 REQUIRED = ("carrier", "date", "amount", "purpose")

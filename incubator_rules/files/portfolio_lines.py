@@ -27,7 +27,8 @@ from typing import IO, Any, Iterable, Iterator
 from ..documents import MAX_FILE_BYTES, JsonLocations, Source, dump_json, load_json
 from ..errors import DocumentError, IncubatorRulesError, PortfolioError
 from ..model.carrier import Carrier
-from ..model.portfolio import Member, Portfolio, portfolio_header, portfolio_member
+from ..model.portfolio import Member, Portfolio
+from .portfolio import portfolio_header, portfolio_member
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
 HEADER_KEY = "portfolio"

@@ -29,7 +29,8 @@ from typing import Any, Mapping
 
 from ..documents import csv_reader
 from ..errors import PortfolioError
-from ..model.portfolio import Portfolio, read_csv_text
+from ..model.portfolio import Portfolio
+from .portfolio import read_csv_text
 from ..output import output_path
 from .workbook import SHEETS, SheetReader, portfolio_rows
 

@@ -25,7 +25,8 @@ import attrs
 from ..errors import IncubatorRulesError, PortfolioError, require
 from ..model.carrier import EventType, event_fields
 from ..model.facts import CARRIER_FACTS, EVENT_FACTS
-from ..model.portfolio import METRICS, Portfolio, portfolio_from_dict
+from ..model.portfolio import METRICS, Portfolio
+from .portfolio import portfolio_from_dict
 
 EXTRA = "excel"
 SUFFIXES = (".xlsx", ".xlsm")

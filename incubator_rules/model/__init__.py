@@ -4,9 +4,9 @@ Nothing here reads a file type or knows a rule kind; it imports nothing of the
 package but ``errors`` and ``documents``.
 """
 
-from .carrier import AwardKind, Carrier, CarrierKind, Event, EventType, Grade, Level, as_of_date, load_carrier, parse_date
+from .carrier import AwardKind, Carrier, CarrierKind, Event, EventType, Grade, Level, as_of_date, parse_date
 from .decision import AWARDED, NOT_AWARDED, PENDING, Condition, Decision, Evaluation, ManagementDecision, Totals
-from .portfolio import METRICS, Designation, Portfolio, Snapshot, Standing, load_portfolio, portfolio_from_dict
+from .portfolio import METRICS, Designation, Member, Portfolio, Snapshot, Standing
 from .ruleset import Citation, Clause, DatedValue, PlanArea, PlanPeriod, Reading, Rule, Ruleset, SourceDocument, Table
 
 __all__ = [
@@ -41,8 +41,5 @@ __all__ = [
     "Table",
     "Totals",
     "as_of_date",
-    "load_carrier",
-    "load_portfolio",
     "parse_date",
-    "portfolio_from_dict",
 ]

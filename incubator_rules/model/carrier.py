@@ -11,14 +11,14 @@ from decimal import Decimal
 from json.encoder import (
     encode_basestring as _quote,  # a JSON string as with ensure_ascii=False
 )
-from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 import attrs
 
-from ..documents import Source, canonical_json, field_name, read_document, string_problem
+from ..documents import Source, canonical_json, field_name, string_problem
 from ..errors import CarrierError, IncubatorRulesError
-from .facts import CARRIER_FACTS, EVENT_FACTS, FactSpec, did_you_mean, fact_json
+from .display import reader
+from .facts import FactSpec, fact_json
 
 
 class CarrierKind(str, enum.Enum):
@@ -149,7 +149,7 @@ EVENT_TYPES: dict[EventType, EventSpec] = {
     ),
     EventType.DELISTED: EventSpec(operation=(DELISTED_STATE, True)),
 }
-_COMMON_FIELDS = ("id", "type", "date", "document", "note")
+COMMON_FIELDS = ("id", "type", "date", "document", "note")
 _DATE = datetime.date
 MAX_AMOUNT = 10**15
 # (level, year, grade) present, for the shapes that need no kind, document or note
@@ -161,7 +161,7 @@ _EVENT_RANK = {etype: i for i, etype in enumerate(EVENT_TYPES)}
 
 def event_fields(etype: EventType) -> tuple[str, ...]:
     """The fields an event of this type may have: the common ones (id, type, date, document, note), then its own."""
-    return _COMMON_FIELDS + tuple(EVENT_TYPES[etype].fields)
+    return COMMON_FIELDS + tuple(EVENT_TYPES[etype].fields)
 
 
 @attrs.frozen
@@ -251,7 +251,7 @@ class Event:
             out["note"] = self.note
         if self.award is not None:
             out["award"] = self.award._value_
-        for name in _PAYMENT_TEXTS:
+        for name in PAYMENT_TEXTS:
             value = getattr(self, name)
             if value is not None:
                 out[name] = value
@@ -286,7 +286,7 @@ class Event:
 
 
 PAYMENT = EventType.PAYMENT_RECEIVED
-_PAYMENT_TEXTS = ("plan", "payer", "settles", "voucher")
+PAYMENT_TEXTS = ("plan", "payer", "settles", "voucher")
 _ISO: dict[datetime.date, str] = {}
 
 
@@ -364,8 +364,8 @@ class Carrier:
 
     @classmethod
     def from_dict(cls, data: Any, source: Source | None = None) -> "Carrier":
-        """Read and validate a carrier from plain data (as loaded from YAML or JSON)."""
-        return _CarrierReader(source or Source()).carrier(data)
+        """Read and validate a carrier from plain data (as loaded from YAML or JSON); ``files.carrier`` reads it."""
+        return reader("carrier")(data, source)
 
 
 def until(timeline: tuple[Event, ...], as_of: datetime.date) -> tuple[Event, ...]:
@@ -373,24 +373,6 @@ def until(timeline: tuple[Event, ...], as_of: datetime.date) -> tuple[Event, ...
     if not timeline or timeline[-1].date <= as_of:
         return timeline
     return tuple(e for e in timeline if e.date <= as_of)
-
-
-def payment_from_dict(data: Any, source: Source, path: tuple[Any, ...], event_id: str) -> Event:
-    """One payment read from plain data as a ``payment_received`` event (``type`` and ``id`` supplied here).
-
-    Checked as a carrier file's payment is; errors name ``path`` in ``source``.
-    """
-    reader = _CarrierReader(source)
-    if not isinstance(data, Mapping):
-        raise reader.fail(path, f"expected a mapping, got {type(data).__name__}")
-    fields, _ = reader.event({**data, "type": EventType.PAYMENT_RECEIVED.value, "id": event_id}, path)
-    return Event(**fields)
-
-
-def load_carrier(path: str | Path) -> Carrier:
-    """Load a carrier from a YAML or JSON file; errors name the file, line and field."""
-    doc = read_document(path)
-    return Carrier.from_dict(doc.data, doc.source)
 
 
 _ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
@@ -487,7 +469,7 @@ def _invalid(path: tuple[Any, ...], message: str) -> CarrierError:
     return error
 
 
-def _text_problem(value: Any, required: bool = True) -> str | None:
+def text_problem(value: Any, required: bool = True) -> str | None:
     if value is None and not required:
         return None
     if not isinstance(value, str) or not value.strip():
@@ -512,14 +494,14 @@ def _check_event(e: Event) -> None:
         except (ValueError, TypeError) as exc:
             raise _invalid((name,), str(exc)) from None
 
-    for name, required in (("id", True), ("document", False), ("note", False), *((n, False) for n in _PAYMENT_TEXTS)):
-        problem = _text_problem(getattr(e, name), required)
+    for name, required in (("id", True), ("document", False), ("note", False), *((n, False) for n in PAYMENT_TEXTS)):
+        problem = text_problem(getattr(e, name), required)
         if problem:
             raise _invalid((name,), problem)
     convert("type", parse_enum, EventType)
     convert("date", parse_date)
     spec = EVENT_TYPES[e.type].fields
-    for name in ("level", "kind", "year", "grade", "amount", "award", *_PAYMENT_TEXTS):
+    for name in ("level", "kind", "year", "grade", "amount", "award", *PAYMENT_TEXTS):
         value, need = getattr(e, name), spec.get(name)
         if value is None and need == "r":
             raise _invalid((name,), f"a {e.type.value} event needs a {name}")
@@ -545,7 +527,7 @@ def _check_carrier(c: Carrier) -> None:
     """Validate a carrier and its history; raises CarrierError naming the field and the carrier."""
     try:
         for name, required in (("id", True), ("name", True), ("area", False)):
-            problem = _text_problem(getattr(c, name), required)
+            problem = text_problem(getattr(c, name), required)
             if problem:
                 raise _invalid((name,), problem)
         try:
@@ -573,7 +555,7 @@ def _check_carrier(c: Carrier) -> None:
         if closes:
             _check_history(events)
     except CarrierError as exc:
-        if c.id.__class__ is str and not _text_problem(c.id):
+        if c.id.__class__ is str and not text_problem(c.id):
             exc.message = f"carrier {c.id!r}: {exc.message}"
             exc.args = (str(exc),)
         raise
@@ -609,153 +591,3 @@ def _check_history(events: tuple[Event, ...]) -> None:
         if not entered and not states[state] and spec.unmatched is not None:
             raise _invalid(("events", i, "type"), spec.unmatched.format(date=event.date))
         states[state] = entered
-
-
-@attrs.frozen
-class _CarrierReader:
-    source: Source
-
-    def fail(self, path: tuple[Any, ...], message: str) -> CarrierError:
-        return self.source.error(CarrierError, path, message)  # type: ignore[return-value]
-
-    def mapping(self, value: Any, path: tuple[Any, ...], allowed: tuple[str, ...]) -> Mapping[str, Any]:
-        if not isinstance(value, Mapping):
-            raise self.fail(path, f"expected a mapping, got {type(value).__name__}")
-        for key in value:
-            if key not in allowed and key != "$schema":
-                raise self.fail(path + (key,), f"unknown field; expected one of: {', '.join(allowed)}")
-        return value
-
-    def required(self, data: Mapping[str, Any], key: str, path: tuple[Any, ...]) -> Any:
-        if data.get(key) is None:
-            raise self.fail(path + (key,), "required field is missing")
-        return data[key]
-
-    def text(self, value: Any, path: tuple[Any, ...]) -> str:
-        problem = _text_problem(value)
-        if problem:
-            raise self.fail(path, problem)
-        return value  # type: ignore[no-any-return]
-
-    def convert(self, func: Any, value: Any, path: tuple[Any, ...], *args: Any) -> Any:
-        try:
-            return func(*args, value)
-        except ValueError as exc:
-            raise self.fail(path, str(exc)) from None
-
-    def carrier(self, data: Any) -> Carrier:
-        data = self.mapping(data, (), ("id", "name", "kind", "area", "facts", "events"))
-        cid = self.text(self.required(data, "id", ()), ("id",))
-        name = self.text(self.required(data, "name", ()), ("name",))
-        kind = self.convert(parse_enum, self.required(data, "kind", ()), ("kind",), CarrierKind)
-        area = data.get("area")
-        if area is not None:
-            area = self.text(area, ("area",))
-        facts: tuple[tuple[str, Any], ...] = ()
-        if data.get("facts") is not None:
-            raw_facts = data["facts"]
-            if not isinstance(raw_facts, Mapping):
-                raise self.fail(("facts",), f"expected a mapping of facts, got {type(raw_facts).__name__}")
-            facts = self.facts(raw_facts, CARRIER_FACTS, ("facts",), "carrier fact")
-        raw_events = data.get("events", [])
-        if not isinstance(raw_events, list):
-            raise self.fail(("events",), "expected a list of events")
-        fields = [self.event(raw, ("events", i)) for i, raw in enumerate(raw_events)]
-        events = _assign_ids(fields)
-        try:
-            return Carrier(id=cid, name=name, kind=kind, events=tuple(e for e, _ in events), area=area, facts=facts)
-        except CarrierError as exc:
-            raise self.fail(exc.path, exc.detail) from None  # type: ignore[attr-defined]
-
-    def facts(
-        self, raw: Mapping[str, Any], specs: Mapping[str, FactSpec], path: tuple[Any, ...], what: str,
-    ) -> tuple[tuple[str, Any], ...]:
-        """Facts checked against their declared types, sorted by name."""
-        out = []
-        for name, value in raw.items():
-            spec = specs.get(name)
-            if spec is None:
-                known = ", ".join(sorted(specs)) or "none"
-                raise self.fail(path + (name,), f"unknown {what} {name!r}{did_you_mean(name, specs)}; known: {known}")
-            if value is None:
-                continue
-            out.append((name, self.convert(parse_fact, value, path + (name,), spec)))
-        for name, spec in specs.items():
-            if spec.required and raw.get(name) is None:
-                raise self.fail(path + (name,), "required field is missing")
-        return tuple(sorted(out))
-
-    def event(self, raw: Any, path: tuple[Any, ...]) -> tuple[dict[str, Any], tuple[Any, ...]]:
-        if not isinstance(raw, Mapping):
-            raise self.fail(path, f"expected a mapping, got {type(raw).__name__}")
-        etype = self.convert(parse_enum, self.required(raw, "type", path), path + ("type",), EventType)
-        spec = EVENT_TYPES[etype].fields
-        extra = EVENT_FACTS.get(etype._value_, {})
-        self.mapping(raw, path, _COMMON_FIELDS + tuple(spec) + tuple(extra))
-        fields: dict[str, Any] = {"type": etype}
-        fields["date"] = self.convert(parse_date, self.required(raw, "date", path), path + ("date",))
-        for name, need in spec.items():
-            if need == "r":
-                self.required(raw, name, path)
-        if "id" in raw:
-            fields["id"] = self.text(raw["id"], path + ("id",))
-        for name in ("document", "note") + _PAYMENT_TEXTS:
-            if raw.get(name) is not None:
-                fields[name] = self.text(raw[name], path + (name,))
-        if raw.get("level") is not None:
-            fields["level"] = self.convert(parse_enum, raw["level"], path + ("level",), Level)
-        if raw.get("kind") is not None:
-            fields["kind"] = self.convert(parse_enum, raw["kind"], path + ("kind",), CarrierKind)
-        if raw.get("award") is not None:
-            fields["award"] = self.convert(parse_enum, raw["award"], path + ("award",), AwardKind)
-        if raw.get("grade") is not None:
-            fields["grade"] = self.convert(parse_enum, raw["grade"], path + ("grade",), Grade)
-        if raw.get("amount") is not None:
-            fields["amount"] = self.convert(whole_yuan, raw["amount"], path + ("amount",))
-        if raw.get("year") is not None:
-            year = raw["year"]
-            if isinstance(year, bool) or not isinstance(year, int) or not 1900 <= year <= 9999:
-                raise self.fail(path + ("year",), f"expected a year such as 2024, got {year!r}")
-            fields["year"] = year
-            if etype is EventType.EVALUATED and fields["date"].year <= year:
-                raise self.fail(
-                    path + ("date",),
-                    f"an evaluation of {year} cannot be dated {fields['date']}, before the end of {year}",
-                )
-        if extra:
-            found = self.facts({k: raw[k] for k in extra if k in raw}, extra, path, f"{etype._value_} field")
-            if found:
-                fields["facts"] = found
-        return fields, path
-
-
-def _assign_ids(raw: list[tuple[dict[str, Any], tuple[Any, ...]]]) -> list[tuple[Event, tuple[Any, ...]]]:
-    """Build events; those without an id get one derived from their content, not their position."""
-    explicit = {f["id"] for f, _ in raw if "id" in f}
-    keyed = sorted(
-        (i for i, (f, _) in enumerate(raw) if "id" not in f),
-        key=lambda i: (raw[i][0]["date"], raw[i][0]["type"].rank, canonical_json(_enum_values(raw[i][0]))),
-    )
-    ids: dict[int, str] = {}
-    used = set(explicit)
-    for i in keyed:
-        f = raw[i][0]
-        base = f"{f['date'].isoformat()}-{f['type'].value}"
-        if f.get("level") is not None:
-            base += f"-{f['level'].value}"
-        candidate, n = base, 1
-        while candidate in used:
-            n += 1
-            candidate = f"{base}-{n}"
-        used.add(candidate)
-        ids[i] = candidate
-    out = []
-    for i, (f, path) in enumerate(raw):
-        fields = dict(f)
-        fields.setdefault("id", ids.get(i))
-        out.append((Event(**fields), path))
-    return out
-
-
-def _enum_values(fields: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: (v.value if isinstance(v, enum.Enum) else v) for k, v in fields.items()}

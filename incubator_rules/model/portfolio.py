@@ -11,18 +11,14 @@ per carrier and date, as a spreadsheet would export them.
 from __future__ import annotations
 
 import bisect
-import csv
 import datetime
-import re
 from decimal import Decimal
-from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Iterable, Mapping
 
 import attrs
 
-from ..documents import Source, csv_reader, field_name, read_document
-from ..errors import CarrierError, PortfolioError, describe
-from .carrier import Carrier, CarrierKind, Event, EventType, Level, parse_date
+from ..errors import PortfolioError
+from .carrier import Carrier, CarrierKind, Event, EventType, Level
 
 Number = int | Decimal
 
@@ -71,8 +67,6 @@ DESIGNATIONS: dict[str, str] = {
     "specialised": "专业孵化器: a specialised incubator, at least 75% of its incubatees in one industry",
 }
 
-_ID_COLUMNS = {"carrier_id": "carrier_id", "载体编号": "carrier_id", "date": "date", "日期": "date"}
-_HEADERS = {**{m.name: m.name for m in METRICS.values()}, **{m.label_zh: m.name for m in METRICS.values()}}
 
 
 @attrs.frozen
@@ -176,6 +170,25 @@ def first_titles(
 
 
 @attrs.frozen
+class Member:
+    """One carrier of a portfolio, with its snapshots and designations, and the data path it was read at."""
+
+    carrier: Carrier
+    snapshots: tuple[Snapshot, ...] = ()
+    designations: tuple[Designation, ...] = ()
+    path: tuple[Any, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data in the shape of a portfolio's ``carriers`` entry."""
+        row = self.carrier.to_dict()
+        if self.designations:
+            row["designations"] = [d.to_dict() for d in self.designations]
+        if self.snapshots:
+            row["snapshots"] = [s.to_dict() for s in self.snapshots]
+        return row
+
+
+@attrs.frozen
 class Portfolio:
     """A district's carriers, their snapshots and designations. Ids are unique; lookups are by id."""
 
@@ -271,363 +284,15 @@ class Portfolio:
         return out
 
 
-def load_portfolio(path: str | Path, snapshots_csv: str | Path | None = None) -> Portfolio:
-    """Load a portfolio from YAML or JSON, with snapshots inline and/or from CSV files.
-
-    The file may name a CSV file of snapshots (``snapshots_csv:``, relative to
-    the file); ``snapshots_csv`` adds one more. Errors name the file, line and field.
-    (``incubator_rules.load_portfolio``, from ``files.workbook``, reads Excel workbooks too.)
-    """
-    doc = read_document(path)
-    base = Path(path).parent
-    return portfolio_from_dict(doc.data, doc.source, base_dir=base, extra_csv=snapshots_csv)
-
-
-def portfolio_from_dict(
-    data: Any, source: Source | None = None, base_dir: str | Path | None = None,
-    extra_csv: str | Path | None = None,
-) -> Portfolio:
-    """Read and validate a portfolio from plain data (as loaded from YAML or JSON)."""
-    return _PortfolioReader(source or Source(), Path(base_dir) if base_dir is not None else Path.cwd()).portfolio(
-        data, extra_csv
-    )
-
-
-def read_snapshots_csv(path: str | Path) -> tuple[Snapshot, ...]:
-    """Read snapshots from a CSV file: ``carrier_id``, ``date``, then one column per metric.
-
-    Headers are metric names or their Chinese labels (``载体面积(平方米)``);
-    an empty cell means not reported. Numbers may use thousands separators.
-    """
-    text = read_csv_text(path, lambda message: PortfolioError(message, file=str(path)))
-    return parse_snapshots_csv(text, str(path))
-
-
-MAX_CSV_BYTES = 64 * 1024 * 1024
-
-
-def read_csv_text(path: str | Path, error: Callable[[str], PortfolioError]) -> str:
-    """The text of a CSV file saved as UTF-8 (with or without a byte-order mark); ``error`` builds the error to raise."""
-    p = Path(path)
-    try:
-        if not p.is_file():
-            raise error(f"cannot read {str(path)!r}: no such file")
-        if p.stat().st_size > MAX_CSV_BYTES:
-            raise error(f"{str(path)!r} is larger than {MAX_CSV_BYTES // (1024 * 1024)} MB")
-        data = p.read_bytes()
-    except OSError as exc:
-        raise error(f"cannot read {str(path)!r}: {exc.strerror or exc}") from None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        hint = " (it looks like UTF-16)" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else ""
-        raise error(
-            f"{str(path)!r} is not UTF-8 text{hint}: byte {exc.start} cannot be read; "
-            "save the spreadsheet as \"CSV UTF-8\""
-        ) from None
-
-
-def parse_snapshots_csv(text: str, file: str | None = None) -> tuple[Snapshot, ...]:
-    """Parse CSV text of snapshots (see ``read_snapshots_csv``)."""
-    return tuple(s for s, _ in _parse_csv(text, file))
-
-
-def _parse_csv(text: str, file: str | None) -> list[tuple[Snapshot, int]]:
-    reader = csv_reader(text, file)
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise PortfolioError("empty CSV file; expected a header row", file=file, line=1) from None
-    except csv.Error as exc:
-        raise PortfolioError(f"not valid CSV: {exc}", file=file, line=1) from None
-    names = [raw.strip() for raw in header]
-    if not {"carrier_id", "date"} & {_ID_COLUMNS.get(n) for n in names}:
-        # not a snapshots file at all: say so without repeating what its first line holds
-        raise PortfolioError("not a snapshots CSV file: its first line names neither a carrier_id nor a date column",
-                             file=file, line=1)
-    columns: list[str] = []
-    for i, raw in enumerate(header):
-        name = raw.strip()
-        key = _ID_COLUMNS.get(name) or _HEADERS.get(name)
-        if key is None:
-            allowed = ", ".join(["carrier_id", "date", *METRICS])
-            raise PortfolioError(f"unknown column {describe(name)}; expected one of: {allowed}", file=file, line=1, column=i + 1)
-        if key in columns:
-            raise PortfolioError(f"column {describe(name)} appears twice", file=file, line=1, column=i + 1)
-        columns.append(key)
-    for needed in ("carrier_id", "date"):
-        if needed not in columns:
-            raise PortfolioError(f"missing column {needed!r}", file=file, line=1)
-    out = []
-    try:
-        for row in reader:
-            line = reader.line_num
-            if not any(cell.strip() for cell in row):
-                continue
-            if len(row) != len(columns):
-                raise PortfolioError(f"expected {len(columns)} cells, got {len(row)}", file=file, line=line)
-            cells = dict(zip(columns, (c.strip() for c in row)))
-            cid = cells.pop("carrier_id")
-            if not cid:
-                raise PortfolioError("empty carrier id", field="carrier_id", file=file, line=line)
-            try:
-                day = parse_date(cells.pop("date"))
-            except ValueError as exc:
-                raise PortfolioError(str(exc), field="date", file=file, line=line) from None
-            values: dict[str, Number] = {}
-            for name, cell in cells.items():
-                if cell == "":
-                    continue
-                try:
-                    values[name] = _csv_number(cell, METRICS[name])
-                except ValueError as exc:
-                    raise PortfolioError(str(exc), field=name, file=file, line=line) from None
-            out.append((Snapshot(cid, day, values), line))
-    except csv.Error as exc:
-        raise PortfolioError(f"not valid CSV: {exc}", file=file, line=reader.line_num) from None
-    return out
-
-
-_CSV_NUMBER = re.compile(r"^(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$")
-# No statistic a carrier reports comes near this; a larger figure is a typing slip.
-MAX_METRIC = 10**15
-
-
-def _csv_number(text: str, metric: Metric) -> Number:
-    if len(text) > 40 or not _CSV_NUMBER.match(text):
-        shown = repr(text) if len(text) <= 40 else f"{text[:20]!r}... ({len(text)} characters)"
-        raise ValueError(f"expected a non-negative number such as 1200 or 1,200.5, got {shown}")
-    return metric_value(Decimal(text.replace(",", "")), metric)
-
-
-def metric_value(value: Any, metric: Metric) -> Number:
-    """A validated metric value: a non-negative int, or a Decimal for fractional metrics."""
-    if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
-        raise ValueError(f"expected a number for {metric.name}, got {describe(value)}")
-    out: Number = value
-    if isinstance(value, Decimal):
-        if not value.is_finite():
-            raise ValueError(f"expected a finite number for {metric.name}, got {value}")
-        if value.adjusted() >= 15:  # checked before int(): 1e999999999 would exhaust memory
-            raise ValueError(f"{metric.name} of {value:.3e} is implausibly large")
-        exponent = value.as_tuple().exponent
-        if isinstance(exponent, int) and exponent < -12 and value != value.to_integral_value():
-            raise ValueError(f"{metric.name} has more than 12 decimals: {value:.3e}")
-        if value == value.to_integral_value():
-            out = int(value)
-        elif metric.whole:
-            raise ValueError(f"{metric.name} must be a whole number, got {value}")
-    if out < 0:
-        raise ValueError(f"{metric.name} cannot be negative, got " + (str(value) if value > -MAX_METRIC else "a huge negative number"))
-    if out >= MAX_METRIC:
-        raise ValueError(f"{metric.name} of about {int(out).bit_length() * 3 // 10} digits is implausibly large")
-    return out
-
-
-# A portfolio's own fields, beside its carriers.
-HEADER_FIELDS = ("id", "name", "district", "note")
-
-
-@attrs.frozen
-class Member:
-    """One carrier of a portfolio, with its snapshots and designations, and the data path it was read at."""
-
-    carrier: Carrier
-    snapshots: tuple[Snapshot, ...] = ()
-    designations: tuple[Designation, ...] = ()
-    path: tuple[Any, ...] = ()
-
-    def located_snapshots(self, source: Source) -> list[tuple[Snapshot, str | None, int | None]]:
-        """The snapshots with the file and line each was read at."""
-        return [(s, source.file, source.locate(self.path + ("snapshots", j))[0]) for j, s in enumerate(self.snapshots)]
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain data in the shape of a portfolio's ``carriers`` entry."""
-        row = self.carrier.to_dict()
-        if self.designations:
-            row["designations"] = [d.to_dict() for d in self.designations]
-        if self.snapshots:
-            row["snapshots"] = [s.to_dict() for s in self.snapshots]
-        return row
-
-
-def portfolio_header(data: Any, source: Source | None = None) -> tuple[str, str, str | None]:
-    """A portfolio's own fields (``id``, ``name``, ``district``, ``note``) checked: (id, name, district)."""
-    return _PortfolioReader(source or Source(), Path.cwd()).header(data)
-
-
-def portfolio_member(entry: Any, source: Source | None = None) -> Member:
-    """One entry of a portfolio's ``carriers`` (a carrier with its ``snapshots`` and ``designations``), checked;
-    two snapshots of one date are refused."""
-    src = source or Source()
-    reader = _PortfolioReader(src, Path.cwd())
-    member = reader.entry(entry, ())
-    reader.check_snapshots(member.located_snapshots(src), {member.carrier.id: 0})
-    return member
-
-
-@attrs.frozen
-class _PortfolioReader:
-    source: Source
-    base_dir: Path
-
-    def fail(self, path: tuple[Any, ...], message: str) -> PortfolioError:
-        return self.source.error(PortfolioError, path, message)  # type: ignore[return-value]
-
-    def mapping(self, value: Any, path: tuple[Any, ...], allowed: tuple[str, ...] | None = None) -> Mapping[str, Any]:
-        if not isinstance(value, Mapping):
-            raise self.fail(path, f"expected a mapping, got {describe(value)}")
-        for key in value:
-            if allowed is not None and key not in allowed and key != "$schema":
-                raise self.fail(path + (key,), f"unknown field; expected one of: {', '.join(allowed)}")
-        return value
-
-    def text(self, value: Any, path: tuple[Any, ...]) -> str:
-        if not isinstance(value, str) or not value.strip():
-            raise self.fail(path, f"expected a non-empty string, got {describe(value)}")
-        return value
-
-    def date(self, value: Any, path: tuple[Any, ...]) -> datetime.date:
-        try:
-            return parse_date(value)
-        except ValueError as exc:
-            raise self.fail(path, str(exc)) from None
-
-    def header(self, data: Any, allowed: tuple[str, ...] = HEADER_FIELDS) -> tuple[str, str, str | None]:
-        """A portfolio's own fields: its id, name and district."""
-        data = self.mapping(data, (), allowed)
-        for key in ("id", "name"):
-            if data.get(key) is None:
-                raise self.fail((key,), "required field is missing")
-        pid, name = self.text(data["id"], ("id",)), self.text(data["name"], ("name",))
-        district = None if data.get("district") is None else self.text(data["district"], ("district",))
-        if data.get("note") is not None:
-            self.text(data["note"], ("note",))
-        return pid, name, district
-
-    def portfolio(self, data: Any, extra_csv: str | Path | None) -> Portfolio:
-        pid, name, district = self.header(data, (*HEADER_FIELDS, "carriers", "snapshots_csv"))
-        raw = data.get("carriers")
-        if not isinstance(raw, list):
-            raise self.fail(("carriers",), "expected a list of carriers")
-        carriers: list[Carrier] = []
-        snapshots: list[tuple[Snapshot, str | None, int | None]] = []
-        designations: list[Designation] = []
-        seen: dict[str, int] = {}
-        for i, entry in enumerate(raw):
-            p: tuple[Any, ...] = ("carriers", i)
-            member = self.entry(entry, p)
-            carrier = member.carrier
-            if carrier.id in seen:
-                raise self.fail(p + ("id",), f"duplicate carrier id {carrier.id!r} (also carriers[{seen[carrier.id]}])")
-            seen[carrier.id] = i
-            carriers.append(carrier)
-            snapshots.extend(member.located_snapshots(self.source))
-            designations.extend(member.designations)
-        files = []
-        if data.get("snapshots_csv") is not None:
-            files.append(self.base_dir / self.text(data["snapshots_csv"], ("snapshots_csv",)))
-        if extra_csv is not None:
-            files.append(Path(extra_csv))
-        for csv_path in files:
-            text = read_csv_text(csv_path, lambda message: self.fail(("snapshots_csv",), f"snapshots file: {message}"))
-            for s, line in _parse_csv(text, str(csv_path)):
-                snapshots.append((s, str(csv_path), line))
-        self.check_snapshots(snapshots, seen)
-        return Portfolio(pid, name, district, tuple(carriers), tuple(s for s, _, _ in snapshots), tuple(designations))
-
-    def entry(self, entry: Any, p: tuple[Any, ...]) -> "Member":
-        """One carrier of a portfolio with its snapshots and designations (each snapshot's date unique)."""
-        entry = self.mapping(entry, p)
-        carrier = self.carrier(entry, p)
-        snapshots = tuple(self.snapshot(s, p + ("snapshots", j), carrier.id)
-                          for j, s in enumerate(self.list_of(entry, "snapshots", p)))
-        designations = tuple(self.designation(d, p + ("designations", j), carrier.id)
-                             for j, d in enumerate(self.list_of(entry, "designations", p)))
-        return Member(carrier, snapshots, designations, p)
-
-    def list_of(self, entry: Mapping[str, Any], key: str, p: tuple[Any, ...]) -> list[Any]:
-        value = entry.get(key)
-        if value is None:
-            return []
-        if not isinstance(value, list):
-            raise self.fail(p + (key,), f"expected a list of {key}")
-        return value
-
-    def carrier(self, entry: Mapping[str, Any], p: tuple[Any, ...]) -> Carrier:
-        plain = {k: v for k, v in entry.items() if k not in ("snapshots", "designations")}
-        try:
-            return Carrier.from_dict(plain, self.source.below(p))
-        except CarrierError as exc:
-            if not p:  # the carrier is the whole document (a line of JSON Lines): its own error stands
-                raise
-            prefix = field_name(p)
-            field = (f"{prefix}.{exc.field}" if prefix else exc.field) if exc.field else (prefix or None)
-            raise PortfolioError(exc.message, field=field, file=exc.file, line=exc.line, column=exc.column) from None
-
-    def snapshot(self, raw: Any, p: tuple[Any, ...], carrier_id: str) -> Snapshot:
-        raw = self.mapping(raw, p, ("date", "note", *METRICS))
-        if raw.get("date") is None:
-            raise self.fail(p + ("date",), "required field is missing")
-        day = self.date(raw["date"], p + ("date",))
-        values: dict[str, Number] = {}
-        for name, value in raw.items():
-            if name in METRICS and value is not None:
-                try:
-                    values[name] = metric_value(value, METRICS[name])
-                except ValueError as exc:
-                    raise self.fail(p + (name,), str(exc)) from None
-        return Snapshot(carrier_id, day, values)
-
-    def designation(self, raw: Any, p: tuple[Any, ...], carrier_id: str) -> Designation:
-        raw = self.mapping(raw, p, ("tag", "date", "until", "note"))
-        for key in ("tag", "date"):
-            if raw.get(key) is None:
-                raise self.fail(p + (key,), "required field is missing")
-        tag = self.text(raw["tag"], p + ("tag",))
-        if tag not in DESIGNATIONS:
-            raise self.fail(p + ("tag",), f"unknown designation {describe(tag)}; expected one of: {', '.join(DESIGNATIONS)}")
-        day = self.date(raw["date"], p + ("date",))
-        until = None if raw.get("until") is None else self.date(raw["until"], p + ("until",))
-        if until is not None and until <= day:
-            raise self.fail(p + ("until",), f"a designation cannot end ({until}) on or before it starts ({day})")
-        note = None if raw.get("note") is None else self.text(raw["note"], p + ("note",))
-        return Designation(carrier_id, tag, day, until, note)
-
-    def check_snapshots(self, snapshots: list[tuple[Snapshot, str | None, int | None]], carriers: Mapping[str, int]) -> None:
-        seen: dict[tuple[str, datetime.date], str] = {}
-        for s, file, line in snapshots:
-            if s.carrier_id not in carriers:
-                raise PortfolioError(
-                    f"snapshot for unknown carrier {describe(s.carrier_id)} (dated {s.date}); "
-                    "every carrier must be described in the portfolio file",
-                    field="carrier_id", file=file, line=line,
-                )
-            key = (s.carrier_id, s.date)
-            if key in seen:
-                raise PortfolioError(
-                    f"two snapshots of carrier {describe(s.carrier_id)} dated {s.date} (also at {seen[key]})",
-                    field="date", file=file, line=line,
-                )
-            seen[key] = f"{file or '<data>'}:{line}"
-
-
 __all__ = [
     "DESIGNATIONS",
     "METRICS",
     "Designation",
-    "HEADER_FIELDS",
     "Member",
     "Metric",
     "Portfolio",
     "Snapshot",
     "Standing",
     "first_titles",
-    "load_portfolio",
-    "parse_snapshots_csv",
-    "portfolio_from_dict",
-    "portfolio_header",
-    "portfolio_member",
-    "read_snapshots_csv",
     "standing",
 ]

@@ -84,16 +84,6 @@ def clause_coverage(results: Iterable[CaseResult]) -> list[Coverage]:
     return out
 
 
-def format_coverage(coverage: Sequence[Coverage]) -> str:
-    """Clause coverage as plain text."""
-    lines = []
-    for c in coverage:
-        done = len(c.clauses) - len(c.missing)
-        lines.append(f"clause coverage {c.ruleset_id} {c.ruleset_version}: {done}/{len(c.clauses)} clauses exercised")
-        lines.extend(f"  not exercised: {clause}" for clause in c.missing)
-    return "\n".join(lines)
-
-
 def _status(r: CaseResult) -> str:
     if r.passed:
         return "passed"

@@ -514,9 +514,3 @@ def _show_expected(exp: ExpectedDecision) -> str:
 def _show_actual(d: Decision, key: str) -> str:
     names = ("rule", "reason", "event", "level") if key == "not_awarded" else ("rule", "amount", "payable_on", "event", "level")
     return "  ".join(f"{k}={_value(actual_field(d, k))}" for k in names)
-
-
-def format_result(result: CaseResult) -> str:
-    """PASS/FAIL line for a case, followed by its differences."""
-    head = f"{'PASS' if result.passed else 'FAIL'} {result.case.location}: {result.case.name}"
-    return "\n".join([head] + [f"    {line}" for line in result.differences])

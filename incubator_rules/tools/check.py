@@ -7,11 +7,11 @@ from typing import Any, Callable, Iterable, Mapping
 
 import attrs
 
-from ..district.management import validate_management
-from ..district.readiness import validate_criteria
 from ..documents import Document, Source
 from ..errors import DocumentError, IncubatorRulesError, LedgerError, RulesetError
 from ..files.carriers import prefixed
+from ..files.criteria import validate_criteria
+from ..files.management import validate_management
 from ..files.portfolio_lines import is_jsonl, line_problems, read_line_data
 from ..files.tables import TABLE_FILES, read_portfolio_tables, tables_folder, tables_of_data
 from ..files.ruleset import content_sha256, validate_ruleset
@@ -34,8 +34,8 @@ from ..files.types import (
     read_for_check,
     ruleset_file,
 )
-from ..model.portfolio import portfolio_from_dict, read_csv_text
-from ..whatif.scenario import scenarios_from_document
+from ..files.portfolio import portfolio_from_dict, read_csv_text
+from ..files.scenarios import scenarios_from_document
 from .cases import carrier_problems, in_file_order, validate_cases
 from .versions import lock_path_for, version_conflict
 

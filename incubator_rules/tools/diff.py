@@ -10,7 +10,6 @@ import attrs
 
 from ..documents import field_name, to_plain
 from ..engines.evaluation import evaluate
-from ..files.types import display_path
 from ..model.carrier import Carrier
 from ..model.decision import Decision, Evaluation
 from ..model.ruleset import Ruleset
@@ -282,68 +281,3 @@ def diff_rulesets(
         old, new, changes, day, len(portfolio), tuple(changed),
         {year: (o, n) for year, (o, n) in sorted(budget.items())},
     )
-
-
-# --- a table for people ----------------------------------------------------------
-
-
-def _cell(value: Any, width: int = 100) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, Mapping):
-        text = "; ".join(f"{k}: {_cell(v, width)}" for k, v in value.items())
-    elif isinstance(value, int) and not isinstance(value, bool):
-        text = f"{value:,}"
-    else:
-        text = str(to_plain(value))
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 3] + "..."
-
-
-def _decision_cell(d: Decision | None) -> str:
-    if d is None:
-        return "(no decision)"
-    if d.status == "not_awarded":
-        return f"not awarded: {d.reason}"
-    return f"{d.status} {d.amount:,} on {d.payable_on}"
-
-
-def format_diff(diff: RulesetDiff) -> str:
-    """The comparison as plain text: changes by section, then carriers and budget when a portfolio was given."""
-    o, n = diff.old, diff.new
-    lines = [
-        f"old: {o.id} {o.version} sha256:{o.sha256[:12]}  {display_path(o.path) if o.path else ''}".rstrip(),
-        f"new: {n.id} {n.version} sha256:{n.sha256[:12]}  {display_path(n.path) if n.path else ''}".rstrip(),
-        "",
-    ]
-    if not diff.changes:
-        lines.append("No changes in the ruleset data.")
-    section = None
-    for c in diff.changes:
-        if c.section != section:
-            section = c.section
-            lines.append(f"{section.capitalize()}:")
-        lines.append(f"  {c.change:<8} {c.key}")
-        for sign, value in (("-", c.old), ("+", c.new)):
-            if value is None:
-                continue
-            for item in value if isinstance(value, tuple) else (value,):
-                lines.append(f"           {sign} {_cell(item)}")
-    if diff.as_of is None:
-        return "\n".join(lines)
-    lines += ["", f"Portfolio as of {diff.as_of}: {len(diff.carriers)} of {diff.carriers_compared} carriers' decisions change."]
-    for cc in diff.carriers:
-        lines.append(
-            f"  {cc.carrier_id} ({cc.carrier_name}): awarded {cc.old_awarded:,} -> {cc.new_awarded:,}, "
-            f"pending {cc.old_pending:,} -> {cc.new_pending:,}  ({cc.difference:+,} yuan)"
-        )
-        for dc in cc.decisions:
-            lines.append(f"      {dc.event} {dc.rule}: {_decision_cell(dc.old)} -> {_decision_cell(dc.new)}")
-    lines += ["", "Budget by year payable (awarded and pending), yuan:", f"  {'year':<6}{'old':>14}{'new':>14}{'difference':>14}"]
-    for year, (old_amount, new_amount) in diff.budget.items():
-        lines.append(f"  {year:<6}{old_amount:>14,}{new_amount:>14,}{new_amount - old_amount:>+14,}")
-    total_old = sum(a for a, _ in diff.budget.values())
-    total_new = sum(b for _, b in diff.budget.values())
-    lines.append(f"  {'total':<6}{total_old:>14,}{total_new:>14,}{total_new - total_old:>+14,}")
-    return "\n".join(lines)
-

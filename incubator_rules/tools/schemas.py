@@ -18,7 +18,7 @@ import json
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from ..district.management import OUTCOMES
+from ..files.management import OUTCOMES
 from ..files.ledger import COLUMNS as LEDGER_COLUMNS
 from ..files.ledger import REQUIRED as LEDGER_REQUIRED
 from ..files.targets import MEASURES, UNITS

@@ -6,7 +6,7 @@ Importing this package registers the notebook renderers with
 """
 
 from ..model.display import register
-from . import notebook, reconcile, tables
+from . import notebook, reconcile, tables, text
 from .excel import write_excel, write_portfolio_workbook
 from .notebook import MissingExtraError
 
@@ -37,5 +37,7 @@ for _view in (
     tables.reconciliation_csv,
     reconcile.reconciliation_html,
     reconcile.reconciliation_frame,
+    text.format_report,
+    text.format_reconciliation,
 ):
     register(_view.__name__, _view)

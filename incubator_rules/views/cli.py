@@ -18,10 +18,11 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Callable, Sequence
 
 from ..district.assessment import DistrictMismatchWarning, district_mismatch
-from ..district.management import DEFAULT_MANAGEMENT, load_management, with_management
-from ..district.readiness import load_criteria
+from ..district.management import with_management
+from ..files.criteria import load_criteria
+from ..files.management import DEFAULT_MANAGEMENT, load_management
 from ..district.reconcile import reconcile
-from ..district.report import district_report, format_management, pad
+from ..district.report import district_report
 from ..engines.batch import evaluate_many, load_carriers, map_evaluations, save_carriers
 from ..engines.partitions import evaluate_partitions
 from ..engines.durable import compile_ruleset
@@ -31,26 +32,29 @@ from ..files.carriers import portfolio_carriers
 from ..files.ruleset import DEFAULT_RULESET, load_ruleset
 from ..files.targets import load_targets
 from ..files.types import PORTFOLIO, RULESETS_DIR, SCHEMAS_DIR, detect_type, display_path, read_for_check, shipped_files
+from ..files.carrier import load_carrier
 from ..files.carriers import iter_carriers, load_portfolio
 from ..files.convert import convert
 from ..files.workbook import is_workbook
-from ..model.carrier import load_carrier, parse_date
+from ..model.carrier import parse_date
 from ..model.decision import Evaluation
 from ..model.portfolio import Portfolio
-from ..tools.caserun import clause_coverage, format_coverage, results_json, results_junit, select
-from ..tools.cases import CaseResult, format_result, load_cases, run_case
+from ..tools.caserun import clause_coverage, results_json, results_junit, select
+from ..tools.cases import CaseResult, load_cases, run_case
 from ..tools.check import check_paths, expand, release_identity
-from ..tools.diff import diff_rulesets, format_diff
+from ..tools.diff import diff_rulesets
 from ..tools.schemas import stale, write
 from ..tools.synthetic import generate_portfolio
 from ..tools.versions import LOCK_NAME, record_release
-from ..whatif.scenario import Scenario, compare, load_scenarios
+from ..files.scenarios import Scenario, load_scenarios
+from ..whatif.scenario import compare
 from ..output import output_file
 from ..output import write_text as write_output
 from .excel import README_LINES, tables_of, write_portfolio_workbook, write_tables
 from .outfile import write_text
 from .report import carrier_statement, district_document, reconciliation_statement, write_pdf
 from .tables import to_csv
+from .text import format_coverage, format_diff, format_management, format_result, pad
 from .notebook import MissingExtraError
 from .jsonlines import evaluation_record
 
@@ -168,7 +172,7 @@ def _progress(args: argparse.Namespace) -> bool | None:
 
 
 def _cmd_evaluate_many(args: argparse.Namespace) -> int:
-    carriers = iter_carriers(args.portfolio)  # JSON Lines are read as they are evaluated
+    carriers = iter_carriers(args.portfolio, _progress(args))  # JSON Lines are read as they are evaluated
     if args.format in ("csv", "xlsx"):
         evs = evaluate_many(carriers, ruleset=args.ruleset, as_of=args.as_of, readings=_readings(args.reading),
                             workers=args.workers, engine=args.engine, progress=_progress(args))

@@ -30,7 +30,8 @@ if TYPE_CHECKING:
     from ..engines.batch import Evaluations
     from ..model.decision import Decision, Evaluation
     from ..whatif.budget import Budget
-    from ..whatif.scenario import Comparison, Scenario
+    from ..files.scenarios import Scenario
+    from ..whatif.scenario import Comparison
 
 EXTRA = "notebook"
 ROWS_SHOWN = 20

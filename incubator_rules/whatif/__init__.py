@@ -1,17 +1,12 @@
-"""What-if: scenarios that edit the ruleset or the histories, their comparison, and budgets."""
+"""What-if: scenarios compared over a portfolio, and budgets (the scenarios and their files are ``files.scenarios``)."""
 
 from .budget import Budget, BudgetLine
-from .scenario import Comparison, Edit, Override, Scenario, budget, compare, load_scenarios, save_scenarios
+from .scenario import Comparison, budget, compare
 
 __all__ = [
     "Budget",
     "BudgetLine",
     "Comparison",
-    "Edit",
-    "Override",
-    "Scenario",
     "budget",
     "compare",
-    "load_scenarios",
-    "save_scenarios",
 ]

@@ -34,8 +34,9 @@ from ...files.ledger import ledger_from_data
 from ...files.ruleset import DEFAULT_RULESET
 from ...model.carrier import Carrier
 from ...model.decision import Evaluation
-from ...model.portfolio import portfolio_from_dict
-from ...whatif.scenario import Scenario, compare, scenarios_from_document
+from ...files.portfolio import portfolio_from_dict
+from ...files.scenarios import Scenario, scenarios_from_document
+from ...whatif.scenario import compare
 from ..jsonlines import evaluation_record
 from .bodies import (
     Body,

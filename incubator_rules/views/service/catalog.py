@@ -8,8 +8,8 @@ from typing import Any, Callable, Iterable, Mapping
 
 import attrs
 
-from ...district.management import load_management
-from ...district.readiness import load_criteria
+from ...files.criteria import load_criteria
+from ...files.management import load_management
 from ...errors import IncubatorRulesError, RulesetError
 from ...files.ruleset import DEFAULT_RULESET
 from ...files.ruleset import load_ruleset

@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
-from ...district.management import DEFAULT_MANAGEMENT
+from ...files.management import DEFAULT_MANAGEMENT
 from ...engines.evaluation import ENGINES
 from ...files.ruleset import DEFAULT_RULESET
 from ...files.types import RULESETS_DIR

@@ -1,0 +1,299 @@
+"""Reading a carrier from plain data (a YAML or JSON carrier file, a portfolio's entry, a request body), with located errors.
+
+``Carrier.from_dict`` is the model's public entry point to this reader
+(registered with ``model.display``); the checks every built ``Carrier`` and
+``Event`` make of themselves stay in ``model.carrier``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import enum
+import re
+from pathlib import Path
+from typing import Any, Mapping
+
+import attrs
+
+from ..documents import Source, canonical_json, read_document, string_problem
+from ..errors import CarrierError
+from ..model.carrier import (
+    COMMON_FIELDS,
+    EVENT_TYPES,
+    MAX_AMOUNT,
+    PAYMENT_TEXTS,
+    AwardKind,
+    Carrier,
+    CarrierKind,
+    Event,
+    EventType,
+    Grade,
+    Level,
+    parse_date,
+    parse_enum,
+    parse_fact,
+    text_problem,
+    whole_yuan,
+)
+from ..model.display import register_reader
+from ..model.facts import CARRIER_FACTS, EVENT_FACTS, FactSpec, did_you_mean
+
+__all__ = ["CarrierReader", "carrier_from_dict", "load_carrier", "payment_from_dict"]
+
+
+def carrier_from_dict(data: Any, source: Source | None = None) -> Carrier:
+    """Read and validate a carrier from plain data (as loaded from YAML or JSON); errors name the field and line."""
+    return CarrierReader(source or Source()).carrier(data)
+
+
+def payment_from_dict(data: Any, source: Source, path: tuple[Any, ...], event_id: str) -> Event:
+    """One payment read from plain data as a ``payment_received`` event (``type`` and ``id`` supplied here).
+
+    Checked as a carrier file's payment is; errors name ``path`` in ``source``.
+    """
+    reader = CarrierReader(source)
+    if not isinstance(data, Mapping):
+        raise reader.fail(path, f"expected a mapping, got {type(data).__name__}")
+    fields, _ = reader.event({**data, "type": EventType.PAYMENT_RECEIVED.value, "id": event_id}, path)
+    return Event(**fields)
+
+
+def load_carrier(path: str | Path) -> Carrier:
+    """Load a carrier from a YAML or JSON file; errors name the file, line and field."""
+    doc = read_document(path)
+    return carrier_from_dict(doc.data, doc.source)
+
+
+@attrs.frozen
+class CarrierReader:
+    source: Source
+
+    def fail(self, path: tuple[Any, ...], message: str) -> CarrierError:
+        return self.source.error(CarrierError, path, message)  # type: ignore[return-value]
+
+    def mapping(self, value: Any, path: tuple[Any, ...], allowed: tuple[str, ...]) -> Mapping[str, Any]:
+        if not isinstance(value, Mapping):
+            raise self.fail(path, f"expected a mapping, got {type(value).__name__}")
+        for key in value:
+            if key not in allowed and key != "$schema":
+                raise self.fail(path + (key,), f"unknown field; expected one of: {', '.join(allowed)}")
+        return value
+
+    def required(self, data: Mapping[str, Any], key: str, path: tuple[Any, ...]) -> Any:
+        if data.get(key) is None:
+            raise self.fail(path + (key,), "required field is missing")
+        return data[key]
+
+    def text(self, value: Any, path: tuple[Any, ...]) -> str:
+        problem = text_problem(value)
+        if problem:
+            raise self.fail(path, problem)
+        return value  # type: ignore[no-any-return]
+
+    def convert(self, func: Any, value: Any, path: tuple[Any, ...], *args: Any) -> Any:
+        try:
+            return func(*args, value)
+        except ValueError as exc:
+            raise self.fail(path, str(exc)) from None
+
+    def carrier(self, data: Any) -> Carrier:
+        data = self.mapping(data, (), ("id", "name", "kind", "area", "facts", "events"))
+        cid = self.text(self.required(data, "id", ()), ("id",))
+        name = self.text(self.required(data, "name", ()), ("name",))
+        kind = self.convert(parse_enum, self.required(data, "kind", ()), ("kind",), CarrierKind)
+        area = data.get("area")
+        if area is not None:
+            area = self.text(area, ("area",))
+        facts: tuple[tuple[str, Any], ...] = ()
+        if data.get("facts") is not None:
+            raw_facts = data["facts"]
+            if not isinstance(raw_facts, Mapping):
+                raise self.fail(("facts",), f"expected a mapping of facts, got {type(raw_facts).__name__}")
+            facts = self.facts(raw_facts, CARRIER_FACTS, ("facts",), "carrier fact")
+        raw_events = data.get("events", [])
+        if not isinstance(raw_events, list):
+            raise self.fail(("events",), "expected a list of events")
+        fields = [self.event(raw, ("events", i)) for i, raw in enumerate(raw_events)]
+        events = _assign_ids(fields)
+        try:
+            return Carrier(id=cid, name=name, kind=kind, events=tuple(e for e, _ in events), area=area, facts=facts)
+        except CarrierError as exc:
+            raise self.fail(exc.path, exc.detail) from None  # type: ignore[attr-defined]
+
+    def facts(
+        self, raw: Mapping[str, Any], specs: Mapping[str, FactSpec], path: tuple[Any, ...], what: str,
+    ) -> tuple[tuple[str, Any], ...]:
+        """Facts checked against their declared types, sorted by name."""
+        out = []
+        for name, value in raw.items():
+            spec = specs.get(name)
+            if spec is None:
+                known = ", ".join(sorted(specs)) or "none"
+                raise self.fail(path + (name,), f"unknown {what} {name!r}{did_you_mean(name, specs)}; known: {known}")
+            if value is None:
+                continue
+            out.append((name, self.convert(parse_fact, value, path + (name,), spec)))
+        for name, spec in specs.items():
+            if spec.required and raw.get(name) is None:
+                raise self.fail(path + (name,), "required field is missing")
+        return tuple(sorted(out))
+
+    def event(self, raw: Any, path: tuple[Any, ...]) -> tuple[dict[str, Any], tuple[Any, ...]]:
+        quick = _quick_event(raw)
+        if quick is not None:
+            return quick, path
+        if not isinstance(raw, Mapping):
+            raise self.fail(path, f"expected a mapping, got {type(raw).__name__}")
+        etype = self.convert(parse_enum, self.required(raw, "type", path), path + ("type",), EventType)
+        spec = EVENT_TYPES[etype].fields
+        extra = EVENT_FACTS.get(etype._value_, {})
+        self.mapping(raw, path, COMMON_FIELDS + tuple(spec) + tuple(extra))
+        fields: dict[str, Any] = {"type": etype}
+        fields["date"] = self.convert(parse_date, self.required(raw, "date", path), path + ("date",))
+        for name, need in spec.items():
+            if need == "r":
+                self.required(raw, name, path)
+        if "id" in raw:
+            fields["id"] = self.text(raw["id"], path + ("id",))
+        for name in ("document", "note") + PAYMENT_TEXTS:
+            if raw.get(name) is not None:
+                fields[name] = self.text(raw[name], path + (name,))
+        if raw.get("level") is not None:
+            fields["level"] = self.convert(parse_enum, raw["level"], path + ("level",), Level)
+        if raw.get("kind") is not None:
+            fields["kind"] = self.convert(parse_enum, raw["kind"], path + ("kind",), CarrierKind)
+        if raw.get("award") is not None:
+            fields["award"] = self.convert(parse_enum, raw["award"], path + ("award",), AwardKind)
+        if raw.get("grade") is not None:
+            fields["grade"] = self.convert(parse_enum, raw["grade"], path + ("grade",), Grade)
+        if raw.get("amount") is not None:
+            fields["amount"] = self.convert(whole_yuan, raw["amount"], path + ("amount",))
+        if raw.get("year") is not None:
+            year = raw["year"]
+            if isinstance(year, bool) or not isinstance(year, int) or not 1900 <= year <= 9999:
+                raise self.fail(path + ("year",), f"expected a year such as 2024, got {year!r}")
+            fields["year"] = year
+            if etype is EventType.EVALUATED and fields["date"].year <= year:
+                raise self.fail(
+                    path + ("date",),
+                    f"an evaluation of {year} cannot be dated {fields['date']}, before the end of {year}",
+                )
+        if extra:
+            found = self.facts({k: raw[k] for k in extra if k in raw}, extra, path, f"{etype._value_} field")
+            if found:
+                fields["facts"] = found
+        return fields, path
+
+
+# --- the success path: the common shapes read with dictionary lookups ------------------
+
+_MEMBERS: dict[str, dict[str, enum.Enum]] = {
+    name: {m._value_: m for m in cls}  # type: ignore[attr-defined]
+    for name, cls in (("type", EventType), ("level", Level), ("kind", CarrierKind), ("grade", Grade), ("award", AwardKind))
+}
+_TYPES = _MEMBERS.pop("type")
+_EVENT_KEYS = {t: frozenset(COMMON_FIELDS + tuple(spec.fields)) for t, spec in EVENT_TYPES.items() if not EVENT_FACTS.get(t._value_)}
+_REQUIRED = {t: tuple(f for f, need in spec.fields.items() if need == "r") for t, spec in EVENT_TYPES.items()}
+_TEXTS = frozenset(("id", "document", "note", *PAYMENT_TEXTS))
+_DAYS: dict[str, datetime.date] = {}
+
+
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
+
+
+def _quick_day(value: str) -> datetime.date | None:
+    found = _DAYS.get(value)
+    if found is None and _ISO_DAY.match(value):
+        try:
+            found = datetime.date.fromisoformat(value)
+        except ValueError:
+            return None
+        if len(_DAYS) >= 50_000:
+            _DAYS.clear()
+        _DAYS[value] = found
+    return found
+
+
+def _quick_event(raw: Any) -> dict[str, Any] | None:
+    """The fields of an event of a common shape that is valid (no facts; text, enums, whole numbers and ISO
+    dates as JSON and YAML give them), read with dictionary lookups; None for anything else, which the full
+    reader reads (and whose problem it names, with its place)."""
+    if raw.__class__ is not dict:
+        return None
+    kind = raw.get("type")
+    etype = _TYPES.get(kind) if kind.__class__ is str else None
+    allowed = _EVENT_KEYS.get(etype) if etype is not None else None  # type: ignore[arg-type]
+    if allowed is None or not raw.keys() <= allowed:
+        return None
+    day = raw.get("date")
+    if day.__class__ is str:
+        day = _quick_day(day)
+    elif day.__class__ is not datetime.date:
+        return None
+    if day is None:
+        return None
+    fields: dict[str, Any] = {"type": etype, "date": day}
+    for name in _REQUIRED[etype]:  # type: ignore[index]
+        if raw.get(name) is None:
+            return None
+    for key, value in raw.items():
+        if key == "type" or key == "date":
+            continue
+        if value is None:
+            if key == "id":
+                return None
+            continue
+        if key in _TEXTS:
+            if value.__class__ is not str or not value.strip() or string_problem(value):
+                return None
+        elif key in _MEMBERS:
+            value = _MEMBERS[key].get(value) if value.__class__ is str else None
+            if value is None:
+                return None
+        elif key == "amount":
+            if value.__class__ is not int or not 0 <= value < MAX_AMOUNT:
+                return None
+        elif key == "year":
+            if value.__class__ is not int or not 1900 <= value <= 9999:
+                return None
+            if etype is EventType.EVALUATED and day.year <= value:
+                return None
+        else:
+            return None
+        fields[key] = value
+    return fields
+
+
+def _assign_ids(raw: list[tuple[dict[str, Any], tuple[Any, ...]]]) -> list[tuple[Event, tuple[Any, ...]]]:
+    """Build events; those without an id get one derived from their content, not their position."""
+    explicit = {f["id"] for f, _ in raw if "id" in f}
+    keyed = sorted(
+        (i for i, (f, _) in enumerate(raw) if "id" not in f),
+        key=lambda i: (raw[i][0]["date"], raw[i][0]["type"].rank, canonical_json(_enum_values(raw[i][0]))),
+    )
+    ids: dict[int, str] = {}
+    used = set(explicit)
+    for i in keyed:
+        f = raw[i][0]
+        base = f"{f['date'].isoformat()}-{f['type'].value}"
+        if f.get("level") is not None:
+            base += f"-{f['level'].value}"
+        candidate, n = base, 1
+        while candidate in used:
+            n += 1
+            candidate = f"{base}-{n}"
+        used.add(candidate)
+        ids[i] = candidate
+    out = []
+    for i, (f, path) in enumerate(raw):
+        fields = dict(f)
+        fields.setdefault("id", ids.get(i))
+        out.append((Event(**fields), path))
+    return out
+
+
+def _enum_values(fields: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: (v.value if isinstance(v, enum.Enum) else v) for k, v in fields.items()}
+
+
+register_reader("carrier", carrier_from_dict)
