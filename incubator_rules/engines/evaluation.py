@@ -11,7 +11,7 @@ import attrs
 from ..errors import EngineError, IncubatorRulesError
 from ..files.ruleset import load_ruleset
 from ..kinds import DECIDERS, MATCHES, Context
-from ..kinds.base import arrange
+from ..kinds.base import LEFT_OUT, arrange
 from ..model.carrier import Carrier, Event, as_of_date, until
 from ..model.decision import AWARDED, NOT_AWARDED, PENDING, Decision, Evaluation, Totals
 from ..model.ruleset import Ruleset
@@ -103,11 +103,36 @@ def totals_prepared(
     engine: str = "native",
 ) -> Totals:
     """``evaluate_totals`` with arguments already checked by ``prepare`` (``timeline`` as for ``evaluate_prepared``)."""
+    awards, pending = paid_prepared(carrier, ruleset, as_of, readings, timeline, engine)
+    return Totals(carrier.id, as_of, ruleset.id, ruleset.version, ruleset.sha256, readings, engine, awards, pending)
+
+
+def paid_prepared(
+    carrier: Carrier,
+    ruleset: Ruleset,
+    as_of: datetime.date,
+    readings: Mapping[str, str],
+    timeline: tuple[Event, ...] | None = None,
+    engine: str = "native",
+) -> tuple[tuple[Decision, ...], tuple[Decision, ...]]:
+    """The awards and pending decisions of ``totals_prepared``, for callers that add them up at once."""
     whole = carrier.timeline if timeline is None else timeline
     ctx = Context(carrier, arrange(ruleset, readings, until(whole, as_of)), as_of, ruleset, readings, False)
     decisions = decide(ctx) if engine == "native" else durable_decisions(ctx)
-    awards, pending, _ = arranged(ctx, decisions)
-    return Totals(carrier.id, as_of, ruleset.id, ruleset.version, ruleset.sha256, readings, engine, awards, pending)
+    if ruleset.caps:
+        decisions = apply_caps(ctx, decisions)
+    awards: list[Decision] = []
+    pending: list[Decision] = []
+    for d in decisions:
+        if d is not LEFT_OUT:
+            status = d.status
+            if status == AWARDED:
+                awards.append(d)
+            elif status == PENDING:
+                pending.append(d)
+    if len(awards) > 1 or len(pending) > 1:
+        return _in_order(ctx, awards, pending, [])[:2]
+    return tuple(awards), tuple(pending)
 
 
 def decide(ctx: Context) -> list[Decision]:
@@ -157,6 +182,12 @@ def arranged(ctx: Context, decisions: list[Decision]) -> tuple[tuple[Decision, .
         (awards if status == AWARDED else pending if status == PENDING else refused).append(d)
     if not ctx.detail:
         refused = []  # LEFT_OUT, and any award a cap refused
+    return _in_order(ctx, awards, pending, refused)
+
+
+def _in_order(
+    ctx: Context, awards: list[Decision], pending: list[Decision], refused: list[Decision]
+) -> tuple[tuple[Decision, ...], tuple[Decision, ...], tuple[Decision, ...]]:
     if len(awards) > 1 or len(pending) > 1 or len(refused) > 1:
         position = {e.id: i for i, e in enumerate(ctx.timeline)}
         rule_order = _rule_order(ctx.ruleset)
