@@ -8,7 +8,9 @@ The code at ``--ref`` (any git ref) is extracted to a temporary folder and
 both versions evaluate the same synthetic carriers (plus same-day and
 early-cut variants) under the default readings, each single alternative
 reading and random combinations of readings, at several as-of dates. Every
-evaluation's JSON is compared; the first difference is printed.
+evaluation's JSON is compared; the first difference is printed. Where a
+version has the JSON Lines writer (``views.jsonlines.evaluation_bytes``), every
+line it writes is also checked against that version's ``to_json``.
 """
 
 from __future__ import annotations
@@ -33,15 +35,25 @@ AS_OF = ("2023-06-30", "2024-03-31", "2025-12-31", "2026-12-31")
 _WORKER = r"""
 import hashlib, json, sys
 from incubator_rules import Carrier, evaluate, load_ruleset
+try:  # the JSON Lines writer, where the version has one: it must write what to_json writes
+    from incubator_rules.views.jsonlines import evaluation_bytes
+except ImportError:
+    evaluation_bytes = None
 rs = load_ruleset()
 combos = json.loads(open(sys.argv[2]).read())
-out = []
+out, lines_differ = [], 0
 with open(sys.argv[1], encoding="utf-8") as f:
     for line in f:
         c = Carrier.from_dict(json.loads(line))
         for as_of, readings in combos:
-            text = evaluate(c, rs, as_of, readings).to_json(indent=None)
+            ev = evaluate(c, rs, as_of, readings)
+            text = ev.to_json(indent=None)
+            if evaluation_bytes is not None and evaluation_bytes(ev) != (text + "\n").encode():
+                lines_differ += 1
             out.append(text if sys.argv[3] == "full" else hashlib.sha256(text.encode()).hexdigest())
+if lines_differ:
+    print(f"{lines_differ} JSON lines differ from to_json", file=sys.stderr)
+    sys.exit(3)
 json.dump(out, sys.stdout)
 """
 

@@ -20,7 +20,7 @@ httpx = pytest.importorskip("httpx")
 pytest.importorskip("fastapi")
 
 import incubator_rules as ir  # noqa: E402
-from incubator_rules.views.cli import evaluation_line  # noqa: E402
+from incubator_rules.views.jsonlines import evaluation_line, evaluation_record  # noqa: E402
 from incubator_rules.documents import to_plain  # noqa: E402
 from incubator_rules.tools.synthetic import generate_portfolio  # noqa: E402
 
@@ -619,9 +619,9 @@ def test_a_stream_past_the_time_limit_ends_with_the_problem(monkeypatch):
 
     def slow(ev):
         time.sleep(0.01)
-        return evaluation_line(ev)
+        return evaluation_record(ev)
 
-    monkeypatch.setattr(service_app, "evaluation_line", slow)
+    monkeypatch.setattr(service_app, "evaluation_record", slow)
     app = service_app.create_app(service_app.ServiceConfig(time_limit=0.5))
     body = "\n".join(c.to_json(indent=None) for c in generate_portfolio(200, "cut"))
 

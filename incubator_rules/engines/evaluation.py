@@ -11,7 +11,7 @@ import attrs
 from ..errors import EngineError, IncubatorRulesError
 from ..files.ruleset import load_ruleset
 from ..kinds import DECIDERS, MATCHES, Context
-from ..kinds.base import arrange
+from ..kinds.base import LEFT_OUT, arrange
 from ..model.carrier import Carrier, Event, as_of_date, until
 from ..model.decision import AWARDED, NOT_AWARDED, PENDING, Decision, Evaluation, Totals
 from ..model.ruleset import Ruleset
@@ -33,15 +33,24 @@ def evaluate(
     Wanzhou 2023 ruleset); ``as_of`` defaults to today; ``readings`` overrides
     the ruleset's default readings by name. Events after ``as_of`` are ignored.
     """
-    if not isinstance(carrier, Carrier):
-        raise IncubatorRulesError(f"expected a Carrier, got {type(carrier).__name__}", field="carrier")
-    rs, day, chosen = prepare(ruleset, as_of, readings)
+    rs, day, chosen = _checked(carrier, ruleset, as_of, readings, engine)
     if engine == "durable":
         ctx = Context(carrier, arrange(rs, chosen, carrier.events_until(day)), day, rs, chosen)
         return assemble(ctx, durable_decisions(ctx), engine)
-    if engine != "native":
-        raise EngineError(f"unknown engine {engine!r}; available: {', '.join(ENGINES)}", field="engine")
     return evaluate_prepared(carrier, rs, day, chosen)
+
+
+def _checked(
+    carrier: Carrier, ruleset: Ruleset | str | Path | None, as_of: datetime.date | str | None,
+    readings: Mapping[str, str] | None, engine: str,
+) -> tuple[Ruleset, datetime.date, dict[str, str]]:
+    """``prepare``, after checking the carrier, and then the engine's name."""
+    if not isinstance(carrier, Carrier):
+        raise IncubatorRulesError(f"expected a Carrier, got {type(carrier).__name__}", field="carrier")
+    prepared = prepare(ruleset, as_of, readings)
+    if engine not in ENGINES:
+        raise EngineError(f"unknown engine {engine!r}; available: {', '.join(ENGINES)}", field="engine")
+    return prepared
 
 
 def prepare(
@@ -67,12 +76,9 @@ def evaluate_totals(
 
     Arguments as for ``evaluate``. Budgets and comparisons add these up.
     """
-    if not isinstance(carrier, Carrier):
-        raise IncubatorRulesError(f"expected a Carrier, got {type(carrier).__name__}", field="carrier")
-    if engine not in ENGINES:
-        raise EngineError(f"unknown engine {engine!r}; available: {', '.join(ENGINES)}", field="engine")
-    rs, day, chosen = prepare(ruleset, as_of, readings)
-    return totals_prepared(carrier, rs, day, chosen, engine=engine)
+    rs, day, chosen = _checked(carrier, ruleset, as_of, readings, engine)
+    awards, pending = paid_prepared(carrier, rs, day, chosen, engine=engine)
+    return Totals(carrier.id, day, rs.id, rs.version, rs.sha256, chosen, engine, awards, pending)
 
 
 def evaluate_prepared(
@@ -94,20 +100,33 @@ def evaluate_prepared(
     return assemble(ctx, decide(ctx), "native", digest if digest is not None else carrier.digest_of(whole))
 
 
-def totals_prepared(
+def paid_prepared(
     carrier: Carrier,
     ruleset: Ruleset,
     as_of: datetime.date,
     readings: Mapping[str, str],
     timeline: tuple[Event, ...] | None = None,
     engine: str = "native",
-) -> Totals:
-    """``evaluate_totals`` with arguments already checked by ``prepare`` (``timeline`` as for ``evaluate_prepared``)."""
+) -> tuple[tuple[Decision, ...], tuple[Decision, ...]]:
+    """The awards and pending decisions of ``evaluate_totals``, with arguments already checked by ``prepare``
+    (``timeline`` as for ``evaluate_prepared``), for budgets and comparisons."""
     whole = carrier.timeline if timeline is None else timeline
     ctx = Context(carrier, arrange(ruleset, readings, until(whole, as_of)), as_of, ruleset, readings, False)
     decisions = decide(ctx) if engine == "native" else durable_decisions(ctx)
-    awards, pending, _ = arranged(ctx, decisions)
-    return Totals(carrier.id, as_of, ruleset.id, ruleset.version, ruleset.sha256, readings, engine, awards, pending)
+    if ruleset.caps:
+        decisions = apply_caps(ctx, decisions)
+    awards: list[Decision] = []
+    pending: list[Decision] = []
+    for d in decisions:
+        if d is not LEFT_OUT:
+            status = d.status
+            if status == AWARDED:
+                awards.append(d)
+            elif status == PENDING:
+                pending.append(d)
+    if len(awards) > 1 or len(pending) > 1:
+        return _in_order(ctx, awards, pending, [])[:2]
+    return tuple(awards), tuple(pending)
 
 
 def decide(ctx: Context) -> list[Decision]:
@@ -157,6 +176,12 @@ def arranged(ctx: Context, decisions: list[Decision]) -> tuple[tuple[Decision, .
         (awards if status == AWARDED else pending if status == PENDING else refused).append(d)
     if not ctx.detail:
         refused = []  # LEFT_OUT, and any award a cap refused
+    return _in_order(ctx, awards, pending, refused)
+
+
+def _in_order(
+    ctx: Context, awards: list[Decision], pending: list[Decision], refused: list[Decision]
+) -> tuple[tuple[Decision, ...], tuple[Decision, ...], tuple[Decision, ...]]:
     if len(awards) > 1 or len(pending) > 1 or len(refused) > 1:
         position = {e.id: i for i, e in enumerate(ctx.timeline)}
         rule_order = _rule_order(ctx.ruleset)

@@ -56,7 +56,7 @@ from .report import carrier_statement, district_document, reconciliation_stateme
 from .tables import to_csv
 from .text import format_coverage, format_diff, format_management, format_result, pad
 from .notebook import MissingExtraError
-from .jsonlines import evaluation_line
+from .jsonlines import evaluation_record
 
 if TYPE_CHECKING:
     from ..whatif.scenario import Comparison
@@ -183,12 +183,16 @@ def _cmd_evaluate_many(args: argparse.Namespace) -> int:
     with (output_file(args.output, replace_special=args.force, field="--output") if args.output
           else contextlib.nullcontext(sys.stdout)) as out:  # the target is checked before any work
         lines = map_evaluations(
-            evaluation_line, carriers, ruleset=args.ruleset, as_of=args.as_of, readings=_readings(args.reading),
+            evaluation_record, carriers, ruleset=args.ruleset, as_of=args.as_of, readings=_readings(args.reading),
             workers=args.workers, stream=True, engine=args.engine, progress=_progress(args),
         )
+        out.flush()
+        binary = getattr(out, "buffer", None)  # the lines are UTF-8 already; a text-only stream gets them decoded
+        write = binary.write if binary is not None and (out.encoding or "").lower().replace("-", "") == "utf8" else (
+            lambda data: out.write(data.decode("utf-8")))
         try:
-            for text, total, later in lines:
-                out.write(text + "\n")
+            for data, total, later in lines:
+                write(data)
                 count, awarded, pending = count + 1, awarded + total, pending + later
         finally:
             getattr(lines, "close", lambda: None)()  # a pool still running stops here

@@ -26,7 +26,7 @@ from ..engines.batch import (
     shared_input,
     unpack_carrier,
 )
-from ..engines.evaluation import prepare, totals_prepared
+from ..engines.evaluation import paid_prepared, prepare
 from ..errors import IncubatorRulesError
 from ..files.carriers import CarrierStream, iter_carriers
 from ..files.scenarios import Scenario, scenario_error
@@ -311,10 +311,10 @@ def _compare_one(
     for plan, changed, tally in zip(plans, edited, tallies):
         other = changed.get(c.id)
         if other is None:
-            ev = totals_prepared(c, plan.ruleset, plan.as_of, plan.readings, timeline)
+            paid = paid_prepared(c, plan.ruleset, plan.as_of, plan.readings, timeline)
         else:
-            ev = totals_prepared(other, plan.ruleset, plan.as_of, plan.readings)
-        a, p = tally.add(ev, c.area)
+            paid = paid_prepared(other, plan.ruleset, plan.as_of, plan.readings)
+        a, p = tally.add_paid(*paid, c.area)
         awarded.append(a)
         pending.append(p)
     return tuple(awarded), tuple(pending)
