@@ -307,6 +307,7 @@ def _yaml_pass(text: str, file: str | None, locations: dict[DataPath, tuple[int,
         locating = locations is not None
         stack: list[list[Any]] = []  # [container, path, key (_KEY while awaited; None in a list), anchor, count]
         root: Any = None
+        shared: dict[Any, Any] = {}  # one object for each key, short text and date that recurs (a portfolio's memory)
         while True:
             event = parser.get_event()
             cls = type(event)
@@ -328,7 +329,7 @@ def _yaml_pass(text: str, file: str | None, locations: dict[DataPath, tuple[int,
                         key = event.value
                     if key in frame[0]:
                         raise _At(event, f"duplicate key {_shown(str(key))}")
-                    frame[2] = key
+                    frame[2] = shared.setdefault(key, key)
                     continue
                 count += 1
                 path: DataPath = ()
@@ -339,6 +340,8 @@ def _yaml_pass(text: str, file: str | None, locations: dict[DataPath, tuple[int,
                     locations[path] = (mark.line + 1, mark.column + 1)
                 if cls is yaml.ScalarEvent:
                     value = None if locating else _scalar(event)
+                    if (value.__class__ is str and len(value) <= 40) or value.__class__ is datetime.date:
+                        value = shared.setdefault(value, value)
                     if event.anchor is not None:
                         anchors[event.anchor] = (value, 1)
                 elif cls is yaml.AliasEvent:

@@ -337,3 +337,82 @@ def test_the_command_line_shows_progress_on_a_terminal_unless_asked_not_to(tmp_p
     piped = subprocess.run([sys.executable, "-c", PTY_RUN, "convert", str(tmp_path / "p.jsonl"), str(tmp_path / "q.yaml")],
                            capture_output=True, text=True, cwd=ROOT)
     assert piped.returncode == 0 and "writing" not in piped.stderr  # standard error is a pipe: no bar
+
+
+# --- the shipped examples and their schemas ------------------------------------------
+
+
+EXAMPLES = ROOT / "examples"
+
+
+def test_the_shipped_json_lines_and_csv_examples_are_the_yaml_portfolio_and_match_their_schemas():
+    import jsonschema
+
+    from incubator_rules.files.tables import TABLE_FILES, read_table_rows
+    from incubator_rules.files.types import SCHEMAS_DIR
+
+    expected = ir.load_portfolio(EXAMPLES / "wanzhou-portfolio.yaml")
+    assert ir.load_portfolio(EXAMPLES / "wanzhou-portfolio.jsonl") == expected
+    assert ir.load_portfolio(EXAMPLES / "wanzhou-tables") == expected
+    lines = jsonschema.Draft7Validator(json.loads((SCHEMAS_DIR / "portfolio-lines.schema.json").read_text(encoding="utf-8")))
+    for text in (EXAMPLES / "wanzhou-portfolio.jsonl").read_text(encoding="utf-8").splitlines():
+        assert not list(lines.iter_errors(json.loads(text))), text[:80]
+    assert list(lines.iter_errors({"portfolio": {"id": "x"}}))  # the schema can fail: a header without its name
+    tables = {}
+    for key, (name, _) in TABLE_FILES.items():
+        if (EXAMPLES / "wanzhou-tables" / name).is_file():
+            rows = read_table_rows(EXAMPLES / "wanzhou-tables" / name)
+            tables[key] = [{k: v for k, v in zip(rows[0], row) if v} for row in rows[1:]]
+    schema = json.loads((SCHEMAS_DIR / "portfolio-tables.schema.json").read_text(encoding="utf-8"))
+    assert not list(jsonschema.Draft7Validator(schema).iter_errors(tables))
+    assert list(jsonschema.Draft7Validator(schema).iter_errors({"carriers": [{"colour": "red"}]}))
+    assert ir.check_file(EXAMPLES / "wanzhou-portfolio.jsonl").ok and ir.check_file(EXAMPLES / "wanzhou-tables" / "carriers.csv").ok
+
+
+def test_a_stream_on_a_pool_gives_what_it_gives_in_process(tmp_path):
+    carriers = generate_portfolio(120, seed=9)
+    path = tmp_path / "p.jsonl"
+    ir.save_portfolio(carriers, path)
+    held = ir.evaluate_many(carriers, as_of=AS_OF)
+    assert ir.evaluate_many(path, as_of=AS_OF, workers=2, chunk_size=25) == held
+    assert ir.budget(path, as_of=AS_OF, workers=2).by("year", "rule") == ir.budget(carriers, as_of=AS_OF).by("year", "rule")
+    assert ir.compare(path, as_of=AS_OF, workers=2).totals() == ir.compare(carriers, as_of=AS_OF).totals()
+
+
+def test_tables_written_over_older_tables_leave_none_of_them(tmp_path):
+    rich = Portfolio("r", "rich", None, (facts_carrier("f1"),), (), ())
+    richer = ir.load_portfolio(EXAMPLES / "wanzhou-portfolio.yaml")
+    ir.save_portfolio(richer, tmp_path / "t/")
+    ir.save_portfolio(rich, tmp_path / "t/")  # no snapshots, no designations this time
+    assert ir.load_portfolio(tmp_path / "t") == rich
+
+
+def test_a_line_separator_inside_a_string_does_not_split_the_line(tmp_path):
+    name = "甲\u2028乙 incubator"
+    path = _jsonl(tmp_path / "p.jsonl", CARRIER.replace('"one"', json.dumps(name, ensure_ascii=False)))
+    assert [c.name for c in ir.iter_carriers(path)] == [name]
+
+
+def test_a_carrier_id_repeated_across_partitions_is_refused(tmp_path):
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    _jsonl(folder / "a.jsonl", CARRIER)
+    _jsonl(folder / "b.jsonl", CARRIER.replace('"c1"', '"c2"'), CARRIER)
+    with pytest.raises(ir.CarrierError, match=r"b\.jsonl: id: carrier id 'c1' is also in a\.jsonl"):
+        list(ir.iter_carriers(folder))
+
+
+def test_the_set_of_ids_seen_keeps_digests_and_a_shared_digest_is_confirmed_from_the_file(tmp_path, monkeypatch):
+    from incubator_rules.files import portfolio_lines
+    from incubator_rules.files.portfolio_lines import IdSet
+
+    path = _jsonl(tmp_path / "p.jsonl", CARRIER, CARRIER.replace('"c1"', '"c2"'))
+    monkeypatch.setattr(IdSet, "add", lambda self, cid: cid != "c2")  # as if c2's digest were c1's
+    assert [c.id for c in ir.iter_carriers(path)] == ["c1", "c2"]  # the file says c2 is new
+    monkeypatch.undo()
+    assert portfolio_lines.line_of_id(path, "c2") == 2
+
+    seen = IdSet()
+    ids = [f"wz-{i:06d}" for i in range(50_000)]
+    assert all(seen.add(i) for i in ids) and not any(seen.add(i) for i in ids[::97])
+    assert len(seen._slots) * 8 <= 32 * len(ids)  # a few bytes an id, not the ids themselves

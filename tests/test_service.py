@@ -685,3 +685,15 @@ def test_evaluate_many_reads_a_json_lines_portfolio_with_its_header(client):
     late = carriers[0].to_json(indent=None) + "\n" + header + "\n"
     problem = problem_of(client.post("/evaluate-many", content=late, headers={"content-type": "application/x-ndjson"}), 422)
     assert problem["line"] == 2 and "header must be the first line" in problem["detail"]
+
+
+def test_a_line_separator_inside_a_json_string_keeps_the_line_whole(client):
+    carrier = ir.load_carrier(EXAMPLES / "q6-maker-space.yaml")
+    data = carrier.to_dict()
+    data["name"] = "甲\u2028乙"
+    body = json.dumps(data, ensure_ascii=False) + "\r\n"
+    r = client.post("/evaluate-many", params={"as_of": AS_OF}, content=body.encode("utf-8"),
+                    headers={"content-type": "application/x-ndjson"})
+    assert r.status_code == 200, r.text
+    lines = r.text.split("\n")
+    assert len(lines) == 2 and json.loads(lines[0])["carrier"]["name"] == "甲\u2028乙"

@@ -194,7 +194,9 @@ _MEMBERS: dict[str, dict[str, enum.Enum]] = {
 _TYPES = _MEMBERS.pop("type")
 _EVENT_KEYS = {t: frozenset(COMMON_FIELDS + tuple(spec.fields)) for t, spec in EVENT_TYPES.items() if not EVENT_FACTS.get(t._value_)}
 _REQUIRED = {t: tuple(f for f, need in spec.fields.items() if need == "r") for t, spec in EVENT_TYPES.items()}
-_TEXTS = frozenset(("id", "document", "note", *PAYMENT_TEXTS))
+_SET, _TEXT, _MEMBER, _AMOUNT, _YEAR = range(5)  # how each field of an event is checked
+_CHECKS = {"type": _SET, "date": _SET, "amount": _AMOUNT, "year": _YEAR, **{k: _MEMBER for k in _MEMBERS},
+           **{k: _TEXT for k in ("id", "document", "note", *PAYMENT_TEXTS)}}
 _DAYS: dict[str, datetime.date] = {}
 
 
@@ -237,29 +239,30 @@ def _quick_event(raw: Any) -> dict[str, Any] | None:
         if raw.get(name) is None:
             return None
     for key, value in raw.items():
-        if key == "type" or key == "date":
+        check = _CHECKS.get(key)
+        if check is None:  # a field this path does not know: the full reader reads it
+            return None
+        if check == _SET:
             continue
         if value is None:
             if key == "id":
                 return None
             continue
-        if key in _TEXTS:
+        if check == _TEXT:
             if value.__class__ is not str or not value.strip() or string_problem(value):
                 return None
-        elif key in _MEMBERS:
+        elif check == _MEMBER:
             value = _MEMBERS[key].get(value) if value.__class__ is str else None
             if value is None:
                 return None
-        elif key == "amount":
+        elif check == _AMOUNT:
             if value.__class__ is not int or not 0 <= value < MAX_AMOUNT:
                 return None
-        elif key == "year":
+        else:  # the year
             if value.__class__ is not int or not 1900 <= value <= 9999:
                 return None
             if etype is EventType.EVALUATED and day.year <= value:
                 return None
-        else:
-            return None
         fields[key] = value
     return fields
 

@@ -15,7 +15,7 @@ from ..model.carrier import Carrier
 from ..model.portfolio import Portfolio
 from ..progress import Progress
 from .portfolio import load_portfolio_document, portfolio_from_dict, read_snapshots_csv
-from .portfolio_lines import JSONL_SUFFIXES, PortfolioLines, is_jsonl, read_portfolio_lines
+from .portfolio_lines import JSONL_SUFFIXES, IdSet, PortfolioLines, is_jsonl, line_of_id, read_portfolio_lines
 from .tables import read_portfolio_tables, tables_folder
 from .types import CARRIER, LEDGER, PORTFOLIO, SCENARIO, SUFFIXES, detect_type, read_for_check
 from .workbook import is_workbook, read_portfolio_workbook
@@ -41,6 +41,8 @@ def portfolio_carriers(path: str | Path) -> list[Carrier]:
     p = Path(path)
     if tables_folder(p) is not None:
         return list(read_portfolio_tables(p).carriers)
+    if p.is_dir() and partitions(p):
+        return list(CarrierStream(p))
     out: list[Carrier] = []
     for f in _files_of(p):
         if p.is_dir() and _kept_beside(f):
@@ -52,10 +54,10 @@ def portfolio_carriers(path: str | Path) -> list[Carrier]:
     return out
 
 
-def _files_of(p: Path) -> list[Path]:
+def _files_of(p: Path, suffixes: tuple[str, ...] = SUFFIXES) -> list[Path]:
     if not p.is_dir():
         return [p]
-    return sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUFFIXES + JSONL_SUFFIXES)
+    return sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in suffixes)
 
 
 def load_portfolio(path: str | Path, snapshots_csv: str | Path | None = None) -> Portfolio:
@@ -120,16 +122,16 @@ class CarrierStream(Iterator[Carrier]):
         self._done = sum(self._sizes[:count])
 
     def _stream(self) -> Iterator[Carrier]:
-        seen: dict[str, str] = {}
+        seen = IdSet()
         many = len(self.partitions) > 1
-        for f, size in zip(self.partitions, self._sizes):
+        for n, (f, size) in enumerate(zip(self.partitions, self._sizes)):
             self._current = PortfolioLines(f)
             try:
                 for c in self._current.carriers():
-                    if many:
-                        if c.id in seen:
-                            raise CarrierError(f"carrier id {c.id!r} is also in {seen[c.id]}", field="id", file=str(f))
-                        seen[c.id] = f.name
+                    if many and not seen.add(c.id):
+                        other = next((p for p in self.partitions[:n] if line_of_id(p, c.id) is not None), None)
+                        if other is not None:
+                            raise CarrierError(f"carrier id {c.id!r} is also in {other.name}", field="id", file=str(f))
                     yield c
             finally:
                 self._current.close()
@@ -146,12 +148,13 @@ class CarrierStream(Iterator[Carrier]):
 
 
 def partitions(folder: str | Path) -> list[Path]:
-    """The JSON Lines partitions of a folder (``*.jsonl``, ``*.ndjson``), sorted by name; none when it holds other
-    portfolio files too (it is then read whole, as a folder of carrier files)."""
+    """The JSON Lines partitions of a folder (``*.jsonl``, ``*.ndjson``, in its subfolders too), sorted by name;
+    none when it holds YAML or JSON carrier files: it is then a folder of carrier files, whose JSON Lines files
+    are not read (as its CSV files are not)."""
     p = Path(folder)
-    files = _files_of(p)
-    found = [f for f in files if is_jsonl(f)]
-    return found if found and len(found) == len([f for f in files if not _kept_beside(f) or is_jsonl(f)]) else []
+    if any(not _kept_beside(f) for f in _files_of(p)):
+        return []
+    return _files_of(p, JSONL_SUFFIXES)
 
 
 def iter_carriers(path: str | Path, progress: bool | None = False) -> CarrierStream:

@@ -211,16 +211,19 @@ def _line(where: Line) -> int | None:
     return where() if callable(where) else where
 
 
+_HERE = Path(".")  # a lone entry or header names no file beside it
+
+
 def portfolio_header(data: Any, source: Source | None = None) -> tuple[str, str, str | None]:
     """A portfolio's own fields (``id``, ``name``, ``district``, ``note``) checked: (id, name, district)."""
-    return PortfolioReader(source or Source(), Path.cwd()).header(data)
+    return PortfolioReader(source or Source(), _HERE).header(data)
 
 
 def portfolio_member(entry: Any, source: Source | None = None) -> Member:
     """One entry of a portfolio's ``carriers`` (a carrier with its ``snapshots`` and ``designations``), checked;
     two snapshots of one date are refused."""
     src = source or Source()
-    reader = PortfolioReader(src, Path.cwd())
+    reader = PortfolioReader(src, _HERE)
     member = reader.entry(entry, ())
     reader.check_snapshots(located_snapshots(member, src), {member.carrier.id: 0})
     return member

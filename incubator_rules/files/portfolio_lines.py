@@ -12,12 +12,14 @@ Every other line is one entry of a portfolio's ``carriers``: a carrier with,
 optionally, its ``snapshots`` and ``designations``. Blank lines are skipped.
 Without a header line the portfolio's id and name are the file's stem.
 Lines are read one at a time, so memory does not grow with the number of
-carriers (only the set of ids seen, to refuse a repeated one); every error
-names the file, the line and the column within it.
+carriers (only a 64-bit digest of each id seen, to refuse a repeated one:
+about 16 bytes a carrier); every error names the file, the line and the
+column within it.
 """
 
 from __future__ import annotations
 
+import array
 import datetime
 import enum
 import os
@@ -117,15 +119,16 @@ class PortfolioLines:
                 yield (number, *parse_line(text, number, self.file))
 
     def __iter__(self) -> Iterator[Member]:
-        seen: dict[str, int] = {}
+        seen = IdSet()
         pending = [self._first] if self._first is not None else []
         self._first = None
         for number, data, source in _chain(pending, self._stream):
             member = read_member(data, source)
             cid = member.carrier.id
-            if cid in seen:
-                raise source.error(PortfolioError, ("id",), f"duplicate carrier id {cid!r} (also on line {seen[cid]})")
-            seen[cid] = number
+            if not seen.add(cid):
+                earlier = line_of_id(self.path, cid, number)
+                if earlier is not None:
+                    raise source.error(PortfolioError, ("id",), f"duplicate carrier id {cid!r} (also on line {earlier})")
             yield member
 
     def carriers(self) -> Iterator[Carrier]:
@@ -135,6 +138,62 @@ class PortfolioLines:
     def close(self) -> None:
         """Stop reading (closes the file)."""
         self._stream.close()
+
+
+class IdSet:
+    """The carrier ids seen, kept as 64-bit digests in an open-addressing table (about 16 bytes an id).
+
+    ``add`` returns True for an id whose digest is new. False means the id
+    was seen before, or (about once in 10^19 pairs) that another id shares
+    its digest: the caller confirms on its error path (``line_of_id``).
+    """
+
+    def __init__(self) -> None:
+        self._slots = array.array("Q", bytes(8 * 1024))
+        self._count = 0
+
+    def add(self, cid: str) -> bool:
+        """Record ``cid``; False when its digest was already there."""
+        digest = (hash(cid) & 0xFFFF_FFFF_FFFF_FFFF) | 1  # 0 marks an empty slot
+        slots, mask = self._slots, len(self._slots) - 1
+        i = digest & mask
+        while slots[i]:
+            if slots[i] == digest:
+                return False
+            i = (i + 1) & mask
+        slots[i] = digest
+        self._count += 1
+        if 2 * self._count > len(slots):
+            self._grow()
+        return True
+
+    def _grow(self) -> None:
+        old = self._slots
+        self._slots = array.array("Q", bytes(16 * len(old)))
+        mask = len(self._slots) - 1
+        for digest in old:
+            if digest:
+                i = digest & mask
+                while self._slots[i]:
+                    i = (i + 1) & mask
+                self._slots[i] = digest
+
+
+def line_of_id(path: str | Path, cid: str, before: int | None = None) -> int | None:
+    """The number of the first line (before line ``before``) holding the carrier ``cid``, or None: the error
+    path of a repeated id, which reads the file again rather than keep every id on the success path."""
+    with _open(path) as handle:
+        for number, text, problem in _texts(handle, str(path)):
+            if before is not None and number >= before:
+                return None
+            if problem is None:
+                try:
+                    data = load_json(text)
+                except IncubatorRulesError:
+                    continue
+                if isinstance(data, dict) and data.get("id") == cid:
+                    return number
+    return None
 
 
 def _open(path: str | Path) -> IO[bytes]:
@@ -275,8 +334,10 @@ def line_problems(path: str | Path) -> list[IncubatorRulesError]:
 
 __all__ = [
     "HEADER_KEY",
+    "IdSet",
     "JSONL_SUFFIXES",
     "PortfolioLines",
+    "line_of_id",
     "line_problems",
     "header_line",
     "is_header",

@@ -128,18 +128,20 @@ def table_text(key: str, rows: list[tuple[Any, ...]]) -> str:
 
 
 def write_portfolio_tables(portfolio: Portfolio, folder: str | Path, *, replace_special: bool = False) -> list[Path]:
-    """Write a portfolio as CSV tables in ``folder`` (created if missing), each file whole or not at all;
-    the tables a portfolio has no rows for are left out (carriers, events and portfolio always written).
+    """Write a portfolio as CSV tables in ``folder`` (created if missing): every table, each file whole or not
+    at all (one with no rows holds its header), so no table of an earlier portfolio is left beside them.
     Returns the files written."""
     target = Path(folder)
     try:
         target.mkdir(parents=False, exist_ok=True)
     except OSError as exc:
         raise PortfolioError(f"cannot create the folder: {exc.strerror or exc}", file=str(folder)) from None
+    other = [target / zh for _, zh in TABLE_FILES.values() if (target / zh).exists()]
+    if other:
+        raise PortfolioError(f"the folder holds {other[0].name}, which would be read beside the tables written; "
+                             "write into another folder", file=str(folder))
     written = []
     for key, rows in portfolio_rows(portfolio, payments_apart=False).items():
-        if not rows and key not in ("carriers", "events", "portfolio"):
-            continue
         path = target / TABLE_FILES[key][0]
         with output_path(path, replace_special=replace_special, field="output") as tmp:
             tmp.write_text(table_text(key, rows), encoding="utf-8", newline="")
