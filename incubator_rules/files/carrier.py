@@ -206,9 +206,9 @@ _MEMBERS: dict[str, dict[str, enum.Enum]] = {
 _TYPES = _MEMBERS.pop("type")
 _EVENT_KEYS = {t: frozenset(COMMON_FIELDS + tuple(spec.fields)) for t, spec in EVENT_TYPES.items() if not EVENT_FACTS.get(t._value_)}
 _REQUIRED = {t: tuple(f for f, need in spec.fields.items() if need == "r") for t, spec in EVENT_TYPES.items()}
-_SET, _TEXT, _MEMBER, _AMOUNT, _YEAR = range(5)  # how each field of an event is checked
-_CHECKS = {"type": _SET, "date": _SET, "amount": _AMOUNT, "year": _YEAR, **{k: _MEMBER for k in _MEMBERS},
-           **{k: _TEXT for k in ("id", "document", "note", *PAYMENT_TEXTS)}}
+_BY_SET, _BY_TEXT, _BY_MEMBER, _BY_AMOUNT, _BY_YEAR = range(5)  # how each field of an event is checked
+_CHECKS = {"type": _BY_SET, "date": _BY_SET, "amount": _BY_AMOUNT, "year": _BY_YEAR, **{k: _BY_MEMBER for k in _MEMBERS},
+           **{k: _BY_TEXT for k in ("id", "document", "note", *PAYMENT_TEXTS)}}
 _DAYS: dict[str, datetime.date] = {}
 
 
@@ -254,20 +254,20 @@ def _quick_event(raw: Any) -> dict[str, Any] | None:
         check = _CHECKS.get(key)
         if check is None:  # a field this path does not know: the full reader reads it
             return None
-        if check == _SET:
+        if check == _BY_SET:
             continue
         if value is None:
             if key == "id":
                 return None
             continue
-        if check == _TEXT:
+        if check == _BY_TEXT:
             if value.__class__ is not str or not value.strip() or string_problem(value):
                 return None
-        elif check == _MEMBER:
+        elif check == _BY_MEMBER:
             value = _MEMBERS[key].get(value) if value.__class__ is str else None
             if value is None:
                 return None
-        elif check == _AMOUNT:
+        elif check == _BY_AMOUNT:
             if value.__class__ is not int or not 0 <= value < MAX_AMOUNT:
                 return None
         else:  # the year
