@@ -24,6 +24,7 @@ from ..files.management import (
     AWARD_BAR,
     CANCELLATION,
     DEFAULT_MANAGEMENT,
+    MANAGEMENT_KINDS,
     MANAGEMENT_PLACEHOLDERS,
     RECTIFICATION,
     ManagementRule,
@@ -233,7 +234,7 @@ class _ManagementRun:
         return out
 
 
-_KIND_ORDER = {RECTIFICATION: 0, CANCELLATION: 1, AWARD_BAR: 2}
+_KIND_ORDER = {name: i for i, name in enumerate(MANAGEMENT_KINDS)}  # decisions of one day in the registry's order
 
 
 def _render(template: str, values: Mapping[str, str]) -> str:

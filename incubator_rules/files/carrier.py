@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime
 import enum
 import re
@@ -37,8 +38,19 @@ from ..model.carrier import (
 )
 from ..model.display import register_reader
 from ..model.facts import CARRIER_FACTS, EVENT_FACTS, FactSpec, did_you_mean
+from .schema import AMOUNT, DATE, TEXT, Field, FileSchema, Schema, Shape, enum_values
 
-__all__ = ["CarrierReader", "carrier_from_dict", "load_carrier", "payment_from_dict"]
+__all__ = [
+    "CarrierReader",
+    "carrier_from_dict",
+    "carrier_schema",
+    "event_branch",
+    "event_field",
+    "fact_schema",
+    "facts_schema",
+    "load_carrier",
+    "payment_from_dict",
+]
 
 
 def carrier_from_dict(data: Any, source: Source | None = None) -> Carrier:
@@ -97,7 +109,7 @@ class CarrierReader:
             raise self.fail(path, str(exc)) from None
 
     def carrier(self, data: Any) -> Carrier:
-        data = self.mapping(data, (), ("id", "name", "kind", "area", "facts", "events"))
+        data = self.mapping(data, (), _CARRIER_KEYS)
         cid = self.text(self.required(data, "id", ()), ("id",))
         name = self.text(self.required(data, "name", ()), ("name",))
         kind = self.convert(parse_enum, self.required(data, "kind", ()), ("kind",), CarrierKind)
@@ -194,9 +206,9 @@ _MEMBERS: dict[str, dict[str, enum.Enum]] = {
 _TYPES = _MEMBERS.pop("type")
 _EVENT_KEYS = {t: frozenset(COMMON_FIELDS + tuple(spec.fields)) for t, spec in EVENT_TYPES.items() if not EVENT_FACTS.get(t._value_)}
 _REQUIRED = {t: tuple(f for f, need in spec.fields.items() if need == "r") for t, spec in EVENT_TYPES.items()}
-_SET, _TEXT, _MEMBER, _AMOUNT, _YEAR = range(5)  # how each field of an event is checked
-_CHECKS = {"type": _SET, "date": _SET, "amount": _AMOUNT, "year": _YEAR, **{k: _MEMBER for k in _MEMBERS},
-           **{k: _TEXT for k in ("id", "document", "note", *PAYMENT_TEXTS)}}
+_BY_SET, _BY_TEXT, _BY_MEMBER, _BY_AMOUNT, _BY_YEAR = range(5)  # how each field of an event is checked
+_CHECKS = {"type": _BY_SET, "date": _BY_SET, "amount": _BY_AMOUNT, "year": _BY_YEAR, **{k: _BY_MEMBER for k in _MEMBERS},
+           **{k: _BY_TEXT for k in ("id", "document", "note", *PAYMENT_TEXTS)}}
 _DAYS: dict[str, datetime.date] = {}
 
 
@@ -242,20 +254,20 @@ def _quick_event(raw: Any) -> dict[str, Any] | None:
         check = _CHECKS.get(key)
         if check is None:  # a field this path does not know: the full reader reads it
             return None
-        if check == _SET:
+        if check == _BY_SET:
             continue
         if value is None:
             if key == "id":
                 return None
             continue
-        if check == _TEXT:
+        if check == _BY_TEXT:
             if value.__class__ is not str or not value.strip() or string_problem(value):
                 return None
-        elif check == _MEMBER:
+        elif check == _BY_MEMBER:
             value = _MEMBERS[key].get(value) if value.__class__ is str else None
             if value is None:
                 return None
-        elif check == _AMOUNT:
+        elif check == _BY_AMOUNT:
             if value.__class__ is not int or not 0 <= value < MAX_AMOUNT:
                 return None
         else:  # the year
@@ -297,6 +309,122 @@ def _assign_ids(raw: list[tuple[dict[str, Any], tuple[Any, ...]]]) -> list[tuple
 
 def _enum_values(fields: Mapping[str, Any]) -> dict[str, Any]:
     return {k: (v.value if isinstance(v, enum.Enum) else v) for k, v in fields.items()}
+
+
+# --- the schema of a carrier file --------------------------------------------------
+
+_PAYMENT_DESCRIPTIONS = {
+    "plan": "id of the ruleset whose award the payment pays (e.g. the default ruleset's id); another id: money of another plan",
+    "payer": "who paid",
+    "settles": "id of the accreditation, filing or evaluation event whose award it pays",
+    "voucher": "the payment voucher's number",
+}
+_TEXT = {"$ref": "#/definitions/text"}
+_NULL = {"type": "null"}
+
+
+def event_field(name: str) -> Schema:
+    """The schema of an optional event field."""
+    if name == "level":
+        return {"enum": enum_values(Level)}
+    if name == "kind":
+        return {"enum": enum_values(CarrierKind)}
+    if name == "grade":
+        return {"enum": enum_values(Grade)}
+    if name == "year":
+        return {"type": "integer", "minimum": 1900, "maximum": 9999, "description": "the year evaluated (paid for, on a payment)"}
+    if name == "amount":
+        return {"$ref": "#/definitions/amount"}
+    if name == "award":
+        return {"enum": enum_values(AwardKind), "description": "what a payment pays; construction_subsidy when not given"}
+    if name in _PAYMENT_DESCRIPTIONS:
+        return {"$ref": "#/definitions/text", "description": _PAYMENT_DESCRIPTIONS[name]}
+    raise KeyError(f"no schema for the event field {name!r}; add it to files/carrier.py (event_field)")
+
+
+_FACT_SCHEMAS: dict[str, Schema] = {
+    "text": {"$ref": "#/definitions/text"},
+    "bool": {"type": "boolean"},
+    "date": {"$ref": "#/definitions/date"},
+    "yuan": {"$ref": "#/definitions/amount"},
+    "number": {"type": "number", "minimum": 0},
+    "level": {"enum": enum_values(Level)},
+}
+
+
+def fact_schema(spec: FactSpec) -> Schema:
+    """The schema of one fact of ``model.facts``, with its unit and label as description."""
+    out = copy.deepcopy(_FACT_SCHEMAS[spec.type])
+    out["description"] = f"{spec.en} ({spec.zh})" + (f", in {spec.unit}" if spec.unit else "")
+    return out
+
+
+def facts_schema() -> Schema:
+    """The schema of a carrier's static facts (``model.facts.CARRIER_FACTS``)."""
+    return {
+        "type": "object", "description": "static facts about the carrier (model.facts.CARRIER_FACTS)",
+        "additionalProperties": False,
+        "properties": {name: {"anyOf": [fact_schema(spec), _NULL]} for name, spec in CARRIER_FACTS.items()},
+    }
+
+
+def event_branch(etype: EventType) -> Schema:
+    """The branch of the event schema for one event type: the fields ``EVENT_TYPES`` and ``EVENT_FACTS`` give it."""
+    fields = EVENT_TYPES[etype].fields
+    optional_text = {"anyOf": [_TEXT, _NULL]}
+    properties: Schema = {
+        "id": _TEXT, "type": True, "date": {"$ref": "#/definitions/date"},
+        "document": optional_text, "note": copy.deepcopy(optional_text),
+    }
+    for name, need in fields.items():
+        properties[name] = event_field(name) if need == "r" else {"anyOf": [event_field(name), _NULL]}
+    facts = EVENT_FACTS.get(etype.value, {})
+    for name, spec in facts.items():
+        properties[name] = fact_schema(spec) if spec.required else {"anyOf": [fact_schema(spec), _NULL]}
+    return {
+        "if": {"properties": {"type": {"const": etype.value}}, "required": ["type"]},
+        "then": {
+            "properties": properties,
+            "required": ["type", "date", *(name for name, need in fields.items() if need == "r"),
+                         *(name for name, spec in facts.items() if spec.required)],
+            "additionalProperties": False,
+        },
+    }
+
+
+CARRIER = Shape(
+    (
+        Field("$schema", {"type": "string"}),
+        Field("id", _TEXT, required=True),
+        Field("name", _TEXT, required=True),
+        Field("kind", {"enum": enum_values(CarrierKind)}, required=True),
+        Field("area", _TEXT, nullable=True),
+        Field("facts", facts_schema),
+        Field("events", {"type": "array", "items": {"$ref": "#/definitions/event"}}),
+    ),
+)
+_CARRIER_KEYS = CARRIER.keys
+
+
+def carrier_schema() -> FileSchema:
+    """The JSON Schema of carrier files (``schemas/carrier.schema.json``)."""
+    return FileSchema(
+        "carrier",
+        "incubator-rules carrier",
+        "An incubation carrier and the dated events of its history.",
+        root=CARRIER,
+        definitions={
+            "text": TEXT,
+            "date": DATE,
+            "amount": AMOUNT,
+            "event": {
+                "type": "object",
+                "required": ["type", "date"],
+                "properties": {"type": {"enum": enum_values(EventType)}},
+                "allOf": [event_branch(etype) for etype in EVENT_TYPES],
+            },
+        },
+    )
 
 
 register_reader("carrier", carrier_from_dict)

@@ -16,9 +16,12 @@ from ..documents import Document
 from ..errors import RulesetError, describe
 from ..model.carrier import CarrierKind, Level
 from ..model.portfolio import METRICS
-from .policyfile import MAX_NESTING, HasHeader, Header, PolicyFile, PolicyReader
+from .policyfile import MAX_NESTING, HasHeader, Header, PolicyFile, PolicyReader, header_fields
+from .entrykind import EntryKind, branches, kind_fields
+from .schema import Field, FileSchema, Schema, Shape, duration_shape, enum_values, set_of
 
 __all__ = [
+    "CRITERION_FORMS",
     "DEFAULT_CRITERIA",
     "CriteriaReader",
     "CriteriaSet",
@@ -109,19 +112,28 @@ def validate_criteria(doc: Document) -> tuple[CriteriaSet | None, tuple[RulesetE
     return _FILE.validate(doc)
 
 
-_LEVEL_KEYS = ("id", "title", "level", "kinds", "clause", "specialised_clause", "criteria", "thresholds")
-_CRITERION_KEYS = (
-    "id", "title", "metric", "ratio", "operating", "statistics_years", "any_of", "at_least", "specialised", "per",
-)
 
 
-_FORMS = ("metric", "ratio", "operating", "statistics_years", "any_of")
+# The registry: every form a readiness criterion can take, declared once (district.readiness checks them).
+# A criterion is of the form whose key it has; the threshold fields belong to the forms that compare a figure.
+_THRESHOLD = ("at_least", "specialised", "per")
+CRITERION_FORMS: Mapping[str, EntryKind] = {
+    kind.name: kind
+    for kind in (
+        EntryKind("metric", "a minimum of one snapshot metric", takes=_THRESHOLD, optional=frozenset({"specialised", "per"})),
+        EntryKind("ratio", "a minimum ratio of two snapshot metrics", takes=_THRESHOLD, optional=frozenset({"specialised", "per"})),
+        EntryKind("operating", "a minimum time in normal operation"),
+        EntryKind("statistics_years", "consecutive years of statistics reported"),
+        EntryKind("any_of", "alternatives, one of which must be met"),
+    )
+}
+_FORMS = tuple(CRITERION_FORMS)
 
 
 @attrs.frozen
 class CriteriaReader(PolicyReader):
     def read(self, doc: Document) -> CriteriaSet | None:
-        header = self.header(doc, "criteria", ("levels",))
+        header = self.header(doc, "criteria", CRITERIA)
         raw_levels = self.entries(doc.data, "levels")
         levels = [self.level_entry(raw, ("levels", i), header) for i, raw in enumerate(raw_levels)]
         self.unique(raw_levels, ("levels",), "level")
@@ -221,8 +233,8 @@ class CriteriaReader(PolicyReader):
             elif form == "metric" and per != 1:
                 self.problem(p + ("per",), "per applies to ratios only")
             fields["per"] = per
-        for key in ("at_least", "specialised", "per"):
-            if form in ("any_of", "operating", "statistics_years") and raw.get(key) is not None:
+        for key in kind_fields(CRITERION_FORMS):
+            if key not in CRITERION_FORMS[form].takes and raw.get(key) is not None:
                 self.problem(p + (key,), f"a criterion of form {form} takes no {key}")
         if self.count() != before:
             return None
@@ -234,3 +246,131 @@ class CriteriaReader(PolicyReader):
 
 
 _FILE: PolicyFile[CriteriaSet] = PolicyFile("criteria", CriteriaReader)
+
+
+# --- the schema of the file ---------------------------------------------------------
+
+
+LEVEL = Shape(
+    (
+        Field("id", {"$ref": "ruleset.schema.json#/definitions/text"}, required=True),
+        Field("title", {"$ref": "ruleset.schema.json#/definitions/bilingual"}, required=True),
+        Field("level", {"enum": enum_values(Level)}, required=True),
+        Field("kinds", set_of(enum_values(CarrierKind), "the kinds of carrier that can climb to this level"), required=True),
+        Field("clause", {
+            "$ref": "ruleset.schema.json#/definitions/text",
+            "description": "the clause that states the criteria",
+        }, required=True),
+        Field("specialised_clause", {
+            "anyOf": [
+                {
+                    "$ref": "ruleset.schema.json#/definitions/text",
+                    "description": "the clause with the specialised-incubator thresholds",
+                },
+                {"type": "null"},
+            ],
+        }),
+        Field("criteria", {"type": "array", "minItems": 1, "items": {"$ref": "#/definitions/criterion"}}),
+        Field("thresholds", {
+            "enum": ["given", "not_given"],
+            "description": "not_given: the sources name the criteria but give no thresholds",
+        }),
+    ),
+    extra={
+        "if": Shape(
+            (
+                Field("thresholds", {"const": "not_given"}, required=True),
+            ),
+            closed=None,
+            typed=False,
+        ),
+        "then": Shape(
+            (
+                Field("criteria", {"anyOf": [{"type": "null"}, {"type": "array", "maxItems": 0}]}),
+            ),
+            closed=None,
+            typed=False,
+        ),
+        "else": {"required": ["criteria"]},
+    },
+)
+
+
+CRITERION = Shape(
+    (
+        Field("id", {"$ref": "ruleset.schema.json#/definitions/text"}, required=True),
+        Field("title", {"$ref": "ruleset.schema.json#/definitions/bilingual"}, required=True),
+        Field("metric", {"enum": list(METRICS), "description": "a minimum of this snapshot metric"}),
+        Field("ratio", {
+            "type": "array",
+            "minItems": 2,
+            "maxItems": 2,
+            "items": {"enum": list(METRICS)},
+            "description": "[numerator, denominator]: a minimum ratio",
+        }),
+        Field("operating", duration_shape(("years", "months"), "a minimum time in operation")),
+        Field("statistics_years", {"type": "integer", "minimum": 1, "description": "consecutive years of statistics"}),
+        Field("any_of", {
+            "type": "array",
+            "minItems": 2,
+            "items": {"$ref": "#/definitions/criterion"},
+            "description": "alternatives: one must be met",
+        }),
+        Field("at_least", {
+            "type": "number",
+            "minimum": 0,
+            "exclusiveMaximum": 1000000000000,
+            "description": "the minimum, divided by `per`",
+        }),
+        Field("specialised", {
+            "type": "number",
+            "minimum": 0,
+            "exclusiveMaximum": 1000000000000,
+            "description": "the minimum for a specialised incubator (needs the level's specialised_clause)",
+        }),
+        Field("per", {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 1000000,
+            "description": "75 per 100 is 75%; ratios only",
+        }),
+    ),
+    extra={
+        "oneOf": lambda: [_selects(form) for form in CRITERION_FORMS.values()],
+        "allOf": lambda: branches(CRITERION_FORMS, _selects, _form_properties),
+    },
+)
+
+
+def _selects(form: EntryKind) -> Schema:
+    return {"required": [form.name]}
+
+
+def _form_properties(form: EntryKind) -> Schema:
+    return {"per": {"const": 1}} if form.name == "metric" else {}
+
+
+_LEVEL_KEYS = LEVEL.keys
+_CRITERION_KEYS = CRITERION.keys
+
+
+CRITERIA = Shape(
+    header_fields("criteria", None)
+    + (
+        Field("levels", {"type": "array", "minItems": 1, "items": {"$ref": "#/definitions/level"}}, required=True),
+    ),
+)
+
+
+def criteria_schema() -> FileSchema:
+    """The JSON Schema of criteria files (``schemas/criteria.schema.json``)."""
+    return FileSchema(
+        "criteria",
+        "incubator-rules upgrade criteria",
+        "The published criteria for the higher levels a carrier may climb to (type: criteria). A level whose thresholds the sources do not give says `thresholds: not_given`.",
+        root=CRITERIA,
+        definitions={
+            "level": LEVEL,
+            "criterion": CRITERION,
+        },
+    )

@@ -13,8 +13,10 @@ import attrs
 
 from ..documents import Source, read_document
 from ..errors import IncubatorRulesError, LedgerError
-from ..model.carrier import Event
+from ..model.carrier import AwardKind, Event
 from .carrier import payment_from_dict
+from .carrier import event_field
+from .schema import DATE, TEXT, Field, FileSchema, Schema, Shape, enum_values
 from .portfolio import read_csv_text
 
 # The columns a ledger has: required first, then optional.
@@ -236,3 +238,64 @@ def looks_like_ledger_csv(text: str) -> bool:
     first = text.lstrip("\ufeff").split("\n", 1)[0]
     header = {h.strip() for h in first.split(",")}
     return all(c in header for c in REQUIRED)
+
+
+# --- the schema of the file ---------------------------------------------------------
+
+
+_LEDGER_TEXTS = {
+    "carrier": "id of the carrier paid, as in the portfolio",
+    "purpose": "what the payment pays: the construction subsidy (建设经费补助), an excellence award, or other money",
+    "year": "for excellence money, the year evaluated",
+    "note": "free text",
+}
+
+
+def ledger_column(name: str) -> Schema:
+    """The schema of one ledger column (the payment fields of a carrier event, ``purpose`` for ``award``)."""
+    if name == "date":
+        return {"$ref": "#/definitions/date"}
+    if name == "amount":
+        return {"type": "integer", "minimum": 0, "description": "whole yuan (元), e.g. 200000 for 20万元"}
+    if name == "purpose":
+        return {"enum": enum_values(AwardKind), "description": _LEDGER_TEXTS[name]}
+    if name in ("carrier", "note"):
+        return {"$ref": "#/definitions/text", "description": _LEDGER_TEXTS[name]}
+    field = event_field(name)
+    if name == "year":
+        field["description"] = _LEDGER_TEXTS[name]
+    return field
+
+
+def payment_shape() -> Shape:
+    """One payment of a ledger: a field per column (``COLUMNS``), the required ones first."""
+    return Shape(
+        tuple(Field(name, ledger_column(name), required=name in REQUIRED) for name in COLUMNS),
+        description="One payment. `level` is required unless the purpose is `other`.",
+        extra={"if": {"properties": {"purpose": {"const": "other"}}, "required": ["purpose"]}, "else": {"required": ["level"]}},
+    )
+
+
+def ledger_schema() -> FileSchema:
+    """The JSON Schema of ledger files (``schemas/ledger.schema.json``)."""
+    return FileSchema(
+        "ledger",
+        "incubator-rules payments ledger",
+        "What a finance office paid, one payment an entry, reconciled against the entitlements a ruleset decides (`incubator-rules reconcile PORTFOLIO --payments LEDGER`, `incubator_rules.reconcile`). A file holds `payments:` (a list) or a list. The same columns make a CSV ledger. See docs/reconcile.md.",
+        root={
+            "type": ["array", "object"],
+            "if": {"type": "array"},
+            "then": {"type": "array", "items": {"$ref": "#/definitions/payment"}},
+            "else": Shape(
+                (
+                    Field("$schema", {"type": "string"}),
+                    Field("payments", {"type": "array", "items": {"$ref": "#/definitions/payment"}}, required=True),
+                ),
+            ),
+        },
+        definitions={
+            "text": TEXT,
+            "date": DATE,
+            "payment": payment_shape,
+        },
+    )

@@ -14,7 +14,9 @@ from ..documents import Document
 from ..errors import RulesetError, describe
 from ..model.carrier import CarrierKind, Grade, Level
 from ..model.durations import UNITS
-from .policyfile import HasHeader, Header, PolicyFile, PolicyReader
+from .policyfile import HasHeader, Header, PolicyFile, PolicyReader, header_fields, reading_schema
+from .entrykind import EntryKind, branches
+from .schema import Field, FileSchema, Schema, Shape, duration_shape, enum_values, set_of
 from .types import DEFAULTS
 
 __all__ = [
@@ -22,6 +24,7 @@ __all__ = [
     "AWARD_BAR",
     "CANCELLATION",
     "DEFAULT_MANAGEMENT",
+    "MANAGEMENT_KINDS",
     "MANAGEMENT_PLACEHOLDERS",
     "OUTCOMES",
     "READINGS",
@@ -42,16 +45,35 @@ RECTIFICATION = "rectification"
 CANCELLATION = "cancellation"
 AWARD_BAR = "award_bar"
 
-# The outcomes each rule kind can reach; each needs an explanation in the file.
-OUTCOMES: dict[str, tuple[str, ...]] = {
-    RECTIFICATION: ("open", "overdue", "resolved", "resolved_late", "escalated", "ended"),
-    CANCELLATION: ("first_fail", "first_fail_resolved", "first_fail_ended", "due", "done", "not_covered"),
-    AWARD_BAR: ("in_force", "lifted"),
+# The registry: every kind of dynamic-management rule, declared once (district.management applies them).
+MANAGEMENT_KINDS: Mapping[str, EntryKind] = {
+    kind.name: kind
+    for kind in (
+        EntryKind(
+            RECTIFICATION,
+            "a first failed evaluation puts the carrier under rectification, re-assessed within a period",
+            takes=("grades", "reassess_within", "applies_to"),
+            codes=("open", "overdue", "resolved", "resolved_late", "escalated", "ended"),
+            at_risk=frozenset({"open", "overdue"}),
+        ),
+        EntryKind(
+            CANCELLATION,
+            "a second consecutive fail at the same level makes the title due for cancellation",
+            takes=("grades", "applies_to"),
+            codes=("first_fail", "first_fail_resolved", "first_fail_ended", "due", "done", "not_covered"),
+            at_risk=frozenset({"first_fail", "due"}),
+        ),
+        EntryKind(
+            AWARD_BAR,
+            "a delisting bars any award dated after it until the carrier is accredited again",
+            takes=("clauses",),
+            codes=("in_force", "lifted"),
+        ),
+    )
 }
-# Outcomes that put a carrier "at risk" of losing its title.
-AT_RISK: frozenset[tuple[str, str]] = frozenset(
-    {(RECTIFICATION, "open"), (RECTIFICATION, "overdue"), (CANCELLATION, "first_fail"), (CANCELLATION, "due")}
-)
+# Views of the registry: the outcomes each kind can reach (each needs an explanation), and those "at risk".
+OUTCOMES: Mapping[str, tuple[str, ...]] = {name: kind.codes for name, kind in MANAGEMENT_KINDS.items()}
+AT_RISK: frozenset[tuple[str, str]] = frozenset((name, code) for name, kind in MANAGEMENT_KINDS.items() for code in kind.at_risk)
 MANAGEMENT_PLACEHOLDERS = frozenset(
     {
         "year", "level", "level_zh", "kind", "kind_zh", "date", "due", "as_of", "reassessed_on", "grade",
@@ -126,13 +148,12 @@ def validate_management(doc: Document) -> tuple[ManagementRules | None, tuple[Ru
     return _FILE.validate(doc)
 
 
-_RULE_KEYS = ("id", "kind", "title", "grades", "reassess_within", "applies_to", "clauses", "explanations")
 
 
 @attrs.frozen
 class ManagementReader(PolicyReader):
     def read(self, doc: Document) -> ManagementRules | None:
-        header = self.header(doc, "management", ("rules",))
+        header = self.header(doc, "management", MANAGEMENT)
         for name, allowed in READINGS.items():
             self.need_reading(header, name, allowed, ("readings",))
         raw_rules = self.entries(doc.data, "rules")
@@ -147,7 +168,7 @@ class ManagementReader(PolicyReader):
                 if rid in ids:
                     self.problem(("rules", i, "id"), f"duplicate rule id {rid!r} (also rules[{ids[rid]}])")
                 ids.setdefault(rid, i)
-            if isinstance(kind, str) and kind in OUTCOMES:
+            if isinstance(kind, str) and kind in MANAGEMENT_KINDS:
                 if kind in kinds:
                     self.problem(("rules", i, "kind"), f"a second {kind} rule (also rules[{kinds[kind]}]); each kind appears once")
                 kinds.setdefault(kind, i)
@@ -162,23 +183,24 @@ class ManagementReader(PolicyReader):
         before = self.count()
         rid = self.text(raw, "id", p)
         value = self.get(raw, "kind", p)
-        kind = None if value is None else self.choice(value, p + ("kind",), OUTCOMES, "rule kind")
+        kind = None if value is None else self.choice(value, p + ("kind",), MANAGEMENT_KINDS, "rule kind")
+        takes = () if kind is None else MANAGEMENT_KINDS[kind].takes
         zh, en = self.bilingual(raw, "title", p)
-        if kind in (RECTIFICATION, CANCELLATION):
+        if "grades" in takes:
             grades = self.get(raw, "grades", p)
             if grades is not None and grades != [Grade.FAIL.value]:
                 self.problem(p + ("grades",), "the dynamic-management rules act on the fail grade: write grades: [fail]")
         elif kind is not None and raw.get("grades") is not None:
             self.problem(p + ("grades",), f"a {kind} rule has no grades")
         within = None
-        if kind == RECTIFICATION:
+        if "reassess_within" in takes:
             value = self.get(raw, "reassess_within", p)
             within = None if value is None else self.duration(value, p + ("reassess_within",), UNITS, "period")
         elif kind is not None and raw.get("reassess_within") is not None:
             self.problem(p + ("reassess_within",), f"a {kind} rule has no reassess_within")
         scopes: list[Scope] = []
         clauses: tuple[str, ...] = ()
-        if kind == AWARD_BAR:
+        if "clauses" in takes:
             value = self.get(raw, "clauses", p)
             clauses = () if value is None else self.id_list(value, p + ("clauses",), self.known.get("clauses"), "clause")
             if raw.get("applies_to") is not None:
@@ -194,13 +216,13 @@ class ManagementReader(PolicyReader):
             if raw.get("clauses") is not None:
                 self.problem(p + ("clauses",), f"a {kind} rule cites its clauses in each scope (applies_to[].clauses)")
             clauses = tuple(dict.fromkeys(c for s in scopes for c in s.clauses))
-        explanations = {} if kind is None else self.explanations(raw, OUTCOMES[kind], p, MANAGEMENT_PLACEHOLDERS)
+        explanations = {} if kind is None else self.explanations(raw, MANAGEMENT_KINDS[kind].codes, p, MANAGEMENT_PLACEHOLDERS)
         if kind is None or self.count() != before:
             return None
         return ManagementRule(rid, kind, zh, en, tuple(scopes), clauses, explanations, within)  # type: ignore[arg-type]
 
     def scope(self, raw: Any, p: tuple[Any, ...]) -> Scope | None:
-        raw = self.mapping(raw, p, ("levels", "kinds", "clauses"))
+        raw = self.mapping(raw, p, _SCOPE_KEYS)
         if raw is None:
             return None
         before = self.count()
@@ -216,3 +238,92 @@ class ManagementReader(PolicyReader):
 
 
 _FILE: PolicyFile[ManagementRules] = PolicyFile("management", ManagementReader)
+
+
+# --- the schema of the file ---------------------------------------------------------
+
+
+def _selects(kind: EntryKind) -> Schema:
+    return {"required": ["kind"], "properties": {"kind": {"const": kind.name}}}
+
+
+def _explanations(kind: EntryKind) -> Schema:
+    return {
+        "explanations": Shape(
+            tuple(Field(code, {"$ref": "ruleset.schema.json#/definitions/bilingual"}, required=True) for code in kind.codes),
+            description="the wording of each outcome; placeholders such as {date} and {due} are filled in",
+        ),
+    }
+
+
+RULE = Shape(
+    (
+        Field("id", {"$ref": "ruleset.schema.json#/definitions/text"}, required=True),
+        Field("kind", lambda: {"enum": list(MANAGEMENT_KINDS), "description": "each kind appears once"}, required=True),
+        Field("title", {"$ref": "ruleset.schema.json#/definitions/bilingual"}, required=True),
+        Field("grades", {"const": ["fail"], "description": "the grades the rule acts on: [fail]"}),
+        Field("reassess_within", duration_shape(("years", "months", "days"), "when the re-assessment is due after a fail, e.g. {months: 6}")),
+        Field("applies_to", {"type": "array", "minItems": 1, "items": {"$ref": "#/definitions/scope"}}),
+        Field("clauses", {
+            "type": "array",
+            "minItems": 1,
+            "items": {"$ref": "ruleset.schema.json#/definitions/text"},
+            "description": "the clauses an award bar cites",
+        }),
+        Field("explanations", {"type": "object"}, required=True),
+    ),
+    extra={"allOf": lambda: branches(MANAGEMENT_KINDS, _selects, _explanations)},
+)
+
+
+SCOPE = Shape(
+    (
+        Field("levels", set_of(enum_values(Level), "evaluating levels"), required=True),
+        Field("kinds", set_of(enum_values(CarrierKind), "carrier kinds"), required=True),
+        Field("clauses", {
+            "type": "array",
+            "minItems": 1,
+            "items": {"$ref": "ruleset.schema.json#/definitions/text"},
+            "description": "clauses cited",
+        }, required=True),
+    ),
+    description="the evaluations a rule covers, and the clauses it cites for them; the first matching scope applies",
+)
+
+
+_RULE_KEYS = RULE.keys
+_SCOPE_KEYS = SCOPE.keys
+
+
+_READINGS_SCHEMA = {
+        "type": "object",
+        "description": "documented choices; district_level and bar_from are always needed",
+        "required": ["district_level", "bar_from"],
+        "properties": {
+            "district_level": reading_schema(READINGS["district_level"]),
+            "bar_from": reading_schema(READINGS["bar_from"]),
+        },
+        "additionalProperties": {"$ref": "ruleset.schema.json#/definitions/reading"},
+    }
+
+
+MANAGEMENT = Shape(
+    header_fields("management", _READINGS_SCHEMA)
+    + (
+        Field("rules", {"type": "array", "minItems": 1, "items": {"$ref": "#/definitions/rule"}}, required=True),
+    ),
+)
+
+
+def management_schema() -> FileSchema:
+    """The JSON Schema of management files (``schemas/management.schema.json``)."""
+    return FileSchema(
+        "management",
+        "incubator-rules dynamic-management rules",
+        "What a failed evaluation or a delisting means for a carrier's title and awards (type: management). These rules decide no money.",
+        root=MANAGEMENT,
+        definitions={
+            "rule": RULE,
+            "scope": SCOPE,
+        },
+    )

@@ -29,7 +29,8 @@ from ..model.ruleset import (
     citation_of,
     resolve_readings,
 )
-from .ruleset import ProblemReader, content_sha256, first_problem
+from .ruleset import ProblemReader, content_sha256, document_shape, first_problem
+from .schema import Field, FileSchema, Schema, Shape
 from .types import document_type, resolve_path, wrong_type
 
 @attrs.frozen
@@ -89,7 +90,6 @@ class HasHeader:
         return self.header.sha256
 
 
-_HEADER_KEYS = ("$schema", "type", "id", "version", "title", "jurisdiction", "documents", "clauses", "readings", "plan_period")
 Path_ = tuple[Any, ...]
 
 # Limits that keep a typing slip (or a hostile file) from building absurd numbers.
@@ -167,8 +167,8 @@ class PolicyReader(ProblemReader):
         """How many problems are recorded so far; a part read cleanly when the count did not grow."""
         return len(self.problems)
 
-    def header(self, doc: Document, kind: str, body_keys: tuple[str, ...], needs_period: bool = False) -> Header:
-        """Check the file's type (a file of another type raises) and its top-level keys, and read its header.
+    def header(self, doc: Document, kind: str, shape: Shape, needs_period: bool = False) -> Header:
+        """Check the file's type (a file of another type raises) and its top-level keys (``shape``'s), and read its header.
 
         The header is incomplete when problems were recorded; it is only
         returned to callers once the whole file has read cleanly.
@@ -176,7 +176,7 @@ class PolicyReader(ProblemReader):
         found = document_type(doc.data, self.source)
         if found != kind:
             raise wrong_type(found, kind, self.source)
-        data = self.mapping(doc.data, (), _HEADER_KEYS + body_keys) or {}
+        data = self.mapping(doc.data, (), ("$schema",) + shape.keys) or {}
         head = self.header_fields(data, marks=True, jurisdiction=False, period=needs_period)
         self.known["clauses"] = head.clause_ids
         raw_readings = head.raw_readings
@@ -282,3 +282,96 @@ class PolicyReader(ProblemReader):
             self.problem(p, f"expected a whole number of at least {least}, got {describe(value)}")
             return None
         return value
+
+
+# --- the schema of the file ---------------------------------------------------------
+
+
+def policy_schema() -> FileSchema:
+    """The JSON Schema of policy files (``schemas/policy.schema.json``)."""
+    return FileSchema(
+        "policy",
+        "incubator-rules policy-file header",
+        "What every policy file other than a reward ruleset shares (targets, management, criteria): its version, cited documents and clauses. Only definitions: the files name targets.schema.json, management.schema.json or criteria.schema.json.",
+        root={},
+        definitions={
+            "version": {
+                "type": "string",
+                "pattern": "\\S",
+                "description": "the version, quoted (\"1.1.0\"); once released it never changes meaning: see rulesets/versions.lock",
+            },
+            "documents": {
+                "type": "object",
+                "description": "the source documents clauses cite, by id",
+                "additionalProperties": {"$ref": "#/definitions/document"},
+            },
+            "document": document_shape("ruleset.schema.json#/definitions/", {
+                "anyOf": [
+                    {"const": "secondary", "description": "only a secondary reprint was read, not the official gazette"},
+                    {"type": "null"},
+                ],
+            }),
+            "clauses": {
+                "type": "object",
+                "description": "citable passages, by id",
+                "additionalProperties": {"$ref": "#/definitions/clause"},
+            },
+            "clause": Shape(
+                (
+                    Field("document", {
+                        "$ref": "ruleset.schema.json#/definitions/text",
+                        "description": "id of a document under `documents`",
+                    }, required=True),
+                    Field("section", {"$ref": "ruleset.schema.json#/definitions/text"}, required=True),
+                    Field("text", {
+                        "$ref": "ruleset.schema.json#/definitions/text",
+                        "description": "the passage, verbatim unless `paraphrase: true`",
+                    }, required=True),
+                    Field("paraphrase", {
+                        "type": "boolean",
+                        "description": "true when the text is a paraphrase, not the official wording",
+                    }),
+                ),
+            ),
+            "plan_period": {"$ref": "ruleset.schema.json#/properties/plan_period"},
+        },
+    )
+
+
+def reading_schema(allowed: Collection[str]) -> Schema:
+    """The schema of a reading a policy file must declare, whose alternatives the code can apply are ``allowed``."""
+    names = sorted(allowed)
+    return {
+        "allOf": [
+            {"$ref": "ruleset.schema.json#/definitions/reading"},
+            {"properties": {"alternatives": {"propertyNames": {"enum": names}}, "default": {"enum": names}}},
+        ],
+        "description": f"alternatives the code can apply: {', '.join(names)}",
+    }
+
+
+def header_fields(kind: str, readings: Schema | None = None, period: bool = False) -> tuple[Field, ...]:
+    """The header a policy file of type ``kind`` starts with, in the order the reader lists it.
+
+    ``readings`` is the schema of the readings the file must declare (None: any, or none); ``period`` says
+    whether it needs a plan period.
+    """
+    bilingual = {"$ref": "ruleset.schema.json#/definitions/bilingual"}
+    plan_period = {"$ref": "policy.schema.json#/definitions/plan_period"}
+    any_readings = {"type": "object", "additionalProperties": {"$ref": "ruleset.schema.json#/definitions/reading"}}
+    return (
+        Field("$schema", {"type": "string"}),
+        Field("type", {"const": kind, "description": "the kind of policy file; reward rulesets have no type"}, required=True),
+        Field("id", {
+            "$ref": "ruleset.schema.json#/definitions/text", "description": "the file's id, also its file name without .yaml",
+        }, required=True),
+        Field("version", {"$ref": "policy.schema.json#/definitions/version"}, required=True),
+        Field("title", bilingual, required=True),
+        Field("jurisdiction", bilingual, nullable=True),
+        Field("documents", {"$ref": "policy.schema.json#/definitions/documents"}, required=True),
+        Field("clauses", {"$ref": "policy.schema.json#/definitions/clauses"}, required=True),
+        Field("readings", readings, required=True) if readings is not None
+        else Field("readings", any_readings, nullable=True),
+        Field("plan_period", plan_period, required=True) if period
+        else Field("plan_period", plan_period, nullable=True),
+    )

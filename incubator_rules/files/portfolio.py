@@ -21,6 +21,7 @@ from ..errors import CarrierError, PortfolioError, describe
 from ..model.carrier import Carrier, parse_date
 from ..model.portfolio import DESIGNATIONS, METRICS, Designation, Member, Metric, Number, Portfolio, Snapshot
 from .carrier import carrier_from_dict
+from .schema import FileSchema
 
 __all__ = [
     "HEADER_FIELDS",
@@ -376,3 +377,26 @@ class PortfolioReader:
                     field="date", file=file, line=_line(line),
                 )
             seen[key] = (file, line)
+
+
+
+# --- the schema of the file ---------------------------------------------------------
+
+
+def portfolio_schema() -> FileSchema:
+    """The JSON Schema of portfolio files (``schemas/portfolio.schema.json``)."""
+    return FileSchema(
+        "portfolio",
+        "incubator-rules portfolio",
+        "Carriers evaluated together (for example by `incubator-rules diff --portfolio`): a list of carriers, or a district portfolio, a mapping whose `carriers` lists them (with optional snapshots and designations; see docs/targets.md).",
+        root={
+            "anyOf": [
+                {"type": "array", "items": {"$ref": "carrier.schema.json"}},
+                {
+                    "type": "object",
+                    "required": ["id", "name", "carriers"],
+                    "properties": {"carriers": {"type": "array", "items": {"type": "object"}}},
+                },
+            ],
+        },
+    )

@@ -13,11 +13,12 @@ import attrs
 
 from ..documents import Document, Source, canonical_json, data_problem, id_problem, parse_yaml, read_document
 from ..errors import RulesetError, describe
-from ..kinds import KINDS, RULE_PLACEHOLDERS, default_explanation
+from ..kinds import KINDS, RULE_PLACEHOLDERS, RuleKind, default_explanation
 from ..model.carrier import CarrierKind, Grade, Level, parse_date, parse_enum, whole_yuan
 from ..model.labels import LEVEL_ZH
 from ..model.durations import UNITS
 from ..model.ruleset import Cap, Clause, DatedValue, PlanArea, PlanPeriod, Reading, Rule, Ruleset, SourceDocument, Table
+from .schema import AMOUNT, DATE, TEXT, Field, FileSchema, Schema, Shape, enum_values
 from .types import DEFAULTS, RULESETS_DIR, document_type, ruleset_file, wrong_type
 
 DEFAULT_RULESET: str = DEFAULTS["ruleset"]
@@ -147,10 +148,6 @@ def first_problem(problems: tuple[RulesetError, ...]) -> RulesetError:
 
 
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
-_TOP_KEYS = (
-    "type", "id", "version", "title", "jurisdiction", "documents", "plan_period", "area", "clauses",
-    "levels", "columns", "tables", "readings", "rules", "out_of_scope", "caps",
-)
 Path_ = tuple[Any, ...]
 
 
@@ -450,7 +447,7 @@ class ProblemReader:
 
     def documents(self, data: Mapping[Any, Any], marks: bool = False) -> dict[str, SourceDocument]:
         """The documents clauses cite; with ``marks``, one may say it was read only in a secondary ``reprint``."""
-        keys = ("title_zh", "title_en", "issuer", "number", "issued", "file", "url") + (("reprint",) if marks else ())
+        keys = _DOCUMENT_KEYS if marks else tuple(k for k in _DOCUMENT_KEYS if k != "reprint")
         out = {}
         for key, raw in data.items():
             p = ("documents", key)
@@ -823,3 +820,285 @@ class ProblemReader:
                         self.problem(cp + (lang,), f"unknown placeholder {{{name}}}; known: {', '.join(sorted(allowed))}")
             out[code] = (zh, en)
         return out
+
+
+# --- the schema of a reward ruleset ------------------------------------------------
+
+_BILINGUAL = {"$ref": "#/definitions/bilingual"}
+
+
+_TEXT_REF = {"$ref": "#/definitions/text"}
+
+
+def document_shape(definitions: str, reprint: Schema) -> Shape:
+    """A source document of a policy file's header; ``definitions`` is where its text and date are defined."""
+    text, date = {"$ref": f"{definitions}text"}, {"$ref": f"{definitions}date"}
+    return Shape(
+        (
+            Field("title_zh", text, required=True),
+            Field("title_en", text, required=True),
+            *(Field(name, {"anyOf": [date if name == "issued" else text, {"type": "null"}]})
+              for name in ("issuer", "number", "issued", "file", "url")),
+            Field("reprint", reprint),
+        ),
+    )
+
+
+_DOCUMENT_KEYS = document_shape("", {}).keys
+
+
+def param_schema(kind: RuleKind, name: str, check: str) -> Schema:
+    """The schema of one parameter of a rule kind: the kind's own declaration, else the one of its check."""
+    if name in kind.schemas:
+        return kind.schemas[name]
+    if check == "table":
+        return {"$ref": "#/definitions/text", "description": "id of a table under `tables`"}
+    if check == "rule":
+        return {"$ref": "#/definitions/text", "description": f"id of the {kind.references[name]} rule this rule builds on"}
+    if check == "duration":
+        return {
+            "type": "object", "description": "a calendar duration, e.g. {years: 1}", "additionalProperties": False,
+            "minProperties": 1,
+            "properties": {unit: {"type": "integer", "minimum": 0, "maximum": 1000} for unit in UNITS},
+        }
+    if check == "grades":
+        return {"type": "array", "minItems": 1, "items": {"enum": enum_values(Grade)}, "description": "the grades that earn the award"}
+    raise KeyError(f"no schema for the parameter check {check!r}; declare it in the kind's schemas")
+
+
+def rule_branch(kind: RuleKind) -> Schema:
+    """The branch of the rule schema for one rule kind: its parameters, reading roles and explanations."""
+    properties: Schema = {"id": True, "kind": True, "title": True, "clauses": True}
+    for name, check in kind.params.items():
+        properties[name] = param_schema(kind, name, check)
+    properties["readings"] = {
+        "type": "object", "description": "which reading fills each of this kind's roles", "additionalProperties": False,
+        "required": sorted(role for role in kind.roles if role not in kind.defaults),
+        "properties": {
+            role: {
+                "$ref": "#/definitions/text",
+                "description": f"name of a reading under `readings`; its alternatives must be among: {', '.join(sorted(allowed))}",
+            }
+            for role, allowed in kind.roles.items()
+        },
+    }
+    required = [name for name in kind.params if name not in kind.optional]
+    if any(role not in kind.defaults for role in kind.roles):
+        required.append("readings")
+    if kind.codes:
+        properties["explanations"] = {
+            "type": "object", "description": "the sentence shown for each outcome; {placeholders} are filled in",
+            "additionalProperties": False,
+            "properties": {code: _BILINGUAL for code in kind.codes},
+        }
+    return {
+        "if": {"properties": {"kind": {"const": kind.name}}, "required": ["kind"]},
+        "then": {"properties": properties, "required": required, "additionalProperties": False},
+    }
+
+
+RULESET = Shape(
+    (
+        Field("$schema", {"type": "string"}),
+        Field("type", {"const": "reward", "description": "the kind of policy file; a reward ruleset may leave it out"}),
+        Field("id", {"$ref": "#/definitions/text", "description": "ruleset id, also its file name without .yaml"}, required=True),
+        Field("version", {
+            "type": "string",
+            "pattern": "\\S",
+            "description": "the version, quoted (\"1.1.0\"); once released it never changes meaning: see rulesets/versions.lock",
+        }, required=True),
+        Field("title", {"$ref": "#/definitions/bilingual"}, required=True),
+        Field("jurisdiction", {"$ref": "#/definitions/bilingual"}, required=True),
+        Field("documents", {
+            "type": "object",
+            "description": "the source documents clauses cite, by id",
+            "additionalProperties": {"$ref": "#/definitions/document"},
+        }, required=True),
+        Field("plan_period", Shape(
+            (
+                Field("start", {"$ref": "#/definitions/date"}, required=True),
+                Field("end", {"$ref": "#/definitions/date"}, required=True),
+                Field("issued", {"$ref": "#/definitions/date"}, nullable=True),
+                Field("clause", {"$ref": "#/definitions/text"}, nullable=True),
+            ),
+        ), required=True),
+        Field("area", Shape(
+            (
+                Field("clause", {"$ref": "#/definitions/text"}, required=True),
+                Field("names", {"type": "array", "minItems": 1, "items": {"$ref": "#/definitions/text"}}, required=True),
+                Field("prefixes", {"type": "array", "items": {"$ref": "#/definitions/text"}}),
+                Field("suffixes", {"type": "array", "items": {"$ref": "#/definitions/text"}}),
+            ),
+            description="where the plan applies (适用对象): carriers whose recorded area is one of `names`, starts with one of `prefixes` or ends with one of `suffixes`",
+        )),
+        Field("clauses", {
+            "type": "object",
+            "description": "citable sentences, by id",
+            "additionalProperties": {"$ref": "#/definitions/clause"},
+        }, required=True),
+        Field("levels", Shape(
+            tuple(Field(level.value, Shape((Field("zh", _TEXT_REF), Field("en", _TEXT_REF)))) for level in Level),
+            description="the levels the ruleset pays at, lowest first, with their names relative to its jurisdiction",
+            extra={"minProperties": 1},
+        )),
+        Field("columns", {
+            "type": "object",
+            "description": "which carrier kinds are paid from each table column",
+            "additionalProperties": {
+                "type": "array",
+                "minItems": 1,
+                "uniqueItems": True,
+                "items": {"enum": enum_values(CarrierKind)},
+            },
+        }, required=True),
+        Field("tables", {
+            "type": "object",
+            "description": "amount tables, by id",
+            "additionalProperties": {"$ref": "#/definitions/table"},
+        }, required=True),
+        Field("readings", {
+            "anyOf": [
+                {"type": "object", "additionalProperties": {"$ref": "#/definitions/reading"}},
+                {"type": "null"},
+            ],
+            "description": "documented choices where the policy text is silent or contradicts itself",
+        }),
+        Field("rules", {"type": "array", "minItems": 1, "items": {"$ref": "#/definitions/rule"}}, required=True),
+        Field("out_of_scope", {
+            "type": "object",
+            "description": "clauses deliberately not encoded: clause id -> the reason",
+            "additionalProperties": {"$ref": "#/definitions/text"},
+        }),
+        Field("caps", {
+            "type": "object",
+            "description": "ceilings on what a group of rules pays one carrier, in all or per year",
+            "additionalProperties": Shape(
+                (
+                    Field("rules", {"type": "array", "minItems": 1, "items": {"$ref": "#/definitions/text"}}, required=True),
+                    Field("per", {"enum": ["carrier", "year"]}),
+                    Field("max", {"$ref": "#/definitions/amount"}, required=True),
+                    Field("clause", {"$ref": "#/definitions/text"}, required=True),
+                ),
+            ),
+        }),
+    ),
+)
+
+_TOP_KEYS = RULESET.keys
+
+
+def ruleset_schema() -> FileSchema:
+    """The JSON Schema of ruleset files (``schemas/ruleset.schema.json``)."""
+    return FileSchema(
+        "ruleset",
+        "incubator-rules ruleset",
+        "A reward policy as data: source documents and clauses, amount tables, readings and rules. Amounts are whole yuan.",
+        root=RULESET,
+        definitions={
+            "text": TEXT,
+            "date": DATE,
+            "amount": AMOUNT,
+            "bilingual": Shape(
+                (
+                    Field("zh", {"$ref": "#/definitions/text", "description": "Chinese"}, required=True),
+                    Field("en", {"$ref": "#/definitions/text", "description": "English"}, required=True),
+                ),
+                description="a text in Chinese and English",
+            ),
+            "document": document_shape("#/definitions/", {
+                "enum": ["secondary"], "description": "the document was read only in a secondary reprint",
+            }),
+            "clause": Shape(
+                (
+                    Field("document", {"$ref": "#/definitions/text", "description": "id of a document under `documents`"}, required=True),
+                    Field("section", {"$ref": "#/definitions/text"}, required=True),
+                    Field("text", {"$ref": "#/definitions/text", "description": "the sentence, verbatim"}, required=True),
+                ),
+            ),
+            "dated_value": Shape(
+                (
+                    Field("from", {
+                        "$ref": "#/definitions/date",
+                        "description": "in force from this date until the next value's date; leave it out of the first value to make that value apply from the start",
+                    }, required=True),
+                    Field("amount", {"$ref": "#/definitions/amount"}, required=True),
+                    Field("clause", {
+                        "$ref": "#/definitions/text",
+                        "description": "the clause that sets this amount (default: the column's clause)",
+                    }),
+                ),
+            ),
+            "value": {
+                "description": "an amount in yuan, or a list of dated amounts in increasing date order",
+                "anyOf": [
+                    {"$ref": "#/definitions/amount"},
+                    {
+                        "type": "array",
+                        "minItems": 1,
+                        "items": [{"$ref": "#/definitions/first_dated_value"}],
+                        "additionalItems": {"$ref": "#/definitions/dated_value"},
+                    },
+                ],
+            },
+            "table": Shape(
+                (
+                    Field("label", {"$ref": "#/definitions/bilingual"}, required=True),
+                    Field("unit", {"const": "yuan"}),
+                    Field("columns", {
+                        "type": "object",
+                        "additionalProperties": Shape(
+                            (
+                                Field("clause", {"$ref": "#/definitions/text"}, required=True),
+                                Field("values", Shape(
+                                    (
+                                        Field("district", {"$ref": "#/definitions/value"}),
+                                        Field("municipal", {"$ref": "#/definitions/value"}),
+                                        Field("provincial", {"$ref": "#/definitions/value"}),
+                                        Field("national", {"$ref": "#/definitions/value"}),
+                                    ),
+                                    extra={"minProperties": 1},
+                                ), required=True),
+                            ),
+                        ),
+                    }, required=True),
+                ),
+            ),
+            "reading": Shape(
+                (
+                    Field("number", {"type": ["integer", "null"]}),
+                    Field("question", {"$ref": "#/definitions/text"}, required=True),
+                    Field("default", {"$ref": "#/definitions/text", "description": "one of the alternatives"}, required=True),
+                    Field("alternatives", {
+                        "type": "object",
+                        "minProperties": 2,
+                        "additionalProperties": {"$ref": "#/definitions/text"},
+                    }, required=True),
+                    Field("clauses", {"type": "array", "minItems": 1, "items": {"$ref": "#/definitions/text"}}),
+                ),
+            ),
+            "rule": Shape(
+                (
+                    Field("id", {"$ref": "#/definitions/text"}, required=True),
+                    Field("kind", {"enum": list(KINDS)}, required=True),
+                    Field("title", {"$ref": "#/definitions/bilingual"}, required=True),
+                    Field("clauses", {"type": "array", "minItems": 1, "items": {"$ref": "#/definitions/text"}}, required=True),
+                ),
+                closed=None,
+                extra={"allOf": [rule_branch(kind) for kind in KINDS.values()]},
+            ),
+            "first_dated_value": Shape(
+                (
+                    Field("from", {
+                        "$ref": "#/definitions/date",
+                        "description": "in force from this date until the next value's date; leave it out of the first value to make that value apply from the start",
+                    }),
+                    Field("amount", {"$ref": "#/definitions/amount"}, required=True),
+                    Field("clause", {
+                        "$ref": "#/definitions/text",
+                        "description": "the clause that sets this amount (default: the column's clause)",
+                    }),
+                ),
+                description="the first dated amount: without `from` it applies from the start, like a plain amount",
+            ),
+        },
+    )

@@ -25,6 +25,7 @@ from ..model.durations import period
 from ..model.ruleset import Ruleset
 from ..output import write_text
 from .ruleset import ruleset_from_dict
+from .schema import Field, FileSchema, Shape
 
 __all__ = [
     "ACTIONS",
@@ -315,7 +316,7 @@ class Scenario:
 
         if not isinstance(data, Mapping):
             raise fail((), f"expected a scenario mapping, got {type(data).__name__}")
-        allowed = ("name", "description", "as_of", "readings", "overrides", "edits")
+        allowed = _SCENARIO_KEYS
         for key in data:
             if key not in allowed:
                 raise fail((key,), f"unknown field; expected one of: {', '.join(allowed)}")
@@ -325,7 +326,7 @@ class Scenario:
                 raise fail(("overrides", i), "expected a mapping with 'path' and 'value'")
             overrides.append(_made(lambda: Override(raw["path"], raw["value"]), fail, ("overrides", i)))
         for i, raw in enumerate(_list(data.get("edits"), fail, ("edits",))):
-            fields = ("action", "carrier", "event", "years", "months", "days", "to")
+            fields = _EDIT_KEYS
             if not isinstance(raw, Mapping) or any(k not in fields for k in raw) or not {"action", "carrier", "event"} <= set(raw):
                 raise fail(("edits", i), f"expected a mapping with action, carrier and event, and optionally: {', '.join(fields[3:])}")
             edits.append(_made(lambda: Edit(**raw), fail, ("edits", i)))
@@ -394,3 +395,95 @@ def scenarios_from_document(doc: Document) -> list[Scenario]:
 def save_scenarios(path: str | Path, scenarios: Iterable[Scenario]) -> None:
     """Write scenarios as YAML that ``load_scenarios`` reads back identically, whole or not at all."""
     write_text(path, _dump({"scenarios": [s.to_dict() for s in scenarios]}))
+
+
+# --- the schema of the file ---------------------------------------------------------
+
+
+SCENARIO = Shape(
+    (
+        Field("name", {"type": "string", "minLength": 1}, required=True),
+        Field("description", {"type": "string"}),
+        Field("as_of", {"$ref": "#/definitions/date"}),
+        Field("readings", {
+            "type": "object",
+            "description": "Reading name to the alternative chosen, as in the ruleset's `readings`.",
+            "additionalProperties": {"type": "string"},
+        }),
+        Field("overrides", {"type": "array", "items": {"$ref": "#/definitions/override"}}),
+        Field("edits", {"type": "array", "items": {"$ref": "#/definitions/edit"}}),
+    ),
+)
+
+
+EDIT = Shape(
+    (
+        Field("action", {"enum": ["add", "remove", "shift"]}, required=True),
+        Field("carrier", {"type": "string", "minLength": 1}, required=True),
+        Field("event", {
+            "anyOf": [
+                {
+                    "type": "string",
+                    "minLength": 1,
+                    "description": "The id of the event to remove or shift.",
+                },
+                {"type": "object", "description": "The event to add."},
+            ],
+        }, required=True),
+        Field("years", {"type": "integer"}),
+        Field("months", {"type": "integer"}),
+        Field("days", {"type": "integer"}),
+        Field("to", {"$ref": "#/definitions/date"}),
+    ),
+    description="A change to one carrier's history: add an event (given as in a carrier file), or remove or shift one by its id. A shift moves the event `to` a date, or by years, months and days.",
+    extra={
+        "if": Shape((Field("action", {"const": "add"}),), closed=None, typed=False),
+        "then": Shape((Field("event", {"type": "object"}),), closed=None, typed=False),
+        "else": Shape((Field("event", {"type": "string"}),), closed=None, typed=False),
+    },
+)
+
+
+_SCENARIO_KEYS = SCENARIO.keys
+_EDIT_KEYS = EDIT.keys
+
+
+def scenario_schema() -> FileSchema:
+    """The JSON Schema of scenario files (``schemas/scenario.schema.json``)."""
+    return FileSchema(
+        "scenario",
+        "incubator-rules what-if scenarios",
+        "Named sets of changes compared over a portfolio (`incubator-rules compare`, `incubator_rules.compare`): ruleset value overrides, reading choices, an as-of date and edits to carrier histories. A file holds `scenarios:` (a list), a list, or one scenario. See docs/what-if.md.",
+        root={
+            "anyOf": [
+                Shape(
+                    (
+                        Field("scenarios", {"type": "array", "items": {"$ref": "#/definitions/scenario"}}, required=True),
+                    ),
+                ),
+                {"type": "array", "items": {"$ref": "#/definitions/scenario"}},
+                {"$ref": "#/definitions/scenario"},
+            ],
+        },
+        definitions={
+            "date": {
+                "type": "string",
+                "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+                "description": "A date, YYYY-MM-DD.",
+            },
+            "override": Shape(
+                (
+                    Field("path", {
+                        "anyOf": [
+                            {"type": "string", "minLength": 1},
+                            {"type": "array", "minItems": 1, "items": {"type": ["string", "integer"]}},
+                        ],
+                    }, required=True),
+                    Field("value", {"description": "Any value the ruleset accepts there; amounts in whole yuan."}, required=True),
+                ),
+                description="Set the value at `path` in the ruleset's data: a dotted path, list items by their `id` or index, for example tables.construction_subsidy.columns.incubator.values.municipal.",
+            ),
+            "edit": EDIT,
+            "scenario": SCENARIO,
+        },
+    )

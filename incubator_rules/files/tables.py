@@ -32,6 +32,7 @@ from ..errors import PortfolioError
 from ..model.portfolio import Portfolio
 from .portfolio import read_csv_text
 from ..output import output_path
+from .schema import FileSchema
 from .workbook import SHEETS, SheetReader, portfolio_rows
 
 CSV_SUFFIX = ".csv"
@@ -149,8 +150,26 @@ def write_portfolio_tables(portfolio: Portfolio, folder: str | Path, *, replace_
     return written
 
 
+def portfolio_tables_schema() -> FileSchema:
+    """The JSON Schema of a portfolio's CSV tables as data (``schemas/portfolio-tables.schema.json``)."""
+    return FileSchema(
+        "portfolio-tables",
+        "incubator-rules portfolio as CSV tables",
+        "A portfolio kept as CSV tables (a folder: carriers.csv, events.csv, payments.csv, snapshots.csv, "
+        "designations.csv, portfolio.csv; docs/formats.md), described as data: each table a list of rows, each row a "
+        "mapping of column (its key or its Chinese heading) to cell text.",
+        root={"type": "object", "required": ["carriers"], "additionalProperties": False, "properties": {
+            key: {"type": "array", "description": f"{key}.csv ({zh}.csv)", "items": {
+                "type": "object", "propertyNames": {"enum": sorted({*columns, *columns.values()})},
+                "additionalProperties": {"type": ["string", "null"]}}}
+            for key, (zh, columns, _) in SHEETS.items()
+        }},
+    )
+
+
 __all__ = [
     "TABLE_FILES",
+    "portfolio_tables_schema",
     "is_tables",
     "read_portfolio_tables",
     "read_table_rows",

@@ -20,13 +20,27 @@ from ..documents import Document
 from ..errors import RulesetError, describe
 from ..model.carrier import CarrierKind, Level
 from ..model.portfolio import DESIGNATIONS, METRICS, Number
-from .policyfile import MAX_NESTING, HasHeader, Header, PolicyFile, PolicyReader
+from .policyfile import MAX_NESTING, HasHeader, Header, PolicyFile, PolicyReader, header_fields, reading_schema
+from .entrykind import EntryKind, branches
+from .schema import Field, FileSchema, Schema, Shape, enum_values, set_of
 
 SUM = "sum"
 COUNT = "count"
 NEW_TITLES = "new_titles"
 NOT_QUANTIFIED = "not_quantified"
-MEASURES = (SUM, COUNT, NEW_TITLES, NOT_QUANTIFIED)
+# The registry: every measure a plan target can take, declared once (district.assessment measures them).
+MEASURE_KINDS: Mapping[str, EntryKind] = {
+    kind.name: kind
+    for kind in (
+        EntryKind(SUM, "a sum of snapshot metrics", takes=("metrics", "unit", "required", "where", "start"),
+                  optional=frozenset({"where", "start"})),
+        EntryKind(COUNT, "carriers matching `where`", takes=("where", "unit", "required", "start"), optional=frozenset({"start"})),
+        EntryKind(NEW_TITLES, "carriers newly accredited at `level`", takes=("level", "unit", "required", "where", "start"),
+                  optional=frozenset({"where", "start"})),
+        EntryKind(NOT_QUANTIFIED, "the source sets no number"),
+    )
+}
+MEASURES: tuple[str, ...] = tuple(MEASURE_KINDS)
 
 # Units a target may be written in: (base unit, factor to the base unit, Chinese unit word).
 UNITS: dict[str, tuple[str, int, str]] = {
@@ -214,24 +228,13 @@ def validate_targets(doc: Document) -> tuple[TargetRuleset | None, tuple[Ruleset
     return _FILE.validate(doc)
 
 
-_BODY = ("milestones", "groups", "selectors", "targets", "area_tables")
-_SELECTOR_KEYS = (
-    "label", "kinds", "title_level", "title_kinds", "designation", "area", "at_least", "any_of", "clause", "quote",
-)
-_TARGET_KEYS = (
-    "id", "group", "milestone", "title", "measure", "metrics", "where", "level", "required", "unit",
-    "clause", "quote", "also", "start",
-)
-_TABLE_KEYS = ("group", "milestone", "clause", "columns", "rows", "total", "area_names")
 _COLUMN_KEYS = ("metric", "unit", "header", "district_target")
-# The fields each measure takes besides the common ones.
-_MEASURE_FIELDS = {SUM: ("metrics",), COUNT: ("where",), NEW_TITLES: ("level",), NOT_QUANTIFIED: ()}
 
 
 @attrs.frozen
 class _TargetsReader(PolicyReader):
     def read(self, doc: Document) -> TargetRuleset | None:
-        header = self.header(doc, "targets", _BODY, needs_period=True)
+        header = self.header(doc, "targets", TARGETS, needs_period=True)
         data = doc.data
         for name in ("delisted_carriers", "baseline"):
             self.need_reading(header, name, READINGS[name], ("readings",))
@@ -428,7 +431,7 @@ class _TargetsReader(PolicyReader):
         milestone = self.ref(raw, "milestone", p, "milestones")
         zh, en = self.bilingual(raw, "title", p)
         measure = self.get(raw, "measure", p)
-        kind = None if measure is None else self.choice(measure, p + ("measure",), MEASURES, "measure")
+        kind = None if measure is None else self.choice(measure, p + ("measure",), MEASURE_KINDS, "measure")
         clause = self.clause_ref(raw, "clause", p)
         quote = self.quote(raw, p, header, clause)
         also: tuple[str, ...] = ()
@@ -442,10 +445,10 @@ class _TargetsReader(PolicyReader):
         level, written, required, start = None, None, None, None
         if kind is not None:
             for key in ("metrics", "level"):
-                if raw.get(key) is not None and key not in _MEASURE_FIELDS[kind]:
+                if raw.get(key) is not None and key not in MEASURE_KINDS[kind].takes:
                     self.problem(p + (key,), f"a {kind} target has no {key}")
-            if kind == COUNT and raw.get("where") is None:
-                self.problem(p + ("where",), "a count target needs a selector (where)")
+            if "where" in MEASURE_KINDS[kind].required and raw.get("where") is None:
+                self.problem(p + ("where",), f"a {kind} target needs a selector (where)")
         if kind == NOT_QUANTIFIED:
             for key in ("required", "unit", "where", "start"):
                 if raw.get(key) is not None:
@@ -623,3 +626,343 @@ def _cell_targets(table: AreaTable) -> list[Target]:
 
 
 _FILE: PolicyFile[TargetRuleset] = PolicyFile("targets", _TargetsReader)
+
+
+# --- the schema of the file ---------------------------------------------------------
+
+
+SELECTOR = Shape(
+    (
+        Field("label", {"$ref": "ruleset.schema.json#/definitions/bilingual"}, nullable=True),
+        Field("kinds", {
+            "anyOf": [
+                set_of(enum_values(CarrierKind), "the carrier's own kind is one of these"),
+                {"type": "null"},
+            ],
+        }),
+        Field("title_level", {
+            "anyOf": [
+                {"enum": enum_values(Level), "description": "the carrier holds a title at this level"},
+                {"type": "null"},
+            ],
+        }),
+        Field("title_kinds", {
+            "anyOf": [
+                set_of(enum_values(CarrierKind), "... as one of these kinds (needs title_level)"),
+                {"type": "null"},
+            ],
+        }),
+        Field("designation", {
+            "anyOf": [
+                {"enum": list(DESIGNATIONS), "description": "a designation the bureau gives"},
+                {"type": "null"},
+            ],
+        }),
+        Field("area", {
+            "anyOf": [
+                {
+                    "$ref": "ruleset.schema.json#/definitions/text",
+                    "description": "the area the carrier sits in",
+                },
+                {"type": "null"},
+            ],
+        }),
+        Field("at_least", {
+            "anyOf": [
+                {
+                    "type": "object",
+                    "description": "minimums of the carrier's latest snapshot, by metric",
+                    "propertyNames": {"enum": list(METRICS)},
+                    "additionalProperties": Shape(
+                        (
+                            Field("value", {
+                                "type": "number",
+                                "minimum": 0,
+                                "exclusiveMaximum": 1000000000000,
+                                "description": "the minimum, in `unit`",
+                            }, required=True),
+                            Field("unit", {"enum": list(UNITS)}, required=True),
+                        ),
+                    ),
+                },
+                {"type": "null"},
+            ],
+        }),
+        Field("any_of", {
+            "anyOf": [
+                {
+                    "type": "array",
+                    "minItems": 1,
+                    "items": {
+                        "anyOf": [
+                            {"$ref": "#/definitions/selector"},
+                            {
+                                "$ref": "ruleset.schema.json#/definitions/text",
+                                "description": "a named selector declared above",
+                            },
+                        ],
+                    },
+                },
+                {"type": "null"},
+            ],
+        }),
+        Field("clause", {"$ref": "ruleset.schema.json#/definitions/text"}, nullable=True),
+        Field("quote", {
+            "anyOf": [
+                {
+                    "$ref": "ruleset.schema.json#/definitions/text",
+                    "description": "the words of the clause that set this class, verbatim",
+                },
+                {"type": "null"},
+            ],
+        }),
+    ),
+    description="a class of carriers: every condition given must hold; `any_of` needs one of its members",
+    extra={"minProperties": 1, "dependencies": {"quote": ["clause"], "title_kinds": ["title_level"]}},
+)
+
+
+TARGET = Shape(
+    (
+        Field("id", {"$ref": "ruleset.schema.json#/definitions/text"}, required=True),
+        Field("group", {
+            "$ref": "ruleset.schema.json#/definitions/text",
+            "description": "id of a group under `groups`",
+        }, required=True),
+        Field("milestone", {
+            "$ref": "ruleset.schema.json#/definitions/text",
+            "description": "id of a milestone under `milestones`",
+        }, required=True),
+        Field("title", {"$ref": "ruleset.schema.json#/definitions/bilingual"}, required=True),
+        Field("measure", lambda: {
+            "enum": list(MEASURE_KINDS),
+            "description": "; ".join(f"{kind.name}: {kind.description}" for kind in MEASURE_KINDS.values()),
+        }, required=True),
+        Field("metrics", {"type": "array", "minItems": 1, "items": {"enum": list(METRICS)}}),
+        Field("where", {
+            "anyOf": [
+                {"$ref": "#/definitions/selector"},
+                {
+                    "$ref": "ruleset.schema.json#/definitions/text",
+                    "description": "a selector named under `selectors`",
+                },
+            ],
+        }),
+        Field("level", {"enum": enum_values(Level)}),
+        Field("required", {
+            "type": "number",
+            "minimum": 0,
+            "exclusiveMaximum": 1000000000000,
+            "description": "the value required, in `unit`",
+            "exclusiveMinimum": 0,
+        }),
+        Field("unit", {"enum": list(UNITS), "description": "m2, wan_m2 (万平方米), count or people"}),
+        Field("clause", {
+            "$ref": "ruleset.schema.json#/definitions/text",
+            "description": "the clause that sets the target",
+        }, required=True),
+        Field("quote", {
+            "$ref": "ruleset.schema.json#/definitions/text",
+            "description": "the words of the clause that set it, verbatim",
+        }, required=True),
+        Field("also", {
+            "type": "array",
+            "minItems": 1,
+            "items": {"$ref": "ruleset.schema.json#/definitions/text"},
+            "description": "further clauses to cite",
+        }),
+        Field("start", {
+            "type": "number",
+            "minimum": 0,
+            "exclusiveMaximum": 1000000000000,
+            "description": "the value at the plan's start, if known",
+        }),
+    ),
+    extra={
+        "allOf": lambda: branches(MEASURE_KINDS, _selects) + [
+            {
+                "if": Shape(
+                    (
+                        Field("measure", {"enum": ["count", "new_titles"]}, required=True),
+                    ),
+                    closed=None,
+                    typed=False,
+                ),
+                "then": Shape((Field("unit", {"const": "count"}),), closed=None, typed=False),
+            },
+            {
+                "if": Shape(
+                    (
+                        Field("unit", {"enum": ["count", "people"]}, required=True),
+                    ),
+                    closed=None,
+                    typed=False,
+                ),
+                "then": Shape(
+                    (
+                        Field("required", {"type": "integer"}),
+                        Field("start", {"type": "integer"}),
+                    ),
+                    closed=None,
+                    typed=False,
+                ),
+            },
+        ],
+    },
+)
+
+
+AREA_TABLE = Shape(
+    (
+        Field("group", {"$ref": "ruleset.schema.json#/definitions/text"}, required=True),
+        Field("milestone", {"$ref": "ruleset.schema.json#/definitions/text"}, required=True),
+        Field("clause", {
+            "$ref": "ruleset.schema.json#/definitions/text",
+            "description": "the clause that prints the table",
+        }, required=True),
+        Field("columns", {
+            "type": "array",
+            "minItems": 1,
+            "items": Shape(
+                (
+                    Field("metric", {"enum": list(METRICS)}, required=True),
+                    Field("unit", {"enum": list(UNITS)}, required=True),
+                    Field("header", {
+                        "$ref": "ruleset.schema.json#/definitions/text",
+                        "description": "the column header as printed",
+                    }, required=True),
+                    Field("district_target", {
+                        "anyOf": [
+                            {
+                                "$ref": "ruleset.schema.json#/definitions/text",
+                                "description": "the id of the district target the column should add up to",
+                            },
+                            {"type": "null"},
+                        ],
+                    }),
+                ),
+            ),
+        }, required=True),
+        Field("rows", {
+            "type": "array",
+            "minItems": 1,
+            "description": "[序号, area, cells...] as printed",
+            "items": {
+                "type": "array",
+                "minItems": 3,
+                "items": [
+                    {"type": "integer", "minimum": 1},
+                    {"$ref": "ruleset.schema.json#/definitions/text"},
+                ],
+                "additionalItems": {
+                    "type": "number",
+                    "minimum": 0,
+                    "exclusiveMaximum": 1000000000000,
+                    "description": "a cell",
+                },
+            },
+        }, required=True),
+        Field("total", {
+            "type": "array",
+            "minItems": 2,
+            "description": "[label, cells...] as printed",
+            "items": [{"$ref": "ruleset.schema.json#/definitions/text"}],
+            "additionalItems": {
+                "type": "number",
+                "minimum": 0,
+                "exclusiveMaximum": 1000000000000,
+                "description": "a cell",
+            },
+        }, required=True),
+        Field("area_names", {
+            "anyOf": [
+                {
+                    "type": "object",
+                    "additionalProperties": {"$ref": "ruleset.schema.json#/definitions/text"},
+                    "description": "English names of the areas",
+                },
+                {"type": "null"},
+            ],
+        }),
+    ),
+    description="a per-area table as printed in the source; each cell becomes a target",
+)
+
+
+_SELECTOR_KEYS = SELECTOR.keys
+_TARGET_KEYS = TARGET.keys
+_TABLE_KEYS = AREA_TABLE.keys
+
+
+def _selects(kind: EntryKind) -> Schema:
+    return {"required": ["measure"], "properties": {"measure": {"const": kind.name}}}
+
+
+_READINGS_SCHEMA = {
+        "type": "object",
+        "description": "documented choices; delisted_carriers and baseline always, new_titles and title_counts when a target needs them",
+        "required": ["delisted_carriers", "baseline"],
+        "properties": {
+            "delisted_carriers": reading_schema(READINGS["delisted_carriers"]),
+            "baseline": reading_schema(READINGS["baseline"]),
+            "new_titles": reading_schema(READINGS["new_titles"]),
+            "title_counts": reading_schema(READINGS["title_counts"]),
+        },
+        "additionalProperties": {"$ref": "ruleset.schema.json#/definitions/reading"},
+    }
+
+
+TARGETS = Shape(
+    header_fields("targets", _READINGS_SCHEMA, period=True)
+    + (
+        Field("milestones", {
+            "type": "object",
+            "minProperties": 1,
+            "description": "dates targets are due at, by id",
+            "additionalProperties": Shape(
+                (
+                    Field("due", {"$ref": "ruleset.schema.json#/definitions/date"}, required=True),
+                    Field("label", {"$ref": "ruleset.schema.json#/definitions/bilingual"}, required=True),
+                    Field("clause", {"$ref": "ruleset.schema.json#/definitions/text"}, required=True),
+                ),
+            ),
+        }, required=True),
+        Field("groups", {
+            "type": "object",
+            "description": "headings targets are grouped under, by id",
+            "additionalProperties": {"$ref": "ruleset.schema.json#/definitions/bilingual"},
+        }, required=True),
+        Field("selectors", {
+            "anyOf": [
+                {
+                    "type": "object",
+                    "description": "named classes of carriers",
+                    "additionalProperties": {"$ref": "#/definitions/selector"},
+                },
+                {"type": "null"},
+            ],
+        }),
+        Field("targets", {"type": "array", "minItems": 1, "items": {"$ref": "#/definitions/target"}}, required=True),
+        Field("area_tables", {
+            "anyOf": [
+                {"type": "array", "minItems": 1, "items": {"$ref": "#/definitions/area_table"}},
+                {"type": "null"},
+            ],
+        }),
+    ),
+)
+
+
+def targets_schema() -> FileSchema:
+    """The JSON Schema of targets files (``schemas/targets.schema.json``)."""
+    return FileSchema(
+        "targets",
+        "incubator-rules plan targets",
+        "What a district commits to by when (type: targets): milestones, groups, selectors of carriers, targets and per-area tables, each citing its clause and quoting its words. See docs/targets.md.",
+        root=TARGETS,
+        definitions={
+            "selector": SELECTOR,
+            "target": TARGET,
+            "area_table": AREA_TABLE,
+        },
+    )

@@ -22,10 +22,9 @@ from ..kinds import KINDS
 from ..model.carrier import Carrier, Level, parse_date, parse_enum
 from ..model.decision import Decision, Evaluation
 from ..model.ruleset import Ruleset
+from ..files.schema import AMOUNT, DATE, TEXT, Field, FileSchema, Shape, enum_values
 
 FILE_KEYS = ("$schema", "title", "description", "ruleset", "carrier", "as_of", "readings", "cases")
-CASE_KEYS = ("name", "description", "ruleset", "carrier", "as_of", "readings", "expected")
-EXPECTED_KEYS = ("awards", "pending", "not_awarded", "total", "pending_total")
 LISTS = ("awards", "pending", "not_awarded")
 _PAID_FIELDS = ("rule", "amount", "payable_on", "level", "event", "clause", "amount_in_force_from", "note")
 DECISION_KEYS = {
@@ -514,3 +513,160 @@ def _show_expected(exp: ExpectedDecision) -> str:
 def _show_actual(d: Decision, key: str) -> str:
     names = ("rule", "reason", "event", "level") if key == "not_awarded" else ("rule", "amount", "payable_on", "event", "level")
     return "  ".join(f"{k}={_value(actual_field(d, k))}" for k in names)
+
+
+# --- the schema of the file ---------------------------------------------------------
+
+
+CASE = Shape(
+    (
+        Field("name", {"$ref": "#/definitions/text"}, required=True),
+        Field("description", {"$ref": "#/definitions/text"}, nullable=True),
+        Field("ruleset", {"$ref": "#/definitions/text"}, nullable=True),
+        Field("carrier", {"$ref": "#/definitions/carrier_or_path"}),
+        Field("as_of", {"$ref": "#/definitions/date"}, nullable=True),
+        Field("readings", {"$ref": "#/definitions/readings"}),
+        Field("expected", {"$ref": "#/definitions/expected"}, required=True),
+    ),
+)
+
+
+EXPECTED = Shape(
+    (
+        Field("awards", {"type": "array", "items": {"$ref": "#/definitions/paid"}}, nullable=True),
+        Field("pending", {"type": "array", "items": {"$ref": "#/definitions/paid"}}, nullable=True),
+        Field("not_awarded", {
+            "anyOf": [{"type": "array", "items": {"$ref": "#/definitions/not_paid"}}, {"type": "null"}],
+        }),
+        Field("total", {"$ref": "#/definitions/amount"}, nullable=True),
+        Field("pending_total", {"$ref": "#/definitions/amount"}, nullable=True),
+    ),
+    extra={"minProperties": 1},
+)
+
+
+CASE_KEYS = CASE.keys
+EXPECTED_KEYS = EXPECTED.keys
+
+
+def case_schema() -> FileSchema:
+    """The JSON Schema of case files (``schemas/case.schema.json``)."""
+    return FileSchema(
+        "case",
+        "incubator-rules test cases",
+        "Test cases as data: a carrier, an as-of date, optional readings and the decisions expected.",
+        root=Shape(
+            (
+                Field("$schema", {"type": "string"}),
+                Field("title", {"$ref": "#/definitions/text"}, nullable=True),
+                Field("description", {"$ref": "#/definitions/text"}, nullable=True),
+                Field("ruleset", {
+                    "anyOf": [{"$ref": "#/definitions/text"}, {"type": "null"}],
+                    "description": "a shipped ruleset id, or a path relative to this file (default: the default ruleset named in rulesets/defaults.toml)",
+                }),
+                Field("carrier", {"$ref": "#/definitions/carrier_or_path"}),
+                Field("as_of", {"$ref": "#/definitions/date"}, nullable=True),
+                Field("readings", {"$ref": "#/definitions/readings"}),
+                Field("cases", {"type": "array", "minItems": 1, "items": {"$ref": "#/definitions/case"}}, required=True),
+            ),
+            extra={
+                "allOf": [
+                    {
+                        "if": {
+                            "not": Shape(
+                                (
+                                    Field("carrier", {"not": {"type": "null"}}, required=True),
+                                ),
+                                closed=None,
+                                typed=False,
+                            ),
+                        },
+                        "then": Shape(
+                            (
+                                Field("cases", {
+                                    "items": Shape(
+                                        (
+                                            Field("carrier", {"not": {"type": "null"}}, required=True),
+                                        ),
+                                        closed=None,
+                                        typed=False,
+                                    ),
+                                }),
+                            ),
+                            closed=None,
+                            typed=False,
+                        ),
+                    },
+                    {
+                        "if": {
+                            "not": Shape(
+                                (
+                                    Field("as_of", {"not": {"type": "null"}}, required=True),
+                                ),
+                                closed=None,
+                                typed=False,
+                            ),
+                        },
+                        "then": Shape(
+                            (
+                                Field("cases", {
+                                    "items": Shape(
+                                        (
+                                            Field("as_of", {"not": {"type": "null"}}, required=True),
+                                        ),
+                                        closed=None,
+                                        typed=False,
+                                    ),
+                                }),
+                            ),
+                            closed=None,
+                            typed=False,
+                        ),
+                    },
+                ],
+            },
+        ),
+        definitions={
+            "text": TEXT,
+            "date": DATE,
+            "amount": AMOUNT,
+            "carrier_or_path": {
+                "anyOf": [
+                    {"$ref": "carrier.schema.json"},
+                    {
+                        "$ref": "#/definitions/text",
+                        "description": "path of a carrier file, relative to this file",
+                    },
+                    {"type": "null"},
+                ],
+            },
+            "readings": {
+                "anyOf": [{"type": "object", "additionalProperties": {"type": "string"}}, {"type": "null"}],
+                "description": "reading name: alternative",
+            },
+            "case": CASE,
+            "expected": EXPECTED,
+            "paid": Shape(
+                (
+                    Field("rule", {"$ref": "#/definitions/text"}, nullable=True),
+                    Field("amount", {"type": "integer", "description": "whole yuan; negative for a recovery (clawback)"}, required=True),
+                    Field("payable_on", {"$ref": "#/definitions/date"}, nullable=True),
+                    Field("level", {"enum": enum_values(Level)}, nullable=True),
+                    Field("event", {"$ref": "#/definitions/text"}, nullable=True),
+                    Field("clause", {"$ref": "#/definitions/text"}, nullable=True),
+                    Field("amount_in_force_from", {"$ref": "#/definitions/date"}, nullable=True),
+                    Field("note", {"$ref": "#/definitions/text"}, nullable=True),
+                ),
+            ),
+            "not_paid": Shape(
+                (
+                    Field("rule", {"$ref": "#/definitions/text"}, nullable=True),
+                    Field("reason", {"$ref": "#/definitions/text", "description": "the outcome code, e.g. outside_window"}, required=True),
+                    Field("level", {"enum": enum_values(Level)}, nullable=True),
+                    Field("event", {"$ref": "#/definitions/text"}, nullable=True),
+                    Field("clause", {"$ref": "#/definitions/text"}, nullable=True),
+                    Field("note", {"$ref": "#/definitions/text"}, nullable=True),
+                ),
+            ),
+        },
+    )

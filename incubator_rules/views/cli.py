@@ -789,7 +789,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--log-level", dest="log_level", default="info", choices=("critical", "error", "warning", "info", "debug"))
     p.set_defaults(func=_cmd_serve)
 
-    p = sub.add_parser("schemas", help="regenerate the JSON Schemas' registry-driven parts (rule kinds, event types, metrics...)")
+    p = sub.add_parser("schemas", help="regenerate the JSON Schemas from the file types' declarations (readers, rule kinds, event types, metrics...)")
     p.add_argument("--check", action="store_true", help="only report stale schema files (exit 1 when there are any)")
     p.add_argument("--dir", default=None, help="folder of *.schema.json files (default: the package's schemas)")
     p.set_defaults(func=_cmd_schemas)
