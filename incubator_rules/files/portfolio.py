@@ -25,11 +25,14 @@ from .schema import FileSchema
 
 __all__ = [
     "HEADER_FIELDS",
+    "header_schema",
+    "member_schema",
     "PortfolioReader",
     "load_portfolio_document",
     "metric_value",
     "parse_snapshots_csv",
     "portfolio_from_dict",
+    "portfolio_schema",
     "portfolio_header",
     "portfolio_member",
     "read_csv_text",
@@ -383,20 +386,42 @@ class PortfolioReader:
 # --- the schema of the file ---------------------------------------------------------
 
 
+def header_schema() -> dict[str, Any]:
+    """The JSON Schema of a portfolio's own fields (``HEADER_FIELDS``), as ``PortfolioReader.header`` reads them."""
+    text = {"type": "string", "minLength": 1}
+    optional = {"type": ["string", "null"]}
+    return {"type": "object", "required": ["id", "name"], "additionalProperties": False,
+            "properties": {"id": text, "name": text, "district": optional, "note": optional}}
+
+
+def member_schema() -> dict[str, Any]:
+    """The JSON Schema of one carrier of a portfolio: a carrier (carrier.schema.json) with, optionally, its
+    snapshots and designations, as ``PortfolioReader.entry`` reads them."""
+    date = {"type": "string", "format": "date"}
+    snapshot = {"type": "object", "required": ["date"], "additionalProperties": False,
+                "properties": {"date": date, "note": {"type": ["string", "null"]},
+                               **{m: {"type": ["number", "null"], "minimum": 0} for m in METRICS}}}
+    designation = {"type": "object", "required": ["tag", "date"], "additionalProperties": False,
+                   "properties": {"tag": {"enum": list(DESIGNATIONS)}, "date": date,
+                                  "until": {"type": ["string", "null"], "format": "date"},
+                                  "note": {"type": ["string", "null"]}}}
+    return {"type": "object", "description": "a carrier (carrier.schema.json), with its snapshots and designations",
+            "required": ["id", "name", "kind"],
+            "properties": {"snapshots": {"type": "array", "items": snapshot},
+                           "designations": {"type": "array", "items": designation}}}
+
+
 def portfolio_schema() -> FileSchema:
     """The JSON Schema of portfolio files (``schemas/portfolio.schema.json``)."""
+    district = header_schema()
+    district["required"] = [*district["required"], "carriers"]
+    district["properties"] = {**district["properties"],
+                              "carriers": {"type": "array", "items": member_schema()},
+                              "snapshots_csv": {"type": ["string", "null"], "minLength": 1,
+                                                "description": "a CSV file of snapshots, relative to this file"}}
     return FileSchema(
         "portfolio",
         "incubator-rules portfolio",
         "Carriers evaluated together (for example by `incubator-rules diff --portfolio`): a list of carriers, or a district portfolio, a mapping whose `carriers` lists them (with optional snapshots and designations; see docs/targets.md).",
-        root={
-            "anyOf": [
-                {"type": "array", "items": {"$ref": "carrier.schema.json"}},
-                {
-                    "type": "object",
-                    "required": ["id", "name", "carriers"],
-                    "properties": {"carriers": {"type": "array", "items": {"type": "object"}}},
-                },
-            ],
-        },
+        root={"anyOf": [{"type": "array", "items": {"$ref": "carrier.schema.json"}}, district]},
     )

@@ -29,8 +29,8 @@ from typing import IO, Any, Iterable, Iterator
 from ..documents import MAX_FILE_BYTES, JsonLocations, Source, dump_json, load_json
 from ..errors import DocumentError, IncubatorRulesError, PortfolioError
 from ..model.carrier import Carrier
-from ..model.portfolio import DESIGNATIONS, METRICS, Member, Portfolio
-from .portfolio import portfolio_header, portfolio_member
+from ..model.portfolio import Member, Portfolio
+from .portfolio import header_schema, member_schema, portfolio_header, portfolio_member
 from .schema import FileSchema
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
@@ -338,16 +338,8 @@ def line_problems(path: str | Path) -> list[IncubatorRulesError]:
 
 def portfolio_lines_schema() -> FileSchema:
     """The JSON Schema of one line of a JSON Lines portfolio (``schemas/portfolio-lines.schema.json``)."""
-    date = {"type": "string", "format": "date"}
-    snapshot = {"type": "object", "required": ["date"], "additionalProperties": False,
-                "properties": {"date": date, "note": {"type": ["string", "null"]},
-                               **{m: {"type": ["number", "null"], "minimum": 0} for m in METRICS}}}
-    designation = {"type": "object", "required": ["tag", "date"], "additionalProperties": False,
-                   "properties": {"tag": {"enum": list(DESIGNATIONS)}, "date": date,
-                                  "until": {"type": ["string", "null"], "format": "date"}, "note": {"type": ["string", "null"]}}}
-    header = {"type": "object", "required": ["id", "name"], "additionalProperties": False,
-              "properties": {"id": {"type": "string", "minLength": 1}, "name": {"type": "string", "minLength": 1},
-                             "district": {"type": ["string", "null"]}, "note": {"type": ["string", "null"]}}}
+    header, member = header_schema(), member_schema()
+    member["not"] = {"required": [HEADER_KEY]}
     return FileSchema(
         "portfolio-lines",
         "incubator-rules JSON Lines portfolio: one line",
@@ -357,10 +349,7 @@ def portfolio_lines_schema() -> FileSchema:
         root={"anyOf": [
             {"type": "object", "description": "the header line: the portfolio's own fields", "required": [HEADER_KEY],
              "additionalProperties": False, "properties": {HEADER_KEY: header}},
-            {"type": "object", "description": "a carrier (carrier.schema.json), with its snapshots and designations",
-             "required": ["id", "name", "kind"], "not": {"required": [HEADER_KEY]},
-             "properties": {"snapshots": {"type": "array", "items": snapshot},
-                            "designations": {"type": "array", "items": designation}}},
+            member,
         ]},
     )
 
