@@ -18,6 +18,7 @@ Timings are the best of ``--repeat`` runs.
 from __future__ import annotations
 
 import argparse
+import atexit
 import datetime
 import gc
 import hashlib
@@ -28,6 +29,7 @@ import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Iterable
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -38,9 +40,15 @@ from incubator_rules.documents import read_document  # noqa: E402
 from incubator_rules.files.ruleset import ruleset_from_document  # noqa: E402
 from incubator_rules.files.types import RULESETS_DIR  # noqa: E402
 from incubator_rules.tools.synthetic import generate_portfolio, iter_portfolio  # noqa: E402
+from incubator_rules.views.jsonlines import evaluation_bytes  # noqa: E402
 
 AS_OF = datetime.date(2026, 12, 31)
 SEED = "bench"
+# The targets of issues 6 and 15, printed beside the figures.
+FULL_AUDIT_TARGET = 20_000  # carriers/s, one process, full audit detail
+BUDGET_TARGET = 3.0  # a budget's time, at most this many times the floor's
+POOL_TARGET = 1.6  # a budget on a pool of 2, at least this many times faster than in one process
+JSON_LINES_TARGET = 15_000  # carriers/s, one process, evaluations written as JSON Lines
 
 # --- the floor: award totals only, default readings, written by hand ----------
 
@@ -82,15 +90,21 @@ def floor_total(carrier: ir.Carrier, as_of: datetime.date) -> int:
     events = sorted((e for e in carrier.events if e.date <= as_of), key=lambda e: (e.date, _RANK[e.type], e.id))
     own = carrier.kind.value
     total = 0
-    # performance evaluations graded excellent: one award per year and level
+    # performance evaluations graded excellent: one award per year and level, paid as the kind of the title
+    # evaluated (the latest at its level since the last delisting, else the latest of any level)
     delisted, seen = False, set()
+    held: dict[Level, str] = {}
+    latest = None
     for e in events:
         if e.type is _DELISTED:
             delisted = True
+            held.clear()
+            latest = None
         elif e.type is _ACCREDITED or e.type is _FILED:
             delisted = False
+            latest = held[e.level] = (e.kind or carrier.kind).value
         elif e.type is _EVALUATED:
-            column = _COLUMN.get(own)
+            column = _COLUMN.get(e.kind.value if e.kind else held.get(e.level) or latest or own)
             if column and _START <= e.date <= _END and not delisted and e.grade is _EXCELLENT:
                 if (e.year, e.level) not in seen:
                     seen.add((e.year, e.level))
@@ -106,7 +120,7 @@ def floor_total(carrier: ir.Carrier, as_of: datetime.date) -> int:
         suspended = rectifying = gone = False
         due = None
         for j, x in enumerate(events):
-            if j > i and due is not None and x.date >= due:
+            if j > i and due is not None and x.date > due:  # the anniversary day belongs to the year (inside_year)
                 break
             t = x.type
             if t is _SUSPENDED:
@@ -158,13 +172,14 @@ def _json(ev: ir.Evaluation) -> str:
     return ev.to_json(indent=None)
 
 
-def _fingerprint(texts: list[str]) -> tuple[int, str]:
+def _fingerprint(texts: Iterable[str]) -> tuple[int, str]:
     """How many texts, and one sha256 of them all: enough to compare two runs without holding both."""
-    digest = hashlib.sha256()
+    digest, count = hashlib.sha256(), 0
     for text in texts:
         digest.update(text.encode("utf-8"))
         digest.update(b"\n")
-    return len(texts), digest.hexdigest()
+        count += 1
+    return count, digest.hexdigest()
 
 
 def best(repeat: int, run) -> tuple[float, object]:
@@ -213,6 +228,7 @@ def main() -> int:
         return 0
     n = args.carriers
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at start")
+    atexit.register(lambda: print(f"load average {os.getloadavg()[0]:.2f} at the end"))
 
     path = RULESETS_DIR / "wanzhou-2023.yaml"
     load_s, rs = best(args.repeat, lambda: ruleset_from_document(read_document(path)))
@@ -230,7 +246,8 @@ def main() -> int:
         return f"{n / seconds:>9,.0f} carriers/s ({seconds:.2f} s)"
 
     stream_s, totals = best(args.repeat, lambda: [e.total for e in ir.evaluate_many(carriers, rs, AS_OF, stream=True, progress=False)])
-    print(f"one process, streamed, full audit detail:    {rate(stream_s)}")
+    print(f"one process, streamed, full audit detail:    {rate(stream_s)}; target {FULL_AUDIT_TARGET:,}/s, "
+          f"ratio {n / stream_s / FULL_AUDIT_TARGET:.2f} ({'met' if n / stream_s >= FULL_AUDIT_TARGET else 'NOT met'})")
     held_s, _ = best(args.repeat, lambda: len(ir.evaluate_many(carriers, rs, AS_OF, progress=False)))
     print(f"one process, held in a list:                 {rate(held_s)}")
     floor_s, floor = best(args.repeat, lambda: [floor_total(c, AS_OF) for c in carriers])
@@ -239,16 +256,24 @@ def main() -> int:
     print(f"engine time / floor time:                    {stream_s / floor_s:.2f}x")
 
     budget_s, base = best(args.repeat, lambda: ir.budget(carriers, ruleset=rs, as_of=AS_OF, progress=False))
-    print(f"one process, budget:                         {rate(budget_s)}")
+    print(f"one process, budget:                         {rate(budget_s)}; budget time / floor time {budget_s / floor_s:.2f}x, "
+          f"target at most {BUDGET_TARGET:.0f}x ({'met' if budget_s / floor_s <= BUDGET_TARGET else 'NOT met'})")
     json_s, texts = best(args.repeat, lambda: ir.map_evaluations(_json, carriers, rs, AS_OF, progress=False))
     texts = _fingerprint(texts)  # not held while the pools below fork: see docs/performance.md
     print(f"one process, each evaluation as JSON:        {rate(json_s)}")
+    lines_s, lines = best(args.repeat, lambda: ir.map_evaluations(evaluation_bytes, carriers, rs, AS_OF, progress=False))
+    same = _fingerprint(line[:-1].decode("utf-8") for line in lines) == texts
+    del lines
+    print(f"one process, as JSON Lines (evaluate-many):  {rate(lines_s)}; target {JSON_LINES_TARGET:,}/s, ratio "
+          f"{n / lines_s / JSON_LINES_TARGET:.2f} ({'met' if n / lines_s >= JSON_LINES_TARGET else 'NOT met'}); "
+          f"{'the same text' if same else 'DIFFERENT text'} as to_json")
 
     w = args.workers
     print(f"pool of {w} (workers={w}: forked, the carriers inherited, not sent):")
     fork_budget_s, pooled = best(args.repeat, lambda: ir.budget(carriers, ruleset=rs, as_of=AS_OF, workers=w, progress=False))
     assert pooled == base
-    print(f"  budget reduced in the workers:             {rate(fork_budget_s)}; {budget_s / fork_budget_s:.2f}x one process")
+    print(f"  budget reduced in the workers:             {rate(fork_budget_s)}; {budget_s / fork_budget_s:.2f}x one process, "
+          f"target at least {POOL_TARGET}x ({'met' if budget_s / fork_budget_s >= POOL_TARGET else 'NOT met'})")
     fork_json_s, pooled_texts = best(args.repeat, lambda: ir.map_evaluations(_json, carriers, rs, AS_OF, workers=w, progress=False))
     assert _fingerprint(pooled_texts) == texts
     del pooled_texts

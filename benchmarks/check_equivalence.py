@@ -18,6 +18,9 @@ Every other field (decisions, their order, rule ids, reasons, amounts,
 dates, events, citations, explanations, conditions, readings) must be
 identical. The count of evaluations compared is printed; ``--at-least N``
 fails the run when fewer were compared.
+
+Where a version has the JSON Lines writer (``views.jsonlines.evaluation_bytes``),
+every line it writes is also checked against that version's ``to_json``.
 """
 
 from __future__ import annotations
@@ -42,18 +45,28 @@ AS_OF = ("2023-06-30", "2024-03-31", "2025-12-31", "2026-12-31")
 _WORKER = r"""
 import hashlib, json, sys
 from incubator_rules import Carrier, evaluate, load_ruleset
+try:  # the JSON Lines writer, where the version has one: it must write what to_json writes
+    from incubator_rules.views.jsonlines import evaluation_bytes
+except ImportError:
+    evaluation_bytes = None
 rs = load_ruleset()
 combos = json.loads(open(sys.argv[2]).read())
-out = []
+out, lines_differ = [], 0
 with open(sys.argv[1], encoding="utf-8") as f:
     for line in f:
         c = Carrier.from_dict(json.loads(line))
         for as_of, readings in combos:
-            data = evaluate(c, rs, as_of, readings).to_dict()
+            ev = evaluate(c, rs, as_of, readings)
+            if evaluation_bytes is not None and evaluation_bytes(ev) != (ev.to_json(indent=None) + "\n").encode():
+                lines_differ += 1
+            data = ev.to_dict()
             if sys.argv[4] == "ignore":
                 data["ruleset"] = {"id": data["ruleset"]["id"]}
             text = json.dumps(data, ensure_ascii=False, sort_keys=True)
             out.append(text if sys.argv[3] == "full" else hashlib.sha256(text.encode()).hexdigest())
+if lines_differ:
+    print(f"{lines_differ} JSON lines differ from to_json", file=sys.stderr)
+    sys.exit(3)
 json.dump(out, sys.stdout)
 """
 

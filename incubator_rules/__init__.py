@@ -22,7 +22,18 @@ from .district import (
     reconcile,
     with_management,
 )
-from .engines import Evaluations, evaluate, evaluate_many, load_carriers, map_evaluations, save_carriers
+from .engines import (
+    Evaluations,
+    PartitionResult,
+    PartitionResults,
+    evaluate,
+    evaluate_many,
+    evaluate_partitions,
+    evaluate_totals,
+    load_carriers,
+    map_evaluations,
+    save_carriers,
+)
 from .errors import (
     BatchError,
     CarrierError,
@@ -38,12 +49,17 @@ from .errors import (
     ScenarioError,
 )
 from .files import (
+    CarrierStream,
     Edit,
     Override,
     Scenario,
     load_scenarios,
     save_scenarios,
     LedgerPayment,
+    PortfolioLines,
+    convert,
+    iter_carriers,
+    save_portfolio,
     load_criteria,
     load_management,
     validate_criteria,
@@ -78,7 +94,7 @@ from .model import (
     Portfolio,
     Ruleset,
     Snapshot,
-
+    Totals,
 )
 from .views import write_excel, write_portfolio_workbook
 from .whatif import Budget, BudgetLine, Comparison, budget, compare
@@ -105,6 +121,14 @@ def __dir__() -> list[str]:
 __version__ = "0.1.0"
 
 __all__ = [
+    "PartitionResult",
+    "PartitionResults",
+    "evaluate_partitions",
+    "CarrierStream",
+    "PortfolioLines",
+    "convert",
+    "iter_carriers",
+    "save_portfolio",
     "Assessment",
     "BatchError",
     "Budget",
@@ -161,6 +185,7 @@ __all__ = [
     "district_report",
     "evaluate",
     "evaluate_many",
+    "evaluate_totals",
     "map_evaluations",
     "load_carrier",
     "load_carriers",

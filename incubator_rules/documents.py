@@ -307,6 +307,7 @@ def _yaml_pass(text: str, file: str | None, locations: dict[DataPath, tuple[int,
         locating = locations is not None
         stack: list[list[Any]] = []  # [container, path, key (_KEY while awaited; None in a list), anchor, count]
         root: Any = None
+        shared: dict[Any, Any] = {}  # one object for each key, short text and date that recurs (a portfolio's memory)
         while True:
             event = parser.get_event()
             cls = type(event)
@@ -328,7 +329,7 @@ def _yaml_pass(text: str, file: str | None, locations: dict[DataPath, tuple[int,
                         key = event.value
                     if key in frame[0]:
                         raise _At(event, f"duplicate key {_shown(str(key))}")
-                    frame[2] = key
+                    frame[2] = shared.setdefault(key, key)
                     continue
                 count += 1
                 path: DataPath = ()
@@ -339,6 +340,8 @@ def _yaml_pass(text: str, file: str | None, locations: dict[DataPath, tuple[int,
                     locations[path] = (mark.line + 1, mark.column + 1)
                 if cls is yaml.ScalarEvent:
                     value = None if locating else _scalar(event)
+                    if (value.__class__ is str and len(value) <= 40) or value.__class__ is datetime.date:
+                        value = shared.setdefault(value, value)
                     if event.anchor is not None:
                         anchors[event.anchor] = (value, 1)
                 elif cls is yaml.AliasEvent:
@@ -531,13 +534,6 @@ def _fast_refuse(*_: Any) -> Any:
     raise _Refused()
 
 
-def _json_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out = dict(pairs)
-    if len(out) != len(pairs):
-        raise _Refused()
-    return out
-
-
 def _json_int(token: str) -> int:
     if len(token) > MAX_NUMBER_CHARS:
         raise _Refused()
@@ -550,28 +546,46 @@ def _json_decimal(token: str) -> Decimal:
     return Decimal(token)
 
 
-def _too_deep(data: Any) -> bool:
+_SPACED_KEY_END = re.compile(r'"[ \t\r\n]+:')
+
+
+def _shape(data: Any) -> tuple[int, bool]:
+    """The number of keys in ``data``'s mappings, and whether it nests deeper than ``MAX_DEPTH``."""
+    keys = 0
     stack = [(data, 1)]
     while stack:
         value, depth = stack.pop()
         if depth > MAX_DEPTH:
-            return True
-        children = value.values() if isinstance(value, dict) else value
-        stack.extend((v, depth + 1) for v in children if isinstance(v, (dict, list)))
-    return False
+            return keys, True
+        if value.__class__ is dict:
+            keys += len(value)
+            children = value.values()
+        else:
+            children = value
+        stack.extend((v, depth + 1) for v in children if v.__class__ is dict or v.__class__ is list)
+    return keys, False
 
 
 def _json_fast(text: str) -> Any:
-    """The data by the C parser, or _Refused whenever the exact scan must decide."""
+    """The data by the C parser, or _Refused whenever the exact scan must decide.
+
+    A repeated key is found without a hook per object: every key of the text
+    ends in a quote and a colon, with at most whitespace between, so the
+    text holds at least as many such endings as it has keys (more when a
+    string holds one too). The data's mappings hold exactly that many keys
+    only when no key was repeated (a repeat collapses into one) and no string
+    held an ending; anything else goes to the exact scan, which decides.
+    """
     if _RISKY_ESCAPE.search(text):
         raise _Refused()
     try:
-        data = json.loads(text, object_pairs_hook=_json_pairs, parse_float=_json_decimal, parse_int=_json_int,
-                          parse_constant=Decimal)
+        data = json.loads(text, parse_float=_json_decimal, parse_int=_json_int, parse_constant=Decimal)
     except (ValueError, RecursionError):
         raise _Refused() from None
-    if isinstance(data, (dict, list)) and _too_deep(data):
-        raise _Refused()
+    if isinstance(data, (dict, list)):
+        keys, deep = _shape(data)
+        if deep or keys != text.count('":') + len(_SPACED_KEY_END.findall(text)):
+            raise _Refused()
     return data
 
 
@@ -833,6 +847,60 @@ def to_plain(value: Any) -> Any:
             return int(value)
         return str(value)
     return value
+
+
+_ENCODE_STRING = json.encoder.encode_basestring  # type: ignore[attr-defined]
+
+
+def dump_json(value: Any) -> str:
+    """Plain data as compact JSON on one line, the inverse of ``load_json``: Decimals as exact JSON numbers,
+    dates as ISO text, keys in their order, text as written (not escaped to ASCII)."""
+    try:  # the C encoder, unless a Decimal needs writing exactly
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_json_default)
+    except _Refused:
+        pass
+    parts: list[str] = []
+    stack: list[Any] = [value]
+    while stack:
+        item = stack.pop()
+        if item.__class__ is _Piece:
+            parts.append(item.text)
+        elif isinstance(item, str):
+            parts.append(_ENCODE_STRING(item))
+        elif item is None or isinstance(item, bool):
+            parts.append("null" if item is None else "true" if item else "false")
+        elif isinstance(item, int):
+            parts.append(str(item))
+        elif isinstance(item, Decimal):
+            if not item.is_finite():
+                raise ValueError(f"{item} has no JSON form")
+            parts.append(str(item))
+        elif isinstance(item, datetime.date):
+            parts.append(f'"{item.isoformat()}"')
+        elif isinstance(item, Mapping):
+            pieces: list[Any] = [_Piece("{")]
+            for i, (k, v) in enumerate(item.items()):
+                pieces += [_Piece(("," if i else "") + _ENCODE_STRING(str(k)) + ":"), v]
+            stack.extend(reversed(pieces + [_Piece("}")]))
+        elif isinstance(item, (list, tuple)):
+            pieces = [_Piece("[")]
+            for i, v in enumerate(item):
+                pieces += ([_Piece(",")] if i else []) + [v]
+            stack.extend(reversed(pieces + [_Piece("]")]))
+        else:
+            raise TypeError(f"{type(item).__name__} is not plain data")
+    return "".join(parts)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    raise _Refused()
+
+
+@attrs.frozen
+class _Piece:
+    text: str
 
 
 def canonical_json(value: Any) -> str:

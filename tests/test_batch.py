@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 import incubator_rules as ir
 from incubator_rules.engines import batch
 from incubator_rules.engines.batch import can_fork, pack_carrier, unpack_carrier
-from incubator_rules.engines.progress import Progress
+from incubator_rules.progress import Progress
 from incubator_rules.tools.synthetic import generate_portfolio, iter_portfolio
 
 AS_OF = datetime.date(2026, 12, 31)

@@ -118,8 +118,8 @@ BROKEN = [
      "payment_received, evaluated, title_awarded, designated, firm_introduced, firm_certified, tenancy, spending, "
      "investment, task_result, suspended, rectification_ordered, resumed, rectification_completed, delisted"),
     ("events", [["carrier_id", "type", "date", "colour"], ["A1", "filed", datetime.date(2023, 1, 1), "red"]],
-     "events!D1: header: unknown column 'colour'; expected one of: carrier_id, id, type, date, level, kind, year, "
-     "grade, amount, title, designation, firm, annual_sales_yuan, certification, from, to, area_m2, persons, tech_firm, "
+     "events!D1: header: unknown column 'colour'; expected one of: carrier_id, id, type, date, level, kind, amount, "
+     "award, year, plan, payer, settles, voucher, grade, title, designation, firm, annual_sales_yuan, certification, from, to, area_m2, persons, tech_firm, "
      "strategic_emerging, paid_in_capital_yuan, rent_per_m2_month, category, recognised, task, result, reason, document, note"),
     ("events", [["carrier_id", "type", "date", "level"],
                 ["A1", "filed", datetime.datetime(2023, 1, 1, 9, 30), "municipal"]],

@@ -27,11 +27,11 @@ AS_OF = "2026-06-30"
 DRIVER = """
 import sys, time
 import incubator_rules.views.cli as cli
-real = cli.evaluation_line
+real = cli.evaluation_record
 def slow(ev):
     time.sleep(float(sys.argv[1]))
     return real(ev)
-cli.evaluation_line = slow
+cli.evaluation_record = slow
 sys.exit(cli.main(sys.argv[2:]))
 """
 

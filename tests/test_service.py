@@ -20,7 +20,7 @@ httpx = pytest.importorskip("httpx")
 pytest.importorskip("fastapi")
 
 import incubator_rules as ir  # noqa: E402
-from incubator_rules.views.cli import evaluation_line  # noqa: E402
+from incubator_rules.views.jsonlines import evaluation_line, evaluation_record  # noqa: E402
 from incubator_rules.documents import to_plain  # noqa: E402
 from incubator_rules.tools.synthetic import generate_portfolio  # noqa: E402
 
@@ -619,9 +619,9 @@ def test_a_stream_past_the_time_limit_ends_with_the_problem(monkeypatch):
 
     def slow(ev):
         time.sleep(0.01)
-        return evaluation_line(ev)
+        return evaluation_record(ev)
 
-    monkeypatch.setattr(service_app, "evaluation_line", slow)
+    monkeypatch.setattr(service_app, "evaluation_record", slow)
     app = service_app.create_app(service_app.ServiceConfig(time_limit=0.5))
     body = "\n".join(c.to_json(indent=None) for c in generate_portfolio(200, "cut"))
 
@@ -673,3 +673,27 @@ def test_serve_without_the_extra_says_which_to_install(tmp_path):
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=ROOT,
                        env={**os.environ})
     assert r.returncode == 2 and "incubator-rules[server]" in r.stderr
+
+
+def test_evaluate_many_reads_a_json_lines_portfolio_with_its_header(client):
+    carriers = [ir.load_carrier(EXAMPLES / n) for n in CARRIER_FILES]
+    header = '{"portfolio": {"id": "wz", "name": "万州", "district": "万州区"}}'
+    body = header + "\n" + "\n".join(c.to_json(indent=None) for c in carriers) + "\n"
+    r = client.post("/evaluate-many", params={"as_of": AS_OF}, content=body, headers={"content-type": "application/x-ndjson"})
+    assert r.status_code == 200, r.text
+    assert r.text.splitlines() == expected_lines(carriers, as_of=AS_OF)
+    late = carriers[0].to_json(indent=None) + "\n" + header + "\n"
+    problem = problem_of(client.post("/evaluate-many", content=late, headers={"content-type": "application/x-ndjson"}), 422)
+    assert problem["line"] == 2 and "header must be the first line" in problem["detail"]
+
+
+def test_a_line_separator_inside_a_json_string_keeps_the_line_whole(client):
+    carrier = ir.load_carrier(EXAMPLES / "q6-maker-space.yaml")
+    data = carrier.to_dict()
+    data["name"] = "甲\u2028乙"
+    body = json.dumps(data, ensure_ascii=False) + "\r\n"
+    r = client.post("/evaluate-many", params={"as_of": AS_OF}, content=body.encode("utf-8"),
+                    headers={"content-type": "application/x-ndjson"})
+    assert r.status_code == 200, r.text
+    lines = r.text.split("\n")
+    assert len(lines) == 2 and json.loads(lines[0])["carrier"]["name"] == "甲\u2028乙"

@@ -23,14 +23,14 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence, TypeVar
 import yaml
 
 from ..errors import BatchError, EngineError, IncubatorRulesError
-from ..files.carriers import portfolio_carriers
+from ..files.carriers import CarrierStream, iter_carriers, portfolio_carriers
 from ..model.carrier import AwardKind, Carrier, CarrierKind, Event, EventType, Grade, Level
 from ..model.decision import Condition, Decision, Evaluation
 from ..model.display import renderer
 from ..model.ruleset import Citation, Ruleset
 from ..output import write_text
 from .evaluation import ENGINES, evaluate, evaluate_prepared, prepare
-from .progress import Progress
+from ..progress import Progress
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -67,7 +67,7 @@ class Evaluations(list):  # type: ignore[type-arg]
 
 
 def evaluate_many(
-    carriers: Iterable[Carrier],
+    carriers: Iterable[Carrier] | str | Path,
     ruleset: Ruleset | str | Path | None = None,
     as_of: datetime.date | str | None = None,
     readings: Mapping[str, str] | None = None,
@@ -94,6 +94,11 @@ def evaluate_many(
     ``chunk_size`` is how many carriers make one task; by default it follows
     the input's length and the number of workers, and a pool's tasks shrink
     towards the end of the input. Bad arguments raise before any work starts.
+
+    ``carriers`` may also be the path of a portfolio (``files.carriers.iter_carriers``):
+    JSON Lines are then read as they are evaluated. A folder of JSON Lines
+    partitions given with an ``executor`` is read where it is evaluated:
+    each task is one partition, sent as its path (the workers must see the folder).
     """
     results = _BatchRun(carriers, ruleset, as_of, readings, executor, workers, progress, chunk_size, engine, None).results()
     if stream:
@@ -104,7 +109,7 @@ def evaluate_many(
 
 def map_evaluations(
     func: Callable[[Evaluation], R],
-    carriers: Iterable[Carrier],
+    carriers: Iterable[Carrier] | str | Path,
     ruleset: Ruleset | str | Path | None = None,
     as_of: datetime.date | str | None = None,
     readings: Mapping[str, str] | None = None,
@@ -150,7 +155,7 @@ class _BatchRun:
     """One call of ``evaluate_many`` or ``map_evaluations``: arguments checked, then results produced on demand."""
 
     def __init__(
-        self, carriers: Iterable[Carrier], ruleset: Ruleset | str | Path | None, as_of: datetime.date | str | None,
+        self, carriers: Iterable[Carrier] | str | Path, ruleset: Ruleset | str | Path | None, as_of: datetime.date | str | None,
         readings: Mapping[str, str] | None, executor: Executor | None, workers: int | None, progress: bool | None,
         chunk_size: int | None, engine: str, func: Callable[[Evaluation], Any] | None,
     ) -> None:
@@ -158,7 +163,12 @@ class _BatchRun:
         if engine not in ENGINES:
             raise EngineError(f"unknown engine {engine!r}; available: {', '.join(ENGINES)}", field="engine")
         check_workers(workers, executor)
+        if isinstance(carriers, (str, Path)):
+            carriers = iter_carriers(carriers, progress)
+        self.parts = carriers.partitions if isinstance(carriers, CarrierStream) and executor is not None else []
         self.pooled = executor is not None or (workers is not None and workers > 1)
+        if isinstance(carriers, CarrierStream) and not carriers.streamed and self.pooled:
+            carriers = list(carriers)  # loaded whole anyway: forked workers can then share it
         self.ships = ships_input(executor, workers, isinstance(carriers, Sequence), engine)
         if func is not None and self.ships:
             check_picklable(func)
@@ -171,7 +181,7 @@ class _BatchRun:
         self.executor, self.workers, self.progress, self.engine, self.func = executor, workers, progress, engine, func
 
     def results(self) -> Iterator[Any]:
-        with Progress(self.total, enabled=self.progress) as bar:
+        with Progress(self.total, enabled=self.progress, share=getattr(self.carriers, "share", None)) as bar:
             shared = None if self.ships else (self.carriers, self.rs, self.day, self.chosen, self.func)
             yield from dispatch(
                 self.executor, self.workers, shared, self.engine,
@@ -207,6 +217,14 @@ class _BatchRun:
 
     def shipped(self, bar: Progress, pool: Executor) -> Iterator[Any]:
         job = RulesetJob.of(self.rs, self.day, self.chosen, self.engine, self.func)
+        if self.parts:  # each worker reads its own partitions
+            assert isinstance(self.carriers, CarrierStream)
+            for done, (_, out) in enumerate(run_chunks(pool, evaluate_partition, [(str(p),) for p in self.parts],
+                                                       lambda part: (job, part[0])), 1):
+                self.carriers.read_elsewhere(done)
+                bar.update(len(out))
+                yield from self.received(out)
+            return
         if isinstance(self.carriers, list):  # checked, and its length known
             chunks = cut(self.carriers, spans(len(self.carriers), _workers(pool), self.size, self.fixed))
         else:
@@ -787,12 +805,31 @@ def _evaluate_chunk(job: RulesetJob, packed: list[tuple[Any, ...]]) -> list[Any]
         return guarded(map(unpack_carrier, packed), send, job.evaluate)
 
 
+def evaluate_partition(job: RulesetJob, path: str) -> list[Any]:
+    """Worker side of a partitioned portfolio: read one JSON Lines partition and evaluate it (packed
+    evaluations, or what the job's function makes of them); an error names the partition."""
+    send = pack_evaluation if job.func is None else job.func
+    stream = iter_carriers(path)
+    try:
+        with gc_paused():
+            return guarded(stream, send, job.evaluate)
+    except IncubatorRulesError as exc:
+        if exc.file is None:
+            exc.file = path
+        exc.position = None  # a position in the partition, not in the whole input
+        exc.__dict__.pop("partial", None)
+        raise
+    finally:
+        stream.close()
+
+
 # --- portfolio files -----------------------------------------------------------
 
 
 def load_carriers(path: str | Path) -> list[Carrier]:
     """The carriers of a portfolio: a YAML/JSON list of carriers, a district portfolio (a mapping with
-    ``id``, ``name`` and ``carriers``, checked whole), one carrier file, or a directory of such files."""
+    ``id``, ``name`` and ``carriers``, checked whole), a JSON Lines portfolio, CSV tables, a workbook,
+    one carrier file, or a directory of such files."""
     return portfolio_carriers(path)
 
 

@@ -9,10 +9,10 @@ from typing import Any, Mapping, Sequence
 from ..errors import EngineError, IncubatorRulesError
 from ..files.ruleset import load_ruleset
 from ..kinds import DECIDERS, MATCHES, Context
-from ..kinds.base import arrange
+from ..kinds.base import LEFT_OUT, arrange
 from ..kinds.caps import apply_caps, rule_order as _rule_order
 from ..model.carrier import Carrier, Event, EventType, as_of_date, until
-from ..model.decision import AWARDED, PENDING, Decision, Evaluation
+from ..model.decision import AWARDED, PENDING, Decision, Evaluation, Totals
 from ..model.ruleset import Ruleset
 from .durable import durable_decisions
 
@@ -32,15 +32,24 @@ def evaluate(
     Wanzhou 2023 ruleset); ``as_of`` defaults to today; ``readings`` overrides
     the ruleset's default readings by name. Events after ``as_of`` are ignored.
     """
-    if not isinstance(carrier, Carrier):
-        raise IncubatorRulesError(f"expected a Carrier, got {type(carrier).__name__}", field="carrier")
-    rs, day, chosen = prepare(ruleset, as_of, readings)
+    rs, day, chosen = _checked(carrier, ruleset, as_of, readings, engine)
     if engine == "durable":
         ctx = Context(carrier, arrange(rs, chosen, carrier.events_until(day)), day, rs, chosen)
         return assemble(ctx, durable_decisions(ctx), engine)
-    if engine != "native":
-        raise EngineError(f"unknown engine {engine!r}; available: {', '.join(ENGINES)}", field="engine")
     return evaluate_prepared(carrier, rs, day, chosen)
+
+
+def _checked(
+    carrier: Carrier, ruleset: Ruleset | str | Path | None, as_of: datetime.date | str | None,
+    readings: Mapping[str, str] | None, engine: str,
+) -> tuple[Ruleset, datetime.date, dict[str, str]]:
+    """``prepare``, after checking the carrier, and then the engine's name."""
+    if not isinstance(carrier, Carrier):
+        raise IncubatorRulesError(f"expected a Carrier, got {type(carrier).__name__}", field="carrier")
+    prepared = prepare(ruleset, as_of, readings)
+    if engine not in ENGINES:
+        raise EngineError(f"unknown engine {engine!r}; available: {', '.join(ENGINES)}", field="engine")
+    return prepared
 
 
 def prepare(
@@ -51,6 +60,24 @@ def prepare(
     """The loaded ruleset, the as-of date and every reading's value, checked once for many evaluations."""
     rs = ruleset if isinstance(ruleset, Ruleset) else load_ruleset(ruleset)
     return rs, as_of_date(as_of), rs.resolve_readings(readings)
+
+
+def evaluate_totals(
+    carrier: Carrier,
+    ruleset: Ruleset | str | Path | None = None,
+    as_of: datetime.date | str | None = None,
+    readings: Mapping[str, str] | None = None,
+    engine: str = "native",
+) -> Totals:
+    """What ``evaluate`` pays, without the audit detail: the same awarded and pending decisions, with
+    their amounts, payable dates, rules, levels and kinds, but no explanations, citations, conditions,
+    refusals or input digest.
+
+    Arguments as for ``evaluate``. Budgets and comparisons add these up.
+    """
+    rs, day, chosen = _checked(carrier, ruleset, as_of, readings, engine)
+    awards, pending = paid_prepared(carrier, rs, day, chosen, engine=engine)
+    return Totals(carrier.id, day, rs.id, rs.version, rs.sha256, chosen, engine, awards, pending)
 
 
 def evaluate_prepared(
@@ -69,12 +96,46 @@ def evaluate_prepared(
     """
     whole = carrier.timeline if timeline is None else timeline
     ctx = Context(carrier, arrange(ruleset, readings, until(whole, as_of)), as_of, ruleset, readings)
+    return assemble(ctx, decide(ctx), "native", digest if digest is not None else carrier.digest_of(whole))
+
+
+def paid_prepared(
+    carrier: Carrier,
+    ruleset: Ruleset,
+    as_of: datetime.date,
+    readings: Mapping[str, str],
+    timeline: tuple[Event, ...] | None = None,
+    engine: str = "native",
+) -> tuple[tuple[Decision, ...], tuple[Decision, ...]]:
+    """The awards and pending decisions of ``evaluate_totals``, with arguments already checked by ``prepare``
+    (``timeline`` as for ``evaluate_prepared``), for budgets and comparisons."""
+    whole = carrier.timeline if timeline is None else timeline
+    ctx = Context(carrier, arrange(ruleset, readings, until(whole, as_of)), as_of, ruleset, readings, False)
+    decisions = decide(ctx) if engine == "native" else durable_decisions(ctx)
+    if ruleset.caps:
+        decisions = apply_caps(ctx, decisions)
+    awards: list[Decision] = []
+    pending: list[Decision] = []
+    for d in decisions:
+        if d is not LEFT_OUT:
+            status = d.status
+            if status == AWARDED:
+                awards.append(d)
+            elif status == PENDING:
+                pending.append(d)
+    if len(awards) > 1 or len(pending) > 1:
+        return _in_order(ctx, awards, pending, [])[:2]
+    return tuple(awards), tuple(pending)
+
+
+def decide(ctx: Context) -> list[Decision]:
+    """Every deciding rule's decisions on the native engine, rule by rule."""
     decisions: list[Decision] = []
-    for rule in ruleset.rules:
-        decide = DECIDERS.get(rule.kind)
-        if decide is not None:
-            decisions.extend(decide(rule, ctx, match(rule.kind, ctx.timeline)))
-    return assemble(ctx, decisions, "native", digest if digest is not None else carrier.digest_of(whole))
+    for rule in ctx.ruleset.rules:
+        decide_rule = DECIDERS.get(rule.kind)
+        if decide_rule is not None:
+            decisions.extend(decide_rule(rule, ctx, match(rule.kind, ctx.timeline)))
+    return decisions
 
 
 def match(kind: str, timeline: tuple[Event, ...]) -> Sequence[Event]:
@@ -92,9 +153,23 @@ _EVENT_TYPE_COUNT = len(EventType)
 def assemble(ctx: Context, decisions: list[Decision], engine: str, digest: str | None = None) -> Evaluation:
     """Order decisions deterministically and wrap them in an Evaluation.
 
+    ``digest`` is the carrier's digest when the caller already has it.
+    """
+    awards, pending, refused = arranged(ctx, decisions)
+    carrier, ruleset = ctx.carrier, ctx.ruleset
+    return Evaluation(
+        carrier.id, carrier.name, carrier.digest if digest is None else digest, ctx.as_of,
+        ruleset.id, ruleset.version, ruleset.sha256, dict(ctx.readings), engine,
+        tuple(awards), tuple(pending), tuple(refused),
+    )
+
+
+def arranged(ctx: Context, decisions: list[Decision]) -> tuple[tuple[Decision, ...], tuple[Decision, ...], tuple[Decision, ...]]:
+    """The decisions with the ruleset's caps applied, as awards, pending and not awarded, each in a fixed order.
+
     Awards and pending decisions go by payable date, then by the position of
     their first event in the timeline, then by rule; the others by event,
-    then rule. ``digest`` is the carrier's digest when the caller already has it.
+    then rule.
     """
     if ctx.ruleset.caps:
         decisions = apply_caps(ctx, decisions)
@@ -104,6 +179,14 @@ def assemble(ctx: Context, decisions: list[Decision], engine: str, digest: str |
     for d in decisions:
         status = d.status
         (awards if status == AWARDED else pending if status == PENDING else refused).append(d)
+    if not ctx.detail:
+        refused = []  # LEFT_OUT, and any award a cap refused
+    return _in_order(ctx, awards, pending, refused)
+
+
+def _in_order(
+    ctx: Context, awards: list[Decision], pending: list[Decision], refused: list[Decision]
+) -> tuple[tuple[Decision, ...], tuple[Decision, ...], tuple[Decision, ...]]:
     if len(awards) > 1 or len(pending) > 1 or len(refused) > 1:
         position = {e.id: i for i, e in enumerate(ctx.timeline)}
         rule_order = _rule_order(ctx.ruleset)
@@ -115,12 +198,7 @@ def assemble(ctx: Context, decisions: list[Decision], engine: str, digest: str |
                                          for i, d in enumerate(pending)])
         if len(refused) > 1:
             refused = _ordered(refused, [(position[d.events[0]], rule_order[d.rule], i) for i, d in enumerate(refused)])
-    carrier, ruleset = ctx.carrier, ctx.ruleset
-    return Evaluation(
-        carrier.id, carrier.name, carrier.digest if digest is None else digest, ctx.as_of,
-        ruleset.id, ruleset.version, ruleset.sha256, dict(ctx.readings), engine,
-        tuple(awards), tuple(pending), tuple(refused),
-    )
+    return tuple(awards), tuple(pending), tuple(refused)
 
 
 def _ordered(decisions: list[Decision], keys: list[tuple[Any, ...]]) -> list[Decision]:

@@ -10,16 +10,18 @@ from __future__ import annotations
 import copy
 import datetime
 import enum
+import re
 from pathlib import Path
 from typing import Any, Mapping
 
 import attrs
 
-from ..documents import Source, canonical_json, read_document
+from ..documents import Source, canonical_json, read_document, string_problem
 from ..errors import CarrierError
 from ..model.carrier import (
     COMMON_FIELDS,
     EVENT_TYPES,
+    MAX_AMOUNT,
     PAYMENT_TEXTS,
     AwardKind,
     Carrier,
@@ -168,6 +170,9 @@ class CarrierReader:
         return Dated(tuple(values))
 
     def event(self, raw: Any, path: tuple[Any, ...]) -> tuple[dict[str, Any], tuple[Any, ...]]:
+        quick = _quick_event(raw)
+        if quick is not None:
+            return quick, path
         if not isinstance(raw, Mapping):
             raise self.fail(path, f"expected a mapping, got {type(raw).__name__}")
         etype = self.convert(parse_enum, self.required(raw, "type", path), path + ("type",), EventType)
@@ -209,6 +214,88 @@ class CarrierReader:
             if found:
                 fields["facts"] = found
         return fields, path
+
+
+# --- the success path: the common shapes read with dictionary lookups ------------------
+
+_MEMBERS: dict[str, dict[str, enum.Enum]] = {
+    name: {m._value_: m for m in cls}  # type: ignore[attr-defined]
+    for name, cls in (("type", EventType), ("level", Level), ("kind", CarrierKind), ("grade", Grade), ("award", AwardKind))
+}
+_TYPES = _MEMBERS.pop("type")
+_EVENT_KEYS = {t: frozenset(COMMON_FIELDS + tuple(spec.fields)) for t, spec in EVENT_TYPES.items() if not EVENT_FACTS.get(t._value_)}
+_REQUIRED = {t: tuple(f for f, need in spec.fields.items() if need == "r") for t, spec in EVENT_TYPES.items()}
+_BY_SET, _BY_TEXT, _BY_MEMBER, _BY_AMOUNT, _BY_YEAR = range(5)  # how each field of an event is checked
+_CHECKS = {"type": _BY_SET, "date": _BY_SET, "amount": _BY_AMOUNT, "year": _BY_YEAR, **{k: _BY_MEMBER for k in _MEMBERS},
+           **{k: _BY_TEXT for k in ("id", "document", "note", *PAYMENT_TEXTS)}}
+_DAYS: dict[str, datetime.date] = {}
+
+
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
+
+
+def _quick_day(value: str) -> datetime.date | None:
+    found = _DAYS.get(value)
+    if found is None and _ISO_DAY.match(value):
+        try:
+            found = datetime.date.fromisoformat(value)
+        except ValueError:
+            return None
+        if len(_DAYS) >= 50_000:
+            _DAYS.clear()
+        _DAYS[value] = found
+    return found
+
+
+def _quick_event(raw: Any) -> dict[str, Any] | None:
+    """The fields of an event of a common shape that is valid (no facts; text, enums, whole numbers and ISO
+    dates as JSON and YAML give them), read with dictionary lookups; None for anything else, which the full
+    reader reads (and whose problem it names, with its place)."""
+    if raw.__class__ is not dict:
+        return None
+    kind = raw.get("type")
+    etype = _TYPES.get(kind) if kind.__class__ is str else None
+    allowed = _EVENT_KEYS.get(etype) if etype is not None else None  # type: ignore[arg-type]
+    if allowed is None or not raw.keys() <= allowed:
+        return None
+    day = raw.get("date")
+    if day.__class__ is str:
+        day = _quick_day(day)
+    elif day.__class__ is not datetime.date:
+        return None
+    if day is None:
+        return None
+    fields: dict[str, Any] = {"type": etype, "date": day}
+    for name in _REQUIRED[etype]:  # type: ignore[index]
+        if raw.get(name) is None:
+            return None
+    for key, value in raw.items():
+        check = _CHECKS.get(key)
+        if check is None:  # a field this path does not know: the full reader reads it
+            return None
+        if check == _BY_SET:
+            continue
+        if value is None:
+            if key == "id":
+                return None
+            continue
+        if check == _BY_TEXT:
+            if value.__class__ is not str or not value.strip() or string_problem(value):
+                return None
+        elif check == _BY_MEMBER:
+            value = _MEMBERS[key].get(value) if value.__class__ is str else None
+            if value is None:
+                return None
+        elif check == _BY_AMOUNT:
+            if value.__class__ is not int or not 0 <= value < MAX_AMOUNT:
+                return None
+        else:  # the year
+            if value.__class__ is not int or not 1900 <= value <= 9999:
+                return None
+            if etype is EventType.EVALUATED and day.year <= value:
+                return None
+        fields[key] = value
+    return fields
 
 
 def _assign_ids(raw: list[tuple[dict[str, Any], tuple[Any, ...]]]) -> list[tuple[Event, tuple[Any, ...]]]:

@@ -1,15 +1,22 @@
-"""Files of carriers: one carrier, a list of them, a district portfolio, or a folder of such files."""
+"""Files of carriers: one carrier, a list of them, a district portfolio (YAML, JSON, JSON Lines, CSV tables or a
+workbook), or a folder of such files; read whole, or as a stream."""
 
 from __future__ import annotations
 
 import collections
 from pathlib import Path
-from typing import Mapping
+from typing import Any, Callable, Iterator, Mapping
+
+import attrs
 
 from ..documents import DataPath, Document, Source, field_name
 from ..errors import CarrierError, IncubatorRulesError
 from ..model.carrier import Carrier
-from .portfolio import portfolio_from_dict
+from ..model.portfolio import Portfolio
+from ..progress import Progress
+from .portfolio import load_portfolio_document, portfolio_from_dict, read_snapshots_csv
+from .portfolio_lines import JSONL_SUFFIXES, IdSet, PortfolioLines, is_jsonl, line_of_id, read_portfolio_lines
+from .tables import read_portfolio_tables, tables_folder
 from .types import CARRIER, LEDGER, PORTFOLIO, SCENARIO, SUFFIXES, detect_type, read_for_check
 from .workbook import is_workbook, read_portfolio_workbook
 
@@ -29,11 +36,15 @@ def prefixed(error: IncubatorRulesError, prefix: DataPath) -> IncubatorRulesErro
 
 def portfolio_carriers(path: str | Path) -> list[Carrier]:
     """The carriers of a portfolio: a YAML/JSON list of carriers, a district portfolio (a mapping with
-    ``carriers``, see ``incubator_rules.model.portfolio``), one carrier file, or a directory of such files."""
+    ``carriers``, see ``incubator_rules.model.portfolio``), a JSON Lines portfolio, CSV tables (a folder
+    holding ``carriers.csv``), a workbook, one carrier file, or a directory of such files."""
     p = Path(path)
-    files = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUFFIXES) if p.is_dir() else [p]
+    if tables_folder(p) is not None:
+        return list(read_portfolio_tables(p).carriers)
+    if p.is_dir() and partitions(p):
+        return list(CarrierStream(p))
     out: list[Carrier] = []
-    for f in files:
+    for f in _files_of(p):
         if p.is_dir() and _kept_beside(f):
             continue  # what-if scenarios and payments ledgers kept beside the carriers they are about
         out.extend(_carriers_in(f))
@@ -41,6 +52,116 @@ def portfolio_carriers(path: str | Path) -> list[Carrier]:
     if dupes:
         raise CarrierError(f"carrier ids must be unique in a portfolio; repeated: {', '.join(dupes)}", file=str(p))
     return out
+
+
+def _files_of(p: Path, suffixes: tuple[str, ...] = SUFFIXES) -> list[Path]:
+    if not p.is_dir():
+        return [p]
+    return sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in suffixes)
+
+
+def load_portfolio(path: str | Path, snapshots_csv: str | Path | None = None) -> Portfolio:
+    """Load a portfolio: YAML or JSON (``model.portfolio.load_portfolio``), JSON Lines (``.jsonl``), CSV tables
+    (a folder holding ``carriers.csv``, ``files.tables``) or an Excel workbook (``.xlsx``, the ``excel`` extra).
+
+    ``snapshots_csv`` adds the snapshots of one more CSV file. Errors name the
+    file and line (and column), or for a workbook the sheet and cell.
+    """
+    if is_workbook(path):
+        portfolio = read_portfolio_workbook(path)
+    elif is_jsonl(path):
+        portfolio = read_portfolio_lines(path)
+    elif tables_folder(path) is not None:
+        portfolio = read_portfolio_tables(path)
+    else:
+        return load_portfolio_document(path, snapshots_csv)
+    if snapshots_csv is None:
+        return portfolio
+    return attrs.evolve(portfolio, snapshots=portfolio.snapshots + read_snapshots_csv(snapshots_csv))
+
+
+class CarrierStream(Iterator[Carrier]):
+    """The carriers of a portfolio one at a time: read line by line from JSON Lines (one file, or a folder of
+    partitions, in name order), else from the portfolio loaded whole when the first is asked for (under a
+    "reading" progress bar when ``progress`` allows one: see ``progress.Progress``). ``share()`` says how
+    much of the input has been read or handed out (0 to 1), for a progress bar; a carrier id seen twice
+    raises, as in a whole portfolio."""
+
+    def __init__(self, path: str | Path, progress: bool | None = False) -> None:
+        p = Path(path)
+        self.path = p
+        self.progress = progress
+        self.partitions = partitions(p) if p.is_dir() and tables_folder(p) is None else ([p] if is_jsonl(p) else [])
+        self.streamed = bool(self.partitions)
+        if not self.streamed and not p.exists():
+            raise CarrierError("cannot read: no such file or folder", file=str(p))
+        self._sizes = [f.stat().st_size for f in self.partitions]
+        self._done = 0  # bytes of the partitions finished, or carriers handed out of a whole load
+        self._held: list[Carrier] | None = None
+        self._current: PortfolioLines | None = None
+        self._items = self._stream() if self.streamed else self._whole()
+
+    def share(self) -> float:
+        """The part of the input read (JSON Lines) or handed out (a portfolio loaded whole) so far, 0 to 1."""
+        if not self.streamed:
+            return self._done / len(self._held) if self._held else 0.0
+        total = sum(self._sizes)
+        if not total:
+            return 1.0
+        return min((self._done + (self._current.done if self._current else 0)) / total, 1.0)
+
+    def _whole(self) -> Iterator[Carrier]:
+        with Progress(None, enabled=self.progress, label=f"reading {self.path.name}") as bar, bar.ticking():
+            self._held = portfolio_carriers(self.path)
+        for c in self._held:
+            self._done += 1
+            yield c
+
+    def read_elsewhere(self, count: int) -> None:
+        """Record that the first ``count`` partitions were read by workers (for ``share``)."""
+        self._done = sum(self._sizes[:count])
+
+    def _stream(self) -> Iterator[Carrier]:
+        seen = IdSet()
+        many = len(self.partitions) > 1
+        for n, (f, size) in enumerate(zip(self.partitions, self._sizes)):
+            self._current = PortfolioLines(f)
+            try:
+                for c in self._current.carriers():
+                    if many and not seen.add(c.id):
+                        other = next((p for p in self.partitions[:n] if line_of_id(p, c.id) is not None), None)
+                        if other is not None:
+                            raise CarrierError(f"carrier id {c.id!r} is also in {other.name}", field="id", file=str(f))
+                    yield c
+            finally:
+                self._current.close()
+            self._done += size
+            self._current = None
+
+    def __next__(self) -> Carrier:
+        return next(self._items)
+
+    def close(self) -> None:
+        """Stop reading."""
+        closing: Callable[[], Any] = getattr(self._items, "close", lambda: None)
+        closing()
+
+
+def partitions(folder: str | Path) -> list[Path]:
+    """The JSON Lines partitions of a folder (``*.jsonl``, ``*.ndjson``, in its subfolders too), sorted by name;
+    none when it holds YAML or JSON carrier files: it is then a folder of carrier files, whose JSON Lines files
+    are not read (as its CSV files are not)."""
+    p = Path(folder)
+    if any(not _kept_beside(f) for f in _files_of(p)):
+        return []
+    return _files_of(p, JSONL_SUFFIXES)
+
+
+def iter_carriers(path: str | Path, progress: bool | None = False) -> CarrierStream:
+    """The carriers of any portfolio file or folder (see ``portfolio_carriers``) one at a time; JSON Lines are
+    read as a stream, so memory does not grow with the number of carriers. ``progress`` (True, False, or
+    None for "on long reads in a terminal or notebook") shows a bar while a portfolio is loaded whole."""
+    return CarrierStream(path, progress)
 
 
 def _kept_beside(path: Path) -> bool:
@@ -54,6 +175,8 @@ def _kept_beside(path: Path) -> bool:
 def _carriers_in(path: Path) -> list[Carrier]:
     if is_workbook(path):
         return list(read_portfolio_workbook(path).carriers)
+    if is_jsonl(path):
+        return list(PortfolioLines(path).carriers())
     doc, text = read_for_check(path)
     return carriers_from_document(doc, text, base_dir=path.parent)
 

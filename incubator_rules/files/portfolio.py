@@ -16,19 +16,25 @@ from typing import Any, Callable, Mapping
 
 import attrs
 
-from ..documents import Source, csv_reader, read_document
+from ..documents import Source, csv_reader, field_name, read_document
 from ..errors import CarrierError, PortfolioError, describe
 from ..model.carrier import Carrier, parse_date
-from ..model.portfolio import DESIGNATIONS, METRICS, Designation, Metric, Number, Portfolio, Snapshot
+from ..model.portfolio import DESIGNATIONS, METRICS, Designation, Member, Metric, Number, Portfolio, Snapshot
 from .carrier import carrier_from_dict
 from .schema import FileSchema
 
 __all__ = [
+    "HEADER_FIELDS",
+    "header_schema",
+    "member_schema",
     "PortfolioReader",
     "load_portfolio_document",
     "metric_value",
     "parse_snapshots_csv",
     "portfolio_from_dict",
+    "portfolio_schema",
+    "portfolio_header",
+    "portfolio_member",
     "read_csv_text",
     "read_snapshots_csv",
 ]
@@ -190,6 +196,43 @@ def metric_value(value: Any, metric: Metric) -> Number:
     return out
 
 
+# A portfolio's own fields, beside its carriers.
+HEADER_FIELDS = ("id", "name", "district", "note")
+
+Line = Callable[[], "int | None"] | int | None
+
+
+def _line_of(source: Source, path: tuple[Any, ...]) -> Callable[[], int | None]:
+    return lambda: source.locate(path)[0]
+
+
+def located_snapshots(member: Member, source: Source) -> list[tuple[Snapshot, str | None, Line]]:
+    """A member's snapshots with the file each was read from and the line it stands on (found when asked for)."""
+    return [(s, source.file, _line_of(source, member.path + ("snapshots", j))) for j, s in enumerate(member.snapshots)]
+
+
+def _line(where: Line) -> int | None:
+    return where() if callable(where) else where
+
+
+_HERE = Path(".")  # a lone entry or header names no file beside it
+
+
+def portfolio_header(data: Any, source: Source | None = None) -> tuple[str, str, str | None]:
+    """A portfolio's own fields (``id``, ``name``, ``district``, ``note``) checked: (id, name, district)."""
+    return PortfolioReader(source or Source(), _HERE).header(data)
+
+
+def portfolio_member(entry: Any, source: Source | None = None) -> Member:
+    """One entry of a portfolio's ``carriers`` (a carrier with its ``snapshots`` and ``designations``), checked;
+    two snapshots of one date are refused."""
+    src = source or Source()
+    reader = PortfolioReader(src, _HERE)
+    member = reader.entry(entry, ())
+    reader.check_snapshots(located_snapshots(member, src), {member.carrier.id: 0})
+    return member
+
+
 @attrs.frozen
 class PortfolioReader:
     source: Source
@@ -217,33 +260,37 @@ class PortfolioReader:
         except ValueError as exc:
             raise self.fail(path, str(exc)) from None
 
-    def portfolio(self, data: Any, extra_csv: str | Path | None) -> Portfolio:
-        data = self.mapping(data, (), ("id", "name", "district", "carriers", "snapshots_csv", "note"))
+    def header(self, data: Any, allowed: tuple[str, ...] = HEADER_FIELDS) -> tuple[str, str, str | None]:
+        """A portfolio's own fields: its id, name and district."""
+        data = self.mapping(data, (), allowed)
         for key in ("id", "name"):
             if data.get(key) is None:
                 raise self.fail((key,), "required field is missing")
         pid, name = self.text(data["id"], ("id",)), self.text(data["name"], ("name",))
         district = None if data.get("district") is None else self.text(data["district"], ("district",))
+        if data.get("note") is not None:
+            self.text(data["note"], ("note",))
+        return pid, name, district
+
+    def portfolio(self, data: Any, extra_csv: str | Path | None) -> Portfolio:
+        pid, name, district = self.header(data, (*HEADER_FIELDS, "carriers", "snapshots_csv"))
         raw = data.get("carriers")
         if not isinstance(raw, list):
             raise self.fail(("carriers",), "expected a list of carriers")
         carriers: list[Carrier] = []
-        snapshots: list[tuple[Snapshot, str | None, int | None]] = []
+        snapshots: list[tuple[Snapshot, str | None, Line]] = []
         designations: list[Designation] = []
         seen: dict[str, int] = {}
         for i, entry in enumerate(raw):
             p: tuple[Any, ...] = ("carriers", i)
-            entry = self.mapping(entry, p)
-            carrier = self.carrier(entry, p)
+            member = self.entry(entry, p)
+            carrier = member.carrier
             if carrier.id in seen:
                 raise self.fail(p + ("id",), f"duplicate carrier id {carrier.id!r} (also carriers[{seen[carrier.id]}])")
             seen[carrier.id] = i
             carriers.append(carrier)
-            for j, s in enumerate(self.list_of(entry, "snapshots", p)):
-                sp = p + ("snapshots", j)
-                snapshots.append((self.snapshot(s, sp, carrier.id), self.source.file, self.source.locate(sp)[0]))
-            for j, d in enumerate(self.list_of(entry, "designations", p)):
-                designations.append(self.designation(d, p + ("designations", j), carrier.id))
+            snapshots.extend(located_snapshots(member, self.source))
+            designations.extend(member.designations)
         files = []
         if data.get("snapshots_csv") is not None:
             files.append(self.base_dir / self.text(data["snapshots_csv"], ("snapshots_csv",)))
@@ -255,6 +302,16 @@ class PortfolioReader:
                 snapshots.append((s, str(csv_path), line))
         self.check_snapshots(snapshots, seen)
         return Portfolio(pid, name, district, tuple(carriers), tuple(s for s, _, _ in snapshots), tuple(designations))
+
+    def entry(self, entry: Any, p: tuple[Any, ...]) -> "Member":
+        """One carrier of a portfolio with its snapshots and designations (each snapshot's date unique)."""
+        entry = self.mapping(entry, p)
+        carrier = self.carrier(entry, p)
+        snapshots = tuple(self.snapshot(s, p + ("snapshots", j), carrier.id)
+                          for j, s in enumerate(self.list_of(entry, "snapshots", p)))
+        designations = tuple(self.designation(d, p + ("designations", j), carrier.id)
+                             for j, d in enumerate(self.list_of(entry, "designations", p)))
+        return Member(carrier, snapshots, designations, p)
 
     def list_of(self, entry: Mapping[str, Any], key: str, p: tuple[Any, ...]) -> list[Any]:
         value = entry.get(key)
@@ -269,8 +326,10 @@ class PortfolioReader:
         try:
             return carrier_from_dict(plain, self.source.below(p))
         except CarrierError as exc:
-            prefix = f"carriers[{p[1]}]"
-            field = f"{prefix}.{exc.field}" if exc.field else prefix
+            if not p:  # the carrier is the whole document (a line of JSON Lines): its own error stands
+                raise
+            prefix = field_name(p)
+            field = (f"{prefix}.{exc.field}" if prefix else exc.field) if exc.field else (prefix or None)
             raise PortfolioError(exc.message, field=field, file=exc.file, line=exc.line, column=exc.column) from None
 
     def snapshot(self, raw: Any, p: tuple[Any, ...], carrier_id: str) -> Snapshot:
@@ -302,41 +361,67 @@ class PortfolioReader:
         note = None if raw.get("note") is None else self.text(raw["note"], p + ("note",))
         return Designation(carrier_id, tag, day, until, note)
 
-    def check_snapshots(self, snapshots: list[tuple[Snapshot, str | None, int | None]], carriers: Mapping[str, int]) -> None:
-        seen: dict[tuple[str, datetime.date], str] = {}
+    def check_snapshots(self, snapshots: list[tuple[Snapshot, str | None, Line]], carriers: Mapping[str, int]) -> None:
+        """Every snapshot of a known carrier, one per carrier and date; a line is looked up only for an error."""
+        seen: dict[tuple[str, datetime.date], tuple[str | None, Line]] = {}
         for s, file, line in snapshots:
             if s.carrier_id not in carriers:
                 raise PortfolioError(
                     f"snapshot for unknown carrier {describe(s.carrier_id)} (dated {s.date}); "
                     "every carrier must be described in the portfolio file",
-                    field="carrier_id", file=file, line=line,
+                    field="carrier_id", file=file, line=_line(line),
                 )
             key = (s.carrier_id, s.date)
             if key in seen:
+                first_file, first_line = seen[key]
                 raise PortfolioError(
-                    f"two snapshots of carrier {describe(s.carrier_id)} dated {s.date} (also at {seen[key]})",
-                    field="date", file=file, line=line,
+                    f"two snapshots of carrier {describe(s.carrier_id)} dated {s.date} "
+                    f"(also at {first_file or '<data>'}:{_line(first_line)})",
+                    field="date", file=file, line=_line(line),
                 )
-            seen[key] = f"{file or '<data>'}:{line}"
+            seen[key] = (file, line)
+
 
 
 # --- the schema of the file ---------------------------------------------------------
 
 
+def header_schema() -> dict[str, Any]:
+    """The JSON Schema of a portfolio's own fields (``HEADER_FIELDS``), as ``PortfolioReader.header`` reads them."""
+    text = {"type": "string", "minLength": 1}
+    optional = {"type": ["string", "null"]}
+    return {"type": "object", "required": ["id", "name"], "additionalProperties": False,
+            "properties": {"id": text, "name": text, "district": optional, "note": optional}}
+
+
+def member_schema() -> dict[str, Any]:
+    """The JSON Schema of one carrier of a portfolio: a carrier (carrier.schema.json) with, optionally, its
+    snapshots and designations, as ``PortfolioReader.entry`` reads them."""
+    date = {"type": "string", "format": "date"}
+    snapshot = {"type": "object", "required": ["date"], "additionalProperties": False,
+                "properties": {"date": date, "note": {"type": ["string", "null"]},
+                               **{m: {"type": ["number", "null"], "minimum": 0} for m in METRICS}}}
+    designation = {"type": "object", "required": ["tag", "date"], "additionalProperties": False,
+                   "properties": {"tag": {"enum": list(DESIGNATIONS)}, "date": date,
+                                  "until": {"type": ["string", "null"], "format": "date"},
+                                  "note": {"type": ["string", "null"]}}}
+    return {"type": "object", "description": "a carrier (carrier.schema.json), with its snapshots and designations",
+            "required": ["id", "name", "kind"],
+            "properties": {"snapshots": {"type": "array", "items": snapshot},
+                           "designations": {"type": "array", "items": designation}}}
+
+
 def portfolio_schema() -> FileSchema:
     """The JSON Schema of portfolio files (``schemas/portfolio.schema.json``)."""
+    district = header_schema()
+    district["required"] = [*district["required"], "carriers"]
+    district["properties"] = {**district["properties"],
+                              "carriers": {"type": "array", "items": member_schema()},
+                              "snapshots_csv": {"type": ["string", "null"], "minLength": 1,
+                                                "description": "a CSV file of snapshots, relative to this file"}}
     return FileSchema(
         "portfolio",
         "incubator-rules portfolio",
         "Carriers evaluated together (for example by `incubator-rules diff --portfolio`): a list of carriers, or a district portfolio, a mapping whose `carriers` lists them (with optional snapshots and designations; see docs/targets.md).",
-        root={
-            "anyOf": [
-                {"type": "array", "items": {"$ref": "carrier.schema.json"}},
-                {
-                    "type": "object",
-                    "required": ["id", "name", "carriers"],
-                    "properties": {"carriers": {"type": "array", "items": {"type": "object"}}},
-                },
-            ],
-        },
+        root={"anyOf": [{"type": "array", "items": {"$ref": "carrier.schema.json"}}, district]},
     )

@@ -42,6 +42,8 @@ class FileType:
 
 
 RULESET, CARRIER, CASE, PORTFOLIO, SCENARIO, LEDGER = "ruleset", "carrier", "case", "portfolio", "scenario", "ledger"
+# Portfolios kept as JSON Lines (one carrier per line) and as CSV tables (a folder, one file per table).
+PORTFOLIO_LINES, PORTFOLIO_TABLES = "portfolio-lines", "portfolio-tables"
 
 # The registry of file types, in the order they are listed to users.
 FILE_TYPE_TABLE: tuple[FileType, ...] = (
@@ -49,6 +51,8 @@ FILE_TYPE_TABLE: tuple[FileType, ...] = (
     FileType(CARRIER, "carrier", None, "incubator_rules.load_carrier"),
     FileType(CASE, "test cases", None, "incubator_rules.load_cases"),
     FileType(PORTFOLIO, "portfolio", None, "incubator_rules.load_portfolio"),
+    FileType(PORTFOLIO_LINES, "JSON Lines portfolio", None, "incubator_rules.iter_carriers"),
+    FileType(PORTFOLIO_TABLES, "CSV portfolio tables", None, "incubator_rules.load_portfolio"),
     FileType(SCENARIO, "what-if scenarios", None, "incubator_rules.load_scenarios"),
     FileType(LEDGER, "payments ledger", None, "incubator_rules.load_ledger"),
     FileType("targets", "plan targets", "targets", "incubator_rules.load_targets", versioned=True),

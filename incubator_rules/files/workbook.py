@@ -17,6 +17,7 @@ names the workbook, sheet and cell: ``file:sheet!cell: field: message``.
 from __future__ import annotations
 
 import datetime
+import enum
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -26,9 +27,9 @@ import attrs
 
 from ..errors import IncubatorRulesError, PortfolioError, require
 from ..model.carrier import EventType, event_fields
-from ..model.facts import CARRIER_FACTS, EVENT_FACTS, FactSpec, did_you_mean
+from ..model.facts import CARRIER_FACTS, EVENT_FACTS, Dated, FactSpec, did_you_mean
 from ..model.portfolio import METRICS, Portfolio
-from .portfolio import load_portfolio_document, portfolio_from_dict, read_snapshots_csv
+from .portfolio import portfolio_from_dict
 
 EXTRA = "excel"
 SUFFIXES = (".xlsx", ".xlsm")
@@ -65,9 +66,7 @@ class WorkbookError(PortfolioError):
 
 # --- reading ---------------------------------------------------------------------
 
-_CARRIER_IDENTITY = {"id": "载体编号", "name": "载体名称", "kind": "载体类型", "area": "所在区域"}
-# A static carrier fact is a column of the carriers sheet, headed by its key or its label (model.facts).
-_CARRIER = {**_CARRIER_IDENTITY, **{name: spec.zh for name, spec in CARRIER_FACTS.items()}}
+_CARRIER_FIELDS = {"id": "载体编号", "name": "载体名称", "kind": "载体类型", "area": "所在区域"}
 # Chinese headings of event fields; a field without one is headed by its key.
 EVENT_HEADINGS = {
     "carrier_id": "载体编号", "id": "事件编号", "type": "事件类型", "date": "日期", "level": "级别", "kind": "认定类型",
@@ -76,35 +75,39 @@ EVENT_HEADINGS = {
 }
 
 
-def _fact_headings(types: Iterable[EventType]) -> dict[str, str]:
-    """The fields of these event types' facts (model.facts.EVENT_FACTS) and their Chinese headings, each heading
-    unique (a label two fields share is followed by the field's key)."""
-    out: dict[str, str] = {}
-    for etype in types:
-        for name, spec in EVENT_FACTS.get(etype.value, {}).items():
-            out.setdefault(name, spec.zh)
-    taken = list(EVENT_HEADINGS.values()) + list(out.values())
-    return {k: (f"{zh} ({k})" if taken.count(zh) > 1 else zh) for k, zh in out.items()}
-
-
 def _event_columns(types: Iterable[EventType], drop: tuple[str, ...] = ()) -> dict[str, str]:
     """The columns of a sheet of events: the carrier, then every field these event types may have (model.carrier),
-    then the fields of their facts."""
+    their facts (model.facts) and the free text."""
     types = list(types)
     keys = ["carrier_id"]
+    headings = dict(EVENT_HEADINGS)
     for etype in types:
         keys += [f for f in event_fields(etype) if f not in keys and f not in drop]
-    facts = _fact_headings(types)
-    keys += [k for k in facts if k not in keys]
+    for etype in types:
+        for name, spec in EVENT_FACTS.get(etype.value, {}).items():
+            if name not in keys:
+                keys.append(name)
+                headings.setdefault(name, spec.zh)
     keys = [k for k in keys if k not in _LAST] + [k for k in _LAST if k in keys]
-    return {k: EVENT_HEADINGS.get(k) or facts.get(k) or k for k in keys}
+    return _unique_headings({k: headings.get(k, k) for k in keys})
+
+
+def _unique_headings(columns: dict[str, str]) -> dict[str, str]:
+    """Each column's Chinese heading, or its key where two columns would share a heading."""
+    counts: dict[str, int] = {}
+    for heading in columns.values():
+        counts[heading] = counts.get(heading, 0) + 1
+    return {k: (h if counts[h] == 1 else k) for k, h in columns.items()}
+
+
+_CARRIER = _unique_headings({**_CARRIER_FIELDS, **{name: spec.zh for name, spec in CARRIER_FACTS.items()}})
 
 
 _LAST = ("document", "note")  # the free text, after the fields that decide
 
 
-# Every event but payments on the events sheet; payments on their own, their type implied.
-_EVENT = _event_columns([t for t in EventType if t is not EventType.PAYMENT_RECEIVED])
+# Every event on the events sheet (a workbook keeps payments on their own sheet, their type implied).
+_EVENT = _event_columns(list(EventType))
 _PAYMENT = {**_event_columns([EventType.PAYMENT_RECEIVED], drop=("type",)), "date": "拨付日期"}
 _SNAPSHOT = {"carrier_id": "载体编号", "date": "日期", **{m.name: m.label_zh for m in METRICS.values()}}
 _DESIGNATION = {"carrier_id": "载体编号", "tag": "称号", "date": "起始日期", "until": "截止日期", "note": "备注"}
@@ -123,10 +126,11 @@ SHEETS: dict[str, tuple[str, Mapping[str, str], tuple[str, ...]]] = {
 }
 IGNORED_SHEETS = ("readme", "说明", "notes")
 _NUMBERS = ("number", "yuan")
-_NUMERIC = {
-    "year", "amount", *METRICS, *(n for n, f in CARRIER_FACTS.items() if f.type in _NUMBERS),
-    *(n for fields in EVENT_FACTS.values() for n, f in fields.items() if f.type in _NUMBERS),
-}
+_FACT_TYPES = {name: spec.type for name, spec in CARRIER_FACTS.items()}
+_FACT_TYPES.update({name: spec.type for fields in EVENT_FACTS.values() for name, spec in fields.items()})
+_NUMERIC = {"year", "amount", *METRICS, *(k for k, t in _FACT_TYPES.items() if t in _NUMBERS)}
+_BOOLEAN = {k for k, t in _FACT_TYPES.items() if t == "bool"}
+_BOOL_TEXT = {"true": True, "false": False, "是": True, "否": False}
 _TYPED = {"value"}  # a dated fact's value: converted by the fact's own type
 _NUMBER_TEXT = re.compile(r"^(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$")
 
@@ -151,13 +155,25 @@ class _Cell:
     key: str
 
 
-class _Reader:
-    def __init__(self, file: str) -> None:
+class SheetReader:
+    """Rows of sheets into a portfolio. ``tables`` maps each sheet to the CSV file it was read from, when
+    the sheets are CSV files (``files.tables``); errors then name the file, row and column."""
+
+    def __init__(self, file: str, tables: Mapping[str, str] | None = None) -> None:
         self.file = file
+        self.tables = tables
         self.where: dict[str, _Cell] = {}  # data field -> cell
 
-    def fail(self, cell: _Cell, message: str, field: str | None = None) -> WorkbookError:
-        return WorkbookError(message, file=self.file, sheet=cell.sheet, cell=cell.ref, field=field or cell.key)
+    def error(self, message: str, sheet: str, cell: str, field: str | None) -> PortfolioError:
+        """The error for a cell: ``file:sheet!cell`` in a workbook, ``file:row:column`` in a CSV table."""
+        if self.tables is None:
+            return WorkbookError(message, file=self.file, sheet=sheet, cell=cell, field=field)
+        found = WorkbookError(message, sheet=sheet, cell=cell)
+        return PortfolioError(message, field=field, file=self.tables.get(sheet, self.file), line=found.line,
+                              column=found.column)
+
+    def fail(self, cell: _Cell, message: str, field: str | None = None) -> PortfolioError:
+        return self.error(message, cell.sheet, cell.ref, field or cell.key)
 
     def value(self, value: Any, at: _Cell) -> Any:
         if value is _NO_VALUE:
@@ -168,6 +184,10 @@ class _Reader:
                 return None
             if at.key in _NUMERIC and _NUMBER_TEXT.match(value):
                 value = Decimal(value.replace(",", ""))
+                if value == value.to_integral_value() and "." not in str(value):
+                    value = int(value)
+            elif at.key in _BOOLEAN and value.lower() in _BOOL_TEXT:
+                value = _BOOL_TEXT[value.lower()]
         elif isinstance(value, datetime.datetime):
             if value.time() != datetime.time(0):
                 raise self.fail(at, f"expected a date without a time, got {value:%Y-%m-%d %H:%M}")
@@ -203,7 +223,7 @@ class _Reader:
         names = {**{k: k for k in columns}, **{v: k for k, v in columns.items()}}
         header: list[str | None] = []
         if not rows:
-            raise WorkbookError("empty sheet; expected a header row", file=self.file, sheet=title, cell="A1")
+            raise self.error("empty sheet; expected a header row", title, "A1", None)
         for n, raw in enumerate(rows[0]):
             text = "" if raw is None or raw is _NO_VALUE else str(raw).strip()
             if not text:
@@ -217,16 +237,14 @@ class _Reader:
                 if m and m.group(2) in columns:
                     found = m.group(2)
             if found is None:
-                raise WorkbookError(f"unknown column {text!r}; expected one of: {', '.join(columns)}",
-                                    file=self.file, sheet=title, cell=f"{_letter(n)}1", field="header")
+                raise self.error(f"unknown column {text!r}; expected one of: {', '.join(columns)}", title,
+                                 f"{_letter(n)}1", "header")
             if found in header:
-                raise WorkbookError(f"column {found!r} appears twice", file=self.file, sheet=title,
-                                    cell=f"{_letter(n)}1", field="header")
+                raise self.error(f"column {found!r} appears twice", title, f"{_letter(n)}1", "header")
             header.append(found)
         for need in required:
             if need not in header:
-                raise WorkbookError(f"missing column {need!r} ({columns[need]})", file=self.file, sheet=title,
-                                    cell="A1", field="header")
+                raise self.error(f"missing column {need!r} ({columns[need]})", title, "A1", "header")
         out = []
         for r, row in enumerate(rows[1:], start=1):
             values: dict[str, Any] = {}
@@ -403,7 +421,46 @@ class _Reader:
         if cell is None:
             return PortfolioError(exc.message, field=exc.field, file=self.file)
         leaf = re.sub(r"^.*[.\]]", "", field) if field != probe or not cell.key else cell.key
-        return WorkbookError(exc.message, file=self.file, sheet=cell.sheet, cell=cell.ref, field=leaf or None)
+        return self.fail(cell, exc.message, leaf or None)
+
+
+def _plain(value: Any) -> Any:
+    return value.value if isinstance(value, enum.Enum) else value
+
+
+def portfolio_rows(portfolio: Portfolio, payments_apart: bool = True) -> dict[str, list[tuple[Any, ...]]]:
+    """A portfolio as the rows of each sheet (``SHEETS``' columns, in order) that read back into an equal
+    portfolio: dates as dates, amounts and counts as numbers, facts in their own columns; payments on their
+    own sheet when ``payments_apart``, else in the events' order among them. Raises rather than leave out a
+    field no column holds."""
+    info = [("id", portfolio.id), ("name", portfolio.name)]
+    if portfolio.district is not None:
+        info.append(("district", portfolio.district))
+    out: dict[str, list[tuple[Any, ...]]] = {"portfolio": info, "carriers": [], "events": [], "payments": [],
+                                             "snapshots": [], "designations": [], "facts": []}
+    carrier_keys = list(SHEETS["carriers"][1])
+    for c in portfolio.carriers:
+        row = {"id": c.id, "name": c.name, "kind": c.kind.value, "area": c.area,
+               **{k: _plain(v) for k, v in c.facts if not isinstance(v, Dated)}}
+        out["carriers"].append(tuple(row.get(k) for k in carrier_keys))
+        for name, value in c.facts:
+            if isinstance(value, Dated):  # a fact that changes over time: one row per value, on the facts sheet
+                out["facts"].extend((c.id, name, start, _plain(v)) for start, v in value.values)
+        for e in c.events:
+            payment = e.type is EventType.PAYMENT_RECEIVED and payments_apart
+            sheet = "payments" if payment else "events"
+            keys = list(SHEETS[sheet][1])[1:]
+            d = {**e.to_dict(), "date": e.date, **{k: _plain(v) for k, v in e.facts}}
+            lost = set(d) - set(keys) - ({"type"} if payment else set())
+            if lost:  # never a silent partial workbook
+                raise IncubatorRulesError(f"event {e.id!r} of {c.id!r} has fields the {sheet} sheet has no column for: "
+                                          f"{', '.join(sorted(lost))}", field="events")
+            out[sheet].append((c.id, *[d.get(k) for k in keys]))
+        for s in portfolio.snapshots_of(c.id):
+            out["snapshots"].append((c.id, s.date, *[s.values.get(m) for m in METRICS]))
+        for g in (d for d in portfolio.designations if d.carrier_id == c.id):
+            out["designations"].append((c.id, g.tag, g.date, g.until, g.note))
+    return out
 
 
 def _typed(spec: FactSpec, value: Any) -> Any:
@@ -423,22 +480,8 @@ def read_portfolio_workbook(path: str | Path) -> Portfolio:
         raise PortfolioError("cannot read file: no such file (or not a regular file)", file=str(path))
     if p.stat().st_size > MAX_WORKBOOK_BYTES:
         raise PortfolioError(f"cannot read file: larger than {MAX_WORKBOOK_BYTES // (1024 * 1024)} MB", file=str(path))
-    return _Reader(str(path)).read(p)
+    return SheetReader(str(path)).read(p)
 
 
 
-def load_portfolio(path: str | Path, snapshots_csv: str | Path | None = None) -> Portfolio:
-    """Load a portfolio from YAML, JSON or an Excel workbook (``.xlsx``, the ``excel`` extra).
-
-    ``snapshots_csv`` adds the snapshots of one more CSV file. Errors name the
-    file and line, or for a workbook the sheet and cell.
-    """
-    if not is_workbook(path):
-        return load_portfolio_document(path, snapshots_csv)
-    portfolio = read_portfolio_workbook(path)
-    if snapshots_csv is None:
-        return portfolio
-    return attrs.evolve(portfolio, snapshots=portfolio.snapshots + read_snapshots_csv(snapshots_csv))
-
-
-__all__ = ["SHEETS", "SUFFIXES", "WorkbookError", "is_workbook", "load_portfolio", "read_portfolio_workbook"]
+__all__ = ["SHEETS", "SUFFIXES", "WorkbookError", "is_workbook", "portfolio_rows", "read_portfolio_workbook"]

@@ -18,12 +18,13 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 import attrs
 
 from ..model.carrier import AwardKind, Carrier, CarrierKind, Event, EventType, Level
-from ..model.decision import Decision
+from ..model.decision import NOT_AWARDED, Decision
 from ..model.ruleset import Citation, DatedValue, ReadingBound, Rule, Ruleset, Table
 
 __all__ = [
     "AREA_ROLE",
     "DECIDING",
+    "LEFT_OUT",
     "RULE_PLACEHOLDERS",
     "Context",
     "Decider",
@@ -175,13 +176,19 @@ def _memo(ruleset: Ruleset, key: tuple[Any, ...], owner: object, build: Callable
 
 @attrs.frozen
 class Context:
-    """What every rule sees: the carrier, its events up to ``as_of``, the ruleset and readings."""
+    """What every rule sees: the carrier, its events up to ``as_of``, the ruleset and readings.
+
+    ``detail`` False asks for what is paid only, as budgets and comparisons need: the deciders decide
+    the same way, but ``make_decision`` and ``refusal`` build awards and pending decisions without
+    explanations, citations or condition, and give ``LEFT_OUT`` for every refusal.
+    """
 
     carrier: Carrier
     timeline: tuple[Event, ...]
     as_of: datetime.date
     ruleset: Ruleset
     readings: Mapping[str, str]
+    detail: bool = True
 
     def reading(self, rule: Rule, role: str) -> str:
         """The reading value that fills ``role`` for ``rule`` (the kind's default when the rule binds none)."""
@@ -256,6 +263,11 @@ def prep_of(ruleset: Ruleset, rule: Rule) -> RulePrep:
     if entry is None or entry[0] is not rule:
         entry = preps[rule.id] = (rule, RulePrep(ruleset, rule))
     return entry[1]
+
+
+# What a decider gives for a refusal when the context asks for no detail: budgets and comparisons add
+# up what is paid, and the engine leaves refusals out of such results.
+LEFT_OUT = Decision("", NOT_AWARDED, "", 0, None, (), (), "", "")
 
 
 def clause_of(table: Table, column: str, level: Level, value: DatedValue | None) -> str:

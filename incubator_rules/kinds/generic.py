@@ -22,7 +22,7 @@ from ..model.durations import after
 from ..model.facts import CARRIER_FACTS, EVENT_FACTS, FactSpec, all_fact_names, did_you_mean
 from ..model.labels import GRADE_ZH, KIND_EN, KIND_ZH
 from ..model.ruleset import ReadingBound, Rule
-from .base import _PLACEHOLDER, Context, Template, amount_wan, prep_of
+from .base import _PLACEHOLDER, LEFT_OUT, Context, Template, amount_wan, prep_of
 
 __all__ = [
     "DEFINITIONS",
@@ -735,6 +735,11 @@ def decide(
     if status is None:
         status = AWARDED if code in _AWARDED_CODES else PENDING if code in _PENDING_CODES else NOT_AWARDED
     paid = status is not NOT_AWARDED
+    if not ctx.detail:  # what is paid, without explanation or citations (kinds.base.Context)
+        if not paid:
+            return LEFT_OUT
+        return Decision(rule.id, status, code, amount, payable_on, (event.id,) if events is None else tuple(events),
+                        (), "", "", event.level, kind, full_amount, already_received, amount_in_force_from)
     if not paid and events is None and condition is None and full_amount is None and already_received is None \
             and amount_in_force_from is None:
         return refuse(prep, ctx, code, event, kind, clauses if isinstance(clauses, tuple) else tuple(clauses), given)
@@ -762,6 +767,8 @@ def decide(
 def refuse(prep: Any, ctx: Context, code: str, event: Event, kind: CarrierKind, clauses: tuple[str, ...],
            given: Mapping[str, Any]) -> Decision:
     """``decide`` for a refusal that rests on its event alone (the commonest decision), ``prep`` its rule's."""
+    if not ctx.detail:
+        return LEFT_OUT
     wording = prep.wording
     if wording is None:
         wording = prep.wording = {c: _Wording(zh, en) for c, (zh, en) in prep.rule.explanations.items()}

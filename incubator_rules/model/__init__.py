@@ -5,8 +5,8 @@ package but ``errors`` and ``documents``.
 """
 
 from .carrier import AwardKind, Carrier, CarrierKind, Event, EventType, Grade, Level, as_of_date, parse_date
-from .decision import AWARDED, NOT_AWARDED, PENDING, Condition, Decision, Evaluation, ManagementDecision
-from .portfolio import METRICS, Designation, Portfolio, Snapshot, Standing
+from .decision import AWARDED, NOT_AWARDED, PENDING, Condition, Decision, Evaluation, ManagementDecision, Totals
+from .portfolio import METRICS, Designation, Member, Portfolio, Snapshot, Standing
 from .ruleset import Citation, Clause, DatedValue, PlanArea, PlanPeriod, Reading, Rule, Ruleset, SourceDocument, Table
 
 __all__ = [
@@ -39,6 +39,7 @@ __all__ = [
     "SourceDocument",
     "Standing",
     "Table",
+    "Totals",
     "as_of_date",
     "parse_date",
 ]

@@ -121,24 +121,11 @@ class Decision:
         )
 
 
-@attrs.frozen(slots=False)  # a dict-backed instance is built twice as fast
-class Evaluation:
-    """Everything one evaluation of one carrier decided, with what is needed to audit it."""
+class _Sums:
+    """The sums of an evaluation's awarded and pending decisions."""
 
-    carrier_id: str
-    carrier_name: str
-    input_digest: str
-    as_of: datetime.date
-    ruleset_id: str
-    ruleset_version: str
-    ruleset_sha256: str
-    readings: Mapping[str, str]
-    engine: str
-    awards: tuple[Decision, ...] = ()
-    pending: tuple[Decision, ...] = ()
-    not_awarded: tuple[Decision, ...] = ()
-    # Dynamic-management decisions (no money), attached by management.with_management.
-    management: tuple["ManagementDecision", ...] = ()
+    awards: tuple[Decision, ...]
+    pending: tuple[Decision, ...]
 
     @property
     def total(self) -> int:
@@ -157,6 +144,50 @@ class Evaluation:
         for d in self.awards:
             out[d.rule] = out.get(d.rule, 0) + d.amount
         return out
+
+
+@attrs.frozen(slots=False)
+class Totals(_Sums):
+    """What one evaluation pays, without its audit detail: what budgets and comparisons add up.
+
+    Made by ``evaluate_totals``. Its awards and pending decisions are
+    those of the full evaluation, in the same order, with the same rule,
+    status, reason, amount, payable date, events, level, kind, full amount,
+    amount already received and date in force; their explanations are
+    empty, their citations none and their condition None. What was not
+    awarded is left out, and there is no input digest: it is not an audit
+    record, and has no JSON form.
+    """
+
+    carrier_id: str
+    as_of: datetime.date
+    ruleset_id: str
+    ruleset_version: str
+    ruleset_sha256: str
+    readings: Mapping[str, str]
+    engine: str
+    awards: tuple[Decision, ...] = ()
+    pending: tuple[Decision, ...] = ()
+
+
+@attrs.frozen(slots=False)  # a dict-backed instance is built twice as fast
+class Evaluation(_Sums):
+    """Everything one evaluation of one carrier decided, with what is needed to audit it."""
+
+    carrier_id: str
+    carrier_name: str
+    input_digest: str
+    as_of: datetime.date
+    ruleset_id: str
+    ruleset_version: str
+    ruleset_sha256: str
+    readings: Mapping[str, str]
+    engine: str
+    awards: tuple[Decision, ...] = ()
+    pending: tuple[Decision, ...] = ()
+    not_awarded: tuple[Decision, ...] = ()
+    # Dynamic-management decisions (no money), attached by management.with_management.
+    management: tuple["ManagementDecision", ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data with a stable key order, ready for JSON."""

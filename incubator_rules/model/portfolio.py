@@ -170,6 +170,25 @@ def first_titles(
 
 
 @attrs.frozen
+class Member:
+    """One carrier of a portfolio, with its snapshots and designations, and the data path it was read at."""
+
+    carrier: Carrier
+    snapshots: tuple[Snapshot, ...] = ()
+    designations: tuple[Designation, ...] = ()
+    path: tuple[Any, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data in the shape of a portfolio's ``carriers`` entry."""
+        row = self.carrier.to_dict()
+        if self.designations:
+            row["designations"] = [d.to_dict() for d in self.designations]
+        if self.snapshots:
+            row["snapshots"] = [s.to_dict() for s in self.snapshots]
+        return row
+
+
+@attrs.frozen
 class Portfolio:
     """A district's carriers, their snapshots and designations. Ids are unique; lookups are by id."""
 
@@ -269,6 +288,7 @@ __all__ = [
     "DESIGNATIONS",
     "METRICS",
     "Designation",
+    "Member",
     "Metric",
     "Portfolio",
     "Snapshot",

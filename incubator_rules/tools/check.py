@@ -7,11 +7,13 @@ from typing import Any, Callable, Iterable, Mapping
 
 import attrs
 
-from ..documents import Document
+from ..documents import Document, Source
 from ..errors import DocumentError, IncubatorRulesError, LedgerError, RulesetError
 from ..files.carriers import prefixed
 from ..files.criteria import validate_criteria
 from ..files.management import validate_management
+from ..files.portfolio_lines import is_jsonl, line_problems, read_line_data
+from ..files.tables import TABLE_FILES, read_portfolio_tables, tables_folder, tables_of_data
 from ..files.ruleset import content_sha256, validate_ruleset
 from ..files.ledger import looks_like_ledger_csv, validate_ledger, validate_ledger_csv
 from ..files.targets import validate_targets
@@ -21,6 +23,8 @@ from ..files.types import (
     CSV_SUFFIX,
     LEDGER,
     PORTFOLIO,
+    PORTFOLIO_LINES,
+    PORTFOLIO_TABLES,
     RULESET,
     SCENARIO,
     SUFFIXES,
@@ -61,6 +65,12 @@ class CheckResult:
 def check_file(path: str | Path, file_type: str | None = None, lock: str | Path | None = None) -> CheckResult:
     """Check one file; the type is detected unless given (a ``.csv`` file is a payments ledger)."""
     name = str(path)
+    if is_jsonl(path):
+        problems = line_problems(path)
+        readable = not (len(problems) == 1 and problems[0].line is None)
+        return CheckResult(name, PORTFOLIO_LINES if readable else None, tuple(problems), readable=readable)
+    if tables_folder(path) is not None:
+        return CheckResult(name, PORTFOLIO_TABLES, tuple(_first_problem(lambda: read_portfolio_tables(path), Document(None, Source(name)))))
     if Path(path).suffix.lower() == CSV_SUFFIX:
         return check_ledger_csv(path)
     try:
@@ -99,6 +109,10 @@ def validate_document(doc: Document, file_type: str) -> list[IncubatorRulesError
         return _first_problem(lambda: scenarios_from_document(doc), doc)
     if file_type == LEDGER:
         return list(validate_ledger(doc.data, doc.source)[1])
+    if file_type == PORTFOLIO_LINES:  # a document is one line
+        return _first_problem(lambda: read_line_data(doc.data, doc.source), doc)
+    if file_type == PORTFOLIO_TABLES:  # a document is the tables, each a list of rows
+        return _first_problem(lambda: tables_of_data(doc.data, doc.source.file), doc)
     return list(policy_validator(file_type)(doc)[1])
 
 
@@ -224,7 +238,8 @@ def expand(paths: Iterable[str | Path]) -> list[Path]:
         p = Path(raw)
         if p.is_dir():
             out.extend(sorted(f for f in p.rglob("*") if f.is_file() and (
-                f.suffix.lower() in SUFFIXES or (f.suffix.lower() == CSV_SUFFIX and _is_ledger_csv(f)))))
+                f.suffix.lower() in SUFFIXES or is_jsonl(f) or f.name == TABLE_FILES["carriers"][0]
+                or (f.suffix.lower() == CSV_SUFFIX and tables_folder(f) is None and _is_ledger_csv(f)))))
         else:
             out.append(p)
     return out

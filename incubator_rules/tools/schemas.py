@@ -21,9 +21,11 @@ from ..files.ledger import ledger_schema
 from ..files.management import management_schema
 from ..files.policyfile import policy_schema
 from ..files.portfolio import portfolio_schema
+from ..files.portfolio_lines import portfolio_lines_schema
 from ..files.ruleset import ruleset_schema
 from ..files.schema import FileSchema, Schema
 from ..files.scenarios import scenario_schema
+from ..files.tables import portfolio_tables_schema
 from ..files.targets import targets_schema
 from ..files.types import FILE_TYPE_TABLE, SCHEMAS_DIR
 from .cases import case_schema
@@ -39,6 +41,8 @@ DECLARATIONS: dict[str, Callable[[], FileSchema]] = {
     "management": management_schema,
     "policy": policy_schema,
     "portfolio": portfolio_schema,
+    "portfolio-lines": portfolio_lines_schema,
+    "portfolio-tables": portfolio_tables_schema,
     "ruleset": ruleset_schema,
     "scenario": scenario_schema,
     "targets": targets_schema,

@@ -24,15 +24,18 @@ from ..files.management import DEFAULT_MANAGEMENT, load_management
 from ..district.reconcile import reconcile
 from ..district.report import district_report
 from ..engines.batch import evaluate_many, load_carriers, map_evaluations, save_carriers
+from ..engines.partitions import evaluate_partitions
 from ..engines.durable import compile_ruleset
 from ..engines.evaluation import ENGINES, evaluate
-from ..errors import IncubatorRulesError, OutputError
+from ..errors import IncubatorRulesError, OutputError, require
 from ..files.carriers import portfolio_carriers
 from ..files.ruleset import DEFAULT_RULESET, load_ruleset
 from ..files.targets import load_targets
 from ..files.types import PORTFOLIO, RULESETS_DIR, SCHEMAS_DIR, detect_type, display_path, read_for_check, shipped_files
-from ..files.workbook import is_workbook, load_portfolio
 from ..files.carrier import load_carrier
+from ..files.carriers import iter_carriers, load_portfolio
+from ..files.convert import convert
+from ..files.workbook import is_workbook
 from ..model.carrier import parse_date
 from ..model.decision import Evaluation
 from ..model.portfolio import Portfolio
@@ -53,7 +56,7 @@ from .report import carrier_statement, district_document, reconciliation_stateme
 from .tables import to_csv
 from .text import format_coverage, format_diff, format_management, format_result, pad
 from .notebook import MissingExtraError
-from .jsonlines import evaluation_line
+from .jsonlines import evaluation_record
 
 if TYPE_CHECKING:
     from ..whatif.scenario import Comparison
@@ -163,11 +166,16 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _progress(args: argparse.Namespace) -> bool | None:
+    """``--no-progress``: never a bar; else one on long runs when standard error is a terminal."""
+    return False if getattr(args, "no_progress", False) else None
+
+
 def _cmd_evaluate_many(args: argparse.Namespace) -> int:
-    carriers = load_carriers(args.portfolio)
+    carriers = iter_carriers(args.portfolio, _progress(args))  # JSON Lines are read as they are evaluated
     if args.format in ("csv", "xlsx"):
         evs = evaluate_many(carriers, ruleset=args.ruleset, as_of=args.as_of, readings=_readings(args.reading),
-                            workers=args.workers, engine=args.engine)
+                            workers=args.workers, engine=args.engine, progress=_progress(args))
         _tables_out(args, evs)
         _say(f"{len(evs)} carriers evaluated: {evs.total:,} yuan awarded, {evs.pending_total:,} yuan pending")
         return EXIT_OK
@@ -175,12 +183,16 @@ def _cmd_evaluate_many(args: argparse.Namespace) -> int:
     with (output_file(args.output, replace_special=args.force, field="--output") if args.output
           else contextlib.nullcontext(sys.stdout)) as out:  # the target is checked before any work
         lines = map_evaluations(
-            evaluation_line, carriers, ruleset=args.ruleset, as_of=args.as_of, readings=_readings(args.reading),
-            workers=args.workers, stream=True, engine=args.engine,
+            evaluation_record, carriers, ruleset=args.ruleset, as_of=args.as_of, readings=_readings(args.reading),
+            workers=args.workers, stream=True, engine=args.engine, progress=_progress(args),
         )
+        out.flush()
+        binary = getattr(out, "buffer", None)  # the lines are UTF-8 already; a text-only stream gets them decoded
+        write = binary.write if binary is not None and (out.encoding or "").lower().replace("-", "") == "utf8" else (
+            lambda data: out.write(data.decode("utf-8")))
         try:
-            for text, total, later in lines:
-                out.write(text + "\n")
+            for data, total, later in lines:
+                write(data)
                 count, awarded, pending = count + 1, awarded + total, pending + later
         finally:
             getattr(lines, "close", lambda: None)()  # a pool still running stops here
@@ -386,7 +398,8 @@ def _comparison(args: argparse.Namespace) -> "Comparison":
     scenarios = load_scenarios(args.scenarios) if args.scenarios else []
     if not scenarios or args.with_base:
         scenarios = [Scenario("base")] + scenarios
-    return compare(args.portfolio, *scenarios, ruleset=args.ruleset, as_of=args.as_of, progress=False, workers=args.workers)
+    return compare(args.portfolio, *scenarios, ruleset=args.ruleset, as_of=args.as_of, progress=_progress(args),
+                   workers=args.workers)
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
@@ -486,6 +499,29 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_convert(args: argparse.Namespace) -> int:
+    count = convert(args.input, args.output, progress=_progress(args), replace_special=args.force)
+    print(f"wrote {count} carriers to {args.output}")
+    return EXIT_OK
+
+
+def _cmd_evaluate_partitions(args: argparse.Namespace) -> int:
+    client = None
+    if args.scheduler:
+        distributed = require("distributed", "Evaluating on a Dask cluster", "dask")
+        client = distributed.Client(args.scheduler)
+    try:
+        results = evaluate_partitions(args.folder, args.output, ruleset=args.ruleset, as_of=args.as_of,
+                                      readings=_readings(args.reading), client=client, workers=args.workers,
+                                      progress=_progress(args), engine=args.engine)
+    finally:
+        if client is not None:
+            client.close()
+    _say(f"{results.carriers} carriers in {len(results)} partitions evaluated into {args.output}: "
+         f"{results.awarded:,} yuan awarded, {results.pending:,} yuan pending")
+    return EXIT_OK
+
+
 def _cmd_workbook(args: argparse.Namespace) -> int:
     portfolio = load_portfolio(args.portfolio)
     write_portfolio_workbook(portfolio, args.output, README_LINES)
@@ -495,6 +531,11 @@ def _cmd_workbook(args: argparse.Namespace) -> int:
 
 SUFFIX_FORMATS = {".xlsx": "xlsx", ".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".xml": "junit", ".html": "html",
                   ".htm": "html", ".pdf": "pdf"}
+
+
+def _no_progress(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--no-progress", dest="no_progress", action="store_true",
+                   help="never show a progress bar (by default one shows on long runs when standard error is a terminal)")
 
 
 def _format_option(p: argparse.ArgumentParser, choices: tuple[str, ...], default: str, help: str | None = None) -> None:
@@ -578,7 +619,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_evaluate)
 
     p = sub.add_parser("evaluate-many", help="evaluate every carrier of a portfolio: one JSON line per carrier, in input order")
-    p.add_argument("portfolio", help="portfolio file (YAML or JSON), carrier file, or directory of carrier files")
+    p.add_argument("portfolio", help="portfolio (YAML, JSON, JSON Lines read as a stream, a folder of CSV tables, a "
+                   "workbook), a carrier file, or a directory of carrier files or JSON Lines partitions")
     p.add_argument("--as-of", dest="as_of", default=None, help="evaluation date, YYYY-MM-DD (default: today)")
     p.add_argument("--ruleset", default=None, help=f"shipped ruleset id or path (default: {DEFAULT_RULESET})")
     p.add_argument("--reading", action="append", default=[], metavar="NAME=VALUE", help="choose a reading; repeatable")
@@ -589,7 +631,32 @@ def build_parser() -> argparse.ArgumentParser:
     _format_option(p, ("jsonl", "csv", "xlsx"), "jsonl",
                    help="jsonl: one evaluation per line; csv or xlsx: one row per carrier and one per decision")
     p.add_argument("--force", action="store_true", help="replace the output even if it is a symbolic link or a FIFO")
+    _no_progress(p)
     p.set_defaults(func=_cmd_evaluate_many)
+
+    p = sub.add_parser("evaluate-partitions", help="evaluate a folder of JSON Lines partitions into a folder of results, "
+                       "one file per partition (on a Dask cluster with --scheduler)")
+    p.add_argument("folder", help="folder of JSON Lines partitions (*.jsonl)")
+    p.add_argument("-o", "--output", required=True, help="folder for the evaluations (created if missing), one .jsonl per partition")
+    p.add_argument("--as-of", dest="as_of", default=None, help="evaluation date, YYYY-MM-DD (default: today)")
+    p.add_argument("--ruleset", default=None, help=f"shipped ruleset id or path (default: {DEFAULT_RULESET})")
+    p.add_argument("--reading", action="append", default=[], metavar="NAME=VALUE", help="choose a reading; repeatable")
+    p.add_argument("--engine", choices=ENGINES, default="native", help="evaluation engine (default: native)")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="a Dask scheduler (tcp://host:8786): its workers read and write the partitions (needs the dask extra)")
+    p.add_argument("--workers", type=int, default=None, help="without --scheduler: a local process pool of this many workers")
+    _no_progress(p)
+    p.set_defaults(func=_cmd_evaluate_partitions)
+
+    p = sub.add_parser("convert", help="convert a portfolio between YAML, JSON, JSON Lines and CSV tables (nothing lost)",
+                       description="The format of each side follows its name: .yaml/.yml, .json, .jsonl, and a folder "
+                       "(a name ending in / or without a suffix) of CSV tables (carriers.csv, events.csv, ...); an "
+                       "Excel workbook (.xlsx) can be read. The output is written whole or not at all.")
+    p.add_argument("input", help="portfolio: YAML, JSON, JSON Lines, a folder of CSV tables or a workbook")
+    p.add_argument("output", help="file or folder to write")
+    p.add_argument("--force", action="store_true", help="replace the output even if it is a symbolic link or a FIFO")
+    _no_progress(p)
+    p.set_defaults(func=_cmd_convert)
 
     p = sub.add_parser("assess", help="assess a district portfolio against plan targets")
     p.add_argument("portfolio", help="portfolio file (YAML, JSON or an Excel workbook)")
@@ -672,7 +739,7 @@ def build_parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=text, description=text + ". The difference of each scenario is its total "
                            "less the first scenario's: the unchanged base with --with-base, else the first "
                            "scenario of the file.")
-        p.add_argument("portfolio", help="portfolio file (YAML, JSON or an Excel workbook) with a list of carriers")
+        p.add_argument("portfolio", help="portfolio: YAML, JSON, JSON Lines (read as a stream), CSV tables or a workbook")
         p.add_argument("scenarios", nargs="?", help="scenario file (YAML or JSON); without it, the base only")
         p.add_argument("--as-of", dest="as_of", default=None, help="evaluation date, YYYY-MM-DD (default: today)")
         p.add_argument("--ruleset", default=None, help=f"shipped ruleset id or path (default: {DEFAULT_RULESET})")
@@ -683,6 +750,7 @@ def build_parser() -> argparse.ArgumentParser:
         _format_option(p, ("table", "json", "csv", "xlsx"), "table",
                        help="csv is UTF-8 with a byte-order mark; xlsx needs -o")
         p.add_argument("-o", "--output", default=None, help="file to write (required for xlsx; default: standard output)")
+        _no_progress(p)
         p.set_defaults(func=func)
 
     p = sub.add_parser("report", help="a printable bilingual report: a carrier's award statement, or a district report",

@@ -20,9 +20,8 @@ from ..district.reconcile import Reconciliation
 from ..district.report import DistrictReport
 from ..engines.batch import Evaluations
 from ..errors import IncubatorRulesError, require
-from ..files.workbook import EXTRA, SHEETS
-from ..model.carrier import EventType
-from ..model.facts import CARRIER_FACTS, EVENT_FACTS, Dated
+from ..files.workbook import EXTRA, SHEETS, portfolio_rows
+from ..model.facts import CARRIER_FACTS, EVENT_FACTS
 from ..model.decision import Evaluation
 from ..model.portfolio import METRICS, Portfolio
 from ..whatif.budget import Budget
@@ -162,31 +161,9 @@ def portfolio_tables(portfolio: Portfolio) -> list[Table]:
         columns = SHEETS[key][1]
         return tuple(Column(k, zh, k, (kinds or {}).get(k, "text")) for k, zh in columns.items())
 
-    info = [("id", portfolio.id), ("name", portfolio.name)]
-    if portfolio.district is not None:
-        info.append(("district", portfolio.district))
-    carriers, events, payments, snaps, tags, facts = [], [], [], [], [], []
-    fact_keys = [k for k in SHEETS["carriers"][1] if k in CARRIER_FACTS]
-    for c in portfolio.carriers:
-        static = {k: v for k, v in c.facts if not isinstance(v, Dated)}
-        carriers.append((c.id, c.name, c.kind.value, c.area, *[static.get(k) for k in fact_keys]))
-        for name, value in c.facts:
-            if isinstance(value, Dated):
-                facts.extend((c.id, name, start, v) for start, v in value.values)
-        for e in c.events:
-            payment = e.type is EventType.PAYMENT_RECEIVED
-            sheet = "payments" if payment else "events"
-            keys = list(SHEETS[sheet][1])[1:]
-            d = {**e.to_dict(), "date": e.date}
-            lost = set(d) - set(keys) - ({"type"} if payment else set())
-            if lost:  # never a silent partial workbook
-                raise IncubatorRulesError(f"event {e.id!r} of {c.id!r} has fields the {sheet} sheet has no column for: "
-                                          f"{', '.join(sorted(lost))}", field="events")
-            (payments if payment else events).append((c.id, *[d.get(k) for k in keys]))
-        for s in portfolio.snapshots_of(c.id):
-            snaps.append((c.id, s.date, *[s.values.get(m) for m in METRICS]))
-        for g in (d for d in portfolio.designations if d.carrier_id == c.id):
-            tags.append((c.id, g.tag, g.date, g.until, g.note))
+    rows = portfolio_rows(portfolio)
+    info, carriers, events, payments, snaps, tags, facts = (rows[k] for k in (
+        "portfolio", "carriers", "events", "payments", "snapshots", "designations", "facts"))
     date = {"date": DATE, "until": DATE}
     fact_kinds = {k: DATE if f.type == "date" else NUMBER if f.type in ("number", "yuan") else "text" for k, f in CARRIER_FACTS.items()}
     event_kinds = {k: DATE if f.type == "date" else NUMBER if f.type in ("number", "yuan") else "text"

@@ -1,11 +1,201 @@
-"""One evaluation as one line of JSON Lines output, shared by the CLI and the HTTP service."""
+"""Evaluations as JSON Lines, shared by ``evaluate-many`` and the HTTP service.
+
+``evaluation_bytes(ev)`` is exactly ``ev.to_json(indent=None)`` encoded as
+UTF-8, with its line break, written directly: the parts that recur from one
+decision to the next (citations with their clause texts, the fields of a
+decision before and between its events and its explanation, the batch's
+ruleset, readings and engine) are serialised once and spliced in, and the
+line is joined once from UTF-8 pieces, not built as dictionaries, encoded,
+copied and encoded again for every decision. ``Evaluation.to_dict`` stays
+the definition of the format; ``tests/test_jsonlines.py`` checks that the
+two agree.
+"""
 from __future__ import annotations
 
-from ..model.decision import Evaluation
+import datetime
+import json
+from json.encoder import encode_basestring  # how json.dumps(ensure_ascii=False) writes a string
+from typing import Any, Mapping
 
-__all__ = ["evaluation_line"]
+import attrs
+
+from ..model.decision import Condition, Decision, Evaluation
+from ..model.ruleset import Citation
+
+__all__ = ["evaluation_bytes", "evaluation_json", "evaluation_line", "evaluation_record"]
 
 
 def evaluation_line(ev: Evaluation) -> tuple[str, int, int]:
-    """One line of ``evaluate-many`` output (the evaluation's JSON), with its awarded and pending totals."""
-    return ev.to_json(indent=None), ev.total, ev.pending_total
+    """The evaluation's JSON (``to_json(indent=None)``), with its awarded and pending totals."""
+    return evaluation_json(ev), ev.total, ev.pending_total
+
+
+def evaluation_record(ev: Evaluation) -> tuple[bytes, int, int]:
+    """One line of ``evaluate-many`` output as UTF-8 (``evaluation_bytes``), with its awarded and pending totals."""
+    return evaluation_bytes(ev), ev.total, ev.pending_total
+
+
+def evaluation_json(ev: Evaluation) -> str:
+    """``ev.to_json(indent=None)``, written faster."""
+    try:
+        return evaluation_bytes(ev)[:-1].decode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate (no file read gives one): JSON text, but no UTF-8
+        return ev.to_json(indent=None)
+
+
+def evaluation_bytes(ev: Evaluation) -> bytes:
+    """``ev.to_json(indent=None)`` as UTF-8, followed by a line break (UnicodeEncodeError where that has none)."""
+    if ev.management:  # rare, and not on the batch path: the plain encoder
+        return ev.to_json(indent=None).encode("utf-8") + b"\n"
+    awards, pending = ev.awards, ev.pending
+    awarded = pending_total = 0
+    awarded_by: dict[str, int] = {}
+    pending_by: dict[str, int] = {}
+    for d in awards:
+        awarded += d.amount
+        awarded_by[d.rule] = awarded_by.get(d.rule, 0) + d.amount
+    for d in pending:
+        pending_total += d.amount
+        pending_by[d.rule] = pending_by.get(d.rule, 0) + d.amount
+    out = [
+        b'{"carrier": {"id": ', _utf8(ev.carrier_id), b', "name": ', _utf8(ev.carrier_name),
+        b', "digest": ', _utf8(ev.input_digest), b"}, ", _context(ev),
+        b', "totals": {"awarded": ', b"%d" % awarded, b', "pending": ', b"%d" % pending_total,
+        b', "awarded_by_rule": ', _amounts(awarded_by), b', "pending_by_rule": ', _amounts(pending_by),
+        b'}, "awards": [',
+    ]
+    _decisions(awards, out)
+    out.append(b'], "pending": [')
+    _decisions(pending, out)
+    out.append(b'], "not_awarded": [')
+    _decisions(ev.not_awarded, out)
+    out.append(b"]}\n")
+    return b"".join(out)
+
+
+def _utf8(text: str) -> bytes:
+    """A string as JSON, in UTF-8."""
+    return encode_basestring(text).encode("utf-8")
+
+
+_SHORT: dict[Any, bytes] = {None: b"null"}  # rule ids, statuses, reasons, levels, kinds, dates: few and recurring
+
+
+def _short(value: Any) -> bytes:
+    """The JSON of a string, an enum member (its value) or a date (ISO), remembered (bounded)."""
+    found = _SHORT.get(value)
+    if found is None:
+        if len(_SHORT) >= 65536:
+            _SHORT.clear()
+            _SHORT[None] = b"null"
+        if isinstance(value, datetime.date):
+            found = b'"%s"' % value.isoformat().encode("ascii")
+        else:
+            found = _utf8(value if isinstance(value, str) else value.value)
+        _SHORT[value] = found
+    return found
+
+
+def _amounts(by_rule: Mapping[str, int]) -> bytes:
+    if not by_rule:
+        return b"{}"
+    return b"{" + b", ".join(_short(rule) + b": %d" % amount for rule, amount in by_rule.items()) + b"}"
+
+
+def _ids(ids: tuple[str, ...]) -> bytes:
+    return b"[" + b", ".join(map(_utf8, ids)) + b"]"
+
+
+def _nullable(value: int | None) -> bytes:
+    return b"null" if value is None else b"%d" % value
+
+
+# The citations a decision gives are shared tuples of shared objects (kinds.base.RulePrep): their JSON is
+# written once per tuple. Entries hold their tuple, so its id is not reused while it is remembered.
+_CITATIONS: dict[int, tuple[tuple[Citation, ...], bytes]] = {}
+
+
+def _citations(cites: tuple[Citation, ...]) -> bytes:
+    entry = _CITATIONS.get(id(cites))
+    if entry is None or entry[0] is not cites:
+        if len(_CITATIONS) >= 4096:
+            _CITATIONS.clear()
+        text = "[" + ", ".join(json.dumps(c.to_dict(), ensure_ascii=False) for c in cites) + "]"
+        entry = _CITATIONS[id(cites)] = (cites, text.encode("utf-8"))
+    return entry[1]
+
+
+def _condition(c: Condition) -> bytes:
+    return b"".join((
+        b'{"rule": ', _short(c.rule), b', "status": ', _short(c.status), b', "counted_from": ', _short(c.counted_from),
+        b', "date": ', _short(c.date), b', "events": ', _ids(c.events), b', "citations": ', _citations(c.citations), b"}",
+    ))
+
+
+# A decision's JSON before its events, and between its events and its explanation, by the values of the
+# fields written there (enum members by identity: they are singletons, and hashing one runs Python code).
+_FRAMES: dict[tuple[Any, ...], tuple[bytes, bytes]] = {}
+# A decision's fields in the order its __init__ stores them: read all at once from its __dict__, several times
+# faster than reading fifteen attributes of a dict-backed instance one by one.
+_DECISION_FIELDS = ("rule", "status", "reason", "amount", "payable_on", "events", "citations", "explanation_zh",
+                    "explanation_en", "level", "kind", "full_amount", "already_received", "amount_in_force_from",
+                    "condition")
+if tuple(f.name for f in attrs.fields(Decision)) != _DECISION_FIELDS:
+    raise ImportError("views.jsonlines: the fields of Decision changed; update _DECISION_FIELDS and _decisions")
+
+
+def _frame(rule: str, status: str, reason: str, amount: int, payable_on: datetime.date | None, level: Any,
+           kind: Any, full: int | None, already: int | None, in_force: datetime.date | None) -> tuple[bytes, bytes]:
+    if len(_FRAMES) >= 65536:
+        _FRAMES.clear()
+    head = b"".join((b'"rule": ', _short(rule), b', "status": ', _short(status), b', "reason": ', _short(reason),
+                     b', "amount": %d' % amount, b', "payable_on": ', _short(payable_on), b', "events": '))
+    middle = b"".join((b', "level": ', _short(level), b', "kind": ', _short(kind), b', "full_amount": ', _nullable(full),
+                       b', "already_received": ', _nullable(already), b', "amount_in_force_from": ', _short(in_force),
+                       b', "explanation": {"zh": '))
+    return head, middle
+
+
+def _decisions(decisions: tuple[Decision, ...], out: list[bytes]) -> None:
+    """Append the JSON of each decision, separated by commas, to ``out``."""
+    frames, citations = _FRAMES, _CITATIONS
+    first = True
+    for d in decisions:
+        values = d.__dict__
+        if len(values) != 15:  # not as __init__ made it: read it field by field
+            values = {name: getattr(d, name) for name in _DECISION_FIELDS}
+        (rule, status, reason, amount, payable_on, events, cites, zh, en, level, kind, full, already, in_force,
+         cond) = values.values()
+        key = (rule, status, reason, amount, payable_on, id(level), id(kind), full, already, in_force)
+        frame = frames.get(key)
+        if frame is None:
+            frame = frames[key] = _frame(rule, status, reason, amount, payable_on, level, kind, full, already, in_force)
+        entry = citations.get(id(cites))
+        out += (
+            b"{" if first else b", {", frame[0],
+            b"[" + encode_basestring(events[0]).encode("utf-8") + b"]" if len(events) == 1 else _ids(events),
+            frame[1], encode_basestring(zh).encode("utf-8"), b', "en": ', encode_basestring(en).encode("utf-8"),
+            b'}, "citations": ', entry[1] if entry is not None and entry[0] is cites else _citations(cites),
+            b', "condition": ', b"null}" if cond is None else _condition(cond) + b"}",
+        )
+        first = False
+
+
+_LAST_CONTEXT: tuple[Any, Any, bytes] = (None, None, b"")  # (as-of, ruleset and engine), readings, their JSON
+
+
+def _context(ev: Evaluation) -> bytes:
+    """``"as_of": ..., "ruleset": {...}, "readings": {...}, "engine": ...``: the same for a whole batch."""
+    global _LAST_CONTEXT
+    key = (ev.as_of, ev.ruleset_id, ev.ruleset_version, ev.ruleset_sha256, ev.engine)
+    last = _LAST_CONTEXT
+    if last[0] == key and last[1] == ev.readings:
+        return last[2]
+    text = json.dumps({
+        "as_of": ev.as_of.isoformat(),
+        "ruleset": {"id": ev.ruleset_id, "version": ev.ruleset_version, "sha256": ev.ruleset_sha256},
+        "readings": dict(sorted(ev.readings.items())),
+        "engine": ev.engine,
+    }, ensure_ascii=False)[1:-1].encode("utf-8")
+    _LAST_CONTEXT = (key, dict(ev.readings), text)
+    return text

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from typing import TYPE_CHECKING, Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
 import attrs
 
 from ..errors import IncubatorRulesError
-from ..model.decision import Evaluation
+from ..model.decision import Decision, Evaluation, Totals
 from ..model.display import renderer
 
 if TYPE_CHECKING:
@@ -50,10 +50,14 @@ class Tally:
     def __init__(self) -> None:
         self.lines: dict[LineKey, list[int]] = defaultdict(lambda: [0, 0])
 
-    def add(self, ev: Evaluation, area: str | None) -> tuple[int, int]:
+    def add(self, ev: Evaluation | Totals, area: str | None) -> tuple[int, int]:
         """Add one evaluation of a carrier in ``area``; returns its (awarded, pending) totals."""
-        awarded = pending = 0
-        for status, decisions in (("awarded", ev.awards), ("pending", ev.pending)):
+        return self.add_paid(ev.awards, ev.pending, area)
+
+    def add_paid(self, awards: Sequence[Decision], pending: Sequence[Decision], area: str | None) -> tuple[int, int]:
+        """Add one evaluation's awarded and pending decisions, of a carrier in ``area``; returns their totals."""
+        awarded = later = 0
+        for status, decisions in (("awarded", awards), ("pending", pending)):
             for d in decisions:
                 key = (None if d.payable_on is None else d.payable_on.year, d.rule, area, d.kind._value_ if d.kind else "",
                        None if d.level is None else d.level._value_, status)
@@ -63,8 +67,8 @@ class Tally:
                 if status == "awarded":
                     awarded += d.amount
                 else:
-                    pending += d.amount
-        return awarded, pending
+                    later += d.amount
+        return awarded, later
 
     def merge(self, lines: Mapping[LineKey, list[int]]) -> None:
         """Add lines tallied elsewhere (in a worker)."""

@@ -20,20 +20,20 @@ from ..engines.batch import (
     dispatch,
     gc_paused,
     in_chunks,
-    load_carriers,
     pack_carrier,
     pool_spans,
     run_chunks,
     shared_input,
     unpack_carrier,
 )
-from ..engines.evaluation import evaluate_prepared, prepare
-from ..engines.progress import Progress
+from ..engines.evaluation import paid_prepared, prepare
 from ..errors import IncubatorRulesError
+from ..files.carriers import CarrierStream, iter_carriers
 from ..files.scenarios import Scenario, scenario_error
 from ..model.carrier import Carrier
 from ..model.display import renderer
 from ..model.ruleset import Ruleset
+from ..progress import Progress
 from .budget import Budget, Tally
 
 # --- comparing scenarios over a portfolio ------------------------------------
@@ -135,10 +135,12 @@ class Comparison:
         return renderer("comparison_html")(self)
 
 
-def _carriers_of(portfolio: Any) -> list[Carrier]:
-    """The carriers of a portfolio: a list of carriers, a portfolio file, or an object with ``carriers``."""
+def _carriers_of(portfolio: Any, stream: bool = False, progress: bool | None = False) -> list[Carrier] | CarrierStream:
+    """The carriers of a portfolio: a list of carriers, a portfolio file, or an object with ``carriers``;
+    with ``stream``, a portfolio file is read as a stream (``files.carriers.iter_carriers``)."""
     if isinstance(portfolio, (str, Path)):
-        return load_carriers(portfolio)
+        found = iter_carriers(portfolio, progress)
+        return found if stream and found.streamed else list(found)
     items = getattr(portfolio, "carriers", portfolio)
     try:
         carriers = list(items)
@@ -148,6 +150,24 @@ def _carriers_of(portfolio: Any) -> list[Carrier]:
         if not isinstance(c, Carrier):
             raise IncubatorRulesError(f"expected a Carrier, got {type(c).__name__}", field=f"carriers[{i}]")
     return carriers
+
+
+def _edited_as_read(
+    carriers: Iterable[Carrier], every: Sequence[Scenario], edited: list[dict[str, Carrier]]
+) -> Iterator[Carrier]:
+    """The carriers of a stream, each scenario's edit of a carrier made as it is read (into ``edited``);
+    at the end, an edit of a carrier the stream did not hold raises."""
+    wanted = set().union(*(s.edited for s in every))
+    for c in carriers:
+        if c.id in wanted:
+            for s, changed in zip(every, edited):
+                if c.id in s.edited:
+                    changed[c.id] = s.carrier(c)
+        yield c
+    for s, changed in zip(every, edited):
+        missing = sorted(s.edited - set(changed))
+        if missing:
+            raise scenario_error(f"scenario {s.name!r} edits carriers not in the portfolio: {', '.join(missing)}", "edits")
 
 
 @attrs.frozen
@@ -224,17 +244,24 @@ def run_scenarios(
             raise IncubatorRulesError(f"expected a Scenario, got {type(s).__name__}", field=f"scenarios[{i}]")
     check_workers(workers, executor)
     check_chunk_size(chunk_size)
-    carriers = _carriers_of(portfolio)
+    in_process_only = executor is None and (workers is None or workers == 1)
+    carriers = _carriers_of(portfolio, stream=in_process_only, progress=progress)
     names = _names(every)
     base_rs, default_day, _ = prepare(ruleset, as_of, None)
     plans = [_plan(s, n, base_rs, default_day) for s, n in zip(every, names)]
-    by_id = {c.id: c for c in carriers}
-    edited: list[dict[str, Carrier]] = []
-    for s in every:
-        missing = sorted(s.edited - set(by_id))
-        if missing:
-            raise scenario_error(f"scenario {s.name!r} edits carriers not in the portfolio: {', '.join(missing)}", "edits")
-        edited.append({cid: s.carrier(by_id[cid]) for cid in sorted(s.edited)})
+    edited: list[dict[str, Carrier]] = [{} for _ in every]
+    total: int | None = None
+    if isinstance(carriers, list):
+        total = len(carriers) * len(plans)
+        by_id = {c.id: c for c in carriers}
+        for s, changed in zip(every, edited):
+            missing = sorted(s.edited - set(by_id))
+            if missing:
+                raise scenario_error(f"scenario {s.name!r} edits carriers not in the portfolio: {', '.join(missing)}", "edits")
+            changed.update({cid: s.carrier(by_id[cid]) for cid in sorted(s.edited)})
+        read: Iterable[Carrier] = carriers
+    else:  # a stream, evaluated as it is read
+        read = _edited_as_read(carriers, every, edited)
 
     tallies = [Tally() for _ in plans]
     rows: list[CarrierComparison] = []
@@ -258,7 +285,7 @@ def run_scenarios(
             yield gather(chunk, totals, lines)
 
     def in_process() -> Iterator[None]:
-        for chunk in in_chunks(carriers, chunk_size or 500):
+        for chunk in in_chunks(read, chunk_size or 500):
             with gc_paused():
                 yield gather(chunk, [_compare_one(c, plans, edited, tallies) for c in chunk], [])  # tallied as they go
 
@@ -268,7 +295,7 @@ def run_scenarios(
                                                 lambda span: (token, span[0], span[-1] + 1)):
             yield gather(carriers[span[0]:span[-1] + 1], totals, lines)
 
-    with Progress(len(carriers) * len(plans), enabled=progress, unit="evaluations") as bar:
+    with Progress(total, enabled=progress, unit="evaluations", share=getattr(carriers, "share", None)) as bar:
         for _ in dispatch(executor, workers, (carriers, plans, edited), "native", in_process, shipped, forked, paused=True):
             pass
     budgets = tuple(t.budget(p.name, p.as_of, p.ruleset.id, p.ruleset.version) for t, p in zip(tallies, plans))
@@ -280,15 +307,14 @@ def _compare_one(
 ) -> tuple[tuple[int, ...], tuple[int, ...]]:
     """Carrier ``c`` evaluated under every plan and added to its tally: its awarded and pending totals per plan."""
     timeline = c.timeline
-    digest = c.digest_of(timeline)
     awarded, pending = [], []
     for plan, changed, tally in zip(plans, edited, tallies):
         other = changed.get(c.id)
         if other is None:
-            ev = evaluate_prepared(c, plan.ruleset, plan.as_of, plan.readings, timeline, digest)
+            paid = paid_prepared(c, plan.ruleset, plan.as_of, plan.readings, timeline)
         else:
-            ev = evaluate_prepared(other, plan.ruleset, plan.as_of, plan.readings)
-        a, p = tally.add(ev, c.area)
+            paid = paid_prepared(other, plan.ruleset, plan.as_of, plan.readings)
+        a, p = tally.add_paid(*paid, c.area)
         awarded.append(a)
         pending.append(p)
     return tuple(awarded), tuple(pending)

@@ -37,7 +37,7 @@ from ...model.decision import Evaluation
 from ...files.portfolio import portfolio_from_dict
 from ...files.scenarios import Scenario, scenarios_from_document
 from ...whatif.scenario import compare
-from ..jsonlines import evaluation_line
+from ..jsonlines import evaluation_record
 from .bodies import (
     Body,
     BodyTooLargeError,
@@ -388,20 +388,22 @@ def create_app(config: ServiceConfig | None = None) -> ASGIApp:
             raise UnsupportedMediaTypeError(f"expected JSON Lines ({JSON_LINES[0]}) or application/json, got {media!r}")
         readings = _query_readings(reading)
 
-        def start() -> tuple[Iterator[tuple[str, int, int]], Any, Any, dict[str, str], int]:
+        def start() -> tuple[Iterator[tuple[bytes, int, int]], Any, Any, dict[str, str], int]:
             rs = service.catalog.get(ruleset, "reward", "ruleset") if ruleset else service.catalog.default("reward")
             if media in JSON_LINES:
                 carriers = []
-                for number, line in json_lines(text):
+                for i, (number, line) in enumerate(json_lines(text)):
                     if number % 256 == 0 and time.monotonic() > deadline:  # a timed-out request stops reading too
                         raise TimeLimitError(f"the request took longer than the limit of {service.config.time_limit:g} s")
-                    carriers.append(carrier_of(line))
+                    carrier = carrier_of(line, first=i == 0)  # the first line may be a portfolio's header
+                    if carrier is not None:
+                        carriers.append(carrier)
             else:
                 body = Body(text)
                 _no_files(body.data, body, ())
                 carriers = body.read((), carriers_from_document)
             _, day, chosen = prepare(rs, as_of, readings)
-            lines = map_evaluations(evaluation_line, carriers, ruleset=rs, as_of=day, readings=chosen,
+            lines = map_evaluations(evaluation_record, carriers, ruleset=rs, as_of=day, readings=chosen,
                                     stream=True, progress=False, engine=engine)
             return iter(lines), rs, day, chosen, len(carriers)
 
@@ -414,7 +416,7 @@ def create_app(config: ServiceConfig | None = None) -> ASGIApp:
                 while batch:
                     for _, total, later in batch:
                         awarded, pending = awarded + total, pending + later
-                    yield "".join(line + "\n" for line, _, _ in batch).encode("utf-8")
+                    yield b"".join(line for line, _, _ in batch)  # each line UTF-8, with its line break
                     batch = await service.run(lambda: _take(lines, STREAM_BATCH), deadline)
                 service.record(did, "/evaluate-many", text, ruleset=_policy(rs), as_of=day.isoformat(),
                                readings=chosen, engine=engine, carriers=count,

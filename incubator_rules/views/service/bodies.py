@@ -10,6 +10,7 @@ from pydantic import BaseModel, ValidationError
 from ...documents import DataPath, Document, JsonLocations, Source, field_name, load_json
 from ...errors import DocumentError, IncubatorRulesError
 from ...files.carriers import prefixed
+from ...files.portfolio_lines import read_line_data
 from ...model.carrier import Carrier
 
 T = TypeVar("T")
@@ -136,13 +137,16 @@ def _message(problem: Any) -> str:
 
 def json_lines(text: str) -> Iterator[tuple[int, Body]]:
     """Each non-blank line of a JSON Lines body as (line number, Body)."""
-    for number, line in enumerate(text.splitlines(), 1):
+    for number, line in enumerate(text.split("\n"), 1):  # not splitlines: U+2028 may stand inside a JSON string
+        line = line.rstrip("\r")
         if line.strip():
             yield number, Body(line, number - 1)
 
 
-def carrier_of(body: Body) -> Carrier:
-    """The carrier a JSON Lines line holds."""
+def carrier_of(body: Body, first: bool = False) -> Carrier | None:
+    """The carrier a JSON Lines line holds (as a line of a JSON Lines portfolio: with its snapshots and
+    designations, checked), or None for the portfolio's header line, which only the ``first`` line may be."""
     if not isinstance(body.data, dict):
         raise body.located((), RequestError("expected a carrier (a JSON object) on each line"))
-    return body.read((), lambda doc: Carrier.from_dict(doc.data, doc.source))
+    member = body.read((), lambda doc: read_line_data(doc.data, doc.source, first))
+    return None if member is None else member.carrier

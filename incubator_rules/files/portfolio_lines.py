@@ -1,0 +1,377 @@
+"""Portfolios as JSON Lines: one carrier per line, read and written as a stream.
+
+A JSON Lines portfolio (``.jsonl``, also ``.ndjson``) holds one JSON object
+per line. The first line may be the portfolio's own fields, recognised by
+being an object with the single key ``portfolio``::
+
+    {"portfolio": {"id": "wz-2025", "name": "万州区孵化载体", "district": "万州区"}}
+    {"id": "c1", "name": "...", "kind": "incubator", "events": [...], "snapshots": [...]}
+    {"id": "c2", ...}
+
+Every other line is one entry of a portfolio's ``carriers``: a carrier with,
+optionally, its ``snapshots`` and ``designations``. Blank lines are skipped.
+Without a header line the portfolio's id and name are the file's stem.
+Lines are read one at a time, so memory does not grow with the number of
+carriers (only a 64-bit digest of each id seen, to refuse a repeated one:
+about 16 bytes a carrier); every error names the file, the line and the
+column within it.
+"""
+
+from __future__ import annotations
+
+import array
+import datetime
+import enum
+import os
+from pathlib import Path
+from typing import IO, Any, Iterable, Iterator
+
+from ..documents import MAX_FILE_BYTES, JsonLocations, Source, dump_json, load_json
+from ..errors import DocumentError, IncubatorRulesError, PortfolioError
+from ..model.carrier import Carrier
+from ..model.portfolio import Member, Portfolio
+from .portfolio import header_schema, member_schema, portfolio_header, portfolio_member
+from .schema import FileSchema
+
+JSONL_SUFFIXES = (".jsonl", ".ndjson")
+HEADER_KEY = "portfolio"
+MAX_LINE_BYTES = MAX_FILE_BYTES  # one carrier's line; the file itself may be as long as it likes
+
+
+def is_jsonl(path: str | Path) -> bool:
+    """True when ``path`` names a JSON Lines file (by its suffix)."""
+    return Path(path).suffix.lower() in JSONL_SUFFIXES
+
+
+def is_header(data: Any) -> bool:
+    """True when a line's data is the portfolio header (an object whose one key is ``portfolio``)."""
+    return isinstance(data, dict) and len(data) == 1 and HEADER_KEY in data
+
+
+def parse_line(text: str, number: int, file: str | None) -> tuple[Any, Source]:
+    """One line's data and its source (line numbers counted in the file); errors name line and column."""
+    try:
+        data = load_json(text, file)
+    except DocumentError as exc:
+        raise DocumentError(exc.message, field=exc.field, file=file, line=(exc.line or 1) + number - 1,
+                            column=exc.column) from None
+    return data, Source(file, JsonLocations(text, line_offset=number - 1))
+
+
+def read_member(data: Any, source: Source) -> Member:
+    """A line's carrier entry, checked (see ``model.portfolio.portfolio_member``)."""
+    if not isinstance(data, dict):
+        raise source.error(PortfolioError, (), f"expected a carrier (a JSON object) on the line, got {_kind(data)}")
+    if is_header(data):
+        raise source.error(PortfolioError, (HEADER_KEY,), "the portfolio header must be the first line of the file")
+    return portfolio_member(data, source)
+
+
+def read_header(data: Any, source: Source) -> tuple[str, str, str | None]:
+    """The header line's portfolio fields: (id, name, district)."""
+    return portfolio_header(data[HEADER_KEY], source.below((HEADER_KEY,)))
+
+
+def _kind(data: Any) -> str:
+    return "a list" if isinstance(data, list) else f"{type(data).__name__} {data!r}"[:60]
+
+
+class PortfolioLines:
+    """A JSON Lines portfolio read as a stream: ``header`` (id, name, district) at once, then the members
+    (``iter``) and their carriers (``carriers``) one line at a time. ``share()`` is how much of the file has
+    been read (0 to 1), for a progress bar. Reading is strict: a bad line raises, naming its line and column,
+    as does a carrier id seen before (with the line it was first seen on)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.file = str(path)
+        try:
+            self.size = os.stat(self.path).st_size
+            if not self.path.is_file():
+                raise DocumentError("cannot read file: not a regular file", file=self.file)
+        except OSError as exc:
+            raise DocumentError(f"cannot read file: {exc.strerror or exc}", file=self.file) from None
+        self.done = 0
+        self._first: tuple[int, Any, Source] | None = None
+        stem = self.path.name.split(".")[0] or "portfolio"
+        self.header: tuple[str, str, str | None] = (stem, stem, None)
+        self._stream = self._lines()
+        for number, data, source in self._stream:
+            if is_header(data):
+                self.header = read_header(data, source)
+            else:
+                self._first = (number, data, source)
+            break
+
+    @property
+    def id(self) -> str:
+        """The portfolio's id (the header's, else the file's stem)."""
+        return self.header[0]
+
+    def share(self) -> float:
+        """The part of the file read so far, from 0 to 1."""
+        return self.done / self.size if self.size else 1.0
+
+    def _lines(self) -> Iterator[tuple[int, Any, Source]]:
+        with _open(self.path) as handle:
+            for number, text, problem in _texts(handle, self.file, self):
+                if problem is not None:
+                    raise problem
+                yield (number, *parse_line(text, number, self.file))
+
+    def __iter__(self) -> Iterator[Member]:
+        seen = IdSet()
+        pending = [self._first] if self._first is not None else []
+        self._first = None
+        for number, data, source in _chain(pending, self._stream):
+            member = read_member(data, source)
+            cid = member.carrier.id
+            if not seen.add(cid):
+                earlier = line_of_id(self.path, cid, number)
+                if earlier is not None:
+                    raise source.error(PortfolioError, ("id",), f"duplicate carrier id {cid!r} (also on line {earlier})")
+            yield member
+
+    def carriers(self) -> Iterator[Carrier]:
+        """The carriers, one line at a time."""
+        return (m.carrier for m in self)
+
+    def close(self) -> None:
+        """Stop reading (closes the file)."""
+        self._stream.close()
+
+
+class IdSet:
+    """The carrier ids seen, kept as 64-bit digests in an open-addressing table (about 16 bytes an id).
+
+    ``add`` returns True for an id whose digest is new. False means the id
+    was seen before, or (about once in 10^19 pairs) that another id shares
+    its digest: the caller confirms on its error path (``line_of_id``).
+    """
+
+    def __init__(self) -> None:
+        self._slots = array.array("Q", bytes(8 * 1024))
+        self._count = 0
+
+    def add(self, cid: str) -> bool:
+        """Record ``cid``; False when its digest was already there."""
+        digest = (hash(cid) & 0xFFFF_FFFF_FFFF_FFFF) | 1  # 0 marks an empty slot
+        slots, mask = self._slots, len(self._slots) - 1
+        i = digest & mask
+        while slots[i]:
+            if slots[i] == digest:
+                return False
+            i = (i + 1) & mask
+        slots[i] = digest
+        self._count += 1
+        if 2 * self._count > len(slots):
+            self._grow()
+        return True
+
+    def _grow(self) -> None:
+        old = self._slots
+        self._slots = array.array("Q", bytes(16 * len(old)))
+        mask = len(self._slots) - 1
+        for digest in old:
+            if digest:
+                i = digest & mask
+                while self._slots[i]:
+                    i = (i + 1) & mask
+                self._slots[i] = digest
+
+
+def line_of_id(path: str | Path, cid: str, before: int | None = None) -> int | None:
+    """The number of the first line (before line ``before``) holding the carrier ``cid``, or None: the error
+    path of a repeated id, which reads the file again rather than keep every id on the success path."""
+    with _open(path) as handle:
+        for number, text, problem in _texts(handle, str(path)):
+            if before is not None and number >= before:
+                return None
+            if problem is None:
+                try:
+                    data = load_json(text)
+                except IncubatorRulesError:
+                    continue
+                if isinstance(data, dict) and data.get("id") == cid:
+                    return number
+    return None
+
+
+def _open(path: str | Path) -> IO[bytes]:
+    try:
+        return open(path, "rb")
+    except OSError as exc:
+        raise DocumentError(f"cannot read file: {exc.strerror or exc}", file=str(path)) from None
+
+
+def _texts(handle: IO[bytes], file: str, counter: PortfolioLines | None = None) -> Iterator[tuple[int, str, DocumentError | None]]:
+    """Each non-blank line's number and text, or the problem that keeps it from being text."""
+    number = 0
+    while True:
+        raw = handle.readline(MAX_LINE_BYTES + 1)
+        if not raw:
+            return
+        number += 1
+        if counter is not None:
+            counter.done += len(raw)
+        if len(raw) > MAX_LINE_BYTES:
+            yield number, "", DocumentError(f"a line longer than {MAX_LINE_BYTES // (1024 * 1024)} MB", file=file, line=number)
+            while raw and not raw.endswith(b"\n"):
+                raw = handle.readline(MAX_LINE_BYTES + 1)
+            continue
+        try:
+            text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError as exc:
+            yield number, "", DocumentError(f"not UTF-8 text (byte {exc.start} of the line)", file=file, line=number,
+                                            column=exc.start + 1)
+            continue
+        if text.strip():
+            yield number, text.rstrip("\r\n"), None
+
+
+def _chain(first: list[Any], rest: Iterator[Any]) -> Iterator[Any]:
+    yield from first
+    yield from rest
+
+
+def read_portfolio_lines(path: str | Path) -> Portfolio:
+    """A whole JSON Lines portfolio, its snapshots and designations included."""
+    lines = PortfolioLines(path)
+    members = list(lines)
+    pid, name, district = lines.header
+    return Portfolio(pid, name, district, tuple(m.carrier for m in members),
+                     tuple(s for m in members for s in m.snapshots), tuple(d for m in members for d in m.designations))
+
+
+# --- writing -----------------------------------------------------------------------
+
+
+def _exact(value: Any) -> Any:
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, enum.Enum):
+        return value.value
+    return value
+
+
+def member_data(member: Member) -> dict[str, Any]:
+    """A member as plain data that reads back equal: ``Member.to_dict`` with fractional facts kept as numbers."""
+    row = member.to_dict()
+    c = member.carrier
+    if c.facts:
+        row["facts"] = {k: _exact(v) for k, v in c.facts}
+    for event, raw in zip(c.events, row["events"]):
+        for k, v in event.facts:
+            raw[k] = _exact(v)
+    return row
+
+
+def header_line(pid: str, name: str, district: str | None) -> str:
+    """The header line (without its line break)."""
+    fields: dict[str, Any] = {"id": pid, "name": name}
+    if district is not None:
+        fields["district"] = district
+    return dump_json({HEADER_KEY: fields})
+
+
+def members_of(portfolio: Portfolio) -> Iterator[Member]:
+    """A portfolio's carriers with their own snapshots and designations, in order."""
+    for c in portfolio.carriers:
+        yield Member(c, portfolio.snapshots_of(c.id), tuple(d for d in portfolio.designations if d.carrier_id == c.id))
+
+
+def write_lines(out: IO[str], header: tuple[str, str, str | None] | None, members: Iterable[Member | Carrier]) -> int:
+    """Write a JSON Lines portfolio to a text stream: the header line (if given), then one line per member;
+    returns the number of carriers written."""
+    if header is not None:
+        out.write(header_line(*header) + "\n")
+    count = 0
+    for m in members:
+        member = m if isinstance(m, Member) else Member(m)
+        out.write(dump_json(member_data(member)) + "\n")
+        count += 1
+    return count
+
+
+def read_line_data(data: Any, source: Source, first: bool = True) -> Member | None:
+    """One line's data read: its member, or None for a header line (allowed only when ``first``)."""
+    if first and is_header(data):
+        read_header(data, source)
+        return None
+    return read_member(data, source)
+
+
+def line_problems(path: str | Path) -> list[IncubatorRulesError]:
+    """Every problem of a JSON Lines portfolio: each bad line's first problem, and each repeated carrier id."""
+    problems: list[IncubatorRulesError] = []
+    seen: dict[str, int] = {}
+    file = str(path)
+    first = True
+    try:
+        handle = _open(path)
+    except IncubatorRulesError as exc:
+        return [exc]
+    with handle:
+        for number, text, problem in _texts(handle, file):
+            try:
+                if problem is not None:
+                    raise problem
+                data, source = parse_line(text, number, file)
+                member = read_line_data(data, source, first)
+            except IncubatorRulesError as exc:
+                problems.append(exc)
+                continue
+            finally:
+                first = False
+            if member is None:
+                continue
+            cid = member.carrier.id
+            if cid in seen:
+                problems.append(source.error(PortfolioError, ("id",), f"duplicate carrier id {cid!r} (also on line {seen[cid]})"))
+            else:
+                seen[cid] = number
+    return problems
+
+
+# --- the schema of one line ---------------------------------------------------------------
+
+
+def portfolio_lines_schema() -> FileSchema:
+    """The JSON Schema of one line of a JSON Lines portfolio (``schemas/portfolio-lines.schema.json``)."""
+    header, member = header_schema(), member_schema()
+    member["not"] = {"required": [HEADER_KEY]}
+    return FileSchema(
+        "portfolio-lines",
+        "incubator-rules JSON Lines portfolio: one line",
+        "One line of a JSON Lines portfolio (.jsonl; docs/formats.md): the first line may be the portfolio's own "
+        "fields ({\"portfolio\": {...}}); every other line is one carrier (as carrier.schema.json) with, optionally, "
+        "its snapshots and designations.",
+        root={"anyOf": [
+            {"type": "object", "description": "the header line: the portfolio's own fields", "required": [HEADER_KEY],
+             "additionalProperties": False, "properties": {HEADER_KEY: header}},
+            member,
+        ]},
+    )
+
+
+__all__ = [
+    "HEADER_KEY",
+    "IdSet",
+    "JSONL_SUFFIXES",
+    "PortfolioLines",
+    "line_of_id",
+    "line_problems",
+    "header_line",
+    "is_header",
+    "is_jsonl",
+    "member_data",
+    "members_of",
+    "parse_line",
+    "portfolio_lines_schema",
+    "read_header",
+    "read_line_data",
+    "read_member",
+    "read_portfolio_lines",
+    "write_lines",
+]
+
