@@ -194,7 +194,7 @@ def _read(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> Schedul
     if len(out) == len(items):
         total = sum((i.share for i in out), Fraction(0))
         if total != 1:
-            shown = f"{float(total * 100):.4g}%"
+            shown = f"{Decimal(total.numerator) * 100 / Decimal(total.denominator):.4g}%"
             reader.problem(base, f"the shares sum to {shown}, not 100%: instalments must add up to the whole award")
             return None
     return Schedule(tuple(out), remainder) if out else None
