@@ -549,6 +549,15 @@ CASE_KEYS = CASE.keys
 EXPECTED_KEYS = EXPECTED.keys
 
 
+
+def _each_case_needs(name: str) -> dict[str, Any]:
+    """The schema rule "a file without a top-level ``name`` gives one in every case"."""
+    present = Field(name, {"not": {"type": "null"}}, required=True)
+    return {
+        "if": {"not": Shape((present,), closed=None, typed=False)},
+        "then": Shape((Field("cases", {"items": Shape((present,), closed=None, typed=False)}),), closed=None, typed=False),
+    }
+
 def case_schema() -> FileSchema:
     """The JSON Schema of case files (``schemas/case.schema.json``)."""
     return FileSchema(
@@ -569,62 +578,7 @@ def case_schema() -> FileSchema:
                 Field("readings", {"$ref": "#/definitions/readings"}),
                 Field("cases", {"type": "array", "minItems": 1, "items": {"$ref": "#/definitions/case"}}, required=True),
             ),
-            extra={
-                "allOf": [
-                    {
-                        "if": {
-                            "not": Shape(
-                                (
-                                    Field("carrier", {"not": {"type": "null"}}, required=True),
-                                ),
-                                closed=None,
-                                typed=False,
-                            ),
-                        },
-                        "then": Shape(
-                            (
-                                Field("cases", {
-                                    "items": Shape(
-                                        (
-                                            Field("carrier", {"not": {"type": "null"}}, required=True),
-                                        ),
-                                        closed=None,
-                                        typed=False,
-                                    ),
-                                }),
-                            ),
-                            closed=None,
-                            typed=False,
-                        ),
-                    },
-                    {
-                        "if": {
-                            "not": Shape(
-                                (
-                                    Field("as_of", {"not": {"type": "null"}}, required=True),
-                                ),
-                                closed=None,
-                                typed=False,
-                            ),
-                        },
-                        "then": Shape(
-                            (
-                                Field("cases", {
-                                    "items": Shape(
-                                        (
-                                            Field("as_of", {"not": {"type": "null"}}, required=True),
-                                        ),
-                                        closed=None,
-                                        typed=False,
-                                    ),
-                                }),
-                            ),
-                            closed=None,
-                            typed=False,
-                        ),
-                    },
-                ],
-            },
+            extra={"allOf": [_each_case_needs(name) for name in ("carrier", "as_of")]},
         ),
         definitions={
             "text": TEXT,
