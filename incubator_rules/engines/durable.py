@@ -283,7 +283,7 @@ class DurableEngine:
     def __init__(self) -> None:
         self._durable = load_durable()
         self._host = _host_class(self._durable)()
-        self._compiled: dict[str, CompiledRuleset] = {}  # ruleset sha256 -> compiled
+        self._compiled: dict[tuple[Any, ...], CompiledRuleset] = {}  # (ruleset sha256, rule scopes) -> compiled
         self._registered: set[str] = set()
         self._count = 0
         self.abandoned: list[str] = []  # sessions that could not be deleted safely (expected: none)
@@ -295,14 +295,16 @@ class DurableEngine:
 
     def compiled(self, ruleset: Ruleset) -> CompiledRuleset:
         """The ruleset compiled and registered (once per distinct compiled form)."""
-        found = self._compiled.get(ruleset.sha256)
+        # a rule's scope may depend on the readings (a bound ``match``): one compiled form per scope
+        key = (ruleset.sha256, tuple(map(scope_types, ruleset.rules)))
+        found = self._compiled.get(key)
         if found is None:
             found = compile_ruleset(ruleset)
             with _LOCK:
                 if found.name not in self._registered:
                     self._call(self._host.register_rulesets, found.definition)
                     self._registered.add(found.name)
-            self._compiled[ruleset.sha256] = found
+            self._compiled[key] = found
         return found
 
     def match(self, ctx: Context) -> dict[int, list[Event]]:

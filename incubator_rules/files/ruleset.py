@@ -16,12 +16,14 @@ from ..documents import Document, Source, canonical_json, data_problem, id_probl
 from ..errors import RulesetError, describe
 from ..kinds import KINDS, RULE_PLACEHOLDERS, RuleKind, default_explanation
 from ..kinds.generic import DEFINITIONS as RULE_DEFINITIONS
-from ..kinds.generic import RuleIds
+from ..kinds.generic import RuleIds, alternatives, bound, read_bound
 from ..model.carrier import CarrierKind, EventType, Grade, Level, parse_date, parse_enum, whole_yuan
 from ..model.labels import LEVEL_ZH
 from ..model.durations import UNITS
 from ..model.facts import did_you_mean
-from ..model.ruleset import Cap, Clause, DatedValue, PlanArea, PlanPeriod, Reading, Rule, Ruleset, SourceDocument, Table, bound_readings
+from ..model.ruleset import (
+    Cap, Clause, DatedValue, PlanArea, PlanPeriod, Reading, ReadingBound, Rule, Ruleset, SourceDocument, Table, bound_readings,
+)
 from .schema import AMOUNT, DATE, TEXT, Field, FileSchema, Schema, Shape, enum_values
 from .types import DEFAULTS, RULESETS_DIR, document_type, ruleset_file, wrong_type
 
@@ -56,6 +58,9 @@ SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)(\.(0|[1-9]\d*))?(-[0-9A-Za-z.-
 def _match_types(raw: Any) -> frozenset[EventType]:
     """The event types a rule's ``match`` names (a filter or a list of them), those that are known."""
     found = set()
+    if isinstance(raw, Mapping) and "reading" in raw:  # bound to a reading: the types of every alternative
+        values = raw.get("values")
+        return frozenset().union(*map(_match_types, values.values())) if isinstance(values, Mapping) and values else frozenset()
     for f in raw if isinstance(raw, list) else [raw]:
         types = f.get("type") if isinstance(f, Mapping) else None
         for t in types if isinstance(types, list) else [types]:
@@ -678,9 +683,11 @@ class ProblemReader:
         """Each amount of a table that a rule pays from is in force from the start of the plan period."""
         used: dict[str, str] = {}
         for rule in reversed(rules):
-            table = rule.params.get("table") or getattr(rule.params.get("amount"), "table", None)
-            if isinstance(table, str):
-                used[table] = rule.id
+            for name in ("table", "amount"):
+                for _, value in alternatives(rule.params.get(name)):
+                    table = value if name == "table" else getattr(value, "table", None)
+                    if isinstance(table, str):
+                        used[table] = rule.id
         for table_id, rule_id in used.items():
             table = tables.get(table_id)
             if table is None or period is None:
@@ -759,14 +766,23 @@ class ProblemReader:
             cl = self.id_list(self.get(raw, "clauses", p), p + ("clauses",), clause_ids, "clause") if raw.get("clauses") is not None else self.get(raw, "clauses", p)
             if spec is None:
                 continue
-            params = {name: self.param(raw, name, check, p, table_ids) for name, check in spec.params.items()
-                      if check in _PARAM_CHECKS and not (name in spec.optional and raw.get(name) is None)}
             context = ParamContext(table_ids, clause_ids, readings, reading_ids, levels or {}, written, _match_types(raw.get("match")))
+            params = {}
             for name, check in spec.params.items():
-                if check not in _PARAM_CHECKS:
-                    params[name] = check(self, raw.get(name), p + (name,), context) if callable(check) else None
+                value = raw.get(name)
+                if check in _PARAM_CHECKS:
+                    if name in spec.optional and value is None:
+                        continue
+                    read = (lambda v, pp, check=check: self.param(v, check, pp, table_ids))
+                elif callable(check):
+                    read = (lambda v, pp, check=check: check(self, v, pp, context))
+                else:
+                    params[name] = None
+                    continue
+                # any parameter may be bound to a reading; each alternative is read as the parameter itself is
+                params[name] = read_bound(self, value, p + (name,), context, read)
             if spec.validate is not None:
-                spec.validate(self, raw, params, p)
+                self.validated(spec.validate, raw, params, p, readings)
             roles, fixed = self.roles(raw, p, spec, kind_name, rid, readings, reading_ids)
             explanations = self.explanations(raw, spec.codes, p, RULE_PLACEHOLDERS | spec.placeholders, title)
             out.append((i, Rule(rid, kind_name, title[0], title[1], cl or (), params, roles, explanations, fixed)))  # type: ignore[arg-type]
@@ -774,12 +790,12 @@ class ProblemReader:
         self.counting_circles(out)
         for i, rule in out:
             for name, want in KINDS[rule.kind].references.items():
-                target = rule.params.get(name)
-                if target is None:
-                    continue
-                if target not in by_id or by_id[target].kind != want:
-                    hint = did_you_mean(target, [r for r, x in by_id.items() if x.kind == want])
-                    self.problem(("rules", i, name), f"expected the id of a {want} rule, got {describe(target)}{hint}")
+                for at, target in alternatives(rule.params.get(name)):
+                    if target is None:
+                        continue
+                    if target not in by_id or by_id[target].kind != want:
+                        hint = did_you_mean(target, [r for r, x in by_id.items() if x.kind == want])
+                        self.problem(("rules", i, name) + at, f"expected the id of a {want} rule, got {describe(target)}{hint}")
         self.rule_references(out)
         return tuple(r for _, r in out)
 
@@ -787,18 +803,21 @@ class ProblemReader:
         """Lists of other rules (``counts``, ``recovers``) name rules that award something (not a clawback)."""
         by_id = {r.id: r for _, r in rules}
         for i, rule in rules:
-            for name, value in rule.params.items():
-                if not isinstance(value, RuleIds):
-                    continue
-                for j, target in enumerate(value):
-                    other = by_id.get(target)
-                    if other is not None and other is not rule and "awarded" not in KINDS[other.kind].codes:
-                        self.problem(("rules", i, name, j), f"rule {target!r} is a {other.kind} rule: it awards nothing for {name} to take")
+            for name, given in rule.params.items():
+                for at, value in alternatives(given):
+                    if not isinstance(value, RuleIds):
+                        continue
+                    for j, target in enumerate(value):
+                        other = by_id.get(target)
+                        if other is not None and other is not rule and "awarded" not in KINDS[other.kind].codes:
+                            self.problem(("rules", i, name) + at + (j,), f"rule {target!r} is a {other.kind} rule: it awards nothing for {name} to take")
 
     def counting_circles(self, rules: list[tuple[int, Rule]]) -> None:
         """A problem for each rule that counts what it itself awards, through its ``RuleIds`` parameters
         (directly, or through the rules it counts): deciding it would never end."""
-        counts = {r.id: {n: v for n, v in r.params.items() if isinstance(v, RuleIds)} for _, r in rules}
+        counts = {r.id: {n: RuleIds(dict.fromkeys(x for _, v in alternatives(given) if isinstance(v, RuleIds) for x in v))
+                         for n, given in r.params.items() if any(isinstance(v, RuleIds) for _, v in alternatives(given))}
+                  for _, r in rules}
 
         def reaches(start: str, goal: str, seen: set[str]) -> list[str] | None:
             for ids in counts.get(start, {}).values():
@@ -886,11 +905,30 @@ class ProblemReader:
                 self.problem(p + ("readings", role), f"rule kind {kind_name} has no reading role {role!r}; roles: {known}")
         return out, fixed
 
-    def param(self, raw: Mapping[Any, Any], name: str, check: str, p: Path_, table_ids: set[Any] | None) -> Any:
-        value = self.get(raw, name, p)
+    def validated(self, validate: Any, raw: Mapping[Any, Any], params: Mapping[str, Any], p: Path_,
+                  readings: Mapping[str, Reading]) -> None:
+        """A kind's check of what its parameters say together, under each alternative of each reading they are
+        bound to (the rule as written with that alternative's values)."""
+        names = sorted({v.reading for v in params.values() if isinstance(v, ReadingBound)})
+        if not names:
+            validate(self, raw, params, p)
+            return
+        for name in names:
+            for alt in readings[name].alternatives if name in readings else ():
+                one_raw, one = dict(raw), dict(params)
+                for key, value in params.items():
+                    if isinstance(value, ReadingBound) and value.reading == name and alt in value.values:
+                        one[key], one_raw[key] = value.values[alt], raw[key]["values"][alt]
+                    elif isinstance(value, ReadingBound):  # another reading's: its default alternative
+                        default = readings[value.reading].default if value.reading in readings else None
+                        one[key] = value.values.get(default)
+                        one_raw[key] = raw[key]["values"].get(default)
+                validate(self, one_raw, one, p)
+
+    def param(self, value: Any, check: str, pp: Path_, table_ids: set[Any] | None) -> Any:
         if value is None:
+            self.problem(pp, "required field is missing")
             return None
-        pp = p + (name,)
         if check == "table":
             if not isinstance(value, str):
                 self.problem(pp, f"expected a table id, got {describe(value)}")
@@ -987,7 +1025,9 @@ def rule_branch(kind: RuleKind) -> Schema:
     """The branch of the rule schema for one rule kind: its parameters, reading roles and explanations."""
     properties: Schema = {"id": True, "kind": True, "title": True, "clauses": True}
     for name, check in kind.params.items():
-        properties[name] = param_schema(kind, name, check)
+        own = param_schema(kind, name, check)
+        # any parameter may be bound to a reading (a kind kept only as a name is written as it was)
+        properties[name] = own if kind.expands is not None else bound(own, optional=name in kind.optional)
     properties["readings"] = {
         "type": "object", "description": "which reading fills each of this kind's roles", "additionalProperties": False,
         "required": sorted(role for role in kind.roles if role not in kind.defaults),

@@ -46,6 +46,7 @@ __all__ = [
     "column_clauses",
     "prep_of",
     "render",
+    "under",
 ]
 
 # Enum members read in the loops below, as module names: reading an attribute of an Enum class
@@ -168,9 +169,10 @@ class Template:
 def _memo(ruleset: Ruleset, key: tuple[Any, ...], owner: object, build: Callable[[], Any]) -> Any:
     """A value derived from ``owner`` (a rule, or the ruleset), computed once per ruleset."""
     memo = ruleset.memo
+    mark = None if owner is ruleset else owner  # the memo is the ruleset's own: no reference back to it
     entry = memo.get(key)
-    if entry is None or entry[0] is not owner:
-        entry = memo[key] = (owner, build())
+    if entry is None or entry[0] is not mark:
+        entry = memo[key] = (mark, build())
     return entry[1]
 
 
@@ -190,6 +192,10 @@ class Context:
     readings: Mapping[str, str]
     detail: bool = True
 
+    def __attrs_post_init__(self) -> None:
+        # the rules as they read under these readings: no decider sees a parameter bound to a reading
+        object.__setattr__(self, "ruleset", under(self.ruleset, self.readings))
+
     def reading(self, rule: Rule, role: str) -> str:
         """The reading value that fills ``role`` for ``rule`` (the kind's default when the rule binds none)."""
         try:
@@ -198,9 +204,8 @@ class Context:
             return rule.fixed[role]
 
     def param(self, rule: Rule, name: str) -> Any:
-        """A rule parameter's value, under the readings in force when it is bound to one."""
-        value = rule.params.get(name)
-        return value.value(self.readings) if isinstance(value, ReadingBound) else value
+        """A rule parameter's value (under the readings in force: ``ctx.ruleset`` is ``under`` them)."""
+        return rule.params.get(name)
 
     def citations(self, clause_ids: Iterable[str]) -> tuple[Citation, ...]:
         """Citations for clause ids, without repeats, in the order given."""
@@ -216,6 +221,57 @@ class Context:
         return found
 
 
+_UNDER: tuple["weakref.ref[Ruleset]", Mapping[str, str], Ruleset] | None = None  # the last ruleset resolved, found fastest
+_UNDER_KEEP = 16  # resolutions remembered per ruleset (each keeps its own prepared rules)
+
+
+def under(ruleset: Ruleset, readings: Mapping[str, str]) -> Ruleset:
+    """``ruleset`` with every rule parameter bound to a reading replaced by its value under ``readings``.
+
+    Resolved once per ruleset and values of the readings its parameters are
+    bound to: the rules' ``params`` hold plain values, and each rule's
+    ``bound`` names the reading of every parameter that was bound (its
+    decisions cite that reading's clauses). A ruleset with no bound
+    parameter, or one already resolved, is its own resolution.
+    """
+    global _UNDER
+    last = _UNDER
+    if last is not None and (last[1] is readings or last[1] == readings) and last[0]() is ruleset:
+        return last[2]
+    memo = ruleset.memo
+    names = memo.get(("under",))
+    if names is None:
+        names = memo[("under",)] = _bound_names(ruleset)
+    found = ruleset
+    if names:
+        key = ("under", tuple(readings.get(n) or ruleset.readings[n].default for n in names))
+        found = memo.get(key)
+        if found is None:
+            kept = [k for k in memo if isinstance(k, tuple) and len(k) == 2 and k[0] == "under"]
+            for k in kept[: max(0, len(kept) - _UNDER_KEEP + 1)]:  # the oldest first
+                del memo[k]
+            found = memo[key] = _resolved(ruleset, dict(zip(names, key[1])))
+            found.memo[("under",)] = ()
+    _UNDER = (weakref.ref(ruleset), dict(readings), found)
+    return found
+
+
+def _bound_names(ruleset: Ruleset) -> tuple[str, ...]:
+    """The readings some rule parameter of ``ruleset`` is bound to, in name order."""
+    return tuple(sorted({v.reading for rule in ruleset.rules for v in rule.params.values() if isinstance(v, ReadingBound)}))
+
+
+def _resolved(ruleset: Ruleset, chosen: Mapping[str, str]) -> Ruleset:
+    rules = []
+    for rule in ruleset.rules:
+        bound = {name: v.reading for name, v in rule.params.items() if isinstance(v, ReadingBound)}
+        if bound:
+            params = {name: v.values[chosen[v.reading]] if name in bound else v for name, v in rule.params.items()}
+            rule = attrs.evolve(rule, params=params, bound={**rule.bound, **bound})
+        rules.append(rule)
+    return attrs.evolve(ruleset, rules=tuple(rules))
+
+
 def amount_wan(amount: int) -> str:
     """Yuan as 万 (ten thousands), exactly: ``200000`` -> ``"20"``, ``12500`` -> ``"1.25"``."""
     text = format(Decimal(amount) / 10000, "f")
@@ -227,7 +283,6 @@ class RulePrep:
 
     def __init__(self, ruleset: Ruleset, rule: Rule) -> None:
         self.rule = rule
-        self.ruleset = ruleset
         self.cites: dict[tuple[str, ...], tuple[Citation, ...]] = {}
         self.columns: dict[CarrierKind, str | None] = {kind: ruleset.column_for(kind) for kind in CarrierKind}
         self.memo: dict[str, Any] = {}
@@ -344,11 +399,11 @@ def arrange(ruleset: Ruleset, readings: Mapping[str, str], timeline: tuple[Event
     zero_possible = RESUMED in types or RECTIFICATION_COMPLETED in types
     if not (same_day_possible or zero_possible):
         return timeline
-    rules = ruleset.rules_of_kind("normal_operation")
+    rules = under(ruleset, readings).rules_of_kind("normal_operation")
     if not rules:
         return timeline
     rule = rules[0]
-    same_day, zero = (option_of(rule, readings, name, default) for name, default in (("same_day", "delisting_first"), ("zero_length", "ignored")))
+    same_day, zero = (option_of(rule, name, default) for name, default in (("same_day", "delisting_first"), ("zero_length", "ignored")))
     out = timeline
     if zero == "ignored" and zero_possible:
         out = _drop_zero_length(out)
@@ -357,11 +412,9 @@ def arrange(ruleset: Ruleset, readings: Mapping[str, str], timeline: tuple[Event
     return out
 
 
-def option_of(rule: Rule, readings: Mapping[str, str], name: str, default: Any) -> Any:
-    """A rule parameter's value under the readings in force, ``default`` when the rule leaves it out."""
+def option_of(rule: Rule, name: str, default: Any) -> Any:
+    """A parameter's value of a rule resolved ``under`` the readings in force, ``default`` when it is left out."""
     value = rule.params.get(name)
-    if isinstance(value, ReadingBound):
-        value = value.value(readings)
     return default if value is None else value
 
 
@@ -431,7 +484,7 @@ def title_kinds(ctx: Context) -> tuple[CarrierKind, ...]:
     if not any(map(_KIND_OF, ctx.timeline)):  # the commonest history: everything is of the carrier's kind
         return (own,) * len(ctx.timeline)
     rule = first_rule_with(ctx.ruleset, "kind_of")
-    by_title = rule is not None and ctx.param(rule, "kind_of") == "title"
+    by_title = rule is not None and rule.params.get("kind_of") == "title"
     out: list[CarrierKind] = []
     held: dict[Level, CarrierKind] = {}
     latest: CarrierKind | None = None
@@ -462,7 +515,7 @@ def _subsidy_window(ctx: Context) -> tuple[datetime.date, datetime.date]:
     """The window of the first rule on accreditations that has one (the plan's dates fill an end left open)."""
     period = ctx.ruleset.plan_period
     rule = first_rule_with(ctx.ruleset, "window", ACCREDITED)
-    window = None if rule is None else ctx.param(rule, "window")
+    window = None if rule is None else rule.params.get("window")
     if window is None:
         return period.start, period.end
 
@@ -477,7 +530,7 @@ def _subsidy_window(ctx: Context) -> tuple[datetime.date, datetime.date]:
 def _excellence_in_window(ctx: Context, e: Event) -> bool:
     period = ctx.ruleset.plan_period
     rule = first_rule_with(ctx.ruleset, "period", EVALUATED)
-    if rule is not None and ctx.param(rule, "period") == "year":
+    if rule is not None and rule.params.get("period") == "year":
         return e.year is not None and period.start.year <= e.year <= period.end.year
     return period.start <= e.date <= period.end
 

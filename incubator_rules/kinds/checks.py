@@ -25,7 +25,7 @@ from ..model.decision import AWARDED, PENDING, Condition, Decision
 from ..model.labels import LEVEL_ZH
 from ..model.ruleset import DatedValue, Rule, Ruleset, Table
 from .base import Context, area_refused, clause_of, column_clauses, prep_of, settlements, title_kinds
-from .generic import Filter, Param, bound, bound_clauses, choice, decide, read_bound, refuse, scope_types
+from .generic import Filter, Param, bound_clauses, choice, decide, refuse, scope_types
 
 __all__ = [
     "CHECKS",
@@ -66,22 +66,16 @@ PAYMENT_RECEIVED = EventType.PAYMENT_RECEIVED
 
 
 def choice_reader(allowed: tuple[str, ...]) -> Any:
-    """A reader of a parameter taking one of ``allowed`` (None when left out), or bound to a reading."""
+    """A reader of a parameter taking one of ``allowed`` (None when left out)."""
     return choice(allowed, None, "").read
 
 
 def flag_reader(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> Any:
-    """``true`` or ``false`` (or left out), or bound to a reading."""
-    if raw is None:
+    """``true`` or ``false`` (or left out)."""
+    if raw is not None and not isinstance(raw, bool):
+        reader.problem(path, f"expected true or false, got {raw!r}"[:120])
         return None
-
-    def one(value: Any, p: tuple[Any, ...]) -> Any:
-        if not isinstance(value, bool):
-            reader.problem(p, f"expected true or false, got {value!r}"[:120])
-            return None
-        return value
-
-    return read_bound(reader, raw, path, context, one)
+    return raw
 
 
 def _enums(reader: Any, raw: Any, path: tuple[Any, ...], enum_type: Any) -> frozenset[Any]:
@@ -93,9 +87,7 @@ def _enums(reader: Any, raw: Any, path: tuple[Any, ...], enum_type: Any) -> froz
 
 def _enum_list(enum_type: Any) -> Any:
     def read(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> Any:
-        if raw is None:
-            return None
-        return read_bound(reader, raw, path, context, lambda v, p: _enums(reader, v, p, enum_type))
+        return None if raw is None else _enums(reader, raw, path, enum_type)
     return read
 
 
@@ -123,7 +115,7 @@ def _read_refuse_levels(reader: Any, raw: Any, path: tuple[Any, ...], context: A
                                         _enums(reader, item.get("levels"), p + (i, "levels"), Level)))
         return tuple(out)
 
-    return read_bound(reader, raw, path, context, read)
+    return read(raw, path)
 
 
 @attrs.frozen
@@ -150,22 +142,19 @@ def read_once_fields(reader: Any, value: Any, path: tuple[Any, ...]) -> OncePer 
     return OncePer(tuple(fields), top_up)
 
 
-_BOUND = "; or {reading, values}"
-
-
 def flag_param(description: str) -> Param:
-    """``true`` or ``false`` (None when left out), or bound to a reading."""
-    return Param(flag_reader, {"description": description + _BOUND, **bound({"type": "boolean"})}, optional=True)
+    """``true`` or ``false`` (None when left out)."""
+    return Param(flag_reader, {"type": "boolean", "description": description}, optional=True)
 
 
 def choice_param(values: tuple[str, ...], description: str) -> Param:
-    """One of ``values`` (None when left out), or bound to a reading."""
-    return choice(values, None, description + _BOUND)
+    """One of ``values`` (None when left out)."""
+    return choice(values, None, description)
 
 
 def _list_of(enum_type: Any, description: str) -> Param:
     schema = {"type": "array", "uniqueItems": True, "items": {"enum": [m.value for m in enum_type]}}
-    return Param(_enum_list(enum_type), {"description": description + _BOUND, **bound(schema)}, optional=True)
+    return Param(_enum_list(enum_type), {**schema, "description": description}, optional=True)
 
 
 _LEVEL_REFUSALS = {"type": "array", "items": {
@@ -180,8 +169,8 @@ CHECKS: Mapping[str, Param] = {
     "kind_of": choice_param(KIND_OF, "event (the event's kind, else the carrier's) or title (an evaluation naming no kind is of the title it evaluates)"),
     "refuse_kinds": _list_of(CarrierKind, "carrier kinds refused as kind_not_covered"),
     "area": choice_param(AREA_CHECKS, "refuse_outside, require_area or not_checked: the plan's area checked on the carrier"),
-    "refuse_levels": Param(_read_refuse_levels, {"description": "[{kinds, levels}]: levels not paid from the column paying those kinds" + _BOUND,
-                                                 **bound(_LEVEL_REFUSALS)}, optional=True),
+    "refuse_levels": Param(_read_refuse_levels, {**_LEVEL_REFUSALS, "description": "[{kinds, levels}]: levels not paid from the column paying those kinds"},
+                           optional=True),
     "period": choice_param(PERIOD_BOUNDS, "date or year: the event's date (or evaluated year) must fall in the plan period"),
     "refuse_lower": flag_param("true: a title lower than one held before on the ladder is refused (lower_level)"),
     "first_at_level": flag_param("true: a title at a level held before on the ladder is refused (not_new)"),
@@ -207,7 +196,7 @@ CODES = ("kind_not_covered", "level_not_covered", "outside_area", "year_outside_
 
 def window_of(ctx: Context, rule: Rule) -> tuple[datetime.date | None, datetime.date | None, str | None] | None:
     """The rule's window under the readings in force, the plan's dates put in."""
-    window = ctx.param(rule, "window")
+    window = rule.params.get("window")
     if window is None:
         return None
     plan = ctx.ruleset.plan_period
@@ -255,7 +244,7 @@ def _config(rule: Rule, ctx: Context, amount: Any) -> _Config:
     params = rule.params
 
     def get(name: str, of: Rule = rule) -> Any:
-        return None if of.params.get(name) is None else ctx.param(of, name)
+        return of.params.get(name)
 
     top = top_up_of(ctx.ruleset, rule)
     return _Config(
@@ -272,7 +261,7 @@ def _static(rule: Rule, ctx: Context, prep: Any) -> dict[str, Any]:
     """The attributes of a rule's ``PlanChecks`` that depend only on the rule and the readings in force: every
     parameter read and bound once, so that deciding for a carrier re-reads none of them."""
     params = rule.params
-    amount = ctx.param(rule, "amount")
+    amount = params.get("amount")
     c = _config(rule, ctx, amount)
     filters = params["match"]
     one = filters[0] if len(filters) == 1 else None
@@ -293,7 +282,7 @@ def _static(rule: Rule, ctx: Context, prep: Any) -> dict[str, Any]:
         "by_type": one is not None and one.by_type_only,
         "all_in_scope": isinstance(one, Filter) and one.kinds is None and one.types == c.types,  # every event of its types
         "window": c.window, "within": params.get("within"),
-        "excluded": params.get("exclude_year_of"), "once_per": ctx.param(rule, "once_per") or "event",
+        "excluded": params.get("exclude_year_of"), "once_per": params.get("once_per") or "event",
         "holding": params.get("holding"), "occurrence": params.get("occurrence"), "condition": params.get("condition"),
         "counting": params.get("occurrences"), "schedule": params.get("schedule"),
         "plan_start": plan.start, "plan_end": plan.end,
@@ -320,11 +309,11 @@ def _refused_before(c: _Config, columns: Mapping[CarrierKind, str | None], rules
 def compiled(rule: Rule, ctx: Context) -> type["PlanChecks"]:
     """``rule``'s ``PlanChecks`` under the readings in force: a subclass holding the rule's conditions and
     parameters, read once per ruleset and readings; an instance decides for one carrier."""
-    prep = prep_of(ctx.ruleset, rule)
-    memo = prep.memo.get("plan_checks")
-    if memo is None or (memo[0] is not ctx.readings and memo[0] != ctx.readings):
-        memo = prep.memo["plan_checks"] = (ctx.readings, type("PlanChecks", (PlanChecks,), {**_static(rule, ctx, prep), "__slots__": ()}))
-    return memo[1]  # type: ignore[no-any-return]
+    prep = prep_of(ctx.ruleset, rule)  # the rule of the ruleset resolved under the readings in force: its own prep
+    found = prep.memo.get("plan_checks")
+    if found is None:
+        found = prep.memo["plan_checks"] = type("PlanChecks", (PlanChecks,), {**_static(rule, ctx, prep), "__slots__": ()})
+    return found  # type: ignore[no-any-return]
 
 
 class PlanChecks:
@@ -592,8 +581,8 @@ def differential(plan: PlanChecks) -> list[Decision]:
     ctx, rule, top = plan.ctx, plan.rule, plan.top
     ruleset = ctx.ruleset
     out: list[Decision] = []
-    by_level = top is not None and ctx.param(top, "base") == "level_held"
-    purpose = None if top is None or top.params.get("earlier_payments") is None else ctx.param(top, "earlier_payments")
+    by_level = top is not None and top.params.get("base") == "level_held"
+    purpose = None if top is None else top.params.get("earlier_payments")
     payments = []
     if purpose not in (None, "none") and not by_level:
         wanted = AwardKind(purpose)

@@ -63,7 +63,7 @@ def count_award_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) ->
     out: list[Decision] = []
     field = rule.params["by"]
     bands = rule.params["bands"]
-    strict = ctx.param(rule, "comparison") == "above"
+    strict = rule.params.get("comparison") == "above"
     counted: set[Any] = set()
     for event in matched:
         kind = event.kind or ctx.carrier.kind
@@ -98,7 +98,7 @@ KIND = RuleKind(
             "items": {"type": "object", "properties": {"from": {"type": "integer", "minimum": 0}, "amount": {"type": "integer", "minimum": 0}},
                       "required": ["from", "amount"], "additionalProperties": False},
         }),
-        comparison=choice(COMPARISONS, "at_least", "at_least (default: the band's figure counts) or above; or {reading, values}"),
+        comparison=choice(COMPARISONS, "at_least", "at_least (default: the band's figure counts) or above"),
     ),
     roles={},
     codes=("awarded", "not_matched", "below_band", "already_awarded"),

@@ -29,8 +29,8 @@ from ..model.facts import did_you_mean
 from . import checks
 from .base import Context, RuleKind
 from .generic import (
-    GENERIC_PLACEHOLDERS, Param, add, amount_param, amount_of, bound, bound_clauses, declare, decide, filters_param,
-    matches, read_bound, read_filters, whole,
+    GENERIC_PLACEHOLDERS, Param, add, amount_param, amount_of, bound_clauses, declare, decide, filters_param,
+    matches, read_filters, whole,
 )
 from .occurrences import occurrences_param, tally
 from .schedule import schedule_param, settle
@@ -46,7 +46,7 @@ PLAN_DATES = ("plan_start", "plan_issued", "plan_end")
 def read_window(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> Any:
     """``{from: 2020-01-01, to: 2025-12-31}``, either end open, an end possibly ``plan_start``, ``plan_issued`` or
     ``plan_end`` (the plan period's dates; its clause is then cited), with the ``clause`` a refusal outside it
-    cites; or ``{reading, values}``."""
+    cites."""
     if raw is None:
         return None
 
@@ -62,7 +62,7 @@ def read_window(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> A
             reader.problem(p + ("clause",), f"unknown clause {clause!r}")
         return ends + (clause,)
 
-    return read_bound(reader, raw, path, context, one)
+    return one(raw, path)
 
 
 def read_within(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> Any:
@@ -84,22 +84,22 @@ def _read_once(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> An
         if value not in ONCE_PER:
             reader.problem(p, f"expected one of: {', '.join(ONCE_PER)}, or {{fields, top_up}}; got {value!r}{did_you_mean(value, ONCE_PER)}"[:200])
         return value
-    return "event" if raw is None else read_bound(reader, raw, path, context, one)
+    return "event" if raw is None else one(raw, path)
 
 
 _DATE_OR_PLAN = {"anyOf": [{"$ref": "#/definitions/date"}, {"enum": list(PLAN_DATES)}]}
 WINDOW = Param(read_window, {
-    "description": "{from, to, clause}: the event's date must fall in it (an end may be plan_start, plan_issued or plan_end); or {reading, values}",
-    **bound({"type": "object", "additionalProperties": False,
-             "properties": {"from": _DATE_OR_PLAN, "to": _DATE_OR_PLAN, "clause": {"$ref": "#/definitions/text"}}}),
+    "description": "{from, to, clause}: the event's date must fall in it (an end may be plan_start, plan_issued or plan_end)",
+    "type": "object", "additionalProperties": False,
+    "properties": {"from": _DATE_OR_PLAN, "to": _DATE_OR_PLAN, "clause": {"$ref": "#/definitions/text"}},
 }, optional=True)
 WITHIN = Param(read_within, {
     "type": "object", "required": ["duration", "of"], "additionalProperties": False,
     "description": "{duration, of}: within the duration after the latest earlier event matching `of`",
     "properties": {"duration": {"$ref": "#/definitions/calendar_duration"}, "of": {"$ref": "#/definitions/filters"}},
 }, optional=True)
-ONCE = Param(_read_once, {"description": "event (default), carrier (the first time only), year, or {fields, top_up}; or {reading, values}",
-                          **bound({"anyOf": [{"enum": list(ONCE_PER)}, checks.ONCE_FIELDS_SCHEMA]})}, optional=True)
+ONCE = Param(_read_once, {"description": "event (default), carrier (the first time only), year, or {fields, top_up}",
+                          "anyOf": [{"enum": list(ONCE_PER)}, checks.ONCE_FIELDS_SCHEMA]}, optional=True)
 
 
 def anchor_before(ctx: Context, event: Event, filters: Sequence[Any]) -> Event | None:
@@ -292,7 +292,7 @@ KIND = RuleKind(
     name="event_award",
     **declare(
         match=filters_param("the events awarded: an event filter {type, level, kind, grade, fields, at_least, carrier}, or a list of alternatives"),
-        amount=amount_param("an amount form: a number, {fixed}, {table}, {by, values}, {percent, of}, with max/min/rounding; or {reading, values}"),
+        amount=amount_param("an amount form: a number, {fixed}, {table}, {by, values}, {percent, of}, with max/min/rounding"),
         window=WINDOW,
         within=WITHIN,
         exclude_year_of=filters_param("nothing for an event of the same year as an event matching this filter", optional=True),

@@ -30,6 +30,7 @@ __all__ = [
     "Filter",
     "Param",
     "RuleIds",
+    "alternatives",
     "bound",
     "choice",
     "declare",
@@ -82,33 +83,33 @@ def _described(schema: Mapping[str, Any], description: str) -> dict[str, Any]:
     return {**schema, "description": description}
 
 
-def bound(schema: Mapping[str, Any]) -> dict[str, Any]:
-    """The schema of a value that may instead be bound to a reading: ``{reading: name, values: {alternative: value}}``."""
-    return {"anyOf": [dict(schema), {
+def bound(schema: Mapping[str, Any], optional: bool = False) -> dict[str, Any]:
+    """The schema of a parameter that may instead be bound to a reading: ``{reading: name, values: {alternative:
+    value}}`` (with ``optional``, a value may be ``null``: the parameter left out under that alternative)."""
+    plain = {k: v for k, v in schema.items() if k != "description"}
+    value = {"anyOf": [plain, {"type": "null"}]} if optional else plain
+    out: dict[str, Any] = {"anyOf": [plain, {
         "type": "object", "required": ["reading", "values"], "additionalProperties": False,
         "properties": {"reading": {"$ref": "#/definitions/text", "description": "name of a reading under `readings`"},
-                       "values": {"type": "object", "minProperties": 1, "additionalProperties": dict(schema),
+                       "values": {"type": "object", "minProperties": 1, "additionalProperties": value,
                                   "description": "the value under each alternative of the reading"}},
     }]}
+    if "description" in schema:
+        out["description"] = schema["description"] + "; or {reading, values}: one value per alternative of a reading"
+    return out
 
 
-def choice(values: Sequence[str], default: str | None, description: str, readable: bool = True) -> Param:
-    """One of ``values`` (``default`` when left out), or, when ``readable``, bound to a reading."""
-
-    def one(reader: Any, value: Any, p: tuple[Any, ...]) -> Any:
-        if value not in values:
-            reader.problem(p, f"expected one of: {', '.join(values)}, got {value!r}{did_you_mean(value, values)}"[:200])
-        return value
+def choice(values: Sequence[str], default: str | None, description: str) -> Param:
+    """One of ``values`` (``default`` when left out)."""
 
     def read(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> Any:
         if raw is None:
             return default
-        if readable:
-            return read_bound(reader, raw, path, context, lambda v, p: one(reader, v, p))
-        return one(reader, raw, path)
+        if raw not in values:
+            reader.problem(path, f"expected one of: {', '.join(values)}, got {raw!r}{did_you_mean(raw, values)}"[:200])
+        return raw
 
-    schema = {"enum": list(values)}
-    return Param(read, _described(bound(schema) if readable else schema, description), optional=True)
+    return Param(read, _described({"enum": list(values)}, description), optional=True)
 
 
 def whole(low: int, high: int, description: str, default: int | None = None, required: bool = False) -> Param:
@@ -190,14 +191,14 @@ def filters_param(description: str, optional: bool = False) -> Param:
 
 
 def amount_param(description: str, optional: bool = False) -> Param:
-    """An amount form, or one bound to a reading."""
+    """An amount form."""
 
     def read(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> Any:
         if raw is None and optional:
             return None
-        return read_bound(reader, raw, path, context, lambda v, p: read_amount(reader, v, p, context))
+        return read_amount(reader, raw, path, context)
 
-    return Param(read, {"$ref": "#/definitions/bound_amount", "description": description}, optional=optional)
+    return Param(read, {"$ref": "#/definitions/amount_form", "description": description}, optional=optional)
 
 
 @attrs.frozen
@@ -406,8 +407,9 @@ def read_filters(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> 
 
 
 def read_bound(reader: Any, raw: Any, path: tuple[Any, ...], context: Any, read: Callable[[Any, tuple[Any, ...]], Any]) -> Any:
-    """A parameter value, or ``{reading: name, values: {alternative: value}}`` binding it to a reading."""
-    if isinstance(raw, Mapping) and "reading" in raw:
+    """A parameter value, or ``{reading: name, values: {alternative: value}}`` binding it to a reading: each
+    alternative's value read by ``read`` as the plain value is (``null``: the parameter left out under it)."""
+    if is_bound(raw):
         reader.mapping(raw, path, ("reading", "values"))
         name = raw.get("reading")
         reading = context.readings.get(name) if isinstance(name, str) else None
@@ -429,6 +431,19 @@ def read_bound(reader: Any, raw: Any, path: tuple[Any, ...], context: Any, read:
                 reader.problem(path + ("values", alt), f"{alt!r} is not an alternative of reading {name}")
         return ReadingBound(name, out)
     return read(raw, path)
+
+
+def is_bound(raw: Any) -> bool:
+    """``raw`` is written as a parameter bound to a reading (no plain parameter value has a ``reading`` key)."""
+    return isinstance(raw, Mapping) and "reading" in raw
+
+
+def alternatives(value: Any) -> list[tuple[tuple[Any, ...], Any]]:
+    """A read parameter's values with the path below the parameter of each: one per alternative when it is
+    bound to a reading (``("values", alternative)``), else the value itself."""
+    if isinstance(value, ReadingBound):
+        return [(("values", alt), v) for alt, v in value.values.items()]
+    return [((), value)]
 
 
 # --- amounts -------------------------------------------------------------------
@@ -780,9 +795,9 @@ def refuse(prep: Any, ctx: Context, code: str, event: Event, kind: CarrierKind, 
 
 
 def bound_clauses(ruleset: Any, rule: Rule, name: str) -> tuple[str, ...]:
-    """The clauses of the reading a parameter is bound to (none when it is not bound to one)."""
-    value = rule.params.get(name)
-    return ruleset.readings[value.reading].clauses if isinstance(value, ReadingBound) else ()
+    """The clauses of the reading a parameter was bound to (none when it was not bound to one)."""
+    reading = rule.bound.get(name)
+    return () if reading is None else ruleset.readings[reading].clauses
 
 
 def add(day: datetime.date, duration: Mapping[str, int]) -> datetime.date:
@@ -845,7 +860,6 @@ def _definitions() -> dict[str, Any]:
         "filters": {"anyOf": [{"$ref": "#/definitions/filter"},
                               {"type": "array", "minItems": 1, "items": {"$ref": "#/definitions/filter"}}]},
         "amount_form": {"anyOf": [{"type": "integer", "minimum": 0}, amount_object]},
-        "bound_amount": bound({"$ref": "#/definitions/amount_form"}),
         "calendar_duration": duration,
     }
 

@@ -59,9 +59,9 @@ KIND = RuleKind(
 )
 
 
-def option(rule: Rule, readings: Mapping[str, str], name: str) -> Any:
+def option(rule: Rule, name: str) -> Any:
     """A parameter's value under the readings in force (its default when the rule leaves it out)."""
-    return option_of(rule, readings, name, CHOICES[name][0])
+    return option_of(rule, name, CHOICES[name][0])
 
 
 @attrs.frozen
@@ -107,12 +107,12 @@ def _adder(prep: RulePrep) -> Callable[[datetime.date], datetime.date]:
 
 
 def _interrupting(rule: Rule, ctx: Context) -> frozenset[EventType]:
-    return _ANY_INTERRUPTION if option(rule, ctx.readings, "rectification_interrupts") else _SUSPENSION_OR_DELISTING
+    return _ANY_INTERRUPTION if option(rule, "rectification_interrupts") else _SUSPENSION_OR_DELISTING
 
 
 def condition_start(rule: Rule, ctx: Context, index: int) -> int:
     """Where the count behind the event at ``index`` starts: there, or at the start of its stretch of normal operation."""
-    return stretch_start(rule, ctx, index) if option(rule, ctx.readings, "count_from") == "operation_start" else index
+    return stretch_start(rule, ctx, index) if option(rule, "count_from") == "operation_start" else index
 
 
 def stretch_start(rule: Rule, ctx: Context, index: int) -> int:
@@ -146,7 +146,7 @@ def operating_duration(rule: Rule, ctx: Context, start: int, not_before: datetim
     due: datetime.date | None = None
     interrupted_on: datetime.date | None = None
     touched: list[str] = []
-    inside = option(rule, ctx.readings, "anniversary") == "inside"  # 民法典 arts. 201, 203: the anniversary day belongs to the year
+    inside = option(rule, "anniversary") == "inside"  # 民法典 arts. 201, 203: the anniversary day belongs to the year
     for i, e in enumerate(ctx.timeline):
         if i > start and due is not None and (e.date > due if inside else e.date >= due):
             break

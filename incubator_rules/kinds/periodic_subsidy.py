@@ -23,7 +23,7 @@ from ..model.facts import CARRIER_FACTS, Dated, did_you_mean
 from ..model.ruleset import Rule
 from .base import Context, RuleKind
 from .generic import (
-    GENERIC_PLACEHOLDERS, Filter, Param, add, bound as _bound, declare, decide, filters_param, flag, matches, read_bound, read_filters,
+    GENERIC_PLACEHOLDERS, Filter, Param, add, declare, decide, filters_param, flag, matches, read_filters,
     round_yuan, yuan_param,
 )
 
@@ -129,7 +129,7 @@ def _read_rate(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> An
             return None
         _unit_fact(reader, value.get("fact"), "yuan/m2/month", p + ("fact",), "a rate")
         return (value.get("fact"), value.get("max"))
-    return None if raw is None else read_bound(reader, raw, path, context, one)
+    return None if raw is None else one(raw, path)
 
 
 def check_periodic(reader: Any, raw: Mapping[str, Any], params: Mapping[str, Any], path: tuple[Any, ...]) -> None:
@@ -144,9 +144,7 @@ def check_periodic(reader: Any, raw: Mapping[str, Any], params: Mapping[str, Any
     if basis[0] == "spending" and raw.get("rate") is not None:
         reader.problem(path + ("rate",), "a rate is paid per m2 of an area or tenancies basis; a spending or events basis takes a percent")
     count = None if periods is None else periods[2]
-    given = raw.get("rate")
-    alternatives = list(given["values"].values()) if isinstance(given, Mapping) and isinstance(given.get("values"), Mapping) else [given]
-    for name, value in [("percent", raw.get("percent"))] + [("rate", a) for a in alternatives]:
+    for name, value in (("percent", raw.get("percent")), ("rate", raw.get("rate"))):
         if not isinstance(value, list) or not value:
             continue  # one number for every period, or a fact
         if count is None and len(value) > 1:
@@ -232,7 +230,7 @@ def _period_amount(rule: Rule, ctx: Context, i: int, start: datetime.date, end: 
     kind, spec, _ = rule.params["basis"]
     percents = rule.params.get("percent") or (Decimal(100),)
     percent = percents[min(i, len(percents) - 1)]
-    rate = ctx.param(rule, "rate")
+    rate = rule.params.get("rate")
     total = Decimal(0)
     used: list[str] = []
     if kind == "spending":
@@ -356,8 +354,8 @@ KIND = RuleKind(
                 "events": {"$ref": "#/definitions/filters"},
             },
         }),
-        rate=Param(_read_rate, {"description": "yuan per m2 per month: one number for every period (18), a list per period ([18, 15], as many as periods.count) or {fact, max}; or {reading, values}",
-                                **_bound(_RATE)}, optional=True),
+        rate=Param(_read_rate, {"description": "yuan per m2 per month: one number for every period (18), a list per period ([18, 15], as many as periods.count) or {fact, max}",
+                                **_RATE}, optional=True),
         percent=Param(_read_percent, {"description": "a percentage for every period, or a list per period ([100, 50, 50], as many as periods.count)",
                                       "anyOf": [_PERCENT, {"type": "array", "minItems": 1, "items": _PERCENT}]}, optional=True),
         multiplier=Param(_read_multiplier, {

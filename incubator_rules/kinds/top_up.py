@@ -58,7 +58,7 @@ def top_up_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) -> list
         if done:
             out.append(decide(rule, ctx, "already_awarded", event, kind, rule.clauses))
             continue
-        wanted = ctx.param(rule, "target")
+        wanted = rule.params.get("target")
         target = None if wanted is None else amount_of(ctx, wanted, event, kind, history=ctx.timeline)[0]
         already = paid_by(ctx, rule.params.get("counts", ()), rule.params.get("payers", ()), event.date, rule) + mine
         if target is None or target <= already:
@@ -80,14 +80,14 @@ KIND = RuleKind(
         match=filters_param("the events that top up: an event filter, or a list of alternatives; left out, the rule is "
                             "the differential of the award it tops_up", optional=True),
         within=event_award.WITHIN,
-        target=amount_param("the amount (or cumulative total) to top up to: an amount form, or {reading, values}", optional=True),
+        target=amount_param("the amount (or cumulative total) to top up to: an amount form", optional=True),
         counts=strings("rule ids", "rules whose awards count as already paid", rule_ids=True),
         payers=strings("payer names", "other payers whose payments (payment_received with this payer) count as already paid"),
         repeat=flag("every matching event tops up again (this rule's earlier top-ups count as paid); default: once"),
         tops_up=Param("rule", optional=True),
-        ladder=choice(("column", "all"), None, "with tops_up: column (each table column its own ladder, default) or all (one ladder across kinds); or {reading, values}"),
-        base=choice(("received", "level_held"), None, "with tops_up: received (what was received on the ladder, default) or level_held (the table amount of the highest level held before); or {reading, values}"),
-        earlier_payments=choice((*(a.value for a in AwardKind), "none"), None, "with tops_up: the purpose of the recorded payments that settle none of this plan's decisions and count as received (e.g. construction_subsidy), or none; or {reading, values}"),
+        ladder=choice(("column", "all"), None, "with tops_up: column (each table column its own ladder, default) or all (one ladder across kinds)"),
+        base=choice(("received", "level_held"), None, "with tops_up: received (what was received on the ladder, default) or level_held (the table amount of the highest level held before)"),
+        earlier_payments=choice((*(a.value for a in AwardKind), "none"), None, "with tops_up: the purpose of the recorded payments that settle none of this plan's decisions and count as received (e.g. construction_subsidy), or none"),
     ),
     roles={},
     codes=("awarded", "outside_window", "nothing_to_top_up", "already_awarded", "pending", "level_already_paid",

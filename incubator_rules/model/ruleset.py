@@ -160,11 +160,12 @@ class Rule:
     readings: Mapping[str, str]
     explanations: Mapping[str, tuple[str, str]]
     fixed: Mapping[str, str] = attrs.field(factory=dict)  # the kind's default value for each role no reading fills
+    bound: Mapping[str, str] = attrs.field(factory=dict)  # under one set of readings: each parameter's reading, where it was bound
 
     def param_reading(self, name: str) -> str | None:
         """The reading a parameter is bound to (``{reading: ..., values: ...}``), or None."""
         value = self.params.get(name)
-        return value.reading if isinstance(value, ReadingBound) else None
+        return value.reading if isinstance(value, ReadingBound) else self.bound.get(name)
 
 
 def bound_readings(rules: Any) -> set[str]:
