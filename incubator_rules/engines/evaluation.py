@@ -8,12 +8,12 @@ from typing import Any, Mapping, Sequence
 
 from ..errors import EngineError, IncubatorRulesError
 from ..files.ruleset import load_ruleset
-from ..kinds import DECIDERS, MATCHES, Context
+from ..kinds import DECIDERS, MATCHES, Context, Decider, scope_types
 from ..kinds.base import LEFT_OUT, arrange
 from ..kinds.caps import apply_caps, rule_order as _rule_order
 from ..model.carrier import Carrier, Event, EventType, as_of_date, until
 from ..model.decision import AWARDED, PENDING, Decision, Evaluation, Totals
-from ..model.ruleset import Ruleset
+from ..model.ruleset import Rule, Ruleset
 from .durable import durable_decisions
 
 ENGINES = ("native", "durable")
@@ -131,11 +131,22 @@ def paid_prepared(
 def decide(ctx: Context) -> list[Decision]:
     """Every deciding rule's decisions on the native engine, rule by rule."""
     decisions: list[Decision] = []
-    for rule in ctx.ruleset.rules:
-        decide_rule = DECIDERS.get(rule.kind)
-        if decide_rule is not None:
-            decisions.extend(decide_rule(rule, ctx, match(rule.kind, ctx.timeline)))
+    timeline = ctx.timeline
+    for rule, decide_rule, types in _deciding(ctx.ruleset):
+        decisions.extend(decide_rule(rule, ctx, timeline if types is None else [e for e in timeline if e.type in types]))
     return decisions
+
+
+def _deciding(ruleset: Ruleset) -> tuple[tuple[Rule, Decider, frozenset[EventType] | None], ...]:
+    """The rules that decide, with their deciders and the event types their kinds match (None: every event), in
+    rule order: a top-up decided with the award it tops up is left out (``scope_types`` empty), as the durable
+    engine leaves it out."""
+    found = ruleset.memo.get("deciding")
+    if found is None:
+        found = ruleset.memo["deciding"] = tuple(
+            (rule, DECIDERS[rule.kind], None if len(MATCHES[rule.kind]) == _EVENT_TYPE_COUNT else MATCHES[rule.kind])
+            for rule in ruleset.rules if rule.kind in DECIDERS and scope_types(rule) != frozenset())
+    return found  # type: ignore[no-any-return]
 
 
 def match(kind: str, timeline: tuple[Event, ...]) -> Sequence[Event]:

@@ -236,7 +236,7 @@ def under(ruleset: Ruleset, readings: Mapping[str, str]) -> Ruleset:
     """
     global _UNDER
     last = _UNDER
-    if last is not None and (last[1] is readings or last[1] == readings) and last[0]() is ruleset:
+    if last is not None and last[1] == readings and last[0]() is ruleset:
         return last[2]
     memo = ruleset.memo
     names = memo.get(("under",))
@@ -252,7 +252,7 @@ def under(ruleset: Ruleset, readings: Mapping[str, str]) -> Ruleset:
                 del memo[k]
             found = memo[key] = _resolved(ruleset, dict(zip(names, key[1])))
             found.memo[("under",)] = ()
-    _UNDER = (weakref.ref(ruleset), dict(readings), found)
+    _UNDER = (weakref.ref(ruleset), dict(readings), found)  # a copy: the caller's mapping may change later
     return found
 
 

@@ -193,6 +193,8 @@ CODES = ("kind_not_covered", "level_not_covered", "outside_area", "year_outside_
 
 # --- deciding ----------------------------------------------------------------------
 
+_NOTHING: Mapping[str, Any] = {}  # no values given to a refusal's wording
+
 
 def window_of(ctx: Context, rule: Rule) -> tuple[datetime.date | None, datetime.date | None, str | None] | None:
     """The rule's window under the readings in force, the plan's dates put in."""
@@ -266,7 +268,7 @@ def _static(rule: Rule, ctx: Context, prep: Any) -> dict[str, Any]:
     filters = params["match"]
     one = filters[0] if len(filters) == 1 else None
     plan = ctx.ruleset.plan_period
-    return {
+    out = {
         "rule": rule, "config": c, "prep": prep, "columns": prep.columns, "cells": prep.memo.setdefault("cells", {}),
         "covers": c.covers, "refuse_kinds": c.refuse_kinds, "area": c.area, "refuse_levels": c.refuse_levels,
         "period": c.period, "refuse_lower": c.refuse_lower, "top": c.top, "ladder_all": c.ladder_all,
@@ -290,6 +292,17 @@ def _static(rule: Rule, ctx: Context, prep: Any) -> dict[str, Any]:
         "areas": {},  # whether the area check refuses a carrier, by its area name
         "refusing": _refused_before(c, prep.columns, ctx.ruleset),
     }
+    # what event_award's loop reads, in one tuple: unpacked once per carrier, not read attribute by attribute
+    out["loop"] = tuple(out[name] for name in LOOP)
+    return out
+
+
+# The names in ``PlanChecks.loop``, in its order.
+LOOP = (
+    "filters", "amount", "window", "within", "excluded", "once_per", "holding", "occurrence", "condition", "counting",
+    "schedule", "one", "by_type", "all_in_scope", "checks_after", "period", "refusing", "plan_start", "plan_end",
+    "cell_is_amount", "covers", "columns", "table", "cells",
+)
 
 
 def _refused_before(c: _Config, columns: Mapping[CarrierKind, str | None], ruleset: Ruleset) -> frozenset[Any]:
@@ -329,6 +342,7 @@ class PlanChecks:
     types: frozenset[EventType] | None
     areas: dict[str | None, bool]
     refusing: frozenset[Any]
+    loop: tuple[Any, ...]
     __slots__ = ("ctx", "kinds", "index", "walk", "once_seen", "candidates", "outside_area", "checks_before")
 
     def __init__(self, ctx: Context) -> None:
@@ -456,15 +470,16 @@ class PlanChecks:
                 if same is not None:
                     clauses = self.column_cites(cited + bound_clauses(self.ctx.ruleset, self.rule, "first_at_level"), kind)
                     return self._refuse("not_new", event, kind, clauses, **held_values(same))
-        if self.walk is not None:
-            self.walk.to(event)
-            if self.not_delisted and self.walk.delisted_on is not None:
-                return self._refuse("delisted", event, kind, cited, ended_on=self.walk.delisted_on)
-            if self.title_held != "none" and self.walk.title(self.columns[kind], event, self.title_held) is None:
+        walk = self.walk
+        if walk is not None:
+            walk.to(event)
+            if self.not_delisted and walk.delisted_on is not None:
+                return self._refuse("delisted", event, kind, cited, ended_on=walk.delisted_on)
+            if self.title_held != "none" and walk.title(self.columns[kind], event, self.title_held) is None:
                 clauses = self.column_cites(cited + bound_clauses(self.ctx.ruleset, self.rule, "title_held"), kind)
-                return self._refuse("no_title", event, kind, clauses)
+                return refuse(self.prep, self.ctx, "no_title", event, kind, clauses, _NOTHING)
         if self.grades is not None and event.grade not in self.grades:
-            return self._refuse("not_excellent", event, kind, cited)
+            return refuse(self.prep, self.ctx, "not_excellent", event, kind, cited, _NOTHING)
         return None
 
     def once(self, once: OncePer, event: Event, kind: CarrierKind, value: int, cell: DatedValue | None,

@@ -136,9 +136,8 @@ def event_award_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) ->
         if not matched:
             return out
     plan = compiled(ctx)
-    filters, amount, window, within, excluded = plan.filters, plan.amount, plan.window, plan.within, plan.excluded
-    once, holding, occurrence, condition = plan.once_per, plan.holding, plan.occurrence, plan.condition
-    counting, schedule = plan.counting, plan.schedule
+    (filters, amount, window, within, excluded, once, holding, occurrence, condition, counting, schedule, one, by_type,
+     all_in_scope, checks_after, period, refusing, start, end, cell_is_amount, covers, columns, table, cells) = plan.loop
     paid: set[Any] = set()
     seen = 0
     counts: dict[str, Any] = {}
@@ -149,13 +148,13 @@ def event_award_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) ->
             if any(f.in_scope(e, k) for f in filters):
                 held.append((e, any(f.in_scope(e, k) and f.holds(e, ctx.carrier) for f in filters)))
         counts = {e.id: t for (e, _), t in zip(held, tally(counting, held, ctx.ruleset.plan_period.start))}
-    one, by_type, all_in_scope = plan.one, plan.by_type, plan.all_in_scope
     own = ctx.carrier.kind
-    checks_before, checks_after, period = plan.checks_before, plan.checks_after, plan.period
-    outside_area, refusing, start, end = plan.outside_area, plan.refusing, plan.plan_start, plan.plan_end
-    cells, columns = plan.cells if plan.covers and plan.table is not None else None, plan.columns  # undated cells
+    checks_before, outside_area, kinds = plan.checks_before, plan.outside_area, plan.kinds
+    if not (covers and table is not None):
+        cells = None  # else the undated cells, by column and level
+    carrier = ctx.carrier
     for event in matched:
-        kind = (event.kind or own) if plan.kinds is None else plan.kind_of(event)
+        kind = (event.kind or own) if kinds is None else plan.kind_of(event)
         if not (all_in_scope or (one.in_scope(event, kind) if one is not None else any(f.in_scope(event, kind) for f in filters))):
             continue
         if checks_before and (outside_area or (kind, event.level) in refusing):
@@ -165,8 +164,8 @@ def event_award_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) ->
                 continue
         found = None if cells is None else cells.get((columns[kind], event.level))
         cell, cited = found if found is not None else plan.cell(event, kind)
-        if not (by_type or (one.holds(event, ctx.carrier) if one is not None else
-                            any(f.in_scope(event, kind) and f.holds(event, ctx.carrier) for f in filters))):
+        if not (by_type or (one.holds(event, carrier) if one is not None else
+                            any(f.in_scope(event, kind) and f.holds(event, carrier) for f in filters))):
             out.append(decide(rule, ctx, "not_matched", event, kind, rule.clauses))
             continue
         seen += 1
@@ -213,13 +212,13 @@ def event_award_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) ->
             if any(e.date.year == year and matches(excluded, e, ctx) for e in ctx.timeline):
                 out.append(decide(rule, ctx, "excluded_year", event, kind, rule.clauses))
                 continue
-        if plan.cell_is_amount:  # a plain table lookup: the cell's amount
+        if cell_is_amount:  # a plain table lookup: the cell's amount
             value, clause = (None, None) if cell is None else (cell.amount, cell.clause)
         else:
             value, clause = amount_of(ctx, amount, event, kind, history=ctx.timeline)
-        if value is None or (value == 0 and not plan.covers):  # nothing to pay is a refusal, never an award of 0 yuan
+        if value is None or (value == 0 and not covers):  # nothing to pay is a refusal, never an award of 0 yuan
             out.append(decide(rule, ctx, "level_not_covered", event, kind, plan.column_cites(rule.clauses, kind))
-                       if plan.covers else decide(rule, ctx, "no_amount", event, kind, rule.clauses))
+                       if covers else decide(rule, ctx, "no_amount", event, kind, rule.clauses))
             continue
         if checks_after:
             refused = plan.after_amount(event, kind, cited)
@@ -257,7 +256,7 @@ def event_award_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) ->
                                   window_start=window[0], window_end=window[1], due_on=outcome.date))
                 continue
             payable, code, met = outcome.date, "awarded" if outcome.status == "met" else "pending", outcome.status == "met"
-        if plan.covers and cell is not None:
+        if covers and cell is not None:
             plan.candidates.append(checks.Candidate(event, kind, plan.columns[kind], cell, payable, met, events, cond))  # type: ignore[arg-type]
             continue
         if schedule is not None:

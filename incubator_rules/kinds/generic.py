@@ -281,9 +281,10 @@ def scope_types(rule: Rule) -> frozenset[EventType] | None:
         return frozenset()
     found: set[EventType] = set()
     for name in ("match", "trigger", "from"):
-        for f in rule.params.get(name) or ():
-            if isinstance(f, Filter):
-                found.update(f.types)
+        for _, filters in alternatives(rule.params.get(name)):  # a rule not resolved ``under`` readings: all of them
+            for f in filters or ():
+                if isinstance(f, Filter):
+                    found.update(f.types)
     return frozenset(found) if found else None
 
 
