@@ -139,6 +139,18 @@ def test_a_cap_in_all_or_three_times_as_high(engine):
     assert sum(a for r, _, a in paid(c, "2023-06-30", engine, cap="per_year")["awarded"] if r == "hardware") == 170000
 
 
+def test_a_bound_match_and_a_bound_condition_rule_which_events_and_when(engine):
+    c = carrier("star_innovation_space",
+                ("op", "2021-01-04", "operation_started", {}),
+                ("f", "2022-03-01", "filed", {"level": "municipal"}))
+    def star(**readings: str) -> dict[str, list[tuple[str, str, int]]]:
+        found = paid(c, "2022-12-31", engine, **readings)
+        return {status: [d for d in decisions if d[0] == "star-space"] for status, decisions in found.items()}
+    assert star() == {"awarded": [], "pending": []}  # a filing is not an accreditation
+    assert star(star_title="filing") == {"awarded": [], "pending": [("star-space", "f", 70000)]}  # a year's operation first
+    assert star(star_title="filing", star_operation="at_once") == {"awarded": [("star-space", "f", 70000)], "pending": []}
+
+
 def test_readings_change_only_the_rules_bound_to_them(engine):
     c = carrier("incubator", ("g", "2023-03-01", "evaluated", {"level": "district", "year": 2022, "grade": "excellent"}))
     base = paid(c, "2023-12-31", engine)
@@ -182,6 +194,10 @@ def line_of(text: str, needle: str) -> int:
      "rules[7].total_cap.values.per_yaer", "not an alternative of reading cap"),
     ("{reading: which_excellent, values", "{reading: which_excelent, values",
      "rules[1].occurrence.reading", "unknown reading 'which_excelent'"),
+    ("values: {after_a_year: operation, at_once: null}", "values: {after_a_year: operaton, at_once: null}",
+     "rules[8].condition.values.after_a_year", "expected the id of a normal_operation rule, got 'operaton' (did you mean 'operation'?)"),
+    ("filing: {type: [accredited, filed], level: municipal", "filing: {type: [accredited, filed], level: municipl",
+     "rules[8].match.values.filing.level[0]", "did you mean 'municipal'"),
 ])
 def test_a_bad_alternative_is_refused_with_its_file_line_and_field(tmp_path, old, new, field, message):
     assert TEXT.count(old) == 1

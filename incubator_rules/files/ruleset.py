@@ -773,7 +773,9 @@ class ProblemReader:
                 if check in _PARAM_CHECKS:
                     if name in spec.optional and value is None:
                         continue
-                    read = (lambda v, pp, check=check: self.param(v, check, pp, table_ids))
+                    optional = name in spec.optional  # null under an alternative: left out under it
+                    read = (lambda v, pp, check=check, optional=optional:
+                            None if v is None and optional else self.param(v, check, pp, table_ids))
                 elif callable(check):
                     read = (lambda v, pp, check=check: check(self, v, pp, context))
                 else:
