@@ -30,6 +30,7 @@ from ..model.carrier import (
     EventType,
     Grade,
     Level,
+    level_of,
     parse_date,
     parse_enum,
     parse_fact,
@@ -190,7 +191,7 @@ class CarrierReader:
             if raw.get(name) is not None:
                 fields[name] = self.text(raw[name], path + (name,))
         if raw.get("level") is not None:
-            fields["level"] = self.convert(parse_enum, raw["level"], path + ("level",), Level)
+            fields["level"] = self.convert(level_of, raw["level"], path + ("level",))
         if raw.get("kind") is not None:
             fields["kind"] = self.convert(parse_enum, raw["kind"], path + ("kind",), CarrierKind)
         if raw.get("award") is not None:

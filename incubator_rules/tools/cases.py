@@ -19,7 +19,7 @@ from ..errors import CaseError, IncubatorRulesError, describe
 from ..files.carriers import prefixed
 from ..files.ruleset import load_ruleset
 from ..kinds import KINDS
-from ..model.carrier import Carrier, Level, parse_date, parse_enum
+from ..model.carrier import Carrier, Level, parse_date, parse_enum, reading_levels
 from ..model.decision import Decision, Evaluation
 from ..model.ruleset import Ruleset
 from ..files.schema import AMOUNT, DATE, TEXT, Field, FileSchema, Shape, enum_values
@@ -258,7 +258,8 @@ class _CaseReader:
         else:
             value, cpath = fields["carrier"]
             if cpath not in carriers:
-                carriers[cpath] = self.carrier(value, cpath)
+                with reading_levels(() if ruleset is None else ruleset.levels):  # the levels the case's ruleset declares
+                    carriers[cpath] = self.carrier(value, cpath)
             carrier = carriers[cpath]
         as_of = None
         if "as_of" not in fields:
