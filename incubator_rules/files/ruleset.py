@@ -22,7 +22,7 @@ from ..model.carrier import CarrierKind, EventType, Grade, Level, level_of, pars
 from ..model.labels import LEVEL_ZH
 from ..model.durations import UNITS
 from ..model.facts import did_you_mean
-from ..model.ruleset import Cap, Clause, DatedValue, PlanArea, PlanPeriod, Reading, Rule, Ruleset, SourceDocument, Table, bound_readings
+from ..model.ruleset import CAP_YEARS, Cap, Clause, DatedValue, PlanArea, PlanPeriod, Reading, Rule, Ruleset, SourceDocument, Table, bound_readings
 from .schema import AMOUNT, DATE, TEXT, Field, FileSchema, Schema, Shape, enum_values
 from .types import DEFAULTS, RULESETS_DIR, document_type, ruleset_file, wrong_type
 
@@ -415,19 +415,30 @@ class ProblemReader:
         rule_ids = {r.id for r in rules}
         for key, item in (raw or {}).items():
             p = ("caps", key)
-            item = self.mapping(item, p, ("rules", "per", "max", "clause"))
+            item = self.mapping(item, p, ("rules", "per", "year", "max", "clause"))
             if item is None:
                 continue
             ids = self.id_list(item.get("rules"), p + ("rules",), rule_ids, "rule")
             per = item.get("per", "carrier")
             if per not in ("carrier", "year"):
-                self.problem(p + ("per",), f"expected carrier or year, got {describe(per)}")
+                self.problem(p + ("per",), f"expected carrier or year, got {describe(per)}{did_you_mean(per, ('carrier', 'year'))}")
+            year = item.get("year", "payable")
+            if year not in CAP_YEARS:
+                self.problem(p + ("year",), f"expected one of: {', '.join(CAP_YEARS)}, got {describe(year)}{did_you_mean(year, CAP_YEARS)}")
+            elif item.get("year") is not None and per != "year":
+                self.problem(p + ("year",), "year says which year a per-year cap counts: give it with per: year")
+            elif year == "event_year":
+                kinds = {r.id: r.kind for r in rules}
+                periodic = [r for r in ids or () if kinds.get(r) == "periodic_subsidy"]
+                if periodic:
+                    self.problem(p + ("year",), f"a periodic subsidy's money is for its period, not its anchor event's year "
+                                                f"({', '.join(periodic)}): count it by year: payable, or bound each period with its cap")
             cap = self.yuan(item.get("max"), p + ("max",))
             clause = self.text(item, "clause", p)
             if clause is not None and _missing(clause_ids, clause):
                 self.problem(p + ("clause",), f"unknown clause {clause!r}")
             if cap is not None and clause is not None:
-                out.append(Cap(str(key), ids, per, cap, clause))
+                out.append(Cap(str(key), ids, per, cap, clause, year if year in CAP_YEARS else "payable"))
         return tuple(out)
 
     def out_of_scope(self, raw: Any, clause_ids: set[Any] | None, rules: tuple[Rule, ...]) -> dict[str, str]:
@@ -1133,6 +1144,9 @@ RULESET = Shape(
                 (
                     Field("rules", {"type": "array", "minItems": 1, "items": {"$ref": "#/definitions/text"}}, required=True),
                     Field("per", {"enum": ["carrier", "year"]}),
+                    Field("year", {"enum": list(CAP_YEARS), "description": "with per: year, which year an amount counts in: "
+                                   "payable (the year it is payable; the default) or event_year (the year the money is for: "
+                                   "the decided event's own year, e.g. an evaluation's evaluated year, else its date's year)"}),
                     Field("max", {"$ref": "#/definitions/amount"}, required=True),
                     Field("clause", {"$ref": "#/definitions/text"}, required=True),
                 ),
