@@ -31,6 +31,7 @@ from ..model.carrier import (
     Grade,
     Level,
     level_of,
+    level_schema,
     parse_date,
     parse_enum,
     parse_fact,
@@ -346,7 +347,7 @@ _NULL = {"type": "null"}
 def event_field(name: str) -> Schema:
     """The schema of an optional event field."""
     if name == "level":
-        return {"enum": enum_values(Level)}
+        return level_schema()
     if name == "kind":
         return {"enum": enum_values(CarrierKind)}
     if name == "grade":
@@ -367,6 +368,7 @@ _FACT_SCHEMAS: dict[str, Schema] = {
     "bool": {"type": "boolean"},
     "date": {"$ref": "#/definitions/date"},
     "yuan": {"$ref": "#/definitions/amount"},
+    "price": {"type": "number", "minimum": 0, "maximum": 10**9},
     "number": {"type": "number", "minimum": 0},
     "level": {"enum": enum_values(Level)},
 }

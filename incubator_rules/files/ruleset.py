@@ -18,7 +18,7 @@ from ..errors import RulesetError, describe
 from ..kinds import KINDS, RULE_PLACEHOLDERS, RuleKind, default_explanation
 from ..kinds.generic import DEFINITIONS as RULE_DEFINITIONS
 from ..kinds.generic import RuleIds
-from ..model.carrier import CarrierKind, EventType, Grade, Level, level_of, parse_date, parse_enum, whole_yuan
+from ..model.carrier import LEVEL_ID_PATTERN, CarrierKind, EventType, Grade, Level, level_of, parse_date, parse_enum, whole_yuan
 from ..model.labels import LEVEL_ZH
 from ..model.durations import UNITS
 from ..model.facts import did_you_mean
@@ -1106,8 +1106,10 @@ RULESET = Shape(
         }, required=True),
         Field("levels", Shape(
             tuple(Field(level.value, Shape((Field("zh", _TEXT_REF), Field("en", _TEXT_REF)))) for level in Level),
-            description="the levels the ruleset pays at, lowest first, with their names relative to its jurisdiction",
-            extra={"minProperties": 1},
+            description="the levels the ruleset pays at, lowest first, with their names relative to its jurisdiction; "
+                        "an id beyond the built-in four (county, street, park) declares a level of this ruleset, with both names",
+            extra={"minProperties": 1, "patternProperties": {LEVEL_ID_PATTERN: Shape(
+                (Field("zh", _TEXT_REF, required=True), Field("en", _TEXT_REF, required=True)))}},
         )),
         Field("columns", {
             "type": "object",

@@ -16,7 +16,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 import attrs
 
-from ..model.carrier import EVENT_TYPES, Carrier, CarrierKind, Event, EventType, Grade, Level, iso_date
+from ..model.carrier import EVENT_TYPES, Carrier, CarrierKind, Event, EventType, Grade, Level, iso_date, level_schema
 from ..model.decision import AWARDED, NOT_AWARDED, PENDING, Condition, Decision
 from ..model.durations import after
 from ..model.facts import CARRIER_FACTS, EVENT_FACTS, FactSpec, all_fact_names, did_you_mean
@@ -39,8 +39,10 @@ __all__ = [
     "matches",
     "strings",
     "whole",
+    "exact_number",
     "read_amount",
     "rounding_note",
+    "shown_value",
     "read_bound",
     "read_filters",
     "scope_types",
@@ -292,7 +294,7 @@ def _fact_type_problem(spec: FactSpec, value: Any) -> str | None:
     for v in _one_or_many(value):
         if spec.type == "bool":
             ok = isinstance(v, bool)
-        elif spec.type in ("number", "yuan"):
+        elif spec.type in ("number", "yuan", "price"):
             ok = not isinstance(v, bool) and isinstance(v, (int, Decimal))
         elif spec.type == "date":
             ok = isinstance(v, datetime.date)
@@ -301,7 +303,7 @@ def _fact_type_problem(spec: FactSpec, value: Any) -> str | None:
         else:
             ok = isinstance(v, str)
         if not ok:
-            want = {"bool": "true or false", "number": "a number", "yuan": "a whole number of yuan", "date": "a date",
+            want = {"bool": "true or false", "number": "a number", "yuan": "a whole number of yuan", "price": "a price in yuan", "date": "a date",
                     "level": "a level (" + ", ".join(lv.value for lv in Level) + ")"}.get(spec.type, "text")
             return f"expected {want}, got {v!r}"[:160]
     return None
@@ -369,7 +371,7 @@ def read_filter(reader: Any, raw: Any, path: tuple[Any, ...], context: Any = Non
                 reader.problem(path + (key, name), f"unknown fact {name!r} for {', '.join(sorted(t.value for t in types))}{hint}")
                 continue
             spec = fact_spec(types, name)
-            if key == "at_least" and spec is not None and spec.type not in ("number", "yuan"):
+            if key == "at_least" and spec is not None and spec.type not in ("number", "yuan", "price"):
                 reader.problem(path + (key, name), f"{name!r} is a {spec.type} fact: at_least needs a number or amount fact")
                 continue
             if key == "at_least" and (isinstance(want, bool) or not isinstance(want, (int, Decimal))):
@@ -1006,7 +1008,7 @@ def _definitions() -> dict[str, Any]:
         "description": "which events: type (and carrier kind) in scope; level, grade, fields, at_least and carrier are conditions",
         "properties": {
             "type": _enum_or_list([t.value for t in EventType]),
-            "level": _enum_or_list([v.value for v in Level]),
+            "level": {"anyOf": [level_schema(), {"type": "array", "minItems": 1, "items": level_schema()}]},
             "kind": _enum_or_list([v.value for v in CarrierKind]),
             "grade": _enum_or_list([v.value for v in Grade]),
             "fields": {"$ref": "#/definitions/fact_values"},
@@ -1014,17 +1016,35 @@ def _definitions() -> dict[str, Any]:
             "carrier": {"$ref": "#/definitions/carrier_facts"},
         },
     }
+    numbers = sorted({n for n, f in CARRIER_FACTS.items() if f.type == "number"}
+                     | {n for fields in EVENT_FACTS.values() for n, f in fields.items() if f.type == "number"})
+    yuan = {"type": "integer", "minimum": 0}
     amount_object = {
         "type": "object", "additionalProperties": False,
-        "description": "exactly one of fixed, table, by (with values), percent (with of); then max, min, rounding",
+        "description": "exactly one of fixed, table, by (with values), percent (with of), rate (with per); then max, min, rounding",
         "properties": {
-            "fixed": {"type": "integer", "minimum": 0},
+            "fixed": yuan,
             "table": {"$ref": "#/definitions/text", "description": "id of a table under `tables`"},
-            "by": {"enum": sorted({"level", "grade", "kind", "year"} | set(all_fact_names()))},
-            "values": {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}},
+            "by": {"enum": sorted({"level", "grade", "kind", "year"} | set(all_fact_names())) + list(ORDINALS),
+                   "description": "the value keyed by an event field or fact; year_since / occurrence: by the N-th year "
+                                  "since `since` or the N-th award (values a list, the first first)"},
+            "values": {"anyOf": [{"type": "object", "additionalProperties": yuan},
+                                 {"type": "array", "minItems": 1, "items": yuan,
+                                  "description": "by: year_since / occurrence: the amounts of the 1st, 2nd, ..."}]},
+            "since": {"$ref": "#/definitions/filters", "description": "by: year_since: the anchor, the first event matching it"},
+            "years": {"enum": list(YEAR_COUNTS), "description": "by: year_since: calendar years (an evaluation counts by "
+                                                                "its evaluated year; the default) or anniversaries of the anchor"},
             "percent": {"type": "number", "exclusiveMinimum": 0, "maximum": 100},
             "of": {"anyOf": [{"const": "amount"}, {"type": "object", "required": ["sum_of"], "additionalProperties": False,
-                                                     "properties": {"sum_of": {"$ref": "#/definitions/filters"}}}]},
+                                                     "properties": {
+                                                         "sum_of": {"$ref": "#/definitions/filters"},
+                                                         "years_before": {"type": "integer", "minimum": 1, "maximum": 50,
+                                                                          "description": "only the N calendar years before the event's year (by each event's own year)"},
+                                                         "within": {"$ref": "#/definitions/calendar_duration",
+                                                                    "description": "only events dated within this long up to the event"}}}]},
+            "rate": {"type": "number", "exclusiveMinimum": 0, "maximum": 10**9,
+                     "description": "yuan per unit of `per` (exact: 12.5 is 12.5)"},
+            "per": {"enum": numbers, "description": "the number fact a rate is paid per unit of: the event's own, else the carrier's on its date"},
             "max": {"anyOf": [{"type": "integer", "minimum": 0}, {"$ref": "#/definitions/amount_form"}]},
             "min": {"type": "integer", "minimum": 0},
             "rounding": {"enum": list(ROUNDINGS), "description": "whole yuan: half_up (四舍五入) or down"},

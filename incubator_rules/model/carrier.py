@@ -83,6 +83,17 @@ class Level(str, enum.Enum):
 
 
 LEVEL_ID = re.compile(r"[a-z][a-z0-9_]{0,39}\Z")
+LEVEL_ID_PATTERN = "^[a-z][a-z0-9_]{0,39}$"  # LEVEL_ID for a JSON Schema
+
+
+def level_schema(description: str | None = None) -> dict[str, Any]:
+    """The JSON Schema of a level a file names: a built-in one, or an id a ruleset declares."""
+    out: dict[str, Any] = {"anyOf": [{"enum": [m.value for m in Level]},
+                                     {"type": "string", "pattern": LEVEL_ID_PATTERN,
+                                      "description": "a level the ruleset declares beyond the built-in four (e.g. county)"}]}
+    if description is not None:
+        out["description"] = description
+    return out
 _BUILTIN_LEVELS = frozenset(m.value for m in Level)
 _EXTRA_LEVELS: dict[str, Level] = {}
 
@@ -535,6 +546,8 @@ def parse_fact(spec: FactSpec, value: Any) -> Any:
         return parse_date(value)
     if kind == "yuan":
         return whole_yuan(value)
+    if kind == "price":
+        return unit_price(value)
     if kind == "level":
         return level_of(value)
     if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
@@ -543,6 +556,24 @@ def parse_fact(spec: FactSpec, value: Any) -> Any:
         raise ValueError(f"expected a finite number, got {value}")
     if not 0 <= value < 10**12:
         raise ValueError(f"expected a number from 0 to 10^12, got {value}")
+    return value
+
+
+def unit_price(value: Any) -> int | Decimal:
+    """An exact price in yuan per unit (``12.5``): a whole number or a decimal with at most 4 places, from 0 to
+    10^9; raises ValueError for floats, text and anything else."""
+    if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
+        shown = repr(value) if isinstance(value, (str, float, type(None))) else type(value).__name__
+        raise ValueError(f"expected a price in yuan such as 12.5, got {shown[:60]}")
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValueError(f"expected a finite price, got {value}")
+        if value.as_tuple().exponent < -4:  # type: ignore[operator]
+            raise ValueError(f"a price has at most 4 decimal places, got {value}")
+    if not 0 <= value <= 10**9:
+        raise ValueError(f"expected a price from 0 to 10^9 yuan, got {value}")
+    if isinstance(value, Decimal) and value == value.to_integral_value():
+        return int(value)
     return value
 
 
