@@ -652,10 +652,12 @@ def _check_keys(reader: Any, by: str, values: Mapping[Any, Any], path: tuple[Any
     for key in values:
         if vocabulary is not None:
             known = [m.value for m in vocabulary]
+            if vocabulary is Level:  # and the levels the ruleset declares beyond the built-in ones
+                known += [lv.value for lv in getattr(context, "levels", None) or () if lv.value not in known]
             if key not in known:
                 reader.problem(path + (key,), f"unknown {by} {key!r}{did_you_mean(key, known)}; expected one of: {', '.join(known)}")
             elif vocabulary is Level:
-                check_level(reader, Level(key), path + (key,), context)
+                check_level(reader, Level.extra(key), path + (key,), context)
         elif by == "year" and not (str(key).isdigit() and 1900 <= int(str(key)) <= 2200):
             reader.problem(path + (key,), f"expected a year such as 2024, got {key!r}"[:120])
 
