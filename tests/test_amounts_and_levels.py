@@ -458,3 +458,19 @@ def test_the_shenzhen_subsidy_is_half_of_the_two_years_before_whatever_the_order
     ev = ir.evaluate(carrier("incubator", *events), SHENZHEN, "2024-12-31")
     paid = [d.amount for d in ev.awards if d.rule == "accreditation-subsidy"]
     assert paid == ([expected] if expected else [])
+
+
+def test_an_area_subsidy_with_no_area_recorded_says_so_once_rather_than_paying_nothing_silently(engine):
+    rule = RENT.replace("basis: {tenancies: {fields: {tech_firm: true}}}", "basis: {area: {fact: accredited_area_m2}}") \
+        .replace("    multiplier: {when: {fields: {strategic_emerging: true}}, factor: 1.5}\n", "") \
+        .replace("count: 1}", "count: 3}")
+    c = carrier("incubator", {"id": "a", "date": "2020-01-01", "type": "accredited", "level": "municipal"},
+                facts={"rent_per_m2_month": 20})
+    ev = ir.evaluate(c, ruleset(rule), "2023-12-31", engine=engine)
+    assert ev.awards == ()
+    (refused,) = ev.not_awarded
+    assert (refused.rule, refused.reason, refused.events) == ("rent", "no_amount", ("a",))
+    assert "accredited_area_m2 not recorded" in refused.explanation_en and "未记录认定面积" in refused.explanation_zh
+    c = carrier("incubator", {"id": "a", "date": "2020-01-01", "type": "accredited", "level": "municipal"},
+                facts={"rent_per_m2_month": 20, "accredited_area_m2": 10})
+    assert [d.amount for d in ir.evaluate(c, ruleset(rule), "2023-12-31", engine=engine).awards] == [2400, 2400, 2400]

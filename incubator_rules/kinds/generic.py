@@ -51,7 +51,7 @@ __all__ = [
 
 GENERIC_PLACEHOLDERS = frozenset({
     "firm", "period_start", "period_end", "recovered", "title", "band", "base",
-    "instalment", "share", "share_amount", "counted", "needed",
+    "instalment", "share", "share_amount", "counted", "needed", "fact",
 })
 _AWARDED_CODES = frozenset({"awarded", "recovered", "instalment_awarded"})
 _PENDING_CODES = frozenset({"pending", "instalment_pending"})

@@ -305,9 +305,12 @@ def periodic_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) -> li
         qualifying = [e for e in tenancies if _matches(spec, e, ctx)] if basis == "tenancies" else []
         groups.append((anchor.date, qualifying, anchor))
     for start, group, event in groups:
+        before = len(out)
+        unrecorded: str | None = None  # a fact the amount rests on, not recorded for a period
         for i, (p_start, p_end) in enumerate(_periods(rule, start, ctx.as_of)):
             amount, used, exact = _period_amount(rule, ctx, i, p_start, p_end, group)
             if amount <= 0:
+                unrecorded = unrecorded or _unrecorded(rule, ctx, p_start)
                 continue
             events = tuple(dict.fromkeys((event.id, *used)))
             stop = None if unless is None else next((e for e in ctx.timeline if e.date < p_end and _matches(unless, e, ctx)), None)
@@ -329,7 +332,26 @@ def periodic_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) -> li
                 decision = attrs.evolve(decision, explanation_zh=decision.explanation_zh + zh,
                                         explanation_en=decision.explanation_en + en)
             out.append(decision)
+        if unrecorded is not None and len(out) == before:
+            # nothing paid because the area or rent it is paid on is not recorded: a refusal that says so
+            refused = decide(rule, ctx, "no_amount", event, kind, rule.clauses, fact=unrecorded)
+            if ctx.detail:
+                spec = CARRIER_FACTS[unrecorded]
+                refused = attrs.evolve(refused, explanation_zh=refused.explanation_zh + f"(未记录{spec.zh})",
+                                       explanation_en=refused.explanation_en + f" ({unrecorded} not recorded)")
+            out.append(refused)
     return out
+
+
+def _unrecorded(rule: Rule, ctx: Context, day: datetime.date) -> str | None:
+    """The carrier fact an area basis or a rate reads that has no value on ``day`` (None when both have one)."""
+    basis = rule.params["basis"]
+    if basis[0] == "area" and ctx.carrier.fact(basis[1], on=day) is None:
+        return basis[1]  # type: ignore[no-any-return]
+    rate = ctx.param(rule, "rate")
+    if basis[0] == "area" and rate and isinstance(rate[0], str) and ctx.carrier.fact(rate[0], on=day) is None:
+        return rate[0]  # type: ignore[no-any-return]
+    return None
 
 
 _RATE = {"anyOf": [{"type": "number", "minimum": 0}, {"type": "array", "minItems": 1, "items": {"type": "number", "minimum": 0}},
@@ -384,7 +406,7 @@ KIND = RuleKind(
         per_tenancy=flag("periods run from each qualifying tenant's move-in"),
     ),
     roles={},
-    codes=("awarded", "pending", "not_matched", "outside_window", "condition_not_met", "capped"),
+    codes=("awarded", "pending", "not_matched", "outside_window", "condition_not_met", "capped", "no_amount"),
     matches=frozenset(EventType),
     decider=periodic_decisions,
     placeholders=GENERIC_PLACEHOLDERS,
