@@ -474,3 +474,9 @@ def test_an_area_subsidy_with_no_area_recorded_says_so_once_rather_than_paying_n
     c = carrier("incubator", {"id": "a", "date": "2020-01-01", "type": "accredited", "level": "municipal"},
                 facts={"rent_per_m2_month": 20, "accredited_area_m2": 10})
     assert [d.amount for d in ir.evaluate(c, ruleset(rule), "2023-12-31", engine=engine).awards] == [2400, 2400, 2400]
+
+
+def test_a_ceiling_is_a_number_or_keyed_by_a_field_never_a_rate_or_an_ordinal():
+    for form in ("{rate: 1, per: floor_area_m2}", "{by: occurrence, values: [1]}", "{percent: 10, of: amount}"):
+        found = problems(RATE_RULE.replace("max: 1000000", f"max: {form}"))
+        assert any("a ceiling is a number or {by: <field>" in p for p in found), (form, found)

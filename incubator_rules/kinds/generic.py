@@ -569,6 +569,11 @@ def read_amount(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> A
         mx = raw["max"]
         if isinstance(mx, Mapping):
             kwargs["max"] = read_amount(reader, mx, path + ("max",), context)
+            found = kwargs["max"]
+            if found is not None and found.fixed is None and (found.by is None or found.by in ORDINALS):
+                reader.problem(path + ("max",), "a ceiling is a number or {by: <field>, values: {...}} keyed by a field of "
+                                                "the carrier's events (e.g. by: designation)")
+                kwargs["max"] = None
         else:
             kwargs["max"] = reader.yuan(mx, path + ("max",))
     if raw.get("min") is not None:
