@@ -480,3 +480,15 @@ def test_a_ceiling_is_a_number_or_keyed_by_a_field_never_a_rate_or_an_ordinal():
     for form in ("{rate: 1, per: floor_area_m2}", "{by: occurrence, values: [1]}", "{percent: 10, of: amount}"):
         found = problems(RATE_RULE.replace("max: 1000000", f"max: {form}"))
         assert any("a ceiling is a number or {by: <field>" in p for p in found), (form, found)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.sampled_from(["pass", "good", "excellent", "fail"]), min_size=0, max_size=7), st.integers(1, 12))
+def test_fuzhou_years_reading_pays_each_passing_year_of_the_first_three_its_amount_and_nothing_else(grades, month):
+    accredited = {"id": "a", "date": f"2017-{month:02d}-01", "type": "accredited", "level": "municipal"}
+    c = carrier("maker_space", accredited, *evaluations(*grades))
+    ev = ir.evaluate(c, FUZHOU, "2025-12-31", readings={"first_three": "years"})
+    by_year = {2017: 200000, 2018: 100000, 2019: 100000}
+    expected = [(f"e{2017 + i}", by_year[2017 + i]) for i, g in enumerate(grades) if g != "fail" and 2017 + i in by_year]
+    assert [(d.events[0], d.amount) for d in ev.awards] == expected
+    assert ev.total <= 400000
