@@ -411,7 +411,7 @@ cases:
   - name: a county accreditation
     carrier: {id: c, name: c, kind: incubator, events: [{id: k, date: 2020-01-01, type: accredited, level: county}]}
     expected:
-      awards: [{rule: county-award, amount: 100000, payable_on: 2020-01-01, event: k}]
+      awards: [{rule: county-award, amount: 100000, payable_on: 2020-01-01, event: k, level: county}]
       total: 100000
 """, encoding="utf-8")
     assert [ir.run_case(c).passed for c in ir.load_cases(cases)] == [True]
