@@ -492,3 +492,11 @@ def test_fuzhou_years_reading_pays_each_passing_year_of_the_first_three_its_amou
     expected = [(f"e{2017 + i}", by_year[2017 + i]) for i, g in enumerate(grades) if g != "fail" and 2017 + i in by_year]
     assert [(d.events[0], d.amount) for d in ev.awards] == expected
     assert ev.total <= 400000
+
+
+def test_the_rounding_note_states_the_rounded_amount_before_the_ceiling():
+    c = carrier("incubator", {"id": "m", "date": "2014-03-01", "type": "accredited", "level": "municipal"},
+                facts={"floor_area_m2": Decimal("50000.05")})
+    (award,) = ir.evaluate(c, ruleset(RATE_RULE), "2016-12-31").awards
+    assert award.amount == 1000000
+    assert "1,500,001.5 yuan rounded half up to whole yuan: 1,500,002" in award.explanation_en

@@ -271,7 +271,7 @@ def event_award_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) ->
             continue
         decision = decide(rule, ctx, code, event, kind, clauses, amount=value, payable_on=payable, events=events, condition=cond)
         if exact is not None and ctx.detail:
-            zh, en = rounding_note(exact, value, amount.rounding)
+            zh, en = rounding_note(exact, amount.rounding)
             decision = attrs.evolve(decision, explanation_zh=decision.explanation_zh + zh,
                                     explanation_en=decision.explanation_en + en)
         out.append(decision)

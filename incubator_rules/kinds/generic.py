@@ -806,10 +806,12 @@ def year_index(ctx: Context, amount: Amount, event: Event) -> int | None:
     return years + 1
 
 
-def rounding_note(exact: Decimal | None, value: int, rounding: str) -> tuple[str, str]:
-    """The words a decision's explanation adds when its amount was rounded to whole yuan, naming the rule."""
+def rounding_note(exact: Decimal | None, rounding: str) -> tuple[str, str]:
+    """The words a decision's explanation adds when its amount was rounded to whole yuan, naming the rule (the
+    whole yuan it was rounded to, before any ceiling)."""
     if exact is None:
         return "", ""
+    value = round_yuan(exact, rounding)
     zh, en = ROUNDING_NAMES[rounding]
     shown = f"{exact.normalize():,f}"
     return f"({shown}元按{zh}取整为{value:,}元)", f" ({shown} yuan rounded {en} to whole yuan: {value:,})"

@@ -328,7 +328,7 @@ def periodic_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) -> li
             decision = decide(rule, ctx, code, event, kind, rule.clauses, amount=amount, payable_on=p_end,
                               events=events, period_start=p_start, period_end=p_end - _ONE_DAY)
             if exact is not None and ctx.detail:
-                zh, en = rounding_note(exact, amount, rule.params.get("rounding") or "half_up")
+                zh, en = rounding_note(exact, rule.params.get("rounding") or "half_up")
                 decision = attrs.evolve(decision, explanation_zh=decision.explanation_zh + zh,
                                         explanation_en=decision.explanation_en + en)
             out.append(decision)
