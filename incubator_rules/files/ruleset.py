@@ -50,6 +50,10 @@ class ParamContext:
         return frozenset(self.rules)
 
 
+# A level id other than a built-in one (whose names are optional): the keys of ``levels`` that declare a level.
+_NEW_LEVEL_PATTERN = "^(?!(" + "|".join(m.value for m in Level) + ")$)" + LEVEL_ID_PATTERN[1:]
+
+
 def difflib_ratio(name: str, hint: str) -> float:
     """How close ``name`` is to the name a "did you mean" hint proposes (1.0: the same)."""
     proposed = hint.split("'")[1] if "'" in hint else hint
@@ -1108,7 +1112,7 @@ RULESET = Shape(
             tuple(Field(level.value, Shape((Field("zh", _TEXT_REF), Field("en", _TEXT_REF)))) for level in Level),
             description="the levels the ruleset pays at, lowest first, with their names relative to its jurisdiction; "
                         "an id beyond the built-in four (county, street, park) declares a level of this ruleset, with both names",
-            extra={"minProperties": 1, "patternProperties": {LEVEL_ID_PATTERN: Shape(
+            extra={"minProperties": 1, "patternProperties": {_NEW_LEVEL_PATTERN: Shape(
                 (Field("zh", _TEXT_REF, required=True), Field("en", _TEXT_REF, required=True)))}},
         )),
         Field("columns", {
