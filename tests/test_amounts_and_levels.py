@@ -500,3 +500,16 @@ def test_the_rounding_note_states_the_rounded_amount_before_the_ceiling():
     (award,) = ir.evaluate(c, ruleset(RATE_RULE), "2016-12-31").awards
     assert award.amount == 1000000
     assert "1,500,001.5 yuan rounded half up to whole yuan: 1,500,002" in award.explanation_en
+
+
+def test_partitions_evaluated_by_worker_processes_may_carry_the_rulesets_declared_levels(tmp_path):
+    rs = tmp_path / "county.yaml"
+    rs.write_text(HEAD + COUNTY_LEVELS + "rules:\n" + COUNTY_RULE, encoding="utf-8")
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    for i in range(2):
+        (folder / f"part-{i}.jsonl").write_text(
+            f'{{"id": "c{i}", "name": "c{i}", "kind": "incubator", "events": '
+            f'[{{"id": "k", "date": "2020-01-01", "type": "accredited", "level": "county"}}]}}\n', encoding="utf-8")
+    results = ir.evaluate_partitions(folder, tmp_path / "out", ruleset=ir.load_ruleset(rs), as_of="2020-12-31", workers=2)
+    assert sum(r.awarded for r in results) == 200000

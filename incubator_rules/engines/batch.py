@@ -24,7 +24,7 @@ import yaml
 
 from ..errors import BatchError, EngineError, IncubatorRulesError
 from ..files.carriers import CarrierStream, iter_carriers, portfolio_carriers
-from ..model.carrier import AwardKind, Carrier, CarrierKind, Event, EventType, Grade, Level
+from ..model.carrier import AwardKind, Carrier, CarrierKind, Event, EventType, Grade, Level, reading_levels
 from ..model.decision import Condition, Decision, Evaluation
 from ..model.display import renderer
 from ..model.ruleset import Citation, Ruleset
@@ -811,7 +811,7 @@ def evaluate_partition(job: RulesetJob, path: str) -> list[Any]:
     send = pack_evaluation if job.func is None else job.func
     stream = iter_carriers(path)
     try:
-        with gc_paused():
+        with reading_levels(job.loaded()), gc_paused():  # the levels the ruleset declares, in this worker too
             return guarded(stream, send, job.evaluate)
     except IncubatorRulesError as exc:
         if exc.file is None:
