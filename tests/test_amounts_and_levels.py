@@ -36,6 +36,11 @@ clauses:
 """
 
 
+def rule(rid: str, kind: str, body: str) -> str:
+    """A rule entry of ``kind`` whose parameters are ``body`` (indented as in a rules list)."""
+    return f"  - id: {rid}\n    kind: {kind}\n    title: {{zh: 规则, en: a rule}}\n    clauses: [c1]\n" + body
+
+
 def ruleset(rules: str, levels: str = "", caps: str = "") -> ir.Ruleset:
     return ir.parse_ruleset(HEAD + levels + "rules:\n" + rules + caps)
 
@@ -58,15 +63,11 @@ def awards(ev: ir.Evaluation) -> list[tuple[str, int, str]]:
     return [(d.rule, d.amount, d.payable_on.isoformat()) for d in ev.awards]
 
 
-RATE_RULE = """\
-  - id: new-build
-    kind: event_award
-    title: {zh: 规则, en: a rule}
-    clauses: [c1]
+RATE_RULE = rule("new-build", "event_award", """\
     match: {type: accredited, kind: incubator}
     amount: {rate: 30, per: floor_area_m2, max: 1000000}
     once_per: carrier
-"""
+""")
 
 
 # --- 按30元/平方米的标准给予一次性补助,最高补助100万元 ------------------------------------------------
@@ -167,14 +168,10 @@ def test_fuzhou_passes_reading_pays_the_first_three_passing_evaluations(engine):
                           ("operating", 100000, "2021-04-01")]
 
 
-ANNIVERSARY = """\
-  - id: yearly
-    kind: event_award
-    title: {zh: 规则, en: a rule}
-    clauses: [c1]
+ANNIVERSARY = rule("yearly", "event_award", """\
     match: {type: task_result, fields: {task: 运营}}
     amount: {by: year_since, since: {type: accredited}, years: YEARS, values: [300, 200, 100]}
-"""
+""")
 
 
 @pytest.mark.parametrize("years, expected", [
@@ -222,14 +219,10 @@ def test_shenzhen_sums_only_the_two_calendar_years_before_the_accreditation(engi
     assert "rounded down" in award.explanation_en
 
 
-WITHIN = """\
-  - id: pct
-    kind: event_award
-    title: {zh: 规则, en: a rule}
-    clauses: [c1]
+WITHIN = rule("pct", "event_award", """\
     match: {type: accredited}
     amount: {percent: 50, of: {sum_of: {type: spending}, within: {months: 12}}}
-"""
+""")
 
 
 def test_sum_of_within_a_duration_counts_events_dated_after_the_day_that_long_before_the_event(engine):
@@ -253,14 +246,10 @@ def test_sum_period_mistakes_are_located(of, message):
 # --- 每年最高: a per-year cap by the year the money is for ---------------------------------------------
 
 
-XIAN_CAP = """\
-  - id: operating
-    kind: event_award
-    title: {zh: 规则, en: a rule}
-    clauses: [c1]
+XIAN_CAP = rule("operating", "event_award", """\
     match: {type: evaluated, level: municipal}
     amount: {by: grade, values: {pass: 100000, good: 200000, excellent: 300000}}
-"""
+""")
 
 
 @pytest.mark.parametrize("year, expected", [
@@ -283,16 +272,12 @@ def test_a_yearly_cap_counts_the_payable_year_or_the_year_the_money_is_for(engin
     ("{rules: [rent], per: year, year: event_year, max: 1, clause: c1}", "a periodic subsidy's money is for its period"),
 ])
 def test_cap_year_mistakes(cap, message):
-    rent = """\
-  - id: rent
-    kind: periodic_subsidy
-    title: {zh: 规则, en: a rule}
-    clauses: [c1]
+    rent = rule("rent", "periodic_subsidy", """\
     from: {type: accredited}
     periods: {length: {years: 1}, count: 2}
     basis: {area: {fact: floor_area_m2}}
     rate: 10
-"""
+""")
     found = problems(XIAN_CAP + rent, caps=f"caps:\n  op: {cap}\n")
     assert any(message in p for p in found), found
 
@@ -300,17 +285,13 @@ def test_cap_year_mistakes(cap, message):
 # --- 12.5元/平方米/月 and 1.5倍: exact decimals ----------------------------------------------------------
 
 
-RENT = """\
-  - id: rent
-    kind: periodic_subsidy
-    title: {zh: 规则, en: a rule}
-    clauses: [c1]
+RENT = rule("rent", "periodic_subsidy", """\
     from: {type: accredited}
     periods: {length: {months: 12}, count: 1}
     basis: {tenancies: {fields: {tech_firm: true}}}
     rate: {fact: rent_per_m2_month}
     multiplier: {when: {fields: {strategic_emerging: true}}, factor: 1.5}
-"""
+""")
 
 
 def test_a_fractional_rent_and_a_fractional_multiplier_are_exact(engine):
@@ -347,14 +328,10 @@ levels:
   county: {zh: 县(市、区)级, en: county}
   municipal: {zh: 市级, en: municipal}
 """
-COUNTY_RULE = """\
-  - id: county-award
-    kind: event_award
-    title: {zh: 规则, en: a rule}
-    clauses: [c1]
+COUNTY_RULE = rule("county-award", "event_award", """\
     match: {type: accredited, level: county}
     amount: {by: level, values: {county: 100000}}
-"""
+""")
 
 
 def test_a_declared_level_is_paid_on_events_that_carry_it(engine):
