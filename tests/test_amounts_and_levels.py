@@ -318,6 +318,8 @@ def test_a_price_fact_is_read_exactly_and_refuses_floats_text_and_too_many_place
 def test_a_multiplier_factor_out_of_range_shows_the_value_as_written():
     found = problems(RENT.replace("factor: 1.5", "factor: 0.5"))
     assert any("expected a factor (1.5 for 1.5倍) from 1 to 10, got 0.5" in p for p in found), found
+    found = problems(RENT.replace(", factor: 1.5", ""))
+    assert any("multiplier.factor: required field is missing" in p for p in found), found
 
 
 # --- levels a ruleset declares: 县(市、区)级 --------------------------------------------------------------

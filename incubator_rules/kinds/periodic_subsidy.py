@@ -185,6 +185,9 @@ def _read_multiplier(reader: Any, raw: Any, path: tuple[Any, ...], context: Any)
         reader.mapping(given, path + ("when",))
         return None
     when = read_filters(reader, {"type": "tenancy", **given}, path + ("when",), context)
+    if raw.get("factor") is None:
+        reader.problem(path + ("factor",), "required field is missing (the factor: 2 doubles, 1.5 is 1.5倍)")
+        return None
     factor = exact_number(reader, raw.get("factor"), path + ("factor",), "a factor (1.5 for 1.5倍)", Decimal(1), Decimal(10))
     return (when, factor)
 
