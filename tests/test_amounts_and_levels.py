@@ -492,3 +492,16 @@ def test_partitions_evaluated_by_worker_processes_may_carry_the_rulesets_declare
             f'[{{"id": "k", "date": "2020-01-01", "type": "accredited", "level": "county"}}]}}\n', encoding="utf-8")
     results = ir.evaluate_partitions(folder, tmp_path / "out", ruleset=ir.load_ruleset(rs), as_of="2020-12-31", workers=2)
     assert sum(r.awarded for r in results) == 200000
+
+
+def test_a_level_fact_may_name_a_declared_level(engine):
+    rs = ruleset(COUNTY_RULE.replace("match: {type: accredited, level: county}",
+                                     "match: {type: accredited, carrier: {park_level: county}}"), COUNTY_LEVELS)
+    with ir.reading_levels(rs):
+        c = carrier("incubator", {"id": "k", "date": "2020-01-01", "type": "accredited", "level": "county"},
+                    facts={"park_level": "county"})
+    assert awards(ir.evaluate(c, rs, "2020-12-31", engine=engine)) == [("county-award", 100000, "2020-01-01")]
+    found = problems(COUNTY_RULE.replace("match: {type: accredited, level: county}",
+                                         "match: {type: accredited, carrier: {park_level: street}}"), COUNTY_LEVELS)
+    assert any("park_level is a level fact: expected a level (district, municipal, provincial, national, county)" in p
+               for p in found), found

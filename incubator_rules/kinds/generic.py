@@ -289,8 +289,10 @@ def scope_types(rule: Rule) -> frozenset[EventType] | None:
     return frozenset(found) if found else None
 
 
-def _fact_type_problem(spec: FactSpec, value: Any) -> str | None:
-    """What is wrong with ``value`` as a value of a fact of this type (None when it fits)."""
+def _fact_type_problem(spec: FactSpec, value: Any, context: Any = None) -> str | None:
+    """What is wrong with ``value`` as a value of a fact of this type (None when it fits); a level fact may name
+    the levels the ruleset declares (``context.levels``)."""
+    levels = [lv.value for lv in Level] + [lv.value for lv in getattr(context, "levels", None) or () if not lv.builtin]
     for v in _one_or_many(value):
         if spec.type == "bool":
             ok = isinstance(v, bool)
@@ -299,12 +301,12 @@ def _fact_type_problem(spec: FactSpec, value: Any) -> str | None:
         elif spec.type == "date":
             ok = isinstance(v, datetime.date)
         elif spec.type == "level":
-            ok = isinstance(v, str) and v in {lv.value for lv in Level}
+            ok = isinstance(v, str) and v in levels
         else:
             ok = isinstance(v, str)
         if not ok:
             want = {"bool": "true or false", "number": "a number", "yuan": "a whole number of yuan", "price": "a price in yuan", "date": "a date",
-                    "level": "a level (" + ", ".join(lv.value for lv in Level) + ")"}.get(spec.type, "text")
+                    "level": "a level (" + ", ".join(levels) + ")"}.get(spec.type, "text")
             return f"expected {want}, got {v!r}"[:160]
     return None
 
@@ -377,7 +379,7 @@ def read_filter(reader: Any, raw: Any, path: tuple[Any, ...], context: Any = Non
             if key == "at_least" and (isinstance(want, bool) or not isinstance(want, (int, Decimal))):
                 reader.problem(path + (key, name), f"expected a number, got {want!r}"[:120])
                 continue
-            wrong = None if spec is None else _fact_type_problem(spec, want)
+            wrong = None if spec is None else _fact_type_problem(spec, want, context)
             if wrong is not None:
                 reader.problem(path + (key, name), f"{name} is a {spec.type} fact: {wrong}")  # type: ignore[union-attr]
                 continue
@@ -389,7 +391,7 @@ def read_filter(reader: Any, raw: Any, path: tuple[Any, ...], context: Any = Non
         if name not in CARRIER_FACTS:
             reader.problem(path + ("carrier", name), f"unknown carrier fact {name!r}{did_you_mean(name, CARRIER_FACTS)}")
             continue
-        wrong = _fact_type_problem(CARRIER_FACTS[name], want)
+        wrong = _fact_type_problem(CARRIER_FACTS[name], want, context)
         if wrong is not None:
             reader.problem(path + ("carrier", name), f"{name} is a {CARRIER_FACTS[name].type} fact: {wrong}")
             continue
