@@ -295,7 +295,7 @@ def _static(rule: Rule, ctx: Context, prep: Any) -> dict[str, Any]:
         "window": c.window, "within": params.get("within"),
         "excluded": params.get("exclude_year_of"), "once_per": ctx.param(rule, "once_per") or "event",
         "holding": params.get("holding"), "occurrence": params.get("occurrence"), "condition": params.get("condition"),
-        "counting": params.get("occurrences"), "schedule": params.get("schedule"),
+        "counting": ctx.param(rule, "occurrences"), "schedule": params.get("schedule"),
         "plan_start": plan.start, "plan_end": plan.end,
         "plan_window": {"window_start": plan.start, "window_end": plan.end},  # what an outside_window refusal shows
         "areas": {},  # whether the area check refuses a carrier, by its area name

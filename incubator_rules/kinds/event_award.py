@@ -32,7 +32,7 @@ from .generic import (
     GENERIC_PLACEHOLDERS, Param, add, amount_param, amount_of, bound, bound_clauses, declare, decide, filters_param,
     matches, read_bound, read_filters, whole,
 )
-from .occurrences import occurrences_param, tally
+from .occurrences import check_counting, cycle_start, occurrences_param, tally
 from .schedule import schedule_param, settle
 
 __all__ = ["KIND", "WINDOW", "WITHIN", "anchor_before", "event_award_decisions", "holds_title", "read_window", "read_within"]
@@ -148,7 +148,7 @@ def event_award_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) ->
             k = plan.kind_of(e)
             if any(f.in_scope(e, k) for f in filters):
                 held.append((e, any(f.in_scope(e, k) and f.holds(e, ctx.carrier) for f in filters)))
-        counts = {e.id: t for (e, _), t in zip(held, tally(counting, held, ctx.ruleset.plan_period.start))}
+        counts = {e.id: t for (e, _), t in zip(held, tally(counting, held, cycle_start(counting, ctx)))}
     one, by_type, all_in_scope = plan.one, plan.by_type, plan.all_in_scope
     own = ctx.carrier.kind
     checks_before, checks_after, period = plan.checks_before, plan.checks_after, plan.period
@@ -312,6 +312,7 @@ KIND = RuleKind(
     ),
     matches=frozenset(EventType),
     decider=event_award_decisions,
+    validate=check_counting,
     references={"condition": "normal_operation"},
     placeholders=GENERIC_PLACEHOLDERS,
 )
