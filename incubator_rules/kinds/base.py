@@ -564,6 +564,10 @@ _DEFAULT_TEXTS: dict[str, tuple[str, str]] = {
                            "{title}: instalment {instalment} ({share}) of {full_amount} yuan for the {level} {act} of {date}: {amount} yuan, payable on {payable_on} if its condition holds"),
     "instalment_not_met": ("{title}:{date}{level_zh}{act_zh},第{instalment}期({share},{share_amount}元)条件未满足,不予支付",
                            "{title}: instalment {instalment} ({share}, {share_amount} yuan) of the award for the {level} {act} of {date} is not paid: its condition is not met"),
+    "grade_pending": ("{title}:{date}的事项待{graded_year}年度评价结果公布后确定,届时可得{amount}元",
+                      "{title}: {amount} yuan for the event of {date} once the evaluation of {graded_year} is known, if its grade qualifies"),
+    "grade_not_met": ("{title}:{graded_year}年度评价结果不符合条件,{date}的事项不予支持",
+                      "{title}: nothing for the event of {date}: the grade for {graded_year} does not qualify"),
     "too_few_occurrences": ("{title}:{date}的事项为第{counted}次,需{needed}次,暂不予支持",
                             "{title}: the event of {date} is occurrence {counted} of the {needed} needed"),
 }

@@ -13,7 +13,7 @@ from the event, after which the award is payable; pending until then);
 Conditions on titles and the plan (``kinds.checks``): ``kind_of`` (the kind
 an event is decided as), ``refuse_kinds`` and ``refuse_levels`` (what the
 table covers), ``area``, ``period`` (the plan period, by date or evaluated
-year), ``not_delisted``, ``title_held`` and ``grades``.
+year), ``not_delisted``, ``title_held``, ``grades`` and ``graded`` (the grade of the year before).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from typing import Any, Sequence
 
 from ..model.carrier import Event, EventType
 from .normal_operation import condition_start, operating_duration
-from ..model.decision import Condition, Decision
+from ..model.decision import PENDING, Condition, Decision
 from ..model.ruleset import Rule
 from ..model.facts import did_you_mean
 from . import checks
@@ -33,7 +33,7 @@ from .generic import (
     matches, read_bound, read_filters, whole,
 )
 from .occurrences import check_counting, cycle_start, occurrences_param, tally
-from .schedule import schedule_param, settle
+from .schedule import instalment_decisions, schedule_param
 
 __all__ = ["KIND", "WINDOW", "WITHIN", "anchor_before", "event_award_decisions", "holds_title", "read_window", "read_within"]
 
@@ -138,7 +138,7 @@ def event_award_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) ->
     plan = compiled(ctx)
     filters, amount, window, within, excluded = plan.filters, plan.amount, plan.window, plan.within, plan.excluded
     once, holding, occurrence, condition = plan.once_per, plan.holding, plan.occurrence, plan.condition
-    counting, schedule = plan.counting, plan.schedule
+    counting, schedule, graded = plan.counting, plan.schedule, plan.graded
     paid: set[Any] = set()
     seen = 0
     counts: dict[str, Any] = {}
@@ -213,6 +213,20 @@ def event_award_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) ->
             if any(e.date.year == year and matches(excluded, e, ctx) for e in ctx.timeline):
                 out.append(decide(rule, ctx, "excluded_year", event, kind, rule.clauses))
                 continue
+        grade_event = None
+        if graded is not None:
+            held, grade_event = checks.graded_outcome(ctx, graded, event)
+            if held != "met":
+                given = {"graded_year": graded.year_of(event)}
+                if grade_event is None:
+                    value, _ = amount_of(ctx, amount, event, kind, history=ctx.timeline)
+                    if value:
+                        out.append(decide(rule, ctx, "grade_pending", event, kind, rule.clauses, amount=value, status=PENDING, **given))
+                        continue
+                else:
+                    late = rule.clauses + ((graded.clause,) if graded.clause else ())
+                    out.append(decide(rule, ctx, "grade_not_met", event, kind, late, events=(event.id, grade_event.id), **given))
+                    continue
         if plan.cell_is_amount:  # a plain table lookup: the cell's amount
             value, clause = (None, None) if cell is None else (cell.amount, cell.clause)
         else:
@@ -234,9 +248,12 @@ def event_award_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) ->
             out.append(decide(rule, ctx, "already_awarded", event, kind, rule.clauses))
             continue
         paid.add(key)
-        events = tuple(dict.fromkeys((event.id,) + (() if anchor is None else (anchor.id,)) + counted))  # the event first
+        events = tuple(dict.fromkeys((event.id,) + (() if anchor is None else (anchor.id,)) + counted
+                                     + (() if grade_event is None else (grade_event.id,))))  # the event first
         clauses = (clause,) if clause else rule.clauses
         payable, code, met = event.date, "awarded", True
+        if grade_event is not None and grade_event.date > payable:
+            payable = grade_event.date  # payable once the grade it rests on is known
         cond = None
         if condition is not None:
             cond_rule = ctx.ruleset.rule(condition)
@@ -256,35 +273,17 @@ def event_award_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) ->
                 out.append(decide(rule, ctx, "payable_after_period", event, kind, late, events=events, condition=cond,
                                   window_start=window[0], window_end=window[1], due_on=outcome.date))
                 continue
-            payable, code, met = outcome.date, "awarded" if outcome.status == "met" else "pending", outcome.status == "met"
+            payable, code, met = max(payable, outcome.date), "awarded" if outcome.status == "met" else "pending", outcome.status == "met"
         if plan.covers and cell is not None:
             plan.candidates.append(checks.Candidate(event, kind, plan.columns[kind], cell, payable, met, events, cond))  # type: ignore[arg-type]
             continue
         if schedule is not None:
-            gate = None if condition is None else (payable, met)
-            out.extend(_instalments(rule, ctx, schedule, event, kind, clauses, value, events, gate))
+            gate = None if condition is None and grade_event is None else (payable, met)
+            out.extend(instalment_decisions(rule, ctx, schedule, event, kind, clauses, value, events, gate))
             continue
         out.append(decide(rule, ctx, code, event, kind, clauses, amount=value, payable_on=payable, events=events, condition=cond))
     if plan.candidates:
         out.extend(checks.differential(plan))
-    return out
-
-
-_INSTALMENT_CODES = {"awarded": "instalment_awarded", "pending": "instalment_pending", "not_met": "instalment_not_met"}
-
-
-def _instalments(rule: Rule, ctx: Context, schedule: Any, event: Event, kind: Any, clauses: tuple[str, ...],
-                 total: int, events: tuple[str, ...], gate: Any) -> list[Decision]:
-    """One decision per instalment of ``total``, each citing the award's clauses and its own."""
-    out = []
-    count = len(schedule.instalments)
-    for share in settle(ctx, schedule, event, total, gate):
-        out.append(decide(
-            rule, ctx, _INSTALMENT_CODES[share.status], event, kind, clauses + share.clauses,
-            amount=share.amount, payable_on=share.payable_on, events=tuple(dict.fromkeys(events + share.events)),
-            full_amount=total, instalment=f"{share.number}/{count}", share=share.instalment.label,
-            share_amount=share.amount,
-        ))
     return out
 
 

@@ -17,7 +17,7 @@ from typing import Any, Callable, Mapping, Sequence
 import attrs
 
 from ..model.carrier import EVENT_TYPES, Carrier, CarrierKind, Event, EventType, Grade, Level, iso_date
-from ..model.decision import AWARDED, NOT_AWARDED, PENDING, Condition, Decision
+from ..model.decision import AWARDED, NOT_AWARDED, PENDING, Condition, Decision, InstalmentShare
 from ..model.durations import after
 from ..model.facts import CARRIER_FACTS, EVENT_FACTS, FactSpec, all_fact_names, did_you_mean
 from ..model.labels import GRADE_ZH, KIND_EN, KIND_ZH
@@ -48,7 +48,7 @@ __all__ = [
 
 GENERIC_PLACEHOLDERS = frozenset({
     "firm", "period_start", "period_end", "recovered", "title", "band", "base",
-    "instalment", "share", "share_amount", "counted", "needed",
+    "instalment", "share", "share_amount", "counted", "needed", "graded_year",
 })
 _AWARDED_CODES = frozenset({"awarded", "recovered", "instalment_awarded"})
 _PENDING_CODES = frozenset({"pending", "instalment_pending"})
@@ -721,7 +721,7 @@ def decide(
     amount: int = 0, payable_on: datetime.date | None = None, events: Sequence[str] | None = None,
     full_amount: int | None = None, already_received: int | None = None,
     amount_in_force_from: datetime.date | None = None, condition: Condition | None = None,
-    status: str | None = None, **given: Any,
+    status: str | None = None, part: InstalmentShare | None = None, **given: Any,
 ) -> Decision:
     """A decision of a generic rule, explained by the rule's wording for ``code`` (or its default).
 
@@ -729,7 +729,8 @@ def decide(
     already paid is taken off; for an instalment, the whole award it is a
     share of) are shown in the explanation and kept on the decision, with the
     date the amount is in force from and the condition it waited for.
-    ``status`` is the code's own (awarded, pending, else not awarded) unless given.
+    ``status`` is the code's own (awarded, pending, else not awarded) unless given; ``part`` is the
+    instalment of a scheduled award the decision is.
     """
     prep = prep_of(ctx.ruleset, rule)
     if status is None:
@@ -739,9 +740,9 @@ def decide(
         if not paid:
             return LEFT_OUT
         return Decision(rule.id, status, code, amount, payable_on, (event.id,) if events is None else tuple(events),
-                        (), "", "", event.level, kind, full_amount, already_received, amount_in_force_from)
+                        (), "", "", event.level, kind, full_amount, already_received, amount_in_force_from, None, part)
     if not paid and events is None and condition is None and full_amount is None and already_received is None \
-            and amount_in_force_from is None:
+            and amount_in_force_from is None and part is None:
         return refuse(prep, ctx, code, event, kind, clauses if isinstance(clauses, tuple) else tuple(clauses), given)
     if condition is not None and "counted_from" not in given:
         given["counted_from"] = condition.counted_from
@@ -760,7 +761,7 @@ def decide(
     return Decision(
         rule.id, status, code, amount if paid else 0, payable_on if paid else None,
         (event.id,) if events is None else tuple(events), cites,
-        zh, en, event.level, kind, full_amount, already_received, amount_in_force_from, condition,
+        zh, en, event.level, kind, full_amount, already_received, amount_in_force_from, condition, part,
     )
 
 

@@ -26,15 +26,15 @@ from ..files.schema import AMOUNT, DATE, TEXT, Field, FileSchema, Shape, enum_va
 
 FILE_KEYS = ("$schema", "title", "description", "ruleset", "carrier", "as_of", "readings", "cases")
 LISTS = ("awards", "pending", "not_awarded")
-_PAID_FIELDS = ("rule", "amount", "payable_on", "level", "event", "clause", "amount_in_force_from", "note")
+_PAID_FIELDS = ("rule", "reason", "amount", "payable_on", "level", "event", "instalment", "clause", "amount_in_force_from", "note")
 DECISION_KEYS = {
     "awards": _PAID_FIELDS,
     "pending": _PAID_FIELDS,
-    "not_awarded": ("rule", "reason", "level", "event", "clause", "note"),
+    "not_awarded": ("rule", "reason", "level", "event", "instalment", "clause", "note"),
 }
 REQUIRED = {"awards": "amount", "pending": "amount", "not_awarded": "reason"}
 # The order fields are shown in; "note" is a comment for readers and never compared.
-COMPARED = ("rule", "reason", "amount", "payable_on", "level", "event", "clause", "amount_in_force_from")
+COMPARED = ("rule", "reason", "amount", "payable_on", "level", "event", "instalment", "clause", "amount_in_force_from")
 
 
 @attrs.frozen
@@ -110,6 +110,8 @@ def actual_field(d: Decision, name: str) -> Any:
         return tuple(c.clause for c in d.citations)
     if name == "level":
         return None if d.level is None else d.level.value
+    if name == "instalment":
+        return None if d.instalment is None else d.instalment.number
     return getattr(d, name)
 
 
@@ -392,14 +394,21 @@ class _CaseReader:
                     self.problem(fp, str(exc))
             elif name == "note":
                 self.text(value, fp)
+            elif name == "instalment":
+                if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                    self.problem(fp, f"expected the number of an instalment (1 for the first), got {describe(value)}")
+                    fields[name] = None
+                else:
+                    fields[name] = value
             else:
                 fields[name] = self.text(value, fp)
-        self.references(fields, path, ruleset, carrier)
+        self.references(fields, path, ruleset, carrier, key)
         if None in fields.values():
             return None
         return ExpectedDecision(fields, self.line(path))
 
-    def references(self, fields: Mapping[str, Any], path: DataPath, ruleset: Ruleset | None, carrier: Carrier | None) -> None:
+    def references(self, fields: Mapping[str, Any], path: DataPath, ruleset: Ruleset | None, carrier: Carrier | None,
+                   key: str = "not_awarded") -> None:
         """Rule ids, reasons, clauses and event ids must exist, so a typo cannot make a case pass or fail for nothing."""
         if ruleset is not None:
             rule_ids = [r.id for r in ruleset.rules]
@@ -409,7 +418,8 @@ class _CaseReader:
             reason = fields.get("reason")
             if reason is not None:
                 kinds = [r.kind for r in ruleset.rules if rule is None or r.id == rule]
-                codes = sorted({c for k in kinds for c in KINDS[k].codes if c not in ("awarded", "pending")})
+                paid = key != "not_awarded"
+                codes = sorted({c for k in kinds for c in KINDS[k].codes if paid or c not in ("awarded", "pending")})
                 if reason not in codes:
                     self.problem(path + ("reason",), f"unknown reason {reason!r}; reasons: {', '.join(codes)}")
             clause = fields.get("clause")
@@ -545,6 +555,7 @@ EXPECTED = Shape(
 )
 
 
+_INSTALMENT_NUMBER = {"type": "integer", "minimum": 1, "description": "which instalment of a scheduled award (1 for the first)"}
 CASE_KEYS = CASE.keys
 EXPECTED_KEYS = EXPECTED.keys
 
@@ -603,10 +614,12 @@ def case_schema() -> FileSchema:
             "paid": Shape(
                 (
                     Field("rule", {"$ref": "#/definitions/text"}, nullable=True),
+                    Field("reason", {"$ref": "#/definitions/text", "description": "the outcome code, e.g. instalment_awarded"}, nullable=True),
                     Field("amount", {"type": "integer", "description": "whole yuan; negative for a recovery (clawback)"}, required=True),
                     Field("payable_on", {"$ref": "#/definitions/date"}, nullable=True),
                     Field("level", {"enum": enum_values(Level)}, nullable=True),
                     Field("event", {"$ref": "#/definitions/text"}, nullable=True),
+                    Field("instalment", _INSTALMENT_NUMBER, nullable=True),
                     Field("clause", {"$ref": "#/definitions/text"}, nullable=True),
                     Field("amount_in_force_from", {"$ref": "#/definitions/date"}, nullable=True),
                     Field("note", {"$ref": "#/definitions/text"}, nullable=True),
@@ -618,6 +631,7 @@ def case_schema() -> FileSchema:
                     Field("reason", {"$ref": "#/definitions/text", "description": "the outcome code, e.g. outside_window"}, required=True),
                     Field("level", {"enum": enum_values(Level)}, nullable=True),
                     Field("event", {"$ref": "#/definitions/text"}, nullable=True),
+                    Field("instalment", _INSTALMENT_NUMBER, nullable=True),
                     Field("clause", {"$ref": "#/definitions/text"}, nullable=True),
                     Field("note", {"$ref": "#/definitions/text"}, nullable=True),
                 ),
