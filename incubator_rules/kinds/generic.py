@@ -618,8 +618,29 @@ def cap_for(ctx: Context, cap: Amount, history: Sequence[Event], kind: CarrierKi
 # --- decisions -----------------------------------------------------------------
 
 
-_ACT_EN = {"accredited": "accreditation", "filed": "filing"}
-_ACT_ZH = {"accredited": "认定", "filed": "备案", "evaluated": "绩效评估"}
+# An event type as a noun, for the default explanations ("the municipal evaluation of 2019-03-15").
+_ACT_EN = {
+    "operation_started": "start of operation", "accredited": "accreditation", "filed": "filing",
+    "payment_received": "payment", "evaluated": "evaluation", "title_awarded": "title", "designated": "designation",
+    "firm_introduced": "firm brought in", "firm_certified": "firm certification", "tenancy": "tenancy",
+    "spending": "spending", "investment": "investment", "task_result": "task result", "suspended": "suspension",
+    "rectification_ordered": "rectification order", "resumed": "resumption",
+    "rectification_completed": "completed rectification", "delisted": "delisting",
+}
+_ACT_ZH = {
+    "operation_started": "开始运营", "accredited": "认定", "filed": "备案", "payment_received": "收到资金",
+    "evaluated": "绩效评估", "title_awarded": "获得称号", "designated": "授牌", "firm_introduced": "引进企业",
+    "firm_certified": "企业认定", "tenancy": "入驻", "spending": "支出", "investment": "投入", "task_result": "任务考核",
+    "suspended": "暂停运营", "rectification_ordered": "责令整改", "resumed": "恢复运营",
+    "rectification_completed": "整改完成", "delisted": "撤销",
+}
+
+
+def _subject(event: Event, ctx: Context, zh: bool) -> str:
+    """The event as the default explanations name it: its level (when it has one) and its type as a noun."""
+    level = _level_name(ctx, event, zh)
+    act = (_ACT_ZH if zh else _ACT_EN).get(event.type.value, event.type.value.replace("_", " "))
+    return level + act if zh else f"{level} {act}".strip()
 
 
 def _shown(value: Any) -> str:
@@ -653,6 +674,8 @@ _FROM_EVENT: dict[str, Callable[..., str]] = {
     "document": lambda e, k, c, g=None: e.document or "",
     "act": lambda e, k, c, g=None: _ACT_EN.get(e.type.value, e.type.value.replace("_", " ")),
     "act_zh": lambda e, k, c, g=None: _ACT_ZH.get(e.type.value, ""),
+    "subject": lambda e, k, c, g=None: _subject(e, c, False),
+    "subject_zh": lambda e, k, c, g=None: _subject(e, c, True),
     "firm": lambda e, k, c, g=None: str(e.fact("firm") or ""),
     "title": lambda e, k, c, g=None: str(e.fact("title") or e.fact("designation") or ""),
     "amount_wan": lambda e, k, c, g=None: amount_wan(g["amount"]) if g and isinstance(g.get("amount"), int) else "",
@@ -669,7 +692,7 @@ def values_of(event: Event, kind: CarrierKind, ctx: Context, **given: Any) -> di
 # The event fields each placeholder reads (the inputs of its text, besides the carrier kind and the values given).
 _EVENT_FIELDS = {
     "date": "date", "level": "level", "level_zh": "level", "year": "year", "grade": "grade", "grade_zh": "grade",
-    "document": "document", "act": "type", "act_zh": "type",
+    "document": "document", "act": "type", "act_zh": "type", "subject": ("level", "type"), "subject_zh": ("level", "type"),
 }
 
 
@@ -686,7 +709,8 @@ class _Wording:
         if "amount_wan" in self.names and "amount" not in self.given_names:
             self.given_names += ("amount",)  # amount_wan shows the amount given
         self.facts = any(n in ("firm", "title") for n in self.names)
-        fields = sorted({_EVENT_FIELDS[n] for n in self.names if n in _EVENT_FIELDS})
+        fields = sorted({f for n in self.names if n in _EVENT_FIELDS
+                         for f in (_EVENT_FIELDS[n] if isinstance(_EVENT_FIELDS[n], tuple) else (_EVENT_FIELDS[n],))})
         self.inputs = operator.attrgetter(*fields) if fields else (lambda e: None)
         self.texts: dict[tuple[Any, ...], tuple[str, str]] = {}
 

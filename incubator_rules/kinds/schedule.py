@@ -156,6 +156,7 @@ def settle(ctx: Context, schedule: Schedule, event: Event, total: int,
             deciders = inst.decided_by or inst.requires
             if inst.in_year is not None:
                 first, last = year_span(schedule, event.date, inst.in_year)
+                scheduled = max(scheduled, first)
                 found = next((e for e in later if first <= e.date <= last
                               and any(f.in_scope(e, e.kind or ctx.carrier.kind) for f in deciders)
                               and (inst.decided_by is None or matches(inst.decided_by, e, ctx))), None)

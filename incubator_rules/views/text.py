@@ -208,10 +208,12 @@ def format_evaluation(ev: Evaluation) -> str:
             lines.append("  (none)")
         for d in decisions:
             clause = d.citations[0].clause if d.citations else ""
+            part = "" if d.instalment is None else (f"  instalment {d.instalment.number}/{d.instalment.count} "
+                                                    f"({d.instalment.share}, due {d.instalment.due_on})")
             if d.status == "not_awarded":
-                lines.append(f"  {d.reason:<24}  {d.rule:<24} {clause}")
+                lines.append(f"  {d.reason:<24}  {d.rule:<24} {clause}{part}")
             else:
-                lines.append(f"  {d.payable_on}  {d.amount:>12,}  {d.rule:<24} {clause}")
+                lines.append(f"  {d.payable_on}  {d.amount:>12,}  {d.rule:<24} {clause}{part}")
             lines.append(f"      {d.explanation_en}")
             lines.append(f"      {d.explanation_zh}")
         lines.append("")
