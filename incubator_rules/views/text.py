@@ -342,6 +342,8 @@ def format_coverage(coverage: Sequence[Coverage]) -> str:
     lines = []
     for c in coverage:
         done = len(c.clauses) - len(c.missing)
-        lines.append(f"clause coverage {c.ruleset_id} {c.ruleset_version}: {done}/{len(c.clauses)} clauses exercised")
+        aside = f" ({len(c.out_of_scope)} out of scope, not counted)" if c.out_of_scope else ""
+        lines.append(f"clause coverage {c.ruleset_id} {c.ruleset_version}: {done}/{len(c.clauses)} clauses exercised{aside}")
         lines.extend(f"  not exercised: {clause}" for clause in c.missing)
+        lines.extend(f"  out of scope: {clause}" for clause in c.out_of_scope)
     return "\n".join(lines)
