@@ -568,6 +568,8 @@ _DEFAULT_TEXTS: dict[str, tuple[str, str]] = {
                       "{title}: {amount} yuan for the {subject} of {date} once the evaluation of {graded_year} is known, if its grade qualifies"),
     "grade_not_met": ("{title}:{graded_year}年度评价结果不符合条件,{date}{subject_zh}不予支持",
                       "{title}: nothing for the {subject} of {date}: the grade for {graded_year} does not qualify"),
+    "nothing_in_period": ("{title}:{period_start}至{period_end}无可支持金额({missing_zh})",
+                          "{title}: nothing for {period_start} to {period_end} ({missing})"),
     "too_few_occurrences": ("{title}:{date}{subject_zh}为第{counted}次,需{needed}次,暂不予支持",
                             "{title}: the {subject} of {date} is occurrence {counted} of the {needed} needed"),
     "not_this_occurrence": ("{title}:{date}{subject_zh}为第{counted}次(自始累计),仅第{needed}次予以支持",

@@ -49,6 +49,7 @@ __all__ = [
 GENERIC_PLACEHOLDERS = frozenset({
     "firm", "period_start", "period_end", "recovered", "title", "band", "base",
     "instalment", "share", "share_amount", "counted", "needed", "graded_year",
+    "missing", "missing_zh",
 })
 _AWARDED_CODES = frozenset({"awarded", "recovered", "instalment_awarded"})
 _PENDING_CODES = frozenset({"pending", "instalment_pending"})

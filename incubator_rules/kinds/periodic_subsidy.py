@@ -226,6 +226,15 @@ def _matches(filters: Sequence[Filter], e: Event, ctx: Context) -> bool:
     return matches(filters, e, ctx)
 
 
+# Why a period came to nothing, by its basis (the missing_zh / missing placeholders of nothing_in_period).
+_NOTHING = {
+    "spending": ("期内无符合条件的支出", "no qualifying spending in the period"),
+    "events": ("期内无符合条件的事项", "no qualifying event in the period"),
+    "area": ("未记录面积或单价", "no area or rate recorded for the period"),
+    "tenancies": ("期内无符合条件的入驻", "no qualifying tenancy in the period"),
+}
+
+
 def _period_amount(rule: Rule, ctx: Context, i: int, start: datetime.date, end: datetime.date,
                    tenancies: Sequence[Event]) -> tuple[int, tuple[str, ...]]:
     """The subsidy for period ``i`` (0-based) and the events it rests on."""
@@ -303,6 +312,11 @@ def periodic_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) -> li
         for i, (p_start, p_end) in enumerate(_periods(rule, start, ctx.as_of)):
             amount, used = _period_amount(rule, ctx, i, p_start, p_end, group)
             if amount <= 0:
+                if p_end <= ctx.as_of:  # an ended period that came to nothing says why, never silently nothing
+                    zh, en = _NOTHING.get(basis, _NOTHING["events"])
+                    out.append(decide(rule, ctx, "nothing_in_period", event, kind, rule.clauses,
+                                      events=tuple(dict.fromkeys((event.id, *used))), period_start=p_start,
+                                      period_end=p_end - _ONE_DAY, missing=en, missing_zh=zh))
                 continue
             events = tuple(dict.fromkeys((event.id, *used)))
             stop = None if unless is None else next((e for e in ctx.timeline if e.date < p_end and _matches(unless, e, ctx)), None)
@@ -372,7 +386,7 @@ KIND = RuleKind(
         per_tenancy=flag("periods run from each qualifying tenant's move-in"),
     ),
     roles={},
-    codes=("awarded", "pending", "not_matched", "outside_window", "condition_not_met", "capped"),
+    codes=("awarded", "pending", "not_matched", "outside_window", "condition_not_met", "capped", "nothing_in_period"),
     matches=frozenset(EventType),
     decider=periodic_decisions,
     placeholders=GENERIC_PLACEHOLDERS,
