@@ -288,7 +288,10 @@ def periodic_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) -> li
     left = rule.params.get("total_cap")
     anchors = rule.params["from"]
     anchor = next((e for e in ctx.timeline if _matches(anchors, e, ctx)), None)
-    if anchor is None:
+    if anchor is None:  # an anchor in scope that fails the filter's conditions is refused, never passed over
+        near = next((e for e in ctx.timeline if any(f.in_scope(e, e.kind or ctx.carrier.kind) for f in anchors)), None)
+        if near is not None:
+            out.append(decide(rule, ctx, "not_matched", near, near.kind or ctx.carrier.kind, rule.clauses))
         return out
     kind = anchor.kind or ctx.carrier.kind
     basis, spec, moved = rule.params["basis"]
