@@ -288,3 +288,47 @@ def test_coverage_counts_out_of_scope_clauses_apart_and_a_refusal_clause_is_exer
     tianjin = by_id["tianjin-maker-space-2017"]
     assert (tianjin.clauses, tianjin.missing, tianjin.out_of_scope) == (("tj-cycle",), (), ("tj-evaluation", "tj-use"))
     assert by_id["zhuhai-hitech-carrier-hte-2022"].missing == ()  # zh-fail, cited by the refusal on a failing grade
+
+
+# --- the same conditions on a count_award -------------------------------------------------------------------
+
+WUCHANG_TEXT = (ROOT / "rulesets" / "wuhan-wuchang-2020.yaml").read_text(encoding="utf-8")
+PER_FIRM = "    comparison: {reading: sales_threshold, values: {at_least: at_least, above: above}}\n"
+
+
+def wuchang_with(extra: str) -> ir.Ruleset:
+    assert PER_FIRM in WUCHANG_TEXT
+    text = WUCHANG_TEXT.replace(PER_FIRM, PER_FIRM + extra, 1).replace("id: wuhan-wuchang-2020", "id: per-firm-variant", 1)
+    return ir.parse_ruleset(text)
+
+
+def park(*events: dict) -> ir.Carrier:
+    return ir.Carrier.from_dict({"id": "p", "name": "p", "kind": "incubator", "facts": {"park_level": "district"},
+                                 "events": [{"id": "a", "date": "2020-01-10", "type": "accredited", "level": "district"},
+                                            *events]})
+
+
+FIRM = {"id": "f1", "date": "2022-01-20", "type": "firm_introduced", "firm": "F1", "annual_sales_yuan": 60000000}
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_per_firm_award_can_wait_for_the_grade_of_the_year_before(engine):
+    ruleset = wuchang_with("    graded: {year: previous, level: district, grade: [excellent, good, pass]}\n")
+    before = ir.evaluate(park(FIRM), ruleset, "2022-02-28", engine=engine)
+    assert [(d.rule, d.reason, d.amount, d.payable_on) for d in before.pending if d.rule == "per-firm"] == [
+        ("per-firm", "grade_pending", 50000, None)]
+    graded = {"id": "e21", "date": "2022-03-01", "type": "evaluated", "level": "district", "year": 2021, "grade": "pass"}
+    after = ir.evaluate(park(FIRM, graded), ruleset, "2022-12-31", engine=engine)
+    assert [(d.amount, d.payable_on, d.events) for d in after.awards if d.rule == "per-firm"] == [
+        (50000, datetime.date(2022, 3, 1), ("f1", "e21"))]
+    failed = ir.evaluate(park(FIRM, {**graded, "grade": "fail"}), ruleset, "2022-12-31", engine=engine)
+    assert [d.reason for d in failed.not_awarded if d.rule == "per-firm"] == ["grade_not_met"]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_per_firm_award_can_be_paid_in_instalments(engine):
+    ruleset = wuchang_with("    schedule:\n      - {share: 50}\n      - {share: 50, after: {years: 1}}\n")
+    ev = ir.evaluate(park(FIRM), ruleset, "2022-12-31", engine=engine)
+    mine = [d for d in ev.awards + ev.pending if d.rule == "per-firm"]
+    assert [(d.instalment.number, d.amount, d.payable_on, d.status) for d in mine] == [
+        (1, 25000, datetime.date(2022, 1, 20), "awarded"), (2, 25000, datetime.date(2023, 1, 20), "pending")]

@@ -53,6 +53,7 @@ __all__ = [
     "GRADED",
     "grade_for",
     "graded_outcome",
+    "graded_check",
 ]
 
 AREA_CHECKS = ("refuse_outside", "require_area", "not_checked")
@@ -245,6 +246,24 @@ def graded_outcome(ctx: Context, graded: Graded, event: Event) -> tuple[str, Eve
     if found is None:
         return "pending", None
     return ("met" if found.grade in graded.grades else "not_met"), found
+
+
+def graded_check(rule: Rule, ctx: Context, graded: Graded, event: Event, kind: CarrierKind,
+                 value: Any) -> tuple[Decision | None, Event | None]:
+    """A rule's ``graded`` condition on ``event``: (a pending or refused decision, None) when it does not hold yet,
+    else (None, the evaluation it rests on). ``value`` is the amount the pending decision would pay (a callable
+    is called only when it is needed)."""
+    held, found = graded_outcome(ctx, graded, event)
+    if held == "met":
+        return None, found
+    given = {"graded_year": graded.year_of(event)}
+    if found is None:
+        amount = value() if callable(value) else value
+        if amount:
+            return decide(rule, ctx, "grade_pending", event, kind, rule.clauses, amount=amount, status=PENDING, **given), None
+        return None, None
+    clauses = rule.clauses + ((graded.clause,) if graded.clause else ())
+    return decide(rule, ctx, "grade_not_met", event, kind, clauses, events=(event.id, found.id), **given), None
 
 
 _GRADED_ONE = {

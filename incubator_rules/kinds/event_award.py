@@ -23,7 +23,7 @@ from typing import Any, Sequence
 
 from ..model.carrier import Event, EventType
 from .normal_operation import condition_start, operating_duration
-from ..model.decision import PENDING, Condition, Decision
+from ..model.decision import Condition, Decision
 from ..model.ruleset import Rule
 from ..model.facts import did_you_mean
 from . import checks
@@ -215,18 +215,11 @@ def event_award_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) ->
                 continue
         grade_event = None
         if graded is not None:
-            held, grade_event = checks.graded_outcome(ctx, graded, event)
-            if held != "met":
-                given = {"graded_year": graded.year_of(event)}
-                if grade_event is None:
-                    value, _ = amount_of(ctx, amount, event, kind, history=ctx.timeline)
-                    if value:
-                        out.append(decide(rule, ctx, "grade_pending", event, kind, rule.clauses, amount=value, status=PENDING, **given))
-                        continue
-                else:
-                    late = rule.clauses + ((graded.clause,) if graded.clause else ())
-                    out.append(decide(rule, ctx, "grade_not_met", event, kind, late, events=(event.id, grade_event.id), **given))
-                    continue
+            refused, grade_event = checks.graded_check(
+                rule, ctx, graded, event, kind, lambda: amount_of(ctx, amount, event, kind, history=ctx.timeline)[0])
+            if refused is not None:
+                out.append(refused)
+                continue
         if plan.cell_is_amount:  # a plain table lookup: the cell's amount
             value, clause = (None, None) if cell is None else (cell.amount, cell.clause)
         else:

@@ -36,7 +36,7 @@ from .base import Context
 from .generic import Filter, Param, add, decide, matches, read_filters
 from .normal_operation import condition_start, operating_duration
 
-__all__ = ["Instalment", "Schedule", "Share", "instalment_decisions", "schedule_param", "split", "settle", "year_span"]
+__all__ = ["CODES", "Instalment", "Schedule", "Share", "instalment_decisions", "schedule_param", "split", "settle", "year_span"]
 
 REMAINDERS = ("last", "first")
 YEARS = ("calendar", "anniversary")
@@ -189,6 +189,7 @@ def settle(ctx: Context, schedule: Schedule, event: Event, total: int,
 
 
 _CODES = {"awarded": "instalment_awarded", "pending": "instalment_pending", "not_met": "instalment_not_met"}
+CODES = tuple(_CODES.values())  # the outcomes of an instalment, for every kind that takes a schedule
 
 
 def instalment_decisions(rule: Rule, ctx: Context, schedule: Schedule, event: Event, kind: CarrierKind,
