@@ -332,3 +332,34 @@ def test_a_per_firm_award_can_be_paid_in_instalments(engine):
     mine = [d for d in ev.awards + ev.pending if d.rule == "per-firm"]
     assert [(d.instalment.number, d.amount, d.payable_on, d.status) for d in mine] == [
         (1, 25000, datetime.date(2022, 1, 20), "awarded"), (2, 25000, datetime.date(2023, 1, 20), "pending")]
+
+
+# --- check: every problem of a file in one run --------------------------------------------------------------
+
+
+def test_check_lists_every_broken_fact_event_and_the_history_problem_in_one_run(tmp_path):
+    path = tmp_path / "carrier.yaml"
+    path.write_text("""id: c1
+name: c1
+kind: maker_space
+facts:
+  accredited_area_m2: "100"
+  rent_per_m2_month: 12.5
+events:
+  - {id: a, date: 2020-01-01, type: accredited, level: municipal}
+  - {id: a, date: 2021-01-01, type: filed, level: national}
+  - {id: b, date: 2021-13-01, type: filed, level: national}
+""", encoding="utf-8")
+    found = [(p.line, p.message) for p in check_file(path).problems]
+    assert [line for line, _ in found] == [5, 6, 9, 10]
+    assert "duplicate event id 'a'" in found[2][1] and "2021-13-01" in found[3][1]
+
+
+def test_check_lists_every_problem_of_one_amount_form(tmp_path):
+    text = (ROOT / "rulesets" / "xian-municipal-maker-space.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "ruleset.yaml"
+    path.write_text(text.replace("    amount: 300000\n", "    amount: {percent: 3000, of: {fact: floor_area_m2}}\n", 1)
+                    .replace("id: xian-municipal-maker-space", "id: xian-copy", 1), encoding="utf-8")
+    messages = [p.message for p in check_file(path).problems]
+    assert any("amount.percent: expected a percentage" in m for m in messages)
+    assert any("amount.of: expected 'amount'" in m for m in messages)

@@ -229,8 +229,10 @@ class PolicyReader(ProblemReader):
 
     def unconsulted_readings(self, header: Header, consulted: Collection[str]) -> None:
         """A problem for each declared reading the file type does not consult (``consulted``): choosing it would change
-        nothing, while every result would say it was applied."""
+        nothing, while every result would say it was applied. Checked once the rest of the file reads cleanly."""
         declared = self.known.get("readings")
+        if self.problems:  # what the file consults is only known once the rest of it reads cleanly
+            return
         for name in sorted(declared or ()):
             if name not in consulted:
                 known = ", ".join(sorted(consulted)) or "none"

@@ -494,8 +494,8 @@ def read_amount(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> A
         pct = raw["percent"]
         if isinstance(pct, bool) or not isinstance(pct, (int, Decimal)) or not 0 < pct <= 100:
             reader.problem(path + ("percent",), f"expected a percentage above 0 and at most 100, got {pct!r}")
-            return None
-        kwargs["percent"] = Decimal(pct)
+            pct = None  # reported; the rest of the form is checked all the same
+        kwargs["percent"] = None if pct is None else Decimal(pct)
         of = raw.get("of")
         if isinstance(of, Mapping) and set(of) == {"sum_of"}:
             kwargs["of"] = read_filters(reader, of["sum_of"], path + ("of", "sum_of"), context)
@@ -517,7 +517,7 @@ def read_amount(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> A
     if rounding not in ROUNDINGS:
         reader.problem(path + ("rounding",), f"unknown rounding {rounding!r}; expected one of: {', '.join(ROUNDINGS)}")
     kwargs["rounding"] = rounding
-    return Amount(**kwargs)
+    return None if form == "percent" and kwargs["percent"] is None else Amount(**kwargs)
 
 
 _KEYED = {"grade": Grade, "level": Level, "kind": CarrierKind}

@@ -146,10 +146,11 @@ def carrier_problems(data: Any, source: Source) -> tuple[Carrier | None, list[In
     """Read a carrier, finding every problem rather than only the first.
 
     The carrier reader stops at the first problem, so after a failure the
-    header and each event are read again on their own (an event keeps its
-    index, preceded by harmless stand-in events), and every problem found
-    is returned. Problems of the history as a whole (a duplicate id, a
-    resumption with no suspension) show only once each part reads cleanly.
+    header, each fact and each event are read again on their own (an event
+    keeps its index, preceded by harmless stand-in events), and then the
+    history as a whole with a stand-in in place of each broken event (a
+    duplicate id, a resumption with no suspension): every problem found is
+    returned, each once.
     """
     try:
         return Carrier.from_dict(data, source), []
@@ -159,19 +160,29 @@ def carrier_problems(data: Any, source: Source) -> tuple[Carrier | None, list[In
     if not isinstance(events, list) or len(events) > 500:
         return None, [first]
     problems: list[IncubatorRulesError] = []
-    header = dict(data, events=[])
-    try:
-        Carrier.from_dict(header, source)
-        stand_in = {"id": "stand-in", "name": "stand-in", "kind": data["kind"]}
-    except IncubatorRulesError as exc:
-        problems.append(exc)
-        stand_in = {"id": "stand-in", "name": "stand-in", "kind": "maker_space"}
-    for i, raw in enumerate(events):
-        filler = [{"id": f"stand-in-{j}\ufffe", "type": "operation_started", "date": "2000-01-01"} for j in range(i)]
+
+    def attempt(candidate: Mapping[str, Any]) -> bool:
         try:
-            Carrier.from_dict(dict(stand_in, events=filler + [raw]), source)
+            Carrier.from_dict(candidate, source)
         except IncubatorRulesError as exc:
-            problems.append(exc)
+            if all(str(exc) != str(p) for p in problems):
+                problems.append(exc)
+            return False
+        return True
+
+    facts = data.get("facts")
+    header = dict(data, events=[])
+    if isinstance(facts, Mapping) and facts:
+        header.pop("facts")
+    header_ok = attempt(header)
+    stand_in = {"id": "stand-in", "name": "stand-in", "kind": data["kind"] if header_ok else "maker_space"}
+    if isinstance(facts, Mapping) and facts:
+        for name, value in facts.items():  # each fact on its own
+            attempt(dict(stand_in, facts={name: value}, events=[]))
+    filler = [{"id": f"stand-in-{j}\ufffe", "type": "operation_started", "date": "2000-01-01"} for j in range(len(events))]
+    good = [attempt(dict(stand_in, events=filler[:i] + [raw])) for i, raw in enumerate(events)]
+    if any(good):  # the history as a whole, each broken event replaced by a stand-in at its place
+        attempt(dict(stand_in, events=[raw if ok else filler[i] for i, (raw, ok) in enumerate(zip(events, good))]))
     return None, problems or [first]
 
 
