@@ -360,6 +360,6 @@ def test_check_lists_every_problem_of_one_amount_form(tmp_path):
     path = tmp_path / "ruleset.yaml"
     path.write_text(text.replace("    amount: 300000\n", "    amount: {percent: 3000, of: {fact: floor_area_m2}}\n", 1)
                     .replace("id: xian-municipal-maker-space", "id: xian-copy", 1), encoding="utf-8")
-    messages = [p.message for p in check_file(path).problems]
+    messages = [str(p) for p in check_file(path).problems]
     assert any("amount.percent: expected a percentage" in m for m in messages)
     assert any("amount.of: expected 'amount'" in m for m in messages)
