@@ -363,3 +363,30 @@ def test_check_lists_every_problem_of_one_amount_form(tmp_path):
     messages = [str(p) for p in check_file(path).problems]
     assert any("amount.percent: expected a percentage" in m for m in messages)
     assert any("amount.of: expected 'amount'" in m for m in messages)
+
+
+# --- a withdrawal ends one designation or title, not the carrier's others -----------------------------------
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_withdrawn_designation_is_no_longer_held_but_the_accreditation_is(engine):
+    text = TIANJIN_TEXT.replace("id: tianjin-maker-space-2017", "id: held-variant", 1)
+    text = text.replace("    holding: {type: filed, level: municipal}\n    amount: 200000\n",
+                        "    holding: {type: designated, fields: {designation: 示范空间}}\n    amount: 200000\n", 1)
+    ruleset = ir.parse_ruleset(text)
+    base = [{"id": "f", "date": "2017-09-01", "type": "filed", "level": "municipal"},
+            {"id": "d", "date": "2017-10-01", "type": "designated", "designation": "示范空间"}]
+    grade = {"id": "e18", "date": "2019-03-15", "type": "evaluated", "level": "municipal", "year": 2018, "grade": "excellent"}
+    held = ir.evaluate(carrier("maker_space", *base, grade), ruleset, "2020-12-31", engine=engine)
+    assert [d.rule for d in held.awards] == ["first-excellent"]
+    gone = {"id": "w", "date": "2018-06-01", "type": "withdrawn", "designation": "示范空间"}
+    other = {"id": "w", "date": "2018-06-01", "type": "withdrawn", "designation": "其他"}
+    withdrawn = ir.evaluate(carrier("maker_space", *base, gone, grade), ruleset, "2020-12-31", engine=engine)
+    assert [d.reason for d in withdrawn.not_awarded if d.rule == "first-excellent"] == ["no_title"]
+    unrelated = ir.evaluate(carrier("maker_space", *base, other, grade), ruleset, "2020-12-31", engine=engine)
+    assert [d.rule for d in unrelated.awards] == ["first-excellent"]
+
+
+def test_a_withdrawal_names_what_it_takes_back():
+    with pytest.raises(ir.CarrierError, match="names the designation or the title it takes back"):
+        carrier("incubator", {"id": "w", "date": "2022-06-01", "type": "withdrawn", "reason": "收回牌匾"})

@@ -35,7 +35,8 @@ from .generic import (
 from .occurrences import check_counting, cycle_start, occurrences_param, tally
 from .schedule import instalment_decisions, schedule_param
 
-__all__ = ["KIND", "WINDOW", "WITHIN", "anchor_before", "event_award_decisions", "holds_title", "read_window", "read_within"]
+__all__ = ["KIND", "WINDOW", "WITHIN", "anchor_before", "event_award_decisions", "holds_title", "read_window", "read_within",
+           "withdraws"]
 
 ONCE_PER = ("event", "carrier", "year")
 
@@ -114,16 +115,30 @@ def anchor_before(ctx: Context, event: Event, filters: Sequence[Any]) -> Event |
 
 
 def holds_title(ctx: Context, event: Event, filters: Sequence[Any]) -> Event | None:
-    """The latest event before ``event`` matching ``filters`` with no delisting after it, or None."""
-    found = None
+    """The latest event before ``event`` matching ``filters`` with no delisting after it, and no withdrawal of its
+    designation or title, or None."""
+    held: list[Event] = []
     for e in ctx.timeline:
         if e is event:
             break
         if e.type is EventType.DELISTED:
-            found = None
+            held = []
+        elif e.type is EventType.WITHDRAWN:
+            held = [h for h in held if not withdraws(e, h)]
         elif matches(filters, e, ctx):
-            found = e
-    return found
+            held.append(e)
+    return held[-1] if held else None
+
+
+def withdraws(withdrawal: Event, title: Event) -> bool:
+    """A ``withdrawn`` event takes back ``title``: the same designation or title, at its level when it names one."""
+    if withdrawal.level is not None and title.level is not None and withdrawal.level is not title.level:
+        return False
+    for name in ("designation", "title"):
+        named = withdrawal.fact(name)
+        if named is not None and named == title.fact(name):
+            return True
+    return False
 
 
 def event_award_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) -> list[Decision]:

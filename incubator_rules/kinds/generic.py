@@ -624,7 +624,7 @@ _ACT_EN = {
     "operation_started": "start of operation", "accredited": "accreditation", "filed": "filing",
     "payment_received": "payment", "evaluated": "evaluation", "title_awarded": "title", "designated": "designation",
     "firm_introduced": "firm brought in", "firm_certified": "firm certification", "tenancy": "tenancy",
-    "spending": "spending", "investment": "investment", "task_result": "task result", "suspended": "suspension",
+    "spending": "spending", "investment": "investment", "task_result": "task result", "withdrawn": "withdrawal", "suspended": "suspension",
     "rectification_ordered": "rectification order", "resumed": "resumption",
     "rectification_completed": "completed rectification", "delisted": "delisting",
 }
@@ -632,7 +632,7 @@ _ACT_ZH = {
     "operation_started": "开始运营", "accredited": "认定", "filed": "备案", "payment_received": "收到资金",
     "evaluated": "绩效评估", "title_awarded": "获得称号", "designated": "授牌", "firm_introduced": "引进企业",
     "firm_certified": "企业认定", "tenancy": "入驻", "spending": "支出", "investment": "投入", "task_result": "任务考核",
-    "suspended": "暂停运营", "rectification_ordered": "责令整改", "resumed": "恢复运营",
+    "withdrawn": "撤销称号", "suspended": "暂停运营", "rectification_ordered": "责令整改", "resumed": "恢复运营",
     "rectification_completed": "整改完成", "delisted": "撤销",
 }
 
