@@ -390,3 +390,24 @@ def test_a_withdrawn_designation_is_no_longer_held_but_the_accreditation_is(engi
 def test_a_withdrawal_names_what_it_takes_back():
     with pytest.raises(ir.CarrierError, match="names the designation or the title it takes back"):
         carrier("incubator", {"id": "w", "date": "2022-06-01", "type": "withdrawn", "reason": "收回牌匾"})
+
+
+def test_a_diff_compares_each_instalment_with_its_counterpart():
+    from incubator_rules.tools.diff import carrier_change
+    old = ir.evaluate(demo_base({2021: "pass", 2022: "pass"}), FUZHOU, "2023-06-30")
+    text = FUZHOU_TEXT.replace("    amount: 300000\n", "    amount: 330000\n", 1).replace('version: "0.2.0"', 'version: "0.3.0"')
+    new = ir.evaluate(demo_base({2021: "pass", 2022: "pass"}), ir.parse_ruleset(text), "2023-06-30")
+    change = carrier_change(old, new)
+    assert [(c.old.instalment.number, c.old.amount, c.new.amount) for c in change.decisions] == [
+        (1, 100000, 110000), (2, 100000, 110000), (3, 100000, 110000)]
+
+
+def test_with_within_the_event_that_triggered_the_award_comes_first_and_its_anchor_after():
+    text = ZHUHAI_TEXT.replace("    graded: {year: previous, level: district, grade: excellent, clause: zh-fail}\n",
+                               "    within: {duration: {years: 1}, of: {type: evaluated, level: district, grade: excellent}}\n", 1)
+    ruleset = ir.parse_ruleset(text.replace('version: "0.2.0"', 'version: "0.2.1"'))
+    ev = ir.evaluate(carrier("incubator",
+                             {"id": "e21", "date": "2022-03-01", "type": "evaluated", "level": "district", "year": 2021, "grade": "excellent"},
+                             {"id": "a", "date": "2022-12-10", "type": "firm_certified", "firm": "F", "certification": "high_tech_first"}),
+                     ruleset, "2022-12-31")
+    assert [d.events for d in ev.awards if d.rule == "hte-excellent-carrier"] == [("a", "e21")]
