@@ -411,3 +411,26 @@ def test_with_within_the_event_that_triggered_the_award_comes_first_and_its_anch
                              {"id": "a", "date": "2022-12-10", "type": "firm_certified", "firm": "F", "certification": "high_tech_first"}),
                      ruleset, "2022-12-31")
     assert [d.events for d in ev.awards if d.rule == "hte-excellent-carrier"] == [("a", "e21")]
+
+
+ACTIVITIES = "  - id: maker-space-activities\n"
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_periodic_subsidy_can_pay_each_period_in_instalments_counted_from_its_end(engine):
+    i = WUCHANG_TEXT.index(ACTIVITIES)
+    j = WUCHANG_TEXT.find("\n  - id:", i + 1)
+    block = WUCHANG_TEXT[i:j if j > 0 else len(WUCHANG_TEXT)]
+    assert "periods: {calendar_years: true}" in block
+    scheduled = block.replace("periods: {calendar_years: true}",
+                              "periods: {calendar_years: true}\n    schedule:\n      - {share: 50}\n      - {share: 50, after: {years: 1}, unless: {type: delisted}}", 1)
+    text = WUCHANG_TEXT.replace(block, scheduled).replace("id: wuhan-wuchang-2020", "id: activities-variant", 1)
+    ruleset = ir.parse_ruleset(text)
+    space = ir.Carrier.from_dict({"id": "m", "name": "m", "kind": "maker_space", "facts": {"built_by": "social_body"}, "events": [
+        {"date": "2021-03-01", "type": "filed", "level": "district"},
+        {"date": "2021-12-31", "type": "spending", "year": 2021, "category": "events", "amount": 500000, "recognised": True},
+    ]})
+    ev = ir.evaluate(space, ruleset, "2022-06-30", engine=engine)
+    mine = [(d.instalment.number, d.amount, d.payable_on, d.status) for d in ev.awards + ev.pending if d.rule == "maker-space-activities"]
+    # 30% x 500,000 = 150,000 for 2021, payable 2022-01-01: half then, half a year after
+    assert mine == [(1, 75000, datetime.date(2022, 1, 1), "awarded"), (2, 75000, datetime.date(2023, 1, 1), "pending")]

@@ -26,6 +26,7 @@ from .generic import (
     GENERIC_PLACEHOLDERS, Filter, Param, add, bound as _bound, declare, decide, filters_param, flag, matches, read_bound, read_filters,
     round_yuan, yuan_param,
 )
+from .schedule import CODES as INSTALMENT_CODES, instalment_decisions, schedule_param
 
 __all__ = ["KIND", "periodic_decisions", "whole_months"]
 
@@ -284,7 +285,7 @@ def _period_amount(rule: Rule, ctx: Context, i: int, start: datetime.date, end: 
 def periodic_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) -> list[Decision]:
     """One decision per period with something to pay (per tenant with ``per_tenancy``)."""
     out: list[Decision] = []
-    unless = rule.params.get("unless")
+    unless, schedule = rule.params.get("unless"), rule.params.get("schedule")
     left = rule.params.get("total_cap")
     anchors = rule.params["from"]
     anchor = next((e for e in ctx.timeline if _matches(anchors, e, ctx)), None)
@@ -333,6 +334,11 @@ def periodic_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) -> li
                     out.append(decide(rule, ctx, "capped", event, kind, rule.clauses, events=events,
                                       period_start=p_start, period_end=p_end - _ONE_DAY))
                     continue
+            if schedule is not None:  # the period's amount in instalments, counted from the day it is payable
+                out.extend(instalment_decisions(rule, ctx, schedule, event, kind, rule.clauses, amount, events,
+                                                (p_end, p_end <= ctx.as_of), p_end,
+                                                period_start=p_start, period_end=p_end - _ONE_DAY))
+                continue
             code = "awarded" if p_end <= ctx.as_of else "pending"
             out.append(decide(rule, ctx, code, event, kind, rule.clauses, amount=amount, payable_on=p_end,
                               events=events, period_start=p_start, period_end=p_end - _ONE_DAY))
@@ -387,9 +393,11 @@ KIND = RuleKind(
         total_cap=yuan_param("at most this many yuan over all periods together (later periods are cut, then refused as capped)"),
         unless=filters_param("a period is refused when such an event falls on or before its end", optional=True),
         per_tenancy=flag("periods run from each qualifying tenant's move-in"),
+        schedule=schedule_param("pay each period's amount in instalments, their delays counted from the day it is payable"),
     ),
     roles={},
-    codes=("awarded", "pending", "not_matched", "outside_window", "condition_not_met", "capped", "nothing_in_period"),
+    codes=("awarded", "pending", "not_matched", "outside_window", "condition_not_met", "capped", "nothing_in_period",
+           *INSTALMENT_CODES),
     matches=frozenset(EventType),
     decider=periodic_decisions,
     placeholders=GENERIC_PLACEHOLDERS,

@@ -114,20 +114,23 @@ class Share:
 
 
 def settle(ctx: Context, schedule: Schedule, event: Event, total: int,
-           gate: tuple[datetime.date | None, bool] | None = None) -> list[Share]:
+           gate: tuple[datetime.date | None, bool] | None = None, start: datetime.date | None = None) -> list[Share]:
     """Each instalment of ``total`` awarded on ``event``: payable, pending or refused, and on which events.
 
     ``gate`` is the award's own condition, when it has one: the date it is (or
     would be) met, and whether it is met; no instalment is payable before it.
+    ``start`` is the day delays and years count from when it is not the event's
+    (the end of a subsidy's period); the events after it then decide.
     """
     out: list[Share] = []
     amounts = split(total, [i.share for i in schedule.instalments], schedule.remainder)
     timeline = ctx.timeline
     position = timeline.index(event)
-    later = timeline[position + 1:]
+    later = timeline[position + 1:] if start is None else [e for e in timeline if e.date >= start and e is not event]
+    base = event.date if start is None else start
     stopped: Share | None = None
     for n, (inst, amount) in enumerate(zip(schedule.instalments, amounts), start=1):
-        due = event.date if inst.after is None else add(event.date, inst.after)
+        due = base if inst.after is None else add(base, inst.after)
         scheduled = due
         events: tuple[str, ...] = (event.id,)
         clauses: tuple[str, ...] = () if inst.clause is None else (inst.clause,)
@@ -155,7 +158,7 @@ def settle(ctx: Context, schedule: Schedule, event: Event, total: int,
         if status != "not_met" and inst.requires is not None:
             deciders = inst.decided_by or inst.requires
             if inst.in_year is not None:
-                first, last = year_span(schedule, event.date, inst.in_year)
+                first, last = year_span(schedule, base, inst.in_year)
                 scheduled = max(scheduled, first)
                 found = next((e for e in later if first <= e.date <= last
                               and any(f.in_scope(e, e.kind or ctx.carrier.kind) for f in deciders)
@@ -194,12 +197,14 @@ CODES = tuple(_CODES.values())  # the outcomes of an instalment, for every kind 
 
 def instalment_decisions(rule: Rule, ctx: Context, schedule: Schedule, event: Event, kind: CarrierKind,
                          clauses: tuple[str, ...], total: int, events: tuple[str, ...],
-                         gate: tuple[datetime.date | None, bool] | None = None, **given: Any) -> list[Decision]:
-    """One decision per instalment of ``total`` awarded on ``event``, each citing the award's clauses and its own,
-    and saying which instalment it is (``Decision.instalment``)."""
+                         gate: tuple[datetime.date | None, bool] | None = None, start: datetime.date | None = None,
+                         **given: Any) -> list[Decision]:
+    """One decision per instalment of ``total`` awarded on ``event`` (counted from ``start`` when given: see
+    ``settle``), each citing the award's clauses and its own, and saying which instalment it is
+    (``Decision.instalment``)."""
     out = []
     count = len(schedule.instalments)
-    for share in settle(ctx, schedule, event, total, gate):
+    for share in settle(ctx, schedule, event, total, gate, start):
         out.append(decide(
             rule, ctx, _CODES[share.status], event, kind, clauses + share.clauses,
             amount=share.amount, payable_on=share.payable_on, events=tuple(dict.fromkeys(events + share.events)),
