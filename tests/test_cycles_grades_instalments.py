@@ -432,5 +432,5 @@ def test_a_periodic_subsidy_can_pay_each_period_in_instalments_counted_from_its_
     ]})
     ev = ir.evaluate(space, ruleset, "2022-06-30", engine=engine)
     mine = [(d.instalment.number, d.amount, d.payable_on, d.status) for d in ev.awards + ev.pending if d.rule == "maker-space-activities"]
-    # 30% x 500,000 = 150,000 for 2021, payable 2022-01-01: half then, half a year after
+    # 30% x 500,000 = 150,000 for 2021, payable 2022-01-01: half then, the other half one year later
     assert mine == [(1, 75000, datetime.date(2022, 1, 1), "awarded"), (2, 75000, datetime.date(2023, 1, 1), "pending")]
