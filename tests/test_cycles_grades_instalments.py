@@ -434,3 +434,12 @@ def test_a_periodic_subsidy_can_pay_each_period_in_instalments_counted_from_its_
     mine = [(d.instalment.number, d.amount, d.payable_on, d.status) for d in ev.awards + ev.pending if d.rule == "maker-space-activities"]
     # 30% x 500,000 = 150,000 for 2021, payable 2022-01-01: half then, the other half one year later
     assert mine == [(1, 75000, datetime.date(2022, 1, 1), "awarded"), (2, 75000, datetime.date(2023, 1, 1), "pending")]
+
+
+def test_empty_forms_are_refused_not_read_as_no_condition():
+    assert "give at least one grade" in refused(ZHUHAI_TEXT, "grade: excellent, clause", "grade: [], clause")
+    assert "got an empty list" in refused(TIANJIN_TEXT, "from: {type: evaluated, level: municipal}", "from: []")
+    assert "expected the number of a year of the schedule" in refused(FUZHOU_TEXT, "in_year: 2", "in_year: true")
+    no_year = FUZHOU_TEXT.replace("          in_year: 2\n", "").replace("          in_year: 3\n", "")
+    with pytest.raises(RulesetError, match="no instalment gives in_year"):
+        ir.parse_ruleset(no_year)

@@ -211,6 +211,9 @@ def _read_graded(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> 
             return None
         listed = value["grade"] if isinstance(value["grade"], list) else [value["grade"]]
         sub = p + ("grade",)
+        if not listed:
+            reader.problem(sub, "give at least one grade: an empty list would refuse every event")
+            return None
         grades = frozenset(m for i, g in enumerate(listed)
                            if (m := reader.enum(Grade, g, sub + (i,) if isinstance(value["grade"], list) else sub)) is not None)
         levels = None

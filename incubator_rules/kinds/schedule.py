@@ -301,6 +301,8 @@ def _read(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> Schedul
     for (_, a_), (j, b_) in zip(years_, years_[1:]):
         if b_ < a_:  # type: ignore[operator]
             reader.problem(base + (j, "in_year"), "instalments are listed in the order they fall due: this one's year is before an earlier one's")
+    if isinstance(raw, Mapping) and raw.get("years") is not None and not any(i.in_year is not None for i in out):
+        reader.problem(path + ("years",), "years says how in_year counts, and no instalment gives in_year")
     if len(out) == len(items):
         total = sum((i.share for i in out), Fraction(0))
         if total != 1:
