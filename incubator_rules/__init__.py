@@ -96,6 +96,7 @@ from .model import (
     Ruleset,
     Snapshot,
     Totals,
+    reading_levels,
 )
 from .views import write_excel, write_portfolio_workbook
 from .whatif import Budget, BudgetLine, Comparison, budget, compare
@@ -204,6 +205,7 @@ __all__ = [
     "load_targets",
     "manage",
     "parse_ruleset",
+    "reading_levels",
     "readiness",
     "reconcile",
     "ruleset_from_dict",

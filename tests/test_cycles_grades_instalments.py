@@ -344,7 +344,7 @@ name: c1
 kind: maker_space
 facts:
   accredited_area_m2: "100"
-  rent_per_m2_month: 12.5
+  completed_on: soon
 events:
   - {id: a, date: 2020-01-01, type: accredited, level: municipal}
   - {id: a, date: 2021-01-01, type: filed, level: national}

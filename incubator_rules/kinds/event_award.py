@@ -21,6 +21,8 @@ from __future__ import annotations
 import datetime
 from typing import Any, Sequence
 
+import attrs
+
 from ..model.carrier import Event, EventType
 from .normal_operation import condition_start, operating_duration
 from ..model.decision import Condition, Decision
@@ -29,8 +31,8 @@ from ..model.facts import did_you_mean
 from . import checks
 from .base import Context, RuleKind
 from .generic import (
-    GENERIC_PLACEHOLDERS, Param, add, amount_param, amount_of, bound, bound_clauses, declare, decide, filters_param,
-    matches, read_bound, read_filters, whole,
+    GENERIC_PLACEHOLDERS, Param, add, amount_detail, amount_param, bound, bound_clauses, declare, decide, filters_param,
+    matches, read_bound, read_filters, rounding_note, whole,
 )
 from .occurrences import check_counting, cycle_start, occurrences_param, tally
 from .schedule import instalment_decisions, schedule_param
@@ -156,6 +158,7 @@ def event_award_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) ->
     counting, schedule, graded = plan.counting, plan.schedule, plan.graded
     paid: set[Any] = set()
     seen = 0
+    awarded = 0  # awards made so far: the next one is the ordinal of ``by: occurrence``
     counts: dict[str, Any] = {}
     if counting is not None:
         held = []
@@ -231,14 +234,16 @@ def event_award_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) ->
         grade_event = None
         if graded is not None:
             refused, grade_event = checks.graded_check(
-                rule, ctx, graded, event, kind, lambda: amount_of(ctx, amount, event, kind, history=ctx.timeline)[0])
+                rule, ctx, graded, event, kind,
+                lambda: amount_detail(ctx, amount, event, kind, history=ctx.timeline, ordinal=awarded + 1)[0])
             if refused is not None:
                 out.append(refused)
                 continue
+        exact = None
         if plan.cell_is_amount:  # a plain table lookup: the cell's amount
             value, clause = (None, None) if cell is None else (cell.amount, cell.clause)
         else:
-            value, clause = amount_of(ctx, amount, event, kind, history=ctx.timeline)
+            value, clause, exact = amount_detail(ctx, amount, event, kind, history=ctx.timeline, ordinal=awarded + 1)
         if value is None or (value == 0 and not plan.covers):  # nothing to pay is a refusal, never an award of 0 yuan
             out.append(decide(rule, ctx, "level_not_covered", event, kind, plan.column_cites(rule.clauses, kind))
                        if plan.covers else decide(rule, ctx, "no_amount", event, kind, rule.clauses))
@@ -282,6 +287,7 @@ def event_award_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) ->
                                   window_start=window[0], window_end=window[1], due_on=outcome.date))
                 continue
             payable, code, met = max(payable, outcome.date), "awarded" if outcome.status == "met" else "pending", outcome.status == "met"
+        awarded += 1
         if plan.covers and cell is not None:
             plan.candidates.append(checks.Candidate(event, kind, plan.columns[kind], cell, payable, met, events, cond))  # type: ignore[arg-type]
             continue
@@ -289,7 +295,12 @@ def event_award_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) ->
             gate = None if condition is None and grade_event is None else (payable, met)
             out.extend(instalment_decisions(rule, ctx, schedule, event, kind, clauses, value, events, gate))
             continue
-        out.append(decide(rule, ctx, code, event, kind, clauses, amount=value, payable_on=payable, events=events, condition=cond))
+        decision = decide(rule, ctx, code, event, kind, clauses, amount=value, payable_on=payable, events=events, condition=cond)
+        if exact is not None and ctx.detail:
+            zh, en = rounding_note(exact, amount.rounding)
+            decision = attrs.evolve(decision, explanation_zh=decision.explanation_zh + zh,
+                                    explanation_en=decision.explanation_en + en)
+        out.append(decision)
     if plan.candidates:
         out.extend(checks.differential(plan))
     return out
