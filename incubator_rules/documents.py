@@ -589,6 +589,32 @@ def _json_fast(text: str) -> Any:
     return data
 
 
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found = dict(pairs)
+    if len(found) != len(pairs):
+        raise _Refused()
+    return found
+
+
+def json_data(text: str) -> Any:
+    """JSON text as plain data by the C parser alone, or None when it refuses the text or a mapping repeats a key.
+
+    Numbers with a fraction become Decimal (None when longer than
+    ``MAX_NUMBER_CHARS``). Nothing else of the module's rules is checked:
+    not the depth, the length of whole numbers or the characters of strings.
+    It is for a reader that checks every value it accepts
+    (``files.carrier.quick_carrier``) and, at the first doubt, reads the text
+    again with ``parse_json``, whose refusals name their line and column.
+    """
+    try:
+        return _QUICK_JSON.decode(text)
+    except (ValueError, RecursionError, _Refused):
+        return None
+
+
+_QUICK_JSON = json.JSONDecoder(object_pairs_hook=_unique_keys, parse_float=_json_decimal, parse_constant=Decimal)
+
+
 # --- documents ----------------------------------------------------------------
 
 
@@ -779,9 +805,12 @@ def parse_yaml(text: str, file: str | None = None) -> Document:
 
 def read_document(path: str | Path) -> Document:
     """Read a ``.json``, ``.yaml`` or ``.yml`` file."""
-    p = Path(path)
-    text = read_text(p)
-    if p.suffix.lower() == ".json":
+    return text_document(read_text(path), path)
+
+
+def text_document(text: str, path: str | Path) -> Document:
+    """Parse the text of the file ``path``: JSON for a ``.json`` file, else YAML."""
+    if Path(path).suffix.lower() == ".json":
         return parse_json(text, str(path))
     return parse_yaml(text, str(path))
 

@@ -416,3 +416,35 @@ def test_the_set_of_ids_seen_keeps_digests_and_a_shared_digest_is_confirmed_from
     ids = [f"wz-{i:06d}" for i in range(50_000)]
     assert all(seen.add(i) for i in ids) and not any(seen.add(i) for i in ids[::97])
     assert len(seen._slots) * 8 <= 32 * len(ids)  # a few bytes an id, not the ids themselves
+
+
+def test_a_portfolio_is_turned_into_carriers_with_the_cycle_collector_paused(tmp_path, monkeypatch):
+    """Carriers make no reference cycles: loading a file whole runs no collection while it builds them (each
+    would rescan all that is held so far), and leaves the collector as it found it."""
+    import contextlib
+    import gc
+
+    from incubator_rules import collector
+    from incubator_rules.tools.synthetic import generate_portfolio
+
+    path = tmp_path / "p.json"
+    ir.save_portfolio(ir.Portfolio("p", "p", None, tuple(generate_portfolio(300, seed=3))), path)
+    started = []
+
+    def count(phase, info):
+        if phase == "start":
+            started.append(info["generation"])
+
+    def collections() -> int:
+        started.clear()
+        gc.callbacks.append(count)
+        try:
+            assert len(ir.load_carriers(path)) == 300
+            assert len(ir.load_portfolio(path).carriers) == 300
+        finally:
+            gc.callbacks.remove(count)
+        return len(started)
+
+    assert collections() <= 2 and gc.isenabled()  # at most the one each load leaves to when it is done
+    monkeypatch.setattr(collector, "_PAUSE", contextlib.nullcontext())
+    assert collections() > 10

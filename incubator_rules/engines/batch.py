@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import datetime
-import gc
 import itertools
 import multiprocessing
 import os
@@ -22,6 +21,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence, TypeVar
 
 import yaml
 
+from ..collector import gc_paused
 from ..errors import BatchError, EngineError, IncubatorRulesError
 from ..files.carriers import CarrierStream, iter_carriers, portfolio_carriers
 from ..model.carrier import AwardKind, Carrier, CarrierKind, Event, EventType, Grade, Level
@@ -206,7 +206,7 @@ class _BatchRun:
             for c in chunk:
                 # no cycle scans inside an evaluation; between two, its objects are gone or handed over
                 try:
-                    with _PAUSE:
+                    with gc_paused():
                         ev = evaluate_prepared(c, rs, day, chosen) if engine == "native" else evaluate(c, rs, day, chosen, engine)
                         result = ev if func is None else func(ev)
                 except Exception as exc:
@@ -505,55 +505,6 @@ def in_chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
             chunk = []
     if chunk:
         yield chunk
-
-
-class _CollectorPause:
-    """Pauses the cycle collector while any thread is inside; the last to leave restores what the first found.
-
-    Evaluations make no reference cycles, and scanning the many objects they
-    create (or the caller's data, again and again) would cost more than the
-    evaluation. Counting the threads inside keeps two overlapping batches
-    from leaving the collector off.
-    """
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.inside = 0
-        self.resume = False
-
-    def __enter__(self) -> None:
-        lock = self.lock
-        lock.acquire()
-        if self.inside == 0:
-            self.resume = gc.isenabled()
-            gc.disable()
-        self.inside += 1
-        lock.release()
-
-    def __exit__(self, *exc: object) -> None:
-        lock = self.lock
-        lock.acquire()
-        self.inside -= 1
-        if self.inside == 0 and self.resume:
-            gc.enable()
-        lock.release()
-
-    def forked(self) -> None:
-        """In a forked child: no thread of the child is inside, whatever the parent's were doing."""
-        if self.inside and self.resume:
-            gc.enable()
-        self.lock = threading.Lock()
-        self.inside = 0
-
-
-_PAUSE = _CollectorPause()
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_PAUSE.forked)
-
-
-def gc_paused() -> _CollectorPause:
-    """The cycle collector's pause, as a context manager (see ``_CollectorPause``)."""
-    return _PAUSE
 
 
 def run_chunks(
