@@ -16,7 +16,7 @@ from typing import Any, Callable, Mapping
 
 import attrs
 
-from ..documents import Source, csv_reader, field_name, json_data, read_text, text_document
+from ..documents import Source, csv_reader, field_name, json_data, max_file_bytes, read_text, text_document, too_large
 from ..errors import CarrierError, PortfolioError, describe
 from ..model.carrier import Carrier, parse_date
 from ..model.portfolio import DESIGNATIONS, METRICS, Designation, Member, Metric, Number, Portfolio, Snapshot
@@ -80,17 +80,15 @@ def read_snapshots_csv(path: str | Path) -> tuple[Snapshot, ...]:
     return parse_snapshots_csv(text, str(path))
 
 
-MAX_CSV_BYTES = 64 * 1024 * 1024
-
-
 def read_csv_text(path: str | Path, error: Callable[[str], PortfolioError]) -> str:
     """The text of a CSV file saved as UTF-8 (with or without a byte-order mark); ``error`` builds the error to raise."""
     p = Path(path)
     try:
         if not p.is_file():
             raise error(f"cannot read {str(path)!r}: no such file")
-        if p.stat().st_size > MAX_CSV_BYTES:
-            raise error(f"{str(path)!r} is larger than {MAX_CSV_BYTES // (1024 * 1024)} MB")
+        limit = max_file_bytes()
+        if p.stat().st_size > limit:
+            raise error(f"{str(path)!r} is {too_large(limit)}")
         data = p.read_bytes()
     except OSError as exc:
         raise error(f"cannot read {str(path)!r}: {exc.strerror or exc}") from None
