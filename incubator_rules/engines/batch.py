@@ -19,16 +19,17 @@ from concurrent.futures import BrokenExecutor, Executor, Future, ProcessPoolExec
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence, TypeVar
 
-import yaml
 
 from ..collector import gc_paused
 from ..errors import BatchError, EngineError, IncubatorRulesError
 from ..files.carriers import CarrierStream, iter_carriers, portfolio_carriers
+from ..files.convert import write_yaml
 from ..model.carrier import AwardKind, Carrier, CarrierKind, Event, EventType, Grade, Level
 from ..model.decision import Condition, Decision, Evaluation
 from ..model.display import renderer
+from ..model.portfolio import Member
 from ..model.ruleset import Citation, Ruleset
-from ..output import write_text
+from ..output import output_file
 from .evaluation import ENGINES, evaluate, evaluate_prepared, prepare
 from ..progress import Progress
 
@@ -789,12 +790,9 @@ def save_carriers(
     comment: str | None = None, replace_special: bool = False,
 ) -> None:
     """Write carriers as a district portfolio file (``id``, ``name``, ``carriers``) that ``load_carriers`` reads back
-    identically; the file appears whole or not at all (``output.output_file``)."""
-    data: dict[str, Any] = {"id": id, "name": name}
-    if district is not None:
-        data["district"] = district
-    data["carriers"] = [c.to_dict() for c in carriers]
-    text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=200, default_flow_style=None)
-    if comment:
-        text = "".join(f"# {line}\n" if line else "#\n" for line in comment.splitlines()) + text
-    write_text(path, text, replace_special=replace_special, field="output")
+    identically: YAML as ``convert`` writes it, a carrier at a time (``files.convert.write_yaml``), under the lines
+    of ``comment``; the file appears whole or not at all (``output.output_file``)."""
+    with output_file(path, replace_special=replace_special, field="output") as out:
+        if comment:
+            out.write("".join(f"# {line}\n" if line else "#\n" for line in comment.splitlines()))
+        write_yaml(out, (id, name, district), (Member(c) for c in carriers))
