@@ -86,6 +86,19 @@ def test_facts_and_payments_survive_every_format(tmp_path):
     assert ir.load_portfolio(tmp_path / "p.yaml").carriers[0].fact("operator_type") == "1e5"  # text, not a number
 
 
+def test_to_dict_keeps_facts_typed_and_exact_so_every_writer_reads_back_the_same_carrier(tmp_path):
+    """A fact with a fraction is a Decimal in ``to_dict`` (not its text), so plain data and ``save_carriers``
+    YAML read back the carrier they came from; the digest keeps its definition."""
+    carrier = facts_carrier("f1")
+    data = carrier.to_dict()
+    assert data["facts"]["floor_area_m2"] == Decimal("1234.5") and isinstance(data["facts"]["floor_area_m2"], Decimal)
+    assert ir.Carrier.from_dict(data) == carrier
+    ir.save_carriers(tmp_path / "s.yaml", [carrier], id="s", name="s", comment="two lines\nof comment")
+    text = (tmp_path / "s.yaml").read_text(encoding="utf-8")
+    assert text.startswith("# two lines\n# of comment\nid: ") and ir.load_carriers(tmp_path / "s.yaml") == [carrier]
+    assert carrier.digest == "aaea88f71d94bf307c2e56ef443339e6837ce320c1d0ccf5f08e612b09c543ab"  # as before Decimals were kept
+
+
 # --- JSON Lines --------------------------------------------------------------------
 
 

@@ -20,8 +20,6 @@ column within it.
 from __future__ import annotations
 
 import array
-import datetime
-import enum
 import os
 from pathlib import Path
 from typing import IO, Any, Iterable, Iterator
@@ -253,24 +251,9 @@ def read_portfolio_lines(path: str | Path) -> Portfolio:
 # --- writing -----------------------------------------------------------------------
 
 
-def _exact(value: Any) -> Any:
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    if isinstance(value, enum.Enum):
-        return value.value
-    return value
-
-
 def member_data(member: Member) -> dict[str, Any]:
-    """A member as plain data that reads back equal: ``Member.to_dict`` with fractional facts kept as numbers."""
-    row = member.to_dict()
-    c = member.carrier
-    if c.facts:
-        row["facts"] = {k: _exact(v) for k, v in c.facts}
-    for event, raw in zip(c.events, row["events"]):
-        for k, v in event.facts:
-            raw[k] = _exact(v)
-    return row
+    """A member as plain data that reads back equal (``Member.to_dict``: facts exact, Decimals kept)."""
+    return member.to_dict()
 
 
 def header_line(pid: str, name: str, district: str | None) -> str:

@@ -388,7 +388,7 @@ class Carrier:
         return until(self.timeline, as_of)
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain data in the shape ``from_dict`` reads."""
+        """Plain data in the shape ``from_dict`` reads, typed as it reads it (a fact with a fraction a Decimal)."""
         out: dict[str, Any] = {"id": self.id, "name": self.name, "kind": self.kind.value}
         if self.area is not None:
             out["area"] = self.area
@@ -398,8 +398,8 @@ class Carrier:
         return out
 
     def to_json(self, indent: int | None = 2) -> str:
-        """JSON with a stable key order."""
-        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
+        """JSON with a stable key order (a fact with a fraction as its exact text)."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent, default=str)
 
     @property
     def digest(self) -> str:
@@ -410,7 +410,7 @@ class Carrier:
         """``digest``, given this carrier's ``timeline`` already sorted."""
         area = "" if self.area is None else f'"area":{_quote(self.area)},'
         if self.facts:
-            area += canonical_json({"facts": {k: fact_json(v) for k, v in self.facts}})[1:-1] + ","
+            area += canonical_json({"facts": {k: fact_json(v, exact=False) for k, v in self.facts}})[1:-1] + ","
         events = ",".join([e.canonical_json() for e in timeline])
         text = f'{{{area}"events":[{events}],"id":{_quote(self.id)},"kind":"{self.kind._value_}","name":{_quote(self.name)}}}'
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
