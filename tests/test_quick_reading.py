@@ -105,3 +105,70 @@ def test_an_event_built_quickly_is_the_event_its_constructor_builds(data):
         assert attrs.evolve(event, note="n") == ir.Event(**{**fields, "note": "n"})
         with pytest.raises(attrs.exceptions.FrozenInstanceError):
             event.id = "other"
+
+
+# --- whole files: the C parser alone and the quick reader, or the strict reading, give the same answer ----------
+
+TEXT_CHANGES = st.sampled_from([
+    ('"id":', '"id":"dup","id":'),  # a repeated key
+    ('"year":', '"year":1' + "0" * 120 + ',"x":'),  # a number longer than the documents allow
+    ('"year":', '"year":1' + "0" * 30 + ',"y":'),
+    ('"name":"', '"name":"\\u0007'),  # an escape for a control character
+    ('"name":"', '"name":"\\ud800'),  # a lone surrogate
+    ('"name":"', '"name":"\x7f'),  # DEL, which the JSON parser lets through
+    ('"area":', '"area":' + "[" * 70 + "]" * 70 + ',"z":'),  # nested deeper than the documents allow
+    ('"note":', '"note":NaN,"w":'),
+    ('"level":"', '"level":"\\u006eational'),  # an escape that spells a member: read as the member
+    ('"date":"', '"date":"\\u0032'),
+    ('"amount":', '"amount":1.0,"v":'),
+    ('"kind":', '"$schema":"x.json","kind":'),
+    ('"events":[', '"events":[{"type":"operation_started","date":"2020-01-01","id":"e01"},'),
+    ('{"id"', '\ufeff{"id"'),
+    ("", ""),
+])
+
+
+def load_outcome(path, monkeypatch, quick: bool):
+    from incubator_rules.files import carriers as carriers_module
+    from incubator_rules.files import portfolio_lines
+
+    if not quick:
+        monkeypatch.setattr(carriers_module, "json_data", lambda text: None)
+        monkeypatch.setattr(portfolio_lines, "json_data", lambda text: None)
+    try:
+        try:
+            return "ok", ir.load_carriers(path)
+        except ir.IncubatorRulesError as exc:
+            return "error", str(exc)
+    finally:
+        monkeypatch.undo()
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(histories(), min_size=1, max_size=3), TEXT_CHANGES, st.integers(0, 3), st.booleans())
+def test_a_json_file_read_by_the_c_parser_alone_gives_what_the_strict_reading_gives(tmp_path_factory, entries, change, nth, lines):
+    """``documents.json_data`` checks only what the C parser checks; the quick reader checks every value it
+    accepts and leaves all else to the strict reading, so a whole JSON file or a JSON Lines file, altered in its
+    text (repeated keys, long numbers, control characters, deep nesting, odd escapes), loads to the same carriers
+    or fails with the same located error either way."""
+    for i, entry in enumerate(entries):
+        entry["id"] = f"c{i}"
+    folder = tmp_path_factory.mktemp("json")
+    if lines:
+        text = "".join(dump_json(e) + "\n" for e in entries)
+        path = folder / "p.jsonl"
+    else:
+        text = dump_json({"id": "p", "name": "p", "carriers": entries})
+        path = folder / "p.json"
+    old, new = change
+    at = -1
+    for _ in range(nth + 1):
+        found = text.find(old, at + 1) if old else -1
+        if found < 0:
+            break
+        at = found
+    if at >= 0:
+        text = text[:at] + new + text[at + len(old):]
+    path.write_text(text, encoding="utf-8")
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        assert load_outcome(path, monkeypatch, True) == load_outcome(path, monkeypatch, False)
