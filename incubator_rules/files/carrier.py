@@ -13,7 +13,7 @@ import enum
 import itertools
 import re
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 import attrs
 
@@ -53,6 +53,7 @@ __all__ = [
     "load_carrier",
     "payment_from_dict",
     "quick_carrier",
+    "quick_carrier_list",
 ]
 
 
@@ -291,15 +292,27 @@ def quick_carrier(data: Any) -> Carrier | None:
         if (kind is None or raw_events.__class__ is not list or get("facts") is not None
                 or (schema is not None and not good_text(schema))):
             return None
-        events = []
-        for raw in raw_events:
-            event = _quick_event(raw)
-            if event is None:
-                return None
-            events.append(event)
-        return Carrier(get("id"), get("name"), kind, tuple(events), get("area"))
+        events = _each(raw_events, _quick_event)
+        return None if events is None else Carrier(get("id"), get("name"), kind, tuple(events), get("area"))
     except (CarrierError, TypeError):  # a value the carrier refuses, or one that is not even hashable
         return None
+
+
+def quick_carrier_list(entries: Any) -> list[Carrier] | None:
+    """The carriers of a list of entries each of ``quick_carrier``'s common shape, their ids not repeated; else None."""
+    carriers = _each(entries, quick_carrier) if entries.__class__ is list else None
+    return carriers if carriers is not None and len({c.id for c in carriers}) == len(carriers) else None
+
+
+def _each(items: list[Any], read: Callable[[Any], Any]) -> list[Any] | None:
+    """``read`` of every item, or None as soon as one gives None."""
+    out = []
+    for item in items:
+        found = read(item)
+        if found is None:
+            return None
+        out.append(found)
+    return out
 
 
 def _quick_event(raw: Any) -> Event | None:

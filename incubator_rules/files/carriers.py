@@ -15,7 +15,7 @@ from ..errors import CarrierError, IncubatorRulesError
 from ..model.carrier import Carrier
 from ..model.portfolio import Portfolio
 from ..progress import Progress
-from .carrier import quick_carrier
+from .carrier import quick_carrier, quick_carrier_list
 from .portfolio import load_portfolio_document, portfolio_from_dict, quick_portfolio, read_snapshots_csv
 from .portfolio_lines import JSONL_SUFFIXES, IdSet, PortfolioLines, is_jsonl, line_of_id, read_portfolio_lines
 from .tables import read_portfolio_tables, tables_folder
@@ -201,13 +201,7 @@ def quick_carriers(data: Any, text: str = "") -> list[Carrier] | None:
     if data.__class__ is dict:
         portfolio = quick_portfolio(data)
         return None if portfolio is None else list(portfolio.carriers)
-    carriers = []
-    for entry in data:
-        carrier = quick_carrier(entry)
-        if carrier is None:
-            return None
-        carriers.append(carrier)
-    return carriers if len({c.id for c in carriers}) == len(carriers) else None
+    return quick_carrier_list(data)
 
 
 def carriers_from_document(doc: Document, text: str = "", base_dir: str | Path | None = None) -> list[Carrier]:

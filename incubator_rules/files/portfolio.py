@@ -20,7 +20,7 @@ from ..documents import Source, csv_reader, field_name, json_data, max_file_byte
 from ..errors import CarrierError, PortfolioError, describe
 from ..model.carrier import Carrier, parse_date
 from ..model.portfolio import DESIGNATIONS, METRICS, Designation, Member, Metric, Number, Portfolio, Snapshot
-from .carrier import carrier_from_dict, good_text, quick_carrier
+from .carrier import carrier_from_dict, good_text, quick_carrier_list
 from .schema import FileSchema
 
 __all__ = [
@@ -240,19 +240,11 @@ def quick_portfolio(data: Any) -> Portfolio | None:
     if data.__class__ is not dict or not data.keys() <= _QUICK_KEYS:
         return None
     get = data.get
-    raw = get("carriers")
-    if (raw.__class__ is not list or not good_text(get("id")) or not good_text(get("name"))
+    if (not good_text(get("id")) or not good_text(get("name"))
             or any(get(key) is not None and not good_text(get(key)) for key in ("district", "note", "$schema"))):
         return None
-    carriers = []
-    for entry in raw:
-        carrier = quick_carrier(entry)
-        if carrier is None:
-            return None
-        carriers.append(carrier)
-    if len({c.id for c in carriers}) != len(carriers):
-        return None
-    return Portfolio(get("id"), get("name"), get("district"), tuple(carriers))
+    carriers = quick_carrier_list(get("carriers"))
+    return None if carriers is None else Portfolio(get("id"), get("name"), get("district"), tuple(carriers))
 
 
 def portfolio_member(entry: Any, source: Source | None = None) -> Member:
