@@ -21,11 +21,11 @@ ODD_VALUES = st.sampled_from([
     datetime.datetime(2024, 2, 3, 1, 2), "2024-02-03", True, 0, -1, 1899, 1900, 2024, 9999, 10_000, 10**15,
     10**15 - 1, Decimal("5"), Decimal("5.5"), 5.0, "municipal", "national", "Municipal", "pass", "excellent",
     "maker_space", "incubator", "excellence", "other", "construction_subsidy", [], {}, "filed", "accredited",
-    "evaluated", "payment_received", "tenancy", "delisted", "title_awarded", "e1", "e2", "V-1", ir.Level.NATIONAL,
+    "evaluated", "payment_received", "tenancy", "delisted", "withdrawn", "title_awarded", "e1", "e2", "V-1", ir.Level.NATIONAL,
 ])
 FIELDS = st.sampled_from(["id", "type", "date", "level", "kind", "year", "grade", "amount", "award", "plan",
                           "payer", "settles", "voucher", "document", "note", "colour", "$schema", "firm", "reason",
-                          "title"])
+                          "title", "designation"])
 CARRIER_FIELDS = st.sampled_from(["id", "name", "kind", "area", "facts", "events", "$schema", "colour"])
 
 
@@ -172,3 +172,16 @@ def test_a_json_file_read_by_the_c_parser_alone_gives_what_the_strict_reading_gi
     path.write_text(text, encoding="utf-8")
     with pytest.MonkeyPatch.context() as monkeypatch:
         assert load_outcome(path, monkeypatch, True) == load_outcome(path, monkeypatch, False)
+
+
+def test_an_event_type_that_must_give_one_of_its_facts_is_left_to_the_full_reader():
+    """A withdrawal's facts are each optional, but one of designation and title must be given: the quick path
+    does not take the type, so the rule holds whichever way the carrier is read."""
+    base = {"id": "c1", "name": "一号", "kind": "maker_space", "events": [
+        {"id": "e1", "type": "filed", "date": "2020-01-05", "level": "district"}]}
+    bare = {**base, "events": base["events"] + [{"id": "e2", "type": "withdrawn", "date": "2021-01-05"}]}
+    assert reader.quick_carrier(bare) is None
+    with pytest.raises(ir.IncubatorRulesError, match="a withdrawal names the designation or the title"):
+        ir.Carrier.from_dict(bare)
+    named = {**base, "events": base["events"] + [{"id": "e2", "type": "withdrawn", "date": "2021-01-05", "title": "x"}]}
+    assert ir.Carrier.from_dict(named).events[1].fact("title") == "x"

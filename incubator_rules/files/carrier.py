@@ -46,6 +46,7 @@ from .schema import AMOUNT, DATE, TEXT, Field, FileSchema, Schema, Shape, enum_v
 
 __all__ = [
     "CarrierReader",
+    "ONE_OF",
     "carrier_from_dict",
     "carrier_schema",
     "event_branch",
@@ -80,6 +81,12 @@ def load_carrier(path: str | Path) -> Carrier:
     """Load a carrier from a YAML or JSON file; errors name the file, line and field."""
     doc = read_document(path)
     return carrier_from_dict(doc.data, doc.source)
+
+
+# Event types that must give one of these facts (each optional on its own), and the error when none is given.
+ONE_OF: Mapping[EventType, tuple[tuple[str, ...], str]] = {
+    EventType.WITHDRAWN: (("designation", "title"), "a withdrawal names the designation or the title it takes back"),
+}
 
 
 @attrs.frozen
@@ -216,8 +223,9 @@ class CarrierReader:
             found = self.facts({k: raw[k] for k in extra if k in raw}, extra, path, f"{etype._value_} field")
             if found:
                 fields["facts"] = found
-        if etype is EventType.WITHDRAWN and raw.get("designation") is None and raw.get("title") is None:
-            raise self.fail(path, "a withdrawal names the designation or the title it takes back")
+        one_of = ONE_OF.get(etype)
+        if one_of is not None and all(raw.get(name) is None for name in one_of[0]):
+            raise self.fail(path, one_of[1])
         return fields, path
 
 
@@ -236,9 +244,9 @@ def _quick_type(etype: EventType) -> tuple[EventType, frozenset[str], dict[tuple
     return etype, frozenset(COMMON_FIELDS + tuple(spec)), {shape: 3 + sum(shape) for shape in itertools.product(*choices)}
 
 
-# the types whose facts are all optional: their events without facts take the quick path
+# the types whose facts are all optional and none of which must be given: their events without facts take the quick path
 _TYPES = {t._value_: _quick_type(t) for t in EVENT_TYPES
-          if not any(fact.required for fact in EVENT_FACTS.get(t._value_, {}).values())}
+          if t not in ONE_OF and not any(fact.required for fact in EVENT_FACTS.get(t._value_, {}).values())}
 _CARRIER_QUICK_KEYS = frozenset(("$schema", "id", "name", "kind", "area", "facts", "events"))
 _PAYMENT = EventType.PAYMENT_RECEIVED
 _EVALUATED = EventType.EVALUATED
