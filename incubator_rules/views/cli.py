@@ -399,7 +399,7 @@ def _comparison(args: argparse.Namespace) -> "Comparison":
     if not scenarios or args.with_base:
         scenarios = [Scenario("base")] + scenarios
     return compare(args.portfolio, *scenarios, ruleset=args.ruleset, as_of=args.as_of, progress=_progress(args),
-                   workers=args.workers)
+                   workers=args.workers, engine=args.engine)
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
@@ -747,6 +747,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="compare against an unchanged base first; without it, differences are measured "
                             "from the first scenario of the file")
         p.add_argument("--workers", type=int, default=None, help="evaluate on a process pool of this many workers")
+        p.add_argument("--engine", choices=ENGINES, default="native", help="evaluation engine (default: native)")
         _format_option(p, ("table", "json", "csv", "xlsx"), "table",
                        help="csv is UTF-8 with a byte-order mark; xlsx needs -o")
         p.add_argument("-o", "--output", default=None, help="file to write (required for xlsx; default: standard output)")
