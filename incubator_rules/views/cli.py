@@ -171,6 +171,9 @@ def _progress(args: argparse.Namespace) -> bool | None:
     return False if getattr(args, "no_progress", False) else None
 
 
+WRITE_BATCH = 1 << 16  # bytes of JSON Lines gathered before each write of evaluate-many
+
+
 def _cmd_evaluate_many(args: argparse.Namespace) -> int:
     carriers = iter_carriers(args.portfolio, _progress(args))  # JSON Lines are read as they are evaluated
     if args.format in ("csv", "xlsx"):
@@ -190,10 +193,21 @@ def _cmd_evaluate_many(args: argparse.Namespace) -> int:
         binary = getattr(out, "buffer", None)  # the lines are UTF-8 already; a text-only stream gets them decoded
         write = binary.write if binary is not None and (out.encoding or "").lower().replace("-", "") == "utf8" else (
             lambda data: out.write(data.decode("utf-8")))
+        batch: list[bytes] = []  # lines written together: one system call per line would cost more than its JSON
+        size = 0
         try:
-            for data, total, later in lines:
-                write(data)
-                count, awarded, pending = count + 1, awarded + total, pending + later
+            try:
+                for data, total, later in lines:
+                    batch.append(data)
+                    size += len(data)
+                    count, awarded, pending = count + 1, awarded + total, pending + later
+                    if size >= WRITE_BATCH:
+                        data, size = b"".join(batch), 0
+                        batch.clear()  # before the write: a failed write is not tried again
+                        write(data)
+            finally:  # what was evaluated before an error is written, as when each line went at once
+                if batch:
+                    write(b"".join(batch))
         finally:
             getattr(lines, "close", lambda: None)()  # a pool still running stops here
     _say(f"{count} carriers evaluated: {awarded:,} yuan awarded, {pending:,} yuan pending")
