@@ -5,12 +5,14 @@ Usage::
     python benchmarks/instructions.py                          # every path, 500 carriers
     python benchmarks/instructions.py --path full --path floor --carriers 1000
 
-Each path runs in a fresh Python under ``valgrind --tool=callgrind`` twice,
-once with one pass over the carriers and once with three; the difference,
-divided by two passes and the number of carriers, is what one carrier costs
-once the process, the imports, the portfolio and the caches are set up (it
-leaves all of them out). ``PYTHONHASHSEED=0`` keeps dictionaries alike from
-run to run. The counts are those of this machine's Python build and
+Each path runs in a fresh Python under ``valgrind --tool=callgrind``: after
+the imports, the portfolio and a warm-up, it makes three passes over the
+carriers, each after a call of ``os.getppid`` (callgrind dumps its counts
+before every call of that function, ``--dump-before=os_getppid``). The counts
+of the second and third passes, divided by the number of carriers, are what
+one carrier costs once the process, the imports, the portfolio and the
+caches are set up; the first pass fills the caches and is left out.
+``PYTHONHASHSEED=0`` keeps dictionaries alike from run to run. The counts are those of this machine's Python build and
 libraries; valgrind counts OpenSSL's generic SHA-256 code, where the CPU
 itself has SHA instructions (see docs/performance.md).
 
@@ -56,7 +58,9 @@ carriers = generate_portfolio(n, "bench")
 warm = generate_portfolio(100, "warm-up")
 list(ir.evaluate_many(warm, rs, AS_OF, stream=True, progress=False)); ir.budget(warm, ruleset=rs, as_of=AS_OF, progress=False)
 held = ir.evaluate_many(carriers, rs, AS_OF, progress=False) if path == "writer" else None
+import os
 for _ in range(passes):
+    os.getppid()  # callgrind dumps its counts here
     if path == "floor":
         for c in carriers:
             floor_total(c, AS_OF)
@@ -76,27 +80,39 @@ for _ in range(passes):
             pass
     elif path == "e2e":
         assert main(["evaluate-many", portfolio, "--as-of", "2026-12-31", "-o", out, "--no-progress"]) == 0
+os.getppid()
 '''
+PASSES = 3
 
 
-def instructions(path: str, n: int, passes: int, tmp: Path, root: Path = ROOT) -> int:
-    """The instructions callgrind counts in a fresh process running ``passes`` passes of ``path`` with the package
-    at ``root``."""
-    script = tmp / f"{path}-{passes}.py"
-    script.write_text(CHILD.format(root=str(root), bench=str(ROOT / "benchmarks"), path=path, n=n, passes=passes,
+def instructions(path: str, n: int, tmp: Path, root: Path = ROOT) -> list[int]:
+    """The instructions callgrind counts in each of the passes of ``path`` over ``n`` carriers, in a fresh
+    process with the package at ``root``."""
+    script = tmp / f"{path}.py"
+    script.write_text(CHILD.format(root=str(root), bench=str(ROOT / "benchmarks"), path=path, n=n, passes=PASSES,
                                    portfolio=str(tmp / "portfolio.jsonl"), out=str(tmp / f"out-{path}.jsonl")),
                       encoding="utf-8")
-    out = tmp / f"callgrind-{path}-{passes}.out"
+    out = tmp / f"callgrind-{path}-{abs(hash(str(root)))}.out"
     done = subprocess.run(
-        ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", sys.executable, str(script)],
+        ["valgrind", "--tool=callgrind", "--dump-before=os_getppid", f"--callgrind-out-file={out}", sys.executable,
+         str(script)],
         capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": "0"}, cwd=ROOT,
     )
     if done.returncode != 0:
         raise SystemExit(f"{path}: valgrind failed:\n{done.stderr[-2000:]}")
-    found = re.search(r"Collected\s*:\s*(\d+)", done.stderr)
-    if found is None:
-        raise SystemExit(f"{path}: no instruction count in valgrind's output:\n{done.stderr[-2000:]}")
-    return int(found.group(1))
+    dumps = sorted(tmp.glob(out.name + ".*"), key=lambda f: int(f.suffix[1:]))
+    counts = []
+    for dump in dumps:  # the set-up (up to the first marker), then each pass; the file without a number: the exit
+        found = re.search(r"^summary:\s*(\d+)", dump.read_text(encoding="utf-8", errors="replace"), re.M)
+        if found is None:
+            raise SystemExit(f"{path}: no summary in {dump}")
+        counts.append(int(found.group(1)))
+        dump.unlink()
+    out.unlink(missing_ok=True)
+    if len(counts) != PASSES + 1:
+        raise SystemExit(f"{path}: expected {PASSES + 1} parts of the run (the set-up and each pass), "
+                         f"callgrind dumped {len(counts)}")
+    return counts[1:]
 
 
 def main() -> int:
@@ -107,7 +123,7 @@ def main() -> int:
     args = parser.parse_args()
     n = args.carriers
     print(f"python {sys.version.split()[0]}, callgrind, {n:,} carriers of seed bench, PYTHONHASHSEED=0, "
-          f"instructions of 3 passes less 1 pass, per pass and carrier")
+          f"instructions per carrier in passes 2 and 3 (the first fills the caches)")
     with tempfile.TemporaryDirectory() as tmp:
         sys.path.insert(0, str(ROOT))
         from incubator_rules.files.portfolio_lines import write_lines
@@ -129,8 +145,8 @@ def main() -> int:
             for name, root in roots.items():
                 if path == "floor" and root != ROOT:
                     continue
-                one, three = instructions(path, n, 1, Path(tmp), root), instructions(path, n, 3, Path(tmp), root)
-                count = round((three - one) / (2 * n))
+                passes = instructions(path, n, Path(tmp), root)
+                count = round(sum(passes[1:]) / (len(passes) - 1) / n)
                 line = f"{path:<8} {count:>10,} instructions per carrier"
                 if "floor" in counts and path != "floor":
                     line += f"   {count / counts['floor']:5.2f}x the floor"
