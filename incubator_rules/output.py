@@ -8,6 +8,10 @@ target each write their own temporary file, so the target ends up as one
 complete output, whichever rename comes last. A target that is not a
 regular file (a symbolic link, a FIFO, a device, a folder) is not replaced
 unless the caller asks for it (``replace_special``); a folder never is.
+
+A read-modify-write of a shared file (a lock file of released versions) holds
+``updating`` on the file's folder, so two such writers run one after the other
+and neither loses the other's change.
 """
 
 from __future__ import annotations
@@ -21,6 +25,11 @@ from pathlib import Path
 from typing import IO, Iterator
 
 from .errors import OutputError
+
+try:
+    import fcntl
+except ImportError:  # not on Windows: there updates of one file by two processes at once are not serialised
+    fcntl = None  # type: ignore[assignment]
 
 _KINDS = {
     stat.S_IFLNK: "a symbolic link", stat.S_IFIFO: "a FIFO", stat.S_IFSOCK: "a socket",
@@ -109,3 +118,21 @@ def write_text(path: str | Path, text: str, *, replace_special: bool = False, fi
     """Write ``text`` to ``path`` whole or not at all (see ``output_file``)."""
     with output_file(path, replace_special=replace_special, field=field) as out:
         out.write(text)
+
+
+@contextlib.contextmanager
+def updating(path: str | Path, *, field: str | None = None) -> Iterator[None]:
+    """Hold an exclusive lock on ``path``'s folder while the block reads, changes and rewrites ``path``."""
+    folder = Path(path).parent
+    if fcntl is None:
+        yield
+        return
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError as exc:
+        raise _fail(Path(path), f"cannot lock its folder: {exc.strerror or exc}", field) from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock

@@ -257,3 +257,17 @@ def test_the_library_csv_is_the_command_lines(tmp_path):
     targets = report.assessment.to_csv()
     assert targets.startswith("\ufeff") and targets.count("\n") == 1 + len(report.assessment.results)
     assert "129/140" not in targets
+
+
+def test_a_csv_text_cell_that_would_start_a_formula_is_written_as_literal_text(tmp_path):
+    text = (EXAMPLES / "q6-maker-space.yaml").read_text(encoding="utf-8")
+    hostile = tmp_path / "hostile.yaml"
+    hostile.write_text(text.replace("id: wz-ms-a", "id: '=HYPERLINK(\"http://x\")'")
+                       .replace("name: A众创空间 (maker space A, Q6 example)", "name: '@SUM(A1:A9)'"), encoding="utf-8")
+    out = tmp_path / "hostile.csv"
+    assert 0 == main(["evaluate", str(hostile), "--as-of", "2026-06-30", "--format", "csv", "-o", str(out)])
+    _, rows = _read_csv(out)
+    header, first = rows[0], dict(zip(rows[0], rows[1]))
+    assert first["carrier_id"] == "'=HYPERLINK(\"http://x\")" and first["carrier_name"] == "'@SUM(A1:A9)"
+    assert rows[1][6] == "200000"  # numbers stay numbers
+    assert not any(cell.startswith(("=", "+", "@")) for row in rows for cell in row), header

@@ -1,5 +1,8 @@
 """rulesets/versions.lock: a released version names its content for good."""
 
+import subprocess
+import sys
+
 import pytest
 
 from incubator_rules import DocumentError, RulesetError, load_ruleset
@@ -60,3 +63,17 @@ def test_check_can_be_given_another_lock(tmp_path):
     empty.write_text("")
     assert check_file(draft, lock=empty).problems == ()
     assert main(["check", "--lock", str(empty), str(draft)]) == 0
+
+
+def test_releases_recorded_at_the_same_time_by_several_processes_are_all_kept(tmp_path):
+    lock = tmp_path / "versions.lock"
+    script = (
+        "import sys\n"
+        "from incubator_rules.tools.versions import record_release\n"
+        "for i in range(15):\n"
+        "    record_release(f'policy-{sys.argv[1]}', f'1.0.{i}', sys.argv[1] * 64, sys.argv[2])\n"
+    )
+    writers = [subprocess.Popen([sys.executable, "-c", script, str(n), str(lock)]) for n in range(6)]
+    assert [w.wait(timeout=120) for w in writers] == [0] * 6
+    releases = read_lock(lock)
+    assert sorted(releases) == sorted((f"policy-{n}", f"1.0.{i}") for n in range(6) for i in range(15))

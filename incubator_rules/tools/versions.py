@@ -16,7 +16,7 @@ import attrs
 from ..documents import check_text, id_problem, read_text
 from ..errors import DocumentError, RulesetError
 from ..files.types import RULESETS_DIR
-from ..output import check_target, write_text
+from ..output import check_target, updating, write_text
 
 LOCK_NAME = "versions.lock"
 _HEX = re.compile(r"^[0-9a-f]{64}$")
@@ -87,22 +87,23 @@ def record_release(ruleset_id: str, version: str, sha256: str, lock: str | Path)
         if problem:
             raise RulesetError(f"cannot record {value!r} in a lock file: {problem}", field=field)
     check_target(p, field="--lock")
-    releases = read_lock(p)
-    existing = releases.get((ruleset_id, version))
-    if existing is not None:
-        if existing.sha256 != sha256:
-            raise RulesetError(
-                f"{ruleset_id} {version} was released with sha256 {existing.sha256[:12]}... "
-                f"(line {existing.line}); declare a new version",
-                field="version", file=str(p),
-            )
-        return False
-    header = "" if p.exists() else (
-        "# Released ruleset versions: RULESET-ID VERSION SHA256 of the canonical content.\n"
-        "# Written by `incubator-rules lock`. Never edit a line: release a new version instead.\n"
-    )
-    text = read_text(p) if p.exists() else ""
-    if text and not text.endswith("\n"):
-        text += "\n"
-    write_text(p, text + header + f"{ruleset_id} {version} {sha256}\n", field="--lock")
-    return True
+    with updating(p, field="--lock"):
+        releases = read_lock(p)
+        existing = releases.get((ruleset_id, version))
+        if existing is not None:
+            if existing.sha256 != sha256:
+                raise RulesetError(
+                    f"{ruleset_id} {version} was released with sha256 {existing.sha256[:12]}... "
+                    f"(line {existing.line}); declare a new version",
+                    field="version", file=str(p),
+                )
+            return False
+        header = "" if p.exists() else (
+            "# Released ruleset versions: RULESET-ID VERSION SHA256 of the canonical content.\n"
+            "# Written by `incubator-rules lock`. Never edit a line: release a new version instead.\n"
+        )
+        text = read_text(p) if p.exists() else ""
+        if text and not text.endswith("\n"):
+            text += "\n"
+        write_text(p, text + header + f"{ruleset_id} {version} {sha256}\n", field="--lock")
+        return True

@@ -23,7 +23,7 @@ from ..files.criteria import load_criteria
 from ..files.management import DEFAULT_MANAGEMENT, load_management
 from ..district.reconcile import reconcile
 from ..district.report import district_report
-from ..engines.batch import evaluate_many, load_carriers, map_evaluations, save_carriers
+from ..engines.batch import evaluate_many, map_evaluations, save_carriers
 from ..engines.partitions import evaluate_partitions
 from ..engines.durable import compile_ruleset
 from ..engines.evaluation import ENGINES, evaluate
@@ -37,7 +37,6 @@ from ..files.carriers import iter_carriers, load_portfolio
 from ..files.convert import convert
 from ..files.workbook import is_workbook
 from ..model.carrier import parse_date
-from ..model.decision import Evaluation
 from ..model.portfolio import Portfolio
 from ..tools.caserun import clause_coverage, results_json, results_junit, select
 from ..tools.cases import CaseResult, load_cases, run_case
@@ -54,7 +53,7 @@ from .excel import README_LINES, tables_of, write_portfolio_workbook, write_tabl
 from .outfile import write_text
 from .report import carrier_statement, district_document, reconciliation_statement, write_pdf
 from .tables import to_csv
-from .text import format_coverage, format_diff, format_management, format_result, pad
+from .text import format_coverage, format_diff, format_evaluation, format_management, format_result, pad
 from .notebook import MissingExtraError
 from .jsonlines import evaluation_record
 
@@ -81,36 +80,6 @@ def _readings(pairs: Sequence[str]) -> dict[str, str]:
             raise IncubatorRulesError(f"expected NAME=VALUE, got {pair!r}", field="--reading")
         out[name.strip()] = value.strip()
     return out
-
-
-def format_table(ev: Evaluation) -> str:
-    """A plain-text report of an evaluation, for people."""
-    lines = [
-        f"{ev.carrier_name} ({ev.carrier_id}) as of {ev.as_of}",
-        f"ruleset {ev.ruleset_id} {ev.ruleset_version} sha256:{ev.ruleset_sha256[:12]}  engine {ev.engine}",
-        "",
-    ]
-    sections = (("Awarded", ev.awards), ("Pending", ev.pending), ("Not awarded", ev.not_awarded))
-    for title, decisions in sections:
-        lines.append(f"{title}:")
-        if not decisions:
-            lines.append("  (none)")
-        for d in decisions:
-            clause = d.citations[0].clause if d.citations else ""
-            if d.status == "not_awarded":
-                lines.append(f"  {d.reason:<24}  {d.rule:<24} {clause}")
-            else:
-                lines.append(f"  {d.payable_on}  {d.amount:>12,}  {d.rule:<24} {clause}")
-            lines.append(f"      {d.explanation_en}")
-            lines.append(f"      {d.explanation_zh}")
-        lines.append("")
-    lines.append(f"Total awarded: {ev.total:,} yuan")
-    for rule, amount in ev.totals_by_rule.items():
-        lines.append(f"  {rule:<24} {amount:>12,}")
-    lines.append(f"Total pending: {ev.pending_total:,} yuan")
-    lines.append("Readings:")
-    lines.extend(f"  {k} = {v}" for k, v in sorted(ev.readings.items()))
-    return "\n".join(lines)
 
 
 def _refuse_portfolio(path: str) -> None:
@@ -159,7 +128,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         ev = with_management(ev, carrier, args.management)
     if _tables_out(args, ev):
         return EXIT_OK
-    text = ev.to_json() if args.format == "json" else format_table(ev)
+    text = ev.to_json() if args.format == "json" else format_evaluation(ev)
     if args.format != "json" and ev.management:
         text += "\n" + format_management(ev.management)
     _write(args, text)

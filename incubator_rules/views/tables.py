@@ -39,6 +39,7 @@ RATIO = "ratio"  # an exact Fraction, shown as a percentage
 KINDS = (TEXT, YUAN, WAN, DATE, INT, NUMBER, RATIO)
 
 BOM = "\ufeff"
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet reads as the start of a formula
 
 
 @attrs.frozen
@@ -118,8 +119,15 @@ def to_csv(tables: Sequence[Table], bom: bool = True) -> str:
             w.writerow([f"# {t.title_zh} / {t.title_en}"])
         w.writerow([c.key for c in t.columns])
         for row in t.rows:
-            w.writerow([plain(v, c.kind) for v, c in zip(row, t.columns)])
+            w.writerow([_text_cell(v) if c.kind == TEXT else plain(v, c.kind) for v, c in zip(row, t.columns)])
     return out.getvalue()
+
+
+def _text_cell(value: Any) -> str:
+    """A text cell that a spreadsheet shows as the text it is: one that would start a formula
+    (a carrier named ``=HYPERLINK(...)``) is written after an apostrophe, Excel's mark for literal text."""
+    text = plain(value, TEXT)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 # --- the tables of each result ---------------------------------------------------

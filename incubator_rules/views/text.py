@@ -17,7 +17,7 @@ from ..district.reconcile import DUPLICATE_VOUCHER, OVERPAID, PAID_EARLY, UNPAID
 from ..documents import to_plain
 from ..files.targets import UNITS
 from ..files.types import display_path
-from ..model.decision import NOT_AWARDED, Decision
+from ..model.decision import NOT_AWARDED, Decision, Evaluation
 from ..model.portfolio import METRICS
 
 if TYPE_CHECKING:
@@ -192,6 +192,36 @@ def _miss(c: Any) -> str:
         shown = f"{format_fraction(c.actual)} < {format_fraction(c.required)}"
     what = METRICS[c.needed_of].label_en if c.needed_of in METRICS else (c.needed_of or "")
     return f"{c.id} {shown}, needs {format_fraction(c.needed)} more {what}".rstrip()
+
+
+def format_evaluation(ev: Evaluation) -> str:
+    """A plain-text report of an evaluation, for people."""
+    lines = [
+        f"{ev.carrier_name} ({ev.carrier_id}) as of {ev.as_of}",
+        f"ruleset {ev.ruleset_id} {ev.ruleset_version} sha256:{ev.ruleset_sha256[:12]}  engine {ev.engine}",
+        "",
+    ]
+    sections = (("Awarded", ev.awards), ("Pending", ev.pending), ("Not awarded", ev.not_awarded))
+    for title, decisions in sections:
+        lines.append(f"{title}:")
+        if not decisions:
+            lines.append("  (none)")
+        for d in decisions:
+            clause = d.citations[0].clause if d.citations else ""
+            if d.status == "not_awarded":
+                lines.append(f"  {d.reason:<24}  {d.rule:<24} {clause}")
+            else:
+                lines.append(f"  {d.payable_on}  {d.amount:>12,}  {d.rule:<24} {clause}")
+            lines.append(f"      {d.explanation_en}")
+            lines.append(f"      {d.explanation_zh}")
+        lines.append("")
+    lines.append(f"Total awarded: {ev.total:,} yuan")
+    for rule, amount in ev.totals_by_rule.items():
+        lines.append(f"  {rule:<24} {amount:>12,}")
+    lines.append(f"Total pending: {ev.pending_total:,} yuan")
+    lines.append("Readings:")
+    lines.extend(f"  {k} = {v}" for k, v in sorted(ev.readings.items()))
+    return "\n".join(lines)
 
 
 def format_management(decisions: Any) -> str:
