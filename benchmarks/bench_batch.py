@@ -60,11 +60,11 @@ FULL_AUDIT_TARGET = 20_000  # carriers/s, one process, full audit detail
 BUDGET_TARGET = 3.0  # a budget's time, at most this many times the floor's
 POOL_TARGET = 1.6  # a budget on a pool of 2, at least this many times faster than in one process
 JSON_LINES_TARGET = 15_000  # carriers/s, one process, evaluations written as JSON Lines
-# The floor's rate on the idle machine (2026-11-29, docs/performance.md): 182,078 carriers/s as it was then,
-# 58,248 instructions a carrier; corrected since (issue 15) to 59,937 (benchmarks/instructions.py), so at the
-# same speed per instruction it would run at 182,078 * 58,248 / 59,937. A rate target R is a ratio to the floor
-# of IDLE_FLOOR / R.
-IDLE_FLOOR = 182_078 * 58_248 // 59_937
+# The floor's rate on the idle machine: 182,078 carriers/s on 2026-11-29 (docs/performance.md), when it took
+# 58,248 instructions a carrier; corrected since (issue 15), it takes 65,015 (benchmarks/instructions.py, 1,000
+# carriers), so at the same speed per instruction it runs at 182,078 * 58,248 / 65,015 = 163,126 carriers/s.
+# A target rate R on the idle machine is a ratio to the floor's time of IDLE_FLOOR / R.
+IDLE_FLOOR = 182_078 * 58_248 // 65_015
 
 # --- the floor: award totals only, default readings, written by hand ----------
 

@@ -286,7 +286,7 @@ def run_scenarios(
 
         def args(chunk: list[Carrier]) -> tuple[Any, ...]:
             changed = [{c.id: pack_carrier(e[c.id]) for c in chunk if c.id in e} for e in edited]
-            return jobs, [pack_carrier(c) for c in chunk], changed
+            return jobs, [pack_carrier(c) for c in chunk], changed, per_carrier
 
         for chunk, (totals, lines) in run_chunks(pool, _compare_chunk, cut(carriers, pool_spans(len(carriers), pool, chunk_size)), args):
             yield gather(chunk, totals, lines)
@@ -303,7 +303,8 @@ def run_scenarios(
             yield gather(carriers[span[0]:span[-1] + 1], totals, lines)
 
     with Progress(total, enabled=progress, unit="evaluations", share=getattr(carriers, "share", None)) as bar:
-        for _ in dispatch(executor, workers, (carriers, plans, edited), engine, in_process, shipped, forked, paused=True):
+        for _ in dispatch(executor, workers, (carriers, plans, edited, per_carrier), engine, in_process, shipped, forked,
+                          paused=True):
             pass
     budgets = tuple(t.budget(p.name, p.as_of, p.ruleset.id, p.ruleset.version) for t, p in zip(tallies, plans))
     return names, budgets, tuple(rows)
@@ -328,29 +329,31 @@ def _compare_one(
 
 
 def _compare_chunk(
-    jobs: list[RulesetJob], packed: list[tuple[Any, ...]], changed: list[dict[str, tuple[Any, ...]]]
+    jobs: list[RulesetJob], packed: list[tuple[Any, ...]], changed: list[dict[str, tuple[Any, ...]]], per_carrier: bool,
 ) -> tuple[list[tuple[tuple[int, ...], tuple[int, ...]]], list[dict[Any, list[int]]]]:
-    """Worker side of ``compare``: per-carrier totals and budget lines for a chunk, under every scenario."""
+    """Worker side of ``compare``: budget lines for a chunk under every scenario, and per-carrier totals if
+    ``per_carrier``."""
     plans = [_Plan(str(i), job.loaded(), job.as_of, job.readings, job.engine) for i, job in enumerate(jobs)]
     edited = [{cid: unpack_carrier(t) for cid, t in part.items()} for part in changed]
-    return _compare_all([unpack_carrier(t) for t in packed], plans, edited)
+    return _compare_all([unpack_carrier(t) for t in packed], plans, edited, per_carrier)
 
 
 def _compare_all(
-    carriers: Iterable[Carrier], plans: Sequence[_Plan], edited: Sequence[Mapping[str, Carrier]]
+    carriers: Iterable[Carrier], plans: Sequence[_Plan], edited: Sequence[Mapping[str, Carrier]], per_carrier: bool,
 ) -> tuple[list[tuple[tuple[int, ...], tuple[int, ...]]], list[dict[Any, list[int]]]]:
     tallies = [Tally() for _ in plans]
     with gc_paused():
         totals = [_compare_one(c, plans, edited, tallies) for c in carriers]
-    return totals, [dict(t.lines) for t in tallies]
+    # a budget needs no per-carrier totals: not sent back, to be unpickled on a core the workers need
+    return totals if per_carrier else [], [dict(t.lines) for t in tallies]
 
 
 def _compare_shared(
     token: int, start: int, stop: int
 ) -> tuple[list[tuple[tuple[int, ...], tuple[int, ...]]], list[dict[Any, list[int]]]]:
     """Worker side of ``compare(workers=N)``: carriers ``start:stop`` of the shared input, under every scenario."""
-    carriers, plans, edited = shared_input(token)
-    return _compare_all(carriers[start:stop], plans, edited)
+    carriers, plans, edited, per_carrier = shared_input(token)
+    return _compare_all(carriers[start:stop], plans, edited, per_carrier)
 
 
 def budget(
