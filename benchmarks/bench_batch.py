@@ -373,30 +373,25 @@ def main() -> int:
         print(f"other pool figures (best wall of {args.repeat}; {load()}):")
         json_one = timings["json"].best_wall
         stream_one = timings["streamed"].best_wall
-        t = Timing()
-        for _ in range(args.repeat):
-            pooled = t.run(lambda: _fingerprint(ir.map_evaluations(_json, carriers, rs, AS_OF, workers=w, stream=True,
-                                                                    progress=False)))
+        def other(label: str, run, one_wall: float):  # type: ignore[no-untyped-def]
+            t = Timing()
+            for _ in range(args.repeat):
+                result = t.run(run)
+            print(f"  {label:<48} {n / t.best_wall:>9,.0f} /s wall; {one_wall / t.best_wall:.2f}x one process (wall)")
+            return result
+
+        pooled = other(f"workers={w}, each evaluation as JSON, sent back:", lambda: _fingerprint(ir.map_evaluations(
+            _json, carriers, rs, AS_OF, workers=w, stream=True, progress=False)), json_one)
         assert pooled == json_print
-        print(f"  workers={w}, each evaluation as JSON, sent back:  {n / t.best_wall:>9,.0f} /s wall; "
-              f"{json_one / t.best_wall:.2f}x one process (wall)")
-        t = Timing()
-        for _ in range(args.repeat):
-            t.run(lambda: sum(1 for _ in ir.evaluate_many(carriers, rs, AS_OF, workers=w, stream=True, progress=False)))
-        print(f"  workers={w}, Evaluation objects sent back:       {n / t.best_wall:>9,.0f} /s wall; "
-              f"{stream_one / t.best_wall:.2f}x one process (wall)")
+        other(f"workers={w}, Evaluation objects sent back:", lambda: sum(1 for _ in ir.evaluate_many(
+            carriers, rs, AS_OF, workers=w, stream=True, progress=False)), stream_one)
         with ProcessPoolExecutor(w) as executor:
             ir.evaluate_many(warm, rs, AS_OF, executor=executor)
-            t = Timing()
-            for _ in range(args.repeat):
-                assert t.run(lambda: ir.budget(carriers, ruleset=rs, as_of=AS_OF, executor=executor, progress=False)) == base
-            print(f"  ProcessPoolExecutor({w}) given, budget:          {n / t.best_wall:>9,.0f} /s wall; "
-                  f"{one.best_wall / t.best_wall:.2f}x one process (wall)")
-            t = Timing()
-            for _ in range(args.repeat):
-                t.run(lambda: sum(1 for _ in ir.evaluate_many(carriers, rs, AS_OF, executor=executor, stream=True, progress=False)))
-            print(f"  ProcessPoolExecutor({w}) given, Evaluations:     {n / t.best_wall:>9,.0f} /s wall; "
-                  f"{stream_one / t.best_wall:.2f}x one process (wall)")
+            pooled = other(f"ProcessPoolExecutor({w}) given, budget:", lambda: ir.budget(
+                carriers, ruleset=rs, as_of=AS_OF, executor=executor, progress=False), one.best_wall)
+            assert pooled == base
+            other(f"ProcessPoolExecutor({w}) given, Evaluations:", lambda: sum(1 for _ in ir.evaluate_many(
+                carriers, rs, AS_OF, executor=executor, stream=True, progress=False)), stream_one)
 
     if not args.skip_memory:
         small = max(n // 10, 1)

@@ -40,6 +40,18 @@ AS_OF = datetime.date(2026, 12, 31)
 SEED = "bench"
 
 
+def extracted(ref: str, tmp: Path) -> Path:
+    """The package and rulesets at git ``ref``, extracted into ``tmp/old``."""
+    old = tmp / "old"
+    old.mkdir()
+    archive = subprocess.run(["git", "archive", ref, "incubator_rules", "rulesets"],
+                             cwd=ROOT, capture_output=True, check=True).stdout
+    (tmp / "old.tar").write_bytes(archive)
+    with tarfile.open(tmp / "old.tar") as tar:
+        tar.extractall(old, filter="data")
+    return old
+
+
 def loaded(root: Path, n: int, path: str = "full", tmp: Path | None = None) -> Callable[[], float]:
     """A pass of ``path`` over ``n`` carriers with the package at ``root``: its CPU time per carrier, in microseconds."""
     for name in [m for m in sys.modules if m == "incubator_rules" or m.startswith("incubator_rules.")]:
@@ -100,13 +112,7 @@ def main() -> int:
             with open(Path(tmp, "portfolio.jsonl"), "w", encoding="utf-8") as out:
                 write_lines(out, ("bench", "synthetic district (seed bench)", None), iter_portfolio(args.carriers, SEED))
             sys.path.remove(str(ROOT))
-        old = Path(tmp, "old")
-        old.mkdir()
-        archive = subprocess.run(["git", "archive", args.ref, "incubator_rules", "rulesets"],
-                                 cwd=ROOT, capture_output=True, check=True).stdout
-        Path(tmp, "old.tar").write_bytes(archive)
-        with tarfile.open(Path(tmp, "old.tar")) as tar:
-            tar.extractall(old, filter="data")
+        old = extracted(args.ref, Path(tmp))
         runs = {args.ref: loaded(old, args.carriers, args.path, Path(tmp)),
                 "this checkout": loaded(ROOT, args.carriers, args.path, Path(tmp))}
         times: dict[str, list[float]] = {name: [] for name in runs}

@@ -35,9 +35,10 @@ import os
 import re
 import subprocess
 import sys
-import tarfile
 import tempfile
 from pathlib import Path
+
+from cpu_against import extracted
 
 ROOT = Path(__file__).resolve().parent.parent
 PATHS = ("floor", "full", "budget", "writer", "jsonl", "read", "e2e")
@@ -132,14 +133,7 @@ def main() -> int:
             write_lines(out, ("bench", "synthetic district (seed bench)", None), iter_portfolio(n, "bench"))
         roots = {"this checkout": ROOT}
         if args.ref:
-            old = Path(tmp, "old")
-            old.mkdir()
-            archive = subprocess.run(["git", "archive", args.ref, "incubator_rules", "rulesets"],
-                                     cwd=ROOT, capture_output=True, check=True).stdout
-            Path(tmp, "old.tar").write_bytes(archive)
-            with tarfile.open(Path(tmp, "old.tar")) as tar:
-                tar.extractall(old, filter="data")
-            roots = {args.ref: old, **roots}
+            roots = {args.ref: extracted(args.ref, Path(tmp)), **roots}
         counts: dict[str, int] = {}
         for path in args.path or PATHS:
             for name, root in roots.items():
