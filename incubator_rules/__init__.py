@@ -95,6 +95,7 @@ from .model import (
     Ruleset,
     Snapshot,
     Totals,
+    reading_levels,
 )
 from .views import write_excel, write_portfolio_workbook
 from .whatif import Budget, BudgetLine, Comparison, budget, compare
@@ -202,6 +203,7 @@ __all__ = [
     "load_targets",
     "manage",
     "parse_ruleset",
+    "reading_levels",
     "readiness",
     "reconcile",
     "ruleset_from_dict",

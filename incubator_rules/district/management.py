@@ -213,7 +213,7 @@ class _ManagementRun:
         assert e.level is not None
         values = self.values(
             date=e.date, due=due, ended_on=ended_on, first_date=first_date, year=e.year,
-            level=e.level.value, level_zh=LEVEL_ZH[e.level], kind=KIND_EN[kind], kind_zh=KIND_ZH[kind],
+            level=e.level.value, level_zh=LEVEL_ZH.get(e.level, e.level.value), kind=KIND_EN[kind], kind_zh=KIND_ZH[kind],
         )
         if again is not None:
             assert again.grade is not None

@@ -24,7 +24,7 @@ import yaml
 
 from ..errors import BatchError, EngineError, IncubatorRulesError
 from ..files.carriers import CarrierStream, iter_carriers, portfolio_carriers
-from ..model.carrier import AwardKind, Carrier, CarrierKind, Event, EventType, Grade, Level
+from ..model.carrier import AwardKind, Carrier, CarrierKind, Event, EventType, Grade, Level, reading_levels
 from ..model.decision import Condition, Decision, Evaluation
 from ..model.display import renderer
 from ..model.ruleset import Citation, Ruleset
@@ -647,7 +647,7 @@ def worker_died(
 
 _KIND = {k.value: k for k in CarrierKind}
 _TYPE = {t.value: t for t in EventType}
-_LEVEL = {lv.value: lv for lv in Level}
+_LEVEL = {lv.value: lv for lv in Level}  # a level a ruleset declares is not among them: Level.extra
 _GRADE = {g.value: g for g in Grade}
 _AWARD = {a.value: a for a in AwardKind}
 
@@ -697,10 +697,10 @@ def unpack_carrier(t: tuple[Any, ...]) -> Carrier:
     return Carrier(
         cid, name, _KIND[kind],
         tuple([
-            Event(eid, _TYPE[etype], _day(day), _LEVEL.get(level), _KIND.get(ekind), year, _GRADE.get(grade),
+            Event(eid, _TYPE[etype], _day(day), (_LEVEL.get(level) or (level and Level.extra(level))), _KIND.get(ekind), year, _GRADE.get(grade),
                   amount, doc, note, efacts)
             if paid is None else
-            Event(eid, _TYPE[etype], _day(day), _LEVEL.get(level), _KIND.get(ekind), year, _GRADE.get(grade),
+            Event(eid, _TYPE[etype], _day(day), (_LEVEL.get(level) or (level and Level.extra(level))), _KIND.get(ekind), year, _GRADE.get(grade),
                   amount, doc, note, efacts, _AWARD.get(paid[0]), *paid[1:])
             for eid, etype, day, level, ekind, year, grade, amount, doc, note, paid, efacts in events
         ]),
@@ -757,7 +757,7 @@ def unpack_evaluations(
             cond[0], cond[1], day(cond[2]), day(cond[3]), cond[4], citations(cond[5])
         )
         return Decision(rule, status, reason, amount, day(payable_on), events, citations(clauses), zh, en,
-                        _LEVEL.get(level), _KIND.get(kind), full, already, day(since), condition)
+                        (_LEVEL.get(level) or (level and Level.extra(level))), _KIND.get(kind), full, already, day(since), condition)
 
     rid, version, sha = ruleset.id, ruleset.version, ruleset.sha256
     return [
@@ -821,7 +821,7 @@ def evaluate_partition(job: RulesetJob, path: str) -> list[Any]:
     send = pack_evaluation if job.func is None else job.func
     stream = iter_carriers(path)
     try:
-        with gc_paused():
+        with reading_levels(job.loaded()), gc_paused():  # the levels the ruleset declares, in this worker too
             return guarded(stream, send, job.evaluate)
     except IncubatorRulesError as exc:
         if exc.file is None:

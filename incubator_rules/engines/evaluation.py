@@ -11,7 +11,7 @@ from ..files.ruleset import load_ruleset
 from ..kinds import DECIDERS, MATCHES, Context
 from ..kinds.base import LEFT_OUT, arrange
 from ..kinds.caps import apply_caps, rule_order as _rule_order
-from ..model.carrier import Carrier, Event, EventType, as_of_date, until
+from ..model.carrier import Carrier, Event, EventType, as_of_date, check_levels, until
 from ..model.decision import AWARDED, PENDING, Decision, Evaluation, Totals
 from ..model.ruleset import Ruleset
 from .durable import durable_decisions
@@ -34,6 +34,7 @@ def evaluate(
     """
     rs, day, chosen = _checked(carrier, ruleset, as_of, readings, engine)
     if engine == "durable":
+        check_levels(carrier, rs.levels, rs.id)
         ctx = Context(carrier, arrange(rs, chosen, carrier.events_until(day)), day, rs, chosen)
         return assemble(ctx, durable_decisions(ctx), engine)
     return evaluate_prepared(carrier, rs, day, chosen)
@@ -94,6 +95,7 @@ def evaluate_prepared(
     passed when already known, as when one carrier is evaluated under many
     scenarios.
     """
+    check_levels(carrier, ruleset.levels, ruleset.id)
     whole = carrier.timeline if timeline is None else timeline
     ctx = Context(carrier, arrange(ruleset, readings, until(whole, as_of)), as_of, ruleset, readings)
     return assemble(ctx, decide(ctx), "native", digest if digest is not None else carrier.digest_of(whole))
@@ -109,6 +111,7 @@ def paid_prepared(
 ) -> tuple[tuple[Decision, ...], tuple[Decision, ...]]:
     """The awards and pending decisions of ``evaluate_totals``, with arguments already checked by ``prepare``
     (``timeline`` as for ``evaluate_prepared``), for budgets and comparisons."""
+    check_levels(carrier, ruleset.levels, ruleset.id)
     whole = carrier.timeline if timeline is None else timeline
     ctx = Context(carrier, arrange(ruleset, readings, until(whole, as_of)), as_of, ruleset, readings, False)
     decisions = decide(ctx) if engine == "native" else durable_decisions(ctx)

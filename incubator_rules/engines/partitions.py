@@ -19,6 +19,7 @@ import attrs
 
 from ..errors import BatchError, IncubatorRulesError
 from ..files.carriers import iter_carriers, partitions
+from ..model.carrier import reading_levels
 from ..model.ruleset import Ruleset
 from ..output import output_file
 from ..progress import Progress
@@ -123,8 +124,8 @@ def evaluate_partition_file(job: RulesetJob, source: str, target: str) -> Partit
     """Worker side: one partition read, evaluated and written; its summary returned."""
     count = awarded = pending = 0
     stream = iter_carriers(source)
-    try:
-        with output_file(target, field="out_folder") as out, gc_paused():
+    try:  # the carriers may carry the levels the ruleset declares (a worker does not see its parent's scope)
+        with reading_levels(job.loaded()), output_file(target, field="out_folder") as out, gc_paused():
             for carrier in stream:
                 try:
                     ev = job.evaluate(carrier)

@@ -30,6 +30,8 @@ from ..model.carrier import (
     EventType,
     Grade,
     Level,
+    level_of,
+    level_schema,
     parse_date,
     parse_enum,
     parse_fact,
@@ -190,7 +192,7 @@ class CarrierReader:
             if raw.get(name) is not None:
                 fields[name] = self.text(raw[name], path + (name,))
         if raw.get("level") is not None:
-            fields["level"] = self.convert(parse_enum, raw["level"], path + ("level",), Level)
+            fields["level"] = self.convert(level_of, raw["level"], path + ("level",))
         if raw.get("kind") is not None:
             fields["kind"] = self.convert(parse_enum, raw["kind"], path + ("kind",), CarrierKind)
         if raw.get("award") is not None:
@@ -350,7 +352,7 @@ _NULL = {"type": "null"}
 def event_field(name: str) -> Schema:
     """The schema of an optional event field."""
     if name == "level":
-        return {"enum": enum_values(Level)}
+        return level_schema()
     if name == "kind":
         return {"enum": enum_values(CarrierKind)}
     if name == "grade":
@@ -371,6 +373,7 @@ _FACT_SCHEMAS: dict[str, Schema] = {
     "bool": {"type": "boolean"},
     "date": {"$ref": "#/definitions/date"},
     "yuan": {"$ref": "#/definitions/amount"},
+    "price": {"type": "number", "minimum": 0, "maximum": 10**9},
     "number": {"type": "number", "minimum": 0},
     "level": {"enum": enum_values(Level)},
 }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import datetime
+import difflib
 import hashlib
 import re
 from decimal import Decimal
@@ -17,11 +18,11 @@ from ..errors import RulesetError, describe
 from ..kinds import KINDS, RULE_PLACEHOLDERS, RuleKind, default_explanation
 from ..kinds.generic import DEFINITIONS as RULE_DEFINITIONS
 from ..kinds.generic import RuleIds
-from ..model.carrier import CarrierKind, EventType, Grade, Level, parse_date, parse_enum, whole_yuan
+from ..model.carrier import LEVEL_ID_PATTERN, CarrierKind, EventType, Grade, Level, level_of, parse_date, parse_enum, whole_yuan
 from ..model.labels import LEVEL_ZH
 from ..model.durations import UNITS
 from ..model.facts import did_you_mean
-from ..model.ruleset import Cap, Clause, DatedValue, PlanArea, PlanPeriod, Reading, Rule, Ruleset, SourceDocument, Table, bound_readings
+from ..model.ruleset import CAP_YEARS, Cap, Clause, DatedValue, PlanArea, PlanPeriod, Reading, Rule, Ruleset, SourceDocument, Table, bound_readings
 from .schema import AMOUNT, DATE, TEXT, Field, FileSchema, Schema, Shape, enum_values
 from .types import DEFAULTS, RULESETS_DIR, document_type, ruleset_file, wrong_type
 
@@ -47,6 +48,16 @@ class ParamContext:
     def rule_ids(self) -> frozenset[str]:
         """The ids of the file's rules."""
         return frozenset(self.rules)
+
+
+# A level id other than a built-in one (whose names are optional): the keys of ``levels`` that declare a level.
+_NEW_LEVEL_PATTERN = "^(?!(" + "|".join(m.value for m in Level) + ")$)" + LEVEL_ID_PATTERN[1:]
+
+
+def difflib_ratio(name: str, hint: str) -> float:
+    """How close ``name`` is to the name a "did you mean" hint proposes (1.0: the same)."""
+    proposed = hint.split("'")[1] if "'" in hint else hint
+    return difflib.SequenceMatcher(None, name, proposed).ratio()
 
 
 # MAJOR.MINOR.PATCH with an optional pre-release and build (semver.org); MAJOR.MINOR is read as MAJOR.MINOR.0.
@@ -217,6 +228,7 @@ class ProblemReader:
     source: Source
     collect: bool = False
     problems: list[RulesetError] = attrs.field(factory=list)
+    extra_levels: set[str] = attrs.field(factory=set)  # the ids of levels the file declares beyond the built-in four
 
     def fail(self, path: Path_, message: str) -> RulesetError:
         """The error for a problem at ``path``."""
@@ -293,6 +305,12 @@ class ProblemReader:
             return None
 
     def enum(self, enum_type: Any, value: Any, path: Path_) -> Any:
+        if enum_type is Level:
+            try:
+                return level_of(value, self.extra_levels)
+            except ValueError as exc:
+                self.problem(path, str(exc) if isinstance(value, str) else f"unknown Level {describe(value)}")
+                return None
         try:
             return parse_enum(enum_type, value)
         except ValueError:
@@ -401,19 +419,30 @@ class ProblemReader:
         rule_ids = {r.id for r in rules}
         for key, item in (raw or {}).items():
             p = ("caps", key)
-            item = self.mapping(item, p, ("rules", "per", "max", "clause"))
+            item = self.mapping(item, p, ("rules", "per", "year", "max", "clause"))
             if item is None:
                 continue
             ids = self.id_list(item.get("rules"), p + ("rules",), rule_ids, "rule")
             per = item.get("per", "carrier")
             if per not in ("carrier", "year"):
-                self.problem(p + ("per",), f"expected carrier or year, got {describe(per)}")
+                self.problem(p + ("per",), f"expected carrier or year, got {describe(per)}{did_you_mean(per, ('carrier', 'year'))}")
+            year = item.get("year", "payable")
+            if year not in CAP_YEARS:
+                self.problem(p + ("year",), f"expected one of: {', '.join(CAP_YEARS)}, got {describe(year)}{did_you_mean(year, CAP_YEARS)}")
+            elif item.get("year") is not None and per != "year":
+                self.problem(p + ("year",), "year says which year a per-year cap counts: give it with per: year")
+            elif year == "event_year":
+                kinds = {r.id: r.kind for r in rules}
+                periodic = [r for r in ids or () if kinds.get(r) == "periodic_subsidy"]
+                if periodic:
+                    self.problem(p + ("year",), f"a periodic subsidy's money is for its period, not its anchor event's year "
+                                                f"({', '.join(periodic)}): count it by year: payable, or bound each period with its cap")
             cap = self.yuan(item.get("max"), p + ("max",))
             clause = self.text(item, "clause", p)
             if clause is not None and _missing(clause_ids, clause):
                 self.problem(p + ("clause",), f"unknown clause {clause!r}")
             if cap is not None and clause is not None:
-                out.append(Cap(str(key), ids, per, cap, clause))
+                out.append(Cap(str(key), ids, per, cap, clause, year if year in CAP_YEARS else "payable"))
         return tuple(out)
 
     def out_of_scope(self, raw: Any, clause_ids: set[Any] | None, rules: tuple[Rule, ...]) -> dict[str, str]:
@@ -440,7 +469,9 @@ class ProblemReader:
     def levels(self, raw: Any) -> dict[Level, tuple[str, str]]:
         """The levels the ruleset pays at, lowest first, with their Chinese and English names.
 
-        Without a ``levels`` section every level the library knows is allowed, named as in ``model.labels``.
+        Without a ``levels`` section every built-in level is allowed, named as in ``model.labels``. A level id
+        beyond the built-in four (``county``, ``street``, ``park``) declares a level of this ruleset: it needs
+        both names, and events may then carry it when read or evaluated against this ruleset.
         """
         if raw is None:
             return {level: (LEVEL_ZH[level], level.value) for level in Level}
@@ -450,18 +481,42 @@ class ProblemReader:
             return {}
         out: dict[Level, tuple[str, str]] = {}
         for key, names in raw.items():
-            level = self.enum(Level, key, p + (key,))
+            level = self.declared_level(key, p + (key,))
             zh, en = (None, None)
             names = self.mapping(names, p + (key,), ("zh", "en"))
             if names is not None:
                 zh, en = self.text(names, "zh", p + (key,)), self.text(names, "en", p + (key,))
-            if level is not None:
-                if out and level.rank < max(lv.rank for lv in out):
+            if level is None:
+                continue
+            if level.builtin:
+                below = [lv for lv in out if lv.builtin]
+                if below and level.rank < max(lv.rank for lv in below):
                     self.problem(p + (key,), "list the levels lowest first (district, municipal, provincial, national)")
                 out[level] = (zh or LEVEL_ZH[level], en or level.value)
+            elif names is not None and zh and en:
+                out[level] = (zh, en)
+            elif names is not None:
+                self.problem(p + (key,), f"a level the library does not know needs both names: {{zh: ..., en: ...}}")
         if not out and not self.problems:
             self.problem(p, "declare at least one level")
         return out
+
+    def declared_level(self, key: Any, path: Path_) -> Level | None:
+        """A key of ``levels``: a built-in level, or a new level id (recorded, so the file's rules and tables may
+        name it); a near miss of a built-in one (``nationl``) is refused with a "did you mean"."""
+        if isinstance(key, str) and key in {m.value for m in Level}:
+            return Level(key)
+        hint = did_you_mean(key, [m.value for m in Level]) if isinstance(key, str) else ""
+        if hint and isinstance(key, str) and difflib_ratio(key, hint) >= 0.8:
+            self.problem(path, f"unknown Level {key!r}{hint}: a new level needs an id that is not a misspelt built-in one")
+            return None
+        try:
+            level = Level.extra(key)
+        except (ValueError, TypeError) as exc:
+            self.problem(path, str(exc) if isinstance(key, str) else f"expected a level id, got {describe(key)}")
+            return None
+        self.extra_levels.add(key)
+        return level
 
     def header_fields(self, data: Mapping[Any, Any], *, marks: bool, jurisdiction: bool, period: bool) -> HeaderFields:
         """The header every policy file declares, reward rulesets included: identity, documents, clauses,
@@ -1055,8 +1110,10 @@ RULESET = Shape(
         }, required=True),
         Field("levels", Shape(
             tuple(Field(level.value, Shape((Field("zh", _TEXT_REF), Field("en", _TEXT_REF)))) for level in Level),
-            description="the levels the ruleset pays at, lowest first, with their names relative to its jurisdiction",
-            extra={"minProperties": 1},
+            description="the levels the ruleset pays at, lowest first, with their names relative to its jurisdiction; "
+                        "an id beyond the built-in four (county, street, park) declares a level of this ruleset, with both names",
+            extra={"minProperties": 1, "patternProperties": {_NEW_LEVEL_PATTERN: Shape(
+                (Field("zh", _TEXT_REF, required=True), Field("en", _TEXT_REF, required=True)))}},
         )),
         Field("columns", {
             "type": "object",
@@ -1093,6 +1150,9 @@ RULESET = Shape(
                 (
                     Field("rules", {"type": "array", "minItems": 1, "items": {"$ref": "#/definitions/text"}}, required=True),
                     Field("per", {"enum": ["carrier", "year"]}),
+                    Field("year", {"enum": list(CAP_YEARS), "description": "with per: year, which year an amount counts in: "
+                                   "payable (the year it is payable; the default) or event_year (the year the money is for: "
+                                   "the decided event's own year, e.g. an evaluation's evaluated year, else its date's year)"}),
                     Field("max", {"$ref": "#/definitions/amount"}, required=True),
                     Field("clause", {"$ref": "#/definitions/text"}, required=True),
                 ),

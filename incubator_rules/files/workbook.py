@@ -125,7 +125,7 @@ SHEETS: dict[str, tuple[str, Mapping[str, str], tuple[str, ...]]] = {
     "facts": ("载体事实", _FACT, ("carrier_id", "fact", "from", "value")),
 }
 IGNORED_SHEETS = ("readme", "说明", "notes")
-_NUMBERS = ("number", "yuan")
+_NUMBERS = ("number", "yuan", "price")
 _FACT_TYPES = {name: spec.type for name, spec in CARRIER_FACTS.items()}
 _FACT_TYPES.update({name: spec.type for fields in EVENT_FACTS.values() for name, spec in fields.items()})
 _NUMERIC = {"year", "amount", *METRICS, *(k for k, t in _FACT_TYPES.items() if t in _NUMBERS)}

@@ -1,4 +1,5 @@
-"""Caps on groups of rules (``caps:`` in a ruleset): per carrier or per payable year, applied in payable order.
+"""Caps on groups of rules (``caps:`` in a ruleset): per carrier or per year (payable, or the year the money is
+for), applied in payable order.
 
 The engines apply them to every decision of an evaluation; a rule that
 counts or recovers other rules' awards (a top-up, a clawback) sees those
@@ -36,13 +37,21 @@ def apply_caps(ctx: Context, decisions: list[Decision], caps: Sequence[Cap] | No
     what the cap leaves is cut (its ``full_amount`` kept), one the cap leaves nothing for is refused as ``capped``."""
     order = rule_order(ctx.ruleset)
     out = list(decisions)
+    events: dict[str, Any] | None = None
     for cap in ctx.ruleset.caps if caps is None else caps:
         used: dict[Any, int] = {}
         members = [i for i, d in enumerate(out) if d.rule in cap.rules and d.status != NOT_AWARDED and d.amount > 0]
         members.sort(key=lambda i: (out[i].payable_on or _LAST_DAY, order[out[i].rule], i))
+        if cap.year == "event_year" and events is None:
+            events = {e.id: e for e in ctx.carrier.events}
         for i in members:
             d = out[i]
-            key = None if cap.per == "carrier" else (d.payable_on or _LAST_DAY).year
+            if cap.per == "carrier":
+                key = None
+            elif cap.year == "event_year":
+                key = _year_for(events[d.events[0]]) if events and d.events and d.events[0] in events else None
+            else:
+                key = (d.payable_on or _LAST_DAY).year
             left = cap.max - used.get(key, 0)
             if d.amount <= left:
                 used[key] = used.get(key, 0) + d.amount
@@ -59,6 +68,11 @@ def apply_caps(ctx: Context, decisions: list[Decision], caps: Sequence[Cap] | No
                 used[key] = cap.max
                 out[i] = attrs.evolve(d, amount=left, full_amount=d.amount, **detail)
     return out
+
+
+def _year_for(event: Any) -> int:
+    """The year an award on ``event`` is for: the event's own ``year`` (an evaluation's), else its date's year."""
+    return event.year if event.year is not None else event.date.year  # type: ignore[no-any-return]
 
 
 def _counting(ruleset: Ruleset, rule: Rule) -> frozenset[str]:

@@ -223,7 +223,7 @@ def held_values(title: Event | None = None, level: Level | None = None, on: date
     if title is not None:
         level, on = title.level, title.date
     assert level is not None and on is not None
-    return {"held_level": level.value, "held_level_zh": LEVEL_ZH[level], "held_on": iso_date(on)}
+    return {"held_level": level.value, "held_level_zh": LEVEL_ZH.get(level, level.value), "held_on": iso_date(on)}
 
 
 @attrs.frozen

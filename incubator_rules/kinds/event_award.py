@@ -21,6 +21,8 @@ from __future__ import annotations
 import datetime
 from typing import Any, Sequence
 
+import attrs
+
 from ..model.carrier import Event, EventType
 from .normal_operation import condition_start, operating_duration
 from ..model.decision import Condition, Decision
@@ -29,8 +31,8 @@ from ..model.facts import did_you_mean
 from . import checks
 from .base import Context, RuleKind
 from .generic import (
-    GENERIC_PLACEHOLDERS, Param, add, amount_param, amount_of, bound, bound_clauses, declare, decide, filters_param,
-    matches, read_bound, read_filters, whole,
+    GENERIC_PLACEHOLDERS, Param, add, amount_detail, amount_param, bound, bound_clauses, declare, decide, filters_param,
+    matches, read_bound, read_filters, rounding_note, whole,
 )
 from .occurrences import occurrences_param, tally
 from .schedule import schedule_param, settle
@@ -141,6 +143,7 @@ def event_award_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) ->
     counting, schedule = plan.counting, plan.schedule
     paid: set[Any] = set()
     seen = 0
+    awarded = 0  # awards made so far: the next one is the ordinal of ``by: occurrence``
     counts: dict[str, Any] = {}
     if counting is not None:
         held = []
@@ -213,10 +216,11 @@ def event_award_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) ->
             if any(e.date.year == year and matches(excluded, e, ctx) for e in ctx.timeline):
                 out.append(decide(rule, ctx, "excluded_year", event, kind, rule.clauses))
                 continue
+        exact = None
         if plan.cell_is_amount:  # a plain table lookup: the cell's amount
             value, clause = (None, None) if cell is None else (cell.amount, cell.clause)
         else:
-            value, clause = amount_of(ctx, amount, event, kind, history=ctx.timeline)
+            value, clause, exact = amount_detail(ctx, amount, event, kind, history=ctx.timeline, ordinal=awarded + 1)
         if value is None or (value == 0 and not plan.covers):  # nothing to pay is a refusal, never an award of 0 yuan
             out.append(decide(rule, ctx, "level_not_covered", event, kind, plan.column_cites(rule.clauses, kind))
                        if plan.covers else decide(rule, ctx, "no_amount", event, kind, rule.clauses))
@@ -257,6 +261,7 @@ def event_award_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) ->
                                   window_start=window[0], window_end=window[1], due_on=outcome.date))
                 continue
             payable, code, met = outcome.date, "awarded" if outcome.status == "met" else "pending", outcome.status == "met"
+        awarded += 1
         if plan.covers and cell is not None:
             plan.candidates.append(checks.Candidate(event, kind, plan.columns[kind], cell, payable, met, events, cond))  # type: ignore[arg-type]
             continue
@@ -264,7 +269,12 @@ def event_award_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) ->
             gate = None if condition is None else (payable, met)
             out.extend(_instalments(rule, ctx, schedule, event, kind, clauses, value, events, gate))
             continue
-        out.append(decide(rule, ctx, code, event, kind, clauses, amount=value, payable_on=payable, events=events, condition=cond))
+        decision = decide(rule, ctx, code, event, kind, clauses, amount=value, payable_on=payable, events=events, condition=cond)
+        if exact is not None and ctx.detail:
+            zh, en = rounding_note(exact, amount.rounding)
+            decision = attrs.evolve(decision, explanation_zh=decision.explanation_zh + zh,
+                                    explanation_en=decision.explanation_en + en)
+        out.append(decision)
     if plan.candidates:
         out.extend(checks.differential(plan))
     return out

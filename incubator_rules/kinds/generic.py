@@ -16,7 +16,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 import attrs
 
-from ..model.carrier import EVENT_TYPES, Carrier, CarrierKind, Event, EventType, Grade, Level, iso_date
+from ..model.carrier import EVENT_TYPES, Carrier, CarrierKind, Event, EventType, Grade, Level, iso_date, level_schema
 from ..model.decision import AWARDED, NOT_AWARDED, PENDING, Condition, Decision
 from ..model.durations import after
 from ..model.facts import CARRIER_FACTS, EVENT_FACTS, FactSpec, all_fact_names, did_you_mean
@@ -39,7 +39,10 @@ __all__ = [
     "matches",
     "strings",
     "whole",
+    "exact_number",
     "read_amount",
+    "rounding_note",
+    "shown_value",
     "read_bound",
     "read_filters",
     "scope_types",
@@ -48,7 +51,7 @@ __all__ = [
 
 GENERIC_PLACEHOLDERS = frozenset({
     "firm", "period_start", "period_end", "recovered", "title", "band", "base",
-    "instalment", "share", "share_amount", "counted", "needed",
+    "instalment", "share", "share_amount", "counted", "needed", "fact",
 })
 _AWARDED_CODES = frozenset({"awarded", "recovered", "instalment_awarded"})
 _PENDING_CODES = frozenset({"pending", "instalment_pending"})
@@ -286,22 +289,24 @@ def scope_types(rule: Rule) -> frozenset[EventType] | None:
     return frozenset(found) if found else None
 
 
-def _fact_type_problem(spec: FactSpec, value: Any) -> str | None:
-    """What is wrong with ``value`` as a value of a fact of this type (None when it fits)."""
+def _fact_type_problem(spec: FactSpec, value: Any, context: Any = None) -> str | None:
+    """What is wrong with ``value`` as a value of a fact of this type (None when it fits); a level fact may name
+    the levels the ruleset declares (``context.levels``)."""
+    levels = [lv.value for lv in Level] + [lv.value for lv in getattr(context, "levels", None) or () if not lv.builtin]
     for v in _one_or_many(value):
         if spec.type == "bool":
             ok = isinstance(v, bool)
-        elif spec.type in ("number", "yuan"):
+        elif spec.type in ("number", "yuan", "price"):
             ok = not isinstance(v, bool) and isinstance(v, (int, Decimal))
         elif spec.type == "date":
             ok = isinstance(v, datetime.date)
         elif spec.type == "level":
-            ok = isinstance(v, str) and v in {lv.value for lv in Level}
+            ok = isinstance(v, str) and v in levels
         else:
             ok = isinstance(v, str)
         if not ok:
-            want = {"bool": "true or false", "number": "a number", "yuan": "a whole number of yuan", "date": "a date",
-                    "level": "a level (" + ", ".join(lv.value for lv in Level) + ")"}.get(spec.type, "text")
+            want = {"bool": "true or false", "number": "a number", "yuan": "a whole number of yuan", "price": "a price in yuan", "date": "a date",
+                    "level": "a level (" + ", ".join(levels) + ")"}.get(spec.type, "text")
             return f"expected {want}, got {v!r}"[:160]
     return None
 
@@ -368,13 +373,13 @@ def read_filter(reader: Any, raw: Any, path: tuple[Any, ...], context: Any = Non
                 reader.problem(path + (key, name), f"unknown fact {name!r} for {', '.join(sorted(t.value for t in types))}{hint}")
                 continue
             spec = fact_spec(types, name)
-            if key == "at_least" and spec is not None and spec.type not in ("number", "yuan"):
+            if key == "at_least" and spec is not None and spec.type not in ("number", "yuan", "price"):
                 reader.problem(path + (key, name), f"{name!r} is a {spec.type} fact: at_least needs a number or amount fact")
                 continue
             if key == "at_least" and (isinstance(want, bool) or not isinstance(want, (int, Decimal))):
                 reader.problem(path + (key, name), f"expected a number, got {want!r}"[:120])
                 continue
-            wrong = None if spec is None else _fact_type_problem(spec, want)
+            wrong = None if spec is None else _fact_type_problem(spec, want, context)
             if wrong is not None:
                 reader.problem(path + (key, name), f"{name} is a {spec.type} fact: {wrong}")  # type: ignore[union-attr]
                 continue
@@ -386,7 +391,7 @@ def read_filter(reader: Any, raw: Any, path: tuple[Any, ...], context: Any = Non
         if name not in CARRIER_FACTS:
             reader.problem(path + ("carrier", name), f"unknown carrier fact {name!r}{did_you_mean(name, CARRIER_FACTS)}")
             continue
-        wrong = _fact_type_problem(CARRIER_FACTS[name], want)
+        wrong = _fact_type_problem(CARRIER_FACTS[name], want, context)
         if wrong is not None:
             reader.problem(path + ("carrier", name), f"{name} is a {CARRIER_FACTS[name].type} fact: {wrong}")
             continue
@@ -433,8 +438,16 @@ def read_bound(reader: Any, raw: Any, path: tuple[Any, ...], context: Any, read:
 
 # --- amounts -------------------------------------------------------------------
 
-_AMOUNT_KEYS = ("fixed", "table", "by", "values", "percent", "of", "max", "min", "rounding", "clause")
+_AMOUNT_KEYS = ("fixed", "table", "by", "values", "percent", "of", "rate", "per", "since", "years", "max", "min",
+                "rounding", "clause")
+_FORMS = ("fixed", "table", "by", "percent", "rate")
 ROUNDINGS = ("half_up", "down")
+# How each rounding rule is named in a decision's explanation (Chinese, English).
+ROUNDING_NAMES = {"half_up": ("四舍五入", "half up"), "down": ("舍去不足一元部分", "down")}
+# ``by:`` an ordinal: the amount for the 1st, 2nd, 3rd ... (a list), counted in years since an anchor or in awards.
+ORDINALS = ("year_since", "occurrence")
+YEAR_COUNTS = ("calendar", "anniversary")
+_SUM_KEYS = ("sum_of", "years_before", "within")
 
 
 @attrs.frozen
@@ -451,10 +464,39 @@ class Amount:
     max: Any = None  # an int, or a ReadingBound/Amount-keyed mapping: ``{by: designation, values: ...}``
     min: int | None = None
     rounding: str = "half_up"
+    rate: Decimal | None = None  # yuan per unit of the number fact ``per`` (exact: 12.5 is 12.5)
+    per: str | None = None  # the event's own fact of that name, else the carrier's as of the event's date
+    ordinal: tuple[int, ...] = ()  # ``by: year_since | occurrence``: the amount for the 1st, 2nd, ...
+    since: Any = None  # ``by: year_since``: filters of the anchor event (the first matching one)
+    years: str = "calendar"  # ``by: year_since``: calendar years (an evaluated ``year`` counts) or anniversaries
+    sum_window: tuple[str, Any] | None = None  # ``of: {sum_of, years_before: N | within: duration}``
+
+
+def exact_number(reader: Any, value: Any, path: tuple[Any, ...], what: str, low: Decimal, high: Decimal,
+                 low_open: bool = False) -> Decimal | None:
+    """An exact number (a YAML ``12.5`` is the decimal 12.5, never a float) from ``low`` to ``high``, or a problem
+    showing the value as written."""
+    if isinstance(value, bool) or not isinstance(value, (int, Decimal)) or (isinstance(value, Decimal) and not value.is_finite()):
+        reader.problem(path, f"expected {what}, got {shown_value(value)}")
+        return None
+    number = Decimal(value)
+    if number < low or number > high or (low_open and number == low):
+        bound = f"above {low}" if low_open else f"from {low}"
+        reader.problem(path, f"expected {what} {bound} to {high}, got {shown_value(value)}")
+        return None
+    return number
+
+
+def shown_value(value: Any) -> str:
+    """A value as a maintainer wrote it: ``1.5``, ``'abc'``, not ``Decimal('1.5')``."""
+    if isinstance(value, (Decimal, int)) and not isinstance(value, bool):
+        return str(value)
+    return repr(value)[:120]
 
 
 def read_amount(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> Amount | None:
-    """``200000``, ``{table: t}``, ``{by: grade, values: {...}}``, ``{percent: 30, of: spending, max: 200000}``."""
+    """``200000``, ``{table: t}``, ``{by: grade, values: {...}}``, ``{percent: 30, of: spending, max: 200000}``,
+    ``{rate: 30, per: floor_area_m2, max: 1000000}``, ``{by: year_since, since: <filter>, values: [200000, 100000]}``."""
     if raw is None:
         reader.problem(path, "required field is missing")
         return None
@@ -464,12 +506,17 @@ def read_amount(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> A
     raw = reader.mapping(raw, path, _AMOUNT_KEYS)
     if raw is None:
         return None
-    forms = [k for k in ("fixed", "table", "by", "percent") if raw.get(k) is not None]
+    forms = [k for k in _FORMS if raw.get(k) is not None]
     if len(forms) != 1:
-        reader.problem(path, "give exactly one of: fixed, table, by (with values), percent (with of)")
+        reader.problem(path, "give exactly one of: fixed, table, by (with values), percent (with of), rate (with per)")
         return None
     form = forms[0]
     kwargs: dict[str, Any] = {}
+    ordinal = form == "by" and raw["by"] in ORDINALS
+    for key, needs in (("per", "rate"), ("since", "by: year_since"), ("years", "by: year_since")):
+        wanted = form == "rate" if key == "per" else form == "by" and raw["by"] == "year_since"
+        if raw.get(key) is not None and not wanted:
+            reader.problem(path + (key,), f"{key} goes with {needs}")
     if form == "fixed":
         kwargs["fixed"] = reader.yuan(raw["fixed"], path + ("fixed",))
     elif form == "table":
@@ -479,44 +526,128 @@ def read_amount(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> A
         if context.table_ids is not None and raw["table"] not in context.table_ids:
             reader.problem(path + ("table",), f"unknown table {raw['table']!r}{did_you_mean(raw['table'], context.table_ids)}")
         kwargs["table"] = raw["table"]
+    elif ordinal:
+        kwargs.update(_read_ordinal(reader, raw, path, context))
     elif form == "by":
         by = raw["by"]
         if not isinstance(by, str) or (by not in ("level", "grade", "kind", "year") and by not in all_fact_names()):
-            reader.problem(path + ("by",), f"unknown field {by!r}{did_you_mean(by, all_fact_names() | {'level', 'grade', 'kind'})}")
+            known = all_fact_names() | {"level", "grade", "kind", "year", *ORDINALS}
+            reader.problem(path + ("by",), f"unknown field {by!r}{did_you_mean(by, known)}")
         values = reader.mapping(raw.get("values"), path + ("values",)) or {}
         if not values:
             reader.problem(path + ("values",), "an empty table of values pays nothing: give the amount for each value of " + str(by))
         _check_keys(reader, by, values, path + ("values",), context)
         kwargs["by"] = by
         kwargs["values"] = {str(k): v for k, v in ((k, reader.yuan(v, path + ("values", k))) for k, v in values.items()) if v is not None}
+    elif form == "rate":
+        kwargs["rate"] = exact_number(reader, raw["rate"], path + ("rate",), "a rate in yuan per unit", Decimal(0),
+                                      Decimal(10**9), low_open=True)
+        kwargs["per"] = _read_per(reader, raw.get("per"), path + ("per",), context)
+        if raw.get("of") is not None:
+            reader.problem(path + ("of",), "of goes with percent; a rate is paid per unit of its `per` fact")
     else:
         pct = raw["percent"]
         if isinstance(pct, bool) or not isinstance(pct, (int, Decimal)) or not 0 < pct <= 100:
-            reader.problem(path + ("percent",), f"expected a percentage above 0 and at most 100, got {pct!r}")
-            return None
-        kwargs["percent"] = Decimal(pct)
+            reader.problem(path + ("percent",), f"expected a percentage above 0 and at most 100, got {shown_value(pct)}")
+            pct = None
+        else:
+            kwargs["percent"] = Decimal(pct)
         of = raw.get("of")
-        if isinstance(of, Mapping) and set(of) == {"sum_of"}:
-            kwargs["of"] = read_filters(reader, of["sum_of"], path + ("of", "sum_of"), context)
+        if isinstance(of, Mapping) and "sum_of" in of:
+            of = reader.mapping(of, path + ("of",), _SUM_KEYS) or {}
+            kwargs["of"] = read_filters(reader, of.get("sum_of"), path + ("of", "sum_of"), context)
             _check_amounts(reader, [t for f in kwargs["of"] or () for t in f.types], path + ("of", "sum_of"), "sum_of adds")
+            kwargs["sum_window"] = _read_sum_window(reader, of, path + ("of",))
         elif of == "amount":
             kwargs["of"] = of
             _check_amounts(reader, getattr(context, "event_types", None) or (), path + ("of",), "of: amount takes")
         else:
             reader.problem(path + ("of",), f"expected 'amount' (the event's own) or {{sum_of: <filter>}}, got {of!r}"[:200])
+        if pct is None:
+            return None
+    if raw.get("values") is not None and form != "by":
+        reader.problem(path + ("values",), "values goes with by")
     if raw.get("max") is not None:
         mx = raw["max"]
         if isinstance(mx, Mapping):
             kwargs["max"] = read_amount(reader, mx, path + ("max",), context)
+            found = kwargs["max"]
+            if found is not None and found.fixed is None and (found.by is None or found.by in ORDINALS):
+                reader.problem(path + ("max",), "a ceiling is a number or {by: <field>, values: {...}} keyed by a field of "
+                                                "the carrier's events (e.g. by: designation)")
+                kwargs["max"] = None
         else:
             kwargs["max"] = reader.yuan(mx, path + ("max",))
     if raw.get("min") is not None:
         kwargs["min"] = reader.yuan(raw["min"], path + ("min",))
     rounding = raw.get("rounding", "half_up")
     if rounding not in ROUNDINGS:
-        reader.problem(path + ("rounding",), f"unknown rounding {rounding!r}; expected one of: {', '.join(ROUNDINGS)}")
+        reader.problem(path + ("rounding",), f"unknown rounding {rounding!r}{did_you_mean(rounding, ROUNDINGS)}; expected one of: {', '.join(ROUNDINGS)}")
     kwargs["rounding"] = rounding
     return Amount(**kwargs)
+
+
+def _read_per(reader: Any, per: Any, path: tuple[Any, ...], context: Any) -> str | None:
+    """The number fact a rate is paid per unit of: one of the matched events' own, else a carrier fact."""
+    types = getattr(context, "event_types", None) or ()
+    own = {n: f for t in types for n, f in EVENT_FACTS.get(t.value, {}).items()}
+    known = {**CARRIER_FACTS, **own}
+    numbers = sorted(n for n, f in known.items() if f.type == "number")
+    if per is None:
+        reader.problem(path, f"a rate needs `per`: the number fact it is paid per unit of ({', '.join(numbers)})")
+        return None
+    if not isinstance(per, str) or per not in known:
+        reader.problem(path, f"unknown fact {shown_value(per)}{did_you_mean(per, numbers)}; a rate is paid per unit of one of: {', '.join(numbers)}")
+        return None
+    spec = known[per]
+    if spec.type != "number":
+        reader.problem(path, f"{per!r} is a {spec.type} fact{f' in {spec.unit}' if spec.unit else ''}: a rate is paid per unit "
+                             f"of a number fact ({', '.join(numbers)})")
+        return None
+    return per
+
+
+def _read_ordinal(reader: Any, raw: Mapping[str, Any], path: tuple[Any, ...], context: Any) -> dict[str, Any]:
+    """``{by: year_since, since: <filter>, values: [first, second, ...], years: calendar}`` or ``{by: occurrence, values: [...]}``."""
+    by = raw["by"]
+    out: dict[str, Any] = {"by": by}
+    values = raw.get("values")
+    if not isinstance(values, list) or not values:
+        reader.problem(path + ("values",), f"by: {by} takes a list of amounts, the first year's (or award's) first, "
+                                           f"e.g. [200000, 100000, 100000]; got {shown_value(values)}")
+    else:
+        found = [reader.yuan(v, path + ("values", i)) for i, v in enumerate(values)]
+        out["ordinal"] = tuple(v for v in found if v is not None)
+    if by == "year_since":
+        if raw.get("since") is None:
+            reader.problem(path + ("since",), "by: year_since needs `since`: the filter of the event the years count from "
+                                              "(e.g. {type: accredited, level: municipal})")
+        else:
+            out["since"] = read_filters(reader, raw["since"], path + ("since",), context)
+        years = raw.get("years", "calendar")
+        if years not in YEAR_COUNTS:
+            reader.problem(path + ("years",), f"expected one of: {', '.join(YEAR_COUNTS)}, got {shown_value(years)}{did_you_mean(years, YEAR_COUNTS)}")
+        out["years"] = years
+    return out
+
+
+def _read_sum_window(reader: Any, of: Mapping[str, Any], path: tuple[Any, ...]) -> tuple[str, Any] | None:
+    """``years_before: 2`` (the two calendar years before the event's year) or ``within: {years: 2}`` (dated in
+    the duration up to the event); neither: every earlier matching event."""
+    given = [k for k in ("years_before", "within") if of.get(k) is not None]
+    if len(given) > 1:
+        reader.problem(path + ("within",), "give years_before or within, not both")
+        return None
+    if not given:
+        return None
+    if given[0] == "years_before":
+        n = of["years_before"]
+        if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= 50:
+            reader.problem(path + ("years_before",), f"expected a number of years from 1 to 50, got {shown_value(n)}")
+            return None
+        return ("years_before", n)
+    duration = reader.duration(of["within"], path + ("within",), ("years", "months", "days"), "duration")
+    return None if duration is None else ("within", duration)
 
 
 _KEYED = {"grade": Grade, "level": Level, "kind": CarrierKind}
@@ -528,10 +659,12 @@ def _check_keys(reader: Any, by: str, values: Mapping[Any, Any], path: tuple[Any
     for key in values:
         if vocabulary is not None:
             known = [m.value for m in vocabulary]
+            if vocabulary is Level:  # and the levels the ruleset declares beyond the built-in ones
+                known += [lv.value for lv in getattr(context, "levels", None) or () if lv.value not in known]
             if key not in known:
                 reader.problem(path + (key,), f"unknown {by} {key!r}{did_you_mean(key, known)}; expected one of: {', '.join(known)}")
             elif vocabulary is Level:
-                check_level(reader, Level(key), path + (key,), context)
+                check_level(reader, Level.extra(key), path + (key,), context)
         elif by == "year" and not (str(key).isdigit() and 1900 <= int(str(key)) <= 2200):
             reader.problem(path + (key,), f"expected a year such as 2024, got {key!r}"[:120])
 
@@ -573,29 +706,50 @@ def table_amount(ctx: Context, table_id: str, event: Event, kind: CarrierKind) -
 
 
 def amount_of(ctx: Context, amount: Amount, event: Event, kind: CarrierKind, base: int | None = None,
-              history: Sequence[Event] = ()) -> tuple[int | None, str | None]:
+              history: Sequence[Event] = (), ordinal: int | None = None) -> tuple[int | None, str | None]:
     """The amount for an event (None when the form has no value for it), and the clause of a table cell."""
+    value, clause, _ = amount_detail(ctx, amount, event, kind, base, history, ordinal)
+    return value, clause
+
+
+def amount_detail(ctx: Context, amount: Amount, event: Event, kind: CarrierKind, base: int | None = None,
+                  history: Sequence[Event] = (), ordinal: int | None = None) -> tuple[int | None, str | None, Decimal | None]:
+    """``amount_of``, and the exact amount before it was rounded to whole yuan (None when nothing was rounded).
+
+    ``ordinal`` is the event's place among the rule's awards (for ``by: occurrence``)."""
     clause = None
+    exact: Decimal | None = None
     if amount.fixed is not None:
         value: int | None = amount.fixed
     elif amount.table is not None:
         found = table_amount(ctx, amount.table, event, kind)
         value, clause = (None, None) if found is None else found
+    elif amount.by in ORDINALS:
+        index = ordinal if amount.by == "occurrence" else year_index(ctx, amount, event)
+        value = amount.ordinal[index - 1] if index is not None and 1 <= index <= len(amount.ordinal) else None
     elif amount.by is not None:
         key = _key(event, kind, amount.by)
         value = None if key is None else amount.values.get(key)
+    elif amount.rate is not None:
+        quantity = event.fact(amount.per) if amount.per is not None else None
+        if quantity is None and amount.per is not None:
+            quantity = ctx.carrier.fact(amount.per, on=event.date)
+        if quantity is None:
+            return None, clause, None  # nothing recorded to pay a rate on: refused as no_amount, never 0 yuan
+        exact = amount.rate * Decimal(quantity)
+        value = round_yuan(exact, amount.rounding)
     else:
         assert amount.percent is not None
         if base is None and amount.of == "amount":
             if event.amount is None:
-                return None, clause  # no amount of its own to take a percentage of: refused as no_amount
+                return None, clause, None  # no amount of its own to take a percentage of: refused as no_amount
             base = event.amount
         elif base is None:
-            base = sum(e.amount or 0 for e in history if e.date <= event.date
-                       and any(f.in_scope(e, e.kind or kind) and f.holds(e, ctx.carrier) for f in amount.of))
-        value = round_yuan(Decimal(base) * amount.percent / 100, amount.rounding)
+            base = sum(e.amount or 0 for e in summed(ctx, amount, event, kind, history))
+        exact = Decimal(base) * amount.percent / 100
+        value = round_yuan(exact, amount.rounding)
     if value is None:
-        return None, clause
+        return None, clause, None
     if amount.max is not None:
         if isinstance(amount.max, Amount):
             cap = cap_for(ctx, amount.max, [e for e in history if e.date <= event.date], kind)
@@ -604,7 +758,65 @@ def amount_of(ctx: Context, amount: Amount, event: Event, kind: CarrierKind, bas
             value = min(value, amount.max)
     if amount.min is not None:
         value = max(value, amount.min)
-    return value, clause
+    return value, clause, (exact if exact is not None and exact != exact.to_integral_value() else None)
+
+
+def summed(ctx: Context, amount: Amount, event: Event, kind: CarrierKind, history: Sequence[Event]) -> list[Event]:
+    """The events whose amounts ``of: {sum_of}`` adds for ``event``: matching, dated up to it, and in the period
+    ``years_before`` or ``within`` names (an event's own ``year``, e.g. a spending's, counts for ``years_before``)."""
+    window = amount.sum_window
+    low_year = high_year = None
+    since = None
+    if window is not None and window[0] == "years_before":
+        high_year = event.date.year - 1
+        low_year = event.date.year - window[1]
+    elif window is not None:
+        since = after(event.date, {k: -v for k, v in window[1].items()}) or datetime.date.min
+    out = []
+    for e in history:
+        if e.date > event.date or not any(f.in_scope(e, e.kind or kind) and f.holds(e, ctx.carrier) for f in amount.of):
+            continue
+        if low_year is not None:
+            year = e.year if e.year is not None else e.date.year
+            if not low_year <= year <= high_year:  # type: ignore[operator]
+                continue
+        if since is not None and e.date <= since:
+            continue
+        out.append(e)
+    return out
+
+
+def year_index(ctx: Context, amount: Amount, event: Event) -> int | None:
+    """Which year since the anchor (the first event matching ``since``, on or before ``event``) the event is in:
+    1 for the anchor's own year. Calendar years count an event's own ``year`` (an evaluation's evaluated year);
+    anniversary years count whole years from the anchor's date."""
+    anchor = None
+    for e in ctx.timeline:
+        if e.date > event.date:
+            break
+        if matches(amount.since, e, ctx):
+            anchor = e
+            break
+    if anchor is None:
+        return None
+    if amount.years == "calendar":
+        year = event.year if event.year is not None else event.date.year
+        return year - anchor.date.year + 1
+    years = event.date.year - anchor.date.year
+    while years > 0 and add(anchor.date, {"years": years}) > event.date:
+        years -= 1
+    return years + 1
+
+
+def rounding_note(exact: Decimal | None, rounding: str) -> tuple[str, str]:
+    """The words a decision's explanation adds when its amount was rounded to whole yuan, naming the rule (the
+    whole yuan it was rounded to, before any ceiling)."""
+    if exact is None:
+        return "", ""
+    value = round_yuan(exact, rounding)
+    zh, en = ROUNDING_NAMES[rounding]
+    shown = f"{exact.normalize():,f}"
+    return f"({shown}元按{zh}取整为{value:,}元)", f" ({shown} yuan rounded {en} to whole yuan: {value:,})"
 
 
 def cap_for(ctx: Context, cap: Amount, history: Sequence[Event], kind: CarrierKind) -> int | None:
@@ -807,7 +1019,7 @@ def _definitions() -> dict[str, Any]:
         "description": "which events: type (and carrier kind) in scope; level, grade, fields, at_least and carrier are conditions",
         "properties": {
             "type": _enum_or_list([t.value for t in EventType]),
-            "level": _enum_or_list([v.value for v in Level]),
+            "level": {"anyOf": [level_schema(), {"type": "array", "minItems": 1, "items": level_schema()}]},
             "kind": _enum_or_list([v.value for v in CarrierKind]),
             "grade": _enum_or_list([v.value for v in Grade]),
             "fields": {"$ref": "#/definitions/fact_values"},
@@ -815,17 +1027,35 @@ def _definitions() -> dict[str, Any]:
             "carrier": {"$ref": "#/definitions/carrier_facts"},
         },
     }
+    numbers = sorted({n for n, f in CARRIER_FACTS.items() if f.type == "number"}
+                     | {n for fields in EVENT_FACTS.values() for n, f in fields.items() if f.type == "number"})
+    yuan = {"type": "integer", "minimum": 0}
     amount_object = {
         "type": "object", "additionalProperties": False,
-        "description": "exactly one of fixed, table, by (with values), percent (with of); then max, min, rounding",
+        "description": "exactly one of fixed, table, by (with values), percent (with of), rate (with per); then max, min, rounding",
         "properties": {
-            "fixed": {"type": "integer", "minimum": 0},
+            "fixed": yuan,
             "table": {"$ref": "#/definitions/text", "description": "id of a table under `tables`"},
-            "by": {"enum": sorted({"level", "grade", "kind", "year"} | set(all_fact_names()))},
-            "values": {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}},
+            "by": {"enum": sorted({"level", "grade", "kind", "year"} | set(all_fact_names())) + list(ORDINALS),
+                   "description": "the value keyed by an event field or fact; year_since / occurrence: by the N-th year "
+                                  "since `since` or the N-th award (values a list, the first first)"},
+            "values": {"anyOf": [{"type": "object", "additionalProperties": yuan},
+                                 {"type": "array", "minItems": 1, "items": yuan,
+                                  "description": "by: year_since / occurrence: the amounts of the 1st, 2nd, ..."}]},
+            "since": {"$ref": "#/definitions/filters", "description": "by: year_since: the anchor, the first event matching it"},
+            "years": {"enum": list(YEAR_COUNTS), "description": "by: year_since: calendar years (an evaluation counts by "
+                                                                "its evaluated year; the default) or anniversaries of the anchor"},
             "percent": {"type": "number", "exclusiveMinimum": 0, "maximum": 100},
             "of": {"anyOf": [{"const": "amount"}, {"type": "object", "required": ["sum_of"], "additionalProperties": False,
-                                                     "properties": {"sum_of": {"$ref": "#/definitions/filters"}}}]},
+                                                     "properties": {
+                                                         "sum_of": {"$ref": "#/definitions/filters"},
+                                                         "years_before": {"type": "integer", "minimum": 1, "maximum": 50,
+                                                                          "description": "only the N calendar years before the event's year (by each event's own year)"},
+                                                         "within": {"$ref": "#/definitions/calendar_duration",
+                                                                    "description": "only events dated within this long up to the event"}}}]},
+            "rate": {"type": "number", "exclusiveMinimum": 0, "maximum": 10**9,
+                     "description": "yuan per unit of `per` (exact: 12.5 is 12.5)"},
+            "per": {"enum": numbers, "description": "the number fact a rate is paid per unit of: the event's own, else the carrier's on its date"},
             "max": {"anyOf": [{"type": "integer", "minimum": 0}, {"$ref": "#/definitions/amount_form"}]},
             "min": {"type": "integer", "minimum": 0},
             "rounding": {"enum": list(ROUNDINGS), "description": "whole yuan: half_up (四舍五入) or down"},

@@ -17,15 +17,19 @@ import datetime
 from decimal import Decimal
 from typing import Any, Mapping, Sequence
 
+import attrs
+
 from ..model.carrier import Event, EventType
 from ..model.decision import Decision
 from ..model.facts import CARRIER_FACTS, Dated, did_you_mean
 from ..model.ruleset import Rule
 from .base import Context, RuleKind
 from .generic import (
-    GENERIC_PLACEHOLDERS, Filter, Param, add, bound as _bound, declare, decide, filters_param, flag, matches, read_bound, read_filters,
-    round_yuan, yuan_param,
+    GENERIC_PLACEHOLDERS, ROUNDINGS, Filter, Param, add, bound as _bound, choice, declare, decide, exact_number, filters_param,
+    flag, matches, read_bound, read_filters, round_yuan, rounding_note, yuan_param,
 )
+
+_MAX_RATE = Decimal(10**6)
 
 __all__ = ["KIND", "periodic_decisions", "whole_months"]
 
@@ -120,9 +124,10 @@ def _read_rate(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> An
         if isinstance(value, list):
             if not value:
                 reader.problem(p, "expected a rate per period, e.g. [18, 15], got an empty list")
-            return tuple(reader.yuan(v, p + (i,)) for i, v in enumerate(value))
+            return tuple(exact_number(reader, v, p + (i,), "a rate in yuan per m2 per month", Decimal(0), _MAX_RATE)
+                         for i, v in enumerate(value))
         if not isinstance(value, Mapping):
-            found = reader.yuan(value, p)
+            found = exact_number(reader, value, p, "a rate in yuan per m2 per month", Decimal(0), _MAX_RATE)
             return None if found is None else (found,)
         value = reader.mapping(value, p, ("fact", "max"))
         if value is None:
@@ -180,9 +185,10 @@ def _read_multiplier(reader: Any, raw: Any, path: tuple[Any, ...], context: Any)
         reader.mapping(given, path + ("when",))
         return None
     when = read_filters(reader, {"type": "tenancy", **given}, path + ("when",), context)
-    factor = raw.get("factor")
-    if isinstance(factor, bool) or not isinstance(factor, int) or not 1 <= factor <= 10:
-        reader.problem(path + ("factor",), f"expected a whole factor from 1 to 10, got {factor!r}")
+    if raw.get("factor") is None:
+        reader.problem(path + ("factor",), "required field is missing (the factor: 2 doubles, 1.5 is 1.5倍)")
+        return None
+    factor = exact_number(reader, raw.get("factor"), path + ("factor",), "a factor (1.5 for 1.5倍)", Decimal(1), Decimal(10))
     return (when, factor)
 
 
@@ -227,8 +233,9 @@ def _matches(filters: Sequence[Filter], e: Event, ctx: Context) -> bool:
 
 
 def _period_amount(rule: Rule, ctx: Context, i: int, start: datetime.date, end: datetime.date,
-                   tenancies: Sequence[Event]) -> tuple[int, tuple[str, ...]]:
-    """The subsidy for period ``i`` (0-based) and the events it rests on."""
+                   tenancies: Sequence[Event]) -> tuple[int, tuple[str, ...], Decimal | None]:
+    """The subsidy for period ``i`` (0-based), the events it rests on, and the exact amount before it was rounded
+    to whole yuan (None when it was whole)."""
     kind, spec, _ = rule.params["basis"]
     percents = rule.params.get("percent") or (Decimal(100),)
     percent = percents[min(i, len(percents) - 1)]
@@ -267,9 +274,10 @@ def _period_amount(rule: Rule, ctx: Context, i: int, start: datetime.date, end: 
             factor = multiplier[1] if multiplier is not None and _matches(multiplier[0], e, ctx) else 1
             total += Decimal(e.fact("area_m2")) * unit * factor * months
             used.append(e.id)
-    amount = round_yuan(total * percent / 100, "half_up")
+    exact = total * percent / 100
+    amount = round_yuan(exact, rule.params.get("rounding") or "half_up")
     cap = rule.params.get("cap")
-    return (amount if cap is None else min(amount, cap)), tuple(used)
+    return (amount if cap is None else min(amount, cap)), tuple(used), (exact if exact != exact.to_integral_value() else None)
 
 
 def periodic_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) -> list[Decision]:
@@ -300,9 +308,12 @@ def periodic_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) -> li
         qualifying = [e for e in tenancies if _matches(spec, e, ctx)] if basis == "tenancies" else []
         groups.append((anchor.date, qualifying, anchor))
     for start, group, event in groups:
+        before = len(out)
+        unrecorded: str | None = None  # a fact the amount rests on, not recorded for a period
         for i, (p_start, p_end) in enumerate(_periods(rule, start, ctx.as_of)):
-            amount, used = _period_amount(rule, ctx, i, p_start, p_end, group)
+            amount, used, exact = _period_amount(rule, ctx, i, p_start, p_end, group)
             if amount <= 0:
+                unrecorded = unrecorded or _unrecorded(rule, ctx, p_start)
                 continue
             events = tuple(dict.fromkeys((event.id, *used)))
             stop = None if unless is None else next((e for e in ctx.timeline if e.date < p_end and _matches(unless, e, ctx)), None)
@@ -317,12 +328,36 @@ def periodic_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) -> li
                                       period_start=p_start, period_end=p_end - _ONE_DAY))
                     continue
             code = "awarded" if p_end <= ctx.as_of else "pending"
-            out.append(decide(rule, ctx, code, event, kind, rule.clauses, amount=amount, payable_on=p_end,
-                              events=events, period_start=p_start, period_end=p_end - _ONE_DAY))
+            decision = decide(rule, ctx, code, event, kind, rule.clauses, amount=amount, payable_on=p_end,
+                              events=events, period_start=p_start, period_end=p_end - _ONE_DAY)
+            if exact is not None and ctx.detail:
+                zh, en = rounding_note(exact, rule.params.get("rounding") or "half_up")
+                decision = attrs.evolve(decision, explanation_zh=decision.explanation_zh + zh,
+                                        explanation_en=decision.explanation_en + en)
+            out.append(decision)
+        if unrecorded is not None and len(out) == before:
+            # nothing paid because the area or rent it is paid on is not recorded: a refusal that says so
+            refused = decide(rule, ctx, "no_amount", event, kind, rule.clauses, fact=unrecorded)
+            if ctx.detail:
+                spec = CARRIER_FACTS[unrecorded]
+                refused = attrs.evolve(refused, explanation_zh=refused.explanation_zh + f"(未记录{spec.zh})",
+                                       explanation_en=refused.explanation_en + f" ({unrecorded} not recorded)")
+            out.append(refused)
     return out
 
 
-_RATE = {"anyOf": [{"type": "integer", "minimum": 0}, {"type": "array", "minItems": 1, "items": {"type": "integer", "minimum": 0}},
+def _unrecorded(rule: Rule, ctx: Context, day: datetime.date) -> str | None:
+    """The carrier fact an area basis or a rate reads that has no value on ``day`` (None when both have one)."""
+    basis = rule.params["basis"]
+    if basis[0] == "area" and ctx.carrier.fact(basis[1], on=day) is None:
+        return basis[1]  # type: ignore[no-any-return]
+    rate = ctx.param(rule, "rate")
+    if basis[0] == "area" and rate and isinstance(rate[0], str) and ctx.carrier.fact(rate[0], on=day) is None:
+        return rate[0]  # type: ignore[no-any-return]
+    return None
+
+
+_RATE = {"anyOf": [{"type": "number", "minimum": 0}, {"type": "array", "minItems": 1, "items": {"type": "number", "minimum": 0}},
                    {"type": "object", "required": ["fact"], "additionalProperties": False,
                     "properties": {"fact": {"enum": sorted(CARRIER_FACTS)}, "max": {"type": "number", "minimum": 0}}}]}
 _PERCENT = {"type": "number", "exclusiveMinimum": 0, "maximum": 100}
@@ -362,17 +397,19 @@ KIND = RuleKind(
                                       "anyOf": [_PERCENT, {"type": "array", "minItems": 1, "items": _PERCENT}]}, optional=True),
         multiplier=Param(_read_multiplier, {
             "type": "object", "required": ["when", "factor"], "additionalProperties": False,
-            "description": "{when: <tenancy fields, at_least>, factor: 2}",
+            "description": "{when: <tenancy fields, at_least>, factor: 2} (an exact factor from 1 to 10: 1.5 for 1.5倍)",
             "properties": {"when": {"type": "object", "additionalProperties": False, "properties": _CONDITIONS},
-                           "factor": {"type": "integer", "minimum": 1, "maximum": 10}},
+                           "factor": {"type": "number", "minimum": 1, "maximum": 10}},
         }, optional=True),
+        rounding=choice(ROUNDINGS, "half_up", "how a period's exact amount becomes whole yuan: half_up (四舍五入, the default) or down",
+                        readable=False),
         cap=yuan_param("at most this many yuan per period"),
         total_cap=yuan_param("at most this many yuan over all periods together (later periods are cut, then refused as capped)"),
         unless=filters_param("a period is refused when such an event falls on or before its end", optional=True),
         per_tenancy=flag("periods run from each qualifying tenant's move-in"),
     ),
     roles={},
-    codes=("awarded", "pending", "not_matched", "outside_window", "condition_not_met", "capped"),
+    codes=("awarded", "pending", "not_matched", "outside_window", "condition_not_met", "capped", "no_amount"),
     matches=frozenset(EventType),
     decider=periodic_decisions,
     placeholders=GENERIC_PLACEHOLDERS,

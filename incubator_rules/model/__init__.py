@@ -4,7 +4,7 @@ Nothing here reads a file type or knows a rule kind; it imports nothing of the
 package but ``errors`` and ``documents``.
 """
 
-from .carrier import AwardKind, Carrier, CarrierKind, Event, EventType, Grade, Level, as_of_date, parse_date
+from .carrier import AwardKind, Carrier, CarrierKind, Event, EventType, Grade, Level, as_of_date, parse_date, reading_levels
 from .decision import AWARDED, NOT_AWARDED, PENDING, Condition, Decision, Evaluation, ManagementDecision, Totals
 from .portfolio import METRICS, Designation, Member, Portfolio, Snapshot, Standing
 from .ruleset import Citation, Clause, DatedValue, PlanArea, PlanPeriod, Reading, Rule, Ruleset, SourceDocument, Table
@@ -42,4 +42,5 @@ __all__ = [
     "Totals",
     "as_of_date",
     "parse_date",
+    "reading_levels",
 ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime
 import enum
 import hashlib
@@ -11,14 +13,14 @@ from decimal import Decimal
 from json.encoder import (
     encode_basestring as _quote,  # a JSON string as with ensure_ascii=False
 )
-from typing import Any, Mapping, Sequence
+from typing import Any, Iterator, Mapping, Sequence
 
 import attrs
 
 from ..documents import Source, canonical_json, field_name, string_problem
 from ..errors import CarrierError, IncubatorRulesError
 from .display import reader
-from .facts import Dated, FactSpec, fact_json
+from .facts import Dated, FactSpec, did_you_mean, fact_json
 
 
 class CarrierKind(str, enum.Enum):
@@ -34,7 +36,13 @@ class CarrierKind(str, enum.Enum):
 
 
 class Level(str, enum.Enum):
-    """Accreditation levels, lowest first."""
+    """Accreditation levels, lowest first: the four every ruleset knows, and levels a ruleset declares.
+
+    A ruleset may declare levels beyond these four (a county, a street, a
+    park: ``files.ruleset``); each is a ``Level`` too (``Level.extra``), so
+    events stay typed, but a file may name one only where the ruleset it is
+    read or evaluated against declares it (``level_of``).
+    """
 
     DISTRICT = "district"
     MUNICIPAL = "municipal"
@@ -43,8 +51,108 @@ class Level(str, enum.Enum):
 
     @property
     def rank(self) -> int:
-        """The level's place, lowest first: district, municipal, provincial, national."""
-        return _LEVEL_RANK[self]
+        """The level's place, lowest first: district, municipal, provincial, national; a declared level ranks
+        below district here (a ruleset orders its own levels: ``Ruleset.levels``)."""
+        return _LEVEL_RANK.get(self, -1)
+
+    @property
+    def builtin(self) -> bool:
+        """One of the four levels every ruleset knows (not one a ruleset declares)."""
+        return self._value_ in _BUILTIN_LEVELS
+
+    @classmethod
+    def extra(cls, value: str) -> "Level":
+        """The level a ruleset declares under this id (a built-in level for a built-in id); raises ValueError for
+        an id that is not lower-case letters, digits and underscores starting with a letter."""
+        if value in _BUILTIN_LEVELS:
+            return cls(value)
+        found = _EXTRA_LEVELS.get(value)
+        if found is None:
+            if not isinstance(value, str) or not LEVEL_ID.match(value):
+                raise ValueError(f"a level id is lower-case letters, digits and underscores, starting with a letter "
+                                 f"(e.g. county), got {value!r}"[:160])
+            found = str.__new__(cls, value)
+            found._value_ = value
+            found._name_ = value.upper()
+            found.__objclass__ = cls  # type: ignore[attr-defined]
+            _EXTRA_LEVELS[value] = found
+        return found
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        return (_level, (self._value_,))
+
+
+LEVEL_ID = re.compile(r"[a-z][a-z0-9_]{0,39}\Z")
+LEVEL_ID_PATTERN = "^[a-z][a-z0-9_]{0,39}$"  # LEVEL_ID for a JSON Schema
+
+
+def level_schema(description: str | None = None) -> dict[str, Any]:
+    """The JSON Schema of a level a file names: a built-in one, or an id a ruleset declares."""
+    out: dict[str, Any] = {"anyOf": [{"enum": [m.value for m in Level]},
+                                     {"type": "string", "pattern": LEVEL_ID_PATTERN,
+                                      "description": "a level the ruleset declares beyond the built-in four (e.g. county)"}]}
+    if description is not None:
+        out["description"] = description
+    return out
+_BUILTIN_LEVELS = frozenset(m.value for m in Level)
+_EXTRA_LEVELS: dict[str, Level] = {}
+
+
+def _level(value: str) -> Level:
+    return Level.extra(value)
+
+
+# The ids of the levels, beyond the built-in four, that carriers read in this context may name (``reading_levels``).
+_LEVELS_READ: contextvars.ContextVar[frozenset[str]] = contextvars.ContextVar("levels_read", default=frozenset())
+
+
+@contextlib.contextmanager
+def reading_levels(levels: Any) -> Iterator[None]:
+    """Within the block, carriers and events read or built may name the levels ``levels`` declares beyond the
+    built-in four (a ruleset, its ``levels`` mapping, or level ids): the ruleset they will be evaluated against."""
+    declared = getattr(levels, "levels", levels)
+    ids = frozenset(getattr(lv, "_value_", lv) for lv in declared) - _BUILTIN_LEVELS
+    token = _LEVELS_READ.set(_LEVELS_READ.get() | ids)
+    try:
+        yield
+    finally:
+        _LEVELS_READ.reset(token)
+
+
+def check_levels(carrier: "Carrier", declared: Any, ruleset_id: str = "") -> None:
+    """Raise CarrierError (naming the event and field) when an event carries a level beyond the built-in four that
+    ``declared`` (a ruleset's ``levels``) does not declare: such a level means nothing to that ruleset."""
+    if not _EXTRA_LEVELS:  # no level beyond the built-in four exists in this process
+        return
+    for i, event in enumerate(carrier.events):
+        level = event.level
+        if level is not None and level._value_ not in _BUILTIN_LEVELS and level not in declared:
+            known = [lv._value_ for lv in declared]
+            error = _invalid(("events", i, "level"), f"event {event.id!r}: level {level._value_!r} is not declared by ruleset "
+                                                      f"{ruleset_id} (its levels: {', '.join(known)}){did_you_mean(level._value_, known)}")
+            error.message = f"carrier {carrier.id!r}: {error.message}"
+            error.args = (str(error),)
+            raise error
+
+
+def level_of(value: Any, declared: Any = None) -> Level:
+    """The ``Level`` a file names: a built-in level, or one of ``declared`` (the ids a ruleset declares beyond the
+    built-in four; by default those of ``reading_levels``); raises ValueError listing the levels allowed, with a
+    "did you mean"."""
+    if declared is None:
+        declared = _LEVELS_READ.get()
+    if isinstance(value, Level):
+        if value.builtin or value._value_ in declared:
+            return value
+        value = value._value_
+    if isinstance(value, str):
+        if value in _BUILTIN_LEVELS:
+            return Level(value)
+        if value in declared:
+            return Level.extra(value)
+    allowed = [m.value for m in Level] + [d for d in declared if d not in _BUILTIN_LEVELS]
+    hint = did_you_mean(value, allowed) if isinstance(value, str) else ""
+    raise ValueError(f"unknown Level {value!r}{hint}; expected one of: {', '.join(allowed)}")
 
 
 class Grade(str, enum.Enum):
@@ -438,14 +546,34 @@ def parse_fact(spec: FactSpec, value: Any) -> Any:
         return parse_date(value)
     if kind == "yuan":
         return whole_yuan(value)
+    if kind == "price":
+        return unit_price(value)
     if kind == "level":
-        return parse_enum(Level, value)
+        return level_of(value)
     if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
         raise ValueError(f"expected a number, got {value!r}"[:120])
     if isinstance(value, Decimal) and not value.is_finite():
         raise ValueError(f"expected a finite number, got {value}")
     if not 0 <= value < 10**12:
         raise ValueError(f"expected a number from 0 to 10^12, got {value}")
+    return value
+
+
+def unit_price(value: Any) -> int | Decimal:
+    """An exact price in yuan per unit (``12.5``): a whole number or a decimal with at most 4 places, from 0 to
+    10^9; raises ValueError for floats, text and anything else."""
+    if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
+        shown = repr(value) if isinstance(value, (str, float, type(None))) else type(value).__name__
+        raise ValueError(f"expected a price in yuan such as 12.5, got {shown[:60]}")
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValueError(f"expected a finite price, got {value}")
+        if value.as_tuple().exponent < -4:  # type: ignore[operator]
+            raise ValueError(f"a price has at most 4 decimal places, got {value}")
+    if not 0 <= value <= 10**9:
+        raise ValueError(f"expected a price from 0 to 10^9 yuan, got {value}")
+    if isinstance(value, Decimal) and value == value.to_integral_value():
+        return int(value)
     return value
 
 
@@ -514,7 +642,9 @@ def _check_event(e: Event) -> None:
             raise _invalid((name,), f"a {e.type.value} event needs a {name}")
         if value is not None and need is None:
             raise _invalid((name,), f"a {e.type.value} event has no {name}")
-    for name, kind in (("level", Level), ("kind", CarrierKind), ("grade", Grade), ("award", AwardKind)):
+    if e.level is not None:
+        convert("level", level_of)
+    for name, kind in (("kind", CarrierKind), ("grade", Grade), ("award", AwardKind)):
         if getattr(e, name) is not None:
             convert(name, parse_enum, kind)
     if e.amount is not None:

@@ -113,7 +113,7 @@ class Decision:
             payable_on=_date_or_none(data["payable_on"]), events=tuple(data["events"]),
             citations=tuple(Citation(**c) for c in data["citations"]),
             explanation_zh=data["explanation"]["zh"], explanation_en=data["explanation"]["en"],
-            level=None if data["level"] is None else Level(data["level"]),
+            level=None if data["level"] is None else Level.extra(data["level"]),
             kind=None if data["kind"] is None else CarrierKind(data["kind"]),
             full_amount=data["full_amount"], already_received=data["already_received"],
             amount_in_force_from=_date_or_none(data["amount_in_force_from"]),
@@ -300,7 +300,7 @@ class ManagementDecision:
             carrier_id=data["carrier"], rule=data["rule"], kind=data["kind"], outcome=data["outcome"],
             at_risk=data["at_risk"], date=parse_date(data["date"]), due=_date_or_none(data["due"]),
             until=_date_or_none(data["until"]),
-            level=None if data["level"] is None else Level(data["level"]), events=tuple(data["events"]),
+            level=None if data["level"] is None else Level.extra(data["level"]), events=tuple(data["events"]),
             citations=tuple(Citation(**c) for c in data["citations"]),
             explanation_zh=data["explanation"]["zh"], explanation_en=data["explanation"]["en"],
         )

@@ -33,7 +33,9 @@ __all__ = [
 ]
 
 # The value types a fact can have.
-FACT_TYPES = ("text", "bool", "date", "yuan", "number", "level")
+# ``price``: an exact amount of yuan per unit (12.5 yuan per m2 per month), which may have a fraction; what a
+# rule pays from it is rounded to whole yuan once, by the rule's named rounding.
+FACT_TYPES = ("text", "bool", "date", "yuan", "price", "number", "level")
 
 
 @attrs.frozen
@@ -77,7 +79,7 @@ class Dated:
 CARRIER_FACTS: Mapping[str, FactSpec] = {
     "floor_area_m2": _f("number", "m2", "场地面积", "floor area", dated=True),
     "accredited_area_m2": _f("number", "m2", "认定面积", "accredited area", dated=True),
-    "rent_per_m2_month": _f("yuan", "yuan/m2/month", "租金单价", "rent per m2 per month", dated=True),
+    "rent_per_m2_month": _f("price", "yuan/m2/month", "租金单价", "rent per m2 per month", dated=True),
     "operator_type": _f("text", None, "运营主体类型", "operator type", dated=True),
     "built_by": _f("text", None, "建设主体", "who built the carrier", dated=True),
     "park_level": _f("level", None, "园区级别", "level of the park", dated=True),
@@ -94,7 +96,7 @@ _TENANT = {
     "tech_firm": _f("bool", None, "科技企业", "technology firm"),
     "strategic_emerging": _f("bool", None, "战略性新兴产业企业", "strategic emerging industry firm"),
     "paid_in_capital_yuan": _f("yuan", "yuan", "实缴注册资本", "paid-in capital"),
-    "rent_per_m2_month": _f("yuan", "yuan/m2/month", "租金单价", "rent per m2 per month"),
+    "rent_per_m2_month": _f("price", "yuan/m2/month", "租金单价", "rent per m2 per month"),
 }
 
 # Fields an event type (by its value) carries beyond id, type, date, level, kind, year, grade, amount, document, note.

@@ -206,13 +206,20 @@ class ReadingBound:
 
 @attrs.frozen
 class Cap:
-    """A ceiling on what a group of rules pays one carrier: in all (``per`` carrier) or per payable year."""
+    """A ceiling on what a group of rules pays one carrier: in all (``per`` carrier) or per year, the year an
+    amount is payable (``year`` payable) or the year it is for (``event_year``: its event's own ``year``, such as
+    an evaluation's evaluated year, else the year of its date)."""
 
     id: str
     rules: tuple[str, ...]
     per: str
     max: int
     clause: str
+    year: str = "payable"
+
+
+# Which year a per-year cap counts an amount in.
+CAP_YEARS = ("payable", "event_year")
 
 
 @attrs.frozen

@@ -19,7 +19,7 @@ from ..errors import CaseError, IncubatorRulesError, describe
 from ..files.carriers import prefixed
 from ..files.ruleset import load_ruleset
 from ..kinds import KINDS
-from ..model.carrier import Carrier, Level, parse_date, parse_enum
+from ..model.carrier import Carrier, Level, level_of, level_schema, parse_date, parse_enum, reading_levels
 from ..model.decision import Decision, Evaluation
 from ..model.ruleset import Ruleset
 from ..files.schema import AMOUNT, DATE, TEXT, Field, FileSchema, Shape, enum_values
@@ -258,7 +258,8 @@ class _CaseReader:
         else:
             value, cpath = fields["carrier"]
             if cpath not in carriers:
-                carriers[cpath] = self.carrier(value, cpath)
+                with reading_levels(() if ruleset is None else ruleset.levels):  # the levels the case's ruleset declares
+                    carriers[cpath] = self.carrier(value, cpath)
             carrier = carriers[cpath]
         as_of = None
         if "as_of" not in fields:
@@ -387,7 +388,7 @@ class _CaseReader:
                 fields[name] = self.date(value, fp)
             elif name == "level":
                 try:
-                    fields[name] = parse_enum(Level, value).value
+                    fields[name] = level_of(value, () if ruleset is None else ruleset.levels).value
                 except ValueError as exc:
                     self.problem(fp, str(exc))
             elif name == "note":
@@ -605,7 +606,7 @@ def case_schema() -> FileSchema:
                     Field("rule", {"$ref": "#/definitions/text"}, nullable=True),
                     Field("amount", {"type": "integer", "description": "whole yuan; negative for a recovery (clawback)"}, required=True),
                     Field("payable_on", {"$ref": "#/definitions/date"}, nullable=True),
-                    Field("level", {"enum": enum_values(Level)}, nullable=True),
+                    Field("level", level_schema(), nullable=True),
                     Field("event", {"$ref": "#/definitions/text"}, nullable=True),
                     Field("clause", {"$ref": "#/definitions/text"}, nullable=True),
                     Field("amount_in_force_from", {"$ref": "#/definitions/date"}, nullable=True),
@@ -616,7 +617,7 @@ def case_schema() -> FileSchema:
                 (
                     Field("rule", {"$ref": "#/definitions/text"}, nullable=True),
                     Field("reason", {"$ref": "#/definitions/text", "description": "the outcome code, e.g. outside_window"}, required=True),
-                    Field("level", {"enum": enum_values(Level)}, nullable=True),
+                    Field("level", level_schema(), nullable=True),
                     Field("event", {"$ref": "#/definitions/text"}, nullable=True),
                     Field("clause", {"$ref": "#/definitions/text"}, nullable=True),
                     Field("note", {"$ref": "#/definitions/text"}, nullable=True),

@@ -36,7 +36,7 @@ from ..files.carrier import load_carrier
 from ..files.carriers import iter_carriers, load_portfolio
 from ..files.convert import convert
 from ..files.workbook import is_workbook
-from ..model.carrier import parse_date
+from ..model.carrier import parse_date, reading_levels
 from ..model.portfolio import Portfolio
 from ..tools.caserun import clause_coverage, results_json, results_junit, select
 from ..tools.cases import CaseResult, load_cases, run_case
@@ -884,6 +884,18 @@ def _silence_stdout() -> None:
         pass
 
 
+def _declared_levels(args: argparse.Namespace) -> Any:
+    """The levels the command's reward ruleset (``--ruleset``) declares, which the carriers it reads may carry;
+    none when it names no reward ruleset (a problem loading it is reported by the command itself)."""
+    ref = getattr(args, "ruleset", None)
+    if not isinstance(ref, str):
+        return ()
+    try:
+        return load_ruleset(ref).levels
+    except IncubatorRulesError:
+        return ()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (0 ok, 1 problems or failures found, 2 bad input,
     128 + the signal's number when interrupted: 130 for SIGINT, 143 for SIGTERM, 129 for SIGHUP)."""
@@ -900,7 +912,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     saved = sys.stdout
     sys.stdout = _Stdout(None if closed_stdout else saved)  # type: ignore[assignment]
     try:
-        code = int(args.func(args))
+        with reading_levels(_declared_levels(args)):
+            code = int(args.func(args))
         sys.stdout.flush()
         return code
     except IncubatorRulesError as exc:

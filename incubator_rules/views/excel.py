@@ -165,8 +165,8 @@ def portfolio_tables(portfolio: Portfolio) -> list[Table]:
     info, carriers, events, payments, snaps, tags, facts = (rows[k] for k in (
         "portfolio", "carriers", "events", "payments", "snapshots", "designations", "facts"))
     date = {"date": DATE, "until": DATE}
-    fact_kinds = {k: DATE if f.type == "date" else NUMBER if f.type in ("number", "yuan") else "text" for k, f in CARRIER_FACTS.items()}
-    event_kinds = {k: DATE if f.type == "date" else NUMBER if f.type in ("number", "yuan") else "text"
+    fact_kinds = {k: DATE if f.type == "date" else NUMBER if f.type in ("number", "yuan", "price") else "text" for k, f in CARRIER_FACTS.items()}
+    event_kinds = {k: DATE if f.type == "date" else NUMBER if f.type in ("number", "yuan", "price") else "text"
                    for fields in EVENT_FACTS.values() for k, f in fields.items()}
     return [
         Table("portfolio", "组合", "portfolio", cols("portfolio"), tuple(info)),

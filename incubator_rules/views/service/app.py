@@ -32,7 +32,7 @@ from ...errors import DocumentError, EngineError, IncubatorRulesError, ReadingEr
 from ...files.carriers import carriers_from_document
 from ...files.ledger import ledger_from_data
 from ...files.ruleset import DEFAULT_RULESET
-from ...model.carrier import Carrier
+from ...model.carrier import Carrier, reading_levels
 from ...model.decision import Evaluation
 from ...files.portfolio import portfolio_from_dict
 from ...files.scenarios import Scenario, scenarios_from_document
@@ -352,7 +352,8 @@ def create_app(config: ServiceConfig | None = None) -> ASGIApp:
         def work(body: Body, req: EvaluateRequest) -> Evaluation:
             rs = service.policy(body, "ruleset", "reward", req.ruleset)
             rules = service.policy(body, "management", "management", req.management)
-            carrier = body.read(("carrier",), lambda doc: Carrier.from_dict(doc.data, doc.source))
+            with reading_levels(rs):  # the carrier may carry the levels its ruleset declares
+                carrier = body.read(("carrier",), lambda doc: Carrier.from_dict(doc.data, doc.source))
             ev = _prepared(lambda: evaluate(carrier, rs, req.as_of, req.readings, req.engine), body)
             if rules is not None:
                 ev = with_management(ev, carrier, rules)
