@@ -188,6 +188,7 @@ class EventType(str, enum.Enum):
     SPENDING = "spending"
     INVESTMENT = "investment"
     TASK_RESULT = "task_result"
+    WITHDRAWN = "withdrawn"
     SUSPENDED = "suspended"
     RECTIFICATION_ORDERED = "rectification_ordered"
     RESUMED = "resumed"
@@ -246,6 +247,7 @@ EVENT_TYPES: dict[EventType, EventSpec] = {
     EventType.SPENDING: EventSpec({"amount": "r", "year": "o"}),
     EventType.INVESTMENT: EventSpec({"amount": "r"}),
     EventType.TASK_RESULT: EventSpec({"level": "o", "grade": "o"}),
+    EventType.WITHDRAWN: EventSpec({"level": "o"}),  # one designation or title taken back; the carrier operates on
     EventType.SUSPENDED: EventSpec(operation=(SUSPENDED_STATE, True)),
     EventType.RECTIFICATION_ORDERED: EventSpec(operation=(RECTIFYING_STATE, True)),
     EventType.RESUMED: EventSpec(
@@ -703,6 +705,8 @@ _SETTLES = {
     AwardKind.CONSTRUCTION_SUBSIDY: frozenset({EventType.ACCREDITED, EventType.FILED}),
     AwardKind.EXCELLENCE: frozenset({EventType.EVALUATED}),
 }
+# other money pays the award of any other event (a designation, a tenancy, a firm introduced)
+_SETTLES[AwardKind.OTHER] = frozenset(EventType) - {EventType.PAYMENT_RECEIVED}.union(*_SETTLES.values())
 
 
 def _check_settles(event: Event, i: int, events: tuple[Event, ...], ids: Mapping[str, int]) -> None:
