@@ -14,7 +14,7 @@ designation that moves the carrier to another rule) falls on or before its end.
 from __future__ import annotations
 
 import datetime
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from typing import Any, Mapping, Sequence
 
 import attrs
@@ -25,11 +25,12 @@ from ..model.facts import CARRIER_FACTS, Dated, did_you_mean
 from ..model.ruleset import Rule
 from .base import Context, RuleKind
 from .generic import (
-    GENERIC_PLACEHOLDERS, ROUNDINGS, Filter, Param, add, bound as _bound, choice, declare, decide, exact_number, filters_param,
+    EXACT, GENERIC_PLACEHOLDERS, ROUNDINGS, Filter, Param, add, bound as _bound, choice, declare, decide, exact_number, filters_param,
     flag, matches, read_bound, read_filters, round_yuan, rounding_note, yuan_param,
 )
 
 _MAX_RATE = Decimal(10**6)
+_MAX_AREA = Decimal(10**12)  # a number fact's bound (model.carrier.parse_fact)
 
 __all__ = ["KIND", "periodic_decisions", "whole_months"]
 
@@ -84,7 +85,7 @@ def _read_basis(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> A
             return None
         fact = value.get("fact")
         _unit_fact(reader, fact, "m2", path + (name, "fact"), "an area")
-        return ("area", fact, value.get("max"))
+        return ("area", fact, _fact_max(reader, value, path + (name,), "an area in m2", _MAX_AREA))
     if name == "tenancies":
         value = dict(value or {})
         after = value.pop("moved_in_after", None)
@@ -106,6 +107,13 @@ def _read_basis(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> A
     if name == "events":
         return ("spending", read_filters(reader, value, path + (name,), context), None)
     return ("spending", read_filters(reader, {"type": "spending", **(value or {})}, path + (name,), context), None)
+
+
+def _fact_max(reader: Any, raw: Mapping[str, Any], path: tuple[Any, ...], what: str, high: Decimal) -> Decimal | None:
+    """The ``max`` of ``{fact, max}``: the most of the fact a period counts (an exact number above 0), or None."""
+    if raw.get("max") is None:
+        return None
+    return exact_number(reader, raw["max"], path + ("max",), what, Decimal(0), high, low_open=True)
 
 
 def _unit_fact(reader: Any, fact: Any, unit: str, path: tuple[Any, ...], what: str) -> None:
@@ -133,7 +141,7 @@ def _read_rate(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> An
         if value is None:
             return None
         _unit_fact(reader, value.get("fact"), "yuan/m2/month", p + ("fact",), "a rate")
-        return (value.get("fact"), value.get("max"))
+        return (value.get("fact"), _fact_max(reader, value, p, "a rate in yuan per m2 per month", _MAX_RATE))
     return None if raw is None else read_bound(reader, raw, path, context, one)
 
 
@@ -167,10 +175,10 @@ def _read_percent(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) ->
     items = raw if isinstance(raw, list) else [raw]
     out = []
     for i, v in enumerate(items):
-        if isinstance(v, bool) or not isinstance(v, (int, Decimal)) or not 0 < v <= 100:
-            reader.problem(path + (i,), f"expected a percentage above 0 and at most 100, got {v!r}")
-            continue
-        out.append(Decimal(v))
+        found = exact_number(reader, v, path + ((i,) if isinstance(raw, list) else ()), "a percentage", Decimal(0), Decimal(100),
+                             low_open=True)
+        if found is not None:
+            out.append(found)
     return tuple(out) or (Decimal(100),)
 
 
@@ -311,7 +319,8 @@ def periodic_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) -> li
         before = len(out)
         unrecorded: str | None = None  # a fact the amount rests on, not recorded for a period
         for i, (p_start, p_end) in enumerate(_periods(rule, start, ctx.as_of)):
-            amount, used, exact = _period_amount(rule, ctx, i, p_start, p_end, group)
+            with localcontext(EXACT):
+                amount, used, exact = _period_amount(rule, ctx, i, p_start, p_end, group)
             if amount <= 0:
                 unrecorded = unrecorded or _unrecorded(rule, ctx, p_start)
                 continue

@@ -556,7 +556,19 @@ def parse_fact(spec: FactSpec, value: Any) -> Any:
         raise ValueError(f"expected a finite number, got {value}")
     if not 0 <= value < 10**12:
         raise ValueError(f"expected a number from 0 to 10^12, got {value}")
+    if not exact_places(value):
+        raise ValueError(f"a number has at most {PLACES} decimal places, got {value}")
     return value
+
+
+# The decimal places an exact number a file gives may have (an area, a price, a rate, a factor): few enough that
+# every product of them the rules compute is exact (kinds.generic.EXACT).
+PLACES = 4
+
+
+def exact_places(value: int | Decimal) -> bool:
+    """Whether ``value`` (finite, below 10^12) has at most ``PLACES`` decimal places."""
+    return not isinstance(value, Decimal) or value == value.quantize(Decimal(1).scaleb(-PLACES))
 
 
 def unit_price(value: Any) -> int | Decimal:
@@ -568,10 +580,10 @@ def unit_price(value: Any) -> int | Decimal:
     if isinstance(value, Decimal):
         if not value.is_finite():
             raise ValueError(f"expected a finite price, got {value}")
-        if value.as_tuple().exponent < -4:  # type: ignore[operator]
-            raise ValueError(f"a price has at most 4 decimal places, got {value}")
     if not 0 <= value <= 10**9:
         raise ValueError(f"expected a price from 0 to 10^9 yuan, got {value}")
+    if not exact_places(value):
+        raise ValueError(f"a price has at most {PLACES} decimal places, got {value}")
     if isinstance(value, Decimal) and value == value.to_integral_value():
         return int(value)
     return value
