@@ -175,3 +175,22 @@ def test_the_service_evaluates_many_carriers_at_a_level_their_ruleset_declares(m
     assert one.status_code == 200 and many.status_code == 200, many.text
     line = json.loads(many.text.splitlines()[0])
     assert line["totals"]["awarded"] == one.json()["totals"]["awarded"] == 600000  # 30 x 20,000 m2
+
+
+# --- a dated fact that starts inside a period ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("engine", ["native", "durable"])
+def test_a_period_paid_for_only_the_months_a_dated_rent_is_recorded_says_so(engine):
+    # the rent is recorded from 2015-01-01 only: the period 2014-03-01..2015-02-28 pays its last two months, and
+    # the decision said nothing of the ten months it left out
+    rs = ir.parse_ruleset(HEAD.replace("{kind}", "periodic_subsidy") + PERIODIC
+                          + "    basis: {area: {fact: accredited_area_m2}}\n    rate: {fact: rent_per_m2_month}\n")
+    space = ir.Carrier.from_dict({"id": "c", "name": "c", "kind": "incubator",
+                                  "facts": {"accredited_area_m2": 100, "rent_per_m2_month": [{"from": "2015-01-01", "value": Decimal("12.5")}]},
+                                  "events": [{"id": "a", "date": "2014-03-01", "type": "accredited", "level": "municipal"}]})
+    first, second = ir.evaluate(space, rs, as_of="2020-01-01", engine=engine).awards
+    assert (first.amount, second.amount) == (2500, 15000)  # 100 m2 x 12.5 x 2 months; x 12 months
+    assert "rent_per_m2_month not recorded for 10 of 12 months" in first.explanation_en
+    assert "10个月未记录" in first.explanation_zh
+    assert "not recorded" not in second.explanation_en

@@ -241,15 +241,17 @@ def _matches(filters: Sequence[Filter], e: Event, ctx: Context) -> bool:
 
 
 def _period_amount(rule: Rule, ctx: Context, i: int, start: datetime.date, end: datetime.date,
-                   tenancies: Sequence[Event]) -> tuple[int, tuple[str, ...], Decimal | None]:
-    """The subsidy for period ``i`` (0-based), the events it rests on, and the exact amount before it was rounded
-    to whole yuan (None when it was whole)."""
+                   tenancies: Sequence[Event]) -> tuple[int, tuple[str, ...], Decimal | None, tuple[str, int, int] | None]:
+    """The subsidy for period ``i`` (0-based), the events it rests on, the exact amount before it was rounded
+    to whole yuan (None when it was whole), and the dated fact with no value for some of its months (the fact,
+    those months, all months; None when every month has its values)."""
     kind, spec, _ = rule.params["basis"]
     percents = rule.params.get("percent") or (Decimal(100),)
     percent = percents[min(i, len(percents) - 1)]
     rate = ctx.param(rule, "rate")
     total = Decimal(0)
     used: list[str] = []
+    gap: tuple[str, int, int] | None = None
     if kind == "spending":
         for e in ctx.timeline:
             if start <= e.date < end and _matches(spec, e, ctx):
@@ -271,6 +273,8 @@ def _period_amount(rule: Rule, ctx: Context, i: int, start: datetime.date, end: 
             unit = _rate_on(ctx, rate, i, day)
             if area is not None and unit is not None:
                 total += area * unit
+            else:
+                gap = (gap[0] if gap else _unrecorded(rule, ctx, day) or spec, (gap[1] if gap else 0) + 1, months)
     else:
         multiplier = rule.params.get("multiplier")
         for e in tenancies:
@@ -285,7 +289,7 @@ def _period_amount(rule: Rule, ctx: Context, i: int, start: datetime.date, end: 
     exact = total * percent / 100
     amount = round_yuan(exact, rule.params.get("rounding") or "half_up")
     cap = rule.params.get("cap")
-    return (amount if cap is None else min(amount, cap)), tuple(used), (exact if exact != exact.to_integral_value() else None)
+    return (amount if cap is None else min(amount, cap)), tuple(used), (exact if exact != exact.to_integral_value() else None), gap
 
 
 def periodic_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) -> list[Decision]:
@@ -320,7 +324,7 @@ def periodic_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) -> li
         unrecorded: str | None = None  # a fact the amount rests on, not recorded for a period
         for i, (p_start, p_end) in enumerate(_periods(rule, start, ctx.as_of)):
             with localcontext(EXACT):
-                amount, used, exact = _period_amount(rule, ctx, i, p_start, p_end, group)
+                amount, used, exact, gap = _period_amount(rule, ctx, i, p_start, p_end, group)
             if amount <= 0:
                 unrecorded = unrecorded or _unrecorded(rule, ctx, p_start)
                 continue
@@ -339,8 +343,11 @@ def periodic_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) -> li
             code = "awarded" if p_end <= ctx.as_of else "pending"
             decision = decide(rule, ctx, code, event, kind, rule.clauses, amount=amount, payable_on=p_end,
                               events=events, period_start=p_start, period_end=p_end - _ONE_DAY)
-            if exact is not None and ctx.detail:
+            if (exact is not None or gap is not None) and ctx.detail:
                 zh, en = rounding_note(exact, rule.params.get("rounding") or "half_up")
+                if gap is not None:  # paid for the months a dated fact has a value only: say which months it left out
+                    zh += f"(其中{gap[1]}个月未记录{CARRIER_FACTS[gap[0]].zh},不计)"
+                    en += f" ({gap[0]} not recorded for {gap[1]} of {gap[2]} months: those months count nothing)"
                 decision = attrs.evolve(decision, explanation_zh=decision.explanation_zh + zh,
                                         explanation_en=decision.explanation_en + en)
             out.append(decision)
