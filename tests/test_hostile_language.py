@@ -194,3 +194,18 @@ def test_a_period_paid_for_only_the_months_a_dated_rent_is_recorded_says_so(engi
     assert "rent_per_m2_month not recorded for 10 of 12 months" in first.explanation_en
     assert "10个月未记录" in first.explanation_zh
     assert "not recorded" not in second.explanation_en
+
+
+# --- a declared level's id ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("word", ["true", "false", "null"])  # yes, no, on, off: the loader refuses them
+def test_a_level_id_that_yaml_reads_as_a_boolean_or_null_is_refused(tmp_path, capsys, word):
+    # `true: {zh: .., en: ..}` declared a level 'true' that no carrier could name: unquoted, `level: true` is a boolean
+    text = HEAD.replace("{kind}", "event_award").replace("  county: {zh: 县级, en: county}\n",
+                                                          f"  {word}: {{zh: 县级, en: county}}\n  county: {{zh: 县级, en: county}}\n")
+    path = tmp_path / "r.yaml"
+    path.write_text(text + "    match: {type: accredited}\n    amount: 1000\n", encoding="utf-8")
+    assert main(["check", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert f"r.yaml:9:" in out and f"levels.{word}: " in out and "in YAML" in out

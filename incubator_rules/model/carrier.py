@@ -71,6 +71,9 @@ class Level(str, enum.Enum):
             if not isinstance(value, str) or not LEVEL_ID.match(value):
                 raise ValueError(f"a level id is lower-case letters, digits and underscores, starting with a letter "
                                  f"(e.g. county), got {value!r}"[:160])
+            if value in ("true", "false", "null"):  # unquoted in an event or a filter it is a boolean or null, not this id
+                raise ValueError(f"{value!r} reads as {'null' if value == 'null' else 'a boolean'} in YAML wherever it "
+                                 f"is not a key: give the level another id")
             found = str.__new__(cls, value)
             found._value_ = value
             found._name_ = value.upper()
