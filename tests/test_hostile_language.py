@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 import incubator_rules as ir
+from incubator_rules.documents import parse_yaml
 from incubator_rules.views.cli import main
 
 HEAD = """\
@@ -209,3 +210,22 @@ def test_a_level_id_that_yaml_reads_as_a_boolean_or_null_is_refused(tmp_path, ca
     assert main(["check", str(path)]) == 1
     out = capsys.readouterr().out
     assert f"r.yaml:9:" in out and f"levels.{word}: " in out and "in YAML" in out
+
+
+# --- from Python: floats and huge numbers -------------------------------------------------------------------
+
+
+def test_a_python_float_for_an_area_or_a_rate_is_refused_saying_it_is_not_exact():
+    # "expected a number, got 1234.55" read as if 1234.55 were wrong; the float is what is wrong
+    with pytest.raises(ir.CarrierError, match=r"facts\.floor_area_m2: expected an exact number, got the float 1234.55: "
+                                              r"give Decimal\('1234.55'\)"):
+        carrier(floor_area_m2=1234.55)
+    data = parse_yaml(
+        HEAD.replace("{kind}", "event_award") + RATE, "r.yaml").data
+    data["rules"][0]["amount"]["rate"] = 30.5
+    with pytest.raises(ir.RulesetError, match=r"rules\[0\]\.amount\.rate: expected .*the float 30.5 \(not exact"):
+        ir.ruleset_from_dict(data)
+    data["rules"][0]["amount"]["rate"] = 10**400
+    with pytest.raises(ir.RulesetError) as refused:
+        ir.ruleset_from_dict(data)
+    assert "a number of 401 digits" in str(refused.value) and len(str(refused.value)) < 200

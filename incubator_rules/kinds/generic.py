@@ -498,7 +498,10 @@ def exact_number(reader: Any, value: Any, path: tuple[Any, ...], what: str, low:
 def shown_value(value: Any) -> str:
     """A value as a maintainer wrote it: ``1.5``, ``'abc'``, not ``Decimal('1.5')``."""
     if isinstance(value, (Decimal, int)) and not isinstance(value, bool):
-        return str(value)
+        shown = str(value) if not isinstance(value, int) or value.bit_length() < 200 else f"a number of {len(str(value))} digits"
+        return shown if len(shown) <= 60 else shown[:57] + "..."
+    if isinstance(value, float):  # from Python: a YAML or JSON file never gives one
+        return f"the float {value!r} (not exact: give Decimal({str(value)!r}))"
     return repr(value)[:120]
 
 

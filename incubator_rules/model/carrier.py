@@ -553,6 +553,8 @@ def parse_fact(spec: FactSpec, value: Any) -> Any:
         return unit_price(value)
     if kind == "level":
         return level_of(value)
+    if isinstance(value, float):
+        raise ValueError(f"expected an exact number, got the float {value!r}: give Decimal({str(value)!r})"[:120])
     if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
         raise ValueError(f"expected a number, got {value!r}"[:120])
     if isinstance(value, Decimal) and not value.is_finite():
