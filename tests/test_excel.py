@@ -116,7 +116,7 @@ BROKEN = [
     ("events", [["carrier_id", "type", "date", "level"], ["A1", "launched", datetime.date(2023, 1, 1), "municipal"]],
      "events!B2: type: unknown EventType 'launched'; expected one of: operation_started, accredited, filed, "
      "payment_received, evaluated, title_awarded, designated, firm_introduced, firm_certified, tenancy, spending, "
-     "investment, task_result, suspended, rectification_ordered, resumed, rectification_completed, delisted"),
+     "investment, task_result, withdrawn, suspended, rectification_ordered, resumed, rectification_completed, delisted"),
     ("events", [["carrier_id", "type", "date", "colour"], ["A1", "filed", datetime.date(2023, 1, 1), "red"]],
      "events!D1: header: unknown column 'colour'; expected one of: carrier_id, id, type, date, level, kind, amount, "
      "award, year, plan, payer, settles, voucher, grade, title, designation, firm, annual_sales_yuan, certification, from, to, area_m2, persons, tech_firm, "

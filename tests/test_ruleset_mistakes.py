@@ -301,7 +301,7 @@ def test_a_rent_subsidy_year_from_29_february_counts_twelve_months():
     assert [(d.amount, d.payable_on) for d in ev.awards if d.rule == "park-rent"] == [
         (21600, datetime.date(2021, 2, 28)), (18000, datetime.date(2022, 2, 28))]
     space = carrier("maker_space", {"date": "2020-02-29", "type": "accredited", "level": "district"},
-                    facts={"accredited_area_m2": 100, "rent_per_m2_month": 50})
+                    facts={"accredited_area_m2": 100, "rent_per_m2_month": 50, "built_by": "social_body"})
     ev = both(space, ruleset, "2024-01-01")
     # hand: 100 x 50 x 12 = 60,000, then half of it twice
     assert [d.amount for d in ev.awards if d.rule == "maker-space-rent"] == [60000, 30000, 30000]

@@ -41,7 +41,7 @@ def test_facts_and_fact_events_go_through_a_workbook_and_back_unchanged(tmp_path
 
 def test_a_bureau_keeps_dated_facts_on_a_sheet_in_chinese_and_the_rent_follows_them(tmp_path):
     path = _workbook(tmp_path, {
-        "载体": [["载体编号", "载体名称", "载体类型", "租金单价"], ["M1", "某众创空间", "maker_space", 60]],
+        "载体": [["载体编号", "载体名称", "载体类型", "租金单价", "建设主体"], ["M1", "某众创空间", "maker_space", 60, "social_body"]],
         "事件": [["载体编号", "事件类型", "日期", "级别"], ["M1", "filed", datetime.date(2021, 1, 1), "district"]],
         "载体事实": [["载体编号", "事实", "起始日期", "值"],
                  ["M1", "认定面积", datetime.date(2021, 7, 1), 900],

@@ -215,6 +215,8 @@ class CarrierReader:
             found = self.facts({k: raw[k] for k in extra if k in raw}, extra, path, f"{etype._value_} field")
             if found:
                 fields["facts"] = found
+        if etype is EventType.WITHDRAWN and raw.get("designation") is None and raw.get("title") is None:
+            raise self.fail(path, "a withdrawal names the designation or the title it takes back")
         return fields, path
 
 

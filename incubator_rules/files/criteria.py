@@ -134,6 +134,7 @@ _FORMS = tuple(CRITERION_FORMS)
 class CriteriaReader(PolicyReader):
     def read(self, doc: Document) -> CriteriaSet | None:
         header = self.header(doc, "criteria", CRITERIA)
+        self.unconsulted_readings(header, ())  # no criterion form consults a reading
         raw_levels = self.entries(doc.data, "levels")
         levels = [self.level_entry(raw, ("levels", i), header) for i, raw in enumerate(raw_levels)]
         self.unique(raw_levels, ("levels",), "level")

@@ -156,6 +156,7 @@ class ManagementReader(PolicyReader):
         header = self.header(doc, "management", MANAGEMENT)
         for name, allowed in READINGS.items():
             self.need_reading(header, name, allowed, ("readings",))
+        self.unconsulted_readings(header, READINGS)
         raw_rules = self.entries(doc.data, "rules")
         rules = [self.rule(raw, ("rules", i), header) for i, raw in enumerate(raw_rules)]
         ids: dict[str, int] = {}

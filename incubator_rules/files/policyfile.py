@@ -227,6 +227,18 @@ class PolicyReader(ProblemReader):
                     f"the code cannot apply alternative {describe(alt)} for {name}; it knows: {', '.join(sorted(allowed))}",
                 )
 
+    def unconsulted_readings(self, header: Header, consulted: Collection[str]) -> None:
+        """A problem for each declared reading the file type does not consult (``consulted``): choosing it would change
+        nothing, while every result would say it was applied. Checked once the rest of the file reads cleanly."""
+        declared = self.known.get("readings")
+        if self.problems:  # what the file consults is only known once the rest of it reads cleanly
+            return
+        for name in sorted(declared or ()):
+            if name not in consulted:
+                known = ", ".join(sorted(consulted)) or "none"
+                self.problem(("readings", name), f"reading {name!r} is consulted by nothing in a {header.type} file, so "
+                                                 f"choosing it would change nothing; the readings it applies: {known}")
+
     def entries(self, data: Mapping[Any, Any], key: str, required: bool = True) -> list[Any]:
         """A non-empty list at top-level ``key`` (an absent optional list is empty)."""
         value = data.get(key)

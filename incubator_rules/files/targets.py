@@ -583,10 +583,14 @@ class _TargetsReader(PolicyReader):
         def uses_titles(s: Selector | None) -> bool:
             return s is not None and (s.title_level is not None or any(uses_titles(m) for m in s.any_of))
 
+        consulted = {"delisted_carriers", "baseline"}
         if any(t.measure.kind == NEW_TITLES for t in targets):
             self.need_reading(header, "new_titles", READINGS["new_titles"], ("readings",))
+            consulted.add("new_titles")
         if any(uses_titles(t.measure.where) for t in targets):
             self.need_reading(header, "title_counts", READINGS["title_counts"], ("readings",))
+            consulted.add("title_counts")
+        self.unconsulted_readings(header, consulted)
 
 
 def _metric_base(metric: str) -> str:

@@ -120,7 +120,7 @@ RULE_PLACEHOLDERS = frozenset(
         "date", "level", "level_zh", "kind", "kind_zh", "payable_on", "amount", "amount_wan",
         "full_amount", "already_received", "window_start", "window_end", "ended_on",
         "interrupted_on", "counted_from", "year", "grade", "grade_zh", "document", "act", "act_zh",
-        "level_received", "held_level", "held_level_zh", "held_on", "area", "due_on",
+        "level_received", "held_level", "held_level_zh", "held_on", "area", "due_on", "subject", "subject_zh",
     }
 )
 
@@ -555,31 +555,44 @@ def settlements(ctx: Context, payments: Sequence[Event] | None = None) -> dict[s
 
 # Default explanations, for an outcome a ruleset does not word itself: ``{title}`` is the rule's title.
 _DEFAULT_TEXTS: dict[str, tuple[str, str]] = {
-    "awarded": ("{title}:{date}{level_zh}{act_zh},{amount}元,{payable_on}起可付", "{title}: {amount} yuan for the {level} {act} of {date}, payable on {payable_on}"),
-    "pending": ("{title}:{date}{level_zh}{act_zh},条件满足后于{payable_on}可得{amount}元", "{title}: {amount} yuan for the {level} {act} of {date}, payable on {payable_on} if the condition holds"),
+    "awarded": ("{title}:{date}{subject_zh},{amount}元,{payable_on}起可付", "{title}: {amount} yuan for the {subject} of {date}, payable on {payable_on}"),
+    "pending": ("{title}:{date}{subject_zh},条件满足后于{payable_on}可得{amount}元", "{title}: {amount} yuan for the {subject} of {date}, payable on {payable_on} if the condition holds"),
     "recovered": ("{title}:收回{amount}元", "{title}: {amount} yuan recovered"),
-    "instalment_awarded": ("{title}:{date}{level_zh}{act_zh},第{instalment}期({share}),{amount}元,{payable_on}起可付(共{full_amount}元)",
-                           "{title}: instalment {instalment} ({share}) of {full_amount} yuan for the {level} {act} of {date}: {amount} yuan, payable on {payable_on}"),
-    "instalment_pending": ("{title}:{date}{level_zh}{act_zh},第{instalment}期({share}),条件满足后于{payable_on}可得{amount}元(共{full_amount}元)",
-                           "{title}: instalment {instalment} ({share}) of {full_amount} yuan for the {level} {act} of {date}: {amount} yuan, payable on {payable_on} if its condition holds"),
-    "instalment_not_met": ("{title}:{date}{level_zh}{act_zh},第{instalment}期({share},{share_amount}元)条件未满足,不予支付",
-                           "{title}: instalment {instalment} ({share}, {share_amount} yuan) of the award for the {level} {act} of {date} is not paid: its condition is not met"),
-    "too_few_occurrences": ("{title}:{date}的事项为第{counted}次,需{needed}次,暂不予支持",
-                            "{title}: the event of {date} is occurrence {counted} of the {needed} needed"),
+    "instalment_awarded": ("{title}:{date}{subject_zh},第{instalment}期({share}),{amount}元,{payable_on}起可付(共{full_amount}元)",
+                           "{title}: instalment {instalment} ({share}) of {full_amount} yuan for the {subject} of {date}: {amount} yuan, payable on {payable_on}"),
+    "instalment_pending": ("{title}:{date}{subject_zh},第{instalment}期({share}),条件满足后于{payable_on}可得{amount}元(共{full_amount}元)",
+                           "{title}: instalment {instalment} ({share}) of {full_amount} yuan for the {subject} of {date}: {amount} yuan, payable on {payable_on} if its condition holds"),
+    "instalment_not_met": ("{title}:{date}{subject_zh},第{instalment}期({share},{share_amount}元)条件未满足,不予支付",
+                           "{title}: instalment {instalment} ({share}, {share_amount} yuan) of the award for the {subject} of {date} is not paid: its condition is not met"),
+    "grade_pending": ("{title}:{date}{subject_zh}待{graded_year}年度评价结果公布后确定,届时可得{amount}元",
+                      "{title}: {amount} yuan for the {subject} of {date} once the evaluation of {graded_year} is known, if its grade qualifies"),
+    "grade_not_met": ("{title}:{graded_year}年度评价结果不符合条件,{date}{subject_zh}不予支持",
+                      "{title}: nothing for the {subject} of {date}: the grade for {graded_year} does not qualify"),
+    "nothing_in_period": ("{title}:{period_start}至{period_end}无可支持金额({missing_zh})",
+                          "{title}: nothing for {period_start} to {period_end} ({missing})"),
+    "too_few_occurrences": ("{title}:{date}{subject_zh}为第{counted}次,需{needed}次,暂不予支持",
+                            "{title}: the {subject} of {date} is occurrence {counted} of the {needed} needed"),
+    "not_this_occurrence": ("{title}:{date}{subject_zh}为第{counted}次(自始累计),仅第{needed}次予以支持",
+                            "{title}: nothing for the {subject} of {date}: it is occurrence {counted} ever, and only occurrence {needed} is paid"),
 }
-_DEFAULT_REFUSAL = ("{title}:{date}的事项不予支持({reason_zh})", "{title}: nothing for the event of {date} ({reason})")
+_DEFAULT_REFUSAL = ("{title}:{date}{subject_zh}不予支持({reason_zh})", "{title}: nothing for the {subject} of {date} ({reason})")
 _REASONS_ZH = {
     "outside_window": "不在期限内", "kind_not_covered": "载体类型不在支持范围", "level_not_covered": "该级别无支持标准",
     "not_matched": "不符合条件", "condition_not_met": "条件未满足", "below_band": "未达最低档次",
     "already_awarded": "已获支持", "nothing_to_top_up": "无差额可补", "excluded_year": "该年度不予支持",
     "capped": "已达上限", "not_excellent": "评估未达优秀", "not_this_occurrence": "非所要求的次数",
-    "no_title": "未持有所需称号", "no_amount": "该级别无支持标准", "nothing_to_recover": "无可收回资金",
+    "no_title": "未持有所需称号", "no_amount": "无可支持金额", "nothing_to_recover": "无可收回资金",
+    "outside_area": "不在政策区域内", "year_outside_window": "评估年度不在规划期内", "delisted": "已被撤销",
+    "lower_level": "低于已获级别", "not_new": "该级别此前已获认定", "payable_after_period": "条件满足时已过规划期",
+    "delisted_before_year": "运营期满前被撤销", "interrupted": "运营中断", "too_few_occurrences": "次数不足",
+    "level_already_paid": "该级别已获支持", "no_difference": "无差额",
 }
 
 
 def default_explanation(code: str, title_zh: str, title_en: str) -> tuple[str, str]:
     """The explanation of an outcome a ruleset leaves unworded, built from the rule's title and the outcome."""
-    zh, en = _DEFAULT_TEXTS.get(code, _DEFAULT_REFUSAL)
+    paid = "awarded" if code.endswith("_awarded") else "pending" if code.endswith("_pending") else None
+    zh, en = _DEFAULT_TEXTS.get(code) or (_DEFAULT_TEXTS[paid] if paid else _DEFAULT_REFUSAL)
     reason_en = code.replace("_", " ")
     reason_zh = _REASONS_ZH.get(code, reason_en)
     fill = {"title": (title_zh, title_en), "reason": (reason_en, reason_en), "reason_zh": (reason_zh, reason_zh)}

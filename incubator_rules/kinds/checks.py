@@ -8,7 +8,8 @@ evaluation is decided as (``kind_of``), the plan's area (``area``) and
 period (``period``), a lower title than one held (``refuse_lower``, on a
 ``ladder``), a level held before (``first_at_level``), a delisting
 (``not_delisted``), a title held (``title_held``), the grade (``grades``)
-and one award per evaluated year and level (``once_per: {fields, top_up}``).
+and one award per evaluated year and level (``once_per: {fields, top_up}``);
+and the carrier's grade for the year before the event (``graded``: 上一年度运营评价结果为优秀).
 ``docs/writing-a-ruleset.md`` ("Conditions on titles and the plan") gives
 their order and what each refusal cites.
 """
@@ -22,10 +23,11 @@ import attrs
 
 from ..model.carrier import AwardKind, CarrierKind, Event, EventType, Grade, Level, iso_date
 from ..model.decision import AWARDED, PENDING, Condition, Decision
+from ..model.facts import did_you_mean
 from ..model.labels import LEVEL_ZH
 from ..model.ruleset import DatedValue, Rule, Ruleset, Table
 from .base import Context, area_refused, clause_of, column_clauses, prep_of, settlements, title_kinds
-from .generic import Filter, Param, bound, bound_clauses, choice, decide, read_bound, refuse, scope_types
+from .generic import Filter, Param, bound, bound_clauses, check_level, choice, decide, read_bound, refuse, scope_types
 
 __all__ = [
     "CHECKS",
@@ -47,6 +49,11 @@ __all__ = [
     "window_of",
     "held_values",
     "read_once_fields",
+    "Graded",
+    "GRADED",
+    "grade_for",
+    "graded_outcome",
+    "graded_check",
 ]
 
 AREA_CHECKS = ("refuse_outside", "require_area", "not_checked")
@@ -58,6 +65,7 @@ ONCE_FIELDS = ("year", "level")
 
 ACCREDITED = EventType.ACCREDITED
 DELISTED = EventType.DELISTED
+EVALUATED = EventType.EVALUATED
 FILED = EventType.FILED
 PAYMENT_RECEIVED = EventType.PAYMENT_RECEIVED
 
@@ -168,6 +176,115 @@ def _list_of(enum_type: Any, description: str) -> Param:
     return Param(_enum_list(enum_type), {"description": description + _BOUND, **bound(schema)}, optional=True)
 
 
+@attrs.frozen
+class Graded:
+    """The carrier's grade for the ``year`` (``previous`` or ``same``) of the event must be one of ``grades``: the
+    evaluation of that year (at one of ``levels``), the latest recorded; ``clause`` is cited by a refusal."""
+
+    year: str
+    grades: frozenset[Grade]
+    levels: frozenset[Level] | None = None
+    clause: str | None = None
+
+    def year_of(self, event: Event) -> int:
+        """The evaluated year the event is judged by: its own year (or its date's), less one for ``previous``."""
+        own = event.year if event.year is not None else event.date.year
+        return own - 1 if self.year == "previous" else own
+
+
+GRADED_YEARS = ("previous", "same")
+
+
+def _read_graded(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> Any:
+    if raw is None:
+        return None
+
+    def one(value: Any, p: tuple[Any, ...]) -> Graded | None:
+        value = reader.mapping(value, p, ("year", "grade", "level", "clause"))
+        if value is None:
+            return None
+        year = value.get("year", "previous")
+        if year not in GRADED_YEARS:
+            reader.problem(p + ("year",), f"expected one of: {', '.join(GRADED_YEARS)}, got {year!r}{did_you_mean(year, GRADED_YEARS)}"[:200])
+        if value.get("grade") is None:
+            reader.problem(p + ("grade",), "required field is missing")
+            return None
+        listed = value["grade"] if isinstance(value["grade"], list) else [value["grade"]]
+        sub = p + ("grade",)
+        if not listed:
+            reader.problem(sub, "give at least one grade: an empty list would refuse every event")
+            return None
+        grades = frozenset(m for i, g in enumerate(listed)
+                           if (m := reader.enum(Grade, g, sub + (i,) if isinstance(value["grade"], list) else sub)) is not None)
+        levels = None
+        if value.get("level") is not None:
+            listed = value["level"] if isinstance(value["level"], list) else [value["level"]]
+            sub = p + ("level",)
+            levels = frozenset(m for i, v in enumerate(listed)
+                               if (m := reader.enum(Level, v, sub + (i,) if isinstance(value["level"], list) else sub)) is not None)
+            for m in levels:
+                check_level(reader, m, sub, context)
+        clause = value.get("clause")
+        if clause is not None and (not isinstance(clause, str) or (context.clause_ids is not None and clause not in context.clause_ids)):
+            reader.problem(p + ("clause",), f"unknown clause {clause!r}"[:200])
+            clause = None
+        return Graded(year, grades, levels, clause) if grades and year in GRADED_YEARS else None
+
+    return read_bound(reader, raw, path, context, one)
+
+
+def grade_for(ctx: Context, graded: Graded, event: Event) -> Event | None:
+    """The evaluation the event is judged by: of the year ``graded`` names, at its levels, the latest recorded."""
+    year = graded.year_of(event)
+    found = None
+    for e in ctx.timeline:
+        if e.type is EVALUATED and e.year == year and (graded.levels is None or e.level in graded.levels):
+            found = e
+    return found
+
+
+def graded_outcome(ctx: Context, graded: Graded, event: Event) -> tuple[str, Event | None]:
+    """``("met", evaluation)``, ``("not_met", evaluation)``, or ``("pending", None)`` while that grade is not recorded."""
+    found = grade_for(ctx, graded, event)
+    if found is None:
+        return "pending", None
+    return ("met" if found.grade in graded.grades else "not_met"), found
+
+
+def graded_check(rule: Rule, ctx: Context, graded: Graded, event: Event, kind: CarrierKind,
+                 value: Any) -> tuple[Decision | None, Event | None]:
+    """A rule's ``graded`` condition on ``event``: (a pending or refused decision, None) when it does not hold yet,
+    else (None, the evaluation it rests on). ``value`` is the amount the pending decision would pay (a callable
+    is called only when it is needed)."""
+    held, found = graded_outcome(ctx, graded, event)
+    if held == "met":
+        return None, found
+    given = {"graded_year": graded.year_of(event)}
+    if found is None:
+        amount = value() if callable(value) else value
+        if amount:
+            return decide(rule, ctx, "grade_pending", event, kind, rule.clauses, amount=amount, status=PENDING, **given), None
+        return None, None
+    clauses = rule.clauses + ((graded.clause,) if graded.clause else ())
+    return decide(rule, ctx, "grade_not_met", event, kind, clauses, events=(event.id, found.id), **given), None
+
+
+_GRADED_ONE = {
+    "type": "object", "required": ["grade"], "additionalProperties": False,
+    "properties": {
+        "year": {"enum": list(GRADED_YEARS), "description": "previous (上一年度, the default) or same: the year before the event's (evaluated) year, or that year"},
+        "grade": {"anyOf": [{"enum": [g.value for g in Grade]}, {"type": "array", "minItems": 1, "items": {"enum": [g.value for g in Grade]}}]},
+        "level": {"anyOf": [{"enum": [v.value for v in Level]}, {"type": "array", "minItems": 1, "items": {"enum": [v.value for v in Level]}}]},
+        "clause": {"$ref": "#/definitions/text", "description": "the clause a refusal on another grade cites (不合格的,不予奖励)"},
+    },
+}
+GRADED = Param(_read_graded, {
+    "description": "{year: previous, grade, level, clause}: the carrier's evaluation of the year before the event must have "
+                   "one of these grades; pending until it is recorded (payable once it is), refused (grade_not_met) on another" + _BOUND,
+    **bound(_GRADED_ONE)}, optional=True)
+GRADED_CODES = ("grade_pending", "grade_not_met")
+
+
 _LEVEL_REFUSALS = {"type": "array", "items": {
     "type": "object", "required": ["kinds", "levels"], "additionalProperties": False,
     "properties": {"kinds": {"type": "array", "items": {"enum": [k.value for k in CarrierKind]}},
@@ -190,6 +307,7 @@ CHECKS: Mapping[str, Param] = {
     "grades": _list_of(Grade, "the grades paid, e.g. [excellent]; another is refused as not_excellent"),
     "payable_in_window": flag_param("true: an award whose condition is met after the window's end is refused (payable_after_period)"),
     "condition_from": choice_param(("event", "first_title"), "event, or first_title (the condition counts from the first title on the same column since the last delisting)"),
+    "graded": GRADED,
 }
 PARAMS = {name: spec.read for name, spec in CHECKS.items()}
 SCHEMAS = {name: dict(spec.schema or {}) for name, spec in CHECKS.items()}
@@ -199,7 +317,7 @@ ONCE_FIELDS_SCHEMA = {
     "properties": {"fields": {"type": "array", "minItems": 1, "items": {"enum": list(ONCE_FIELDS)}}, "top_up": {"type": "boolean"}},
 }
 CODES = ("kind_not_covered", "level_not_covered", "outside_area", "year_outside_window", "delisted", "not_excellent",
-         "lower_level", "not_new", "payable_after_period", "delisted_before_year", "interrupted")
+         "lower_level", "not_new", "payable_after_period", "delisted_before_year", "interrupted", *GRADED_CODES)
 
 
 # --- deciding ----------------------------------------------------------------------
@@ -295,7 +413,7 @@ def _static(rule: Rule, ctx: Context, prep: Any) -> dict[str, Any]:
         "window": c.window, "within": params.get("within"),
         "excluded": params.get("exclude_year_of"), "once_per": ctx.param(rule, "once_per") or "event",
         "holding": params.get("holding"), "occurrence": params.get("occurrence"), "condition": params.get("condition"),
-        "counting": params.get("occurrences"), "schedule": params.get("schedule"),
+        "counting": ctx.param(rule, "occurrences"), "graded": ctx.param(rule, "graded"), "schedule": params.get("schedule"),
         "plan_start": plan.start, "plan_end": plan.end,
         "plan_window": {"window_start": plan.start, "window_end": plan.end},  # what an outside_window refusal shows
         "areas": {},  # whether the area check refuses a carrier, by its area name

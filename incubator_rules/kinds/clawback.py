@@ -15,7 +15,7 @@ from ..model.decision import Decision
 from ..model.ruleset import Rule
 from .base import Context, RuleKind
 from .generic import GENERIC_PLACEHOLDERS, declare, decide, filters_param, matches, strings, whole
-from .occurrences import Occurrences, occurrences_param, tally
+from .occurrences import Occurrences, cycle_start, occurrences_param, tally
 from .caps import awards_of
 
 __all__ = ["KIND", "clawback_decisions"]
@@ -24,9 +24,9 @@ __all__ = ["KIND", "clawback_decisions"]
 def clawback_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) -> list[Decision]:
     """The first time the trigger holds, recover everything the named rules awarded until then."""
     filters = rule.params["trigger"]
-    counting = rule.params.get("occurrences") or Occurrences(rule.params.get("consecutive") or 1, consecutive=True)
+    counting = ctx.param(rule, "occurrences") or Occurrences(rule.params.get("consecutive") or 1, consecutive=True)
     scoped = [e for e in matched if any(f.in_scope(e, e.kind or ctx.carrier.kind) for f in filters)]
-    counts = tally(counting, [(e, matches(filters, e, ctx)) for e in scoped], ctx.ruleset.plan_period.start)
+    counts = tally(counting, [(e, matches(filters, e, ctx)) for e in scoped], cycle_start(counting, ctx))
     for event, found in zip(scoped, counts):
         if found.status != "reached":
             continue

@@ -1,7 +1,9 @@
 """``count_award``: an amount per counted thing (a firm introduced, a firm certified), by band of one of its facts.
 
 Each thing is counted once (by its ``firm`` when it has one); the highest band
-it reaches pays; below the lowest band nothing is paid.
+it reaches pays; below the lowest band nothing is paid. Like ``event_award``,
+an award may wait for the grade of the year before (``graded``) and be paid
+in instalments (``schedule``).
 """
 
 from __future__ import annotations
@@ -12,8 +14,10 @@ from ..model.carrier import Event, EventType
 from ..model.decision import Decision
 from ..model.facts import EVENT_FACTS, FactSpec, all_fact_names, did_you_mean
 from ..model.ruleset import Rule
+from . import checks
 from .base import Context, RuleKind
 from .generic import GENERIC_PLACEHOLDERS, Param, choice, declare, decide, filters_param, matches
+from .schedule import CODES as INSTALMENT_CODES, instalment_decisions, schedule_param
 
 __all__ = ["KIND", "count_award_decisions"]
 
@@ -64,6 +68,7 @@ def count_award_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) ->
     field = rule.params["by"]
     bands = rule.params["bands"]
     strict = ctx.param(rule, "comparison") == "above"
+    graded, schedule = ctx.param(rule, "graded"), rule.params.get("schedule")
     counted: set[Any] = set()
     for event in matched:
         kind = event.kind or ctx.carrier.kind
@@ -82,9 +87,21 @@ def count_award_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) ->
         if not reached:
             out.append(decide(rule, ctx, "below_band", event, kind, rule.clauses, band=value))
             continue
+        grade_event = None
+        if graded is not None:
+            refused, grade_event = checks.graded_check(rule, ctx, graded, event, kind, reached[-1])
+            if refused is not None:
+                out.append(refused)
+                continue
         counted.add(key)
+        payable = event.date if grade_event is None else max(event.date, grade_event.date)
+        events = (event.id,) if grade_event is None else (event.id, grade_event.id)
+        if schedule is not None:
+            gate = None if grade_event is None else (payable, True)
+            out.extend(instalment_decisions(rule, ctx, schedule, event, kind, rule.clauses, reached[-1], events, gate, band=value))
+            continue
         out.append(decide(rule, ctx, "awarded", event, kind, rule.clauses, amount=reached[-1],
-                          payable_on=event.date, band=value))
+                          payable_on=payable, events=events, band=value))
     return out
 
 
@@ -99,9 +116,11 @@ KIND = RuleKind(
                       "required": ["from", "amount"], "additionalProperties": False},
         }),
         comparison=choice(COMPARISONS, "at_least", "at_least (default: the band's figure counts) or above; or {reading, values}"),
+        graded=checks.GRADED,
+        schedule=schedule_param("pay each award in instalments, each a share with its own delay and conditions"),
     ),
     roles={},
-    codes=("awarded", "not_matched", "below_band", "already_awarded"),
+    codes=("awarded", "not_matched", "below_band", "already_awarded", *checks.GRADED_CODES, *INSTALMENT_CODES),
     matches=frozenset(EventType),
     decider=count_award_decisions,
     placeholders=GENERIC_PLACEHOLDERS,

@@ -13,7 +13,7 @@ from the event, after which the award is payable; pending until then);
 Conditions on titles and the plan (``kinds.checks``): ``kind_of`` (the kind
 an event is decided as), ``refuse_kinds`` and ``refuse_levels`` (what the
 table covers), ``area``, ``period`` (the plan period, by date or evaluated
-year), ``not_delisted``, ``title_held`` and ``grades``.
+year), ``not_delisted``, ``title_held``, ``grades`` and ``graded`` (the grade of the year before).
 """
 
 from __future__ import annotations
@@ -34,10 +34,11 @@ from .generic import (
     GENERIC_PLACEHOLDERS, Param, add, amount_detail, amount_param, bound, bound_clauses, declare, decide, filters_param,
     matches, read_bound, read_filters, rounding_note, whole,
 )
-from .occurrences import occurrences_param, tally
-from .schedule import schedule_param, settle
+from .occurrences import check_counting, cycle_start, occurrences_param, tally
+from .schedule import instalment_decisions, schedule_param
 
-__all__ = ["KIND", "WINDOW", "WITHIN", "anchor_before", "event_award_decisions", "holds_title", "read_window", "read_within"]
+__all__ = ["KIND", "WINDOW", "WITHIN", "anchor_before", "event_award_decisions", "holds_title", "read_window", "read_within",
+           "withdraws"]
 
 ONCE_PER = ("event", "carrier", "year")
 
@@ -116,16 +117,30 @@ def anchor_before(ctx: Context, event: Event, filters: Sequence[Any]) -> Event |
 
 
 def holds_title(ctx: Context, event: Event, filters: Sequence[Any]) -> Event | None:
-    """The latest event before ``event`` matching ``filters`` with no delisting after it, or None."""
-    found = None
+    """The latest event before ``event`` matching ``filters`` with no delisting after it, and no withdrawal of its
+    designation or title, or None."""
+    held: list[Event] = []
     for e in ctx.timeline:
         if e is event:
             break
         if e.type is EventType.DELISTED:
-            found = None
+            held = []
+        elif e.type is EventType.WITHDRAWN:
+            held = [h for h in held if not withdraws(e, h)]
         elif matches(filters, e, ctx):
-            found = e
-    return found
+            held.append(e)
+    return held[-1] if held else None
+
+
+def withdraws(withdrawal: Event, title: Event) -> bool:
+    """A ``withdrawn`` event takes back ``title``: the same designation or title, at its level when it names one."""
+    if withdrawal.level is not None and title.level is not None and withdrawal.level is not title.level:
+        return False
+    for name in ("designation", "title"):
+        named = withdrawal.fact(name)
+        if named is not None and named == title.fact(name):
+            return True
+    return False
 
 
 def event_award_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) -> list[Decision]:
@@ -140,7 +155,7 @@ def event_award_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) ->
     plan = compiled(ctx)
     filters, amount, window, within, excluded = plan.filters, plan.amount, plan.window, plan.within, plan.excluded
     once, holding, occurrence, condition = plan.once_per, plan.holding, plan.occurrence, plan.condition
-    counting, schedule = plan.counting, plan.schedule
+    counting, schedule, graded = plan.counting, plan.schedule, plan.graded
     paid: set[Any] = set()
     seen = 0
     awarded = 0  # awards made so far: the next one is the ordinal of ``by: occurrence``
@@ -151,7 +166,7 @@ def event_award_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) ->
             k = plan.kind_of(e)
             if any(f.in_scope(e, k) for f in filters):
                 held.append((e, any(f.in_scope(e, k) and f.holds(e, ctx.carrier) for f in filters)))
-        counts = {e.id: t for (e, _), t in zip(held, tally(counting, held, ctx.ruleset.plan_period.start))}
+        counts = {e.id: t for (e, _), t in zip(held, tally(counting, held, cycle_start(counting, ctx)))}
     one, by_type, all_in_scope = plan.one, plan.by_type, plan.all_in_scope
     own = ctx.carrier.kind
     checks_before, checks_after, period = plan.checks_before, plan.checks_after, plan.period
@@ -216,6 +231,14 @@ def event_award_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) ->
             if any(e.date.year == year and matches(excluded, e, ctx) for e in ctx.timeline):
                 out.append(decide(rule, ctx, "excluded_year", event, kind, rule.clauses))
                 continue
+        grade_event = None
+        if graded is not None:
+            refused, grade_event = checks.graded_check(
+                rule, ctx, graded, event, kind,
+                lambda: amount_detail(ctx, amount, event, kind, history=ctx.timeline, ordinal=awarded + 1)[0])
+            if refused is not None:
+                out.append(refused)
+                continue
         exact = None
         if plan.cell_is_amount:  # a plain table lookup: the cell's amount
             value, clause = (None, None) if cell is None else (cell.amount, cell.clause)
@@ -238,9 +261,12 @@ def event_award_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) ->
             out.append(decide(rule, ctx, "already_awarded", event, kind, rule.clauses))
             continue
         paid.add(key)
-        events = tuple(dict.fromkeys((event.id,) + (() if anchor is None else (anchor.id,)) + counted))  # the event first
+        events = tuple(dict.fromkeys((event.id,) + (() if anchor is None else (anchor.id,)) + counted
+                                     + (() if grade_event is None else (grade_event.id,))))  # the event first
         clauses = (clause,) if clause else rule.clauses
         payable, code, met = event.date, "awarded", True
+        if grade_event is not None and grade_event.date > payable:
+            payable = grade_event.date  # payable once the grade it rests on is known
         cond = None
         if condition is not None:
             cond_rule = ctx.ruleset.rule(condition)
@@ -260,14 +286,14 @@ def event_award_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) ->
                 out.append(decide(rule, ctx, "payable_after_period", event, kind, late, events=events, condition=cond,
                                   window_start=window[0], window_end=window[1], due_on=outcome.date))
                 continue
-            payable, code, met = outcome.date, "awarded" if outcome.status == "met" else "pending", outcome.status == "met"
+            payable, code, met = max(payable, outcome.date), "awarded" if outcome.status == "met" else "pending", outcome.status == "met"
         awarded += 1
         if plan.covers and cell is not None:
             plan.candidates.append(checks.Candidate(event, kind, plan.columns[kind], cell, payable, met, events, cond))  # type: ignore[arg-type]
             continue
         if schedule is not None:
-            gate = None if condition is None else (payable, met)
-            out.extend(_instalments(rule, ctx, schedule, event, kind, clauses, value, events, gate))
+            gate = None if condition is None and grade_event is None else (payable, met)
+            out.extend(instalment_decisions(rule, ctx, schedule, event, kind, clauses, value, events, gate))
             continue
         decision = decide(rule, ctx, code, event, kind, clauses, amount=value, payable_on=payable, events=events, condition=cond)
         if exact is not None and ctx.detail:
@@ -277,24 +303,6 @@ def event_award_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) ->
         out.append(decision)
     if plan.candidates:
         out.extend(checks.differential(plan))
-    return out
-
-
-_INSTALMENT_CODES = {"awarded": "instalment_awarded", "pending": "instalment_pending", "not_met": "instalment_not_met"}
-
-
-def _instalments(rule: Rule, ctx: Context, schedule: Any, event: Event, kind: Any, clauses: tuple[str, ...],
-                 total: int, events: tuple[str, ...], gate: Any) -> list[Decision]:
-    """One decision per instalment of ``total``, each citing the award's clauses and its own."""
-    out = []
-    count = len(schedule.instalments)
-    for share in settle(ctx, schedule, event, total, gate):
-        out.append(decide(
-            rule, ctx, _INSTALMENT_CODES[share.status], event, kind, clauses + share.clauses,
-            amount=share.amount, payable_on=share.payable_on, events=tuple(dict.fromkeys(events + share.events)),
-            full_amount=total, instalment=f"{share.number}/{count}", share=share.instalment.label,
-            share_amount=share.amount,
-        ))
     return out
 
 
@@ -322,6 +330,7 @@ KIND = RuleKind(
     ),
     matches=frozenset(EventType),
     decider=event_award_decisions,
+    validate=check_counting,
     references={"condition": "normal_operation"},
     placeholders=GENERIC_PLACEHOLDERS,
 )

@@ -18,7 +18,7 @@ from typing import Any, Callable, Mapping, Sequence
 import attrs
 
 from ..model.carrier import PLACES, EVENT_TYPES, Carrier, CarrierKind, Event, EventType, Grade, Level, exact_places, iso_date, level_schema
-from ..model.decision import AWARDED, NOT_AWARDED, PENDING, Condition, Decision
+from ..model.decision import AWARDED, NOT_AWARDED, PENDING, Condition, Decision, InstalmentShare
 from ..model.durations import after
 from ..model.facts import CARRIER_FACTS, EVENT_FACTS, FactSpec, all_fact_names, did_you_mean
 from ..model.labels import GRADE_ZH, KIND_EN, KIND_ZH
@@ -53,7 +53,8 @@ __all__ = [
 
 GENERIC_PLACEHOLDERS = frozenset({
     "firm", "period_start", "period_end", "recovered", "title", "band", "base",
-    "instalment", "share", "share_amount", "counted", "needed", "fact",
+    "instalment", "share", "share_amount", "counted", "needed", "fact", "graded_year",
+    "missing", "missing_zh",
 })
 _AWARDED_CODES = frozenset({"awarded", "recovered", "instalment_awarded"})
 _PENDING_CODES = frozenset({"pending", "instalment_pending"})
@@ -848,8 +849,29 @@ def cap_for(ctx: Context, cap: Amount, history: Sequence[Event], kind: CarrierKi
 # --- decisions -----------------------------------------------------------------
 
 
-_ACT_EN = {"accredited": "accreditation", "filed": "filing"}
-_ACT_ZH = {"accredited": "认定", "filed": "备案", "evaluated": "绩效评估"}
+# An event type as a noun, for the default explanations ("the municipal evaluation of 2019-03-15").
+_ACT_EN = {
+    "operation_started": "start of operation", "accredited": "accreditation", "filed": "filing",
+    "payment_received": "payment", "evaluated": "evaluation", "title_awarded": "title", "designated": "designation",
+    "firm_introduced": "firm brought in", "firm_certified": "firm certification", "tenancy": "tenancy",
+    "spending": "spending", "investment": "investment", "task_result": "task result", "withdrawn": "withdrawal", "suspended": "suspension",
+    "rectification_ordered": "rectification order", "resumed": "resumption",
+    "rectification_completed": "completed rectification", "delisted": "delisting",
+}
+_ACT_ZH = {
+    "operation_started": "开始运营", "accredited": "认定", "filed": "备案", "payment_received": "收到资金",
+    "evaluated": "绩效评估", "title_awarded": "获得称号", "designated": "授牌", "firm_introduced": "引进企业",
+    "firm_certified": "企业认定", "tenancy": "入驻", "spending": "支出", "investment": "投入", "task_result": "任务考核",
+    "withdrawn": "撤销称号", "suspended": "暂停运营", "rectification_ordered": "责令整改", "resumed": "恢复运营",
+    "rectification_completed": "整改完成", "delisted": "撤销",
+}
+
+
+def _subject(event: Event, ctx: Context, zh: bool) -> str:
+    """The event as the default explanations name it: its level (when it has one) and its type as a noun."""
+    level = _level_name(ctx, event, zh)
+    act = (_ACT_ZH if zh else _ACT_EN).get(event.type.value, event.type.value.replace("_", " "))
+    return level + act if zh else f"{level} {act}".strip()
 
 
 def _shown(value: Any) -> str:
@@ -883,6 +905,8 @@ _FROM_EVENT: dict[str, Callable[..., str]] = {
     "document": lambda e, k, c, g=None: e.document or "",
     "act": lambda e, k, c, g=None: _ACT_EN.get(e.type.value, e.type.value.replace("_", " ")),
     "act_zh": lambda e, k, c, g=None: _ACT_ZH.get(e.type.value, ""),
+    "subject": lambda e, k, c, g=None: _subject(e, c, False),
+    "subject_zh": lambda e, k, c, g=None: _subject(e, c, True),
     "firm": lambda e, k, c, g=None: str(e.fact("firm") or ""),
     "title": lambda e, k, c, g=None: str(e.fact("title") or e.fact("designation") or ""),
     "amount_wan": lambda e, k, c, g=None: amount_wan(g["amount"]) if g and isinstance(g.get("amount"), int) else "",
@@ -899,7 +923,7 @@ def values_of(event: Event, kind: CarrierKind, ctx: Context, **given: Any) -> di
 # The event fields each placeholder reads (the inputs of its text, besides the carrier kind and the values given).
 _EVENT_FIELDS = {
     "date": "date", "level": "level", "level_zh": "level", "year": "year", "grade": "grade", "grade_zh": "grade",
-    "document": "document", "act": "type", "act_zh": "type",
+    "document": "document", "act": "type", "act_zh": "type", "subject": ("level", "type"), "subject_zh": ("level", "type"),
 }
 
 
@@ -916,7 +940,8 @@ class _Wording:
         if "amount_wan" in self.names and "amount" not in self.given_names:
             self.given_names += ("amount",)  # amount_wan shows the amount given
         self.facts = any(n in ("firm", "title") for n in self.names)
-        fields = sorted({_EVENT_FIELDS[n] for n in self.names if n in _EVENT_FIELDS})
+        fields = sorted({f for n in self.names if n in _EVENT_FIELDS
+                         for f in (_EVENT_FIELDS[n] if isinstance(_EVENT_FIELDS[n], tuple) else (_EVENT_FIELDS[n],))})
         self.inputs = operator.attrgetter(*fields) if fields else (lambda e: None)
         self.texts: dict[tuple[Any, ...], tuple[str, str]] = {}
 
@@ -951,7 +976,7 @@ def decide(
     amount: int = 0, payable_on: datetime.date | None = None, events: Sequence[str] | None = None,
     full_amount: int | None = None, already_received: int | None = None,
     amount_in_force_from: datetime.date | None = None, condition: Condition | None = None,
-    status: str | None = None, **given: Any,
+    status: str | None = None, part: InstalmentShare | None = None, **given: Any,
 ) -> Decision:
     """A decision of a generic rule, explained by the rule's wording for ``code`` (or its default).
 
@@ -959,7 +984,8 @@ def decide(
     already paid is taken off; for an instalment, the whole award it is a
     share of) are shown in the explanation and kept on the decision, with the
     date the amount is in force from and the condition it waited for.
-    ``status`` is the code's own (awarded, pending, else not awarded) unless given.
+    ``status`` is the code's own (awarded, pending, else not awarded) unless given; ``part`` is the
+    instalment of a scheduled award the decision is.
     """
     prep = prep_of(ctx.ruleset, rule)
     if status is None:
@@ -969,9 +995,9 @@ def decide(
         if not paid:
             return LEFT_OUT
         return Decision(rule.id, status, code, amount, payable_on, (event.id,) if events is None else tuple(events),
-                        (), "", "", event.level, kind, full_amount, already_received, amount_in_force_from)
+                        (), "", "", event.level, kind, full_amount, already_received, amount_in_force_from, None, part)
     if not paid and events is None and condition is None and full_amount is None and already_received is None \
-            and amount_in_force_from is None:
+            and amount_in_force_from is None and part is None:
         return refuse(prep, ctx, code, event, kind, clauses if isinstance(clauses, tuple) else tuple(clauses), given)
     if condition is not None and "counted_from" not in given:
         given["counted_from"] = condition.counted_from
@@ -990,7 +1016,7 @@ def decide(
     return Decision(
         rule.id, status, code, amount if paid else 0, payable_on if paid else None,
         (event.id,) if events is None else tuple(events), cites,
-        zh, en, event.level, kind, full_amount, already_received, amount_in_force_from, condition,
+        zh, en, event.level, kind, full_amount, already_received, amount_in_force_from, condition, part,
     )
 
 

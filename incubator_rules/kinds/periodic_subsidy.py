@@ -28,6 +28,7 @@ from .generic import (
     EXACT, GENERIC_PLACEHOLDERS, ROUNDINGS, Filter, Param, add, bound as _bound, choice, declare, decide, exact_number, filters_param,
     flag, matches, read_bound, read_filters, round_yuan, rounding_note, yuan_param,
 )
+from .schedule import CODES as INSTALMENT_CODES, instalment_decisions, schedule_param
 
 _MAX_RATE = Decimal(10**6)
 _MAX_AREA = Decimal(10**12)  # a number fact's bound (model.carrier.parse_fact)
@@ -240,6 +241,15 @@ def _matches(filters: Sequence[Filter], e: Event, ctx: Context) -> bool:
     return matches(filters, e, ctx)
 
 
+# Why a period came to nothing, by its basis (the missing_zh / missing placeholders of nothing_in_period).
+_NOTHING = {
+    "spending": ("期内无符合条件的支出", "no qualifying spending in the period"),
+    "events": ("期内无符合条件的事项", "no qualifying event in the period"),
+    "area": ("期内面积或单价为零", "no area or rate to pay on in the period"),
+    "tenancies": ("期内无符合条件的入驻", "no qualifying tenancy in the period"),
+}
+
+
 def _period_amount(rule: Rule, ctx: Context, i: int, start: datetime.date, end: datetime.date,
                    tenancies: Sequence[Event]) -> tuple[int, tuple[str, ...], Decimal | None, tuple[str, int, int] | None]:
     """The subsidy for period ``i`` (0-based), the events it rests on, the exact amount before it was rounded
@@ -295,11 +305,14 @@ def _period_amount(rule: Rule, ctx: Context, i: int, start: datetime.date, end: 
 def periodic_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) -> list[Decision]:
     """One decision per period with something to pay (per tenant with ``per_tenancy``)."""
     out: list[Decision] = []
-    unless = rule.params.get("unless")
+    unless, schedule = rule.params.get("unless"), rule.params.get("schedule")
     left = rule.params.get("total_cap")
     anchors = rule.params["from"]
     anchor = next((e for e in ctx.timeline if _matches(anchors, e, ctx)), None)
-    if anchor is None:
+    if anchor is None:  # an anchor in scope that fails the filter's conditions is refused, never passed over
+        near = next((e for e in ctx.timeline if any(f.in_scope(e, e.kind or ctx.carrier.kind) for f in anchors)), None)
+        if near is not None:
+            out.append(decide(rule, ctx, "not_matched", near, near.kind or ctx.carrier.kind, rule.clauses))
         return out
     kind = anchor.kind or ctx.carrier.kind
     basis, spec, moved = rule.params["basis"]
@@ -326,7 +339,13 @@ def periodic_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) -> li
             with localcontext(EXACT):
                 amount, used, exact, gap = _period_amount(rule, ctx, i, p_start, p_end, group)
             if amount <= 0:
-                unrecorded = unrecorded or _unrecorded(rule, ctx, p_start)
+                missing = _unrecorded(rule, ctx, p_start)
+                unrecorded = unrecorded or missing
+                if missing is None and p_end <= ctx.as_of:  # an ended period that came to nothing says why
+                    zh, en = _NOTHING.get(basis, _NOTHING["events"])
+                    out.append(decide(rule, ctx, "nothing_in_period", event, kind, rule.clauses,
+                                      events=tuple(dict.fromkeys((event.id, *used))), period_start=p_start,
+                                      period_end=p_end - _ONE_DAY, missing=en, missing_zh=zh))
                 continue
             events = tuple(dict.fromkeys((event.id, *used)))
             stop = None if unless is None else next((e for e in ctx.timeline if e.date < p_end and _matches(unless, e, ctx)), None)
@@ -340,6 +359,11 @@ def periodic_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) -> li
                     out.append(decide(rule, ctx, "capped", event, kind, rule.clauses, events=events,
                                       period_start=p_start, period_end=p_end - _ONE_DAY))
                     continue
+            if schedule is not None:  # the period's amount in instalments, counted from the day it is payable
+                out.extend(instalment_decisions(rule, ctx, schedule, event, kind, rule.clauses, amount, events,
+                                                (p_end, p_end <= ctx.as_of), p_end,
+                                                period_start=p_start, period_end=p_end - _ONE_DAY))
+                continue
             code = "awarded" if p_end <= ctx.as_of else "pending"
             decision = decide(rule, ctx, code, event, kind, rule.clauses, amount=amount, payable_on=p_end,
                               events=events, period_start=p_start, period_end=p_end - _ONE_DAY)
@@ -423,9 +447,11 @@ KIND = RuleKind(
         total_cap=yuan_param("at most this many yuan over all periods together (later periods are cut, then refused as capped)"),
         unless=filters_param("a period is refused when such an event falls on or before its end", optional=True),
         per_tenancy=flag("periods run from each qualifying tenant's move-in"),
+        schedule=schedule_param("pay each period's amount in instalments, their delays counted from the day it is payable"),
     ),
     roles={},
-    codes=("awarded", "pending", "not_matched", "outside_window", "condition_not_met", "capped", "no_amount"),
+    codes=("awarded", "pending", "not_matched", "outside_window", "condition_not_met", "capped", "no_amount",
+           "nothing_in_period", *INSTALMENT_CODES),
     matches=frozenset(EventType),
     decider=periodic_decisions,
     placeholders=GENERIC_PLACEHOLDERS,

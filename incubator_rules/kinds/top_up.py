@@ -46,6 +46,8 @@ def top_up_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) -> list
     for event in matched:
         kind = event.kind or ctx.carrier.kind
         if not matches(rule.params["match"], event, ctx):
+            if any(f.in_scope(event, kind) for f in rule.params["match"]):  # in scope, failing a condition: say so
+                out.append(decide(rule, ctx, "not_matched", event, kind, rule.clauses))
             continue
         anchor = None
         if within is not None:
@@ -90,7 +92,7 @@ KIND = RuleKind(
         earlier_payments=choice((*(a.value for a in AwardKind), "none"), None, "with tops_up: the purpose of the recorded payments that settle none of this plan's decisions and count as received (e.g. construction_subsidy), or none; or {reading, values}"),
     ),
     roles={},
-    codes=("awarded", "outside_window", "nothing_to_top_up", "already_awarded", "pending", "level_already_paid",
+    codes=("awarded", "not_matched", "outside_window", "nothing_to_top_up", "already_awarded", "pending", "level_already_paid",
            "no_difference", "level_difference_awarded", "level_difference_pending"),
     matches=_ALL,
     decider=top_up_decisions,

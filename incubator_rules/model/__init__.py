@@ -5,7 +5,7 @@ package but ``errors`` and ``documents``.
 """
 
 from .carrier import AwardKind, Carrier, CarrierKind, Event, EventType, Grade, Level, as_of_date, parse_date, reading_levels
-from .decision import AWARDED, NOT_AWARDED, PENDING, Condition, Decision, Evaluation, ManagementDecision, Totals
+from .decision import AWARDED, NOT_AWARDED, PENDING, Condition, Decision, Evaluation, InstalmentShare, ManagementDecision, Totals
 from .portfolio import METRICS, Designation, Member, Portfolio, Snapshot, Standing
 from .ruleset import Citation, Clause, DatedValue, PlanArea, PlanPeriod, Reading, Rule, Ruleset, SourceDocument, Table
 
@@ -28,6 +28,7 @@ __all__ = [
     "EventType",
     "Grade",
     "Level",
+    "InstalmentShare",
     "ManagementDecision",
     "PlanArea",
     "PlanPeriod",

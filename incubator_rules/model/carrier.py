@@ -191,6 +191,7 @@ class EventType(str, enum.Enum):
     SPENDING = "spending"
     INVESTMENT = "investment"
     TASK_RESULT = "task_result"
+    WITHDRAWN = "withdrawn"
     SUSPENDED = "suspended"
     RECTIFICATION_ORDERED = "rectification_ordered"
     RESUMED = "resumed"
@@ -249,6 +250,7 @@ EVENT_TYPES: dict[EventType, EventSpec] = {
     EventType.SPENDING: EventSpec({"amount": "r", "year": "o"}),
     EventType.INVESTMENT: EventSpec({"amount": "r"}),
     EventType.TASK_RESULT: EventSpec({"level": "o", "grade": "o"}),
+    EventType.WITHDRAWN: EventSpec({"level": "o"}),  # one designation or title taken back; the carrier operates on
     EventType.SUSPENDED: EventSpec(operation=(SUSPENDED_STATE, True)),
     EventType.RECTIFICATION_ORDERED: EventSpec(operation=(RECTIFYING_STATE, True)),
     EventType.RESUMED: EventSpec(

@@ -62,12 +62,37 @@ class Condition:
         )
 
 
+@attrs.frozen(slots=False)
+class InstalmentShare:
+    """Which instalment of a scheduled award a decision is: its ``number`` of ``count``, its ``share`` as written
+    (``"1/3"``, ``"50%"``) and the date it falls due by the schedule (before any condition moves it)."""
+
+    number: int
+    count: int
+    share: str
+    due_on: datetime.date | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data with a stable key order."""
+        return {"number": self.number, "of": self.count, "share": self.share, "due_on": _iso(self.due_on)}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "InstalmentShare":
+        """Inverse of ``to_dict``."""
+        return cls(data["number"], data["of"], data["share"], _date_or_none(data["due_on"]))
+
+    def __str__(self) -> str:
+        return f"{self.number}/{self.count}"
+
+
 @attrs.frozen(slots=False)  # a dict-backed instance is built twice as fast
 class Decision:
     """One decision of one rule on the events it rests on.
 
     ``status`` is awarded, pending or not_awarded; ``reason`` names the
     outcome (the explanation key in the ruleset). Amounts are whole yuan.
+    ``instalment`` says which instalment of a scheduled award it is (None
+    for an award paid whole; its JSON key is then left out).
     """
 
     rule: str
@@ -85,10 +110,11 @@ class Decision:
     already_received: int | None = None
     amount_in_force_from: datetime.date | None = None
     condition: Condition | None = None
+    instalment: InstalmentShare | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain data with a stable key order."""
-        return {
+        """Plain data with a stable key order (``instalment`` only for an instalment)."""
+        out = {
             "rule": self.rule,
             "status": self.status,
             "reason": self.reason,
@@ -104,6 +130,9 @@ class Decision:
             "citations": [c.to_dict() for c in self.citations],
             "condition": None if self.condition is None else self.condition.to_dict(),
         }
+        if self.instalment is not None:
+            out["instalment"] = self.instalment.to_dict()
+        return out
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "Decision":
@@ -118,6 +147,7 @@ class Decision:
             full_amount=data["full_amount"], already_received=data["already_received"],
             amount_in_force_from=_date_or_none(data["amount_in_force_from"]),
             condition=None if data["condition"] is None else Condition.from_dict(data["condition"]),
+            instalment=None if data.get("instalment") is None else InstalmentShare.from_dict(data["instalment"]),
         )
 
 

@@ -121,6 +121,11 @@ EVENT_FACTS: Mapping[str, Mapping[str, FactSpec]] = {
         "task": _f("text", None, "任务", "task", True),
         "result": _f("text", None, "结果", "result"),
     },
+    "withdrawn": {  # 收回牌匾, 撤销称号: one designation or title ends, not the carrier's other titles
+        "designation": _f("text", None, "收回的认定类别", "designation withdrawn"),
+        "title": _f("text", None, "撤销的称号", "title withdrawn"),
+        "reason": _f("text", None, "原因", "reason"),
+    },
     "delisted": {"reason": _f("text", None, "原因", "reason")},
 }
 

@@ -36,22 +36,25 @@ def select(cases: Iterable[Case], patterns: Sequence[str]) -> list[Case]:
 
 @attrs.frozen
 class Coverage:
-    """Which clauses of one ruleset the cases exercised."""
+    """Which clauses of one ruleset the cases exercised. ``clauses`` are those the ruleset encodes; the clauses it
+    lists under ``out_of_scope`` (read and set aside, so no case can exercise them) are counted apart."""
 
     ruleset_id: str
     ruleset_version: str
     clauses: tuple[str, ...]
     exercised: frozenset[str]
+    out_of_scope: tuple[str, ...] = ()
 
     @property
     def missing(self) -> tuple[str, ...]:
-        """The clauses no case exercised, in ruleset order."""
+        """The encoded clauses no case exercised, in ruleset order."""
         return tuple(c for c in self.clauses if c not in self.exercised)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data."""
         return {"ruleset": self.ruleset_id, "version": self.ruleset_version, "clauses": len(self.clauses),
-                "exercised": sorted(self.exercised & set(self.clauses)), "not_exercised": list(self.missing)}
+                "exercised": sorted(self.exercised & set(self.clauses)), "not_exercised": list(self.missing),
+                "out_of_scope": list(self.out_of_scope)}
 
 
 def cited(result: CaseResult) -> set[str]:
@@ -80,7 +83,9 @@ def clause_coverage(results: Iterable[CaseResult]) -> list[Coverage]:
              for r in results if r.evaluation is not None}
     for (rid, version), exercised in seen.items():
         ruleset = load_ruleset(paths.get((rid, version)) or rid)
-        out.append(Coverage(rid, version, tuple(ruleset.clauses), frozenset(exercised)))
+        skipped = tuple(c for c in ruleset.clauses if c in ruleset.out_of_scope)
+        out.append(Coverage(rid, version, tuple(c for c in ruleset.clauses if c not in ruleset.out_of_scope),
+                            frozenset(exercised), skipped))
     return out
 
 

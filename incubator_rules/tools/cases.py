@@ -26,15 +26,15 @@ from ..files.schema import AMOUNT, DATE, TEXT, Field, FileSchema, Shape, enum_va
 
 FILE_KEYS = ("$schema", "title", "description", "ruleset", "carrier", "as_of", "readings", "cases")
 LISTS = ("awards", "pending", "not_awarded")
-_PAID_FIELDS = ("rule", "amount", "payable_on", "level", "event", "clause", "amount_in_force_from", "note")
+_PAID_FIELDS = ("rule", "reason", "amount", "payable_on", "level", "event", "instalment", "clause", "amount_in_force_from", "note")
 DECISION_KEYS = {
     "awards": _PAID_FIELDS,
     "pending": _PAID_FIELDS,
-    "not_awarded": ("rule", "reason", "level", "event", "clause", "note"),
+    "not_awarded": ("rule", "reason", "level", "event", "instalment", "clause", "note"),
 }
 REQUIRED = {"awards": "amount", "pending": "amount", "not_awarded": "reason"}
 # The order fields are shown in; "note" is a comment for readers and never compared.
-COMPARED = ("rule", "reason", "amount", "payable_on", "level", "event", "clause", "amount_in_force_from")
+COMPARED = ("rule", "reason", "amount", "payable_on", "level", "event", "instalment", "clause", "amount_in_force_from")
 
 
 @attrs.frozen
@@ -110,6 +110,8 @@ def actual_field(d: Decision, name: str) -> Any:
         return tuple(c.clause for c in d.citations)
     if name == "level":
         return None if d.level is None else d.level.value
+    if name == "instalment":
+        return None if d.instalment is None else d.instalment.number
     return getattr(d, name)
 
 
@@ -144,10 +146,11 @@ def carrier_problems(data: Any, source: Source) -> tuple[Carrier | None, list[In
     """Read a carrier, finding every problem rather than only the first.
 
     The carrier reader stops at the first problem, so after a failure the
-    header and each event are read again on their own (an event keeps its
-    index, preceded by harmless stand-in events), and every problem found
-    is returned. Problems of the history as a whole (a duplicate id, a
-    resumption with no suspension) show only once each part reads cleanly.
+    header, each fact and each event are read again on their own (an event
+    keeps its index, preceded by harmless stand-in events), and then the
+    history as a whole with a stand-in in place of each broken event (a
+    duplicate id, a resumption with no suspension): every problem found is
+    returned, each once.
     """
     try:
         return Carrier.from_dict(data, source), []
@@ -157,19 +160,29 @@ def carrier_problems(data: Any, source: Source) -> tuple[Carrier | None, list[In
     if not isinstance(events, list) or len(events) > 500:
         return None, [first]
     problems: list[IncubatorRulesError] = []
-    header = dict(data, events=[])
-    try:
-        Carrier.from_dict(header, source)
-        stand_in = {"id": "stand-in", "name": "stand-in", "kind": data["kind"]}
-    except IncubatorRulesError as exc:
-        problems.append(exc)
-        stand_in = {"id": "stand-in", "name": "stand-in", "kind": "maker_space"}
-    for i, raw in enumerate(events):
-        filler = [{"id": f"stand-in-{j}\ufffe", "type": "operation_started", "date": "2000-01-01"} for j in range(i)]
+
+    def attempt(candidate: Mapping[str, Any]) -> bool:
         try:
-            Carrier.from_dict(dict(stand_in, events=filler + [raw]), source)
+            Carrier.from_dict(candidate, source)
         except IncubatorRulesError as exc:
-            problems.append(exc)
+            if all(str(exc) != str(p) for p in problems):
+                problems.append(exc)
+            return False
+        return True
+
+    facts = data.get("facts")
+    header = dict(data, events=[])
+    if isinstance(facts, Mapping) and facts:
+        header.pop("facts")
+    header_ok = attempt(header)
+    stand_in = {"id": "stand-in", "name": "stand-in", "kind": data["kind"] if header_ok else "maker_space"}
+    if isinstance(facts, Mapping) and facts:
+        for name, value in facts.items():  # each fact on its own
+            attempt(dict(stand_in, facts={name: value}, events=[]))
+    filler = [{"id": f"stand-in-{j}\ufffe", "type": "operation_started", "date": "2000-01-01"} for j in range(len(events))]
+    good = [attempt(dict(stand_in, events=filler[:i] + [raw])) for i, raw in enumerate(events)]
+    if any(good):  # the history as a whole, each broken event replaced by a stand-in at its place
+        attempt(dict(stand_in, events=[raw if ok else filler[i] for i, (raw, ok) in enumerate(zip(events, good))]))
     return None, problems or [first]
 
 
@@ -393,14 +406,21 @@ class _CaseReader:
                     self.problem(fp, str(exc))
             elif name == "note":
                 self.text(value, fp)
+            elif name == "instalment":
+                if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                    self.problem(fp, f"expected the number of an instalment (1 for the first), got {describe(value)}")
+                    fields[name] = None
+                else:
+                    fields[name] = value
             else:
                 fields[name] = self.text(value, fp)
-        self.references(fields, path, ruleset, carrier)
+        self.references(fields, path, ruleset, carrier, key)
         if None in fields.values():
             return None
         return ExpectedDecision(fields, self.line(path))
 
-    def references(self, fields: Mapping[str, Any], path: DataPath, ruleset: Ruleset | None, carrier: Carrier | None) -> None:
+    def references(self, fields: Mapping[str, Any], path: DataPath, ruleset: Ruleset | None, carrier: Carrier | None,
+                   key: str = "not_awarded") -> None:
         """Rule ids, reasons, clauses and event ids must exist, so a typo cannot make a case pass or fail for nothing."""
         if ruleset is not None:
             rule_ids = [r.id for r in ruleset.rules]
@@ -410,7 +430,8 @@ class _CaseReader:
             reason = fields.get("reason")
             if reason is not None:
                 kinds = [r.kind for r in ruleset.rules if rule is None or r.id == rule]
-                codes = sorted({c for k in kinds for c in KINDS[k].codes if c not in ("awarded", "pending")})
+                paid = key != "not_awarded"
+                codes = sorted({c for k in kinds for c in KINDS[k].codes if paid or c not in ("awarded", "pending")})
                 if reason not in codes:
                     self.problem(path + ("reason",), f"unknown reason {reason!r}; reasons: {', '.join(codes)}")
             clause = fields.get("clause")
@@ -546,6 +567,7 @@ EXPECTED = Shape(
 )
 
 
+_INSTALMENT_NUMBER = {"type": "integer", "minimum": 1, "description": "which instalment of a scheduled award (1 for the first)"}
 CASE_KEYS = CASE.keys
 EXPECTED_KEYS = EXPECTED.keys
 
@@ -604,10 +626,12 @@ def case_schema() -> FileSchema:
             "paid": Shape(
                 (
                     Field("rule", {"$ref": "#/definitions/text"}, nullable=True),
+                    Field("reason", {"$ref": "#/definitions/text", "description": "the outcome code, e.g. instalment_awarded"}, nullable=True),
                     Field("amount", {"type": "integer", "description": "whole yuan; negative for a recovery (clawback)"}, required=True),
                     Field("payable_on", {"$ref": "#/definitions/date"}, nullable=True),
                     Field("level", level_schema(), nullable=True),
                     Field("event", {"$ref": "#/definitions/text"}, nullable=True),
+                    Field("instalment", _INSTALMENT_NUMBER, nullable=True),
                     Field("clause", {"$ref": "#/definitions/text"}, nullable=True),
                     Field("amount_in_force_from", {"$ref": "#/definitions/date"}, nullable=True),
                     Field("note", {"$ref": "#/definitions/text"}, nullable=True),
@@ -619,6 +643,7 @@ def case_schema() -> FileSchema:
                     Field("reason", {"$ref": "#/definitions/text", "description": "the outcome code, e.g. outside_window"}, required=True),
                     Field("level", level_schema(), nullable=True),
                     Field("event", {"$ref": "#/definitions/text"}, nullable=True),
+                    Field("instalment", _INSTALMENT_NUMBER, nullable=True),
                     Field("clause", {"$ref": "#/definitions/text"}, nullable=True),
                     Field("note", {"$ref": "#/definitions/text"}, nullable=True),
                 ),

@@ -224,8 +224,10 @@ def _shown(value: Any) -> Any:
 # --- what it changes for carriers ----------------------------------------------
 
 
-def _by_event_and_rule(ev: Evaluation) -> dict[tuple[str, str], Decision]:
-    return {(d.events[0], d.rule): d for d in ev.awards + ev.pending + ev.not_awarded}
+def _by_event_and_rule(ev: Evaluation) -> dict[tuple[str, str, int], Decision]:
+    """Decisions by their event and rule, and by instalment for the instalments of one award (0: paid whole)."""
+    return {(d.events[0], d.rule, 0 if d.instalment is None else d.instalment.number): d
+            for d in ev.awards + ev.pending + ev.not_awarded}
 
 
 def _same(a: Decision, b: Decision) -> bool:

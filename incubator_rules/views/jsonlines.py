@@ -19,7 +19,7 @@ from typing import Any, Mapping
 
 import attrs
 
-from ..model.decision import Condition, Decision, Evaluation
+from ..model.decision import Condition, Decision, Evaluation, InstalmentShare
 from ..model.ruleset import Citation
 
 __all__ = ["evaluation_bytes", "evaluation_json", "evaluation_line", "evaluation_record"]
@@ -132,6 +132,12 @@ def _condition(c: Condition) -> bytes:
     ))
 
 
+def _instalment(part: InstalmentShare) -> bytes:
+    """``, "instalment": {...}}``: the key a decision has only when it is an instalment, and its closing brace."""
+    return b"".join((b', "instalment": {"number": %d, "of": %d, "share": ' % (part.number, part.count), _utf8(part.share),
+                     b', "due_on": ', _short(part.due_on), b"}}"))
+
+
 # A decision's JSON before its events, and between its events and its explanation, by the values of the
 # fields written there (enum members by identity: they are singletons, and hashing one runs Python code).
 _FRAMES: dict[tuple[Any, ...], tuple[bytes, bytes]] = {}
@@ -139,7 +145,7 @@ _FRAMES: dict[tuple[Any, ...], tuple[bytes, bytes]] = {}
 # faster than reading fifteen attributes of a dict-backed instance one by one.
 _DECISION_FIELDS = ("rule", "status", "reason", "amount", "payable_on", "events", "citations", "explanation_zh",
                     "explanation_en", "level", "kind", "full_amount", "already_received", "amount_in_force_from",
-                    "condition")
+                    "condition", "instalment")
 if tuple(f.name for f in attrs.fields(Decision)) != _DECISION_FIELDS:
     raise ImportError("views.jsonlines: the fields of Decision changed; update _DECISION_FIELDS and _decisions")
 
@@ -162,10 +168,10 @@ def _decisions(decisions: tuple[Decision, ...], out: list[bytes]) -> None:
     first = True
     for d in decisions:
         values = d.__dict__
-        if len(values) != 15:  # not as __init__ made it: read it field by field
+        if len(values) != 16:  # not as __init__ made it: read it field by field
             values = {name: getattr(d, name) for name in _DECISION_FIELDS}
         (rule, status, reason, amount, payable_on, events, cites, zh, en, level, kind, full, already, in_force,
-         cond) = values.values()
+         cond, part) = values.values()
         key = (rule, status, reason, amount, payable_on, id(level), id(kind), full, already, in_force)
         frame = frames.get(key)
         if frame is None:
@@ -176,7 +182,8 @@ def _decisions(decisions: tuple[Decision, ...], out: list[bytes]) -> None:
             b"[" + encode_basestring(events[0]).encode("utf-8") + b"]" if len(events) == 1 else _ids(events),
             frame[1], encode_basestring(zh).encode("utf-8"), b', "en": ', encode_basestring(en).encode("utf-8"),
             b'}, "citations": ', entry[1] if entry is not None and entry[0] is cites else _citations(cites),
-            b', "condition": ', b"null}" if cond is None else _condition(cond) + b"}",
+            b', "condition": ', b"null" if cond is None else _condition(cond),
+            b"}" if part is None else _instalment(part),
         )
         first = False
 

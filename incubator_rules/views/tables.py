@@ -150,14 +150,17 @@ _DECISION_COLUMNS = (
     Column("payable_on", "兑现日期", "payable on", DATE), Column("amount", "金额(元)", "amount (yuan)", YUAN),
     Column("amount_wan", "金额(万元)", "amount (10k yuan)", WAN), Column("reason", "原因", "reason"),
     Column("explanation_zh", "说明", "explanation (Chinese)"), Column("explanation_en", "说明(英文)", "explanation"),
-    Column("events", "依据事件", "events"),
+    Column("events", "依据事件", "events"), Column("instalment", "分期", "instalment"),
+    Column("instalment_due_on", "分期应付日期", "instalment due on", DATE),
 )
 
 
 def _decision_row(ev: "Evaluation", d: "Decision") -> tuple[Any, ...]:
     amount = None if d.status == "not_awarded" else d.amount
+    part = d.instalment
     return (ev.carrier_id, ev.carrier_name, d.status, d.rule, _clause(d), d.payable_on, amount, amount, d.reason,
-            d.explanation_zh, d.explanation_en, ", ".join(d.events))
+            d.explanation_zh, d.explanation_en, ", ".join(d.events),
+            None if part is None else f"{part.number}/{part.count} ({part.share})", None if part is None else part.due_on)
 
 
 def _decisions(evs: Iterable["Evaluation"]) -> Table:

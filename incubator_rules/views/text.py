@@ -208,10 +208,12 @@ def format_evaluation(ev: Evaluation) -> str:
             lines.append("  (none)")
         for d in decisions:
             clause = d.citations[0].clause if d.citations else ""
+            part = "" if d.instalment is None else (f"  instalment {d.instalment.number}/{d.instalment.count} "
+                                                    f"({d.instalment.share}, due {d.instalment.due_on})")
             if d.status == "not_awarded":
-                lines.append(f"  {d.reason:<24}  {d.rule:<24} {clause}")
+                lines.append(f"  {d.reason:<24}  {d.rule:<24} {clause}{part}")
             else:
-                lines.append(f"  {d.payable_on}  {d.amount:>12,}  {d.rule:<24} {clause}")
+                lines.append(f"  {d.payable_on}  {d.amount:>12,}  {d.rule:<24} {clause}{part}")
             lines.append(f"      {d.explanation_en}")
             lines.append(f"      {d.explanation_zh}")
         lines.append("")
@@ -340,6 +342,8 @@ def format_coverage(coverage: Sequence[Coverage]) -> str:
     lines = []
     for c in coverage:
         done = len(c.clauses) - len(c.missing)
-        lines.append(f"clause coverage {c.ruleset_id} {c.ruleset_version}: {done}/{len(c.clauses)} clauses exercised")
+        aside = f" ({len(c.out_of_scope)} out of scope, not counted)" if c.out_of_scope else ""
+        lines.append(f"clause coverage {c.ruleset_id} {c.ruleset_version}: {done}/{len(c.clauses)} clauses exercised{aside}")
         lines.extend(f"  not exercised: {clause}" for clause in c.missing)
+        lines.extend(f"  out of scope: {clause}" for clause in c.out_of_scope)
     return "\n".join(lines)
