@@ -64,7 +64,7 @@ def carrier(**facts: object) -> ir.Carrier:
 def test_an_empty_list_of_filters_is_refused_not_read_as_no_condition(tmp_path, capsys, body, field):
     # since: [] crashed the evaluation, match: [] the check; holding: [] silently held no condition at all
     out = checked(tmp_path, capsys, body)
-    assert f"{field}: an empty list of filters" in out
+    assert f"{field}: expected a filter or a list of alternative filters, got an empty list" in out
 
 
 # --- the ceiling of a periodic subsidy's rent or area -------------------------------------------------

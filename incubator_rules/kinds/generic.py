@@ -409,7 +409,7 @@ def read_filters(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> 
         reader.problem(path, "required field is missing")
         return None
     if isinstance(raw, list) and not raw:
-        reader.problem(path, "an empty list of filters matches no event: give a filter, or a list of alternatives")
+        reader.problem(path, "expected a filter or a list of alternative filters, got an empty list (which matches no event)")
         return None
     items = raw if isinstance(raw, list) else [raw]
     out = tuple(f for i, item in enumerate(items) if (f := read_filter(reader, item, path + ((i,) if isinstance(raw, list) else ()), context)) is not None)
