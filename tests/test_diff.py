@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from incubator_rules import CarrierError, load_ruleset, parse_ruleset
+from incubator_rules import Carrier, CarrierError, load_ruleset, parse_ruleset
 from incubator_rules.tools.check import check_file
 from incubator_rules.views.cli import main
 from incubator_rules.files.carriers import portfolio_carriers
@@ -123,3 +123,22 @@ def test_diff_command_table_and_json(tmp_path, capsys):
     assert [c["carrier"] for c in data["portfolio"]["carriers_changed"]] == ["wt-inc-2025", "wt-inc-climb"]
     assert main(["diff", "wanzhou-2023", str(new), "--as-of", "someday", "--portfolio", PORTFOLIO]) == 2
     assert main(["diff", "wanzhou-2023", str(tmp_path / "missing.yaml")]) == 2
+
+
+def test_a_change_to_each_year_of_a_rent_subsidy_is_listed_for_that_year():
+    # 第一年按18元/m/月,第二年15元/m/月, amended to 20 and 12: each year of the subsidy is its own change
+    # (100 m2 x 12 months: 21,600 -> 24,000 and 18,000 -> 14,400)
+    wuchang = load_ruleset("wuhan-wuchang-2020")
+    text = open(wuchang.path, encoding="utf-8").read()
+    assert text.count("rate: [18, 15]  #") == 1
+    amended = parse_ruleset(text.replace("rate: [18, 15]  #", "rate: [20, 12]  #")
+                            .replace(f'version: "{wuchang.version}"', 'version: "9.0.0"'), file="amended.yaml")
+    park = Carrier.from_dict({"id": "p", "name": "p", "kind": "incubator", "facts": {"park_level": "district"}, "events": [
+        {"id": "a", "date": "2020-03-15", "type": "accredited", "level": "district"},
+        {"id": "t", "date": "2020-03-15", "type": "tenancy", "firm": "T1", "from": "2020-03-15", "to": "2022-03-15",
+         "area_m2": 100, "tech_firm": True}]})
+    result = diff_rulesets(wuchang, amended, [park], datetime.date(2022, 12, 31))
+    [change] = result.carriers
+    assert [(c.rule, c.old.amount, c.new.amount) for c in change.decisions] == [("park-rent", 21_600, 24_000),
+                                                                             ("park-rent", 18_000, 14_400)]
+    assert (change.old_awarded, change.new_awarded) == (39_600, 38_400)

@@ -2,6 +2,7 @@
 
 import datetime
 import json
+from pathlib import Path
 
 import pytest
 
@@ -321,3 +322,38 @@ def test_a_late_unattributed_payment_for_a_title_before_the_plan_is_earlier_mone
     assert r.settled and "counted towards the differential" in r.lines[1].explanation_en
     no_title = carrier("maker_space", paid("2023-06-01", "municipal", 200_000))
     assert [x.status for x in ir.reconcile(no_title, "2025-12-31").lines] == ["unmatched"]
+
+
+DEMO_BASE = Path(__file__).resolve().parent / "rulesets" / "fuzhou-incubation-demo-base-2020.yaml"
+DEMO_CARRIER = {
+    "id": "db-1", "name": "db-1", "kind": "incubator", "events": [
+        {"id": "d", "date": "2020-12-01", "type": "designated", "level": "municipal", "designation": "创业孵化示范基地"},
+        {"id": "r2", "date": "2021-11-15", "type": "task_result", "level": "municipal", "task": "示范基地复评", "grade": "pass"},
+        {"id": "r3", "date": "2022-11-15", "type": "task_result", "level": "municipal", "task": "示范基地复评", "grade": "pass"},
+    ]}
+
+
+def test_payments_for_an_award_in_instalments_fill_its_instalments_in_order(tmp_path):
+    # 授牌当年拨付10万元,第二年、第三年复评合格分别再拨付10万元: the bureau paid 10万, then 20万 at once, then 5万 too many
+    text = """carrier,date,amount,purpose,voucher,settles
+db-1,2020-12-20,100000,other,P-1,d
+db-1,2022-12-01,200000,other,P-2,d
+db-1,2023-01-10,50000,other,P-3,d
+"""
+    r = ir.reconcile(ir.Carrier.from_dict(DEMO_CARRIER), "2023-06-30", payments=ledger(tmp_path, text),
+                     ruleset=ir.load_ruleset(DEMO_BASE))
+    assert [(line.status, line.amount, line.paid, line.overpaid, [(p.ref, p.amount) for p in line.payments])
+            for line in r.lines] == [
+        ("paid", 100_000, 100_000, 0, [("P-1", 100_000)]),
+        ("paid", 100_000, 100_000, 0, [("P-2", 100_000)]),
+        ("overpaid", 100_000, 150_000, 50_000, [("P-2", 100_000), ("P-3", 50_000)]),
+    ]
+    assert r.totals["paid"] == 350_000 and r.totals["overpaid"] == 50_000
+
+
+def test_an_instalment_not_yet_due_is_paid_early_and_the_due_ones_are_filled_first(tmp_path):
+    text = "carrier,date,amount,purpose,voucher,settles\ndb-1,2021-12-20,300000,other,P-1,d\n"
+    r = ir.reconcile(ir.Carrier.from_dict(DEMO_CARRIER), "2022-06-30", payments=ledger(tmp_path, text),
+                     ruleset=ir.load_ruleset(DEMO_BASE))
+    assert [(line.status, line.paid) for line in r.lines] == [("paid", 100_000), ("paid", 100_000),
+                                                              ("paid_early", 100_000)]

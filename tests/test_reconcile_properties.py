@@ -1,6 +1,7 @@
 """Invariants of payments and reconciliation over generated histories (issue 12)."""
 
 import datetime
+from pathlib import Path
 
 import attrs
 from hypothesis import given, settings
@@ -124,3 +125,29 @@ def test_a_payment_entered_twice_under_one_voucher_is_one_duplicate_and_changes_
     assert [(d.paid, d.payments[0].ref) for d in duplicates] == [(paid[k]["amount"], f"V-{k}")]
     assert [line.to_dict() for line in twice.lines if line not in duplicates] == [line.to_dict() for line in once.lines]
     assert not twice.settled and twice.totals["duplicate"] == paid[k]["amount"]
+
+
+DEMO_BASE = ir.load_ruleset(Path(__file__).resolve().parent / "rulesets" / "fuzhou-incubation-demo-base-2020.yaml")
+DEMO = ir.Carrier.from_dict({
+    "id": "db", "name": "db", "kind": "incubator", "events": [
+        {"id": "d", "date": "2020-12-01", "type": "designated", "level": "municipal", "designation": "创业孵化示范基地"},
+        {"id": "r2", "date": "2021-11-15", "type": "task_result", "level": "municipal", "task": "示范基地复评", "grade": "pass"},
+        {"id": "r3", "date": "2022-11-15", "type": "task_result", "level": "municipal", "task": "示范基地复评", "grade": "pass"},
+    ]})
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(dates(datetime.date(2020, 12, 1), datetime.date(2023, 6, 30)), st.integers(1, 250_000)),
+                min_size=1, max_size=6))
+def test_money_paid_for_an_award_in_instalments_is_all_accounted_for_and_fills_them_in_order(paid):
+    # 30万 in three instalments of 10万: however the bureau paid it, every yuan lands on one instalment,
+    # no instalment gets money while an earlier one is short, and only the last can be overpaid
+    events = [ir.Event(f"p{i}", ir.EventType.PAYMENT_RECEIVED, day, amount=amount, level=ir.Level.MUNICIPAL, award=ir.AwardKind.OTHER,
+                       plan=DEMO_BASE.id, settles="d") for i, (day, amount) in enumerate(paid)]
+    c = attrs.evolve(DEMO, events=DEMO.events + tuple(events))
+    lines = ir.reconcile(c, "2023-06-30", ruleset=DEMO_BASE).lines
+    assert sum(line.paid for line in lines) == sum(amount for _, amount in paid)
+    assert [line.amount for line in lines] == [100_000] * 3
+    for earlier, later in zip(lines, lines[1:]):
+        assert later.paid == 0 or earlier.paid == earlier.amount
+    assert all(line.overpaid == 0 for line in lines[:-1])

@@ -64,7 +64,8 @@ def _purposes(rs: Ruleset) -> dict[str, tuple[AwardKind, ...]]:
     out = {}
     for rule in rs.rules:
         found = types(rule)
-        out[rule.id] = tuple(p for p, settled in _SETTLED_BY.items() if found and found <= settled)
+        # any other award (a designation's, a tenancy's, a count's) is settled by ``other`` money naming its event
+        out[rule.id] = tuple(p for p, settled in _SETTLED_BY.items() if found and found <= settled) or (AwardKind.OTHER,)
     return out
 _MONEY = ("due", "paid", "outstanding", "overpaid", "paid_early", "unmatched", "duplicate", "not_due", "outside_plan")
 
@@ -388,10 +389,14 @@ def _reconcile_one(
     earlier = {pid for pid, target in settlements(ctx, loose_history).items() if target is not None} if loose_history else set()
     purposes = _purposes(rs)
     decisions = ev.awards + ev.pending + ev.not_awarded
-    by_event: dict[tuple[str, AwardKind], Decision] = {}
+    by_event: dict[tuple[str, AwardKind], list[Decision]] = {}
     for d in decisions:
         for purpose in purposes[d.rule]:
-            by_event.setdefault((d.events[0], purpose), d)
+            found = by_event.setdefault((d.events[0], purpose), [])
+            if not found or found[0].rule == d.rule:  # the first rule paying for the event, with all its instalments
+                found.append(d)
+    for found in by_event.values():
+        found.sort(key=_settling_order)
     matched: dict[int, list[Paid]] = {}
     loose: list[Line] = []
     start = rs.plan_period.start
@@ -405,15 +410,16 @@ def _reconcile_one(
             loose.append(_loose(carrier.id, e, line_no, OUTSIDE_PLAN, f"paid under {e.plan}, not this plan"))
             continue
         target = settled.get(e.id)
-        decision = None if target is None else by_event.get((target, e.purpose))
-        if decision is None:
+        owed = None if target is None else by_event.get((target, e.purpose))
+        if owed is None:
             if ledger is None and e.plan is None and (e.date < start or e.settles is not None or e.id in earlier):
                 loose.append(_loose(carrier.id, e, line_no, OUTSIDE_PLAN,
                                     "earlier money (before the plan period, or for a title the plan does not pay); counted towards the differential"))
             else:
                 loose.append(_unmatched(carrier.id, e, line_no, "settles no decision of this plan"))
             continue
-        matched.setdefault(id(decision), []).append(Paid(ref, e.date, e.amount or 0, e.purpose.value, line_no))
+        for decision, part in _allocated(owed, matched, e.amount or 0):
+            matched.setdefault(id(decision), []).append(Paid(ref, e.date, part, e.purpose.value, line_no))
     lines = []
     for d in decisions:
         got = matched.get(id(d), [])
@@ -421,6 +427,32 @@ def _reconcile_one(
             continue
         lines.append(_decision_line(carrier.id, d, tuple(got), day))
     return CarrierReconciliation(carrier.id, carrier.name, tuple(lines + loose))
+
+
+def _settling_order(d: Decision) -> tuple[int, datetime.date, int]:
+    """The order in which payments for one event fill its decisions: what is awarded, then what is pending,
+    each by payable date and instalment; a refused decision last (money for it is overpaid)."""
+    rank = {AWARDED: 0, PENDING: 1}.get(d.status, 2)
+    return (rank, d.payable_on or datetime.date.max, d.instalment.number if d.instalment is not None else 0)
+
+
+def _allocated(owed: list[Decision], matched: Mapping[int, list[Paid]], amount: int) -> list[tuple[Decision, int]]:
+    """A payment for an event shared out among the event's decisions (the instalments of one award, the
+    periods of one subsidy): each is filled up to its amount before the next; what is left over goes to the
+    last one that pays anything (it shows as overpaid)."""
+    payable = [d for d in owed if d.status != NOT_AWARDED] or owed[:1]
+    parts: list[tuple[Decision, int]] = []
+    left = amount
+    for d in payable:
+        room = d.amount - sum(p.amount for p in matched.get(id(d), ())) - sum(a for x, a in parts if x is d)
+        if left <= 0 or room <= 0:
+            continue
+        take = min(room, left)
+        parts.append((d, take))
+        left -= take
+    if left > 0 or not parts:
+        parts.append((payable[-1], left))
+    return parts
 
 
 def _decision_line(carrier_id: str, d: Decision, got: tuple[Paid, ...], day: datetime.date) -> Line:

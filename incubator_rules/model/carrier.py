@@ -722,6 +722,8 @@ _SETTLES = {
     AwardKind.CONSTRUCTION_SUBSIDY: frozenset({EventType.ACCREDITED, EventType.FILED}),
     AwardKind.EXCELLENCE: frozenset({EventType.EVALUATED}),
 }
+# other money pays the award of any other event (a designation, a tenancy, a firm introduced)
+_SETTLES[AwardKind.OTHER] = frozenset(EventType) - {EventType.PAYMENT_RECEIVED}.union(*_SETTLES.values())
 
 
 def _check_settles(event: Event, i: int, events: tuple[Event, ...], ids: Mapping[str, int]) -> None:

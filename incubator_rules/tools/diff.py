@@ -224,10 +224,16 @@ def _shown(value: Any) -> Any:
 # --- what it changes for carriers ----------------------------------------------
 
 
-def _by_event_and_rule(ev: Evaluation) -> dict[tuple[str, str, int], Decision]:
-    """Decisions by their event and rule, and by instalment for the instalments of one award (0: paid whole)."""
-    return {(d.events[0], d.rule, 0 if d.instalment is None else d.instalment.number): d
-            for d in ev.awards + ev.pending + ev.not_awarded}
+def _by_event_and_rule(ev: Evaluation) -> dict[tuple[str, str, int, int], Decision]:
+    """Decisions by their event and rule, by instalment for the instalments of one award (0: paid whole), and
+    by their order among the rest that share all three (the periods of one subsidy, in the evaluation's order)."""
+    out: dict[tuple[str, str, int, int], Decision] = {}
+    seen: dict[tuple[str, str, int], int] = {}
+    for d in ev.awards + ev.pending + ev.not_awarded:
+        key = (d.events[0], d.rule, 0 if d.instalment is None else d.instalment.number)
+        n = seen[key] = seen.get(key, 0) + 1
+        out[key + (n,)] = d
+    return out
 
 
 def _same(a: Decision, b: Decision) -> bool:
