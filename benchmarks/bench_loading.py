@@ -21,9 +21,9 @@ other processes hold the cores.
   (no reader, no locations, no checks beyond the classes' own).
 - ``linear``: the time per carrier at ``--large`` (100,000) against ``--small``
   (1,000) for each format (target at most 1.3x). YAML and JSON files are
-  read whole and refused above ``documents.MAX_FILE_BYTES`` (64 MB, about
-  60,000 carriers): for them the large size is the largest under the
-  limit; JSON Lines, read as a stream, has no limit.
+  read whole and refused above ``documents.max_file_bytes()`` (128 MB, about
+  130,000 carriers; ``INCUBATOR_RULES_MAX_FILE_MB``): a large size above it
+  is cut to the largest under it; JSON Lines, read as a stream, has no limit.
 - ``stream``: the peak resident memory (VmHWM, Linux) of a fresh process
   streaming a JSON Lines portfolio (``iter_carriers``) of 10,000 and of
   ``--large`` carriers (target: flat, at most 1.25x), with what it holds
@@ -174,7 +174,7 @@ def floors(tmp: Path, n: int, repeat: int) -> None:
 def linear(tmp: Path, small: int, large: int, repeat: int) -> None:
     print(f"\n== linear: time per carrier, {small:,} against {large:,} carriers ({load()})")
     per_mb = portfolio_file(tmp, small, "jsonl").stat().st_size / small  # bytes per carrier
-    cap = int(documents.MAX_FILE_BYTES / per_mb * 0.95)
+    cap = int(documents.max_file_bytes() / per_mb * 0.95)
     for fmt in ("yaml", "json", "jsonl"):
         big = large if fmt == "jsonl" else min(large, cap)
         times = {}
@@ -183,7 +183,7 @@ def linear(tmp: Path, small: int, large: int, repeat: int) -> None:
             reader = (lambda p=path: sum(1 for _ in ir.iter_carriers(p))) if fmt == "jsonl" else (lambda p=path: ir.load_carriers(p))
             times[n] = best(repeat if n == small else 1, reader) / n
         ratio = times[big] / times[small]
-        note = "" if big == large else f"  (the largest under the {documents.MAX_FILE_BYTES >> 20} MB file limit)"
+        note = "" if big == large else f"  (the largest under the {documents.max_file_bytes() >> 20} MB file limit)"
         print(f"  {fmt:<5} {times[small] * 1e6:6.0f} us per carrier at {small:,}, {times[big] * 1e6:6.0f} us at {big:,}: "
               f"ratio {ratio:5.2f}  (target {LINEAR_FLOOR})  {verdict(ratio, LINEAR_FLOOR)}{note}")
 

@@ -13,8 +13,9 @@ Every file type is read here, under one set of rules:
 - Control characters (other than tab and line breaks) and lone surrogates are
   refused, in the raw text and in decoded escapes alike.
 - Nesting deeper than ``MAX_DEPTH``, numbers longer than
-  ``MAX_NUMBER_CHARS``, files larger than ``MAX_FILE_BYTES``, and aliases
-  expanding to more than ``MAX_ALIAS_EXPANSIONS`` values fail fast with the line.
+  ``MAX_NUMBER_CHARS``, files larger than ``max_file_bytes()`` (128 MB, or
+  ``INCUBATOR_RULES_MAX_FILE_MB``), and aliases expanding to more than
+  ``MAX_ALIAS_EXPANSIONS`` values fail fast with the line.
 - JSON is parsed for its data by the C parser; where each value stood is
   found, only when asked, by a linear scan that knows real lines and columns
   (tabs included). YAML likewise: the C parser when PyYAML has it, and the
@@ -28,6 +29,7 @@ import csv
 import datetime
 import io
 import json
+import os
 import re
 import unicodedata
 from decimal import Decimal
@@ -47,7 +49,8 @@ except ImportError:  # pragma: no cover - PyYAML built without libyaml
 PathItem = str | int
 DataPath = tuple[PathItem, ...]
 
-MAX_FILE_BYTES = 64 * 1024 * 1024
+MAX_FILE_BYTES = 128 * 1024 * 1024  # the default of ``max_file_bytes``: 100,000 carriers are about 95 MB
+MAX_FILE_VARIABLE = "INCUBATOR_RULES_MAX_FILE_MB"
 MAX_DEPTH = 64
 MAX_NUMBER_CHARS = 100
 MAX_ALIAS_EXPANSIONS = 10_000
@@ -589,6 +592,32 @@ def _json_fast(text: str) -> Any:
     return data
 
 
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found = dict(pairs)
+    if len(found) != len(pairs):
+        raise _Refused()
+    return found
+
+
+def json_data(text: str) -> Any:
+    """JSON text as plain data by the C parser alone, or None when it refuses the text or a mapping repeats a key.
+
+    Numbers with a fraction become Decimal (None when longer than
+    ``MAX_NUMBER_CHARS``). Nothing else of the module's rules is checked:
+    not the depth, the length of whole numbers or the characters of strings.
+    It is for a reader that checks every value it accepts
+    (``files.carrier.quick_carrier``) and, at the first doubt, reads the text
+    again with ``parse_json``, whose refusals name their line and column.
+    """
+    try:
+        return _QUICK_JSON.decode(text)
+    except (ValueError, RecursionError, _Refused):
+        return None
+
+
+_QUICK_JSON = json.JSONDecoder(object_pairs_hook=_unique_keys, parse_float=_json_decimal, parse_constant=Decimal)
+
+
 # --- documents ----------------------------------------------------------------
 
 
@@ -779,21 +808,44 @@ def parse_yaml(text: str, file: str | None = None) -> Document:
 
 def read_document(path: str | Path) -> Document:
     """Read a ``.json``, ``.yaml`` or ``.yml`` file."""
-    p = Path(path)
-    text = read_text(p)
-    if p.suffix.lower() == ".json":
+    return text_document(read_text(path), path)
+
+
+def text_document(text: str, path: str | Path) -> Document:
+    """Parse the text of the file ``path``: JSON for a ``.json`` file, else YAML."""
+    if Path(path).suffix.lower() == ".json":
         return parse_json(text, str(path))
     return parse_yaml(text, str(path))
 
 
-def read_bytes(path: str | Path, limit: int = MAX_FILE_BYTES) -> bytes:
-    """The bytes of a regular file of at most ``limit`` bytes; anything else raises DocumentError."""
+def max_file_bytes() -> int:
+    """The largest file read whole (YAML, JSON, CSV), in bytes: ``INCUBATOR_RULES_MAX_FILE_MB`` megabytes when that
+    environment variable is set (a whole number from 1), else ``MAX_FILE_BYTES`` (128 MB). A file is read whole
+    into memory, and YAML or JSON take several times their size as data: the limit keeps a mistaken path from
+    exhausting memory. JSON Lines files are read a line at a time and have no limit (each line has this one)."""
+    raw = os.environ.get(MAX_FILE_VARIABLE)
+    if raw is None or not raw.strip():
+        return MAX_FILE_BYTES
+    if not raw.strip().isdigit() or not 1 <= int(raw) <= 1 << 20:
+        raise IncubatorRulesError(f"expected a whole number of megabytes from 1 to 1048576, got {raw[:40]!r}",
+                                  field=MAX_FILE_VARIABLE)
+    return int(raw) * 1024 * 1024
+
+
+def too_large(limit: int) -> str:
+    """The message refusing a file larger than ``limit`` bytes, saying how to raise the limit."""
+    return f"larger than {limit // (1024 * 1024)} MB (set {MAX_FILE_VARIABLE} to read larger files)"
+
+
+def read_bytes(path: str | Path, limit: int | None = None) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes (``max_file_bytes()``); anything else raises DocumentError."""
+    limit = max_file_bytes() if limit is None else limit
     p = Path(path)
     try:
         if not p.is_file():
             raise DocumentError("cannot read file: no such file (or not a regular file)", file=str(path))
         if p.stat().st_size > limit:
-            raise DocumentError(f"cannot read file: larger than {limit // (1024 * 1024)} MB", file=str(path))
+            raise DocumentError(f"cannot read file: {too_large(limit)}", file=str(path))
         with open(p, "rb") as f:
             data = f.read(limit + 1)
     except OSError as exc:
@@ -801,7 +853,7 @@ def read_bytes(path: str | Path, limit: int = MAX_FILE_BYTES) -> bytes:
     except ValueError as exc:  # an embedded NUL in the path
         raise DocumentError(f"cannot read file: {exc}", file=str(path)) from None
     if len(data) > limit:
-        raise DocumentError(f"cannot read file: larger than {limit // (1024 * 1024)} MB", file=str(path))
+        raise DocumentError(f"cannot read file: {too_large(limit)}", file=str(path))
     return data
 
 

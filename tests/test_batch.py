@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import incubator_rules as ir
+from incubator_rules import collector
 from incubator_rules.engines import batch
 from incubator_rules.engines.batch import can_fork, pack_carrier, unpack_carrier
 from incubator_rules.progress import Progress
@@ -319,7 +320,7 @@ def test_streaming_a_generator_does_not_need_a_list():
 
 
 def test_the_collector_pause_nests_and_restores_what_it_found():
-    pause = batch._CollectorPause()
+    pause = collector._CollectorPause()
     assert gc.isenabled()
     with pause:
         with pause:
@@ -338,7 +339,7 @@ def test_the_collector_pause_nests_and_restores_what_it_found():
 def test_overlapping_pauses_in_two_threads_leave_the_collector_on():
     import threading
 
-    pause = batch._CollectorPause()
+    pause = collector._CollectorPause()
     a_in, b_in, a_out = threading.Event(), threading.Event(), threading.Event()
     seen = []
 

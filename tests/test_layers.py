@@ -23,7 +23,7 @@ NAME = "incubator_rules"
 # Lowest first. Modules of one rank may import only lower ranks, or their own subpackage.
 LAYERS: list[tuple[str, ...]] = [
     ("errors",),  # foundation: the typed errors
-    ("documents", "output", "progress"),  # foundation: text to plain data with locations; files written whole or not at all; the progress bar
+    ("documents", "output", "progress", "collector"),  # foundation: text to plain data with locations; files written whole or not at all; the progress bar; the cycle collector's pause
     ("model",),
     ("kinds",),
     ("files",),

@@ -86,6 +86,19 @@ def test_facts_and_payments_survive_every_format(tmp_path):
     assert ir.load_portfolio(tmp_path / "p.yaml").carriers[0].fact("operator_type") == "1e5"  # text, not a number
 
 
+def test_to_dict_keeps_facts_typed_and_exact_so_every_writer_reads_back_the_same_carrier(tmp_path):
+    """A fact with a fraction is a Decimal in ``to_dict`` (not its text), so plain data and ``save_carriers``
+    YAML read back the carrier they came from; the digest keeps its definition."""
+    carrier = facts_carrier("f1")
+    data = carrier.to_dict()
+    assert data["facts"]["floor_area_m2"] == Decimal("1234.5") and isinstance(data["facts"]["floor_area_m2"], Decimal)
+    assert ir.Carrier.from_dict(data) == carrier
+    ir.save_carriers(tmp_path / "s.yaml", [carrier], id="s", name="s", comment="two lines\nof comment")
+    text = (tmp_path / "s.yaml").read_text(encoding="utf-8")
+    assert text.startswith("# two lines\n# of comment\nid: ") and ir.load_carriers(tmp_path / "s.yaml") == [carrier]
+    assert carrier.digest == "aaea88f71d94bf307c2e56ef443339e6837ce320c1d0ccf5f08e612b09c543ab"  # as before Decimals were kept
+
+
 # --- JSON Lines --------------------------------------------------------------------
 
 
@@ -416,3 +429,35 @@ def test_the_set_of_ids_seen_keeps_digests_and_a_shared_digest_is_confirmed_from
     ids = [f"wz-{i:06d}" for i in range(50_000)]
     assert all(seen.add(i) for i in ids) and not any(seen.add(i) for i in ids[::97])
     assert len(seen._slots) * 8 <= 32 * len(ids)  # a few bytes an id, not the ids themselves
+
+
+def test_a_portfolio_is_turned_into_carriers_with_the_cycle_collector_paused(tmp_path, monkeypatch):
+    """Carriers make no reference cycles: loading a file whole runs no collection while it builds them (each
+    would rescan all that is held so far), and leaves the collector as it found it."""
+    import contextlib
+    import gc
+
+    from incubator_rules import collector
+    from incubator_rules.tools.synthetic import generate_portfolio
+
+    path = tmp_path / "p.json"
+    ir.save_portfolio(ir.Portfolio("p", "p", None, tuple(generate_portfolio(300, seed=3))), path)
+    started = []
+
+    def count(phase, info):
+        if phase == "start":
+            started.append(info["generation"])
+
+    def collections() -> int:
+        started.clear()
+        gc.callbacks.append(count)
+        try:
+            assert len(ir.load_carriers(path)) == 300
+            assert len(ir.load_portfolio(path).carriers) == 300
+        finally:
+            gc.callbacks.remove(count)
+        return len(started)
+
+    assert collections() <= 2 and gc.isenabled()  # at most the one each load leaves to when it is done
+    monkeypatch.setattr(collector, "_PAUSE", contextlib.nullcontext())
+    assert collections() > 10

@@ -19,6 +19,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import incubator_rules as ir
 from incubator_rules import Carrier, IncubatorRulesError, load_portfolio
 from incubator_rules.tools.cases import validate_cases
 from incubator_rules.files.types import FILE_TYPES, detect_type
@@ -433,3 +434,32 @@ def test_a_pipe_or_a_directory_named_as_a_data_file_is_refused_not_read(tmp_path
     with pytest.raises(IncubatorRulesError, match="snapshots file") as err:
         load_portfolio(tmp_path / "p.yaml")
     assert (err.value.field, err.value.line) == ("snapshots_csv", 3)
+
+
+def test_the_largest_file_read_whole_is_set_by_one_environment_variable(tmp_path, monkeypatch):
+    """128 MB by default (100,000 carriers are about 95 MB); ``INCUBATOR_RULES_MAX_FILE_MB`` raises or lowers it
+    for YAML, JSON and CSV alike, and a refusal says how; a value that is not a number of megabytes is refused
+    naming the variable."""
+    from incubator_rules import documents
+
+    carrier = {"id": "c1", "name": "一号", "kind": "incubator", "events": [{"type": "operation_started", "date": "2020-01-01"}]}
+    big = tmp_path / "c.json"
+    big.write_text(json.dumps(carrier, ensure_ascii=False) + " " * (2 * 1024 * 1024), encoding="utf-8")
+    snapshots = tmp_path / "s.csv"
+    snapshots.write_text("carrier_id,date,floor_area_m2\n" + "c1,2024-01-01,100\n" * 150_000, encoding="utf-8")
+    monkeypatch.delenv(documents.MAX_FILE_VARIABLE, raising=False)
+    assert documents.max_file_bytes() == 128 * 1024 * 1024
+    assert ir.load_carrier(big).id == "c1"
+    monkeypatch.setenv(documents.MAX_FILE_VARIABLE, "1")
+    for load in (ir.load_carrier, ir.load_carriers):
+        with pytest.raises(ir.IncubatorRulesError, match="larger than 1 MB .set INCUBATOR_RULES_MAX_FILE_MB"):
+            load(big)
+    with pytest.raises(ir.IncubatorRulesError, match="larger than 1 MB"):
+        read_snapshots_csv(snapshots)
+    monkeypatch.setenv(documents.MAX_FILE_VARIABLE, "3")
+    assert ir.load_carrier(big).id == "c1"
+    for bad in ("0", "-5", "lots", "1.5"):
+        monkeypatch.setenv(documents.MAX_FILE_VARIABLE, bad)
+        with pytest.raises(ir.IncubatorRulesError, match="whole number of megabytes") as caught:
+            ir.load_carrier(big)
+        assert caught.value.field == documents.MAX_FILE_VARIABLE

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import datetime
-import gc
 import itertools
 import multiprocessing
 import os
@@ -20,15 +19,17 @@ from concurrent.futures import BrokenExecutor, Executor, Future, ProcessPoolExec
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence, TypeVar
 
-import yaml
 
+from ..collector import gc_paused
 from ..errors import BatchError, EngineError, IncubatorRulesError
 from ..files.carriers import CarrierStream, iter_carriers, portfolio_carriers
+from ..files.convert import write_yaml
 from ..model.carrier import AwardKind, Carrier, CarrierKind, Event, EventType, Grade, Level, reading_levels
 from ..model.decision import Condition, Decision, Evaluation
 from ..model.display import renderer
+from ..model.portfolio import Member
 from ..model.ruleset import Citation, Ruleset
-from ..output import write_text
+from ..output import output_file
 from .evaluation import ENGINES, evaluate, evaluate_prepared, prepare
 from ..progress import Progress
 
@@ -206,7 +207,7 @@ class _BatchRun:
             for c in chunk:
                 # no cycle scans inside an evaluation; between two, its objects are gone or handed over
                 try:
-                    with _PAUSE:
+                    with gc_paused():
                         ev = evaluate_prepared(c, rs, day, chosen) if engine == "native" else evaluate(c, rs, day, chosen, engine)
                         result = ev if func is None else func(ev)
                 except Exception as exc:
@@ -507,55 +508,6 @@ def in_chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
         yield chunk
 
 
-class _CollectorPause:
-    """Pauses the cycle collector while any thread is inside; the last to leave restores what the first found.
-
-    Evaluations make no reference cycles, and scanning the many objects they
-    create (or the caller's data, again and again) would cost more than the
-    evaluation. Counting the threads inside keeps two overlapping batches
-    from leaving the collector off.
-    """
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.inside = 0
-        self.resume = False
-
-    def __enter__(self) -> None:
-        lock = self.lock
-        lock.acquire()
-        if self.inside == 0:
-            self.resume = gc.isenabled()
-            gc.disable()
-        self.inside += 1
-        lock.release()
-
-    def __exit__(self, *exc: object) -> None:
-        lock = self.lock
-        lock.acquire()
-        self.inside -= 1
-        if self.inside == 0 and self.resume:
-            gc.enable()
-        lock.release()
-
-    def forked(self) -> None:
-        """In a forked child: no thread of the child is inside, whatever the parent's were doing."""
-        if self.inside and self.resume:
-            gc.enable()
-        self.lock = threading.Lock()
-        self.inside = 0
-
-
-_PAUSE = _CollectorPause()
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_PAUSE.forked)
-
-
-def gc_paused() -> _CollectorPause:
-    """The cycle collector's pause, as a context manager (see ``_CollectorPause``)."""
-    return _PAUSE
-
-
 def run_chunks(
     executor: Executor,
     func: Callable[..., R],
@@ -838,12 +790,9 @@ def save_carriers(
     comment: str | None = None, replace_special: bool = False,
 ) -> None:
     """Write carriers as a district portfolio file (``id``, ``name``, ``carriers``) that ``load_carriers`` reads back
-    identically; the file appears whole or not at all (``output.output_file``)."""
-    data: dict[str, Any] = {"id": id, "name": name}
-    if district is not None:
-        data["district"] = district
-    data["carriers"] = [c.to_dict() for c in carriers]
-    text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=200, default_flow_style=None)
-    if comment:
-        text = "".join(f"# {line}\n" if line else "#\n" for line in comment.splitlines()) + text
-    write_text(path, text, replace_special=replace_special, field="output")
+    identically: YAML as ``convert`` writes it, a carrier at a time (``files.convert.write_yaml``), under the lines
+    of ``comment``; the file appears whole or not at all (``output.output_file``)."""
+    with output_file(path, replace_special=replace_special, field="output") as out:
+        if comment:
+            out.write("".join(f"# {line}\n" if line else "#\n" for line in comment.splitlines()))
+        write_yaml(out, (id, name, district), (Member(c) for c in carriers))

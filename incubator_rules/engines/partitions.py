@@ -17,13 +17,14 @@ from typing import Any, Iterator, Mapping
 
 import attrs
 
+from ..collector import gc_paused
 from ..errors import BatchError, IncubatorRulesError
 from ..files.carriers import iter_carriers, partitions
 from ..model.carrier import reading_levels
 from ..model.ruleset import Ruleset
 from ..output import output_file
 from ..progress import Progress
-from .batch import RulesetJob, check_workers, gc_paused, local_pool, run_chunks
+from .batch import RulesetJob, check_workers, local_pool, run_chunks
 from .evaluation import ENGINES, prepare
 
 

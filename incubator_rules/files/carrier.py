@@ -10,13 +10,14 @@ from __future__ import annotations
 import copy
 import datetime
 import enum
+import itertools
 import re
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 import attrs
 
-from ..documents import Source, canonical_json, read_document, string_problem
+from ..documents import Source, canonical_json, read_document
 from ..errors import CarrierError
 from ..model.carrier import (
     COMMON_FIELDS,
@@ -30,6 +31,7 @@ from ..model.carrier import (
     EventType,
     Grade,
     Level,
+    built_event,
     level_of,
     level_schema,
     parse_date,
@@ -44,6 +46,7 @@ from .schema import AMOUNT, DATE, TEXT, Field, FileSchema, Schema, Shape, enum_v
 
 __all__ = [
     "CarrierReader",
+    "ONE_OF",
     "carrier_from_dict",
     "carrier_schema",
     "event_branch",
@@ -52,12 +55,14 @@ __all__ = [
     "facts_schema",
     "load_carrier",
     "payment_from_dict",
+    "quick_carrier",
+    "quick_carrier_list",
 ]
 
 
 def carrier_from_dict(data: Any, source: Source | None = None) -> Carrier:
     """Read and validate a carrier from plain data (as loaded from YAML or JSON); errors name the field and line."""
-    return CarrierReader(source or Source()).carrier(data)
+    return quick_carrier(data) or CarrierReader(source or Source()).carrier(data)
 
 
 def payment_from_dict(data: Any, source: Source, path: tuple[Any, ...], event_id: str) -> Event:
@@ -76,6 +81,12 @@ def load_carrier(path: str | Path) -> Carrier:
     """Load a carrier from a YAML or JSON file; errors name the file, line and field."""
     doc = read_document(path)
     return carrier_from_dict(doc.data, doc.source)
+
+
+# Event types that must give one of these facts (each optional on its own), and the error when none is given.
+ONE_OF: Mapping[EventType, tuple[tuple[str, ...], str]] = {
+    EventType.WITHDRAWN: (("designation", "title"), "a withdrawal names the designation or the title it takes back"),
+}
 
 
 @attrs.frozen
@@ -172,9 +183,6 @@ class CarrierReader:
         return Dated(tuple(values))
 
     def event(self, raw: Any, path: tuple[Any, ...]) -> tuple[dict[str, Any], tuple[Any, ...]]:
-        quick = _quick_event(raw)
-        if quick is not None:
-            return quick, path
         if not isinstance(raw, Mapping):
             raise self.fail(path, f"expected a mapping, got {type(raw).__name__}")
         etype = self.convert(parse_enum, self.required(raw, "type", path), path + ("type",), EventType)
@@ -215,32 +223,56 @@ class CarrierReader:
             found = self.facts({k: raw[k] for k in extra if k in raw}, extra, path, f"{etype._value_} field")
             if found:
                 fields["facts"] = found
-        if etype is EventType.WITHDRAWN and raw.get("designation") is None and raw.get("title") is None:
-            raise self.fail(path, "a withdrawal names the designation or the title it takes back")
+        one_of = ONE_OF.get(etype)
+        if one_of is not None and all(raw.get(name) is None for name in one_of[0]):
+            raise self.fail(path, one_of[1])
         return fields, path
 
 
 # --- the success path: the common shapes read with dictionary lookups ------------------
 
-_MEMBERS: dict[str, dict[str, enum.Enum]] = {
-    name: {m._value_: m for m in cls}  # type: ignore[attr-defined]
-    for name, cls in (("type", EventType), ("level", Level), ("kind", CarrierKind), ("grade", Grade), ("award", AwardKind))
-}
-_TYPES = _MEMBERS.pop("type")
-_EVENT_KEYS = {t: frozenset(COMMON_FIELDS + tuple(spec.fields)) for t, spec in EVENT_TYPES.items() if not EVENT_FACTS.get(t._value_)}
-_REQUIRED = {t: tuple(f for f, need in spec.fields.items() if need == "r") for t, spec in EVENT_TYPES.items()}
-_BY_SET, _BY_TEXT, _BY_MEMBER, _BY_AMOUNT, _BY_YEAR = range(5)  # how each field of an event is checked
-_CHECKS = {"type": _BY_SET, "date": _BY_SET, "amount": _BY_AMOUNT, "year": _BY_YEAR, **{k: _BY_MEMBER for k in _MEMBERS},
-           **{k: _BY_TEXT for k in ("id", "document", "note", *PAYMENT_TEXTS)}}
+_LEVELS, _KINDS, _GRADES, _AWARDS = ({m._value_: m for m in cls} for cls in (Level, CarrierKind, Grade, AwardKind))
+_PRESENT = ("level", "year", "grade", "amount")
+
+
+def _quick_type(etype: EventType) -> tuple[EventType, frozenset[str], dict[tuple[bool, ...], int]]:
+    """What the quick path knows of a type: the keys of its events without facts, and for each presence of
+    (level, year, grade, amount) its events may have (required ones always, allowed ones or not), how many
+    keys such an event has besides the rarer ones."""
+    spec = EVENT_TYPES[etype].fields
+    choices = ((True,) if spec.get(f) == "r" else (True, False) if f in spec else (False,) for f in _PRESENT)
+    return etype, frozenset(COMMON_FIELDS + tuple(spec)), {shape: 3 + sum(shape) for shape in itertools.product(*choices)}
+
+
+# the types whose facts are all optional and none of which must be given: their events without facts take the quick path
+_TYPES = {t._value_: _quick_type(t) for t in EVENT_TYPES
+          if t not in ONE_OF and not any(fact.required for fact in EVENT_FACTS.get(t._value_, {}).values())}
+_CARRIER_QUICK_KEYS = frozenset(("$schema", "id", "name", "kind", "area", "facts", "events"))
+_PAYMENT = EventType.PAYMENT_RECEIVED
+_EVALUATED = EventType.EVALUATED
 _DAYS: dict[str, datetime.date] = {}
-
-
+_GOOD_TEXTS: set[str] = set()  # texts that passed ``text_problem`` (bounded): ids and document numbers recur
 _ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
 
 
+def good_text(value: Any) -> bool:
+    """True for a non-empty string without control characters (``text_problem`` finds nothing), remembered."""
+    if value.__class__ is not str:
+        return False
+    if value in _GOOD_TEXTS:
+        return True
+    if text_problem(value) is not None:
+        return False
+    if len(_GOOD_TEXTS) >= 100_000:
+        _GOOD_TEXTS.clear()
+    _GOOD_TEXTS.add(value)
+    return True
+
+
 def _quick_day(value: str) -> datetime.date | None:
-    found = _DAYS.get(value)
-    if found is None and _ISO_DAY.match(value):
+    """An ISO date's text as a date (remembered, bounded), or None."""
+    found = None
+    if _ISO_DAY.match(value):
         try:
             found = datetime.date.fromisoformat(value)
         except ValueError:
@@ -251,55 +283,91 @@ def _quick_day(value: str) -> datetime.date | None:
     return found
 
 
-def _quick_event(raw: Any) -> dict[str, Any] | None:
-    """The fields of an event of a common shape that is valid (no facts; text, enums, whole numbers and ISO
-    dates as JSON and YAML give them), read with dictionary lookups; None for anything else, which the full
-    reader reads (and whose problem it names, with its place)."""
+def quick_carrier(data: Any) -> Carrier | None:
+    """The carrier of plain data of a common shape, or None: the full reader then reads it (and names its
+    problem, with its place).
+
+    The common shape: no carrier facts; every event with its id, without facts,
+    its values text, enum values, whole numbers and ISO dates as JSON and YAML
+    give them. Every value is checked as the full reader checks it, and
+    anything it would refuse gives None, so the data may come from
+    ``documents.json_data`` (the C parser alone: no check of depth, number
+    length or characters beyond those of the values read here).
+    """
+    if data.__class__ is not dict or not data.keys() <= _CARRIER_QUICK_KEYS:
+        return None
+    get = data.get
+    raw_events = get("events", [])
+    schema = get("$schema")
+    try:
+        kind = _KINDS.get(get("kind"))
+        if (kind is None or raw_events.__class__ is not list or get("facts") is not None
+                or (schema is not None and not good_text(schema))):
+            return None
+        events = _each(raw_events, _quick_event)
+        return None if events is None else Carrier(get("id"), get("name"), kind, tuple(events), get("area"))
+    except (CarrierError, TypeError):  # a value the carrier refuses, or one that is not even hashable
+        return None
+
+
+def quick_carrier_list(entries: Any) -> list[Carrier] | None:
+    """The carriers of a list of entries each of ``quick_carrier``'s common shape, their ids not repeated; else None."""
+    carriers = _each(entries, quick_carrier) if entries.__class__ is list else None
+    return carriers if carriers is not None and len({c.id for c in carriers}) == len(carriers) else None
+
+
+def _each(items: list[Any], read: Callable[[Any], Any]) -> list[Any] | None:
+    """``read`` of every item, or None as soon as one gives None."""
+    out = []
+    for item in items:
+        found = read(item)
+        if found is None:
+            return None
+        out.append(found)
+    return out
+
+
+def _quick_event(raw: Any) -> Event | None:
+    """An event of a common shape (see ``quick_carrier``), checked and built; None for anything else."""
     if raw.__class__ is not dict:
         return None
-    kind = raw.get("type")
-    etype = _TYPES.get(kind) if kind.__class__ is str else None
-    allowed = _EVENT_KEYS.get(etype) if etype is not None else None  # type: ignore[arg-type]
-    if allowed is None or not raw.keys() <= allowed:
+    get = raw.get
+    known = _TYPES.get(get("type"))
+    if known is None:
         return None
-    day = raw.get("date")
-    if day.__class__ is str:
-        day = _quick_day(day)
-    elif day.__class__ is not datetime.date:
+    etype, allowed, shapes = known
+    if not raw.keys() <= allowed:
         return None
-    if day is None:
+    eid, day, level, year, grade, amount = get("id"), get("date"), get("level"), get("year"), get("grade"), get("amount")
+    day = _DAYS.get(day) or _quick_day(day) if day.__class__ is str else day if day.__class__ is datetime.date else None
+    count = shapes.get((level is not None, year is not None, grade is not None, amount is not None))
+    if day is None or count is None or not (eid in _GOOD_TEXTS or good_text(eid)):
         return None
-    fields: dict[str, Any] = {"type": etype, "date": day}
-    for name in _REQUIRED[etype]:  # type: ignore[index]
-        if raw.get(name) is None:
+    if level is not None:
+        level = _LEVELS.get(level)
+        if level is None:
             return None
-    for key, value in raw.items():
-        check = _CHECKS.get(key)
-        if check is None:  # a field this path does not know: the full reader reads it
+    if grade is not None:
+        grade = _GRADES.get(grade)
+        if grade is None:
             return None
-        if check == _BY_SET:
-            continue
-        if value is None:
-            if key == "id":
-                return None
-            continue
-        if check == _BY_TEXT:
-            if value.__class__ is not str or not value.strip() or string_problem(value):
-                return None
-        elif check == _BY_MEMBER:
-            value = _MEMBERS[key].get(value) if value.__class__ is str else None
-            if value is None:
-                return None
-        elif check == _BY_AMOUNT:
-            if value.__class__ is not int or not 0 <= value < MAX_AMOUNT:
-                return None
-        else:  # the year
-            if value.__class__ is not int or not 1900 <= value <= 9999:
-                return None
-            if etype is EventType.EVALUATED and day.year <= value:
-                return None
-        fields[key] = value
-    return fields
+    if year is not None and (year.__class__ is not int or not 1900 <= year <= 9999 or (etype is _EVALUATED and day.year <= year)):
+        return None
+    if amount is not None and (amount.__class__ is not int or not 0 <= amount < MAX_AMOUNT):
+        return None
+    if len(raw) == count:  # id, type, date and those: nothing more to read
+        return built_event(eid, etype, day, level, None, year, grade, amount)
+    kind, document, note = get("kind"), get("document"), get("note")
+    if ((kind is not None and kind not in _KINDS) or (document is not None and not good_text(document))
+            or (note is not None and not good_text(note))):
+        return None
+    if etype is not _PAYMENT:
+        return built_event(eid, etype, day, level, _KINDS.get(kind), year, grade, None, document, note)
+    award, texts = get("award"), [get(name) for name in PAYMENT_TEXTS]
+    if (award is not None and award not in _AWARDS) or any(t is not None and not good_text(t) for t in texts):
+        return None
+    return built_event(eid, _PAYMENT, day, level, _KINDS.get(kind), year, grade, amount, document, note,
+                       _AWARDS.get(award), *texts)
 
 
 def _assign_ids(raw: list[tuple[dict[str, Any], tuple[Any, ...]]]) -> list[tuple[Event, tuple[Any, ...]]]:

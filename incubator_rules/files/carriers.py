@@ -9,12 +9,14 @@ from typing import Any, Callable, Iterator, Mapping
 
 import attrs
 
-from ..documents import DataPath, Document, Source, field_name
+from ..collector import gc_paused
+from ..documents import DataPath, Document, Source, field_name, json_data, read_text, text_document
 from ..errors import CarrierError, IncubatorRulesError
 from ..model.carrier import Carrier
 from ..model.portfolio import Portfolio
 from ..progress import Progress
-from .portfolio import load_portfolio_document, portfolio_from_dict, read_snapshots_csv
+from .carrier import quick_carrier, quick_carrier_list
+from .portfolio import load_portfolio_document, portfolio_from_dict, quick_portfolio, read_snapshots_csv
 from .portfolio_lines import JSONL_SUFFIXES, IdSet, PortfolioLines, is_jsonl, line_of_id, read_portfolio_lines
 from .tables import read_portfolio_tables, tables_folder
 from .types import CARRIER, LEDGER, PORTFOLIO, SCENARIO, SUFFIXES, detect_type, read_for_check
@@ -39,15 +41,16 @@ def portfolio_carriers(path: str | Path) -> list[Carrier]:
     ``carriers``, see ``incubator_rules.model.portfolio``), a JSON Lines portfolio, CSV tables (a folder
     holding ``carriers.csv``), a workbook, one carrier file, or a directory of such files."""
     p = Path(path)
-    if tables_folder(p) is not None:
-        return list(read_portfolio_tables(p).carriers)
-    if p.is_dir() and partitions(p):
-        return list(CarrierStream(p))
-    out: list[Carrier] = []
-    for f in _files_of(p):
-        if p.is_dir() and _kept_beside(f):
-            continue  # what-if scenarios and payments ledgers kept beside the carriers they are about
-        out.extend(_carriers_in(f))
+    with gc_paused():  # the carriers make no reference cycles: scanning all they hold at each collection is waste
+        if tables_folder(p) is not None:
+            return list(read_portfolio_tables(p).carriers)
+        if p.is_dir() and partitions(p):
+            return list(CarrierStream(p))
+        out: list[Carrier] = []
+        for f in _files_of(p):
+            if p.is_dir() and _kept_beside(f):
+                continue  # what-if scenarios and payments ledgers kept beside the carriers they are about
+            out.extend(_carriers_in(f))
     dupes = sorted(i for i, n in collections.Counter(c.id for c in out).items() if n > 1)
     if dupes:
         raise CarrierError(f"carrier ids must be unique in a portfolio; repeated: {', '.join(dupes)}", file=str(p))
@@ -67,14 +70,15 @@ def load_portfolio(path: str | Path, snapshots_csv: str | Path | None = None) ->
     ``snapshots_csv`` adds the snapshots of one more CSV file. Errors name the
     file and line (and column), or for a workbook the sheet and cell.
     """
-    if is_workbook(path):
-        portfolio = read_portfolio_workbook(path)
-    elif is_jsonl(path):
-        portfolio = read_portfolio_lines(path)
-    elif tables_folder(path) is not None:
-        portfolio = read_portfolio_tables(path)
-    else:
-        return load_portfolio_document(path, snapshots_csv)
+    with gc_paused():  # as in ``portfolio_carriers``
+        if is_workbook(path):
+            portfolio = read_portfolio_workbook(path)
+        elif is_jsonl(path):
+            portfolio = read_portfolio_lines(path)
+        elif tables_folder(path) is not None:
+            portfolio = read_portfolio_tables(path)
+        else:
+            return load_portfolio_document(path, snapshots_csv)
     if snapshots_csv is None:
         return portfolio
     return attrs.evolve(portfolio, snapshots=portfolio.snapshots + read_snapshots_csv(snapshots_csv))
@@ -177,8 +181,27 @@ def _carriers_in(path: Path) -> list[Carrier]:
         return list(read_portfolio_workbook(path).carriers)
     if is_jsonl(path):
         return list(PortfolioLines(path).carriers())
-    doc, text = read_for_check(path)
-    return carriers_from_document(doc, text, base_dir=path.parent)
+    text = read_text(path)
+    if path.suffix.lower() == ".json":
+        found = quick_carriers(json_data(text), text)
+        if found is not None:
+            return found
+    return carriers_from_document(text_document(text, path), text, base_dir=path.parent)
+
+
+def quick_carriers(data: Any, text: str = "") -> list[Carrier] | None:
+    """The carriers of plain data of a common shape (one carrier, a list of carriers or a district portfolio: see
+    ``quick_carrier`` and ``quick_portfolio``), or None: the full reader then reads it and names any problem."""
+    file_type = detect_type(data, text)
+    if file_type == CARRIER:
+        carrier = quick_carrier(data)
+        return None if carrier is None else [carrier]
+    if file_type != PORTFOLIO:
+        return None
+    if data.__class__ is dict:
+        portfolio = quick_portfolio(data)
+        return None if portfolio is None else list(portfolio.carriers)
+    return quick_carrier_list(data)
 
 
 def carriers_from_document(doc: Document, text: str = "", base_dir: str | Path | None = None) -> list[Carrier]:
@@ -187,6 +210,9 @@ def carriers_from_document(doc: Document, text: str = "", base_dir: str | Path |
     ``text`` is the document's text (its modeline may name its type);
     ``base_dir`` is where a district portfolio's ``snapshots_csv`` is found.
     """
+    found = quick_carriers(doc.data, text)
+    if found is not None:
+        return found
     file_type = detect_type(doc.data, text)
     if file_type == CARRIER:
         return [Carrier.from_dict(doc.data, doc.source)]

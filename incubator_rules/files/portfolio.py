@@ -16,11 +16,11 @@ from typing import Any, Callable, Mapping
 
 import attrs
 
-from ..documents import Source, csv_reader, field_name, read_document
+from ..documents import Source, csv_reader, field_name, json_data, max_file_bytes, read_text, text_document, too_large
 from ..errors import CarrierError, PortfolioError, describe
 from ..model.carrier import Carrier, parse_date
 from ..model.portfolio import DESIGNATIONS, METRICS, Designation, Member, Metric, Number, Portfolio, Snapshot
-from .carrier import carrier_from_dict
+from .carrier import carrier_from_dict, good_text, quick_carrier_list
 from .schema import FileSchema
 
 __all__ = [
@@ -35,6 +35,7 @@ __all__ = [
     "portfolio_schema",
     "portfolio_header",
     "portfolio_member",
+    "quick_portfolio",
     "read_csv_text",
     "read_snapshots_csv",
 ]
@@ -50,7 +51,11 @@ def load_portfolio_document(path: str | Path, snapshots_csv: str | Path | None =
     the file); ``snapshots_csv`` adds one more. Errors name the file, line and field.
     (``incubator_rules.load_portfolio``, from ``files.workbook``, reads Excel workbooks too.)
     """
-    doc = read_document(path)
+    text = read_text(path)
+    quick = quick_portfolio(json_data(text) if Path(path).suffix.lower() == ".json" else None)
+    if quick is not None and snapshots_csv is None:
+        return quick
+    doc = text_document(text, path)
     base = Path(path).parent
     return portfolio_from_dict(doc.data, doc.source, base_dir=base, extra_csv=snapshots_csv)
 
@@ -75,17 +80,15 @@ def read_snapshots_csv(path: str | Path) -> tuple[Snapshot, ...]:
     return parse_snapshots_csv(text, str(path))
 
 
-MAX_CSV_BYTES = 64 * 1024 * 1024
-
-
 def read_csv_text(path: str | Path, error: Callable[[str], PortfolioError]) -> str:
     """The text of a CSV file saved as UTF-8 (with or without a byte-order mark); ``error`` builds the error to raise."""
     p = Path(path)
     try:
         if not p.is_file():
             raise error(f"cannot read {str(path)!r}: no such file")
-        if p.stat().st_size > MAX_CSV_BYTES:
-            raise error(f"{str(path)!r} is larger than {MAX_CSV_BYTES // (1024 * 1024)} MB")
+        limit = max_file_bytes()
+        if p.stat().st_size > limit:
+            raise error(f"{str(path)!r} is {too_large(limit)}")
         data = p.read_bytes()
     except OSError as exc:
         raise error(f"cannot read {str(path)!r}: {exc.strerror or exc}") from None
@@ -221,6 +224,27 @@ _HERE = Path(".")  # a lone entry or header names no file beside it
 def portfolio_header(data: Any, source: Source | None = None) -> tuple[str, str, str | None]:
     """A portfolio's own fields (``id``, ``name``, ``district``, ``note``) checked: (id, name, district)."""
     return PortfolioReader(source or Source(), _HERE).header(data)
+
+
+_QUICK_KEYS = frozenset(("$schema", *HEADER_FIELDS, "carriers"))
+
+
+def quick_portfolio(data: Any) -> Portfolio | None:
+    """A district portfolio from plain data of a common shape, or None: the full reader then reads it.
+
+    The common shape: the portfolio's own fields as text, no ``snapshots_csv``,
+    and every entry a carrier of ``quick_carrier``'s common shape without
+    snapshots or designations, its id not repeated. Every value is checked as
+    the full reader checks it (see ``quick_carrier``).
+    """
+    if data.__class__ is not dict or not data.keys() <= _QUICK_KEYS:
+        return None
+    get = data.get
+    if (not good_text(get("id")) or not good_text(get("name"))
+            or any(get(key) is not None and not good_text(get(key)) for key in ("district", "note", "$schema"))):
+        return None
+    carriers = quick_carrier_list(get("carriers"))
+    return None if carriers is None else Portfolio(get("id"), get("name"), get("district"), tuple(carriers))
 
 
 def portfolio_member(entry: Any, source: Source | None = None) -> Member:

@@ -20,16 +20,15 @@ column within it.
 from __future__ import annotations
 
 import array
-import datetime
-import enum
 import os
 from pathlib import Path
 from typing import IO, Any, Iterable, Iterator
 
-from ..documents import MAX_FILE_BYTES, JsonLocations, Source, dump_json, load_json
+from ..documents import MAX_FILE_BYTES, JsonLocations, Source, dump_json, json_data, load_json
 from ..errors import DocumentError, IncubatorRulesError, PortfolioError
 from ..model.carrier import Carrier
 from ..model.portfolio import Member, Portfolio
+from .carrier import quick_carrier
 from .portfolio import header_schema, member_schema, portfolio_header, portfolio_member
 from .schema import FileSchema
 
@@ -92,15 +91,16 @@ class PortfolioLines:
         except OSError as exc:
             raise DocumentError(f"cannot read file: {exc.strerror or exc}", file=self.file) from None
         self.done = 0
-        self._first: tuple[int, Any, Source] | None = None
+        self._first: tuple[int, str] | None = None
         stem = self.path.name.split(".")[0] or "portfolio"
         self.header: tuple[str, str, str | None] = (stem, stem, None)
         self._stream = self._lines()
-        for number, data, source in self._stream:
+        for number, text in self._stream:
+            data, source = parse_line(text, number, self.file)
             if is_header(data):
                 self.header = read_header(data, source)
             else:
-                self._first = (number, data, source)
+                self._first = (number, text)
             break
 
     @property
@@ -112,23 +112,28 @@ class PortfolioLines:
         """The part of the file read so far, from 0 to 1."""
         return self.done / self.size if self.size else 1.0
 
-    def _lines(self) -> Iterator[tuple[int, Any, Source]]:
+    def _lines(self) -> Iterator[tuple[int, str]]:
         with _open(self.path) as handle:
             for number, text, problem in _texts(handle, self.file, self):
                 if problem is not None:
                     raise problem
-                yield (number, *parse_line(text, number, self.file))
+                yield number, text
 
     def __iter__(self) -> Iterator[Member]:
         seen = IdSet()
         pending = [self._first] if self._first is not None else []
         self._first = None
-        for number, data, source in _chain(pending, self._stream):
-            member = read_member(data, source)
+        for number, text in _chain(pending, self._stream):
+            carrier = quick_carrier(json_data(text))  # a line of the common shape; any other is read in full
+            if carrier is not None:
+                member = Member(carrier)
+            else:
+                member = read_member(*parse_line(text, number, self.file))
             cid = member.carrier.id
             if not seen.add(cid):
                 earlier = line_of_id(self.path, cid, number)
                 if earlier is not None:
+                    source = parse_line(text, number, self.file)[1]
                     raise source.error(PortfolioError, ("id",), f"duplicate carrier id {cid!r} (also on line {earlier})")
             yield member
 
@@ -246,24 +251,9 @@ def read_portfolio_lines(path: str | Path) -> Portfolio:
 # --- writing -----------------------------------------------------------------------
 
 
-def _exact(value: Any) -> Any:
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    if isinstance(value, enum.Enum):
-        return value.value
-    return value
-
-
 def member_data(member: Member) -> dict[str, Any]:
-    """A member as plain data that reads back equal: ``Member.to_dict`` with fractional facts kept as numbers."""
-    row = member.to_dict()
-    c = member.carrier
-    if c.facts:
-        row["facts"] = {k: _exact(v) for k, v in c.facts}
-    for event, raw in zip(c.events, row["events"]):
-        for k, v in event.facts:
-            raw[k] = _exact(v)
-    return row
+    """A member as plain data that reads back equal (``Member.to_dict``: facts exact, Decimals kept)."""
+    return member.to_dict()
 
 
 def header_line(pid: str, name: str, district: str | None) -> str:

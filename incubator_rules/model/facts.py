@@ -144,14 +144,16 @@ def did_you_mean(name: str, known: Any) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-def fact_json(value: Any) -> Any:
-    """A fact value as plain JSON data (a dated fact as its list of ``{from, value}``)."""
+def fact_json(value: Any, exact: bool = True) -> Any:
+    """A fact value as plain data (a dated fact as its list of ``{from, value}``): dates as ISO text, enums as their
+    values, and a Decimal as itself (``documents.dump_json`` writes it as the exact JSON number it was read from),
+    or as its text when not ``exact`` (the form a carrier's digest is defined with)."""
     if isinstance(value, Dated):
-        return [{"from": start.isoformat(), "value": fact_json(v)} for start, v in value.values]
+        return [{"from": start.isoformat(), "value": fact_json(v, exact)} for start, v in value.values]
     if isinstance(value, datetime.date):
         return value.isoformat()
     if isinstance(value, enum.Enum):
         return value.value
-    if isinstance(value, Decimal):
+    if isinstance(value, Decimal) and not exact:
         return str(value)
     return value

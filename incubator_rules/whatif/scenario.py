@@ -12,13 +12,13 @@ from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 import attrs
 
+from ..collector import gc_paused
 from ..engines.batch import (
     RulesetJob,
     check_chunk_size,
     check_workers,
     cut,
     dispatch,
-    gc_paused,
     in_chunks,
     pack_carrier,
     pool_spans,

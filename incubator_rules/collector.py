@@ -1,0 +1,60 @@
+"""The cycle collector paused while many objects that make no reference cycles are built (documents read into
+carriers, evaluations): one pause for the whole library, safe across threads and forks."""
+
+from __future__ import annotations
+
+import gc
+import os
+import threading
+
+__all__ = ["gc_paused"]
+
+
+class _CollectorPause:
+    """Pauses the cycle collector while any thread is inside; the last to leave restores what the first found.
+
+    Carriers read from a document, and evaluations, make no reference
+    cycles; scanning the many objects they create (or the caller's data,
+    again and again) at each collection would cost more than building them,
+    and more the more is held. Counting the threads inside keeps two
+    overlapping batches from leaving the collector off.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.inside = 0
+        self.resume = False
+
+    def __enter__(self) -> None:
+        lock = self.lock
+        lock.acquire()
+        if self.inside == 0:
+            self.resume = gc.isenabled()
+            gc.disable()
+        self.inside += 1
+        lock.release()
+
+    def __exit__(self, *exc: object) -> None:
+        lock = self.lock
+        lock.acquire()
+        self.inside -= 1
+        if self.inside == 0 and self.resume:
+            gc.enable()
+        lock.release()
+
+    def forked(self) -> None:
+        """In a forked child: no thread of the child is inside, whatever the parent's were doing."""
+        if self.inside and self.resume:
+            gc.enable()
+        self.lock = threading.Lock()
+        self.inside = 0
+
+
+_PAUSE = _CollectorPause()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_PAUSE.forked)
+
+
+def gc_paused() -> _CollectorPause:
+    """The cycle collector's pause, as a context manager (see ``_CollectorPause``)."""
+    return _PAUSE
