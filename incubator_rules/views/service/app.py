@@ -391,18 +391,19 @@ def create_app(config: ServiceConfig | None = None) -> ASGIApp:
 
         def start() -> tuple[Iterator[tuple[bytes, int, int]], Any, Any, dict[str, str], int]:
             rs = service.catalog.get(ruleset, "reward", "ruleset") if ruleset else service.catalog.default("reward")
-            if media in JSON_LINES:
-                carriers = []
-                for i, (number, line) in enumerate(json_lines(text)):
-                    if number % 256 == 0 and time.monotonic() > deadline:  # a timed-out request stops reading too
-                        raise TimeLimitError(f"the request took longer than the limit of {service.config.time_limit:g} s")
-                    carrier = carrier_of(line, first=i == 0)  # the first line may be a portfolio's header
-                    if carrier is not None:
-                        carriers.append(carrier)
-            else:
-                body = Body(text)
-                _no_files(body.data, body, ())
-                carriers = body.read((), carriers_from_document)
+            with reading_levels(rs):  # the carriers may carry the levels their ruleset declares, as in /evaluate
+                if media in JSON_LINES:
+                    carriers = []
+                    for i, (number, line) in enumerate(json_lines(text)):
+                        if number % 256 == 0 and time.monotonic() > deadline:  # a timed-out request stops reading too
+                            raise TimeLimitError(f"the request took longer than the limit of {service.config.time_limit:g} s")
+                        carrier = carrier_of(line, first=i == 0)  # the first line may be a portfolio's header
+                        if carrier is not None:
+                            carriers.append(carrier)
+                else:
+                    body = Body(text)
+                    _no_files(body.data, body, ())
+                    carriers = body.read((), carriers_from_document)
             _, day, chosen = prepare(rs, as_of, readings)
             lines = map_evaluations(evaluation_record, carriers, ruleset=rs, as_of=day, readings=chosen,
                                     stream=True, progress=False, engine=engine)
