@@ -1,18 +1,29 @@
-"""Throughput and memory of portfolio evaluation, against a hand-written floor.
+"""Throughput and memory of portfolio evaluation, against a hand-written floor measured in the same run.
 
 Usage::
 
     python benchmarks/bench_batch.py                 # 100,000 carriers
-    python benchmarks/bench_batch.py --carriers 20000 --repeat 1
+    python benchmarks/bench_batch.py --carriers 20000 --repeat 2 --pool-rounds 3
 
 Prints, for a synthetic portfolio of about ten events per carrier: the time
-to load and prepare the ruleset; evaluations per second in one process with
-full audit detail (streamed, and held in a list); the same on a process pool
-of all cores (full evaluations sent back, and budgets reduced in the
-workers); peak memory when streaming versus holding; and the ratio against a
-minimal hand-written function that computes only the award totals under the
-default readings (checked to agree with the engine on every carrier).
-Timings are the best of ``--repeat`` runs.
+to load and prepare the ruleset; in one process, the floor (a minimal
+hand-written function that computes only the award totals under the default
+readings, checked to agree with the engine on every carrier), full audit
+detail streamed and held, a budget, evaluations as JSON and as JSON Lines,
+each beside the floor; on a pool of two, a budget against one process, and
+the other pool figures; peak memory when streaming versus holding.
+
+The machine is shared, so wall-clock rates measure the neighbours as much as
+the code. One-process figures are therefore timed in CPU time
+(``time.process_time``), the passes of every path alternating round by round,
+and each is printed as a ratio to the floor's CPU time: best against best,
+and the median of the rounds' own ratios. A target set as a rate on the idle
+machine is turned into a ratio through the floor's rate there
+(``IDLE_FLOOR``): 20,000 carriers/s is ``IDLE_FLOOR / 20,000`` times the
+floor's time. The pool of two is timed against one process in alternating
+rounds, with the load average before each, the CPU time of its workers
+beside its wall time, and how many cores it had. The load average is
+printed at the start, before each section and at the end.
 """
 
 from __future__ import annotations
@@ -49,6 +60,11 @@ FULL_AUDIT_TARGET = 20_000  # carriers/s, one process, full audit detail
 BUDGET_TARGET = 3.0  # a budget's time, at most this many times the floor's
 POOL_TARGET = 1.6  # a budget on a pool of 2, at least this many times faster than in one process
 JSON_LINES_TARGET = 15_000  # carriers/s, one process, evaluations written as JSON Lines
+# The floor's rate on the idle machine: 182,078 carriers/s on 2026-11-29 (docs/performance.md), when it took
+# 58,248 instructions a carrier; corrected since (issue 15), it takes 65,015 (benchmarks/instructions.py, 1,000
+# carriers), so at the same speed per instruction it runs at 182,078 * 58,248 / 65,015 = 163,126 carriers/s.
+# A target rate R on the idle machine is a ratio to the floor's time of IDLE_FLOOR / R.
+IDLE_FLOOR = 182_078 * 58_248 // 65_015
 
 # --- the floor: award totals only, default readings, written by hand ----------
 
@@ -182,16 +198,45 @@ def _fingerprint(texts: Iterable[str]) -> tuple[int, str]:
     return count, digest.hexdigest()
 
 
-def best(repeat: int, run) -> tuple[float, object]:
-    """The shortest wall time of ``repeat`` runs of ``run()``, and its last result."""
-    fastest, result = float("inf"), None
-    for _ in range(repeat):
-        result = None  # the previous run's result is not kept alive during this one
+def load() -> str:
+    return f"load {os.getloadavg()[0]:.2f}"
+
+
+class Timing:
+    """Wall and CPU times of the passes of one path; with ``children``, the CPU time of the pool's workers."""
+
+    def __init__(self) -> None:
+        self.wall: list[float] = []
+        self.cpu: list[float] = []
+        self.workers: list[float] = []
+        self.loads: list[float] = []
+
+    def run(self, run):  # type: ignore[no-untyped-def]
         gc.collect()
-        start = time.perf_counter()
+        self.loads.append(os.getloadavg()[0])
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        wall, cpu = time.perf_counter(), time.process_time()
         result = run()
-        fastest = min(fastest, time.perf_counter() - start)
-    return fastest, result
+        cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        self.wall.append(wall)
+        self.cpu.append(cpu)
+        self.workers.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+        return result
+
+    @property
+    def best_cpu(self) -> float:
+        return min(self.cpu)
+
+    @property
+    def best_wall(self) -> float:
+        return min(self.wall)
+
+
+def median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
 def child_memory(mode: str, n: int) -> int:
@@ -216,11 +261,18 @@ def child(mode: str, n: int) -> None:
         print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 
 
+def verdict(ok: bool) -> str:
+    return "met" if ok else "NOT met"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--carriers", type=int, default=100_000)
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--repeat", type=int, default=3, help="rounds of the one-process passes (default 3)")
+    parser.add_argument("--pool-rounds", type=int, default=5, help="rounds of budget, one process then pool (default 5)")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--skip-other-pools", action="store_true", help="only the budget on the pool")
+    parser.add_argument("--skip-memory", action="store_true")
     parser.add_argument("--child", choices=("stream", "list"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -231,69 +283,122 @@ def main() -> int:
     atexit.register(lambda: print(f"load average {os.getloadavg()[0]:.2f} at the end"))
 
     path = RULESETS_DIR / "wanzhou-2023.yaml"
-    load_s, rs = best(args.repeat, lambda: ruleset_from_document(read_document(path)))
+    load_t = Timing()
+    for _ in range(3):
+        rs = load_t.run(lambda: ruleset_from_document(read_document(path)))
     warm = generate_portfolio(200, "warm-up")
-    prep_s, _ = best(1, lambda: [ir.evaluate(c, rs, AS_OF) for c in warm[:1]])
-    print(f"ruleset: load and validate {load_s * 1000:.1f} ms; prepare (lookups, templates, first evaluation) {prep_s * 1000:.1f} ms")
+    prep_t = Timing()
+    prep_t.run(lambda: [ir.evaluate(c, rs, AS_OF) for c in warm[:1]])
+    print(f"ruleset: load and validate {load_t.best_cpu * 1000:.1f} ms CPU; prepare (lookups, templates, first evaluation) "
+          f"{prep_t.best_cpu * 1000:.1f} ms CPU")
 
     gen_start = time.perf_counter()
     carriers = generate_portfolio(n, SEED)
     events = sum(len(c.events) for c in carriers)
     print(f"portfolio: {n:,} carriers, {events / n:.1f} events each (generated in {time.perf_counter() - gen_start:.1f} s)")
     ir.evaluate_many(warm, rs, AS_OF)
+    ir.budget(warm, ruleset=rs, as_of=AS_OF, progress=False)
 
-    def rate(seconds: float) -> str:
-        return f"{n / seconds:>9,.0f} carriers/s ({seconds:.2f} s)"
+    # --- one process: every path's passes alternate, round by round
+    print(f"one process, {args.repeat} rounds, every path in each ({load()}):")
+    paths = {
+        "floor": lambda: [floor_total(c, AS_OF) for c in carriers],
+        "streamed": lambda: [e.total for e in ir.evaluate_many(carriers, rs, AS_OF, stream=True, progress=False)],
+        "held": lambda: len(ir.evaluate_many(carriers, rs, AS_OF, progress=False)),
+        "budget": lambda: ir.budget(carriers, ruleset=rs, as_of=AS_OF, progress=False),
+        "json": lambda: _fingerprint(ir.map_evaluations(_json, carriers, rs, AS_OF, stream=True, progress=False)),
+        "lines": lambda: _fingerprint(line[:-1].decode("utf-8") for line in
+                                      ir.map_evaluations(evaluation_bytes, carriers, rs, AS_OF, stream=True, progress=False)),
+    }
+    timings = {name: Timing() for name in paths}
+    results: dict[str, object] = {}
+    for _ in range(args.repeat):
+        for name, run in paths.items():
+            results[name] = timings[name].run(run)
+    floor_t = timings["floor"]
+    totals, floor = results["streamed"], results["floor"]
+    mismatches = sum(a != b for a, b in zip(totals, floor))  # type: ignore[call-overload]
+    base = results["budget"]
+    same = results["json"] == results["lines"]
+    json_print = results["json"]
 
-    stream_s, totals = best(args.repeat, lambda: [e.total for e in ir.evaluate_many(carriers, rs, AS_OF, stream=True, progress=False)])
-    print(f"one process, streamed, full audit detail:    {rate(stream_s)}; target {FULL_AUDIT_TARGET:,}/s, "
-          f"ratio {n / stream_s / FULL_AUDIT_TARGET:.2f} ({'met' if n / stream_s >= FULL_AUDIT_TARGET else 'NOT met'})")
-    held_s, _ = best(args.repeat, lambda: len(ir.evaluate_many(carriers, rs, AS_OF, progress=False)))
-    print(f"one process, held in a list:                 {rate(held_s)}")
-    floor_s, floor = best(args.repeat, lambda: [floor_total(c, AS_OF) for c in carriers])
-    mismatches = sum(a != b for a, b in zip(totals, floor))
-    print(f"hand-written floor (award totals only):      {rate(floor_s)}; disagrees with the engine on {mismatches} carriers")
-    print(f"engine time / floor time:                    {stream_s / floor_s:.2f}x")
+    def ratio(name: str) -> tuple[float, float]:
+        t = timings[name]
+        return t.best_cpu / floor_t.best_cpu, median([c / f for c, f in zip(t.cpu, floor_t.cpu)])
 
-    budget_s, base = best(args.repeat, lambda: ir.budget(carriers, ruleset=rs, as_of=AS_OF, progress=False))
-    print(f"one process, budget:                         {rate(budget_s)}; budget time / floor time {budget_s / floor_s:.2f}x, "
-          f"target at most {BUDGET_TARGET:.0f}x ({'met' if budget_s / floor_s <= BUDGET_TARGET else 'NOT met'})")
-    json_s, texts = best(args.repeat, lambda: ir.map_evaluations(_json, carriers, rs, AS_OF, progress=False))
-    texts = _fingerprint(texts)  # not held while the pools below fork: see docs/performance.md
-    print(f"one process, each evaluation as JSON:        {rate(json_s)}")
-    lines_s, lines = best(args.repeat, lambda: ir.map_evaluations(evaluation_bytes, carriers, rs, AS_OF, progress=False))
-    same = _fingerprint(line[:-1].decode("utf-8") for line in lines) == texts
-    del lines
-    print(f"one process, as JSON Lines (evaluate-many):  {rate(lines_s)}; target {JSON_LINES_TARGET:,}/s, ratio "
-          f"{n / lines_s / JSON_LINES_TARGET:.2f} ({'met' if n / lines_s >= JSON_LINES_TARGET else 'NOT met'}); "
-          f"{'the same text' if same else 'DIFFERENT text'} as to_json")
+    def line(label: str, name: str, target_ratio: float | None = None, target_text: str = "") -> str:
+        t = timings[name]
+        best, med = ratio(name)
+        text = (f"  {label:<34} {n / t.best_cpu:>9,.0f} /s CPU ({n / t.best_wall:>9,.0f} /s wall); "
+                f"{best:5.2f}x the floor (median of rounds {med:5.2f}x)")
+        if target_ratio is not None:
+            text += f"; target {target_text} = at most {target_ratio:.2f}x the floor: {verdict(best <= target_ratio)}"
+            text += f"; at the idle floor's speed {IDLE_FLOOR / best:,.0f} /s"
+        return text
 
+    print(f"  {'floor (award totals only)':<34} {n / floor_t.best_cpu:>9,.0f} /s CPU ({n / floor_t.best_wall:>9,.0f} /s wall); "
+          f"disagrees with the engine on {mismatches} carriers; idle floor {IDLE_FLOOR:,} /s, so this machine runs at "
+          f"{n / floor_t.best_cpu / IDLE_FLOOR:.2f} of its idle speed")
+    print(line("full audit, streamed", "streamed", IDLE_FLOOR / FULL_AUDIT_TARGET, f"{FULL_AUDIT_TARGET:,}/s"))
+    print(line("full audit, held in a list", "held"))
+    print(line("budget (totals without detail)", "budget", BUDGET_TARGET, f"{BUDGET_TARGET:.0f}x"))
+    print(line("each evaluation as JSON (to_json)", "json"))
+    print(line("as JSON Lines (evaluation_bytes)", "lines", IDLE_FLOOR / JSON_LINES_TARGET, f"{JSON_LINES_TARGET:,}/s")
+          + f"; {'the same text' if same else 'DIFFERENT text'} as to_json")
+    del results, totals, floor
+
+    # --- the budget on a pool of two, against one process, rounds alternating
     w = args.workers
-    print(f"pool of {w} (workers={w}: forked, the carriers inherited, not sent):")
-    fork_budget_s, pooled = best(args.repeat, lambda: ir.budget(carriers, ruleset=rs, as_of=AS_OF, workers=w, progress=False))
-    assert pooled == base
-    print(f"  budget reduced in the workers:             {rate(fork_budget_s)}; {budget_s / fork_budget_s:.2f}x one process, "
-          f"target at least {POOL_TARGET}x ({'met' if budget_s / fork_budget_s >= POOL_TARGET else 'NOT met'})")
-    fork_json_s, pooled_texts = best(args.repeat, lambda: ir.map_evaluations(_json, carriers, rs, AS_OF, workers=w, progress=False))
-    assert _fingerprint(pooled_texts) == texts
-    del pooled_texts
-    print(f"  each evaluation as JSON, sent back:        {rate(fork_json_s)}; {json_s / fork_json_s:.2f}x one process")
-    fork_s, _ = best(args.repeat, lambda: sum(1 for _ in ir.evaluate_many(carriers, rs, AS_OF, workers=w, stream=True, progress=False)))
-    print(f"  Evaluation objects sent back:              {rate(fork_s)}; {stream_s / fork_s:.2f}x one process")
-    with ProcessPoolExecutor(w) as pool:
-        print(f"pool of {w} (a ProcessPoolExecutor given as executor: the carriers sent):")
-        ir.evaluate_many(warm, rs, AS_OF, executor=pool)
-        pbudget_s, pooled = best(args.repeat, lambda: ir.budget(carriers, ruleset=rs, as_of=AS_OF, executor=pool, progress=False))
-        assert pooled == base
-        print(f"  budget reduced in the workers:             {rate(pbudget_s)}; {budget_s / pbudget_s:.2f}x one process")
-        pool_s, _ = best(args.repeat, lambda: sum(1 for _ in ir.evaluate_many(carriers, rs, AS_OF, executor=pool, stream=True, progress=False)))
-        print(f"  Evaluation objects sent back:              {rate(pool_s)}; {stream_s / pool_s:.2f}x one process")
+    print(f"budget on a pool of {w} (workers={w}: forked, the carriers inherited), against one process, "
+          f"{args.pool_rounds} rounds alternating ({load()}):")
+    one, pool = Timing(), Timing()
+    for _ in range(args.pool_rounds):
+        assert one.run(lambda: ir.budget(carriers, ruleset=rs, as_of=AS_OF, progress=False)) == base
+        assert pool.run(lambda: ir.budget(carriers, ruleset=rs, as_of=AS_OF, workers=w, progress=False)) == base
+    pairs = [a / b for a, b in zip(one.wall, pool.wall)]
+    cores = [(c + k) / wall for c, k, wall in zip(pool.cpu, pool.workers, pool.wall)]
+    print("  round  load   one process wall (CPU)   pool wall (parent CPU + workers' CPU)   speed-up   cores used")
+    for i, (a, b) in enumerate(zip(one.wall, pool.wall)):
+        print(f"  {i + 1:>5} {pool.loads[i]:5.2f}   {a:6.2f} s ({one.cpu[i]:5.2f} s)          {b:6.2f} s "
+              f"({pool.cpu[i]:5.2f} s + {pool.workers[i]:5.2f} s)                {pairs[i]:5.2f}x    {cores[i]:4.2f}")
+    speedup = one.best_wall / pool.best_wall
+    work = min(pool.workers)
+    print(f"  pool of {w} / one process: best wall against best wall {speedup:.2f}x, median of the rounds "
+          f"{median(pairs):.2f}x, best round {max(pairs):.2f}x; target at least {POOL_TARGET}x: {verdict(speedup >= POOL_TARGET)}")
+    print(f"  the workers' CPU time, all together: {work / one.best_cpu:.2f}x one process's (the pool's overhead); "
+          f"on {w} free cores the pool could reach {w * one.best_cpu / work:.2f}x "
+          f"(one process's CPU time over one worker's share); the rounds had {median(cores):.2f} cores (median)")
 
-    small = max(n // 10, 1)
-    print(f"peak memory, streamed: {child_memory('stream', small) / 1024:.0f} MiB for {small:,} carriers, "
-          f"{child_memory('stream', n) / 1024:.0f} MiB for {n:,}")
-    print(f"peak memory, held:     {child_memory('list', small) / 1024:.0f} MiB for {small:,} carriers, "
-          f"{child_memory('list', n) / 1024:.0f} MiB for {n:,}")
+    if not args.skip_other_pools:
+        print(f"other pool figures (best wall of {args.repeat}; {load()}):")
+        json_one = timings["json"].best_wall
+        stream_one = timings["streamed"].best_wall
+        def other(label: str, run, one_wall: float):  # type: ignore[no-untyped-def]
+            t = Timing()
+            for _ in range(args.repeat):
+                result = t.run(run)
+            print(f"  {label:<48} {n / t.best_wall:>9,.0f} /s wall; {one_wall / t.best_wall:.2f}x one process (wall)")
+            return result
+
+        pooled = other(f"workers={w}, each evaluation as JSON, sent back:", lambda: _fingerprint(ir.map_evaluations(
+            _json, carriers, rs, AS_OF, workers=w, stream=True, progress=False)), json_one)
+        assert pooled == json_print
+        other(f"workers={w}, Evaluation objects sent back:", lambda: sum(1 for _ in ir.evaluate_many(
+            carriers, rs, AS_OF, workers=w, stream=True, progress=False)), stream_one)
+        with ProcessPoolExecutor(w) as executor:
+            ir.evaluate_many(warm, rs, AS_OF, executor=executor)
+            pooled = other(f"ProcessPoolExecutor({w}) given, budget:", lambda: ir.budget(
+                carriers, ruleset=rs, as_of=AS_OF, executor=executor, progress=False), one.best_wall)
+            assert pooled == base
+            other(f"ProcessPoolExecutor({w}) given, Evaluations:", lambda: sum(1 for _ in ir.evaluate_many(
+                carriers, rs, AS_OF, executor=executor, stream=True, progress=False)), stream_one)
+
+    if not args.skip_memory:
+        small = max(n // 10, 1)
+        print(f"peak memory, streamed: {child_memory('stream', small) / 1024:.0f} MiB for {small:,} carriers, "
+              f"{child_memory('stream', n) / 1024:.0f} MiB for {n:,}")
+        print(f"peak memory, held:     {child_memory('list', small) / 1024:.0f} MiB for {small:,} carriers, "
+              f"{child_memory('list', n) / 1024:.0f} MiB for {n:,}")
     return 0
 
 

@@ -92,3 +92,14 @@ def test_decisions_made_by_hand_and_by_evolve_are_written_alike():
     ev = ir.Evaluation("c", "n", "d", datetime.date(2024, 3, 1), "rs", "1", "sha", {"x": "y"}, "native", awards=(d,),
                        not_awarded=(attrs.evolve(d, status="not_awarded", amount=0, payable_on=None),))
     assert_written_alike(ev)
+
+
+def test_a_decision_built_by_hand_with_a_list_of_events_is_written_as_to_json_writes_it():
+    carrier = ir.load_carrier("examples/excellent-incubator.yaml")
+    ev = ir.evaluate(carrier, as_of="2026-12-31")
+    decisions = ev.awards + ev.pending + ev.not_awarded
+    assert decisions
+    listed = attrs.evolve(ev, not_awarded=tuple(attrs.evolve(d, events=list(d.events)) for d in ev.not_awarded),
+                          awards=tuple(attrs.evolve(d, events=list(d.events)) for d in ev.awards))
+    assert_written_alike(listed)
+    assert_written_alike(ev)  # and the tuples again, after the lists

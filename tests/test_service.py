@@ -697,3 +697,17 @@ def test_a_line_separator_inside_a_json_string_keeps_the_line_whole(client):
     assert r.status_code == 200, r.text
     lines = r.text.split("\n")
     assert len(lines) == 2 and json.loads(lines[0])["carrier"]["name"] == "甲\u2028乙"
+
+
+def test_compare_and_reconcile_run_on_the_engine_asked_for_and_log_it(client, folder):
+    pytest.importorskip("durable")
+    carriers = [carrier_data("q6-maker-space.yaml")]
+    native = client.post("/compare", json={"portfolio": carriers, "as_of": AS_OF})
+    durable = client.post("/compare", json={"portfolio": carriers, "as_of": AS_OF, "engine": "durable"})
+    assert native.status_code == durable.status_code == 200 and native.json() == durable.json()
+    settled = client.post("/reconcile", json={"portfolio": carriers, "as_of": AS_OF, "engine": "durable"})
+    assert settled.status_code == 200
+    assert settled.text == ir.reconcile([ir.Carrier.from_dict(carriers[0])], AS_OF, engine="durable").to_json()
+    records = {json.loads(x)["decision_id"]: json.loads(x) for x in (folder / "decisions.jsonl").read_text().splitlines()}
+    assert [records[r.headers["decision-id"]]["engine"] for r in (native, durable, settled)] == ["native", "durable", "durable"]
+    problem_of(client.post("/compare", json={"portfolio": carriers, "engine": "rete"}), 422, "RequestError")

@@ -372,6 +372,11 @@ def _quick_event(raw: Any) -> Event | None:
 
 def _assign_ids(raw: list[tuple[dict[str, Any], tuple[Any, ...]]]) -> list[tuple[Event, tuple[Any, ...]]]:
     """Build events; those without an id get one derived from their content, not their position."""
+    for f, _ in raw:
+        if "id" not in f:
+            break
+    else:  # every event has its id, as in files this library writes: nothing to derive
+        return [(Event(**f), path) for f, path in raw]
     explicit = {f["id"] for f, _ in raw if "id" in f}
     keyed = sorted(
         (i for i, (f, _) in enumerate(raw) if "id" not in f),

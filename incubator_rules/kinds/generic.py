@@ -11,12 +11,13 @@ from __future__ import annotations
 import datetime
 import enum
 import operator
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
+from decimal import Context as DecimalContext
 from typing import Any, Callable, Mapping, Sequence
 
 import attrs
 
-from ..model.carrier import EVENT_TYPES, Carrier, CarrierKind, Event, EventType, Grade, Level, iso_date, level_schema
+from ..model.carrier import PLACES, EVENT_TYPES, Carrier, CarrierKind, Event, EventType, Grade, Level, exact_places, iso_date, level_schema
 from ..model.decision import AWARDED, NOT_AWARDED, PENDING, Condition, Decision, InstalmentShare
 from ..model.durations import after
 from ..model.facts import CARRIER_FACTS, EVENT_FACTS, FactSpec, all_fact_names, did_you_mean
@@ -41,6 +42,7 @@ __all__ = [
     "strings",
     "whole",
     "exact_number",
+    "EXACT",
     "read_amount",
     "rounding_note",
     "shown_value",
@@ -408,6 +410,9 @@ def read_filters(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> 
     if raw is None:
         reader.problem(path, "required field is missing")
         return None
+    if isinstance(raw, list) and not raw:
+        reader.problem(path, "expected a filter or a list of alternative filters, got an empty list (which matches no event)")
+        return None
     items = raw if isinstance(raw, list) else [raw]
     out = tuple(f for i, item in enumerate(items) if (f := read_filter(reader, item, path + ((i,) if isinstance(raw, list) else ()), context)) is not None)
     return out or None
@@ -501,13 +506,19 @@ def exact_number(reader: Any, value: Any, path: tuple[Any, ...], what: str, low:
         bound = f"above {low}" if low_open else f"from {low}"
         reader.problem(path, f"expected {what} {bound} to {high}, got {shown_value(value)}")
         return None
+    if not exact_places(number):
+        reader.problem(path, f"expected {what} with at most {PLACES} decimal places, got {shown_value(value)}")
+        return None
     return number
 
 
 def shown_value(value: Any) -> str:
     """A value as a maintainer wrote it: ``1.5``, ``'abc'``, not ``Decimal('1.5')``."""
     if isinstance(value, (Decimal, int)) and not isinstance(value, bool):
-        return str(value)
+        shown = str(value) if not isinstance(value, int) or value.bit_length() < 200 else f"a number of {len(str(value))} digits"
+        return shown if len(shown) <= 60 else shown[:57] + "..."
+    if isinstance(value, float):  # from Python: a YAML or JSON file never gives one
+        return f"the float {value!r} (not exact: give Decimal({str(value)!r}))"
     return repr(value)[:120]
 
 
@@ -563,12 +574,9 @@ def read_amount(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> A
         if raw.get("of") is not None:
             reader.problem(path + ("of",), "of goes with percent; a rate is paid per unit of its `per` fact")
     else:
-        pct = raw["percent"]
-        if isinstance(pct, bool) or not isinstance(pct, (int, Decimal)) or not 0 < pct <= 100:
-            reader.problem(path + ("percent",), f"expected a percentage above 0 and at most 100, got {shown_value(pct)}")
-            pct = None
-        else:
-            kwargs["percent"] = Decimal(pct)
+        pct = exact_number(reader, raw["percent"], path + ("percent",), "a percentage", Decimal(0), Decimal(100), low_open=True)
+        if pct is not None:
+            kwargs["percent"] = pct
         of = raw.get("of")
         if isinstance(of, Mapping) and "sum_of" in of:
             of = reader.mapping(of, path + ("of",), _SUM_KEYS) or {}
@@ -597,6 +605,9 @@ def read_amount(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> A
             kwargs["max"] = reader.yuan(mx, path + ("max",))
     if raw.get("min") is not None:
         kwargs["min"] = reader.yuan(raw["min"], path + ("min",))
+        if isinstance(kwargs.get("max"), int) and kwargs["min"] is not None and kwargs["min"] > kwargs["max"]:
+            reader.problem(path + ("min",), f"a floor of {kwargs['min']:,} yuan above its max of {kwargs['max']:,} would pay "
+                                            "more than the ceiling: give min at most max")
     rounding = raw.get("rounding", "half_up")
     if rounding not in ROUNDINGS:
         reader.problem(path + ("rounding",), f"unknown rounding {rounding!r}{did_you_mean(rounding, ROUNDINGS)}; expected one of: {', '.join(ROUNDINGS)}")
@@ -651,7 +662,7 @@ def _read_ordinal(reader: Any, raw: Mapping[str, Any], path: tuple[Any, ...], co
 def _read_sum_window(reader: Any, of: Mapping[str, Any], path: tuple[Any, ...]) -> tuple[str, Any] | None:
     """``years_before: 2`` (the two calendar years before the event's year) or ``within: {years: 2}`` (dated in
     the duration up to the event); neither: every earlier matching event."""
-    given = [k for k in ("years_before", "within") if of.get(k) is not None]
+    given = [k for k in ("years_before", "within") if k in of]  # a key written without its value is refused below
     if len(given) > 1:
         reader.problem(path + ("within",), "give years_before or within, not both")
         return None
@@ -692,6 +703,11 @@ def _check_amounts(reader: Any, types: Sequence[EventType], path: tuple[Any, ...
         names = ", ".join(sorted({t.value for t in types}))
         having = ", ".join(t.value for t, spec in EVENT_TYPES.items() if "amount" in spec.fields)
         reader.problem(path, f"{what} the amount of {names} events, which have none (events with an amount: {having})")
+
+
+# Arithmetic on exact amounts: digits enough that no product of the bounded numbers a file gives (an area, a rate,
+# a price, a factor, a percentage: at most model.carrier.PLACES decimal places) is ever rounded before round_yuan.
+EXACT = DecimalContext(prec=80)
 
 
 def round_yuan(value: Decimal, rounding: str) -> int:
@@ -753,7 +769,8 @@ def amount_detail(ctx: Context, amount: Amount, event: Event, kind: CarrierKind,
             quantity = ctx.carrier.fact(amount.per, on=event.date)
         if quantity is None:
             return None, clause, None  # nothing recorded to pay a rate on: refused as no_amount, never 0 yuan
-        exact = amount.rate * Decimal(quantity)
+        with localcontext(EXACT):
+            exact = amount.rate * Decimal(quantity)
         value = round_yuan(exact, amount.rounding)
     else:
         assert amount.percent is not None
@@ -763,7 +780,8 @@ def amount_detail(ctx: Context, amount: Amount, event: Event, kind: CarrierKind,
             base = event.amount
         elif base is None:
             base = sum(e.amount or 0 for e in summed(ctx, amount, event, kind, history))
-        exact = Decimal(base) * amount.percent / 100
+        with localcontext(EXACT):
+            exact = Decimal(base) * amount.percent / 100
         value = round_yuan(exact, amount.rounding)
     if value is None:
         return None, clause, None
@@ -832,7 +850,7 @@ def rounding_note(exact: Decimal | None, rounding: str) -> tuple[str, str]:
         return "", ""
     value = round_yuan(exact, rounding)
     zh, en = ROUNDING_NAMES[rounding]
-    shown = f"{exact.normalize():,f}"
+    shown = f"{exact.normalize(EXACT):,f}"
     return f"({shown}元按{zh}取整为{value:,}元)", f" ({shown} yuan rounded {en} to whole yuan: {value:,})"
 
 

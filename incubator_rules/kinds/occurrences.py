@@ -173,8 +173,6 @@ def _read_one(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> Occ
     start, anchor = None, None
     if isinstance(raw.get("from"), (Mapping, list)):
         anchor = read_filters(reader, raw["from"], path + ("from",), context)
-        if anchor is None and raw["from"] == []:
-            reader.problem(path + ("from",), "expected a date or a filter of the anchor event, got an empty list")
     else:
         start = reader.date(raw, "from", path, False)
     if raw.get("from") is not None and raw.get("cycle") is None:

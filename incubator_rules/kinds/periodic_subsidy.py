@@ -14,7 +14,7 @@ designation that moves the carrier to another rule) falls on or before its end.
 from __future__ import annotations
 
 import datetime
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from typing import Any, Mapping, Sequence
 
 import attrs
@@ -25,12 +25,13 @@ from ..model.facts import CARRIER_FACTS, Dated, did_you_mean
 from ..model.ruleset import Rule
 from .base import Context, RuleKind
 from .generic import (
-    GENERIC_PLACEHOLDERS, ROUNDINGS, Filter, Param, add, choice, declare, decide, exact_number, filters_param,
+    EXACT, GENERIC_PLACEHOLDERS, ROUNDINGS, Filter, Param, add, choice, declare, decide, exact_number, filters_param,
     flag, matches, read_filters, round_yuan, rounding_note, yuan_param,
 )
 from .schedule import CODES as INSTALMENT_CODES, instalment_decisions, schedule_param
 
 _MAX_RATE = Decimal(10**6)
+_MAX_AREA = Decimal(10**12)  # a number fact's bound (model.carrier.parse_fact)
 
 __all__ = ["KIND", "periodic_decisions", "whole_months"]
 
@@ -85,7 +86,7 @@ def _read_basis(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> A
             return None
         fact = value.get("fact")
         _unit_fact(reader, fact, "m2", path + (name, "fact"), "an area")
-        return ("area", fact, value.get("max"))
+        return ("area", fact, _fact_max(reader, value, path + (name,), "an area in m2", _MAX_AREA))
     if name == "tenancies":
         value = dict(value or {})
         after = value.pop("moved_in_after", None)
@@ -107,6 +108,13 @@ def _read_basis(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> A
     if name == "events":
         return ("spending", read_filters(reader, value, path + (name,), context), None)
     return ("spending", read_filters(reader, {"type": "spending", **(value or {})}, path + (name,), context), None)
+
+
+def _fact_max(reader: Any, raw: Mapping[str, Any], path: tuple[Any, ...], what: str, high: Decimal) -> Decimal | None:
+    """The ``max`` of ``{fact, max}``: the most of the fact a period counts (an exact number above 0), or None."""
+    if raw.get("max") is None:
+        return None
+    return exact_number(reader, raw["max"], path + ("max",), what, Decimal(0), high, low_open=True)
 
 
 def _unit_fact(reader: Any, fact: Any, unit: str, path: tuple[Any, ...], what: str) -> None:
@@ -134,7 +142,7 @@ def _read_rate(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> An
         if value is None:
             return None
         _unit_fact(reader, value.get("fact"), "yuan/m2/month", p + ("fact",), "a rate")
-        return (value.get("fact"), value.get("max"))
+        return (value.get("fact"), _fact_max(reader, value, p, "a rate in yuan per m2 per month", _MAX_RATE))
     return None if raw is None else one(raw, path)
 
 
@@ -166,10 +174,10 @@ def _read_percent(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) ->
     items = raw if isinstance(raw, list) else [raw]
     out = []
     for i, v in enumerate(items):
-        if isinstance(v, bool) or not isinstance(v, (int, Decimal)) or not 0 < v <= 100:
-            reader.problem(path + (i,), f"expected a percentage above 0 and at most 100, got {v!r}")
-            continue
-        out.append(Decimal(v))
+        found = exact_number(reader, v, path + ((i,) if isinstance(raw, list) else ()), "a percentage", Decimal(0), Decimal(100),
+                             low_open=True)
+        if found is not None:
+            out.append(found)
     return tuple(out) or (Decimal(100),)
 
 
@@ -241,15 +249,17 @@ _NOTHING = {
 
 
 def _period_amount(rule: Rule, ctx: Context, i: int, start: datetime.date, end: datetime.date,
-                   tenancies: Sequence[Event]) -> tuple[int, tuple[str, ...], Decimal | None]:
-    """The subsidy for period ``i`` (0-based), the events it rests on, and the exact amount before it was rounded
-    to whole yuan (None when it was whole)."""
+                   tenancies: Sequence[Event]) -> tuple[int, tuple[str, ...], Decimal | None, tuple[str, int, int] | None]:
+    """The subsidy for period ``i`` (0-based), the events it rests on, the exact amount before it was rounded
+    to whole yuan (None when it was whole), and the dated fact with no value for some of its months (the fact,
+    those months, all months; None when every month has its values)."""
     kind, spec, _ = rule.params["basis"]
     percents = rule.params.get("percent") or (Decimal(100),)
     percent = percents[min(i, len(percents) - 1)]
     rate = rule.params.get("rate")
     total = Decimal(0)
     used: list[str] = []
+    gap: tuple[str, int, int] | None = None
     if kind == "spending":
         for e in ctx.timeline:
             if start <= e.date < end and _matches(spec, e, ctx):
@@ -271,6 +281,8 @@ def _period_amount(rule: Rule, ctx: Context, i: int, start: datetime.date, end: 
             unit = _rate_on(ctx, rate, i, day)
             if area is not None and unit is not None:
                 total += area * unit
+            else:
+                gap = (gap[0] if gap else _unrecorded(rule, ctx, day) or spec, (gap[1] if gap else 0) + 1, months)
     else:
         multiplier = rule.params.get("multiplier")
         for e in tenancies:
@@ -285,7 +297,7 @@ def _period_amount(rule: Rule, ctx: Context, i: int, start: datetime.date, end: 
     exact = total * percent / 100
     amount = round_yuan(exact, rule.params.get("rounding") or "half_up")
     cap = rule.params.get("cap")
-    return (amount if cap is None else min(amount, cap)), tuple(used), (exact if exact != exact.to_integral_value() else None)
+    return (amount if cap is None else min(amount, cap)), tuple(used), (exact if exact != exact.to_integral_value() else None), gap
 
 
 def periodic_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) -> list[Decision]:
@@ -322,7 +334,8 @@ def periodic_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) -> li
         before = len(out)
         unrecorded: str | None = None  # a fact the amount rests on, not recorded for a period
         for i, (p_start, p_end) in enumerate(_periods(rule, start, ctx.as_of)):
-            amount, used, exact = _period_amount(rule, ctx, i, p_start, p_end, group)
+            with localcontext(EXACT):
+                amount, used, exact, gap = _period_amount(rule, ctx, i, p_start, p_end, group)
             if amount <= 0:
                 missing = _unrecorded(rule, ctx, p_start)
                 unrecorded = unrecorded or missing
@@ -352,8 +365,11 @@ def periodic_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) -> li
             code = "awarded" if p_end <= ctx.as_of else "pending"
             decision = decide(rule, ctx, code, event, kind, rule.clauses, amount=amount, payable_on=p_end,
                               events=events, period_start=p_start, period_end=p_end - _ONE_DAY)
-            if exact is not None and ctx.detail:
+            if (exact is not None or gap is not None) and ctx.detail:
                 zh, en = rounding_note(exact, rule.params.get("rounding") or "half_up")
+                if gap is not None:  # paid for the months a dated fact has a value only: say which months it left out
+                    zh += f"(其中{gap[1]}个月未记录{CARRIER_FACTS[gap[0]].zh},不计)"
+                    en += f" ({gap[0]} not recorded for {gap[1]} of {gap[2]} months: those months count nothing)"
                 decision = attrs.evolve(decision, explanation_zh=decision.explanation_zh + zh,
                                         explanation_en=decision.explanation_en + en)
             out.append(decision)

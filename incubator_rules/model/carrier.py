@@ -71,6 +71,9 @@ class Level(str, enum.Enum):
             if not isinstance(value, str) or not LEVEL_ID.match(value):
                 raise ValueError(f"a level id is lower-case letters, digits and underscores, starting with a letter "
                                  f"(e.g. county), got {value!r}"[:160])
+            if value in ("true", "false", "null"):  # unquoted in an event or a filter it is a boolean or null, not this id
+                raise ValueError(f"{value!r} reads as {'null' if value == 'null' else 'a boolean'} in YAML wherever it "
+                                 f"is not a key: give the level another id")
             found = str.__new__(cls, value)
             found._value_ = value
             found._name_ = value.upper()
@@ -598,13 +601,27 @@ def parse_fact(spec: FactSpec, value: Any) -> Any:
         return unit_price(value)
     if kind == "level":
         return level_of(value)
+    if isinstance(value, float):
+        raise ValueError(f"expected an exact number, got the float {value!r}: give Decimal({str(value)!r})"[:120])
     if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
         raise ValueError(f"expected a number, got {value!r}"[:120])
     if isinstance(value, Decimal) and not value.is_finite():
         raise ValueError(f"expected a finite number, got {value}")
     if not 0 <= value < 10**12:
         raise ValueError(f"expected a number from 0 to 10^12, got {value}")
+    if not exact_places(value):
+        raise ValueError(f"a number has at most {PLACES} decimal places, got {value}")
     return value
+
+
+# The decimal places an exact number a file gives may have (an area, a price, a rate, a factor): few enough that
+# every product of them the rules compute is exact (kinds.generic.EXACT).
+PLACES = 4
+
+
+def exact_places(value: int | Decimal) -> bool:
+    """Whether ``value`` (finite, below 10^12) has at most ``PLACES`` decimal places."""
+    return not isinstance(value, Decimal) or value == value.quantize(Decimal(1).scaleb(-PLACES))
 
 
 def unit_price(value: Any) -> int | Decimal:
@@ -616,10 +633,10 @@ def unit_price(value: Any) -> int | Decimal:
     if isinstance(value, Decimal):
         if not value.is_finite():
             raise ValueError(f"expected a finite price, got {value}")
-        if value.as_tuple().exponent < -4:  # type: ignore[operator]
-            raise ValueError(f"a price has at most 4 decimal places, got {value}")
     if not 0 <= value <= 10**9:
         raise ValueError(f"expected a price from 0 to 10^9 yuan, got {value}")
+    if not exact_places(value):
+        raise ValueError(f"a price has at most {PLACES} decimal places, got {value}")
     if isinstance(value, Decimal) and value == value.to_integral_value():
         return int(value)
     return value

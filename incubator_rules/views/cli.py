@@ -140,6 +140,9 @@ def _progress(args: argparse.Namespace) -> bool | None:
     return False if getattr(args, "no_progress", False) else None
 
 
+WRITE_BATCH = 1 << 16  # bytes of JSON Lines gathered before each write of evaluate-many
+
+
 def _cmd_evaluate_many(args: argparse.Namespace) -> int:
     carriers = iter_carriers(args.portfolio, _progress(args))  # JSON Lines are read as they are evaluated
     if args.format in ("csv", "xlsx"):
@@ -159,10 +162,21 @@ def _cmd_evaluate_many(args: argparse.Namespace) -> int:
         binary = getattr(out, "buffer", None)  # the lines are UTF-8 already; a text-only stream gets them decoded
         write = binary.write if binary is not None and (out.encoding or "").lower().replace("-", "") == "utf8" else (
             lambda data: out.write(data.decode("utf-8")))
+        batch: list[bytes] = []  # lines written together: one system call per line would cost more than its JSON
+        size = 0
         try:
-            for data, total, later in lines:
-                write(data)
-                count, awarded, pending = count + 1, awarded + total, pending + later
+            try:
+                for data, total, later in lines:
+                    batch.append(data)
+                    size += len(data)
+                    count, awarded, pending = count + 1, awarded + total, pending + later
+                    if size >= WRITE_BATCH:
+                        data, size = b"".join(batch), 0
+                        batch.clear()  # before the write: a failed write is not tried again
+                        write(data)
+            finally:  # what was evaluated before an error is written, as when each line went at once
+                if batch:
+                    write(b"".join(batch))
         finally:
             getattr(lines, "close", lambda: None)()  # a pool still running stops here
     _say(f"{count} carriers evaluated: {awarded:,} yuan awarded, {pending:,} yuan pending")
@@ -368,7 +382,7 @@ def _comparison(args: argparse.Namespace) -> "Comparison":
     if not scenarios or args.with_base:
         scenarios = [Scenario("base")] + scenarios
     return compare(args.portfolio, *scenarios, ruleset=args.ruleset, as_of=args.as_of, progress=_progress(args),
-                   workers=args.workers)
+                   workers=args.workers, engine=args.engine)
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
@@ -716,6 +730,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="compare against an unchanged base first; without it, differences are measured "
                             "from the first scenario of the file")
         p.add_argument("--workers", type=int, default=None, help="evaluate on a process pool of this many workers")
+        p.add_argument("--engine", choices=ENGINES, default="native", help="evaluation engine (default: native)")
         _format_option(p, ("table", "json", "csv", "xlsx"), "table",
                        help="csv is UTF-8 with a byte-order mark; xlsx needs -o")
         p.add_argument("-o", "--output", default=None, help="file to write (required for xlsx; default: standard output)")

@@ -32,7 +32,9 @@ def evaluation_line(ev: Evaluation) -> tuple[str, int, int]:
 
 def evaluation_record(ev: Evaluation) -> tuple[bytes, int, int]:
     """One line of ``evaluate-many`` output as UTF-8 (``evaluation_bytes``), with its awarded and pending totals."""
-    return evaluation_bytes(ev), ev.total, ev.pending_total
+    if ev.management:
+        return evaluation_bytes(ev), ev.total, ev.pending_total
+    return _record(ev)
 
 
 def evaluation_json(ev: Evaluation) -> str:
@@ -47,6 +49,11 @@ def evaluation_bytes(ev: Evaluation) -> bytes:
     """``ev.to_json(indent=None)`` as UTF-8, followed by a line break (UnicodeEncodeError where that has none)."""
     if ev.management:  # rare, and not on the batch path: the plain encoder
         return ev.to_json(indent=None).encode("utf-8") + b"\n"
+    return _record(ev)[0]
+
+
+def _record(ev: Evaluation) -> tuple[bytes, int, int]:
+    """``evaluation_bytes`` of an evaluation without management decisions, and its awarded and pending totals."""
     awards, pending = ev.awards, ev.pending
     awarded = pending_total = 0
     awarded_by: dict[str, int] = {}
@@ -70,7 +77,7 @@ def evaluation_bytes(ev: Evaluation) -> bytes:
     out.append(b'], "not_awarded": [')
     _decisions(ev.not_awarded, out)
     out.append(b"]}\n")
-    return b"".join(out)
+    return b"".join(out), awarded, pending_total
 
 
 def _utf8(text: str) -> bytes:
@@ -103,7 +110,32 @@ def _amounts(by_rule: Mapping[str, int]) -> bytes:
 
 
 def _ids(ids: tuple[str, ...]) -> bytes:
-    return b"[" + b", ".join(map(_utf8, ids)) + b"]"
+    """A decision's list of event ids as JSON, remembered (bounded): the same few recur from carrier to carrier."""
+    if ids.__class__ is not tuple:  # not as the engines make it: not remembered
+        return b"[" + b", ".join(map(_utf8, ids)) + b"]"
+    found = _IDS.get(ids)
+    if found is None:
+        if len(_IDS) >= 4096:
+            _IDS.clear()
+        found = _IDS[ids] = b"[" + b", ".join(map(_utf8, ids)) + b"]"
+    return found
+
+
+_IDS: dict[tuple[str, ...], bytes] = {}
+
+
+def _text(text: str) -> bytes:
+    """An explanation as JSON in UTF-8, remembered (bounded): explanations are remembered by their inputs
+    (``kinds.generic``), so the same texts recur."""
+    found = _TEXTS.get(text)
+    if found is None:
+        if len(_TEXTS) >= 8192:
+            _TEXTS.clear()
+        found = _TEXTS[text] = encode_basestring(text).encode("utf-8")
+    return found
+
+
+_TEXTS: dict[str, bytes] = {}
 
 
 def _nullable(value: int | None) -> bytes:
@@ -164,7 +196,7 @@ def _frame(rule: str, status: str, reason: str, amount: int, payable_on: datetim
 
 def _decisions(decisions: tuple[Decision, ...], out: list[bytes]) -> None:
     """Append the JSON of each decision, separated by commas, to ``out``."""
-    frames, citations = _FRAMES, _CITATIONS
+    frames, citations, texts, id_lists = _FRAMES, _CITATIONS, _TEXTS, _IDS
     first = True
     for d in decisions:
         values = d.__dict__
@@ -178,9 +210,8 @@ def _decisions(decisions: tuple[Decision, ...], out: list[bytes]) -> None:
             frame = frames[key] = _frame(rule, status, reason, amount, payable_on, level, kind, full, already, in_force)
         entry = citations.get(id(cites))
         out += (
-            b"{" if first else b", {", frame[0],
-            b"[" + encode_basestring(events[0]).encode("utf-8") + b"]" if len(events) == 1 else _ids(events),
-            frame[1], encode_basestring(zh).encode("utf-8"), b', "en": ', encode_basestring(en).encode("utf-8"),
+            b"{" if first else b", {", frame[0], (id_lists.get(events) if events.__class__ is tuple else None) or _ids(events),
+            frame[1], texts.get(zh) or _text(zh), b', "en": ', texts.get(en) or _text(en),
             b'}, "citations": ', entry[1] if entry is not None and entry[0] is cites else _citations(cites),
             b', "condition": ', b"null" if cond is None else _condition(cond),
             b"}" if part is None else _instalment(part),

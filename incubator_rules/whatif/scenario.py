@@ -26,8 +26,8 @@ from ..engines.batch import (
     shared_input,
     unpack_carrier,
 )
-from ..engines.evaluation import paid_prepared, prepare
-from ..errors import IncubatorRulesError
+from ..engines.evaluation import ENGINES, paid_prepared, prepare
+from ..errors import EngineError, IncubatorRulesError
 from ..files.carriers import CarrierStream, iter_carriers
 from ..files.scenarios import Scenario, scenario_error
 from ..model.carrier import Carrier
@@ -178,15 +178,16 @@ class _Plan:
     ruleset: Ruleset
     as_of: datetime.date
     readings: dict[str, str]
+    engine: str = "native"
 
 
-def _plan(scenario: Scenario, name: str, base: Ruleset, as_of: datetime.date | str | None) -> _Plan:
+def _plan(scenario: Scenario, name: str, base: Ruleset, as_of: datetime.date | str | None, engine: str) -> _Plan:
     rs = scenario.ruleset(base)
     try:
         _, day, chosen = prepare(rs, scenario.as_of or as_of, scenario.readings)
     except IncubatorRulesError as exc:
         raise scenario_error(f"scenario {scenario.name!r}: {exc.message}", exc.field) from None
-    return _Plan(name, rs, day, chosen)
+    return _Plan(name, rs, day, chosen, engine)
 
 
 def _names(scenarios: Sequence[Scenario]) -> tuple[str, ...]:
@@ -210,6 +211,7 @@ def compare(
     progress: bool | None = None,
     chunk_size: int | None = None,
     workers: int | None = None,
+    engine: str = "native",
 ) -> Comparison:
     """Evaluate a portfolio under a base scenario and other scenarios, and compare what each pays.
 
@@ -219,10 +221,12 @@ def compare(
     ``as_of`` is used by scenarios that set none (default: today). With an
     executor, or ``workers=N`` (a process pool for this call, as in
     ``evaluate_many``), the evaluations run there and only per-carrier
-    totals and budget lines come back.
+    totals and budget lines come back. ``engine`` is ``"native"`` or
+    ``"durable"``, as for ``evaluate_many``: both give the same amounts.
     """
     every = (base if base is not None else Scenario("base"),) + scenarios
-    names, budgets, rows = run_scenarios(portfolio, every, ruleset, as_of, executor, progress, chunk_size, workers, per_carrier=True)
+    names, budgets, rows = run_scenarios(portfolio, every, ruleset, as_of, executor, progress, chunk_size, workers,
+                                         per_carrier=True, engine=engine)
     return Comparison(every, names, budgets, rows)
 
 
@@ -236,19 +240,22 @@ def run_scenarios(
     chunk_size: int | None,
     workers: int | None,
     per_carrier: bool,
+    engine: str = "native",
 ) -> tuple[tuple[str, ...], tuple[Budget, ...], tuple[CarrierComparison, ...]]:
-    """What ``compare`` finds for ``every`` scenario (base first): their names, budgets and, if
-    ``per_carrier``, each carrier's totals (else none are built)."""
+    """What ``compare`` finds for ``every`` scenario (base first) on ``engine``: their names, budgets and,
+    if ``per_carrier``, each carrier's totals (else none are built)."""
     for i, s in enumerate(every):
         if not isinstance(s, Scenario):
             raise IncubatorRulesError(f"expected a Scenario, got {type(s).__name__}", field=f"scenarios[{i}]")
+    if engine not in ENGINES:
+        raise EngineError(f"unknown engine {engine!r}; available: {', '.join(ENGINES)}", field="engine")
     check_workers(workers, executor)
     check_chunk_size(chunk_size)
     in_process_only = executor is None and (workers is None or workers == 1)
     carriers = _carriers_of(portfolio, stream=in_process_only, progress=progress)
     names = _names(every)
     base_rs, default_day, _ = prepare(ruleset, as_of, None)
-    plans = [_plan(s, n, base_rs, default_day) for s, n in zip(every, names)]
+    plans = [_plan(s, n, base_rs, default_day, engine) for s, n in zip(every, names)]
     edited: list[dict[str, Carrier]] = [{} for _ in every]
     total: int | None = None
     if isinstance(carriers, list):
@@ -275,11 +282,11 @@ def run_scenarios(
         bar.update(len(chunk) * len(plans))
 
     def shipped(pool: Executor) -> Iterator[None]:
-        jobs = [RulesetJob.of(p.ruleset, p.as_of, p.readings) for p in plans]
+        jobs = [RulesetJob.of(p.ruleset, p.as_of, p.readings, p.engine) for p in plans]
 
         def args(chunk: list[Carrier]) -> tuple[Any, ...]:
             changed = [{c.id: pack_carrier(e[c.id]) for c in chunk if c.id in e} for e in edited]
-            return jobs, [pack_carrier(c) for c in chunk], changed
+            return jobs, [pack_carrier(c) for c in chunk], changed, per_carrier
 
         for chunk, (totals, lines) in run_chunks(pool, _compare_chunk, cut(carriers, pool_spans(len(carriers), pool, chunk_size)), args):
             yield gather(chunk, totals, lines)
@@ -296,7 +303,8 @@ def run_scenarios(
             yield gather(carriers[span[0]:span[-1] + 1], totals, lines)
 
     with Progress(total, enabled=progress, unit="evaluations", share=getattr(carriers, "share", None)) as bar:
-        for _ in dispatch(executor, workers, (carriers, plans, edited), "native", in_process, shipped, forked, paused=True):
+        for _ in dispatch(executor, workers, (carriers, plans, edited, per_carrier), engine, in_process, shipped, forked,
+                          paused=True):
             pass
     budgets = tuple(t.budget(p.name, p.as_of, p.ruleset.id, p.ruleset.version) for t, p in zip(tallies, plans))
     return names, budgets, tuple(rows)
@@ -311,9 +319,9 @@ def _compare_one(
     for plan, changed, tally in zip(plans, edited, tallies):
         other = changed.get(c.id)
         if other is None:
-            paid = paid_prepared(c, plan.ruleset, plan.as_of, plan.readings, timeline)
+            paid = paid_prepared(c, plan.ruleset, plan.as_of, plan.readings, timeline, plan.engine)
         else:
-            paid = paid_prepared(other, plan.ruleset, plan.as_of, plan.readings)
+            paid = paid_prepared(other, plan.ruleset, plan.as_of, plan.readings, engine=plan.engine)
         a, p = tally.add_paid(*paid, c.area)
         awarded.append(a)
         pending.append(p)
@@ -321,29 +329,31 @@ def _compare_one(
 
 
 def _compare_chunk(
-    jobs: list[RulesetJob], packed: list[tuple[Any, ...]], changed: list[dict[str, tuple[Any, ...]]]
+    jobs: list[RulesetJob], packed: list[tuple[Any, ...]], changed: list[dict[str, tuple[Any, ...]]], per_carrier: bool,
 ) -> tuple[list[tuple[tuple[int, ...], tuple[int, ...]]], list[dict[Any, list[int]]]]:
-    """Worker side of ``compare``: per-carrier totals and budget lines for a chunk, under every scenario."""
-    plans = [_Plan(str(i), job.loaded(), job.as_of, job.readings) for i, job in enumerate(jobs)]
+    """Worker side of ``compare``: budget lines for a chunk under every scenario, and per-carrier totals if
+    ``per_carrier``."""
+    plans = [_Plan(str(i), job.loaded(), job.as_of, job.readings, job.engine) for i, job in enumerate(jobs)]
     edited = [{cid: unpack_carrier(t) for cid, t in part.items()} for part in changed]
-    return _compare_all([unpack_carrier(t) for t in packed], plans, edited)
+    return _compare_all([unpack_carrier(t) for t in packed], plans, edited, per_carrier)
 
 
 def _compare_all(
-    carriers: Iterable[Carrier], plans: Sequence[_Plan], edited: Sequence[Mapping[str, Carrier]]
+    carriers: Iterable[Carrier], plans: Sequence[_Plan], edited: Sequence[Mapping[str, Carrier]], per_carrier: bool,
 ) -> tuple[list[tuple[tuple[int, ...], tuple[int, ...]]], list[dict[Any, list[int]]]]:
     tallies = [Tally() for _ in plans]
     with gc_paused():
         totals = [_compare_one(c, plans, edited, tallies) for c in carriers]
-    return totals, [dict(t.lines) for t in tallies]
+    # a budget needs no per-carrier totals: not sent back, to be unpickled on a core the workers need
+    return totals if per_carrier else [], [dict(t.lines) for t in tallies]
 
 
 def _compare_shared(
     token: int, start: int, stop: int
 ) -> tuple[list[tuple[tuple[int, ...], tuple[int, ...]]], list[dict[Any, list[int]]]]:
     """Worker side of ``compare(workers=N)``: carriers ``start:stop`` of the shared input, under every scenario."""
-    carriers, plans, edited = shared_input(token)
-    return _compare_all(carriers[start:stop], plans, edited)
+    carriers, plans, edited, per_carrier = shared_input(token)
+    return _compare_all(carriers[start:stop], plans, edited, per_carrier)
 
 
 def budget(
@@ -355,13 +365,16 @@ def budget(
     executor: "Executor | None" = None,
     progress: bool | None = None,
     workers: int | None = None,
+    engine: str = "native",
 ) -> Budget:
     """The budget of a portfolio (carriers, a portfolio file, or an object with ``carriers``) under one scenario.
 
     Without a scenario, the ruleset's defaults apply. With an executor the
     evaluations run there and only budget lines come back; ``workers=N``
-    runs a process pool for this call (see ``evaluate_many``).
+    runs a process pool for this call (see ``evaluate_many``). ``engine``
+    is ``"native"`` or ``"durable"``, as for ``evaluate_many``.
     """
     chosen = scenario if scenario is not None else Scenario("base")
-    _, budgets, _ = run_scenarios(portfolio, (chosen,), ruleset, as_of, executor, progress, None, workers, per_carrier=False)
+    _, budgets, _ = run_scenarios(portfolio, (chosen,), ruleset, as_of, executor, progress, None, workers,
+                                  per_carrier=False, engine=engine)
     return budgets[0]

@@ -391,18 +391,19 @@ def create_app(config: ServiceConfig | None = None) -> ASGIApp:
 
         def start() -> tuple[Iterator[tuple[bytes, int, int]], Any, Any, dict[str, str], int]:
             rs = service.catalog.get(ruleset, "reward", "ruleset") if ruleset else service.catalog.default("reward")
-            if media in JSON_LINES:
-                carriers = []
-                for i, (number, line) in enumerate(json_lines(text)):
-                    if number % 256 == 0 and time.monotonic() > deadline:  # a timed-out request stops reading too
-                        raise TimeLimitError(f"the request took longer than the limit of {service.config.time_limit:g} s")
-                    carrier = carrier_of(line, first=i == 0)  # the first line may be a portfolio's header
-                    if carrier is not None:
-                        carriers.append(carrier)
-            else:
-                body = Body(text)
-                _no_files(body.data, body, ())
-                carriers = body.read((), carriers_from_document)
+            with reading_levels(rs):  # the carriers may carry the levels their ruleset declares, as in /evaluate
+                if media in JSON_LINES:
+                    carriers = []
+                    for i, (number, line) in enumerate(json_lines(text)):
+                        if number % 256 == 0 and time.monotonic() > deadline:  # a timed-out request stops reading too
+                            raise TimeLimitError(f"the request took longer than the limit of {service.config.time_limit:g} s")
+                        carrier = carrier_of(line, first=i == 0)  # the first line may be a portfolio's header
+                        if carrier is not None:
+                            carriers.append(carrier)
+                else:
+                    body = Body(text)
+                    _no_files(body.data, body, ())
+                    carriers = body.read((), carriers_from_document)
             _, day, chosen = prepare(rs, as_of, readings)
             lines = map_evaluations(evaluation_record, carriers, ruleset=rs, as_of=day, readings=chosen,
                                     stream=True, progress=False, engine=engine)
@@ -472,16 +473,17 @@ def create_app(config: ServiceConfig | None = None) -> ASGIApp:
             scenarios = body.read(("scenarios",), scenarios_from_document) if req.scenarios else []
             if not scenarios or req.with_base:
                 scenarios = [Scenario("base"), *scenarios]
-            result = _prepared(lambda: compare(carriers, *scenarios, ruleset=rs, as_of=req.as_of, progress=False), body)
-            return result, rs, len(carriers)
+            result = _prepared(lambda: compare(carriers, *scenarios, ruleset=rs, as_of=req.as_of, progress=False,
+                                                 engine=req.engine), body)
+            return result, rs, len(carriers), req.engine
 
-        did, text, (result, rs, count) = await service.answer(request, CompareRequest, work)
+        did, text, (result, rs, count, engine) = await service.answer(request, CompareRequest, work)
         data = result.to_dict()
         scenarios = [{"name": n, "as_of": b.as_of.isoformat(), "readings": rs.resolve_readings(s.readings),
                       "overrides": len(s.overrides), "edits": len(s.edits)}
                      for n, s, b in zip(result.names, result.scenarios, result.budgets)]
         service.record(did, "/compare", text, ruleset=_policy(rs), as_of=scenarios[0]["as_of"],
-                       readings=scenarios[0]["readings"], engine="native", carriers=count, scenarios=scenarios,
+                       readings=scenarios[0]["readings"], engine=engine, carriers=count, scenarios=scenarios,
                        totals=data["totals"])
         return JSONResponse(data)
 
@@ -494,12 +496,13 @@ def create_app(config: ServiceConfig | None = None) -> ASGIApp:
             carriers = body.read(("portfolio",), carriers_from_document)
             payments = None if req.payments is None else body.read(
                 ("payments",), lambda doc: ledger_from_data(doc.data, doc.source))
-            result = _prepared(lambda: reconcile(carriers, req.as_of, payments, ruleset=rs, readings=req.readings), body)
-            return result, rs, len(carriers)
+            result = _prepared(lambda: reconcile(carriers, req.as_of, payments, ruleset=rs, readings=req.readings,
+                                                   engine=req.engine), body)
+            return result, rs, len(carriers), req.engine
 
-        did, text, (result, rs, count) = await service.answer(request, ReconcileRequest, work)
+        did, text, (result, rs, count, engine) = await service.answer(request, ReconcileRequest, work)
         service.record(did, "/reconcile", text, ruleset=_policy(rs), as_of=result.as_of.isoformat(),
-                       readings=dict(result.readings), engine="native", carriers=count, payments_from=result.payments_from,
+                       readings=dict(result.readings), engine=engine, carriers=count, payments_from=result.payments_from,
                        totals={**result.totals, "settled": result.settled})
         return Response(result.to_json(), media_type="application/json")
 

@@ -88,6 +88,7 @@ class CompareRequest(_Request):
     ruleset: RewardId | None = Field(None, description=f"reward ruleset id (default: {DEFAULT_RULESET})")
     as_of: Day | None = None
     with_base: bool = Field(False, description="compare against an unchanged base first (always, when no scenario is given)")
+    engine: Engine = "native"
 
 
 class ReconcileRequest(_Request):
@@ -105,6 +106,7 @@ class ReconcileRequest(_Request):
     })] = None
     ruleset: RewardId | None = Field(None, description=f"reward ruleset id (default: {DEFAULT_RULESET})")
     readings: Readings = {}
+    engine: Engine = "native"
 
 
 class Problem(BaseModel):
