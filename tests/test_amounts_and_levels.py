@@ -505,3 +505,52 @@ def test_a_level_fact_may_name_a_declared_level(engine):
                                          "match: {type: accredited, carrier: {park_level: street}}"), COUNTY_LEVELS)
     assert any("park_level is a level fact: expected a level (district, municipal, provincial, national, county)" in p
                for p in found), found
+
+
+# --- a declared level between two built-in ones: 副省级 (sub-provincial) between 市级 and 省级 ----------------
+
+LADDER_LEVELS = """\
+levels:
+  municipal: {zh: 市级, en: municipal}
+  fushengji: {zh: 副省级, en: sub-provincial}
+  provincial: {zh: 省级, en: provincial}
+"""
+LADDER_RULES = rule("accreditation", "event_award", """\
+    match: {type: accredited, kind: incubator}
+    amount: {table: subsidy}
+    covered_by_table: true
+    refuse_lower: true
+""") + rule("differential", "top_up", """\
+    tops_up: accreditation
+    ladder: column
+    base: received
+""")
+
+
+LADDER_TABLE = """\
+tables:
+  subsidy:
+    label: {zh: 补助, en: subsidy}
+    unit: yuan
+    columns:
+      incubator: {clause: c1, values: {municipal: 200000, fushengji: 300000, provincial: 500000}}
+"""
+
+
+def test_a_declared_level_ranks_on_the_ladder_where_the_ruleset_lists_it(engine):
+    rs = ir.parse_ruleset(HEAD.replace("tables: {}\n", LADDER_TABLE) + LADDER_LEVELS + "rules:\n" + LADDER_RULES)
+    assert [rs.rank(lv) for lv in (ir.Level.DISTRICT, ir.Level.MUNICIPAL, ir.Level.extra("fushengji"),
+                                   ir.Level.PROVINCIAL, ir.Level.NATIONAL)] == [0, 1, 2, 3, 4]
+    with ir.reading_levels(rs):
+        climbing = carrier("incubator", {"id": "m", "date": "2014-03-01", "type": "accredited", "level": "municipal"},
+                           {"id": "s", "date": "2015-03-01", "type": "accredited", "level": "fushengji"},
+                           {"id": "p", "date": "2016-03-01", "type": "accredited", "level": "provincial"})
+        falling = carrier("incubator", {"id": "s", "date": "2014-03-01", "type": "accredited", "level": "fushengji"},
+                          {"id": "m", "date": "2015-03-01", "type": "accredited", "level": "municipal"})
+    ev = ir.evaluate(climbing, rs, "2017-12-31", engine=engine)
+    assert [(d.rule, d.amount, d.events[0]) for d in ev.awards] == [
+        ("accreditation", 200000, "m"), ("differential", 100000, "s"), ("differential", 200000, "p")]
+    # a municipal title after the sub-provincial one is lower on the ladder: nothing
+    ev = ir.evaluate(falling, rs, "2017-12-31", engine=engine)
+    assert [(d.rule, d.amount) for d in ev.awards] == [("accreditation", 300000)]
+    assert ("accreditation", "lower_level", "m") in [(d.rule, d.reason, d.events[0]) for d in ev.not_awarded]

@@ -579,8 +579,9 @@ class PlanChecks:
         """A lower title or a level held before, a delisting, the title held and the grade."""
         if self.refuse_lower or self.first_at_level:
             held = self.titles_before(event, kind)
-            rank = event.level.rank if event.level is not None else 0
-            higher = max((e for e in held if e.level is not None and e.level.rank > rank), key=lambda e: e.level.rank, default=None)  # type: ignore[union-attr]
+            ranked = self.ctx.ruleset.rank
+            rank = ranked(event.level) if event.level is not None else 0
+            higher = max((e for e in held if e.level is not None and ranked(e.level) > rank), key=lambda e: ranked(e.level), default=None)  # type: ignore[arg-type]
             if self.refuse_lower and higher is not None:
                 return self._refuse("lower_level", event, kind, cited + self.top_clauses, **held_values(higher))
             if self.first_at_level:
@@ -713,6 +714,7 @@ def differential(plan: PlanChecks) -> list[Decision]:
     """
     ctx, rule, top = plan.ctx, plan.rule, plan.top
     ruleset = ctx.ruleset
+    ranked = ruleset.rank
     out: list[Decision] = []
     by_level = top is not None and top.params.get("base") == "level_held"
     purpose = None if top is None else top.params.get("earlier_payments")
@@ -739,7 +741,7 @@ def differential(plan: PlanChecks) -> list[Decision]:
         if by_level:
             assert top is not None
             held = plan.titles_before(c.event, c.kind)
-            high = max(held, key=lambda e: (e.level.rank, plan.position(e)), default=None)  # type: ignore[union-attr]
+            high = max(held, key=lambda e: (ranked(e.level), plan.position(e)), default=None)  # type: ignore[arg-type]
             base = 0
             if high is not None and plan.table is not None:
                 high_value = plan.table.value(plan.columns[high.kind or ctx.carrier.kind], high.level, c.event.date)  # type: ignore[arg-type]
@@ -757,15 +759,15 @@ def differential(plan: PlanChecks) -> list[Decision]:
                               already_received=base, status=status, **common, **held_values(high)))
             continue
         earlier = [(p, col) for p, lad, col in payments if lad == key and p.date <= c.payable_on]
-        rank = c.event.level.rank
-        higher = max((p for p, _ in earlier if p.level.rank > rank and p.date <= c.event.date),  # type: ignore[union-attr]
-                     key=lambda p: (p.level.rank, p.date), default=None)  # type: ignore[union-attr]
+        rank = ranked(c.event.level)
+        higher = max((p for p, _ in earlier if ranked(p.level) > rank and p.date <= c.event.date),  # type: ignore[arg-type]
+                     key=lambda p: (ranked(p.level), p.date), default=None)  # type: ignore[arg-type]
         if higher is not None:  # money received for a higher level shows a higher title held before: not an upgrade
             out.append(decide(rule, ctx, "lower_level", c.event, c.kind, (c.value.clause,) + plan.top_clauses,
                               events=(c.event.id, higher.id), **held_values(higher)))
             continue
         # money for a higher level received after this event pays a later upgrade, not this award
-        paid = [(col, p.level, p.amount or 0) for p, col in earlier if p.level.rank <= rank]  # type: ignore[union-attr]
+        paid = [(col, p.level, p.amount or 0) for p, col in earlier if ranked(p.level) <= rank]  # type: ignore[arg-type]
         paid += [(col, lvl, amt) for lad, col, lvl, amt in received if lad == key]
         already = sum(amt for _, _, amt in paid)
         common["already_received"] = already

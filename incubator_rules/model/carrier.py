@@ -52,7 +52,7 @@ class Level(str, enum.Enum):
     @property
     def rank(self) -> int:
         """The level's place, lowest first: district, municipal, provincial, national; a declared level ranks
-        below district here (a ruleset orders its own levels: ``Ruleset.levels``)."""
+        below district here (on a ruleset's ladders it ranks where the ruleset lists it: ``Ruleset.rank``)."""
         return _LEVEL_RANK.get(self, -1)
 
     @property

@@ -312,6 +312,12 @@ class Ruleset:
         """The table column a carrier kind is paid from, or None when no rule covers it."""
         return _lookups(self).column_of.get(kind)
 
+    def rank(self, level: Level) -> int:
+        """A level's place on this ruleset's ladders, lowest first: the four built-in levels in their order, and
+        each level the ruleset declares where its ``levels`` list it (after the built-in level listed before it)."""
+        found = _lookups(self).ranks.get(level)
+        return level.rank if found is None else found
+
     def citation(self, clause_id: str) -> Citation:
         """The citation for a clause id (one shared, immutable object per clause)."""
         found = _lookups(self).citations.get(clause_id)
@@ -347,12 +353,26 @@ class _Lookups:
     rules: dict[str, Rule]
     kinds: dict[str, tuple[Rule, ...]]
     column_of: dict[CarrierKind, str]
+    ranks: dict[Level, int]
     citations: dict[str, Citation] = attrs.field(factory=dict)
     memo: dict[Any, Any] = attrs.field(factory=dict)
 
 
 _LOOKUPS: dict[int, tuple["weakref.ref[Ruleset]", _Lookups]] = {}
 _LAST: tuple["weakref.ref[Ruleset]", _Lookups] | None = None  # the ruleset used last, found fastest
+
+
+def level_ranks(declared: Mapping[Level, Any]) -> dict[Level, int]:
+    """The order of the built-in levels with the declared ones placed where they are listed, as ranks."""
+    order = [level for level in Level if level.builtin]
+    at = 0
+    for level in declared:
+        if level.builtin:
+            at = order.index(level) + 1
+        elif level not in order:
+            order.insert(at, level)
+            at += 1
+    return {level: i for i, level in enumerate(order)}
 
 
 def _lookups(rs: Ruleset) -> _Lookups:
@@ -376,6 +396,7 @@ def _lookups(rs: Ruleset) -> _Lookups:
         rules={r.id: r for r in reversed(rs.rules)},
         kinds={k: tuple(v) for k, v in kinds.items()},
         column_of=column_of,
+        ranks=level_ranks(rs.levels),
     )
     # the callback holds the table itself: at interpreter exit the module's globals may be gone first
     _LOOKUPS[key] = _LAST = (weakref.ref(rs, lambda _, table=_LOOKUPS: table.pop(key, None)), found)
