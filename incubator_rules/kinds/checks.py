@@ -25,7 +25,7 @@ from ..model.carrier import AwardKind, CarrierKind, Event, EventType, Grade, Lev
 from ..model.decision import AWARDED, PENDING, Condition, Decision
 from ..model.facts import did_you_mean
 from ..model.labels import LEVEL_ZH
-from ..model.ruleset import DatedValue, Rule, Ruleset, Table
+from ..model.ruleset import DatedValue, Rule, Ruleset, Table, level_ranks
 from .base import Context, area_refused, clause_of, column_clauses, prep_of, settlements, title_kinds
 from .generic import Filter, Param, bound_clauses, check_level, choice, decide, refuse, scope_types
 
@@ -409,6 +409,7 @@ def _static(rule: Rule, ctx: Context, prep: Any) -> dict[str, Any]:
         "plan_window": {"window_start": plan.start, "window_end": plan.end},  # what an outside_window refusal shows
         "areas": {},  # whether the area check refuses a carrier, by its area name
         "refusing": _refused_before(c, prep.columns, ctx.ruleset),
+        "ranks": level_ranks(ctx.ruleset.levels),  # the ladder's order of levels, declared ones included
     }
     # what event_award's loop reads, in one tuple: unpacked once per carrier, not read attribute by attribute
     out["loop"] = tuple(out[name] for name in LOOP)
@@ -461,6 +462,7 @@ class PlanChecks:
     areas: dict[str | None, bool]
     refusing: frozenset[Any]
     loop: tuple[Any, ...]
+    ranks: Mapping[Level, int]
     __slots__ = ("ctx", "kinds", "index", "walk", "once_seen", "candidates", "outside_area", "checks_before")
 
     def __init__(self, ctx: Context) -> None:
@@ -579,9 +581,9 @@ class PlanChecks:
         """A lower title or a level held before, a delisting, the title held and the grade."""
         if self.refuse_lower or self.first_at_level:
             held = self.titles_before(event, kind)
-            ranked = self.ctx.ruleset.rank
-            rank = ranked(event.level) if event.level is not None else 0
-            higher = max((e for e in held if e.level is not None and ranked(e.level) > rank), key=lambda e: ranked(e.level), default=None)  # type: ignore[arg-type]
+            ranks = self.ranks
+            rank = ranks[event.level] if event.level is not None else 0
+            higher = max((e for e in held if e.level is not None and ranks[e.level] > rank), key=lambda e: ranks[e.level], default=None)  # type: ignore[index]
             if self.refuse_lower and higher is not None:
                 return self._refuse("lower_level", event, kind, cited + self.top_clauses, **held_values(higher))
             if self.first_at_level:
@@ -714,7 +716,7 @@ def differential(plan: PlanChecks) -> list[Decision]:
     """
     ctx, rule, top = plan.ctx, plan.rule, plan.top
     ruleset = ctx.ruleset
-    ranked = ruleset.rank
+    ranks = plan.ranks
     out: list[Decision] = []
     by_level = top is not None and top.params.get("base") == "level_held"
     purpose = None if top is None else top.params.get("earlier_payments")
@@ -741,7 +743,7 @@ def differential(plan: PlanChecks) -> list[Decision]:
         if by_level:
             assert top is not None
             held = plan.titles_before(c.event, c.kind)
-            high = max(held, key=lambda e: (ranked(e.level), plan.position(e)), default=None)  # type: ignore[arg-type]
+            high = max(held, key=lambda e: (ranks[e.level], plan.position(e)), default=None)  # type: ignore[index]
             base = 0
             if high is not None and plan.table is not None:
                 high_value = plan.table.value(plan.columns[high.kind or ctx.carrier.kind], high.level, c.event.date)  # type: ignore[arg-type]
@@ -759,15 +761,15 @@ def differential(plan: PlanChecks) -> list[Decision]:
                               already_received=base, status=status, **common, **held_values(high)))
             continue
         earlier = [(p, col) for p, lad, col in payments if lad == key and p.date <= c.payable_on]
-        rank = ranked(c.event.level)
-        higher = max((p for p, _ in earlier if ranked(p.level) > rank and p.date <= c.event.date),  # type: ignore[arg-type]
-                     key=lambda p: (ranked(p.level), p.date), default=None)  # type: ignore[arg-type]
+        rank = ranks[c.event.level]
+        higher = max((p for p, _ in earlier if ranks[p.level] > rank and p.date <= c.event.date),  # type: ignore[index]
+                     key=lambda p: (ranks[p.level], p.date), default=None)  # type: ignore[index]
         if higher is not None:  # money received for a higher level shows a higher title held before: not an upgrade
             out.append(decide(rule, ctx, "lower_level", c.event, c.kind, (c.value.clause,) + plan.top_clauses,
                               events=(c.event.id, higher.id), **held_values(higher)))
             continue
         # money for a higher level received after this event pays a later upgrade, not this award
-        paid = [(col, p.level, p.amount or 0) for p, col in earlier if ranked(p.level) <= rank]  # type: ignore[arg-type]
+        paid = [(col, p.level, p.amount or 0) for p, col in earlier if ranks[p.level] <= rank]  # type: ignore[index]
         paid += [(col, lvl, amt) for lad, col, lvl, amt in received if lad == key]
         already = sum(amt for _, _, amt in paid)
         common["already_received"] = already
