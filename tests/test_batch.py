@@ -80,6 +80,31 @@ def test_workers_leave_the_cycle_collector_as_they_found_it(one_by_one):
     assert gc.isenabled() and gc.get_freeze_count() == 0 and not batch._SHARED
 
 
+def _frozen_in_worker(ev):
+    return gc.get_freeze_count()
+
+
+@pytest.mark.skipif(not can_fork(), reason="only forked workers inherit the parent's objects")
+def test_forked_workers_never_scan_what_they_inherit_and_the_parent_thaws_at_once():
+    frozen = ir.map_evaluations(_frozen_in_worker, DISTRICT[:40], as_of=AS_OF, workers=2, chunk_size=10)
+    assert min(frozen) > 0  # in each worker the inherited objects are in the permanent generation
+    assert gc.get_freeze_count() == 0
+
+
+def test_forks_outside_a_pool_and_a_process_that_froze_its_own_objects_are_left_alone():
+    forks = collector._FrozenForks()
+    forks.before()
+    assert not forks.thaw and gc.get_freeze_count() == 0  # a fork outside a pool freezes nothing
+    gc.freeze()
+    try:
+        with forks:
+            forks.before()
+            forks.in_parent()
+        assert gc.get_freeze_count() > 0  # frozen by the process itself: still frozen
+    finally:
+        gc.unfreeze()
+
+
 @pytest.mark.skipif(not can_fork(), reason="the input is shared only with forked workers")
 def test_an_abandoned_stream_in_a_reference_cycle_is_cleaned_up_by_a_collection():
     class Holder:

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence, TypeVar
 
 
-from ..collector import gc_paused
+from ..collector import gc_frozen_forks, gc_paused
 from ..errors import BatchError, EngineError, IncubatorRulesError
 from ..files.carriers import CarrierStream, iter_carriers, portfolio_carriers
 from ..files.convert import write_yaml
@@ -353,7 +353,8 @@ def local_pool(workers: int, shared: Any, engine: str = "native") -> Iterator[tu
     """A process pool of ``workers`` for one call, and the token under which its workers find ``shared``.
 
     The workers fork where the system allows it and the engine is native;
-    the token is then set unless there is nothing to share. The durable
+    the token is then set unless there is nothing to share, and the collector
+    leaves what they inherit unscanned (``collector.gc_frozen_forks``). The durable
     engine's workers are spawned: a fork would copy the lock that guards
     durable-rules in whatever state another thread left it.
     """
@@ -369,7 +370,8 @@ def local_pool(workers: int, shared: Any, engine: str = "native") -> Iterator[tu
         _SHARED[token] = shared  # before the first task, which is when the workers fork
     _LOCAL_POOLS.add(pool)
     try:
-        yield pool, token
+        with gc_frozen_forks() if forked else contextlib.nullcontext():  # the workers fork at the first task
+            yield pool, token
     except BaseException:  # an error, an interruption, or a caller that stopped reading: the workers stop now
         stop_workers(pool)
         # No future is cancelled first: the pool's own thread marks what was pending as failed, and a
