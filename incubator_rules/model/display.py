@@ -28,9 +28,7 @@ def register(name: str, render: Callable[..., Any]) -> None:
 
 def renderer(name: str) -> Callable[..., Any]:
     """The view registered as ``name``; raises IncubatorRulesError when no views are loaded."""
-    found = _RENDERERS.get(name)
-    if found is None and load_wanted("views"):
-        found = _RENDERERS.get(name)
+    found = _registered(_RENDERERS, name, "views")
     if found is not None:
         return found
     raise IncubatorRulesError(f"no view {name!r} is registered; import incubator_rules.views.renderers")
@@ -43,9 +41,15 @@ def register_reader(name: str, read: Callable[..., Any]) -> None:
 
 def reader(name: str) -> Callable[..., Any]:
     """The reader registered as ``name``; raises IncubatorRulesError when the files layer is not loaded."""
-    found = _READERS.get(name)
-    if found is None and load_wanted("readers"):
-        found = _READERS.get(name)
+    found = _registered(_READERS, name, "readers")
     if found is not None:
         return found
     raise IncubatorRulesError(f"no reader {name!r} is registered; import incubator_rules.files")
+
+
+def _registered(table: dict[str, Callable[..., Any]], name: str, what: str) -> Callable[..., Any] | None:
+    """``table[name]``, once the modules that register ``what`` are loaded (``lazy.wanted``); None if not there."""
+    found = table.get(name)
+    if found is None and load_wanted(what):
+        found = table.get(name)
+    return found

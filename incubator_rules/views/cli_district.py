@@ -22,7 +22,6 @@ from ..files.carrier import load_carrier
 from ..files.carriers import load_portfolio
 from .excel import README_LINES, write_portfolio_workbook
 from .report import carrier_statement, district_document, reconciliation_statement, write_pdf
-
 from .cli import EXIT_OK, EXIT_PROBLEMS, format_option
 from .cli_common import declared_levels, parse_readings, tables_out, write_out
 
@@ -121,7 +120,7 @@ def _assess_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--ruleset", required=True, help="targets ruleset id or path (`incubator-rules rulesets` lists the shipped ones)")
     p.add_argument("--as-of", dest="as_of", default=None, help="assessment date, YYYY-MM-DD (default: today)")
     format_option(p, ("table", "json", "csv", "xlsx"), "table",
-                   help="csv: targets, then carriers at risk and ready to climb (UTF-8 with a byte-order mark); "
+                  help="csv: targets, then carriers at risk and ready to climb (UTF-8 with a byte-order mark); "
                         "xlsx: one sheet each (needs -o)")
     p.add_argument("-o", "--output", default=None, help="file to write (required for xlsx; default: standard output)")
     p.add_argument("--other-district", action="store_true",
@@ -144,7 +143,7 @@ def _reconcile_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--ruleset", default=None, help=f"shipped ruleset id or path (default: {DEFAULT_RULESET})")
     p.add_argument("--reading", action="append", default=[], metavar="NAME=VALUE", help="choose a reading; repeatable")
     format_option(p, ("table", "json", "csv", "xlsx", "html", "pdf"), "table",
-                   help="csv and xlsx: one row per line, the totals per carrier; html or pdf: a printable statement")
+                  help="csv and xlsx: one row per line, the totals per carrier; html or pdf: a printable statement")
     p.add_argument("-o", "--output", default=None, help="file to write (required for xlsx and pdf; default: standard output)")
     p.add_argument("--engine", choices=ENGINES, default="native")
     p.set_defaults(func=_cmd_reconcile, levels=declared_levels)
@@ -152,8 +151,8 @@ def _reconcile_arguments(p: argparse.ArgumentParser) -> None:
 
 def _report_arguments(p: argparse.ArgumentParser) -> None:
     p.description = ("A carrier file gives the carrier's award statement; a portfolio gives the district "
-                       "report (targets, carriers at risk, ready to climb, yuan payable per year with a chart). "
-                       "Every page's footer names the ruleset, its version, content hash and the as-of date.")
+                     "report (targets, carriers at risk, ready to climb, yuan payable per year with a chart). "
+                     "Every page's footer names the ruleset, its version, content hash and the as-of date.")
     p.add_argument("file", help="carrier file, or portfolio file (YAML, JSON or an Excel workbook)")
     p.add_argument("--as-of", dest="as_of", default=None, help="report date, YYYY-MM-DD (default: today)")
     p.add_argument("--ruleset", default=None, help=f"reward ruleset id or path (default: {DEFAULT_RULESET})")

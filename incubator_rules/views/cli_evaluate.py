@@ -14,7 +14,6 @@ from ..files.ruleset import DEFAULT_RULESET, load_ruleset
 from ..files.types import PORTFOLIO, detect_type, read_for_check
 from ..files.carrier import load_carrier
 from .text import format_evaluation, format_management
-
 from .cli import EXIT_OK, format_option
 from .cli_common import declared_levels, parse_readings, tables_out, write_out
 
@@ -74,7 +73,7 @@ def _evaluate_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--reading", action="append", default=[], metavar="NAME=VALUE",
                    help="choose a reading (listed below); repeatable")
     format_option(p, ("table", "json", "csv", "xlsx"), "table",
-                   help="table, json, csv or xlsx (see below)")
+                  help="table, json, csv or xlsx (see below)")
     p.add_argument("-o", "--output", default=None, help="file to write (required for xlsx; default: standard output)")
     p.add_argument("--engine", choices=ENGINES, default="native", help="evaluation engine (default: native)")
     p.add_argument("--management", nargs="?", const=DEFAULT_MANAGEMENT, default=None, metavar="ID",

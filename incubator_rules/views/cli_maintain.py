@@ -31,7 +31,6 @@ from ..output import write_text as write_output
 from .excel import README_LINES, write_portfolio_workbook
 from .text import format_coverage, format_diff, format_result
 from .notebook import MissingExtraError
-
 from .cli import EXIT_BAD_INPUT, EXIT_OK, EXIT_PROBLEMS, format_option
 from .cli_common import declared_levels, located, parse_readings, write_out
 
@@ -216,7 +215,7 @@ def _test_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("-k", dest="keyword", action="append", default=[], metavar="NAME",
                    help="run only the cases whose name or file contains NAME (or matches it as a glob); repeatable")
     format_option(p, ("table", "json", "junit"), "table",
-                   help="table (for people), json, or junit (JUnit XML for CI systems)")
+                  help="table (for people), json, or junit (JUnit XML for CI systems)")
     p.add_argument("-o", "--output", default=None, help="file for the json or junit report (default: standard output)")
     p.add_argument("--coverage", action="store_true",
                    help="list the clauses of each ruleset that no case exercises (no decision cites them)")

@@ -16,7 +16,6 @@ from ..files.carriers import iter_carriers
 from ..files.convert import convert
 from ..output import output_file
 from .jsonlines import evaluation_record
-
 from .cli import EXIT_OK, format_option, no_progress, say
 from .cli_common import declared_levels, parse_readings, progress_of, tables_out
 
@@ -98,7 +97,7 @@ def _evaluate_many_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("-o", "--output", default=None,
                    help="file to write, whole or not at all (default: standard output; required for xlsx)")
     format_option(p, ("jsonl", "csv", "xlsx"), "jsonl",
-                   help="jsonl: one evaluation per line; csv or xlsx: one row per carrier and one per decision")
+                  help="jsonl: one evaluation per line; csv or xlsx: one row per carrier and one per decision")
     p.add_argument("--force", action="store_true", help="replace the output even if it is a symbolic link or a FIFO")
     no_progress(p)
     p.set_defaults(func=_cmd_evaluate_many, levels=declared_levels)
@@ -120,8 +119,8 @@ def _evaluate_partitions_arguments(p: argparse.ArgumentParser) -> None:
 
 def _convert_arguments(p: argparse.ArgumentParser) -> None:
     p.description = ("The format of each side follows its name: .yaml/.yml, .json, .jsonl, and a folder "
-                       "(a name ending in / or without a suffix) of CSV tables (carriers.csv, events.csv, ...); an "
-                       "Excel workbook (.xlsx) can be read. The output is written whole or not at all.")
+                     "(a name ending in / or without a suffix) of CSV tables (carriers.csv, events.csv, ...); an "
+                     "Excel workbook (.xlsx) can be read. The output is written whole or not at all.")
     p.add_argument("input", help="portfolio: YAML, JSON, JSON Lines, a folder of CSV tables or a workbook")
     p.add_argument("output", help="file or folder to write")
     p.add_argument("--force", action="store_true", help="replace the output even if it is a symbolic link or a FIFO")

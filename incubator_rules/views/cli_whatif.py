@@ -12,7 +12,6 @@ from ..files.ruleset import DEFAULT_RULESET
 from ..files.scenarios import Scenario, load_scenarios
 from ..whatif.scenario import compare
 from .text import pad
-
 from .cli import COMMANDS
 from .cli import EXIT_OK, format_option, no_progress
 from .cli_common import declared_levels, progress_of, tables_out, write_out
