@@ -205,26 +205,35 @@ class _BatchRun:
         rs, day, chosen, engine, func = self.rs, self.day, self.chosen, self.engine, self.func
         native, size, pause = engine == "native", self.size, gc_paused()
         items = _checked(self.carriers)
-        position = shown = 0
-        while True:
-            # No cycle scans while a carrier is read (from a stream) and evaluated: neither makes cycles, and
-            # the scans cost a tenth of the time. Between two carriers its objects are gone or handed over.
+        position, failed = 0, None
+        while failed is None:
+            # A chunk of carriers is read (from a stream), then evaluated, then handed over: each step's code and
+            # data stay in the processor's caches for a whole chunk. No cycle scans meanwhile: neither makes
+            # cycles, and the scans cost a tenth of the time. An error comes after the results before it.
             with pause:
-                c = next(items, _END)
-                if c is _END:
-                    break
+                chunk: list[Carrier] = []
                 try:
-                    ev = evaluate_prepared(c, rs, day, chosen) if native else evaluate(c, rs, day, chosen, engine)
-                    result = ev if func is None else func(ev)
-                except Exception as exc:
-                    raise carrier_failed(exc, position, c) from exc
-            position += 1
-            yield result
-            if position - shown >= size:
-                bar.update(position - shown)
-                shown = position
-        if position > shown:
-            bar.update(position - shown)
+                    for c in itertools.islice(items, size):
+                        chunk.append(c)
+                except Exception as exc:  # the input's own error (a bad line, not a Carrier)
+                    failed = exc
+                results = []
+                for c in chunk:
+                    try:
+                        ev = evaluate_prepared(c, rs, day, chosen) if native else evaluate(c, rs, day, chosen, engine)
+                        results.append(ev if func is None else func(ev))
+                    except Exception as exc:
+                        failed = carrier_failed(exc, position + len(results), c)
+                        failed.__cause__, failed.__suppress_context__ = exc, True
+                        break
+                del chunk
+            if not results and failed is None:
+                break
+            position += len(results)
+            yield from results
+            bar.update(len(results))
+        if failed is not None:
+            raise failed
 
     def shipped(self, bar: Progress, pool: Executor) -> Iterator[Any]:
         job = RulesetJob.of(self.rs, self.day, self.chosen, self.engine, self.func)
