@@ -463,3 +463,17 @@ def test_pools_that_send_their_carriers_also_hand_out_shrinking_ranges(monkeypat
     carriers = DISTRICT * 3  # 1,200 carriers: 75 a range by default, enough to shrink
     assert len(ir.evaluate_many(carriers, as_of=AS_OF, workers=2, progress=False)) == 1_200
     assert sizes == [len(r) for r in batch.spans(1_200, 2, batch._chunk_size(1_200, 2))]
+
+
+def test_a_bad_line_in_a_streamed_file_comes_after_every_evaluation_before_it(tmp_path):
+    path = tmp_path / "portfolio.jsonl"
+    ir.save_portfolio(DISTRICT[:12], path, id="p", name="p")  # a header line, then one line per carrier
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines[6] = '{"id": "broken", "name": "x", "kind": "no_such_kind", "events": []}\n'  # the sixth carrier
+    path.write_text("".join(lines), encoding="utf-8")
+    got = []
+    with pytest.raises(ir.IncubatorRulesError) as caught:
+        for ev in ir.evaluate_many(str(path), as_of=AS_OF, stream=True):  # one chunk of 500 would hold them all
+            got.append(ev.carrier_id)
+    assert got == [c.id for c in DISTRICT[:5]]
+    assert caught.value.line == 7
