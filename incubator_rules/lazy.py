@@ -8,6 +8,7 @@ command line loads only the layers it uses.
 from __future__ import annotations
 
 import importlib
+import threading
 from types import ModuleType
 from typing import Any, Iterable, Mapping, MutableMapping
 
@@ -20,6 +21,7 @@ def load(module: str) -> ModuleType:
 
 
 _WANTED: dict[str, list[str]] = {}
+_LOADING = threading.RLock()  # one thread imports them; another asking meanwhile waits for it
 
 
 def wanted(what: str, module: str) -> None:
@@ -32,13 +34,14 @@ def wanted(what: str, module: str) -> None:
 
 def load_wanted(what: str) -> bool:
     """Import the modules said to register ``what``; False when there are none (or all were imported before)."""
-    modules = _WANTED.get(what)
-    if not modules:
-        return False
-    while modules:
-        importlib.import_module(modules[0])
-        modules.pop(0)  # once imported: a module that failed to import is tried again next time
-    return True
+    with _LOADING:
+        modules = _WANTED.get(what)
+        if not modules:
+            return False
+        while modules:
+            importlib.import_module(modules[0])
+            modules.pop(0)  # once imported: a module that failed to import is tried again next time
+        return True
 
 
 class LazyNames:

@@ -267,3 +267,13 @@ def test_the_command_line_loads_per_command_only_what_the_command_needs(tmp_path
     assert f"{NAME}.engines.batch" in loaded and f"{NAME}.views.cli_stream" in loaded
     assert not {m for m in loaded if m.split(".")[1] in ("district", "whatif", "tools")}, loaded
     assert not loaded & {f"{NAME}.views.notebook", f"{NAME}.views.excel", f"{NAME}.views.cli_maintain"}
+
+
+def test_views_asked_for_by_many_threads_at_once_are_all_found():
+    out = _fresh("import incubator_rules as ir, threading\n"
+                 "ev = ir.evaluate(ir.load_carrier('examples/q6-maker-space.yaml'), as_of='2026-12-31')\n"
+                 "seen = []\n"
+                 "threads = [threading.Thread(target=lambda: seen.append(ev._repr_html_()[:1])) for _ in range(8)]\n"
+                 "[t.start() for t in threads]; [t.join() for t in threads]\n"
+                 "print(''.join(seen))\n")
+    assert out[0] == "<" * 8

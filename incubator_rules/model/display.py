@@ -50,6 +50,7 @@ def reader(name: str) -> Callable[..., Any]:
 def _registered(table: dict[str, Callable[..., Any]], name: str, what: str) -> Callable[..., Any] | None:
     """``table[name]``, once the modules that register ``what`` are loaded (``lazy.wanted``); None if not there."""
     found = table.get(name)
-    if found is None and load_wanted(what):
+    if found is None:
+        load_wanted(what)  # or waits while another thread loads them
         found = table.get(name)
     return found
