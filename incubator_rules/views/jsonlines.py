@@ -54,29 +54,18 @@ def evaluation_bytes(ev: Evaluation) -> bytes:
 
 def _record(ev: Evaluation) -> tuple[bytes, int, int]:
     """``evaluation_bytes`` of an evaluation without management decisions, and its awarded and pending totals."""
-    awards, pending = ev.awards, ev.pending
-    awarded = pending_total = 0
     awarded_by: dict[str, int] = {}
     pending_by: dict[str, int] = {}
-    for d in awards:
-        awarded += d.amount
-        awarded_by[d.rule] = awarded_by.get(d.rule, 0) + d.amount
-    for d in pending:
-        pending_total += d.amount
-        pending_by[d.rule] = pending_by.get(d.rule, 0) + d.amount
-    out = [
-        b'{"carrier": {"id": ', _utf8(ev.carrier_id), b', "name": ', _utf8(ev.carrier_name),
-        b', "digest": ', _utf8(ev.input_digest), b"}, ", _context(ev),
-        b', "totals": {"awarded": ', b"%d" % awarded, b', "pending": ', b"%d" % pending_total,
-        b', "awarded_by_rule": ', _amounts(awarded_by), b', "pending_by_rule": ', _amounts(pending_by),
-        b'}, "awards": [',
-    ]
-    _decisions(awards, out)
+    out = [b'{"carrier": {"id": ', _utf8(ev.carrier_id), b', "name": ', _utf8(ev.carrier_name),
+           b', "digest": ', _utf8(ev.input_digest), b"}, ", _context(ev), b"", b"", b"", b"", b'}, "awards": [']
+    awarded = _decisions(ev.awards, out, awarded_by)
     out.append(b'], "pending": [')
-    _decisions(pending, out)
+    pending_total = _decisions(ev.pending, out, pending_by)
     out.append(b'], "not_awarded": [')
-    _decisions(ev.not_awarded, out)
+    _decisions(ev.not_awarded, out, None)
     out.append(b"]}\n")
+    out[8:12] = (b', "totals": {"awarded": %d, "pending": %d, "awarded_by_rule": ' % (awarded, pending_total),
+                 _amounts(awarded_by), b', "pending_by_rule": ', _amounts(pending_by))
     return b"".join(out), awarded, pending_total
 
 
@@ -157,10 +146,28 @@ def _citations(cites: tuple[Citation, ...]) -> bytes:
     return entry[1]
 
 
+# A condition's JSON up to its citations, by the values written there (its citations by identity, checked).
+_CONDITIONS: dict[tuple[Any, ...], tuple[tuple[Citation, ...], bytes]] = {}
+
+
 def _condition(c: Condition) -> bytes:
+    """A decision's condition as JSON, remembered (bounded)."""
+    cites = c.citations
+    if c.events.__class__ is not tuple:  # not as the engines make it: not remembered
+        return b"".join((_condition_head(c), _citations(cites), b"}"))
+    key = (c.rule, c.status, c.counted_from, c.date, c.events, id(cites))
+    entry = _CONDITIONS.get(key)
+    if entry is None or entry[0] is not cites:
+        if len(_CONDITIONS) >= 16384:
+            _CONDITIONS.clear()
+        entry = _CONDITIONS[key] = (cites, b"".join((_condition_head(c), _citations(cites), b"}")))
+    return entry[1]
+
+
+def _condition_head(c: Condition) -> bytes:
     return b"".join((
         b'{"rule": ', _short(c.rule), b', "status": ', _short(c.status), b', "counted_from": ', _short(c.counted_from),
-        b', "date": ', _short(c.date), b', "events": ', _ids(c.events), b', "citations": ', _citations(c.citations), b"}",
+        b', "date": ', _short(c.date), b', "events": ', _ids(c.events), b', "citations": ',
     ))
 
 
@@ -194,29 +201,34 @@ def _frame(rule: str, status: str, reason: str, amount: int, payable_on: datetim
     return head, middle
 
 
-def _decisions(decisions: tuple[Decision, ...], out: list[bytes]) -> None:
-    """Append the JSON of each decision, separated by commas, to ``out``."""
+def _decisions(decisions: tuple[Decision, ...], out: list[bytes], by_rule: dict[str, int] | None) -> int:
+    """Append the JSON of each decision, separated by commas, to ``out``; their amounts added up, in total and
+    (unless ``by_rule`` is None) by rule."""
     frames, citations, texts, id_lists = _FRAMES, _CITATIONS, _TEXTS, _IDS
-    first = True
+    total = 0
+    sep = b"{"
     for d in decisions:
         values = d.__dict__
         if len(values) != 16:  # not as __init__ made it: read it field by field
             values = {name: getattr(d, name) for name in _DECISION_FIELDS}
         (rule, status, reason, amount, payable_on, events, cites, zh, en, level, kind, full, already, in_force,
          cond, part) = values.values()
+        if by_rule is not None:
+            total += amount
+            by_rule[rule] = by_rule.get(rule, 0) + amount
         key = (rule, status, reason, amount, payable_on, id(level), id(kind), full, already, in_force)
         frame = frames.get(key)
         if frame is None:
             frame = frames[key] = _frame(rule, status, reason, amount, payable_on, level, kind, full, already, in_force)
         entry = citations.get(id(cites))
         out += (
-            b"{" if first else b", {", frame[0], (id_lists.get(events) if events.__class__ is tuple else None) or _ids(events),
+            sep, frame[0], (id_lists.get(events) if events.__class__ is tuple else None) or _ids(events),
             frame[1], texts.get(zh) or _text(zh), b', "en": ', texts.get(en) or _text(en),
             b'}, "citations": ', entry[1] if entry is not None and entry[0] is cites else _citations(cites),
-            b', "condition": ', b"null" if cond is None else _condition(cond),
-            b"}" if part is None else _instalment(part),
+            b', "condition": ', b"null" if cond is None else _condition(cond), b"}" if part is None else _instalment(part),
         )
-        first = False
+        sep = b", {"
+    return total
 
 
 _LAST_CONTEXT: tuple[Any, Any, bytes] = (None, None, b"")  # (as-of, ruleset and engine), readings, their JSON
