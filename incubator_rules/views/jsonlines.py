@@ -146,28 +146,10 @@ def _citations(cites: tuple[Citation, ...]) -> bytes:
     return entry[1]
 
 
-# A condition's JSON up to its citations, by the values written there (its citations by identity, checked).
-_CONDITIONS: dict[tuple[Any, ...], tuple[tuple[Citation, ...], bytes]] = {}
-
-
 def _condition(c: Condition) -> bytes:
-    """A decision's condition as JSON, remembered (bounded)."""
-    cites = c.citations
-    if c.events.__class__ is not tuple:  # not as the engines make it: not remembered
-        return b"".join((_condition_head(c), _citations(cites), b"}"))
-    key = (c.rule, c.status, c.counted_from, c.date, c.events, id(cites))
-    entry = _CONDITIONS.get(key)
-    if entry is None or entry[0] is not cites:
-        if len(_CONDITIONS) >= 16384:
-            _CONDITIONS.clear()
-        entry = _CONDITIONS[key] = (cites, b"".join((_condition_head(c), _citations(cites), b"}")))
-    return entry[1]
-
-
-def _condition_head(c: Condition) -> bytes:
     return b"".join((
         b'{"rule": ', _short(c.rule), b', "status": ', _short(c.status), b', "counted_from": ', _short(c.counted_from),
-        b', "date": ', _short(c.date), b', "events": ', _ids(c.events), b', "citations": ',
+        b', "date": ', _short(c.date), b', "events": ', _ids(c.events), b', "citations": ', _citations(c.citations), b"}",
     ))
 
 
