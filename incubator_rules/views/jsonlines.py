@@ -113,18 +113,18 @@ def _ids(ids: tuple[str, ...]) -> bytes:
 _IDS: dict[tuple[str, ...], bytes] = {}
 
 
-def _text(text: str) -> bytes:
-    """An explanation as JSON in UTF-8, remembered (bounded): explanations are remembered by their inputs
-    (``kinds.generic``), so the same texts recur."""
-    found = _TEXTS.get(text)
-    if found is None:
-        if len(_TEXTS) >= 8192:
-            _TEXTS.clear()
-        found = _TEXTS[text] = encode_basestring(text).encode("utf-8")
+def _explanation(zh: str, en: str) -> bytes:
+    """A decision's two explanations as they are written between ``{"zh": `` and ``}``, in UTF-8, remembered
+    (bounded; looked up by the caller): explanations are remembered by their inputs (``kinds.generic``), so the same
+    pairs recur."""
+    if len(_EXPLANATIONS) >= 8192:
+        _EXPLANATIONS.clear()
+    found = _EXPLANATIONS[zh, en] = b"".join((encode_basestring(zh).encode("utf-8"), b', "en": ',
+                                              encode_basestring(en).encode("utf-8")))
     return found
 
 
-_TEXTS: dict[str, bytes] = {}
+_EXPLANATIONS: dict[tuple[str, str], bytes] = {}
 
 
 def _nullable(value: int | None) -> bytes:
@@ -132,18 +132,24 @@ def _nullable(value: int | None) -> bytes:
 
 
 # The citations a decision gives are shared tuples of shared objects (kinds.base.RulePrep): their JSON is
-# written once per tuple. Entries hold their tuple, so its id is not reused while it is remembered.
-_CITATIONS: dict[int, tuple[tuple[Citation, ...], bytes]] = {}
+# written once per tuple, alone and as the end of a decision without condition or instalment. Entries hold their
+# tuple, so its id is not reused while it is remembered.
+_CITATIONS: dict[int, tuple[tuple[Citation, ...], bytes, bytes]] = {}
 
 
-def _citations(cites: tuple[Citation, ...]) -> bytes:
+def _cited(cites: tuple[Citation, ...]) -> tuple[tuple[Citation, ...], bytes, bytes]:
+    """The tuple, its JSON, and ``}, "citations": [...], "condition": null}``."""
     entry = _CITATIONS.get(id(cites))
     if entry is None or entry[0] is not cites:
         if len(_CITATIONS) >= 4096:
             _CITATIONS.clear()
-        text = "[" + ", ".join(json.dumps(c.to_dict(), ensure_ascii=False) for c in cites) + "]"
-        entry = _CITATIONS[id(cites)] = (cites, text.encode("utf-8"))
-    return entry[1]
+        text = ("[" + ", ".join(json.dumps(c.to_dict(), ensure_ascii=False) for c in cites) + "]").encode("utf-8")
+        entry = _CITATIONS[id(cites)] = (cites, text, b'}, "citations": ' + text + b', "condition": null}')
+    return entry
+
+
+def _citations(cites: tuple[Citation, ...]) -> bytes:
+    return _cited(cites)[1]
 
 
 def _condition(c: Condition) -> bytes:
@@ -186,7 +192,7 @@ def _frame(rule: str, status: str, reason: str, amount: int, payable_on: datetim
 def _decisions(decisions: tuple[Decision, ...], out: list[bytes], by_rule: dict[str, int] | None) -> int:
     """Append the JSON of each decision, separated by commas, to ``out``; their amounts added up, in total and
     (unless ``by_rule`` is None) by rule."""
-    frames, citations, texts, id_lists = _FRAMES, _CITATIONS, _TEXTS, _IDS
+    frames, citations, explanations, id_lists = _FRAMES, _CITATIONS, _EXPLANATIONS, _IDS
     total = 0
     sep = b"{"
     for d in decisions:
@@ -203,12 +209,15 @@ def _decisions(decisions: tuple[Decision, ...], out: list[bytes], by_rule: dict[
         if frame is None:
             frame = frames[key] = _frame(rule, status, reason, amount, payable_on, level, kind, full, already, in_force)
         entry = citations.get(id(cites))
-        out += (
-            sep, frame[0], (id_lists.get(events) if events.__class__ is tuple else None) or _ids(events),
-            frame[1], texts.get(zh) or _text(zh), b', "en": ', texts.get(en) or _text(en),
-            b'}, "citations": ', entry[1] if entry is not None and entry[0] is cites else _citations(cites),
-            b', "condition": ', b"null" if cond is None else _condition(cond), b"}" if part is None else _instalment(part),
-        )
+        if entry is None or entry[0] is not cites:
+            entry = _cited(cites)
+        out += (sep, frame[0], (id_lists.get(events) if events.__class__ is tuple else None) or _ids(events), frame[1],
+                explanations.get((zh, en)) or _explanation(zh, en))
+        if cond is None and part is None:
+            out.append(entry[2])
+        else:
+            out += (b'}, "citations": ', entry[1], b', "condition": ', b"null" if cond is None else _condition(cond),
+                    b"}" if part is None else _instalment(part))
         sep = b", {"
     return total
 
