@@ -3,10 +3,10 @@
 ``evaluation_bytes(ev)`` is exactly ``ev.to_json(indent=None)`` encoded as
 UTF-8, with its line break, written directly: the parts that recur from one
 decision to the next (citations with their clause texts, the fields of a
-decision before and between its events and its explanation, the batch's
-ruleset, readings and engine) are serialised once and spliced in, and the
-line is joined once from UTF-8 pieces, not built as dictionaries, encoded,
-copied and encoded again for every decision. ``Evaluation.to_dict`` stays
+decision before and between its events and its explanation, its pair of
+explanations, the batch's ruleset, readings and engine) are serialised once
+and spliced in, and the line is joined once from UTF-8 pieces, not built as
+dictionaries, encoded, copied and encoded again for every decision. ``Evaluation.to_dict`` stays
 the definition of the format; ``tests/test_jsonlines.py`` checks that the
 two agree.
 """
