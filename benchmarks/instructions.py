@@ -11,7 +11,11 @@ carriers, each after a call of ``os.getppid`` (callgrind dumps its counts
 before every call of that function, ``--dump-before=os_getppid``). The counts
 of the second and third passes, divided by the number of carriers, are what
 one carrier costs once the process, the imports, the portfolio and the
-caches are set up; the first pass fills the caches and is left out.
+caches are set up; the first pass fills the caches and is left out. The
+passes go over the same carriers, so the second and third find in the
+bounded memos (explanations, the JSON Lines writer's texts) every value the
+first put there; ``--fresh`` gives each pass carriers of its own seed, as a
+long run meets new dates and texts: the count then includes the memos' misses.
 ``PYTHONHASHSEED=0`` keeps dictionaries alike from run to run. The counts are those of this machine's Python build and
 libraries; valgrind counts OpenSSL's generic SHA-256 code, where the CPU
 itself has SHA instructions (see docs/performance.md).
@@ -53,14 +57,16 @@ from incubator_rules.views.jsonlines import evaluation_bytes
 from incubator_rules.views.cli import main
 from bench_batch import floor_total
 AS_OF = datetime.date(2026, 12, 31)
-path, n, passes, portfolio, out = {path!r}, {n}, {passes}, {portfolio!r}, {out!r}
+path, n, passes, portfolio, out, fresh = {path!r}, {n}, {passes}, {portfolio!r}, {out!r}, {fresh!r}
 rs = ir.load_ruleset()
-carriers = generate_portfolio(n, "bench")
+portfolios = [generate_portfolio(n, f"bench-{{i}}" if fresh and i else "bench") for i in range(passes if fresh else 1)]
 warm = generate_portfolio(100, "warm-up")
 list(ir.evaluate_many(warm, rs, AS_OF, stream=True, progress=False)); ir.budget(warm, ruleset=rs, as_of=AS_OF, progress=False)
-held = ir.evaluate_many(carriers, rs, AS_OF, progress=False) if path == "writer" else None
+evaluated = [ir.evaluate_many(p, rs, AS_OF, progress=False) for p in portfolios] if path == "writer" else None
 import os
-for _ in range(passes):
+for i in range(passes):
+    carriers = portfolios[i % len(portfolios)]
+    held = evaluated[i % len(evaluated)] if evaluated else None
     os.getppid()  # callgrind dumps its counts here
     if path == "floor":
         for c in carriers:
@@ -86,12 +92,13 @@ os.getppid()
 PASSES = 3
 
 
-def instructions(path: str, n: int, tmp: Path, root: Path = ROOT) -> list[int]:
+def instructions(path: str, n: int, tmp: Path, root: Path = ROOT, fresh: bool = False) -> list[int]:
     """The instructions callgrind counts in each of the passes of ``path`` over ``n`` carriers, in a fresh
-    process with the package at ``root``."""
+    process with the package at ``root`` (``fresh``: each pass over carriers of its own seed)."""
     script = tmp / f"{path}.py"
     script.write_text(CHILD.format(root=str(root), bench=str(ROOT / "benchmarks"), path=path, n=n, passes=PASSES,
-                                   portfolio=str(tmp / "portfolio.jsonl"), out=str(tmp / f"out-{path}.jsonl")),
+                                   portfolio=str(tmp / "portfolio.jsonl"), out=str(tmp / f"out-{path}.jsonl"),
+                                   fresh=fresh),
                       encoding="utf-8")
     out = tmp / f"callgrind-{path}-{abs(hash(str(root)))}.out"
     done = subprocess.run(
@@ -120,11 +127,17 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--path", action="append", choices=PATHS, help="a path to count (repeatable; default: all)")
     parser.add_argument("--carriers", type=int, default=500)
+    parser.add_argument("--fresh", action="store_true",
+                        help="each pass over carriers not seen before (seeds bench, bench-1, bench-2), as in a long run "
+                             "where the writer's and the kinds' bounded memos meet new values; not for read and e2e")
     parser.add_argument("--ref", default=None, help="count the package at this git ref too (the floor stays this checkout's)")
     args = parser.parse_args()
     n = args.carriers
+    if args.fresh and {"read", "e2e"} & set(args.path or PATHS):
+        parser.error("--fresh is for the paths over carriers in memory (floor, full, budget, writer, jsonl)")
     print(f"python {sys.version.split()[0]}, callgrind, {n:,} carriers of seed bench, PYTHONHASHSEED=0, "
-          f"instructions per carrier in passes 2 and 3 (the first fills the caches)")
+          f"instructions per carrier in passes 2 and 3 (the first fills the caches)"
+          + ("; each pass over carriers of its own seed" if args.fresh else ""))
     with tempfile.TemporaryDirectory() as tmp:
         sys.path.insert(0, str(ROOT))
         from incubator_rules.files.portfolio_lines import write_lines
@@ -139,7 +152,7 @@ def main() -> int:
             for name, root in roots.items():
                 if path == "floor" and root != ROOT:
                     continue
-                passes = instructions(path, n, Path(tmp), root)
+                passes = instructions(path, n, Path(tmp), root, args.fresh)
                 count = round(sum(passes[1:]) / (len(passes) - 1) / n)
                 line = f"{path:<8} {count:>10,} instructions per carrier"
                 if "floor" in counts and path != "floor":

@@ -103,3 +103,27 @@ def test_a_decision_built_by_hand_with_a_list_of_events_is_written_as_to_json_wr
                           awards=tuple(attrs.evolve(d, events=list(d.events)) for d in ev.awards))
     assert_written_alike(listed)
     assert_written_alike(ev)  # and the tuples again, after the lists
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(items=st.lists(st.tuples(HISTORIES, rulesets_and_readings(), AS_OF), min_size=2, max_size=8))
+def test_a_stream_of_evaluations_of_several_rulesets_is_written_as_to_json_writes_each(items):
+    # one writer, its remembered pieces shared by evaluations of different rulesets, dates and readings in turn
+    evaluations = [ir.evaluate(carrier, ruleset, as_of, readings) for carrier, (ruleset, readings), as_of in items]
+    for ev in evaluations + evaluations[::-1]:
+        assert_written_alike(ev)
+
+
+def test_explanations_are_remembered_as_pairs_in_their_order_and_citations_with_and_without_a_condition():
+    carrier = ir.load_carrier("examples/q6-maker-space.yaml")
+    ev = ir.evaluate(carrier, as_of="2026-12-31")
+    decisions = ev.awards + ev.pending + ev.not_awarded
+    with_condition = [d for d in decisions if d.condition is not None]
+    assert with_condition, "the example has a decision with an operating condition"
+    d = with_condition[0]
+    swapped = attrs.evolve(d, explanation_zh=d.explanation_en, explanation_en=d.explanation_zh)
+    amended = attrs.evolve(d, explanation_en=d.explanation_en + " (amended)")  # the same Chinese, another English
+    bare = attrs.evolve(d, condition=None)  # the same citations tuple, written as the end of a decision
+    share = ir.InstalmentShare(1, 2, "50%", datetime.date(2026, 1, 1))
+    for variant in (d, swapped, amended, bare, attrs.evolve(bare, instalment=share), d, bare, swapped, amended):
+        assert_written_alike(attrs.evolve(ev, awards=(variant,), pending=(), not_awarded=(bare, variant)))

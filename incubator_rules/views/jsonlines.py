@@ -3,10 +3,10 @@
 ``evaluation_bytes(ev)`` is exactly ``ev.to_json(indent=None)`` encoded as
 UTF-8, with its line break, written directly: the parts that recur from one
 decision to the next (citations with their clause texts, the fields of a
-decision before and between its events and its explanation, the batch's
-ruleset, readings and engine) are serialised once and spliced in, and the
-line is joined once from UTF-8 pieces, not built as dictionaries, encoded,
-copied and encoded again for every decision. ``Evaluation.to_dict`` stays
+decision before and between its events and its explanation, its pair of
+explanations, the batch's ruleset, readings and engine) are serialised once
+and spliced in, and the line is joined once from UTF-8 pieces, not built as
+dictionaries, encoded, copied and encoded again for every decision. ``Evaluation.to_dict`` stays
 the definition of the format; ``tests/test_jsonlines.py`` checks that the
 two agree.
 """
@@ -54,29 +54,18 @@ def evaluation_bytes(ev: Evaluation) -> bytes:
 
 def _record(ev: Evaluation) -> tuple[bytes, int, int]:
     """``evaluation_bytes`` of an evaluation without management decisions, and its awarded and pending totals."""
-    awards, pending = ev.awards, ev.pending
-    awarded = pending_total = 0
     awarded_by: dict[str, int] = {}
     pending_by: dict[str, int] = {}
-    for d in awards:
-        awarded += d.amount
-        awarded_by[d.rule] = awarded_by.get(d.rule, 0) + d.amount
-    for d in pending:
-        pending_total += d.amount
-        pending_by[d.rule] = pending_by.get(d.rule, 0) + d.amount
-    out = [
-        b'{"carrier": {"id": ', _utf8(ev.carrier_id), b', "name": ', _utf8(ev.carrier_name),
-        b', "digest": ', _utf8(ev.input_digest), b"}, ", _context(ev),
-        b', "totals": {"awarded": ', b"%d" % awarded, b', "pending": ', b"%d" % pending_total,
-        b', "awarded_by_rule": ', _amounts(awarded_by), b', "pending_by_rule": ', _amounts(pending_by),
-        b'}, "awards": [',
-    ]
-    _decisions(awards, out)
+    out = [b'{"carrier": {"id": ', _utf8(ev.carrier_id), b', "name": ', _utf8(ev.carrier_name),
+           b', "digest": ', _utf8(ev.input_digest), b"}, ", _context(ev), b"", b"", b"", b"", b'}, "awards": [']
+    awarded = _decisions(ev.awards, out, awarded_by)
     out.append(b'], "pending": [')
-    _decisions(pending, out)
+    pending_total = _decisions(ev.pending, out, pending_by)
     out.append(b'], "not_awarded": [')
-    _decisions(ev.not_awarded, out)
+    _decisions(ev.not_awarded, out, None)
     out.append(b"]}\n")
+    out[8:12] = (b', "totals": {"awarded": %d, "pending": %d, "awarded_by_rule": ' % (awarded, pending_total),
+                 _amounts(awarded_by), b', "pending_by_rule": ', _amounts(pending_by))
     return b"".join(out), awarded, pending_total
 
 
@@ -124,18 +113,18 @@ def _ids(ids: tuple[str, ...]) -> bytes:
 _IDS: dict[tuple[str, ...], bytes] = {}
 
 
-def _text(text: str) -> bytes:
-    """An explanation as JSON in UTF-8, remembered (bounded): explanations are remembered by their inputs
-    (``kinds.generic``), so the same texts recur."""
-    found = _TEXTS.get(text)
-    if found is None:
-        if len(_TEXTS) >= 8192:
-            _TEXTS.clear()
-        found = _TEXTS[text] = encode_basestring(text).encode("utf-8")
+def _explanation(zh: str, en: str) -> bytes:
+    """A decision's two explanations as they are written between ``{"zh": `` and ``}``, in UTF-8, remembered
+    (bounded; looked up by the caller): explanations are remembered by their inputs (``kinds.generic``), so the same
+    pairs recur."""
+    if len(_EXPLANATIONS) >= 8192:
+        _EXPLANATIONS.clear()
+    found = _EXPLANATIONS[zh, en] = b"".join((encode_basestring(zh).encode("utf-8"), b', "en": ',
+                                              encode_basestring(en).encode("utf-8")))
     return found
 
 
-_TEXTS: dict[str, bytes] = {}
+_EXPLANATIONS: dict[tuple[str, str], bytes] = {}
 
 
 def _nullable(value: int | None) -> bytes:
@@ -143,18 +132,24 @@ def _nullable(value: int | None) -> bytes:
 
 
 # The citations a decision gives are shared tuples of shared objects (kinds.base.RulePrep): their JSON is
-# written once per tuple. Entries hold their tuple, so its id is not reused while it is remembered.
-_CITATIONS: dict[int, tuple[tuple[Citation, ...], bytes]] = {}
+# written once per tuple, alone and as the end of a decision without condition or instalment. Entries hold their
+# tuple, so its id is not reused while it is remembered.
+_CITATIONS: dict[int, tuple[tuple[Citation, ...], bytes, bytes]] = {}
 
 
-def _citations(cites: tuple[Citation, ...]) -> bytes:
+def _cited(cites: tuple[Citation, ...]) -> tuple[tuple[Citation, ...], bytes, bytes]:
+    """The tuple, its JSON, and ``}, "citations": [...], "condition": null}``."""
     entry = _CITATIONS.get(id(cites))
     if entry is None or entry[0] is not cites:
         if len(_CITATIONS) >= 4096:
             _CITATIONS.clear()
-        text = "[" + ", ".join(json.dumps(c.to_dict(), ensure_ascii=False) for c in cites) + "]"
-        entry = _CITATIONS[id(cites)] = (cites, text.encode("utf-8"))
-    return entry[1]
+        text = ("[" + ", ".join(json.dumps(c.to_dict(), ensure_ascii=False) for c in cites) + "]").encode("utf-8")
+        entry = _CITATIONS[id(cites)] = (cites, text, b'}, "citations": ' + text + b', "condition": null}')
+    return entry
+
+
+def _citations(cites: tuple[Citation, ...]) -> bytes:
+    return _cited(cites)[1]
 
 
 def _condition(c: Condition) -> bytes:
@@ -194,29 +189,37 @@ def _frame(rule: str, status: str, reason: str, amount: int, payable_on: datetim
     return head, middle
 
 
-def _decisions(decisions: tuple[Decision, ...], out: list[bytes]) -> None:
-    """Append the JSON of each decision, separated by commas, to ``out``."""
-    frames, citations, texts, id_lists = _FRAMES, _CITATIONS, _TEXTS, _IDS
-    first = True
+def _decisions(decisions: tuple[Decision, ...], out: list[bytes], by_rule: dict[str, int] | None) -> int:
+    """Append the JSON of each decision, separated by commas, to ``out``; their amounts added up, in total and
+    (unless ``by_rule`` is None) by rule."""
+    frames, citations, explanations, id_lists = _FRAMES, _CITATIONS, _EXPLANATIONS, _IDS
+    total = 0
+    sep = b"{"
     for d in decisions:
         values = d.__dict__
         if len(values) != 16:  # not as __init__ made it: read it field by field
             values = {name: getattr(d, name) for name in _DECISION_FIELDS}
         (rule, status, reason, amount, payable_on, events, cites, zh, en, level, kind, full, already, in_force,
          cond, part) = values.values()
+        if by_rule is not None:
+            total += amount
+            by_rule[rule] = by_rule.get(rule, 0) + amount
         key = (rule, status, reason, amount, payable_on, id(level), id(kind), full, already, in_force)
         frame = frames.get(key)
         if frame is None:
             frame = frames[key] = _frame(rule, status, reason, amount, payable_on, level, kind, full, already, in_force)
         entry = citations.get(id(cites))
-        out += (
-            b"{" if first else b", {", frame[0], (id_lists.get(events) if events.__class__ is tuple else None) or _ids(events),
-            frame[1], texts.get(zh) or _text(zh), b', "en": ', texts.get(en) or _text(en),
-            b'}, "citations": ', entry[1] if entry is not None and entry[0] is cites else _citations(cites),
-            b', "condition": ', b"null" if cond is None else _condition(cond),
-            b"}" if part is None else _instalment(part),
-        )
-        first = False
+        if entry is None or entry[0] is not cites:
+            entry = _cited(cites)
+        out += (sep, frame[0], (id_lists.get(events) if events.__class__ is tuple else None) or _ids(events), frame[1],
+                explanations.get((zh, en)) or _explanation(zh, en))
+        if cond is None and part is None:
+            out.append(entry[2])
+        else:
+            out += (b'}, "citations": ', entry[1], b', "condition": ', b"null" if cond is None else _condition(cond),
+                    b"}" if part is None else _instalment(part))
+        sep = b", {"
+    return total
 
 
 _LAST_CONTEXT: tuple[Any, Any, bytes] = (None, None, b"")  # (as-of, ruleset and engine), readings, their JSON
