@@ -176,7 +176,7 @@ def _memo(ruleset: Ruleset, key: tuple[Any, ...], owner: object, build: Callable
     return entry[1]
 
 
-@attrs.frozen
+@attrs.frozen(weakref_slot=False)  # no weak references: ``built_context`` needs a layout of the fields alone
 class Context:
     """What every rule sees: the carrier, its events up to ``as_of``, the ruleset and readings.
 
@@ -219,6 +219,27 @@ class Context:
                     seen.append(c)
             found = memo[("citations", key)] = tuple(self.ruleset.citation(c) for c in seen)
         return found
+
+
+class _OpenContext:
+    """A context's slots, writable: ``built_context`` fills one and then makes it a ``Context`` (the same layout)."""
+
+    __slots__ = Context.__slots__
+
+
+def built_context(carrier: Carrier, timeline: tuple[Event, ...], as_of: datetime.date, ruleset: Ruleset,
+                  readings: Mapping[str, str], detail: bool = True) -> Context:
+    """``Context(...)`` for the engine's arguments, already checked, built without a frozen attrs class's cost
+    per field (as ``model.carrier.built_event`` builds events): the same frozen ``Context``."""
+    c = object.__new__(_OpenContext)
+    c.carrier = carrier
+    c.timeline = timeline
+    c.as_of = as_of
+    c.ruleset = under(ruleset, readings)
+    c.readings = readings
+    c.detail = detail
+    c.__class__ = Context  # type: ignore[assignment]
+    return c  # type: ignore[return-value]
 
 
 _UNDER: tuple["weakref.ref[Ruleset]", Mapping[str, str], Ruleset] | None = None  # the last ruleset resolved, found fastest
