@@ -210,8 +210,10 @@ def _in_order(
         if len(pending) > 1:
             pending = _ordered(pending, [(d.payable_on or _LAST_DAY, position[d.events[0]], rule_order[d.rule], i)
                                          for i, d in enumerate(pending)])
-        if len(refused) > 1:
-            refused = _ordered(refused, [(position[d.events[0]], rule_order[d.rule], i) for i, d in enumerate(refused)])
+        if len(refused) > 1:  # by event, then rule: one whole number each (a stable sort keeps ties in order)
+            rules = len(rule_order)
+            keys = [position[d.events[0]] * rules + rule_order[d.rule] for d in refused]
+            refused = [refused[i] for i in sorted(range(len(keys)), key=keys.__getitem__)]
     return tuple(awards), tuple(pending), tuple(refused)
 
 
