@@ -420,11 +420,13 @@ def arrange(ruleset: Ruleset, readings: Mapping[str, str], timeline: tuple[Event
     zero_possible = RESUMED in types or RECTIFICATION_COMPLETED in types
     if not (same_day_possible or zero_possible):
         return timeline
-    rules = under(ruleset, readings).rules_of_kind("normal_operation")
-    if not rules:
-        return timeline
-    rule = rules[0]
-    same_day, zero = (option_of(rule, name, default) for name, default in (("same_day", "delisting_first"), ("zero_length", "ignored")))
+    resolved = under(ruleset, readings)
+    options = resolved.memo.get("arrange")
+    if options is None:  # the normal-operation rule's two options, read once per ruleset and readings
+        rules = resolved.rules_of_kind("normal_operation")
+        options = resolved.memo["arrange"] = (None, None) if not rules else tuple(
+            option_of(rules[0], name, default) for name, default in (("same_day", "delisting_first"), ("zero_length", "ignored")))
+    same_day, zero = options
     out = timeline
     if zero == "ignored" and zero_possible:
         out = _drop_zero_length(out)
@@ -445,7 +447,7 @@ _PAIRS = ((SUSPENDED, RESUMED), (RECTIFICATION_ORDERED, RECTIFICATION_COMPLETED)
 
 def _drop_zero_length(timeline: tuple[Event, ...]) -> tuple[Event, ...]:
     ends = {e.date for e in timeline if e.type is RESUMED or e.type is RECTIFICATION_COMPLETED}
-    if not ends or not any((e.type is SUSPENDED or e.type is RECTIFICATION_ORDERED) and e.date in ends for e in timeline):
+    if ends.isdisjoint([e.date for e in timeline if e.type is SUSPENDED or e.type is RECTIFICATION_ORDERED]):
         return timeline
     dropped: set[int] = set()
     for stop, restart in _PAIRS:
@@ -468,7 +470,7 @@ def _drop_zero_length(timeline: tuple[Event, ...]) -> tuple[Event, ...]:
 def delistings_first(timeline: tuple[Event, ...]) -> tuple[Event, ...]:
     """The timeline with each delisting moved before an accreditation or filing of the same day."""
     accredited_on = {e.date for e in timeline if e.type is ACCREDITED or e.type is FILED}
-    if not accredited_on or not any(e.type is DELISTED and e.date in accredited_on for e in timeline):
+    if accredited_on.isdisjoint([e.date for e in timeline if e.type is DELISTED]):
         return timeline
     return tuple(sorted(timeline, key=lambda e: (e.date, -1 if e.type is DELISTED and e.date in accredited_on else e.type.rank, e.id)))
 
