@@ -9,7 +9,7 @@ from typing import Any, Mapping, Sequence
 from ..errors import EngineError, IncubatorRulesError
 from ..files.ruleset import load_ruleset
 from ..kinds import DECIDERS, MATCHES, Context, Decider, scope_types
-from ..kinds.base import LEFT_OUT, arrange
+from ..kinds.base import LEFT_OUT, arrange, built_context
 from ..kinds.caps import apply_caps, rule_order as _rule_order
 from ..model.carrier import Carrier, Event, EventType, as_of_date, check_levels, until
 from ..model.decision import AWARDED, PENDING, Decision, Evaluation, Totals
@@ -97,7 +97,7 @@ def evaluate_prepared(
     """
     check_levels(carrier, ruleset.levels, ruleset.id)
     whole = carrier.timeline if timeline is None else timeline
-    ctx = Context(carrier, arrange(ruleset, readings, until(whole, as_of)), as_of, ruleset, readings)
+    ctx = built_context(carrier, arrange(ruleset, readings, until(whole, as_of)), as_of, ruleset, readings)
     return assemble(ctx, decide(ctx), "native", digest if digest is not None else carrier.digest_of(whole))
 
 
@@ -113,7 +113,7 @@ def paid_prepared(
     (``timeline`` as for ``evaluate_prepared``), for budgets and comparisons."""
     check_levels(carrier, ruleset.levels, ruleset.id)
     whole = carrier.timeline if timeline is None else timeline
-    ctx = Context(carrier, arrange(ruleset, readings, until(whole, as_of)), as_of, ruleset, readings, False)
+    ctx = built_context(carrier, arrange(ruleset, readings, until(whole, as_of)), as_of, ruleset, readings, False)
     decisions = decide(ctx) if engine == "native" else durable_decisions(ctx)
     if ruleset.caps:
         decisions = apply_caps(ctx, decisions)
@@ -210,8 +210,10 @@ def _in_order(
         if len(pending) > 1:
             pending = _ordered(pending, [(d.payable_on or _LAST_DAY, position[d.events[0]], rule_order[d.rule], i)
                                          for i, d in enumerate(pending)])
-        if len(refused) > 1:
-            refused = _ordered(refused, [(position[d.events[0]], rule_order[d.rule], i) for i, d in enumerate(refused)])
+        if len(refused) > 1:  # by event, then rule: one whole number each (a stable sort keeps ties in order)
+            rules = len(rule_order)
+            keys = [position[d.events[0]] * rules + rule_order[d.rule] for d in refused]
+            refused = [refused[i] for i in sorted(range(len(keys)), key=keys.__getitem__)]
     return tuple(awards), tuple(pending), tuple(refused)
 
 

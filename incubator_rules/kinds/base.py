@@ -176,7 +176,7 @@ def _memo(ruleset: Ruleset, key: tuple[Any, ...], owner: object, build: Callable
     return entry[1]
 
 
-@attrs.frozen
+@attrs.frozen(weakref_slot=False)  # no weak references: ``built_context`` needs a layout of the fields alone
 class Context:
     """What every rule sees: the carrier, its events up to ``as_of``, the ruleset and readings.
 
@@ -219,6 +219,27 @@ class Context:
                     seen.append(c)
             found = memo[("citations", key)] = tuple(self.ruleset.citation(c) for c in seen)
         return found
+
+
+class _OpenContext:
+    """A context's slots, writable: ``built_context`` fills one and then makes it a ``Context`` (the same layout)."""
+
+    __slots__ = Context.__slots__
+
+
+def built_context(carrier: Carrier, timeline: tuple[Event, ...], as_of: datetime.date, ruleset: Ruleset,
+                  readings: Mapping[str, str], detail: bool = True) -> Context:
+    """``Context(...)`` for the engine's arguments, already checked, built without a frozen attrs class's cost
+    per field (as ``model.carrier.built_event`` builds events): the same frozen ``Context``."""
+    c = object.__new__(_OpenContext)
+    c.carrier = carrier
+    c.timeline = timeline
+    c.as_of = as_of
+    c.ruleset = under(ruleset, readings)
+    c.readings = readings
+    c.detail = detail
+    c.__class__ = Context  # type: ignore[assignment]
+    return c  # type: ignore[return-value]
 
 
 _UNDER: tuple["weakref.ref[Ruleset]", Mapping[str, str], Ruleset] | None = None  # the last ruleset resolved, found fastest
@@ -399,11 +420,13 @@ def arrange(ruleset: Ruleset, readings: Mapping[str, str], timeline: tuple[Event
     zero_possible = RESUMED in types or RECTIFICATION_COMPLETED in types
     if not (same_day_possible or zero_possible):
         return timeline
-    rules = under(ruleset, readings).rules_of_kind("normal_operation")
-    if not rules:
-        return timeline
-    rule = rules[0]
-    same_day, zero = (option_of(rule, name, default) for name, default in (("same_day", "delisting_first"), ("zero_length", "ignored")))
+    resolved = under(ruleset, readings)
+    options = resolved.memo.get("arrange")
+    if options is None:  # the normal-operation rule's two options, read once per ruleset and readings
+        rules = resolved.rules_of_kind("normal_operation")
+        options = resolved.memo["arrange"] = (None, None) if not rules else tuple(
+            option_of(rules[0], name, default) for name, default in (("same_day", "delisting_first"), ("zero_length", "ignored")))
+    same_day, zero = options
     out = timeline
     if zero == "ignored" and zero_possible:
         out = _drop_zero_length(out)
@@ -424,7 +447,7 @@ _PAIRS = ((SUSPENDED, RESUMED), (RECTIFICATION_ORDERED, RECTIFICATION_COMPLETED)
 
 def _drop_zero_length(timeline: tuple[Event, ...]) -> tuple[Event, ...]:
     ends = {e.date for e in timeline if e.type is RESUMED or e.type is RECTIFICATION_COMPLETED}
-    if not ends or not any((e.type is SUSPENDED or e.type is RECTIFICATION_ORDERED) and e.date in ends for e in timeline):
+    if ends.isdisjoint([e.date for e in timeline if e.type is SUSPENDED or e.type is RECTIFICATION_ORDERED]):
         return timeline
     dropped: set[int] = set()
     for stop, restart in _PAIRS:
@@ -447,7 +470,7 @@ def _drop_zero_length(timeline: tuple[Event, ...]) -> tuple[Event, ...]:
 def delistings_first(timeline: tuple[Event, ...]) -> tuple[Event, ...]:
     """The timeline with each delisting moved before an accreditation or filing of the same day."""
     accredited_on = {e.date for e in timeline if e.type is ACCREDITED or e.type is FILED}
-    if not accredited_on or not any(e.type is DELISTED and e.date in accredited_on for e in timeline):
+    if accredited_on.isdisjoint([e.date for e in timeline if e.type is DELISTED]):
         return timeline
     return tuple(sorted(timeline, key=lambda e: (e.date, -1 if e.type is DELISTED and e.date in accredited_on else e.type.rank, e.id)))
 

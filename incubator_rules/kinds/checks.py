@@ -411,6 +411,9 @@ def _static(rule: Rule, ctx: Context, prep: Any) -> dict[str, Any]:
         "refusing": _refused_before(c, prep.columns, ctx.ruleset),
         "ranks": level_ranks(ctx.ruleset.levels),  # the ladder's order of levels, declared ones included
     }
+    # the conditions event_award checks before the plan period, and after it, that most rules leave out
+    out["early"] = any(out[name] is not None for name in ("occurrence", "counting", "holding", "window"))
+    out["late"] = any(out[name] is not None for name in ("within", "excluded", "graded"))
     # what event_award's loop reads, in one tuple: unpacked once per carrier, not read attribute by attribute
     out["loop"] = tuple(out[name] for name in LOOP)
     return out
@@ -420,7 +423,7 @@ def _static(rule: Rule, ctx: Context, prep: Any) -> dict[str, Any]:
 LOOP = (
     "filters", "amount", "window", "within", "excluded", "once_per", "holding", "occurrence", "condition", "counting",
     "schedule", "graded", "one", "by_type", "all_in_scope", "checks_after", "period", "refusing", "plan_start", "plan_end",
-    "cell_is_amount", "covers", "columns", "table", "cells",
+    "cell_is_amount", "covers", "columns", "table", "cells", "early", "late",
 )
 
 

@@ -155,7 +155,7 @@ def event_award_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) ->
     plan = compiled(ctx)
     (filters, amount, window, within, excluded, once, holding, occurrence, condition, counting, schedule, graded, one,
      by_type,
- all_in_scope, checks_after, period, refusing, start, end, cell_is_amount, covers, columns, table, cells) = plan.loop
+ all_in_scope, checks_after, period, refusing, start, end, cell_is_amount, covers, columns, table, cells, early, late) = plan.loop
     paid: set[Any] = set()
     seen = 0
     awarded = 0  # awards made so far: the next one is the ordinal of ``by: occurrence``
@@ -188,57 +188,58 @@ def event_award_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) ->
             out.append(decide(rule, ctx, "not_matched", event, kind, rule.clauses))
             continue
         seen += 1
-        if occurrence is not None and seen != occurrence:
-            out.append(decide(rule, ctx, "not_this_occurrence", event, kind, rule.clauses, counted=seen, needed=occurrence))
-            continue
         counted: tuple[str, ...] = ()
-        if counting is not None:
-            found = counts[event.id]
-            if found.status == "outside":
-                out.append(decide(rule, ctx, "outside_window", event, kind, rule.clauses))
+        if early:  # occurrence, occurrences, holding or window set
+            if occurrence is not None and seen != occurrence:
+                out.append(decide(rule, ctx, "not_this_occurrence", event, kind, rule.clauses, counted=seen, needed=occurrence))
                 continue
-            if found.status == "done":
-                out.append(decide(rule, ctx, "already_awarded", event, kind, rule.clauses))
+            if counting is not None:
+                found = counts[event.id]
+                if found.status == "outside":
+                    out.append(decide(rule, ctx, "outside_window", event, kind, rule.clauses))
+                    continue
+                if found.status == "done":
+                    out.append(decide(rule, ctx, "already_awarded", event, kind, rule.clauses))
+                    continue
+                if found.status == "short":
+                    out.append(decide(rule, ctx, "too_few_occurrences", event, kind, rule.clauses,
+                                      events=tuple(dict.fromkeys([event.id] + [e.id for e in found.counted])),
+                                      counted=len(found.counted), needed=counting.count))
+                    continue
+                counted = tuple(e.id for e in found.counted)
+            if holding is not None and holds_title(ctx, event, holding) is None:
+                out.append(decide(rule, ctx, "no_title", event, kind, rule.clauses))
                 continue
-            if found.status == "short":
-                out.append(decide(rule, ctx, "too_few_occurrences", event, kind, rule.clauses,
-                                  events=tuple(dict.fromkeys([event.id] + [e.id for e in found.counted])),
-                                  counted=len(found.counted), needed=counting.count))
+            if window is not None and ((window[0] and event.date < window[0]) or (window[1] and event.date > window[1])):
+                out.append(decide(rule, ctx, "outside_window", event, kind, cited + ((window[2],) if window[2] else ()),
+                                  window_start=window[0], window_end=window[1]))
                 continue
-            counted = tuple(e.id for e in found.counted)
-        if holding is not None and holds_title(ctx, event, holding) is None:
-            out.append(decide(rule, ctx, "no_title", event, kind, rule.clauses))
-            continue
-        if window is not None and ((window[0] and event.date < window[0]) or (window[1] and event.date > window[1])):
-            out.append(decide(rule, ctx, "outside_window", event, kind, cited + ((window[2],) if window[2] else ()),
-                              window_start=window[0], window_end=window[1]))
-            continue
         if period is not None and (period != "date" or not start <= event.date <= end):
             refused = plan.outside_period(event, kind, cited)
             if refused is not None:
                 out.append(refused)
                 continue
-        anchor = None
-        if within is not None:
-            anchor = anchor_before(ctx, event, within[1])
-            if anchor is None or event.date > add(anchor.date, within[0]):
-                out.append(decide(rule, ctx, "outside_window", event, kind, rule.clauses,
-                                  window_start=None if anchor is None else anchor.date,
-                                  window_end=None if anchor is None else add(anchor.date, within[0])))
-                continue
-        if excluded is not None:
-            year = event.year if event.year is not None else event.date.year
-            if any(e.date.year == year and matches(excluded, e, ctx) for e in ctx.timeline):
-                out.append(decide(rule, ctx, "excluded_year", event, kind, rule.clauses))
-                continue
-        grade_event = None
-        if graded is not None:
-            refused, grade_event = checks.graded_check(
-                rule, ctx, graded, event, kind,
-                lambda: amount_detail(ctx, amount, event, kind, history=ctx.timeline, ordinal=awarded + 1)[0])
-            if refused is not None:
-                out.append(refused)
-                continue
+        anchor = grade_event = None
+        if late:  # within, exclude_year_of or graded set
+            if within is not None:
+                anchor = anchor_before(ctx, event, within[1])
+                if anchor is None or event.date > add(anchor.date, within[0]):
+                    out.append(decide(rule, ctx, "outside_window", event, kind, rule.clauses,
+                                      window_start=None if anchor is None else anchor.date,
+                                      window_end=None if anchor is None else add(anchor.date, within[0])))
+                    continue
+            if excluded is not None:
+                year = event.year if event.year is not None else event.date.year
+                if any(e.date.year == year and matches(excluded, e, ctx) for e in ctx.timeline):
+                    out.append(decide(rule, ctx, "excluded_year", event, kind, rule.clauses))
+                    continue
+            if graded is not None:
+                refused, grade_event = checks.graded_check(
+                    rule, ctx, graded, event, kind,
+                    lambda: amount_detail(ctx, amount, event, kind, history=ctx.timeline, ordinal=awarded + 1)[0])
+                if refused is not None:
+                    out.append(refused)
+                    continue
         exact = None
         if cell_is_amount:  # a plain table lookup: the cell's amount
             value, clause = (None, None) if cell is None else (cell.amount, cell.clause)
@@ -272,8 +273,9 @@ def event_award_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) ->
             cond_rule = ctx.ruleset.rule(condition)
             outcome = operating_duration(cond_rule, ctx, condition_start(cond_rule, ctx, plan.condition_start(event, kind)), event.date)
             events += outcome.events
-            cond_clauses = (clause,) if clause in cond_rule.clauses else cond_rule.clauses
-            cond = Condition(cond_rule.id, outcome.status, outcome.counted_from, outcome.date, outcome.events, ctx.citations(cond_clauses))
+            if ctx.detail:  # totals have no condition (kinds.base.Context)
+                cond_clauses = (clause,) if clause in cond_rule.clauses else cond_rule.clauses
+                cond = Condition(cond_rule.id, outcome.status, outcome.counted_from, outcome.date, outcome.events, ctx.citations(cond_clauses))
             if outcome.status in ("ended", "interrupted"):
                 paid.discard(key)
                 reason, on = ("delisted_before_year", "ended_on") if outcome.status == "ended" else ("interrupted", "interrupted_on")

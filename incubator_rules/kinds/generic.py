@@ -18,7 +18,7 @@ from typing import Any, Callable, Mapping, Sequence
 import attrs
 
 from ..model.carrier import PLACES, EVENT_TYPES, Carrier, CarrierKind, Event, EventType, Grade, Level, exact_places, iso_date, level_schema
-from ..model.decision import AWARDED, NOT_AWARDED, PENDING, Condition, Decision, InstalmentShare
+from ..model.decision import AWARDED, NOT_AWARDED, PENDING, Condition, Decision, InstalmentShare, built_decision
 from ..model.durations import after
 from ..model.facts import CARRIER_FACTS, EVENT_FACTS, FactSpec, all_fact_names, did_you_mean
 from ..model.labels import GRADE_ZH, KIND_EN, KIND_ZH
@@ -1010,8 +1010,8 @@ def decide(
     if not ctx.detail:  # what is paid, without explanation or citations (kinds.base.Context)
         if not paid:
             return LEFT_OUT
-        return Decision(rule.id, status, code, amount, payable_on, (event.id,) if events is None else tuple(events),
-                        (), "", "", event.level, kind, full_amount, already_received, amount_in_force_from, None, part)
+        return built_decision(rule.id, status, code, amount, payable_on, (event.id,) if events is None else tuple(events),
+                              (), "", "", event.level, kind, full_amount, already_received, amount_in_force_from, None, part)
     if not paid and events is None and condition is None and full_amount is None and already_received is None \
             and amount_in_force_from is None and part is None:
         return refuse(prep, ctx, code, event, kind, clauses if isinstance(clauses, tuple) else tuple(clauses), given)
@@ -1029,7 +1029,7 @@ def decide(
     cites = prep.cites.get(key)  # citations without repeats, in the order given
     if cites is None:
         cites = prep.citations(ctx, key)
-    return Decision(
+    return built_decision(
         rule.id, status, code, amount if paid else 0, payable_on if paid else None,
         (event.id,) if events is None else tuple(events), cites,
         zh, en, event.level, kind, full_amount, already_received, amount_in_force_from, condition, part,
@@ -1048,7 +1048,7 @@ def refuse(prep: Any, ctx: Context, code: str, event: Event, kind: CarrierKind, 
     cites = prep.cites.get(clauses)
     if cites is None:
         cites = prep.citations(ctx, clauses)
-    return Decision(prep.rule.id, NOT_AWARDED, code, 0, None, (event.id,), cites, zh, en, event.level, kind)
+    return built_decision(prep.rule.id, NOT_AWARDED, code, 0, None, (event.id,), cites, zh, en, event.level, kind)
 
 
 def bound_clauses(ruleset: Any, rule: Rule, name: str) -> tuple[str, ...]:

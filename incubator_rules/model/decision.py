@@ -151,6 +151,49 @@ class Decision:
         )
 
 
+class _OpenDecision:
+    """A decision's attributes, writable: ``built_decision`` fills one and then makes it a ``Decision``."""
+
+
+_new = object.__new__
+
+
+def built_decision(
+    rule: str, status: str, reason: str, amount: int, payable_on: datetime.date | None, events: tuple[str, ...],
+    citations: tuple[Citation, ...], explanation_zh: str, explanation_en: str, level: Level | None = None,
+    kind: CarrierKind | None = None, full_amount: int | None = None, already_received: int | None = None,
+    amount_in_force_from: datetime.date | None = None, condition: Condition | None = None,
+    instalment: InstalmentShare | None = None,
+) -> Decision:
+    """``Decision(...)``, built in half the time, for the deciders (``Decision`` has no checks to skip).
+
+    A frozen attrs class writes each field into the instance's dictionary
+    after looking it up; here the fields are set on an ``_OpenDecision`` (a
+    plain class of the same layout, in the order of ``Decision``'s fields)
+    whose class is then set to ``Decision``: the result is equal, hashes,
+    pickles, prints and evolves as ``Decision(...)`` does (tests/test_built_decision.py).
+    """
+    d = _new(_OpenDecision)
+    d.rule = rule
+    d.status = status
+    d.reason = reason
+    d.amount = amount
+    d.payable_on = payable_on
+    d.events = events
+    d.citations = citations
+    d.explanation_zh = explanation_zh
+    d.explanation_en = explanation_en
+    d.level = level
+    d.kind = kind
+    d.full_amount = full_amount
+    d.already_received = already_received
+    d.amount_in_force_from = amount_in_force_from
+    d.condition = condition
+    d.instalment = instalment
+    d.__class__ = Decision
+    return d  # type: ignore[return-value]
+
+
 class _Sums:
     """The sums of an evaluation's awarded and pending decisions."""
 
