@@ -111,6 +111,8 @@ def test_an_event_built_quickly_is_the_event_its_constructor_builds(data):
 
 TEXT_CHANGES = st.sampled_from([
     ('"id":', '"id":"dup","id":'),  # a repeated key
+    ('"id":', '"id":"10:30","id":'),  # a repeated key, and a colon in a string: the count of colons cannot tell
+    ('"name":"', '"name":"a:b'),  # a colon in a string, no key repeated
     ('"year":', '"year":1' + "0" * 120 + ',"x":'),  # a number longer than the documents allow
     ('"year":', '"year":1' + "0" * 30 + ',"y":'),
     ('"name":"', '"name":"\\u0007'),  # an escape for a control character

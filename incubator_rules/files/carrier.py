@@ -17,7 +17,7 @@ from typing import Any, Callable, Mapping
 
 import attrs
 
-from ..documents import Source, canonical_json, read_document
+from ..documents import Source, canonical_json, keys_unique, read_document
 from ..errors import CarrierError
 from ..model.carrier import (
     COMMON_FIELDS,
@@ -57,6 +57,7 @@ __all__ = [
     "payment_from_dict",
     "quick_carrier",
     "quick_carrier_list",
+    "quick_keys",
 ]
 
 
@@ -283,7 +284,7 @@ def _quick_day(value: str) -> datetime.date | None:
     return found
 
 
-def quick_carrier(data: Any) -> Carrier | None:
+def quick_carrier(data: Any, text: str | None = None) -> Carrier | None:
     """The carrier of plain data of a common shape, or None: the full reader then reads it (and names its
     problem, with its place).
 
@@ -292,7 +293,8 @@ def quick_carrier(data: Any) -> Carrier | None:
     give them. Every value is checked as the full reader checks it, and
     anything it would refuse gives None, so the data may come from
     ``documents.json_data`` (the C parser alone: no check of depth, number
-    length or characters beyond those of the values read here).
+    length, characters or repeated keys beyond those of the values read here);
+    ``text``, the JSON text of such data, is then given to check its keys.
     """
     if data.__class__ is not dict or not data.keys() <= _CARRIER_QUICK_KEYS:
         return None
@@ -305,7 +307,9 @@ def quick_carrier(data: Any) -> Carrier | None:
                 or (schema is not None and not good_text(schema))):
             return None
         events = _each(raw_events, _quick_event)
-        return None if events is None else Carrier(get("id"), get("name"), kind, tuple(events), get("area"))
+        if events is None or (text is not None and not keys_unique(text, _keys(data))):
+            return None
+        return Carrier(get("id"), get("name"), kind, tuple(events), get("area"))
     except (CarrierError, TypeError):  # a value the carrier refuses, or one that is not even hashable
         return None
 
@@ -314,6 +318,16 @@ def quick_carrier_list(entries: Any) -> list[Carrier] | None:
     """The carriers of a list of entries each of ``quick_carrier``'s common shape, their ids not repeated; else None."""
     carriers = _each(entries, quick_carrier) if entries.__class__ is list else None
     return carriers if carriers is not None and len({c.id for c in carriers}) == len(carriers) else None
+
+
+def quick_keys(entries: list[dict[str, Any]]) -> int:
+    """How many keys the data of quickly read carriers holds, with their events' (the only mappings it holds):
+    for ``documents.keys_unique``."""
+    return sum(map(_keys, entries))
+
+
+def _keys(data: dict[str, Any]) -> int:
+    return len(data) + sum(map(len, data.get("events", ())))
 
 
 def _each(items: list[Any], read: Callable[[Any], Any]) -> list[Any] | None:

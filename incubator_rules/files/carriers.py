@@ -10,12 +10,12 @@ from typing import Any, Callable, Iterator, Mapping
 import attrs
 
 from ..collector import gc_paused
-from ..documents import DataPath, Document, Source, field_name, json_data, read_text, text_document
+from ..documents import DataPath, Document, Source, field_name, json_data, keys_unique, read_text, text_document
 from ..errors import CarrierError, IncubatorRulesError
 from ..model.carrier import Carrier
 from ..model.portfolio import Portfolio
 from ..progress import Progress
-from .carrier import quick_carrier, quick_carrier_list
+from .carrier import quick_carrier, quick_carrier_list, quick_keys
 from .portfolio import load_portfolio_document, portfolio_from_dict, quick_portfolio, read_snapshots_csv
 from .portfolio_lines import JSONL_SUFFIXES, IdSet, PortfolioLines, is_jsonl, line_of_id, read_portfolio_lines
 from .tables import read_portfolio_tables, tables_folder
@@ -183,25 +183,28 @@ def _carriers_in(path: Path) -> list[Carrier]:
         return list(PortfolioLines(path).carriers())
     text = read_text(path)
     if path.suffix.lower() == ".json":
-        found = quick_carriers(json_data(text), text)
+        found = quick_carriers(json_data(text), text, json=True)
         if found is not None:
             return found
     return carriers_from_document(text_document(text, path), text, base_dir=path.parent)
 
 
-def quick_carriers(data: Any, text: str = "") -> list[Carrier] | None:
+def quick_carriers(data: Any, text: str = "", json: bool = False) -> list[Carrier] | None:
     """The carriers of plain data of a common shape (one carrier, a list of carriers or a district portfolio: see
-    ``quick_carrier`` and ``quick_portfolio``), or None: the full reader then reads it and names any problem."""
+    ``quick_carrier`` and ``quick_portfolio``), or None: the full reader then reads it and names any problem.
+    ``json``: the data is ``documents.json_data(text)``, whose keys are checked against the text."""
     file_type = detect_type(data, text)
+    keys_text = text if json else None
     if file_type == CARRIER:
-        carrier = quick_carrier(data)
+        carrier = quick_carrier(data, keys_text)
         return None if carrier is None else [carrier]
     if file_type != PORTFOLIO:
         return None
     if data.__class__ is dict:
-        portfolio = quick_portfolio(data)
+        portfolio = quick_portfolio(data, keys_text)
         return None if portfolio is None else list(portfolio.carriers)
-    return quick_carrier_list(data)
+    carriers = quick_carrier_list(data)
+    return carriers if carriers is None or not json or keys_unique(text, quick_keys(data)) else None
 
 
 def carriers_from_document(doc: Document, text: str = "", base_dir: str | Path | None = None) -> list[Carrier]:

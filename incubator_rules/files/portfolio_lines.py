@@ -124,7 +124,7 @@ class PortfolioLines:
         pending = [self._first] if self._first is not None else []
         self._first = None
         for number, text in _chain(pending, self._stream):
-            carrier = quick_carrier(json_data(text))  # a line of the common shape; any other is read in full
+            carrier = quick_carrier(json_data(text), text)  # a line of the common shape; any other is read in full
             if carrier is not None:
                 member = Member(carrier)
             else:
