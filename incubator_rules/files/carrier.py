@@ -17,7 +17,7 @@ from typing import Any, Callable, Mapping
 
 import attrs
 
-from ..documents import Source, canonical_json, keys_unique, read_document
+from ..documents import Source, bad_character, canonical_json, keys_unique, read_document
 from ..errors import CarrierError
 from ..model.carrier import (
     COMMON_FIELDS,
@@ -31,7 +31,9 @@ from ..model.carrier import (
     EventType,
     Grade,
     Level,
+    built_carrier,
     built_event,
+    check_events,
     level_of,
     level_schema,
     parse_date,
@@ -262,12 +264,17 @@ def good_text(value: Any) -> bool:
         return False
     if value in _GOOD_TEXTS:
         return True
-    if text_problem(value) is not None:
+    if not plain_text(value):
         return False
     if len(_GOOD_TEXTS) >= 100_000:
         _GOOD_TEXTS.clear()
     _GOOD_TEXTS.add(value)
     return True
+
+
+def plain_text(value: Any) -> bool:
+    """``good_text`` for a text that is not remembered (one that seldom recurs: a carrier's id or name)."""
+    return value.__class__ is str and bool(value.strip()) and (value.isprintable() or bad_character(value) is None)
 
 
 def _quick_day(value: str) -> datetime.date | None:
@@ -299,19 +306,26 @@ def quick_carrier(data: Any, text: str | None = None) -> Carrier | None:
     if data.__class__ is not dict or not data.keys() <= _CARRIER_QUICK_KEYS:
         return None
     get = data.get
-    raw_events = get("events", [])
-    schema = get("$schema")
+    cid, name, area, raw_events, schema = get("id"), get("name"), get("area"), get("events", []), get("$schema")
     try:
         kind = _KINDS.get(get("kind"))
-        if (kind is None or raw_events.__class__ is not list or get("facts") is not None
+        if (kind is None or raw_events.__class__ is not list or get("facts") is not None or not plain_text(cid)
+                or not plain_text(name) or (area is not None and not plain_text(area))
                 or (schema is not None and not good_text(schema))):
             return None
-        events = _each(raw_events, _quick_event)
-        if events is None or (text is not None and not keys_unique(text, _keys(data))):
-            return None
-        return Carrier(get("id"), get("name"), kind, tuple(events), get("area"))
-    except (CarrierError, TypeError):  # a value the carrier refuses, or one that is not even hashable
+        events = []
+        for raw in raw_events:
+            event = _quick_event(raw)
+            if event is None:
+                return None
+            events.append(event)
+        history = tuple(events)
+        check_events(history)
+    except (CarrierError, TypeError):  # a history the carrier refuses, or a value that is not even hashable
         return None
+    if text is not None and not keys_unique(text, _keys(data)):
+        return None
+    return built_carrier(cid, name, kind, history, area)
 
 
 def quick_carrier_list(entries: Any) -> list[Carrier] | None:
