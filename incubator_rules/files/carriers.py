@@ -131,12 +131,16 @@ class CarrierStream(Iterator[Carrier]):
         for n, (f, size) in enumerate(zip(self.partitions, self._sizes)):
             self._current = PortfolioLines(f)
             try:
-                for c in self._current.carriers():
-                    if many and not seen.add(c.id):
-                        other = next((p for p in self.partitions[:n] if line_of_id(p, c.id) is not None), None)
-                        if other is not None:
-                            raise CarrierError(f"carrier id {c.id!r} is also in {other.name}", field="id", file=str(f))
-                    yield c
+                if many:
+                    for c in self._current.carriers():
+                        if not seen.add(c.id):
+                            other = next((p for p in self.partitions[:n] if line_of_id(p, c.id) is not None), None)
+                            if other is not None:
+                                raise CarrierError(f"carrier id {c.id!r} is also in {other.name}", field="id",
+                                                   file=str(f))
+                        yield c
+                else:
+                    yield from self._current.carriers()
             finally:
                 self._current.close()
             self._done += size
@@ -144,6 +148,9 @@ class CarrierStream(Iterator[Carrier]):
 
     def __next__(self) -> Carrier:
         return next(self._items)
+
+    def __iter__(self) -> Iterator[Carrier]:
+        return self._items  # a loop draws from the reading itself, not through ``__next__``
 
     def close(self) -> None:
         """Stop reading."""
