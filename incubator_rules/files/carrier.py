@@ -321,7 +321,7 @@ def quick_carrier(data: Any, text: str | None = None) -> Carrier | None:
             events.append(event)
         history = tuple(events)
         check_events(history)
-    except (CarrierError, TypeError):  # a history the carrier refuses, or a value that is not even hashable
+    except (CarrierError, KeyError, TypeError):  # a history the carrier refuses, a value none of the quick path's
         return None
     if text is not None and not keys_unique(text, _keys(data)):
         return None
@@ -356,35 +356,30 @@ def _each(items: list[Any], read: Callable[[Any], Any]) -> list[Any] | None:
 
 
 def _quick_event(raw: Any) -> Event | None:
-    """An event of a common shape (see ``quick_carrier``), checked and built; None for anything else."""
+    """An event of a common shape (see ``quick_carrier``), checked and built; None for anything else, or
+    KeyError or TypeError (for a type, a level or a grade that is none of the quick path's)."""
     if raw.__class__ is not dict:
         return None
+    etype, allowed, shapes = _TYPES[raw["type"]]
     get = raw.get
-    known = _TYPES.get(get("type"))
-    if known is None:
-        return None
-    etype, allowed, shapes = known
-    if not raw.keys() <= allowed:
-        return None
-    eid, day, level, year, grade, amount = get("id"), get("date"), get("level"), get("year"), get("grade"), get("amount")
-    day = _DAYS.get(day) or _quick_day(day) if day.__class__ is str else day if day.__class__ is datetime.date else None
+    level, year, grade, amount = get("level"), get("year"), get("grade"), get("amount")
     count = shapes.get((level is not None, year is not None, grade is not None, amount is not None))
+    eid, day = raw["id"], raw["date"]
+    day = _DAYS.get(day) or _quick_day(day) if day.__class__ is str else day if day.__class__ is datetime.date else None
     if day is None or count is None or not (eid in _GOOD_TEXTS or good_text(eid)):
         return None
     if level is not None:
-        level = _LEVELS.get(level)
-        if level is None:
-            return None
+        level = _LEVELS[level]
     if grade is not None:
-        grade = _GRADES.get(grade)
-        if grade is None:
-            return None
+        grade = _GRADES[grade]
     if year is not None and (year.__class__ is not int or not 1900 <= year <= 9999 or (etype is _EVALUATED and day.year <= year)):
         return None
     if amount is not None and (amount.__class__ is not int or not 0 <= amount < MAX_AMOUNT):
         return None
-    if len(raw) == count:  # id, type, date and those: nothing more to read
+    if len(raw) == count:  # id, type, date and those the shape allows: nothing more to read, no other key
         return built_event(eid, etype, day, level, None, year, grade, amount)
+    if not raw.keys() <= allowed:
+        return None
     kind, document, note = get("kind"), get("document"), get("note")
     if ((kind is not None and kind not in _KINDS) or (document is not None and not good_text(document))
             or (note is not None and not good_text(note))):

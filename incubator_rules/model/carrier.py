@@ -782,7 +782,7 @@ def check_events(events: tuple[Event, ...]) -> None:
     types = {e.id: e.type for e in events}
     if len(types) != len(events):
         _first_bad_event(events)
-    if PAYMENT in types.values():  # only a payment settles an event (``Event`` checks it)
+    if PAYMENT in types.values() and any(e.settles is not None for e in events):  # only payments settle
         ids = {event.id: i for i, event in enumerate(events)}
         for i, event in enumerate(events):
             if event.settles is not None:
@@ -825,7 +825,9 @@ def _check_settles(event: Event, i: int, events: tuple[Event, ...], ids: Mapping
 def _check_history(events: tuple[Event, ...]) -> None:
     """Raise when an event ends a state (a suspension, a rectification) the history never entered."""
     states = [False] * len(OPERATION_STATES)
-    for event in sorted([e for e in events if e.type in _OPERATION], key=_event_order):
+    changes = [e for e in events if e.type in _OPERATION]
+    changes.sort(key=_event_order)
+    for event in changes:
         state, entered, unmatched = _OPERATION[event.type]
         if not entered and not states[state] and unmatched is not None:
             raise _invalid(("events", events.index(event), "type"), unmatched.format(date=event.date))
