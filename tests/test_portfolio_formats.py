@@ -461,3 +461,38 @@ def test_a_portfolio_is_turned_into_carriers_with_the_cycle_collector_paused(tmp
     assert collections() <= 2 and gc.isenabled()  # at most the one each load leaves to when it is done
     monkeypatch.setattr(collector, "_PAUSE", contextlib.nullcontext())
     assert collections() > 10
+
+
+def test_what_a_whole_load_built_is_not_scanned_at_once_when_it_is_done(tmp_path):
+    """What a load builds is kept: on leaving the pause it moves to the oldest generation rather than being
+    scanned by the young collection resuming would start; objects the process froze itself stay frozen."""
+    import gc
+
+    from incubator_rules.tools.synthetic import generate_portfolio
+
+    path = tmp_path / "p.json"
+    ir.save_portfolio(ir.Portfolio("p", "p", None, tuple(generate_portfolio(300, seed=3))), path)
+    started = []
+
+    def count(phase, info):
+        if phase == "start":
+            started.append(info["generation"])
+
+    gc.collect()
+    gc.callbacks.append(count)
+    try:
+        carriers = ir.load_carriers(path)
+        after = [[] for _ in range(gc.get_threshold()[0] // 2)]  # allocations after the load: no collection owed
+    finally:
+        gc.callbacks.remove(count)
+    assert len(carriers) == 300 and after and started == [] and gc.isenabled()
+    assert gc.is_tracked(carriers[0]) and gc.get_freeze_count() == 0
+    held = [[i] for i in range(10)]
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        ir.load_carriers(path)
+        assert gc.get_freeze_count() == frozen  # not released by the load
+    finally:
+        gc.unfreeze()
+    del held

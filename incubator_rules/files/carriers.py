@@ -41,7 +41,7 @@ def portfolio_carriers(path: str | Path) -> list[Carrier]:
     ``carriers``, see ``incubator_rules.model.portfolio``), a JSON Lines portfolio, CSV tables (a folder
     holding ``carriers.csv``), a workbook, one carrier file, or a directory of such files."""
     p = Path(path)
-    with gc_paused():  # the carriers make no reference cycles: scanning all they hold at each collection is waste
+    with gc_paused(kept=True):  # the carriers make no reference cycles: scanning all they hold at each collection is waste
         if tables_folder(p) is not None:
             return list(read_portfolio_tables(p).carriers)
         if p.is_dir() and partitions(p):
@@ -70,7 +70,7 @@ def load_portfolio(path: str | Path, snapshots_csv: str | Path | None = None) ->
     ``snapshots_csv`` adds the snapshots of one more CSV file. Errors name the
     file and line (and column), or for a workbook the sheet and cell.
     """
-    with gc_paused():  # as in ``portfolio_carriers``
+    with gc_paused(kept=True):  # as in ``portfolio_carriers``
         if is_workbook(path):
             portfolio = read_portfolio_workbook(path)
         elif is_jsonl(path):
