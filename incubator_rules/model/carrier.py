@@ -765,14 +765,10 @@ def _check_carrier(c: Carrier) -> None:
             _first_bad_event(events)
         check_events(events)
     except CarrierError as exc:
-        _name_carrier(exc, c.id)
+        if c.id.__class__ is str and not text_problem(c.id):
+            exc.message = f"carrier {c.id!r}: {exc.message}"
+            exc.args = (str(exc),)
         raise
-
-
-def _name_carrier(exc: CarrierError, cid: Any) -> None:
-    if cid.__class__ is str and not text_problem(cid):
-        exc.message = f"carrier {cid!r}: {exc.message}"
-        exc.args = (str(exc),)
 
 
 def check_events(events: tuple[Event, ...]) -> None:
