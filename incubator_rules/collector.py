@@ -1,5 +1,6 @@
 """The cycle collector paused while many objects that make no reference cycles are built (documents read into
-carriers, evaluations): one pause for the whole library, safe across threads and forks."""
+carriers, evaluations): one pause for the whole library, safe across threads and forks; and forked workers
+whose collector never scans what they inherit."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import gc
 import os
 import threading
 
-__all__ = ["gc_paused"]
+__all__ = ["gc_frozen_forks", "gc_paused"]
 
 
 class _CollectorPause:
@@ -84,3 +85,53 @@ def gc_paused(kept: bool = False) -> _CollectorPause | _KeptPause:
     """The cycle collector's pause, as a context manager (see ``_CollectorPause``); ``kept``: for a block whose
     objects are kept, moved to the oldest generation on leaving (see ``_KeptPause``)."""
     return _KEPT if kept else _PAUSE
+
+
+class _FrozenForks:
+    """While any thread is inside, each fork of this process freezes the collector's objects first.
+
+    The child starts with everything it inherited in the collector's
+    permanent generation, so its collections never scan it: a scan writes to
+    each object's header, and so would copy every page of the parent's heap
+    into the child. The parent thaws at once, as the fork returns. A process
+    that froze objects of its own before (``gc.freeze`` by a pre-forking
+    server) is left as it was.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.inside = 0
+        self.thaw = False
+
+    def __enter__(self) -> None:
+        with self.lock:
+            self.inside += 1
+
+    def __exit__(self, *exc: object) -> None:
+        with self.lock:
+            self.inside -= 1
+
+    def before(self) -> None:
+        self.thaw = self.inside > 0 and gc.get_freeze_count() == 0
+        if self.thaw:
+            gc.freeze()
+
+    def in_parent(self) -> None:
+        if self.thaw:
+            gc.unfreeze()
+            self.thaw = False
+
+    def in_child(self) -> None:
+        self.lock = threading.Lock()
+        self.inside = 0
+        self.thaw = False
+
+
+_FORKS = _FrozenForks()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(before=_FORKS.before, after_in_parent=_FORKS.in_parent, after_in_child=_FORKS.in_child)
+
+
+def gc_frozen_forks() -> _FrozenForks:
+    """Forks that leave the collector's objects frozen in the child, as a context manager (see ``_FrozenForks``)."""
+    return _FORKS

@@ -80,6 +80,31 @@ def test_workers_leave_the_cycle_collector_as_they_found_it(one_by_one):
     assert gc.isenabled() and gc.get_freeze_count() == 0 and not batch._SHARED
 
 
+def _frozen_in_worker(ev):
+    return gc.get_freeze_count()
+
+
+@pytest.mark.skipif(not can_fork(), reason="only forked workers inherit the parent's objects")
+def test_forked_workers_never_scan_what_they_inherit_and_the_parent_thaws_at_once():
+    frozen = ir.map_evaluations(_frozen_in_worker, DISTRICT[:40], as_of=AS_OF, workers=2, chunk_size=10)
+    assert min(frozen) > 0  # in each worker the inherited objects are in the permanent generation
+    assert gc.get_freeze_count() == 0
+
+
+def test_forks_outside_a_pool_and_a_process_that_froze_its_own_objects_are_left_alone():
+    forks = collector._FrozenForks()
+    forks.before()
+    assert not forks.thaw and gc.get_freeze_count() == 0  # a fork outside a pool freezes nothing
+    gc.freeze()
+    try:
+        with forks:
+            forks.before()
+            forks.in_parent()
+        assert gc.get_freeze_count() > 0  # frozen by the process itself: still frozen
+    finally:
+        gc.unfreeze()
+
+
 @pytest.mark.skipif(not can_fork(), reason="the input is shared only with forked workers")
 def test_an_abandoned_stream_in_a_reference_cycle_is_cleaned_up_by_a_collection():
     class Holder:
@@ -438,3 +463,17 @@ def test_pools_that_send_their_carriers_also_hand_out_shrinking_ranges(monkeypat
     carriers = DISTRICT * 3  # 1,200 carriers: 75 a range by default, enough to shrink
     assert len(ir.evaluate_many(carriers, as_of=AS_OF, workers=2, progress=False)) == 1_200
     assert sizes == [len(r) for r in batch.spans(1_200, 2, batch._chunk_size(1_200, 2))]
+
+
+def test_a_bad_line_in_a_streamed_file_comes_after_every_evaluation_before_it(tmp_path):
+    path = tmp_path / "portfolio.jsonl"
+    ir.save_portfolio(DISTRICT[:12], path, id="p", name="p")  # a header line, then one line per carrier
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines[6] = '{"id": "broken", "name": "x", "kind": "no_such_kind", "events": []}\n'  # the sixth carrier
+    path.write_text("".join(lines), encoding="utf-8")
+    got = []
+    with pytest.raises(ir.IncubatorRulesError) as caught:
+        for ev in ir.evaluate_many(str(path), as_of=AS_OF, stream=True):  # one chunk of 500 would hold them all
+            got.append(ev.carrier_id)
+    assert got == [c.id for c in DISTRICT[:5]]
+    assert caught.value.line == 7

@@ -75,9 +75,9 @@ def test_evaluate_many_on_workers_writes_the_same_file(tmp_path, capsys):
 
 
 def test_evaluate_many_writes_the_whole_file_or_none(tmp_path, capsys, monkeypatch):
-    from incubator_rules.views import cli
+    from incubator_rules.views import cli_stream
 
-    real, seen = cli.evaluation_record, []
+    real, seen = cli_stream.evaluation_record, []
 
     def failing(ev):
         seen.append(ev.carrier_id)
@@ -85,7 +85,7 @@ def test_evaluate_many_writes_the_whole_file_or_none(tmp_path, capsys, monkeypat
             raise ir.IncubatorRulesError("the fifth carrier fails", field="carriers[4]")
         return real(ev)
 
-    monkeypatch.setattr(cli, "evaluation_record", failing)
+    monkeypatch.setattr(cli_stream, "evaluation_record", failing)
     out = tmp_path / "evaluations.jsonl"
     out.write_text("an earlier run\n", encoding="utf-8")
     assert main(["evaluate-many", PORTFOLIO, "--as-of", "2026-12-31", "-o", str(out)]) == 2

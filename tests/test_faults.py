@@ -26,12 +26,12 @@ AS_OF = "2026-06-30"
 
 DRIVER = """
 import sys, time
-import incubator_rules.views.cli as cli
-real = cli.evaluation_record
+import incubator_rules.views.cli as cli, incubator_rules.views.cli_stream as command
+real = command.evaluation_record
 def slow(ev):
     time.sleep(float(sys.argv[1]))
     return real(ev)
-cli.evaluation_record = slow
+command.evaluation_record = slow
 sys.exit(cli.main(sys.argv[2:]))
 """
 

@@ -22,7 +22,7 @@ NAME = "incubator_rules"
 
 # Lowest first. Modules of one rank may import only lower ranks, or their own subpackage.
 LAYERS: list[tuple[str, ...]] = [
-    ("errors",),  # foundation: the typed errors
+    ("errors", "lazy"),  # foundation: the typed errors; modules loaded on first use
     ("documents", "output", "progress", "collector"),  # foundation: text to plain data with locations; files written whole or not at all; the progress bar; the cycle collector's pause
     ("model",),
     ("kinds",),
@@ -35,7 +35,7 @@ LAYERS: list[tuple[str, ...]] = [
 RANK = {unit: rank for rank, units in enumerate(LAYERS) for unit in units}
 # The facade and the entry points pytest and ``python -m`` load by name: above every layer.
 ENTRY_POINTS = {"__init__", "__main__", "pytest_plugin"}
-# Optional extras, the only imports allowed inside a function (outside the facade's lazy loading);
+# Optional extras, the only imports allowed inside a function;
 # importlib.metadata reads durable-rules' version once durable-rules is loaded.
 EXTRAS = {"durable", "pandas", "matplotlib", "dask", "distributed", "importlib.metadata", "openpyxl", "jinja2", "weasyprint"}
 # Packages of the library that exist for an optional extra, and are imported only where that extra is used.
@@ -152,8 +152,6 @@ def test_imports_inside_functions_are_optional_extras_only():
     for module, target, shown, names, line, in_function in all_imports():
         if not in_function:
             continue
-        if module == "__init__" and target == "tools":  # the facade's lazy tools
-            continue
         if target is None and (shown.split(".")[0] in EXTRAS or all(f"{shown}.{n}" in EXTRAS for n in names or [""])):
             continue
         if target is not None and any(target == p or target.startswith(p + ".") for p in EXTRA_PACKAGES):
@@ -212,3 +210,70 @@ def test_data_classes_find_their_views_through_the_hook():
     assert ev._repr_html_().startswith("<")  # registered by incubator_rules.views when the package loads
     with pytest.raises(IncubatorRulesError, match="no view 'no_such_view'"):
         display.renderer("no_such_view")
+
+
+def _fresh(code: str) -> list[str]:
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split("\n")
+
+
+def test_importing_the_package_loads_nothing_until_a_name_is_used():
+    out = _fresh("import sys, incubator_rules as ir\n"
+                 "print(' '.join(sorted(m for m in sys.modules if m.startswith('incubator_rules'))))\n"
+                 "ir.load_ruleset\n"
+                 "print('incubator_rules.files.ruleset' in sys.modules, 'incubator_rules.district' in sys.modules)\n")
+    assert out[0].split() == [NAME, f"{NAME}.lazy"]
+    assert out[1] == "True False"  # a name loads its own layers, not the others
+
+
+def test_every_public_name_is_the_object_its_module_defines():
+    import importlib
+
+    for module, names in ir._WHERE.items():
+        mod = importlib.import_module(module, NAME)
+        for name in names:
+            assert getattr(ir, name) is getattr(mod, name), name
+    assert set(ir.__all__) <= {n for names in ir._WHERE.values() for n in names}
+    assert ir.tools.check is importlib.import_module(f"{NAME}.tools.check")  # the layers by name too
+    with pytest.raises(AttributeError, match="no_such_name"):
+        ir.no_such_name
+
+
+def test_the_facade_offers_to_type_checkers_what_it_offers_at_run_time():
+    tree = ast.parse((PACKAGE / "__init__.py").read_text(encoding="utf-8"))
+    checked = next(n for n in tree.body if isinstance(n, ast.If) and getattr(n.test, "id", None) == "TYPE_CHECKING")
+    imported = {("." * i.level + (i.module or "")): tuple(a.name for a in i.names) for i in checked.body}
+    assert imported == ir._WHERE
+
+
+def test_notebook_views_and_readers_load_when_first_asked_for():
+    out = _fresh("import sys, incubator_rules as ir\n"
+                 "c = ir.Carrier.from_dict({'id': 'c1', 'name': 'a space', 'kind': 'maker_space', 'events': []})\n"
+                 "print('incubator_rules.views.notebook' in sys.modules)\n"
+                 "ev = ir.evaluate(ir.load_carrier('examples/q6-maker-space.yaml'), as_of='2026-12-31')\n"
+                 "print(ev._repr_html_().startswith('<'), ir.evaluate_many([c], as_of='2026-12-31')._repr_html_().startswith('<'))\n")
+    assert out[0] == "False"  # building and evaluating carriers loads no view
+    assert out[1] == "True True"
+
+
+def test_the_command_line_loads_per_command_only_what_the_command_needs(tmp_path):
+    out = _fresh("import sys\nfrom incubator_rules.views.cli import main\n"
+                 "import contextlib, io\n"
+                 "try:\n    with contextlib.redirect_stdout(io.StringIO()):\n        main(['--help'])\nexcept SystemExit:\n    pass\n"
+                 "print(' '.join(sorted(m for m in sys.modules if m.startswith('incubator_rules.'))))\n"
+                 f"main(['evaluate-many', 'examples/wanzhou-portfolio.jsonl', '--as-of', '2026-12-31', '-o', {str(tmp_path / 'out.jsonl')!r}])\n"
+                 "print(' '.join(sorted(m for m in sys.modules if m.startswith('incubator_rules.'))))\n")
+    assert set(out[0].split()) == {f"{NAME}.errors", f"{NAME}.lazy", f"{NAME}.views", f"{NAME}.views.cli"}
+    loaded = set(out[1].split())
+    assert f"{NAME}.engines.batch" in loaded and f"{NAME}.views.cli_stream" in loaded
+    assert not {m for m in loaded if m.split(".")[1] in ("district", "whatif", "tools")}, loaded
+    assert not loaded & {f"{NAME}.views.notebook", f"{NAME}.views.excel", f"{NAME}.views.cli_maintain"}
+
+
+def test_views_asked_for_by_many_threads_at_once_are_all_found():
+    out = _fresh("import incubator_rules as ir, threading\n"
+                 "ev = ir.evaluate(ir.load_carrier('examples/q6-maker-space.yaml'), as_of='2026-12-31')\n"
+                 "seen = []\n"
+                 "threads = [threading.Thread(target=lambda: seen.append(ev._repr_html_()[:1])) for _ in range(8)]\n"
+                 "[t.start() for t in threads]; [t.join() for t in threads]\n"
+                 "print(''.join(seen))\n")
+    assert out[0] == "<" * 8
