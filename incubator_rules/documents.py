@@ -600,14 +600,15 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 def json_data(text: str) -> Any:
-    """JSON text as plain data by the C parser alone, or None when it refuses the text or a mapping repeats a key.
+    """JSON text as plain data by the C parser alone, or None when it refuses the text.
 
     Numbers with a fraction become Decimal (None when longer than
     ``MAX_NUMBER_CHARS``). Nothing else of the module's rules is checked:
-    not the depth, the length of whole numbers or the characters of strings.
-    It is for a reader that checks every value it accepts
-    (``files.carrier.quick_carrier``) and, at the first doubt, reads the text
-    again with ``parse_json``, whose refusals name their line and column.
+    not the depth, the length of whole numbers, the characters of strings,
+    nor repeated keys (a repeated key keeps its last value: ``keys_unique``
+    tells). It is for a reader that checks every value it accepts and the
+    keys (``files.carrier.quick_carrier``) and, at the first doubt, reads the
+    text again with ``parse_json``, whose refusals name their line and column.
     """
     try:
         return _QUICK_JSON.decode(text)
@@ -615,7 +616,28 @@ def json_data(text: str) -> Any:
         return None
 
 
-_QUICK_JSON = json.JSONDecoder(object_pairs_hook=_unique_keys, parse_float=_json_decimal, parse_constant=Decimal)
+def keys_unique(text: str, keys: int) -> bool:
+    """Whether no mapping of the JSON ``text`` repeats a key, given ``keys``: how many keys the mappings of
+    ``json_data(text)`` hold together.
+
+    Each key of the text is followed by a colon, and a colon outside a
+    string follows a key, so the text holds at least as many colons as it
+    has keys, and a repeated key collapses into one key of the data: when
+    the data holds as many keys as the text holds colons, no key was
+    repeated. Otherwise (a string holds a colon too) the text is parsed
+    again with a check of each mapping.
+    """
+    if keys == text.count(":"):
+        return True
+    try:
+        _UNIQUE_JSON.decode(text)
+    except (ValueError, RecursionError, _Refused):
+        return False
+    return True
+
+
+_QUICK_JSON = json.JSONDecoder(parse_float=_json_decimal, parse_constant=Decimal)
+_UNIQUE_JSON = json.JSONDecoder(object_pairs_hook=_unique_keys, parse_float=_json_decimal, parse_constant=Decimal)
 
 
 # --- documents ----------------------------------------------------------------

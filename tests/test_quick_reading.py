@@ -111,6 +111,8 @@ def test_an_event_built_quickly_is_the_event_its_constructor_builds(data):
 
 TEXT_CHANGES = st.sampled_from([
     ('"id":', '"id":"dup","id":'),  # a repeated key
+    ('"id":', '"id":"10:30","id":'),  # a repeated key, and a colon in a string: the count of colons cannot tell
+    ('"name":"', '"name":"a:b'),  # a colon in a string, no key repeated
     ('"year":', '"year":1' + "0" * 120 + ',"x":'),  # a number longer than the documents allow
     ('"year":', '"year":1' + "0" * 30 + ',"y":'),
     ('"name":"', '"name":"\\u0007'),  # an escape for a control character
@@ -185,3 +187,20 @@ def test_an_event_type_that_must_give_one_of_its_facts_is_left_to_the_full_reade
         ir.Carrier.from_dict(bare)
     named = {**base, "events": base["events"] + [{"id": "e2", "type": "withdrawn", "date": "2021-01-05", "title": "x"}]}
     assert ir.Carrier.from_dict(named).events[1].fact("title") == "x"
+
+
+def test_printable_text_holds_no_character_the_documents_refuse():
+    """``plain_text`` takes ``str.isprintable`` for a clean text: no character the documents refuse is printable."""
+    from incubator_rules.documents import bad_character
+
+    refused = [chr(code) for code in range(0x110000) if bad_character(chr(code)) is not None]
+    assert len(refused) > 2000 and not any(ch.isprintable() for ch in refused)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(min_codepoint=0, max_codepoint=0xFFFF), max_size=12))
+def test_the_quick_text_check_is_the_full_readers(value):
+    from incubator_rules.model.carrier import text_problem
+
+    assert reader.plain_text(value) is (text_problem(value) is None)
+    assert reader.good_text(value) is (text_problem(value) is None)

@@ -17,7 +17,7 @@ from typing import Any, Callable, Mapping
 
 import attrs
 
-from ..documents import Source, canonical_json, read_document
+from ..documents import Source, bad_character, canonical_json, keys_unique, read_document
 from ..errors import CarrierError
 from ..model.carrier import (
     COMMON_FIELDS,
@@ -31,7 +31,9 @@ from ..model.carrier import (
     EventType,
     Grade,
     Level,
+    built_carrier,
     built_event,
+    check_events,
     level_of,
     level_schema,
     parse_date,
@@ -57,6 +59,7 @@ __all__ = [
     "payment_from_dict",
     "quick_carrier",
     "quick_carrier_list",
+    "quick_keys",
 ]
 
 
@@ -261,12 +264,17 @@ def good_text(value: Any) -> bool:
         return False
     if value in _GOOD_TEXTS:
         return True
-    if text_problem(value) is not None:
+    if not plain_text(value):
         return False
     if len(_GOOD_TEXTS) >= 100_000:
         _GOOD_TEXTS.clear()
     _GOOD_TEXTS.add(value)
     return True
+
+
+def plain_text(value: Any) -> bool:
+    """``good_text`` for a text that is not remembered (one that seldom recurs: a carrier's id or name)."""
+    return value.__class__ is str and bool(value.strip()) and (value.isprintable() or bad_character(value) is None)
 
 
 def _quick_day(value: str) -> datetime.date | None:
@@ -283,7 +291,7 @@ def _quick_day(value: str) -> datetime.date | None:
     return found
 
 
-def quick_carrier(data: Any) -> Carrier | None:
+def quick_carrier(data: Any, text: str | None = None) -> Carrier | None:
     """The carrier of plain data of a common shape, or None: the full reader then reads it (and names its
     problem, with its place).
 
@@ -292,28 +300,45 @@ def quick_carrier(data: Any) -> Carrier | None:
     give them. Every value is checked as the full reader checks it, and
     anything it would refuse gives None, so the data may come from
     ``documents.json_data`` (the C parser alone: no check of depth, number
-    length or characters beyond those of the values read here).
+    length, characters or repeated keys beyond those of the values read here);
+    ``text``, the JSON text of such data, is then given to check its keys.
     """
     if data.__class__ is not dict or not data.keys() <= _CARRIER_QUICK_KEYS:
         return None
     get = data.get
-    raw_events = get("events", [])
-    schema = get("$schema")
+    cid, name, area, raw_events, schema = get("id"), get("name"), get("area"), get("events", []), get("$schema")
     try:
         kind = _KINDS.get(get("kind"))
-        if (kind is None or raw_events.__class__ is not list or get("facts") is not None
+        if (kind is None or raw_events.__class__ is not list or get("facts") is not None or not plain_text(cid)
+                or not plain_text(name) or (area is not None and not plain_text(area))
                 or (schema is not None and not good_text(schema))):
             return None
         events = _each(raw_events, _quick_event)
-        return None if events is None else Carrier(get("id"), get("name"), kind, tuple(events), get("area"))
-    except (CarrierError, TypeError):  # a value the carrier refuses, or one that is not even hashable
+        if events is None:
+            return None
+        history = tuple(events)
+        check_events(history)
+    except (CarrierError, KeyError, TypeError):  # a history the carrier refuses, a value none of the quick path's
         return None
+    if text is not None and not keys_unique(text, _keys(data)):
+        return None
+    return built_carrier(cid, name, kind, history, area)
 
 
 def quick_carrier_list(entries: Any) -> list[Carrier] | None:
     """The carriers of a list of entries each of ``quick_carrier``'s common shape, their ids not repeated; else None."""
     carriers = _each(entries, quick_carrier) if entries.__class__ is list else None
     return carriers if carriers is not None and len({c.id for c in carriers}) == len(carriers) else None
+
+
+def quick_keys(entries: list[dict[str, Any]]) -> int:
+    """How many keys the data of quickly read carriers holds, with their events' (the only mappings it holds):
+    for ``documents.keys_unique``."""
+    return sum(map(_keys, entries))
+
+
+def _keys(data: dict[str, Any]) -> int:
+    return len(data) + sum(map(len, data.get("events", ())))
 
 
 def _each(items: list[Any], read: Callable[[Any], Any]) -> list[Any] | None:
@@ -328,35 +353,30 @@ def _each(items: list[Any], read: Callable[[Any], Any]) -> list[Any] | None:
 
 
 def _quick_event(raw: Any) -> Event | None:
-    """An event of a common shape (see ``quick_carrier``), checked and built; None for anything else."""
+    """An event of a common shape (see ``quick_carrier``), checked and built; None for anything else, or
+    KeyError or TypeError (for a type, a level or a grade that is none of the quick path's)."""
     if raw.__class__ is not dict:
         return None
+    etype, allowed, shapes = _TYPES[raw["type"]]
     get = raw.get
-    known = _TYPES.get(get("type"))
-    if known is None:
-        return None
-    etype, allowed, shapes = known
-    if not raw.keys() <= allowed:
-        return None
-    eid, day, level, year, grade, amount = get("id"), get("date"), get("level"), get("year"), get("grade"), get("amount")
-    day = _DAYS.get(day) or _quick_day(day) if day.__class__ is str else day if day.__class__ is datetime.date else None
+    level, year, grade, amount = get("level"), get("year"), get("grade"), get("amount")
     count = shapes.get((level is not None, year is not None, grade is not None, amount is not None))
+    eid, day = raw["id"], raw["date"]
+    day = _DAYS.get(day) or _quick_day(day) if day.__class__ is str else day if day.__class__ is datetime.date else None
     if day is None or count is None or not (eid in _GOOD_TEXTS or good_text(eid)):
         return None
     if level is not None:
-        level = _LEVELS.get(level)
-        if level is None:
-            return None
+        level = _LEVELS[level]
     if grade is not None:
-        grade = _GRADES.get(grade)
-        if grade is None:
-            return None
+        grade = _GRADES[grade]
     if year is not None and (year.__class__ is not int or not 1900 <= year <= 9999 or (etype is _EVALUATED and day.year <= year)):
         return None
     if amount is not None and (amount.__class__ is not int or not 0 <= amount < MAX_AMOUNT):
         return None
-    if len(raw) == count:  # id, type, date and those: nothing more to read
+    if len(raw) == count:  # id, type, date and those the shape allows: nothing more to read, no other key
         return built_event(eid, etype, day, level, None, year, grade, amount)
+    if not raw.keys() <= allowed:
+        return None
     kind, document, note = get("kind"), get("document"), get("note")
     if ((kind is not None and kind not in _KINDS) or (document is not None and not good_text(document))
             or (note is not None and not good_text(note))):

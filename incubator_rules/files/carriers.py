@@ -10,12 +10,12 @@ from typing import Any, Callable, Iterator, Mapping
 import attrs
 
 from ..collector import gc_paused
-from ..documents import DataPath, Document, Source, field_name, json_data, read_text, text_document
+from ..documents import DataPath, Document, Source, field_name, json_data, keys_unique, read_text, text_document
 from ..errors import CarrierError, IncubatorRulesError
 from ..model.carrier import Carrier
 from ..model.portfolio import Portfolio
 from ..progress import Progress
-from .carrier import quick_carrier, quick_carrier_list
+from .carrier import quick_carrier, quick_carrier_list, quick_keys
 from .portfolio import load_portfolio_document, portfolio_from_dict, quick_portfolio, read_snapshots_csv
 from .portfolio_lines import JSONL_SUFFIXES, IdSet, PortfolioLines, is_jsonl, line_of_id, read_portfolio_lines
 from .tables import read_portfolio_tables, tables_folder
@@ -41,7 +41,7 @@ def portfolio_carriers(path: str | Path) -> list[Carrier]:
     ``carriers``, see ``incubator_rules.model.portfolio``), a JSON Lines portfolio, CSV tables (a folder
     holding ``carriers.csv``), a workbook, one carrier file, or a directory of such files."""
     p = Path(path)
-    with gc_paused():  # the carriers make no reference cycles: scanning all they hold at each collection is waste
+    with gc_paused(kept=True):  # the carriers make no reference cycles: scanning all they hold at each collection is waste
         if tables_folder(p) is not None:
             return list(read_portfolio_tables(p).carriers)
         if p.is_dir() and partitions(p):
@@ -70,7 +70,7 @@ def load_portfolio(path: str | Path, snapshots_csv: str | Path | None = None) ->
     ``snapshots_csv`` adds the snapshots of one more CSV file. Errors name the
     file and line (and column), or for a workbook the sheet and cell.
     """
-    with gc_paused():  # as in ``portfolio_carriers``
+    with gc_paused(kept=True):  # as in ``portfolio_carriers``
         if is_workbook(path):
             portfolio = read_portfolio_workbook(path)
         elif is_jsonl(path):
@@ -131,12 +131,16 @@ class CarrierStream(Iterator[Carrier]):
         for n, (f, size) in enumerate(zip(self.partitions, self._sizes)):
             self._current = PortfolioLines(f)
             try:
-                for c in self._current.carriers():
-                    if many and not seen.add(c.id):
-                        other = next((p for p in self.partitions[:n] if line_of_id(p, c.id) is not None), None)
-                        if other is not None:
-                            raise CarrierError(f"carrier id {c.id!r} is also in {other.name}", field="id", file=str(f))
-                    yield c
+                if many:
+                    for c in self._current.carriers():
+                        if not seen.add(c.id):
+                            other = next((p for p in self.partitions[:n] if line_of_id(p, c.id) is not None), None)
+                            if other is not None:
+                                raise CarrierError(f"carrier id {c.id!r} is also in {other.name}", field="id",
+                                                   file=str(f))
+                        yield c
+                else:
+                    yield from self._current.carriers()
             finally:
                 self._current.close()
             self._done += size
@@ -144,6 +148,9 @@ class CarrierStream(Iterator[Carrier]):
 
     def __next__(self) -> Carrier:
         return next(self._items)
+
+    def __iter__(self) -> Iterator[Carrier]:
+        return self._items  # a loop draws from the reading itself, not through ``__next__``
 
     def close(self) -> None:
         """Stop reading."""
@@ -183,25 +190,28 @@ def _carriers_in(path: Path) -> list[Carrier]:
         return list(PortfolioLines(path).carriers())
     text = read_text(path)
     if path.suffix.lower() == ".json":
-        found = quick_carriers(json_data(text), text)
+        found = quick_carriers(json_data(text), text, json=True)
         if found is not None:
             return found
     return carriers_from_document(text_document(text, path), text, base_dir=path.parent)
 
 
-def quick_carriers(data: Any, text: str = "") -> list[Carrier] | None:
+def quick_carriers(data: Any, text: str = "", json: bool = False) -> list[Carrier] | None:
     """The carriers of plain data of a common shape (one carrier, a list of carriers or a district portfolio: see
-    ``quick_carrier`` and ``quick_portfolio``), or None: the full reader then reads it and names any problem."""
+    ``quick_carrier`` and ``quick_portfolio``), or None: the full reader then reads it and names any problem.
+    ``json``: the data is ``documents.json_data(text)``, whose keys are checked against the text."""
     file_type = detect_type(data, text)
+    keys_text = text if json else None
     if file_type == CARRIER:
-        carrier = quick_carrier(data)
+        carrier = quick_carrier(data, keys_text)
         return None if carrier is None else [carrier]
     if file_type != PORTFOLIO:
         return None
     if data.__class__ is dict:
-        portfolio = quick_portfolio(data)
+        portfolio = quick_portfolio(data, keys_text)
         return None if portfolio is None else list(portfolio.carriers)
-    return quick_carrier_list(data)
+    carriers = quick_carrier_list(data)
+    return carriers if carriers is None or not json or keys_unique(text, quick_keys(data)) else None
 
 
 def carriers_from_document(doc: Document, text: str = "", base_dir: str | Path | None = None) -> list[Carrier]:

@@ -16,11 +16,21 @@ from typing import Any, Callable, Mapping
 
 import attrs
 
-from ..documents import Source, csv_reader, field_name, json_data, max_file_bytes, read_text, text_document, too_large
+from ..documents import (
+    Source,
+    csv_reader,
+    field_name,
+    json_data,
+    keys_unique,
+    max_file_bytes,
+    read_text,
+    text_document,
+    too_large,
+)
 from ..errors import CarrierError, PortfolioError, describe
 from ..model.carrier import Carrier, parse_date
 from ..model.portfolio import DESIGNATIONS, METRICS, Designation, Member, Metric, Number, Portfolio, Snapshot
-from .carrier import carrier_from_dict, good_text, quick_carrier_list
+from .carrier import carrier_from_dict, good_text, quick_carrier_list, quick_keys
 from .schema import FileSchema
 
 __all__ = [
@@ -52,7 +62,7 @@ def load_portfolio_document(path: str | Path, snapshots_csv: str | Path | None =
     (``incubator_rules.load_portfolio``, from ``files.workbook``, reads Excel workbooks too.)
     """
     text = read_text(path)
-    quick = quick_portfolio(json_data(text) if Path(path).suffix.lower() == ".json" else None)
+    quick = quick_portfolio(json_data(text), text) if Path(path).suffix.lower() == ".json" else None
     if quick is not None and snapshots_csv is None:
         return quick
     doc = text_document(text, path)
@@ -229,13 +239,14 @@ def portfolio_header(data: Any, source: Source | None = None) -> tuple[str, str,
 _QUICK_KEYS = frozenset(("$schema", *HEADER_FIELDS, "carriers"))
 
 
-def quick_portfolio(data: Any) -> Portfolio | None:
+def quick_portfolio(data: Any, text: str | None = None) -> Portfolio | None:
     """A district portfolio from plain data of a common shape, or None: the full reader then reads it.
 
     The common shape: the portfolio's own fields as text, no ``snapshots_csv``,
     and every entry a carrier of ``quick_carrier``'s common shape without
     snapshots or designations, its id not repeated. Every value is checked as
-    the full reader checks it (see ``quick_carrier``).
+    the full reader checks it (see ``quick_carrier``); ``text``, the JSON text
+    that ``documents.json_data`` read the data from, is given to check its keys.
     """
     if data.__class__ is not dict or not data.keys() <= _QUICK_KEYS:
         return None
@@ -244,7 +255,9 @@ def quick_portfolio(data: Any) -> Portfolio | None:
             or any(get(key) is not None and not good_text(get(key)) for key in ("district", "note", "$schema"))):
         return None
     carriers = quick_carrier_list(get("carriers"))
-    return None if carriers is None else Portfolio(get("id"), get("name"), get("district"), tuple(carriers))
+    if carriers is None or (text is not None and not keys_unique(text, len(data) + quick_keys(get("carriers")))):
+        return None
+    return Portfolio(get("id"), get("name"), get("district"), tuple(carriers))
 
 
 def portfolio_member(entry: Any, source: Source | None = None) -> Member:

@@ -20,6 +20,7 @@ column within it.
 from __future__ import annotations
 
 import array
+import itertools
 import os
 from pathlib import Path
 from typing import IO, Any, Iterable, Iterator
@@ -114,32 +115,33 @@ class PortfolioLines:
 
     def _lines(self) -> Iterator[tuple[int, str]]:
         with _open(self.path) as handle:
-            for number, text, problem in _texts(handle, self.file, self):
-                if problem is not None:
-                    raise problem
-                yield number, text
+            yield from _texts(handle, self.file, self, strict=True)  # type: ignore[misc]
 
     def __iter__(self) -> Iterator[Member]:
+        return self._read(True)  # type: ignore[return-value]
+
+    def carriers(self) -> Iterator[Carrier]:
+        """The carriers, one line at a time."""
+        return self._read(False)  # type: ignore[return-value]
+
+    def _read(self, members: bool) -> Iterator[Member | Carrier]:
         seen = IdSet()
         pending = [self._first] if self._first is not None else []
         self._first = None
-        for number, text in _chain(pending, self._stream):
-            carrier = quick_carrier(json_data(text))  # a line of the common shape; any other is read in full
-            if carrier is not None:
-                member = Member(carrier)
-            else:
+        for number, text in itertools.chain(pending, self._stream):
+            carrier = quick_carrier(json_data(text), text)  # a line of the common shape; any other is read in full
+            if carrier is None:
                 member = read_member(*parse_line(text, number, self.file))
-            cid = member.carrier.id
+                carrier = member.carrier
+            elif members:
+                member = Member(carrier)
+            cid = carrier.id
             if not seen.add(cid):
                 earlier = line_of_id(self.path, cid, number)
                 if earlier is not None:
                     source = parse_line(text, number, self.file)[1]
                     raise source.error(PortfolioError, ("id",), f"duplicate carrier id {cid!r} (also on line {earlier})")
-            yield member
-
-    def carriers(self) -> Iterator[Carrier]:
-        """The carriers, one line at a time."""
-        return (m.carrier for m in self)
+            yield member if members else carrier
 
     def close(self) -> None:
         """Stop reading (closes the file)."""
@@ -209,34 +211,42 @@ def _open(path: str | Path) -> IO[bytes]:
         raise DocumentError(f"cannot read file: {exc.strerror or exc}", file=str(path)) from None
 
 
-def _texts(handle: IO[bytes], file: str, counter: PortfolioLines | None = None) -> Iterator[tuple[int, str, DocumentError | None]]:
-    """Each non-blank line's number and text, or the problem that keeps it from being text."""
+def _texts(handle: IO[bytes], file: str, counter: PortfolioLines | None = None,
+           strict: bool = False) -> Iterator[tuple[Any, ...]]:
+    """Each non-blank line's number, text and the problem that keeps it from being text (or None); when
+    ``strict``, the number and text alone, a problem raised."""
     number = 0
+    readline = handle.readline
     while True:
-        raw = handle.readline(MAX_LINE_BYTES + 1)
+        raw = readline(MAX_LINE_BYTES + 1)
         if not raw:
             return
         number += 1
         if counter is not None:
             counter.done += len(raw)
+        problem = None
         if len(raw) > MAX_LINE_BYTES:
-            yield number, "", DocumentError(f"a line longer than {MAX_LINE_BYTES // (1024 * 1024)} MB", file=file, line=number)
+            problem = DocumentError(f"a line longer than {MAX_LINE_BYTES // (1024 * 1024)} MB", file=file, line=number)
             while raw and not raw.endswith(b"\n"):
-                raw = handle.readline(MAX_LINE_BYTES + 1)
-            continue
-        try:
-            text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
-        except UnicodeDecodeError as exc:
-            yield number, "", DocumentError(f"not UTF-8 text (byte {exc.start} of the line)", file=file, line=number,
-                                            column=exc.start + 1)
-            continue
-        if text.strip():
-            yield number, text.rstrip("\r\n"), None
-
-
-def _chain(first: list[Any], rest: Iterator[Any]) -> Iterator[Any]:
-    yield from first
-    yield from rest
+                raw = readline(MAX_LINE_BYTES + 1)
+            text = ""
+        else:
+            try:
+                text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+            except UnicodeDecodeError as exc:
+                problem = DocumentError(f"not UTF-8 text (byte {exc.start} of the line)", file=file, line=number,
+                                        column=exc.start + 1)
+                text = ""
+            else:
+                if not text or text.isspace():
+                    continue
+                text = text.rstrip("\r\n")
+        if not strict:
+            yield number, text, problem
+        elif problem is not None:
+            raise problem
+        else:
+            yield number, text
 
 
 def read_portfolio_lines(path: str | Path) -> Portfolio:

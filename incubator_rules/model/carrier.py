@@ -420,6 +420,7 @@ class _OpenEvent:
 
 
 _new = object.__new__
+_set = object.__setattr__
 
 
 def built_event(
@@ -457,6 +458,22 @@ def built_event(
     e.voucher = voucher
     e.__class__ = Event  # type: ignore[assignment]
     return e  # type: ignore[return-value]
+
+
+def built_carrier(
+    id: str, name: str, kind: CarrierKind, events: tuple[Event, ...], area: str | None = None,
+) -> Carrier:
+    """``Carrier(id, name, kind, events, area)`` without its checks, for values a reader has checked as
+    ``Carrier`` checks them: texts, a ``CarrierKind``, a tuple of Events and ``check_events`` of them
+    (``files.carrier``'s quick path). The fields are set as attrs sets them, without the checks' cost."""
+    c = _new(Carrier)
+    _set(c, "id", id)
+    _set(c, "name", name)
+    _set(c, "kind", kind)
+    _set(c, "events", events)
+    _set(c, "area", area)
+    _set(c, "facts", ())
+    return c  # type: ignore[no-any-return]
 
 
 def _event_order(event: Event) -> tuple[datetime.date, int, str]:
@@ -723,7 +740,8 @@ def _check_event(e: Event) -> None:
 
 
 _CLOSERS = frozenset(t for t, spec in EVENT_TYPES.items() if spec.unmatched is not None)
-_OPERATING = frozenset(t for t, spec in EVENT_TYPES.items() if spec.operation is not None)
+# the types that change the operating state: (the state, whether the carrier is now in it, the error when unmatched)
+_OPERATION = {t: (*spec.operation, spec.unmatched) for t, spec in EVENT_TYPES.items() if spec.operation is not None}
 
 
 def _check_carrier(c: Carrier) -> None:
@@ -743,25 +761,41 @@ def _check_carrier(c: Carrier) -> None:
                 raise _invalid(("events",), f"expected a tuple of events, got {describe_value(events)}")
             events = tuple(events)
             object.__setattr__(c, "events", events)
-        seen: dict[str, int] = {}
-        closes = False
-        for i, event in enumerate(events):
-            if event.__class__ is not Event:
-                raise _invalid(("events", i), f"expected an Event, got {describe_value(event)}")
-            if event.id in seen:
-                raise _invalid(("events", i, "id"), f"duplicate event id {event.id!r} (also at events[{seen[event.id]}])")
-            seen[event.id] = i
-            closes = closes or event.type in _CLOSERS
-        for i, event in enumerate(events):
-            if event.settles is not None:
-                _check_settles(event, i, events, seen)
-        if closes:
-            _check_history(events)
+        if not {*map(type, events)} <= {Event}:
+            _first_bad_event(events)
+        check_events(events)
     except CarrierError as exc:
         if c.id.__class__ is str and not text_problem(c.id):
             exc.message = f"carrier {c.id!r}: {exc.message}"
             exc.args = (str(exc),)
         raise
+
+
+def check_events(events: tuple[Event, ...]) -> None:
+    """Raise CarrierError (naming the event and field) when a history's events repeat an id, a payment settles
+    an event it cannot, or an event ends a state the history never entered: the checks of a carrier's events
+    as a whole (``Carrier`` makes them; ``built_carrier``'s callers too)."""
+    types = {e.id: e.type for e in events}
+    if len(types) != len(events):
+        _first_bad_event(events)
+    if PAYMENT in types.values() and any(e.settles is not None for e in events):  # only payments settle
+        ids = {event.id: i for i, event in enumerate(events)}
+        for i, event in enumerate(events):
+            if event.settles is not None:
+                _check_settles(event, i, events, ids)
+    if not _CLOSERS.isdisjoint(types.values()):
+        _check_history(events)
+
+
+def _first_bad_event(events: tuple[Any, ...]) -> None:
+    """Raise for the first of ``events`` that is not an Event or repeats the id of an earlier one."""
+    seen: dict[str, int] = {}
+    for i, event in enumerate(events):
+        if event.__class__ is not Event:
+            raise _invalid(("events", i), f"expected an Event, got {describe_value(event)}")
+        if event.id in seen:
+            raise _invalid(("events", i, "id"), f"duplicate event id {event.id!r} (also at events[{seen[event.id]}])")
+        seen[event.id] = i
 
 
 # The events a payment of each purpose can settle.
@@ -787,11 +821,10 @@ def _check_settles(event: Event, i: int, events: tuple[Event, ...], ids: Mapping
 def _check_history(events: tuple[Event, ...]) -> None:
     """Raise when an event ends a state (a suspension, a rectification) the history never entered."""
     states = [False] * len(OPERATION_STATES)
-    for event in sorted([e for e in events if e.type in _OPERATING], key=_event_order):
-        spec = EVENT_TYPES[event.type]
-        if spec.operation is None:
-            continue
-        state, entered = spec.operation
-        if not entered and not states[state] and spec.unmatched is not None:
-            raise _invalid(("events", events.index(event), "type"), spec.unmatched.format(date=event.date))
+    changes = [e for e in events if e.type in _OPERATION]
+    changes.sort(key=_event_order)
+    for event in changes:
+        state, entered, unmatched = _OPERATION[event.type]
+        if not entered and not states[state] and unmatched is not None:
+            raise _invalid(("events", events.index(event), "type"), unmatched.format(date=event.date))
         states[state] = entered
