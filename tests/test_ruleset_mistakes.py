@@ -358,7 +358,7 @@ def xian_histories(draw: st.DrawFn) -> ir.Carrier:
 
 
 CAP_SETS = st.lists(st.tuples(st.sampled_from(["first-award", "operating-subsidy", "national-top-up"]),
-                              st.sampled_from(["carrier", "year"]), st.integers(0, 12) .map(lambda k: k * 50000)),
+                              st.sampled_from(["carrier", "year"]), st.integers(1, 12).map(lambda k: k * 50000)),
                     min_size=1, max_size=3)
 
 
@@ -424,3 +424,19 @@ def test_a_misspelt_rule_kind_gets_a_did_you_mean(tmp_path):
 def test_a_basis_or_multiplier_that_is_not_a_filter_is_a_located_problem_not_a_traceback(tmp_path, before, after):
     found = problems(tmp_path, edited(WUCHANG_TEXT, (before, after)))
     assert found and all(f"trial.yaml:{line_of(edited(WUCHANG_TEXT, (before, after)), after)}:" in p for p in found), found
+
+
+@pytest.mark.parametrize("path, before, after", [
+    ("tests/rulesets/quanzhou-incubator-2013.yaml", "per: floor_area_m2, max: 1000000", "per: floor_area_m2, max: 0"),
+    ("tests/rulesets/fuzhou-maker-space-2017.yaml", "per: carrier, max: 400000", "per: carrier, max: 0"),
+    ("rulesets/wuhan-wuchang-2020.yaml", "total_cap: 500000", "total_cap: 0"),
+    ("rulesets/wuhan-wuchang-2020.yaml", "cap: 200000", "cap: 0"),
+])
+def test_a_ceiling_of_0_yuan_is_refused_since_it_could_never_pay(tmp_path, path, before, after):
+    text = edited((ROOT / path).read_text(encoding="utf-8"), (before, after))
+    one_problem(tmp_path, text, after, "a ceiling of 0 yuan pays nothing")
+
+
+def test_a_ceiling_table_may_still_hold_0_for_the_values_it_shuts_out(tmp_path):
+    assert "default: 0}}" in WUCHANG_TEXT
+    assert problems(tmp_path, edited(WUCHANG_TEXT)) == []

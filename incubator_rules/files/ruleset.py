@@ -293,6 +293,14 @@ class ProblemReader:
             self.problem(path + (key,), f"expected a date as YYYY-MM-DD, got {describe(value)}")
             return None
 
+    def ceiling(self, value: Any, path: Path_) -> int | None:
+        """A ceiling in whole yuan (``yuan``), at least 1: a ceiling of 0 would refuse every award it bounds."""
+        found = self.yuan(value, path)
+        if found == 0:
+            self.problem(path, "a ceiling of 0 yuan pays nothing: give the most that may be paid, or leave the rule out")
+            return None
+        return found
+
     def yuan(self, value: Any, path: Path_) -> int | None:
         """A whole number of yuan written as digits: ``300000``, never ``3e5`` or ``300000.0`` (money is exact)."""
         if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value() and 0 <= value < 10**15:
@@ -443,7 +451,7 @@ class ProblemReader:
                 if periodic:
                     self.problem(p + ("year",), f"a periodic subsidy's money is for its period, not its anchor event's year "
                                                 f"({', '.join(periodic)}): count it by year: payable, or bound each period with its cap")
-            cap = self.yuan(item.get("max"), p + ("max",))
+            cap = self.ceiling(item.get("max"), p + ("max",))
             clause = self.text(item, "clause", p)
             if clause is not None and _missing(clause_ids, clause):
                 self.problem(p + ("clause",), f"unknown clause {clause!r}")
@@ -1196,7 +1204,7 @@ RULESET = Shape(
                     Field("year", {"enum": list(CAP_YEARS), "description": "with per: year, which year an amount counts in: "
                                    "payable (the year it is payable; the default) or event_year (the year the money is for: "
                                    "the decided event's own year, e.g. an evaluation's evaluated year, else its date's year)"}),
-                    Field("max", {"$ref": "#/definitions/amount"}, required=True),
+                    Field("max", {"type": "integer", "minimum": 1, "description": "the ceiling in whole yuan"}, required=True),
                     Field("clause", {"$ref": "#/definitions/text"}, required=True),
                 ),
             ),

@@ -176,13 +176,13 @@ def flag(description: str) -> Param:
     return Param(read, {"type": "boolean", "description": description}, optional=True)
 
 
-def yuan_param(description: str) -> Param:
-    """A whole number of yuan a rule may leave out."""
+def ceiling_param(description: str) -> Param:
+    """A ceiling in whole yuan (at least 1) a rule may leave out."""
 
     def read(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> int | None:
-        return None if raw is None else reader.yuan(raw, path)
+        return None if raw is None else reader.ceiling(raw, path)
 
-    return Param(read, {"type": "integer", "minimum": 0, "description": description}, optional=True)
+    return Param(read, {"type": "integer", "minimum": 1, "description": description}, optional=True)
 
 
 def filters_param(description: str, optional: bool = False) -> Param:
@@ -602,7 +602,7 @@ def read_amount(reader: Any, raw: Any, path: tuple[Any, ...], context: Any) -> A
                                                 "the carrier's events (e.g. by: designation)")
                 kwargs["max"] = None
         else:
-            kwargs["max"] = reader.yuan(mx, path + ("max",))
+            kwargs["max"] = reader.ceiling(mx, path + ("max",))
     if raw.get("min") is not None:
         kwargs["min"] = reader.yuan(raw["min"], path + ("min",))
         if isinstance(kwargs.get("max"), int) and kwargs["min"] is not None and kwargs["min"] > kwargs["max"]:
@@ -1116,7 +1116,7 @@ def _definitions() -> dict[str, Any]:
             "rate": {"type": "number", "exclusiveMinimum": 0, "maximum": 10**9,
                      "description": "yuan per unit of `per` (exact: 12.5 is 12.5)"},
             "per": {"enum": numbers, "description": "the number fact a rate is paid per unit of: the event's own, else the carrier's on its date"},
-            "max": {"anyOf": [{"type": "integer", "minimum": 0}, {"$ref": "#/definitions/amount_form"}]},
+            "max": {"anyOf": [{"type": "integer", "minimum": 1}, {"$ref": "#/definitions/amount_form"}]},
             "min": {"type": "integer", "minimum": 0},
             "rounding": {"enum": list(ROUNDINGS), "description": "whole yuan: half_up (四舍五入) or down"},
         },

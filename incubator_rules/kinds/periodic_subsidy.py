@@ -26,7 +26,7 @@ from ..model.ruleset import Rule
 from .base import Context, RuleKind
 from .generic import (
     EXACT, GENERIC_PLACEHOLDERS, ROUNDINGS, Filter, Param, add, choice, declare, decide, exact_number, filters_param,
-    flag, matches, read_filters, round_yuan, rounding_note, yuan_param,
+    flag, matches, read_filters, round_yuan, rounding_note, ceiling_param,
 )
 from .schedule import CODES as INSTALMENT_CODES, instalment_decisions, schedule_param
 
@@ -440,8 +440,8 @@ KIND = RuleKind(
                            "factor": {"type": "number", "minimum": 1, "maximum": 10}},
         }, optional=True),
         rounding=choice(ROUNDINGS, "half_up", "how a period's exact amount becomes whole yuan: half_up (四舍五入, the default) or down"),
-        cap=yuan_param("at most this many yuan per period"),
-        total_cap=yuan_param("at most this many yuan over all periods together (later periods are cut, then refused as capped)"),
+        cap=ceiling_param("at most this many yuan per period"),
+        total_cap=ceiling_param("at most this many yuan over all periods together (later periods are cut, then refused as capped)"),
         unless=filters_param("a period is refused when such an event falls on or before its end", optional=True),
         per_tenancy=flag("periods run from each qualifying tenant's move-in"),
         schedule=schedule_param("pay each period's amount in instalments, their delays counted from the day it is payable"),
