@@ -6,6 +6,7 @@ traceback, a silent reinterpretation, or a half-written file.
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
 import re
@@ -373,3 +374,17 @@ def test_a_pool_of_a_million_workers_is_refused_before_any_starts(capsys):
     assert "workers must be at most" in refused(capsys, ["evaluate-many", str(Q6), "--workers", "1000000"])
     with pytest.raises(ir.IncubatorRulesError, match="at most"):
         ir.evaluate_many([ir.load_carrier(Q6)], workers=10**6)
+
+
+@pytest.mark.parametrize("bad", [" ", "   ", "a\x00b", "e\u200b\x07", "\t", "x\ud800"])
+def test_an_event_id_built_in_python_is_refused_as_a_file_would_refuse_it(bad):
+    # the typed values of the common shape take a short path at construction; the id must not slip through it
+    day, filed = datetime.date(2023, 10, 10), ir.EventType.FILED
+    with pytest.raises(ir.CarrierError) as caught:
+        ir.Event(id=bad, type=filed, date=day, level=ir.Level.MUNICIPAL)
+    assert caught.value.field == "id"
+    with pytest.raises(ir.CarrierError) as from_file:
+        ir.Carrier.from_dict({"id": "c", "name": "c", "kind": "incubator",
+                              "events": [{"id": bad, "date": "2023-10-10", "type": "filed", "level": "municipal"}]})
+    assert from_file.value.field == "events[0].id"
+    assert ir.Event(id="事件 1", type=filed, date=day, level=ir.Level.MUNICIPAL).id == "事件 1"

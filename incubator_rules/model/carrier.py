@@ -329,6 +329,7 @@ class Event:
         t, level = self.type, self.level
         if not (
             t.__class__ is EventType and self.date.__class__ is _DATE and self.id.__class__ is str and self.id
+            and self.id.isprintable() and not self.id.isspace()  # else text_problem decides
             and (level is None or level.__class__ is Level) and self.kind is None and self.document is None
             and self.note is None and (self.amount is None) is (t is not EventType.PAYMENT_RECEIVED)
             and self.award is None and self.plan is None and self.payer is None and self.settles is None
