@@ -11,7 +11,7 @@ from ..files.ruleset import load_ruleset
 from ..kinds import DECIDERS, MATCHES, Context, Decider, scope_types
 from ..kinds.base import LEFT_OUT, arrange, built_context
 from ..kinds.caps import apply_caps, rule_order as _rule_order
-from ..model.carrier import Carrier, Event, EventType, as_of_date, check_levels, until
+from ..model.carrier import Carrier, Event, EventType, as_of_date, check_levels, chronological, until
 from ..model.decision import AWARDED, PENDING, Decision, Evaluation, Totals
 from ..model.ruleset import Rule, Ruleset
 from .durable import durable_decisions
@@ -88,16 +88,18 @@ def evaluate_prepared(
     readings: Mapping[str, str],
     timeline: tuple[Event, ...] | None = None,
     digest: str | None = None,
+    distinct_dates: bool | None = None,
 ) -> Evaluation:
     """``evaluate`` on the native engine with arguments already checked by ``prepare``.
 
     ``timeline`` (the carrier's whole sorted timeline) and ``digest`` may be
     passed when already known, as when one carrier is evaluated under many
-    scenarios.
+    scenarios; ``distinct_dates`` too (as ``model.carrier.chronological``
+    gives it: True when no two of its events share a date).
     """
     check_levels(carrier, ruleset.levels, ruleset.id)
-    whole = carrier.timeline if timeline is None else timeline
-    ctx = built_context(carrier, arrange(ruleset, readings, until(whole, as_of)), as_of, ruleset, readings)
+    whole, distinct_dates = chronological(carrier.events) if timeline is None else (timeline, distinct_dates)
+    ctx = built_context(carrier, arrange(ruleset, readings, until(whole, as_of), distinct_dates), as_of, ruleset, readings)
     return assemble(ctx, decide(ctx), "native", digest if digest is not None else carrier.digest_of(whole))
 
 
@@ -108,12 +110,14 @@ def paid_prepared(
     readings: Mapping[str, str],
     timeline: tuple[Event, ...] | None = None,
     engine: str = "native",
+    distinct_dates: bool | None = None,
 ) -> tuple[tuple[Decision, ...], tuple[Decision, ...]]:
     """The awards and pending decisions of ``evaluate_totals``, with arguments already checked by ``prepare``
-    (``timeline`` as for ``evaluate_prepared``), for budgets and comparisons."""
+    (``timeline`` and ``distinct_dates`` as for ``evaluate_prepared``), for budgets and comparisons."""
     check_levels(carrier, ruleset.levels, ruleset.id)
-    whole = carrier.timeline if timeline is None else timeline
-    ctx = built_context(carrier, arrange(ruleset, readings, until(whole, as_of)), as_of, ruleset, readings, False)
+    whole, distinct_dates = chronological(carrier.events) if timeline is None else (timeline, distinct_dates)
+    ctx = built_context(carrier, arrange(ruleset, readings, until(whole, as_of), distinct_dates), as_of, ruleset, readings,
+                        False)
     decisions = decide(ctx) if engine == "native" else durable_decisions(ctx)
     if ruleset.caps:
         decisions = apply_caps(ctx, decisions)

@@ -404,16 +404,19 @@ def area_refused(ctx: Context, how: str) -> bool:
 # --- same-day order and zero-length interruptions -------------------------------
 
 
-def arrange(ruleset: Ruleset, readings: Mapping[str, str], timeline: tuple[Event, ...]) -> tuple[Event, ...]:
+def arrange(
+    ruleset: Ruleset, readings: Mapping[str, str], timeline: tuple[Event, ...], distinct_dates: bool | None = None
+) -> tuple[Event, ...]:
     """The timeline as the ruleset's normal-operation rule orders it, under the readings in force.
 
     ``same_day=delisting_first``: a delisting dated on the day of an
     accreditation ends the title held before it, so it is placed before that
     accreditation. ``zero_length=ignored``: a suspension and a resumption (or a
     rectification ordered and completed) on one day interrupt nothing and
-    are left out.
+    are left out. Both need two events on one day: ``distinct_dates`` True
+    says the caller knows there are none (``model.carrier.chronological``).
     """
-    if len(timeline) < 2:
+    if distinct_dates or len(timeline) < 2 or (distinct_dates is None and len({e.date for e in timeline}) == len(timeline)):
         return timeline
     types = set(map(_TYPE_OF, timeline))
     same_day_possible = DELISTED in types and (ACCREDITED in types or FILED in types)

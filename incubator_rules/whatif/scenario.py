@@ -30,7 +30,7 @@ from ..engines.evaluation import ENGINES, paid_prepared, prepare
 from ..errors import EngineError, IncubatorRulesError
 from ..files.carriers import CarrierStream, iter_carriers
 from ..files.scenarios import Scenario, scenario_error
-from ..model.carrier import Carrier
+from ..model.carrier import Carrier, chronological
 from ..model.display import renderer
 from ..model.ruleset import Ruleset
 from ..progress import Progress
@@ -314,12 +314,12 @@ def _compare_one(
     c: Carrier, plans: Sequence[_Plan], edited: Sequence[Mapping[str, Carrier]], tallies: Sequence[Tally]
 ) -> tuple[tuple[int, ...], tuple[int, ...]]:
     """Carrier ``c`` evaluated under every plan and added to its tally: its awarded and pending totals per plan."""
-    timeline = c.timeline
+    timeline, distinct_dates = chronological(c.events)
     awarded, pending = [], []
     for plan, changed, tally in zip(plans, edited, tallies):
         other = changed.get(c.id)
         if other is None:
-            paid = paid_prepared(c, plan.ruleset, plan.as_of, plan.readings, timeline, plan.engine)
+            paid = paid_prepared(c, plan.ruleset, plan.as_of, plan.readings, timeline, plan.engine, distinct_dates)
         else:
             paid = paid_prepared(other, plan.ruleset, plan.as_of, plan.readings, engine=plan.engine)
         a, p = tally.add_paid(*paid, c.area)
