@@ -12,7 +12,7 @@ from ..kinds import DECIDERS, MATCHES, Context, Decider, scope_types
 from ..kinds.base import LEFT_OUT, arrange, built_context
 from ..kinds.caps import apply_caps, rule_order as _rule_order
 from ..model.carrier import Carrier, Event, EventType, as_of_date, check_levels, chronological, until
-from ..model.decision import AWARDED, PENDING, Decision, Evaluation, Totals
+from ..model.decision import AWARDED, NOT_AWARDED, PENDING, Decision, Evaluation, Totals
 from ..model.ruleset import Rule, Ruleset
 from .durable import durable_decisions
 
@@ -196,7 +196,14 @@ def arranged(ctx: Context, decisions: list[Decision]) -> tuple[tuple[Decision, .
     refused: list[Decision] = []
     for d in decisions:
         status = d.status
-        (awards if status == AWARDED else pending if status == PENDING else refused).append(d)
+        if status == NOT_AWARDED:  # the commonest, tested first
+            refused.append(d)
+        elif status == AWARDED:
+            awards.append(d)
+        elif status == PENDING:
+            pending.append(d)
+        else:
+            refused.append(d)
     if not ctx.detail:
         refused = []  # LEFT_OUT, and any award a cap refused
     return _in_order(ctx, awards, pending, refused)
@@ -209,22 +216,13 @@ def _in_order(
         position = {e.id: i for i, e in enumerate(ctx.timeline)}
         rule_order = _rule_order(ctx.ruleset)
         if len(awards) > 1:
-            awards = _ordered(awards, [(d.payable_on or _LAST_DAY, position[d.events[0]], rule_order[d.rule], i)
-                                       for i, d in enumerate(awards)])
+            awards.sort(key=lambda d: (d.payable_on or _LAST_DAY, position[d.events[0]], rule_order[d.rule]))
         if len(pending) > 1:
-            pending = _ordered(pending, [(d.payable_on or _LAST_DAY, position[d.events[0]], rule_order[d.rule], i)
-                                         for i, d in enumerate(pending)])
-        if len(refused) > 1:  # by event, then rule: one whole number each (a stable sort keeps ties in order)
+            pending.sort(key=lambda d: (d.payable_on or _LAST_DAY, position[d.events[0]], rule_order[d.rule]))
+        if len(refused) > 1:  # by event, then rule: one whole number each
             rules = len(rule_order)
-            keys = [position[d.events[0]] * rules + rule_order[d.rule] for d in refused]
-            refused = [refused[i] for i in sorted(range(len(keys)), key=keys.__getitem__)]
+            refused.sort(key=lambda d: position[d.events[0]] * rules + rule_order[d.rule])
     return tuple(awards), tuple(pending), tuple(refused)
-
-
-def _ordered(decisions: list[Decision], keys: list[tuple[Any, ...]]) -> list[Decision]:
-    """``decisions`` in the order of ``keys``, whose last item is each decision's index (so equal keys keep their order)."""
-    keys.sort()
-    return [decisions[k[-1]] for k in keys]
 
 
 _LAST_DAY = datetime.date.max
