@@ -230,12 +230,18 @@ class _OpenContext:
 def built_context(carrier: Carrier, timeline: tuple[Event, ...], as_of: datetime.date, ruleset: Ruleset,
                   readings: Mapping[str, str], detail: bool = True) -> Context:
     """``Context(...)`` for the engine's arguments, already checked, built without a frozen attrs class's cost
-    per field (as ``model.carrier.built_event`` builds events): the same frozen ``Context``."""
+    per field (as ``model.carrier.built_event`` builds events): the same frozen ``Context``.
+
+    ``ruleset`` may be the one ``under`` resolved last (as a budget's plan
+    holds it for every carrier): that is its own resolution under any
+    readings, used without comparing them.
+    """
+    last = _UNDER
     c = object.__new__(_OpenContext)
     c.carrier = carrier
     c.timeline = timeline
     c.as_of = as_of
-    c.ruleset = under(ruleset, readings)
+    c.ruleset = ruleset if last is not None and last[2] is ruleset else under(ruleset, readings)
     c.readings = readings
     c.detail = detail
     c.__class__ = Context  # type: ignore[assignment]

@@ -56,19 +56,19 @@ class Tally:
 
     def add_paid(self, awards: Sequence[Decision], pending: Sequence[Decision], area: str | None) -> tuple[int, int]:
         """Add one evaluation's awarded and pending decisions, of a carrier in ``area``; returns their totals."""
-        awarded = later = 0
-        for status, decisions in (("awarded", awards), ("pending", pending)):
-            for d in decisions:
-                key = (None if d.payable_on is None else d.payable_on.year, d.rule, area, d.kind._value_ if d.kind else "",
-                       None if d.level is None else d.level._value_, status)
-                line = self.lines[key]
-                line[0] += d.amount
-                line[1] += 1
-                if status == "awarded":
-                    awarded += d.amount
-                else:
-                    later += d.amount
-        return awarded, later
+        return (self._add(awards, area, "awarded") if awards else 0), (self._add(pending, area, "pending") if pending else 0)
+
+    def _add(self, decisions: Sequence[Decision], area: str | None, status: str) -> int:
+        lines = self.lines
+        total = 0
+        for d in decisions:
+            day, kind, level, amount = d.payable_on, d.kind, d.level, d.amount
+            line = lines[(None if day is None else day.year, d.rule, area, kind._value_ if kind else "",
+                          None if level is None else level._value_, status)]
+            line[0] += amount
+            line[1] += 1
+            total += amount
+        return total
 
     def merge(self, lines: Mapping[LineKey, list[int]]) -> None:
         """Add lines tallied elsewhere (in a worker)."""
@@ -80,14 +80,29 @@ class Tally:
     def budget(self, name: str, as_of: datetime.date, ruleset_id: str, ruleset_version: str) -> "Budget":
         """The tallied lines as a Budget."""
         lines = tuple(
-            BudgetLine(*key, amount=amount, decisions=count)  # type: ignore[misc]
-            for key, (amount, count) in sorted(self.lines.items(), key=lambda kv: _sort_key(kv[0]))
+            BudgetLine(*key, amount, count)  # type: ignore[misc]
+            for key, (amount, count) in sorted(self.lines.items(), key=_line_order)
         )
         return Budget(name, as_of, ruleset_id, ruleset_version, lines)
 
 
 def _sort_key(key: tuple[Any, ...]) -> tuple[Any, ...]:
-    return tuple(("", "") if v is None else (type(v).__name__, v) for v in key)
+    """The order of budget lines and of groups of them: by each field in turn, an empty one (None) first.
+
+    A field holds None or values of one type (``_line_order`` relies on it), so
+    each value is compared only with values of its own type.
+    """
+    out: list[Any] = []
+    for v in key:
+        out += (v is not None, v)
+    return tuple(out)
+
+
+def _line_order(item: tuple[LineKey, list[int]]) -> tuple[Any, ...]:
+    """``_sort_key`` of a line's key, written out for its six fields."""
+    (year, rule, area, kind, level, status), _ = item
+    return (year is not None, year, rule is not None, rule, area is not None, area, kind is not None, kind,
+            level is not None, level, status is not None, status)
 
 
 @attrs.frozen

@@ -30,6 +30,7 @@ from ..engines.evaluation import ENGINES, paid_prepared, prepare
 from ..errors import EngineError, IncubatorRulesError
 from ..files.carriers import CarrierStream, iter_carriers
 from ..files.scenarios import Scenario, scenario_error
+from ..kinds.base import under
 from ..model.carrier import Carrier, chronological
 from ..model.display import renderer
 from ..model.ruleset import Ruleset
@@ -172,13 +173,19 @@ def _edited_as_read(
 
 @attrs.frozen
 class _Plan:
-    """One scenario resolved against the base ruleset."""
+    """One scenario resolved against the base ruleset (``resolved``: its rules under the scenario's readings,
+    found once for every carrier)."""
 
     name: str
     ruleset: Ruleset
     as_of: datetime.date
     readings: dict[str, str]
     engine: str = "native"
+    resolved: Ruleset = attrs.field(init=False)
+
+    @resolved.default
+    def _resolved(self) -> Ruleset:
+        return under(self.ruleset, self.readings)
 
 
 def _plan(scenario: Scenario, name: str, base: Ruleset, as_of: datetime.date | str | None, engine: str) -> _Plan:
@@ -273,9 +280,10 @@ def run_scenarios(
     tallies = [Tally() for _ in plans]
     rows: list[CarrierComparison] = []
 
-    def gather(chunk: list[Carrier], totals: list[tuple[tuple[int, ...], tuple[int, ...]]], lines: list[dict[Any, list[int]]]) -> None:
+    def gather(chunk: list[Carrier], totals: list[list[tuple[int, int]]], lines: list[dict[Any, list[int]]]) -> None:
         if per_carrier:
-            for c, (awarded, pending) in zip(chunk, totals):
+            for c, per_plan in zip(chunk, totals):
+                awarded, pending = zip(*per_plan)
                 rows.append(CarrierComparison(c.id, c.name, c.kind._value_, c.area, awarded, pending))
         for tally, part in zip(tallies, lines):
             tally.merge(part)
@@ -312,25 +320,23 @@ def run_scenarios(
 
 def _compare_one(
     c: Carrier, plans: Sequence[_Plan], edited: Sequence[Mapping[str, Carrier]], tallies: Sequence[Tally]
-) -> tuple[tuple[int, ...], tuple[int, ...]]:
-    """Carrier ``c`` evaluated under every plan and added to its tally: its awarded and pending totals per plan."""
+) -> list[tuple[int, int]]:
+    """Carrier ``c`` evaluated under every plan and added to its tally: its awarded and pending totals, per plan."""
     timeline, distinct_dates = chronological(c.events)
-    awarded, pending = [], []
+    totals = []
     for plan, changed, tally in zip(plans, edited, tallies):
-        other = changed.get(c.id)
+        other = changed.get(c.id) if changed else None
         if other is None:
-            paid = paid_prepared(c, plan.ruleset, plan.as_of, plan.readings, timeline, plan.engine, distinct_dates)
+            paid = paid_prepared(c, plan.resolved, plan.as_of, plan.readings, timeline, plan.engine, distinct_dates)
         else:
-            paid = paid_prepared(other, plan.ruleset, plan.as_of, plan.readings, engine=plan.engine)
-        a, p = tally.add_paid(*paid, c.area)
-        awarded.append(a)
-        pending.append(p)
-    return tuple(awarded), tuple(pending)
+            paid = paid_prepared(other, plan.resolved, plan.as_of, plan.readings, engine=plan.engine)
+        totals.append(tally.add_paid(*paid, c.area))
+    return totals
 
 
 def _compare_chunk(
     jobs: list[RulesetJob], packed: list[tuple[Any, ...]], changed: list[dict[str, tuple[Any, ...]]], per_carrier: bool,
-) -> tuple[list[tuple[tuple[int, ...], tuple[int, ...]]], list[dict[Any, list[int]]]]:
+) -> tuple[list[list[tuple[int, int]]], list[dict[Any, list[int]]]]:
     """Worker side of ``compare``: budget lines for a chunk under every scenario, and per-carrier totals if
     ``per_carrier``."""
     plans = [_Plan(str(i), job.loaded(), job.as_of, job.readings, job.engine) for i, job in enumerate(jobs)]
@@ -340,7 +346,7 @@ def _compare_chunk(
 
 def _compare_all(
     carriers: Iterable[Carrier], plans: Sequence[_Plan], edited: Sequence[Mapping[str, Carrier]], per_carrier: bool,
-) -> tuple[list[tuple[tuple[int, ...], tuple[int, ...]]], list[dict[Any, list[int]]]]:
+) -> tuple[list[list[tuple[int, int]]], list[dict[Any, list[int]]]]:
     tallies = [Tally() for _ in plans]
     with gc_paused():
         totals = [_compare_one(c, plans, edited, tallies) for c in carriers]
@@ -350,7 +356,7 @@ def _compare_all(
 
 def _compare_shared(
     token: int, start: int, stop: int
-) -> tuple[list[tuple[tuple[int, ...], tuple[int, ...]]], list[dict[Any, list[int]]]]:
+) -> tuple[list[list[tuple[int, int]]], list[dict[Any, list[int]]]]:
     """Worker side of ``compare(workers=N)``: carriers ``start:stop`` of the shared input, under every scenario."""
     carriers, plans, edited, per_carrier = shared_input(token)
     return _compare_all(carriers[start:stop], plans, edited, per_carrier)
