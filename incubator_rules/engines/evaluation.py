@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import weakref
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -139,12 +140,25 @@ def decide(ctx: Context) -> list[Decision]:
     """Every deciding rule's decisions on the native engine, rule by rule."""
     decisions: list[Decision] = []
     timeline = ctx.timeline
-    for rule, decide_rule, types in _deciding(ctx.ruleset):
+    for rule, decide_rule, types in _per_ruleset(ctx.ruleset)[0]:
         decisions.extend(decide_rule(rule, ctx, timeline if types is None else [e for e in timeline if e.type in types]))
     return decisions
 
 
-def _deciding(ruleset: Ruleset) -> tuple[tuple[Rule, Decider, frozenset[EventType] | None], ...]:
+_Deciding = tuple[tuple[Rule, Decider, "frozenset[EventType] | None"], ...]
+_LAST: tuple["weakref.ref[Ruleset]", _Deciding, dict[str, int]] | None = None  # the last ruleset's, found fastest
+
+
+def _per_ruleset(ruleset: Ruleset) -> tuple[_Deciding, dict[str, int]]:
+    """``_deciding`` and ``rule_order`` of the ruleset, the last ruleset's found without its memo."""
+    global _LAST
+    last = _LAST
+    if last is None or last[0]() is not ruleset:
+        last = _LAST = (weakref.ref(ruleset), _deciding(ruleset), _rule_order(ruleset))
+    return last[1], last[2]
+
+
+def _deciding(ruleset: Ruleset) -> _Deciding:
     """The rules that decide, with their deciders and the event types their kinds match (None: every event), in
     rule order: a top-up decided with the award it tops up is left out (``scope_types`` empty), as the durable
     engine leaves it out."""
@@ -214,7 +228,7 @@ def _in_order(
 ) -> tuple[tuple[Decision, ...], tuple[Decision, ...], tuple[Decision, ...]]:
     if len(awards) > 1 or len(pending) > 1 or len(refused) > 1:
         position = {e.id: i for i, e in enumerate(ctx.timeline)}
-        rule_order = _rule_order(ctx.ruleset)
+        rule_order = _per_ruleset(ctx.ruleset)[1]
         if len(awards) > 1:
             awards.sort(key=lambda d: (d.payable_on or _LAST_DAY, position[d.events[0]], rule_order[d.rule]))
         if len(pending) > 1:

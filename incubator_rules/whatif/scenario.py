@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 from concurrent.futures import Executor
+from itertools import repeat
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
@@ -147,9 +148,10 @@ def _carriers_of(portfolio: Any, stream: bool = False, progress: bool | None = F
         carriers = list(items)
     except TypeError:
         raise IncubatorRulesError(f"expected carriers, a portfolio file or a portfolio, got {type(portfolio).__name__}", field="portfolio") from None
-    for i, c in enumerate(carriers):
-        if not isinstance(c, Carrier):
-            raise IncubatorRulesError(f"expected a Carrier, got {type(c).__name__}", field=f"carriers[{i}]")
+    if not all(map(isinstance, carriers, repeat(Carrier))):  # checked in C; the loop finds the first that is not
+        for i, c in enumerate(carriers):
+            if not isinstance(c, Carrier):
+                raise IncubatorRulesError(f"expected a Carrier, got {type(c).__name__}", field=f"carriers[{i}]")
     return carriers
 
 
@@ -267,7 +269,7 @@ def run_scenarios(
     total: int | None = None
     if isinstance(carriers, list):
         total = len(carriers) * len(plans)
-        by_id = {c.id: c for c in carriers}
+        by_id = {c.id: c for c in carriers} if any(s.edits for s in every) else {}
         for s, changed in zip(every, edited):
             missing = sorted(s.edited - set(by_id))
             if missing:
@@ -300,7 +302,9 @@ def run_scenarios(
             yield gather(chunk, totals, lines)
 
     def in_process() -> Iterator[None]:
-        for chunk in in_chunks(read, chunk_size or 500):
+        size = chunk_size or 500
+        chunks = (read[i:i + size] for i in range(0, len(read), size)) if isinstance(read, list) else in_chunks(read, size)
+        for chunk in chunks:
             with gc_paused():
                 yield gather(chunk, [_compare_one(c, plans, edited, tallies) for c in chunk], [])  # tallied as they go
 
