@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 import weakref
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Mapping, Sequence
 
 from ..errors import EngineError, IncubatorRulesError
 from ..files.ruleset import load_ruleset
