@@ -49,6 +49,7 @@ from .schema import AMOUNT, DATE, TEXT, Field, FileSchema, Schema, Shape, enum_v
 __all__ = [
     "CarrierReader",
     "ONE_OF",
+    "QuickEntries",
     "carrier_from_dict",
     "carrier_schema",
     "event_branch",
@@ -329,6 +330,20 @@ def quick_carrier_list(entries: Any) -> list[Carrier] | None:
     """The carriers of a list of entries each of ``quick_carrier``'s common shape, their ids not repeated; else None."""
     carriers = _each(entries, quick_carrier) if entries.__class__ is list else None
     return carriers if carriers is not None and len({c.id for c in carriers}) == len(carriers) else None
+
+
+class QuickEntries:
+    """``quick_carrier`` of each entry of a JSON text's list of carriers as ``documents.json_data_each`` hands it
+    over, counting the keys the entries read hold (``keys``, for ``documents.keys_unique``)."""
+
+    def __init__(self) -> None:
+        self.keys = 0
+
+    def __call__(self, entry: Any) -> Carrier | None:
+        carrier = quick_carrier(entry)
+        if carrier is not None:
+            self.keys += _keys(entry)
+        return carrier
 
 
 def quick_keys(entries: list[dict[str, Any]]) -> int:
