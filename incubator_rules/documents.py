@@ -611,6 +611,13 @@ def json_data(text: str) -> Any:
     text again with ``parse_json``, whose refusals name their line and column.
     """
     try:
+        value, end = _QUICK_JSON.scan_once(text, 0)  # what ``decode`` does, without its two regular expressions
+        return value if end == len(text) else _QUICK_JSON.decode(text)  # whitespace around the value: ``decode``
+    except StopIteration:  # whitespace before the value, or none
+        pass
+    except (ValueError, RecursionError, _Refused):
+        return None
+    try:
         return _QUICK_JSON.decode(text)
     except (ValueError, RecursionError, _Refused):
         return None

@@ -314,10 +314,9 @@ def quick_carrier(data: Any, text: str | None = None) -> Carrier | None:
                 or not plain_text(name) or (area is not None and not plain_text(area))
                 or (schema is not None and not good_text(schema))):
             return None
-        events = _each(raw_events, _quick_event)
-        if events is None:
+        history = tuple([_quick_event(raw) for raw in raw_events])
+        if not all(history):  # an event refused (an Event is always true)
             return None
-        history = tuple(events)
         check_events(history)
     except (CarrierError, KeyError, TypeError):  # a history the carrier refuses, a value none of the quick path's
         return None
