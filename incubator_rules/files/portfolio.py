@@ -281,7 +281,7 @@ def quick_json(text: str) -> tuple[Any, tuple[Carrier, ...] | None] | None:
     else: the full reader then reads the text and names any problem.
     """
     entries = QuickEntries()
-    data = json_data_each(text, "carriers", entries)
+    data = json_data_each(text, "carriers", entries.read)
     if data.__class__ is dict:
         carriers = data.get("carriers")
         if carriers.__class__ is not list:
