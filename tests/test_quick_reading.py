@@ -83,9 +83,16 @@ def test_the_quick_path_reads_what_the_full_reader_reads(data):
 @settings(max_examples=100, deadline=None)
 @given(histories())
 def test_valid_histories_take_the_quick_path(data):
+    import pickle
+
     carrier = reader.quick_carrier(data)
     assert carrier is not None
-    assert carrier == reader.CarrierReader(Source()).carrier(data)
+    full = reader.CarrierReader(Source()).carrier(data)
+    assert type(carrier) is ir.Carrier and carrier == full and hash(carrier) == hash(full)
+    assert carrier.digest == full.digest and carrier.to_json() == full.to_json()
+    assert pickle.loads(pickle.dumps(carrier)) == carrier and attrs.evolve(carrier, name="n") == attrs.evolve(full, name="n")
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):  # ``built_carrier``'s carrier is as frozen as any
+        carrier.name = "other"
 
 
 @settings(max_examples=200, deadline=None)
