@@ -611,9 +611,89 @@ def json_data(text: str) -> Any:
     text again with ``parse_json``, whose refusals name their line and column.
     """
     try:
+        value, end = _QUICK_JSON.scan_once(text, 0)  # what ``decode`` does, without its two regular expressions
+        return value if end == len(text) else _QUICK_JSON.decode(text)  # whitespace around the value: ``decode``
+    except StopIteration:  # whitespace before the value, or none
+        pass
+    except (ValueError, RecursionError, _Refused):
+        return None
+    try:
         return _QUICK_JSON.decode(text)
     except (ValueError, RecursionError, _Refused):
         return None
+
+
+def json_data_each(text: str, key: str, read: Callable[[Any], Any]) -> Any:
+    """``json_data(text)``, with the entries of one list read as the parser reaches them: the list at the top
+    of the text, or the one under the top mapping's ``key``.
+
+    Each entry's data goes to ``read`` as soon as the C parser has read it
+    (while it is still in the processor's caches, where parsing the whole
+    text first leaves every entry to be read back from memory), and the
+    list holds what ``read`` returns. None when the parser refuses the text
+    or ``read`` returns None. The rest is ``json_data``'s: the same parser
+    reads every value, and the text around the entries is read to JSON's
+    grammar (commas, brackets, the keys' strings, nothing after the value).
+    """
+    scan, ws = _QUICK_JSON.scan_once, _WS.match
+    try:
+        i = ws(text).end()
+        if text[i] == "[":
+            data, i = _json_list_each(text, i, read)
+        elif text[i] == "{":
+            data = {}
+            i = ws(text, i + 1).end()
+            if text[i] != "}":
+                while True:
+                    if text[i] != '"':
+                        return None
+                    name, i = _SCAN_STRING(text, i + 1)
+                    i = ws(text, i).end()
+                    if text[i] != ":":
+                        return None
+                    i = ws(text, i + 1).end()
+                    value, i = _json_list_each(text, i, read) if name == key and text[i] == "[" else scan(text, i)
+                    data[name] = value
+                    i = ws(text, i).end()
+                    if text[i] != ",":
+                        break
+                    i = ws(text, i + 1).end()
+                if text[i] != "}":
+                    return None
+            i += 1
+        else:
+            return json_data(text)
+        if ws(text, i).end() != len(text):
+            return None
+    except (ValueError, RecursionError, IndexError, StopIteration, _Refused, _Stop):
+        return None
+    return data
+
+
+class _Stop(Exception):
+    """``read`` refused an entry (``json_data_each``)."""
+
+
+def _json_list_each(text: str, i: int, read: Callable[[Any], Any]) -> tuple[list[Any], int]:
+    """The list starting at ``i`` (a ``[``), each entry given to ``read``, and the index past the list."""
+    scan, ws = _QUICK_JSON.scan_once, _WS.match
+    out: list[Any] = []
+    i = ws(text, i + 1).end()
+    if text[i] == "]":
+        return out, i + 1
+    while True:
+        value, i = scan(text, i)
+        found = read(value)
+        if found is None:
+            raise _Stop()
+        out.append(found)
+        i = ws(text, i).end()
+        if text[i] != ",":
+            break
+        i = ws(text, i + 1).end()
+    if text[i] != "]":
+        raise _Stop()
+    return out, i + 1
 
 
 def keys_unique(text: str, keys: int) -> bool:
@@ -638,6 +718,7 @@ def keys_unique(text: str, keys: int) -> bool:
 
 _QUICK_JSON = json.JSONDecoder(parse_float=_json_decimal, parse_constant=Decimal)
 _UNIQUE_JSON = json.JSONDecoder(object_pairs_hook=_unique_keys, parse_float=_json_decimal, parse_constant=Decimal)
+_SCAN_STRING = json.decoder.scanstring  # type: ignore[attr-defined]  # the C scanner's own, strict: no control characters
 
 
 # --- documents ----------------------------------------------------------------

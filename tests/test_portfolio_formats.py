@@ -458,12 +458,12 @@ def test_a_portfolio_is_turned_into_carriers_with_the_cycle_collector_paused(tmp
     from incubator_rules import collector
     from incubator_rules.tools.synthetic import generate_portfolio
 
-    path = tmp_path / "p.json"
-    ir.save_portfolio(ir.Portfolio("p", "p", None, tuple(generate_portfolio(300, seed=3))), path)
+    path = tmp_path / "p.json"  # enough carriers that, unpaused, the objects they keep start many collections
+    ir.save_portfolio(ir.Portfolio("p", "p", None, tuple(generate_portfolio(800, seed=3))), path)
 
     def loads() -> None:
-        assert len(ir.load_carriers(path)) == 300
-        assert len(ir.load_portfolio(path).carriers) == 300
+        assert len(ir.load_carriers(path)) == 800
+        assert len(ir.load_portfolio(path).carriers) == 800
 
     assert len(_collections(loads)) <= 2 and gc.isenabled()
     monkeypatch.setattr(collector, "_PAUSE", contextlib.nullcontext())

@@ -3,6 +3,7 @@ attrs' per-field cost) reads exactly what the full reader reads, and leaves ever
 same error with the same place."""
 
 import datetime
+import json
 from decimal import Decimal
 
 import attrs
@@ -82,9 +83,16 @@ def test_the_quick_path_reads_what_the_full_reader_reads(data):
 @settings(max_examples=100, deadline=None)
 @given(histories())
 def test_valid_histories_take_the_quick_path(data):
+    import pickle
+
     carrier = reader.quick_carrier(data)
     assert carrier is not None
-    assert carrier == reader.CarrierReader(Source()).carrier(data)
+    full = reader.CarrierReader(Source()).carrier(data)
+    assert type(carrier) is ir.Carrier and carrier == full and hash(carrier) == hash(full)
+    assert carrier.digest == full.digest and carrier.to_json() == full.to_json()
+    assert pickle.loads(pickle.dumps(carrier)) == carrier and attrs.evolve(carrier, name="n") == attrs.evolve(full, name="n")
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):  # ``built_carrier``'s carrier is as frozen as any
+        carrier.name = "other"
 
 
 @settings(max_examples=200, deadline=None)
@@ -124,6 +132,14 @@ TEXT_CHANGES = st.sampled_from([
     ('"date":"', '"date":"\\u0032'),
     ('"amount":', '"amount":1.0,"v":'),
     ('"kind":', '"$schema":"x.json","kind":'),
+    ('"carriers":[', '"carriers":[],"carriers":['),  # the list of carriers repeated: read twice, one kept
+    ('"events":[', '"events":[{"id":"e0","type":"filed","date":"2020-01-01","level":"district","note":"a:b"}],"x":['),
+    ('},', '}'),  # a comma missing between entries (or events)
+    ('},', '},,'),
+    ('}', '} '),
+    (',', ' ,\n\t'),  # JSON's whitespace between values
+    ('"name":"', '"name" : "'),  # a key's colon after whitespace
+    ('[', '[\u00a0'),  # a space JSON does not allow
     ('"events":[', '"events":[{"type":"operation_started","date":"2020-01-01","id":"e01"},'),
     ('{"id"', '\ufeff{"id"'),
     ("", ""),
@@ -132,36 +148,57 @@ TEXT_CHANGES = st.sampled_from([
 
 def load_outcome(path, monkeypatch, quick: bool):
     from incubator_rules.files import carriers as carriers_module
+    from incubator_rules.files import portfolio as portfolio_module
     from incubator_rules.files import portfolio_lines
 
     if not quick:
-        monkeypatch.setattr(carriers_module, "json_data", lambda text: None)
+        monkeypatch.setattr(carriers_module, "quick_json_carriers", lambda text: None)
+        monkeypatch.setattr(portfolio_module, "quick_json", lambda text: None)
         monkeypatch.setattr(portfolio_lines, "json_data", lambda text: None)
+    found = []
     try:
-        try:
-            return "ok", ir.load_carriers(path)
-        except ir.IncubatorRulesError as exc:
-            return "error", str(exc)
+        for load in (ir.load_carriers, ir.load_portfolio):
+            try:
+                found.append(("ok", load(path)))
+            except ir.IncubatorRulesError as exc:
+                found.append(("error", str(exc)))
+        return found
     finally:
         monkeypatch.undo()
 
 
-@settings(max_examples=150, deadline=None)
-@given(st.lists(histories(), min_size=1, max_size=3), TEXT_CHANGES, st.integers(0, 3), st.booleans())
-def test_a_json_file_read_by_the_c_parser_alone_gives_what_the_strict_reading_gives(tmp_path_factory, entries, change, nth, lines):
-    """``documents.json_data`` checks only what the C parser checks; the quick reader checks every value it
-    accepts and leaves all else to the strict reading, so a whole JSON file or a JSON Lines file, altered in its
-    text (repeated keys, long numbers, control characters, deep nesting, odd escapes), loads to the same carriers
-    or fails with the same located error either way."""
+LAYOUTS = st.sampled_from(["lines", "one line", "an entry a line", "a list, an entry a line", "indented"])
+TRAILERS = st.sampled_from(["", "", "\n", " \t\r\n", "x", "]", "}", ",", "\n{}", "\u00a0"])
+
+
+def json_text(entries, layout):
+    """A JSON Lines text of ``entries``, or a whole JSON file of them: on one line, a carrier a line in a district
+    portfolio (as ``convert`` writes it) or in a list, or indented."""
+    if layout == "lines":
+        return "".join(dump_json(e) + "\n" for e in entries)
+    if layout == "one line":
+        return dump_json({"id": "p", "name": "p", "carriers": entries})
+    if layout == "an entry a line":
+        return '{"id":"p","name":"p","carriers":[\n' + ",\n".join(dump_json(e) for e in entries) + "\n]}\n"
+    if layout == "a list, an entry a line":
+        return "[\n" + ",\n".join(dump_json(e) for e in entries) + "\n]\n"
+    return json.dumps(json.loads(dump_json({"id": "p", "name": "p", "carriers": entries}), parse_float=Decimal),
+                      indent=2, ensure_ascii=False, default=str)
+
+
+@settings(max_examples=250, deadline=None)
+@given(st.lists(histories(), min_size=1, max_size=3), TEXT_CHANGES, st.integers(0, 3), LAYOUTS, TRAILERS)
+def test_a_json_file_read_by_the_c_parser_alone_gives_what_the_strict_reading_gives(tmp_path_factory, entries, change, nth, layout, trailer):
+    """``documents.json_data`` and ``json_data_each`` check only what the C parser checks; the quick reader checks
+    every value it accepts and leaves all else to the strict reading, so a whole JSON file (read a carrier at a
+    time) or a JSON Lines file, altered in its text (repeated keys, long numbers, control characters, deep
+    nesting, odd escapes, broken punctuation between entries, something after the data), loads to the same
+    carriers or fails with the same located error either way."""
     for i, entry in enumerate(entries):
         entry["id"] = f"c{i}"
     folder = tmp_path_factory.mktemp("json")
-    if lines:
-        text = "".join(dump_json(e) + "\n" for e in entries)
-        path = folder / "p.jsonl"
-    else:
-        text = dump_json({"id": "p", "name": "p", "carriers": entries})
-        path = folder / "p.json"
+    text = json_text(entries, layout) + trailer
+    path = folder / ("p.jsonl" if layout == "lines" else "p.json")
     old, new = change
     at = -1
     for _ in range(nth + 1):
@@ -204,3 +241,33 @@ def test_the_quick_text_check_is_the_full_readers(value):
 
     assert reader.plain_text(value) is (text_problem(value) is None)
     assert reader.good_text(value) is (text_problem(value) is None)
+
+
+def test_a_problem_in_the_middle_of_a_whole_json_file_names_its_line_and_column(tmp_path):
+    """A whole JSON file is read a carrier at a time; a carrier the quick path refuses, anywhere in it, sends the
+    whole text to the strict reading, whose error names the file, the line and the column."""
+    entries = [{"id": f"c{i}", "name": f"载体{i}", "kind": "incubator", "events": [
+        {"id": "e1", "type": "operation_started", "date": "2020-01-01"},
+        {"id": "e2", "type": "filed", "date": "2021-03-04", "level": "district", "note": "10:30"}]}
+        for i in range(40)]
+    lines = [dump_json(e) for e in entries]
+    path = tmp_path / "p.json"
+    good = '{"id":"p","name":"p","carriers":[\n' + ",\n".join(lines) + "\n]}\n"
+    path.write_text(good, encoding="utf-8")
+    assert [c.id for c in ir.load_carriers(path)] == [f"c{i}" for i in range(40)]
+    bad = lines[:]
+    bad[29] = bad[29].replace('"2021-03-04"', '"2021-02-30"')
+    path.write_text('{"id":"p","name":"p","carriers":[\n' + ",\n".join(bad) + "\n]}\n", encoding="utf-8")
+    for load in (ir.load_carriers, ir.load_portfolio):
+        with pytest.raises(ir.IncubatorRulesError) as info:
+            load(path)
+        assert (info.value.file, info.value.line, info.value.column) == (str(path), 31, bad[29].index('"2021-02-30"') + 1)
+        assert "2021-02-30" in info.value.message and info.value.field.endswith("events[1].date")
+    for text, line in [(good.replace('"id":"c17"', '"id":"c17","id":"c17"'), 19),  # a repeated key
+                       (good.replace("\n]}\n", "\n]}\n{}\n"), 43),  # something after the data
+                       (good.replace('},\n{"id":"c8"', '}\n{"id":"c8"'), 10),  # a comma missing between entries
+                       ("\ufeff" + good, 1)]:  # a byte order mark
+        path.write_text(text, encoding="utf-8")
+        with pytest.raises(ir.IncubatorRulesError) as info:
+            ir.load_carriers(path)
+        assert (info.value.file, info.value.line) == (str(path), line), text[:50]

@@ -10,13 +10,13 @@ from typing import Any, Callable, Iterator, Mapping
 import attrs
 
 from ..collector import gc_paused
-from ..documents import DataPath, Document, Source, field_name, json_data, keys_unique, read_text, text_document
+from ..documents import DataPath, Document, Source, field_name, keys_unique, read_text, text_document
 from ..errors import CarrierError, IncubatorRulesError
 from ..model.carrier import Carrier
 from ..model.portfolio import Portfolio
 from ..progress import Progress
 from .carrier import quick_carrier, quick_carrier_list, quick_keys
-from .portfolio import load_portfolio_document, portfolio_from_dict, quick_portfolio, read_snapshots_csv
+from .portfolio import load_portfolio_document, portfolio_from_dict, quick_json, quick_portfolio, read_snapshots_csv
 from .portfolio_lines import JSONL_SUFFIXES, IdSet, PortfolioLines, is_jsonl, line_of_id, read_portfolio_lines
 from .tables import read_portfolio_tables, tables_folder
 from .types import CARRIER, LEDGER, PORTFOLIO, SCENARIO, SUFFIXES, detect_type, read_for_check
@@ -190,10 +190,22 @@ def _carriers_in(path: Path) -> list[Carrier]:
         return list(PortfolioLines(path).carriers())
     text = read_text(path)
     if path.suffix.lower() == ".json":
-        found = quick_carriers(json_data(text), text, json=True)
+        found = quick_json_carriers(text)
         if found is not None:
             return found
     return carriers_from_document(text_document(text, path), text, base_dir=path.parent)
+
+
+def quick_json_carriers(text: str) -> list[Carrier] | None:
+    """The carriers of a JSON text of a common shape (``quick_carriers``), a portfolio's read one entry at a time
+    as the parser reaches it (``portfolio.quick_json``), or None: the full reader then reads the text."""
+    found = quick_json(text)
+    if found is None:
+        return None
+    data, carriers = found
+    if carriers is None:
+        return quick_carriers(data, text, json=True)
+    return list(carriers) if detect_type(data, text) == PORTFOLIO else None
 
 
 def quick_carriers(data: Any, text: str = "", json: bool = False) -> list[Carrier] | None:

@@ -20,7 +20,7 @@ from ..documents import (
     Source,
     csv_reader,
     field_name,
-    json_data,
+    json_data_each,
     keys_unique,
     max_file_bytes,
     read_text,
@@ -30,7 +30,7 @@ from ..documents import (
 from ..errors import CarrierError, PortfolioError, describe
 from ..model.carrier import Carrier, parse_date
 from ..model.portfolio import DESIGNATIONS, METRICS, Designation, Member, Metric, Number, Portfolio, Snapshot
-from .carrier import carrier_from_dict, good_text, quick_carrier_list, quick_keys
+from .carrier import QuickEntries, carrier_from_dict, good_text, quick_carrier_list, quick_keys
 from .schema import FileSchema
 
 __all__ = [
@@ -45,6 +45,8 @@ __all__ = [
     "portfolio_schema",
     "portfolio_header",
     "portfolio_member",
+    "quick_header",
+    "quick_json",
     "quick_portfolio",
     "read_csv_text",
     "read_snapshots_csv",
@@ -62,9 +64,10 @@ def load_portfolio_document(path: str | Path, snapshots_csv: str | Path | None =
     (``incubator_rules.load_portfolio``, from ``files.workbook``, reads Excel workbooks too.)
     """
     text = read_text(path)
-    quick = quick_portfolio(json_data(text), text) if Path(path).suffix.lower() == ".json" else None
-    if quick is not None and snapshots_csv is None:
-        return quick
+    if Path(path).suffix.lower() == ".json" and snapshots_csv is None:
+        found = quick_json(text)
+        if found is not None and found[1] is not None and found[0].__class__ is dict:
+            return Portfolio(found[0]["id"], found[0]["name"], found[0].get("district"), found[1])
     doc = text_document(text, path)
     base = Path(path).parent
     return portfolio_from_dict(doc.data, doc.source, base_dir=base, extra_csv=snapshots_csv)
@@ -248,16 +251,51 @@ def quick_portfolio(data: Any, text: str | None = None) -> Portfolio | None:
     the full reader checks it (see ``quick_carrier``); ``text``, the JSON text
     that ``documents.json_data`` read the data from, is given to check its keys.
     """
+    if not quick_header(data):
+        return None
+    carriers = quick_carrier_list(data.get("carriers"))
+    if carriers is None or (text is not None and not keys_unique(text, len(data) + quick_keys(data.get("carriers")))):
+        return None
+    return Portfolio(data.get("id"), data.get("name"), data.get("district"), tuple(carriers))
+
+
+def quick_header(data: Any) -> bool:
+    """Whether ``data`` is a mapping whose keys are a district portfolio's of ``quick_portfolio``'s common shape,
+    its own fields good text (the carriers are not looked at)."""
     if data.__class__ is not dict or not data.keys() <= _QUICK_KEYS:
-        return None
+        return False
     get = data.get
-    if (not good_text(get("id")) or not good_text(get("name"))
-            or any(get(key) is not None and not good_text(get(key)) for key in ("district", "note", "$schema"))):
+    return (good_text(get("id")) and good_text(get("name"))
+            and all(get(key) is None or good_text(get(key)) for key in ("district", "note", "$schema")))
+
+
+def quick_json(text: str) -> tuple[Any, tuple[Carrier, ...] | None] | None:
+    """A JSON text of carriers read by ``documents.json_data_each``: each entry of its list of carriers (the list
+    at the top, or the top mapping's ``carriers``) read by ``quick_carrier`` as soon as the parser has read it.
+
+    (the data, the carriers) when the text is a district portfolio of
+    ``quick_portfolio``'s common shape or a list of carriers of
+    ``quick_carrier_list``'s, every key checked against the text (the data
+    holds the carriers in the entries' place); (the data, None) when it holds
+    no such list: the data is then ``json_data(text)``; None for anything
+    else: the full reader then reads the text and names any problem.
+    """
+    entries = QuickEntries()
+    data = json_data_each(text, "carriers", entries.read)
+    if data.__class__ is dict:
+        carriers = data.get("carriers")
+        if carriers.__class__ is not list:
+            return data, None
+        if not quick_header(data):
+            return None
+        keys = entries.keys + len(data)
+    elif data.__class__ is list:
+        carriers, keys = data, entries.keys
+    else:
+        return None if data is None else (data, None)
+    if len({c.id for c in carriers}) != len(carriers) or not keys_unique(text, keys):
         return None
-    carriers = quick_carrier_list(get("carriers"))
-    if carriers is None or (text is not None and not keys_unique(text, len(data) + quick_keys(get("carriers")))):
-        return None
-    return Portfolio(get("id"), get("name"), get("district"), tuple(carriers))
+    return data, tuple(carriers)
 
 
 def portfolio_member(entry: Any, source: Source | None = None) -> Member:

@@ -157,28 +157,32 @@ class IdSet:
     """
 
     def __init__(self) -> None:
-        self._slots = array.array("Q", bytes(8 * 1024))
-        self._count = 0
+        self._slots = array.array("q", bytes(8 * 1024))  # signed: a hash is a signed 64-bit number
+        self._mask = len(self._slots) - 1
+        self._room = len(self._slots) // 2  # ids still to add before the table grows
 
     def add(self, cid: str) -> bool:
         """Record ``cid``; False when its digest was already there."""
-        digest = (hash(cid) & 0xFFFF_FFFF_FFFF_FFFF) | 1  # 0 marks an empty slot
-        slots, mask = self._slots, len(self._slots) - 1
+        digest = hash(cid) | 1  # odd: 0 marks an empty slot
+        slots, mask = self._slots, self._mask
         i = digest & mask
-        while slots[i]:
-            if slots[i] == digest:
+        found = slots[i]
+        while found:
+            if found == digest:
                 return False
             i = (i + 1) & mask
+            found = slots[i]
         slots[i] = digest
-        self._count += 1
-        if 2 * self._count > len(slots):
+        self._room -= 1
+        if not self._room:
             self._grow()
         return True
 
     def _grow(self) -> None:
         old = self._slots
-        self._slots = array.array("Q", bytes(16 * len(old)))
-        mask = len(self._slots) - 1
+        self._slots = array.array("q", bytes(16 * len(old)))
+        self._mask = mask = len(self._slots) - 1
+        self._room = len(self._slots) // 2 - len(old) // 2
         for digest in old:
             if digest:
                 i = digest & mask
