@@ -152,10 +152,10 @@ def event_award_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) ->
         matched = [e for e in matched if e.type in types]
         if not matched:
             return out
-    plan = compiled(ctx)
+    plan = checks.PlanChecks(compiled, ctx)
     (filters, amount, window, within, excluded, once, holding, occurrence, condition, counting, schedule, graded, one,
      by_type,
- all_in_scope, checks_after, period, refusing, start, end, cell_is_amount, covers, columns, table, cells, early, late) = plan.loop
+ all_in_scope, checks_after, period, refusing, start, end, cell_is_amount, covers, columns, table, cells, early, late) = compiled.loop
     paid: set[Any] = set()
     seen = 0
     awarded = 0  # awards made so far: the next one is the ordinal of ``by: occurrence``
@@ -282,7 +282,7 @@ def event_award_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) ->
                 out.append(decide(rule, ctx, reason, event, kind, clauses, events=events, condition=cond, **{on: outcome.date}))
                 continue
             assert outcome.date is not None
-            if plan.payable_in_window and window is not None and window[1] is not None and outcome.date > window[1]:
+            if compiled.payable_in_window and window is not None and window[1] is not None and outcome.date > window[1]:
                 paid.discard(key)
                 late = plan.column_cites(clauses + bound_clauses(ctx.ruleset, rule, "payable_in_window"), kind)
                 out.append(decide(rule, ctx, "payable_after_period", event, kind, late, events=events, condition=cond,
@@ -291,7 +291,7 @@ def event_award_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) ->
             payable, code, met = max(payable, outcome.date), "awarded" if outcome.status == "met" else "pending", outcome.status == "met"
         awarded += 1
         if covers and cell is not None:
-            plan.candidates.append(checks.Candidate(event, kind, plan.columns[kind], cell, payable, met, events, cond))  # type: ignore[arg-type]
+            plan.candidates.append(checks.Candidate(event, kind, columns[kind], cell, payable, met, events, cond))  # type: ignore[arg-type]
             continue
         if schedule is not None:
             gate = None if condition is None and grade_event is None else (payable, met)

@@ -1003,7 +1003,6 @@ def decide(
     ``status`` is the code's own (awarded, pending, else not awarded) unless given; ``part`` is the
     instalment of a scheduled award the decision is.
     """
-    prep = prep_of(ctx.ruleset, rule)
     if status is None:
         status = AWARDED if code in _AWARDED_CODES else PENDING if code in _PENDING_CODES else NOT_AWARDED
     paid = status is not NOT_AWARDED
@@ -1012,6 +1011,7 @@ def decide(
             return LEFT_OUT
         return built_decision(rule.id, status, code, amount, payable_on, (event.id,) if events is None else tuple(events),
                               (), "", "", event.level, kind, full_amount, already_received, amount_in_force_from, None, part)
+    prep = prep_of(ctx.ruleset, rule)
     if not paid and events is None and condition is None and full_amount is None and already_received is None \
             and amount_in_force_from is None and part is None:
         return refuse(prep, ctx, code, event, kind, clauses if isinstance(clauses, tuple) else tuple(clauses), given)
