@@ -27,7 +27,7 @@ from ..model.decision import AWARDED, PENDING, Condition, Decision
 from ..model.facts import did_you_mean
 from ..model.labels import LEVEL_ZH
 from ..model.ruleset import DatedValue, Rule, Ruleset, Table, level_ranks
-from .base import Context, area_refused, clause_of, column_clauses, prep_of, settlements, title_kinds
+from .base import LEFT_OUT, Context, area_refused, clause_of, column_clauses, prep_of, settlements, title_kinds
 from .generic import Filter, Param, bound_clauses, check_level, choice, decide, refuse, scope_types
 
 __all__ = [
@@ -396,11 +396,15 @@ def _static(rule: Rule, ctx: Context, prep: Any) -> dict[str, Any]:
         "grades": c.grades, "payable_in_window": c.payable_in_window, "from_first_title": c.from_first_title,
         "by_title": c.by_title, "table_id": c.table_id, "table": None if c.table_id is None else ctx.ruleset.tables[c.table_id],
         "top_clauses": () if c.top is None else c.top.clauses, "cell_is_amount": c.cell_is_amount,
+        # the top-up's differential base (``differential``): by the level held, or less the payments of this purpose
+        "top_by_level": c.top is not None and c.top.params.get("base") == "level_held",
+        "top_payments": _earlier_payments(c.top),
         "walks": c.not_delisted or c.title_held != "none",
         "checks_before_static": c.covers or bool(c.refuse_kinds) or bool(c.refuse_levels),
         "checks_after": c.refuse_lower or c.first_at_level or c.not_delisted or c.title_held != "none" or c.grades is not None,
         # the rule's own parameters, as event_award decides with them
         "amount": amount, "types": c.types, "filters": filters, "one": one,
+        "only_type": next(iter(c.types)) if c.types is not None and len(c.types) == 1 else None,
         "by_type": one is not None and one.by_type_only,
         "all_in_scope": isinstance(one, Filter) and one.kinds is None and one.types == c.types,  # every event of its types
         "window": c.window, "within": params.get("within"),
@@ -421,7 +425,15 @@ def _static(rule: Rule, ctx: Context, prep: Any) -> dict[str, Any]:
     return out
 
 
-# The names in ``PlanChecks.loop``, in its order.
+def _earlier_payments(top: Rule | None) -> AwardKind | None:
+    """The purpose of the recorded payments a top-up's differential base counts (``earlier_payments``), if any."""
+    if top is None or top.params.get("base") == "level_held":
+        return None
+    purpose = top.params.get("earlier_payments")
+    return None if purpose in (None, "none") else AwardKind(purpose)
+
+
+# The names in ``Compiled.loop``, in its order.
 LOOP = (
     "filters", "amount", "window", "within", "excluded", "once_per", "holding", "occurrence", "condition", "counting",
     "schedule", "graded", "one", "by_type", "all_in_scope", "checks_after", "period", "refusing", "plan_start", "plan_end",
@@ -492,21 +504,19 @@ class PlanChecks:
             if not (kinds.count(kinds[0]) == len(kinds) and kinds[0] is ctx.carrier.kind):
                 self.kinds = kinds
         self.index: dict[str, int] | None = None
-        self.walk = _TitleWalk(ctx, s.columns) if s.walks else None
+        self.walk: _TitleWalk | None = None  # made when a condition on titles is first checked
         self.once_seen: dict[Any, int] = {}
         self.candidates: list[Candidate] = []
-        self.outside_area = s.area is not None and self._outside_area(ctx, s.area)
-        self.checks_before = s.checks_before_static or self.outside_area
-
-    def _outside_area(self, ctx: Context, how: str) -> bool:
-        """``area_refused``, remembered by the carrier's area name (names recur across a portfolio)."""
-        seen = self.s.areas
-        found = seen.get(ctx.carrier.area)
-        if found is None:
-            found = area_refused(ctx, how)
-            if len(seen) < 4096:
-                seen[ctx.carrier.area] = found
-        return found
+        outside = False
+        if s.area is not None:  # ``area_refused``, remembered by the carrier's area name (names recur across a portfolio)
+            seen = s.areas
+            outside = seen.get(ctx.carrier.area)
+            if outside is None:
+                outside = area_refused(ctx, s.area)
+                if len(seen) < 4096:
+                    seen[ctx.carrier.area] = outside
+        self.outside_area = outside
+        self.checks_before = s.checks_before_static or outside
 
     def position(self, event: Event) -> int:
         """The event's index in the timeline."""
@@ -526,18 +536,17 @@ class PlanChecks:
         ``covered_by_table``), else the rule's clauses."""
         s = self.s
         column = s.columns[kind]
+        cells = s.cells  # the cells that are the same whatever the date, by kind and level
         if not s.covers or s.table is None or column is None or event.level is None:
-            return None, s.rule.clauses
-        cells = s.cells
-        found = cells.get((column, event.level))
+            found = cells[(kind, event.level)] = (None, s.rule.clauses)
+            return found
+        found = cells.get((kind, event.level))
         if found is None:
             dated = s.table.columns.get(column, {}).get(event.level)
             value = s.table.value(column, event.level, event.date)
             found = (value, (clause_of(s.table, column, event.level, value),))
             if dated is not None and len(dated) == 1 and dated[0].start is None:
-                cells[(column, event.level)] = found  # the same cell whatever the date
-            else:
-                return found
+                cells[(kind, event.level)] = found  # the same cell whatever the date
         return found
 
     def _refuse(self, code: str, event: Event, kind: CarrierKind, clauses: Sequence[str], **given: Any) -> Decision:
@@ -605,6 +614,9 @@ class PlanChecks:
     def after_amount(self, event: Event, kind: CarrierKind, cited: tuple[str, ...]) -> Decision | None:
         """A lower title or a level held before, a delisting, the title held and the grade."""
         s = self.s
+        graded_out = s.grades is not None and event.grade not in s.grades
+        if graded_out and not self.ctx.detail:
+            return LEFT_OUT  # totals give no reason: the refusal that costs least to find comes first
         if s.refuse_lower or s.first_at_level:
             held = self.titles_before(event, kind)
             ranks = s.ranks
@@ -617,15 +629,17 @@ class PlanChecks:
                 if same is not None:
                     clauses = self.column_cites(cited + bound_clauses(self.ctx.ruleset, s.rule, "first_at_level"), kind)
                     return self._refuse("not_new", event, kind, clauses, **held_values(same))
-        walk = self.walk
-        if walk is not None:
+        if s.walks:
+            walk = self.walk
+            if walk is None:
+                walk = self.walk = _TitleWalk(self.ctx, s.columns)
             walk.to(self.position(event))
             if s.not_delisted and walk.delisted_on is not None:
                 return self._refuse("delisted", event, kind, cited, ended_on=walk.delisted_on)
             if s.title_held != "none" and walk.title(s.columns[kind], event, s.title_held) is None:
                 clauses = self.column_cites(cited + bound_clauses(self.ctx.ruleset, s.rule, "title_held"), kind)
                 return refuse(s.prep, self.ctx, "no_title", event, kind, clauses, _NOTHING)
-        if s.grades is not None and event.grade not in s.grades:
+        if graded_out:
             return refuse(s.prep, self.ctx, "not_excellent", event, kind, cited, _NOTHING)
         return None
 
@@ -750,14 +764,13 @@ def differential(plan: PlanChecks) -> list[Decision]:
     ruleset = ctx.ruleset
     ranks = s.ranks
     out: list[Decision] = []
-    by_level = top is not None and top.params.get("base") == "level_held"
-    purpose = None if top is None else top.params.get("earlier_payments")
+    by_level, wanted = s.top_by_level, s.top_payments
     payments = []
-    if purpose not in (None, "none") and not by_level:
-        wanted = AwardKind(purpose)
-        settled = settlements(ctx)
-        for e in ctx.timeline:
-            if e.type is PAYMENT_RECEIVED and e.purpose is wanted and settled.get(e.id) is None:
+    if wanted is not None:
+        mine = [e for e in ctx.timeline if e.type is PAYMENT_RECEIVED and e.purpose is wanted]
+        settled = settlements(ctx, mine) if mine else {}  # each payment's settlement is its own
+        for e in mine:
+            if settled.get(e.id) is None:
                 column = s.columns[e.kind or ctx.carrier.kind]
                 if column is not None:
                     payments.append((e, plan.ladder(column), column))

@@ -149,7 +149,8 @@ def event_award_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) ->
     compiled = checks.compiled(rule, ctx)
     types = compiled.types
     if types is not None:
-        matched = [e for e in matched if e.type in types]
+        only = compiled.only_type  # one type: tested by identity, cheaper than a look-up in the set
+        matched = [e for e in matched if e.type is only] if only is not None else [e for e in matched if e.type in types]
         if not matched:
             return out
     plan = checks.PlanChecks(compiled, ctx)
@@ -169,19 +170,21 @@ def event_award_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) ->
         counts = {e.id: t for (e, _), t in zip(held, tally(counting, held, cycle_start(counting, ctx)))}
     own = ctx.carrier.kind
     checks_before, outside_area, kinds = plan.checks_before, plan.outside_area, plan.kinds
-    if not (covers and table is not None):
-        cells = None  # else the undated cells, by column and level
     carrier = ctx.carrier
+    detail = ctx.detail  # False: totals, which leave refusals out (where a refusal is known, nothing is built)
     for event in matched:
         kind = (event.kind or own) if kinds is None else plan.kind_of(event)
         if not (all_in_scope or (one.in_scope(event, kind) if one is not None else any(f.in_scope(event, kind) for f in filters))):
             continue
-        if checks_before and (outside_area or (kind, event.level) in refusing):
+        place = (kind, event.level)
+        if checks_before and (outside_area or place in refusing):  # refused (``checks._refused_before``, or the area)
+            if not detail:
+                continue
             refused = plan.before(event, kind)
             if refused is not None:
                 out.append(refused)
                 continue
-        found = None if cells is None else cells.get((columns[kind], event.level))
+        found = cells.get(place)  # the cell whatever the date, by kind and level
         cell, cited = found if found is not None else plan.cell(event, kind)
         if not (by_type or (one.holds(event, carrier) if one is not None else
                             any(f.in_scope(event, kind) and f.holds(event, carrier) for f in filters))):
@@ -211,10 +214,14 @@ def event_award_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) ->
                 out.append(decide(rule, ctx, "no_title", event, kind, rule.clauses))
                 continue
             if window is not None and ((window[0] and event.date < window[0]) or (window[1] and event.date > window[1])):
+                if not detail:
+                    continue
                 out.append(decide(rule, ctx, "outside_window", event, kind, cited + ((window[2],) if window[2] else ()),
                                   window_start=window[0], window_end=window[1]))
                 continue
         if period is not None and (period != "date" or not start <= event.date <= end):
+            if not detail and period == "date":  # outside the plan period by its date: refused
+                continue
             refused = plan.outside_period(event, kind, cited)
             if refused is not None:
                 out.append(refused)

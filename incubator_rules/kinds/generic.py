@@ -963,7 +963,7 @@ class _Wording:
 
     _LIMIT = 4096  # texts remembered per outcome: enough for a district, bounded for a stream
 
-    def __call__(self, event: Event, kind: CarrierKind, ctx: Context, given: Mapping[str, Any]) -> tuple[str, str]:
+    def explain(self, event: Event, kind: CarrierKind, ctx: Context, given: Mapping[str, Any]) -> tuple[str, str]:
         """``render`` of both texts with ``values_of``, computing only the placeholders they use; texts are
         remembered by their inputs, since many decisions of a district read alike."""
         names = self.given_names
@@ -985,6 +985,13 @@ class _Wording:
         """The two texts, computed."""
         texts = [_shown(given.get(n)) if get is None else get(event, kind, ctx, given) for n, get in self.getters]
         return self.zh.format(*texts), self.en.format(*texts)
+
+
+def _wordings(prep: Any) -> dict[str, Callable[..., tuple[str, str]]]:
+    """Each outcome's ``_Wording.explain`` for the rule of ``prep``, made once (a bound method: called for every
+    decision, it costs less than calling an instance)."""
+    prep.wording = {c: _Wording(zh, en).explain for c, (zh, en) in prep.rule.explanations.items()}
+    return prep.wording  # type: ignore[no-any-return]
 
 
 def decide(
@@ -1023,7 +1030,7 @@ def decide(
     given["already_received"] = already_received
     wording = prep.wording
     if wording is None:
-        wording = prep.wording = {c: _Wording(zh, en) for c, (zh, en) in prep.rule.explanations.items()}
+        wording = _wordings(prep)
     zh, en = wording[code](event, kind, ctx, given)
     key = clauses if isinstance(clauses, tuple) else tuple(clauses)
     cites = prep.cites.get(key)  # citations without repeats, in the order given
@@ -1043,7 +1050,7 @@ def refuse(prep: Any, ctx: Context, code: str, event: Event, kind: CarrierKind, 
         return LEFT_OUT
     wording = prep.wording
     if wording is None:
-        wording = prep.wording = {c: _Wording(zh, en) for c, (zh, en) in prep.rule.explanations.items()}
+        wording = _wordings(prep)
     zh, en = wording[code](event, kind, ctx, given)
     cites = prep.cites.get(clauses)
     if cites is None:
