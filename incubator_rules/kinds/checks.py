@@ -17,6 +17,7 @@ their order and what each refusal cites.
 from __future__ import annotations
 
 import datetime
+import operator
 from typing import Any, Mapping, Sequence
 
 import attrs
@@ -26,7 +27,7 @@ from ..model.decision import AWARDED, PENDING, Condition, Decision
 from ..model.facts import did_you_mean
 from ..model.labels import LEVEL_ZH
 from ..model.ruleset import DatedValue, Rule, Ruleset, Table, level_ranks
-from .base import Context, area_refused, clause_of, column_clauses, prep_of, settlements, title_kinds
+from .base import LEFT_OUT, Context, area_refused, clause_of, column_clauses, prep_of, settlements, title_kinds
 from .generic import Filter, Param, bound_clauses, check_level, choice, decide, refuse, scope_types
 
 __all__ = [
@@ -42,6 +43,7 @@ __all__ = [
     "LevelRefusal",
     "OncePer",
     "PlanChecks",
+    "Compiled",
     "compiled",
     "Candidate",
     "differential",
@@ -392,13 +394,17 @@ def _static(rule: Rule, ctx: Context, prep: Any) -> dict[str, Any]:
         "period": c.period, "refuse_lower": c.refuse_lower, "top": c.top, "ladder_all": c.ladder_all,
         "first_at_level": c.first_at_level, "not_delisted": c.not_delisted, "title_held": c.title_held,
         "grades": c.grades, "payable_in_window": c.payable_in_window, "from_first_title": c.from_first_title,
-        "table_id": c.table_id, "table": None if c.table_id is None else ctx.ruleset.tables[c.table_id],
+        "by_title": c.by_title, "table_id": c.table_id, "table": None if c.table_id is None else ctx.ruleset.tables[c.table_id],
         "top_clauses": () if c.top is None else c.top.clauses, "cell_is_amount": c.cell_is_amount,
+        # the top-up's differential base (``differential``): by the level held, or less the payments of this purpose
+        "top_by_level": c.top is not None and c.top.params.get("base") == "level_held",
+        "top_payments": _earlier_payments(c.top),
         "walks": c.not_delisted or c.title_held != "none",
         "checks_before_static": c.covers or bool(c.refuse_kinds) or bool(c.refuse_levels),
         "checks_after": c.refuse_lower or c.first_at_level or c.not_delisted or c.title_held != "none" or c.grades is not None,
         # the rule's own parameters, as event_award decides with them
         "amount": amount, "types": c.types, "filters": filters, "one": one,
+        "only_type": next(iter(c.types)) if c.types is not None and len(c.types) == 1 else None,
         "by_type": one is not None and one.by_type_only,
         "all_in_scope": isinstance(one, Filter) and one.kinds is None and one.types == c.types,  # every event of its types
         "window": c.window, "within": params.get("within"),
@@ -419,7 +425,15 @@ def _static(rule: Rule, ctx: Context, prep: Any) -> dict[str, Any]:
     return out
 
 
-# The names in ``PlanChecks.loop``, in its order.
+def _earlier_payments(top: Rule | None) -> AwardKind | None:
+    """The purpose of the recorded payments a top-up's differential base counts (``earlier_payments``), if any."""
+    if top is None or top.params.get("base") == "level_held":
+        return None
+    purpose = top.params.get("earlier_payments")
+    return None if purpose in (None, "none") else AwardKind(purpose)
+
+
+# The names in ``Compiled.loop``, in its order.
 LOOP = (
     "filters", "amount", "window", "within", "excluded", "once_per", "holding", "occurrence", "condition", "counting",
     "schedule", "graded", "one", "by_type", "all_in_scope", "checks_after", "period", "refusing", "plan_start", "plan_end",
@@ -441,19 +455,23 @@ def _refused_before(c: _Config, columns: Mapping[CarrierKind, str | None], rules
     return frozenset(out)
 
 
-def compiled(rule: Rule, ctx: Context) -> type["PlanChecks"]:
-    """``rule``'s ``PlanChecks`` under the readings in force: a subclass holding the rule's conditions and
-    parameters, read once per ruleset and readings; an instance decides for one carrier."""
+def compiled(rule: Rule, ctx: Context) -> "Compiled":
+    """``rule``'s conditions and parameters under the readings in force, read once per ruleset and readings;
+    ``PlanChecks(compiled(rule, ctx), ctx)`` decides with them for one carrier."""
     prep = prep_of(ctx.ruleset, rule)  # the rule of the ruleset resolved under the readings in force: its own prep
     found = prep.memo.get("plan_checks")
     if found is None:
-        found = prep.memo["plan_checks"] = type("PlanChecks", (PlanChecks,), {**_static(rule, ctx, prep), "__slots__": ()})
+        found = prep.memo["plan_checks"] = Compiled(_static(rule, ctx, prep))
     return found  # type: ignore[no-any-return]
 
 
-class PlanChecks:
-    """One rule's conditions on titles and the plan, as it decides for one carrier (made by ``compiled``, whose
-    subclass holds what the conditions are under the readings in force)."""
+class Compiled:
+    """What ``_static`` reads of one rule under one set of readings, as plain attributes of one object.
+
+    Read for every carrier and event: an attribute of an instance costs one
+    look-up in its dictionary, where an attribute of a class read through
+    an instance costs several times that (Python 3.11 does not specialise it).
+    """
 
     rule: Rule
     config: _Config
@@ -466,36 +484,46 @@ class PlanChecks:
     refusing: frozenset[Any]
     loop: tuple[Any, ...]
     ranks: Mapping[Level, int]
-    __slots__ = ("ctx", "kinds", "index", "walk", "once_seen", "candidates", "outside_area", "checks_before")
 
-    def __init__(self, ctx: Context) -> None:
+    def __init__(self, values: Mapping[str, Any]) -> None:
+        self.__dict__.update(values)  # the names of ``_static``: those above, and the rule's other parameters
+
+
+class PlanChecks:
+    """One rule's conditions on titles and the plan, as it decides for one carrier: ``s`` is what the conditions
+    are under the readings in force (``compiled``), the other slots what deciding for this carrier has seen."""
+
+    __slots__ = ("s", "ctx", "kinds", "index", "walk", "once_seen", "candidates", "outside_area", "checks_before")
+
+    def __init__(self, s: Compiled, ctx: Context) -> None:
+        self.s = s
         self.ctx = ctx
-        c = self.config
-        self.kinds = title_kinds(ctx) if c.by_title else None
-        if self.kinds and self.kinds.count(self.kinds[0]) == len(self.kinds) and self.kinds[0] is ctx.carrier.kind:
-            self.kinds = None  # every event is of the carrier's kind
+        self.kinds: tuple[CarrierKind, ...] | None = None  # None: every event is of the carrier's kind or its own
+        if s.by_title and any(map(_KIND_OF, ctx.timeline)):  # no event naming a kind: each is of the carrier's
+            kinds = title_kinds(ctx)
+            if not (kinds.count(kinds[0]) == len(kinds) and kinds[0] is ctx.carrier.kind):
+                self.kinds = kinds
         self.index: dict[str, int] | None = None
-        self.walk = _TitleWalk(ctx, self.columns) if self.walks else None
+        self.walk: _TitleWalk | None = None  # made when a condition on titles is first checked
         self.once_seen: dict[Any, int] = {}
         self.candidates: list[Candidate] = []
-        self.outside_area = c.area is not None and self._outside_area(ctx, c.area)
-        self.checks_before = self.checks_before_static or self.outside_area
-
-    def _outside_area(self, ctx: Context, how: str) -> bool:
-        """``area_refused``, remembered by the carrier's area name (names recur across a portfolio)."""
-        seen = self.areas
-        found = seen.get(ctx.carrier.area)
-        if found is None:
-            found = area_refused(ctx, how)
-            if len(seen) < 4096:
-                seen[ctx.carrier.area] = found
-        return found
+        outside = False
+        if s.area is not None:  # ``area_refused``, remembered by the carrier's area name (names recur across a portfolio)
+            seen = s.areas
+            outside = seen.get(ctx.carrier.area)
+            if outside is None:
+                outside = area_refused(ctx, s.area)
+                if len(seen) < 4096:
+                    seen[ctx.carrier.area] = outside
+        self.outside_area = outside
+        self.checks_before = s.checks_before_static or outside
 
     def position(self, event: Event) -> int:
         """The event's index in the timeline."""
-        if self.index is None:
-            self.index = {e.id: i for i, e in enumerate(self.ctx.timeline)}
-        return self.index[event.id]
+        index = self.index
+        if index is None:
+            index = self.index = {e.id: i for i, e in enumerate(self.ctx.timeline)}
+        return index[event.id]
 
     def kind_of(self, event: Event) -> CarrierKind:
         """The carrier kind the event is decided as."""
@@ -506,168 +534,182 @@ class PlanChecks:
     def cell(self, event: Event, kind: CarrierKind) -> tuple[DatedValue | None, tuple[str, ...]]:
         """The table cell in force for the event, and what the rule's refusals cite: the cell's clause (under
         ``covered_by_table``), else the rule's clauses."""
-        column = self.columns[kind]
-        if not self.covers or self.table is None or column is None or event.level is None:
-            return None, self.rule.clauses
-        cells = self.cells
-        found = cells.get((column, event.level))
+        s = self.s
+        column = s.columns[kind]
+        cells = s.cells  # the cells that are the same whatever the date, by kind and level
+        if not s.covers or s.table is None or column is None or event.level is None:
+            found = cells[(kind, event.level)] = (None, s.rule.clauses)
+            return found
+        found = cells.get((kind, event.level))
         if found is None:
-            dated = self.table.columns.get(column, {}).get(event.level)
-            value = self.table.value(column, event.level, event.date)
-            found = (value, (clause_of(self.table, column, event.level, value),))
+            dated = s.table.columns.get(column, {}).get(event.level)
+            value = s.table.value(column, event.level, event.date)
+            found = (value, (clause_of(s.table, column, event.level, value),))
             if dated is not None and len(dated) == 1 and dated[0].start is None:
-                cells[(column, event.level)] = found  # the same cell whatever the date
-            else:
-                return found
+                cells[(kind, event.level)] = found  # the same cell whatever the date
         return found
 
     def _refuse(self, code: str, event: Event, kind: CarrierKind, clauses: Sequence[str], **given: Any) -> Decision:
         if "full_amount" in given:
-            return decide(self.rule, self.ctx, code, event, kind, clauses, **given)
-        return refuse(self.prep, self.ctx, code, event, kind, clauses if isinstance(clauses, tuple) else tuple(clauses), given)
+            return decide(self.s.rule, self.ctx, code, event, kind, clauses, **given)
+        return refuse(self.s.prep, self.ctx, code, event, kind, clauses if isinstance(clauses, tuple) else tuple(clauses), given)
 
     def column_cites(self, clauses: tuple[str, ...], kind: CarrierKind, table: str | None = None) -> tuple[str, ...]:
         """``clauses`` without those granting another column's amounts than the kind's (or another table's)."""
-        column = self.columns[kind]
+        column = self.s.columns[kind]
         return clauses if column is None else column_clauses(self.ctx.ruleset, clauses, column, table)
 
     def before(self, event: Event, kind: CarrierKind) -> Decision | None:
         """Kinds, area and levels, checked before the rule's own filter."""
-        rule, ruleset = self.rule, self.ctx.ruleset
-        column = self.columns[kind]
-        if self.covers and column is None:
+        s = self.s
+        rule, ruleset = s.rule, self.ctx.ruleset
+        column = s.columns[kind]
+        if s.covers and column is None:
             return self._refuse("kind_not_covered", event, kind, rule.clauses)
-        if kind in self.refuse_kinds:
+        if kind in s.refuse_kinds:
             return self._refuse("kind_not_covered", event, kind,
                                 self.column_cites(rule.clauses + bound_clauses(ruleset, rule, "refuse_kinds"), kind))
         if self.outside_area:
             clauses = (ruleset.area.clause,) + bound_clauses(ruleset, rule, "area")  # type: ignore[union-attr]
             return self._refuse("outside_area", event, kind, clauses, area=self.ctx.carrier.area or "-")
-        if self.refuse_levels and column is not None:
+        if s.refuse_levels and column is not None:
             paid = ruleset.columns.get(column, ())
-            if any(event.level in r.levels and any(k in paid for k in r.kinds) for r in self.refuse_levels):
-                first = (clause_of(self.table, column, event.level, None),) if self.table is not None and event.level else rule.clauses  # type: ignore[arg-type]
+            if any(event.level in r.levels and any(k in paid for k in r.kinds) for r in s.refuse_levels):
+                first = (clause_of(s.table, column, event.level, None),) if s.table is not None and event.level else rule.clauses  # type: ignore[arg-type]
                 found = bound_clauses(ruleset, rule, "refuse_levels")
                 return self._refuse("level_not_covered", event, kind,
-                                    first + (column_clauses(ruleset, found, column, self.table_id) if found else ()))
+                                    first + (column_clauses(ruleset, found, column, s.table_id) if found else ()))
         return None
 
     def outside_period(self, event: Event, kind: CarrierKind, cited: tuple[str, ...]) -> Decision | None:
         """The plan period, by the event's date or its evaluated year."""
-        start, end = self.plan_start, self.plan_end
-        if self.period == "year" and (event.year is None or not start.year <= event.year <= end.year):
-            clauses = self.column_cites(cited + bound_clauses(self.ctx.ruleset, self.rule, "period"), kind)
+        s = self.s
+        start, end = s.plan_start, s.plan_end
+        if s.period == "year" and (event.year is None or not start.year <= event.year <= end.year):
+            clauses = self.column_cites(cited + bound_clauses(self.ctx.ruleset, s.rule, "period"), kind)
             return self._refuse("year_outside_window", event, kind, clauses, window_start=start, window_end=end)
-        if self.period == "date" and not start <= event.date <= end:
-            return refuse(self.prep, self.ctx, "outside_window", event, kind, cited, self.plan_window)
+        if s.period == "date" and not start <= event.date <= end:
+            return refuse(s.prep, self.ctx, "outside_window", event, kind, cited, s.plan_window)
         return None
 
     def titles_before(self, event: Event, kind: CarrierKind) -> list[Event]:
         """The accreditations and filings before the event in the timeline, on its ladder."""
-        key = self.ladder(self.columns[kind])
+        columns = self.s.columns
+        key = self.ladder(columns[kind])
         out = []
         own = self.ctx.carrier.kind
         for e in self.ctx.timeline:
             if e is event:
                 break
             if e.type is ACCREDITED or e.type is FILED:
-                column = self.columns[e.kind or own]
+                column = columns[e.kind or own]
                 if column is not None and self.ladder(column) == key:
                     out.append(e)
         return out
 
     def ladder(self, column: str | None) -> str | None:
         """The ladder a table column climbs: its own, or one for all (``ladder: all``)."""
-        return "*" if self.ladder_all else column
+        return "*" if self.s.ladder_all else column
 
     def after_amount(self, event: Event, kind: CarrierKind, cited: tuple[str, ...]) -> Decision | None:
         """A lower title or a level held before, a delisting, the title held and the grade."""
-        if self.refuse_lower or self.first_at_level:
+        s = self.s
+        graded_out = s.grades is not None and event.grade not in s.grades
+        if graded_out and not self.ctx.detail:
+            return LEFT_OUT  # totals give no reason: the refusal that costs least to find comes first
+        if s.refuse_lower or s.first_at_level:
             held = self.titles_before(event, kind)
-            ranks = self.ranks
+            ranks = s.ranks
             rank = ranks[event.level] if event.level is not None else 0
             higher = max((e for e in held if e.level is not None and ranks[e.level] > rank), key=lambda e: ranks[e.level], default=None)  # type: ignore[index]
-            if self.refuse_lower and higher is not None:
-                return self._refuse("lower_level", event, kind, cited + self.top_clauses, **held_values(higher))
-            if self.first_at_level:
+            if s.refuse_lower and higher is not None:
+                return self._refuse("lower_level", event, kind, cited + s.top_clauses, **held_values(higher))
+            if s.first_at_level:
                 same = next((e for e in reversed(held) if e.level is event.level), None)
                 if same is not None:
-                    clauses = self.column_cites(cited + bound_clauses(self.ctx.ruleset, self.rule, "first_at_level"), kind)
+                    clauses = self.column_cites(cited + bound_clauses(self.ctx.ruleset, s.rule, "first_at_level"), kind)
                     return self._refuse("not_new", event, kind, clauses, **held_values(same))
-        walk = self.walk
-        if walk is not None:
-            walk.to(event)
-            if self.not_delisted and walk.delisted_on is not None:
+        if s.walks:
+            walk = self.walk
+            if walk is None:
+                walk = self.walk = _TitleWalk(self.ctx, s.columns)
+            walk.to(self.position(event))
+            if s.not_delisted and walk.delisted_on is not None:
                 return self._refuse("delisted", event, kind, cited, ended_on=walk.delisted_on)
-            if self.title_held != "none" and walk.title(self.columns[kind], event, self.title_held) is None:
-                clauses = self.column_cites(cited + bound_clauses(self.ctx.ruleset, self.rule, "title_held"), kind)
-                return refuse(self.prep, self.ctx, "no_title", event, kind, clauses, _NOTHING)
-        if self.grades is not None and event.grade not in self.grades:
-            return refuse(self.prep, self.ctx, "not_excellent", event, kind, cited, _NOTHING)
+            if s.title_held != "none" and walk.title(s.columns[kind], event, s.title_held) is None:
+                clauses = self.column_cites(cited + bound_clauses(self.ctx.ruleset, s.rule, "title_held"), kind)
+                return refuse(s.prep, self.ctx, "no_title", event, kind, clauses, _NOTHING)
+        if graded_out:
+            return refuse(s.prep, self.ctx, "not_excellent", event, kind, cited, _NOTHING)
         return None
 
     def once(self, once: OncePer, event: Event, kind: CarrierKind, value: int, cell: DatedValue | None,
              cited: tuple[str, ...]) -> Decision:
         """One award per value of the event's fields; with ``top_up`` a higher amount pays the difference."""
+        s = self.s
         key = tuple(event.year if f == "year" else event.level for f in once.fields)
         seen = self.once_seen
         already = seen.get(key, 0) if once.top_up else (value if key in seen else 0)
         if value <= already:
-            found = bound_clauses(self.ctx.ruleset, self.rule, "once_per")
-            column = self.columns[kind]
-            clauses = cited + (column_clauses(self.ctx.ruleset, found, column, self.table_id) if found and column else found)
+            found = bound_clauses(self.ctx.ruleset, s.rule, "once_per")
+            column = s.columns[kind]
+            clauses = cited + (column_clauses(self.ctx.ruleset, found, column, s.table_id) if found and column else found)
             return self._refuse("already_awarded", event, kind, clauses, full_amount=value, already_received=already)
         seen[key] = value
-        return decide(self.rule, self.ctx, "awarded", event, kind, cited, amount=value - already, payable_on=event.date,
+        return decide(s.rule, self.ctx, "awarded", event, kind, cited, amount=value - already, payable_on=event.date,
                       full_amount=value, already_received=already, amount_in_force_from=None if cell is None else cell.start)
 
     def condition_start(self, event: Event, kind: CarrierKind) -> int:
         """Where the rule's condition starts counting: at the event, or (``condition_from: first_title``) at the
         first accreditation or filing on the same column since the last delisting."""
         i = self.position(event)
-        if self.from_first_title:
-            column = self.columns[kind]
+        if self.s.from_first_title:
+            columns = self.s.columns
+            column = columns[kind]
             own = self.ctx.carrier.kind
             first: int | None = None
             for j, e in enumerate(self.ctx.timeline[:i]):
                 if e.type is DELISTED:
                     first = None
-                elif first is None and (e.type is ACCREDITED or e.type is FILED) and self.columns[e.kind or own] == column:
+                elif first is None and (e.type is ACCREDITED or e.type is FILED) and columns[e.kind or own] == column:
                     first = j
             if first is not None:
                 i = first
         return i
 
 
+_KIND_OF = operator.attrgetter("kind")
+_TITLE_TYPES = frozenset({DELISTED, ACCREDITED, FILED})
+
+
 class _TitleWalk:
     """The carrier's titles as a walk through its timeline reaches each event: held by (column, level) since the last
     delisting, and the date of a delisting not followed by a new accreditation or filing."""
 
-    __slots__ = ("timeline", "own", "columns", "at", "delisted_on", "held")
+    __slots__ = ("timeline", "marks", "own", "columns", "delisted_on", "held")
 
     def __init__(self, ctx: Context, columns: Mapping[CarrierKind, str | None]) -> None:
         self.timeline = ctx.timeline
+        self.marks: list[tuple[int, Event]] | None = None
         self.own = ctx.carrier.kind
         self.columns = columns
-        self.at = 0
         self.delisted_on: datetime.date | None = None
         self.held: dict[tuple[str | None, Level | None], Event] = {}
 
-    def to(self, event: Event) -> None:
-        """Walk up to and including ``event``."""
-        timeline = self.timeline
-        while self.at < len(timeline):
-            e = timeline[self.at]
-            self.at += 1
-            t = e.type
-            if t is DELISTED:
+    def to(self, at: int) -> None:
+        """Walk up to and including the event at position ``at`` of the timeline."""
+        marks = self.marks
+        if marks is None:  # the delistings, accreditations and filings by position, the last first: taken in turn
+            marks = self.marks = [(i, e) for i, e in enumerate(self.timeline) if e.type in _TITLE_TYPES]
+            marks.reverse()
+        while marks and marks[-1][0] <= at:
+            e = marks.pop()[1]
+            if e.type is DELISTED:
                 self.delisted_on = e.date
                 self.held.clear()
-            elif t is ACCREDITED or t is FILED:
+            else:
                 self.delisted_on = None
                 self.held[(self.columns[e.kind or self.own], e.level)] = e
-            if e is event:
-                return
 
     def title(self, column: str | None, event: Event, how: str) -> Event | None:
         """The title of the event's level and column held on its date (``on_date``), or by the end of its year."""
@@ -717,19 +759,19 @@ def differential(plan: PlanChecks) -> list[Decision]:
     (``no_difference``). Under ``base: level_held`` the base is the table
     amount of the highest level held before on the ladder, paid or not.
     """
-    ctx, rule, top = plan.ctx, plan.rule, plan.top
+    ctx, s = plan.ctx, plan.s
+    rule, top = s.rule, s.top
     ruleset = ctx.ruleset
-    ranks = plan.ranks
+    ranks = s.ranks
     out: list[Decision] = []
-    by_level = top is not None and top.params.get("base") == "level_held"
-    purpose = None if top is None else top.params.get("earlier_payments")
+    by_level, wanted = s.top_by_level, s.top_payments
     payments = []
-    if purpose not in (None, "none") and not by_level:
-        wanted = AwardKind(purpose)
-        settled = settlements(ctx)
-        for e in ctx.timeline:
-            if e.type is PAYMENT_RECEIVED and e.purpose is wanted and settled.get(e.id) is None:
-                column = plan.columns[e.kind or ctx.carrier.kind]
+    if wanted is not None:
+        mine = [e for e in ctx.timeline if e.type is PAYMENT_RECEIVED and e.purpose is wanted]
+        settled = settlements(ctx, mine) if mine else {}  # each payment's settlement is its own
+        for e in mine:
+            if settled.get(e.id) is None:
+                column = s.columns[e.kind or ctx.carrier.kind]
                 if column is not None:
                     payments.append((e, plan.ladder(column), column))
     received: list[tuple[str | None, str, Level | None, int]] = []  # (ladder, column, level, amount) decided so far
@@ -748,8 +790,8 @@ def differential(plan: PlanChecks) -> list[Decision]:
             held = plan.titles_before(c.event, c.kind)
             high = max(held, key=lambda e: (ranks[e.level], plan.position(e)), default=None)  # type: ignore[index]
             base = 0
-            if high is not None and plan.table is not None:
-                high_value = plan.table.value(plan.columns[high.kind or ctx.carrier.kind], high.level, c.event.date)  # type: ignore[arg-type]
+            if high is not None and s.table is not None:
+                high_value = s.table.value(s.columns[high.kind or ctx.carrier.kind], high.level, c.event.date)  # type: ignore[arg-type]
                 base = 0 if high_value is None else high_value.amount
             if base == 0:
                 out.append(decide(rule, ctx, code, c.event, c.kind, (c.value.clause,), amount=full, already_received=0, **common))
@@ -768,7 +810,7 @@ def differential(plan: PlanChecks) -> list[Decision]:
         higher = max((p for p, _ in earlier if ranks[p.level] > rank and p.date <= c.event.date),  # type: ignore[index]
                      key=lambda p: (ranks[p.level], p.date), default=None)  # type: ignore[index]
         if higher is not None:  # money received for a higher level shows a higher title held before: not an upgrade
-            out.append(decide(rule, ctx, "lower_level", c.event, c.kind, (c.value.clause,) + plan.top_clauses,
+            out.append(decide(rule, ctx, "lower_level", c.event, c.kind, (c.value.clause,) + s.top_clauses,
                               events=(c.event.id, higher.id), **held_values(higher)))
             continue
         # money for a higher level received after this event pays a later upgrade, not this award

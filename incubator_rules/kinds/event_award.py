@@ -149,13 +149,14 @@ def event_award_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) ->
     compiled = checks.compiled(rule, ctx)
     types = compiled.types
     if types is not None:
-        matched = [e for e in matched if e.type in types]
+        only = compiled.only_type  # one type: tested by identity, cheaper than a look-up in the set
+        matched = [e for e in matched if e.type is only] if only is not None else [e for e in matched if e.type in types]
         if not matched:
             return out
-    plan = compiled(ctx)
+    plan = checks.PlanChecks(compiled, ctx)
     (filters, amount, window, within, excluded, once, holding, occurrence, condition, counting, schedule, graded, one,
      by_type,
- all_in_scope, checks_after, period, refusing, start, end, cell_is_amount, covers, columns, table, cells, early, late) = plan.loop
+ all_in_scope, checks_after, period, refusing, start, end, cell_is_amount, covers, columns, table, cells, early, late) = compiled.loop
     paid: set[Any] = set()
     seen = 0
     awarded = 0  # awards made so far: the next one is the ordinal of ``by: occurrence``
@@ -169,19 +170,21 @@ def event_award_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) ->
         counts = {e.id: t for (e, _), t in zip(held, tally(counting, held, cycle_start(counting, ctx)))}
     own = ctx.carrier.kind
     checks_before, outside_area, kinds = plan.checks_before, plan.outside_area, plan.kinds
-    if not (covers and table is not None):
-        cells = None  # else the undated cells, by column and level
     carrier = ctx.carrier
+    detail = ctx.detail  # False: totals, which leave refusals out (where a refusal is known, nothing is built)
     for event in matched:
         kind = (event.kind or own) if kinds is None else plan.kind_of(event)
         if not (all_in_scope or (one.in_scope(event, kind) if one is not None else any(f.in_scope(event, kind) for f in filters))):
             continue
-        if checks_before and (outside_area or (kind, event.level) in refusing):
+        place = (kind, event.level)
+        if checks_before and (outside_area or place in refusing):  # refused (``checks._refused_before``, or the area)
+            if not detail:
+                continue
             refused = plan.before(event, kind)
             if refused is not None:
                 out.append(refused)
                 continue
-        found = None if cells is None else cells.get((columns[kind], event.level))
+        found = cells.get(place)  # the cell whatever the date, by kind and level
         cell, cited = found if found is not None else plan.cell(event, kind)
         if not (by_type or (one.holds(event, carrier) if one is not None else
                             any(f.in_scope(event, kind) and f.holds(event, carrier) for f in filters))):
@@ -211,10 +214,14 @@ def event_award_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) ->
                 out.append(decide(rule, ctx, "no_title", event, kind, rule.clauses))
                 continue
             if window is not None and ((window[0] and event.date < window[0]) or (window[1] and event.date > window[1])):
+                if not detail:
+                    continue
                 out.append(decide(rule, ctx, "outside_window", event, kind, cited + ((window[2],) if window[2] else ()),
                                   window_start=window[0], window_end=window[1]))
                 continue
         if period is not None and (period != "date" or not start <= event.date <= end):
+            if not detail and period == "date":  # outside the plan period by its date: refused
+                continue
             refused = plan.outside_period(event, kind, cited)
             if refused is not None:
                 out.append(refused)
@@ -282,7 +289,7 @@ def event_award_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) ->
                 out.append(decide(rule, ctx, reason, event, kind, clauses, events=events, condition=cond, **{on: outcome.date}))
                 continue
             assert outcome.date is not None
-            if plan.payable_in_window and window is not None and window[1] is not None and outcome.date > window[1]:
+            if compiled.payable_in_window and window is not None and window[1] is not None and outcome.date > window[1]:
                 paid.discard(key)
                 late = plan.column_cites(clauses + bound_clauses(ctx.ruleset, rule, "payable_in_window"), kind)
                 out.append(decide(rule, ctx, "payable_after_period", event, kind, late, events=events, condition=cond,
@@ -291,7 +298,7 @@ def event_award_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) ->
             payable, code, met = max(payable, outcome.date), "awarded" if outcome.status == "met" else "pending", outcome.status == "met"
         awarded += 1
         if covers and cell is not None:
-            plan.candidates.append(checks.Candidate(event, kind, plan.columns[kind], cell, payable, met, events, cond))  # type: ignore[arg-type]
+            plan.candidates.append(checks.Candidate(event, kind, columns[kind], cell, payable, met, events, cond))  # type: ignore[arg-type]
             continue
         if schedule is not None:
             gate = None if condition is None and grade_event is None else (payable, met)

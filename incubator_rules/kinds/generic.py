@@ -963,7 +963,7 @@ class _Wording:
 
     _LIMIT = 4096  # texts remembered per outcome: enough for a district, bounded for a stream
 
-    def __call__(self, event: Event, kind: CarrierKind, ctx: Context, given: Mapping[str, Any]) -> tuple[str, str]:
+    def explain(self, event: Event, kind: CarrierKind, ctx: Context, given: Mapping[str, Any]) -> tuple[str, str]:
         """``render`` of both texts with ``values_of``, computing only the placeholders they use; texts are
         remembered by their inputs, since many decisions of a district read alike."""
         names = self.given_names
@@ -987,6 +987,13 @@ class _Wording:
         return self.zh.format(*texts), self.en.format(*texts)
 
 
+def _wordings(prep: Any) -> dict[str, Callable[..., tuple[str, str]]]:
+    """Each outcome's ``_Wording.explain`` for the rule of ``prep``, made once (a bound method: called for every
+    decision, it costs less than calling an instance)."""
+    prep.wording = {c: _Wording(zh, en).explain for c, (zh, en) in prep.rule.explanations.items()}
+    return prep.wording  # type: ignore[no-any-return]
+
+
 def decide(
     rule: Rule, ctx: Context, code: str, event: Event, kind: CarrierKind, clauses: Sequence[str],
     amount: int = 0, payable_on: datetime.date | None = None, events: Sequence[str] | None = None,
@@ -1003,7 +1010,6 @@ def decide(
     ``status`` is the code's own (awarded, pending, else not awarded) unless given; ``part`` is the
     instalment of a scheduled award the decision is.
     """
-    prep = prep_of(ctx.ruleset, rule)
     if status is None:
         status = AWARDED if code in _AWARDED_CODES else PENDING if code in _PENDING_CODES else NOT_AWARDED
     paid = status is not NOT_AWARDED
@@ -1012,6 +1018,7 @@ def decide(
             return LEFT_OUT
         return built_decision(rule.id, status, code, amount, payable_on, (event.id,) if events is None else tuple(events),
                               (), "", "", event.level, kind, full_amount, already_received, amount_in_force_from, None, part)
+    prep = prep_of(ctx.ruleset, rule)
     if not paid and events is None and condition is None and full_amount is None and already_received is None \
             and amount_in_force_from is None and part is None:
         return refuse(prep, ctx, code, event, kind, clauses if isinstance(clauses, tuple) else tuple(clauses), given)
@@ -1023,7 +1030,7 @@ def decide(
     given["already_received"] = already_received
     wording = prep.wording
     if wording is None:
-        wording = prep.wording = {c: _Wording(zh, en) for c, (zh, en) in prep.rule.explanations.items()}
+        wording = _wordings(prep)
     zh, en = wording[code](event, kind, ctx, given)
     key = clauses if isinstance(clauses, tuple) else tuple(clauses)
     cites = prep.cites.get(key)  # citations without repeats, in the order given
@@ -1043,7 +1050,7 @@ def refuse(prep: Any, ctx: Context, code: str, event: Event, kind: CarrierKind, 
         return LEFT_OUT
     wording = prep.wording
     if wording is None:
-        wording = prep.wording = {c: _Wording(zh, en) for c, (zh, en) in prep.rule.explanations.items()}
+        wording = _wordings(prep)
     zh, en = wording[code](event, kind, ctx, given)
     cites = prep.cites.get(clauses)
     if cites is None:

@@ -106,7 +106,15 @@ def _adder(prep: RulePrep) -> Callable[[datetime.date], datetime.date]:
     return add
 
 
-def _interrupting(rule: Rule, ctx: Context) -> frozenset[EventType]:
+def _operating(prep: RulePrep) -> tuple[Callable[[datetime.date], datetime.date], frozenset[EventType], Mapping[EventType, tuple[int, bool]], bool]:
+    """What ``operating_duration`` reads of its rule, once per ruleset and readings: ``date + duration``, the
+    interrupting event types, their effects, and whether the anniversary day is inside the period."""
+    counted = _interrupting(prep.rule, None)
+    inside = option(prep.rule, "anniversary") == "inside"  # 民法典 arts. 201, 203: the anniversary day belongs to the year
+    return _adder(prep), counted, _EFFECTS[RECTIFICATION_ORDERED in counted], inside
+
+
+def _interrupting(rule: Rule, ctx: Context | None) -> frozenset[EventType]:
     return _ANY_INTERRUPTION if option(rule, "rectification_interrupts") else _SUSPENSION_OR_DELISTING
 
 
@@ -138,15 +146,12 @@ def operating_duration(rule: Rule, ctx: Context, start: int, not_before: datetim
     The count starts at event ``start``; an interruption restarts it when it
     ends, a delisting ends it; it is met no earlier than ``not_before``.
     """
-    add = prep_of(ctx.ruleset, rule).derived("add", _adder)
-    counted = _interrupting(rule, ctx)
-    effects = _EFFECTS[RECTIFICATION_ORDERED in counted]
+    add, counted, effects, inside = prep_of(ctx.ruleset, rule).derived("operating", _operating)
     states = [False, False, False]  # OPERATION_STATES
     counted_from: datetime.date | None = None
     due: datetime.date | None = None
     interrupted_on: datetime.date | None = None
     touched: list[str] = []
-    inside = option(rule, "anniversary") == "inside"  # 民法典 arts. 201, 203: the anniversary day belongs to the year
     for i, e in enumerate(ctx.timeline):
         if i > start and due is not None and (e.date > due if inside else e.date >= due):
             break
