@@ -32,8 +32,6 @@ def evaluation_line(ev: Evaluation) -> tuple[str, int, int]:
 
 def evaluation_record(ev: Evaluation) -> tuple[bytes, int, int]:
     """One line of ``evaluate-many`` output as UTF-8 (``evaluation_bytes``), with its awarded and pending totals."""
-    if ev.management:
-        return evaluation_bytes(ev), ev.total, ev.pending_total
     return _record(ev)
 
 
@@ -47,22 +45,38 @@ def evaluation_json(ev: Evaluation) -> str:
 
 def evaluation_bytes(ev: Evaluation) -> bytes:
     """``ev.to_json(indent=None)`` as UTF-8, followed by a line break (UnicodeEncodeError where that has none)."""
-    if ev.management:  # rare, and not on the batch path: the plain encoder
-        return ev.to_json(indent=None).encode("utf-8") + b"\n"
     return _record(ev)[0]
 
 
+# An evaluation's fields in the order its __init__ stores them: read all at once from its __dict__ (as a decision's).
+_EVALUATION_FIELDS = ("carrier_id", "carrier_name", "input_digest", "as_of", "ruleset_id", "ruleset_version",
+                      "ruleset_sha256", "readings", "engine", "awards", "pending", "not_awarded", "management")
+if tuple(f.name for f in attrs.fields(Evaluation)) != _EVALUATION_FIELDS:
+    raise ImportError("views.jsonlines: the fields of Evaluation changed; update _EVALUATION_FIELDS and _record")
+
+
 def _record(ev: Evaluation) -> tuple[bytes, int, int]:
-    """``evaluation_bytes`` of an evaluation without management decisions, and its awarded and pending totals."""
+    """``evaluation_bytes`` of an evaluation, and its awarded and pending totals."""
+    values = ev.__dict__
+    if len(values) != 13:  # not as __init__ made it: read it field by field
+        values = {name: getattr(ev, name) for name in _EVALUATION_FIELDS}
+    cid, name, digest, as_of, rid, version, sha, readings, engine, awards, pending, refused, management = values.values()
+    if management:  # rare, and not on the batch path: the plain encoder
+        return ev.to_json(indent=None).encode("utf-8") + b"\n", ev.total, ev.pending_total
+    last = _LAST_CONTEXT
+    if last[0] == (as_of, rid, version, sha, engine) and last[1] == readings:
+        context = last[2]
+    else:
+        context = _context(as_of, rid, version, sha, readings, engine)
     awarded_by: dict[str, int] = {}
     pending_by: dict[str, int] = {}
-    out = [b'{"carrier": {"id": ', _utf8(ev.carrier_id), b', "name": ', _utf8(ev.carrier_name),
-           b', "digest": ', _utf8(ev.input_digest), b"}, ", _context(ev), b"", b"", b"", b"", b'}, "awards": [']
-    awarded = _decisions(ev.awards, out, awarded_by)
+    out = [b'{"carrier": {"id": ', _utf8(cid), b', "name": ', _utf8(name), b', "digest": ', _utf8(digest), b"}, ",
+           context, b"", b"", b"", b"", b'}, "awards": [']
+    awarded = _decisions(awards, out, awarded_by)
     out.append(b'], "pending": [')
-    pending_total = _decisions(ev.pending, out, pending_by)
+    pending_total = _decisions(pending, out, pending_by)
     out.append(b'], "not_awarded": [')
-    _decisions(ev.not_awarded, out, None)
+    _decisions(refused, out, None)
     out.append(b"]}\n")
     out[8:12] = (b', "totals": {"awarded": %d, "pending": %d, "awarded_by_rule": ' % (awarded, pending_total),
                  _amounts(awarded_by), b', "pending_by_rule": ', _amounts(pending_by))
@@ -71,7 +85,7 @@ def _record(ev: Evaluation) -> tuple[bytes, int, int]:
 
 def _utf8(text: str) -> bytes:
     """A string as JSON, in UTF-8."""
-    return encode_basestring(text).encode("utf-8")
+    return encode_basestring(text).encode()
 
 
 _SHORT: dict[Any, bytes] = {None: b"null"}  # rule ids, statuses, reasons, levels, kinds, dates: few and recurring
@@ -152,10 +166,19 @@ def _citations(cites: tuple[Citation, ...]) -> bytes:
     return _cited(cites)[1]
 
 
+_CONDITION_FIELDS = ("rule", "status", "counted_from", "date", "events", "citations")  # in __init__'s order
+if tuple(f.name for f in attrs.fields(Condition)) != _CONDITION_FIELDS:
+    raise ImportError("views.jsonlines: the fields of Condition changed; update _CONDITION_FIELDS and _condition")
+
+
 def _condition(c: Condition) -> bytes:
+    values = c.__dict__
+    if len(values) != 6:  # not as __init__ made it: read it field by field
+        values = {name: getattr(c, name) for name in _CONDITION_FIELDS}
+    rule, status, counted_from, date, events, cites = values.values()
     return b"".join((
-        b'{"rule": ', _short(c.rule), b', "status": ', _short(c.status), b', "counted_from": ', _short(c.counted_from),
-        b', "date": ', _short(c.date), b', "events": ', _ids(c.events), b', "citations": ', _citations(c.citations), b"}",
+        b'{"rule": ', _short(rule), b', "status": ', _short(status), b', "counted_from": ', _short(counted_from),
+        b', "date": ', _short(date), b', "events": ', _ids(events), b', "citations": ', _citations(cites), b"}",
     ))
 
 
@@ -167,7 +190,7 @@ def _instalment(part: InstalmentShare) -> bytes:
 
 # A decision's JSON before its events, and between its events and its explanation, by the values of the
 # fields written there (enum members by identity: they are singletons, and hashing one runs Python code).
-_FRAMES: dict[tuple[Any, ...], tuple[bytes, bytes]] = {}
+_FRAMES: dict[tuple[Any, ...], tuple[bytes, bytes, Any, Any]] = {}
 # A decision's fields in the order its __init__ stores them: read all at once from its __dict__, several times
 # faster than reading fifteen attributes of a dict-backed instance one by one.
 _DECISION_FIELDS = ("rule", "status", "reason", "amount", "payable_on", "events", "citations", "explanation_zh",
@@ -178,7 +201,7 @@ if tuple(f.name for f in attrs.fields(Decision)) != _DECISION_FIELDS:
 
 
 def _frame(rule: str, status: str, reason: str, amount: int, payable_on: datetime.date | None, level: Any,
-           kind: Any, full: int | None, already: int | None, in_force: datetime.date | None) -> tuple[bytes, bytes]:
+           kind: Any, full: int | None, already: int | None, in_force: datetime.date | None) -> tuple[bytes, bytes, Any, Any]:
     if len(_FRAMES) >= 65536:
         _FRAMES.clear()
     head = b"".join((b'"rule": ', _short(rule), b', "status": ', _short(status), b', "reason": ', _short(reason),
@@ -186,15 +209,21 @@ def _frame(rule: str, status: str, reason: str, amount: int, payable_on: datetim
     middle = b"".join((b', "level": ', _short(level), b', "kind": ', _short(kind), b', "full_amount": ', _nullable(full),
                        b', "already_received": ', _nullable(already), b', "amount_in_force_from": ', _short(in_force),
                        b', "explanation": {"zh": '))
-    return head, middle
+    return head, middle, level, kind  # held, so that their ids in the key are not reused
+
+
+# A decision without condition or instalment, but for its citations, by the values of its fields that are texts,
+# numbers and dates and by the identity of its level and kind (most recur from carrier to carrier: refusals above
+# all); its citations (checked by identity) end it, the shared end of ``_cited``. Bounded.
+_WHOLE: dict[tuple[Any, ...], tuple[tuple[Citation, ...], bytes, bytes, Any, Any]] = {}
 
 
 def _decisions(decisions: tuple[Decision, ...], out: list[bytes], by_rule: dict[str, int] | None) -> int:
     """Append the JSON of each decision, separated by commas, to ``out``; their amounts added up, in total and
     (unless ``by_rule`` is None) by rule."""
-    frames, citations, explanations, id_lists = _FRAMES, _CITATIONS, _EXPLANATIONS, _IDS
+    whole = _WHOLE
     total = 0
-    sep = b"{"
+    sep = b""
     for d in decisions:
         values = d.__dict__
         if len(values) != 16:  # not as __init__ made it: read it field by field
@@ -204,39 +233,57 @@ def _decisions(decisions: tuple[Decision, ...], out: list[bytes], by_rule: dict[
         if by_rule is not None:
             total += amount
             by_rule[rule] = by_rule.get(rule, 0) + amount
-        key = (rule, status, reason, amount, payable_on, id(level), id(kind), full, already, in_force)
-        frame = frames.get(key)
-        if frame is None:
-            frame = frames[key] = _frame(rule, status, reason, amount, payable_on, level, kind, full, already, in_force)
-        entry = citations.get(id(cites))
-        if entry is None or entry[0] is not cites:
-            entry = _cited(cites)
-        out += (sep, frame[0], (id_lists.get(events) if events.__class__ is tuple else None) or _ids(events), frame[1],
-                explanations.get((zh, en)) or _explanation(zh, en))
+        key = (rule, status, reason, amount, payable_on, events, zh, en, full, already, in_force, id(level), id(kind))
         if cond is None and part is None:
-            out.append(entry[2])
+            try:
+                found = whole.get(key)
+            except TypeError:  # a field that cannot be a key (events as a list): not as the engines make it
+                found = None
+            if found is None or found[0] is not cites:
+                found = _whole(key, level, kind, cites)
+            out += (sep, found[1], found[2])
         else:
-            out += (b'}, "citations": ', entry[1], b', "condition": ', b"null" if cond is None else _condition(cond),
-                    b"}" if part is None else _instalment(part))
-        sep = b", {"
+            out += (sep, _open(key, level, kind), b'}, "citations": ', _citations(cites), b', "condition": ',
+                    b"null" if cond is None else _condition(cond), b"}" if part is None else _instalment(part))
+        sep = b", "
     return total
+
+
+def _open(key: tuple[Any, ...], level: Any, kind: Any) -> bytes:
+    """A decision's JSON up to the end of its explanation, ``{"rule": ... "en": "..."``, from ``_decisions``' key."""
+    rule, status, reason, amount, payable_on, events, zh, en, full, already, in_force = key[:11]
+    frame_key = (rule, status, reason, amount, payable_on, id(level), id(kind), full, already, in_force)
+    frame = _FRAMES.get(frame_key)
+    if frame is None:
+        frame = _FRAMES[frame_key] = _frame(rule, status, reason, amount, payable_on, level, kind, full, already, in_force)
+    ids = _IDS.get(events) if events.__class__ is tuple else None
+    return b"".join((b"{", frame[0], ids or _ids(events), frame[1], _EXPLANATIONS.get((zh, en)) or _explanation(zh, en)))
+
+
+def _whole(key: tuple[Any, ...], level: Any, kind: Any, cites: tuple[Citation, ...]) -> tuple[tuple[Citation, ...], bytes, bytes, Any, Any]:
+    """The entry of ``_WHOLE`` under ``key`` for a decision without condition or instalment (remembered when it can be)."""
+    entry = (cites, _open(key, level, kind), _cited(cites)[2], level, kind)  # held: their ids are not reused
+    try:
+        if len(_WHOLE) >= 16384:
+            _WHOLE.clear()
+        _WHOLE[key] = entry
+    except TypeError:  # a field that cannot be a key
+        pass
+    return entry
 
 
 _LAST_CONTEXT: tuple[Any, Any, bytes] = (None, None, b"")  # (as-of, ruleset and engine), readings, their JSON
 
 
-def _context(ev: Evaluation) -> bytes:
-    """``"as_of": ..., "ruleset": {...}, "readings": {...}, "engine": ...``: the same for a whole batch."""
+def _context(as_of: datetime.date, rid: str, version: str, sha: str, readings: Mapping[str, str], engine: str) -> bytes:
+    """``"as_of": ..., "ruleset": {...}, "readings": {...}, "engine": ...``: the same for a whole batch, remembered
+    (the caller looks it up)."""
     global _LAST_CONTEXT
-    key = (ev.as_of, ev.ruleset_id, ev.ruleset_version, ev.ruleset_sha256, ev.engine)
-    last = _LAST_CONTEXT
-    if last[0] == key and last[1] == ev.readings:
-        return last[2]
     text = json.dumps({
-        "as_of": ev.as_of.isoformat(),
-        "ruleset": {"id": ev.ruleset_id, "version": ev.ruleset_version, "sha256": ev.ruleset_sha256},
-        "readings": dict(sorted(ev.readings.items())),
-        "engine": ev.engine,
+        "as_of": as_of.isoformat(),
+        "ruleset": {"id": rid, "version": version, "sha256": sha},
+        "readings": dict(sorted(readings.items())),
+        "engine": engine,
     }, ensure_ascii=False)[1:-1].encode("utf-8")
-    _LAST_CONTEXT = (key, dict(ev.readings), text)
+    _LAST_CONTEXT = ((as_of, rid, version, sha, engine), dict(readings), text)
     return text
