@@ -129,16 +129,16 @@ _IDS: dict[tuple[str, ...], bytes] = {}
 
 def _explanation(zh: str, en: str) -> bytes:
     """A decision's two explanations as they are written between ``{"zh": `` and ``}``, in UTF-8, remembered
-    (bounded; looked up by the caller): explanations are remembered by their inputs (``kinds.generic``), so the same
-    pairs recur."""
+    (bounded; looked up by the caller) by the Chinese text, with the English beside it: explanations are remembered by
+    their inputs (``kinds.generic``), so the same pairs recur, as the same objects."""
     if len(_EXPLANATIONS) >= 8192:
         _EXPLANATIONS.clear()
-    found = _EXPLANATIONS[zh, en] = b"".join((encode_basestring(zh).encode("utf-8"), b', "en": ',
-                                              encode_basestring(en).encode("utf-8")))
+    found = b"".join((encode_basestring(zh).encode(), b', "en": ', encode_basestring(en).encode()))
+    _EXPLANATIONS[zh] = (en, found)
     return found
 
 
-_EXPLANATIONS: dict[tuple[str, str], bytes] = {}
+_EXPLANATIONS: dict[str, tuple[str, bytes]] = {}
 
 
 def _nullable(value: int | None) -> bytes:
@@ -190,7 +190,7 @@ def _instalment(part: InstalmentShare) -> bytes:
 
 # A decision's JSON before its events, and between its events and its explanation, by the values of the
 # fields written there (enum members by identity: they are singletons, and hashing one runs Python code).
-_FRAMES: dict[tuple[Any, ...], tuple[bytes, bytes, Any, Any]] = {}
+_FRAMES: dict[tuple[Any, ...], tuple[bytes, bytes]] = {}
 # A decision's fields in the order its __init__ stores them: read all at once from its __dict__, several times
 # faster than reading fifteen attributes of a dict-backed instance one by one.
 _DECISION_FIELDS = ("rule", "status", "reason", "amount", "payable_on", "events", "citations", "explanation_zh",
@@ -201,7 +201,7 @@ if tuple(f.name for f in attrs.fields(Decision)) != _DECISION_FIELDS:
 
 
 def _frame(rule: str, status: str, reason: str, amount: int, payable_on: datetime.date | None, level: Any,
-           kind: Any, full: int | None, already: int | None, in_force: datetime.date | None) -> tuple[bytes, bytes, Any, Any]:
+           kind: Any, full: int | None, already: int | None, in_force: datetime.date | None) -> tuple[bytes, bytes]:
     if len(_FRAMES) >= 65536:
         _FRAMES.clear()
     head = b"".join((b'"rule": ', _short(rule), b', "status": ', _short(status), b', "reason": ', _short(reason),
@@ -209,21 +209,15 @@ def _frame(rule: str, status: str, reason: str, amount: int, payable_on: datetim
     middle = b"".join((b', "level": ', _short(level), b', "kind": ', _short(kind), b', "full_amount": ', _nullable(full),
                        b', "already_received": ', _nullable(already), b', "amount_in_force_from": ', _short(in_force),
                        b', "explanation": {"zh": '))
-    return head, middle, level, kind  # held, so that their ids in the key are not reused
-
-
-# A decision without condition or instalment, but for its citations, by the values of its fields that are texts,
-# numbers and dates and by the identity of its level and kind (most recur from carrier to carrier: refusals above
-# all); its citations (checked by identity) end it, the shared end of ``_cited``. Bounded.
-_WHOLE: dict[tuple[Any, ...], tuple[tuple[Citation, ...], bytes, bytes, Any, Any]] = {}
+    return head, middle
 
 
 def _decisions(decisions: tuple[Decision, ...], out: list[bytes], by_rule: dict[str, int] | None) -> int:
     """Append the JSON of each decision, separated by commas, to ``out``; their amounts added up, in total and
     (unless ``by_rule`` is None) by rule."""
-    whole = _WHOLE
+    frames, citations, explanations, id_lists = _FRAMES, _CITATIONS, _EXPLANATIONS, _IDS
     total = 0
-    sep = b""
+    sep = b"{"
     for d in decisions:
         values = d.__dict__
         if len(values) != 16:  # not as __init__ made it: read it field by field
@@ -233,43 +227,24 @@ def _decisions(decisions: tuple[Decision, ...], out: list[bytes], by_rule: dict[
         if by_rule is not None:
             total += amount
             by_rule[rule] = by_rule.get(rule, 0) + amount
-        key = (rule, status, reason, amount, payable_on, events, zh, en, full, already, in_force, id(level), id(kind))
+        key = (rule, status, reason, amount, payable_on, id(level), id(kind), full, already, in_force)
+        frame = frames.get(key)
+        if frame is None:
+            frame = frames[key] = _frame(rule, status, reason, amount, payable_on, level, kind, full, already, in_force)
+        entry = citations.get(id(cites))
+        if entry is None or entry[0] is not cites:
+            entry = _cited(cites)
+        texts = explanations.get(zh)
+        if texts is None or texts[0] is not en and texts[0] != en:
+            texts = (en, _explanation(zh, en))
+        ids = (id_lists.get(events) if events.__class__ is tuple else None) or _ids(events)
         if cond is None and part is None:
-            try:
-                found = whole.get(key)
-            except TypeError:  # a field that cannot be a key (events as a list): not as the engines make it
-                found = None
-            if found is None or found[0] is not cites:
-                found = _whole(key, level, kind, cites)
-            out += (sep, found[1], found[2])
+            out += (sep, frame[0], ids, frame[1], texts[1], entry[2])
         else:
-            out += (sep, _open(key, level, kind), b'}, "citations": ', _citations(cites), b', "condition": ',
+            out += (sep, frame[0], ids, frame[1], texts[1], b'}, "citations": ', entry[1], b', "condition": ',
                     b"null" if cond is None else _condition(cond), b"}" if part is None else _instalment(part))
-        sep = b", "
+        sep = b", {"
     return total
-
-
-def _open(key: tuple[Any, ...], level: Any, kind: Any) -> bytes:
-    """A decision's JSON up to the end of its explanation, ``{"rule": ... "en": "..."``, from ``_decisions``' key."""
-    rule, status, reason, amount, payable_on, events, zh, en, full, already, in_force = key[:11]
-    frame_key = (rule, status, reason, amount, payable_on, id(level), id(kind), full, already, in_force)
-    frame = _FRAMES.get(frame_key)
-    if frame is None:
-        frame = _FRAMES[frame_key] = _frame(rule, status, reason, amount, payable_on, level, kind, full, already, in_force)
-    ids = _IDS.get(events) if events.__class__ is tuple else None
-    return b"".join((b"{", frame[0], ids or _ids(events), frame[1], _EXPLANATIONS.get((zh, en)) or _explanation(zh, en)))
-
-
-def _whole(key: tuple[Any, ...], level: Any, kind: Any, cites: tuple[Citation, ...]) -> tuple[tuple[Citation, ...], bytes, bytes, Any, Any]:
-    """The entry of ``_WHOLE`` under ``key`` for a decision without condition or instalment (remembered when it can be)."""
-    entry = (cites, _open(key, level, kind), _cited(cites)[2], level, kind)  # held: their ids are not reused
-    try:
-        if len(_WHOLE) >= 16384:
-            _WHOLE.clear()
-        _WHOLE[key] = entry
-    except TypeError:  # a field that cannot be a key
-        pass
-    return entry
 
 
 _LAST_CONTEXT: tuple[Any, Any, bytes] = (None, None, b"")  # (as-of, ruleset and engine), readings, their JSON
