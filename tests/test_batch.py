@@ -406,14 +406,14 @@ def test_spans_cover_every_position_once_in_order(total, workers, size, fixed):
     assert all(0 < len(r) <= size for r in ranges)
     if fixed:
         assert all(len(r) == size for r in ranges[:-1])
-    else:  # they only shrink, and never below 50 (or size) but for the remainder
+    else:  # they only shrink, and never below 100 (or size) but for the remainder
         assert all(len(a) >= len(b) for a, b in zip(ranges, ranges[1:-1]))
-        assert all(len(r) >= min(size, 50) for r in ranges[:-1])
+        assert all(len(r) >= min(size, 100) for r in ranges[:-1])
 
 
 def test_pool_ranges_shrink_towards_the_end_unless_a_chunk_size_is_given():
     guided = [len(r) for r in batch.spans(100_000, 2, 2_000)]
-    assert guided[0] == 2_000 and guided[-1] <= 50
+    assert guided[0] == 2_000 and guided[-1] <= 100
     assert [len(r) for r in batch.spans(100_000, 2, 2_000, fixed=True)] == [2_000] * 50
 
 
@@ -460,9 +460,9 @@ def test_pools_that_send_their_carriers_also_hand_out_shrinking_ranges(monkeypat
         return real(pool, func, each(), args, held)
 
     monkeypatch.setattr(batch, "run_chunks", watched)
-    carriers = DISTRICT * 3  # 1,200 carriers: 75 a range by default, enough to shrink
-    assert len(ir.evaluate_many(carriers, as_of=AS_OF, workers=2, progress=False)) == 1_200
-    assert sizes == [len(r) for r in batch.spans(1_200, 2, batch._chunk_size(1_200, 2))]
+    carriers = DISTRICT * 5  # 2,000 carriers: 125 a range by default, enough to shrink
+    assert len(ir.evaluate_many(carriers, as_of=AS_OF, workers=2, progress=False)) == 2_000
+    assert sizes == [len(r) for r in batch.spans(2_000, 2, batch._chunk_size(2_000, 2))] and sizes[0] > sizes[-2]
 
 
 def test_a_bad_line_in_a_streamed_file_comes_after_every_evaluation_before_it(tmp_path):

@@ -316,15 +316,17 @@ def spans(total: int, workers: int, size: int, fixed: bool = False) -> Iterator[
     """Consecutive ranges covering ``range(total)``, for a pool of ``workers``.
 
     Ranges are ``size`` long (the last one may be shorter); unless ``fixed``,
-    those of more than 50 shrink towards the end, to a quarter of what
-    remains per worker but not below 50, so that a worker that runs slower
-    holds up the last one for less time.
+    those of more than 100 shrink towards the end, to half of what remains
+    per worker but not below 100, so that a worker that runs slower holds
+    up the last one for less time. (A quarter and 50 made 41 tasks of
+    20,000 carriers on 2 workers, not 25, each a result the parent takes
+    in while the workers need the cores: docs/performance.md, issue 15l.)
     """
     if size < 1 or workers < 1:
         raise ValueError(f"spans need a size and a number of workers of at least 1, got {size} and {workers}")
     start = 0
     while start < total:
-        step = size if fixed else max(min(size, -(-(total - start) // (4 * workers))), min(size, 50))
+        step = size if fixed else max(min(size, -(-(total - start) // (2 * workers))), min(size, 100))
         yield range(start, min(start + step, total))
         start += step
 

@@ -7,6 +7,7 @@ import contextlib
 import sys
 from typing import Callable
 
+from ..collector import gc_paused
 from ..engines.batch import evaluate_many, map_evaluations
 from ..engines.partitions import evaluate_partitions
 from ..engines.evaluation import ENGINES
@@ -32,8 +33,10 @@ def _cmd_evaluate_many(args: argparse.Namespace) -> int:
         say(f"{len(evs)} carriers evaluated: {evs.total:,} yuan awarded, {evs.pending_total:,} yuan pending")
         return EXIT_OK
     count = awarded = pending = 0
+    # The collector is paused for the whole stream: reading, evaluating and writing make no reference cycles, and its
+    # collections would scan the memos' growth again and again (a tenth of the CPU time: docs/performance.md, 15l).
     with (output_file(args.output, replace_special=args.force, field="--output") if args.output
-          else contextlib.nullcontext(sys.stdout)) as out:  # the target is checked before any work
+          else contextlib.nullcontext(sys.stdout)) as out, gc_paused(kept=True):  # the target is checked before any work
         lines = map_evaluations(
             evaluation_record, carriers, ruleset=args.ruleset, as_of=args.as_of, readings=parse_readings(args.reading),
             workers=args.workers, stream=True, engine=args.engine, progress=progress_of(args),

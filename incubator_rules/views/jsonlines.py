@@ -32,8 +32,6 @@ def evaluation_line(ev: Evaluation) -> tuple[str, int, int]:
 
 def evaluation_record(ev: Evaluation) -> tuple[bytes, int, int]:
     """One line of ``evaluate-many`` output as UTF-8 (``evaluation_bytes``), with its awarded and pending totals."""
-    if ev.management:
-        return evaluation_bytes(ev), ev.total, ev.pending_total
     return _record(ev)
 
 
@@ -47,22 +45,38 @@ def evaluation_json(ev: Evaluation) -> str:
 
 def evaluation_bytes(ev: Evaluation) -> bytes:
     """``ev.to_json(indent=None)`` as UTF-8, followed by a line break (UnicodeEncodeError where that has none)."""
-    if ev.management:  # rare, and not on the batch path: the plain encoder
-        return ev.to_json(indent=None).encode("utf-8") + b"\n"
     return _record(ev)[0]
 
 
+# An evaluation's fields in the order its __init__ stores them: read all at once from its __dict__ (as a decision's).
+_EVALUATION_FIELDS = ("carrier_id", "carrier_name", "input_digest", "as_of", "ruleset_id", "ruleset_version",
+                      "ruleset_sha256", "readings", "engine", "awards", "pending", "not_awarded", "management")
+if tuple(f.name for f in attrs.fields(Evaluation)) != _EVALUATION_FIELDS:
+    raise ImportError("views.jsonlines: the fields of Evaluation changed; update _EVALUATION_FIELDS and _record")
+
+
 def _record(ev: Evaluation) -> tuple[bytes, int, int]:
-    """``evaluation_bytes`` of an evaluation without management decisions, and its awarded and pending totals."""
+    """``evaluation_bytes`` of an evaluation, and its awarded and pending totals."""
+    values = ev.__dict__
+    if len(values) != 13:  # not as __init__ made it: read it field by field
+        values = {name: getattr(ev, name) for name in _EVALUATION_FIELDS}
+    cid, name, digest, as_of, rid, version, sha, readings, engine, awards, pending, refused, management = values.values()
+    if management:  # rare, and not on the batch path: the plain encoder
+        return ev.to_json(indent=None).encode("utf-8") + b"\n", ev.total, ev.pending_total
+    last = _LAST_CONTEXT
+    if last[0] == (as_of, rid, version, sha, engine) and last[1] == readings:
+        context = last[2]
+    else:
+        context = _context(as_of, rid, version, sha, readings, engine)
     awarded_by: dict[str, int] = {}
     pending_by: dict[str, int] = {}
-    out = [b'{"carrier": {"id": ', _utf8(ev.carrier_id), b', "name": ', _utf8(ev.carrier_name),
-           b', "digest": ', _utf8(ev.input_digest), b"}, ", _context(ev), b"", b"", b"", b"", b'}, "awards": [']
-    awarded = _decisions(ev.awards, out, awarded_by)
+    out = [b'{"carrier": {"id": ', _utf8(cid), b', "name": ', _utf8(name), b', "digest": ', _utf8(digest), b"}, ",
+           context, b"", b"", b"", b"", b'}, "awards": [']
+    awarded = _decisions(awards, out, awarded_by)
     out.append(b'], "pending": [')
-    pending_total = _decisions(ev.pending, out, pending_by)
+    pending_total = _decisions(pending, out, pending_by)
     out.append(b'], "not_awarded": [')
-    _decisions(ev.not_awarded, out, None)
+    _decisions(refused, out, None)
     out.append(b"]}\n")
     out[8:12] = (b', "totals": {"awarded": %d, "pending": %d, "awarded_by_rule": ' % (awarded, pending_total),
                  _amounts(awarded_by), b', "pending_by_rule": ', _amounts(pending_by))
@@ -71,7 +85,7 @@ def _record(ev: Evaluation) -> tuple[bytes, int, int]:
 
 def _utf8(text: str) -> bytes:
     """A string as JSON, in UTF-8."""
-    return encode_basestring(text).encode("utf-8")
+    return encode_basestring(text).encode()
 
 
 _SHORT: dict[Any, bytes] = {None: b"null"}  # rule ids, statuses, reasons, levels, kinds, dates: few and recurring
@@ -115,16 +129,16 @@ _IDS: dict[tuple[str, ...], bytes] = {}
 
 def _explanation(zh: str, en: str) -> bytes:
     """A decision's two explanations as they are written between ``{"zh": `` and ``}``, in UTF-8, remembered
-    (bounded; looked up by the caller): explanations are remembered by their inputs (``kinds.generic``), so the same
-    pairs recur."""
+    (bounded; looked up by the caller) by the Chinese text, with the English beside it: explanations are remembered by
+    their inputs (``kinds.generic``), so the same pairs recur, as the same objects."""
     if len(_EXPLANATIONS) >= 8192:
         _EXPLANATIONS.clear()
-    found = _EXPLANATIONS[zh, en] = b"".join((encode_basestring(zh).encode("utf-8"), b', "en": ',
-                                              encode_basestring(en).encode("utf-8")))
+    found = b"".join((encode_basestring(zh).encode(), b', "en": ', encode_basestring(en).encode()))
+    _EXPLANATIONS[zh] = (en, found)
     return found
 
 
-_EXPLANATIONS: dict[tuple[str, str], bytes] = {}
+_EXPLANATIONS: dict[str, tuple[str, bytes]] = {}
 
 
 def _nullable(value: int | None) -> bytes:
@@ -152,10 +166,19 @@ def _citations(cites: tuple[Citation, ...]) -> bytes:
     return _cited(cites)[1]
 
 
+_CONDITION_FIELDS = ("rule", "status", "counted_from", "date", "events", "citations")  # in __init__'s order
+if tuple(f.name for f in attrs.fields(Condition)) != _CONDITION_FIELDS:
+    raise ImportError("views.jsonlines: the fields of Condition changed; update _CONDITION_FIELDS and _condition")
+
+
 def _condition(c: Condition) -> bytes:
+    values = c.__dict__
+    if len(values) != 6:  # not as __init__ made it: read it field by field
+        values = {name: getattr(c, name) for name in _CONDITION_FIELDS}
+    rule, status, counted_from, date, events, cites = values.values()
     return b"".join((
-        b'{"rule": ', _short(c.rule), b', "status": ', _short(c.status), b', "counted_from": ', _short(c.counted_from),
-        b', "date": ', _short(c.date), b', "events": ', _ids(c.events), b', "citations": ', _citations(c.citations), b"}",
+        b'{"rule": ', _short(rule), b', "status": ', _short(status), b', "counted_from": ', _short(counted_from),
+        b', "date": ', _short(date), b', "events": ', _ids(events), b', "citations": ', _citations(cites), b"}",
     ))
 
 
@@ -211,13 +234,15 @@ def _decisions(decisions: tuple[Decision, ...], out: list[bytes], by_rule: dict[
         entry = citations.get(id(cites))
         if entry is None or entry[0] is not cites:
             entry = _cited(cites)
-        out += (sep, frame[0], (id_lists.get(events) if events.__class__ is tuple else None) or _ids(events), frame[1],
-                explanations.get((zh, en)) or _explanation(zh, en))
+        texts = explanations.get(zh)
+        if texts is None or texts[0] is not en and texts[0] != en:
+            texts = (en, _explanation(zh, en))
+        ids = (id_lists.get(events) if events.__class__ is tuple else None) or _ids(events)
         if cond is None and part is None:
-            out.append(entry[2])
+            out += (sep, frame[0], ids, frame[1], texts[1], entry[2])
         else:
-            out += (b'}, "citations": ', entry[1], b', "condition": ', b"null" if cond is None else _condition(cond),
-                    b"}" if part is None else _instalment(part))
+            out += (sep, frame[0], ids, frame[1], texts[1], b'}, "citations": ', entry[1], b', "condition": ',
+                    b"null" if cond is None else _condition(cond), b"}" if part is None else _instalment(part))
         sep = b", {"
     return total
 
@@ -225,18 +250,15 @@ def _decisions(decisions: tuple[Decision, ...], out: list[bytes], by_rule: dict[
 _LAST_CONTEXT: tuple[Any, Any, bytes] = (None, None, b"")  # (as-of, ruleset and engine), readings, their JSON
 
 
-def _context(ev: Evaluation) -> bytes:
-    """``"as_of": ..., "ruleset": {...}, "readings": {...}, "engine": ...``: the same for a whole batch."""
+def _context(as_of: datetime.date, rid: str, version: str, sha: str, readings: Mapping[str, str], engine: str) -> bytes:
+    """``"as_of": ..., "ruleset": {...}, "readings": {...}, "engine": ...``: the same for a whole batch, remembered
+    (the caller looks it up)."""
     global _LAST_CONTEXT
-    key = (ev.as_of, ev.ruleset_id, ev.ruleset_version, ev.ruleset_sha256, ev.engine)
-    last = _LAST_CONTEXT
-    if last[0] == key and last[1] == ev.readings:
-        return last[2]
     text = json.dumps({
-        "as_of": ev.as_of.isoformat(),
-        "ruleset": {"id": ev.ruleset_id, "version": ev.ruleset_version, "sha256": ev.ruleset_sha256},
-        "readings": dict(sorted(ev.readings.items())),
-        "engine": ev.engine,
+        "as_of": as_of.isoformat(),
+        "ruleset": {"id": rid, "version": version, "sha256": sha},
+        "readings": dict(sorted(readings.items())),
+        "engine": engine,
     }, ensure_ascii=False)[1:-1].encode("utf-8")
-    _LAST_CONTEXT = (key, dict(ev.readings), text)
+    _LAST_CONTEXT = ((as_of, rid, version, sha, engine), dict(readings), text)
     return text

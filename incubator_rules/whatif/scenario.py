@@ -269,7 +269,7 @@ def run_scenarios(
     total: int | None = None
     if isinstance(carriers, list):
         total = len(carriers) * len(plans)
-        by_id = {c.id: c for c in carriers} if any(s.edits for s in every) else {}
+        by_id = {c.id: c for c in carriers} if any(s.edited for s in every) else {}  # a pool's parent touches no carrier
         for s, changed in zip(every, edited):
             missing = sorted(s.edited - set(by_id))
             if missing:
@@ -312,7 +312,7 @@ def run_scenarios(
         assert workers is not None
         for span, (totals, lines) in run_chunks(pool, _compare_shared, pool_spans(len(carriers), workers, chunk_size),
                                                 lambda span: (token, span[0], span[-1] + 1)):
-            yield gather(carriers[span[0]:span[-1] + 1], totals, lines)
+            yield gather(carriers[span[0]:span[-1] + 1] if per_carrier else span, totals, lines)  # type: ignore[arg-type]
 
     with Progress(total, enabled=progress, unit="evaluations", share=getattr(carriers, "share", None)) as bar:
         for _ in dispatch(executor, workers, (carriers, plans, edited, per_carrier), engine, in_process, shipped, forked,
