@@ -24,6 +24,7 @@ from ..collector import gc_frozen_forks, gc_paused
 from ..errors import BatchError, EngineError, IncubatorRulesError
 from ..files.carriers import CarrierStream, iter_carriers, portfolio_carriers
 from ..files.convert import write_yaml
+from ..kinds.base import under
 from ..model.carrier import AwardKind, Carrier, CarrierKind, Event, EventType, Grade, Level, reading_levels
 from ..model.decision import Condition, Decision, Evaluation
 from ..model.display import renderer
@@ -206,6 +207,8 @@ class _BatchRun:
     def in_process(self, bar: Progress) -> Iterator[Any]:
         rs, day, chosen, engine, func = self.rs, self.day, self.chosen, self.engine, self.func
         native, size, pause = engine == "native", self.size, gc_paused()
+        if native:
+            rs = under(rs, chosen)  # resolved once: each context then takes it as it is (kinds.base.built_context)
         items = _checked(self.carriers)
         position, failed = 0, None
         while failed is None:
@@ -471,6 +474,7 @@ def _evaluate_shared(token: int, start: int, stop: int) -> list[Any]:
     """Worker side of ``evaluate_many(workers=N)``: evaluate carriers ``start:stop`` of the shared input."""
     carriers, rs, day, chosen, func = shared_input(token)
     send = pack_evaluation if func is None else func
+    rs = under(rs, chosen)
     with gc_paused():
         return guarded(carriers[start:stop], send, lambda c: evaluate_prepared(c, rs, day, chosen))
 
