@@ -20,6 +20,7 @@ import attrs
 from ..model.carrier import AwardKind, Carrier, CarrierKind, Event, EventType, Level
 from ..model.decision import NOT_AWARDED, Decision
 from ..model.ruleset import Citation, DatedValue, ReadingBound, Rule, Ruleset, Table
+from ..model.twin import writable_twin
 
 __all__ = [
     "AREA_ROLE",
@@ -221,10 +222,7 @@ class Context:
         return found
 
 
-class _OpenContext:
-    """A context's slots, writable: ``built_context`` fills one and then makes it a ``Context`` (the same layout)."""
-
-    __slots__ = Context.__slots__
+_OpenContext = writable_twin(Context)
 
 
 def built_context(carrier: Carrier, timeline: tuple[Event, ...], as_of: datetime.date, ruleset: Ruleset,

@@ -22,6 +22,7 @@ from ..documents import Source, canonical_json, field_name, string_problem
 from ..errors import CarrierError, IncubatorRulesError
 from .display import reader
 from .facts import Dated, FactSpec, did_you_mean, fact_json
+from .twin import writable_twin
 
 
 class CarrierKind(str, enum.Enum):
@@ -415,12 +416,7 @@ def iso_date(day: datetime.date) -> str:
     return found
 
 
-class _OpenEvent:
-    """An event's slots, writable: ``built_event`` fills one and then makes it an ``Event`` (the same layout)."""
-
-    __slots__ = tuple(a.name for a in attrs.fields(Event))
-
-
+_OpenEvent = writable_twin(Event)
 _new = object.__new__
 _set = object.__setattr__
 
@@ -569,10 +565,7 @@ class Carrier:
         return reader("carrier")(data, source)
 
 
-class _OpenCarrier:
-    """A carrier's slots, writable: ``built_carrier`` fills one and then makes it a ``Carrier`` (the same layout)."""
-
-    __slots__ = tuple(a.name for a in attrs.fields(Carrier))
+_OpenCarrier = writable_twin(Carrier)
 
 
 def until(timeline: tuple[Event, ...], as_of: datetime.date) -> tuple[Event, ...]:

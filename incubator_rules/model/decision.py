@@ -13,6 +13,7 @@ from ..errors import DocumentError
 from .carrier import CarrierKind, Level, parse_date
 from .display import renderer
 from .ruleset import Citation
+from .twin import writable_twin
 
 AWARDED = "awarded"
 PENDING = "pending"
@@ -151,8 +152,7 @@ class Decision:
         )
 
 
-class _OpenDecision:
-    """A decision's attributes, writable: ``built_decision`` fills one and then makes it a ``Decision``."""
+_OpenDecision = writable_twin(Decision)
 
 
 _new = object.__new__
