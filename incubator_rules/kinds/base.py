@@ -272,9 +272,9 @@ def under(ruleset: Ruleset, readings: Mapping[str, str]) -> Ruleset:
         key = ("under", tuple(readings.get(n) or ruleset.readings[n].default for n in names))
         found = memo.get(key)
         if found is None:
-            kept = [k for k in memo if isinstance(k, tuple) and len(k) == 2 and k[0] == "under"]
-            for k in kept[: max(0, len(kept) - _UNDER_KEEP + 1)]:  # the oldest first
-                del memo[k]
+            kept = [k for k in list(memo) if isinstance(k, tuple) and len(k) == 2 and k[0] == "under"]
+            for k in kept[: max(0, len(kept) - _UNDER_KEEP + 1)]:  # the oldest first (another thread may have gone first)
+                memo.pop(k, None)
             found = memo[key] = _resolved(ruleset, dict(zip(names, key[1])))
             found.memo[("under",)] = ()
     _UNDER = (weakref.ref(ruleset), dict(readings), found)  # a copy: the caller's mapping may change later
