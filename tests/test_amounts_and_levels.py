@@ -346,6 +346,23 @@ def test_a_declared_level_is_paid_on_events_that_carry_it(engine):
     assert ev.awards[0].level == "county" and "县(市、区)级" in ev.awards[0].explanation_zh
 
 
+def test_refuse_levels_refuses_a_declared_level_as_it_refuses_a_built_in_one(engine):
+    # 县级众创空间不予支持: the table pays county and municipal, refuse_levels shuts county out for maker spaces
+    rules = rule("county-award", "event_award", """\
+    match: {type: accredited}
+    amount: {by: level, values: {county: 100000, municipal: 200000}}
+    refuse_levels: [{kinds: [maker_space], levels: [county]}]
+""")
+    rs = ruleset(rules, COUNTY_LEVELS)
+    with ir.reading_levels(rs):
+        c = carrier("maker_space", {"id": "k", "date": "2020-01-01", "type": "accredited", "level": "county"},
+                    {"id": "m", "date": "2021-01-01", "type": "accredited", "level": "municipal"})
+    ev = ir.evaluate(c, rs, "2021-12-31", engine=engine)
+    assert awards(ev) == [("county-award", 200000, "2021-01-01")]
+    assert [(d.events, d.reason) for d in ev.not_awarded] == [(("k",), "level_not_covered")]
+    assert ir.evaluate_totals(c, rs, "2021-12-31", engine=engine).total == 200000
+
+
 def test_a_declared_level_is_refused_in_a_carrier_read_for_no_such_ruleset_and_when_evaluated_against_another():
     data = {"id": "c", "name": "c", "kind": "incubator",
             "events": [{"id": "k", "date": "2020-01-01", "type": "accredited", "level": "county"}]}

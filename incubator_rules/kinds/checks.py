@@ -448,7 +448,7 @@ def _refused_before(c: _Config, columns: Mapping[CarrierKind, str | None], rules
     for kind in CarrierKind:
         column = columns[kind]
         paid = ruleset.columns.get(column, ()) if column is not None else ()
-        for level in (*Level, None):
+        for level in (*Level, *ruleset.levels, None):  # the built-in levels and those the ruleset declares
             if (c.covers and column is None) or kind in c.refuse_kinds or (column is not None and any(
                     level in r.levels and any(k in paid for k in r.kinds) for r in c.refuse_levels)):
                 out.add((kind, level))
