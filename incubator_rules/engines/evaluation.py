@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 import weakref
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Mapping
 
 from ..errors import EngineError, IncubatorRulesError
 from ..files.ruleset import load_ruleset
@@ -168,15 +168,6 @@ def _deciding(ruleset: Ruleset) -> _Deciding:
             (rule, DECIDERS[rule.kind], None if len(MATCHES[rule.kind]) == _EVENT_TYPE_COUNT else MATCHES[rule.kind])
             for rule in ruleset.rules if rule.kind in DECIDERS and scope_types(rule) != frozenset())
     return found  # type: ignore[no-any-return]
-
-
-def match(kind: str, timeline: tuple[Event, ...]) -> Sequence[Event]:
-    """The events a rule kind considers, in chronological order (a generic kind considers every event and
-    filters by its rule's ``match``)."""
-    types = MATCHES[kind]
-    if len(types) == _EVENT_TYPE_COUNT:
-        return timeline
-    return [e for e in timeline if e.type in types]
 
 
 _EVENT_TYPE_COUNT = len(EventType)
