@@ -88,7 +88,8 @@ class Level(str, enum.Enum):
 
 
 LEVEL_ID = re.compile(r"[a-z][a-z0-9_]{0,39}\Z")
-LEVEL_ID_PATTERN = "^[a-z][a-z0-9_]{0,39}$"  # LEVEL_ID for a JSON Schema
+# LEVEL_ID for a JSON Schema, without the three words YAML reads as a boolean or null (``Level.extra`` refuses them)
+LEVEL_ID_PATTERN = "^(?!(true|false|null)$)[a-z][a-z0-9_]{0,39}$"
 
 
 def level_schema(description: str | None = None) -> dict[str, Any]:
