@@ -109,6 +109,19 @@ def test_a_rounded_amount_names_its_rounding_rule(engine):
     assert down.amount == 37036 and "rounded down" in down.explanation_en
 
 
+def test_each_instalment_of_a_rounded_amount_names_the_rounding_of_the_whole(engine):
+    # the same 37,036.5 yuan, paid half on the accreditation and half a year later: both instalments say how
+    # the whole they are shares of was rounded
+    c = carrier("incubator", {"id": "m", "date": "2014-03-01", "type": "accredited", "level": "municipal"},
+                facts={"floor_area_m2": Decimal("1234.55")})
+    scheduled = RATE_RULE + "    schedule:\n      - {share: 50}\n      - {share: 50, after: {months: 6}}\n"
+    parts = ir.evaluate(c, ruleset(scheduled), "2016-12-31", engine=engine).awards
+    assert [(d.amount, d.full_amount) for d in parts] == [(18518, 37037), (18519, 37037)]
+    for part in parts:
+        assert "37,036.5 yuan rounded half up to whole yuan: 37,037" in part.explanation_en
+        assert "37,036.5元按四舍五入取整为37,037元" in part.explanation_zh
+
+
 def test_a_fractional_rate_is_exact():
     rule = RATE_RULE.replace("rate: 30", "rate: 12.5")
     c = carrier("incubator", {"id": "m", "date": "2014-03-01", "type": "accredited", "level": "municipal"},
@@ -304,6 +317,9 @@ def test_a_fractional_rent_and_a_fractional_multiplier_are_exact(engine):
     ev = ir.evaluate(c, ruleset(RENT.replace("factor: 1.5", "factor: 1.25")), "2021-12-31", engine=engine)
     assert [d.amount for d in ev.awards] == [6188]  # 6,187.5 half up
     assert "6,187.5 yuan rounded half up" in ev.awards[0].explanation_en
+    scheduled = RENT.replace("factor: 1.5", "factor: 1.25") + "    schedule:\n      - {share: 50}\n      - {share: 50, after: {years: 1}}\n"
+    parts = ir.evaluate(c, ruleset(scheduled), "2023-12-31", engine=engine).awards
+    assert [d.amount for d in parts] == [3094, 3094] and all("6,187.5 yuan rounded half up" in d.explanation_en for d in parts)
 
 
 def test_a_price_fact_is_read_exactly_and_refuses_floats_text_and_too_many_places():

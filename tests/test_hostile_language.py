@@ -195,6 +195,13 @@ def test_a_period_paid_for_only_the_months_a_dated_rent_is_recorded_says_so(engi
     assert "rent_per_m2_month not recorded for 10 of 12 months" in first.explanation_en
     assert "10个月未记录" in first.explanation_zh
     assert "not recorded" not in second.explanation_en
+    # the same period paid in two instalments: each says which months its whole left out
+    scheduled = ir.parse_ruleset(HEAD.replace("{kind}", "periodic_subsidy") + PERIODIC
+                                 + "    basis: {area: {fact: accredited_area_m2}}\n    rate: {fact: rent_per_m2_month}\n"
+                                 + "    schedule:\n      - {share: 50}\n      - {share: 50, after: {months: 1}}\n")
+    parts = [d for d in ir.evaluate(space, scheduled, as_of="2020-01-01", engine=engine).awards if d.full_amount == 2500]
+    assert [d.amount for d in parts] == [1250, 1250]
+    assert all("rent_per_m2_month not recorded for 10 of 12 months" in d.explanation_en for d in parts)
 
 
 # --- a declared level's id ---------------------------------------------------------------------------------

@@ -21,8 +21,6 @@ from __future__ import annotations
 import datetime
 from typing import Any, Sequence
 
-import attrs
-
 from ..model.carrier import Event, EventType
 from .normal_operation import condition_start, operating_duration
 from ..model.decision import Condition, Decision
@@ -32,7 +30,7 @@ from . import checks
 from .base import Context, RuleKind
 from .generic import (
     GENERIC_PLACEHOLDERS, Param, add, amount_detail, amount_param, bound_clauses, declare, decide, filters_param,
-    matches, read_filters, rounding_note, whole,
+    matches, noted, read_filters, rounding_note, whole,
 )
 from .occurrences import check_counting, cycle_start, occurrences_param, tally
 from .schedule import instalment_decisions, schedule_param
@@ -302,13 +300,12 @@ def event_award_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) ->
             continue
         if schedule is not None:
             gate = None if condition is None and grade_event is None else (payable, met)
-            out.extend(instalment_decisions(rule, ctx, schedule, event, kind, clauses, value, events, gate))
+            note = rounding_note(exact, amount.rounding) if exact is not None and ctx.detail else None
+            out.extend(instalment_decisions(rule, ctx, schedule, event, kind, clauses, value, events, gate, note=note))
             continue
         decision = decide(rule, ctx, code, event, kind, clauses, amount=value, payable_on=payable, events=events, condition=cond)
         if exact is not None and ctx.detail:
-            zh, en = rounding_note(exact, amount.rounding)
-            decision = attrs.evolve(decision, explanation_zh=decision.explanation_zh + zh,
-                                    explanation_en=decision.explanation_en + en)
+            decision = noted(decision, rounding_note(exact, amount.rounding))
         out.append(decision)
     if plan.candidates:
         out.extend(checks.differential(plan))

@@ -854,6 +854,14 @@ def rounding_note(exact: Decimal | None, rounding: str) -> tuple[str, str]:
     return f"({shown}元按{zh}取整为{value:,}元)", f" ({shown} yuan rounded {en} to whole yuan: {value:,})"
 
 
+def noted(decision: Decision, note: tuple[str, str] | None) -> Decision:
+    """``decision`` with ``note`` (Chinese, English) added to the end of its explanations."""
+    if not note or not (note[0] or note[1]):
+        return decision
+    return attrs.evolve(decision, explanation_zh=decision.explanation_zh + note[0],
+                        explanation_en=decision.explanation_en + note[1])
+
+
 def cap_for(ctx: Context, cap: Amount, history: Sequence[Event], kind: CarrierKind) -> int | None:
     """A cap keyed by a field of the carrier's history (e.g. a designation held): the highest that applies."""
     if cap.fixed is not None:

@@ -17,8 +17,6 @@ import datetime
 from decimal import Decimal, localcontext
 from typing import Any, Mapping, Sequence
 
-import attrs
-
 from ..model.carrier import Event, EventType
 from ..model.decision import Decision
 from ..model.facts import CARRIER_FACTS, Dated, did_you_mean
@@ -26,7 +24,7 @@ from ..model.ruleset import Rule
 from .base import Context, RuleKind
 from .generic import (
     EXACT, GENERIC_PLACEHOLDERS, ROUNDINGS, Filter, Param, add, choice, declare, decide, exact_number, filters_param,
-    flag, matches, read_filters, round_yuan, rounding_note, ceiling_param,
+    flag, matches, noted, read_filters, round_yuan, rounding_note, ceiling_param,
 )
 from .schedule import CODES as INSTALMENT_CODES, instalment_decisions, schedule_param
 
@@ -36,6 +34,16 @@ _MAX_AREA = Decimal(10**12)  # a number fact's bound (model.carrier.parse_fact)
 __all__ = ["KIND", "periodic_decisions", "whole_months"]
 
 _ONE_DAY = datetime.timedelta(days=1)
+
+
+def _period_note(rule: Rule, exact: Decimal | None, gap: tuple[str, int, int] | None) -> tuple[str, str]:
+    """What a period's award adds to its explanation: how its exact amount was rounded, and the months a dated
+    fact it rests on has no value for (which count nothing)."""
+    zh, en = rounding_note(exact, rule.params.get("rounding") or "half_up")
+    if gap is not None:
+        zh += f"(其中{gap[1]}个月未记录{CARRIER_FACTS[gap[0]].zh},不计)"
+        en += f" ({gap[0]} not recorded for {gap[1]} of {gap[2]} months: those months count nothing)"
+    return zh, en
 
 
 def whole_months(start: datetime.date, end: datetime.date) -> int:
@@ -357,29 +365,21 @@ def periodic_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) -> li
                     out.append(decide(rule, ctx, "capped", event, kind, rule.clauses, events=events,
                                       period_start=p_start, period_end=p_end - _ONE_DAY))
                     continue
+            note = _period_note(rule, exact, gap) if (exact is not None or gap is not None) and ctx.detail else None
             if schedule is not None:  # the period's amount in instalments, counted from the day it is payable
                 out.extend(instalment_decisions(rule, ctx, schedule, event, kind, rule.clauses, amount, events,
-                                                (p_end, p_end <= ctx.as_of), p_end,
+                                                (p_end, p_end <= ctx.as_of), p_end, note=note,
                                                 period_start=p_start, period_end=p_end - _ONE_DAY))
                 continue
             code = "awarded" if p_end <= ctx.as_of else "pending"
-            decision = decide(rule, ctx, code, event, kind, rule.clauses, amount=amount, payable_on=p_end,
-                              events=events, period_start=p_start, period_end=p_end - _ONE_DAY)
-            if (exact is not None or gap is not None) and ctx.detail:
-                zh, en = rounding_note(exact, rule.params.get("rounding") or "half_up")
-                if gap is not None:  # paid for the months a dated fact has a value only: say which months it left out
-                    zh += f"(其中{gap[1]}个月未记录{CARRIER_FACTS[gap[0]].zh},不计)"
-                    en += f" ({gap[0]} not recorded for {gap[1]} of {gap[2]} months: those months count nothing)"
-                decision = attrs.evolve(decision, explanation_zh=decision.explanation_zh + zh,
-                                        explanation_en=decision.explanation_en + en)
-            out.append(decision)
+            out.append(noted(decide(rule, ctx, code, event, kind, rule.clauses, amount=amount, payable_on=p_end,
+                                    events=events, period_start=p_start, period_end=p_end - _ONE_DAY), note))
         if unrecorded is not None and len(out) == before:
             # nothing paid because the area or rent it is paid on is not recorded: a refusal that says so
             refused = decide(rule, ctx, "no_amount", event, kind, rule.clauses, fact=unrecorded)
             if ctx.detail:
                 spec = CARRIER_FACTS[unrecorded]
-                refused = attrs.evolve(refused, explanation_zh=refused.explanation_zh + f"(未记录{spec.zh})",
-                                       explanation_en=refused.explanation_en + f" ({unrecorded} not recorded)")
+                refused = noted(refused, (f"(未记录{spec.zh})", f" ({unrecorded} not recorded)"))
             out.append(refused)
     return out
 

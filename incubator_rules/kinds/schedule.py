@@ -33,7 +33,7 @@ from ..model.decision import Decision, InstalmentShare
 from ..model.facts import did_you_mean
 from ..model.ruleset import Rule
 from .base import Context
-from .generic import Filter, Param, add, decide, matches, read_filters
+from .generic import Filter, Param, add, decide, matches, noted, read_filters
 from .normal_operation import condition_start, operating_duration
 
 __all__ = ["CODES", "Instalment", "Schedule", "Share", "instalment_decisions", "schedule_param", "split", "settle", "year_span"]
@@ -198,19 +198,20 @@ CODES = tuple(_CODES.values())  # the outcomes of an instalment, for every kind 
 def instalment_decisions(rule: Rule, ctx: Context, schedule: Schedule, event: Event, kind: CarrierKind,
                          clauses: tuple[str, ...], total: int, events: tuple[str, ...],
                          gate: tuple[datetime.date | None, bool] | None = None, start: datetime.date | None = None,
-                         **given: Any) -> list[Decision]:
+                         note: tuple[str, str] | None = None, **given: Any) -> list[Decision]:
     """One decision per instalment of ``total`` awarded on ``event`` (counted from ``start`` when given: see
-    ``settle``), each citing the award's clauses and its own, and saying which instalment it is
-    (``Decision.instalment``)."""
+    ``settle``), each citing the award's clauses and its own, saying which instalment it is
+    (``Decision.instalment``), and ending its explanations with ``note`` (how ``total`` was found: its
+    rounding, the months it left out)."""
     out = []
     count = len(schedule.instalments)
     for share in settle(ctx, schedule, event, total, gate, start):
-        out.append(decide(
+        out.append(noted(decide(
             rule, ctx, _CODES[share.status], event, kind, clauses + share.clauses,
             amount=share.amount, payable_on=share.payable_on, events=tuple(dict.fromkeys(events + share.events)),
             full_amount=total, part=InstalmentShare(share.number, count, share.instalment.label, share.due_on),
             instalment=f"{share.number}/{count}", share=share.instalment.label, share_amount=share.amount, **given,
-        ))
+        ), note))
     return out
 
 
