@@ -587,3 +587,26 @@ def test_a_declared_level_ranks_on_the_ladder_where_the_ruleset_lists_it(engine)
     ev = ir.evaluate(falling, rs, "2017-12-31", engine=engine)
     assert [(d.rule, d.amount) for d in ev.awards] == [("accreditation", 300000)]
     assert ("accreditation", "lower_level", "m") in [(d.rule, d.reason, d.events[0]) for d in ev.not_awarded]
+
+
+# --- 首次: the first event, or the first award ---------------------------------------------------------------
+
+
+FIRST_AWARD = rule("first", "event_award", """\
+    match: {type: accredited}
+    amount: {by: level, values: {municipal: 100000, national: 300000}}
+    once_per: carrier
+""")
+
+
+def test_once_per_carrier_is_one_award_the_first_that_pays_and_occurrence_1_is_the_first_event(engine):
+    c = carrier("incubator", {"id": "d", "date": "2014-03-01", "type": "accredited", "level": "district"},
+                {"id": "m", "date": "2016-03-01", "type": "accredited", "level": "municipal"},
+                {"id": "n", "date": "2019-03-01", "type": "accredited", "level": "national"})
+    once = ir.evaluate(c, ruleset(FIRST_AWARD), "2020-12-31", engine=engine)
+    assert awards(once) == [("first", 100000, "2016-03-01")]  # the district one pays nothing: the municipal one is the award
+    assert [(d.events[0], d.reason) for d in once.not_awarded] == [("d", "no_amount"), ("n", "already_awarded")]
+    first_event = ir.evaluate(c, ruleset(FIRST_AWARD.replace("once_per: carrier", "occurrence: 1")), "2020-12-31", engine=engine)
+    assert awards(first_event) == []
+    assert [(d.events[0], d.reason) for d in first_event.not_awarded] == [
+        ("d", "no_amount"), ("m", "not_this_occurrence"), ("n", "not_this_occurrence")]

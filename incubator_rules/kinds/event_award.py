@@ -9,7 +9,7 @@ events in a row, within a rolling window, or in a fixed cycle); a payment
 ``schedule`` (instalments, each its own decision: ``kinds.schedule``);
 ``condition``, a ``normal_operation`` rule (a period of normal operation
 from the event, after which the award is payable; pending until then);
-``once_per`` carrier (first time only), year, or ``{fields, top_up}``.
+``once_per`` carrier (one award a carrier, the first that pays), year, or ``{fields, top_up}``.
 Conditions on titles and the plan (``kinds.checks``): ``kind_of`` (the kind
 an event is decided as), ``refuse_kinds`` and ``refuse_levels`` (what the
 table covers), ``area``, ``period`` (the plan period, by date or evaluated
@@ -99,7 +99,7 @@ WITHIN = Param(read_within, {
     "description": "{duration, of}: within the duration after the latest earlier event matching `of`",
     "properties": {"duration": {"$ref": "#/definitions/calendar_duration"}, "of": {"$ref": "#/definitions/filters"}},
 }, optional=True)
-ONCE = Param(_read_once, {"description": "event (default), carrier (the first time only), year, or {fields, top_up}",
+ONCE = Param(_read_once, {"description": "event (default), carrier (one award a carrier: the first that pays), year, or {fields, top_up}",
                           "anyOf": [{"enum": list(ONCE_PER)}, checks.ONCE_FIELDS_SCHEMA]}, optional=True)
 
 
