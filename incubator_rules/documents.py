@@ -31,6 +31,7 @@ import io
 import json
 import os
 import re
+import secrets
 import unicodedata
 from decimal import Decimal
 from pathlib import Path
@@ -1004,47 +1005,19 @@ def to_plain(value: Any) -> Any:
     return value
 
 
-_ENCODE_STRING = json.encoder.encode_basestring  # type: ignore[attr-defined]
-
-
-def dump_json(value: Any) -> str:
-    """Plain data as compact JSON on one line, the inverse of ``load_json``: Decimals as exact JSON numbers,
-    dates as ISO text, keys in their order, text as written (not escaped to ASCII)."""
-    try:  # the C encoder, unless a Decimal needs writing exactly
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_json_default)
+def dump_json(value: Any, indent: int | None = None, separators: tuple[str, str] | None = None) -> str:
+    """Plain data as JSON, the inverse of ``load_json``: Decimals as exact JSON numbers, dates as ISO text, keys
+    in their order, text as written (not escaped to ASCII). Compact on one line by default; ``indent`` and
+    ``separators`` as for ``json.dumps``."""
+    if separators is None:
+        separators = (",", ":") if indent is None else (",", ": ")
+    try:  # the C encoder alone, unless a Decimal needs writing exactly
+        return json.dumps(value, ensure_ascii=False, indent=indent, separators=separators, default=_json_default)
     except _Refused:
         pass
-    parts: list[str] = []
-    stack: list[Any] = [value]
-    while stack:
-        item = stack.pop()
-        if item.__class__ is _Piece:
-            parts.append(item.text)
-        elif isinstance(item, str):
-            parts.append(_ENCODE_STRING(item))
-        elif item is None or isinstance(item, bool):
-            parts.append("null" if item is None else "true" if item else "false")
-        elif isinstance(item, int):
-            parts.append(str(item))
-        elif isinstance(item, Decimal):
-            if not item.is_finite():
-                raise ValueError(f"{item} has no JSON form")
-            parts.append(str(item))
-        elif isinstance(item, datetime.date):
-            parts.append(f'"{item.isoformat()}"')
-        elif isinstance(item, Mapping):
-            pieces: list[Any] = [_Piece("{")]
-            for i, (k, v) in enumerate(item.items()):
-                pieces += [_Piece(("," if i else "") + _ENCODE_STRING(str(k)) + ":"), v]
-            stack.extend(reversed(pieces + [_Piece("}")]))
-        elif isinstance(item, (list, tuple)):
-            pieces = [_Piece("[")]
-            for i, v in enumerate(item):
-                pieces += ([_Piece(",")] if i else []) + [v]
-            stack.extend(reversed(pieces + [_Piece("]")]))
-        else:
-            raise TypeError(f"{type(item).__name__} is not plain data")
-    return "".join(parts)
+    numbers = _ExactNumbers()
+    return numbers.filled(json.dumps(value, ensure_ascii=False, indent=indent, separators=separators,
+                                     default=numbers.mark))
 
 
 def _json_default(value: Any) -> Any:
@@ -1053,9 +1026,33 @@ def _json_default(value: Any) -> Any:
     raise _Refused()
 
 
-@attrs.frozen
-class _Piece:
-    text: str
+class _ExactNumbers:
+    """Decimals written as exact JSON numbers by the C encoder: each is first written as a marked string (a
+    NUL, which the encoder always escapes, and a token of this call's own), whose quoted form is then
+    replaced by the number's text. A text holding the mark already would be refused, not misread."""
+
+    def __init__(self) -> None:
+        self.token = secrets.token_hex(8)
+        self.texts: list[str] = []
+
+    def mark(self, value: Any) -> Any:
+        if isinstance(value, Decimal):
+            if not value.is_finite():
+                raise ValueError(f"{value} has no JSON form")
+            self.texts.append(str(value))
+            return f"\0{self.token}:{len(self.texts) - 1}\0"
+        if isinstance(value, datetime.date):
+            return value.isoformat()
+        if isinstance(value, Mapping):
+            return dict(value)
+        raise TypeError(f"{type(value).__name__} is not plain data")
+
+    def filled(self, text: str) -> str:
+        pattern = re.compile(r'"\\u0000' + self.token + r':(\d+)\\u0000"')
+        found = pattern.findall(text)
+        if sorted(map(int, found)) != list(range(len(self.texts))):
+            raise ValueError("the data holds text that looks like an exact number's mark")
+        return pattern.sub(lambda m: self.texts[int(m.group(1))], text)
 
 
 def canonical_json(value: Any) -> str:

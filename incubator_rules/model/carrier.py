@@ -7,7 +7,6 @@ import contextvars
 import datetime
 import enum
 import hashlib
-import json
 import operator
 import re
 from decimal import Decimal
@@ -18,7 +17,7 @@ from typing import Any, Iterator, Mapping, Sequence
 
 import attrs
 
-from ..documents import Source, canonical_json, field_name, string_problem
+from ..documents import Source, canonical_json, dump_json, field_name, string_problem
 from ..errors import CarrierError, IncubatorRulesError
 from .display import reader
 from .facts import Dated, FactSpec, did_you_mean, fact_json
@@ -543,8 +542,9 @@ class Carrier:
         return out
 
     def to_json(self, indent: int | None = 2) -> str:
-        """JSON with a stable key order (a fact with a fraction as its exact text)."""
-        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent, default=str)
+        """JSON with a stable key order, which the library's readers read back as this carrier (a fact with a
+        fraction as the exact JSON number it was read from)."""
+        return dump_json(self.to_dict(), indent=indent, separators=None if indent is not None else (", ", ": "))
 
     @property
     def digest(self) -> str:
