@@ -527,6 +527,28 @@ def test_partitions_evaluated_by_worker_processes_may_carry_the_rulesets_declare
     assert sum(r.awarded for r in results) == 200000
 
 
+def test_commands_that_only_read_carriers_take_the_ruleset_whose_levels_they_may_name(tmp_path, capsys):
+    from incubator_rules.views.cli import main
+
+    rs = tmp_path / "county.yaml"
+    rs.write_text(HEAD + COUNTY_LEVELS + "rules:\n" + COUNTY_RULE, encoding="utf-8")
+    portfolio = tmp_path / "p.yaml"
+    portfolio.write_text("id: p\nname: p\ncarriers:\n  - id: c\n    name: c\n    kind: incubator\n    events:\n"
+                         "      - {id: k, date: 2020-01-01, type: accredited, level: county}\n", encoding="utf-8")
+    assert main(["convert", str(portfolio), str(tmp_path / "p.jsonl")]) == 2
+    assert "unknown Level 'county'" in capsys.readouterr().err
+    assert main(["check", str(portfolio)]) == 1
+    assert main(["convert", str(portfolio), str(tmp_path / "p.jsonl"), "--ruleset", str(rs)]) == 0
+    assert main(["convert", str(tmp_path / "p.jsonl"), str(tmp_path / "back.yaml"), "--ruleset", str(rs)]) == 0
+    assert main(["workbook", str(tmp_path / "back.yaml"), "-o", str(tmp_path / "p.xlsx"), "--ruleset", str(rs)]) == 0
+    assert main(["check", str(portfolio), "--ruleset", str(rs)]) == 0
+    with ir.reading_levels(ir.load_ruleset(rs)):
+        again = ir.load_portfolio(tmp_path / "p.xlsx")
+    assert [e.level.value for e in again.carriers[0].events] == ["county"]
+    assert main(["convert", str(portfolio), str(tmp_path / "x.jsonl"), "--ruleset", "no-such-ruleset"]) == 2
+    assert "no shipped ruleset 'no-such-ruleset'" in capsys.readouterr().err
+
+
 def test_a_level_fact_may_name_a_declared_level(engine):
     rs = ruleset(COUNTY_RULE.replace("match: {type: accredited, level: county}",
                                      "match: {type: accredited, carrier: {park_level: county}}"), COUNTY_LEVELS)

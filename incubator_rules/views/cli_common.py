@@ -69,3 +69,19 @@ def declared_levels(args: argparse.Namespace) -> ContextManager[Any]:
         return reading_levels(load_ruleset(ref).levels)
     except IncubatorRulesError:
         return contextlib.nullcontext()
+
+
+def levels_option(p: argparse.ArgumentParser) -> None:
+    """``--ruleset`` for a command that reads carriers without evaluating them: the reward ruleset whose declared
+    levels (a county, a street) the carriers may name; a ruleset that does not load is an error."""
+    p.add_argument("--ruleset", default=None,
+                   help="reward ruleset id or path whose declared levels (beyond district, municipal, provincial and "
+                        "national: a county, a street) the carriers read may name")
+    p.set_defaults(levels=ruleset_levels)
+
+
+def ruleset_levels(args: argparse.Namespace) -> ContextManager[Any]:
+    """While the command runs: the levels its ``--ruleset`` declares, none without one (``levels_option``)."""
+    ref = getattr(args, "ruleset", None)
+    return contextlib.nullcontext() if ref is None else reading_levels(load_ruleset(ref).levels)
+

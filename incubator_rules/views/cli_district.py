@@ -23,7 +23,7 @@ from ..files.carriers import load_portfolio
 from .excel import README_LINES, write_portfolio_workbook
 from .report import carrier_statement, district_document, reconciliation_statement, write_pdf
 from .cli import EXIT_OK, EXIT_PROBLEMS, format_option
-from .cli_common import declared_levels, parse_readings, tables_out, write_out
+from .cli_common import declared_levels, levels_option, parse_readings, tables_out, write_out
 
 
 def _cmd_assess(args: argparse.Namespace) -> int:
@@ -172,7 +172,8 @@ def _report_arguments(p: argparse.ArgumentParser) -> None:
 def _workbook_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("portfolio", help="portfolio file (YAML, JSON or a workbook)")
     p.add_argument("-o", "--output", required=True, help="workbook to write (.xlsx)")
-    p.set_defaults(func=_cmd_workbook, levels=declared_levels)
+    p.set_defaults(func=_cmd_workbook)
+    levels_option(p)
 
 
 # Each command's arguments (``cli.build_parser`` asks for those of the command given).

@@ -32,7 +32,7 @@ from .excel import README_LINES, write_portfolio_workbook
 from .text import format_coverage, format_diff, format_result
 from .notebook import MissingExtraError
 from .cli import EXIT_BAD_INPUT, EXIT_OK, EXIT_PROBLEMS, format_option
-from .cli_common import declared_levels, located, parse_readings, write_out
+from .cli_common import declared_levels, levels_option, located, parse_readings, write_out
 
 
 def _cmd_rulesets(args: argparse.Namespace) -> int:
@@ -206,7 +206,8 @@ def _compile_arguments(p: argparse.ArgumentParser) -> None:
 def _check_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("paths", nargs="+", metavar="PATH", help="files, or directories to search for YAML and JSON files")
     p.add_argument("--lock", default=None, help="lock file of released versions (default: versions.lock beside each ruleset, else the shipped one)")
-    p.set_defaults(func=_cmd_check, levels=declared_levels)
+    p.set_defaults(func=_cmd_check)
+    levels_option(p)
 
 
 def _test_arguments(p: argparse.ArgumentParser) -> None:

@@ -18,7 +18,7 @@ from ..files.convert import convert
 from ..output import output_file
 from .jsonlines import evaluation_record
 from .cli import EXIT_OK, format_option, no_progress, say
-from .cli_common import declared_levels, parse_readings, progress_of, tables_out
+from .cli_common import declared_levels, levels_option, parse_readings, progress_of, tables_out
 
 
 WRITE_BATCH = 1 << 16  # bytes of JSON Lines gathered before each write of evaluate-many
@@ -128,7 +128,8 @@ def _convert_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("output", help="file or folder to write")
     p.add_argument("--force", action="store_true", help="replace the output even if it is a symbolic link or a FIFO")
     no_progress(p)
-    p.set_defaults(func=_cmd_convert, levels=declared_levels)
+    p.set_defaults(func=_cmd_convert)
+    levels_option(p)
 
 
 # Each command's arguments (``cli.build_parser`` asks for those of the command given).
