@@ -437,7 +437,7 @@ def _earlier_payments(top: Rule | None) -> AwardKind | None:
 LOOP = (
     "filters", "amount", "window", "within", "excluded", "once_per", "holding", "occurrence", "condition", "counting",
     "schedule", "graded", "one", "by_type", "all_in_scope", "checks_after", "period", "refusing", "plan_start", "plan_end",
-    "cell_is_amount", "covers", "columns", "table", "cells", "early", "late",
+    "cell_is_amount", "covers", "columns", "table", "cells", "early", "late", "prep", "plan_window",
 )
 
 
@@ -581,15 +581,14 @@ class PlanChecks:
                                     first + (column_clauses(ruleset, found, column, s.table_id) if found else ()))
         return None
 
-    def outside_period(self, event: Event, kind: CarrierKind, cited: tuple[str, ...]) -> Decision | None:
-        """The plan period, by the event's date or its evaluated year."""
+    def outside_year(self, event: Event, kind: CarrierKind, cited: tuple[str, ...]) -> Decision | None:
+        """The plan period by the event's evaluated year (``period: year``; by its date, ``event_award`` refuses
+        in its loop)."""
         s = self.s
         start, end = s.plan_start, s.plan_end
-        if s.period == "year" and (event.year is None or not start.year <= event.year <= end.year):
+        if event.year is None or not start.year <= event.year <= end.year:
             clauses = self.column_cites(cited + bound_clauses(self.ctx.ruleset, s.rule, "period"), kind)
             return self._refuse("year_outside_window", event, kind, clauses, window_start=start, window_end=end)
-        if s.period == "date" and not start <= event.date <= end:
-            return refuse(s.prep, self.ctx, "outside_window", event, kind, cited, s.plan_window)
         return None
 
     def titles_before(self, event: Event, kind: CarrierKind) -> list[Event]:
