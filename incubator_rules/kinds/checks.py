@@ -408,6 +408,9 @@ def _static(rule: Rule, ctx: Context, prep: Any) -> dict[str, Any]:
         "by_type": one is not None and one.by_type_only,
         "all_in_scope": isinstance(one, Filter) and one.kinds is None and one.types == c.types,  # every event of its types
         "window": c.window, "within": params.get("within"),
+        # what a refusal outside the window cites besides the cell, and shows
+        "window_cites": (c.window[2],) if c.window is not None and c.window[2] else (),
+        "window_shown": None if c.window is None else {"window_start": c.window[0], "window_end": c.window[1]},
         "excluded": params.get("exclude_year_of"), "once_per": params.get("once_per") or "event",
         "holding": params.get("holding"), "occurrence": params.get("occurrence"), "condition": params.get("condition"),
         "counting": rule.params.get("occurrences"), "graded": rule.params.get("graded"), "schedule": params.get("schedule"),
@@ -438,6 +441,7 @@ LOOP = (
     "filters", "amount", "window", "within", "excluded", "once_per", "holding", "occurrence", "condition", "counting",
     "schedule", "graded", "one", "by_type", "all_in_scope", "checks_after", "period", "refusing", "plan_start", "plan_end",
     "cell_is_amount", "covers", "columns", "table", "cells", "early", "late", "prep", "plan_window",
+    "window_cites", "window_shown",
 )
 
 

@@ -157,7 +157,7 @@ def event_award_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) ->
     (filters, amount, window, within, excluded, once, holding, occurrence, condition, counting, schedule, graded, one,
      by_type,
  all_in_scope, checks_after, period, refusing, start, end, cell_is_amount, covers, columns, table, cells, early, late, prep,
-     plan_window) = compiled.loop
+     plan_window, window_cites, window_shown) = compiled.loop
     paid: set[Any] = set()
     seen = 0
     awarded = 0  # awards made so far: the next one is the ordinal of ``by: occurrence``
@@ -217,8 +217,7 @@ def event_award_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) ->
             if window is not None and ((window[0] and event.date < window[0]) or (window[1] and event.date > window[1])):
                 if not detail:
                     continue
-                out.append(decide(rule, ctx, "outside_window", event, kind, cited + ((window[2],) if window[2] else ()),
-                                  window_start=window[0], window_end=window[1]))
+                out.append(refuse(prep, ctx, "outside_window", event, kind, cited + window_cites, window_shown))
                 continue
         if period is not None and (period != "date" or not start <= event.date <= end):
             if period == "date":  # outside the plan period by its date
