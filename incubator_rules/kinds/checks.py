@@ -553,9 +553,9 @@ class PlanChecks:
                 cells[(kind, event.level)] = found  # the same cell whatever the date
         return found
 
-    def _refuse(self, code: str, event: Event, kind: CarrierKind, clauses: Sequence[str], **given: Any) -> Decision:
-        if "full_amount" in given:
-            return decide(self.s.rule, self.ctx, code, event, kind, clauses, **given)
+    def _refuse(self, code: str, event: Event, kind: CarrierKind, clauses: Sequence[str],
+                given: Mapping[str, Any] = _NOTHING) -> Decision:
+        """``refuse`` with this rule, showing the values ``given``."""
         return refuse(self.s.prep, self.ctx, code, event, kind, clauses if isinstance(clauses, tuple) else tuple(clauses), given)
 
     def column_cites(self, clauses: tuple[str, ...], kind: CarrierKind, table: str | None = None) -> tuple[str, ...]:
@@ -575,7 +575,7 @@ class PlanChecks:
                                 self.column_cites(rule.clauses + bound_clauses(ruleset, rule, "refuse_kinds"), kind))
         if self.outside_area:
             clauses = (ruleset.area.clause,) + bound_clauses(ruleset, rule, "area")  # type: ignore[union-attr]
-            return self._refuse("outside_area", event, kind, clauses, area=self.ctx.carrier.area or "-")
+            return self._refuse("outside_area", event, kind, clauses, {"area": self.ctx.carrier.area or "-"})
         if s.refuse_levels and column is not None:
             paid = ruleset.columns.get(column, ())
             if any(event.level in r.levels and any(k in paid for k in r.kinds) for r in s.refuse_levels):
@@ -592,7 +592,7 @@ class PlanChecks:
         start, end = s.plan_start, s.plan_end
         if event.year is None or not start.year <= event.year <= end.year:
             clauses = self.column_cites(cited + bound_clauses(self.ctx.ruleset, s.rule, "period"), kind)
-            return self._refuse("year_outside_window", event, kind, clauses, window_start=start, window_end=end)
+            return self._refuse("year_outside_window", event, kind, clauses, s.plan_window)
         return None
 
     def titles_before(self, event: Event, kind: CarrierKind) -> list[Event]:
@@ -626,19 +626,19 @@ class PlanChecks:
             rank = ranks[event.level] if event.level is not None else 0
             higher = max((e for e in held if e.level is not None and ranks[e.level] > rank), key=lambda e: ranks[e.level], default=None)  # type: ignore[index]
             if s.refuse_lower and higher is not None:
-                return self._refuse("lower_level", event, kind, cited + s.top_clauses, **held_values(higher))
+                return self._refuse("lower_level", event, kind, cited + s.top_clauses, held_values(higher))
             if s.first_at_level:
                 same = next((e for e in reversed(held) if e.level is event.level), None)
                 if same is not None:
                     clauses = self.column_cites(cited + bound_clauses(self.ctx.ruleset, s.rule, "first_at_level"), kind)
-                    return self._refuse("not_new", event, kind, clauses, **held_values(same))
+                    return self._refuse("not_new", event, kind, clauses, held_values(same))
         if s.walks:
             walk = self.walk
             if walk is None:
                 walk = self.walk = _TitleWalk(self.ctx, s.columns)
             walk.to(self.position(event))
             if s.not_delisted and walk.delisted_on is not None:
-                return self._refuse("delisted", event, kind, cited, ended_on=walk.delisted_on)
+                return self._refuse("delisted", event, kind, cited, {"ended_on": walk.delisted_on})
             if s.title_held != "none" and walk.title(s.columns[kind], event, s.title_held) is None:
                 clauses = self.column_cites(cited + bound_clauses(self.ctx.ruleset, s.rule, "title_held"), kind)
                 return refuse(s.prep, self.ctx, "no_title", event, kind, clauses, _NOTHING)
@@ -657,7 +657,7 @@ class PlanChecks:
             found = bound_clauses(self.ctx.ruleset, s.rule, "once_per")
             column = s.columns[kind]
             clauses = cited + (column_clauses(self.ctx.ruleset, found, column, s.table_id) if found and column else found)
-            return self._refuse("already_awarded", event, kind, clauses, full_amount=value, already_received=already)
+            return decide(s.rule, self.ctx, "already_awarded", event, kind, clauses, full_amount=value, already_received=already)
         seen[key] = value
         return decide(s.rule, self.ctx, "awarded", event, kind, cited, amount=value - already, payable_on=event.date,
                       full_amount=value, already_received=already, amount_in_force_from=None if cell is None else cell.start)
