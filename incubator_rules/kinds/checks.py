@@ -808,18 +808,20 @@ def differential(plan: PlanChecks) -> list[Decision]:
             out.append(decide(top, ctx, f"level_difference_{code}", c.event, c.kind, clauses, amount=full - base,
                               already_received=base, status=status, **common, **held_values(high)))
             continue
-        earlier = [(p, col) for p, lad, col in payments if lad == key and p.date <= c.payable_on]
+        # (most carriers have no such payments, and nothing decided before: no list to make)
+        earlier = [(p, col) for p, lad, col in payments if lad == key and p.date <= c.payable_on] if payments else ()
         rank = ranks[c.event.level]
         higher = max((p for p, _ in earlier if ranks[p.level] > rank and p.date <= c.event.date),  # type: ignore[index]
-                     key=lambda p: (ranks[p.level], p.date), default=None)  # type: ignore[index]
+                     key=lambda p: (ranks[p.level], p.date), default=None) if earlier else None  # type: ignore[index]
         if higher is not None:  # money received for a higher level shows a higher title held before: not an upgrade
             out.append(decide(rule, ctx, "lower_level", c.event, c.kind, (c.value.clause,) + s.top_clauses,
                               events=(c.event.id, higher.id), **held_values(higher)))
             continue
         # money for a higher level received after this event pays a later upgrade, not this award
-        paid = [(col, p.level, p.amount or 0) for p, col in earlier if ranks[p.level] <= rank]  # type: ignore[index]
-        paid += [(col, lvl, amt) for lad, col, lvl, amt in received if lad == key]
-        already = sum(amt for _, _, amt in paid)
+        paid = [(col, p.level, p.amount or 0) for p, col in earlier if ranks[p.level] <= rank] if earlier else []  # type: ignore[index]
+        if received:
+            paid += [(col, lvl, amt) for lad, col, lvl, amt in received if lad == key]
+        already = sum(amt for _, _, amt in paid) if paid else 0
         common["already_received"] = already
         if already == 0 or top is None:
             out.append(decide(rule, ctx, code, c.event, c.kind, (c.value.clause,), amount=full, **common))
