@@ -503,10 +503,13 @@ class PlanChecks:
         self.s = s
         self.ctx = ctx
         self.kinds: tuple[CarrierKind, ...] | None = None  # None: every event is of the carrier's kind or its own
-        if s.by_title and any(map(_KIND_OF, ctx.timeline)):  # no event naming a kind: each is of the carrier's
-            kinds = title_kinds(ctx)
-            if not (kinds.count(kinds[0]) == len(kinds) and kinds[0] is ctx.carrier.kind):
-                self.kinds = kinds
+        if s.by_title:
+            for e in ctx.timeline:  # no event naming a kind: each is of the carrier's (a plain loop costs least)
+                if e.kind is not None:
+                    kinds = title_kinds(ctx)
+                    if not (kinds.count(kinds[0]) == len(kinds) and kinds[0] is ctx.carrier.kind):
+                        self.kinds = kinds
+                    break
         self.index: dict[str, int] | None = None
         self.walk: _TitleWalk | None = None  # made when a condition on titles is first checked
         self.once_seen: dict[Any, int] = {}
@@ -681,7 +684,6 @@ class PlanChecks:
         return i
 
 
-_KIND_OF = operator.attrgetter("kind")
 _TITLE_TYPES = frozenset({DELISTED, ACCREDITED, FILED})
 
 
