@@ -17,7 +17,6 @@ their order and what each refusal cites.
 from __future__ import annotations
 
 import datetime
-import operator
 from typing import Any, Mapping, Sequence
 
 import attrs
