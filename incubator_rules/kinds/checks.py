@@ -638,12 +638,13 @@ class PlanChecks:
             walk = self.walk
             if walk is None:
                 walk = self.walk = _TitleWalk(self.ctx, s.columns)
-            walk.to(self.position(event))
-            if s.not_delisted and walk.delisted_on is not None:
-                return self._refuse("delisted", event, kind, cited, {"ended_on": walk.delisted_on})
-            if s.title_held != "none" and walk.title(s.columns[kind], event, s.title_held) is None:
-                clauses = self.column_cites(cited + bound_clauses(self.ctx.ruleset, s.rule, "title_held"), kind)
-                return refuse(s.prep, self.ctx, "no_title", event, kind, clauses, _NOTHING)
+            if walk.delists or s.title_held != "none":  # no delisting in the timeline: not_delisted always holds
+                walk.to(self.position(event))
+                if s.not_delisted and walk.delisted_on is not None:
+                    return self._refuse("delisted", event, kind, cited, {"ended_on": walk.delisted_on})
+                if s.title_held != "none" and walk.title(s.columns[kind], event, s.title_held) is None:
+                    clauses = self.column_cites(cited + bound_clauses(self.ctx.ruleset, s.rule, "title_held"), kind)
+                    return refuse(s.prep, self.ctx, "no_title", event, kind, clauses, _NOTHING)
         if graded_out:
             return refuse(s.prep, self.ctx, "not_excellent", event, kind, cited, _NOTHING)
         return None
@@ -690,7 +691,7 @@ class _TitleWalk:
     """The carrier's titles as a walk through its timeline reaches each event: held by (column, level) since the last
     delisting, and the date of a delisting not followed by a new accreditation or filing."""
 
-    __slots__ = ("timeline", "marks", "own", "columns", "delisted_on", "held")
+    __slots__ = ("timeline", "marks", "own", "columns", "delisted_on", "held", "delists")
 
     def __init__(self, ctx: Context, columns: Mapping[CarrierKind, str | None]) -> None:
         self.timeline = ctx.timeline
@@ -699,6 +700,11 @@ class _TitleWalk:
         self.columns = columns
         self.delisted_on: datetime.date | None = None
         self.held: dict[tuple[str | None, Level | None], Event] = {}
+        self.delists = False  # the timeline has a delisting (a plain loop costs least)
+        for e in self.timeline:
+            if e.type is DELISTED:
+                self.delists = True
+                break
 
     def to(self, at: int) -> None:
         """Walk up to and including the event at position ``at`` of the timeline."""
