@@ -17,6 +17,7 @@ their order and what each refusal cites.
 from __future__ import annotations
 
 import datetime
+import operator
 from typing import Any, Mapping, Sequence
 
 import attrs
@@ -411,6 +412,8 @@ def _static(rule: Rule, ctx: Context, prep: Any) -> dict[str, Any]:
         "window_cites": (c.window[2],) if c.window is not None and c.window[2] else (),
         "window_shown": None if c.window is None else {"window_start": c.window[0], "window_end": c.window[1]},
         "excluded": params.get("exclude_year_of"), "once_per": params.get("once_per") or "event",
+        # what ``once`` tells awards apart by: the event's fields (year, level) that ``once_per`` names
+        "once_key": operator.attrgetter(*params["once_per"].fields) if isinstance(params.get("once_per"), OncePer) else None,
         "holding": params.get("holding"), "occurrence": params.get("occurrence"), "condition": params.get("condition"),
         "counting": rule.params.get("occurrences"), "graded": rule.params.get("graded"), "schedule": params.get("schedule"),
         "plan_start": plan.start, "plan_end": plan.end,
@@ -653,7 +656,7 @@ class PlanChecks:
              cited: tuple[str, ...]) -> Decision:
         """One award per value of the event's fields; with ``top_up`` a higher amount pays the difference."""
         s = self.s
-        key = tuple(event.year if f == "year" else event.level for f in once.fields)
+        key = s.once_key(event)
         seen = self.once_seen
         already = seen.get(key, 0) if once.top_up else (value if key in seen else 0)
         if value <= already:
