@@ -408,7 +408,12 @@ def _static(rule: Rule, ctx: Context, prep: Any) -> dict[str, Any]:
         "by_type": one is not None and one.by_type_only,
         "all_in_scope": isinstance(one, Filter) and one.kinds is None and one.types == c.types,  # every event of its types
         "window": c.window, "within": params.get("within"),
+        # what a refusal outside the window cites besides the cell, and shows
+        "window_cites": (c.window[2],) if c.window is not None and c.window[2] else (),
+        "window_shown": None if c.window is None else {"window_start": c.window[0], "window_end": c.window[1]},
         "excluded": params.get("exclude_year_of"), "once_per": params.get("once_per") or "event",
+        # what ``once`` tells awards apart by: the event's fields (year, level) that ``once_per`` names
+        "once_key": operator.attrgetter(*params["once_per"].fields) if isinstance(params.get("once_per"), OncePer) else None,
         "holding": params.get("holding"), "occurrence": params.get("occurrence"), "condition": params.get("condition"),
         "counting": rule.params.get("occurrences"), "graded": rule.params.get("graded"), "schedule": params.get("schedule"),
         "plan_start": plan.start, "plan_end": plan.end,
@@ -437,7 +442,8 @@ def _earlier_payments(top: Rule | None) -> AwardKind | None:
 LOOP = (
     "filters", "amount", "window", "within", "excluded", "once_per", "holding", "occurrence", "condition", "counting",
     "schedule", "graded", "one", "by_type", "all_in_scope", "checks_after", "period", "refusing", "plan_start", "plan_end",
-    "cell_is_amount", "covers", "columns", "table", "cells", "early", "late",
+    "cell_is_amount", "covers", "columns", "table", "cells", "early", "late", "prep", "plan_window",
+    "window_cites", "window_shown",
 )
 
 
@@ -499,10 +505,13 @@ class PlanChecks:
         self.s = s
         self.ctx = ctx
         self.kinds: tuple[CarrierKind, ...] | None = None  # None: every event is of the carrier's kind or its own
-        if s.by_title and any(map(_KIND_OF, ctx.timeline)):  # no event naming a kind: each is of the carrier's
-            kinds = title_kinds(ctx)
-            if not (kinds.count(kinds[0]) == len(kinds) and kinds[0] is ctx.carrier.kind):
-                self.kinds = kinds
+        if s.by_title:
+            for e in ctx.timeline:  # no event naming a kind: each is of the carrier's (a plain loop costs least)
+                if e.kind is not None:
+                    kinds = title_kinds(ctx)
+                    if not (kinds.count(kinds[0]) == len(kinds) and kinds[0] is ctx.carrier.kind):
+                        self.kinds = kinds
+                    break
         self.index: dict[str, int] | None = None
         self.walk: _TitleWalk | None = None  # made when a condition on titles is first checked
         self.once_seen: dict[Any, int] = {}
@@ -549,9 +558,9 @@ class PlanChecks:
                 cells[(kind, event.level)] = found  # the same cell whatever the date
         return found
 
-    def _refuse(self, code: str, event: Event, kind: CarrierKind, clauses: Sequence[str], **given: Any) -> Decision:
-        if "full_amount" in given:
-            return decide(self.s.rule, self.ctx, code, event, kind, clauses, **given)
+    def _refuse(self, code: str, event: Event, kind: CarrierKind, clauses: Sequence[str],
+                given: Mapping[str, Any] = _NOTHING) -> Decision:
+        """``refuse`` with this rule, showing the values ``given``."""
         return refuse(self.s.prep, self.ctx, code, event, kind, clauses if isinstance(clauses, tuple) else tuple(clauses), given)
 
     def column_cites(self, clauses: tuple[str, ...], kind: CarrierKind, table: str | None = None) -> tuple[str, ...]:
@@ -571,7 +580,7 @@ class PlanChecks:
                                 self.column_cites(rule.clauses + bound_clauses(ruleset, rule, "refuse_kinds"), kind))
         if self.outside_area:
             clauses = (ruleset.area.clause,) + bound_clauses(ruleset, rule, "area")  # type: ignore[union-attr]
-            return self._refuse("outside_area", event, kind, clauses, area=self.ctx.carrier.area or "-")
+            return self._refuse("outside_area", event, kind, clauses, {"area": self.ctx.carrier.area or "-"})
         if s.refuse_levels and column is not None:
             paid = ruleset.columns.get(column, ())
             if any(event.level in r.levels and any(k in paid for k in r.kinds) for r in s.refuse_levels):
@@ -581,15 +590,14 @@ class PlanChecks:
                                     first + (column_clauses(ruleset, found, column, s.table_id) if found else ()))
         return None
 
-    def outside_period(self, event: Event, kind: CarrierKind, cited: tuple[str, ...]) -> Decision | None:
-        """The plan period, by the event's date or its evaluated year."""
+    def outside_year(self, event: Event, kind: CarrierKind, cited: tuple[str, ...]) -> Decision | None:
+        """The plan period by the event's evaluated year (``period: year``; by its date, ``event_award`` refuses
+        in its loop)."""
         s = self.s
         start, end = s.plan_start, s.plan_end
-        if s.period == "year" and (event.year is None or not start.year <= event.year <= end.year):
+        if event.year is None or not start.year <= event.year <= end.year:
             clauses = self.column_cites(cited + bound_clauses(self.ctx.ruleset, s.rule, "period"), kind)
-            return self._refuse("year_outside_window", event, kind, clauses, window_start=start, window_end=end)
-        if s.period == "date" and not start <= event.date <= end:
-            return refuse(s.prep, self.ctx, "outside_window", event, kind, cited, s.plan_window)
+            return self._refuse("year_outside_window", event, kind, clauses, s.plan_window)
         return None
 
     def titles_before(self, event: Event, kind: CarrierKind) -> list[Event]:
@@ -623,22 +631,23 @@ class PlanChecks:
             rank = ranks[event.level] if event.level is not None else 0
             higher = max((e for e in held if e.level is not None and ranks[e.level] > rank), key=lambda e: ranks[e.level], default=None)  # type: ignore[index]
             if s.refuse_lower and higher is not None:
-                return self._refuse("lower_level", event, kind, cited + s.top_clauses, **held_values(higher))
+                return self._refuse("lower_level", event, kind, cited + s.top_clauses, held_values(higher))
             if s.first_at_level:
                 same = next((e for e in reversed(held) if e.level is event.level), None)
                 if same is not None:
                     clauses = self.column_cites(cited + bound_clauses(self.ctx.ruleset, s.rule, "first_at_level"), kind)
-                    return self._refuse("not_new", event, kind, clauses, **held_values(same))
+                    return self._refuse("not_new", event, kind, clauses, held_values(same))
         if s.walks:
             walk = self.walk
             if walk is None:
                 walk = self.walk = _TitleWalk(self.ctx, s.columns)
-            walk.to(self.position(event))
-            if s.not_delisted and walk.delisted_on is not None:
-                return self._refuse("delisted", event, kind, cited, ended_on=walk.delisted_on)
-            if s.title_held != "none" and walk.title(s.columns[kind], event, s.title_held) is None:
-                clauses = self.column_cites(cited + bound_clauses(self.ctx.ruleset, s.rule, "title_held"), kind)
-                return refuse(s.prep, self.ctx, "no_title", event, kind, clauses, _NOTHING)
+            if walk.delists or s.title_held != "none":  # no delisting in the timeline: not_delisted always holds
+                walk.to(self.position(event))
+                if s.not_delisted and walk.delisted_on is not None:
+                    return self._refuse("delisted", event, kind, cited, {"ended_on": walk.delisted_on})
+                if s.title_held != "none" and walk.title(s.columns[kind], event, s.title_held) is None:
+                    clauses = self.column_cites(cited + bound_clauses(self.ctx.ruleset, s.rule, "title_held"), kind)
+                    return refuse(s.prep, self.ctx, "no_title", event, kind, clauses, _NOTHING)
         if graded_out:
             return refuse(s.prep, self.ctx, "not_excellent", event, kind, cited, _NOTHING)
         return None
@@ -647,14 +656,14 @@ class PlanChecks:
              cited: tuple[str, ...]) -> Decision:
         """One award per value of the event's fields; with ``top_up`` a higher amount pays the difference."""
         s = self.s
-        key = tuple(event.year if f == "year" else event.level for f in once.fields)
+        key = s.once_key(event)
         seen = self.once_seen
         already = seen.get(key, 0) if once.top_up else (value if key in seen else 0)
         if value <= already:
             found = bound_clauses(self.ctx.ruleset, s.rule, "once_per")
             column = s.columns[kind]
             clauses = cited + (column_clauses(self.ctx.ruleset, found, column, s.table_id) if found and column else found)
-            return self._refuse("already_awarded", event, kind, clauses, full_amount=value, already_received=already)
+            return decide(s.rule, self.ctx, "already_awarded", event, kind, clauses, full_amount=value, already_received=already)
         seen[key] = value
         return decide(s.rule, self.ctx, "awarded", event, kind, cited, amount=value - already, payable_on=event.date,
                       full_amount=value, already_received=already, amount_in_force_from=None if cell is None else cell.start)
@@ -678,7 +687,6 @@ class PlanChecks:
         return i
 
 
-_KIND_OF = operator.attrgetter("kind")
 _TITLE_TYPES = frozenset({DELISTED, ACCREDITED, FILED})
 
 
@@ -686,7 +694,7 @@ class _TitleWalk:
     """The carrier's titles as a walk through its timeline reaches each event: held by (column, level) since the last
     delisting, and the date of a delisting not followed by a new accreditation or filing."""
 
-    __slots__ = ("timeline", "marks", "own", "columns", "delisted_on", "held")
+    __slots__ = ("timeline", "marks", "own", "columns", "delisted_on", "held", "delists")
 
     def __init__(self, ctx: Context, columns: Mapping[CarrierKind, str | None]) -> None:
         self.timeline = ctx.timeline
@@ -695,6 +703,11 @@ class _TitleWalk:
         self.columns = columns
         self.delisted_on: datetime.date | None = None
         self.held: dict[tuple[str | None, Level | None], Event] = {}
+        self.delists = False  # the timeline has a delisting (a plain loop costs least)
+        for e in self.timeline:
+            if e.type is DELISTED:
+                self.delists = True
+                break
 
     def to(self, at: int) -> None:
         """Walk up to and including the event at position ``at`` of the timeline."""
@@ -805,18 +818,20 @@ def differential(plan: PlanChecks) -> list[Decision]:
             out.append(decide(top, ctx, f"level_difference_{code}", c.event, c.kind, clauses, amount=full - base,
                               already_received=base, status=status, **common, **held_values(high)))
             continue
-        earlier = [(p, col) for p, lad, col in payments if lad == key and p.date <= c.payable_on]
+        # (most carriers have no such payments, and nothing decided before: no list to make)
+        earlier = [(p, col) for p, lad, col in payments if lad == key and p.date <= c.payable_on] if payments else ()
         rank = ranks[c.event.level]
         higher = max((p for p, _ in earlier if ranks[p.level] > rank and p.date <= c.event.date),  # type: ignore[index]
-                     key=lambda p: (ranks[p.level], p.date), default=None)  # type: ignore[index]
+                     key=lambda p: (ranks[p.level], p.date), default=None) if earlier else None  # type: ignore[index]
         if higher is not None:  # money received for a higher level shows a higher title held before: not an upgrade
             out.append(decide(rule, ctx, "lower_level", c.event, c.kind, (c.value.clause,) + s.top_clauses,
                               events=(c.event.id, higher.id), **held_values(higher)))
             continue
         # money for a higher level received after this event pays a later upgrade, not this award
-        paid = [(col, p.level, p.amount or 0) for p, col in earlier if ranks[p.level] <= rank]  # type: ignore[index]
-        paid += [(col, lvl, amt) for lad, col, lvl, amt in received if lad == key]
-        already = sum(amt for _, _, amt in paid)
+        paid = [(col, p.level, p.amount or 0) for p, col in earlier if ranks[p.level] <= rank] if earlier else []  # type: ignore[index]
+        if received:
+            paid += [(col, lvl, amt) for lad, col, lvl, amt in received if lad == key]
+        already = sum(amt for _, _, amt in paid) if paid else 0
         common["already_received"] = already
         if already == 0 or top is None:
             out.append(decide(rule, ctx, code, c.event, c.kind, (c.value.clause,), amount=full, **common))

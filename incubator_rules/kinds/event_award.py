@@ -30,7 +30,7 @@ from . import checks
 from .base import Context, RuleKind
 from .generic import (
     GENERIC_PLACEHOLDERS, Param, add, amount_detail, amount_param, bound_clauses, declare, decide, filters_param,
-    matches, noted, read_filters, rounding_note, whole,
+    matches, noted, read_filters, refuse, rounding_note, whole,
 )
 from .occurrences import check_counting, cycle_start, occurrences_param, tally
 from .schedule import instalment_decisions, schedule_param
@@ -154,7 +154,8 @@ def event_award_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) ->
     plan = checks.PlanChecks(compiled, ctx)
     (filters, amount, window, within, excluded, once, holding, occurrence, condition, counting, schedule, graded, one,
      by_type,
- all_in_scope, checks_after, period, refusing, start, end, cell_is_amount, covers, columns, table, cells, early, late) = compiled.loop
+ all_in_scope, checks_after, period, refusing, start, end, cell_is_amount, covers, columns, table, cells, early, late, prep,
+     plan_window, window_cites, window_shown) = compiled.loop
     paid: set[Any] = set()
     seen = 0
     awarded = 0  # awards made so far: the next one is the ordinal of ``by: occurrence``
@@ -214,13 +215,14 @@ def event_award_decisions(rule: Rule, ctx: Context, matched: Sequence[Event]) ->
             if window is not None and ((window[0] and event.date < window[0]) or (window[1] and event.date > window[1])):
                 if not detail:
                     continue
-                out.append(decide(rule, ctx, "outside_window", event, kind, cited + ((window[2],) if window[2] else ()),
-                                  window_start=window[0], window_end=window[1]))
+                out.append(refuse(prep, ctx, "outside_window", event, kind, cited + window_cites, window_shown))
                 continue
         if period is not None and (period != "date" or not start <= event.date <= end):
-            if not detail and period == "date":  # outside the plan period by its date: refused
+            if period == "date":  # outside the plan period by its date
+                if detail:
+                    out.append(refuse(prep, ctx, "outside_window", event, kind, cited, plan_window))
                 continue
-            refused = plan.outside_period(event, kind, cited)
+            refused = plan.outside_year(event, kind, cited)
             if refused is not None:
                 out.append(refused)
                 continue

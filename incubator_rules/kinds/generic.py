@@ -963,21 +963,34 @@ class _Wording:
         self.given_names = tuple(n for n in self.names if n not in _FROM_EVENT)
         if "amount_wan" in self.names and "amount" not in self.given_names:
             self.given_names += ("amount",)  # amount_wan shows the amount given
+        # the values given that the texts show, in one call (one value for one name, else a tuple)
+        self.shown = operator.itemgetter(*self.given_names) if self.given_names else None
+        self.kind = "kind" in self.names or "kind_zh" in self.names  # only these read the carrier kind
         self.facts = any(n in ("firm", "title") for n in self.names)
         fields = sorted({f for n in self.names if n in _EVENT_FIELDS
                          for f in (_EVENT_FIELDS[n] if isinstance(_EVENT_FIELDS[n], tuple) else (_EVENT_FIELDS[n],))})
         self.inputs = operator.attrgetter(*fields) if fields else (lambda e: None)
-        self.texts: dict[tuple[Any, ...], tuple[str, str]] = {}
+        self.texts: dict[Any, tuple[str, str]] = {}
 
     _LIMIT = 4096  # texts remembered per outcome: enough for a district, bounded for a stream
 
     def explain(self, event: Event, kind: CarrierKind, ctx: Context, given: Mapping[str, Any]) -> tuple[str, str]:
         """``render`` of both texts with ``values_of``, computing only the placeholders they use; texts are
-        remembered by their inputs, since many decisions of a district read alike."""
-        names = self.given_names
-        key = (self.inputs(event), kind, tuple(map(given.get, names))) if names else (self.inputs(event), kind)
+        remembered by what they depend on (the event's fields, the carrier kind and the values given that they
+        show), since many decisions of a district read alike."""
+        key = self.inputs(event)
+        if self.kind:
+            key = (key, kind)
+        shown = self.shown
+        if shown is not None:
+            try:
+                values = shown(given)
+            except KeyError:  # a value not given shows empty, as None does
+                names = self.given_names
+                values = given.get(names[0]) if len(names) == 1 else tuple(map(given.get, names))
+            key = (key, values)
         if self.facts:
-            key += (event.fact("firm"), event.fact("title"), event.fact("designation"))
+            key = (key, event.fact("firm"), event.fact("title"), event.fact("designation"))
         try:
             found = self.texts.get(key)
         except TypeError:  # an unhashable value given: no remembering
