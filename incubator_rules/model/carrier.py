@@ -400,7 +400,7 @@ def iso_date(day: datetime.date) -> str:
 # The fragments of an event's canonical JSON (its keys sorted: amount, award, date, document, grade, id, kind, level,
 # note, payer, plan, settles, type, voucher, year), looked up rather than formatted: each key with its value and the
 # comma after it, but "type", which ends the event unless a voucher or a year follows it. The tables by enum member
-# are complete (``Level.extra`` adds a declared level's); dates, ids and years are remembered (bounded) as met.
+# are complete (``Level.extra`` adds a declared level's); dates and years are remembered (bounded) as met.
 _TYPE_JSON = {t: f'"type":"{t._value_}"' for t in EventType}
 _TYPE_END = {t: f'"type":"{t._value_}"}}' for t in EventType}  # and the closing brace
 _GRADE_JSON = {g: f'"grade":"{g._value_}",' for g in Grade}
@@ -409,7 +409,6 @@ _AWARD_JSON = {a: f'"award":"{a._value_}",' for a in AwardKind}
 _LEVEL_JSON: dict[Level, str] = {}
 _EVALUATED_JSON: dict[Level, str] = {}  # an evaluation's level, then its type
 _DAY_JSON: dict[datetime.date, str] = {}  # '{"date":"2024-01-31",': the first key but amount and award
-_ID_JSON: dict[str, str] = {}  # '"id":"e01",'
 _YEAR_JSON: dict[int, str] = {}  # ',"year":2024}': the last key, with the closing brace
 
 
@@ -429,13 +428,6 @@ def _day_json(day: datetime.date) -> str:
     return found
 
 
-def _id_json(event_id: str) -> str:
-    if len(_ID_JSON) >= 50_000:
-        _ID_JSON.clear()
-    found = _ID_JSON[event_id] = f'"id":{_quote(event_id)},'
-    return found
-
-
 def _year_json(year: int) -> str:
     found = _YEAR_JSON[year] = f',"year":{year}}}'  # years are 1900 to 9999: no bound needed
     return found
@@ -450,32 +442,32 @@ def events_json(events: Sequence[Event]) -> str:
     commonest shapes written by one f-string of few pieces each.
     """
     out = []
-    days, ids, years, types, ends = _DAY_JSON, _ID_JSON, _YEAR_JSON, _TYPE_JSON, _TYPE_END
+    days, years, types, ends, quote = _DAY_JSON, _YEAR_JSON, _TYPE_JSON, _TYPE_END, _quote
     for e in events:
         if e.facts:
             out.append(canonical_json(e.to_dict()))
             continue
         day = days.get(e.date) or _day_json(e.date)
-        key = ids.get(e.id) or _id_json(e.id)
+        key = quote(e.id)  # ids vary too much from history to history to be worth remembering
         level = e.level
         # without an amount an event is no payment: it has no award, plan, payer, settles or voucher
         if e.amount is None and e.document is None and e.kind is None and e.note is None:
             if e.grade is None and e.year is None:
                 if level is None:  # an event with no details
-                    out.append(f"{day}{key}{ends[e.type]}")
+                    out.append(f'{day}"id":{key},{ends[e.type]}')
                 else:
-                    out.append(f"{day}{key}{_LEVEL_JSON[level]}{ends[e.type]}")
+                    out.append(f'{day}"id":{key},{_LEVEL_JSON[level]}{ends[e.type]}')
                 continue
             if e.type is EVALUATED:  # level, year and grade, all three required
-                out.append(f"{day}{_GRADE_JSON[e.grade]}{key}{_EVALUATED_JSON[level]}{years.get(e.year) or _year_json(e.year)}")
+                out.append(f'{day}{_GRADE_JSON[e.grade]}"id":{key},{_EVALUATED_JSON[level]}{years.get(e.year) or _year_json(e.year)}')
                 continue
         out.append(_event_json(e, day, key))
     return ",".join(out)
 
 
 def _event_json(e: Event, day: str, key: str) -> str:
-    """The canonical JSON of an event without facts, whatever fields it has; ``day`` and ``key`` the texts of its
-    date and its id."""
+    """The canonical JSON of an event without facts, whatever fields it has; ``day`` the text of its date, ``key``
+    its id as JSON."""
     amount, document, grade, kind, level, note, year = e.amount, e.document, e.grade, e.kind, e.level, e.note, e.year
     if e.type is PAYMENT and not (e.award is None and e.plan is None and e.payer is None and e.settles is None
                                   and e.voucher is None):
@@ -483,7 +475,7 @@ def _event_json(e: Event, day: str, key: str) -> str:
     return (
         f'{day if amount is None else f"""{{"amount":{amount},{day[1:]}"""}'
         f'{"" if document is None else f""""document":{_quote(document)},"""}{"" if grade is None else _GRADE_JSON[grade]}'
-        f'{key}{"" if kind is None else _KIND_JSON[kind]}{"" if level is None else _LEVEL_JSON[level]}'
+        f'"id":{key},{"" if kind is None else _KIND_JSON[kind]}{"" if level is None else _LEVEL_JSON[level]}'
         f'{"" if note is None else f""""note":{_quote(note)},"""}'
         f'{_TYPE_END[e.type] if year is None else _TYPE_JSON[e.type] + (_YEAR_JSON.get(year) or _year_json(year))}'
     )
@@ -494,7 +486,7 @@ def _payment_json(e: Event, day: str, key: str) -> str:
     parts = [f'{{"amount":{e.amount},', "" if e.award is None else _AWARD_JSON[e.award], day[1:]]
     if e.document is not None:
         parts.append(f'"document":{_quote(e.document)},')
-    parts.append(key)
+    parts.append(f'"id":{key},')
     if e.kind is not None:
         parts.append(_KIND_JSON[e.kind])
     parts.append(_LEVEL_JSON[e.level])  # type: ignore[index]  # a payment's level is required
