@@ -80,6 +80,7 @@ class Level(str, enum.Enum):
             found._name_ = value.upper()
             found.__objclass__ = cls  # type: ignore[attr-defined]
             _EXTRA_LEVELS[value] = found
+            _level_json(found)
         return found
 
     def __reduce_ex__(self, protocol: Any) -> Any:
@@ -376,32 +377,12 @@ class Event:
         return out
 
     def canonical_json(self) -> str:
-        """``canonical_json(self.to_dict())``, written out directly: it is on every evaluation's path."""
-        if self.facts:
-            return canonical_json(self.to_dict())
-        day = _ISO.get(self.date) or iso_date(self.date)
-        if self.type is PAYMENT and (self.award is not None or self.plan is not None or self.payer is not None
-                                     or self.settles is not None or self.voucher is not None):
-            return canonical_json(self.to_dict())
-        if self.amount is None and self.document is None and self.kind is None and self.note is None:
-            # the two commonest shapes: an evaluation, and an event with no details
-            if self.grade is not None and self.level is not None and self.year is not None:
-                return (f'{{"date":"{day}","grade":"{self.grade._value_}","id":{_quote(self.id)},'
-                        f'"level":"{self.level._value_}","type":"{self.type._value_}","year":{self.year}}}')
-            if self.grade is None and self.level is None and self.year is None:
-                return f'{{"date":"{day}","id":{_quote(self.id)},"type":"{self.type._value_}"}}'
-        return (
-            f'{{{"" if self.amount is None else f""""amount":{self.amount},"""}"date":"{day}",'
-            f'{"" if self.document is None else f""""document":{_quote(self.document)},"""}'
-            f'{"" if self.grade is None else f""""grade":"{self.grade._value_}","""}"id":{_quote(self.id)},'
-            f'{"" if self.kind is None else f""""kind":"{self.kind._value_}","""}'
-            f'{"" if self.level is None else f""""level":"{self.level._value_}","""}'
-            f'{"" if self.note is None else f""""note":{_quote(self.note)},"""}'
-            f'"type":"{self.type._value_}"{"" if self.year is None else f""","year":{self.year}"""}}}'
-        )
+        """``canonical_json(self.to_dict())``, written out directly (``events_json``)."""
+        return events_json((self,))
 
 
 PAYMENT = EventType.PAYMENT_RECEIVED
+EVALUATED = EventType.EVALUATED
 PAYMENT_TEXTS = ("plan", "payer", "settles", "voucher")
 _ISO: dict[datetime.date, str] = {}
 
@@ -414,6 +395,112 @@ def iso_date(day: datetime.date) -> str:
             _ISO.clear()
         found = _ISO[day] = day.isoformat()
     return found
+
+
+# The fragments of an event's canonical JSON (its keys sorted: amount, award, date, document, grade, id, kind, level,
+# note, payer, plan, settles, type, voucher, year), looked up rather than formatted: each key with its value and the
+# comma after it, but "type", which ends the event unless a voucher or a year follows it. The tables by enum member
+# are complete (``Level.extra`` adds a declared level's); dates and years are remembered (bounded) as met.
+_TYPE_JSON = {t: f'"type":"{t._value_}"' for t in EventType}
+_TYPE_END = {t: f'"type":"{t._value_}"}}' for t in EventType}  # and the closing brace
+_GRADE_JSON = {g: f'"grade":"{g._value_}",' for g in Grade}
+_KIND_JSON = {k: f'"kind":"{k._value_}",' for k in CarrierKind}
+_AWARD_JSON = {a: f'"award":"{a._value_}",' for a in AwardKind}
+_LEVEL_JSON: dict[Level, str] = {}
+_EVALUATED_JSON: dict[Level, str] = {}  # an evaluation's level, then its type
+_DAY_JSON: dict[datetime.date, str] = {}  # '{"date":"2024-01-31",': the first key but amount and award
+_YEAR_JSON: dict[int, str] = {}  # ',"year":2024}': the last key, with the closing brace
+
+
+def _level_json(level: Level) -> None:
+    _LEVEL_JSON[level] = f'"level":"{level._value_}",'
+    _EVALUATED_JSON[level] = f'"level":"{level._value_}","type":"evaluated"'
+
+
+for _member in Level:
+    _level_json(_member)
+
+
+def _day_json(day: datetime.date) -> str:
+    if len(_DAY_JSON) >= 50_000:
+        _DAY_JSON.clear()
+    found = _DAY_JSON[day] = f'{{"date":"{iso_date(day)}",'
+    return found
+
+
+def _year_json(year: int) -> str:
+    found = _YEAR_JSON[year] = f',"year":{year}}}'  # years are 1900 to 9999: no bound needed
+    return found
+
+
+def events_json(events: Sequence[Event]) -> str:
+    """``",".join(canonical_json(e.to_dict()) for e in events)``: the events of a carrier's digest, written
+    directly. An event with facts (whose keys sort among its fields') takes the generic way.
+
+    It is on every evaluation's path: one loop over the events, each field's
+    text (key, value and comma) looked up rather than formatted, the
+    commonest shapes written by one f-string of few pieces each.
+    """
+    out = []
+    days, years, types, ends, quote = _DAY_JSON, _YEAR_JSON, _TYPE_JSON, _TYPE_END, _quote
+    for e in events:
+        if e.facts:
+            out.append(canonical_json(e.to_dict()))
+            continue
+        day = days.get(e.date) or _day_json(e.date)
+        key = quote(e.id)  # ids vary too much from history to history to be worth remembering
+        level = e.level
+        # without an amount an event is no payment: it has no award, plan, payer, settles or voucher
+        if e.amount is None and e.document is None and e.kind is None and e.note is None:
+            if e.grade is None and e.year is None:
+                if level is None:  # an event with no details
+                    out.append(f'{day}"id":{key},{ends[e.type]}')
+                else:
+                    out.append(f'{day}"id":{key},{_LEVEL_JSON[level]}{ends[e.type]}')
+                continue
+            if e.type is EVALUATED:  # level, year and grade, all three required
+                out.append(f'{day}{_GRADE_JSON[e.grade]}"id":{key},{_EVALUATED_JSON[level]}{years.get(e.year) or _year_json(e.year)}')
+                continue
+        out.append(_event_json(e, day, key))
+    return ",".join(out)
+
+
+def _event_json(e: Event, day: str, key: str) -> str:
+    """The canonical JSON of an event without facts, whatever fields it has; ``day`` the text of its date, ``key``
+    its id as JSON."""
+    amount, document, grade, kind, level, note, year = e.amount, e.document, e.grade, e.kind, e.level, e.note, e.year
+    if e.type is PAYMENT and not (e.award is None and e.plan is None and e.payer is None and e.settles is None
+                                  and e.voucher is None):
+        return _payment_json(e, day, key)
+    return (
+        f'{day if amount is None else f"""{{"amount":{amount},{day[1:]}"""}'
+        f'{"" if document is None else f""""document":{_quote(document)},"""}{"" if grade is None else _GRADE_JSON[grade]}'
+        f'"id":{key},{"" if kind is None else _KIND_JSON[kind]}{"" if level is None else _LEVEL_JSON[level]}'
+        f'{"" if note is None else f""""note":{_quote(note)},"""}'
+        f'{_TYPE_END[e.type] if year is None else _TYPE_JSON[e.type] + (_YEAR_JSON.get(year) or _year_json(year))}'
+    )
+
+
+def _payment_json(e: Event, day: str, key: str) -> str:
+    """``_event_json`` of a payment that says what it pays (an award, a plan, a payer, what it settles, a voucher)."""
+    parts = [f'{{"amount":{e.amount},', "" if e.award is None else _AWARD_JSON[e.award], day[1:]]
+    if e.document is not None:
+        parts.append(f'"document":{_quote(e.document)},')
+    parts.append(f'"id":{key},')
+    if e.kind is not None:
+        parts.append(_KIND_JSON[e.kind])
+    parts.append(_LEVEL_JSON[e.level])  # type: ignore[index]  # a payment's level is required
+    if e.note is not None:
+        parts.append(f'"note":{_quote(e.note)},')
+    for name in ("payer", "plan", "settles"):  # in key order
+        value = getattr(e, name)
+        if value is not None:
+            parts.append(f'"{name}":{_quote(value)},')
+    parts.append(_TYPE_JSON[PAYMENT])
+    if e.voucher is not None:
+        parts.append(f',"voucher":{_quote(e.voucher)}')
+    parts.append("}" if e.year is None else _YEAR_JSON.get(e.year) or _year_json(e.year))
+    return "".join(parts)
 
 
 _OpenEvent = writable_twin(Event)
@@ -556,7 +643,7 @@ class Carrier:
         area = "" if self.area is None else f'"area":{_quote(self.area)},'
         if self.facts:
             area += canonical_json({"facts": {k: fact_json(v, exact=False) for k, v in self.facts}})[1:-1] + ","
-        events = ",".join([e.canonical_json() for e in timeline])
+        events = events_json(timeline)
         text = f'{{{area}"events":[{events}],"id":{_quote(self.id)},"kind":"{self.kind._value_}","name":{_quote(self.name)}}}'
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 

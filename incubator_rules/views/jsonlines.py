@@ -70,16 +70,17 @@ def _record(ev: Evaluation) -> tuple[bytes, int, int]:
         context = _context(as_of, rid, version, sha, readings, engine)
     awarded_by: dict[str, int] = {}
     pending_by: dict[str, int] = {}
-    out = [b'{"carrier": {"id": ', _utf8(cid), b', "name": ', _utf8(name), b', "digest": ', _utf8(digest), b"}, ",
-           context, b"", b"", b"", b"", b'}, "awards": [']
-    awarded = _decisions(awards, out, awarded_by)
+    carrier = f'{{"carrier": {{"id": {encode_basestring(cid)}, "name": {encode_basestring(name)}, "digest": {encode_basestring(digest)}}}, '
+    out = [carrier.encode(), context, b"", b"", b"", b"", b'}, "awards": [']
+    awarded = _decisions(awards, out, awarded_by) if awards else 0  # often none awarded, seldom any pending
     out.append(b'], "pending": [')
-    pending_total = _decisions(pending, out, pending_by)
+    pending_total = _decisions(pending, out, pending_by) if pending else 0
     out.append(b'], "not_awarded": [')
-    _decisions(refused, out, None)
+    if refused:
+        _decisions(refused, out, None)
     out.append(b"]}\n")
-    out[8:12] = (b', "totals": {"awarded": %d, "pending": %d, "awarded_by_rule": ' % (awarded, pending_total),
-                 _amounts(awarded_by), b', "pending_by_rule": ', _amounts(pending_by))
+    out[2:6] = (b', "totals": {"awarded": %d, "pending": %d, "awarded_by_rule": ' % (awarded, pending_total),
+                _amounts(awarded_by), b', "pending_by_rule": ', _amounts(pending_by))
     return b"".join(out), awarded, pending_total
 
 
@@ -189,7 +190,8 @@ def _instalment(part: InstalmentShare) -> bytes:
 
 
 # A decision's JSON before its events, and between its events and its explanation, by the values of the
-# fields written there (enum members by identity: they are singletons, and hashing one runs Python code).
+# fields written there (a level and a kind are str enum members: hashed and compared as their text, which is also
+# all their JSON says).
 _FRAMES: dict[tuple[Any, ...], tuple[bytes, bytes]] = {}
 # A decision's fields in the order its __init__ stores them: read all at once from its __dict__, several times
 # faster than reading fifteen attributes of a dict-backed instance one by one.
@@ -227,7 +229,7 @@ def _decisions(decisions: tuple[Decision, ...], out: list[bytes], by_rule: dict[
         if by_rule is not None:
             total += amount
             by_rule[rule] = by_rule.get(rule, 0) + amount
-        key = (rule, status, reason, amount, payable_on, id(level), id(kind), full, already, in_force)
+        key = (rule, status, reason, amount, payable_on, level, kind, full, already, in_force)
         frame = frames.get(key)
         if frame is None:
             frame = frames[key] = _frame(rule, status, reason, amount, payable_on, level, kind, full, already, in_force)
