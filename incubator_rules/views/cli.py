@@ -201,6 +201,18 @@ def _silence_stdout() -> None:
         pass
 
 
+def _refuse_output_over_input(args: argparse.Namespace) -> None:
+    """An ``--output`` that is one of the files the command is given to read would replace it: refused, so
+    that ``evaluate-many p.yaml -o p.yaml`` keeps the portfolio (files a portfolio names inside are not seen)."""
+    output = getattr(args, "output", None)
+    if not isinstance(output, str) or not os.path.isfile(output):
+        return
+    for name, value in vars(args).items():
+        for given in value if isinstance(value, list) else [value]:
+            if name != "output" and isinstance(given, str) and os.path.isfile(given) and os.path.samefile(given, output):
+                raise IncubatorRulesError(f"the output is the input ({given}); name another file", field="--output")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (0 ok, 1 problems or failures found, 2 bad input,
     128 + the signal's number when interrupted: 130 for SIGINT, 143 for SIGTERM, 129 for SIGHUP)."""
@@ -217,6 +229,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     saved = sys.stdout
     sys.stdout = _Stdout(None if closed_stdout else saved)  # type: ignore[assignment]
     try:
+        _refuse_output_over_input(args)
         with args.levels(args):  # the levels the command's ruleset declares, while it reads carriers
             code = int(args.func(args))
         sys.stdout.flush()
