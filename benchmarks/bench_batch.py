@@ -37,6 +37,7 @@ import os
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -48,6 +49,7 @@ sys.path.insert(0, str(ROOT))
 import incubator_rules as ir  # noqa: E402
 from incubator_rules.model.carrier import EventType, Grade, Level  # noqa: E402
 from incubator_rules.documents import read_document  # noqa: E402
+from incubator_rules.files.portfolio_lines import write_lines  # noqa: E402
 from incubator_rules.files.ruleset import ruleset_from_document  # noqa: E402
 from incubator_rules.files.types import RULESETS_DIR  # noqa: E402
 from incubator_rules.tools.synthetic import generate_portfolio, iter_portfolio  # noqa: E402
@@ -209,6 +211,29 @@ def load() -> str:
     return f"load {os.getloadavg()[0]:.2f}"
 
 
+def pool_rounds(label: str, rounds: int, w: int, one_run, pool_run, expected) -> None:  # type: ignore[no-untyped-def]
+    """One process against a pool, ``rounds`` rounds alternating (each result checked against ``expected``): each
+    round's wall and CPU times, the speed-up best against best and its median, and the pool's overhead."""
+    print(f"{label}, {rounds} rounds alternating ({load()}):")
+    one, pool = Timing(), Timing()
+    for _ in range(rounds):
+        assert one.run(one_run) == expected
+        assert pool.run(pool_run) == expected
+    pairs = [a / b for a, b in zip(one.wall, pool.wall)]
+    cores = [(c + k) / wall for c, k, wall in zip(pool.cpu, pool.workers, pool.wall)]
+    print("  round  load   one process wall (CPU)   pool wall (parent CPU + workers' CPU)   speed-up   cores used")
+    for i, (a, b) in enumerate(zip(one.wall, pool.wall)):
+        print(f"  {i + 1:>5} {pool.loads[i]:5.2f}   {a:6.2f} s ({one.cpu[i]:5.2f} s)          {b:6.2f} s "
+              f"({pool.cpu[i]:5.2f} s + {pool.workers[i]:5.2f} s)                {pairs[i]:5.2f}x    {cores[i]:4.2f}")
+    speedup = one.best_wall / pool.best_wall
+    work = min(pool.workers)
+    print(f"  pool / one process: best wall against best wall {speedup:.2f}x, median of the rounds "
+          f"{median(pairs):.2f}x, best round {max(pairs):.2f}x; target at least {POOL_TARGET}x: {verdict(speedup >= POOL_TARGET)}")
+    print(f"  the workers' CPU time, all together: {work / one.best_cpu:.2f}x one process's (the pool's overhead); "
+          f"on {w} free cores the pool could reach {w * one.best_cpu / work:.2f}x "
+          f"(one process's CPU time over one worker's share); the rounds had {median(cores):.2f} cores (median)")
+
+
 class Timing:
     """Wall and CPU times of the passes of one path; with ``children``, the CPU time of the pool's workers."""
 
@@ -354,27 +379,20 @@ def main() -> int:
           + f"; {'the same text' if same else 'DIFFERENT text'} as to_json")
     del results, totals, floor
 
-    # --- the budget on a pool of two, against one process, rounds alternating
+    # --- the budget on a pool of two, against one process, rounds alternating: from carriers in memory, then from
+    # the user's file (JSON Lines), where each worker reads its own ranges of the file
     w = args.workers
-    print(f"budget on a pool of {w} (workers={w}: forked, the carriers inherited), against one process, "
-          f"{args.pool_rounds} rounds alternating ({load()}):")
-    one, pool = Timing(), Timing()
-    for _ in range(args.pool_rounds):
-        assert one.run(lambda: ir.budget(carriers, ruleset=rs, as_of=AS_OF, progress=False)) == base
-        assert pool.run(lambda: ir.budget(carriers, ruleset=rs, as_of=AS_OF, workers=w, progress=False)) == base
-    pairs = [a / b for a, b in zip(one.wall, pool.wall)]
-    cores = [(c + k) / wall for c, k, wall in zip(pool.cpu, pool.workers, pool.wall)]
-    print("  round  load   one process wall (CPU)   pool wall (parent CPU + workers' CPU)   speed-up   cores used")
-    for i, (a, b) in enumerate(zip(one.wall, pool.wall)):
-        print(f"  {i + 1:>5} {pool.loads[i]:5.2f}   {a:6.2f} s ({one.cpu[i]:5.2f} s)          {b:6.2f} s "
-              f"({pool.cpu[i]:5.2f} s + {pool.workers[i]:5.2f} s)                {pairs[i]:5.2f}x    {cores[i]:4.2f}")
-    speedup = one.best_wall / pool.best_wall
-    work = min(pool.workers)
-    print(f"  pool of {w} / one process: best wall against best wall {speedup:.2f}x, median of the rounds "
-          f"{median(pairs):.2f}x, best round {max(pairs):.2f}x; target at least {POOL_TARGET}x: {verdict(speedup >= POOL_TARGET)}")
-    print(f"  the workers' CPU time, all together: {work / one.best_cpu:.2f}x one process's (the pool's overhead); "
-          f"on {w} free cores the pool could reach {w * one.best_cpu / work:.2f}x "
-          f"(one process's CPU time over one worker's share); the rounds had {median(cores):.2f} cores (median)")
+    pool_rounds(f"budget on a pool of {w} (workers={w}: forked, the carriers inherited), against one process",
+                args.pool_rounds, w, lambda: ir.budget(carriers, ruleset=rs, as_of=AS_OF, progress=False),
+                lambda: ir.budget(carriers, ruleset=rs, as_of=AS_OF, workers=w, progress=False), base)
+    with tempfile.TemporaryDirectory() as tmp:
+        portfolio = Path(tmp, "portfolio.jsonl")
+        with open(portfolio, "w", encoding="utf-8") as out:
+            write_lines(out, ("bench", "synthetic district (seed bench)", None), carriers)
+        pool_rounds(f"budget from the file ({portfolio.stat().st_size / 1e6:.0f} MB of JSON Lines, read and evaluated) "
+                    f"on a pool of {w} (each worker reads ranges of the file), against one process",
+                    args.pool_rounds, w, lambda: ir.budget(portfolio, ruleset=rs, as_of=AS_OF, progress=False),
+                    lambda: ir.budget(portfolio, ruleset=rs, as_of=AS_OF, workers=w, progress=False), base)
 
     if not args.skip_other_pools:
         print(f"other pool figures (best wall of {args.repeat}; {load()}):")

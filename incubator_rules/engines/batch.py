@@ -22,7 +22,8 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence, TypeVar
 
 from ..collector import gc_frozen_forks, gc_paused
 from ..errors import BatchError, EngineError, IncubatorRulesError
-from ..files.carriers import CarrierStream, iter_carriers, portfolio_carriers
+from ..files.carriers import CarrierStream, iter_carriers, portfolio_carriers, read_range
+from ..files.portfolio_lines import IdSet, LineRange
 from ..files.convert import write_yaml
 from ..kinds.base import under
 from ..model.carrier import AwardKind, Carrier, CarrierKind, Event, EventType, Grade, Level, reading_levels
@@ -170,11 +171,13 @@ class _BatchRun:
         check_workers(workers, executor)
         if isinstance(carriers, (str, Path)):
             carriers = iter_carriers(carriers, progress)
-        self.parts = carriers.partitions if isinstance(carriers, CarrierStream) and executor is not None else []
         self.pooled = executor is not None or (workers is not None and workers > 1)
+        self.stream = carriers if isinstance(carriers, CarrierStream) and carriers.streamed and self.pooled else None
+        # JSON Lines on a pool: each worker reads its own ranges of the files, and nothing else crosses
+        self.parts = self.stream.ranges(byte_cuts(executor or workers, chunk_size)) if self.stream else []  # type: ignore[arg-type]
         if isinstance(carriers, CarrierStream) and not carriers.streamed and self.pooled:
             carriers = list(carriers)  # loaded whole anyway: forked workers can then share it
-        self.ships = ships_input(executor, workers, isinstance(carriers, Sequence), engine)
+        self.ships = bool(self.parts) or ships_input(executor, workers, isinstance(carriers, Sequence), engine)
         if func is not None and self.ships:
             check_picklable(func)
         if self.pooled and isinstance(carriers, Sequence):
@@ -242,11 +245,8 @@ class _BatchRun:
 
     def shipped(self, bar: Progress, pool: Executor) -> Iterator[Any]:
         job = RulesetJob.of(self.rs, self.day, self.chosen, self.engine, self.func)
-        if self.parts:  # each worker reads its own partitions
-            assert isinstance(self.carriers, CarrierStream)
-            for done, (_, out) in enumerate(run_chunks(pool, evaluate_partition, [(str(p),) for p in self.parts],
-                                                       lambda part: (job, part[0])), 1):
-                self.carriers.read_elsewhere(done)
+        if self.stream is not None:
+            for out in run_parts(pool, evaluate_part, self.parts, self.stream, lambda part: (job, part)):
                 bar.update(len(out))
                 yield from self.received(out)
             return
@@ -339,6 +339,17 @@ def pool_spans(total: int, pool: Executor | int, chunk_size: int | None) -> Iter
     when given, else of the default size, shrinking towards the end."""
     workers = pool if isinstance(pool, int) else _workers(pool)
     return spans(total, workers, chunk_size or _chunk_size(total, workers), chunk_size is not None)
+
+
+LINE_BYTES = 1024  # about one carrier's line of JSON Lines: how a chunk of carriers becomes a range of bytes
+
+
+def byte_cuts(pool: Executor | int, chunk_size: int | None) -> Callable[[int], Iterator[int]]:
+    """Where ``CarrierStream.ranges`` cuts a file of a given size for ``pool``: ``pool_spans`` over the file
+    taken as lines of ``LINE_BYTES`` (``chunk_size`` counting such lines)."""
+    def cuts(size: int) -> Iterator[int]:
+        return (r.start * LINE_BYTES for r in pool_spans(-(-size // LINE_BYTES), pool, chunk_size))
+    return cuts
 
 
 def cut(items: Sequence[T], ranges: Iterable[range]) -> Iterator[list[T]]:
@@ -606,7 +617,7 @@ def worker_died(
         f"a worker process died while carriers[{first}] to carriers[{stop - 1}]{ids} were being evaluated: {exc}; "
         "the results before them are valid", field=f"carriers[{first}:{stop}]",
     )
-    error.position, error.stop = first, stop
+    error.position, error.stop, error.detail = first, stop, str(exc)
     return error
 
 
@@ -786,22 +797,75 @@ def _evaluate_chunk(job: RulesetJob, packed: list[tuple[Any, ...]]) -> list[Any]
         return guarded(map(unpack_carrier, packed), send, job.evaluate)
 
 
-def evaluate_partition(job: RulesetJob, path: str) -> list[Any]:
-    """Worker side of a partitioned portfolio: read one JSON Lines partition and evaluate it (packed
-    evaluations, or what the job's function makes of them); an error names the partition."""
+class RangeReader:
+    """In a worker: the carriers on one range of a JSON Lines input (``files.carriers.read_range``), their ids
+    kept in order (``ids``); a reading error ends them and is kept (``error``) for the parent to raise."""
+
+    def __init__(self, part: LineRange) -> None:
+        self.part = part
+        self.ids: list[str] = []
+        self.error: IncubatorRulesError | None = None
+
+    def __iter__(self) -> Iterator[Carrier]:
+        ids = self.ids
+        try:
+            for c in read_range(self.part):
+                ids.append(c.id)
+                yield c
+        except IncubatorRulesError as exc:
+            self.error = exc
+
+
+PartResult = tuple[list[str], Any, "IncubatorRulesError | None"]  # a range's ids, what its worker made, its error
+
+
+def evaluate_part(job: RulesetJob, part: LineRange) -> PartResult:
+    """Worker side of a JSON Lines input on a pool: the carriers of ``part`` read and evaluated; returns
+    their ids, their packed evaluations (or what the job's function makes of them) and the error that
+    stopped them, if any (see ``run_parts``)."""
     send = pack_evaluation if job.func is None else job.func
-    stream = iter_carriers(path)
+    reader = RangeReader(part)
+    with reading_levels(job.loaded()), gc_paused():  # the levels the ruleset declares, in this worker too
+        try:
+            out = guarded(reader, send, job.evaluate)
+        except IncubatorRulesError as exc:
+            return reader.ids, exc.__dict__.pop("partial", []), exc
+    return reader.ids, out, reader.error
+
+
+def run_parts(
+    pool: Executor, func: Callable[..., PartResult], parts: Sequence[LineRange], stream: CarrierStream,
+    args: Callable[[LineRange], tuple[Any, ...]],
+) -> Iterator[Any]:
+    """``func(*args(part))`` for each range of a JSON Lines input on ``pool``: what each made, in input order.
+
+    Its parent makes the check no worker can, a carrier id in two ranges;
+    on any problem in the input it reads the input again from the start and
+    raises the first, as one reader would have. An error in evaluating a
+    carrier comes after the results before it, placed in the whole input.
+    """
+    seen = IdSet()
+    before = 0
     try:
-        with reading_levels(job.loaded()), gc_paused():  # the levels the ruleset declares, in this worker too
-            return guarded(stream, send, job.evaluate)
-    except IncubatorRulesError as exc:
-        if exc.file is None:
-            exc.file = path
-        exc.position = None  # a position in the partition, not in the whole input
-        exc.__dict__.pop("partial", None)
-        raise
-    finally:
-        stream.close()
+        for (part,), (ids, out, error) in run_chunks(pool, func, [(p,) for p in parts], lambda chunk: args(chunk[0])):
+            if not all(map(seen.add, ids)) or (error is not None and error.carrier_id is None):
+                stream.raise_first_problem()  # raises, unless two ids only share their digest
+            stream.read_elsewhere(part.stop - part.start)
+            yield out
+            if error is not None:
+                if error.position is not None:
+                    placed(error, before + error.position)
+                raise error
+            before += len(ids)
+    except BatchError as exc:
+        if getattr(exc, "stop", None) is None:
+            raise
+        first = parts[exc.position]  # worker_died counts the ranges: name the first lost by its line
+        error = BatchError(f"a worker process died while the carriers from line {first.line} of {first.path} on were "
+                           f"being evaluated (carriers[{before}] on): {exc.detail}; "
+                           "the results before them are valid", field=f"carriers[{before}:]")
+        error.position = before
+        raise error from None
 
 
 # --- portfolio files -----------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import collections
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
 import attrs
 
@@ -17,7 +17,8 @@ from ..model.portfolio import Portfolio
 from ..progress import Progress
 from .carrier import quick_carrier, quick_carrier_list, quick_keys
 from .portfolio import load_portfolio_document, portfolio_from_dict, quick_json, quick_portfolio, read_snapshots_csv
-from .portfolio_lines import JSONL_SUFFIXES, IdSet, PortfolioLines, is_jsonl, line_of_id, read_portfolio_lines
+from .portfolio_lines import (JSONL_SUFFIXES, IdSet, LineRange, PortfolioLines, is_jsonl, line_of_id, line_ranges,
+                              read_portfolio_lines)
 from .tables import read_portfolio_tables, tables_folder
 from .types import CARRIER, LEDGER, PORTFOLIO, SCENARIO, SUFFIXES, detect_type, read_for_check
 from .workbook import is_workbook, read_portfolio_workbook
@@ -121,9 +122,21 @@ class CarrierStream(Iterator[Carrier]):
             self._done += 1
             yield c
 
-    def read_elsewhere(self, count: int) -> None:
-        """Record that the first ``count`` partitions were read by workers (for ``share``)."""
-        self._done = sum(self._sizes[:count])
+    def ranges(self, cuts: Callable[[int], Iterable[int]]) -> list[LineRange]:
+        """The JSON Lines files cut into ranges of whole lines, in order, for workers that each read their own
+        (``read_range``): ``cuts(size)`` proposes the byte offsets at which to cut a file of ``size`` bytes."""
+        return [r for f, size in zip(self.partitions, self._sizes) for r in line_ranges(f, cuts(size))]
+
+    def read_elsewhere(self, size: int) -> None:
+        """Record that ``size`` more bytes of the files were read by workers (for ``share``)."""
+        self._done += size
+
+    def raise_first_problem(self) -> None:
+        """Read the whole input again from its start, one line after another, and raise its first problem:
+        the error a single reader raises, for workers that read ranges of it and found one (an error path)."""
+        with gc_paused():
+            for _ in CarrierStream(self.path):
+                pass
 
     def _stream(self) -> Iterator[Carrier]:
         seen = IdSet()
@@ -156,6 +169,16 @@ class CarrierStream(Iterator[Carrier]):
         """Stop reading."""
         closing: Callable[[], Any] = getattr(self._items, "close", lambda: None)
         closing()
+
+
+def read_range(part: LineRange) -> Iterator[Carrier]:
+    """The carriers on the lines of ``part`` (see ``CarrierStream.ranges``), one at a time; a repeated id is
+    found within the range only (the reader of all ranges checks the rest)."""
+    lines = PortfolioLines(part.path, part)
+    try:
+        yield from lines.carriers()
+    finally:
+        lines.close()
 
 
 def partitions(folder: str | Path) -> list[Path]:

@@ -25,6 +25,8 @@ import os
 from pathlib import Path
 from typing import IO, Any, Iterable, Iterator
 
+import attrs
+
 from ..documents import MAX_FILE_BYTES, JsonLocations, Source, dump_json, json_data, load_json
 from ..errors import DocumentError, IncubatorRulesError, PortfolioError
 from ..model.carrier import Carrier
@@ -76,13 +78,68 @@ def _kind(data: Any) -> str:
     return "a list" if isinstance(data, list) else f"{type(data).__name__} {data!r}"[:60]
 
 
+@attrs.frozen
+class LineRange:
+    """Whole lines of a JSON Lines file, for a worker to read: bytes ``start`` to ``stop`` of ``path``, the
+    first of them line number ``line`` of the file."""
+
+    path: str
+    start: int
+    stop: int
+    line: int
+
+
+def line_ranges(path: str | Path, cuts: Iterable[int]) -> list[LineRange]:
+    """``path`` cut near the byte offsets ``cuts`` (increasing), each moved forward to the start of a line:
+    consecutive ranges, none empty, that cover the whole file (one range for an empty file)."""
+    file = str(path)
+    out: list[LineRange] = []
+    with _open(path) as handle:
+        size = os.fstat(handle.fileno()).st_size
+        start, line = 0, 1
+        for cut in cuts:
+            if cut <= start:
+                continue
+            stop = _line_start(handle, cut)
+            if stop >= size:
+                break
+            out.append(LineRange(file, start, stop, line))
+            line += _breaks(handle, start, stop)
+            start = stop
+        out.append(LineRange(file, start, size, line))
+    return out
+
+
+def _line_start(handle: IO[bytes], offset: int) -> int:
+    """The offset of the first line that starts at or after ``offset``."""
+    handle.seek(offset - 1)  # the byte before: a line break there makes ``offset`` a line's start
+    while True:
+        raw = handle.readline(1 << 20)
+        if not raw or raw.endswith(b"\n"):
+            return handle.tell()
+
+
+def _breaks(handle: IO[bytes], start: int, stop: int) -> int:
+    """The number of line breaks in bytes ``start`` to ``stop``."""
+    handle.seek(start)
+    count, left = 0, stop - start
+    while left > 0:
+        block = handle.read(min(left, 1 << 20))
+        if not block:
+            break
+        count += block.count(b"\n")
+        left -= len(block)
+    return count
+
+
 class PortfolioLines:
     """A JSON Lines portfolio read as a stream: ``header`` (id, name, district) at once, then the members
     (``iter``) and their carriers (``carriers``) one line at a time. ``share()`` is how much of the file has
     been read (0 to 1), for a progress bar. Reading is strict: a bad line raises, naming its line and column,
-    as does a carrier id seen before (with the line it was first seen on)."""
+    as does a carrier id seen before (with the line it was first seen on). Given a ``part`` (``line_ranges``),
+    only its lines are read; a part that does not start the file has no header line."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, part: LineRange | None = None) -> None:
         self.path = Path(path)
         self.file = str(path)
         try:
@@ -91,11 +148,16 @@ class PortfolioLines:
                 raise DocumentError("cannot read file: not a regular file", file=self.file)
         except OSError as exc:
             raise DocumentError(f"cannot read file: {exc.strerror or exc}", file=self.file) from None
+        self.part = part
+        if part is not None:
+            self.size = part.stop - part.start
         self.done = 0
         self._first: tuple[int, str] | None = None
         stem = self.path.name.split(".")[0] or "portfolio"
         self.header: tuple[str, str, str | None] = (stem, stem, None)
         self._stream = self._lines()
+        if part is not None and part.start > 0:
+            return
         for number, text in self._stream:
             data, source = parse_line(text, number, self.file)
             if is_header(data):
@@ -115,7 +177,13 @@ class PortfolioLines:
 
     def _lines(self) -> Iterator[tuple[int, str]]:
         with _open(self.path) as handle:
-            yield from _texts(handle, self.file, self, strict=True)  # type: ignore[misc]
+            part = self.part
+            if part is None:
+                yield from _texts(handle, self.file, self, strict=True)  # type: ignore[misc]
+                return
+            handle.seek(part.start)
+            yield from _texts(handle, self.file, self, strict=True, first=part.line,  # type: ignore[misc]
+                              limit=part.stop - part.start)
 
     def __iter__(self) -> Iterator[Member]:
         return self._read(True)  # type: ignore[return-value]
@@ -216,23 +284,29 @@ def _open(path: str | Path) -> IO[bytes]:
 
 
 def _texts(handle: IO[bytes], file: str, counter: PortfolioLines | None = None,
-           strict: bool = False) -> Iterator[tuple[Any, ...]]:
+           strict: bool = False, first: int = 1, limit: int | None = None) -> Iterator[tuple[Any, ...]]:
     """Each non-blank line's number, text and the problem that keeps it from being text (or None); when
-    ``strict``, the number and text alone, a problem raised."""
-    number = 0
+    ``strict``, the number and text alone, a problem raised. The first line read is line ``first``; with a
+    ``limit``, reading stops after that many bytes (at the end of a line)."""
+    number = first - 1
     readline = handle.readline
-    while True:
+    left = 0 if limit is None else limit
+    while limit is None or left > 0:
         raw = readline(MAX_LINE_BYTES + 1)
         if not raw:
             return
         number += 1
         if counter is not None:
             counter.done += len(raw)
+        left -= len(raw)
         problem = None
         if len(raw) > MAX_LINE_BYTES:
             problem = DocumentError(f"a line longer than {MAX_LINE_BYTES // (1024 * 1024)} MB", file=file, line=number)
             while raw and not raw.endswith(b"\n"):
                 raw = readline(MAX_LINE_BYTES + 1)
+                left -= len(raw)
+                if counter is not None:
+                    counter.done += len(raw)
             text = ""
         else:
             try:
@@ -362,8 +436,10 @@ __all__ = [
     "HEADER_KEY",
     "IdSet",
     "JSONL_SUFFIXES",
+    "LineRange",
     "PortfolioLines",
     "line_of_id",
+    "line_ranges",
     "line_problems",
     "header_line",
     "is_header",

@@ -15,7 +15,10 @@ import attrs
 
 from ..collector import gc_paused
 from ..engines.batch import (
+    PartResult,
+    RangeReader,
     RulesetJob,
+    byte_cuts,
     check_chunk_size,
     check_workers,
     cut,
@@ -24,6 +27,7 @@ from ..engines.batch import (
     pack_carrier,
     pool_spans,
     run_chunks,
+    run_parts,
     shared_input,
     unpack_carrier,
 )
@@ -32,7 +36,7 @@ from ..errors import EngineError, IncubatorRulesError
 from ..files.carriers import CarrierStream, iter_carriers
 from ..files.scenarios import Scenario, scenario_error
 from ..kinds.base import under
-from ..model.carrier import Carrier, chronological
+from ..model.carrier import Carrier, chronological, reading_levels
 from ..model.display import renderer
 from ..model.ruleset import Ruleset
 from ..progress import Progress
@@ -261,7 +265,9 @@ def run_scenarios(
     check_workers(workers, executor)
     check_chunk_size(chunk_size)
     in_process_only = executor is None and (workers is None or workers == 1)
-    carriers = _carriers_of(portfolio, stream=in_process_only, progress=progress)
+    ranged = not in_process_only and not any(s.edited for s in every)  # JSON Lines: workers read ranges of the files
+    carriers = _carriers_of(portfolio, stream=in_process_only or ranged, progress=progress)
+    stream = carriers if isinstance(carriers, CarrierStream) and ranged else None
     names = _names(every)
     base_rs, default_day, _ = prepare(ruleset, as_of, None)
     plans = [_plan(s, n, base_rs, default_day, engine) for s, n in zip(every, names)]
@@ -284,15 +290,22 @@ def run_scenarios(
 
     def gather(chunk: list[Carrier], totals: list[list[tuple[int, int]]], lines: list[dict[Any, list[int]]]) -> None:
         if per_carrier:
-            for c, per_plan in zip(chunk, totals):
-                awarded, pending = zip(*per_plan)
-                rows.append(CarrierComparison(c.id, c.name, c.kind._value_, c.area, awarded, pending))
+            rows.extend(_row(c, per_plan) for c, per_plan in zip(chunk, totals))
         for tally, part in zip(tallies, lines):
             tally.merge(part)
         bar.update(len(chunk) * len(plans))
 
     def shipped(pool: Executor) -> Iterator[None]:
         jobs = [RulesetJob.of(p.ruleset, p.as_of, p.readings, p.engine) for p in plans]
+        if stream is not None:
+            parts = stream.ranges(byte_cuts(pool, chunk_size))
+            for count, part_rows, lines in run_parts(pool, _compare_part, parts, stream, lambda part: (jobs, part, per_carrier)):
+                rows.extend(part_rows)
+                for tally, part_lines in zip(tallies, lines):
+                    tally.merge(part_lines)
+                bar.update(count * len(plans))
+                yield None
+            return
 
         def args(chunk: list[Carrier]) -> tuple[Any, ...]:
             changed = [{c.id: pack_carrier(e[c.id]) for c in chunk if c.id in e} for e in edited]
@@ -304,8 +317,8 @@ def run_scenarios(
     def in_process() -> Iterator[None]:
         size = chunk_size or 500
         chunks = (read[i:i + size] for i in range(0, len(read), size)) if isinstance(read, list) else in_chunks(read, size)
-        for chunk in chunks:
-            with gc_paused():
+        with gc_paused():  # reading a stream and evaluating make no cycles: no scans of what they build
+            for chunk in chunks:
                 yield gather(chunk, [_compare_one(c, plans, edited, tallies) for c in chunk], [])  # tallied as they go
 
     def forked(pool: Executor, token: int) -> Iterator[None]:
@@ -315,8 +328,8 @@ def run_scenarios(
             yield gather(carriers[span[0]:span[-1] + 1] if per_carrier else span, totals, lines)  # type: ignore[arg-type]
 
     with Progress(total, enabled=progress, unit="evaluations", share=getattr(carriers, "share", None)) as bar:
-        for _ in dispatch(executor, workers, (carriers, plans, edited, per_carrier), engine, in_process, shipped, forked,
-                          paused=True):
+        shared = None if stream is not None else (carriers, plans, edited, per_carrier)
+        for _ in dispatch(executor, workers, shared, engine, in_process, shipped, forked, paused=True):
             pass
     budgets = tuple(t.budget(p.name, p.as_of, p.ruleset.id, p.ruleset.version) for t, p in zip(tallies, plans))
     return names, budgets, tuple(rows)
@@ -356,6 +369,30 @@ def _compare_all(
         totals = [_compare_one(c, plans, edited, tallies) for c in carriers]
     # a budget needs no per-carrier totals: not sent back, to be unpickled on a core the workers need
     return totals if per_carrier else [], [dict(t.lines) for t in tallies]
+
+
+def _compare_part(jobs: list[RulesetJob], part: Any, per_carrier: bool) -> PartResult:
+    """Worker side of ``compare`` on a JSON Lines input: the carriers on ``part`` read and evaluated under every
+    scenario; their ids, (their number, per-carrier rows if ``per_carrier``, budget lines), and the reading error
+    that stopped them (see ``engines.batch.run_parts``)."""
+    plans = [_Plan(str(i), job.loaded(), job.as_of, job.readings, job.engine) for i, job in enumerate(jobs)]
+    reader = RangeReader(part)
+    held: list[Carrier] = []  # for their rows
+
+    def read() -> Iterator[Carrier]:
+        for c in reader:
+            if per_carrier:
+                held.append(c)
+            yield c
+
+    with reading_levels(plans[0].ruleset):  # the levels the ruleset declares, in this worker too
+        totals, lines = _compare_all(read(), plans, [{} for _ in plans], per_carrier)
+    return reader.ids, (len(reader.ids), [_row(c, t) for c, t in zip(held, totals)], lines), reader.error
+
+
+def _row(c: Carrier, per_plan: Sequence[tuple[int, int]]) -> CarrierComparison:
+    awarded, pending = zip(*per_plan)
+    return CarrierComparison(c.id, c.name, c.kind._value_, c.area, awarded, pending)
 
 
 def _compare_shared(
