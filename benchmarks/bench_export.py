@@ -149,7 +149,7 @@ def main() -> int:
         output = Path(tmp, "evaluations.jsonl")
         command = [sys.executable, "-m", "incubator_rules", "evaluate-many", str(portfolio), "--as-of", AS_OF.isoformat(),
                    "-o", str(output), "--no-progress"]
-        start_up = [sys.executable, "-c", "import incubator_rules.views.cli"]
+        start_up = [sys.executable, "-c", "import incubator_rules.views.cli, incubator_rules.views.cli_stream"]  # what the command imports
 
         def in_process() -> int:  # the lines' fingerprint is taken apart, untimed (hashing them costs ~5 us a carrier)
             lines = ir.map_evaluations(evaluation_record, carriers, rs, AS_OF, stream=True, progress=False)
@@ -163,7 +163,8 @@ def main() -> int:
                 for line in f:
                     out.write(line)
 
-        floor, one, e2e, imports, copy = Timing(), Timing(), Timing(), Timing(), Timing()
+        pooled_command = command + ["--workers", "2"]
+        floor, one, e2e, imports, copy, pooled = Timing(), Timing(), Timing(), Timing(), Timing(), Timing()
         print(f"{args.repeat} rounds, every path in each ({load()}):")
         for _ in range(args.repeat):
             floor.run(lambda: [floor_total(c, AS_OF) for c in carriers])
@@ -173,7 +174,11 @@ def main() -> int:
             imports.run(lambda: children_cpu(lambda: subprocess.run(start_up, check=True, capture_output=True, cwd=ROOT)),
                         cpu=lambda spent: spent)
             copy.run(copy_floor)
+            pooled.run(lambda: children_cpu(lambda: subprocess.run(pooled_command, check=True, capture_output=True, cwd=ROOT)),
+                       cpu=lambda spent: spent)
             print(f"  round done ({load()})", flush=True)
+        pooled_written = file_fingerprint(output)
+        subprocess.run(command, check=True, capture_output=True, cwd=ROOT)
         written = file_fingerprint(output)
         found = fingerprint(text for text, _, _ in ir.map_evaluations(evaluation_record, carriers, rs, AS_OF, stream=True,
                                                                       progress=False))
@@ -186,6 +191,9 @@ def main() -> int:
               + f"   (start-up {min(imports.cpu):.2f} s CPU)")
         print(row("floor: json.loads of every input line, output lines copied", n, copy)
               + f"   end to end {min(e2e.cpu) / min(copy.cpu):.1f}x it")
+        print(f"  {'evaluate-many ... --workers 2 (each worker reads ranges of the file)':<58} {n / min(pooled.wall):>9,.0f} /s wall"
+              f"   {min(e2e.wall) / min(pooled.wall):.2f}x one process's wall; "
+              f"{'identical' if pooled_written == written else 'DIFFERENT'} output")
         print(f"command: {' '.join(command[1:])}")
         del carriers
 

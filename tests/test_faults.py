@@ -198,7 +198,7 @@ def test_a_carrier_corrupted_after_construction_is_named_not_a_raw_error(engine)
         pytest.importorskip("durable")
     broken = ir.Carrier.from_dict(DISTRICT[3].to_dict())
     filing = next(e for e in broken.events if e.level is not None)
-    object.__setattr__(filing, "level", "municipal")  # around the checks: text where an enum belongs
+    object.__setattr__(filing, "level", "Municipal")  # around the checks: text where an enum belongs (no member equals it)
     with pytest.raises(ir.IncubatorRulesError) as caught:
         ir.evaluate_many([*DISTRICT[:3], broken], as_of=AS_OF, engine=engine)
     assert (caught.value.position, caught.value.carrier_id) == (3, broken.id)
