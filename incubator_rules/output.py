@@ -19,10 +19,12 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import queue
 import stat
 import tempfile
+import threading
 from pathlib import Path
-from typing import IO, Iterator
+from typing import IO, Callable, Iterator
 
 from .errors import OutputError
 
@@ -136,3 +138,69 @@ def updating(path: str | Path, *, field: str | None = None) -> Iterator[None]:
         yield
     finally:
         os.close(fd)  # closing releases the lock
+
+
+class BackgroundWriter:
+    """Blocks of bytes written by a thread of their own, in order, so that the writing (and, given ``sync``, the
+    flushing of a file's pages to disk every ``sync_every`` bytes, which leaves little for the last ``fsync``)
+    overlaps the work that makes the next blocks. At most ``depth`` blocks wait. A failed write is raised
+    to the caller, with its own type, at its next ``write`` or at ``close``; nothing is written after it."""
+
+    def __init__(self, write: Callable[[bytes], object], sync: Callable[[], None] | None = None,
+                 sync_every: int = 1 << 25, depth: int = 8) -> None:
+        self._write, self._sync, self._sync_every = write, sync, sync_every
+        self._blocks: queue.Queue[bytes | None] = queue.Queue(depth)
+        self._error: BaseException | None = None
+        self._stopped = False
+        self._thread = threading.Thread(target=self._run, name="incubator-rules-writer", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        unsynced = 0
+        while True:
+            data = self._blocks.get()
+            if data is None or self._stopped:
+                return
+            try:
+                self._write(data)
+                unsynced += len(data)
+                if self._sync is not None and unsynced >= self._sync_every:
+                    self._sync()
+                    unsynced = 0
+            except BaseException as exc:  # handed to the caller, which raises it
+                self._error = exc
+                self._stopped = True
+                return
+
+    def _raise(self) -> None:
+        error = self._error
+        if error is not None:
+            self._error = None
+            raise error
+
+    def write(self, data: bytes) -> None:
+        """Queue ``data`` (waiting while ``depth`` blocks wait); raises the error of an earlier write."""
+        self._raise()
+        while not self._stopped:
+            try:
+                self._blocks.put(data, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+        self._raise()
+
+    def close(self, abandon: bool = False) -> None:
+        """Wait until every queued block is written, then raise the error of any write; ``abandon`` drops the
+        blocks still queued instead (after an error of the caller's)."""
+        if abandon:  # the thread stops at its next block; one stuck in a write to a stalled pipe is left behind
+            self._stopped = True
+            self._thread.join(timeout=1.0)
+            return
+        while self._thread.is_alive():
+            try:
+                self._blocks.put(None, timeout=0.1)
+                break
+            except queue.Full:
+                continue
+        self._thread.join()
+        self._raise()
