@@ -165,3 +165,12 @@ def test_the_command_line_pool_writes_what_one_process_writes(tmp_path):
                               "--no-progress"]) == 0
     assert pooled.read_bytes() == alone.read_bytes()
     assert os.path.getsize(alone) > 0
+
+
+def test_a_fifo_named_as_a_portfolio_is_refused_on_a_pool_as_in_one_process(tmp_path):
+    fifo = tmp_path / "p.jsonl"
+    os.mkfifo(fifo)
+    for run in (lambda: ir.evaluate_many(fifo, as_of=AS_OF), lambda: ir.evaluate_many(fifo, as_of=AS_OF, workers=2),
+                lambda: ir.budget(fifo, as_of=AS_OF, workers=2)):
+        with pytest.raises(IncubatorRulesError, match="not a regular file"):
+            run()  # and does not wait for a writer

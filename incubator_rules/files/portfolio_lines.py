@@ -22,6 +22,7 @@ from __future__ import annotations
 import array
 import itertools
 import os
+import stat
 from pathlib import Path
 from typing import IO, Any, Iterable, Iterator
 
@@ -93,6 +94,7 @@ def line_ranges(path: str | Path, cuts: Iterable[int]) -> list[LineRange]:
     """``path`` cut near the byte offsets ``cuts`` (increasing), each moved forward to the start of a line:
     consecutive ranges, none empty, that cover the whole file (one range for an empty file)."""
     file = str(path)
+    _size_of(path)  # not opened unless a regular file: opening a FIFO would wait for a writer
     out: list[LineRange] = []
     with _open(path) as handle:
         size = os.fstat(handle.fileno()).st_size
@@ -142,12 +144,7 @@ class PortfolioLines:
     def __init__(self, path: str | Path, part: LineRange | None = None) -> None:
         self.path = Path(path)
         self.file = str(path)
-        try:
-            self.size = os.stat(self.path).st_size
-            if not self.path.is_file():
-                raise DocumentError("cannot read file: not a regular file", file=self.file)
-        except OSError as exc:
-            raise DocumentError(f"cannot read file: {exc.strerror or exc}", file=self.file) from None
+        self.size = _size_of(path)
         self.part = part
         if part is not None:
             self.size = part.stop - part.start
@@ -274,6 +271,17 @@ def line_of_id(path: str | Path, cid: str, before: int | None = None) -> int | N
                 if isinstance(data, dict) and data.get("id") == cid:
                     return number
     return None
+
+
+def _size_of(path: str | Path) -> int:
+    """The size of the regular file at ``path``; DocumentError for anything else (a folder, a FIFO, nothing)."""
+    try:
+        found = os.stat(path)
+    except OSError as exc:
+        raise DocumentError(f"cannot read file: {exc.strerror or exc}", file=str(path)) from None
+    if not stat.S_ISREG(found.st_mode):
+        raise DocumentError("cannot read file: not a regular file", file=str(path))
+    return found.st_size
 
 
 def _open(path: str | Path) -> IO[bytes]:
