@@ -151,7 +151,7 @@ class BackgroundWriter:
         self._write, self._sync, self._sync_every = write, sync, sync_every
         self._blocks: queue.Queue[bytes | None] = queue.Queue(depth)
         self._error: BaseException | None = None
-        self._stopped = False
+        self._stopped = self._closed = False
         self._thread = threading.Thread(target=self._run, name="incubator-rules-writer", daemon=True)
         self._thread.start()
 
@@ -180,6 +180,8 @@ class BackgroundWriter:
 
     def write(self, data: bytes) -> None:
         """Queue ``data`` (waiting while ``depth`` blocks wait); raises the error of an earlier write."""
+        if self._closed:
+            raise ValueError("write to a closed BackgroundWriter")
         self._raise()
         while not self._stopped:
             try:
@@ -192,8 +194,11 @@ class BackgroundWriter:
     def close(self, abandon: bool = False) -> None:
         """Wait until every queued block is written, then raise the error of any write; ``abandon`` drops the
         blocks still queued instead (after an error of the caller's)."""
+        self._closed = True
         if abandon:  # the thread stops at its next block; one stuck in a write to a stalled pipe is left behind
             self._stopped = True
+            with contextlib.suppress(queue.Full):
+                self._blocks.put_nowait(None)  # wakes a thread waiting for a block
             self._thread.join(timeout=1.0)
             return
         while self._thread.is_alive():

@@ -48,7 +48,7 @@ def test_ranges_cover_the_file_in_whole_lines_and_count_them(tmp_path_factory, l
     path = tmp_path_factory.mktemp("r") / "f.jsonl"
     data = "".join(text + "\n" for text in lines).encode("utf-8")
     path.write_bytes(data)
-    ranges = line_ranges(path, sorted(cuts))
+    ranges = list(line_ranges(path, sorted(cuts)))
     assert ranges[0].start == 0 and ranges[-1].stop == len(data)
     for before, after in zip(ranges, ranges[1:]):
         assert before.stop == after.start > before.start  # consecutive, none empty
@@ -60,7 +60,7 @@ def test_ranges_cover_the_file_in_whole_lines_and_count_them(tmp_path_factory, l
 def test_the_ranges_read_the_carriers_of_the_whole_file_in_order(tmp_path):
     path = jsonl(tmp_path / "p.jsonl")
     size = path.stat().st_size
-    ranges = line_ranges(path, [size * k // 9 for k in range(1, 9)])
+    ranges = list(line_ranges(path, [size * k // 9 for k in range(1, 9)]))
     assert len(ranges) == 9
     assert [c for r in ranges for c in read_range(r)] == list(iter_carriers(path))
 

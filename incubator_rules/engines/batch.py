@@ -101,10 +101,14 @@ def evaluate_many(
     the input's length and the number of workers, and a pool's tasks shrink
     towards the end of the input. Bad arguments raise before any work starts.
 
-    ``carriers`` may also be the path of a portfolio (``files.carriers.iter_carriers``):
-    JSON Lines are then read as they are evaluated. A folder of JSON Lines
-    partitions given with an ``executor`` is read where it is evaluated:
-    each task is one partition, sent as its path (the workers must see the folder).
+    ``carriers`` may also be the path of a portfolio (``files.carriers.iter_carriers``),
+    whose carriers may name the levels the ruleset declares: JSON Lines are
+    then read as they are evaluated. On a pool or an executor, a JSON Lines
+    file or folder of partitions is read where it is evaluated: each task is
+    a range of whole lines (about ``chunk_size`` lines of 1 KB), sent as a
+    path and two offsets (the workers must see the files), and the ids read
+    come back with the results, for the check of ids across ranges; every
+    error is the one a single reader raises.
     """
     results = _BatchRun(carriers, ruleset, as_of, readings, executor, workers, progress, chunk_size, engine, None).results()
     if stream:
@@ -169,22 +173,23 @@ class _BatchRun:
         if engine not in ENGINES:
             raise EngineError(f"unknown engine {engine!r}; available: {', '.join(ENGINES)}", field="engine")
         check_workers(workers, executor)
+        self.fixed = check_chunk_size(chunk_size) is not None
         if isinstance(carriers, (str, Path)):
             carriers = iter_carriers(carriers, progress)
         self.pooled = executor is not None or (workers is not None and workers > 1)
-        self.stream = carriers if isinstance(carriers, CarrierStream) and carriers.streamed and self.pooled else None
-        # JSON Lines on a pool: each worker reads its own ranges of the files, and nothing else crosses
-        self.parts = self.stream.ranges(byte_cuts(executor or workers, chunk_size)) if self.stream else []  # type: ignore[arg-type]
+        # JSON Lines on a pool, not yet read from: each worker reads its own ranges of the files, nothing else crosses
+        self.stream = unread_lines(carriers) if self.pooled else None
+        self.parts = self.stream.ranges(byte_cuts(executor or workers, chunk_size)) if self.stream else iter(())  # type: ignore[arg-type]
         if isinstance(carriers, CarrierStream) and not carriers.streamed and self.pooled:
-            carriers = list(carriers)  # loaded whole anyway: forked workers can then share it
-        self.ships = bool(self.parts) or ships_input(executor, workers, isinstance(carriers, Sequence), engine)
+            with reading_levels(self.rs):  # loaded whole anyway: forked workers can then share it
+                carriers = list(carriers)
+        self.ships = self.stream is not None or ships_input(executor, workers, isinstance(carriers, Sequence), engine)
         if func is not None and self.ships:
             check_picklable(func)
         if self.pooled and isinstance(carriers, Sequence):
             carriers = list(_checked(carriers))  # checked here, before any process starts
         self.carriers = carriers
         self.total = len(carriers) if isinstance(carriers, Sequence) else None
-        self.fixed = check_chunk_size(chunk_size) is not None
         self.size = chunk_size or _chunk_size(self.total, executor or (workers if self.pooled else None))
         self.executor, self.workers, self.progress, self.engine, self.func = executor, workers, progress, engine, func
 
@@ -221,8 +226,9 @@ class _BatchRun:
             with pause:
                 chunk: list[Carrier] = []
                 try:
-                    for c in itertools.islice(items, size):
-                        chunk.append(c)
+                    with reading_levels(self.rs):  # a file's carriers may name the levels the ruleset declares
+                        for c in itertools.islice(items, size):
+                            chunk.append(c)
                 except Exception as exc:  # the input's own error (a bad line, not a Carrier)
                     failed = exc
                 results = []
@@ -246,14 +252,14 @@ class _BatchRun:
     def shipped(self, bar: Progress, pool: Executor) -> Iterator[Any]:
         job = RulesetJob.of(self.rs, self.day, self.chosen, self.engine, self.func)
         if self.stream is not None:
-            for out in run_parts(pool, evaluate_part, self.parts, self.stream, lambda part: (job, part)):
+            for out in run_parts(pool, evaluate_part, self.parts, self.stream, lambda part: (job, part), self.rs, partial=True):
                 bar.update(len(out))
                 yield from self.received(out)
             return
         if isinstance(self.carriers, list):  # checked, and its length known
             chunks = cut(self.carriers, spans(len(self.carriers), _workers(pool), self.size, self.fixed))
         else:
-            chunks = in_chunks(_checked(self.carriers), self.size)
+            chunks = read_chunks(_checked(self.carriers), self.size, self.rs)
         for chunk, out in run_chunks(pool, _evaluate_chunk, chunks,
                                      lambda chunk: (job, [pack_carrier(c) for c in chunk]),
                                      lambda start, chunk: chunk):
@@ -399,7 +405,10 @@ def local_pool(workers: int, shared: Any, engine: str = "native") -> Iterator[tu
     try:
         with gc_frozen_forks() if forked else contextlib.nullcontext():  # the workers fork at the first task
             yield pool, token
-    except BaseException:  # an error, an interruption, or a caller that stopped reading: the workers stop now
+    except Exception:  # an error: nothing more starts, and the tasks running end (each is bounded)
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    except BaseException:  # an interruption, or a caller that stopped reading: the workers stop now
         stop_workers(pool)
         # No future is cancelled first: the pool's own thread marks what was pending as failed, and a
         # cancelled future there makes it raise (CPython 3.11). Waiting lets it finish that.
@@ -417,9 +426,17 @@ _LOCAL_POOLS: "weakref.WeakSet[Executor]" = weakref.WeakSet()
 
 def stop_workers(pool: ProcessPoolExecutor) -> None:
     """Kill the pool's worker processes at once (their tasks are abandoned)."""
-    for process in list((getattr(pool, "_processes", None) or {}).values()):
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    for process in processes:
         with contextlib.suppress(Exception):
             process.kill()
+    for process in processes:
+        with contextlib.suppress(Exception):
+            process.join(5)
+    # A worker killed while sending a result leaves the pool's thread waiting for the rest of it, and the pipe
+    # stays open while this process holds its writing end too: closing that end lets the thread see the end.
+    with contextlib.suppress(Exception):
+        pool._result_queue._writer.close()  # type: ignore[attr-defined]
 
 
 _PR_SET_PDEATHSIG = 1
@@ -816,7 +833,7 @@ class RangeReader:
             self.error = exc
 
 
-PartResult = tuple[list[str], Any, "IncubatorRulesError | None"]  # a range's ids, what its worker made, its error
+PartResult = tuple[list[str], Any, "Exception | None"]  # a range's ids, what its worker made, the error that stopped it
 
 
 def evaluate_part(job: RulesetJob, part: LineRange) -> PartResult:
@@ -833,39 +850,73 @@ def evaluate_part(job: RulesetJob, part: LineRange) -> PartResult:
     return reader.ids, out, reader.error
 
 
+def unread_lines(carriers: Any) -> CarrierStream | None:
+    """``carriers`` when it is a JSON Lines input not yet read from, which workers can read in ranges; else None."""
+    if isinstance(carriers, CarrierStream) and carriers.streamed and not carriers.started:
+        return carriers
+    return None
+
+
 def run_parts(
-    pool: Executor, func: Callable[..., PartResult], parts: Sequence[LineRange], stream: CarrierStream,
-    args: Callable[[LineRange], tuple[Any, ...]],
+    pool: Executor, func: Callable[..., PartResult], parts: Iterable[LineRange], stream: CarrierStream,
+    args: Callable[[LineRange], tuple[Any, ...]], levels: Any, partial: bool = False,
 ) -> Iterator[Any]:
     """``func(*args(part))`` for each range of a JSON Lines input on ``pool``: what each made, in input order.
 
-    Its parent makes the check no worker can, a carrier id in two ranges;
-    on any problem in the input it reads the input again from the start and
-    raises the first, as one reader would have. An error in evaluating a
-    carrier comes after the results before it, placed in the whole input.
+    The parent makes the one check no worker can, a carrier id in two ranges:
+    on finding one it reads the input again from the start (under the
+    ``levels`` a ruleset declares) to raise the error one reader raises. A
+    range's error is raised after its results; ``partial`` says they are a
+    list of one result a carrier, of which those before the problem are
+    yielded first, as one process yields them. An error in evaluating a
+    carrier is placed in the whole input.
     """
     seen = IdSet()
     before = 0
+    sent: list[LineRange] = []  # to name a dead worker's range
+
+    def chunks() -> Iterator[tuple[LineRange]]:
+        for part in parts:
+            sent.append(part)
+            yield (part,)
+
     try:
-        for (part,), (ids, out, error) in run_chunks(pool, func, [(p,) for p in parts], lambda chunk: args(chunk[0])):
-            if not all(map(seen.add, ids)) or (error is not None and error.carrier_id is None):
-                stream.raise_first_problem()  # raises, unless two ids only share their digest
+        for (part,), (ids, out, error) in run_chunks(pool, func, chunks(), lambda chunk: args(chunk[0])):
+            clashes = [i for i, cid in enumerate(ids) if not seen.add(cid)]
+            if clashes:  # the first problem is at or before the first of them
+                if partial:
+                    yield out[:clashes[0]]
+                    out = out[clashes[0]:]
+                stream.raise_first_problem(levels)  # returns when the ids only share their digests
             stream.read_elsewhere(part.stop - part.start)
-            yield out
+            if out is not None:  # None: the worker's error came before it had anything to give
+                yield out
             if error is not None:
-                if error.position is not None:
+                if isinstance(error, IncubatorRulesError) and error.position is not None:
                     placed(error, before + error.position)
                 raise error
             before += len(ids)
     except BatchError as exc:
         if getattr(exc, "stop", None) is None:
             raise
-        first = parts[exc.position]  # worker_died counts the ranges: name the first lost by its line
+        first = sent[exc.position]  # worker_died counts the ranges: name the first lost by its line
         error = BatchError(f"a worker process died while the carriers from line {first.line} of {first.path} on were "
                            f"being evaluated (carriers[{before}] on): {exc.detail}; "
                            "the results before them are valid", field=f"carriers[{before}:]")
         error.position = before
         raise error from None
+
+
+def read_chunks(items: Iterable[Carrier], size: int, levels: Any) -> Iterator[list[Carrier]]:
+    """``items`` in lists of ``size`` (the last one shorter), each read naming the levels ``levels`` declares
+    (a ruleset: see ``model.carrier.reading_levels``), as a file's carriers may."""
+    items = iter(items)
+    while True:
+        with reading_levels(levels):
+            chunk = list(itertools.islice(items, size))
+        if not chunk:
+            return
+        yield chunk
 
 
 # --- portfolio files -----------------------------------------------------------

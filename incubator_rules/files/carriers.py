@@ -4,6 +4,7 @@ workbook), or a folder of such files; read whole, or as a stream."""
 from __future__ import annotations
 
 import collections
+import itertools
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
@@ -12,7 +13,7 @@ import attrs
 from ..collector import gc_paused
 from ..documents import DataPath, Document, Source, field_name, keys_unique, read_text, text_document
 from ..errors import CarrierError, IncubatorRulesError
-from ..model.carrier import Carrier
+from ..model.carrier import Carrier, reading_levels
 from ..model.portfolio import Portfolio
 from ..progress import Progress
 from .carrier import quick_carrier, quick_carrier_list, quick_keys
@@ -104,6 +105,7 @@ class CarrierStream(Iterator[Carrier]):
         self._done = 0  # bytes of the partitions finished, or carriers handed out of a whole load
         self._held: list[Carrier] | None = None
         self._current: PortfolioLines | None = None
+        self.started = False  # whether a carrier has been asked for
         self._items = self._stream() if self.streamed else self._whole()
 
     def share(self) -> float:
@@ -116,29 +118,33 @@ class CarrierStream(Iterator[Carrier]):
         return min((self._done + (self._current.done if self._current else 0)) / total, 1.0)
 
     def _whole(self) -> Iterator[Carrier]:
+        self.started = True
         with Progress(None, enabled=self.progress, label=f"reading {self.path.name}") as bar, bar.ticking():
             self._held = portfolio_carriers(self.path)
         for c in self._held:
             self._done += 1
             yield c
 
-    def ranges(self, cuts: Callable[[int], Iterable[int]]) -> list[LineRange]:
+    def ranges(self, cuts: Callable[[int], Iterable[int]]) -> Iterator[LineRange]:
         """The JSON Lines files cut into ranges of whole lines, in order, for workers that each read their own
-        (``read_range``): ``cuts(size)`` proposes the byte offsets at which to cut a file of ``size`` bytes."""
-        return [r for f, size in zip(self.partitions, self._sizes) for r in line_ranges(f, cuts(size))]
+        (``read_range``): ``cuts(size)`` proposes the byte offsets at which to cut a file of ``size`` bytes.
+        Every file is checked at once; the ranges are found as they are asked for (each file is read once)."""
+        return itertools.chain.from_iterable([line_ranges(f, cuts(size)) for f, size in zip(self.partitions, self._sizes)])
 
     def read_elsewhere(self, size: int) -> None:
         """Record that ``size`` more bytes of the files were read by workers (for ``share``)."""
         self._done += size
 
-    def raise_first_problem(self) -> None:
-        """Read the whole input again from its start, one line after another, and raise its first problem:
-        the error a single reader raises, for workers that read ranges of it and found one (an error path)."""
-        with gc_paused():
+    def raise_first_problem(self, levels: Any = None) -> None:
+        """Read the whole input again from its start, one line after another (naming the ``levels`` a ruleset
+        declares, as ``model.carrier.reading_levels``), and raise its first problem: the error a single reader
+        raises, for workers that read ranges of it and found one (an error path)."""
+        with gc_paused(), reading_levels(levels if levels is not None else ()):
             for _ in CarrierStream(self.path):
                 pass
 
     def _stream(self) -> Iterator[Carrier]:
+        self.started = True
         seen = IdSet()
         many = len(self.partitions) > 1
         for n, (f, size) in enumerate(zip(self.partitions, self._sizes)):

@@ -81,35 +81,60 @@ def _kind(data: Any) -> str:
 
 @attrs.frozen
 class LineRange:
-    """Whole lines of a JSON Lines file, for a worker to read: bytes ``start`` to ``stop`` of ``path``, the
-    first of them line number ``line`` of the file."""
+    """Whole lines of a JSON Lines file, for a worker to read: bytes ``start`` to ``stop`` of ``path`` (as given,
+    named in errors; ``absolute`` is opened, so a worker in another folder finds it), the first of them line
+    number ``line`` of the file."""
 
     path: str
     start: int
     stop: int
     line: int
+    absolute: str
 
 
-def line_ranges(path: str | Path, cuts: Iterable[int]) -> list[LineRange]:
-    """``path`` cut near the byte offsets ``cuts`` (increasing), each moved forward to the start of a line:
-    consecutive ranges, none empty, that cover the whole file (one range for an empty file)."""
-    file = str(path)
-    _size_of(path)  # not opened unless a regular file: opening a FIFO would wait for a writer
-    out: list[LineRange] = []
-    with _open(path) as handle:
+def line_ranges(path: str | Path, cuts: Iterable[int]) -> Iterator[LineRange]:
+    """``path`` cut near the byte offsets ``cuts`` (increasing), each moved forward to the start of a line, but
+    never before the end of the first line that is not blank (the header's place): consecutive ranges, none
+    empty, that cover the whole file (one range for an empty file), made as they are asked for."""
+    _size_of(path)  # checked now, and not opened unless a regular file: opening a FIFO would wait for a writer
+    return _ranges(str(path), os.path.abspath(path), cuts)
+
+
+def _ranges(file: str, absolute: str, cuts: Iterable[int]) -> Iterator[LineRange]:
+    with _open(absolute) as handle:
         size = os.fstat(handle.fileno()).st_size
         start, line = 0, 1
+        first = _first_line_end(handle)
         for cut in cuts:
-            if cut <= start:
+            if cut <= start or cut < first:
                 continue
             stop = _line_start(handle, cut)
             if stop >= size:
                 break
-            out.append(LineRange(file, start, stop, line))
+            yield LineRange(file, start, stop, line, absolute)
             line += _breaks(handle, start, stop)
             start = stop
-        out.append(LineRange(file, start, size, line))
-    return out
+        yield LineRange(file, start, size, line, absolute)
+
+
+def _first_line_end(handle: IO[bytes]) -> int:
+    """The offset just after the first line that is not blank (as ``_texts`` counts blank), or the file's end."""
+    handle.seek(0)
+    first = True
+    while True:
+        raw = handle.readline(1 << 20)
+        if not raw:
+            return handle.tell()
+        text = raw.decode("utf-8", "replace")
+        if first:
+            text = text.removeprefix("\ufeff")
+        first = False
+        if text and not text.isspace():
+            while not raw.endswith(b"\n"):  # a long line: its end
+                raw = handle.readline(1 << 20)
+                if not raw:
+                    break
+            return handle.tell()
 
 
 def _line_start(handle: IO[bytes], offset: int) -> int:
@@ -142,9 +167,9 @@ class PortfolioLines:
     only its lines are read; a part that does not start the file has no header line."""
 
     def __init__(self, path: str | Path, part: LineRange | None = None) -> None:
-        self.path = Path(path)
-        self.file = str(path)
-        self.size = _size_of(path)
+        self.path = Path(path if part is None else part.absolute)  # opened
+        self.file = str(path)  # named in errors
+        self.size = _size_of(self.path)
         self.part = part
         if part is not None:
             self.size = part.stop - part.start

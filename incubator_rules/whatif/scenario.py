@@ -23,17 +23,19 @@ from ..engines.batch import (
     check_workers,
     cut,
     dispatch,
-    in_chunks,
+    read_chunks,
     pack_carrier,
     pool_spans,
     run_chunks,
     run_parts,
+    unread_lines,
     shared_input,
     unpack_carrier,
 )
 from ..engines.evaluation import ENGINES, paid_prepared, prepare
 from ..errors import EngineError, IncubatorRulesError
 from ..files.carriers import CarrierStream, iter_carriers
+from ..files.portfolio_lines import LineRange
 from ..files.scenarios import Scenario, scenario_error
 from ..kinds.base import under
 from ..model.carrier import Carrier, chronological, reading_levels
@@ -266,10 +268,11 @@ def run_scenarios(
     check_chunk_size(chunk_size)
     in_process_only = executor is None and (workers is None or workers == 1)
     ranged = not in_process_only and not any(s.edited for s in every)  # JSON Lines: workers read ranges of the files
-    carriers = _carriers_of(portfolio, stream=in_process_only or ranged, progress=progress)
-    stream = carriers if isinstance(carriers, CarrierStream) and ranged else None
-    names = _names(every)
     base_rs, default_day, _ = prepare(ruleset, as_of, None)
+    with reading_levels(base_rs):  # a file's carriers may name the levels the ruleset declares
+        carriers = _carriers_of(portfolio, stream=in_process_only or ranged, progress=progress)
+    stream = unread_lines(carriers) if ranged else None
+    names = _names(every)
     plans = [_plan(s, n, base_rs, default_day, engine) for s, n in zip(every, names)]
     edited: list[dict[str, Carrier]] = [{} for _ in every]
     total: int | None = None
@@ -299,7 +302,8 @@ def run_scenarios(
         jobs = [RulesetJob.of(p.ruleset, p.as_of, p.readings, p.engine) for p in plans]
         if stream is not None:
             parts = stream.ranges(byte_cuts(pool, chunk_size))
-            for count, part_rows, lines in run_parts(pool, _compare_part, parts, stream, lambda part: (jobs, part, per_carrier)):
+            for count, part_rows, lines in run_parts(pool, _compare_part, parts, stream, lambda part: (jobs, part, per_carrier),
+                                                     base_rs):
                 rows.extend(part_rows)
                 for tally, part_lines in zip(tallies, lines):
                     tally.merge(part_lines)
@@ -316,7 +320,7 @@ def run_scenarios(
 
     def in_process() -> Iterator[None]:
         size = chunk_size or 500
-        chunks = (read[i:i + size] for i in range(0, len(read), size)) if isinstance(read, list) else in_chunks(read, size)
+        chunks = (read[i:i + size] for i in range(0, len(read), size)) if isinstance(read, list) else read_chunks(read, size, base_rs)
         with gc_paused():  # reading a stream and evaluating make no cycles: no scans of what they build
             for chunk in chunks:
                 yield gather(chunk, [_compare_one(c, plans, edited, tallies) for c in chunk], [])  # tallied as they go
@@ -371,7 +375,7 @@ def _compare_all(
     return totals if per_carrier else [], [dict(t.lines) for t in tallies]
 
 
-def _compare_part(jobs: list[RulesetJob], part: Any, per_carrier: bool) -> PartResult:
+def _compare_part(jobs: list[RulesetJob], part: LineRange, per_carrier: bool) -> PartResult:
     """Worker side of ``compare`` on a JSON Lines input: the carriers on ``part`` read and evaluated under every
     scenario; their ids, (their number, per-carrier rows if ``per_carrier``, budget lines), and the reading error
     that stopped them (see ``engines.batch.run_parts``)."""
@@ -385,8 +389,11 @@ def _compare_part(jobs: list[RulesetJob], part: Any, per_carrier: bool) -> PartR
                 held.append(c)
             yield c
 
-    with reading_levels(plans[0].ruleset):  # the levels the ruleset declares, in this worker too
-        totals, lines = _compare_all(read(), plans, [{} for _ in plans], per_carrier)
+    try:
+        with reading_levels(plans[0].ruleset):  # the levels the ruleset declares, in this worker too
+            totals, lines = _compare_all(read(), plans, [{} for _ in plans], per_carrier)
+    except Exception as exc:  # raised by the parent, once it has checked the ids read before it
+        return reader.ids, None, exc
     return reader.ids, (len(reader.ids), [_row(c, t) for c, t in zip(held, totals)], lines), reader.error
 
 
