@@ -174,3 +174,12 @@ def test_a_fifo_named_as_a_portfolio_is_refused_on_a_pool_as_in_one_process(tmp_
                 lambda: ir.budget(fifo, as_of=AS_OF, workers=2)):
         with pytest.raises(IncubatorRulesError, match="not a regular file"):
             run()  # and does not wait for a writer
+
+
+def test_a_missing_json_lines_file_is_a_typed_error_naming_it(tmp_path):
+    missing = tmp_path / "missing.jsonl"
+    for run in (lambda: ir.evaluate_many(missing, as_of=AS_OF), lambda: ir.evaluate_many(missing, as_of=AS_OF, workers=2),
+                lambda: ir.budget(missing, as_of=AS_OF)):
+        with pytest.raises(IncubatorRulesError, match="no such file") as caught:
+            run()
+        assert caught.value.file == str(missing)

@@ -97,10 +97,10 @@ class CarrierStream(Iterator[Carrier]):
         p = Path(path)
         self.path = p
         self.progress = progress
+        if not p.exists():
+            raise CarrierError("cannot read: no such file or folder", file=str(p))
         self.partitions = partitions(p) if p.is_dir() and tables_folder(p) is None else ([p] if is_jsonl(p) else [])
         self.streamed = bool(self.partitions)
-        if not self.streamed and not p.exists():
-            raise CarrierError("cannot read: no such file or folder", file=str(p))
         self._sizes = [f.stat().st_size for f in self.partitions]
         self._done = 0  # bytes of the partitions finished, or carriers handed out of a whole load
         self._held: list[Carrier] | None = None
