@@ -23,15 +23,16 @@ from __future__ import annotations
 
 import csv
 import io
+import stat
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Mapping
 
 from ..documents import csv_reader
-from ..errors import PortfolioError
+from ..errors import OutputError, PortfolioError
 from ..model.portfolio import Portfolio
 from .portfolio import read_csv_text
-from ..output import output_path
+from ..output import _KINDS, output_path  # the kinds of file a folder name may hold instead
 from .schema import FileSchema
 from .workbook import SHEETS, SheetReader, portfolio_rows
 
@@ -133,6 +134,11 @@ def write_portfolio_tables(portfolio: Portfolio, folder: str | Path, *, replace_
     at all (one with no rows holds its header), so no table of an earlier portfolio is left beside them.
     Returns the files written."""
     target = Path(folder)
+    if target.is_symlink() or target.exists():
+        kind = stat.S_IFMT(target.stat().st_mode if target.exists() else target.lstat().st_mode)
+        if kind != stat.S_IFDIR:
+            raise OutputError(f"cannot write CSV tables into {str(folder)!r}: it is {_KINDS.get(kind, 'a file')}, "
+                              "not a folder", field="output")
     try:
         target.mkdir(parents=False, exist_ok=True)
     except OSError as exc:
