@@ -16,12 +16,17 @@ from .outfile import write_text
 
 
 def parse_readings(pairs: Sequence[str]) -> dict[str, str]:
-    out = {}
+    """``--reading NAME=VALUE`` options as a mapping, spaces around the name and the value dropped; an empty name
+    or value, or a name given twice with different values, is an error (the same value twice is that value)."""
+    out: dict[str, str] = {}
     for pair in pairs:
-        name, sep, value = pair.partition("=")
+        name, sep, value = (part.strip() for part in pair.partition("="))
         if not sep or not name or not value:
             raise IncubatorRulesError(f"expected NAME=VALUE, got {pair!r}", field="--reading")
-        out[name.strip()] = value.strip()
+        if out.get(name, value) != value:
+            raise IncubatorRulesError(f"{name!r} is given twice, as {out[name]!r} and as {value!r}; choose one",
+                                      field="--reading")
+        out[name] = value
     return out
 
 
