@@ -98,3 +98,106 @@ def test_a_reading_given_twice_differently_is_refused_on_the_command_line(capsys
     err = refused(capsys, ["evaluate", str(Q6), "--as-of", "2026-06-30",
                            "--reading", "year_counted_from=a", "--reading", "year_counted_from=b"])
     assert "--reading: 'year_counted_from' is given twice" in err
+
+
+# --- the HTTP service -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def client():
+    pytest.importorskip("fastapi")
+    testclient = pytest.importorskip("starlette.testclient")
+    from incubator_rules.views.service import ServiceConfig, create_app
+
+    with testclient.TestClient(create_app(ServiceConfig()), raise_server_exceptions=False) as c:
+        yield c
+
+
+def q6() -> dict:
+    return json.loads(ir.load_carrier(Q6).to_json())
+
+
+def problem_of(response, status: int, error: str | None = None) -> dict:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body = response.json()
+    assert "Traceback" not in response.text and (error is None or body["error"] == error)
+    return body
+
+
+JSON_BODIES = {
+    "/evaluate": lambda: {"carrier": q6(), "as_of": "2026-06-30"},
+    "/compare": lambda: {"portfolio": [q6()]},
+    "/reconcile": lambda: {"portfolio": [q6()], "as_of": "2026-06-30"},
+    "/assess": lambda: {"portfolio": {"id": "p", "name": "p", "carriers": [q6()]}, "targets": "wanzhou-2023-targets"},
+}
+
+
+@pytest.mark.parametrize("path", [*JSON_BODIES, "/evaluate-many"])
+@pytest.mark.parametrize("ctype, words", [
+    ("text/plain", "got 'text/plain'"),
+    ("application/x-www-form-urlencoded", "got 'application/x-www-form-urlencoded'"),
+    ("multipart/form-data; boundary=x", "got 'multipart/form-data'"),
+    ("application/json; charset=latin-1", "not as charset 'latin-1'"),
+    ('application/json; charset="utf-16"', "not as charset 'utf-16'"),
+])
+def test_a_body_of_another_media_type_or_charset_is_refused_naming_the_header(client, path, ctype, words):
+    # a form or text/plain body was read as JSON (and a charset other than UTF-8 was read as UTF-8) by every
+    # endpoint but /evaluate-many, which took any charset
+    data = JSON_BODIES[path]() if path in JSON_BODIES else [q6()]
+    body = problem_of(client.post(path, content=json.dumps(data).encode(), headers={"content-type": ctype}), 415,
+                      "UnsupportedMediaTypeError")
+    assert body["field"] == "Content-Type" and words in body["message"]
+
+
+@pytest.mark.parametrize("path", JSON_BODIES)
+def test_json_with_a_utf8_charset_or_no_content_type_is_read(client, path):
+    data = json.dumps(JSON_BODIES[path]()).encode()
+    for headers in ({"content-type": "Application/JSON; Charset=UTF-8"}, {"content-type": "application/json;charset=utf8"}, {}):
+        response = client.post(path, content=data, headers=headers)
+        assert response.status_code == 200, response.text
+
+
+@pytest.mark.parametrize("path, params, unknown", [
+    ("/evaluate-many", {"asof": "2020-01-01"}, "asof"),
+    ("/evaluate-many", {"as_of": "2026-06-30", "readings": "year_counted_from=operation_start"}, "readings"),
+    ("/evaluate", {"as_of": "2020-01-01"}, "as_of"),
+    ("/compare", {"ruleset": "wanzhou-2023"}, "ruleset"),
+])
+def test_an_unknown_query_parameter_is_refused_not_ignored(client, path, params, unknown):
+    # ?asof=2020-01-01 (for as_of) evaluated as of today, without a word
+    data = JSON_BODIES[path]() if path in JSON_BODIES else [q6()]
+    body = problem_of(client.post(path, json=data, params=params), 422, "RequestError")
+    assert body["field"] == unknown and "unknown query parameter" in body["message"]
+
+
+def test_a_reading_given_twice_in_the_query_must_agree(client):
+    chosen = [("reading", "year_counted_from=operation_start"), ("reading", " year_counted_from = operation_start ")]
+    assert client.post("/evaluate-many", json=[q6()], params=[*chosen, ("as_of", "2026-06-30")]).status_code == 200
+    body = problem_of(client.post("/evaluate-many", json=[q6()],
+                                  params=[chosen[0], ("reading", "year_counted_from=accreditation_date")]), 422, "RequestError")
+    assert body["field"] == "reading" and "'year_counted_from' is given twice" in body["message"]
+
+
+@pytest.mark.parametrize("path, data, field, also", [
+    ("/evaluate-many", lambda: [q6(), q6()], "[1].id", "[0]"),
+    ("/compare", lambda: {"portfolio": [q6(), dict(q6(), id="b"), q6()]}, "portfolio[2].id", "portfolio[0]"),
+    ("/reconcile", lambda: {"portfolio": [q6(), q6()], "as_of": "2026-06-30"}, "portfolio[1].id", "portfolio[0]"),
+])
+def test_a_carrier_id_repeated_in_a_json_body_is_refused_as_in_a_file(client, path, data, field, also):
+    # the service evaluated both and summed them (compare: 1,000,000 yuan for one carrier of 500,000);
+    # the same list in a file is refused
+    text = json.dumps(data(), indent=1)
+    body = problem_of(client.post(path, content=text, headers={"content-type": "application/json"}), 422, "PortfolioError")
+    assert body["field"] == field and f"duplicate carrier id 'wz-ms-a' (also {also})" in body["message"]
+    second = text.index('"wz-ms-a"', text.index('"wz-ms-a"') + 1)
+    assert body["line"] == text[:second].count("\n") + 1
+
+
+def test_a_carrier_id_repeated_in_a_json_lines_body_is_refused_naming_both_lines(client):
+    line = ir.load_carrier(Q6).to_json(indent=None)
+    text = '{"portfolio": {"id": "p", "name": "p"}}\n' + line + "\n\n" + line.replace('"wz-ms-a"', '"b"') + "\n" + line + "\n"
+    body = problem_of(client.post("/evaluate-many", content=text, headers={"content-type": "application/x-ndjson"}),
+                      422, "PortfolioError")
+    assert (body["field"], body["line"]) == ("id", 5)
+    assert body["message"] == "duplicate carrier id 'wz-ms-a' (also on line 2)"
