@@ -201,3 +201,77 @@ def test_a_carrier_id_repeated_in_a_json_lines_body_is_refused_naming_both_lines
                       422, "PortfolioError")
     assert (body["field"], body["line"]) == ("id", 5)
     assert body["message"] == "duplicate carrier id 'wz-ms-a' (also on line 2)"
+
+
+# --- JSON Lines portfolios ----------------------------------------------------------------------
+
+HEADER = '{"portfolio": {"id": "p", "name": "P"}}'
+
+
+def q6_line(cid: str = "wz-ms-a") -> str:
+    return ir.load_carrier(Q6).to_json(indent=None).replace('"wz-ms-a"', json.dumps(cid))
+
+
+def lines_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str], data: bytes) -> tuple[str, str]:
+    """What evaluate-many and check say of a JSON Lines file holding ``data`` (both must refuse it)."""
+    path = tmp_path / "p.jsonl"
+    path.write_bytes(data)
+    err = refused(capsys, ["evaluate-many", str(path), "--as-of", "2026-06-30", "-o", str(tmp_path / "out.jsonl")])
+    assert not (tmp_path / "out.jsonl").exists()
+    assert main(["check", str(path)]) == 1  # problems found
+    return err, capsys.readouterr().out
+
+
+def test_a_bom_crlf_blank_lines_and_no_final_newline_are_read(tmp_path):
+    path = tmp_path / "p.jsonl"
+    path.write_bytes(("\ufeff" + HEADER + "\r\n\r\n" + q6_line() + "\r\n  \r\n" + q6_line("b")).encode())
+    portfolio = ir.load_portfolio(path)
+    assert (portfolio.id, [c.id for c in portfolio.carriers]) == ("p", ["wz-ms-a", "b"])
+
+
+@pytest.mark.parametrize("text, line", [
+    (HEADER + "\n\ufeff" + q6_line() + "\n", 2),  # two files joined, the second with its byte-order mark
+    ("\n\ufeff" + q6_line() + "\n", 2),
+    ("\ufeff\ufeff" + q6_line() + "\n", 1),
+])
+def test_a_byte_order_mark_inside_the_file_is_named_as_such(tmp_path, capsys, text, line):
+    # it was "not valid JSON: expected a value", at a line that looks like good JSON
+    err, out = lines_refused(tmp_path, capsys, text.encode())
+    words = f"p.jsonl:{line}:1: a byte-order mark (U+FEFF) starts the line"
+    assert words in err and words in out
+
+
+@pytest.mark.parametrize("first, field, column, words", [
+    ('{"portfolio": {"id": "p", "name": "P"}, "district": "D"}', "district", 53, "unknown field beside 'portfolio'"),
+    ('{"portfolio": ["p", "P"]}', "portfolio", 15, "expected the portfolio's fields (an object with id and name), got a list"),
+    ('{"portfolio": "p"}', "portfolio", 15, "expected the portfolio's fields (an object with id and name), got str 'p'"),
+])
+def test_a_malformed_header_line_is_named_as_a_header(tmp_path, capsys, first, field, column, words):
+    # the first was read as a carrier ("portfolio: unknown field; expected one of: id, name, kind, ..."), the
+    # others said "expected a mapping" naming no field
+    err, out = lines_refused(tmp_path, capsys, (first + "\n" + q6_line() + "\n").encode())
+    assert f"p.jsonl:1:{column}: {field}: {words}" in err and words in out
+
+
+@pytest.mark.parametrize("prefix, byte, column", [
+    (b"", 9, 9),
+    ("{\"id\": \"众创".encode(), 15, 11),
+    (b"\xef\xbb\xbf" + "{\"id\": \"众".encode(), 15, 10),
+])
+def test_a_byte_that_is_not_utf8_is_counted_from_one_and_its_column_in_characters(tmp_path, capsys, prefix, byte, column):
+    # "byte 8 of the line" at column 9, and a column counted in bytes past Chinese text or a byte-order mark
+    data = (prefix or b'{"id": "') + b'\xff", "name": "n", "kind": "maker_space"}\n'
+    err, out = lines_refused(tmp_path, capsys, data)
+    assert f"p.jsonl:1:{column}: not UTF-8 text (byte {byte} of the line)" in err
+
+
+def test_a_line_s_limit_is_the_one_setting_for_files_read_whole(tmp_path, capsys, monkeypatch):
+    # the limit of one line was fixed at 128 MB, whatever INCUBATOR_RULES_MAX_FILE_MB said (docs/reliability.md)
+    long_line = q6_line().replace("A众创空间", "A" * (1024 * 1024))
+    path = tmp_path / "p.jsonl"
+    path.write_text(HEADER + "\n" + q6_line("b") + "\n" + long_line + "\n", encoding="utf-8")
+    assert len(ir.load_portfolio(path).carriers) == 2
+    monkeypatch.setenv("INCUBATOR_RULES_MAX_FILE_MB", "1")
+    err, out = lines_refused(tmp_path, capsys, path.read_bytes())
+    assert "p.jsonl:3: a line larger than 1 MB (set INCUBATOR_RULES_MAX_FILE_MB to read larger files)" in err
+    assert "p.jsonl:3: a line larger than 1 MB" in out
