@@ -8,6 +8,7 @@ reinterpretation, or a half-written file.
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 from pathlib import Path
@@ -71,7 +72,7 @@ def test_a_folder_name_that_is_a_fifo_or_a_dangling_link_is_refused_saying_what_
     os.mkfifo(tmp_path / "fifo")
     (tmp_path / "link").symlink_to(tmp_path / "nowhere")
     assert "fifo': it is a FIFO, not a folder" in refused(capsys, [*command, str(tmp_path / "fifo")])
-    assert "link': it is a symbolic link, not a folder" in refused(capsys, [*command, str(tmp_path / "link")])
+    assert "link': it is a broken symbolic link, not a folder" in refused(capsys, [*command, str(tmp_path / "link")])
     assert sorted(p.name for p in tmp_path.iterdir()) == ["fifo", "link"]
 
 
@@ -275,3 +276,64 @@ def test_a_line_s_limit_is_the_one_setting_for_files_read_whole(tmp_path, capsys
     err, out = lines_refused(tmp_path, capsys, path.read_bytes())
     assert "p.jsonl:3: a line larger than 1 MB (set INCUBATOR_RULES_MAX_FILE_MB to read larger files)" in err
     assert "p.jsonl:3: a line larger than 1 MB" in out
+
+
+# --- CSV tables -----------------------------------------------------------------------------------
+
+
+@pytest.fixture()
+def tables(tmp_path):
+    folder = tmp_path / "t"
+    assert main(["synthetic", "3", "--seed", "1", "-o", str(folder)]) == 0
+    return folder
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+@pytest.mark.parametrize("table", ["events.csv", "事件.csv", "payments.csv", "carriers.csv"])
+@pytest.mark.parametrize("make, what", [
+    (lambda p: p.symlink_to(p.parent / "gone.csv"), "a broken symbolic link"),
+    (os.mkfifo, "a FIFO"),
+    (lambda p: p.mkdir(), "a folder"),
+])
+def test_a_table_that_is_not_a_file_is_an_error_not_an_empty_table(tables, capsys, table, make, what):
+    # a broken link, a FIFO or a folder named events.csv was skipped: every carrier evaluated without its events
+    english = {"事件.csv": "events.csv"}.get(table, table)
+    (tables / english).unlink()
+    make(tables / table)
+    err = refused(capsys, ["evaluate-many", str(tables), "--as-of", "2026-06-30"])
+    assert f"{table}: {table} is {what}, not a CSV file; the {english[:-4]} table cannot be read" in err
+    with pytest.raises(ir.PortfolioError, match=f"{table} is {what}"):
+        ir.load_portfolio(tables)
+
+
+def _events(folder: Path) -> list[list[str]]:
+    with open(folder / "events.csv", encoding="utf-8-sig", newline="") as f:
+        return list(csv.reader(f))
+
+
+@pytest.mark.parametrize("edit, words", [
+    (lambda rows: [[c for i, c in enumerate(r) if i != 2] for r in rows], "events.csv:1:1: header: missing column 'type'"),
+    (lambda rows: [r + (["colour"] if i == 0 else ["red"]) for i, r in enumerate(rows)], "header: unknown column 'colour'"),
+    (lambda rows: [r + (["日期"] if i == 0 else ["2020-01-01"]) for i, r in enumerate(rows)], "header: column 'date' appears twice"),
+    (lambda rows: rows[:2] + [rows[2] + ["x"]], "events.csv:3:35: header: a value in a column without a header"),
+    (lambda rows: [rows[0], ["wz-000001", "x", "operation_started", "44927"]], "events.csv:2:4: date: expected a date as YYYY-MM-DD, got '44927'"),
+    (lambda rows: [rows[0], ["wz-000001", "x", "operation_started", "2023/1/1"]], "got '2023/1/1'"),
+    (lambda rows: [rows[0], ["wz-000001", "x", "payment_received", "2024-01-01", "district", "", "12.50"]],
+     "events.csv:2:7: amount: expected a whole number of yuan, got 12.50"),
+    (lambda rows: [], "events.csv:1:1: empty sheet; expected a header row"),
+])
+def test_csv_events_tables_refuse_what_they_cannot_hold_naming_file_row_and_column(tables, capsys, edit, words):
+    rows = edit(_events(tables))
+    (tables / "events.csv").write_text("\ufeff" + "".join(",".join(r) + "\r\n" for r in rows), encoding="utf-8")
+    assert words in refused(capsys, ["evaluate-many", str(tables), "--as-of", "2026-06-30"])
+
+
+def test_csv_events_with_lf_a_header_only_and_thousands_separators_are_read(tables):
+    rows = _events(tables)
+    (tables / "events.csv").write_text("\n".join(",".join(r) for r in rows) + "\n", encoding="utf-8")
+    assert ir.load_portfolio(tables).carriers == tuple(generate_portfolio(3, "1"))
+    paid = rows[:1] + [["wz-000001", "p", "payment_received", "2024-01-01", "district", "", '"50,000"']]
+    (tables / "events.csv").write_text("\n".join(",".join(r) for r in paid) + "\n", encoding="utf-8")
+    assert [e.amount for e in ir.load_portfolio(tables).carriers[0].events] == [50_000]
+    (tables / "events.csv").write_text(",".join(rows[0]) + "\r\n", encoding="utf-8")
+    assert all(not c.events for c in ir.load_portfolio(tables).carriers)

@@ -46,9 +46,22 @@ def tables_folder(path: str | Path) -> Path | None:
     p = Path(path)
     if p.is_file() and p.suffix.lower() == CSV_SUFFIX and any(p.name in names for names in TABLE_FILES.values()):
         p = p.parent
-    if p.is_dir() and any((p / name).is_file() for name in TABLE_FILES["carriers"]):
-        return p
+    if p.is_dir() and any(_present(p / name) for name in TABLE_FILES["carriers"]):
+        return p  # a carriers table that is not a file (a broken link) is the reader's error, not another format
     return None
+
+
+def _present(path: Path) -> bool:
+    """True when something is at ``path``: a file, a folder, a FIFO, or a symbolic link, broken or not."""
+    return path.is_symlink() or path.exists()
+
+
+def _what(path: Path) -> str:
+    """What is at a path that is present: 'a file', 'a folder', 'a FIFO', 'a broken symbolic link', ..."""
+    if not path.exists():
+        return "a broken symbolic link"
+    kind = stat.S_IFMT(path.stat().st_mode)
+    return "a file" if kind == stat.S_IFREG else _KINDS.get(kind, "not a regular file")
 
 
 def is_tables(path: str | Path) -> bool:
@@ -74,9 +87,12 @@ def read_portfolio_tables(path: str | Path) -> Portfolio:
         raise PortfolioError("not a CSV portfolio: expected a folder holding carriers.csv (载体.csv)", file=str(path))
     files: dict[str, str] = {}
     for key, names in TABLE_FILES.items():
-        found = [folder / n for n in names if (folder / n).is_file()]
+        found = [folder / n for n in names if _present(folder / n)]
         if len(found) > 1:
             raise PortfolioError(f"two files for the {key} table: {found[0].name} and {found[1].name}", file=str(folder))
+        if found and not found[0].is_file():  # never a table silently missing: its rows would be lost
+            raise PortfolioError(f"{found[0].name} is {_what(found[0])}, not a CSV file; the {key} table cannot be read",
+                                 file=str(found[0]))
         if found:
             files[key] = str(found[0])
     reader = SheetReader(str(folder), files)
@@ -134,11 +150,9 @@ def write_portfolio_tables(portfolio: Portfolio, folder: str | Path, *, replace_
     at all (one with no rows holds its header), so no table of an earlier portfolio is left beside them.
     Returns the files written."""
     target = Path(folder)
-    if target.is_symlink() or target.exists():
-        kind = stat.S_IFMT(target.stat().st_mode if target.exists() else target.lstat().st_mode)
-        if kind != stat.S_IFDIR:
-            raise OutputError(f"cannot write CSV tables into {str(folder)!r}: it is {_KINDS.get(kind, 'a file')}, "
-                              "not a folder", field="output")
+    if _present(target) and not target.is_dir():
+        raise OutputError(f"cannot write CSV tables into {str(folder)!r}: it is {_what(target)}, not a folder",
+                          field="output")
     try:
         target.mkdir(parents=False, exist_ok=True)
     except OSError as exc:
