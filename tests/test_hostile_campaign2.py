@@ -337,3 +337,20 @@ def test_csv_events_with_lf_a_header_only_and_thousands_separators_are_read(tabl
     assert [e.amount for e in ir.load_portfolio(tables).carriers[0].events] == [50_000]
     (tables / "events.csv").write_text(",".join(rows[0]) + "\r\n", encoding="utf-8")
     assert all(not c.events for c in ir.load_portfolio(tables).carriers)
+
+
+@pytest.mark.parametrize("params, field, words", [
+    ([("as_of", "2026-06-30"), ("as_of", "2020-01-01")], "as_of", "given twice"),
+    ([("engine", "native"), ("engine", "durable")], "engine", "given twice"),
+    ([("ruleset", "")], "ruleset", "is not a policy file id"),
+])
+def test_a_query_parameter_given_twice_or_empty_is_refused_not_one_of_them_ignored(client, params, field, words):
+    # the later as_of won, and ruleset= (empty) evaluated under the default ruleset
+    body = problem_of(client.post("/evaluate-many", json=[q6()], params=params), 422)
+    assert body["field"] == field and words in body["message"]
+
+
+def test_a_reading_with_an_empty_name_is_placed_at_its_field(client):
+    body = problem_of(client.post("/evaluate", json={"carrier": q6(), "as_of": "2026-06-30", "readings": {"": "x"}}),
+                      422, "ReadingError")
+    assert body["field"] == "readings." and body["line"] == 1

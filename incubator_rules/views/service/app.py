@@ -199,7 +199,7 @@ class Service:
     async def answer(self, request: Request, model: type[M], work: Callable[[Body, M], T]) -> tuple[str, str, T]:
         """The request's decision id, its JSON body (no query parameters), and ``work(body, fields)`` done on a
         worker thread."""
-        known_query(request.query_params.keys(), ())
+        known_query(request.query_params.multi_items(), ())
         media_type(request.headers.get("content-type"), ("application/json",), "application/json")
         text = await self.body(request)
 
@@ -259,7 +259,7 @@ def _prepared(call: Callable[[], T], body: Body) -> T:
             raise
         if exc.field == "as_of":
             raise body.located(("as_of",), exc) from None
-        if isinstance(exc, ReadingError) and exc.field:
+        if isinstance(exc, ReadingError) and exc.field is not None:  # "" is a reading's name too
             raise body.located(("readings", exc.field), exc) from None
         raise
 
@@ -389,7 +389,7 @@ def create_app(config: ServiceConfig | None = None) -> ASGIApp:
     ) -> Response:
         did = decision_id_of(request)
         deadline = time.monotonic() + service.config.time_limit
-        known_query(request.query_params.keys(), MANY_QUERY)
+        known_query(request.query_params.multi_items(), MANY_QUERY, repeatable=("reading",))
         media = media_type(request.headers.get("content-type"), (*JSON_LINES, "application/json"),
                            f"JSON Lines ({JSON_LINES[0]}) or application/json")
         text = await service.body(request)
@@ -400,7 +400,8 @@ def create_app(config: ServiceConfig | None = None) -> ASGIApp:
                 raise TimeLimitError(f"the request took longer than the limit of {service.config.time_limit:g} s")
 
         def start() -> tuple[Iterator[tuple[bytes, int, int]], Any, Any, dict[str, str], int]:
-            rs = service.catalog.get(ruleset, "reward", "ruleset") if ruleset else service.catalog.default("reward")
+            rs = (service.catalog.default("reward") if ruleset is None  # ruleset= (empty) is an id refused, as in a body
+                  else service.catalog.get(ruleset, "reward", "ruleset"))
             with reading_levels(rs):  # the carriers may carry the levels their ruleset declares, as in /evaluate
                 if media in JSON_LINES:
                     carriers = line_carriers(text, late)

@@ -51,12 +51,17 @@ def media_type(header: str | None, accepted: tuple[str, ...], expected: str) -> 
     return media
 
 
-def known_query(names: Iterable[str], allowed: tuple[str, ...]) -> None:
-    """Refuse a query parameter the endpoint does not take (a misspelt ``as_of`` would otherwise be ignored)."""
-    for name in names:
+def known_query(items: Iterable[tuple[str, str]], allowed: tuple[str, ...], repeatable: tuple[str, ...] = ()) -> None:
+    """Refuse a query parameter the endpoint does not take (a misspelt ``as_of`` would otherwise be ignored), and
+    one given twice that is not ``repeatable`` (one of the two would otherwise be ignored)."""
+    seen = set()
+    for name, _ in items:
         if name not in allowed:
             takes = f"expected one of: {', '.join(allowed)}" if allowed else "this endpoint takes none"
             raise RequestError(f"unknown query parameter; {takes}", field=name)
+        if name in seen and name not in repeatable:
+            raise RequestError("a query parameter given twice; give it once", field=name)
+        seen.add(name)
 
 
 def decode(raw: bytes) -> str:
