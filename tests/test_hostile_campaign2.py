@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import shlex
 from pathlib import Path
 
 import pytest
@@ -74,6 +75,28 @@ def test_a_folder_name_that_is_a_fifo_or_a_dangling_link_is_refused_saying_what_
     assert "fifo': it is a FIFO, not a folder" in refused(capsys, [*command, str(tmp_path / "fifo")])
     assert "link': it is a broken symbolic link, not a folder" in refused(capsys, [*command, str(tmp_path / "link")])
     assert sorted(p.name for p in tmp_path.iterdir()) == ["fifo", "link"]
+
+
+@pytest.mark.parametrize("option, value, words", [
+    ("--id", "a\x07", "--id: character U+0007"), ("--name", "x\x1b[31m", "--name: character U+001B"),
+    ("--district", "", "--district: expected a non-empty string"), ("--prefix", "p\x00", "--prefix: character U+0000"),
+])
+def test_synthetic_refuses_header_values_its_file_could_not_be_read_back_with(tmp_path, capsys, option, value, words):
+    # the file was written, and then refused by every command that read it
+    for name in ("s.yaml", "s.jsonl"):
+        assert words in refused(capsys, ["synthetic", "2", option, value, "-o", str(tmp_path / name)])
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_command_in_a_synthetic_file_s_comment_makes_the_same_file_again(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    argv = ["synthetic", "3", "--seed", "a b", "--prefix", "p$", "-o", "o d.yaml", "--name", "it's", "--district", "万州区"]
+    assert main(argv) == 0
+    first = Path("o d.yaml").read_text(encoding="utf-8")
+    command = first.splitlines()[1].removeprefix("#   incubator-rules ")
+    assert shlex.split(command) == argv
+    Path("o d.yaml").unlink()
+    assert main(shlex.split(command)) == 0 and Path("o d.yaml").read_text(encoding="utf-8") == first
 
 
 # --- --reading NAME=VALUE ---------------------------------------------------------------------
