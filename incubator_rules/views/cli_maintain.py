@@ -289,7 +289,7 @@ def _schemas_arguments(p: argparse.ArgumentParser) -> None:
 def _synthetic_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("carriers", type=int, help="number of carriers")
     p.add_argument("-o", "--output", required=True,
-                   help="portfolio to write, whole or not at all, in the format its name says, as convert reads it: "
+                   help="portfolio to write (each file whole or not at all) in the format its name says, as convert reads it: "
                         ".yaml/.yml (headed by a comment saying how it was made), .json, .jsonl, .xlsx, or a folder "
                         "of CSV tables (an existing folder, or a name ending in / or without a suffix)")
     p.add_argument("--force", action="store_true", help="replace the output even if it is a symbolic link or a FIFO")
