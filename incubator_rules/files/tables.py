@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import csv
 import io
-import stat
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Mapping
@@ -32,7 +31,7 @@ from ..documents import csv_reader
 from ..errors import OutputError, PortfolioError
 from ..model.portfolio import Portfolio
 from .portfolio import read_csv_text
-from ..output import _KINDS, output_path  # the kinds of file a folder name may hold instead
+from ..output import output_path
 from .schema import FileSchema
 from .workbook import SHEETS, SheetReader, portfolio_rows
 
@@ -58,10 +57,9 @@ def _present(path: Path) -> bool:
 
 def _what(path: Path) -> str:
     """What is at a path that is present: 'a file', 'a folder', 'a FIFO', 'a broken symbolic link', ..."""
-    if not path.exists():
-        return "a broken symbolic link"
-    kind = stat.S_IFMT(path.stat().st_mode)
-    return "a file" if kind == stat.S_IFREG else _KINDS.get(kind, "not a regular file")
+    kinds = ((lambda p: not p.exists(), "a broken symbolic link"), (Path.is_file, "a file"), (Path.is_dir, "a folder"),
+             (Path.is_fifo, "a FIFO"), (Path.is_socket, "a socket"))
+    return next((what for test, what in kinds if test(path)), "a device")
 
 
 def is_tables(path: str | Path) -> bool:
