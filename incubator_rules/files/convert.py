@@ -32,8 +32,9 @@ FORMATS = ("yaml", "json", "jsonl", "csv")
 Header = tuple[str, str, "str | None"]
 
 
-def format_of(path: str | Path, output: bool = False) -> str:
-    """The portfolio format a path names (see the module docstring); raises naming the formats known."""
+def format_of(path: str | Path, output: bool = False, *, workbook: bool = False, field: str | None = None) -> str:
+    """The portfolio format a path names (see the module docstring); raises naming the formats known and
+    ``field`` (by default ``output`` or ``input``). An output may be a workbook (``xlsx``) only when ``workbook``."""
     p = Path(path)
     suffix = p.suffix.lower()
     if suffix in (".yaml", ".yml"):
@@ -42,14 +43,14 @@ def format_of(path: str | Path, output: bool = False) -> str:
         return "json"
     if is_jsonl(p):
         return "jsonl"
-    if not output and is_workbook(p):
+    if (workbook or not output) and is_workbook(p):
         return "xlsx"
     if (output and (str(path).endswith(("/", "\\")) or (not suffix and not p.is_file()) or p.is_dir())) or (
             not output and (tables_folder(p) is not None or suffix == CSV_SUFFIX)):
         return "csv"
-    shown = ", ".join((*SUFFIXES, ".jsonl", "a folder of CSV tables"))
+    shown = ", ".join((*SUFFIXES, ".jsonl", *((".xlsx",) if workbook or not output else ()), "a folder of CSV tables"))
     raise IncubatorRulesError(f"cannot tell the portfolio format of {str(path)!r}; expected {shown}",
-                              field="output" if output else "input")
+                              field=field or ("output" if output else "input"))
 
 
 def read_members(path: str | Path) -> tuple[Header, Iterator[Member], int | None, Any]:

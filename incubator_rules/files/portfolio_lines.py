@@ -20,6 +20,7 @@ column within it.
 from __future__ import annotations
 
 import array
+import codecs
 import itertools
 import os
 import stat
@@ -28,7 +29,7 @@ from typing import IO, Any, Iterable, Iterator
 
 import attrs
 
-from ..documents import MAX_FILE_BYTES, JsonLocations, Source, dump_json, json_data, load_json
+from ..documents import JsonLocations, Source, dump_json, json_data, load_json, max_file_bytes, too_large
 from ..errors import DocumentError, IncubatorRulesError, PortfolioError
 from ..model.carrier import Carrier
 from ..model.portfolio import Member, Portfolio
@@ -38,7 +39,6 @@ from .schema import FileSchema
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
 HEADER_KEY = "portfolio"
-MAX_LINE_BYTES = MAX_FILE_BYTES  # one carrier's line; the file itself may be as long as it likes
 
 
 def is_jsonl(path: str | Path) -> bool:
@@ -67,12 +67,20 @@ def read_member(data: Any, source: Source) -> Member:
         raise source.error(PortfolioError, (), f"expected a carrier (a JSON object) on the line, got {_kind(data)}")
     if is_header(data):
         raise source.error(PortfolioError, (HEADER_KEY,), "the portfolio header must be the first line of the file")
+    if HEADER_KEY in data:  # no carrier has such a field: a header line with more beside it
+        other = next(k for k in data if k != HEADER_KEY)
+        raise source.error(PortfolioError, (other,), f"unknown field beside {HEADER_KEY!r}: the header line holds "
+                                                     f"only {HEADER_KEY!r}, and only as the first line")
     return portfolio_member(data, source)
 
 
 def read_header(data: Any, source: Source) -> tuple[str, str, str | None]:
     """The header line's portfolio fields: (id, name, district)."""
-    return portfolio_header(data[HEADER_KEY], source.below((HEADER_KEY,)))
+    fields = data[HEADER_KEY]
+    if not isinstance(fields, dict):
+        raise source.error(PortfolioError, (HEADER_KEY,),
+                           f"expected the portfolio's fields (an object with id and name), got {_kind(fields)}")
+    return portfolio_header(fields, source.below((HEADER_KEY,)))
 
 
 def _kind(data: Any) -> str:
@@ -323,9 +331,10 @@ def _texts(handle: IO[bytes], file: str, counter: PortfolioLines | None = None,
     ``limit``, reading stops after that many bytes (at the end of a line)."""
     number = first - 1
     readline = handle.readline
+    longest = max_file_bytes()  # one line's limit: the file itself may be as long as it likes
     left = 0 if limit is None else limit
     while limit is None or left > 0:
-        raw = readline(MAX_LINE_BYTES + 1)
+        raw = readline(longest + 1)
         if not raw:
             return
         number += 1
@@ -333,25 +342,29 @@ def _texts(handle: IO[bytes], file: str, counter: PortfolioLines | None = None,
             counter.done += len(raw)
         left -= len(raw)
         problem = None
-        if len(raw) > MAX_LINE_BYTES:
-            problem = DocumentError(f"a line longer than {MAX_LINE_BYTES // (1024 * 1024)} MB", file=file, line=number)
+        if len(raw) > longest:
+            problem = DocumentError(f"a line {too_large(longest)}", file=file, line=number)
             while raw and not raw.endswith(b"\n"):
-                raw = readline(MAX_LINE_BYTES + 1)
+                raw = readline(longest + 1)
                 left -= len(raw)
                 if counter is not None:
                     counter.done += len(raw)
             text = ""
         else:
+            bom = 3 if number == 1 and raw.startswith(codecs.BOM_UTF8) else 0  # the file's byte-order mark
             try:
-                text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+                text = raw[bom:].decode("utf-8")
             except UnicodeDecodeError as exc:
-                problem = DocumentError(f"not UTF-8 text (byte {exc.start} of the line)", file=file, line=number,
-                                        column=exc.start + 1)
+                problem = DocumentError(f"not UTF-8 text (byte {bom + exc.start + 1} of the line)", file=file,
+                                        line=number, column=len(raw[bom:bom + exc.start].decode("utf-8")) + 1)
                 text = ""
             else:
                 if not text or text.isspace():
                     continue
                 text = text.rstrip("\r\n")
+                if text.startswith("\ufeff"):
+                    problem = DocumentError("a byte-order mark (U+FEFF) starts the line: only the first bytes of a "
+                                            "file may be one (were two files joined?)", file=file, line=number, column=1)
         if not strict:
             yield number, text, problem
         elif problem is not None:

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from ..documents import csv_reader
-from ..errors import PortfolioError
+from ..errors import OutputError, PortfolioError
 from ..model.portfolio import Portfolio
 from .portfolio import read_csv_text
 from ..output import output_path
@@ -45,9 +45,21 @@ def tables_folder(path: str | Path) -> Path | None:
     p = Path(path)
     if p.is_file() and p.suffix.lower() == CSV_SUFFIX and any(p.name in names for names in TABLE_FILES.values()):
         p = p.parent
-    if p.is_dir() and any((p / name).is_file() for name in TABLE_FILES["carriers"]):
-        return p
+    if p.is_dir() and any(_present(p / name) for name in TABLE_FILES["carriers"]):
+        return p  # a carriers table that is not a file (a broken link) is the reader's error, not another format
     return None
+
+
+def _present(path: Path) -> bool:
+    """True when something is at ``path``: a file, a folder, a FIFO, or a symbolic link, broken or not."""
+    return path.is_symlink() or path.exists()
+
+
+def _what(path: Path) -> str:
+    """What is at a path that is present: 'a file', 'a folder', 'a FIFO', 'a broken symbolic link', ..."""
+    kinds = ((lambda p: not p.exists(), "a broken symbolic link"), (Path.is_file, "a file"), (Path.is_dir, "a folder"),
+             (Path.is_fifo, "a FIFO"), (Path.is_socket, "a socket"))
+    return next((what for test, what in kinds if test(path)), "a device")
 
 
 def is_tables(path: str | Path) -> bool:
@@ -73,9 +85,12 @@ def read_portfolio_tables(path: str | Path) -> Portfolio:
         raise PortfolioError("not a CSV portfolio: expected a folder holding carriers.csv (载体.csv)", file=str(path))
     files: dict[str, str] = {}
     for key, names in TABLE_FILES.items():
-        found = [folder / n for n in names if (folder / n).is_file()]
+        found = [folder / n for n in names if _present(folder / n)]
         if len(found) > 1:
             raise PortfolioError(f"two files for the {key} table: {found[0].name} and {found[1].name}", file=str(folder))
+        if found and not found[0].is_file():  # never a table silently missing: its rows would be lost
+            raise PortfolioError(f"{found[0].name} is {_what(found[0])}, not a CSV file; the {key} table cannot be read",
+                                 file=str(found[0]))
         if found:
             files[key] = str(found[0])
     reader = SheetReader(str(folder), files)
@@ -133,6 +148,9 @@ def write_portfolio_tables(portfolio: Portfolio, folder: str | Path, *, replace_
     at all (one with no rows holds its header), so no table of an earlier portfolio is left beside them.
     Returns the files written."""
     target = Path(folder)
+    if _present(target) and not target.is_dir():
+        raise OutputError(f"cannot write CSV tables into {str(folder)!r}: it is {_what(target)}, not a folder",
+                          field="output")
     try:
         target.mkdir(parents=False, exist_ok=True)
     except OSError as exc:

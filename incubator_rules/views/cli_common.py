@@ -15,13 +15,19 @@ from ..model.carrier import reading_levels
 from .outfile import write_text
 
 
-def parse_readings(pairs: Sequence[str]) -> dict[str, str]:
-    out = {}
+def parse_readings(pairs: Sequence[str], field: str = "--reading",
+                   error: type[IncubatorRulesError] = IncubatorRulesError) -> dict[str, str]:
+    """``NAME=VALUE`` reading choices (``--reading``, or the service's ``reading`` query parameter: ``field``) as a
+    mapping, spaces around the name and the value dropped; an empty name or value, or a name given twice with
+    different values, is an ``error`` (the same value twice is that value)."""
+    out: dict[str, str] = {}
     for pair in pairs:
-        name, sep, value = pair.partition("=")
+        name, sep, value = (part.strip() for part in pair.partition("="))
         if not sep or not name or not value:
-            raise IncubatorRulesError(f"expected NAME=VALUE, got {pair!r}", field="--reading")
-        out[name.strip()] = value.strip()
+            raise error(f"expected NAME=VALUE, got {pair!r}", field=field)
+        if out.get(name, value) != value:
+            raise error(f"{name!r} is given twice, as {out[name]!r} and as {value!r}; choose one", field=field)
+        out[name] = value
     return out
 
 

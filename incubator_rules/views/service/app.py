@@ -29,7 +29,6 @@ from ...district.report import district_report
 from ...engines.batch import map_evaluations
 from ...engines.evaluation import evaluate, prepare
 from ...errors import DocumentError, EngineError, IncubatorRulesError, ReadingError
-from ...files.carriers import carriers_from_document
 from ...files.ledger import ledger_from_data
 from ...files.ruleset import DEFAULT_RULESET
 from ...model.carrier import Carrier, reading_levels
@@ -37,6 +36,7 @@ from ...model.decision import Evaluation
 from ...files.portfolio import portfolio_from_dict
 from ...files.scenarios import Scenario, scenarios_from_document
 from ...whatif.scenario import compare
+from ..cli_common import parse_readings
 from ..jsonlines import evaluation_record
 from .bodies import (
     Body,
@@ -44,9 +44,11 @@ from .bodies import (
     RequestError,
     TimeLimitError,
     UnsupportedMediaTypeError,
-    carrier_of,
+    carriers_in,
     decode,
-    json_lines,
+    known_query,
+    line_carriers,
+    media_type,
 )
 from .catalog import Catalog, PathLikeIdError, UnknownPolicyError, check_id, describe_entry, detail
 from .decisionlog import DecisionLog, DecisionLogError
@@ -63,6 +65,7 @@ except importlib.metadata.PackageNotFoundError:  # a checkout on sys.path, not i
     VERSION = "unknown"
 JSON_LINES = ("application/x-ndjson", "application/jsonl", "application/json-lines", "application/x-jsonlines")
 PROBLEM = "application/problem+json"
+MANY_QUERY = ("ruleset", "as_of", "reading", "engine")  # the query parameters /evaluate-many takes
 STREAM_BATCH = 32  # evaluations handed from the worker thread to the response at a time
 
 
@@ -194,7 +197,10 @@ class Service:
             raise body.located((key,), exc) from None
 
     async def answer(self, request: Request, model: type[M], work: Callable[[Body, M], T]) -> tuple[str, str, T]:
-        """The request's decision id, its body, and ``work(body, fields)`` done on a worker thread."""
+        """The request's decision id, its JSON body (no query parameters), and ``work(body, fields)`` done on a
+        worker thread."""
+        known_query(request.query_params.multi_items(), ())
+        media_type(request.headers.get("content-type"), ("application/json",), "application/json")
         text = await self.body(request)
 
         def job() -> T:
@@ -253,7 +259,7 @@ def _prepared(call: Callable[[], T], body: Body) -> T:
             raise
         if exc.field == "as_of":
             raise body.located(("as_of",), exc) from None
-        if isinstance(exc, ReadingError) and exc.field:
+        if isinstance(exc, ReadingError) and exc.field is not None:  # "" is a reading's name too
             raise body.located(("readings", exc.field), exc) from None
         raise
 
@@ -383,27 +389,26 @@ def create_app(config: ServiceConfig | None = None) -> ASGIApp:
     ) -> Response:
         did = decision_id_of(request)
         deadline = time.monotonic() + service.config.time_limit
+        known_query(request.query_params.multi_items(), MANY_QUERY, repeatable=("reading",))
+        media = media_type(request.headers.get("content-type"), (*JSON_LINES, "application/json"),
+                           f"JSON Lines ({JSON_LINES[0]}) or application/json")
         text = await service.body(request)
-        media = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
-        if media not in JSON_LINES and media != "application/json":
-            raise UnsupportedMediaTypeError(f"expected JSON Lines ({JSON_LINES[0]}) or application/json, got {media!r}")
-        readings = _query_readings(reading)
+        readings = parse_readings(reading, "reading", RequestError)
+
+        def late() -> None:
+            if time.monotonic() > deadline:  # a timed-out request stops reading too
+                raise TimeLimitError(f"the request took longer than the limit of {service.config.time_limit:g} s")
 
         def start() -> tuple[Iterator[tuple[bytes, int, int]], Any, Any, dict[str, str], int]:
-            rs = service.catalog.get(ruleset, "reward", "ruleset") if ruleset else service.catalog.default("reward")
+            rs = (service.catalog.default("reward") if ruleset is None  # ruleset= (empty) is an id refused, as in a body
+                  else service.catalog.get(ruleset, "reward", "ruleset"))
             with reading_levels(rs):  # the carriers may carry the levels their ruleset declares, as in /evaluate
                 if media in JSON_LINES:
-                    carriers = []
-                    for i, (number, line) in enumerate(json_lines(text)):
-                        if number % 256 == 0 and time.monotonic() > deadline:  # a timed-out request stops reading too
-                            raise TimeLimitError(f"the request took longer than the limit of {service.config.time_limit:g} s")
-                        carrier = carrier_of(line, first=i == 0)  # the first line may be a portfolio's header
-                        if carrier is not None:
-                            carriers.append(carrier)
+                    carriers = line_carriers(text, late)
                 else:
                     body = Body(text)
                     _no_files(body.data, body, ())
-                    carriers = body.read((), carriers_from_document)
+                    carriers = carriers_in(body, ())
             _, day, chosen = prepare(rs, as_of, readings)
             lines = map_evaluations(evaluation_record, carriers, ruleset=rs, as_of=day, readings=chosen,
                                     stream=True, progress=False, engine=engine)
@@ -469,7 +474,7 @@ def create_app(config: ServiceConfig | None = None) -> ASGIApp:
         def work(body: Body, req: CompareRequest) -> Any:
             rs = service.policy(body, "ruleset", "reward", req.ruleset)
             _no_files(req.portfolio, body, ("portfolio",))
-            carriers = body.read(("portfolio",), carriers_from_document)
+            carriers = carriers_in(body, ("portfolio",))
             scenarios = body.read(("scenarios",), scenarios_from_document) if req.scenarios else []
             if not scenarios or req.with_base:
                 scenarios = [Scenario("base"), *scenarios]
@@ -493,7 +498,7 @@ def create_app(config: ServiceConfig | None = None) -> ASGIApp:
         def work(body: Body, req: ReconcileRequest) -> Any:
             rs = service.policy(body, "ruleset", "reward", req.ruleset)
             _no_files(req.portfolio, body, ("portfolio",))
-            carriers = body.read(("portfolio",), carriers_from_document)
+            carriers = carriers_in(body, ("portfolio",))
             payments = None if req.payments is None else body.read(
                 ("payments",), lambda doc: ledger_from_data(doc.data, doc.source))
             result = _prepared(lambda: reconcile(carriers, req.as_of, payments, ruleset=rs, readings=req.readings,
@@ -533,14 +538,3 @@ def _close(lines: Iterator[Any]) -> None:
         getattr(lines, "close", lambda: None)()
     except ValueError:  # "generator already executing"
         pass
-
-
-def _query_readings(pairs: list[str]) -> dict[str, str]:
-    """``reading=NAME=VALUE`` query parameters as reading choices."""
-    out = {}
-    for pair in pairs:
-        name, sep, value = pair.partition("=")
-        if not sep or not name.strip() or not value.strip():
-            raise RequestError(f"expected NAME=VALUE, got {pair!r}", field="reading")
-        out[name.strip()] = value.strip()
-    return out

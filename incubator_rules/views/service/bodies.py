@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Callable, Iterator, TypeVar
+from typing import Any, Callable, Iterable, Iterator, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from ...documents import DataPath, Document, JsonLocations, Source, field_name, load_json
-from ...errors import DocumentError, IncubatorRulesError
-from ...files.carriers import prefixed
+from ...errors import DocumentError, IncubatorRulesError, PortfolioError
+from ...files.carriers import carriers_from_document, prefixed
 from ...files.portfolio_lines import read_line_data
 from ...model.carrier import Carrier
 
@@ -31,6 +31,37 @@ class TimeLimitError(IncubatorRulesError):
 
 class UnsupportedMediaTypeError(IncubatorRulesError):
     """A request body is of a content type the endpoint does not read."""
+
+
+def media_type(header: str | None, accepted: tuple[str, ...], expected: str) -> str:
+    """The media type of a ``Content-Type`` header (``application/json`` when there is none) when it is one of
+    ``accepted`` and its charset, if it names one, is UTF-8; UnsupportedMediaTypeError naming the header otherwise
+    (a form or ``text/plain`` is not read as JSON, and a body said to be in another charset is not read as UTF-8)."""
+    if header is None:
+        return "application/json"
+    media, *params = header.split(";")
+    media = media.strip().lower()
+    if media not in accepted:
+        raise UnsupportedMediaTypeError(f"expected {expected}, got {media!r}", field="Content-Type")
+    for param in params:
+        key, _, value = param.partition("=")
+        charset = value.strip().strip('"')
+        if key.strip().lower() == "charset" and charset.lower() not in ("utf-8", "utf8"):
+            raise UnsupportedMediaTypeError(f"the body is read as UTF-8, not as charset {charset!r}", field="Content-Type")
+    return media
+
+
+def known_query(items: Iterable[tuple[str, str]], allowed: tuple[str, ...], repeatable: tuple[str, ...] = ()) -> None:
+    """Refuse a query parameter the endpoint does not take (a misspelt ``as_of`` would otherwise be ignored), and
+    one given twice that is not ``repeatable`` (one of the two would otherwise be ignored)."""
+    seen = set()
+    for name, _ in items:
+        if name not in allowed:
+            takes = f"expected one of: {', '.join(allowed)}" if allowed else "this endpoint takes none"
+            raise RequestError(f"unknown query parameter; {takes}", field=name)
+        if name in seen and name not in repeatable:
+            raise RequestError("a query parameter given twice; give it once", field=name)
+        seen.add(name)
 
 
 def decode(raw: bytes) -> str:
@@ -141,6 +172,38 @@ def json_lines(text: str) -> Iterator[tuple[int, Body]]:
         line = line.rstrip("\r")
         if line.strip():
             yield number, Body(line, number - 1)
+
+
+def carriers_in(body: Body, path: DataPath) -> list[Carrier]:
+    """The carriers at ``path`` in the body (one carrier, a list of carriers or a district portfolio), their ids
+    unique as in a portfolio file: a repeated id is placed at its second carrier."""
+    carriers = body.read(path, carriers_from_document)
+    if isinstance(body.data if not path else body.data[path[0]], list):
+        seen: dict[str, int] = {}
+        for i, carrier in enumerate(carriers):
+            if carrier.id in seen:
+                also = field_name(path + (seen[carrier.id],))
+                raise body.located(path + (i, "id"), PortfolioError(f"duplicate carrier id {carrier.id!r} (also {also})"))
+            seen[carrier.id] = i
+    return carriers
+
+
+def line_carriers(text: str, stop: Callable[[], None]) -> list[Carrier]:
+    """The carriers of a JSON Lines body (a portfolio's header line allowed first), their ids unique as in a
+    JSON Lines portfolio file; ``stop()`` is called every 256 lines and may raise to stop reading."""
+    carriers: list[Carrier] = []
+    seen: dict[str, int] = {}
+    for i, (number, line) in enumerate(json_lines(text)):
+        if number % 256 == 0:
+            stop()
+        carrier = carrier_of(line, first=i == 0)
+        if carrier is None:
+            continue
+        if carrier.id in seen:
+            raise line.located(("id",), PortfolioError(f"duplicate carrier id {carrier.id!r} (also on line {seen[carrier.id]})"))
+        seen[carrier.id] = number
+        carriers.append(carrier)
+    return carriers
 
 
 def carrier_of(body: Body, first: bool = False) -> Carrier | None:
