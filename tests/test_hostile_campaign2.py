@@ -377,3 +377,30 @@ def test_a_reading_with_an_empty_name_is_placed_at_its_field(client):
     body = problem_of(client.post("/evaluate", json={"carrier": q6(), "as_of": "2026-06-30", "readings": {"": "x"}}),
                       422, "ReadingError")
     assert body["field"] == "readings." and body["line"] == 1
+
+
+def test_a_tables_portfolio_field_given_twice_is_refused_not_the_last_kept(tmp_path):
+    folder = tmp_path / "t"
+    assert main(["synthetic", "3", "-o", str(folder) + "/"]) == 0
+    with open(folder / "portfolio.csv", "a", encoding="utf-8") as f:
+        f.write("id,another-id\n")
+    with pytest.raises(ir.IncubatorRulesError, match="given twice") as caught:
+        ir.load_portfolio(folder)
+    assert caught.value.file is not None and "portfolio" in caught.value.file
+
+
+def test_full_width_digits_in_a_table_are_not_read_as_a_number(tmp_path):
+    folder = tmp_path / "t"
+    assert main(["synthetic", "3", "-o", str(folder) + "/"]) == 0
+    with open(folder / "events.csv", encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.DictReader(f))
+    evaluated = next(r for r in rows if r["type"] == "evaluated")
+    evaluated["year"] = evaluated["year"].translate({ord(d): 0xFF10 + int(d) for d in "0123456789"})  # ２０１６
+    with open(folder / "events.csv", "w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    with pytest.raises(ir.IncubatorRulesError) as caught:  # as in JSON, where such digits are no number
+        ir.load_portfolio(folder)
+    assert caught.value.field is not None and caught.value.field.endswith("year")
+    assert caught.value.file is not None and caught.value.file.endswith("events.csv")

@@ -132,7 +132,7 @@ _NUMERIC = {"year", "amount", *METRICS, *(k for k, t in _FACT_TYPES.items() if t
 _BOOLEAN = {k for k, t in _FACT_TYPES.items() if t == "bool"}
 _BOOL_TEXT = {"true": True, "false": False, "是": True, "否": False}
 _TYPED = {"value"}  # a dated fact's value: converted by the fact's own type
-_NUMBER_TEXT = re.compile(r"^(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$")
+_NUMBER_TEXT = re.compile(r"^(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$", re.ASCII)  # ASCII digits, as JSON and dates
 
 
 def _letter(index: int) -> str:
@@ -321,10 +321,14 @@ class SheetReader:
 
     def portfolio(self, path: Path, read: Mapping[str, list[tuple[int, dict[str, Any], dict[str, _Cell]]]]) -> Portfolio:
         data: dict[str, Any] = {"id": path.stem, "name": path.stem}
+        given: set[str] = set()
         for _, values, cells in read.get("portfolio", []):
             field = values.get("field")
             if field not in ("id", "name", "district"):
                 raise self.fail(cells.get("field", cells[""]), f"unknown field {field!r}; expected id, name or district")
+            if field in given:  # a second row for one field: which is meant is not for the reader to guess
+                raise self.fail(cells.get("field", cells[""]), f"the portfolio's {field} is given twice")
+            given.add(str(field))
             data[str(field)] = values.get("value")
             self.where[str(field)] = cells.get("value", cells[""])
         carriers: list[dict[str, Any]] = []
