@@ -77,6 +77,12 @@ def declared_levels(args: argparse.Namespace) -> ContextManager[Any]:
         return contextlib.nullcontext()
 
 
+def reading_option(p: argparse.ArgumentParser, what: str = "a reading") -> None:
+    """``--reading NAME=VALUE``, repeatable, a name at most once (``parse_readings``)."""
+    p.add_argument("--reading", action="append", default=[], metavar="NAME=VALUE",
+                   help=f"choose {what}; repeatable, a name at most once")
+
+
 def levels_option(p: argparse.ArgumentParser) -> None:
     """``--ruleset`` for a command that reads carriers without evaluating them: the reward ruleset whose declared
     levels (a county, a street) the carriers may name; a ruleset that does not load is an error."""

@@ -23,7 +23,7 @@ from ..files.carriers import load_portfolio
 from .excel import README_LINES, write_portfolio_workbook
 from .report import carrier_statement, district_document, reconciliation_statement, write_pdf
 from .cli import EXIT_OK, EXIT_PROBLEMS, format_option
-from .cli_common import declared_levels, levels_option, parse_readings, tables_out, write_out
+from .cli_common import declared_levels, levels_option, parse_readings, reading_option, tables_out, write_out
 
 
 def _cmd_assess(args: argparse.Namespace) -> int:
@@ -126,8 +126,7 @@ def _assess_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--other-district", action="store_true",
                    help="assess a portfolio whose district differs from the targets' jurisdiction (refused otherwise)")
     p.add_argument("--snapshots", default=None, metavar="CSV", help="a further CSV file of snapshots")
-    p.add_argument("--reading", action="append", default=[], metavar="NAME=VALUE",
-                   help="choose a reading of the targets or management rules; repeatable")
+    reading_option(p, "a reading of the targets or management rules")
     p.add_argument("--management", default=DEFAULT_MANAGEMENT, metavar="ID",
                    help="dynamic-management rules for 'carriers at risk' (none to skip)")
     p.add_argument("--criteria", default="upgrade-criteria", metavar="ID",
@@ -141,7 +140,7 @@ def _reconcile_arguments(p: argparse.ArgumentParser) -> None:
                    help="payments ledger (CSV or YAML: carrier, date, amount, purpose, voucher...); default: the payment_received events of each history")
     p.add_argument("--as-of", dest="as_of", default=None, help="reconciliation date, YYYY-MM-DD (required)")
     p.add_argument("--ruleset", default=None, help=f"shipped ruleset id or path (default: {DEFAULT_RULESET})")
-    p.add_argument("--reading", action="append", default=[], metavar="NAME=VALUE", help="choose a reading; repeatable")
+    reading_option(p)
     format_option(p, ("table", "json", "csv", "xlsx", "html", "pdf"), "table",
                   help="csv and xlsx: one row per line, the totals per carrier; html or pdf: a printable statement")
     p.add_argument("-o", "--output", default=None, help="file to write (required for xlsx and pdf; default: standard output)")
@@ -157,7 +156,7 @@ def _report_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--as-of", dest="as_of", default=None, help="report date, YYYY-MM-DD (default: today)")
     p.add_argument("--ruleset", default=None, help=f"reward ruleset id or path (default: {DEFAULT_RULESET})")
     p.add_argument("--targets", default=None, help="targets ruleset id or path, for a district report")
-    p.add_argument("--reading", action="append", default=[], metavar="NAME=VALUE", help="choose a reading; repeatable")
+    reading_option(p)
     p.add_argument("--statements", action="store_true", help="district report: every carrier's statement after it")
     p.add_argument("--management", default=DEFAULT_MANAGEMENT, metavar="ID",
                    help="district report: dynamic-management rules for 'carriers at risk' (none to skip)")

@@ -15,7 +15,7 @@ from ..files.types import PORTFOLIO, detect_type, read_for_check
 from ..files.carrier import load_carrier
 from .text import format_evaluation, format_management
 from .cli import EXIT_OK, format_option
-from .cli_common import declared_levels, parse_readings, tables_out, write_out
+from .cli_common import declared_levels, parse_readings, reading_option, tables_out, write_out
 
 
 def _refuse_portfolio(path: str) -> None:
@@ -70,8 +70,7 @@ def _evaluate_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("file")
     p.add_argument("--as-of", dest="as_of", default=None, help="evaluation date, YYYY-MM-DD (default: today)")
     p.add_argument("--ruleset", default=None, help=f"shipped ruleset id or path (default: {DEFAULT_RULESET})")
-    p.add_argument("--reading", action="append", default=[], metavar="NAME=VALUE",
-                   help="choose a reading (listed below); repeatable")
+    reading_option(p, "a reading (listed below)")
     format_option(p, ("table", "json", "csv", "xlsx"), "table",
                   help="table, json, csv or xlsx (see below)")
     p.add_argument("-o", "--output", default=None, help="file to write (required for xlsx; default: standard output)")

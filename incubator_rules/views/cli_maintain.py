@@ -35,7 +35,7 @@ from .excel import README_LINES, write_portfolio_workbook
 from .text import format_coverage, format_diff, format_result
 from .notebook import MissingExtraError
 from .cli import EXIT_BAD_INPUT, EXIT_OK, EXIT_PROBLEMS, format_option
-from .cli_common import declared_levels, levels_option, located, parse_readings, write_out
+from .cli_common import declared_levels, levels_option, located, parse_readings, reading_option, write_out
 
 
 def _cmd_rulesets(args: argparse.Namespace) -> int:
@@ -254,7 +254,7 @@ def _diff_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("new", help="shipped ruleset id or path")
     p.add_argument("--portfolio", default=None, metavar="FILE", help="a YAML/JSON list of carriers, or a directory of carrier files")
     p.add_argument("--as-of", dest="as_of", default=None, help="evaluation date for the portfolio, YYYY-MM-DD (default: today)")
-    p.add_argument("--reading", action="append", default=[], metavar="NAME=VALUE", help="choose a reading for both; repeatable, a name at most once")
+    reading_option(p, "a reading for both")
     format_option(p, ("table", "json"), "table")
     p.set_defaults(func=_cmd_diff, levels=declared_levels)
 

@@ -19,7 +19,7 @@ from ..files.convert import convert
 from ..output import BackgroundWriter, output_file
 from .jsonlines import evaluation_record
 from .cli import EXIT_OK, format_option, no_progress, say
-from .cli_common import declared_levels, levels_option, parse_readings, progress_of, tables_out
+from .cli_common import declared_levels, levels_option, parse_readings, progress_of, reading_option, tables_out
 
 
 WRITE_BATCH = 1 << 20  # bytes of JSON Lines handed to the writer thread at a time: fewer hand-overs of the GIL
@@ -103,7 +103,7 @@ def _evaluate_many_arguments(p: argparse.ArgumentParser) -> None:
                    "workbook), a carrier file, or a directory of carrier files or JSON Lines partitions")
     p.add_argument("--as-of", dest="as_of", default=None, help="evaluation date, YYYY-MM-DD (default: today)")
     p.add_argument("--ruleset", default=None, help=f"shipped ruleset id or path (default: {DEFAULT_RULESET})")
-    p.add_argument("--reading", action="append", default=[], metavar="NAME=VALUE", help="choose a reading; repeatable")
+    reading_option(p)
     p.add_argument("--engine", choices=ENGINES, default="native", help="evaluation engine (default: native)")
     p.add_argument("--workers", type=int, default=None, help="evaluate on a process pool of this many workers")
     p.add_argument("-o", "--output", default=None,
@@ -120,7 +120,7 @@ def _evaluate_partitions_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("-o", "--output", required=True, help="folder for the evaluations (created if missing), one .jsonl per partition")
     p.add_argument("--as-of", dest="as_of", default=None, help="evaluation date, YYYY-MM-DD (default: today)")
     p.add_argument("--ruleset", default=None, help=f"shipped ruleset id or path (default: {DEFAULT_RULESET})")
-    p.add_argument("--reading", action="append", default=[], metavar="NAME=VALUE", help="choose a reading; repeatable")
+    reading_option(p)
     p.add_argument("--engine", choices=ENGINES, default="native", help="evaluation engine (default: native)")
     p.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="a Dask scheduler (tcp://host:8786): its workers read and write the partitions (needs the dask extra)")
