@@ -50,7 +50,8 @@ def test_built_decision_is_the_decision(fields, given_count, data):
     assert attrs.asdict(built, recurse=False) == attrs.asdict(expected, recurse=False)
     changes = data.draw(st.dictionaries(st.sampled_from(NAMES), st.none() | TEXT, max_size=3))
     assert attrs.evolve(built, **changes) == attrs.evolve(expected, **changes)
-    assert vars(built) == vars(expected) and list(vars(built)) == list(vars(expected))  # same fields, same order
+    assert attrs.astuple(built, recurse=False) == attrs.astuple(expected, recurse=False)  # same fields, same order
+    assert not hasattr(built, "__dict__") and not hasattr(expected, "__dict__")  # slotted, both
 
 
 def test_built_decision_is_frozen():

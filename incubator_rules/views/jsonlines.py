@@ -48,7 +48,7 @@ def evaluation_bytes(ev: Evaluation) -> bytes:
     return _record(ev)[0]
 
 
-# An evaluation's fields in the order its __init__ stores them: read all at once from its __dict__ (as a decision's).
+# The fields of an evaluation and of a decision, which the writer reads one by one (they are slots).
 _EVALUATION_FIELDS = ("carrier_id", "carrier_name", "input_digest", "as_of", "ruleset_id", "ruleset_version",
                       "ruleset_sha256", "readings", "engine", "awards", "pending", "not_awarded", "management")
 if tuple(f.name for f in attrs.fields(Evaluation)) != _EVALUATION_FIELDS:
@@ -57,20 +57,20 @@ if tuple(f.name for f in attrs.fields(Evaluation)) != _EVALUATION_FIELDS:
 
 def _record(ev: Evaluation) -> tuple[bytes, int, int]:
     """``evaluation_bytes`` of an evaluation, and its awarded and pending totals."""
-    values = ev.__dict__
-    if len(values) != 13:  # not as __init__ made it: read it field by field
-        values = {name: getattr(ev, name) for name in _EVALUATION_FIELDS}
-    cid, name, digest, as_of, rid, version, sha, readings, engine, awards, pending, refused, management = values.values()
-    if management:  # rare, and not on the batch path: the plain encoder
+    if ev.management:  # rare, and not on the batch path: the plain encoder
         return ev.to_json(indent=None).encode("utf-8") + b"\n", ev.total, ev.pending_total
     last = _LAST_CONTEXT
+    as_of, rid, version, sha, readings, engine = (ev.as_of, ev.ruleset_id, ev.ruleset_version, ev.ruleset_sha256,
+                                                  ev.readings, ev.engine)
     if last[0] == (as_of, rid, version, sha, engine) and last[1] == readings:
         context = last[2]
     else:
         context = _context(as_of, rid, version, sha, readings, engine)
     awarded_by: dict[str, int] = {}
     pending_by: dict[str, int] = {}
-    carrier = f'{{"carrier": {{"id": {encode_basestring(cid)}, "name": {encode_basestring(name)}, "digest": {encode_basestring(digest)}}}, '
+    awards, pending, refused = ev.awards, ev.pending, ev.not_awarded
+    carrier = (f'{{"carrier": {{"id": {encode_basestring(ev.carrier_id)}, '
+               f'"name": {encode_basestring(ev.carrier_name)}, "digest": {encode_basestring(ev.input_digest)}}}, ')
     out = [carrier.encode(), context, b"", b"", b"", b"", b'}, "awards": [']
     awarded = _decisions(awards, out, awarded_by) if awards else 0  # often none awarded, seldom any pending
     out.append(b'], "pending": [')
@@ -173,7 +173,7 @@ if tuple(f.name for f in attrs.fields(Condition)) != _CONDITION_FIELDS:
 
 
 def _condition(c: Condition) -> bytes:
-    values = c.__dict__
+    values = c.__dict__  # a dict-backed class: read all at once, faster than field by field
     if len(values) != 6:  # not as __init__ made it: read it field by field
         values = {name: getattr(c, name) for name in _CONDITION_FIELDS}
     rule, status, counted_from, date, events, cites = values.values()
@@ -193,8 +193,6 @@ def _instalment(part: InstalmentShare) -> bytes:
 # fields written there (a level and a kind are str enum members: hashed and compared as their text, which is also
 # all their JSON says).
 _FRAMES: dict[tuple[Any, ...], tuple[bytes, bytes]] = {}
-# A decision's fields in the order its __init__ stores them: read all at once from its __dict__, several times
-# faster than reading fifteen attributes of a dict-backed instance one by one.
 _DECISION_FIELDS = ("rule", "status", "reason", "amount", "payable_on", "events", "citations", "explanation_zh",
                     "explanation_en", "level", "kind", "full_amount", "already_received", "amount_in_force_from",
                     "condition", "instalment")
@@ -221,25 +219,26 @@ def _decisions(decisions: tuple[Decision, ...], out: list[bytes], by_rule: dict[
     total = 0
     sep = b"{"
     for d in decisions:
-        values = d.__dict__
-        if len(values) != 16:  # not as __init__ made it: read it field by field
-            values = {name: getattr(d, name) for name in _DECISION_FIELDS}
-        (rule, status, reason, amount, payable_on, events, cites, zh, en, level, kind, full, already, in_force,
-         cond, part) = values.values()
+        rule, amount = d.rule, d.amount
         if by_rule is not None:
             total += amount
             by_rule[rule] = by_rule.get(rule, 0) + amount
-        key = (rule, status, reason, amount, payable_on, level, kind, full, already, in_force)
+        key = (rule, d.status, d.reason, amount, d.payable_on, d.level, d.kind, d.full_amount, d.already_received,
+               d.amount_in_force_from)
         frame = frames.get(key)
         if frame is None:
-            frame = frames[key] = _frame(rule, status, reason, amount, payable_on, level, kind, full, already, in_force)
+            frame = frames[key] = _frame(*key)
+        cites = d.citations
         entry = citations.get(id(cites))
         if entry is None or entry[0] is not cites:
             entry = _cited(cites)
+        zh, en = d.explanation_zh, d.explanation_en
         texts = explanations.get(zh)
         if texts is None or texts[0] is not en and texts[0] != en:
             texts = (en, _explanation(zh, en))
+        events = d.events
         ids = (id_lists.get(events) if events.__class__ is tuple else None) or _ids(events)
+        cond, part = d.condition, d.instalment
         if cond is None and part is None:
             out += (sep, frame[0], ids, frame[1], texts[1], entry[2])
         else:
