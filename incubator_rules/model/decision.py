@@ -324,6 +324,33 @@ class Evaluation(_Sums):
         return renderer("evaluation_html")(self)
 
 
+_OpenEvaluation = writable_twin(Evaluation)
+
+
+def built_evaluation(
+    carrier_id: str, carrier_name: str, input_digest: str, as_of: datetime.date, ruleset_id: str,
+    ruleset_version: str, ruleset_sha256: str, readings: Mapping[str, str], engine: str,
+    awards: tuple[Decision, ...], pending: tuple[Decision, ...], not_awarded: tuple[Decision, ...],
+) -> Evaluation:
+    """``Evaluation(...)`` without management, built as ``built_decision`` builds a decision, for the engine."""
+    ev = _new(_OpenEvaluation)
+    ev.carrier_id = carrier_id
+    ev.carrier_name = carrier_name
+    ev.input_digest = input_digest
+    ev.as_of = as_of
+    ev.ruleset_id = ruleset_id
+    ev.ruleset_version = ruleset_version
+    ev.ruleset_sha256 = ruleset_sha256
+    ev.readings = readings
+    ev.engine = engine
+    ev.awards = awards
+    ev.pending = pending
+    ev.not_awarded = not_awarded
+    ev.management = ()
+    ev.__class__ = Evaluation
+    return ev  # type: ignore[return-value]
+
+
 def _management_from(items: Any) -> tuple["ManagementDecision", ...]:
     return tuple(ManagementDecision.from_dict(m) for m in items)
 
