@@ -66,22 +66,30 @@ def _record(ev: Evaluation) -> tuple[bytes, int, int]:
         context = last[2]
     else:
         context = _context(as_of, rid, version, sha, readings, engine)
-    awarded_by: dict[str, int] = {}
-    pending_by: dict[str, int] = {}
     awards, pending, refused = ev.awards, ev.pending, ev.not_awarded
-    carrier = (f'{{"carrier": {{"id": {encode_basestring(ev.carrier_id)}, '
-               f'"name": {encode_basestring(ev.carrier_name)}, "digest": {encode_basestring(ev.input_digest)}}}, ')
-    out = [carrier.encode(), context, b"", b"", b"", b"", b'}, "awards": [']
-    awarded = _decisions(awards, out, awarded_by) if awards else 0  # often none awarded, seldom any pending
-    out.append(b'], "pending": [')
-    pending_total = _decisions(pending, out, pending_by) if pending else 0
+    # each text encoded alone: the digest and the ids stay ASCII, not widened to the name's width and encoded again
+    out = [b'{"carrier": {"id": ', encode_basestring(ev.carrier_id).encode(), b', "name": ',
+           encode_basestring(ev.carrier_name).encode(), b', "digest": ', encode_basestring(ev.input_digest).encode(),
+           b"}, ", context, _NOTHING_PAID, b'}, "awards": [']
+    awarded = pending_total = 0
+    if awards or pending:  # often none awarded, seldom any pending
+        awarded_by: dict[str, int] = {}
+        pending_by: dict[str, int] = {}
+        awarded = _decisions(awards, out, awarded_by)
+        out.append(b'], "pending": [')
+        pending_total = _decisions(pending, out, pending_by)
+        out[8] = b"".join((b', "totals": {"awarded": %d, "pending": %d, "awarded_by_rule": ' % (awarded, pending_total),
+                           _amounts(awarded_by), b', "pending_by_rule": ', _amounts(pending_by)))
+    else:
+        out.append(b'], "pending": [')
     out.append(b'], "not_awarded": [')
     if refused:
         _decisions(refused, out, None)
     out.append(b"]}\n")
-    out[2:6] = (b', "totals": {"awarded": %d, "pending": %d, "awarded_by_rule": ' % (awarded, pending_total),
-                _amounts(awarded_by), b', "pending_by_rule": ', _amounts(pending_by))
     return b"".join(out), awarded, pending_total
+
+
+_NOTHING_PAID = b', "totals": {"awarded": 0, "pending": 0, "awarded_by_rule": {}, "pending_by_rule": {}'
 
 
 def _utf8(text: str) -> bytes:
