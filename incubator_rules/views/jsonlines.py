@@ -197,10 +197,10 @@ def _instalment(part: InstalmentShare) -> bytes:
                      b', "due_on": ', _short(part.due_on), b"}}"))
 
 
-# A decision's JSON before its events, and between its events and its explanation, by the values of the
-# fields written there (a level and a kind are str enum members: hashed and compared as their text, which is also
-# all their JSON says).
-_FRAMES: dict[tuple[Any, ...], tuple[bytes, bytes]] = {}
+# A decision's JSON before its events, between its events and its explanation, and after its explanation, by the
+# values of the fields written there (a level and a kind are str enum members: hashed and compared as their text,
+# which is also all their JSON says) and the identity of its citations (as ``_CITATIONS``, an entry holds them).
+_FRAMES: dict[tuple[Any, ...], tuple[tuple[Citation, ...], bytes, bytes, bytes, bytes]] = {}
 _DECISION_FIELDS = ("rule", "status", "reason", "amount", "payable_on", "events", "citations", "explanation_zh",
                     "explanation_en", "level", "kind", "full_amount", "already_received", "amount_in_force_from",
                     "condition", "instalment")
@@ -208,38 +208,39 @@ if tuple(f.name for f in attrs.fields(Decision)) != _DECISION_FIELDS:
     raise ImportError("views.jsonlines: the fields of Decision changed; update _DECISION_FIELDS and _decisions")
 
 
-def _frame(rule: str, status: str, reason: str, amount: int, payable_on: datetime.date | None, level: Any,
-           kind: Any, full: int | None, already: int | None, in_force: datetime.date | None) -> tuple[bytes, bytes]:
+def _frame(key: tuple[Any, ...], cites: tuple[Citation, ...]) -> tuple[tuple[Citation, ...], bytes, bytes, bytes, bytes]:
+    """The entry of ``_FRAMES`` for ``key`` (as ``_decisions`` makes it): the citations, the JSON before the events,
+    between them and the explanation, after the explanation of a decision without condition or instalment, and the
+    citations' JSON."""
     if len(_FRAMES) >= 65536:
         _FRAMES.clear()
+    rule, status, reason, amount, payable_on, level, kind, full, already, in_force, _ = key
     head = b"".join((b'"rule": ', _short(rule), b', "status": ', _short(status), b', "reason": ', _short(reason),
                      b', "amount": %d' % amount, b', "payable_on": ', _short(payable_on), b', "events": '))
     middle = b"".join((b', "level": ', _short(level), b', "kind": ', _short(kind), b', "full_amount": ', _nullable(full),
                        b', "already_received": ', _nullable(already), b', "amount_in_force_from": ', _short(in_force),
                        b', "explanation": {"zh": '))
-    return head, middle
+    _, text, tail = _cited(cites)
+    entry = _FRAMES[key] = (cites, head, middle, tail, text)
+    return entry
 
 
 def _decisions(decisions: tuple[Decision, ...], out: list[bytes], by_rule: dict[str, int] | None) -> int:
     """Append the JSON of each decision, separated by commas, to ``out``; their amounts added up, in total and
     (unless ``by_rule`` is None) by rule."""
-    frames, citations, explanations, id_lists = _FRAMES, _CITATIONS, _EXPLANATIONS, _IDS
+    frames, explanations, id_lists = _FRAMES, _EXPLANATIONS, _IDS
     total = 0
     sep = b"{"
     for d in decisions:
-        rule, amount = d.rule, d.amount
+        rule, amount, cites = d.rule, d.amount, d.citations
         if by_rule is not None:
             total += amount
             by_rule[rule] = by_rule.get(rule, 0) + amount
         key = (rule, d.status, d.reason, amount, d.payable_on, d.level, d.kind, d.full_amount, d.already_received,
-               d.amount_in_force_from)
+               d.amount_in_force_from, id(cites))
         frame = frames.get(key)
-        if frame is None:
-            frame = frames[key] = _frame(*key)
-        cites = d.citations
-        entry = citations.get(id(cites))
-        if entry is None or entry[0] is not cites:
-            entry = _cited(cites)
+        if frame is None or frame[0] is not cites:
+            frame = _frame(key, cites)
         zh, en = d.explanation_zh, d.explanation_en
         texts = explanations.get(zh)
         if texts is None or texts[0] is not en and texts[0] != en:
@@ -248,9 +249,9 @@ def _decisions(decisions: tuple[Decision, ...], out: list[bytes], by_rule: dict[
         ids = (id_lists.get(events) if events.__class__ is tuple else None) or _ids(events)
         cond, part = d.condition, d.instalment
         if cond is None and part is None:
-            out += (sep, frame[0], ids, frame[1], texts[1], entry[2])
+            out += (sep, frame[1], ids, frame[2], texts[1], frame[3])
         else:
-            out += (sep, frame[0], ids, frame[1], texts[1], b'}, "citations": ', entry[1], b', "condition": ',
+            out += (sep, frame[1], ids, frame[2], texts[1], b'}, "citations": ', frame[4], b', "condition": ',
                     b"null" if cond is None else _condition(cond), b"}" if part is None else _instalment(part))
         sep = b", {"
     return total
