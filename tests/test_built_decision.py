@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import incubator_rules as ir
-from incubator_rules.model.decision import Condition, Decision, InstalmentShare, built_decision
+from incubator_rules.model.decision import Condition, Decision, Evaluation, InstalmentShare, built_decision, built_evaluation
 from incubator_rules.model.ruleset import Citation
 
 TEXT = st.text(max_size=8)
@@ -50,7 +50,8 @@ def test_built_decision_is_the_decision(fields, given_count, data):
     assert attrs.asdict(built, recurse=False) == attrs.asdict(expected, recurse=False)
     changes = data.draw(st.dictionaries(st.sampled_from(NAMES), st.none() | TEXT, max_size=3))
     assert attrs.evolve(built, **changes) == attrs.evolve(expected, **changes)
-    assert vars(built) == vars(expected) and list(vars(built)) == list(vars(expected))  # same fields, same order
+    assert attrs.astuple(built, recurse=False) == attrs.astuple(expected, recurse=False)  # same fields, same order
+    assert not hasattr(built, "__dict__") and not hasattr(expected, "__dict__")  # slotted, both
 
 
 def test_built_decision_is_frozen():
@@ -79,3 +80,43 @@ def test_built_context_is_the_context(ruleset_id, detail, which):
     assert built == expected and repr(built) == repr(expected)
     assert built.ruleset is expected.ruleset  # resolved under the readings, as Context resolves it
     assert attrs.evolve(built, detail=not detail) == attrs.evolve(expected, detail=not detail)
+
+
+EVALUATIONS = st.fixed_dictionaries({
+    "carrier_id": TEXT, "carrier_name": TEXT, "input_digest": TEXT, "as_of": DAYS.filter(lambda d: d is not None),
+    "ruleset_id": TEXT, "ruleset_version": TEXT, "ruleset_sha256": TEXT,
+    "readings": st.dictionaries(TEXT, TEXT, max_size=3), "engine": st.sampled_from(["native", "durable"]),
+    "awards": st.lists(FIELDS.map(lambda f: Decision(**f)), max_size=2).map(tuple),
+    "pending": st.lists(FIELDS.map(lambda f: Decision(**f)), max_size=2).map(tuple),
+    "not_awarded": st.lists(FIELDS.map(lambda f: Decision(**f)), max_size=2).map(tuple),
+})
+EVALUATION_NAMES = [a.name for a in attrs.fields(Evaluation)]
+
+
+@given(EVALUATIONS, st.data())
+def test_built_evaluation_is_the_evaluation(fields, data):
+    expected = Evaluation(**fields)
+    built = built_evaluation(*(fields[n] for n in EVALUATION_NAMES[:12]))  # all but management
+    assert type(built) is Evaluation and not hasattr(built, "__dict__")
+    assert built == expected and not built != expected
+    assert repr(built) == repr(expected) and built.to_json() == expected.to_json()
+    assert (built.total, built.pending_total, built.totals_by_rule) == (expected.total, expected.pending_total,
+                                                                        expected.totals_by_rule)
+    assert pickle.dumps(built) == pickle.dumps(expected)
+    assert pickle.loads(pickle.dumps(built)) == expected
+    assert copy.deepcopy(built) == expected and copy.copy(built) == expected
+    assert attrs.astuple(built, recurse=False) == attrs.astuple(expected, recurse=False)
+    assert attrs.asdict(built) == attrs.asdict(expected)
+    changes = data.draw(st.dictionaries(st.sampled_from(EVALUATION_NAMES[:9]), TEXT, max_size=3))
+    assert attrs.evolve(built, **changes) == attrs.evolve(expected, **changes)
+
+
+def test_built_evaluation_is_frozen():
+    ev = built_evaluation("c", "n", "d", datetime.date(2026, 1, 1), "r", "1", "s", {}, "native", (), (), ())
+    try:
+        ev.carrier_id = "x"  # type: ignore[misc]
+    except attrs.exceptions.FrozenInstanceError:
+        pass
+    else:
+        raise AssertionError("a built evaluation could be changed")
+    assert ev.carrier_id == "c" and ev.management == ()

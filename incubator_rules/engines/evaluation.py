@@ -13,7 +13,7 @@ from ..kinds import DECIDERS, MATCHES, Context, Decider, scope_types
 from ..kinds.base import LEFT_OUT, arrange, built_context
 from ..kinds.caps import apply_caps, rule_order as _rule_order
 from ..model.carrier import Carrier, Event, EventType, as_of_date, check_levels, chronological, until
-from ..model.decision import AWARDED, NOT_AWARDED, PENDING, Decision, Evaluation, Totals
+from ..model.decision import AWARDED, NOT_AWARDED, PENDING, Decision, Evaluation, Totals, built_evaluation
 from ..model.ruleset import Rule, Ruleset
 from .durable import durable_decisions
 
@@ -180,7 +180,7 @@ def assemble(ctx: Context, decisions: list[Decision], engine: str, digest: str |
     """
     awards, pending, refused = arranged(ctx, decisions)
     carrier, ruleset = ctx.carrier, ctx.ruleset
-    return Evaluation(
+    return built_evaluation(
         carrier.id, carrier.name, carrier.digest if digest is None else digest, ctx.as_of,
         ruleset.id, ruleset.version, ruleset.sha256, dict(ctx.readings), engine,
         tuple(awards), tuple(pending), tuple(refused),

@@ -48,7 +48,7 @@ def evaluation_bytes(ev: Evaluation) -> bytes:
     return _record(ev)[0]
 
 
-# An evaluation's fields in the order its __init__ stores them: read all at once from its __dict__ (as a decision's).
+# The fields of an evaluation and of a decision, which the writer reads one by one (they are slots).
 _EVALUATION_FIELDS = ("carrier_id", "carrier_name", "input_digest", "as_of", "ruleset_id", "ruleset_version",
                       "ruleset_sha256", "readings", "engine", "awards", "pending", "not_awarded", "management")
 if tuple(f.name for f in attrs.fields(Evaluation)) != _EVALUATION_FIELDS:
@@ -57,31 +57,39 @@ if tuple(f.name for f in attrs.fields(Evaluation)) != _EVALUATION_FIELDS:
 
 def _record(ev: Evaluation) -> tuple[bytes, int, int]:
     """``evaluation_bytes`` of an evaluation, and its awarded and pending totals."""
-    values = ev.__dict__
-    if len(values) != 13:  # not as __init__ made it: read it field by field
-        values = {name: getattr(ev, name) for name in _EVALUATION_FIELDS}
-    cid, name, digest, as_of, rid, version, sha, readings, engine, awards, pending, refused, management = values.values()
-    if management:  # rare, and not on the batch path: the plain encoder
+    if ev.management:  # rare, and not on the batch path: the plain encoder
         return ev.to_json(indent=None).encode("utf-8") + b"\n", ev.total, ev.pending_total
     last = _LAST_CONTEXT
+    as_of, rid, version, sha, readings, engine = (ev.as_of, ev.ruleset_id, ev.ruleset_version, ev.ruleset_sha256,
+                                                  ev.readings, ev.engine)
     if last[0] == (as_of, rid, version, sha, engine) and last[1] == readings:
         context = last[2]
     else:
         context = _context(as_of, rid, version, sha, readings, engine)
-    awarded_by: dict[str, int] = {}
-    pending_by: dict[str, int] = {}
-    carrier = f'{{"carrier": {{"id": {encode_basestring(cid)}, "name": {encode_basestring(name)}, "digest": {encode_basestring(digest)}}}, '
-    out = [carrier.encode(), context, b"", b"", b"", b"", b'}, "awards": [']
-    awarded = _decisions(awards, out, awarded_by) if awards else 0  # often none awarded, seldom any pending
-    out.append(b'], "pending": [')
-    pending_total = _decisions(pending, out, pending_by) if pending else 0
+    awards, pending, refused = ev.awards, ev.pending, ev.not_awarded
+    # each text encoded alone: the digest and the ids stay ASCII, not widened to the name's width and encoded again
+    out = [b'{"carrier": {"id": ', encode_basestring(ev.carrier_id).encode(), b', "name": ',
+           encode_basestring(ev.carrier_name).encode(), b', "digest": ', encode_basestring(ev.input_digest).encode(),
+           b"}, ", context, _NOTHING_PAID, b'}, "awards": [']
+    awarded = pending_total = 0
+    if awards or pending:  # often none awarded, seldom any pending
+        awarded_by: dict[str, int] = {}
+        pending_by: dict[str, int] = {}
+        awarded = _decisions(awards, out, awarded_by)
+        out.append(b'], "pending": [')
+        pending_total = _decisions(pending, out, pending_by)
+        out[8] = b"".join((b', "totals": {"awarded": %d, "pending": %d, "awarded_by_rule": ' % (awarded, pending_total),
+                           _amounts(awarded_by), b', "pending_by_rule": ', _amounts(pending_by)))
+    else:
+        out.append(b'], "pending": [')
     out.append(b'], "not_awarded": [')
     if refused:
         _decisions(refused, out, None)
     out.append(b"]}\n")
-    out[2:6] = (b', "totals": {"awarded": %d, "pending": %d, "awarded_by_rule": ' % (awarded, pending_total),
-                _amounts(awarded_by), b', "pending_by_rule": ', _amounts(pending_by))
     return b"".join(out), awarded, pending_total
+
+
+_NOTHING_PAID = b', "totals": {"awarded": 0, "pending": 0, "awarded_by_rule": {}, "pending_by_rule": {}'
 
 
 def _utf8(text: str) -> bytes:
@@ -173,7 +181,7 @@ if tuple(f.name for f in attrs.fields(Condition)) != _CONDITION_FIELDS:
 
 
 def _condition(c: Condition) -> bytes:
-    values = c.__dict__
+    values = c.__dict__  # a dict-backed class: read all at once, faster than field by field
     if len(values) != 6:  # not as __init__ made it: read it field by field
         values = {name: getattr(c, name) for name in _CONDITION_FIELDS}
     rule, status, counted_from, date, events, cites = values.values()
@@ -189,12 +197,10 @@ def _instalment(part: InstalmentShare) -> bytes:
                      b', "due_on": ', _short(part.due_on), b"}}"))
 
 
-# A decision's JSON before its events, and between its events and its explanation, by the values of the
-# fields written there (a level and a kind are str enum members: hashed and compared as their text, which is also
-# all their JSON says).
-_FRAMES: dict[tuple[Any, ...], tuple[bytes, bytes]] = {}
-# A decision's fields in the order its __init__ stores them: read all at once from its __dict__, several times
-# faster than reading fifteen attributes of a dict-backed instance one by one.
+# A decision's JSON before its events, between its events and its explanation, and after its explanation, by the
+# values of the fields written there (a level and a kind are str enum members: hashed and compared as their text,
+# which is also all their JSON says) and the identity of its citations (as ``_CITATIONS``, an entry holds them).
+_FRAMES: dict[tuple[Any, ...], tuple[tuple[Citation, ...], bytes, bytes, bytes, bytes]] = {}
 _DECISION_FIELDS = ("rule", "status", "reason", "amount", "payable_on", "events", "citations", "explanation_zh",
                     "explanation_en", "level", "kind", "full_amount", "already_received", "amount_in_force_from",
                     "condition", "instalment")
@@ -202,48 +208,50 @@ if tuple(f.name for f in attrs.fields(Decision)) != _DECISION_FIELDS:
     raise ImportError("views.jsonlines: the fields of Decision changed; update _DECISION_FIELDS and _decisions")
 
 
-def _frame(rule: str, status: str, reason: str, amount: int, payable_on: datetime.date | None, level: Any,
-           kind: Any, full: int | None, already: int | None, in_force: datetime.date | None) -> tuple[bytes, bytes]:
+def _frame(key: tuple[Any, ...], cites: tuple[Citation, ...]) -> tuple[tuple[Citation, ...], bytes, bytes, bytes, bytes]:
+    """The entry of ``_FRAMES`` for ``key`` (as ``_decisions`` makes it): the citations, the JSON before the events,
+    between them and the explanation, after the explanation of a decision without condition or instalment, and the
+    citations' JSON."""
     if len(_FRAMES) >= 65536:
         _FRAMES.clear()
+    rule, status, reason, amount, payable_on, level, kind, full, already, in_force, _ = key
     head = b"".join((b'"rule": ', _short(rule), b', "status": ', _short(status), b', "reason": ', _short(reason),
                      b', "amount": %d' % amount, b', "payable_on": ', _short(payable_on), b', "events": '))
     middle = b"".join((b', "level": ', _short(level), b', "kind": ', _short(kind), b', "full_amount": ', _nullable(full),
                        b', "already_received": ', _nullable(already), b', "amount_in_force_from": ', _short(in_force),
                        b', "explanation": {"zh": '))
-    return head, middle
+    _, text, tail = _cited(cites)
+    entry = _FRAMES[key] = (cites, head, middle, tail, text)
+    return entry
 
 
 def _decisions(decisions: tuple[Decision, ...], out: list[bytes], by_rule: dict[str, int] | None) -> int:
     """Append the JSON of each decision, separated by commas, to ``out``; their amounts added up, in total and
     (unless ``by_rule`` is None) by rule."""
-    frames, citations, explanations, id_lists = _FRAMES, _CITATIONS, _EXPLANATIONS, _IDS
+    frames, explanations, id_lists = _FRAMES, _EXPLANATIONS, _IDS
     total = 0
     sep = b"{"
     for d in decisions:
-        values = d.__dict__
-        if len(values) != 16:  # not as __init__ made it: read it field by field
-            values = {name: getattr(d, name) for name in _DECISION_FIELDS}
-        (rule, status, reason, amount, payable_on, events, cites, zh, en, level, kind, full, already, in_force,
-         cond, part) = values.values()
+        rule, amount, cites = d.rule, d.amount, d.citations
         if by_rule is not None:
             total += amount
             by_rule[rule] = by_rule.get(rule, 0) + amount
-        key = (rule, status, reason, amount, payable_on, level, kind, full, already, in_force)
+        key = (rule, d.status, d.reason, amount, d.payable_on, d.level, d.kind, d.full_amount, d.already_received,
+               d.amount_in_force_from, id(cites))
         frame = frames.get(key)
-        if frame is None:
-            frame = frames[key] = _frame(rule, status, reason, amount, payable_on, level, kind, full, already, in_force)
-        entry = citations.get(id(cites))
-        if entry is None or entry[0] is not cites:
-            entry = _cited(cites)
+        if frame is None or frame[0] is not cites:
+            frame = _frame(key, cites)
+        zh, en = d.explanation_zh, d.explanation_en
         texts = explanations.get(zh)
         if texts is None or texts[0] is not en and texts[0] != en:
             texts = (en, _explanation(zh, en))
+        events = d.events
         ids = (id_lists.get(events) if events.__class__ is tuple else None) or _ids(events)
+        cond, part = d.condition, d.instalment
         if cond is None and part is None:
-            out += (sep, frame[0], ids, frame[1], texts[1], entry[2])
+            out += (sep, frame[1], ids, frame[2], texts[1], frame[3])
         else:
-            out += (sep, frame[0], ids, frame[1], texts[1], b'}, "citations": ', entry[1], b', "condition": ',
+            out += (sep, frame[1], ids, frame[2], texts[1], b'}, "citations": ', frame[4], b', "condition": ',
                     b"null" if cond is None else _condition(cond), b"}" if part is None else _instalment(part))
         sep = b", {"
     return total
