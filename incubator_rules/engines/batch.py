@@ -27,7 +27,7 @@ from ..files.portfolio_lines import IdSet, LineRange
 from ..files.convert import write_yaml
 from ..kinds.base import under
 from ..model.carrier import AwardKind, Carrier, CarrierKind, Event, EventType, Grade, Level, reading_levels
-from ..model.decision import Condition, Decision, Evaluation
+from ..model.decision import Condition, Decision, Evaluation, built_decision, built_evaluation
 from ..model.display import renderer
 from ..model.portfolio import Member
 from ..model.ruleset import Citation, Ruleset
@@ -755,13 +755,14 @@ def unpack_evaluations(
         condition = None if cond is None else Condition(
             cond[0], cond[1], day(cond[2]), day(cond[3]), cond[4], citations(cond[5])
         )
-        return Decision(rule, status, reason, amount, day(payable_on), events, citations(clauses), zh, en,
-                        (_LEVEL.get(level) or (level and Level.extra(level))), _KIND.get(kind), full, already, day(since), condition)
+        return built_decision(rule, status, reason, amount, day(payable_on), events, citations(clauses), zh, en,
+                              (_LEVEL.get(level) or (level and Level.extra(level))), _KIND.get(kind), full, already,
+                              day(since), condition)
 
     rid, version, sha = ruleset.id, ruleset.version, ruleset.sha256
     return [
-        Evaluation(cid, name, digest, as_of, rid, version, sha, dict(readings), engine,
-                   tuple(map(decision, awards)), tuple(map(decision, pending)), tuple(map(decision, refused)))
+        built_evaluation(cid, name, digest, as_of, rid, version, sha, dict(readings), engine,
+                         tuple(map(decision, awards)), tuple(map(decision, pending)), tuple(map(decision, refused)))
         for cid, name, digest, awards, pending, refused in packed
     ]
 
