@@ -332,8 +332,8 @@ def _texts(handle: IO[bytes], file: str, counter: PortfolioLines | None = None,
     number = first - 1
     readline = handle.readline
     longest = max_file_bytes()  # one line's limit: the file itself may be as long as it likes
-    left = 0 if limit is None else limit
-    while limit is None or left > 0:
+    left = 1 << 62 if limit is None else limit
+    while left > 0:
         raw = readline(longest + 1)
         if not raw:
             return
