@@ -15,7 +15,7 @@ import incubator_rules as ir
 from incubator_rules.output import BackgroundWriter
 from incubator_rules.tools.synthetic import generate_portfolio
 from incubator_rules.views.cli import main
-from incubator_rules.views.jsonlines import evaluation_bytes
+from incubator_rules.model.jsonlines import evaluation_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
 

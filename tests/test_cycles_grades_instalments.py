@@ -16,7 +16,7 @@ from incubator_rules.errors import RulesetError
 from incubator_rules.tools.caserun import clause_coverage
 from incubator_rules.tools.cases import load_cases, run_case
 from incubator_rules.tools.check import check_file
-from incubator_rules.views.jsonlines import evaluation_bytes
+from incubator_rules.model.jsonlines import evaluation_bytes
 from incubator_rules.views.tables import evaluation_tables
 from incubator_rules.views.text import format_evaluation
 

@@ -11,7 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import incubator_rules as ir
-from incubator_rules.views.jsonlines import evaluation_bytes, evaluation_json, evaluation_line, evaluation_record
+from incubator_rules.model.jsonlines import evaluation_bytes, evaluation_json, evaluation_line, evaluation_record
+import incubator_rules.views.jsonlines as earlier
 from test_totals import AS_OF, HISTORIES, RULESETS, rulesets_and_readings
 
 
@@ -127,3 +128,7 @@ def test_explanations_are_remembered_as_pairs_in_their_order_and_citations_with_
     share = ir.InstalmentShare(1, 2, "50%", datetime.date(2026, 1, 1))
     for variant in (d, swapped, amended, bare, attrs.evolve(bare, instalment=share), d, bare, swapped, amended):
         assert_written_alike(attrs.evolve(ev, awards=(variant,), pending=(), not_awarded=(bare, variant)))
+
+
+def test_the_writer_is_still_found_where_it_was():
+    assert earlier.evaluation_bytes is evaluation_bytes and earlier.evaluation_record is evaluation_record

@@ -20,7 +20,7 @@ httpx = pytest.importorskip("httpx")
 pytest.importorskip("fastapi")
 
 import incubator_rules as ir  # noqa: E402
-from incubator_rules.views.jsonlines import evaluation_line, evaluation_record  # noqa: E402
+from incubator_rules.model.jsonlines import evaluation_line, evaluation_record  # noqa: E402
 from incubator_rules.documents import to_plain  # noqa: E402
 from incubator_rules.tools.synthetic import generate_portfolio  # noqa: E402
 

@@ -21,6 +21,7 @@ from ..collector import gc_paused
 from ..errors import BatchError, IncubatorRulesError
 from ..files.carriers import iter_carriers, partitions
 from ..model.carrier import reading_levels
+from ..model.jsonlines import evaluation_bytes
 from ..model.ruleset import Ruleset
 from ..output import output_file
 from ..progress import Progress
@@ -127,12 +128,13 @@ def evaluate_partition_file(job: RulesetJob, source: str, target: str) -> Partit
     stream = iter_carriers(source)
     try:  # the carriers may carry the levels the ruleset declares (a worker does not see its parent's scope)
         with reading_levels(job.loaded()), output_file(target, field="out_folder") as out, gc_paused():
+            write = out.buffer.write  # the lines are UTF-8 already
             for carrier in stream:
                 try:
                     ev = job.evaluate(carrier)
                 except Exception as exc:
                     raise BatchError(f"carrier {carrier.id!r} (in {Path(source).name}): {exc}", file=source) from exc
-                out.write(ev.to_json(indent=None) + "\n")
+                write(evaluation_bytes(ev))  # the bytes of ``ev.to_json(indent=None)`` and a line break
                 count, awarded, pending = count + 1, awarded + ev.total, pending + ev.pending_total
     finally:
         stream.close()

@@ -17,7 +17,7 @@ from ..files.ruleset import DEFAULT_RULESET
 from ..files.carriers import iter_carriers
 from ..files.convert import convert
 from ..output import BackgroundWriter, output_file
-from .jsonlines import evaluation_record
+from ..model.jsonlines import evaluation_record
 from .cli import EXIT_OK, format_option, no_progress, say
 from .cli_common import declared_levels, levels_option, parse_readings, progress_of, reading_option, tables_out
 

@@ -37,7 +37,7 @@ from ...files.portfolio import portfolio_from_dict
 from ...files.scenarios import Scenario, scenarios_from_document
 from ...whatif.scenario import compare
 from ..cli_common import parse_readings
-from ..jsonlines import evaluation_record
+from ...model.jsonlines import evaluation_record
 from .bodies import (
     Body,
     BodyTooLargeError,
