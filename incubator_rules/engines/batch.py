@@ -553,18 +553,6 @@ def _checked(carriers: Iterable[Any]) -> Iterator[Carrier]:
         yield c
 
 
-def in_chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
-    """``items`` in lists of ``size`` (the last one shorter)."""
-    chunk: list[T] = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
 def run_chunks(
     executor: Executor,
     func: Callable[..., R],

@@ -46,9 +46,11 @@ def _cmd_evaluate_many(args: argparse.Namespace) -> int:
         binary = getattr(out, "buffer", None)  # the lines are UTF-8 already; a text-only stream gets them decoded
         utf8 = binary is not None and (out.encoding or "").lower().replace("-", "") == "utf8"
         write = binary.write if utf8 else (lambda data: out.write(data.decode("utf-8")))
-        # a file's pages go to disk as it grows, from the writer's thread, not all in the fsync before the rename
-        sync = (lambda: (binary.flush(), os.fdatasync(binary.fileno()))) if args.output and utf8 else None
-        writer = BackgroundWriter(write, sync)  # the writing overlaps the evaluating (docs/performance.md, 15q)
+        def sync() -> None:  # a file's pages go to disk as it grows, not all in the fsync before the rename
+            binary.flush()
+            os.fdatasync(binary.fileno())
+
+        writer = BackgroundWriter(write, sync if args.output and utf8 else None)  # the writing overlaps the evaluating (docs/performance.md, 15q)
         batch: list[bytes] = []  # lines written together: one system call per line would cost more than its JSON
         size = 0
         try:
